@@ -1,0 +1,38 @@
+"""Who may do what: pure rules, checked on every command and every button."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from bot.models import Role, StaffMember
+
+
+class Action(StrEnum):
+    HELP = "help"
+    LANGUAGE = "language"
+    FAMILY_OVERVIEW = "family_overview"
+    MY_CHILDREN = "my_children"
+    MY_CLASS = "my_class"
+    CANCEL = "cancel"
+
+
+_ALLOWED: dict[Action, frozenset[Role | None]] = {
+    Action.HELP: frozenset({None, *Role}),
+    Action.LANGUAGE: frozenset({None, *Role}),
+    Action.FAMILY_OVERVIEW: frozenset({Role.TEACHER, Role.COORDINATOR, Role.ADMIN}),
+    Action.MY_CHILDREN: frozenset({Role.GUARDIAN}),
+    Action.MY_CLASS: frozenset({Role.PUPIL}),
+    Action.CANCEL: frozenset({Role.TEACHER, Role.COORDINATOR, Role.ADMIN}),
+}
+
+
+def may(role: Role | None, action: Action) -> bool:
+    """`role` None is a Telegram user not linked to anyone in the roster."""
+    return role in _ALLOWED[action]
+
+
+def visible_groups(member: StaffMember, all_groups: list[str]) -> list[str]:
+    """A teacher sees the families of their own groups; coordinators and admins see all."""
+    if member.role is Role.TEACHER:
+        return [g for g in all_groups if g in member.groups]
+    return list(all_groups)

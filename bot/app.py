@@ -1,0 +1,117 @@
+"""Wiring: the Telegram application, the outbox sender and the scheduler, started and
+stopped together. `samen run` and the end-to-end tests both go through `Runtime`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import BotCommandScopeDefault
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+
+import conversations
+from bot.clock import Clock
+from bot.config import Settings
+from bot.i18n import Catalogues
+from bot.models import PersonKind
+from bot.outbox import OutboxSender
+from bot.reachability import tell_mentors_of_unreachable
+from bot.services import Services
+from bot.storage import Database, Tx
+from conversations.common import role_commands
+from scheduler import install_jobs
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+
+
+class Runtime:
+    """One running Samen bot."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        clock: Clock,
+        *,
+        application_class: type[Application] = Application,  # type: ignore[type-arg]
+        poll_timeout: float = 10.0,
+        outbox_options: dict[str, Any] | None = None,
+    ) -> None:
+        if not settings.token:
+            raise ValueError("a bot token is needed to run")
+        self.settings = settings
+        self.db = db
+        self.clock = clock
+        self.texts = Catalogues(settings.languages, settings.timezone)
+        self.services = Services(settings, db, clock, self.texts)
+        self.poll_timeout = poll_timeout
+        self.application = (
+            ApplicationBuilder()
+            .application_class(application_class)
+            .token(settings.token)
+            .base_url(settings.api_url)
+            .base_file_url(settings.file_url)
+            # The limiter paces all calls overall; RetryAfter is left to the outbox (max_retries=0).
+            .rate_limiter(AIORateLimiter(max_retries=0))
+            .build()
+        )
+        self.application.bot_data["services"] = self.services
+        conversations.register(self.application)
+        self.outbox = OutboxSender(
+            db,
+            self.application.bot,
+            clock,
+            on_unreachable=self._unreachable,
+            **(outbox_options or {}),
+        )
+
+    async def _unreachable(self, tx: Tx, kind: PersonKind, person_id: str) -> None:
+        await tell_mentors_of_unreachable(tx, self.texts, self.clock.now(), kind, person_id)
+
+    @property
+    def username(self) -> str:
+        return self.application.bot.username
+
+    async def start(self) -> None:
+        """Raises telegram.error.InvalidToken when Telegram rejects the token."""
+        await self.application.initialize()
+        async with self.db.transaction() as tx:
+            await tx.set_meta("bot_username", self.username)
+        await self._publish_default_commands()
+        self.outbox.start()
+        install_jobs(self.application, self.services)
+        await self.application.start()
+        assert self.application.updater is not None
+        await self.application.updater.start_polling(
+            timeout=int(self.poll_timeout), allowed_updates=ALLOWED_UPDATES
+        )
+        log.info("Samen is running as @%s with database %s", self.username, self.db.path)
+
+    async def stop(self) -> None:
+        """Stop taking updates, finish the send in flight, then close."""
+        updater = self.application.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self.outbox.stop()
+        await self.application.shutdown()
+
+    async def _publish_default_commands(self) -> None:
+        """The menu people see before they are linked, in each language."""
+        bot = self.application.bot
+        try:
+            await bot.set_my_commands(
+                role_commands(None, self.texts("nl")), scope=BotCommandScopeDefault()
+            )
+            for language in self.settings.languages:
+                await bot.set_my_commands(
+                    role_commands(None, self.texts(language)),
+                    scope=BotCommandScopeDefault(),
+                    language_code=language,
+                )
+        except TelegramError as exc:
+            log.warning("could not set the default command menus: %s", type(exc).__name__)

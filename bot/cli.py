@@ -1,0 +1,207 @@
+"""The `samen` command: run the bot, import the roster, hand out invitations."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import logging
+import os
+import signal
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from telegram import Bot
+from telegram.error import InvalidToken, NetworkError, TelegramError
+
+from bot.clock import SystemClock
+from bot.config import ConfigError, Settings, load_settings
+from bot.invitations import issue_invitations
+from bot.roster import RosterImportError, import_guardians, import_pupils, import_staff
+from bot.storage import Database
+
+EXIT_USAGE = 2
+EXIT_FAILED = 1
+
+NO_TOKEN = """\
+samen run needs a Telegram bot token in TELEGRAM_BOT_TOKEN.
+
+To get one: open Telegram, talk to @BotFather, send /newbot and follow the steps.
+BotFather answers with a token like 123456789:AA...; then run:
+
+    TELEGRAM_BOT_TOKEN=123456789:AA... samen run
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="samen",
+        description="Samen: the Telegram bot for parents, pupils and staff of a (V)SO school.",
+        epilog="Configuration: TELEGRAM_BOT_TOKEN, TELEGRAM_API_URL, SAMEN_DB, SAMEN_CONFIG.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands.add_parser("run", help="run the bot until interrupted (creates the database)")
+    importer = commands.add_parser("import", help="import staff, pupils or guardians from CSV")
+    importer.add_argument("what", choices=["staff", "pupils", "guardians"])
+    importer.add_argument("file", type=Path)
+    invites = commands.add_parser("invites", help="write invitation codes for everyone not linked")
+    invites.add_argument("--csv", dest="csv_file", type=Path, required=True, metavar="FILE")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # httpx logs every request URL, which contains the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"samen: configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.command == "run":
+        return run(settings)
+    if args.command == "import":
+        return asyncio.run(_import(settings, args.what, args.file))
+    return asyncio.run(_invites(settings, args.csv_file))
+
+
+def run(settings: Settings) -> int:
+    if not settings.token:
+        print(NO_TOKEN, file=sys.stderr, end="")
+        return EXIT_USAGE
+    return asyncio.run(_serve(settings))
+
+
+async def _serve(settings: Settings) -> int:
+    from bot.app import Runtime
+
+    db = await Database.open(settings.db_path)
+    try:
+        runtime = Runtime(settings, db, SystemClock())
+        try:
+            await runtime.start()
+        except InvalidToken:
+            print(
+                "samen: Telegram rejected the token in TELEGRAM_BOT_TOKEN."
+                " Check it with @BotFather (/mybots → API Token).",
+                file=sys.stderr,
+            )
+            await runtime.application.shutdown()
+            return EXIT_USAGE
+        except NetworkError as exc:
+            print(
+                f"samen: cannot reach the Telegram Bot API ({type(exc).__name__}: {exc})."
+                " Check the network and TELEGRAM_API_URL.",
+                file=sys.stderr,
+            )
+            await runtime.application.shutdown()
+            return EXIT_FAILED
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        logging.getLogger(__name__).info("stopping: finishing messages in flight")
+        await runtime.stop()
+    finally:
+        await db.close()
+    return 0
+
+
+async def _import(settings: Settings, what: str, file: Path) -> int:
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        print(f"samen: cannot read {file}: {exc.strerror}", file=sys.stderr)
+        return EXIT_USAGE
+    clock = SystemClock()
+    now = clock.now()
+    db = await Database.open(settings.db_path)
+    try:
+        name = str(file)
+        if what == "staff":
+            summary = await import_staff(db, data, name, now)
+        elif what == "pupils":
+            today = now.astimezone(settings.timezone).date()
+            summary = await import_pupils(db, data, name, now, today)
+        else:
+            summary = await import_guardians(db, data, name, now)
+    except RosterImportError as exc:
+        for error in exc.errors:
+            print(error, file=sys.stderr)
+        count = len(exc.errors)
+        print(
+            f"samen: {count} problem{'s' if count != 1 else ''} in {file}; nothing was imported.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    finally:
+        await db.close()
+    print(f"{what}: {summary}")
+    return 0
+
+
+async def _bot_username(settings: Settings, db: Database) -> str | None:
+    if settings.bot_username:
+        return settings.bot_username.lstrip("@")
+    async with db.transaction() as tx:
+        known = await tx.get_meta("bot_username")
+    if known:
+        return known
+    if settings.token:
+        bot = Bot(settings.token, base_url=settings.api_url, base_file_url=settings.file_url)
+        try:
+            async with bot:
+                return bot.username
+        except TelegramError:
+            return None
+    return None
+
+
+async def _invites(settings: Settings, target: Path) -> int:
+    db = await Database.open(settings.db_path)
+    try:
+        username = await _bot_username(settings, db)
+        if username is None:
+            print(
+                "samen: the bot's username is needed for the links. Set bot_username under"
+                " [school] in samen.toml, set TELEGRAM_BOT_TOKEN, or run `samen run` once.",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        rows = await issue_invitations(db, settings, SystemClock().now(), username)
+    finally:
+        await db.close()
+    _write_private_csv(
+        target,
+        ["kind", "person_id", "name", "pupil_id", "language", "code", "link"],
+        [[r.kind.value, r.person_id, r.name, r.pupil_id, r.language, r.code, r.link] for r in rows],
+    )
+    print(
+        f"Wrote {len(rows)} invitation{'s' if len(rows) != 1 else ''} to {target}"
+        f" (valid {settings.invite_valid_days} days)."
+        " Older unused invitations of these people no longer work."
+    )
+    return 0
+
+
+def _write_private_csv(target: Path, header: list[str], rows: list[list[str]]) -> None:
+    """Codes are secrets: the file is readable by its owner only, and written whole or not."""
+    target = target.resolve()
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".samen-", suffix=".csv")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            writer.writerows(rows)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

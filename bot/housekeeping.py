@@ -1,0 +1,17 @@
+"""Regular tidying that keeps the database small and free of data it no longer needs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.invitations import BLOCK_DURATION, FAILURE_WINDOW
+from bot.storage import Database
+
+# Failed `/start` attempts matter only while they can still block someone.
+FAILURE_MEMORY = FAILURE_WINDOW + BLOCK_DURATION
+
+
+async def tidy(db: Database, now: datetime) -> dict[str, int]:
+    async with db.transaction() as tx:
+        forgotten = await tx.forget_start_failures_before(now - FAILURE_MEMORY)
+    return {"start_failures": forgotten}

@@ -1,0 +1,177 @@
+"""Translations and locale-aware formatting.
+
+Catalogues are the `.po` files in `locales/`; they are compiled in memory when
+Samen starts, so a stale `.mo` can never be served. A missing catalogue stops
+the start instead of silently falling back to the source text.
+
+Message texts are Telegram HTML: interpolated values are escaped, stripped of
+bidi control characters and, in right-to-left languages, wrapped in Unicode
+isolation marks so names, dates and numbers keep their order.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+import string
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_skeleton, format_time
+from babel.lists import format_list
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("nl", "en", "tr", "ar", "pl", "uk")
+RIGHT_TO_LEFT = frozenset({"ar", "fa"})
+DOMAIN = "messages"
+
+FSI = "\u2068"  # first strong isolate
+PDI = "\u2069"  # pop directional isolate
+_BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_RTL_CHARS = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+
+
+class CatalogueMissing(RuntimeError):
+    pass
+
+
+def locales_dir() -> Path:
+    """Where the catalogues are: inside the installed package, or in the source tree."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "locales", here.parent / "locales"):
+        if (candidate / "messages.pot").exists():
+            return candidate
+    raise CatalogueMissing(f"no locales folder with messages.pot near {here}")
+
+
+def language_name(code: str) -> str:
+    """A language's own name in its own script, e.g. 'Türkçe'."""
+    name = Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]
+
+
+def clean_value(value: object) -> str:
+    """A user-supplied value as safe text: bidi controls removed."""
+    return _BIDI_CONTROLS.sub("", str(value))
+
+
+@dataclass(frozen=True)
+class Translator:
+    language: str
+    translations: Translations
+    timezone: ZoneInfo
+
+    @property
+    def rtl(self) -> bool:
+        return self.language in RIGHT_TO_LEFT
+
+    def _isolate(self, text: str) -> str:
+        if self.rtl or _RTL_CHARS.search(text):
+            return f"{FSI}{text}{PDI}"
+        return text
+
+    def _fill(self, template: str, values: dict[str, object], *, markup: bool) -> str:
+        if not values:
+            return template
+        prepared: dict[str, str] = {}
+        for key, value in values.items():
+            if isinstance(value, Markup):
+                prepared[key] = value.html if markup else value.plain
+                continue
+            text = clean_value(value)
+            if markup:
+                text = html.escape(text, quote=False)
+            prepared[key] = self._isolate(text)
+        return template.format(**prepared)
+
+    def _(self, message: str, **values: object) -> str:
+        """Translate a message text (Telegram HTML) and fill in escaped values."""
+        return self._fill(self.translations.gettext(message), values, markup=True)
+
+    def n_(self, singular: str, plural: str, count: int, **values: object) -> str:
+        """Plural-aware `_`; `{n}` in the text is the count."""
+        values.setdefault("n", self.number(count))
+        template = self.translations.ngettext(singular, plural, count)
+        return self._fill(template, values, markup=True)
+
+    def label(self, message: str, **values: object) -> str:
+        """Translate plain text (a button label or command description)."""
+        return self._fill(self.translations.gettext(message), values, markup=False)
+
+    def list_of(self, items: list[str]) -> str:
+        """E.g. 'Ayla en Sem' / 'Ayla ve Sem'."""
+        return format_list([clean_value(i) for i in items], locale=self.language) if items else ""
+
+    def date(self, day: date) -> str:
+        """E.g. 'dinsdag 3 december'."""
+        return format_skeleton("MMMMEEEEd", day, locale=self.language)
+
+    def datetime(self, moment: datetime) -> str:
+        """E.g. 'dinsdag 3 december 15:30', in the school's time zone."""
+        local = moment.astimezone(self.timezone)
+        return f"{self.date(local.date())}, {self.time(local)}"
+
+    def time(self, moment: datetime) -> str:
+        local = moment.astimezone(self.timezone) if moment.tzinfo else moment
+        return format_time(local, "HH:mm", locale=self.language)
+
+    def number(self, value: int) -> str:
+        from babel.numbers import format_decimal
+
+        return format_decimal(value, locale=self.language)
+
+
+@dataclass(frozen=True)
+class Markup:
+    """A value that is already safe HTML (built by a Translator), with its plain form."""
+
+    html: str
+    plain: str
+
+
+class Catalogues:
+    """All translators, loaded once at start."""
+
+    def __init__(
+        self, languages: tuple[str, ...], timezone: ZoneInfo, folder: Path | None = None
+    ) -> None:
+        folder = folder or locales_dir()
+        self.languages = languages
+        self._translators = {
+            lang: Translator(lang, load_translations(folder, lang), timezone) for lang in languages
+        }
+
+    def __call__(self, language: str | None) -> Translator:
+        return self._translators.get(language or "nl") or self._translators["nl"]
+
+    def supports(self, language: str | None) -> bool:
+        return language in self._translators
+
+
+def load_translations(folder: Path, language: str) -> Translations:
+    po_path = folder / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not po_path.exists():
+        raise CatalogueMissing(f"catalogue for {language!r} missing: {po_path}")
+    return _compile(po_path, po_path.stat().st_mtime_ns)
+
+
+@cache
+def _compile(po_path: Path, _mtime: int) -> Translations:
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle, locale=po_path.parent.parent.name, domain=DOMAIN)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return Translations(buffer, domain=DOMAIN)
+
+
+def placeholders(text: str) -> set[str]:
+    """The `{name}` fields of a format string."""
+    return {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}

@@ -1,0 +1,177 @@
+"""Invitation codes: issuing them for the roster and redeeming `/start CODE`.
+
+Codes carry 128 random bits in URL-safe base64 (22 characters, well under
+Telegram's 64-character start parameter). Only their SHA-256 is stored:
+with that much randomness a salt adds nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from bot.config import Settings
+from bot.models import PersonKind, age_on
+from bot.storage import Database, from_iso
+
+CODE_BYTES = 16
+FAILURE_LIMIT = 5
+FAILURE_WINDOW = timedelta(hours=1)
+BLOCK_DURATION = timedelta(hours=1)
+_CODE_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def new_code() -> str:
+    return secrets.token_urlsafe(CODE_BYTES)
+
+
+def hash_code(code: str) -> str:
+    return hashlib.sha256(code.encode("ascii", "replace")).hexdigest()
+
+
+def deep_link(bot_username: str, code: str) -> str:
+    return f"https://t.me/{bot_username}?start={code}"
+
+
+def blocked_until(failures: list[datetime], now: datetime) -> datetime | None:
+    """When FAILURE_LIMIT failures fall within FAILURE_WINDOW, attempts stop for BLOCK_DURATION
+    from the last of them. Returns the end of a block still running at `now`, else None."""
+    ordered = sorted(failures)
+    until: datetime | None = None
+    for i in range(len(ordered) - FAILURE_LIMIT + 1):
+        last = ordered[i + FAILURE_LIMIT - 1]
+        if last - ordered[i] <= FAILURE_WINDOW:
+            until = max(until, last + BLOCK_DURATION) if until else last + BLOCK_DURATION
+    return until if until is not None and now < until else None
+
+
+@dataclass(frozen=True)
+class InviteRow:
+    kind: PersonKind
+    person_id: str
+    name: str
+    pupil_id: str
+    language: str
+    code: str
+    link: str
+
+
+async def issue_invitations(
+    db: Database, settings: Settings, now: datetime, bot_username: str
+) -> list[InviteRow]:
+    """A fresh code for everyone not yet linked; older unused codes stop working."""
+    expires = now + timedelta(days=settings.invite_valid_days)
+    today = now.astimezone(settings.timezone).date()
+    rows: list[InviteRow] = []
+    async with db.transaction() as tx:
+        pending: list[tuple[PersonKind, str, str, str, str]] = []
+        for member in await tx.unlinked_staff():
+            name = f"{member.first_name} {member.last_name}"
+            pending.append((PersonKind.STAFF, member.staff_id, name, "", "nl"))
+        for guardian, pupil_ids in await tx.unlinked_guardians():
+            name = f"{guardian.first_name} {guardian.last_name}"
+            pending.append(
+                (
+                    PersonKind.GUARDIAN,
+                    guardian.guardian_id,
+                    name,
+                    "|".join(pupil_ids),
+                    guardian.language,
+                )
+            )
+        for pupil in await tx.unlinked_pupils():
+            if age_on(pupil.birth_date, today) >= settings.pupil_invite_min_age:
+                name = f"{pupil.first_name} {pupil.last_name}"
+                pending.append(
+                    (PersonKind.PUPIL, pupil.pupil_id, name, pupil.pupil_id, pupil.language)
+                )
+        for kind, person_id, name, pupil_id, language in pending:
+            await tx.revoke_open_invitations(kind, person_id, now)
+            code = new_code()
+            await tx.add_invitation(hash_code(code), kind, person_id, now, expires)
+            rows.append(
+                InviteRow(
+                    kind, person_id, name, pupil_id, language, code, deep_link(bot_username, code)
+                )
+            )
+        await tx.audit(
+            now=now,
+            actor=("admin", None),
+            action="invitations_issued",
+            details={"count": len(rows)},
+        )
+    return rows
+
+
+class Redeemed(StrEnum):
+    LINKED = "linked"
+    ALREADY_LINKED = "already_linked"
+    USED = "used"
+    EXPIRED = "expired"
+    REPLACED = "replaced"
+    UNKNOWN = "unknown"
+    THROTTLED = "throttled"
+
+
+@dataclass(frozen=True)
+class Redemption:
+    outcome: Redeemed
+    kind: PersonKind | None = None
+    person_id: str | None = None
+    retry_at: datetime | None = None
+
+
+async def redeem(db: Database, user_id: int, chat_id: int, code: str, now: datetime) -> Redemption:
+    """Link the Telegram account to the person the code was made for, if it is valid."""
+    async with db.transaction() as tx:
+        await tx.touch_telegram_user(user_id, chat_id, now)
+        failures = await tx.start_failures_since(user_id, now - FAILURE_WINDOW - BLOCK_DURATION)
+        until = blocked_until(failures, now)
+        if until is not None:
+            return Redemption(Redeemed.THROTTLED, retry_at=until)
+        current = await tx.account_of_user(user_id)
+        record = await tx.invitation(hash_code(code)) if _CODE_SHAPE.match(code) else None
+        if current is not None:
+            if record is not None and (record["kind"], record["person_id"]) == (
+                current[0].value,
+                current[1],
+            ):
+                return Redemption(Redeemed.ALREADY_LINKED, current[0], current[1])
+            if record is None:
+                await tx.record_start_failure(user_id, now)
+                return Redemption(Redeemed.UNKNOWN)
+            return Redemption(Redeemed.ALREADY_LINKED, current[0], current[1])
+        outcome = _judge(record, now)
+        if outcome is not Redeemed.LINKED or record is None:
+            await tx.record_start_failure(user_id, now)
+            return Redemption(outcome)
+        kind, person_id = PersonKind(record["kind"]), str(record["person_id"])
+        if await tx.person_is_linked(kind, person_id):
+            await tx.record_start_failure(user_id, now)
+            return Redemption(Redeemed.USED)
+        await tx.use_invitation(record["code_hash"], user_id, now)
+        await tx.link_account(kind, person_id, user_id, now)
+        await tx.audit(
+            now=now,
+            actor=(kind.value, person_id),
+            action="account_linked",
+            subject=(kind.value, person_id),
+            pupil_id=person_id if kind is PersonKind.PUPIL else None,
+        )
+        return Redemption(Redeemed.LINKED, kind, person_id)
+
+
+def _judge(record: dict[str, object] | None, now: datetime) -> Redeemed:
+    if record is None:
+        return Redeemed.UNKNOWN
+    if record["used_at"] is not None:
+        return Redeemed.USED
+    if record["revoked_at"] is not None:
+        return Redeemed.REPLACED
+    if from_iso(str(record["expires_at"])) <= now:
+        return Redeemed.EXPIRED
+    return Redeemed.LINKED

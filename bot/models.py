@@ -1,0 +1,132 @@
+"""Plain records shared by storage, rules and conversations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    TEACHER = "teacher"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+    GUARDIAN = "guardian"
+    PUPIL = "pupil"
+
+
+STAFF_ROLES = frozenset({Role.TEACHER, Role.COORDINATOR, Role.ADMIN})
+RELATIONS = (
+    "mother",
+    "father",
+    "parent",
+    "guardian",
+    "foster_parent",
+    "family_guardian",
+    "other",
+)
+
+
+class PersonKind(StrEnum):
+    STAFF = "staff"
+    GUARDIAN = "guardian"
+    PUPIL = "pupil"
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    staff_id: str
+    first_name: str
+    last_name: str
+    role: Role
+    groups: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Pupil:
+    pupil_id: str
+    first_name: str
+    last_name: str
+    birth_date: date
+    group: str
+    language: str = "nl"
+
+
+@dataclass(frozen=True)
+class Guardian:
+    guardian_id: str
+    first_name: str
+    last_name: str
+    language: str
+
+
+@dataclass(frozen=True)
+class GuardianLink:
+    guardian_id: str
+    pupil_id: str
+    relation: str
+    authority: bool
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is behind a Telegram account, as far as Samen knows."""
+
+    user_id: int
+    chat_id: int
+    language: str
+    kind: PersonKind | None = None
+    person_id: str | None = None
+    first_name: str = ""
+    role: Role | None = None
+
+    @property
+    def linked(self) -> bool:
+        return self.kind is not None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """A message waiting in the outbox."""
+
+    id: int
+    chat_id: int
+    text: str
+    reply_markup: str | None
+    protect_content: bool
+    attempts: int
+    recipient_kind: str | None
+    recipient_id: str | None
+    purpose: str
+
+
+@dataclass(frozen=True)
+class FamilyContact:
+    """A guardian of a pupil with whether Samen can reach them."""
+
+    guardian_id: str
+    first_name: str
+    last_name: str
+    relation: str
+    authority: bool
+    linked: bool
+    unreachable: bool
+    invited: bool
+
+
+@dataclass(frozen=True)
+class PupilContacts:
+    pupil: Pupil
+    guardians: tuple[FamilyContact, ...]
+
+
+def age_on(birth: date, day: date) -> int:
+    """Age in whole years on `day`; a 29 February birthday counts from 1 March."""
+    years = day.year - birth.year
+    if (day.month, day.day) < (birth.month, birth.day):
+        years -= 1
+    return years

@@ -1,0 +1,184 @@
+"""Shared pieces of every chat flow: who is writing, menus, replies and refusals."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot.access import Action, may
+from bot.i18n import Translator
+from bot.models import Role, Viewer
+from bot.services import Services
+
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+ViewerHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, Viewer], Awaitable[None]]
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 4000  # Telegram allows 4096; leave room for a closing line
+
+
+def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    return context.application.bot_data["services"]
+
+
+async def current_viewer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Viewer | None:
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return None
+    return await services(context).viewer(user.id, chat.id, user.language_code)
+
+
+def tr_for(context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> Translator:
+    return services(context).texts(viewer.language)
+
+
+def private_only(handler: Handler) -> Handler:
+    """Samen talks one to one; anything in groups is ignored, so nothing leaks there."""
+
+    @functools.wraps(handler)
+    async def wrapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_chat is None or update.effective_chat.type != "private":
+            return
+        await handler(update, context)
+
+    return wrapped
+
+
+def requires(action: Action) -> Callable[[ViewerHandler], Handler]:
+    """Resolve the viewer and check `action` before the handler runs; refuse politely."""
+
+    def decorate(handler: ViewerHandler) -> Handler:
+        @private_only
+        @functools.wraps(handler)
+        async def wrapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            viewer = await current_viewer(update, context)
+            if viewer is None:
+                return
+            if not may(viewer.role, action):
+                await refuse(update, context, viewer)
+                return
+            await handler(update, context, viewer)
+
+        return wrapped
+
+    return decorate
+
+
+def menu_keyboard(viewer: Viewer, tr: Translator) -> InlineKeyboardMarkup:
+    """The buttons that fit a person's role; the most used first."""
+    rows: list[list[InlineKeyboardButton]] = []
+    if viewer.role in (Role.TEACHER, Role.COORDINATOR, Role.ADMIN):
+        rows.append([button(tr.label("📋 Families in Samen"), "menu:overview")])
+    elif viewer.role is Role.GUARDIAN:
+        rows.append([button(tr.label("👧 My children at school"), "menu:children")])
+    elif viewer.role is Role.PUPIL:
+        rows.append([button(tr.label("🏫 My class"), "menu:class")])
+    rows.append(
+        [
+            button(tr.label("🌐 Language"), "lang:menu"),
+            button(tr.label("❓ Help"), "menu:help"),
+        ]
+    )
+    return InlineKeyboardMarkup(rows)
+
+
+def button(label: str, data: str) -> InlineKeyboardButton:
+    if len(data.encode()) > 64:
+        raise ValueError(f"callback_data over 64 bytes: {data!r}")
+    return InlineKeyboardButton(label, callback_data=data)
+
+
+def role_commands(role: Role | None, tr: Translator) -> list[BotCommand]:
+    """The command menu for a role, in the reader's language. Staff commands are Dutch words."""
+    commands = [BotCommand("help", tr.label("Help and menu"))]
+    if role in (Role.TEACHER, Role.COORDINATOR, Role.ADMIN):
+        commands.insert(0, BotCommand("overzicht", tr.label("Families in Samen per group")))
+        commands.append(BotCommand("annuleren", tr.label("Stop what you are doing")))
+    commands.append(BotCommand("taal", tr.label("Change language")))
+    if role is None:
+        commands.insert(0, BotCommand("start", tr.label("Start with your invitation code")))
+    return commands
+
+
+async def publish_commands(context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+    """Set this chat's command menu; a failure here must not break the conversation."""
+    tr = tr_for(context, viewer)
+    try:
+        await context.bot.set_my_commands(
+            role_commands(viewer.role, tr), scope=BotCommandScopeChat(viewer.chat_id)
+        )
+    except TelegramError as exc:
+        log.warning("could not set a chat's command menu: %s", type(exc).__name__)
+
+
+async def reply(
+    update: Update,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+    *,
+    edit: bool = False,
+) -> None:
+    """Answer the user in their own chat: a new message, or the tapped message edited in place."""
+    query = update.callback_query
+    if edit and query is not None and query.message is not None:
+        await query.edit_message_text(
+            text, parse_mode=ParseMode.HTML, reply_markup=markup, disable_web_page_preview=True
+        )
+        return
+    chat = update.effective_chat
+    if chat is None:
+        return
+    await chat.send_message(
+        text, parse_mode=ParseMode.HTML, reply_markup=markup, disable_web_page_preview=True
+    )
+
+
+async def done(update: Update) -> None:
+    """Close a button tap; always last, so the spinner stops once the answer is on screen."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+
+
+async def refuse(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+    tr = tr_for(context, viewer)
+    if not viewer.linked:
+        text = tr._(
+            "Samen is for parents, pupils and staff of the school.\n"
+            "To start, tap the link in your invitation from school or scan its QR code."
+        )
+    elif viewer.is_staff:
+        text = tr._("That is not part of your role in Samen. Here is what you can do:")
+    else:
+        text = tr._("That is only for school staff. Here is what you can do:")
+    markup = menu_keyboard(viewer, tr) if viewer.linked else language_only_keyboard(tr)
+    await reply(update, text, markup)
+    await done(update)
+
+
+def language_only_keyboard(tr: Translator) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[button(tr.label("🌐 Language"), "lang:menu")]])
+
+
+def clip(lines: list[str], tr: Translator) -> str:
+    """Join lines, cutting off what does not fit in one Telegram message."""
+    text = ""
+    for index, line in enumerate(lines):
+        candidate = f"{text}\n{line}" if text else line
+        if len(candidate) > MAX_TEXT:
+            rest = len(lines) - index
+            return text + "\n" + tr.n_("… and {n} more line", "… and {n} more lines", rest)
+        text = candidate
+    return text

@@ -1,0 +1,73 @@
+"""`/taal` and the language button: each person reads Samen in the language they choose."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot.access import Action
+from bot.i18n import language_name
+from bot.models import Viewer
+from conversations.common import (
+    button,
+    done,
+    language_only_keyboard,
+    menu_keyboard,
+    publish_commands,
+    reply,
+    requires,
+    services,
+    tr_for,
+)
+
+
+def picker(languages: tuple[str, ...], current: str) -> InlineKeyboardMarkup:
+    """Each language in its own name and script, two a row; the current one ticked."""
+    buttons = [
+        button(("✅ " if code == current else "") + language_name(code), f"lang:set:{code}")
+        for code in languages
+    ]
+    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+
+
+@requires(Action.LANGUAGE)
+async def show_picker(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+    tr = tr_for(context, viewer)
+    languages = services(context).settings.languages
+    text = tr._("🌐 In which language should Samen write to you?")
+    await reply(
+        update, text, picker(languages, viewer.language), edit=update.callback_query is not None
+    )
+    await done(update)
+
+
+@requires(Action.LANGUAGE)
+async def choose(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    svc = services(context)
+    code = query.data.removeprefix("lang:set:")
+    if code not in svc.settings.languages:
+        # A forged or outdated button: nothing changes, the current choice is shown again.
+        tr = tr_for(context, viewer)
+        text = tr._("This button no longer works. Please choose again.")
+        await reply(update, text, picker(svc.settings.languages, viewer.language), edit=True)
+        await done(update)
+        return
+    async with svc.db.transaction() as tx:
+        await tx.set_chosen_language(viewer.user_id, code)
+        updated = await svc.viewer_in(tx, viewer.user_id, viewer.chat_id, None)
+    tr = svc.texts(code)
+    text = tr._("✅ Samen now writes to you in {language}.", language=language_name(code))
+    keyboard = menu_keyboard(updated, tr) if updated.linked else language_only_keyboard(tr)
+    await reply(update, text, keyboard, edit=True)
+    await publish_commands(context, updated)
+    await done(update)
+
+
+HANDLERS = [
+    CommandHandler("taal", show_picker),
+    CommandHandler("language", show_picker),
+    CallbackQueryHandler(show_picker, pattern=r"^lang:menu$"),
+    CallbackQueryHandler(choose, pattern=r"^lang:set:"),
+]

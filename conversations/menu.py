@@ -1,0 +1,267 @@
+"""The role menus: help, families overview for staff, children and class for families."""
+
+from __future__ import annotations
+
+import hashlib
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.access import Action, visible_groups
+from bot.i18n import Markup, Translator
+from bot.models import PupilContacts, Role, Viewer
+from conversations.common import (
+    button,
+    clip,
+    current_viewer,
+    done,
+    language_only_keyboard,
+    menu_keyboard,
+    private_only,
+    reply,
+    requires,
+    services,
+    tr_for,
+)
+
+
+@requires(Action.HELP)
+async def help_menu(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+    tr = tr_for(context, viewer)
+    if not viewer.linked:
+        text = tr._(
+            "Samen is the chat between the school and families.\n"
+            "To start, tap the link in your invitation from school or scan its QR code."
+        )
+        await reply(update, text, language_only_keyboard(tr), edit=_tapped(update))
+    else:
+        await reply(update, _help_text(viewer, tr), menu_keyboard(viewer, tr), edit=_tapped(update))
+    await done(update)
+
+
+def _help_text(viewer: Viewer, tr: Translator) -> str:
+    if viewer.role is Role.GUARDIAN:
+        return tr._(
+            "Samen sends you invitations, questions and good news from school."
+            " You answer with the buttons under a message.\n"
+            "Questions? Send a message to the teacher, or call the school."
+        )
+    if viewer.role is Role.PUPIL:
+        return tr._(
+            "Samen sends you questions from school that are about you."
+            " You answer with the buttons under a message.\n"
+            "Questions? Ask your teacher."
+        )
+    return tr._(
+        "<b>Samen for staff</b>\n"
+        "/overzicht: which families of your groups are in Samen\n"
+        "/taal: change language\n"
+        "/annuleren: stop what you are doing"
+    )
+
+
+def _tapped(update: Update) -> bool:
+    return update.callback_query is not None
+
+
+def _group_key(group: str) -> str:
+    """A short, stable token for a group in callback_data (names may be long)."""
+    return hashlib.sha1(group.encode()).hexdigest()[:10]
+
+
+@requires(Action.FAMILY_OVERVIEW)
+async def overview(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+    svc = services(context)
+    tr = tr_for(context, viewer)
+    async with svc.db.transaction() as tx:
+        member = await tx.staff_member(viewer.person_id or "")
+        groups = visible_groups(member, await tx.groups()) if member else []
+        contacts = await tx.contacts_of_groups(groups)
+    if not groups:
+        await reply(
+            update, tr._("You have no groups with pupils in Samen yet."), edit=_tapped(update)
+        )
+        await done(update)
+        return
+    lines = [tr._("📋 <b>Families in Samen</b>")]
+    for group in groups:
+        pupils = [c for c in contacts if c.pupil.group == group]
+        reachable = sum(1 for c in pupils if _reachable(c))
+        lines.append(
+            tr._(
+                "Group {group}: {reachable} of {total} families can be reached",
+                group=group,
+                reachable=tr.number(reachable),
+                total=tr.number(len(pupils)),
+            )
+        )
+    if len(groups) == 1:
+        lines.append("")
+        lines.extend(_group_lines(groups[0], contacts, tr))
+        markup = menu_keyboard(viewer, tr)
+    else:
+        lines.append(tr._("Choose a group to see who cannot be reached yet."))
+        markup = InlineKeyboardMarkup(
+            [[button(group, f"ov:{_group_key(group)}")] for group in groups[:40]]
+        )
+    await reply(update, clip(lines, tr), markup, edit=_tapped(update))
+    await done(update)
+
+
+@requires(Action.FAMILY_OVERVIEW)
+async def overview_group(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer
+) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    svc = services(context)
+    tr = tr_for(context, viewer)
+    key = query.data.removeprefix("ov:")
+    async with svc.db.transaction() as tx:
+        member = await tx.staff_member(viewer.person_id or "")
+        groups = visible_groups(member, await tx.groups()) if member else []
+        # The group is looked up among those this person may see, never taken from the button.
+        group = next((g for g in groups if _group_key(g) == key), None)
+        contacts = await tx.contacts_of_groups([group]) if group else []
+    if group is None:
+        await reply(update, tr._("This button no longer works."), menu_keyboard(viewer, tr))
+        await done(update)
+        return
+    lines = _group_lines(group, contacts, tr)
+    back = InlineKeyboardMarkup([[button(tr.label("⬅️ All groups"), "menu:overview")]])
+    await reply(update, clip(lines, tr), back, edit=True)
+    await done(update)
+
+
+def _reachable(contacts: PupilContacts) -> bool:
+    return any(g.linked and not g.unreachable for g in contacts.guardians)
+
+
+def _group_lines(group: str, contacts: list[PupilContacts], tr: Translator) -> list[str]:
+    pupils = [c for c in contacts if c.pupil.group == group]
+    lines = [tr._("<b>Group {group}</b>", group=group)]
+    missing = [c for c in pupils if not _reachable(c)]
+    if not missing:
+        lines.append(tr._("✅ Every family of this group can be reached in Samen."))
+        return lines
+    lines.append(tr._("These families cannot be reached in Samen yet:"))
+    for item in missing:
+        if any(g.unreachable for g in item.guardians):
+            status = tr._("blocked Samen: please call or write")
+        elif not item.guardians:
+            status = tr._("no parent or carer in the roster")
+        elif any(g.invited for g in item.guardians):
+            status = tr._("invited, not connected yet")
+        else:
+            status = tr._("not invited yet")
+        lines.append(tr._("• {pupil}: {status}", pupil=_full(item), status=_markup(status)))
+    return lines
+
+
+def _full(item: PupilContacts) -> str:
+    return f"{item.pupil.first_name} {item.pupil.last_name}"
+
+
+def _markup(text: str) -> Markup:
+    """A translated fragment that is already HTML-safe, placed inside another text."""
+    return Markup(text, text)
+
+
+@requires(Action.MY_CHILDREN)
+async def my_children(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+    svc = services(context)
+    tr = tr_for(context, viewer)
+    lines = [tr._("👧 Your children at {school}:", school=svc.settings.school_name)]
+    async with svc.db.transaction() as tx:
+        for child in await tx.children_of_guardian(viewer.person_id or ""):
+            teachers = await tx.staff_of_group(child.group)
+            lines.append(
+                tr._(
+                    "• {child}: group {group}, teacher {teachers}",
+                    child=child.first_name,
+                    group=child.group,
+                    teachers=tr.list_of([f"{t.first_name} {t.last_name}" for t in teachers]) or "–",
+                )
+            )
+    await reply(update, clip(lines, tr), menu_keyboard(viewer, tr), edit=_tapped(update))
+    await done(update)
+
+
+@requires(Action.MY_CLASS)
+async def my_class(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+    svc = services(context)
+    tr = tr_for(context, viewer)
+    async with svc.db.transaction() as tx:
+        pupil = await tx.pupil(viewer.person_id or "")
+        teachers = await tx.staff_of_group(pupil.group) if pupil else []
+    if pupil is None:
+        text = tr._("Samen cannot find your class. Please ask your teacher.")
+    else:
+        text = tr._(
+            "🏫 You are in group {group}. Your teacher: {teachers}.",
+            group=pupil.group,
+            teachers=tr.list_of([f"{t.first_name} {t.last_name}" for t in teachers]) or "–",
+        )
+    await reply(update, text, menu_keyboard(viewer, tr), edit=_tapped(update))
+    await done(update)
+
+
+@requires(Action.CANCEL)
+async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+    tr = tr_for(context, viewer)
+    await reply(update, tr._("There is nothing to stop right now."), menu_keyboard(viewer, tr))
+
+
+@private_only
+async def not_understood(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Every input gets an answer: text, stickers, photos and unknown commands alike."""
+    viewer = await current_viewer(update, context)
+    if viewer is None:
+        return
+    tr = tr_for(context, viewer)
+    if not viewer.linked:
+        text = tr._(
+            "Samen is for parents, pupils and staff of the school.\n"
+            "To start, tap the link in your invitation from school or scan its QR code."
+        )
+        await reply(update, text, language_only_keyboard(tr))
+        return
+    text = tr._("I don't understand this. Choose one of the buttons, or type /help.")
+    await reply(update, text, menu_keyboard(viewer, tr))
+
+
+@private_only
+async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button from an old message, or forged data: say so and show the current menu."""
+    viewer = await current_viewer(update, context)
+    if viewer is None:
+        return
+    tr = tr_for(context, viewer)
+    text = tr._("This button no longer works. Here is what you can do now:")
+    markup = menu_keyboard(viewer, tr) if viewer.linked else language_only_keyboard(tr)
+    await reply(update, text, markup)
+    await done(update)
+
+
+HANDLERS = [
+    CommandHandler("help", help_menu),
+    CommandHandler("overzicht", overview),
+    CommandHandler("annuleren", cancel),
+    CallbackQueryHandler(help_menu, pattern=r"^menu:help$"),
+    CallbackQueryHandler(overview, pattern=r"^menu:overview$"),
+    CallbackQueryHandler(overview_group, pattern=r"^ov:[0-9a-f]{10}$"),
+    CallbackQueryHandler(my_children, pattern=r"^menu:children$"),
+    CallbackQueryHandler(my_class, pattern=r"^menu:class$"),
+]
+
+# Registered after every flow, so they only catch what nothing else handled.
+FALLBACKS = [
+    CallbackQueryHandler(stale_button),
+    MessageHandler(filters.ALL, not_understood),
+]

@@ -1,0 +1,129 @@
+"""`/start CODE`: linking a Telegram account to a person in the roster, and the welcome."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import CommandHandler, ContextTypes
+
+from bot.i18n import Translator
+from bot.invitations import Redeemed, redeem
+from bot.models import Role, Viewer
+from conversations.common import (
+    current_viewer,
+    language_only_keyboard,
+    menu_keyboard,
+    private_only,
+    publish_commands,
+    reply,
+    services,
+    tr_for,
+)
+
+
+@private_only
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    code = context.args[0] if context.args else ""
+    if not code:
+        await _start_without_code(update, context)
+        return
+    svc = services(context)
+    result = await redeem(svc.db, user.id, chat.id, code, svc.clock.now())
+    viewer = await current_viewer(update, context)
+    if viewer is None:
+        return
+    tr = tr_for(context, viewer)
+    if result.outcome is Redeemed.LINKED:
+        await publish_commands(context, viewer)
+        await reply(update, await welcome_text(context, viewer, tr), menu_keyboard(viewer, tr))
+        return
+    if result.outcome is Redeemed.ALREADY_LINKED:
+        text = tr._(
+            "You are already connected to Samen as {name}. What would you like to do?",
+            name=viewer.first_name,
+        )
+        await reply(update, text, menu_keyboard(viewer, tr))
+        return
+    await reply(
+        update, _refusal_text(tr, result.outcome, result.retry_at), language_only_keyboard(tr)
+    )
+
+
+async def _start_without_code(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    viewer = await current_viewer(update, context)
+    if viewer is None:
+        return
+    tr = tr_for(context, viewer)
+    if viewer.linked:
+        text = tr._("Hello {name}! What would you like to do?", name=viewer.first_name)
+        await reply(update, text, menu_keyboard(viewer, tr))
+        return
+    text = tr._(
+        "Hello! This is Samen, the chat between {school} and families.\n"
+        "To start, you need your own invitation from school: a letter with a QR code, or a link."
+        " Scan the code or tap the link.\n"
+        "No invitation? Please ask your child's teacher.",
+        school=services(context).settings.school_name,
+    )
+    await reply(update, text, language_only_keyboard(tr))
+
+
+def _refusal_text(tr: Translator, outcome: Redeemed, retry_at: object) -> str:
+    if outcome is Redeemed.THROTTLED and retry_at is not None:
+        return tr._(
+            "Too many wrong codes were tried. For your safety you can try again at {time}.",
+            time=tr.time(retry_at),  # type: ignore[arg-type]
+        )
+    if outcome is Redeemed.USED:
+        return tr._(
+            "This invitation has already been used. Each invitation works only once.\n"
+            "Do you need a new one? Please ask the school."
+        )
+    if outcome is Redeemed.EXPIRED:
+        return tr._("This invitation has expired. Please ask the school for a new one.")
+    if outcome is Redeemed.REPLACED:
+        return tr._(
+            "There is a newer invitation for you, so this one no longer works.\n"
+            "Please use the newest letter or link from school."
+        )
+    return tr._(
+        "This code is not known. Please tap the link in your invitation again, or scan the QR code."
+    )
+
+
+async def welcome_text(context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, tr: Translator) -> str:
+    """Greet by name and say in two short sentences what Samen will do for this person."""
+    svc = services(context)
+    school = svc.settings.school_name
+    if viewer.role is Role.GUARDIAN and viewer.person_id:
+        async with svc.db.transaction() as tx:
+            children = await tx.children_of_guardian(viewer.person_id)
+        names = tr.list_of([c.first_name for c in children])
+        return tr._(
+            "Welcome, {name}! 👋 You are now connected to Samen of {school}.\n"
+            "Here you get invitations, questions and good news about {children}."
+            " You answer with one tap.",
+            name=viewer.first_name,
+            school=school,
+            children=names,
+        )
+    if viewer.role is Role.PUPIL:
+        return tr._(
+            "Hi {name}! 👋 You are now connected to Samen of {school}.\n"
+            "Here the school asks you about things that concern you, such as permission."
+            " You answer with a button.",
+            name=viewer.first_name,
+            school=school,
+        )
+    return tr._(
+        "Welcome, {name}. Your account is now connected to Samen of {school}.\n"
+        "Here you keep in touch with families: plan and prepare parent talks,"
+        " and share good news.",
+        name=viewer.first_name,
+        school=school,
+    )
+
+
+HANDLERS = [CommandHandler("start", start)]

@@ -1,0 +1,545 @@
+"""A local fake of the Telegram Bot API, owned by the project, for end-to-end tests.
+
+The real python-telegram-bot stack talks to it over HTTP (`TELEGRAM_API_URL`).
+It keeps each chat as a user would see it (messages, edits, buttons), lets a test
+act as a user ("send text", "tap button"), and can inject Telegram's faults:
+RetryAfter (429), Forbidden (403, a user who blocked the bot), server errors and
+a rejected token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import itertools
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+TOKEN = "123456:TEST-token"
+BOT_ID = 123456
+BOT_USERNAME = "samen_test_bot"
+
+
+@dataclass
+class Button:
+    text: str
+    data: str | None
+    url: str | None = None
+
+
+@dataclass
+class ChatMessage:
+    """A message in a chat, as the user sees it now (edits applied)."""
+
+    message_id: int
+    chat_id: int
+    from_bot: bool
+    html: str
+    buttons: list[list[Button]] = field(default_factory=list)
+    protect_content: bool = False
+    edits: int = 0
+    document: dict[str, Any] | None = None
+
+    @property
+    def text(self) -> str:
+        """Plain text without HTML markup, as shown on screen."""
+        return html.unescape(re.sub(r"<[^>]+>", "", self.html))
+
+    @property
+    def labels(self) -> list[str]:
+        return [b.text for row in self.buttons for b in row]
+
+    def button(self, label: str) -> Button:
+        for row in self.buttons:
+            for candidate in row:
+                if label in candidate.text:
+                    return candidate
+        raise LookupError(f"no button {label!r} in message: {self.labels}")
+
+
+@dataclass
+class Fault:
+    status: int
+    description: str
+    retry_after: int | None = None
+
+
+class FakeTelegram:
+    def __init__(self, token: str = TOKEN) -> None:
+        self.token = token
+        self.reject_token = False
+        self.chats: dict[int, list[ChatMessage]] = {}
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
+        self.callback_answers: dict[str, dict[str, Any]] = {}
+        self.sends: list[tuple[float, int]] = []
+        self.blocked: set[int] = set()
+        self._faults: dict[str, list[Fault]] = {}
+        self._updates: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1000)
+        self._query_ids = itertools.count(1)
+        self._changed: asyncio.Condition | None = None
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # --- lifecycle --------------------------------------------------------
+
+    async def start(self, port: int = 0) -> str:
+        self._changed = asyncio.Condition()
+        app = web.Application(client_max_size=50 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
+        await site.start()
+        server = site._server
+        assert server is not None and server.sockets
+        self.port = server.sockets[0].getsockname()[1]
+        return self.base_url
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    async def stop(self) -> None:
+        await self._notify()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # --- acting as users --------------------------------------------------
+
+    def user(self, user_id: int, first_name: str = "Test", language_code: str = "nl") -> FakeUser:
+        return FakeUser(self, user_id, first_name, language_code)
+
+    def push_update(self, update: dict[str, Any]) -> int:
+        update_id = next(self._update_ids)
+        update["update_id"] = update_id
+        self._updates.append(update)
+        asyncio.get_running_loop().create_task(self._notify())
+        return update_id
+
+    # --- faults -----------------------------------------------------------
+
+    def fail_next(
+        self,
+        method: str,
+        status: int,
+        description: str,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        self._faults.setdefault(method, []).extend(
+            Fault(status, description, retry_after) for _ in range(times)
+        )
+
+    def block(self, chat_id: int) -> None:
+        self.blocked.add(chat_id)
+
+    # --- observing --------------------------------------------------------
+
+    def messages(self, chat_id: int) -> list[ChatMessage]:
+        return [m for m in self.chats.get(chat_id, []) if m.from_bot]
+
+    def calls_of(self, method: str) -> list[dict[str, Any]]:
+        return [params for name, params in self.calls if name == method]
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+        """Wait until `predicate` holds; it is re-checked after every request the bot makes."""
+        assert self._changed is not None
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(predicate), timeout)
+
+    async def _notify(self) -> None:
+        if self._changed is None:
+            return
+        async with self._changed:
+            self._changed.notify_all()
+
+    # --- the Bot API ------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if self.reject_token or request.match_info["token"] != self.token:
+            return _error(401, "Unauthorized")
+        params = await _params(request)
+        self.calls.append((method, params))
+        faults = self._faults.get(method)
+        if faults:
+            fault = faults.pop(0)
+            await self._notify()
+            return _error(fault.status, fault.description, fault.retry_after)
+        handler = getattr(self, f"_api_{method}", None)
+        if handler is None:
+            return _error(404, f"Not Found: method {method} is not faked")
+        try:
+            result = await handler(params)
+        except ApiError as exc:
+            await self._notify()
+            return _error(exc.status, exc.description)
+        await self._notify()
+        return web.json_response({"ok": True, "result": result})
+
+    async def _api_getMe(self, _: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": BOT_ID,
+            "is_bot": True,
+            "first_name": "Samen",
+            "username": BOT_USERNAME,
+            "can_join_groups": False,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+
+    async def _api_deleteWebhook(self, _: dict[str, Any]) -> bool:
+        return True
+
+    async def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        timeout = float(params.get("timeout") or 0)
+        self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        if not self._updates and timeout > 0:
+            assert self._changed is not None
+            deadline = time.monotonic() + timeout
+            async with self._changed:
+                while not self._updates and time.monotonic() < deadline:
+                    remaining = deadline - time.monotonic()
+                    try:
+                        await asyncio.wait_for(self._changed.wait(), remaining)
+                    except TimeoutError:
+                        break
+        limit = int(params.get("limit") or 100)
+        return self._updates[:limit]
+
+    async def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        if chat_id in self.blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if chat_id < 0 or chat_id not in self.chats:
+            raise ApiError(400, "Bad Request: chat not found")
+        text = str(params["text"])
+        if len(text) > 4096:
+            raise ApiError(400, "Bad Request: message is too long")
+        _check_html(text, params.get("parse_mode"))
+        self.sends.append((time.monotonic(), chat_id))
+        message = ChatMessage(
+            message_id=next(self._message_ids),
+            chat_id=chat_id,
+            from_bot=True,
+            html=text if params.get("parse_mode") == "HTML" else html.escape(text),
+            buttons=_buttons(params.get("reply_markup")),
+            protect_content=_bool(params.get("protect_content")),
+        )
+        self.chats[chat_id].append(message)
+        return self._message_json(message, params.get("reply_markup"))
+
+    async def _api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        if chat_id in self.blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        self.sends.append((time.monotonic(), chat_id))
+        message = ChatMessage(
+            message_id=next(self._message_ids),
+            chat_id=chat_id,
+            from_bot=True,
+            html=html.escape(str(params.get("caption") or "")),
+            buttons=_buttons(params.get("reply_markup")),
+            protect_content=_bool(params.get("protect_content")),
+            document=params.get("document") if isinstance(params.get("document"), dict) else None,
+        )
+        self.chats.setdefault(chat_id, []).append(message)
+        result = self._message_json(message, params.get("reply_markup"))
+        result["document"] = {"file_id": f"doc{message.message_id}", "file_unique_id": "u"}
+        return result
+
+    async def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
+        message = self._find(params)
+        text = str(params["text"])
+        _check_html(text, params.get("parse_mode"))
+        new_html = text if params.get("parse_mode") == "HTML" else html.escape(text)
+        new_buttons = _buttons(params.get("reply_markup"))
+        if new_html == message.html and new_buttons == message.buttons:
+            raise ApiError(400, "Bad Request: message is not modified")
+        message.html, message.buttons = new_html, new_buttons
+        message.edits += 1
+        return self._message_json(message, params.get("reply_markup"))
+
+    async def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:
+        message = self._find(params)
+        new_buttons = _buttons(params.get("reply_markup"))
+        if new_buttons == message.buttons:
+            raise ApiError(400, "Bad Request: message is not modified")
+        message.buttons = new_buttons
+        message.edits += 1
+        return self._message_json(message, params.get("reply_markup"))
+
+    async def _api_deleteMessage(self, params: dict[str, Any]) -> bool:
+        message = self._find(params)
+        self.chats[message.chat_id].remove(message)
+        return True
+
+    async def _api_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
+        self.callback_answers[str(params["callback_query_id"])] = params
+        return True
+
+    async def _api_setMyCommands(self, params: dict[str, Any]) -> bool:
+        scope = params.get("scope") or {"type": "default"}
+        key = (json.dumps(scope, sort_keys=True), str(params.get("language_code") or ""))
+        self.commands[key] = list(params["commands"])
+        return True
+
+    async def _api_deleteMyCommands(self, params: dict[str, Any]) -> bool:
+        scope = params.get("scope") or {"type": "default"}
+        key = (json.dumps(scope, sort_keys=True), str(params.get("language_code") or ""))
+        self.commands.pop(key, None)
+        return True
+
+    def chat_commands(self, chat_id: int) -> list[str]:
+        scope = json.dumps({"chat_id": chat_id, "type": "chat"}, sort_keys=True)
+        return [c["command"] for c in self.commands.get((scope, ""), [])]
+
+    def chat_command_descriptions(self, chat_id: int) -> list[str]:
+        scope = json.dumps({"chat_id": chat_id, "type": "chat"}, sort_keys=True)
+        return [c["description"] for c in self.commands.get((scope, ""), [])]
+
+    def _find(self, params: dict[str, Any]) -> ChatMessage:
+        chat_id = int(params.get("chat_id") or 0)
+        message_id = int(params.get("message_id") or 0)
+        for message in self.chats.get(chat_id, []):
+            if message.message_id == message_id:
+                return message
+        raise ApiError(400, "Bad Request: message to edit not found")
+
+    def _message_json(self, message: ChatMessage, markup: Any) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "message_id": message.message_id,
+            "date": int(time.time()),
+            "chat": {"id": message.chat_id, "type": "private", "first_name": "User"},
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "Samen", "username": BOT_USERNAME},
+            "text": message.text,
+        }
+        if markup:
+            data["reply_markup"] = markup if isinstance(markup, dict) else json.loads(markup)
+        return data
+
+
+class FakeUser:
+    """A Telegram user in a private chat with the bot."""
+
+    def __init__(self, server: FakeTelegram, user_id: int, first_name: str, language_code: str):
+        self.server = server
+        self.id = user_id
+        self.first_name = first_name
+        self.language_code = language_code
+        server.chats.setdefault(user_id, [])
+
+    @property
+    def chat_id(self) -> int:
+        return self.id
+
+    def _from(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "is_bot": False,
+            "first_name": self.first_name,
+            "language_code": self.language_code,
+        }
+
+    def _chat(self) -> dict[str, Any]:
+        return {"id": self.id, "type": "private", "first_name": self.first_name}
+
+    def send(self, text: str) -> int:
+        message: dict[str, Any] = {
+            "message_id": next(self.server._message_ids),
+            "date": int(time.time()),
+            "chat": self._chat(),
+            "from": self._from(),
+            "text": text,
+        }
+        if text.startswith("/"):
+            command = text.split()[0]
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        self.server.chats[self.id].append(
+            ChatMessage(message["message_id"], self.id, False, html.escape(text))
+        )
+        return self.server.push_update({"message": message})
+
+    def send_sticker(self) -> int:
+        return self._send_media(
+            {
+                "sticker": {
+                    "file_id": "st1",
+                    "file_unique_id": "st1",
+                    "type": "regular",
+                    "width": 512,
+                    "height": 512,
+                    "is_animated": False,
+                    "is_video": False,
+                }
+            }
+        )
+
+    def send_photo(self) -> int:
+        return self._send_media(
+            {"photo": [{"file_id": "ph1", "file_unique_id": "ph1", "width": 90, "height": 90}]}
+        )
+
+    def _send_media(self, content: dict[str, Any]) -> int:
+        message = {
+            "message_id": next(self.server._message_ids),
+            "date": int(time.time()),
+            "chat": self._chat(),
+            "from": self._from(),
+            **content,
+        }
+        return self.server.push_update({"message": message})
+
+    @property
+    def messages(self) -> list[ChatMessage]:
+        """What the bot has shown in this chat, oldest first."""
+        return self.server.messages(self.id)
+
+    @property
+    def last(self) -> ChatMessage:
+        shown = self.messages
+        assert shown, "the bot has sent nothing to this user"
+        return shown[-1]
+
+    def tap(self, label: str, message: ChatMessage | None = None) -> tuple[int, str]:
+        """Tap the button whose label contains `label` on the newest message that has one."""
+        if message is None:
+            for candidate in reversed(self.messages):
+                try:
+                    candidate.button(label)
+                except LookupError:
+                    continue
+                message = candidate
+                break
+            else:
+                raise LookupError(f"no message with a button {label!r}")
+        pressed = message.button(label)
+        assert pressed.data is not None
+        return self.tap_data(pressed.data, message)
+
+    def tap_data(self, data: str, message: ChatMessage) -> tuple[int, str]:
+        """Tap with any callback data, as a forged or replayed button would."""
+        query_id = str(next(self.server._query_ids))
+        bot_message = {
+            "message_id": message.message_id,
+            "date": int(time.time()),
+            "chat": self._chat(),
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "Samen"},
+            "text": message.text,
+        }
+        update_id = self.server.push_update(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": self._from(),
+                    "message": bot_message,
+                    "chat_instance": str(self.id),
+                    "data": data,
+                }
+            }
+        )
+        return update_id, query_id
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
+def _error(status: int, description: str, retry_after: int | None = None) -> web.Response:
+    body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+    if retry_after is not None:
+        body["parameters"] = {"retry_after": retry_after}
+    return web.json_response(body, status=status)
+
+
+async def _params(request: web.Request) -> dict[str, Any]:
+    """Form fields (JSON strings for complex values) or a JSON body, decoded."""
+    if request.content_type == "application/json":
+        return dict(await request.json())
+    if request.method == "GET":
+        raw: dict[str, Any] = dict(request.query)
+    else:
+        form = await request.post()
+        raw = {}
+        for key, value in form.items():
+            if hasattr(value, "file"):
+                content = value.file.read()
+                raw[key] = {"filename": value.filename, "content": content}
+            else:
+                raw[key] = value
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        if isinstance(value, str) and value[:1] in "[{":
+            try:
+                out[key] = json.loads(value)
+                continue
+            except json.JSONDecodeError:
+                pass
+        out[key] = value
+    return out
+
+
+def _bool(value: Any) -> bool:
+    return value is True or str(value).lower() == "true"
+
+
+def _buttons(markup: Any) -> list[list[Button]]:
+    if not markup:
+        return []
+    if isinstance(markup, str):
+        markup = json.loads(markup)
+    rows = markup.get("inline_keyboard", [])
+    return [[Button(b["text"], b.get("callback_data"), b.get("url")) for b in row] for row in rows]
+
+
+_ALLOWED_TAGS = {
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "a",
+    "code",
+    "pre",
+    "tg-spoiler",
+    "span",
+    "blockquote",
+    "tg-emoji",
+}
+
+
+def _check_html(text: str, parse_mode: Any) -> None:
+    """Reject malformed HTML the way Telegram does, so escaping bugs surface in tests."""
+    if parse_mode != "HTML":
+        return
+    stack: list[str] = []
+    for match in re.finditer(r"<(/?)([a-zA-Z-]+)[^>]*>|<|>", text):
+        if match.group(0) in "<>":
+            raise ApiError(400, "Bad Request: can't parse entities: unescaped < or >")
+        closing, tag = match.group(1), match.group(2).lower()
+        if tag not in _ALLOWED_TAGS:
+            raise ApiError(400, f"Bad Request: can't parse entities: unsupported tag {tag}")
+        if closing:
+            if not stack or stack.pop() != tag:
+                raise ApiError(400, "Bad Request: can't parse entities: unmatched end tag")
+        else:
+            stack.append(tag)
+    if stack:
+        raise ApiError(400, "Bad Request: can't parse entities: unclosed tag")

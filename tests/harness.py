@@ -1,0 +1,149 @@
+"""End-to-end harness: the real Samen runtime against the fake Bot API, in this process.
+
+`Harness.say` and `Harness.tap` return once the bot has completely processed the
+update (the application reports each processed update id), so tests never sleep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app import Runtime
+from bot.clock import FakeClock
+from bot.config import Settings
+from bot.invitations import InviteRow, issue_invitations
+from bot.models import PersonKind
+from bot.roster import import_guardians, import_pupils, import_staff
+from bot.storage import Database
+from tests.fakebot import BOT_USERNAME, TOKEN, ChatMessage, FakeTelegram, FakeUser
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+class TrackingApplication(Application):  # type: ignore[type-arg]
+    """Reports every update it has finished, so tests know when the bot is done."""
+
+    async def process_update(self, update: object) -> None:
+        try:
+            await super().process_update(update)
+        finally:
+            if isinstance(update, Update):
+                tracker: UpdateTracker = self.bot_data["tracker"]
+                tracker.finished(update.update_id)
+
+
+@dataclass
+class UpdateTracker:
+    done: set[int] = field(default_factory=set)
+    event: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def finished(self, update_id: int) -> None:
+        self.done.add(update_id)
+        self.event.set()
+
+    async def wait(self, update_id: int, timeout: float = 10.0) -> None:
+        async def until_done() -> None:
+            while update_id not in self.done:
+                self.event.clear()
+                await self.event.wait()
+
+        await asyncio.wait_for(until_done(), timeout)
+
+
+async def load_examples(db: Database, now: datetime) -> None:
+    today = now.astimezone(AMSTERDAM).date()
+    await import_staff(db, (EXAMPLES / "staff.csv").read_bytes(), "staff.csv", now)
+    await import_pupils(db, (EXAMPLES / "pupils.csv").read_bytes(), "pupils.csv", now, today)
+    await import_guardians(db, (EXAMPLES / "guardians.csv").read_bytes(), "guardians.csv", now)
+
+
+class Harness:
+    def __init__(self, tmp_path: Path, start: datetime) -> None:
+        self.tmp_path = tmp_path
+        self.clock = FakeClock(start)
+        self.server = FakeTelegram()
+        self.tracker = UpdateTracker()
+        self.db: Database | None = None
+        self.runtime: Runtime | None = None
+        self.settings: Settings | None = None
+        self.invites: dict[tuple[PersonKind, str], InviteRow] = {}
+
+    async def open(self, **outbox_options: Any) -> None:
+        base_url = await self.server.start()
+        self.settings = Settings(
+            token=TOKEN,
+            api_url=base_url,
+            db_path=self.tmp_path / "samen.db",
+            school_name="De Brug",
+        )
+        self.db = await Database.open(self.settings.db_path)
+        await load_examples(self.db, self.clock.now())
+        await self.start_bot(**outbox_options)
+
+    async def start_bot(self, **outbox_options: Any) -> None:
+        assert self.settings is not None and self.db is not None
+        options = {"per_chat_interval": 0.02, **outbox_options}
+        self.runtime = Runtime(
+            self.settings,
+            self.db,
+            self.clock,
+            application_class=TrackingApplication,
+            poll_timeout=1,
+            outbox_options=options,
+        )
+        self.runtime.application.bot_data["tracker"] = self.tracker
+        await self.runtime.start()
+
+    async def stop_bot(self) -> None:
+        if self.runtime is not None:
+            await self.runtime.stop()
+            self.runtime = None
+
+    async def close(self) -> None:
+        await self.stop_bot()
+        if self.db is not None:
+            await self.db.close()
+        await self.server.stop()
+
+    async def issue_invites(self) -> dict[tuple[PersonKind, str], InviteRow]:
+        assert self.db is not None and self.settings is not None
+        rows = await issue_invitations(self.db, self.settings, self.clock.now(), BOT_USERNAME)
+        self.invites = {(r.kind, r.person_id): r for r in rows}
+        return self.invites
+
+    def code(self, kind: PersonKind, person_id: str) -> str:
+        return self.invites[(kind, person_id)].code
+
+    async def say(self, user: FakeUser, text: str) -> list[ChatMessage]:
+        """The user sends text; returns what the bot showed in that chat in response."""
+        before = len(user.messages)
+        await self.tracker.wait(user.send(text))
+        return user.messages[before:]
+
+    async def tap(self, user: FakeUser, label: str, message: ChatMessage | None = None) -> str:
+        """The user taps a button; returns the callback query id (answered by then)."""
+        update_id, query_id = user.tap(label, message)
+        await self.tracker.wait(update_id)
+        return query_id
+
+    async def tap_data(self, user: FakeUser, data: str, message: ChatMessage) -> str:
+        update_id, query_id = user.tap_data(data, message)
+        await self.tracker.wait(update_id)
+        return query_id
+
+    async def link(self, user: FakeUser, kind: PersonKind, person_id: str) -> ChatMessage:
+        """Onboard a user with their invitation code; returns the welcome."""
+        if not self.invites:
+            await self.issue_invites()
+        shown = await self.say(user, f"/start {self.code(kind, person_id)}")
+        assert len(shown) == 1, [m.text for m in shown]
+        return shown[0]
