@@ -24,6 +24,7 @@ async def tell_mentors_of_unreachable(
         if chat is None:
             continue
         tr = texts(await tx.language_of_person(PersonKind.STAFF, teacher.staff_id))
+        # staff: sent to a teacher
         text = tr._(
             "⚠️ Samen can no longer reach {guardian}, parent or carer of {child}:"
             " they blocked Samen.\nPlease contact them by phone or by letter.",

@@ -81,6 +81,7 @@ def menu_keyboard(viewer: Viewer, tr: Translator) -> InlineKeyboardMarkup:
     """The buttons that fit a person's role; the most used first."""
     rows: list[list[InlineKeyboardButton]] = []
     if viewer.role in (Role.TEACHER, Role.COORDINATOR, Role.ADMIN):
+        # staff: menu button
         rows.append([button(tr.label("📋 Families in Samen"), "menu:overview")])
     elif viewer.role is Role.GUARDIAN:
         rows.append([button(tr.label("👧 My children at school"), "menu:children")])
@@ -105,7 +106,9 @@ def role_commands(role: Role | None, tr: Translator) -> list[BotCommand]:
     """The command menu for a role, in the reader's language. Staff commands are Dutch words."""
     commands = [BotCommand("help", tr.label("Help and menu"))]
     if role in (Role.TEACHER, Role.COORDINATOR, Role.ADMIN):
+        # staff: command menu
         commands.insert(0, BotCommand("overzicht", tr.label("Families in Samen per group")))
+        # staff: command menu
         commands.append(BotCommand("annuleren", tr.label("Stop what you are doing")))
     commands.append(BotCommand("taal", tr.label("Change language")))
     if role is None:
@@ -160,6 +163,7 @@ async def refuse(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Vie
             "To start, tap the link in your invitation from school or scan its QR code."
         )
     elif viewer.is_staff:
+        # staff:
         text = tr._("That is not part of your role in Samen. Here is what you can do:")
     else:
         text = tr._("That is only for school staff. Here is what you can do:")

@@ -58,6 +58,7 @@ def _help_text(viewer: Viewer, tr: Translator) -> str:
             " You answer with the buttons under a message.\n"
             "Questions? Ask your teacher."
         )
+    # staff: keep the /commands as they are; they are Dutch words
     return tr._(
         "<b>Samen for staff</b>\n"
         "/overzicht: which families of your groups are in Samen\n"
@@ -85,15 +86,20 @@ async def overview(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: V
         contacts = await tx.contacts_of_groups(groups)
     if not groups:
         await reply(
-            update, tr._("You have no groups with pupils in Samen yet."), edit=_tapped(update)
+            update,
+            # staff:
+            tr._("You have no groups with pupils in Samen yet."),
+            edit=_tapped(update),
         )
         await done(update)
         return
+    # staff:
     lines = [tr._("📋 <b>Families in Samen</b>")]
     for group in groups:
         pupils = [c for c in contacts if c.pupil.group == group]
         reachable = sum(1 for c in pupils if _reachable(c))
         lines.append(
+            # staff:
             tr._(
                 "Group {group}: {reachable} of {total} families can be reached",
                 group=group,
@@ -106,6 +112,7 @@ async def overview(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: V
         lines.extend(_group_lines(groups[0], contacts, tr))
         markup = menu_keyboard(viewer, tr)
     else:
+        # staff:
         lines.append(tr._("Choose a group to see who cannot be reached yet."))
         markup = InlineKeyboardMarkup(
             [[button(group, f"ov:{_group_key(group)}")] for group in groups[:40]]
@@ -134,6 +141,7 @@ async def overview_group(
         await done(update)
         return
     lines = _group_lines(group, contacts, tr)
+    # staff:
     back = InlineKeyboardMarkup([[button(tr.label("⬅️ All groups"), "menu:overview")]])
     await reply(update, clip(lines, tr), back, edit=True)
     await done(update)
@@ -145,21 +153,29 @@ def _reachable(contacts: PupilContacts) -> bool:
 
 def _group_lines(group: str, contacts: list[PupilContacts], tr: Translator) -> list[str]:
     pupils = [c for c in contacts if c.pupil.group == group]
+    # staff:
     lines = [tr._("<b>Group {group}</b>", group=group)]
     missing = [c for c in pupils if not _reachable(c)]
     if not missing:
+        # staff:
         lines.append(tr._("✅ Every family of this group can be reached in Samen."))
         return lines
+    # staff:
     lines.append(tr._("These families cannot be reached in Samen yet:"))
     for item in missing:
         if any(g.unreachable for g in item.guardians):
+            # staff:
             status = tr._("blocked Samen: please call or write")
         elif not item.guardians:
+            # staff:
             status = tr._("no parent or carer in the roster")
         elif any(g.invited for g in item.guardians):
+            # staff:
             status = tr._("invited, not connected yet")
         else:
+            # staff:
             status = tr._("not invited yet")
+        # staff:
         lines.append(tr._("• {pupil}: {status}", pupil=_full(item), status=_markup(status)))
     return lines
 
@@ -215,6 +231,7 @@ async def my_class(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: V
 @requires(Action.CANCEL)
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
     tr = tr_for(context, viewer)
+    # staff:
     await reply(update, tr._("There is nothing to stop right now."), menu_keyboard(viewer, tr))
 
 

@@ -117,6 +117,7 @@ async def welcome_text(context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, tr: T
             name=viewer.first_name,
             school=school,
         )
+    # staff:
     return tr._(
         "Welcome, {name}. Your account is now connected to Samen of {school}.\n"
         "Here you keep in touch with families: plan and prepare parent talks,"

@@ -87,6 +87,7 @@ class FakeTelegram:
         self._query_ids = itertools.count(1)
         self._changed: asyncio.Condition | None = None
         self._runner: web.AppRunner | None = None
+        self._closing = False
         self.port = 0
 
     # --- lifecycle --------------------------------------------------------
@@ -109,6 +110,7 @@ class FakeTelegram:
         return f"http://127.0.0.1:{self.port}/bot"
 
     async def stop(self) -> None:
+        self._closing = True  # long polls still open return at once
         await self._notify()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -208,7 +210,7 @@ class FakeTelegram:
             assert self._changed is not None
             deadline = time.monotonic() + timeout
             async with self._changed:
-                while not self._updates and time.monotonic() < deadline:
+                while not self._updates and not self._closing and time.monotonic() < deadline:
                     remaining = deadline - time.monotonic()
                     try:
                         await asyncio.wait_for(self._changed.wait(), remaining)

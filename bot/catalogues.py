@@ -1,0 +1,171 @@
+"""Keeping the translation catalogues complete and correct.
+
+    python -m bot.catalogues extract   # code → locales/messages.pot
+    python -m bot.catalogues update    # messages.pot → every <lang>/LC_MESSAGES/messages.po
+    python -m bot.catalogues check     # fails on anything a reader would notice
+
+Staff-only strings carry a `# staff:` comment in the code; every other string may
+reach a parent or pupil and is held to the plain-language rules.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel.messages.catalog import Catalog, Message
+from babel.messages.pofile import read_po
+
+from bot.i18n import DOMAIN, SUPPORTED_LANGUAGES, locales_dir, placeholders
+
+SOURCE_DIRS = ("bot", "conversations", "scheduler")
+KEYWORDS = ("_", "label", "n_:1,2")
+STAFF_TAG = "staff:"
+_TAG = re.compile(r"</?([a-zA-Z-]+)[^>]*>")
+
+
+@dataclass(frozen=True)
+class Problem:
+    language: str
+    message: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.language}: {self.message[:60]!r}: {self.problem}"
+
+
+def read_catalog(path: Path, locale: str | None = None) -> Catalog:
+    with path.open("rb") as handle:
+        return read_po(handle, locale=locale, domain=DOMAIN)
+
+
+def is_staff_only(message: Message) -> bool:
+    return any(c.strip().startswith(STAFF_TAG) for c in message.auto_comments)
+
+
+def _ids(message: Message) -> tuple[str, ...]:
+    return tuple(message.id) if isinstance(message.id, (tuple, list)) else (message.id,)
+
+
+def _strings(message: Message) -> tuple[str, ...]:
+    if isinstance(message.string, (tuple, list)):
+        return tuple(message.string)
+    return (message.string,)
+
+
+def check_catalogs(folder: Path, languages: tuple[str, ...] = SUPPORTED_LANGUAGES) -> list[Problem]:
+    """Every message of messages.pot translated in every language, with the same
+    placeholders and HTML tags, the right number of plural forms, nothing fuzzy."""
+    template = read_catalog(folder / "messages.pot")
+    wanted = {m.id: m for m in template if m.id}
+    problems: list[Problem] = []
+    for language in languages:
+        path = folder / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+        if not path.exists():
+            problems.append(Problem(language, "*", f"catalogue missing: {path}"))
+            continue
+        catalog = read_catalog(path, language)
+        for msgid, source in wanted.items():
+            message = catalog.get(msgid)
+            label = _ids(source)[0]
+            if message is None or not all(_strings(message)):
+                problems.append(Problem(language, label, "not translated"))
+                continue
+            if message.fuzzy:
+                problems.append(Problem(language, label, "marked fuzzy (needs review)"))
+            if isinstance(source.id, (tuple, list)):
+                forms = catalog.num_plurals
+                if len(_strings(message)) != forms:
+                    problems.append(
+                        Problem(language, label, f"needs {forms} plural forms for {language}")
+                    )
+            expected = placeholders(_ids(source)[-1]) | placeholders(_ids(source)[0])
+            for text in _strings(message):
+                if placeholders(text) != expected:
+                    problems.append(
+                        Problem(
+                            language,
+                            label,
+                            f"placeholders {sorted(placeholders(text))} should be"
+                            f" {sorted(expected)}",
+                        )
+                    )
+                if sorted(_TAG.findall(text)) != sorted(_TAG.findall(_ids(source)[0])):
+                    problems.append(Problem(language, label, "HTML tags differ from the source"))
+        for message in catalog:
+            if message.id and message.id not in wanted and not message.obsolete:
+                problems.append(Problem(language, _ids(message)[0], "not in messages.pot"))
+    return problems
+
+
+def extract(root: Path, output: Path) -> None:
+    keywords = [arg for k in KEYWORDS for arg in ("-k", k)]
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "--no-wrap",
+            "--sort-by-file",
+            "--project=Samen",
+            "--add-comments",
+            STAFF_TAG,
+            *keywords,
+            "-o",
+            str(output),
+            *SOURCE_DIRS,
+        ],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
+
+
+def update(folder: Path) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "update",
+            "--no-wrap",
+            "--ignore-obsolete",
+            "--no-fuzzy-matching",
+            "-i",
+            str(folder / "messages.pot"),
+            "-d",
+            str(folder),
+            "-D",
+            DOMAIN,
+        ],
+        check=True,
+        capture_output=True,
+    )
+
+
+def main(argv: list[str]) -> int:
+    folder = locales_dir()
+    root = folder.parent
+    command = argv[0] if argv else "check"
+    if command == "extract":
+        extract(root, folder / "messages.pot")
+        return 0
+    if command == "update":
+        update(folder)
+        return 0
+    if command == "check":
+        problems = check_catalogs(folder)
+        for problem in problems:
+            print(problem)
+        print(f"{len(problems)} problems in {len(SUPPORTED_LANGUAGES)} catalogues")
+        return 1 if problems else 0
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,213 @@
+"""End to end: people link their Telegram account with their invitation and are greeted."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from bot.i18n import FSI, PDI
+from bot.models import PersonKind
+from tests.harness import Harness
+
+ARABIC = re.compile("[\u0600-\u06ff]")
+CYRILLIC = re.compile("[\u0400-\u04ff]")
+
+
+def texts(harness: Harness, language: str):
+    assert harness.runtime is not None
+    return harness.runtime.texts(language)
+
+
+async def test_four_people_are_greeted_in_their_language_with_their_role_buttons(
+    harness: Harness,
+) -> None:
+    await harness.issue_invites()
+    teacher = harness.server.user(1001, "Hakan")
+    mother = harness.server.user(1002, "Hatice", "tr")
+    father = harness.server.user(1003, "Mohamed", "ar")
+    pupil = harness.server.user(1004, "Emre")
+
+    welcome = await harness.link(teacher, PersonKind.STAFF, "S002")
+    assert welcome.text.startswith("Welkom, Hakan.")
+    assert "Gezinnen in Samen" in welcome.labels[0]
+
+    welcome = await harness.link(mother, PersonKind.GUARDIAN, "G020")
+    turkish = texts(harness, "tr")
+    assert welcome.text == turkish.label(
+        "Welcome, {name}! 👋 You are now connected to Samen of {school}.\n"
+        "Here you get invitations, questions and good news about {children}."
+        " You answer with one tap.",
+        name="Hatice",
+        school="De Brug",
+        children="Emre",
+    )
+    assert "Welcome" not in welcome.text and "Hatice" in welcome.text
+    assert welcome.labels[0] == turkish.label("👧 My children at school")
+
+    welcome = await harness.link(father, PersonKind.GUARDIAN, "G005")
+    assert ARABIC.search(welcome.text), welcome.text
+    # Names in a right-to-left message are isolated so they keep their order.
+    assert f"{FSI}Mohamed{PDI}" in welcome.text
+    assert "Adam" in welcome.text and "Yasmina" in welcome.text
+    assert welcome.labels[0] == texts(harness, "ar").label("👧 My children at school")
+
+    welcome = await harness.link(pupil, PersonKind.PUPIL, "P012")
+    assert welcome.text.startswith("Hoi Emre!")
+    assert "Mijn klas" in welcome.labels[0]
+
+    # Each role gets its own command menu, in its own language.
+    assert harness.server.chat_commands(teacher.chat_id) == [
+        "overzicht",
+        "help",
+        "annuleren",
+        "taal",
+    ]
+    assert harness.server.chat_commands(mother.chat_id) == ["help", "taal"]
+    assert harness.server.chat_command_descriptions(mother.chat_id)[0] == turkish.label(
+        "Help and menu"
+    )
+    assert harness.server.chat_commands(pupil.chat_id) == ["help", "taal"]
+
+    # What was linked is on record, and only the hashes of codes are stored.
+    assert harness.db is not None
+    async with harness.db.transaction() as tx:
+        assert await tx.account_of_user(1002) == (PersonKind.GUARDIAN, "G020")
+        entries = await tx.audit_entries()
+    linked = [e for e in entries if e["action"] == "account_linked"]
+    assert len(linked) == 4
+    raw = harness.settings.db_path.read_bytes()  # type: ignore[union-attr]
+    assert harness.code(PersonKind.GUARDIAN, "G020").encode() not in raw
+
+
+async def test_guardian_of_two_children_is_one_person_with_two_links(harness: Harness) -> None:
+    father = harness.server.user(2001, "Mohamed", "ar")
+    await harness.link(father, PersonKind.GUARDIAN, "G005")
+    await harness.tap(father, texts(harness, "ar").label("👧 My children at school"))
+    shown = father.last.text
+    assert "Adam" in shown and "Yasmina" in shown
+    assert "SO-Zon" in shown and "VSO-1" in shown
+
+
+async def test_start_without_code_explains_the_invitation(harness: Harness) -> None:
+    stranger = harness.server.user(3001, "Kim")
+    shown = await harness.say(stranger, "/start")
+    assert len(shown) == 1
+    assert "uitnodiging" in shown[0].text
+    assert shown[0].labels == ["🌐 Taal"]
+
+
+async def test_used_expired_unknown_and_replaced_codes_link_nothing(harness: Harness) -> None:
+    await harness.issue_invites()
+    first = harness.server.user(4001, "Linda")
+    second = harness.server.user(4002, "Someone")
+    code = harness.code(PersonKind.GUARDIAN, "G002")
+    await harness.link(first, PersonKind.GUARDIAN, "G002")
+
+    shown = await harness.say(second, f"/start {code}")
+    assert "al gebruikt" in shown[0].text
+
+    shown = await harness.say(second, "/start AAAAAAAAAAAAAAAAAAAAAA")
+    assert "kennen we niet" in shown[0].text
+
+    shown = await harness.say(second, "/start <b>nonsense</b>")
+    assert "kennen we niet" in shown[0].text
+
+    old_code = harness.code(PersonKind.GUARDIAN, "G001")
+    await harness.issue_invites()  # a new letter replaces the old one
+    shown = await harness.say(second, f"/start {old_code}")
+    assert "nieuwere uitnodiging" in shown[0].text
+
+    harness.clock.advance(timedelta(days=31))
+    shown = await harness.say(second, f"/start {harness.code(PersonKind.GUARDIAN, 'G001')}")
+    assert "verlopen" in shown[0].text
+
+    assert harness.db is not None
+    async with harness.db.transaction() as tx:
+        assert await tx.account_of_user(4002) is None
+        assert await tx.person_is_linked(PersonKind.GUARDIAN, "G001") is False
+
+
+async def test_the_sixth_failed_attempt_is_refused_for_an_hour(harness: Harness) -> None:
+    await harness.issue_invites()
+    guesser = harness.server.user(5001, "Guesser")
+    for attempt in range(5):
+        shown = await harness.say(guesser, f"/start wrongcode{attempt}")
+        assert "kennen we niet" in shown[0].text
+    valid = harness.code(PersonKind.GUARDIAN, "G011")
+    shown = await harness.say(guesser, f"/start {valid}")
+    assert "te veel verkeerde codes" in shown[0].text
+    assert "10:00" in shown[0].text  # an hour after the fifth failure, in local time
+    harness.clock.advance(timedelta(minutes=61))
+    shown = await harness.say(guesser, f"/start {valid}")
+    assert shown[0].text.startswith("Welkom, Petra!")
+
+
+async def test_language_can_be_changed_with_taal(harness: Harness) -> None:
+    mother = harness.server.user(6001, "Hatice", "tr")
+    await harness.link(mother, PersonKind.GUARDIAN, "G020")
+    shown = await harness.say(mother, "/taal")
+    assert shown[0].labels == [
+        "Nederlands",
+        "English",
+        "✅ Türkçe",
+        "العربية",
+        "Polski",
+        "Українська",
+    ]
+    query = await harness.tap(mother, "Українська")
+    assert query in harness.server.callback_answers
+    assert CYRILLIC.search(mother.last.text)
+    assert mother.last.edits == 1  # the picker itself shows the result
+    shown = await harness.say(mother, "/help")
+    assert CYRILLIC.search(shown[0].text)
+    assert harness.db is not None
+    async with harness.db.transaction() as tx:
+        assert await tx.language_of_person(PersonKind.GUARDIAN, "G020") == "uk"
+
+
+async def test_a_guardian_sending_a_teacher_command_is_refused_politely(harness: Harness) -> None:
+    mother = harness.server.user(7001, "Linda")
+    await harness.link(mother, PersonKind.GUARDIAN, "G002")
+    shown = await harness.say(mother, "/overzicht")
+    assert shown[0].text == "Dat is alleen voor medewerkers van school. Dit kunt u doen:"
+    assert "Gezinnen" not in " ".join(shown[0].labels)
+    assert "Daan" not in shown[0].text
+
+
+async def test_unlinked_people_reach_only_onboarding_and_language(harness: Harness) -> None:
+    stranger = harness.server.user(8001, "Kim", "pl")
+    for text in ("/overzicht", "hallo", "/annuleren"):
+        shown = await harness.say(stranger, text)
+        assert shown[0].labels == [texts(harness, "pl").label("🌐 Language")]
+        assert "Samen" in shown[0].text
+    await harness.tap(stranger, "Język" if False else texts(harness, "pl").label("🌐 Language"))
+    await harness.tap(stranger, "Nederlands")
+    assert stranger.last.text.startswith("✅ Samen schrijft u nu in deze taal: Nederlands")
+    # Forged button data reaches nothing either.
+    await harness.tap_data(stranger, "menu:overview", stranger.last)
+    assert "Gezinnen" not in stranger.last.text
+
+
+async def test_random_input_gets_a_helpful_answer(harness: Harness) -> None:
+    teacher = harness.server.user(9001, "Marieke")
+    await harness.link(teacher, PersonKind.STAFF, "S001")
+    for send in (teacher.send_sticker, teacher.send_photo):
+        before = len(teacher.messages)
+        await harness.tracker.wait(send())
+        assert teacher.messages[before].text.startswith("Ik begrijp dit niet.")
+    shown = await harness.say(teacher, "/onbekend")
+    assert shown[0].text.startswith("Ik begrijp dit niet.")
+
+
+async def test_old_or_forged_buttons_change_nothing(harness: Harness) -> None:
+    teacher = harness.server.user(9101, "Marieke")
+    welcome = await harness.link(teacher, PersonKind.STAFF, "S001")
+    await harness.tap_data(teacher, "lang:set:xx", welcome)
+    assert "werkt niet meer" in teacher.last.text
+    await harness.tap_data(teacher, "ov:0123456789", welcome)
+    assert "werkt niet meer" in teacher.last.text
+    await harness.tap_data(teacher, "something:else", welcome)
+    assert "werkt niet meer" in teacher.last.text
+    assert harness.db is not None
+    async with harness.db.transaction() as tx:
+        assert await tx.language_of_person(PersonKind.STAFF, "S001") == "nl"
