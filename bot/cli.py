@@ -81,6 +81,11 @@ def run(settings: Settings) -> int:
 async def _serve(settings: Settings) -> int:
     from bot.app import Runtime
 
+    # Signals are caught from the very start, so a stop during start-up is still clean.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     db = await Database.open(settings.db_path)
     try:
         runtime = Runtime(settings, db, SystemClock())
@@ -102,10 +107,6 @@ async def _serve(settings: Settings) -> int:
             )
             await runtime.application.shutdown()
             return EXIT_FAILED
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
         await stop.wait()
         logging.getLogger(__name__).info("stopping: finishing messages in flight")
         await runtime.stop()

@@ -22,7 +22,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_skeleton, format_time
+from babel.dates import format_date, format_time
 from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -110,8 +110,8 @@ class Translator:
         return format_list([clean_value(i) for i in items], locale=self.language) if items else ""
 
     def date(self, day: date) -> str:
-        """E.g. 'dinsdag 3 december'."""
-        return format_skeleton("MMMMEEEEd", day, locale=self.language)
+        """E.g. 'dinsdag 3 december': weekday and month written out, no year."""
+        return format_date(day, _weekday_date_pattern(self.language), locale=self.language)
 
     def datetime(self, moment: datetime) -> str:
         """E.g. 'dinsdag 3 december 15:30', in the school's time zone."""
@@ -170,6 +170,15 @@ def _compile(po_path: Path, _mtime: int) -> Translations:
     write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)
     return Translations(buffer, domain=DOMAIN)
+
+
+@cache
+def _weekday_date_pattern(language: str) -> str:
+    """The locale's own order for day, month and weekday, with the weekday in full.
+    (Babel's skeleton matching would keep the abbreviated weekday of 'MMMMEd'.)"""
+    pattern = Locale.parse(language).datetime_skeletons["MMMMEd"]
+    text = getattr(pattern, "pattern", str(pattern))
+    return re.sub(r"(?<!E)E{1,3}(?!E)", "EEEE", text)
 
 
 def placeholders(text: str) -> set[str]:

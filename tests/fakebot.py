@@ -172,6 +172,7 @@ class FakeTelegram:
             return _error(401, "Unauthorized")
         params = await _params(request)
         self.calls.append((method, params))
+        await self._notify()  # waiters see the call itself, before a long poll returns
         faults = self._faults.get(method)
         if faults:
             fault = faults.pop(0)

@@ -1,0 +1,116 @@
+"""Every string in every language, with matching placeholders; and the check itself fails
+when a catalogue is broken."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.catalogues import check_catalogs, extract, read_catalog
+from bot.i18n import FSI, PDI, SUPPORTED_LANGUAGES, CatalogueMissing, Catalogues, locales_dir
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def test_shipped_catalogues_are_complete_and_consistent() -> None:
+    assert check_catalogs(locales_dir()) == []
+
+
+def test_messages_pot_matches_the_code(tmp_path: Path) -> None:
+    fresh = tmp_path / "messages.pot"
+    extract(locales_dir().parent, fresh)
+    current = {m.id for m in read_catalog(locales_dir() / "messages.pot") if m.id}
+    extracted = {m.id for m in read_catalog(fresh) if m.id}
+    assert extracted == current, "run: python -m bot.catalogues extract && … update"
+
+
+@pytest.fixture
+def broken_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "locales"
+    shutil.copytree(locales_dir(), target)
+    return target
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_check_fails_on_a_missing_translation(broken_copy: Path) -> None:
+    po = broken_copy / "tr" / "LC_MESSAGES" / "messages.po"
+    text = po.read_text(encoding="utf-8")
+    start = text.index('msgid "🌐 Language"')
+    end = text.index("\n\n", start)
+    po.write_text(text[:start] + 'msgid "🌐 Language"\nmsgstr ""' + text[end:], encoding="utf-8")
+    problems = check_catalogs(broken_copy)
+    assert [str(p) for p in problems] == ["tr: '🌐 Language': not translated"]
+
+
+def test_check_fails_on_a_mismatched_placeholder(broken_copy: Path) -> None:
+    po = broken_copy / "nl" / "LC_MESSAGES" / "messages.po"
+    _replace(po, "Hallo {name}!", "Hallo {naam}!")
+    problems = [str(p) for p in check_catalogs(broken_copy)]
+    assert len(problems) == 1 and "placeholders ['naam'] should be ['name']" in problems[0]
+
+
+def test_check_fails_on_a_missing_catalogue(broken_copy: Path) -> None:
+    shutil.rmtree(broken_copy / "pl")
+    problems = [str(p) for p in check_catalogs(broken_copy)]
+    assert len(problems) == 1 and problems[0].startswith("pl: '*': catalogue missing")
+    with pytest.raises(CatalogueMissing):
+        Catalogues(SUPPORTED_LANGUAGES, AMSTERDAM, broken_copy)
+
+
+def test_check_fails_on_broken_html_and_plural_forms(broken_copy: Path) -> None:
+    po = broken_copy / "nl" / "LC_MESSAGES" / "messages.po"
+    _replace(po, "<b>Groep {group}</b>", "<b>Groep {group}")
+    problems = [str(p) for p in check_catalogs(broken_copy)]
+    assert problems == ["nl: '<b>Group {group}</b>': HTML tags differ from the source"]
+
+
+def test_values_are_escaped_and_isolated_in_right_to_left_text() -> None:
+    texts = Catalogues(SUPPORTED_LANGUAGES, AMSTERDAM)
+    hostile = "<b>Ali</b>\u202e"
+    dutch = texts("nl")._("Hello {name}! What would you like to do?", name=hostile)
+    assert dutch == "Hallo &lt;b&gt;Ali&lt;/b&gt;! Wat wilt u doen?"
+    arabic = texts("ar")._("Hello {name}! What would you like to do?", name="Ali")
+    assert f"{FSI}Ali{PDI}" in arabic
+    # An Arabic name inside a Dutch text is isolated too.
+    mixed = texts("nl")._("Hello {name}! What would you like to do?", name="علي")
+    assert f"{FSI}علي{PDI}" in mixed
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("nl", "dinsdag 1 december, 15:30"),
+        ("en", "Tuesday, December 1, 15:30"),
+        ("tr", "1 Aralık Salı, 15:30"),
+        ("pl", "wtorek, 1 grudnia, 15:30"),
+        ("uk", "вівторок, 1 грудня, 15:30"),
+    ],
+)
+def test_dates_are_written_out_in_the_readers_language(language: str, expected: str) -> None:
+    texts = Catalogues(SUPPORTED_LANGUAGES, AMSTERDAM)
+    moment = datetime(2026, 12, 1, 14, 30, tzinfo=UTC)  # 15:30 in Amsterdam
+    assert texts(language).datetime(moment) == expected
+
+
+def test_arabic_dates_use_arabic_month_names() -> None:
+    texts = Catalogues(SUPPORTED_LANGUAGES, AMSTERDAM)
+    text = texts("ar").datetime(datetime(2026, 12, 1, 14, 30, tzinfo=UTC))
+    assert "ديسمبر" in text
+
+
+def test_plural_forms_follow_each_language() -> None:
+    texts = Catalogues(SUPPORTED_LANGUAGES, AMSTERDAM)
+    singular, plural = "… and {n} more line", "… and {n} more lines"
+    assert texts("nl").n_(singular, plural, 1) == "… en nog 1 regel"
+    assert texts("nl").n_(singular, plural, 3) == "… en nog 3 regels"
+    polish = {n: texts("pl").n_(singular, plural, n) for n in (1, 3, 5)}
+    assert len(set(polish.values())) == 3

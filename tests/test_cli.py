@@ -1,0 +1,65 @@
+"""The `samen` command as an operator meets it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from tests.fakebot import FakeTelegram
+
+
+def test_help_lists_the_commands(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("run", "import", "invites"):
+        assert command in out
+
+
+def test_run_without_a_token_says_how_to_get_one(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert "TELEGRAM_BOT_TOKEN" in err and "@BotFather" in err and "/newbot" in err
+    assert not (tmp_path / "samen.db").exists()
+
+
+def test_a_broken_samen_toml_is_named(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "samen.toml").write_text("[school\nname = 1")
+    assert main(["run"]) == 2
+    assert "samen.toml" in capsys.readouterr().err
+
+
+async def test_run_with_a_rejected_token_says_so_plainly(tmp_path: Path) -> None:
+    server = FakeTelegram()
+    await server.start()
+    server.reject_token = True
+    try:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            cwd=tmp_path,
+            env={
+                **os.environ,
+                "TELEGRAM_BOT_TOKEN": "999:wrong",
+                "TELEGRAM_API_URL": server.base_url,
+                "SAMEN_DB": str(tmp_path / "samen.db"),
+            },
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, err = await asyncio.wait_for(process.communicate(), 60)
+    finally:
+        await server.stop()
+    assert process.returncode == 2
+    assert "Telegram rejected the token" in err.decode()
+    assert "999:wrong" not in err.decode()  # the token is a secret: never in the output

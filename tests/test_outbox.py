@@ -1,0 +1,182 @@
+"""The outbox: nothing is lost across restarts, faults are retried, blocked users are noticed."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.models import PersonKind
+from bot.storage import Database
+from tests.fakebot import TOKEN, FakeTelegram
+from tests.harness import Harness, load_examples
+
+from .conftest import START
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+async def enqueue(db: Database, chat_id: int, text: str, harness: Harness | None = None) -> int:
+    # Without a harness the message is for a real `samen run`, which reads the system clock.
+    now = harness.clock.now() if harness else datetime.now(UTC)
+    async with db.transaction() as tx:
+        return await tx.enqueue(chat_id=chat_id, text=text, purpose="test", now=now)
+
+
+async def outbox_status(db: Database) -> dict[str, int]:
+    async with db.transaction() as tx:
+        return await tx.outbox_counts()
+
+
+async def test_a_user_who_blocked_the_bot_is_marked_and_the_teacher_is_told(
+    harness: Harness,
+) -> None:
+    teacher = harness.server.user(11, "Marieke")
+    mother = harness.server.user(12, "Linda")
+    await harness.link(teacher, PersonKind.STAFF, "S001")
+    await harness.link(mother, PersonKind.GUARDIAN, "G002")
+    harness.server.block(mother.chat_id)
+    assert harness.db is not None
+    await enqueue(harness.db, mother.chat_id, "Goed nieuws over Daan", harness)
+
+    await harness.server.wait_for(lambda: any("Linda" in m.text for m in teacher.messages))
+    notice = teacher.last.text
+    assert "Linda de Vries" in notice and "Daan" in notice and "telefoon of brief" in notice
+    assert await outbox_status(harness.db) == {"sent": 1, "unreachable": 1}
+    async with harness.db.transaction() as tx:
+        actions = [e["action"] for e in await tx.audit_entries()]
+    assert "recipient_unreachable" in actions
+
+    shown = await harness.say(teacher, "/overzicht")
+    assert "Daan de Vries: heeft Samen geblokkeerd" in shown[0].text
+
+    # Writing to Samen again makes the mother reachable again.
+    harness.server.blocked.clear()
+    await harness.say(mother, "hallo")
+    shown = await harness.say(teacher, "/overzicht")
+    assert "Daan de Vries" not in shown[0].text
+
+
+async def test_retry_after_and_network_errors_are_retried_until_delivered(
+    harness: Harness,
+) -> None:
+    mother = harness.server.user(21, "Linda")
+    await harness.link(mother, PersonKind.GUARDIAN, "G002")
+    harness.server.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+    harness.server.fail_next("sendMessage", 502, "Bad Gateway")
+    assert harness.db is not None
+    await enqueue(harness.db, mother.chat_id, "Eerste", harness)
+    await enqueue(harness.db, mother.chat_id, "Tweede", harness)
+    await harness.server.wait_for(lambda: len(mother.messages) == 3, timeout=15)
+    assert [m.text for m in mother.messages[1:]] == ["Eerste", "Tweede"]  # order kept
+    await harness.stop_bot()  # lets the sender record the last delivery
+    assert await outbox_status(harness.db) == {"sent": 2}
+
+
+async def test_a_message_scheduled_for_later_waits_for_its_time(harness: Harness) -> None:
+    mother = harness.server.user(31, "Linda")
+    await harness.link(mother, PersonKind.GUARDIAN, "G002")
+    assert harness.db is not None and harness.runtime is not None
+    async with harness.db.transaction() as tx:
+        await tx.enqueue(
+            chat_id=mother.chat_id,
+            text="Later",
+            purpose="test",
+            now=harness.clock.now(),
+            not_before=harness.clock.now() + timedelta(hours=2),
+        )
+    assert await harness.runtime.outbox.deliver_due() > 0
+    assert [m.text for m in mother.messages[1:]] == []
+    harness.clock.advance(timedelta(hours=2))
+    harness.runtime.outbox.wake()
+    await harness.server.wait_for(lambda: len(mother.messages) == 2)
+    assert mother.last.text == "Later"
+
+
+# --- the real `samen run` --------------------------------------------------
+
+
+async def start_samen(env: dict[str, str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        env={**os.environ, **env},
+        cwd=env["HOME"],
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def stop_samen(process: asyncio.subprocess.Process) -> tuple[int, str]:
+    process.send_signal(signal.SIGTERM)
+    _, err = await asyncio.wait_for(process.communicate(), 30)
+    return process.returncode or 0, err.decode()
+
+
+async def test_messages_left_in_the_outbox_are_delivered_once_after_a_restart(
+    tmp_path: Path,
+) -> None:
+    server = FakeTelegram()
+    await server.start()
+    db_path = tmp_path / "samen.db"
+    db = await Database.open(db_path)
+    await load_examples(db, START)
+    parents = [server.user(100 + i, f"Ouder{i}") for i in range(3)]
+    async with db.transaction() as tx:
+        for index, parent in enumerate(parents):
+            await tx.touch_telegram_user(parent.id, parent.chat_id, START)
+            await tx.link_account(PersonKind.GUARDIAN, f"G00{index + 1}", parent.id, START)
+    for parent in parents:
+        for n in range(2):
+            await enqueue(db, parent.chat_id, f"Bericht {n} voor {parent.first_name}")
+    await db.close()
+    env = {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": server.base_url,
+        "SAMEN_DB": str(db_path),
+        "HOME": str(tmp_path),
+    }
+    try:
+        # First run: Telegram fails every send, so everything stays in the outbox.
+        server.fail_next("sendMessage", 500, "Internal Server Error", times=1000)
+        process = await start_samen(env)
+        try:
+            await server.wait_for(lambda: len(server.calls_of("sendMessage")) >= 1, timeout=30)
+        finally:
+            code, log = await stop_samen(process)
+        assert code == 0, log
+        assert f"running as @samen_test_bot with database {db_path}" in log
+        assert all(not p.messages for p in parents)
+
+        # Second run: Telegram is back; every message arrives once, in order.
+        server._faults.clear()
+        process = await start_samen(env)
+        await server.wait_for(lambda: all(len(p.messages) == 2 for p in parents), timeout=30)
+        code, log = await stop_samen(process)
+        assert code == 0, log
+        for parent in parents:
+            assert [m.text for m in parent.messages] == [
+                f"Bericht 0 voor {parent.first_name}",
+                f"Bericht 1 voor {parent.first_name}",
+            ]
+
+        # Third run: nothing is sent twice.
+        sends = len(server.sends)
+        polls = len(server.calls_of("getUpdates"))
+        process = await start_samen(env)
+        await server.wait_for(lambda: len(server.calls_of("getUpdates")) > polls, timeout=30)
+        code, log = await stop_samen(process)
+        assert code == 0, log
+        assert len(server.sends) == sends
+    finally:
+        await server.stop()
+    db = await Database.open(db_path)
+    try:
+        assert await outbox_status(db) == {"sent": 6}
+    finally:
+        await db.close()

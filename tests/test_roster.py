@@ -1,0 +1,192 @@
+"""Roster import: the example school imports cleanly; broken files change nothing."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.roster import parse_date, parse_guardians, parse_pupils, parse_staff
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@pytest.fixture
+def school_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "school.db"
+    monkeypatch.setenv("SAMEN_DB", str(db))
+    monkeypatch.delenv("SAMEN_CONFIG", raising=False)
+    return db
+
+
+def import_examples() -> None:
+    for what in ("staff", "pupils", "guardians"):
+        assert main(["import", what, str(EXAMPLES / f"{what}.csv")]) == 0
+
+
+def dump(db: Path) -> list[str]:
+    with sqlite3.connect(db) as conn:
+        return [line for line in conn.iterdump() if "audit_log" not in line]
+
+
+def test_the_example_school_imports_and_reimports_unchanged(school_db, capsys) -> None:
+    import_examples()
+    out = capsys.readouterr().out
+    assert "staff: 5 created, 0 updated, 0 unchanged" in out
+    assert "pupils: 25 created, 0 updated, 0 unchanged" in out
+    assert "guardians: 42 created, 0 updated, 0 unchanged" in out
+    import_examples()
+    out = capsys.readouterr().out
+    assert "staff: 0 created, 0 updated, 5 unchanged" in out
+    assert "guardians: 0 created, 0 updated, 42 unchanged" in out
+    with sqlite3.connect(school_db) as conn:
+        assert conn.execute("SELECT count(DISTINCT guardian_id) FROM guardians").fetchone() == (40,)
+        assert conn.execute(
+            "SELECT count(*) FROM guardian_links WHERE guardian_id = 'G005'"
+        ).fetchone() == (2,)
+
+
+def test_a_changed_row_is_an_update(school_db, tmp_path, capsys) -> None:
+    import_examples()
+    capsys.readouterr()
+    text = (EXAMPLES / "staff.csv").read_text().replace("Marieke", "Mariëtte")
+    changed = tmp_path / "staff.csv"
+    changed.write_text(text)
+    assert main(["import", "staff", str(changed)]) == 0
+    assert "staff: 0 created, 1 updated, 4 unchanged" in capsys.readouterr().out
+
+
+def _broken(text: str, old: str, new: str) -> str:
+    assert old in text, old
+    return text.replace(old, new, 1)
+
+
+STAFF = (EXAMPLES / "staff.csv").read_text()
+PUPILS = (EXAMPLES / "pupils.csv").read_text()
+GUARDIANS = (EXAMPLES / "guardians.csv").read_text()
+
+BROKEN = [
+    # (file kind, broken text, expected location, expected problem)
+    ("staff", _broken(STAFF, "role", "rol"), "staff.csv:1:6", "missing column"),
+    ("staff", _broken(STAFF, ",teacher,", ",teach,"), "staff.csv:2:4", "unknown role 'teach'"),
+    ("staff", _broken(STAFF, "S002", "S001"), "staff.csv:3:1", "duplicate id 'S001'"),
+    ("staff", _broken(STAFF, "S002,Hakan,", "S002,,"), "staff.csv:3:2", "must not be empty"),
+    ("pupils", _broken(PUPILS, "2021-03-14", "14-13-2021"), "pupils.csv:2:4", "bad date"),
+    ("pupils", _broken(PUPILS, "2021-03-14", "2031-03-14"), "pupils.csv:2:4", "not in the past"),
+    ("pupils", _broken(PUPILS, "SO-Zon,pl", "SO-Zon,xx"), "pupils.csv:5:6", "unsupported language"),
+    (
+        "pupils",
+        _broken(PUPILS, "P001,Daan,de Vries", "P001,Daan"),
+        "pupils.csv:2:",
+        "expected 6 fields",
+    ),
+    (
+        "guardians",
+        _broken(
+            GUARDIANS,
+            "G001,P001,Jeroen,de Vries,father,yes",
+            "G001,P001,Jeroen,de Vries,father,ja?",
+        ),
+        "guardians.csv:2:6",
+        "authority must be yes or no",
+    ),
+    (
+        "guardians",
+        _broken(GUARDIANS, "father,yes,tr", "uncle,yes,tr"),
+        "guardians.csv:",
+        "unknown relation 'uncle'",
+    ),
+    (
+        "guardians",
+        _broken(GUARDIANS, "G001,P001", "G001,P999"),
+        "guardians.csv:2:2",
+        "unknown pupil 'P999'",
+    ),
+    (
+        "guardians",
+        _broken(GUARDIANS, "G002,P001,Linda", "G001,P001,Linda"),
+        "guardians.csv:3:1",
+        "duplicate link",
+    ),
+    (
+        "guardians",
+        _broken(GUARDIANS, ",nl\n", ",klingon\n"),
+        "guardians.csv:",
+        "unsupported language",
+    ),
+]
+
+
+@pytest.mark.parametrize(("kind", "text", "where", "problem"), BROKEN)
+def test_a_broken_file_names_line_and_column_and_changes_nothing(
+    school_db, tmp_path, capsys, kind, text, where, problem
+) -> None:
+    import_examples()
+    before = dump(school_db)
+    capsys.readouterr()
+    broken = tmp_path / f"{kind}.csv"
+    broken.write_text(text, encoding="utf-8")
+    assert main(["import", kind, str(broken)]) == 1
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if where in line]
+    assert lines and problem in lines[0], err
+    assert "nothing was imported" in err
+    assert dump(school_db) == before
+
+
+def test_a_file_that_is_not_utf8_is_refused(school_db, tmp_path, capsys) -> None:
+    broken = tmp_path / "staff.csv"
+    broken.write_bytes(STAFF.replace("Öztürk", "Ozturk").encode() + "Zoë".encode("latin-1"))
+    assert main(["import", "staff", str(broken)]) == 1
+    assert "not UTF-8" in capsys.readouterr().err
+
+
+def test_a_missing_file_is_a_clear_error(school_db, capsys) -> None:
+    assert main(["import", "staff", "nowhere.csv"]) == 2
+    assert "cannot read nowhere.csv" in capsys.readouterr().err
+
+
+def test_semicolons_a_bom_and_dutch_dates_are_accepted() -> None:
+    data = "\ufeffpupil_id;first_name;last_name;birth_date;group\nP1;Ada;Jansen;03-12-2014;A\n"
+    parsed = parse_pupils(data.encode(), "p.csv", date(2026, 11, 30))
+    assert not parsed.errors
+    assert parsed.records[0].birth_date == date(2014, 12, 3)
+    assert parsed.records[0].language == "nl"
+
+
+def test_extra_columns_are_ignored_and_reported() -> None:
+    data = "staff_id,first_name,last_name,role,groups,email\nS1,Ada,Jansen,admin,,a@x.nl\n"
+    parsed = parse_staff(data.encode(), "s.csv")
+    assert not parsed.errors and parsed.ignored_columns == ("email",)
+
+
+def test_a_guardian_must_have_one_name_and_language() -> None:
+    data = (
+        "guardian_id,pupil_id,first_name,last_name,relation,authority,language\n"
+        "G1,P1,Ada,Jansen,mother,yes,nl\n"
+        "G1,P2,Ada,Jansen,mother,yes,tr\n"
+    )
+    parsed = parse_guardians(data.encode(), "g.csv", {"P1", "P2"})
+    assert [str(e) for e in parsed.errors] == [
+        "g.csv:3:1: column 'guardian_id': guardian 'G1' has another name or language on line 2"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2014-12-03", date(2014, 12, 3)),
+        ("03-12-2014", date(2014, 12, 3)),
+        ("2014-02-29", None),
+        ("29-02-2016", date(2016, 2, 29)),
+        ("3/12/2014", None),
+        ("", None),
+        ("2014-13-01", None),
+    ],
+)
+def test_parse_date(text: str, expected: date | None) -> None:
+    assert parse_date(text) == expected
