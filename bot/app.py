@@ -14,9 +14,8 @@ import conversations
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Catalogues
-from bot.models import PersonKind
 from bot.outbox import OutboxSender
-from bot.reachability import tell_mentors_of_unreachable
+from bot.reachability import record_unreachable
 from bot.services import Services
 from bot.storage import Database, Tx
 from conversations.common import role_commands
@@ -24,7 +23,7 @@ from scheduler import install_jobs
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 
 
 class Runtime:
@@ -68,8 +67,8 @@ class Runtime:
             **(outbox_options or {}),
         )
 
-    async def _unreachable(self, tx: Tx, kind: PersonKind, person_id: str) -> None:
-        await tell_mentors_of_unreachable(tx, self.texts, self.clock.now(), kind, person_id)
+    async def _unreachable(self, tx: Tx, chat_id: int) -> None:
+        await record_unreachable(tx, self.texts, self.clock.now(), chat_id, "send_refused")
 
     @property
     def username(self) -> str:

@@ -22,12 +22,13 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.clock import Clock
-from bot.models import OutgoingMessage, PersonKind
+from bot.models import OutgoingMessage
 from bot.storage import Database, Tx
 
 log = logging.getLogger(__name__)
 
-UnreachableHook = Callable[[Tx, PersonKind, str], Awaitable[None]]
+# Called inside the transaction that marks a message undeliverable because its chat is gone.
+UnreachableHook = Callable[[Tx, int], Awaitable[None]]
 
 MAX_BACKOFF = 300.0
 IDLE_RECHECK = 30.0
@@ -185,25 +186,10 @@ class OutboxSender:
 
     async def _give_up(self, message: OutgoingMessage, status: str, exc: Exception) -> None:
         log.warning("outbox message %s is %s: %s", message.id, status, type(exc).__name__)
-        now = self._clock.now()
         async with self._db.transaction() as tx:
             await tx.mark_undeliverable(message.id, status, str(exc)[:200])
-            if status != "unreachable":
-                return
-            person = await tx.mark_unreachable(message.chat_id, now)
-            if person is None:
-                return
-            kind, person_id = PersonKind(person[0]), person[1]
-            await tx.audit(
-                now=now,
-                actor=("system", None),
-                action="recipient_unreachable",
-                subject=(kind.value, person_id),
-                pupil_id=person_id if kind is PersonKind.PUPIL else None,
-                details={"outbox_id": message.id, "purpose": message.purpose},
-            )
-            if self._on_unreachable is not None:
-                await self._on_unreachable(tx, kind, person_id)
+            if status == "unreachable" and self._on_unreachable is not None:
+                await self._on_unreachable(tx, message.chat_id)
 
 
 def _seconds(value: timedelta | float) -> float:

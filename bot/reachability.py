@@ -1,4 +1,5 @@
-"""What happens when Samen can no longer reach someone: the people who can act are told."""
+"""What happens when Samen can no longer reach someone: it is recorded, and the people
+who can act on it (the teachers of the children) are told, so nothing fails silently."""
 
 from __future__ import annotations
 
@@ -7,6 +8,42 @@ from datetime import datetime
 from bot.i18n import Catalogues
 from bot.models import PersonKind
 from bot.storage import Tx
+
+
+async def record_unreachable(
+    tx: Tx, texts: Catalogues, now: datetime, chat_id: int, reason: str
+) -> bool:
+    """Mark the person behind a private chat unreachable. Returns False for a chat that
+    belongs to no one in the roster. Teachers are told only the first time."""
+    person = await tx.mark_unreachable(chat_id, now)
+    if person is None:
+        return False
+    kind, person_id, newly = PersonKind(person[0]), person[1], person[2]
+    if not newly:
+        return True
+    await tx.audit(
+        now=now,
+        actor=("system", None),
+        action="recipient_unreachable",
+        subject=(kind.value, person_id),
+        pupil_id=person_id if kind is PersonKind.PUPIL else None,
+        details={"reason": reason},
+    )
+    await tell_mentors_of_unreachable(tx, texts, now, kind, person_id)
+    return True
+
+
+async def record_reachable_again(tx: Tx, now: datetime, user_id: int) -> None:
+    account = await tx.account_of_user(user_id)
+    if account is not None and await tx.clear_unreachable(user_id):
+        kind, person_id = account
+        await tx.audit(
+            now=now,
+            actor=(kind.value, person_id),
+            action="recipient_reachable",
+            subject=(kind.value, person_id),
+            pupil_id=person_id if kind is PersonKind.PUPIL else None,
+        )
 
 
 async def tell_mentors_of_unreachable(

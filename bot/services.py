@@ -8,6 +8,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Catalogues
 from bot.models import PersonKind, Role, Viewer
+from bot.reachability import record_reachable_again
 from bot.storage import Database, Tx
 
 
@@ -22,7 +23,7 @@ class Services:
         """Who is writing, as far as the roster says; records that they can be reached."""
         async with self.db.transaction() as tx:
             await tx.touch_telegram_user(user_id, chat_id, self.clock.now())
-            await tx.clear_unreachable(user_id)
+            await record_reachable_again(tx, self.clock.now(), user_id)
             return await self.viewer_in(tx, user_id, chat_id, telegram_language)
 
     async def viewer_in(

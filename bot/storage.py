@@ -404,8 +404,9 @@ class Tx:
         )
         return row is not None
 
-    async def mark_unreachable(self, chat_id: int, now: datetime) -> tuple[str, str] | None:
-        """Mark the account behind a private chat unreachable; returns (kind, person_id)."""
+    async def mark_unreachable(self, chat_id: int, now: datetime) -> tuple[str, str, bool] | None:
+        """Mark the account behind a private chat unreachable.
+        Returns (kind, person_id, newly marked), or None when no one is linked to the chat."""
         row = await self._one(
             "SELECT a.kind, a.person_id, a.unreachable_at FROM accounts a"
             " JOIN telegram_users t ON t.user_id = a.user_id WHERE t.chat_id = ?",
@@ -413,12 +414,13 @@ class Tx:
         )
         if row is None:
             return None
-        if row["unreachable_at"] is None:
+        newly = row["unreachable_at"] is None
+        if newly:
             await self._run(
                 "UPDATE accounts SET unreachable_at = ? WHERE kind = ? AND person_id = ?",
                 (iso(now), row["kind"], row["person_id"]),
             )
-        return row["kind"], row["person_id"]
+        return row["kind"], row["person_id"], newly
 
     async def clear_unreachable(self, user_id: int) -> bool:
         """The person wrote to us again, so they can be reached; True if that is news."""

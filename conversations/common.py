@@ -14,7 +14,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.access import Action, may
@@ -137,10 +137,15 @@ async def reply(
     """Answer the user in their own chat: a new message, or the tapped message edited in place."""
     query = update.callback_query
     if edit and query is not None and query.message is not None:
-        await query.edit_message_text(
-            text, parse_mode=ParseMode.HTML, reply_markup=markup, disable_web_page_preview=True
-        )
-        return
+        try:
+            await query.edit_message_text(
+                text, parse_mode=ParseMode.HTML, reply_markup=markup, disable_web_page_preview=True
+            )
+            return
+        except BadRequest as exc:
+            if "not modified" in exc.message:
+                return  # the same button tapped twice: the screen already shows the answer
+            # Too old or deleted to edit: the answer comes as a new message instead.
     chat = update.effective_chat
     if chat is None:
         return

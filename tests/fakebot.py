@@ -403,6 +403,37 @@ class FakeUser:
         }
         return self.server.push_update({"message": message})
 
+    def block_bot(self) -> int:
+        """The user blocks the bot: sends fail from now on and Telegram reports the change."""
+        self.server.block(self.id)
+        return self._membership("member", "kicked")
+
+    def unblock_bot(self) -> int:
+        self.server.blocked.discard(self.id)
+        return self._membership("kicked", "member")
+
+    def _membership(self, old: str, new: str) -> int:
+        bot_user = {"id": BOT_ID, "is_bot": True, "first_name": "Samen"}
+
+        def member(status: str) -> dict[str, Any]:
+            return {
+                "user": bot_user,
+                "status": status,
+                **({"until_date": 0} if status == "kicked" else {}),
+            }
+
+        return self.server.push_update(
+            {
+                "my_chat_member": {
+                    "chat": self._chat(),
+                    "from": self._from(),
+                    "date": int(time.time()),
+                    "old_chat_member": member(old),
+                    "new_chat_member": member(new),
+                }
+            }
+        )
+
     @property
     def messages(self) -> list[ChatMessage]:
         """What the bot has shown in this chat, oldest first."""

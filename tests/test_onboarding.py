@@ -211,3 +211,66 @@ async def test_old_or_forged_buttons_change_nothing(harness: Harness) -> None:
     assert harness.db is not None
     async with harness.db.transaction() as tx:
         assert await tx.language_of_person(PersonKind.STAFF, "S001") == "nl"
+
+
+async def test_tapping_the_same_language_twice_keeps_the_answer_on_screen(
+    harness: Harness,
+) -> None:
+    mother = harness.server.user(9201, "Linda")
+    await harness.link(mother, PersonKind.GUARDIAN, "G002")
+    await harness.say(mother, "/taal")
+    picker = mother.last
+    await harness.tap(mother, "English", picker)
+    before = len(mother.messages)
+    query = await harness.tap_data(mother, "lang:set:en", picker)
+    assert query in harness.server.callback_answers
+    assert len(mother.messages) == before
+    assert mother.last.text.startswith("✅ Samen now writes to you in English")
+
+
+async def test_a_failing_handler_still_answers_and_logs_no_personal_data(
+    harness: Harness, monkeypatch, caplog
+) -> None:
+    import conversations.menu
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("Linda de Vries secret")
+
+    mother = harness.server.user(9301, "Linda")
+    await harness.link(mother, PersonKind.GUARDIAN, "G002")
+    monkeypatch.setattr(conversations.menu, "_help_text", broken)
+    shown = await harness.say(mother, "/help")
+    assert shown[0].text == "Sorry, er ging bij ons iets mis. Probeer het zo nog een keer."
+    messages = [r.getMessage() for r in caplog.records if r.name.startswith("conversations")]
+    assert messages and all("Linda" not in m for m in messages)
+
+
+async def test_a_teacher_sees_only_the_families_of_their_own_groups(harness: Harness) -> None:
+    teacher = harness.server.user(9401, "Marieke")  # SO-Zon only
+    coordinator = harness.server.user(9402, "Ingrid")
+    await harness.link(teacher, PersonKind.STAFF, "S001")
+    await harness.link(coordinator, PersonKind.STAFF, "S004")
+    shown = await harness.say(teacher, "/overzicht")
+    assert "SO-Zon: 0 van 9 gezinnen bereikbaar" in shown[0].text
+    assert "VSO" not in shown[0].text and "Emre" not in shown[0].text
+    # A forged button for a group of someone else shows nothing of it.
+    from conversations.menu import _group_key
+
+    await harness.tap_data(teacher, f"ov:{_group_key('VSO-1')}", teacher.last)
+    assert "Emre" not in teacher.last.text and "werkt niet meer" in teacher.last.text
+
+    shown = await harness.say(coordinator, "/overzicht")
+    assert "Groep VSO-1" in shown[0].text and "Groep VSO-Entree" in shown[0].text
+    await harness.tap(coordinator, "VSO-1")
+    assert "Emre Demir: uitgenodigd, nog niet gekoppeld" in coordinator.last.text
+    assert coordinator.last.edits == 1
+    await harness.tap(coordinator, "Alle groepen")
+    assert "Kies een groep" in coordinator.last.text
+
+
+async def test_the_housekeeping_job_is_scheduled_to_catch_up_once(harness: Harness) -> None:
+    assert harness.runtime is not None
+    queue = harness.runtime.application.job_queue
+    assert queue is not None
+    (job,) = queue.get_jobs_by_name("housekeeping")
+    assert job.job.misfire_grace_time is None and job.job.coalesce is True

@@ -180,3 +180,26 @@ async def test_messages_left_in_the_outbox_are_delivered_once_after_a_restart(
         assert await outbox_status(db) == {"sent": 6}
     finally:
         await db.close()
+
+
+async def test_blocking_the_bot_is_noticed_at_once_and_unblocking_undoes_it(
+    harness: Harness,
+) -> None:
+    teacher = harness.server.user(41, "Marieke")
+    mother = harness.server.user(42, "Linda")
+    await harness.link(teacher, PersonKind.STAFF, "S001")
+    await harness.link(mother, PersonKind.GUARDIAN, "G002")
+    await harness.tracker.wait(mother.block_bot())
+    await harness.server.wait_for(lambda: "Linda de Vries" in teacher.last.text)
+    await harness.tracker.wait(mother.block_bot())  # reported twice: the teacher is told once
+    shown = await harness.say(teacher, "/overzicht")
+    assert "Daan de Vries: heeft Samen geblokkeerd" in shown[0].text
+    assert sum("Linda de Vries" in m.text for m in teacher.messages) == 1
+    await harness.tracker.wait(mother.unblock_bot())
+    shown = await harness.say(teacher, "/overzicht")
+    assert "Daan de Vries" not in shown[0].text
+    assert harness.db is not None
+    async with harness.db.transaction() as tx:
+        actions = [e["action"] for e in await tx.audit_entries()]
+    assert actions.count("recipient_unreachable") == 1
+    assert actions.count("recipient_reachable") == 1

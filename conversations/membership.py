@@ -1,0 +1,26 @@
+"""Telegram tells the bot when someone blocks or unblocks it; Samen acts on it at once
+instead of waiting for the next message to bounce."""
+
+from __future__ import annotations
+
+from telegram import ChatMember, Update
+from telegram.ext import ChatMemberHandler, ContextTypes
+
+from bot.reachability import record_reachable_again, record_unreachable
+from conversations.common import services
+
+
+async def membership_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    change = update.my_chat_member
+    if change is None or change.chat.type != "private":
+        return
+    svc = services(context)
+    now = svc.clock.now()
+    async with svc.db.transaction() as tx:
+        if change.new_chat_member.status == ChatMember.BANNED:
+            await record_unreachable(tx, svc.texts, now, change.chat.id, "blocked_bot")
+        elif change.new_chat_member.status == ChatMember.MEMBER:
+            await record_reachable_again(tx, now, change.from_user.id)
+
+
+HANDLERS = [ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)]

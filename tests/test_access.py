@@ -1,0 +1,39 @@
+"""Who may do what: one row per role and action."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.access import Action, may, visible_groups
+from bot.models import Role, StaffMember
+
+A = Action
+ROWS = [
+    # role, actions allowed
+    (None, {A.HELP, A.LANGUAGE}),
+    (Role.GUARDIAN, {A.HELP, A.LANGUAGE, A.MY_CHILDREN}),
+    (Role.PUPIL, {A.HELP, A.LANGUAGE, A.MY_CLASS}),
+    (Role.TEACHER, {A.HELP, A.LANGUAGE, A.FAMILY_OVERVIEW, A.CANCEL}),
+    (Role.COORDINATOR, {A.HELP, A.LANGUAGE, A.FAMILY_OVERVIEW, A.CANCEL}),
+    (Role.ADMIN, {A.HELP, A.LANGUAGE, A.FAMILY_OVERVIEW, A.CANCEL}),
+]
+
+
+@pytest.mark.parametrize(("role", "allowed"), ROWS)
+def test_may(role: Role | None, allowed: set[Action]) -> None:
+    assert {action for action in Action if may(role, action)} == allowed
+
+
+@pytest.mark.parametrize(
+    ("role", "own", "expected"),
+    [
+        (Role.TEACHER, ("B",), ["B"]),
+        (Role.TEACHER, ("B", "Z"), ["B"]),  # a group without pupils is not shown
+        (Role.TEACHER, (), []),
+        (Role.COORDINATOR, ("A",), ["A", "B", "C"]),
+        (Role.ADMIN, (), ["A", "B", "C"]),
+    ],
+)
+def test_visible_groups(role: Role, own: tuple[str, ...], expected: list[str]) -> None:
+    member = StaffMember("S", "Ada", "Jansen", role, own)
+    assert visible_groups(member, ["A", "B", "C"]) == expected

@@ -1,0 +1,74 @@
+"""The database: migrations, the append-only audit trail, and the housekeeping job."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.housekeeping import tidy
+from bot.storage import Database, load_migrations
+
+NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+
+
+async def test_migrations_run_once_and_keep_data(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    db = await Database.open(path)
+    assert await db.schema_version() == len(load_migrations())
+    async with db.transaction() as tx:
+        await tx.set_meta("k", "v")
+    await db.close()
+    db = await Database.open(path)
+    async with db.transaction() as tx:
+        assert await tx.get_meta("k") == "v"
+    await db.close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+async def test_a_database_from_a_newer_samen_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version = 99")
+    with pytest.raises(RuntimeError, match="newer than this Samen"):
+        await Database.open(path)
+
+
+async def test_a_failed_transaction_leaves_nothing_behind(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "s.db")
+    with pytest.raises(ValueError):
+        async with db.transaction() as tx:
+            await tx.set_meta("half", "done")
+            await tx.enqueue(chat_id=1, text="x", purpose="test", now=NOW)
+            raise ValueError("boom")
+    async with db.transaction() as tx:
+        assert await tx.get_meta("half") is None
+        assert await tx.outbox_counts() == {}
+    await db.close()
+
+
+async def test_the_audit_trail_is_append_only(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "s.db")
+    async with db.transaction() as tx:
+        await tx.audit(now=NOW, actor=("staff", "S1"), action="test", pupil_id="P1")
+    for statement in ("UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log"):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            async with db.transaction() as tx:
+                await tx._run(statement)
+    async with db.transaction() as tx:
+        assert [e["action"] for e in await tx.audit_entries("P1")] == ["test"]
+    await db.close()
+
+
+async def test_housekeeping_forgets_failed_codes_that_can_no_longer_block(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "s.db")
+    async with db.transaction() as tx:
+        for hours in (0, 1, 2, 3):
+            await tx.record_start_failure(7, NOW - timedelta(hours=hours, minutes=1))
+    assert await tidy(db, NOW) == {"start_failures": 2}
+    async with db.transaction() as tx:
+        assert len(await tx.start_failures_since(7, NOW - timedelta(days=1))) == 2
+    await db.close()
