@@ -24,6 +24,7 @@ from conversations.common import (
     language_only_keyboard,
     menu_keyboard,
     private_only,
+    refuse,
     reply,
     requires,
     services,
@@ -33,15 +34,11 @@ from conversations.common import (
 
 @requires(Action.HELP)
 async def help_menu(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
-    tr = tr_for(context, viewer)
     if not viewer.linked:
-        text = tr._(
-            "Samen is the chat between the school and families.\n"
-            "To start, tap the link in your invitation from school or scan its QR code."
-        )
-        await reply(update, text, language_only_keyboard(tr), edit=_tapped(update))
-    else:
-        await reply(update, _help_text(viewer, tr), menu_keyboard(viewer, tr), edit=_tapped(update))
+        await refuse(update, context, viewer)
+        return
+    tr = tr_for(context, viewer)
+    await reply(update, _help_text(viewer, tr), menu_keyboard(viewer, tr), edit=_tapped(update))
     await done(update)
 
 
@@ -241,14 +238,10 @@ async def not_understood(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     viewer = await current_viewer(update, context)
     if viewer is None:
         return
-    tr = tr_for(context, viewer)
     if not viewer.linked:
-        text = tr._(
-            "Samen is for parents, pupils and staff of the school.\n"
-            "To start, tap the link in your invitation from school or scan its QR code."
-        )
-        await reply(update, text, language_only_keyboard(tr))
+        await refuse(update, context, viewer)
         return
+    tr = tr_for(context, viewer)
     text = tr._("I don't understand this. Choose one of the buttons, or type /help.")
     await reply(update, text, menu_keyboard(viewer, tr))
 
