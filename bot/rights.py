@@ -1,0 +1,229 @@
+"""Who may know and who decides: Dutch information rights as pure functions.
+
+From a pupil's age (birth date and `today`), a capability judgement, and the facts of each
+guardian link (relation, authority, a recorded information request, recognition, a
+restriction), decide who receives each kind of message and whose answers a consent
+request needs. No database, no clock, no Telegram: every rule has a row in the table tests.
+
+Sources: the handbook's appendix "wie heeft recht op informatie?" and BRIEF.md §5–6
+("What holds today").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from bot.models import age_on
+
+
+class MessageKind(StrEnum):
+    MEETING_INVITATION = "meeting_invitation"
+    CVB_NOTICE = "cvb_notice"
+    CONSENT_REQUEST = "consent_request"
+    OUTCOME_SUMMARY = "outcome_summary"
+    POSITIVE_NEWS = "positive_news"
+    SUPPORT_ROUTE_NOTICE = "support_route_notice"
+    STUDY_PROGRESS = "study_progress"
+
+
+class AgeBand(StrEnum):
+    CHILD = "under_12"  # holders of authority decide
+    YOUNG_TEEN = "12_15"  # holders of authority and the pupil (double consent)
+    OLDER_TEEN = "16_17"  # the pupil decides; holders still get study progress
+    ADULT = "18_plus"  # the pupil alone; parents only with the pupil's consent
+
+
+class RestrictionKind(StrEnum):
+    COURT_ARRANGEMENT = "court_arrangement"  # a court-made information arrangement
+    WITHHELD = "withheld"  # the school withholds information in the child's interest
+    REFUSED_BY_PUPIL = "refused_by_pupil"  # a pupil of 16+ refuses information to this parent
+
+
+class Why(StrEnum):
+    """Why a guardian does or does not receive a kind of message; shown to coordinators."""
+
+    AUTHORITY = "authority"
+    INFORMATION_REQUEST = "information_request"
+    FAMILY_GUARDIAN = "family_guardian"
+    FOSTER_PARENT = "foster_parent"
+    COURT_ARRANGEMENT = "court_arrangement"
+    ADULT_PUPIL_CONSENT = "adult_pupil_consent"
+    STUDY_PROGRESS_STAYS = "study_progress_stays"
+    NO_AUTHORITY = "no_authority"
+    NO_REQUEST = "no_request"
+    NEVER_RECOGNISED = "never_recognised"
+    NOT_DAY_TO_DAY = "not_day_to_day"
+    WITHHELD = "withheld"
+    REFUSED_BY_PUPIL = "refused_by_pupil"
+    ADULT_PUPIL = "adult_pupil"
+    NOT_A_DECIDER = "not_a_decider"
+
+
+# What a parent without authority may ask for (art. 1:377c BW): important facts such as
+# results, development and the start of a support trajectory.
+IMPORTANT_FACTS = frozenset({MessageKind.STUDY_PROGRESS, MessageKind.SUPPORT_ROUTE_NOTICE})
+# Foster parents without authority share daily life: meetings and good news.
+DAY_TO_DAY = frozenset({MessageKind.MEETING_INVITATION, MessageKind.POSITIVE_NEWS})
+# A family guardian (supervision order) is informed of everything about school and care.
+FAMILY_GUARDIAN_KINDS = frozenset(MessageKind) - {
+    MessageKind.CONSENT_REQUEST,
+    MessageKind.POSITIVE_NEWS,
+}
+# What the pupil receives about themselves, from which age.
+PUPIL_FROM_AGE = {
+    MessageKind.CVB_NOTICE: 12,
+    MessageKind.SUPPORT_ROUTE_NOTICE: 12,
+    MessageKind.MEETING_INVITATION: 16,
+    MessageKind.OUTCOME_SUMMARY: 16,
+    MessageKind.STUDY_PROGRESS: 16,
+    MessageKind.POSITIVE_NEWS: 18,
+}
+PARENT_RELATIONS = frozenset({"mother", "father", "parent"})
+
+
+@dataclass(frozen=True)
+class Restriction:
+    kind: RestrictionKind
+    reason: str
+    # For a court arrangement: the kinds of message the arrangement allows.
+    allowed: frozenset[MessageKind] = frozenset()
+
+
+@dataclass(frozen=True)
+class LinkFacts:
+    guardian_id: str
+    relation: str
+    authority: bool
+    recognised: bool = True
+    information_requested: bool = False
+    adult_pupil_consents: bool = False
+    restriction: Restriction | None = None
+
+
+@dataclass(frozen=True)
+class PupilFacts:
+    birth_date: date
+    capable: bool = True  # capable of judging the matter (only weighed at 12–15)
+    capability_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Audience:
+    guardians: tuple[str, ...]
+    pupil: bool
+    reasons: dict[str, Why] = field(default_factory=dict)  # every guardian, in or out
+
+    def excluded(self) -> dict[str, Why]:
+        return {g: why for g, why in self.reasons.items() if g not in self.guardians}
+
+
+@dataclass(frozen=True)
+class Deciders:
+    """Whose answers a consent request needs."""
+
+    guardians: tuple[str, ...]
+    pupil: bool
+    # A pupil of 12–15 judged not capable is left out, with the recorded reason.
+    pupil_not_capable_reason: str | None = None
+
+    @property
+    def nobody(self) -> bool:
+        return not self.guardians and not self.pupil
+
+
+def age_band(birth: date, today: date) -> AgeBand:
+    age = age_on(birth, today)
+    if age < 12:
+        return AgeBand.CHILD
+    if age < 16:
+        return AgeBand.YOUNG_TEEN
+    if age < 18:
+        return AgeBand.OLDER_TEEN
+    return AgeBand.ADULT
+
+
+def holds_authority(link: LinkFacts, band: AgeBand) -> bool:
+    """Authority ends when the pupil turns 18, whatever the roster still says."""
+    return link.authority and band is not AgeBand.ADULT
+
+
+def deciders(pupil: PupilFacts, links: Sequence[LinkFacts], today: date) -> Deciders:
+    band = age_band(pupil.birth_date, today)
+    holders = tuple(link.guardian_id for link in links if holds_authority(link, band))
+    if band is AgeBand.CHILD:
+        return Deciders(holders, pupil=False)
+    if band is AgeBand.YOUNG_TEEN:
+        if not pupil.capable:
+            return Deciders(holders, False, pupil.capability_reason or "")
+        return Deciders(holders, pupil=True)
+    return Deciders((), pupil=True)
+
+
+def receives(
+    kind: MessageKind, pupil: PupilFacts, link: LinkFacts, today: date
+) -> tuple[bool, Why]:
+    """Whether one guardian receives one kind of message about the pupil, and why."""
+    band = age_band(pupil.birth_date, today)
+    restriction = link.restriction
+    if kind is MessageKind.CONSENT_REQUEST:
+        # Deciding follows authority alone; restrictions limit information, not the decision.
+        chosen = link.guardian_id in deciders(pupil, [link], today).guardians
+        return chosen, (Why.AUTHORITY if chosen else Why.NOT_A_DECIDER)
+    if restriction is not None and restriction.kind is RestrictionKind.WITHHELD:
+        return False, Why.WITHHELD
+    if band is AgeBand.ADULT:
+        if link.adult_pupil_consents:
+            return True, Why.ADULT_PUPIL_CONSENT
+        return False, Why.ADULT_PUPIL
+    if restriction is not None and restriction.kind is RestrictionKind.COURT_ARRANGEMENT:
+        return kind in restriction.allowed, Why.COURT_ARRANGEMENT
+    if (
+        restriction is not None
+        and restriction.kind is RestrictionKind.REFUSED_BY_PUPIL
+        and band is AgeBand.OLDER_TEEN
+    ):
+        # The pupil's refusal does not reach study progress to a holder of authority.
+        if kind is MessageKind.STUDY_PROGRESS and holds_authority(link, band):
+            return True, Why.STUDY_PROGRESS_STAYS
+        return False, Why.REFUSED_BY_PUPIL
+    if holds_authority(link, band):
+        return True, Why.AUTHORITY
+    if link.relation == "family_guardian":
+        return kind in FAMILY_GUARDIAN_KINDS, Why.FAMILY_GUARDIAN
+    if link.relation == "foster_parent":
+        return kind in DAY_TO_DAY, (Why.FOSTER_PARENT if kind in DAY_TO_DAY else Why.NOT_DAY_TO_DAY)
+    if link.relation in PARENT_RELATIONS:
+        if not link.recognised:
+            return False, Why.NEVER_RECOGNISED
+        if not link.information_requested:
+            return False, Why.NO_REQUEST
+        return kind in IMPORTANT_FACTS, Why.INFORMATION_REQUEST
+    return False, Why.NO_AUTHORITY
+
+
+def audience(
+    kind: MessageKind, pupil: PupilFacts, links: Sequence[LinkFacts], today: date
+) -> Audience:
+    """Everyone who receives `kind` about this pupil, with the reason for each guardian."""
+    chosen: list[str] = []
+    reasons: dict[str, Why] = {}
+    for link in links:
+        yes, why = receives(kind, pupil, link, today)
+        reasons[link.guardian_id] = why
+        if yes:
+            chosen.append(link.guardian_id)
+    if kind is MessageKind.CONSENT_REQUEST:
+        to_pupil = deciders(pupil, links, today).pupil
+    else:
+        to_pupil = age_on(pupil.birth_date, today) >= PUPIL_FROM_AGE.get(kind, 200)
+    return Audience(tuple(chosen), to_pupil, reasons)
+
+
+def restriction_applies(restriction: Restriction, pupil: PupilFacts, today: date) -> bool:
+    """A pupil's refusal counts only from 16 (from 18 parents need the pupil's consent anyway)."""
+    if restriction.kind is RestrictionKind.REFUSED_BY_PUPIL:
+        return age_band(pupil.birth_date, today) is AgeBand.OLDER_TEEN
+    return True
