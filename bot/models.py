@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 
@@ -130,3 +130,75 @@ def age_on(birth: date, day: date) -> int:
     if (day.month, day.day) < (birth.month, birth.day):
         years -= 1
     return years
+
+
+@dataclass(frozen=True)
+class Participant:
+    """Someone at a ZAT discussion who receives information (guideline 5)."""
+
+    name: str
+    role: str  # a key of bot.care_texts.TEAM_ROLES, or free text
+    organisation: str
+
+
+@dataclass(frozen=True)
+class Discussion:
+    id: int
+    pupil_id: str
+    kind: str  # cvb | zat | assessment
+    purpose: str
+    starts_at: datetime
+    participants: tuple[Participant, ...]
+    shared_info: tuple[str, ...]
+    created_by: str
+    created_at: datetime
+    notice_deadline: datetime | None
+    cancelled_at: datetime | None
+
+    @property
+    def needs_consent(self) -> bool:
+        return self.kind != "cvb"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    discussion_id: int
+    person_kind: PersonKind
+    person_id: str
+    decides: bool
+    language: str
+    text_hash: str
+    text_version: str
+    sent_at: datetime
+
+
+@dataclass(frozen=True)
+class Answer:
+    discussion_id: int
+    person_kind: PersonKind
+    person_id: str
+    answer: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class SafetyException:
+    id: int
+    pupil_id: str
+    discussion_id: int | None
+    reason: str
+    recorded_by: str
+    recorded_at: datetime
+    parents_told_at: datetime | None
+    parents_told_how: str | None
+    lifted_at: datetime | None
+
+
+@dataclass(frozen=True)
+class FlowState:
+    user_id: int
+    name: str
+    step: str
+    data: dict[str, object]
+    nonce: str
+    updated_at: datetime

@@ -22,16 +22,23 @@ from typing import Any
 import aiosqlite
 
 from bot.models import (
+    Answer,
+    Discussion,
     FamilyContact,
+    FlowState,
     Guardian,
     GuardianLink,
     OutgoingMessage,
+    Participant,
     PersonKind,
     Pupil,
     PupilContacts,
+    Recipient,
     Role,
+    SafetyException,
     StaffMember,
 )
+from bot.rights import LinkFacts, PupilFacts, Restriction, RestrictionKind
 
 
 def iso(moment: datetime) -> str:
@@ -519,12 +526,15 @@ class Tx:
         protect_content: bool = False,
         recipient: tuple[PersonKind, str] | None = None,
         not_before: datetime | None = None,
+        pupil_id: str | None = None,
     ) -> int:
+        """Queue a message. `pupil_id` marks a message to a family about that pupil: it waits
+        while the family's automated messages are paused (safety exception)."""
         self.wrote_outbox = True
         async with self._conn.execute(
             "INSERT INTO outbox (chat_id, recipient_kind, recipient_id, purpose, text,"
-            " reply_markup, protect_content, created_at, not_before)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " reply_markup, protect_content, created_at, not_before, pupil_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 chat_id,
                 recipient[0].value if recipient else None,
@@ -535,6 +545,7 @@ class Tx:
                 int(protect_content),
                 iso(now),
                 iso(not_before or now),
+                pupil_id,
             ),
         ) as cur:
             return int(cur.lastrowid or 0)
@@ -560,7 +571,11 @@ class Tx:
         ]
 
     async def next_not_before(self) -> datetime | None:
-        row = await self._one("SELECT min(not_before) AS t FROM outbox WHERE status = 'pending'")
+        row = await self._one(
+            "SELECT min(not_before) AS t FROM outbox WHERE status = 'pending'"
+            " AND (pupil_id IS NULL OR pupil_id NOT IN"
+            "      (SELECT pupil_id FROM safety_exceptions WHERE lifted_at IS NULL))"
+        )
         return None if row is None or row["t"] is None else from_iso(row["t"])
 
     async def mark_sent(self, message_id: int, telegram_id: int | None, now: datetime) -> None:
@@ -585,6 +600,349 @@ class Tx:
     async def outbox_counts(self) -> dict[str, int]:
         rows = await self._all("SELECT status, count(*) AS n FROM outbox GROUP BY status")
         return {r["status"]: r["n"] for r in rows}
+
+    # --- information rights ----------------------------------------------
+
+    async def rights_facts(self, pupil_id: str) -> tuple[PupilFacts, list[LinkFacts]] | None:
+        row = await self._one("SELECT * FROM pupils WHERE pupil_id = ?", (pupil_id,))
+        if row is None:
+            return None
+        pupil = PupilFacts(
+            birth_date=date.fromisoformat(row["birth_date"]),
+            capable=row["capable"] is None or bool(row["capable"]),
+            capability_reason=row["capability_reason"],
+        )
+        restrictions = {
+            r["guardian_id"]: Restriction(
+                RestrictionKind(r["kind"]), r["reason"], frozenset(json.loads(r["allowed"]))
+            )
+            for r in await self._all(
+                "SELECT * FROM restrictions WHERE pupil_id = ? AND lifted_at IS NULL", (pupil_id,)
+            )
+        }
+        links = [
+            LinkFacts(
+                guardian_id=r["guardian_id"],
+                relation=r["relation"],
+                authority=bool(r["authority"]),
+                recognised=bool(r["recognised"]),
+                information_requested=r["information_requested_at"] is not None,
+                adult_pupil_consents=r["adult_consent_at"] is not None,
+                restriction=restrictions.get(r["guardian_id"]),
+            )
+            for r in await self._all(
+                "SELECT * FROM guardian_links WHERE pupil_id = ? ORDER BY authority DESC,"
+                " guardian_id",
+                (pupil_id,),
+            )
+        ]
+        return pupil, links
+
+    async def guardians_of_pupil(self, pupil_id: str) -> list[tuple[Guardian, GuardianLink]]:
+        rows = await self._all(
+            "SELECT g.*, l.pupil_id, l.relation, l.authority FROM guardians g"
+            " JOIN guardian_links l ON l.guardian_id = g.guardian_id WHERE l.pupil_id = ?"
+            " ORDER BY l.authority DESC, g.guardian_id",
+            (pupil_id,),
+        )
+        return [(_guardian(r), _link(r)) for r in rows]
+
+    async def set_capability(self, pupil_id: str, capable: bool | None, reason: str | None) -> None:
+        await self._run(
+            "UPDATE pupils SET capable = ?, capability_reason = ? WHERE pupil_id = ?",
+            (None if capable is None else int(capable), reason, pupil_id),
+        )
+
+    async def set_information_request(
+        self, guardian_id: str, pupil_id: str, at: datetime | None
+    ) -> None:
+        await self._run(
+            "UPDATE guardian_links SET information_requested_at = ?"
+            " WHERE guardian_id = ? AND pupil_id = ?",
+            (iso(at) if at else None, guardian_id, pupil_id),
+        )
+
+    async def set_adult_consent(self, guardian_id: str, pupil_id: str, at: datetime | None) -> None:
+        await self._run(
+            "UPDATE guardian_links SET adult_consent_at = ? WHERE guardian_id = ? AND pupil_id = ?",
+            (iso(at) if at else None, guardian_id, pupil_id),
+        )
+
+    async def set_recognised(self, guardian_id: str, pupil_id: str, recognised: bool) -> None:
+        await self._run(
+            "UPDATE guardian_links SET recognised = ? WHERE guardian_id = ? AND pupil_id = ?",
+            (int(recognised), guardian_id, pupil_id),
+        )
+
+    async def add_restriction(
+        self,
+        guardian_id: str,
+        pupil_id: str,
+        restriction: Restriction,
+        now: datetime,
+        by: str | None,
+    ) -> None:
+        await self.lift_restriction(guardian_id, pupil_id, now, by)
+        await self._run(
+            "INSERT INTO restrictions (guardian_id, pupil_id, kind, reason, allowed,"
+            " created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                guardian_id,
+                pupil_id,
+                restriction.kind.value,
+                restriction.reason,
+                json.dumps(sorted(restriction.allowed)),
+                iso(now),
+                by,
+            ),
+        )
+
+    async def lift_restriction(
+        self, guardian_id: str, pupil_id: str, now: datetime, by: str | None
+    ) -> bool:
+        return (
+            await self._run(
+                "UPDATE restrictions SET lifted_at = ?, lifted_by = ?"
+                " WHERE guardian_id = ? AND pupil_id = ? AND lifted_at IS NULL",
+                (iso(now), by, guardian_id, pupil_id),
+            )
+            > 0
+        )
+
+    async def guardian_children_ids(self, guardian_id: str) -> list[str]:
+        rows = await self._all(
+            "SELECT pupil_id FROM guardian_links WHERE guardian_id = ? ORDER BY pupil_id",
+            (guardian_id,),
+        )
+        return [r["pupil_id"] for r in rows]
+
+    # --- discussions, notices and consent ---------------------------------
+
+    async def add_discussion(
+        self,
+        *,
+        pupil_id: str,
+        kind: str,
+        purpose: str,
+        starts_at: datetime,
+        participants: Sequence[Participant],
+        shared_info: Sequence[str],
+        created_by: str,
+        now: datetime,
+        notice_deadline: datetime | None,
+    ) -> int:
+        async with self._conn.execute(
+            "INSERT INTO discussions (pupil_id, kind, purpose, starts_at, participants,"
+            " shared_info, created_by, created_at, notice_deadline)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                pupil_id,
+                kind,
+                purpose,
+                iso(starts_at),
+                json.dumps([p.__dict__ for p in participants], ensure_ascii=False),
+                json.dumps(list(shared_info), ensure_ascii=False),
+                created_by,
+                iso(now),
+                iso(notice_deadline) if notice_deadline else None,
+            ),
+        ) as cur:
+            return int(cur.lastrowid or 0)
+
+    async def discussion(self, discussion_id: int) -> Discussion | None:
+        row = await self._one("SELECT * FROM discussions WHERE id = ?", (discussion_id,))
+        return None if row is None else _discussion(row)
+
+    async def discussions(
+        self, *, since: datetime | None = None, pupil_ids: Iterable[str] | None = None
+    ) -> list[Discussion]:
+        """Discussions not cancelled, from `since` on, soonest first."""
+        sql = "SELECT * FROM discussions WHERE cancelled_at IS NULL"
+        params: list[Any] = []
+        if since is not None:
+            sql += " AND starts_at >= ?"
+            params.append(iso(since))
+        if pupil_ids is not None:
+            wanted = sorted(set(pupil_ids))
+            if not wanted:
+                return []
+            sql += f" AND pupil_id IN ({','.join('?' * len(wanted))})"
+            params.extend(wanted)
+        rows = await self._all(sql + " ORDER BY starts_at, id", params)
+        return [_discussion(r) for r in rows]
+
+    async def cancel_discussion(self, discussion_id: int, now: datetime) -> None:
+        await self._run(
+            "UPDATE discussions SET cancelled_at = ? WHERE id = ?", (iso(now), discussion_id)
+        )
+
+    async def add_recipient(self, recipient: Recipient, outbox_id: int | None) -> None:
+        await self._run(
+            "INSERT INTO discussion_recipients (discussion_id, person_kind, person_id, decides,"
+            " language, text_hash, text_version, outbox_id, sent_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                recipient.discussion_id,
+                recipient.person_kind.value,
+                recipient.person_id,
+                int(recipient.decides),
+                recipient.language,
+                recipient.text_hash,
+                recipient.text_version,
+                outbox_id,
+                iso(recipient.sent_at),
+            ),
+        )
+
+    async def recipients(self, discussion_id: int) -> list[Recipient]:
+        rows = await self._all(
+            "SELECT * FROM discussion_recipients WHERE discussion_id = ?"
+            " ORDER BY decides DESC, person_kind, person_id",
+            (discussion_id,),
+        )
+        return [_recipient(r) for r in rows]
+
+    async def add_answer(
+        self,
+        recipient: Recipient,
+        answer: str,
+        user_id: int | None,
+        now: datetime,
+    ) -> None:
+        await self._run(
+            "INSERT INTO answers (discussion_id, person_kind, person_id, user_id, answer, at,"
+            " language, text_hash, text_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                recipient.discussion_id,
+                recipient.person_kind.value,
+                recipient.person_id,
+                user_id,
+                answer,
+                iso(now),
+                recipient.language,
+                recipient.text_hash,
+                recipient.text_version,
+            ),
+        )
+
+    async def answers(self, discussion_id: int) -> list[Answer]:
+        rows = await self._all(
+            "SELECT * FROM answers WHERE discussion_id = ? ORDER BY id", (discussion_id,)
+        )
+        return [
+            Answer(
+                discussion_id=r["discussion_id"],
+                person_kind=PersonKind(r["person_kind"]),
+                person_id=r["person_id"],
+                answer=r["answer"],
+                at=from_iso(r["at"]),
+            )
+            for r in rows
+        ]
+
+    async def discussions_of_person(self, kind: PersonKind, person_id: str) -> list[Discussion]:
+        rows = await self._all(
+            "SELECT d.* FROM discussions d JOIN discussion_recipients r ON r.discussion_id = d.id"
+            " WHERE r.person_kind = ? AND r.person_id = ? AND d.cancelled_at IS NULL"
+            " ORDER BY d.starts_at DESC, d.id DESC",
+            (kind.value, person_id),
+        )
+        return [_discussion(r) for r in rows]
+
+    async def reminders_sent(self, discussion_id: int) -> set[tuple[str, str, int]]:
+        rows = await self._all(
+            "SELECT person_kind, person_id, number FROM reminders_sent WHERE discussion_id = ?",
+            (discussion_id,),
+        )
+        return {(r["person_kind"], r["person_id"], r["number"]) for r in rows}
+
+    async def record_reminder(
+        self, discussion_id: int, kind: PersonKind, person_id: str, number: int, now: datetime
+    ) -> None:
+        await self._run(
+            "INSERT INTO reminders_sent (discussion_id, person_kind, person_id, number, at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (discussion_id, kind.value, person_id, number, iso(now)),
+        )
+
+    # --- safety exceptions (meldcode) -------------------------------------
+
+    async def add_safety_exception(
+        self,
+        pupil_id: str,
+        discussion_id: int | None,
+        reason: str,
+        by: str,
+        now: datetime,
+    ) -> int:
+        async with self._conn.execute(
+            "INSERT INTO safety_exceptions (pupil_id, discussion_id, reason, recorded_by,"
+            " recorded_at) VALUES (?, ?, ?, ?, ?)",
+            (pupil_id, discussion_id, reason, by, iso(now)),
+        ) as cur:
+            return int(cur.lastrowid or 0)
+
+    async def safety_exceptions(
+        self, pupil_id: str, active_only: bool = True
+    ) -> list[SafetyException]:
+        sql = "SELECT * FROM safety_exceptions WHERE pupil_id = ?"
+        if active_only:
+            sql += " AND lifted_at IS NULL"
+        return [_safety(r) for r in await self._all(sql + " ORDER BY id", (pupil_id,))]
+
+    async def paused_pupils(self) -> set[str]:
+        rows = await self._all("SELECT pupil_id FROM safety_exceptions WHERE lifted_at IS NULL")
+        return {r["pupil_id"] for r in rows}
+
+    async def lift_safety_exceptions(self, pupil_id: str, by: str, now: datetime) -> int:
+        return await self._run(
+            "UPDATE safety_exceptions SET lifted_at = ?, lifted_by = ?"
+            " WHERE pupil_id = ? AND lifted_at IS NULL",
+            (iso(now), by, pupil_id),
+        )
+
+    async def record_parents_told(self, exception_id: int, how: str, now: datetime) -> None:
+        await self._run(
+            "UPDATE safety_exceptions SET parents_told_at = ?, parents_told_how = ? WHERE id = ?",
+            (iso(now), how, exception_id),
+        )
+
+    # --- chat flows -------------------------------------------------------
+
+    async def flow(self, user_id: int) -> FlowState | None:
+        row = await self._one("SELECT * FROM flows WHERE user_id = ?", (user_id,))
+        if row is None:
+            return None
+        return FlowState(
+            user_id=row["user_id"],
+            name=row["name"],
+            step=row["step"],
+            data=json.loads(row["data"]),
+            nonce=row["nonce"],
+            updated_at=from_iso(row["updated_at"]),
+        )
+
+    async def save_flow(self, state: FlowState) -> None:
+        await self._run(
+            "INSERT INTO flows (user_id, name, step, data, nonce, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET"
+            " name = excluded.name, step = excluded.step, data = excluded.data,"
+            " nonce = excluded.nonce, updated_at = excluded.updated_at",
+            (
+                state.user_id,
+                state.name,
+                state.step,
+                json.dumps(state.data, ensure_ascii=False),
+                state.nonce,
+                iso(state.updated_at),
+            ),
+        )
+
+    async def clear_flow(self, user_id: int) -> bool:
+        return await self._run("DELETE FROM flows WHERE user_id = ?", (user_id,)) > 0
+
+    async def forget_flows_before(self, moment: datetime) -> int:
+        return await self._run("DELETE FROM flows WHERE updated_at < ?", (iso(moment),))
 
     # --- audit trail ------------------------------------------------------
 
@@ -659,4 +1017,47 @@ def _link(row: aiosqlite.Row) -> GuardianLink:
         pupil_id=row["pupil_id"],
         relation=row["relation"],
         authority=bool(row["authority"]),
+    )
+
+
+def _discussion(row: aiosqlite.Row) -> Discussion:
+    return Discussion(
+        id=row["id"],
+        pupil_id=row["pupil_id"],
+        kind=row["kind"],
+        purpose=row["purpose"],
+        starts_at=from_iso(row["starts_at"]),
+        participants=tuple(Participant(**p) for p in json.loads(row["participants"])),
+        shared_info=tuple(json.loads(row["shared_info"])),
+        created_by=row["created_by"],
+        created_at=from_iso(row["created_at"]),
+        notice_deadline=from_iso(row["notice_deadline"]) if row["notice_deadline"] else None,
+        cancelled_at=from_iso(row["cancelled_at"]) if row["cancelled_at"] else None,
+    )
+
+
+def _recipient(row: aiosqlite.Row) -> Recipient:
+    return Recipient(
+        discussion_id=row["discussion_id"],
+        person_kind=PersonKind(row["person_kind"]),
+        person_id=row["person_id"],
+        decides=bool(row["decides"]),
+        language=row["language"],
+        text_hash=row["text_hash"],
+        text_version=row["text_version"],
+        sent_at=from_iso(row["sent_at"]),
+    )
+
+
+def _safety(row: aiosqlite.Row) -> SafetyException:
+    return SafetyException(
+        id=row["id"],
+        pupil_id=row["pupil_id"],
+        discussion_id=row["discussion_id"],
+        reason=row["reason"],
+        recorded_by=row["recorded_by"],
+        recorded_at=from_iso(row["recorded_at"]),
+        parents_told_at=from_iso(row["parents_told_at"]) if row["parents_told_at"] else None,
+        parents_told_how=row["parents_told_how"],
+        lifted_at=from_iso(row["lifted_at"]) if row["lifted_at"] else None,
     )
