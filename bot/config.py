@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date, time
 from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.i18n import SUPPORTED_LANGUAGES
+from bot.models import Participant
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 T = TypeVar("T")
@@ -17,6 +19,38 @@ T = TypeVar("T")
 
 class ConfigError(Exception):
     """The configuration cannot be used; the message says what to change."""
+
+
+TEAM_ROLE_KEYS = (
+    "care_coordinator",
+    "school_psychologist",
+    "director",
+    "mentor",
+    "school_social_worker",
+    "school_doctor",
+    "youth_care_worker",
+    "attendance_officer",
+    "youth_nurse",
+    "police_officer",
+)
+
+
+@dataclass(frozen=True)
+class CareSettings:
+    # Who sits in the CvB, by role; named in every CvB notice.
+    cvb_members: tuple[str, ...] = ("care_coordinator", "school_psychologist", "director")
+    # The ZAT / ondersteuningsteam: who attends and receives information (guideline 5).
+    team: tuple[Participant, ...] = (
+        Participant("", "care_coordinator", ""),
+        Participant("", "school_doctor", "GGD"),
+        Participant("", "youth_care_worker", ""),
+        Participant("", "attendance_officer", ""),
+    )
+    notice_days: int = 10  # school days before silence counts as "no objection"
+    reminder_days: tuple[int, ...] = (3, 7)
+    quiet_start: time = time(21, 0)
+    quiet_end: time = time(7, 30)
+    holidays: frozenset[date] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -31,6 +65,7 @@ class Settings:
     pupil_invite_min_age: int = 12
     bot_username: str | None = None
     languages: tuple[str, ...] = SUPPORTED_LANGUAGES
+    care: CareSettings = field(default_factory=CareSettings)
 
     @property
     def file_url(self) -> str:
@@ -104,7 +139,73 @@ def _school_settings(school: dict[str, object], path: Path | None) -> dict[str, 
         if not 1 <= days <= 365:
             raise ConfigError(f"{where}: invitations.valid_days must be between 1 and 365.")
         out["invite_valid_days"] = days
+    care = school.get("care")
+    if care is not None:
+        if not isinstance(care, dict):
+            raise ConfigError(f"{where}: [care] must be a table.")
+        out["care"] = _care_settings(care, where)
     return out
+
+
+def _care_settings(care: dict[str, object], where: str) -> CareSettings:
+    defaults = CareSettings()
+    values: dict[str, object] = {}
+    if "cvb_members" in care:
+        values["cvb_members"] = tuple(_roles(care["cvb_members"], where, "care.cvb_members"))
+    if "team" in care:
+        team = care["team"]
+        if not isinstance(team, list) or not all(isinstance(m, dict) for m in team):
+            raise ConfigError(f"{where}: care.team must be a list of [[care.team]] tables.")
+        members = []
+        for index, member in enumerate(team, start=1):
+            key = f"care.team[{index}]"
+            role = _roles([member.get("role")], where, f"{key}.role")[0]
+            members.append(
+                Participant(
+                    name=_expect(member.get("name", ""), str, where, f"{key}.name"),
+                    role=role,
+                    organisation=_expect(
+                        member.get("organisation", ""), str, where, f"{key}.organisation"
+                    ),
+                )
+            )
+        values["team"] = tuple(members)
+    if "notice_days" in care:
+        days = _expect(care["notice_days"], int, where, "care.notice_days")
+        if not 1 <= days <= 60:
+            raise ConfigError(f"{where}: care.notice_days must be between 1 and 60.")
+        values["notice_days"] = days
+    if "reminder_days" in care:
+        raw = care["reminder_days"]
+        if not isinstance(raw, list) or not all(
+            isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in raw
+        ):
+            raise ConfigError(f"{where}: care.reminder_days must be a list of whole days.")
+        values["reminder_days"] = tuple(sorted(raw))
+    for key, attr in (("quiet_hours_start", "quiet_start"), ("quiet_hours_end", "quiet_end")):
+        if key in care:
+            text = _expect(care[key], str, where, f"care.{key}")
+            try:
+                values[attr] = time.fromisoformat(text)
+            except ValueError as exc:
+                raise ConfigError(f"{where}: care.{key} must be a time like 21:00.") from exc
+    if "holidays" in care:
+        raw = care["holidays"]
+        if not isinstance(raw, list) or not all(isinstance(d, date) for d in raw):
+            raise ConfigError(f"{where}: care.holidays must be a list of dates (2026-12-25).")
+        values["holidays"] = frozenset(raw)
+    return CareSettings(**{**defaults.__dict__, **values})
+
+
+def _roles(raw: object, where: str, key: str) -> list[str]:
+    if not isinstance(raw, list) or not all(isinstance(r, str) for r in raw):
+        raise ConfigError(f"{where}: {key} must be a list of roles.")
+    unknown = [r for r in raw if r not in TEAM_ROLE_KEYS]
+    if unknown:
+        raise ConfigError(
+            f"{where}: {key} has unknown role {unknown[0]!r}; use {', '.join(TEAM_ROLE_KEYS)}."
+        )
+    return list(raw)
 
 
 def _expect(value: object, kind: type[T], where: str, key: str) -> T:

@@ -137,7 +137,7 @@ class Participant:
     """Someone at a ZAT discussion who receives information (guideline 5)."""
 
     name: str
-    role: str  # a key of bot.care_texts.TEAM_ROLES, or free text
+    role: str  # one of bot.config.TEAM_ROLE_KEYS, translated for each reader
     organisation: str
 
 
