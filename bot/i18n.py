@@ -42,6 +42,11 @@ class CatalogueMissing(RuntimeError):
     pass
 
 
+def N_(message: str) -> str:
+    """Mark a text for translation where it is defined; it is translated where it is shown."""
+    return message
+
+
 def locales_dir() -> Path:
     """Where the catalogues are: inside the installed package, or in the source tree."""
     here = Path(__file__).resolve().parent
@@ -101,6 +106,10 @@ class Translator:
         template = self.translations.ngettext(singular, plural, count)
         return self._fill(template, values, markup=True)
 
+    def fill(self, template: str, **values: object) -> str:
+        """Fill a text that is not in the catalogue (a versioned legal text) like `_` does."""
+        return self._fill(template, values, markup=True)
+
     def label(self, message: str, **values: object) -> str:
         """Translate plain text (a button label or command description)."""
         return self._fill(self.translations.gettext(message), values, markup=False)
@@ -112,6 +121,10 @@ class Translator:
     def date(self, day: date) -> str:
         """E.g. 'dinsdag 3 december': weekday and month written out, no year."""
         return format_date(day, _weekday_date_pattern(self.language), locale=self.language)
+
+    def date_with_year(self, day: date) -> str:
+        """E.g. '3 december 2014' (a birth date)."""
+        return format_date(day, "long", locale=self.language)
 
     def datetime(self, moment: datetime) -> str:
         """E.g. 'dinsdag 3 december 15:30', in the school's time zone."""

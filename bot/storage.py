@@ -429,6 +429,13 @@ class Tx:
             )
         return row["kind"], row["person_id"], newly
 
+    async def is_unreachable(self, kind: PersonKind, person_id: str) -> bool:
+        row = await self._one(
+            "SELECT unreachable_at FROM accounts WHERE kind = ? AND person_id = ?",
+            (kind.value, person_id),
+        )
+        return row is not None and row["unreachable_at"] is not None
+
     async def clear_unreachable(self, user_id: int) -> bool:
         """The person wrote to us again, so they can be reached; True if that is news."""
         return (

@@ -1,0 +1,501 @@
+"""CvB notices and consent requests: sending them to the people the rules name, recording
+answers, and telling the coordinator what needs their attention.
+
+Functions here take an open transaction, so the messages they queue are committed with
+the change that caused them. Handlers and scheduled jobs call the same functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from bot import care_texts, legal
+from bot.config import Settings
+from bot.consent import (
+    FINAL,
+    MAY_DISCUSS,
+    ConsentStatus,
+    Decider,
+    MayDiscuss,
+    consent_status,
+    reminders_due,
+)
+from bot.i18n import Catalogues, Translator, language_name
+from bot.models import Discussion, Participant, PersonKind, Pupil, Recipient, StaffMember
+from bot.rights import MessageKind, audience, deciders
+from bot.schooltime import QuietHours, add_school_days
+from bot.storage import Tx
+
+NOTICE_VERSION = "cvb-notice-v1"
+
+
+def person_key(kind: PersonKind | str, person_id: str) -> str:
+    return f"{PersonKind(kind).value}:{person_id}"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What happened to a notice or request, for the sender's confirmation."""
+
+    discussion_id: int
+    reached: tuple[str, ...]
+    not_linked: tuple[str, ...]
+    paused: bool
+
+
+@dataclass(frozen=True)
+class PersonOnFile:
+    kind: PersonKind
+    person_id: str
+    first_name: str
+    full_name: str
+    relation: str | None  # None for the pupil
+
+
+async def people_of_pupil(tx: Tx, pupil: Pupil) -> dict[str, PersonOnFile]:
+    people = {
+        person_key(PersonKind.PUPIL, pupil.pupil_id): PersonOnFile(
+            PersonKind.PUPIL,
+            pupil.pupil_id,
+            pupil.first_name,
+            f"{pupil.first_name} {pupil.last_name}",
+            None,
+        )
+    }
+    for guardian, link in await tx.guardians_of_pupil(pupil.pupil_id):
+        people[person_key(PersonKind.GUARDIAN, guardian.guardian_id)] = PersonOnFile(
+            PersonKind.GUARDIAN,
+            guardian.guardian_id,
+            guardian.first_name,
+            f"{guardian.first_name} {guardian.last_name}",
+            link.relation,
+        )
+    return people
+
+
+def describe(tr: Translator, person: PersonOnFile, child: str) -> str:
+    """For staff: 'Linda de Vries (mother of Daan)' or 'Daan de Vries (pupil)'."""
+    if person.relation is None:
+        return tr.label("{name} (pupil)", name=person.full_name)
+    return tr.label(
+        "{name} ({relation} of {child})",
+        name=person.full_name,
+        relation=tr.label(care_texts.RELATION_LABELS[person.relation]),
+        child=child,
+    )
+
+
+def quiet_hours(settings: Settings) -> QuietHours:
+    return QuietHours(settings.care.quiet_start, settings.care.quiet_end)
+
+
+async def send_discussion(
+    tx: Tx,
+    texts: Catalogues,
+    settings: Settings,
+    now: datetime,
+    *,
+    staff: StaffMember,
+    pupil_id: str,
+    kind: str,
+    starts_at: datetime,
+    purpose: str,
+    participants: Sequence[Participant] = (),
+    shared_info: Sequence[str] = (),
+) -> Delivery:
+    """Record a CvB discussion (notice) or a ZAT/assessment (consent request) and queue a
+    message to everyone the rules name, in their language."""
+    pupil = await tx.pupil(pupil_id)
+    facts = await tx.rights_facts(pupil_id)
+    if pupil is None or facts is None:
+        raise LookupError(pupil_id)
+    pupil_facts, links = facts
+    today = now.astimezone(settings.timezone).date()
+    if kind == "cvb":
+        chosen = audience(MessageKind.CVB_NOTICE, pupil_facts, links, today)
+        targets = [(PersonKind.GUARDIAN, g, False) for g in chosen.guardians]
+        if chosen.pupil:
+            targets.append((PersonKind.PUPIL, pupil_id, False))
+        deadline = None
+    else:
+        needed = deciders(pupil_facts, links, today)
+        targets = [(PersonKind.GUARDIAN, g, True) for g in needed.guardians]
+        if needed.pupil:
+            targets.append((PersonKind.PUPIL, pupil_id, True))
+        deadline = add_school_days(
+            now, settings.care.notice_days, settings.timezone, settings.care.holidays
+        )
+    discussion_id = await tx.add_discussion(
+        pupil_id=pupil_id,
+        kind=kind,
+        purpose=purpose,
+        starts_at=starts_at,
+        participants=participants,
+        shared_info=shared_info,
+        created_by=staff.staff_id,
+        now=now,
+        notice_deadline=deadline,
+    )
+    discussion = await tx.discussion(discussion_id)
+    assert discussion is not None
+    people = await people_of_pupil(tx, pupil)
+    paused = bool(await tx.safety_exceptions(pupil_id))
+    sender = f"{staff.first_name} {staff.last_name}"
+    reached: list[str] = []
+    not_linked: list[str] = []
+    for person_kind, person_id, decides in targets:
+        person = people[person_key(person_kind, person_id)]
+        language = await tx.language_of_person(person_kind, person_id)
+        tr = texts(language)
+        to_pupil = person_kind is PersonKind.PUPIL
+        if kind == "cvb":
+            text = care_texts.cvb_notice(
+                tr,
+                name=person.first_name,
+                child=pupil.first_name,
+                when=starts_at,
+                members=settings.care.cvb_members,
+                purpose=purpose,
+                sender=sender,
+                to_pupil=to_pupil,
+            )
+            markup = care_texts.notice_keyboard(tr, discussion_id)
+            version = NOTICE_VERSION
+        else:
+            text = care_texts.consent_request(
+                tr,
+                texts("nl"),
+                discussion=discussion,
+                name=person.first_name,
+                child=pupil.first_name,
+                birth_date=pupil.birth_date,
+                school=settings.school_name,
+                sender=sender,
+                to_pupil=to_pupil,
+            )
+            markup = care_texts.consent_keyboard(tr, discussion_id)
+            version = legal.CONSENT_VERSION
+        chat = await tx.chat_of_person(person_kind, person_id)
+        outbox_id = None
+        if chat is None:
+            not_linked.append(person.full_name)
+        else:
+            reached.append(person.full_name)
+            outbox_id = await tx.enqueue(
+                chat_id=chat,
+                text=text,
+                purpose=f"{kind}_{'request' if decides else 'notice'}",
+                now=now,
+                reply_markup=markup,
+                protect_content=decides,
+                recipient=(person_kind, person_id),
+                pupil_id=pupil_id,
+            )
+        await tx.add_recipient(
+            Recipient(
+                discussion_id=discussion_id,
+                person_kind=person_kind,
+                person_id=person_id,
+                decides=decides,
+                language=language,
+                text_hash=legal.text_hash(text),
+                text_version=version,
+                sent_at=now,
+            ),
+            outbox_id,
+        )
+    await tx.audit(
+        now=now,
+        actor=("staff", staff.staff_id),
+        action="cvb_notice_sent" if kind == "cvb" else "consent_requested",
+        pupil_id=pupil_id,
+        details={
+            "discussion_id": discussion_id,
+            "kind": kind,
+            "recipients": [person_key(k, p) for k, p, _ in targets],
+            "not_linked": len(not_linked),
+            "paused": paused,
+        },
+    )
+    return Delivery(discussion_id, tuple(reached), tuple(not_linked), paused)
+
+
+# --- the state of a discussion ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DiscussionState:
+    discussion: Discussion
+    pupil: Pupil
+    recipients: tuple[Recipient, ...]
+    latest: dict[str, str]  # person key → latest answer
+    status: ConsentStatus | None  # None for a CvB notice
+    may_discuss: MayDiscuss | None
+    people: dict[str, PersonOnFile]
+    unreachable: tuple[str, ...]  # person keys we cannot reach in Samen
+
+    def waiting_for(self) -> list[str]:
+        """Keys of people who must answer and have not (a wish to talk counts as waiting)."""
+        return [
+            person_key(r.person_kind, r.person_id)
+            for r in self.recipients
+            if r.decides and self.latest.get(person_key(r.person_kind, r.person_id)) not in FINAL
+        ]
+
+
+async def discussion_state(tx: Tx, discussion: Discussion, now: datetime) -> DiscussionState:
+    pupil = await tx.pupil(discussion.pupil_id)
+    assert pupil is not None
+    recipients = tuple(await tx.recipients(discussion.id))
+    latest: dict[str, str] = {}
+    for answer in await tx.answers(discussion.id):
+        latest[person_key(answer.person_kind, answer.person_id)] = answer.answer
+    status = None
+    may = None
+    if discussion.needs_consent:
+        safety = any(
+            s.discussion_id in (None, discussion.id)
+            for s in await tx.safety_exceptions(discussion.pupil_id)
+        )
+        deciding = [
+            Decider(person_key(r.person_kind, r.person_id), r.person_kind is PersonKind.GUARDIAN)
+            for r in recipients
+            if r.decides
+        ]
+        status = consent_status(deciding, latest, now, discussion.notice_deadline, safety)
+        may = MAY_DISCUSS[status]
+    unreachable = []
+    for r in recipients:
+        chat = await tx.chat_of_person(r.person_kind, r.person_id)
+        if chat is None or await tx.is_unreachable(r.person_kind, r.person_id):
+            unreachable.append(person_key(r.person_kind, r.person_id))
+    people = await people_of_pupil(tx, pupil)
+    return DiscussionState(
+        discussion, pupil, recipients, latest, status, may, people, tuple(unreachable)
+    )
+
+
+# --- answers ------------------------------------------------------------------------
+
+
+class Outcome(StrEnum):
+    RECORDED = "recorded"
+    UNCHANGED = "unchanged"  # the same answer again: nothing new to record
+    NOT_YOURS = "not_yours"  # not sent to this person, or not theirs to decide
+    CLOSED = "closed"  # cancelled, or the discussion has taken place
+    NOT_POSSIBLE = "not_possible"  # e.g. withdrawing what was never given
+
+
+NOTICE_ANSWERS = frozenset({"come", "talk", "understood"})
+CONSENT_ANSWERS = frozenset({"agree", "refuse", "talk", "withdraw"})
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    outcome: Outcome
+    state: DiscussionState | None = None
+    recipient: Recipient | None = None
+
+
+async def record_answer(
+    tx: Tx,
+    texts: Catalogues,
+    settings: Settings,
+    now: datetime,
+    *,
+    person: tuple[PersonKind, str],
+    user_id: int,
+    discussion_id: int,
+    answer: str,
+) -> AnswerResult:
+    """Record one person's answer after checking, against the database and never against
+    the button, that it is theirs to give and still open."""
+    discussion = await tx.discussion(discussion_id)
+    if discussion is None:
+        return AnswerResult(Outcome.NOT_YOURS)
+    recipient = next(
+        (r for r in await tx.recipients(discussion_id) if (r.person_kind, r.person_id) == person),
+        None,
+    )
+    allowed = CONSENT_ANSWERS if discussion.needs_consent else NOTICE_ANSWERS
+    if recipient is None or answer not in allowed:
+        return AnswerResult(Outcome.NOT_YOURS)
+    if discussion.needs_consent and not recipient.decides:
+        return AnswerResult(Outcome.NOT_YOURS)
+    before = await discussion_state(tx, discussion, now)
+    key = person_key(*person)
+    if discussion.cancelled_at is not None or (
+        discussion.starts_at <= now and answer != "withdraw"
+    ):
+        return AnswerResult(Outcome.CLOSED, before, recipient)
+    previous = before.latest.get(key)
+    if answer == "withdraw" and previous != "agree":
+        return AnswerResult(Outcome.NOT_POSSIBLE, before, recipient)
+    if previous == answer:
+        return AnswerResult(Outcome.UNCHANGED, before, recipient)
+    await tx.add_answer(recipient, answer, user_id, now)
+    await tx.audit(
+        now=now,
+        actor=(person[0].value, person[1]),
+        action=f"{'consent' if discussion.needs_consent else 'notice'}_{answer}",
+        pupil_id=discussion.pupil_id,
+        subject=(person[0].value, person[1]),
+        details={
+            "discussion_id": discussion_id,
+            "telegram_user": user_id,
+            "language": recipient.language,
+            "text_hash": recipient.text_hash,
+            "text_version": recipient.text_version,
+        },
+    )
+    after = await discussion_state(tx, discussion, now)
+    await _tell_sender(tx, texts, settings, now, after, key, answer, before.status)
+    return AnswerResult(Outcome.RECORDED, after, recipient)
+
+
+async def _tell_sender(
+    tx: Tx,
+    texts: Catalogues,
+    settings: Settings,
+    now: datetime,
+    state: DiscussionState,
+    key: str,
+    answer: str,
+    status_before: ConsentStatus | None,
+) -> None:
+    """Only what asks for action or closes the loop: no message per routine tap."""
+    discussion = state.discussion
+    chat = await tx.chat_of_person(PersonKind.STAFF, discussion.created_by)
+    if chat is None:
+        return
+    tr = texts(await tx.language_of_person(PersonKind.STAFF, discussion.created_by))
+    child = state.pupil.first_name
+    who = describe(tr, state.people[key], child)
+    when = tr.datetime(discussion.starts_at)
+    lines: list[str] = []
+    if answer == "talk":
+        language = await tx.language_of_person(state.people[key].kind, state.people[key].person_id)
+        # staff:
+        lines.append(
+            tr._(
+                "💬 {who} would like to talk first about the discussion on {date}."
+                " Please call them. They read {language}: consider an interpreter.",
+                who=who,
+                date=when,
+                language=language_name(language),
+            )
+        )
+    elif answer == "come":
+        # staff:
+        lines.append(
+            tr._("✅ {who} will come to the CvB discussion on {date}.", who=who, date=when)
+        )
+    elif answer == "refuse":
+        # staff:
+        lines.append(tr._("❌ {who} said no to the discussion on {date}.", who=who, date=when))
+    elif answer == "withdraw":
+        # staff:
+        lines.append(
+            tr._("↩️ {who} withdrew consent for the discussion on {date}.", who=who, date=when)
+        )
+    if state.status is not status_before:
+        if state.status is ConsentStatus.CONFLICT:
+            # staff:
+            lines.append(
+                tr._(
+                    "⚠️ The parents of {child} answered differently. There is no consent."
+                    " Please talk with them.",
+                    child=child,
+                )
+            )
+        elif state.status is ConsentStatus.ANONYMOUS:
+            # staff:
+            lines.append(tr._("{child} may only be discussed anonymously.", child=child))
+        elif state.status is ConsentStatus.FULL:
+            # staff:
+            lines.append(
+                tr._(
+                    "✅ Everyone agreed: {child} may be discussed on {date}.",
+                    child=child,
+                    date=when,
+                )
+            )
+    if lines:
+        await tx.enqueue(
+            chat_id=chat,
+            text="\n".join(lines),
+            purpose="care_update",
+            now=now,
+            recipient=(PersonKind.STAFF, discussion.created_by),
+        )
+
+
+# --- reminders ----------------------------------------------------------------------
+
+
+async def send_due_reminders(tx: Tx, texts: Catalogues, settings: Settings, now: datetime) -> int:
+    """Remind people who must answer a consent request and have not, at the configured days,
+    never in quiet hours, never while the family's messages are paused. Returns how many."""
+    paused = await tx.paused_pupils()
+    sent = 0
+    for discussion in await tx.discussions(since=now):
+        if not discussion.needs_consent or discussion.pupil_id in paused:
+            continue
+        state = await discussion_state(tx, discussion, now)
+        if state.status is not ConsentStatus.PENDING:
+            continue
+        done = await tx.reminders_sent(discussion.id)
+        for recipient in state.recipients:
+            key = person_key(recipient.person_kind, recipient.person_id)
+            if not recipient.decides or state.latest.get(key) is not None:
+                continue
+            already = {n for k, p, n in done if person_key(k, p) == key}
+            due = reminders_due(
+                recipient.sent_at,
+                settings.care.reminder_days,
+                already,
+                now,
+                settings.timezone,
+                quiet_hours(settings),
+                settings.care.holidays,
+            )
+            if not due:
+                continue
+            chat = await tx.chat_of_person(recipient.person_kind, recipient.person_id)
+            if chat is not None:
+                tr = texts(recipient.language)
+                person = state.people[key]
+                text = tr._(
+                    "⏰ {name}, we are still waiting for your answer about {child}."
+                    " The talk is on {date}.",
+                    name=person.first_name,
+                    child=state.pupil.first_name,
+                    date=tr.datetime(discussion.starts_at),
+                )
+                markup = care_texts.keyboard(
+                    [
+                        [
+                            care_texts.button(
+                                tr.label("📄 Show the question again"), f"c:{discussion.id}:again"
+                            )
+                        ]
+                    ]
+                )
+                await tx.enqueue(
+                    chat_id=chat,
+                    text=text,
+                    purpose="consent_reminder",
+                    now=now,
+                    reply_markup=markup,
+                    recipient=(recipient.person_kind, recipient.person_id),
+                    pupil_id=discussion.pupil_id,
+                )
+                sent += 1
+            for number in due:
+                await tx.record_reminder(
+                    discussion.id, recipient.person_kind, recipient.person_id, number, now
+                )
+    return sent

@@ -1,0 +1,193 @@
+"""What a coordinator records about a pupil's information rights and safety, with the audit
+trail entry for each. Validation returns a reason code instead of raising, so the chat can
+explain plainly why something cannot be recorded."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from bot.models import StaffMember
+from bot.rights import (
+    AgeBand,
+    LinkFacts,
+    PupilFacts,
+    Restriction,
+    RestrictionKind,
+    age_band,
+    holds_authority,
+)
+from bot.storage import Tx
+
+
+class Refusal(StrEnum):
+    UNKNOWN = "unknown"  # no such pupil or guardian link
+    HOLDS_AUTHORITY = "holds_authority"  # a request is only for parents without authority
+    NOT_16_17 = "not_16_17"  # a pupil's refusal counts only at 16 and 17
+    NOT_12_15 = "not_12_15"  # capability is only weighed for pupils of 12 to 15
+    NOT_ADULT = "not_adult"  # only a pupil of 18+ consents to informing parents
+    REASON_NEEDED = "reason_needed"
+
+
+async def _link(
+    tx: Tx, guardian_id: str, pupil_id: str
+) -> tuple[PupilFacts | None, LinkFacts | None]:
+    facts = await tx.rights_facts(pupil_id)
+    if facts is None:
+        return None, None
+    pupil, links = facts
+    return pupil, next((link for link in links if link.guardian_id == guardian_id), None)
+
+
+async def record_information_request(
+    tx: Tx, now: datetime, today: date, staff: StaffMember, guardian_id: str, pupil_id: str
+) -> Refusal | None:
+    pupil, link = await _link(tx, guardian_id, pupil_id)
+    if pupil is None or link is None:
+        return Refusal.UNKNOWN
+    if holds_authority(link, age_band(pupil.birth_date, today)):
+        return Refusal.HOLDS_AUTHORITY
+    await tx.set_information_request(guardian_id, pupil_id, now)
+    await tx.audit(
+        now=now,
+        actor=("staff", staff.staff_id),
+        action="information_request_recorded",
+        pupil_id=pupil_id,
+        subject=("guardian", guardian_id),
+    )
+    return None
+
+
+async def record_restriction(
+    tx: Tx,
+    now: datetime,
+    today: date,
+    staff: StaffMember,
+    guardian_id: str,
+    pupil_id: str,
+    restriction: Restriction,
+) -> Refusal | None:
+    pupil, link = await _link(tx, guardian_id, pupil_id)
+    if pupil is None or link is None:
+        return Refusal.UNKNOWN
+    if not restriction.reason.strip():
+        return Refusal.REASON_NEEDED
+    band = age_band(pupil.birth_date, today)
+    if restriction.kind is RestrictionKind.REFUSED_BY_PUPIL and band is not AgeBand.OLDER_TEEN:
+        return Refusal.NOT_16_17
+    await tx.add_restriction(guardian_id, pupil_id, restriction, now, staff.staff_id)
+    await tx.audit(
+        now=now,
+        actor=("staff", staff.staff_id),
+        action="restriction_recorded",
+        pupil_id=pupil_id,
+        subject=("guardian", guardian_id),
+        details={
+            "kind": restriction.kind.value,
+            "reason": restriction.reason,
+            "allowed": sorted(restriction.allowed),
+        },
+    )
+    return None
+
+
+async def lift_restriction(
+    tx: Tx, now: datetime, staff: StaffMember, guardian_id: str, pupil_id: str
+) -> bool:
+    lifted = await tx.lift_restriction(guardian_id, pupil_id, now, staff.staff_id)
+    if lifted:
+        await tx.audit(
+            now=now,
+            actor=("staff", staff.staff_id),
+            action="restriction_lifted",
+            pupil_id=pupil_id,
+            subject=("guardian", guardian_id),
+        )
+    return lifted
+
+
+async def record_capability(
+    tx: Tx,
+    now: datetime,
+    today: date,
+    staff: StaffMember,
+    pupil_id: str,
+    capable: bool,
+    reason: str,
+) -> Refusal | None:
+    facts = await tx.rights_facts(pupil_id)
+    if facts is None:
+        return Refusal.UNKNOWN
+    if age_band(facts[0].birth_date, today) is not AgeBand.YOUNG_TEEN:
+        return Refusal.NOT_12_15
+    if not capable and not reason.strip():
+        return Refusal.REASON_NEEDED
+    await tx.set_capability(pupil_id, capable, reason.strip() or None)
+    await tx.audit(
+        now=now,
+        actor=("staff", staff.staff_id),
+        action="capability_recorded",
+        pupil_id=pupil_id,
+        subject=("pupil", pupil_id),
+        details={"capable": capable, "reason": reason.strip()},
+    )
+    return None
+
+
+async def record_safety_exception(
+    tx: Tx,
+    now: datetime,
+    staff: StaffMember,
+    pupil_id: str,
+    discussion_id: int | None,
+    reason: str,
+) -> Refusal | None:
+    """Meldcode: lift the consent rules for a discussion and pause every automated message to
+    the family. Samen sends nothing to the family about it, ever."""
+    if await tx.pupil(pupil_id) is None:
+        return Refusal.UNKNOWN
+    if not reason.strip():
+        return Refusal.REASON_NEEDED
+    exception_id = await tx.add_safety_exception(
+        pupil_id, discussion_id, reason.strip(), staff.staff_id, now
+    )
+    await tx.audit(
+        now=now,
+        actor=("staff", staff.staff_id),
+        action="safety_exception_recorded",
+        pupil_id=pupil_id,
+        details={"exception_id": exception_id, "discussion_id": discussion_id, "reason": reason},
+    )
+    return None
+
+
+async def lift_safety_exception(tx: Tx, now: datetime, staff: StaffMember, pupil_id: str) -> bool:
+    lifted = await tx.lift_safety_exceptions(pupil_id, staff.staff_id, now)
+    if lifted:
+        await tx.audit(
+            now=now,
+            actor=("staff", staff.staff_id),
+            action="safety_exception_lifted",
+            pupil_id=pupil_id,
+        )
+    return lifted > 0
+
+
+async def record_parents_told(
+    tx: Tx, now: datetime, staff: StaffMember, pupil_id: str, how: str
+) -> Refusal | None:
+    """When and how parents were told (or why not yet): the meldcode asks for a record."""
+    active = await tx.safety_exceptions(pupil_id)
+    if not active:
+        return Refusal.UNKNOWN
+    if not how.strip():
+        return Refusal.REASON_NEEDED
+    await tx.record_parents_told(active[-1].id, how.strip(), now)
+    await tx.audit(
+        now=now,
+        actor=("staff", staff.staff_id),
+        action="safety_parents_told",
+        pupil_id=pupil_id,
+        details={"how": how.strip()},
+    )
+    return None
