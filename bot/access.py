@@ -14,6 +14,11 @@ class Action(StrEnum):
     MY_CHILDREN = "my_children"
     MY_CLASS = "my_class"
     CANCEL = "cancel"
+    CVB_NOTICE = "cvb_notice"
+    CONSENT_REQUEST = "consent_request"
+    RECORD_RIGHTS = "record_rights"
+    MY_CONSENTS = "my_consents"
+    ANSWER_CARE = "answer_care"
 
 
 _ALLOWED: dict[Action, frozenset[Role | None]] = {
@@ -23,6 +28,12 @@ _ALLOWED: dict[Action, frozenset[Role | None]] = {
     Action.MY_CHILDREN: frozenset({Role.GUARDIAN}),
     Action.MY_CLASS: frozenset({Role.PUPIL}),
     Action.CANCEL: frozenset({Role.TEACHER, Role.COORDINATOR, Role.ADMIN}),
+    # A mentor may put a pupil of their own group on the CvB agenda; a coordinator any pupil.
+    Action.CVB_NOTICE: frozenset({Role.TEACHER, Role.COORDINATOR}),
+    Action.CONSENT_REQUEST: frozenset({Role.COORDINATOR}),
+    Action.RECORD_RIGHTS: frozenset({Role.COORDINATOR}),
+    Action.MY_CONSENTS: frozenset({Role.GUARDIAN, Role.PUPIL}),
+    Action.ANSWER_CARE: frozenset({Role.GUARDIAN, Role.PUPIL}),
 }
 
 
@@ -36,3 +47,7 @@ def visible_groups(member: StaffMember, all_groups: list[str]) -> list[str]:
     if member.role is Role.TEACHER:
         return [g for g in all_groups if g in member.groups]
     return list(all_groups)
+
+
+def may_see_pupil(member: StaffMember, pupil_group: str) -> bool:
+    return member.role is not Role.TEACHER or pupil_group in member.groups

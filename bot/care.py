@@ -88,6 +88,28 @@ def describe(tr: Translator, person: PersonOnFile, child: str) -> str:
     )
 
 
+async def targets_for(
+    tx: Tx, settings: Settings, now: datetime, pupil_id: str, kind: str
+) -> list[tuple[PersonKind, str, bool]]:
+    """Who gets a CvB notice (informed) or a consent request (deciders): (kind, id, decides)."""
+    facts = await tx.rights_facts(pupil_id)
+    if facts is None:
+        raise LookupError(pupil_id)
+    pupil_facts, links = facts
+    today = now.astimezone(settings.timezone).date()
+    if kind == "cvb":
+        chosen = audience(MessageKind.CVB_NOTICE, pupil_facts, links, today)
+        targets = [(PersonKind.GUARDIAN, g, False) for g in chosen.guardians]
+        if chosen.pupil:
+            targets.append((PersonKind.PUPIL, pupil_id, False))
+        return targets
+    needed = deciders(pupil_facts, links, today)
+    targets = [(PersonKind.GUARDIAN, g, True) for g in needed.guardians]
+    if needed.pupil:
+        targets.append((PersonKind.PUPIL, pupil_id, True))
+    return targets
+
+
 def quiet_hours(settings: Settings) -> QuietHours:
     return QuietHours(settings.care.quiet_start, settings.care.quiet_end)
 
@@ -109,22 +131,11 @@ async def send_discussion(
     """Record a CvB discussion (notice) or a ZAT/assessment (consent request) and queue a
     message to everyone the rules name, in their language."""
     pupil = await tx.pupil(pupil_id)
-    facts = await tx.rights_facts(pupil_id)
-    if pupil is None or facts is None:
+    if pupil is None:
         raise LookupError(pupil_id)
-    pupil_facts, links = facts
-    today = now.astimezone(settings.timezone).date()
-    if kind == "cvb":
-        chosen = audience(MessageKind.CVB_NOTICE, pupil_facts, links, today)
-        targets = [(PersonKind.GUARDIAN, g, False) for g in chosen.guardians]
-        if chosen.pupil:
-            targets.append((PersonKind.PUPIL, pupil_id, False))
-        deadline = None
-    else:
-        needed = deciders(pupil_facts, links, today)
-        targets = [(PersonKind.GUARDIAN, g, True) for g in needed.guardians]
-        if needed.pupil:
-            targets.append((PersonKind.PUPIL, pupil_id, True))
+    targets = await targets_for(tx, settings, now, pupil_id, kind)
+    deadline = None
+    if kind != "cvb":
         deadline = add_school_days(
             now, settings.care.notice_days, settings.timezone, settings.care.holidays
         )
@@ -499,3 +510,64 @@ async def send_due_reminders(tx: Tx, texts: Catalogues, settings: Settings, now:
                     discussion.id, recipient.person_kind, recipient.person_id, number, now
                 )
     return sent
+
+
+# --- plain notices to the family ------------------------------------------------------
+
+
+async def send_support_route_notice(
+    tx: Tx,
+    texts: Catalogues,
+    settings: Settings,
+    now: datetime,
+    *,
+    staff: StaffMember,
+    pupil_id: str,
+) -> Delivery:
+    """Tell the people the rules name that a support trajectory starts — including a parent
+    without authority who asked for important facts (art. 1:377c BW)."""
+    pupil = await tx.pupil(pupil_id)
+    facts = await tx.rights_facts(pupil_id)
+    if pupil is None or facts is None:
+        raise LookupError(pupil_id)
+    today = now.astimezone(settings.timezone).date()
+    chosen = audience(MessageKind.SUPPORT_ROUTE_NOTICE, facts[0], facts[1], today)
+    targets = [(PersonKind.GUARDIAN, g) for g in chosen.guardians]
+    if chosen.pupil:
+        targets.append((PersonKind.PUPIL, pupil_id))
+    people = await people_of_pupil(tx, pupil)
+    sender = f"{staff.first_name} {staff.last_name}"
+    reached: list[str] = []
+    not_linked: list[str] = []
+    for person_kind, person_id in targets:
+        person = people[person_key(person_kind, person_id)]
+        chat = await tx.chat_of_person(person_kind, person_id)
+        if chat is None:
+            not_linked.append(person.full_name)
+            continue
+        tr = texts(await tx.language_of_person(person_kind, person_id))
+        text = tr._(
+            "ℹ️ {name}, the school starts extra support for {child}."
+            " {sender} will tell you what this means. Questions? Ask {sender}.",
+            name=person.first_name,
+            child=pupil.first_name,
+            sender=sender,
+        )
+        await tx.enqueue(
+            chat_id=chat,
+            text=text,
+            purpose="support_route_notice",
+            now=now,
+            recipient=(person_kind, person_id),
+            pupil_id=pupil_id,
+        )
+        reached.append(person.full_name)
+    await tx.audit(
+        now=now,
+        actor=("staff", staff.staff_id),
+        action="support_route_notice_sent",
+        pupil_id=pupil_id,
+        details={"recipients": [person_key(k, p) for k, p in targets]},
+    )
+    paused = bool(await tx.safety_exceptions(pupil_id))
+    return Delivery(0, tuple(reached), tuple(not_linked), paused)

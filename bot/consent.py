@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.schooltime import QuietHours, next_allowed
+from bot.schooltime import QuietHours, in_quiet_hours, next_allowed
 
 YES = "agree"
 NO = frozenset({"refuse", "withdraw"})
@@ -90,7 +90,10 @@ def reminders_due(
 ) -> list[int]:
     """Which reminders (1-based) are due at `now`: each one a number of days after sending,
     moved out of quiet hours. The caller sends one message for all of them (after downtime
-    one reminder, not a pile) and records every number returned."""
+    one reminder, not a pile) and records every number returned. Nothing is due while `now`
+    itself is in quiet hours: a late tick must not send at night."""
+    if in_quiet_hours(now, tz, quiet, holidays):
+        return []
     return [
         number
         for number, days in enumerate(reminder_days, start=1)

@@ -65,8 +65,11 @@ class Why(StrEnum):
 # What a parent without authority may ask for (art. 1:377c BW): important facts such as
 # results, development and the start of a support trajectory.
 IMPORTANT_FACTS = frozenset({MessageKind.STUDY_PROGRESS, MessageKind.SUPPORT_ROUTE_NOTICE})
-# Foster parents without authority share daily life: meetings and good news.
-DAY_TO_DAY = frozenset({MessageKind.MEETING_INVITATION, MessageKind.POSITIVE_NEWS})
+# Foster parents without authority share daily life: meetings (a CvB discussion they are
+# welcome to join is one) and good news; never consent requests.
+DAY_TO_DAY = frozenset(
+    {MessageKind.MEETING_INVITATION, MessageKind.CVB_NOTICE, MessageKind.POSITIVE_NEWS}
+)
 # A family guardian (supervision order) is informed of everything about school and care.
 FAMILY_GUARDIAN_KINDS = frozenset(MessageKind) - {
     MessageKind.CONSENT_REQUEST,

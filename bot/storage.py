@@ -135,7 +135,7 @@ class Database:
                 await self._conn.execute("ROLLBACK")
                 raise
             await self._conn.execute("COMMIT")
-        if tx.wrote_outbox:
+        if tx.outbox_changed:
             for listener in self._outbox_listeners:
                 listener()
 
@@ -153,7 +153,7 @@ class Tx:
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
-        self.wrote_outbox = False
+        self.outbox_changed = False
 
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
         async with self._conn.execute(sql, params) as cur:
@@ -537,7 +537,7 @@ class Tx:
     ) -> int:
         """Queue a message. `pupil_id` marks a message to a family about that pupil: it waits
         while the family's automated messages are paused (safety exception)."""
-        self.wrote_outbox = True
+        self.outbox_changed = True
         async with self._conn.execute(
             "INSERT INTO outbox (chat_id, recipient_kind, recipient_id, purpose, text,"
             " reply_markup, protect_content, created_at, not_before, pupil_id)"
@@ -559,7 +559,10 @@ class Tx:
 
     async def due_messages(self, now: datetime, limit: int) -> list[OutgoingMessage]:
         rows = await self._all(
-            "SELECT * FROM outbox WHERE status = 'pending' AND not_before <= ? ORDER BY id LIMIT ?",
+            "SELECT * FROM outbox WHERE status = 'pending' AND not_before <= ?"
+            " AND (pupil_id IS NULL OR pupil_id NOT IN"
+            "      (SELECT pupil_id FROM safety_exceptions WHERE lifted_at IS NULL))"
+            " ORDER BY id LIMIT ?",
             (iso(now), limit),
         )
         return [
@@ -603,6 +606,23 @@ class Tx:
             "UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ? WHERE id = ?",
             (status, error, message_id),
         )
+
+    async def outbox_message(self, outbox_id: int) -> tuple[int, str, int | None] | None:
+        """(chat_id, text, Telegram message id once sent) of a queued or sent message."""
+        row = await self._one(
+            "SELECT chat_id, text, message_id FROM outbox WHERE id = ?", (outbox_id,)
+        )
+        return None if row is None else (row["chat_id"], row["text"], row["message_id"])
+
+    async def recipient_outbox_id(
+        self, discussion_id: int, kind: PersonKind, person_id: str
+    ) -> int | None:
+        row = await self._one(
+            "SELECT outbox_id FROM discussion_recipients"
+            " WHERE discussion_id = ? AND person_kind = ? AND person_id = ?",
+            (discussion_id, kind.value, person_id),
+        )
+        return None if row is None or row["outbox_id"] is None else int(row["outbox_id"])
 
     async def outbox_counts(self) -> dict[str, int]:
         rows = await self._all("SELECT status, count(*) AS n FROM outbox GROUP BY status")
@@ -902,6 +922,7 @@ class Tx:
         return {r["pupil_id"] for r in rows}
 
     async def lift_safety_exceptions(self, pupil_id: str, by: str, now: datetime) -> int:
+        self.outbox_changed = True  # messages held for this family may be sent now
         return await self._run(
             "UPDATE safety_exceptions SET lifted_at = ?, lifted_by = ?"
             " WHERE pupil_id = ? AND lifted_at IS NULL",

@@ -4,11 +4,32 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from conversations import errors, language, membership, menu, onboarding
+from conversations import (
+    care_answers,
+    care_overview,
+    discussions,
+    errors,
+    flow,
+    language,
+    membership,
+    menu,
+    onboarding,
+    pupil_card,
+)
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    for module in (onboarding, language, membership, menu):
+    for module in (
+        onboarding,
+        language,
+        membership,
+        flow,
+        discussions,
+        pupil_card,
+        care_answers,
+        care_overview,
+        menu,
+    ):
         application.add_handlers(module.HANDLERS)
     application.add_handlers(menu.FALLBACKS)
     application.add_error_handler(errors.on_error)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -82,11 +83,27 @@ def menu_keyboard(viewer: Viewer, tr: Translator) -> InlineKeyboardMarkup:
     rows: list[list[InlineKeyboardButton]] = []
     if viewer.role in (Role.TEACHER, Role.COORDINATOR, Role.ADMIN):
         # staff: menu button
-        rows.append([button(tr.label("📋 Families in Samen"), "menu:overview")])
-    elif viewer.role is Role.GUARDIAN:
+        rows.append([button(tr.label("📋 Overview"), "menu:overview")])
+    if viewer.role is Role.TEACHER:
+        # staff: menu button
+        rows.append([button(tr.label("📅 Put a pupil on the CvB agenda"), "menu:cvb")])
+    if viewer.role is Role.COORDINATOR:
+        rows.append(
+            [
+                # staff: menu button
+                button(tr.label("📅 CvB notice"), "menu:cvb"),
+                # staff: menu button
+                button(tr.label("📝 Ask consent"), "menu:consent"),
+            ]
+        )
+        # staff: menu button
+        rows.append([button(tr.label("🗂 Information rights of a pupil"), "menu:card")])
+    if viewer.role is Role.GUARDIAN:
         rows.append([button(tr.label("👧 My children at school"), "menu:children")])
-    elif viewer.role is Role.PUPIL:
+    if viewer.role is Role.PUPIL:
         rows.append([button(tr.label("🏫 My class"), "menu:class")])
+    if viewer.role in (Role.GUARDIAN, Role.PUPIL):
+        rows.append([button(tr.label("📝 My permissions"), "menu:permissions")])
     rows.append(
         [
             button(tr.label("🌐 Language"), "lang:menu"),
@@ -94,6 +111,13 @@ def menu_keyboard(viewer: Viewer, tr: Translator) -> InlineKeyboardMarkup:
         ]
     )
     return InlineKeyboardMarkup(rows)
+
+
+def markup_from_json(text: str) -> InlineKeyboardMarkup:
+    """An inline keyboard stored as JSON (as the outbox keeps it)."""
+    markup = InlineKeyboardMarkup.de_json(json.loads(text), None)
+    assert markup is not None
+    return markup
 
 
 def button(label: str, data: str) -> InlineKeyboardButton:
@@ -107,9 +131,17 @@ def role_commands(role: Role | None, tr: Translator) -> list[BotCommand]:
     commands = [BotCommand("help", tr.label("Help and menu"))]
     if role in (Role.TEACHER, Role.COORDINATOR, Role.ADMIN):
         # staff: command menu
-        commands.insert(0, BotCommand("overzicht", tr.label("Families in Samen per group")))
+        commands.insert(0, BotCommand("overzicht", tr.label("CvB, ZAT and families per group")))
         # staff: command menu
         commands.append(BotCommand("annuleren", tr.label("Stop what you are doing")))
+    if role in (Role.TEACHER, Role.COORDINATOR):
+        # staff: command menu
+        commands.insert(1, BotCommand("cvb", tr.label("Put a pupil on the CvB agenda")))
+    if role is Role.COORDINATOR:
+        # staff: command menu
+        commands.insert(2, BotCommand("toestemming", tr.label("Ask consent for the ZAT")))
+        # staff: command menu
+        commands.insert(3, BotCommand("leerling", tr.label("Information rights of a pupil")))
     commands.append(BotCommand("taal", tr.label("Change language")))
     if role is None:
         commands.insert(0, BotCommand("start", tr.label("Start with your invitation code")))

@@ -16,6 +16,7 @@ from telegram.ext import (
 from bot.access import Action, visible_groups
 from bot.i18n import Markup, Translator
 from bot.models import PupilContacts, Role, Viewer
+from conversations import care_overview, flow
 from conversations.common import (
     button,
     clip,
@@ -55,10 +56,22 @@ def _help_text(viewer: Viewer, tr: Translator) -> str:
             " You answer with the buttons under a message.\n"
             "Questions? Ask your teacher."
         )
+    if viewer.role is Role.COORDINATOR:
+        # staff: keep the /commands as they are; they are Dutch words
+        return tr._(
+            "<b>Samen for care coordinators</b>\n"
+            "/overzicht: CvB and ZAT discussions, and which families can be reached\n"
+            "/cvb: tell parents that a pupil is on the CvB agenda\n"
+            "/toestemming: ask consent for a discussion with people from outside school\n"
+            "/leerling: who may know and who decides, per pupil\n"
+            "/taal: change language\n"
+            "/annuleren: stop what you are doing"
+        )
     # staff: keep the /commands as they are; they are Dutch words
     return tr._(
         "<b>Samen for staff</b>\n"
-        "/overzicht: which families of your groups are in Samen\n"
+        "/overzicht: CvB discussions, and which families of your groups can be reached\n"
+        "/cvb: tell parents that a pupil is on the CvB agenda\n"
         "/taal: change language\n"
         "/annuleren: stop what you are doing"
     )
@@ -81,6 +94,9 @@ async def overview(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: V
         member = await tx.staff_member(viewer.person_id or "")
         groups = visible_groups(member, await tx.groups()) if member else []
         contacts = await tx.contacts_of_groups(groups)
+        discussions = (
+            await care_overview.visible_discussions(tx, member, svc.clock.now()) if member else []
+        )
     if not groups:
         await reply(
             update,
@@ -91,7 +107,14 @@ async def overview(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: V
         await done(update)
         return
     # staff:
-    lines = [tr._("📋 <b>Families in Samen</b>")]
+    lines = [tr._("📅 <b>CvB and ZAT</b>")]
+    lines.extend(care_overview.summary_line(tr, s) for s in discussions[:10])
+    if not discussions:
+        # staff:
+        lines.append(tr._("No discussions planned."))
+    lines.append("")
+    # staff:
+    lines.append(tr._("📋 <b>Families in Samen</b>"))
     for group in groups:
         pupils = [c for c in contacts if c.pupil.group == group]
         reachable = sum(1 for c in pupils if _reachable(c))
@@ -104,16 +127,16 @@ async def overview(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: V
                 total=tr.number(len(pupils)),
             )
         )
+    rows = care_overview.discussion_buttons(tr, discussions)
     if len(groups) == 1:
         lines.append("")
         lines.extend(_group_lines(groups[0], contacts, tr))
-        markup = menu_keyboard(viewer, tr)
+        rows.extend(menu_keyboard(viewer, tr).inline_keyboard)
     else:
         # staff:
         lines.append(tr._("Choose a group to see who cannot be reached yet."))
-        markup = InlineKeyboardMarkup(
-            [[button(group, f"ov:{_group_key(group)}")] for group in groups[:40]]
-        )
+        rows.extend([button(group, f"ov:{_group_key(group)}")] for group in groups[:40])
+    markup = InlineKeyboardMarkup(rows)
     await reply(update, clip(lines, tr), markup, edit=_tapped(update))
     await done(update)
 
@@ -228,13 +251,20 @@ async def my_class(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: V
 @requires(Action.CANCEL)
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
     tr = tr_for(context, viewer)
-    # staff:
-    await reply(update, tr._("There is nothing to stop right now."), menu_keyboard(viewer, tr))
+    if await flow.cancel_flow(viewer, services(context)):
+        # staff:
+        text = tr._("Stopped. Nothing was sent or saved.")
+    else:
+        # staff:
+        text = tr._("There is nothing to stop right now.")
+    await reply(update, text, menu_keyboard(viewer, tr))
 
 
 @private_only
 async def not_understood(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Every input gets an answer: text, stickers, photos and unknown commands alike."""
+    if await flow.flow_text(update, context):
+        return
     viewer = await current_viewer(update, context)
     if viewer is None:
         return

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from telegram.ext import Application, ContextTypes
 
+from bot import care
 from bot.housekeeping import tidy
 from bot.services import Services
 
@@ -29,6 +30,25 @@ def install_jobs(application: Application, services: Services) -> None:  # type:
         name="housekeeping",
         job_kwargs=JOB_DEFAULTS,
     )
+    queue.run_repeating(
+        _care,
+        interval=timedelta(minutes=10),
+        first=timedelta(seconds=5),
+        name="care-reminders",
+        job_kwargs=JOB_DEFAULTS,
+    )
+
+
+async def care_tick(services: Services) -> int:
+    """Consent reminders that are due now; the same function tests call with any `now`."""
+    async with services.db.transaction() as tx:
+        return await care.send_due_reminders(
+            tx, services.texts, services.settings, services.clock.now()
+        )
+
+
+async def _care(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await care_tick(context.application.bot_data["services"])
 
 
 async def _tidy(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -11,10 +11,21 @@ A = Action
 ROWS = [
     # role, actions allowed
     (None, {A.HELP, A.LANGUAGE}),
-    (Role.GUARDIAN, {A.HELP, A.LANGUAGE, A.MY_CHILDREN}),
-    (Role.PUPIL, {A.HELP, A.LANGUAGE, A.MY_CLASS}),
-    (Role.TEACHER, {A.HELP, A.LANGUAGE, A.FAMILY_OVERVIEW, A.CANCEL}),
-    (Role.COORDINATOR, {A.HELP, A.LANGUAGE, A.FAMILY_OVERVIEW, A.CANCEL}),
+    (Role.GUARDIAN, {A.HELP, A.LANGUAGE, A.MY_CHILDREN, A.MY_CONSENTS, A.ANSWER_CARE}),
+    (Role.PUPIL, {A.HELP, A.LANGUAGE, A.MY_CLASS, A.MY_CONSENTS, A.ANSWER_CARE}),
+    (Role.TEACHER, {A.HELP, A.LANGUAGE, A.FAMILY_OVERVIEW, A.CANCEL, A.CVB_NOTICE}),
+    (
+        Role.COORDINATOR,
+        {
+            A.HELP,
+            A.LANGUAGE,
+            A.FAMILY_OVERVIEW,
+            A.CANCEL,
+            A.CVB_NOTICE,
+            A.CONSENT_REQUEST,
+            A.RECORD_RIGHTS,
+        },
+    ),
     (Role.ADMIN, {A.HELP, A.LANGUAGE, A.FAMILY_OVERVIEW, A.CANCEL}),
 ]
 

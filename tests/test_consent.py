@@ -54,6 +54,8 @@ SENT = datetime(2026, 11, 30, 16, 0, tzinfo=AMS)  # Monday afternoon
         (SENT + timedelta(days=3), (1,), []),
         (SENT + timedelta(days=7), (1,), [2]),  # Monday 16:00
         (SENT + timedelta(days=9), (), [1, 2]),  # after downtime: both settled by one message
+        (SENT + timedelta(days=7, hours=6), (1,), []),  # due, but now is 22:00: wait
+        (SENT + timedelta(days=7, hours=16), (1,), [2]),  # the next morning at 08:00
     ],
 )
 def test_reminders_due(now, already, expected) -> None:

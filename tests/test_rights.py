@@ -200,7 +200,7 @@ SITUATIONS = [
             LinkFacts("foster", "foster_parent", authority=False),
         ],
         "foster",
-        {K.MEETING_INVITATION, K.POSITIVE_NEWS},
+        {K.MEETING_INVITATION, K.CVB_NOTICE, K.POSITIVE_NEWS},
         False,
     ),
     (

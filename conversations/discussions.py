@@ -1,0 +1,381 @@
+"""Staff flows that put a pupil on the agenda: `/cvb` (a notice to parents, guideline 1)
+and `/toestemming` (a consent request for the ZAT or an outside assessment, guidelines 2–7).
+
+Both walk the same steps; the consent request adds the kind, the team and what is shared.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot import care, care_texts
+from bot.access import Action
+from bot.dates import parse_when
+from bot.i18n import Translator
+from bot.models import Viewer
+from conversations.common import done, requires
+from conversations.flow import (
+    Flow,
+    Step,
+    ask_pupil,
+    begin,
+    progress,
+    pupil_from_button,
+    pupil_from_text,
+    register,
+)
+
+STEPS = {
+    "cvb": ["pupil", "when", "purpose", "confirm"],
+    "consent": ["pupil", "kind", "when", "purpose", "team", "shared", "confirm"],
+}
+MAX_PURPOSE = 300
+
+
+def _heading(step: Step) -> str:
+    tr = step.tr
+    flow = step.state.name
+    steps = STEPS[flow]
+    number = steps.index(step.state.step) + 1 if step.state.step in steps else 1
+    # staff:
+    title = (
+        tr._("📅 <b>CvB: put a pupil on the agenda</b>")
+        if flow == "cvb"
+        else tr._("📝 <b>Ask consent for a discussion with people from outside school</b>")
+    )
+    return f"{title}\n{progress(tr, number, len(steps))}"
+
+
+@requires(Action.CVB_NOTICE)
+async def start_cvb(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+    step = await begin(update, context, viewer, "cvb", "pupil")
+    await ask_pupil(step, _heading(step))
+    await done(update)
+
+
+@requires(Action.CONSENT_REQUEST)
+async def start_consent(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+    step = await begin(update, context, viewer, "consent", "pupil")
+    await ask_pupil(step, _heading(step))
+    await done(update)
+
+
+async def _after(step: Step, current: str) -> None:
+    """Go to the step after `current` and ask its question."""
+    steps = STEPS[step.state.name]
+    await _ask(step, steps[steps.index(current) + 1])
+
+
+async def _before(step: Step, current: str) -> None:
+    steps = STEPS[step.state.name]
+    await _ask(step, steps[max(steps.index(current) - 1, 0)])
+
+
+async def _ask(step: Step, name: str) -> None:
+    if name == "team" and "team" not in step.state.data:
+        # Everyone in the configured team takes part unless the coordinator leaves them out.
+        await step.go(name, team=list(range(len(step.svc.settings.care.team))))
+    else:
+        await step.go(name)
+    tr = step.tr
+    heading = _heading(step)
+    back = [step.button(tr.label("⬅️ Back"), "back")]
+    if name == "pupil":
+        await ask_pupil(step, heading)
+    elif name == "kind":
+        rows = [
+            [step.button(tr.label(care_texts.KIND_LABELS["zat"]), "kind:zat")],
+            [step.button(tr.label(care_texts.KIND_LABELS["assessment"]), "kind:assessment")],
+            back,
+        ]
+        # staff:
+        await step.show(f"{heading}\n{tr._('What kind of discussion?')}", rows)
+    elif name == "when":
+        # staff:
+        question = tr._(
+            "When is it? Type a day and a time, for example <i>di 3 dec 15:30</i>"
+            " or <i>morgen half vier</i>."
+        )
+        await step.show(f"{heading}\n{question}", [back])
+    elif name == "purpose":
+        # staff:
+        question = tr._(
+            "What is the purpose, in one or two sentences? Parents read it exactly as you"
+            " write it, so keep it plain and leave out diagnoses."
+        )
+        await step.show(f"{heading}\n{question}", [back])
+    elif name == "team":
+        await _show_team(step)
+    elif name == "shared":
+        await _show_shared(step)
+    else:
+        await _show_confirm(step)
+
+
+async def _show_team(step: Step) -> None:
+    tr = step.tr
+    team = step.svc.settings.care.team
+    chosen = set(step.state.data.get("team", []))  # type: ignore[call-overload]
+    rows = [
+        [
+            step.button(
+                ("✅ " if index in chosen else "⬜ ") + care_texts.participants_text(tr, [member]),
+                f"team:{index}",
+            )
+        ]
+        for index, member in enumerate(team)
+    ]
+    rows.append([step.button(tr.label("⬅️ Back"), "back"), step.button(tr.label("Next ➡️"), "next")])
+    # staff:
+    question = tr._("Who takes part and receives information? Tap to leave someone out.")
+    await step.show(f"{_heading(step)}\n{question}", rows)
+
+
+async def _show_shared(step: Step) -> None:
+    tr = step.tr
+    chosen = set(step.state.data.get("shared", []))  # type: ignore[call-overload]
+    child = str(step.state.data.get("child", ""))
+    rows = [
+        [
+            step.button(
+                ("✅ " if key in chosen else "⬜ ") + tr.label(label, child=child), f"info:{key}"
+            )
+        ]
+        for key, label in care_texts.SHARED_INFO.items()
+    ]
+    rows.append([step.button(tr.label("⬅️ Back"), "back"), step.button(tr.label("Next ➡️"), "next")])
+    # staff:
+    question = tr._("What will the school share? Only what the purpose needs.")
+    await step.show(f"{_heading(step)}\n{question}", rows)
+
+
+async def _show_confirm(step: Step, note: str = "") -> None:
+    tr = step.tr
+    data = step.state.data
+    kind = "cvb" if step.state.name == "cvb" else str(data["kind"])
+    starts_at = datetime.fromisoformat(str(data["starts_at"]))
+    async with step.svc.db.transaction() as tx:
+        pupil = await tx.pupil(str(data["pupil_id"]))
+        assert pupil is not None
+        targets = await care.targets_for(
+            tx, step.svc.settings, step.svc.clock.now(), pupil.pupil_id, kind
+        )
+        people = await care.people_of_pupil(tx, pupil)
+        linked = {
+            care.person_key(k, p): await tx.chat_of_person(k, p) is not None for k, p, _ in targets
+        }
+        paused = bool(await tx.safety_exceptions(pupil.pupil_id))
+    names = []
+    for person_kind, person_id, _ in targets:
+        key = care.person_key(person_kind, person_id)
+        mark = "" if linked[key] else " ⚠️"
+        names.append(care.describe(tr, people[key], pupil.first_name) + mark)
+    lines = [_heading(step)]
+    if note:
+        lines.append(note)
+    # staff:
+    lines.append(
+        tr._(
+            "<b>{pupil}</b>, {date}",
+            pupil=f"{pupil.first_name} {pupil.last_name}",
+            date=tr.datetime(starts_at),
+        )
+    )
+    lines.append(tr._("Purpose: {purpose}", purpose=str(data["purpose"])))
+    if kind == "cvb":
+        # staff:
+        lines.append(tr._("Notice to: {names}", names=tr.list_of(names) or "–"))
+    else:
+        team = step.svc.settings.care.team
+        chosen = [team[i] for i in data.get("team", [])]  # type: ignore[union-attr]
+        lines.append(tr._("Taking part: {names}", names=care_texts.participants_text(tr, chosen)))
+        shared = care_texts.shared_text(tr, list(data.get("shared", [])), pupil.first_name)  # type: ignore[call-overload]
+        lines.append(tr._("Shared: {items}", items=shared))
+        # staff:
+        lines.append(tr._("Consent needed from: {names}", names=tr.list_of(names) or "–"))
+    if not targets:
+        # staff:
+        lines.append(tr._("⚠️ Nobody in the roster can receive this. Check the guardians first."))
+    if not all(linked.values()):
+        # staff:
+        lines.append(tr._("⚠️ Not in Samen yet: they get nothing by chat. Please call or write."))
+    if paused:
+        # staff:
+        lines.append(tr._("⏸ Messages to this family are paused (safety exception)."))
+    rows = [
+        [step.button(tr.label("✅ Send"), "send")],
+        [step.button(tr.label("⬅️ Back"), "back")],
+    ]
+    await step.show("\n".join(lines), rows)
+
+
+async def on_button(step: Step, value: str) -> None:
+    current = step.state.step
+    tr = step.tr
+    if value == "back":
+        await _before(step, current)
+        return
+    if current == "pupil":
+        pupil = await pupil_from_button(step, value, _heading(step))
+        if pupil is not None:
+            await step.go("pupil", pupil_id=pupil.pupil_id, child=pupil.first_name)
+            await _after(step, "pupil")
+        return
+    if current == "kind" and value in ("kind:zat", "kind:assessment"):
+        await step.go("kind", kind=value.removeprefix("kind:"))
+        await _after(step, "kind")
+        return
+    if current == "team":
+        team_size = len(step.svc.settings.care.team)
+        chosen = set(step.state.data.get("team", []))  # type: ignore[call-overload]
+        if value == "next":
+            if not chosen:
+                await _show_team(step)
+                return
+            await _after(step, "team")
+            return
+        index = value.removeprefix("team:")
+        if index.isdigit() and int(index) < team_size:
+            chosen ^= {int(index)}
+            await step.go("team", team=sorted(chosen))
+        await _show_team(step)
+        return
+    if current == "shared":
+        chosen_info = set(step.state.data.get("shared", []))  # type: ignore[call-overload]
+        if value == "next":
+            if chosen_info:
+                await _after(step, "shared")
+            else:
+                await _show_shared(step)
+            return
+        key = value.removeprefix("info:")
+        if key in care_texts.SHARED_INFO:
+            chosen_info ^= {key}
+            await step.go("shared", shared=[k for k in care_texts.SHARED_INFO if k in chosen_info])
+        await _show_shared(step)
+        return
+    if current == "confirm" and value == "send":
+        await _send(step)
+        return
+    await step.show(tr._("This button no longer works. Please choose again."))
+
+
+async def on_text(step: Step, text: str) -> None:
+    current = step.state.step
+    tr = step.tr
+    if current == "pupil":
+        pupil = await pupil_from_text(step, text, _heading(step))
+        if pupil is not None:
+            await step.go("pupil", pupil_id=pupil.pupil_id, child=pupil.first_name)
+            await _after(step, "pupil")
+        return
+    if current == "when":
+        now = step.svc.clock.now()
+        moment = parse_when(text, now, step.svc.settings.timezone)
+        if moment is None:
+            # staff:
+            await step.show(
+                tr._(
+                    "I could not read “{text}” as a day and time in the future."
+                    " Try for example <i>di 3 dec 15:30</i> or <i>3-12 15:30</i>.",
+                    text=text,
+                ),
+                [[step.button(tr.label("⬅️ Back"), "back")]],
+            )
+            return
+        await step.go("when", starts_at=moment.isoformat())
+        await _after(step, "when")
+        return
+    if current == "purpose":
+        if len(text) > MAX_PURPOSE or len(text) < 5:
+            # staff:
+            await step.show(
+                tr._(
+                    "Please write the purpose in one or two sentences (at most {n} characters).",
+                    n=MAX_PURPOSE,
+                )
+            )
+            return
+        await step.go("purpose", purpose=text)
+        await _after(step, "purpose")
+        return
+    # staff:
+    await step.show(tr._("Please use the buttons above, or type /annuleren to stop."))
+
+
+async def _send(step: Step) -> None:
+    tr = step.tr
+    data = step.state.data
+    member = await step.staff()
+    if member is None:
+        await step.end()
+        return
+    kind = "cvb" if step.state.name == "cvb" else str(data["kind"])
+    team = step.svc.settings.care.team
+    participants = [team[i] for i in data.get("team", [])] if kind != "cvb" else []  # type: ignore[union-attr]
+    async with step.svc.db.transaction() as tx:
+        delivery = await care.send_discussion(
+            tx,
+            step.svc.texts,
+            step.svc.settings,
+            step.svc.clock.now(),
+            staff=member,
+            pupil_id=str(data["pupil_id"]),
+            kind=kind,
+            starts_at=datetime.fromisoformat(str(data["starts_at"])),
+            purpose=str(data["purpose"]),
+            participants=participants,
+            shared_info=list(data.get("shared", [])),  # type: ignore[call-overload]
+        )
+        await tx.clear_flow(step.viewer.user_id)
+    await step.show(_sent_text(tr, kind, delivery))
+
+
+def _sent_text(tr: Translator, kind: str, delivery: care.Delivery) -> str:
+    lines = []
+    if kind == "cvb":
+        # staff:
+        lines.append(
+            tr.n_(
+                "✅ Notice sent to {n} person.",
+                "✅ Notice sent to {n} people.",
+                len(delivery.reached),
+            )
+        )
+    else:
+        # staff:
+        lines.append(
+            tr.n_(
+                "✅ Request sent to {n} person.",
+                "✅ Request sent to {n} people.",
+                len(delivery.reached),
+            )
+        )
+    if delivery.not_linked:
+        # staff:
+        lines.append(
+            tr._(
+                "⚠️ Not in Samen: {names}. Please call or write to them.",
+                names=tr.list_of(list(delivery.not_linked)),
+            )
+        )
+    if delivery.paused:
+        # staff:
+        lines.append(tr._("⏸ It waits while messages to this family are paused."))
+    # staff:
+    lines.append(tr._("You will see the answers under /overzicht."))
+    return "\n".join(lines)
+
+
+register(Flow("cvb", Action.CVB_NOTICE, on_text, on_button))
+register(Flow("consent", Action.CONSENT_REQUEST, on_text, on_button))
+
+HANDLERS = [
+    CommandHandler("cvb", start_cvb),
+    CommandHandler("toestemming", start_consent),
+    CallbackQueryHandler(start_cvb, pattern=r"^menu:cvb$"),
+    CallbackQueryHandler(start_consent, pattern=r"^menu:consent$"),
+]

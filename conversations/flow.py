@@ -1,0 +1,279 @@
+"""Multi-step chat flows whose state lives in the database, so a restart loses nothing.
+
+Each flow has a name and steps. Its buttons carry `f:<nonce>:<value>`; every step gets a
+new nonce, so a button from an earlier step (or another flow, or a forged one) is refused
+instead of moving the flow. Typed text goes to the active flow's current step. A flow left
+alone for a day has expired; `/annuleren` ends one at any step and nothing is left half-made.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, ContextTypes
+
+from bot.access import Action, may, may_see_pupil
+from bot.i18n import Translator
+from bot.models import FlowState, Pupil, StaffMember, Viewer
+from bot.services import Services
+from conversations.common import (
+    button,
+    current_viewer,
+    done,
+    menu_keyboard,
+    private_only,
+    reply,
+    services,
+    tr_for,
+)
+
+FLOW_TTL = timedelta(hours=24)
+
+
+@dataclass
+class Step:
+    """Everything a flow step needs; `state` is the flow as stored."""
+
+    update: Update
+    context: ContextTypes.DEFAULT_TYPE
+    viewer: Viewer
+    svc: Services
+    tr: Translator
+    state: FlowState
+
+    @property
+    def tapped(self) -> bool:
+        return self.update.callback_query is not None
+
+    def button(self, label: str, value: str) -> InlineKeyboardButton:
+        return button(label, f"f:{self.state.nonce}:{value}")
+
+    async def staff(self) -> StaffMember | None:
+        async with self.svc.db.transaction() as tx:
+            return await tx.staff_member(self.viewer.person_id or "")
+
+    async def go(self, step: str, **data: object) -> FlowState:
+        """Move to `step` with a fresh nonce, merging `data` into what the flow knows."""
+        self.state = replace(
+            self.state,
+            step=step,
+            data={**self.state.data, **data},
+            nonce=secrets.token_urlsafe(6),
+            updated_at=self.svc.clock.now(),
+        )
+        async with self.svc.db.transaction() as tx:
+            await tx.save_flow(self.state)
+        return self.state
+
+    async def end(self) -> None:
+        async with self.svc.db.transaction() as tx:
+            await tx.clear_flow(self.viewer.user_id)
+
+    async def show(self, text: str, rows: list[list[InlineKeyboardButton]] | None = None) -> None:
+        """Show a step: edit the tapped message in place, or answer typed text with a new one."""
+        markup = InlineKeyboardMarkup(rows) if rows else None
+        await reply(self.update, text, markup, edit=self.tapped)
+
+
+TextHandler = Callable[[Step, str], Awaitable[None]]
+ButtonHandler = Callable[[Step, str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Flow:
+    name: str
+    action: Action  # checked again at every step: roles can change mid-flow
+    on_text: TextHandler
+    on_button: ButtonHandler
+
+
+REGISTRY: dict[str, Flow] = {}
+
+
+def register(flow: Flow) -> Flow:
+    REGISTRY[flow.name] = flow
+    return flow
+
+
+async def begin(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    viewer: Viewer,
+    name: str,
+    first_step: str,
+    **data: object,
+) -> Step:
+    """Start a flow (replacing any unfinished one) and return its first step."""
+    svc = services(context)
+    state = FlowState(
+        user_id=viewer.user_id,
+        name=name,
+        step=first_step,
+        data=dict(data),
+        nonce=secrets.token_urlsafe(6),
+        updated_at=svc.clock.now(),
+    )
+    async with svc.db.transaction() as tx:
+        await tx.save_flow(state)
+    return Step(update, context, viewer, svc, tr_for(context, viewer), state)
+
+
+async def _active_step(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Step | None:
+    viewer = await current_viewer(update, context)
+    if viewer is None:
+        return None
+    svc = services(context)
+    async with svc.db.transaction() as tx:
+        state = await tx.flow(viewer.user_id)
+        if state is not None and svc.clock.now() - state.updated_at > FLOW_TTL:
+            await tx.clear_flow(viewer.user_id)
+            state = None
+    if state is None or state.name not in REGISTRY:
+        return None
+    return Step(update, context, viewer, svc, tr_for(context, viewer), state)
+
+
+@private_only
+async def flow_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _, nonce, value = ([*query.data.split(":", 2), "", ""])[:3]
+    step = await _active_step(update, context)
+    if step is None or step.state.nonce != nonce:
+        await stale(update, context)
+        return
+    flow = REGISTRY[step.state.name]
+    if not may(step.viewer.role, flow.action):
+        await step.end()
+        await stale(update, context)
+        return
+    await flow.on_button(step, value)
+    await done(update)
+
+
+async def flow_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Give typed text to the active flow; False when there is none."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return False
+    step = await _active_step(update, context)
+    if step is None:
+        return False
+    flow = REGISTRY[step.state.name]
+    if not may(step.viewer.role, flow.action):
+        await step.end()
+        return False
+    await flow.on_text(step, message.text.strip())
+    return True
+
+
+async def cancel_flow(viewer: Viewer, svc: Services) -> bool:
+    async with svc.db.transaction() as tx:
+        return await tx.clear_flow(viewer.user_id)
+
+
+async def stale(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    viewer = await current_viewer(update, context)
+    if viewer is None:
+        return
+    tr = tr_for(context, viewer)
+    text = tr._("This button no longer works. Here is what you can do now:")
+    await reply(update, text, menu_keyboard(viewer, tr))
+    await done(update)
+
+
+def progress(tr: Translator, number: int, total: int) -> str:
+    # staff:
+    return tr._("<i>Step {number} of {total}</i>", number=number, total=total)
+
+
+# --- choosing a pupil, shared by the staff flows --------------------------------------
+
+
+async def visible_pupils(step: Step) -> list[Pupil]:
+    member = await step.staff()
+    if member is None:
+        return []
+    async with step.svc.db.transaction() as tx:
+        return [p for p in await tx.all_pupils() if may_see_pupil(member, p.group)]
+
+
+async def ask_pupil(step: Step, heading: str, group: str | None = None, note: str = "") -> None:
+    """Groups as buttons, then the pupils of the chosen group; or type a name."""
+    tr = step.tr
+    pupils = await visible_pupils(step)
+    groups = sorted({p.group for p in pupils})
+    if group is None and len(groups) == 1:
+        group = groups[0]
+    if group is None:
+        rows = [[step.button(g, f"grp:{groups.index(g)}")] for g in groups[:40]]
+        # staff:
+        text = tr._("Which pupil? Choose a group, or type (part of) a name.")
+    else:
+        in_group = sorted((p for p in pupils if p.group == group), key=lambda p: p.first_name)
+        buttons = [
+            step.button(f"{p.first_name} {p.last_name}", f"pup:{p.pupil_id}") for p in in_group
+        ]
+        rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)][:40]
+        if len(groups) > 1:
+            # staff:
+            rows.append([step.button(tr.label("⬅️ Back"), "grp:all")])
+        # staff:
+        text = tr._("Which pupil of group {group}? Or type (part of) a name.", group=group)
+    await step.show("\n".join(part for part in (note, heading, text) if part), rows)
+
+
+async def pupil_from_button(step: Step, value: str, heading: str) -> Pupil | None:
+    """Handle a picker button: a group opens, a pupil is returned (only one this person may see)."""
+    pupils = await visible_pupils(step)
+    groups = sorted({p.group for p in pupils})
+    if value == "grp:all":
+        await ask_pupil(step, heading)
+        return None
+    if value.startswith("grp:"):
+        index = value.removeprefix("grp:")
+        if index.isdigit() and int(index) < len(groups):
+            await ask_pupil(step, heading, groups[int(index)])
+        else:
+            await ask_pupil(step, heading)
+        return None
+    if value.startswith("pup:"):
+        wanted = value.removeprefix("pup:")
+        chosen = next((p for p in pupils if p.pupil_id == wanted), None)
+        if chosen is None:
+            await ask_pupil(step, heading)
+        return chosen
+    return None
+
+
+async def pupil_from_text(step: Step, text: str, heading: str) -> Pupil | None:
+    """A typed name: one match is chosen; several are offered as buttons; none re-asks."""
+    needle = text.casefold()
+    matches = [
+        p
+        for p in await visible_pupils(step)
+        if needle and needle in f"{p.first_name} {p.last_name}".casefold()
+    ]
+    if len(matches) == 1:
+        return matches[0]
+    tr = step.tr
+    if not matches:
+        # staff:
+        note = tr._("No pupil found for “{text}”. Try another part of the name.", text=text)
+        await ask_pupil(step, heading, note=note)
+        return None
+    await step.go(step.state.step)
+    buttons = [
+        step.button(f"{p.first_name} {p.last_name} ({p.group})", f"pup:{p.pupil_id}")
+        for p in matches[:20]
+    ]
+    # staff:
+    await step.show(f"{heading}\n{tr._('Which one do you mean?')}", [[b] for b in buttons])
+    return None
+
+
+HANDLERS = [CallbackQueryHandler(flow_button, pattern=r"^f:")]

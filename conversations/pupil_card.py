@@ -1,0 +1,357 @@
+"""`/leerling`: a coordinator's card of one pupil's information rights, where they record an
+information request, a restriction, a capability judgement, or a safety exception."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot import care_texts, records
+from bot.access import Action
+from bot.i18n import N_
+from bot.models import Viewer, age_on
+from bot.rights import (
+    IMPORTANT_FACTS,
+    AgeBand,
+    MessageKind,
+    Restriction,
+    RestrictionKind,
+    Why,
+    age_band,
+    audience,
+    deciders,
+    holds_authority,
+)
+from conversations.common import done, requires
+from conversations.flow import (
+    Flow,
+    Step,
+    ask_pupil,
+    begin,
+    pupil_from_button,
+    pupil_from_text,
+    register,
+)
+
+WHY_LABELS = {
+    Why.AUTHORITY: N_("holds authority: receives everything and decides"),
+    Why.INFORMATION_REQUEST: N_("no authority; asked for information: receives important facts"),
+    Why.FAMILY_GUARDIAN: N_("family guardian: informed, does not decide"),
+    Why.FOSTER_PARENT: N_("foster parent: meetings and good news"),
+    Why.NOT_DAY_TO_DAY: N_("foster parent: meetings and good news"),
+    Why.COURT_ARRANGEMENT: N_("court arrangement: receives what it allows"),
+    Why.ADULT_PUPIL_CONSENT: N_("the pupil (18+) agreed that this parent is informed"),
+    Why.STUDY_PROGRESS_STAYS: N_("the pupil refused; study progress only"),
+    Why.NO_AUTHORITY: N_("no authority: receives nothing"),
+    Why.NO_REQUEST: N_("no authority, no request recorded: receives nothing"),
+    Why.NEVER_RECOGNISED: N_("never recognised the child: no right to information"),
+    Why.WITHHELD: N_("information withheld in the child's interest"),
+    Why.REFUSED_BY_PUPIL: N_("the pupil (16+) refused information to this parent"),
+    Why.ADULT_PUPIL: N_("the pupil is 18+: only with the pupil's consent"),
+    Why.NOT_A_DECIDER: N_("does not decide"),
+}
+
+RESTRICTION_LABELS = {
+    RestrictionKind.COURT_ARRANGEMENT: N_("⚖️ Court arrangement"),
+    RestrictionKind.WITHHELD: N_("🚫 Withhold in the child's interest"),
+    RestrictionKind.REFUSED_BY_PUPIL: N_("🙅 The pupil (16–17) refuses"),
+}
+
+REFUSAL_TEXTS = {
+    records.Refusal.UNKNOWN: N_("That pupil or guardian is not in the roster any more."),
+    records.Refusal.HOLDS_AUTHORITY: N_(
+        "This guardian holds authority and already receives everything."
+    ),
+    records.Refusal.NOT_16_17: N_("A pupil's refusal only counts at 16 and 17."),
+    records.Refusal.NOT_12_15: N_("Capability is only judged for pupils of 12 to 15."),
+    records.Refusal.NOT_ADULT: N_("Only a pupil of 18 or older decides this."),
+    records.Refusal.REASON_NEEDED: N_("Please type a reason; it goes into the file."),
+}
+
+
+@requires(Action.RECORD_RIGHTS)
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+    step = await begin(update, context, viewer, "card", "pupil")
+    await ask_pupil(step, _title(step))
+    await done(update)
+
+
+def _title(step: Step) -> str:
+    # staff:
+    return step.tr._("🗂 <b>Information rights of a pupil</b>")
+
+
+async def show_card(step: Step, note: str = "") -> None:
+    tr = step.tr
+    pupil_id = str(step.state.data["pupil_id"])
+    now = step.svc.clock.now()
+    today = now.astimezone(step.svc.settings.timezone).date()
+    async with step.svc.db.transaction() as tx:
+        pupil = await tx.pupil(pupil_id)
+        facts = await tx.rights_facts(pupil_id)
+        guardians = {g.guardian_id: g for g, _ in await tx.guardians_of_pupil(pupil_id)}
+        safety = await tx.safety_exceptions(pupil_id)
+    if pupil is None or facts is None:
+        await step.end()
+        await step.show(tr._(REFUSAL_TEXTS[records.Refusal.UNKNOWN]))
+        return
+    await step.go("card")
+    pupil_facts, links = facts
+    band = age_band(pupil.birth_date, today)
+    decide = deciders(pupil_facts, links, today)
+    informed = audience(MessageKind.SUPPORT_ROUTE_NOTICE, pupil_facts, links, today)
+    lines = [_title(step)]
+    if note:
+        lines.append(note)
+    # staff:
+    lines.append(
+        tr._(
+            "<b>{pupil}</b>, {age} years, group {group}",
+            pupil=f"{pupil.first_name} {pupil.last_name}",
+            age=age_on(pupil.birth_date, today),
+            group=pupil.group,
+        )
+    )
+    decider_names = [
+        f"{guardians[g].first_name} {guardians[g].last_name}" for g in decide.guardians
+    ]
+    if decide.pupil:
+        decider_names.append(pupil.first_name)
+    # staff:
+    lines.append(tr._("Consent is given by: {names}", names=tr.list_of(decider_names) or "–"))
+    if decide.pupil_not_capable_reason is not None:
+        # staff:
+        lines.append(
+            tr._(
+                "{pupil} was judged not capable of deciding: {reason}",
+                pupil=pupil.first_name,
+                reason=decide.pupil_not_capable_reason,
+            )
+        )
+    rows: list[list[InlineKeyboardButton]] = []
+    for link in links:
+        guardian = guardians[link.guardian_id]
+        name = f"{guardian.first_name} {guardian.last_name}"
+        relation = tr.label(care_texts.RELATION_LABELS[link.relation])
+        reason = informed.reasons[link.guardian_id]
+        if reason is Why.AUTHORITY and band is AgeBand.OLDER_TEEN:
+            why = tr.label(N_("holds authority: informed; the pupil decides"))
+        else:
+            why = tr.label(WHY_LABELS[reason])
+        lines.append(tr._("• {name}, {relation}: {why}", name=name, relation=relation, why=why))
+        if link.restriction is not None:
+            lines.append(
+                tr._(
+                    "  ↳ {kind}: {reason}",
+                    kind=tr.label(RESTRICTION_LABELS[link.restriction.kind]),
+                    reason=link.restriction.reason,
+                )
+            )
+            rows.append(
+                [
+                    step.button(
+                        tr.label("✅ Lift restriction: {name}", name=name),
+                        f"lift:{link.guardian_id}",
+                    )
+                ]
+            )
+        else:
+            rows.append(
+                [
+                    step.button(
+                        tr.label("🚫 Restrict: {name}", name=name), f"restrict:{link.guardian_id}"
+                    )
+                ]
+            )
+        if (
+            not holds_authority(link, band)
+            and not link.information_requested
+            and link.relation in ("mother", "father", "parent")
+        ):
+            rows.append(
+                [
+                    step.button(
+                        tr.label("📨 {name} asked for information", name=name),
+                        f"request:{link.guardian_id}",
+                    )
+                ]
+            )
+    if band is AgeBand.YOUNG_TEEN:
+        rows.append(
+            [step.button(tr.label("🧠 Can {pupil} decide?", pupil=pupil.first_name), "capability")]
+        )
+    if safety:
+        # staff:
+        lines.append(
+            tr._(
+                "⏸ <b>Safety exception</b> since {date}: messages to the family are paused.",
+                date=tr.datetime(safety[0].recorded_at),
+            )
+        )
+        if safety[-1].parents_told_at is None:
+            # staff:
+            lines.append(tr._("Not yet recorded how or when parents were told."))
+        rows.append([step.button(tr.label("📝 Record how parents were told"), "told")])
+        rows.append([step.button(tr.label("▶️ Lift the safety exception"), "unpause")])
+    else:
+        rows.append([step.button(tr.label("🛡 Safety exception (meldcode)"), "safety")])
+    rows.append([step.button(tr.label("⬅️ Another pupil"), "other")])
+    await step.show("\n".join(lines), rows)
+
+
+async def on_button(step: Step, value: str) -> None:
+    tr = step.tr
+    current = step.state.step
+    if current == "pupil":
+        pupil = await pupil_from_button(step, value, _title(step))
+        if pupil is not None:
+            await step.go("card", pupil_id=pupil.pupil_id)
+            await show_card(step)
+        return
+    if value == "other":
+        await step.go("pupil")
+        await ask_pupil(step, _title(step))
+        return
+    if value == "card":
+        await show_card(step)
+        return
+    action, _, target = value.partition(":")
+
+    def back() -> list[InlineKeyboardButton]:
+        # Built after each step change: buttons carry the nonce of the step they belong to.
+        return [step.button(tr.label("⬅️ Back"), "card")]
+
+    if current == "card" and action == "request":
+        await step.go("request", guardian_id=target)
+        # staff:
+        question = tr._(
+            "Record that this parent asked the school for information?"
+            " They will then receive important facts: results, development,"
+            " and the start of support."
+        )
+        await step.show(question, [[step.button(tr.label("✅ Yes, record it"), "yes")], back()])
+        return
+    if current == "request" and action == "yes":
+        await _record(step, "request")
+        return
+    if current == "card" and action == "lift":
+        await _record(step, "lift", guardian_id=target)
+        return
+    if current == "card" and action == "restrict":
+        await step.go("restrict_kind", guardian_id=target)
+        rows = [
+            [step.button(tr.label(label), f"kind:{kind.value}")]
+            for kind, label in RESTRICTION_LABELS.items()
+        ]
+        # staff:
+        await step.show(tr._("What kind of restriction?"), [*rows, back()])
+        return
+    if current == "restrict_kind" and action == "kind":
+        await step.go("restrict_reason", kind=target)
+        # staff:
+        await step.show(
+            tr._("Type the reason, for the file (for example the court ruling)."), [back()]
+        )
+        return
+    if current == "card" and action == "capability":
+        await step.go("capability")
+        rows = [
+            [step.button(tr.label("✅ Yes, capable"), "capable:yes")],
+            [step.button(tr.label("❌ Not capable"), "capable:no")],
+            back(),
+        ]
+        # staff:
+        await step.show(tr._("Can the pupil judge a consent request themselves?"), rows)
+        return
+    if current == "capability" and action == "capable":
+        await step.go("capability_reason", capable=target == "yes")
+        # staff:
+        await step.show(tr._("Type the reason for this judgement, for the file."), [back()])
+        return
+    if current == "card" and action == "safety":
+        await step.go("safety_reason")
+        # staff:
+        await step.show(
+            tr._(
+                "🛡 The meldcode applies? Then consent rules are lifted for discussions of this"
+                " pupil, and Samen pauses every automated message to the family."
+                " Samen never tells the family about this itself.\n"
+                "Type the reason, for the file."
+            ),
+            [back()],
+        )
+        return
+    if current == "card" and action == "told":
+        await step.go("told")
+        # staff:
+        await step.show(tr._("How and when were the parents told? Or why not yet?"), [back()])
+        return
+    if current == "card" and action == "unpause":
+        await _record(step, "unpause")
+        return
+    await show_card(step)
+
+
+async def on_text(step: Step, text: str) -> None:
+    current = step.state.step
+    if current == "pupil":
+        pupil = await pupil_from_text(step, text, _title(step))
+        if pupil is not None:
+            await step.go("card", pupil_id=pupil.pupil_id)
+            await show_card(step)
+        return
+    if current in ("restrict_reason", "capability_reason", "safety_reason", "told"):
+        await _record(step, current, reason=text)
+        return
+    await show_card(step)
+
+
+async def _record(step: Step, what: str, **extra: object) -> None:
+    tr = step.tr
+    data = {**step.state.data, **extra}
+    pupil_id = str(data["pupil_id"])
+    guardian_id = str(data.get("guardian_id", ""))
+    reason = str(data.get("reason", ""))
+    member = await step.staff()
+    if member is None:
+        await step.end()
+        return
+    now = step.svc.clock.now()
+    today = now.astimezone(step.svc.settings.timezone).date()
+    refusal: records.Refusal | None = None
+    async with step.svc.db.transaction() as tx:
+        if what == "request":
+            refusal = await records.record_information_request(
+                tx, now, today, member, guardian_id, pupil_id
+            )
+        elif what == "lift":
+            await records.lift_restriction(tx, now, member, guardian_id, pupil_id)
+        elif what == "restrict_reason":
+            kind = RestrictionKind(str(data["kind"]))
+            allowed = IMPORTANT_FACTS if kind is RestrictionKind.COURT_ARRANGEMENT else frozenset()
+            refusal = await records.record_restriction(
+                tx, now, today, member, guardian_id, pupil_id, Restriction(kind, reason, allowed)
+            )
+        elif what == "capability_reason":
+            refusal = await records.record_capability(
+                tx, now, today, member, pupil_id, bool(data["capable"]), reason
+            )
+        elif what == "safety_reason":
+            refusal = await records.record_safety_exception(tx, now, member, pupil_id, None, reason)
+        elif what == "told":
+            refusal = await records.record_parents_told(tx, now, member, pupil_id, reason)
+        elif what == "unpause":
+            await records.lift_safety_exception(tx, now, member, pupil_id)
+    if refusal is not None:
+        await show_card(step, "⚠️ " + tr._(REFUSAL_TEXTS[refusal]))
+        return
+    # staff:
+    await show_card(step, tr._("✅ Recorded in the file."))
+
+
+register(Flow("card", Action.RECORD_RIGHTS, on_text, on_button))
+
+HANDLERS = [
+    CommandHandler("leerling", start),
+    CallbackQueryHandler(start, pattern=r"^menu:card$"),
+]

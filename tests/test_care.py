@@ -1,0 +1,457 @@
+"""End to end: CvB notices and consent requests reach exactly the people the rules name,
+answers are recorded like a signature, and the coordinator sees the right status."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from bot import care, records
+from bot.consent import ConsentStatus
+from bot.models import PersonKind
+from bot.rights import MessageKind, audience
+from tests.fakebot import ChatMessage, FakeUser
+from tests.harness import AMSTERDAM, Harness
+
+G, P = PersonKind.GUARDIAN, PersonKind.PUPIL
+
+
+def with_data(user: FakeUser, pattern: str) -> ChatMessage:
+    """The newest message with a button whose callback data matches `pattern`."""
+    for message in reversed(user.messages):
+        for row in message.buttons:
+            for b in row:
+                if b.data and re.fullmatch(pattern, b.data):
+                    return message
+    raise LookupError(f"no button matching {pattern!r}: {[m.labels for m in user.messages]}")
+
+
+def data_of(message: ChatMessage, pattern: str) -> str:
+    for row in message.buttons:
+        for b in row:
+            if b.data and re.fullmatch(pattern, b.data):
+                return b.data
+    raise LookupError(pattern)
+
+
+async def press(harness: Harness, user: FakeUser, pattern: str) -> ChatMessage:
+    """Tap the newest button matching `pattern`; returns the message it was on."""
+    message = with_data(user, pattern)
+    await harness.tap_data(user, data_of(message, pattern), message)
+    return message
+
+
+async def flow(harness: Harness, user: FakeUser, value: str) -> None:
+    await press(harness, user, rf"f:[^:]+:{re.escape(value)}")
+
+
+async def people(harness: Harness, *who: tuple[PersonKind, str, str]) -> dict[str, FakeUser]:
+    """Link each (kind, id, name) and return their users by id."""
+    users = {}
+    for index, (kind, person_id, name) in enumerate(who):
+        user = harness.server.user(7000 + len(harness.server.chats) + index, name)
+        await harness.link(user, kind, person_id)
+        users[person_id] = user
+    return users
+
+
+async def request(
+    harness: Harness, pupil_id: str, kind: str = "zat", days: int = 14
+) -> care.Delivery:
+    assert harness.db is not None and harness.settings is not None and harness.runtime is not None
+    async with harness.db.transaction() as tx:
+        staff = await tx.staff_member("S004")
+        assert staff is not None
+        return await care.send_discussion(
+            tx,
+            harness.runtime.texts,
+            harness.settings,
+            harness.clock.now(),
+            staff=staff,
+            pupil_id=pupil_id,
+            kind=kind,
+            starts_at=harness.clock.now() + timedelta(days=days),
+            purpose="Samen kijken welke hulp nodig is.",
+            participants=harness.settings.care.team,
+            shared_info=["learning", "behaviour"],
+        )
+
+
+async def status(harness: Harness, discussion_id: int) -> ConsentStatus | None:
+    assert harness.db is not None
+    async with harness.db.transaction() as tx:
+        discussion = await tx.discussion(discussion_id)
+        assert discussion is not None
+        return (await care.discussion_state(tx, discussion, harness.clock.now())).status
+
+
+async def delivered(harness: Harness, user: FakeUser, count: int) -> None:
+    await harness.server.wait_for(lambda: len(user.messages) >= count)
+
+
+async def agree(harness: Harness, user: FakeUser, discussion_id: int) -> None:
+    await press(harness, user, f"c:{discussion_id}:agree")
+    await press(harness, user, f"c:{discussion_id}:yes")
+
+
+async def test_a_14_year_old_needs_three_answers_through_the_coordinators_flow(
+    harness: Harness,
+) -> None:
+    users = await people(
+        harness,
+        (PersonKind.STAFF, "S004", "Ingrid"),
+        (G, "G023", "Ruud"),
+        (G, "G024", "Mark"),
+        (P, "P014", "Milan"),
+    )
+    coordinator = users["S004"]
+    await harness.say(coordinator, "/toestemming")
+    await harness.say(coordinator, "Milan")
+    await flow(harness, coordinator, "kind:zat")
+    await harness.say(coordinator, "di 15 dec 14:00")
+    shown = await harness.say(coordinator, "We willen kijken welke hulp Milan nodig heeft.")
+    assert "Step 5 of 7" in shown[0].text or "Stap 5 van 7" in shown[0].text
+    await flow(harness, coordinator, "next")
+    await flow(harness, coordinator, "info:learning")
+    await flow(harness, coordinator, "next")
+    confirm = coordinator.last.text
+    assert "Ruud Smit" in confirm and "Mark de Wit" in confirm and "Milan Smit" in confirm
+    await flow(harness, coordinator, "send")
+    for person in ("G023", "G024", "P014"):
+        await delivered(harness, users[person], 2)
+        request_message = users[person].last
+        assert request_message.protect_content
+        assert "Ik geef toestemming dat Milan" in request_message.text  # the binding Dutch text
+        assert "dinsdag 15 december" in request_message.text
+    assert harness.db is not None
+    async with harness.db.transaction() as tx:
+        (discussion,) = await tx.discussions(pupil_ids=["P014"])
+        recipients = await tx.recipients(discussion.id)
+    assert {(r.person_id, r.decides) for r in recipients} == {
+        ("G023", True),
+        ("G024", True),
+        ("P014", True),
+    }
+
+    # Agreeing needs a second tap; until then nothing is recorded.
+    await press(harness, users["G023"], f"c:{discussion.id}:agree")
+    assert await status(harness, discussion.id) is ConsentStatus.PENDING
+    async with harness.db.transaction() as tx:
+        assert await tx.answers(discussion.id) == []
+    await press(harness, users["G023"], f"c:{discussion.id}:yes")
+    await agree(harness, users["G024"], discussion.id)
+    assert await status(harness, discussion.id) is ConsentStatus.PENDING
+    await press(harness, users["P014"], f"c:{discussion.id}:refuse")
+    assert await status(harness, discussion.id) is ConsentStatus.ANONYMOUS
+    await harness.server.wait_for(
+        lambda: "Milan" in coordinator.last.text and "❌" in coordinator.last.text
+    )
+
+    # What was shown is on record with each answer: account, language, text hash and version.
+    async with harness.db.transaction() as tx:
+        entries = [e for e in await tx.audit_entries("P014") if e["action"] == "consent_agree"]
+    assert len(entries) == 2
+    assert '"text_version": "consent-v1"' in entries[0]["details"]
+    assert '"telegram_user": ' in entries[0]["details"]
+
+
+async def test_parents_who_disagree_are_a_conflict_for_the_coordinator(harness: Harness) -> None:
+    users = await people(
+        harness,
+        (PersonKind.STAFF, "S004", "Ingrid"),
+        (G, "G023", "Ruud"),
+        (G, "G024", "Mark"),
+    )
+    delivery = await request(harness, "P014")
+    await delivered(harness, users["G024"], 2)
+    await agree(harness, users["G023"], delivery.discussion_id)
+    await press(harness, users["G024"], f"c:{delivery.discussion_id}:refuse")
+    assert await status(harness, delivery.discussion_id) is ConsentStatus.CONFLICT
+    await harness.server.wait_for(lambda: "⚠️" in users["S004"].last.text)
+
+
+async def test_a_young_child_with_one_holder_asks_only_her(harness: Harness) -> None:
+    users = await people(
+        harness,
+        (PersonKind.STAFF, "S004", "Ingrid"),
+        (G, "G009", "Marloes"),
+        (G, "G010", "Dennis"),
+    )
+    delivery = await request(harness, "P005")
+    await delivered(harness, users["G009"], 2)
+    assert len(users["G010"].messages) == 1  # only his welcome
+    assert delivery.reached == ("Marloes Bakker",)
+
+    # The father gets the support-route notice only after his request is recorded.
+    assert harness.db is not None and harness.runtime is not None and harness.settings is not None
+
+    async def support_notice() -> care.Delivery:
+        async with harness.db.transaction() as tx:
+            staff = await tx.staff_member("S004")
+            assert staff is not None
+            return await care.send_support_route_notice(
+                tx,
+                harness.runtime.texts,
+                harness.settings,
+                harness.clock.now(),
+                staff=staff,
+                pupil_id="P005",
+            )
+
+    assert (await support_notice()).reached == ("Marloes Bakker",)
+    coordinator = users["S004"]
+    await harness.say(coordinator, "/leerling")
+    await harness.say(coordinator, "Sem")
+    await flow(harness, coordinator, "request:G010")
+    await flow(harness, coordinator, "yes")
+    assert "✅" in coordinator.last.text
+    assert set((await support_notice()).reached) == {"Marloes Bakker", "Dennis Bakker"}
+    await delivered(harness, users["G010"], 2)
+    async with harness.db.transaction() as tx:
+        actions = [e["action"] for e in await tx.audit_entries("P005")]
+    assert "information_request_recorded" in actions
+
+
+async def test_a_17_year_old_refusing_information_to_his_father(harness: Harness) -> None:
+    users = await people(
+        harness,
+        (PersonKind.STAFF, "S004", "Ingrid"),
+        (G, "G035", "Sarah"),
+        (G, "G036", "James"),
+        (P, "P022", "Oliver"),
+    )
+    coordinator = users["S004"]
+    await harness.say(coordinator, "/leerling")
+    await harness.say(coordinator, "Oliver")
+    await flow(harness, coordinator, "restrict:G036")
+    await flow(harness, coordinator, "kind:refused_by_pupil")
+    await harness.say(coordinator, "Oliver wil niet dat zijn vader informatie krijgt.")
+    assert "✅" in coordinator.last.text
+
+    cvb = await request(harness, "P022", kind="cvb")
+    assert set(cvb.reached) == {"Sarah Brown", "Oliver Brown"}
+    consent = await request(harness, "P022")
+    assert consent.reached == ("Oliver Brown",)
+    assert harness.db is not None and harness.settings is not None
+    async with harness.db.transaction() as tx:
+        facts = await tx.rights_facts("P022")
+    assert facts is not None
+    today = harness.clock.now().date()
+    assert "G036" in audience(MessageKind.STUDY_PROGRESS, *facts, today).guardians
+    assert "G036" not in audience(MessageKind.OUTCOME_SUMMARY, *facts, today).guardians
+    await delivered(harness, users["G035"], 2)
+    assert len(users["G036"].messages) == 1
+
+
+async def test_an_18_year_old_decides_alone(harness: Harness) -> None:
+    users = await people(harness, (G, "G038", "Khadija"), (P, "P024", "Hamza"))
+    delivery = await request(harness, "P024")
+    assert delivery.reached == ("Hamza Benali",)
+    await delivered(harness, users["P024"], 2)
+    await agree(harness, users["P024"], delivery.discussion_id)
+    assert await status(harness, delivery.discussion_id) is ConsentStatus.FULL
+    assert len(users["G038"].messages) == 1
+
+
+async def test_supervision_order_family_guardian_is_informed_but_not_asked(
+    harness: Harness,
+) -> None:
+    users = await people(
+        harness, (G, "G019", "Serkan"), (G, "G020", "Hatice"), (G, "G021", "Nicole")
+    )
+    consent = await request(harness, "P012")
+    assert set(consent.reached) == {"Serkan Demir", "Hatice Demir"}
+    assert consent.not_linked == ("Emre Demir",)  # the pupil is asked too, but not in Samen
+    cvb = await request(harness, "P012", kind="cvb")
+    assert set(cvb.reached) == {"Serkan Demir", "Hatice Demir", "Nicole Verbeek"}
+    await delivered(harness, users["G021"], 2)
+    # The family guardian's copy is a notice, never a consent request.
+    nicole = users["G021"]
+    forged = f"c:{consent.discussion_id}:yes"
+    await harness.tap_data(nicole, forged, nicole.last)
+    assert await status(harness, consent.discussion_id) is ConsentStatus.PENDING
+    assert harness.db is not None
+    async with harness.db.transaction() as tx:
+        assert await tx.answers(consent.discussion_id) == []
+
+
+async def test_a_guardian_institution_decides_and_the_foster_parent_is_told_of_the_cvb(
+    harness: Harness,
+) -> None:
+    await people(harness, (G, "G013", "Stichting"), (G, "G014", "Wendy"))
+    consent = await request(harness, "P008")
+    assert consent.reached == ("Stichting Jeugdbescherming Regio",)
+    cvb = await request(harness, "P008", kind="cvb")
+    assert set(cvb.reached) == {"Stichting Jeugdbescherming Regio", "Wendy Kramer"}
+
+
+async def test_silence_after_the_notice_period_allows_outside_information_only(
+    harness: Harness,
+) -> None:
+    await people(harness, (G, "G009", "Marloes"))
+    delivery = await request(harness, "P005", days=30)
+    harness.clock.advance(timedelta(days=13))  # 9 school days
+    assert await status(harness, delivery.discussion_id) is ConsentStatus.PENDING
+    harness.clock.advance(timedelta(days=1))  # the 10th school day
+    assert await status(harness, delivery.discussion_id) is ConsentStatus.OUTSIDE_INFO_ONLY
+
+
+async def test_reminders_come_on_day_3_and_7_at_allowed_hours_only(harness: Harness) -> None:
+    from scheduler import care_tick
+
+    users = await people(harness, (G, "G009", "Marloes"), (G, "G001", "Jeroen"))
+    harness.clock.set(datetime(2026, 11, 30, 20, 30, tzinfo=AMSTERDAM))  # Monday evening
+    delivery = await request(harness, "P005", days=30)
+    marloes = users["G009"]
+    await delivered(harness, marloes, 2)
+    assert harness.runtime is not None
+    services = harness.runtime.services
+    harness.clock.advance(timedelta(days=3))  # Thursday 20:30: allowed
+    assert await care_tick(services) == 1
+    assert await care_tick(services) == 0  # never twice
+    await delivered(harness, marloes, 3)
+    assert "c:" in data_of(marloes.last, rf"c:{delivery.discussion_id}:again")
+    harness.clock.advance(timedelta(days=4, hours=1))  # Monday 21:30: quiet hours
+    assert await care_tick(services) == 0
+    harness.clock.advance(timedelta(hours=10))  # Tuesday 07:30
+    assert await care_tick(services) == 1
+    # "Show the question again" brings back the full request with its buttons.
+    await press(harness, marloes, rf"c:{delivery.discussion_id}:again")
+    assert "Ik geef toestemming" in marloes.last.text
+    await agree(harness, marloes, delivery.discussion_id)
+    assert await status(harness, delivery.discussion_id) is ConsentStatus.FULL
+
+
+async def test_a_safety_exception_pauses_the_family_and_lifts_consent_rules(
+    harness: Harness,
+) -> None:
+    from scheduler import care_tick
+
+    users = await people(harness, (PersonKind.STAFF, "S004", "Ingrid"), (G, "G009", "Marloes"))
+    coordinator, marloes = users["S004"], users["G009"]
+    consent = await request(harness, "P005", days=30)
+    await delivered(harness, marloes, 2)
+    await harness.say(coordinator, "/leerling")
+    await harness.say(coordinator, "Sem")
+    await flow(harness, coordinator, "safety")
+    await harness.say(coordinator, "Signalen van huiselijk geweld; meldcode stap 2.")
+    assert "⏸" in coordinator.last.text
+    assert await status(harness, consent.discussion_id) is ConsentStatus.SAFETY_EXCEPTION
+
+    cvb = await request(harness, "P005", kind="cvb")
+    assert cvb.paused
+    assert harness.runtime is not None
+    harness.clock.advance(timedelta(days=3))
+    assert await care_tick(harness.runtime.services) == 0  # no reminders while paused
+    assert harness.db is not None
+    async with harness.db.transaction() as tx:
+        held = await tx.due_messages(harness.clock.now(), 100)
+    assert not [m for m in held if m.recipient_id == "G009"]  # the notice waits
+    assert len(marloes.messages) == 2  # welcome and the request sent before the pause
+    # Three days later the card is opened again (an unfinished flow expires after a day).
+    await harness.say(coordinator, "/leerling")
+    await harness.say(coordinator, "Sem")
+    await flow(harness, coordinator, "told")
+    await harness.say(coordinator, "Moeder is op 3 december op school gesproken.")
+    await flow(harness, coordinator, "unpause")
+    await delivered(harness, marloes, 3)  # the held CvB notice goes out after the pause
+    async with harness.db.transaction() as tx:
+        actions = [e["action"] for e in await tx.audit_entries("P005")]
+    for action in ("safety_exception_recorded", "safety_parents_told", "safety_exception_lifted"):
+        assert action in actions
+
+
+async def test_forged_and_stale_buttons_change_nothing(harness: Harness) -> None:
+    users = await people(
+        harness,
+        (G, "G009", "Marloes"),
+        (G, "G023", "Ruud"),
+        (G, "G024", "Mark"),
+        (P, "P014", "Milan"),
+    )
+    sem = await request(harness, "P005")
+    milan = await request(harness, "P014")
+    await delivered(harness, users["G023"], 2)
+    ruud = users["G023"]
+    # Another pupil's request.
+    await harness.tap_data(ruud, f"c:{sem.discussion_id}:yes", ruud.last)
+    assert "not meant for you" in ruud.last.text or "niet voor u" in ruud.last.text
+    # Nonsense and unknown requests.
+    await harness.tap_data(ruud, "c:999:yes", ruud.last)
+    await harness.tap_data(ruud, "c:abc:yes", ruud.last)
+    # Withdrawing what was never given.
+    await harness.tap_data(ruud, f"c:{milan.discussion_id}:withdrawyes", ruud.last)
+    assert await status(harness, milan.discussion_id) is ConsentStatus.PENDING
+    # A withdrawn consent tapped again.
+    await agree(harness, ruud, milan.discussion_id)
+    await press(harness, ruud, f"c:{milan.discussion_id}:withdraw")
+    await press(harness, ruud, f"c:{milan.discussion_id}:withdrawyes")
+    assert await status(harness, milan.discussion_id) is ConsentStatus.ANONYMOUS
+    await harness.tap_data(ruud, f"c:{milan.discussion_id}:withdrawyes", ruud.last)
+    # A request already decided: the discussion has taken place.
+    harness.clock.advance(timedelta(days=15))
+    mark = users["G024"]
+    await harness.tap_data(mark, f"c:{milan.discussion_id}:yes", mark.last)
+    assert harness.db is not None
+    async with harness.db.transaction() as tx:
+        answers = [(a.person_id, a.answer) for a in await tx.answers(milan.discussion_id)]
+        assert await tx.answers(sem.discussion_id) == []
+    assert answers == [("G023", "agree"), ("G023", "withdraw")]
+
+
+async def test_withdrawing_from_the_menu_tells_the_coordinator(harness: Harness) -> None:
+    users = await people(harness, (PersonKind.STAFF, "S004", "Ingrid"), (P, "P024", "Hamza"))
+    delivery = await request(harness, "P024")
+    hamza = users["P024"]
+    await delivered(harness, hamza, 2)
+    await agree(harness, hamza, delivery.discussion_id)
+    await harness.say(hamza, "/help")
+    await press(harness, hamza, "menu:permissions")
+    await press(harness, hamza, f"c:{delivery.discussion_id}:withdraw")
+    await press(harness, hamza, f"c:{delivery.discussion_id}:withdrawyes")
+    assert await status(harness, delivery.discussion_id) is ConsentStatus.ANONYMOUS
+    await harness.server.wait_for(lambda: "↩️" in users["S004"].last.text)
+
+
+async def test_the_coordinator_overview_shows_status_and_who_has_not_answered(
+    harness: Harness,
+) -> None:
+    users = await people(
+        harness, (PersonKind.STAFF, "S004", "Ingrid"), (G, "G023", "Ruud"), (G, "G024", "Mark")
+    )
+    delivery = await request(harness, "P014")
+    await delivered(harness, users["G023"], 2)
+    await agree(harness, users["G023"], delivery.discussion_id)
+    coordinator = users["S004"]
+    await harness.say(coordinator, "/overzicht")
+    assert "Milan Smit" in coordinator.last.text
+    await press(harness, coordinator, f"d:{delivery.discussion_id}")
+    detail = coordinator.last.text
+    assert "Ruud Smit" in detail and "Mark de Wit" in detail and "Milan Smit" in detail
+    # Milan is not in Samen: the coordinator is told to call or write.
+    assert "⚠️" in detail
+    # A teacher of another group cannot open it.
+    teacher = harness.server.user(7999, "Marieke")
+    await harness.link(teacher, PersonKind.STAFF, "S001")
+    await harness.tap_data(teacher, f"d:{delivery.discussion_id}", teacher.last)
+    assert "Milan" not in teacher.last.text
+
+
+async def test_records_refuse_what_the_rules_do_not_allow(harness: Harness) -> None:
+    assert harness.db is not None
+    now = harness.clock.now()
+    async with harness.db.transaction() as tx:
+        staff = await tx.staff_member("S004")
+        assert staff is not None
+        assert (
+            await records.record_information_request(tx, now, now.date(), staff, "G009", "P005")
+            is records.Refusal.HOLDS_AUTHORITY
+        )
+        assert (
+            await records.record_capability(tx, now, now.date(), staff, "P005", False, "x")
+            is records.Refusal.NOT_12_15
+        )
+        assert (
+            await records.record_capability(tx, now, now.date(), staff, "P012", False, " ")
+            is records.Refusal.REASON_NEEDED
+        )
