@@ -48,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("file", type=Path)
     invites = commands.add_parser("invites", help="write invitation codes for everyone not linked")
     invites.add_argument("--csv", dest="csv_file", type=Path, required=True, metavar="FILE")
+    audit = commands.add_parser("audit", help="export the audit trail of one pupil as CSV")
+    audit.add_argument("pupil_id")
+    audit.add_argument("--csv", dest="csv_file", type=Path, required=True, metavar="FILE")
     return parser
 
 
@@ -68,6 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(settings)
     if args.command == "import":
         return asyncio.run(_import(settings, args.what, args.file))
+    if args.command == "audit":
+        return asyncio.run(_audit(settings, args.pupil_id, args.csv_file))
     return asyncio.run(_invites(settings, args.csv_file))
 
 
@@ -189,6 +194,39 @@ async def _invites(settings: Settings, target: Path) -> int:
         f" (valid {settings.invite_valid_days} days)."
         " Older unused invitations of these people no longer work."
     )
+    return 0
+
+
+AUDIT_COLUMNS = [
+    "id",
+    "at",
+    "actor_kind",
+    "actor_id",
+    "action",
+    "pupil_id",
+    "subject_kind",
+    "subject_id",
+    "details",
+]
+
+
+async def _audit(settings: Settings, pupil_id: str, target: Path) -> int:
+    db = await Database.open(settings.db_path)
+    try:
+        async with db.transaction() as tx:
+            pupil = await tx.pupil(pupil_id)
+            entries = await tx.audit_entries(pupil_id)
+    finally:
+        await db.close()
+    if pupil is None and not entries:
+        print(f"samen: no pupil {pupil_id!r} and no audit entries for it.", file=sys.stderr)
+        return EXIT_FAILED
+    _write_private_csv(
+        target,
+        AUDIT_COLUMNS,
+        [[str(e[c]) if e[c] is not None else "" for c in AUDIT_COLUMNS] for e in entries],
+    )
+    print(f"Wrote {len(entries)} audit entries for {pupil_id} to {target}.")
     return 0
 
 

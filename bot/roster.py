@@ -15,6 +15,7 @@ from typing import Generic, TypeVar
 
 from bot.i18n import SUPPORTED_LANGUAGES
 from bot.models import RELATIONS, Guardian, GuardianLink, Pupil, Role, StaffMember
+from bot.rights import IMPORTANT_FACTS, Restriction, RestrictionKind
 from bot.storage import Database, Tx
 
 T = TypeVar("T")
@@ -32,6 +33,27 @@ GUARDIAN_COLUMNS = (
 )
 STAFF_ROLES = ("teacher", "coordinator", "admin")
 AUTHORITY_WORDS = {"yes": True, "ja": True, "no": False, "nee": False}
+# Optional columns for information-rights facts; files without them stay valid, and an
+# empty cell leaves what is recorded (perhaps by a coordinator in chat) as it is.
+GUARDIAN_FACT_COLUMNS = ("recognised", "information_request", "restriction", "restriction_reason")
+PUPIL_FACT_COLUMNS = ("capable", "capability_reason")
+LIFT = "none"
+
+
+@dataclass(frozen=True)
+class LinkFacts:
+    """Facts about one guardian link given in the file; None means 'leave as it is'."""
+
+    recognised: bool | None = None
+    information_request: bool | None = None
+    restriction: Restriction | None = None
+    lift_restriction: bool = False
+
+
+@dataclass(frozen=True)
+class PupilFacts:
+    capable: bool | None = None
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,6 +75,7 @@ class Parsed(Generic[T]):
     records: list[T] = field(default_factory=list)
     errors: list[RosterError] = field(default_factory=list)
     ignored_columns: tuple[str, ...] = ()
+    facts: dict[str, PupilFacts] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -223,7 +246,9 @@ def parse_staff(data: bytes, file: str) -> Parsed[StaffMember]:
 
 
 def parse_pupils(data: bytes, file: str, today: date) -> Parsed[Pupil]:
-    rows, errors, ignored = read_rows(data, file, PUPIL_COLUMNS, optional=("language",))
+    rows, errors, ignored = read_rows(
+        data, file, PUPIL_COLUMNS, optional=("language", *PUPIL_FACT_COLUMNS)
+    )
     sheet = _Sheet(file, errors)
     out: Parsed[Pupil] = Parsed(errors=errors, ignored_columns=ignored)
     seen: dict[str, int] = {}
@@ -240,8 +265,14 @@ def parse_pupils(data: bytes, file: str, today: date) -> Parsed[Pupil]:
             sheet.error(row, "birth_date", f"birth date {raw_birth!r} is not in the past")
         group = _required_text(sheet, row, "group")
         language = _language(sheet, row, "language") if "language" in row.cells else "nl"
+        capable = _yes_no(sheet, row, "capable")
+        reason = row.cells.get("capability_reason", "")
+        if capable is False and not reason:
+            sheet.error(row, "capable", "a pupil judged not capable needs a capability_reason")
         if len(errors) == before and birth is not None:
             out.records.append(Pupil(pupil_id, first, last, birth, group, language))
+            if capable is not None:
+                out.facts[pupil_id] = PupilFacts(capable, reason)
     return out
 
 
@@ -249,10 +280,46 @@ def parse_pupils(data: bytes, file: str, today: date) -> Parsed[Pupil]:
 class GuardianRows:
     guardians: list[Guardian] = field(default_factory=list)
     links: list[GuardianLink] = field(default_factory=list)
+    facts: dict[tuple[str, str], LinkFacts] = field(default_factory=dict)
+
+
+def _yes_no(sheet: _Sheet, row: _Row, column: str) -> bool | None:
+    word = row.cells.get(column, "").lower()
+    if not word:
+        return None
+    if word not in AUTHORITY_WORDS:
+        sheet.error(row, column, f"must be yes, no or empty, not {word!r}")
+        return None
+    return AUTHORITY_WORDS[word]
+
+
+def _link_facts(sheet: _Sheet, row: _Row) -> LinkFacts:
+    recognised = _yes_no(sheet, row, "recognised")
+    requested = _yes_no(sheet, row, "information_request")
+    kind_word = row.cells.get("restriction", "").lower()
+    reason = row.cells.get("restriction_reason", "")
+    if not kind_word:
+        return LinkFacts(recognised, requested)
+    if kind_word == LIFT:
+        return LinkFacts(recognised, requested, lift_restriction=True)
+    kinds = [k.value for k in RestrictionKind]
+    if kind_word not in kinds:
+        sheet.error(
+            row,
+            "restriction",
+            f"unknown restriction {kind_word!r}; use {', '.join(kinds)} or {LIFT}",
+        )
+        return LinkFacts(recognised, requested)
+    if not reason:
+        sheet.error(row, "restriction", "a restriction needs a restriction_reason")
+        return LinkFacts(recognised, requested)
+    kind = RestrictionKind(kind_word)
+    allowed = IMPORTANT_FACTS if kind is RestrictionKind.COURT_ARRANGEMENT else frozenset()
+    return LinkFacts(recognised, requested, Restriction(kind, reason, allowed))
 
 
 def parse_guardians(data: bytes, file: str, known_pupils: set[str]) -> Parsed[GuardianRows]:
-    rows, errors, ignored = read_rows(data, file, GUARDIAN_COLUMNS)
+    rows, errors, ignored = read_rows(data, file, GUARDIAN_COLUMNS, GUARDIAN_FACT_COLUMNS)
     sheet = _Sheet(file, errors)
     result = GuardianRows()
     first_seen: dict[str, tuple[Guardian, int]] = {}
@@ -276,6 +343,7 @@ def parse_guardians(data: bytes, file: str, known_pupils: set[str]) -> Parsed[Gu
         if authority_word not in AUTHORITY_WORDS:
             sheet.error(row, "authority", f"authority must be yes or no, not {authority_word!r}")
         language = _language(sheet, row, "language")
+        facts = _link_facts(sheet, row)
         pair = (guardian_id, pupil_id)
         if guardian_id and pupil_id and pair in pairs:
             sheet.error(
@@ -302,6 +370,8 @@ def parse_guardians(data: bytes, file: str, known_pupils: set[str]) -> Parsed[Gu
         result.links.append(
             GuardianLink(guardian_id, pupil_id, relation, AUTHORITY_WORDS[authority_word])
         )
+        if facts != LinkFacts():
+            result.facts[pair] = facts
     return Parsed(records=[result], errors=errors, ignored_columns=ignored)
 
 
@@ -349,6 +419,16 @@ async def import_pupils(
         counts = await _upsert_all(
             parsed.records, existing, lambda p: p.pupil_id, lambda p: tx.upsert_pupil(p, now)
         )
+        for pupil_id, facts in parsed.facts.items():
+            await tx.set_capability(pupil_id, facts.capable, facts.reason or None)
+            await tx.audit(
+                now=now,
+                actor=("admin", None),
+                action="capability_recorded",
+                pupil_id=pupil_id,
+                subject=("pupil", pupil_id),
+                details={"capable": facts.capable, "reason": facts.reason, "file": file},
+            )
         await _audit_import(tx, now, "pupils", file, counts)
     return ImportSummary(*counts, parsed.ignored_columns)
 
@@ -380,8 +460,50 @@ async def import_guardians(db: Database, data: bytes, file: str, now: datetime) 
             if old != link:
                 await tx.upsert_guardian_link(link)
         counts = (created, updated, unchanged)
+        for (guardian_id, pupil_id), facts in rows.facts.items():
+            await _apply_link_facts(tx, now, file, guardian_id, pupil_id, facts)
         await _audit_import(tx, now, "guardians", file, counts)
     return ImportSummary(*counts, parsed.ignored_columns)
+
+
+async def _apply_link_facts(
+    tx: Tx, now: datetime, file: str, guardian_id: str, pupil_id: str, facts: LinkFacts
+) -> None:
+    """Apply what the file says about a link; each change (and only a change) is audited."""
+    facts_now = await tx.rights_facts(pupil_id)
+    current = (
+        next((x for x in facts_now[1] if x.guardian_id == guardian_id), None) if facts_now else None
+    )
+    if current is None:
+        return
+    changes: dict[str, object] = {}
+    if facts.recognised is not None and facts.recognised != current.recognised:
+        await tx.set_recognised(guardian_id, pupil_id, facts.recognised)
+        changes["recognised"] = facts.recognised
+    if (
+        facts.information_request is not None
+        and facts.information_request != current.information_requested
+    ):
+        await tx.set_information_request(
+            guardian_id, pupil_id, now if facts.information_request else None
+        )
+        changes["information_request"] = facts.information_request
+    if facts.lift_restriction and current.restriction is not None:
+        await tx.lift_restriction(guardian_id, pupil_id, now, None)
+        changes["restriction"] = LIFT
+    if facts.restriction is not None and facts.restriction != current.restriction:
+        await tx.add_restriction(guardian_id, pupil_id, facts.restriction, now, None)
+        changes["restriction"] = facts.restriction.kind.value
+        changes["restriction_reason"] = facts.restriction.reason
+    if changes:
+        await tx.audit(
+            now=now,
+            actor=("admin", None),
+            action="link_facts_imported",
+            pupil_id=pupil_id,
+            subject=("guardian", guardian_id),
+            details={**changes, "file": file},
+        )
 
 
 async def _audit_import(

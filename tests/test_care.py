@@ -455,3 +455,35 @@ async def test_records_refuse_what_the_rules_do_not_allow(harness: Harness) -> N
             await records.record_capability(tx, now, now.date(), staff, "P012", False, " ")
             is records.Refusal.REASON_NEEDED
         )
+
+
+async def test_the_audit_trail_of_a_pupil_exports_as_csv(harness: Harness, tmp_path) -> None:
+    import asyncio
+    import csv
+    import os
+    import sys
+
+    users = await people(harness, (P, "P024", "Hamza"))
+    delivery = await request(harness, "P024")
+    await delivered(harness, users["P024"], 2)
+    await agree(harness, users["P024"], delivery.discussion_id)
+    assert harness.settings is not None
+    target = tmp_path / "audit.csv"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "audit",
+        "P024",
+        "--csv",
+        str(target),
+        env={**os.environ, "SAMEN_DB": str(harness.settings.db_path)},
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await process.communicate()
+    assert process.returncode == 0, out
+    with target.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["action"] for r in rows] == ["account_linked", "consent_requested", "consent_agree"]
+    assert rows[-1]["subject_id"] == "P024" and "consent-v1" in rows[-1]["details"]

@@ -190,3 +190,78 @@ def test_a_guardian_must_have_one_name_and_language() -> None:
 )
 def test_parse_date(text: str, expected: date | None) -> None:
     assert parse_date(text) == expected
+
+
+def test_optional_rights_columns_are_imported_and_audited(school_db, tmp_path, capsys) -> None:
+    import_examples()
+    extended = GUARDIANS.replace(
+        "guardian_id,pupil_id,first_name,last_name,relation,authority,language",
+        "guardian_id,pupil_id,first_name,last_name,relation,authority,language,"
+        "recognised,information_request,restriction,restriction_reason",
+    )
+    lines = extended.splitlines()
+    out = [lines[0]]
+    for line in lines[1:]:
+        if line.startswith("G010,"):
+            out.append(line + ",yes,yes,,")
+        elif line.startswith("G036,"):
+            out.append(line + ",,,refused_by_pupil,Oliver wil dit niet")
+        else:
+            out.append(line + ",,,,")
+    path = tmp_path / "guardians.csv"
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+    assert main(["import", "guardians", str(path)]) == 0
+    assert main(["import", "guardians", str(path)]) == 0  # a second time changes nothing
+    with sqlite3.connect(school_db) as conn:
+        requested = conn.execute(
+            "SELECT information_requested_at IS NOT NULL FROM guardian_links"
+            " WHERE guardian_id = 'G010'"
+        ).fetchone()
+        restriction = conn.execute(
+            "SELECT kind, reason FROM restrictions WHERE guardian_id = 'G036' AND lifted_at IS NULL"
+        ).fetchall()
+        audited = conn.execute(
+            "SELECT count(*) FROM audit_log WHERE action = 'link_facts_imported'"
+        ).fetchone()
+    assert requested == (1,)
+    assert restriction == [("refused_by_pupil", "Oliver wil dit niet")]
+    assert audited == (2,)
+    # The old format still imports and leaves the facts alone.
+    assert main(["import", "guardians", str(EXAMPLES / "guardians.csv")]) == 0
+    with sqlite3.connect(school_db) as conn:
+        assert conn.execute(
+            "SELECT count(*) FROM restrictions WHERE lifted_at IS NULL"
+        ).fetchone() == (1,)
+
+
+def test_a_restriction_without_a_reason_is_refused(school_db, tmp_path, capsys) -> None:
+    import_examples()
+    capsys.readouterr()
+    text = GUARDIANS.replace("language\n", "language,restriction\n", 1)
+    lines = text.splitlines()
+    body = [lines[0]] + [
+        line + (",withheld" if i == 0 else ",") for i, line in enumerate(lines[1:])
+    ]
+    path = tmp_path / "guardians.csv"
+    path.write_text("\n".join(body) + "\n", encoding="utf-8")
+    assert main(["import", "guardians", str(path)]) == 1
+    assert "guardians.csv:2:8: column 'restriction': a restriction needs a restriction_reason" in (
+        capsys.readouterr().err
+    )
+
+
+def test_capability_can_come_with_the_pupils_file(school_db, tmp_path) -> None:
+    import_examples()
+    text = PUPILS.replace("group,language\n", "group,language,capable,capability_reason\n", 1)
+    lines = text.splitlines()
+    body = [lines[0]] + [
+        line + (",no,ernstige verstandelijke beperking" if line.startswith("P012,") else ",,")
+        for line in lines[1:]
+    ]
+    path = tmp_path / "pupils.csv"
+    path.write_text("\n".join(body) + "\n", encoding="utf-8")
+    assert main(["import", "pupils", str(path)]) == 0
+    with sqlite3.connect(school_db) as conn:
+        assert conn.execute(
+            "SELECT capable, capability_reason FROM pupils WHERE pupil_id = 'P012'"
+        ).fetchone() == (0, "ernstige verstandelijke beperking")
