@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from bot import care_texts, legal
+from bot import care_texts, legal, staff_texts
 from bot.config import Settings
 from bot.consent import (
     FINAL,
@@ -79,11 +79,13 @@ async def people_of_pupil(tx: Tx, pupil: Pupil) -> dict[str, PersonOnFile]:
 def describe(tr: Translator, person: PersonOnFile, child: str) -> str:
     """For staff: 'Linda de Vries (mother of Daan)' or 'Daan de Vries (pupil)'."""
     if person.relation is None:
+        # staff:
         return tr.label("{name} (pupil)", name=person.full_name)
+    # staff:
     return tr.label(
         "{name} ({relation} of {child})",
         name=person.full_name,
-        relation=tr.label(care_texts.RELATION_LABELS[person.relation]),
+        relation=tr.label(staff_texts.RELATION_LABELS[person.relation]),
         child=child,
     )
 

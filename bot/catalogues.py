@@ -24,6 +24,17 @@ from bot.i18n import DOMAIN, SUPPORTED_LANGUAGES, locales_dir, placeholders
 SOURCE_DIRS = ("bot", "conversations", "scheduler")
 KEYWORDS = ("_", "label", "n_:1,2")
 STAFF_TAG = "staff:"
+# Modules whose every text is for staff; elsewhere a `# staff:` comment marks one string.
+STAFF_MODULES = frozenset(
+    {
+        "bot/staff_texts.py",
+        "bot/records.py",
+        "conversations/care_overview.py",
+        "conversations/discussions.py",
+        "conversations/flow.py",
+        "conversations/pupil_card.py",
+    }
+)
 _TAG = re.compile(r"</?([a-zA-Z-]+)[^>]*>")
 
 
@@ -43,7 +54,9 @@ def read_catalog(path: Path, locale: str | None = None) -> Catalog:
 
 
 def is_staff_only(message: Message) -> bool:
-    return any(c.strip().startswith(STAFF_TAG) for c in message.auto_comments)
+    if any(c.strip().startswith(STAFF_TAG) for c in message.auto_comments):
+        return True
+    return bool(message.locations) and all(path in STAFF_MODULES for path, _ in message.locations)
 
 
 def _ids(message: Message) -> tuple[str, ...]:
@@ -98,6 +111,61 @@ def check_catalogs(folder: Path, languages: tuple[str, ...] = SUPPORTED_LANGUAGE
         for message in catalog:
             if message.id and message.id not in wanted and not message.obsolete:
                 problems.append(Problem(language, _ids(message)[0], "not in messages.pot"))
+    return problems
+
+
+# Plain Dutch (B1) for everything a parent or pupil may read.
+MAX_AVERAGE_WORDS = 12
+MAX_SENTENCE_WORDS = 20
+JARGON = ("CvB", "ZAT", "OPP", "IB-er", "handelingsplan", "SDQ")
+_SENTENCE_END = re.compile(r"(?<=[.!?:])\s+|\n+")
+_EXPLAINED = re.compile(r"\((?:de |het )?{term}\)|noemen (?:we |dit |deze |het )*.*\b{term}\b")
+
+
+def sentences(text: str) -> list[list[str]]:
+    """The words of each sentence, tags and emoji left out; a {placeholder} is one word."""
+    plain = _TAG.sub(" ", text)
+    out = []
+    for sentence in _SENTENCE_END.split(plain):
+        words = [w for w in sentence.split() if any(c.isalnum() for c in w)]
+        if words:
+            out.append(words)
+    return out
+
+
+def plain_language_problems(folder: Path) -> list[Problem]:
+    """Parent-facing Dutch: short sentences, and jargon explained where it first appears."""
+    catalog = read_catalog(folder / "nl" / "LC_MESSAGES" / f"{DOMAIN}.po", "nl")
+    problems: list[Problem] = []
+    for message in catalog:
+        if not message.id or is_staff_only(message):
+            continue
+        label = _ids(message)[0]
+        for text in _strings(message):
+            if not text:
+                continue
+            found = sentences(text)
+            longest = max((len(s) for s in found), default=0)
+            average = sum(len(s) for s in found) / len(found) if found else 0
+            if average > MAX_AVERAGE_WORDS:
+                problems.append(
+                    Problem(
+                        "nl",
+                        label,
+                        f"sentences average {average:.1f} words (max {MAX_AVERAGE_WORDS})",
+                    )
+                )
+            elif longest > MAX_SENTENCE_WORDS:
+                problems.append(
+                    Problem(
+                        "nl", label, f"a sentence of {longest} words (max {MAX_SENTENCE_WORDS})"
+                    )
+                )
+            for term in JARGON:
+                if re.search(rf"\b{re.escape(term)}\b", text) and not re.search(
+                    _EXPLAINED.pattern.format(term=re.escape(term)), text
+                ):
+                    problems.append(Problem("nl", label, f"{term} is not explained"))
     return problems
 
 
@@ -158,7 +226,7 @@ def main(argv: list[str]) -> int:
         update(folder)
         return 0
     if command == "check":
-        problems = check_catalogs(folder)
+        problems = check_catalogs(folder) + plain_language_problems(folder)
         for problem in problems:
             print(problem)
         print(f"{len(problems)} problems in {len(SUPPORTED_LANGUAGES)} catalogues")

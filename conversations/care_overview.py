@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
-from bot import care, care_texts
+from bot import care, staff_texts
 from bot.access import Action, may_see_pupil
 from bot.i18n import N_, Translator
 from bot.models import StaffMember, Viewer
@@ -52,7 +52,7 @@ def summary_line(tr: Translator, state: care.DiscussionState) -> str:
             "{answered} of {total} answered", answered=answered, total=len(state.recipients)
         )
     else:
-        status = tr.label(care_texts.STATUS_LABELS[state.status.value])
+        status = tr.label(staff_texts.STATUS_LABELS[state.status.value])
     # staff:
     return tr._(
         "• {date} · {kind} · {pupil}: {status}",
@@ -95,13 +95,13 @@ def detail_lines(tr: Translator, state: care.DiscussionState) -> list[str]:
     if state.status is not None and state.may_discuss is not None:
         # staff:
         lines.append(
-            tr._("Status: {status}", status=tr.label(care_texts.STATUS_LABELS[state.status.value]))
+            tr._("Status: {status}", status=tr.label(staff_texts.STATUS_LABELS[state.status.value]))
         )
         # staff:
         lines.append(
             tr._(
                 "May be discussed: {what}",
-                what=tr.label(care_texts.MAY_DISCUSS_LABELS[state.may_discuss.value]),
+                what=tr.label(staff_texts.MAY_DISCUSS_LABELS[state.may_discuss.value]),
             )
         )
         if discussion.notice_deadline is not None:

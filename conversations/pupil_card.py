@@ -6,7 +6,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot import care_texts, records
+from bot import records, staff_texts
 from bot.access import Action
 from bot.i18n import N_
 from bot.models import Viewer, age_on
@@ -132,7 +132,7 @@ async def show_card(step: Step, note: str = "") -> None:
     for link in links:
         guardian = guardians[link.guardian_id]
         name = f"{guardian.first_name} {guardian.last_name}"
-        relation = tr.label(care_texts.RELATION_LABELS[link.relation])
+        relation = tr.label(staff_texts.RELATION_LABELS[link.relation])
         reason = informed.reasons[link.guardian_id]
         if reason is Why.AUTHORITY and band is AgeBand.OLDER_TEEN:
             why = tr.label(N_("holds authority: informed; the pupil decides"))
