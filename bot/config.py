@@ -210,5 +210,6 @@ def _roles(raw: object, where: str, key: str) -> list[str]:
 
 def _expect(value: object, kind: type[T], where: str, key: str) -> T:
     if not isinstance(value, kind) or isinstance(value, bool):
-        raise ConfigError(f"{where}: {key} must be a {kind.__name__}.")
+        wanted = {int: "a whole number", str: "text in quotes"}.get(kind, kind.__name__)
+        raise ConfigError(f"{where}: {key} must be {wanted}.")
     return value

@@ -487,3 +487,46 @@ async def test_the_audit_trail_of_a_pupil_exports_as_csv(harness: Harness, tmp_p
         rows = list(csv.DictReader(handle))
     assert [r["action"] for r in rows] == ["account_linked", "consent_requested", "consent_agree"]
     assert rows[-1]["subject_id"] == "P024" and "consent-v1" in rows[-1]["details"]
+
+
+async def test_a_flow_half_done_continues_after_a_restart(harness: Harness) -> None:
+    users = await people(harness, (PersonKind.STAFF, "S001", "Marieke"), (G, "G009", "Marloes"))
+    teacher = users["S001"]
+    await harness.say(teacher, "/cvb")
+    await harness.say(teacher, "Sem")
+    await harness.stop_bot()
+    await harness.start_bot()
+    await harness.say(teacher, "do 10 dec 14:30")  # the flow remembers the pupil
+    await harness.say(teacher, "We bespreken hoe het gaat in de klas.")
+    await flow(harness, teacher, "send")
+    await delivered(harness, users["G009"], 2)
+    notice = users["G009"].last
+    assert "donderdag 10 december, 14:30" in notice.text
+    assert "Marieke van den Berg" in notice.text
+    assert notice.buttons[0][0].data is not None and notice.buttons[0][0].data.startswith("n:")
+    # Her answer reaches the teacher who sent the notice.
+    await press(harness, users["G009"], r"n:\d+:come")
+    await harness.server.wait_for(lambda: "Marloes Bakker" in teacher.last.text)
+
+
+async def test_a_teacher_can_only_put_pupils_of_her_own_group_on_the_agenda(
+    harness: Harness,
+) -> None:
+    users = await people(harness, (PersonKind.STAFF, "S001", "Marieke"))
+    teacher = users["S001"]
+    await harness.say(teacher, "/cvb")
+    shown = await harness.say(teacher, "Emre")  # a pupil of VSO-1
+    assert not [label for label in shown[0].labels if "Emre" in label]
+    forged = data_of(with_data(teacher, r"f:[^:]+:pup:P\d+"), r"f:[^:]+:pup:P\d+")
+    nonce = forged.split(":")[1]
+    await harness.tap_data(teacher, f"f:{nonce}:pup:P012", teacher.last)
+    assert harness.db is not None
+    async with harness.db.transaction() as tx:
+        state = await tx.flow(teacher.id)
+    assert state is not None and "pupil_id" not in state.data
+    assert harness.runtime is not None
+    shown = await harness.say(teacher, "/toestemming")  # coordinators only
+    refusal = harness.runtime.texts("nl")._(
+        "That is not part of your role in Samen. Here is what you can do:"
+    )
+    assert shown[0].text == refusal

@@ -114,3 +114,40 @@ def test_plural_forms_follow_each_language() -> None:
     assert texts("nl").n_(singular, plural, 3) == "… en nog 3 regels"
     polish = {n: texts("pl").n_(singular, plural, n) for n in (1, 3, 5)}
     assert len(set(polish.values())) == 3
+
+
+def test_parent_facing_dutch_is_plain(broken_copy: Path) -> None:
+    from bot.catalogues import plain_language_problems
+
+    assert plain_language_problems(broken_copy) == []
+    po = broken_copy / "nl" / "LC_MESSAGES" / "messages.po"
+    _replace(
+        po,
+        'msgstr "Deze uitnodiging is verlopen. Vraag de school om een nieuwe."',
+        'msgstr "Deze uitnodiging is helaas verlopen, waardoor u deze niet meer kunt gebruiken'
+        ' en daarom de school moet vragen om een nieuwe uitnodiging te sturen via de post."',
+    )
+    problems = [str(p) for p in plain_language_problems(broken_copy)]
+    assert len(problems) == 1 and "sentences average 25.0 words" in problems[0]
+
+
+def test_jargon_must_be_explained_where_it_first_appears(broken_copy: Path) -> None:
+    from bot.catalogues import plain_language_problems
+
+    po = broken_copy / "nl" / "LC_MESSAGES" / "messages.po"
+    _replace(
+        po,
+        'msgstr "Deze uitnodiging is verlopen. Vraag de school om een nieuwe."',
+        'msgstr "Deze uitnodiging is verlopen. Vraag de IB-er om een nieuwe."',
+    )
+    problems = [str(p) for p in plain_language_problems(broken_copy)]
+    assert len(problems) == 1 and "IB-er is not explained" in problems[0]
+
+
+def test_staff_texts_are_not_held_to_the_parent_rules() -> None:
+    from bot.catalogues import is_staff_only
+
+    template = read_catalog(locales_dir() / "messages.pot")
+    by_id = {m.id: m for m in template if m.id}
+    assert is_staff_only(by_id["Stopped. Nothing was sent or saved."])
+    assert not is_staff_only(by_id["👍 Understood"])

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import re
+from datetime import date, time
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def readme_toml() -> str:
+    """The samen.toml example of the README, so the documentation cannot drift."""
+    match = re.search(
+        r"`samen.toml` \(every key optional\):\n\n```toml\n(.*?)```", README.read_text(), re.S
+    )
+    assert match
+    return match.group(1)
+
+
+def test_the_readme_example_loads(tmp_path: Path) -> None:
+    config = tmp_path / "samen.toml"
+    config.write_text(readme_toml(), encoding="utf-8")
+    settings = load_settings({"SAMEN_CONFIG": str(config)})
+    assert settings.school_name == "SO/VSO De Brug"
+    assert settings.care.reminder_days == (3, 7)
+    assert settings.care.quiet_start == time(21, 0)
+    assert date(2026, 12, 21) in settings.care.holidays
+    assert settings.care.team[0].role == "school_doctor"
+    assert settings.file_url == "https://api.telegram.org/file/bot"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[care]\ncvb_members = ["wizard"]', "unknown role 'wizard'"),
+        ("[care]\nnotice_days = 0", "between 1 and 60"),
+        ('[care]\nquiet_hours_start = "late"', "a time like 21:00"),
+        ('[school]\nlanguages = ["nl", "xx"]', "unsupported xx"),
+        ('[school]\nlanguages = ["en"]', "must include nl"),
+        ('[school]\ntimezone = "Mars/Olympus"', "not a known time zone"),
+        ("[invitations]\nvalid_days = true", "must be a whole number"),
+    ],
+)
+def test_mistakes_are_named(tmp_path: Path, text: str, message: str) -> None:
+    config = tmp_path / "samen.toml"
+    config.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_settings({"SAMEN_CONFIG": str(config)})
+
+
+def test_a_missing_config_file_is_named() -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings({"SAMEN_CONFIG": "/nowhere/samen.toml"})
