@@ -4,6 +4,9 @@ the request was sent to them, whether it is still open. The button's data is nev
 
 from __future__ import annotations
 
+import html
+import re
+
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
@@ -41,7 +44,8 @@ def _person(viewer: Viewer) -> tuple[PersonKind, str]:
 async def _original(
     update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, discussion_id: int
 ) -> tuple[str | None, bool]:
-    """The text this person was sent, and whether the tapped message is that very message."""
+    """The text this person was sent, and whether the tapped message shows it (the message
+    itself, or the copy sent again from a reminder)."""
     svc = services(context)
     kind, person_id = _person(viewer)
     async with svc.db.transaction() as tx:
@@ -50,8 +54,14 @@ async def _original(
     if sent is None:
         return None, False
     query = update.callback_query
-    tapped_id = query.message.message_id if query and query.message else None
-    return sent[1], sent[2] is not None and sent[2] == tapped_id
+    tapped = query.message if query else None
+    if tapped is None:
+        return sent[1], False
+    if sent[2] is not None and sent[2] == tapped.message_id:
+        return sent[1], True
+    shown = getattr(tapped, "text", None) or ""
+    opening = html.unescape(re.sub(r"<[^>]+>", "", sent[1]))[:60]
+    return sent[1], bool(opening) and shown.startswith(opening)
 
 
 async def _show(

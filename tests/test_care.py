@@ -315,11 +315,14 @@ async def test_reminders_come_on_day_3_and_7_at_allowed_hours_only(harness: Harn
     assert await care_tick(services) == 0
     harness.clock.advance(timedelta(hours=10))  # Tuesday 07:30
     assert await care_tick(services) == 1
+    await delivered(harness, marloes, 4)
     # "Show the question again" brings back the full request with its buttons.
     await press(harness, marloes, rf"c:{delivery.discussion_id}:again")
     assert "Ik geef toestemming" in marloes.last.text
     await agree(harness, marloes, delivery.discussion_id)
     assert await status(harness, delivery.discussion_id) is ConsentStatus.FULL
+    # The copy keeps the full text, with the answer shown below it.
+    assert "Ik geef toestemming" in marloes.last.text and marloes.last.edits == 2
 
 
 async def test_a_safety_exception_pauses_the_family_and_lifts_consent_rules(
