@@ -92,7 +92,8 @@ async def _ask(step: Step, name: str) -> None:
             back,
         ]
         # staff:
-        await step.show(f"{heading}\n{tr._('What kind of discussion?')}", rows)
+        question = tr._("What kind of discussion?")
+        await step.show(f"{heading}\n{question}", rows)
     elif name == "when":
         # staff:
         question = tr._(

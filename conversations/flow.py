@@ -272,7 +272,8 @@ async def pupil_from_text(step: Step, text: str, heading: str) -> Pupil | None:
         for p in matches[:20]
     ]
     # staff:
-    await step.show(f"{heading}\n{tr._('Which one do you mean?')}", [[b] for b in buttons])
+    question = tr._("Which one do you mean?")
+    await step.show(f"{heading}\n{question}", [[b] for b in buttons])
     return None
 
 
