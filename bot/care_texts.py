@@ -70,9 +70,11 @@ def participants_text(tr: Translator, participants: Sequence[Participant]) -> st
     parts = []
     for p in participants:
         described = role(tr, p.role)
-        if p.organisation:
-            described = f"{described}, {p.organisation}"
-        parts.append(f"{p.name} ({described})" if p.name else described)
+        if p.name:
+            details = f"{described}, {p.organisation}" if p.organisation else described
+            parts.append(f"{p.name} ({details})")
+        else:
+            parts.append(f"{described} ({p.organisation})" if p.organisation else described)
     return tr.list_of(parts)
 
 

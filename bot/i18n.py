@@ -129,7 +129,9 @@ class Translator:
     def datetime(self, moment: datetime) -> str:
         """E.g. 'dinsdag 3 december 15:30', in the school's time zone."""
         local = moment.astimezone(self.timezone)
-        return f"{self.date(local.date())}, {self.time(local)}"
+        # The locale's own glue between date and time (Arabic uses its own comma).
+        glue = str(Locale.parse(self.language).datetime_formats["medium"])
+        return glue.replace("{1}", self.date(local.date())).replace("{0}", self.time(local))
 
     def time(self, moment: datetime) -> str:
         local = moment.astimezone(self.timezone) if moment.tzinfo else moment

@@ -170,7 +170,7 @@ async def test_parents_who_disagree_are_a_conflict_for_the_coordinator(harness: 
     await harness.server.wait_for(lambda: "⚠️" in users["S004"].last.text)
 
 
-async def test_a_young_child_with_one_holder_asks_only_her(harness: Harness) -> None:
+async def test_a_10_year_old_with_one_holder_of_authority_asks_only_her(harness: Harness) -> None:
     users = await people(
         harness,
         (PersonKind.STAFF, "S004", "Ingrid"),

@@ -91,7 +91,7 @@ def test_values_are_escaped_and_isolated_in_right_to_left_text() -> None:
     [
         ("nl", "dinsdag 1 december, 15:30"),
         ("en", "Tuesday, December 1, 15:30"),
-        ("tr", "1 Aralık Salı, 15:30"),
+        ("tr", "1 Aralık Salı 15:30"),
         ("pl", "wtorek, 1 grudnia, 15:30"),
         ("uk", "вівторок, 1 грудня, 15:30"),
     ],
@@ -105,7 +105,7 @@ def test_dates_are_written_out_in_the_readers_language(language: str, expected: 
 def test_arabic_dates_use_arabic_month_names() -> None:
     texts = Catalogues(SUPPORTED_LANGUAGES, AMSTERDAM)
     text = texts("ar").datetime(datetime(2026, 12, 1, 14, 30, tzinfo=UTC))
-    assert "ديسمبر" in text
+    assert "ديسمبر" in text and "،" in text
 
 
 def test_plural_forms_follow_each_language() -> None:
