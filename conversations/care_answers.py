@@ -24,6 +24,7 @@ from conversations.common import (
     menu_keyboard,
     reply,
     requires,
+    say_stale,
     services,
     tr_for,
 )
@@ -105,7 +106,7 @@ async def notice_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, view
     parsed = _parse(query.data)
     tr = tr_for(context, viewer)
     if parsed is None:
-        await _stale(update, context, viewer)
+        await say_stale(update, context, viewer)
         return
     discussion_id, answer = parsed
     if answer == "change":
@@ -159,7 +160,7 @@ async def consent_answer(
     parsed = _parse(query.data)
     tr = tr_for(context, viewer)
     if parsed is None:
-        await _stale(update, context, viewer)
+        await say_stale(update, context, viewer)
         return
     discussion_id, action = parsed
     svc = services(context)
@@ -246,7 +247,7 @@ async def consent_answer(
         action
     )
     if answer is None:
-        await _stale(update, context, viewer)
+        await say_stale(update, context, viewer)
         return
     async with svc.db.transaction() as tx:
         result = await care.record_answer(
@@ -328,16 +329,6 @@ async def _refused(
     else:
         text = tr._("This button is not meant for you. Nothing was changed.")
     await reply(update, text, menu_keyboard(viewer, tr))
-    await done(update)
-
-
-async def _stale(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
-    tr = tr_for(context, viewer)
-    await reply(
-        update,
-        tr._("This button no longer works. Here is what you can do now:"),
-        menu_keyboard(viewer, tr),
-    )
     await done(update)
 
 

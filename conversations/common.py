@@ -209,6 +209,15 @@ async def refuse(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Vie
     await done(update)
 
 
+async def say_stale(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+    """An old, forged or no longer fitting button: say so, show what can be done now."""
+    tr = tr_for(context, viewer)
+    text = tr._("This button no longer works. Here is what you can do now:")
+    markup = menu_keyboard(viewer, tr) if viewer.linked else language_only_keyboard(tr)
+    await reply(update, text, markup)
+    await done(update)
+
+
 def language_only_keyboard(tr: Translator) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[button(tr.label("🌐 Language"), "lang:menu")]])
 

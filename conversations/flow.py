@@ -24,9 +24,9 @@ from conversations.common import (
     button,
     current_viewer,
     done,
-    menu_keyboard,
     private_only,
     reply,
+    say_stale,
     services,
     tr_for,
 )
@@ -178,12 +178,8 @@ async def cancel_flow(viewer: Viewer, svc: Services) -> bool:
 
 async def stale(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     viewer = await current_viewer(update, context)
-    if viewer is None:
-        return
-    tr = tr_for(context, viewer)
-    text = tr._("This button no longer works. Here is what you can do now:")
-    await reply(update, text, menu_keyboard(viewer, tr))
-    await done(update)
+    if viewer is not None:
+        await say_stale(update, context, viewer)
 
 
 def progress(tr: Translator, number: int, total: int) -> str:

@@ -22,12 +22,12 @@ from conversations.common import (
     clip,
     current_viewer,
     done,
-    language_only_keyboard,
     menu_keyboard,
     private_only,
     refuse,
     reply,
     requires,
+    say_stale,
     services,
     tr_for,
 )
@@ -280,13 +280,8 @@ async def not_understood(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A button from an old message, or forged data: say so and show the current menu."""
     viewer = await current_viewer(update, context)
-    if viewer is None:
-        return
-    tr = tr_for(context, viewer)
-    text = tr._("This button no longer works. Here is what you can do now:")
-    markup = menu_keyboard(viewer, tr) if viewer.linked else language_only_keyboard(tr)
-    await reply(update, text, markup)
-    await done(update)
+    if viewer is not None:
+        await say_stale(update, context, viewer)
 
 
 HANDLERS = [
