@@ -91,6 +91,27 @@ async def record_restriction(
     return None
 
 
+async def toggle_adult_consent(
+    tx: Tx, now: datetime, today: date, staff: StaffMember, guardian_id: str, pupil_id: str
+) -> Refusal | None:
+    """A pupil of 18+ decides whether a parent is informed; the coordinator records their word."""
+    pupil, link = await _link(tx, guardian_id, pupil_id)
+    if pupil is None or link is None:
+        return Refusal.UNKNOWN
+    if age_band(pupil.birth_date, today) is not AgeBand.ADULT:
+        return Refusal.NOT_ADULT
+    agrees = not link.adult_pupil_consents
+    await tx.set_adult_consent(guardian_id, pupil_id, now if agrees else None)
+    await tx.audit(
+        now=now,
+        actor=("staff", staff.staff_id),
+        action="adult_consent_recorded" if agrees else "adult_consent_withdrawn",
+        pupil_id=pupil_id,
+        subject=("guardian", guardian_id),
+    )
+    return None
+
+
 async def lift_restriction(
     tx: Tx, now: datetime, staff: StaffMember, guardian_id: str, pupil_id: str
 ) -> bool:

@@ -176,6 +176,15 @@ async def show_card(step: Step, note: str = "") -> None:
                     )
                 ]
             )
+        if band is AgeBand.ADULT:
+            label = (
+                tr.label(
+                    "🤝 {pupil} no longer wants {name} informed", pupil=pupil.first_name, name=name
+                )
+                if link.adult_pupil_consents
+                else tr.label("🤝 {pupil} wants {name} informed", pupil=pupil.first_name, name=name)
+            )
+            rows.append([step.button(label, f"adult:{link.guardian_id}")])
     if band is AgeBand.YOUNG_TEEN:
         rows.append(
             [step.button(tr.label("🧠 Can {pupil} decide?", pupil=pupil.first_name), "capability")]
@@ -289,6 +298,9 @@ async def on_button(step: Step, value: str) -> None:
     if current == "card" and action == "unpause":
         await _record(step, "unpause")
         return
+    if current == "card" and action == "adult":
+        await _record(step, "adult", guardian_id=target)
+        return
     await show_card(step)
 
 
@@ -342,6 +354,10 @@ async def _record(step: Step, what: str, **extra: object) -> None:
             refusal = await records.record_parents_told(tx, now, member, pupil_id, reason)
         elif what == "unpause":
             await records.lift_safety_exception(tx, now, member, pupil_id)
+        elif what == "adult":
+            refusal = await records.toggle_adult_consent(
+                tx, now, today, member, guardian_id, pupil_id
+            )
     if refusal is not None:
         await show_card(step, "⚠️ " + tr._(REFUSAL_TEXTS[refusal]))
         return

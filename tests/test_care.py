@@ -533,3 +533,20 @@ async def test_a_teacher_can_only_put_pupils_of_her_own_group_on_the_agenda(
         "That is not part of your role in Samen. Here is what you can do:"
     )
     assert shown[0].text == refusal
+
+
+async def test_an_adult_pupil_can_have_a_parent_informed_again(harness: Harness) -> None:
+    users = await people(harness, (PersonKind.STAFF, "S004", "Ingrid"), (G, "G038", "Khadija"))
+    assert (await request(harness, "P024", kind="cvb")).reached == ()
+    coordinator = users["S004"]
+    await harness.say(coordinator, "/leerling")
+    await harness.say(coordinator, "Hamza")
+    await flow(harness, coordinator, "adult:G038")
+    assert (await request(harness, "P024", kind="cvb")).reached == ("Khadija Benali",)
+    await flow(harness, coordinator, "adult:G038")  # and withdrawn again
+    assert (await request(harness, "P024", kind="cvb")).reached == ()
+    assert harness.db is not None
+    async with harness.db.transaction() as tx:
+        actions = [e["action"] for e in await tx.audit_entries("P024")]
+    assert actions.count("adult_consent_recorded") == 1
+    assert actions.count("adult_consent_withdrawn") == 1
