@@ -102,6 +102,12 @@ class OutgoingMessage:
     recipient_kind: str | None
     recipient_id: str | None
     purpose: str
+    document: bytes | None = None
+    document_name: str | None = None
+    # An edit of an earlier outbox message: its id, and its Telegram message id once sent.
+    edit_of: int | None = None
+    edit_message_id: int | None = None
+    edit_waits: bool = False  # the message to edit has not been sent yet
 
 
 @dataclass(frozen=True)

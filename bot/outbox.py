@@ -17,7 +17,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup, InputFile
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
@@ -135,18 +135,15 @@ class OutboxSender:
 
     async def _send(self, message: OutgoingMessage) -> bool:
         """One attempt. True when Telegram accepted the message or it can never be sent."""
+        if message.edit_waits:
+            # The message to edit is still on its way; the edit follows it.
+            self._retry_at[message.id] = time.monotonic() + self._per_chat_interval
+            return False
         markup = None
         if message.reply_markup:
             markup = InlineKeyboardMarkup.de_json(json.loads(message.reply_markup), self._bot)
         try:
-            sent = await self._bot.send_message(
-                chat_id=message.chat_id,
-                text=message.text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-                protect_content=message.protect_content,
-                disable_web_page_preview=True,
-            )
+            telegram_id = await self._deliver(message, markup)
         except RetryAfter as exc:
             pause = _seconds(exc.retry_after)
             self._paused_until = time.monotonic() + pause
@@ -156,9 +153,13 @@ class OutboxSender:
             await self._give_up(message, "unreachable", exc)
             return True
         except BadRequest as exc:
-            gone = any(reason in exc.message.lower() for reason in _CHAT_GONE)
-            await self._give_up(message, "unreachable" if gone else "failed", exc)
-            return True
+            reason = exc.message.lower()
+            if message.edit_of is not None and "not modified" in reason:
+                telegram_id = message.edit_message_id  # the screen already shows this
+            else:
+                gone = any(r in reason for r in _CHAT_GONE)
+                await self._give_up(message, "unreachable" if gone else "failed", exc)
+                return True
         except (TimedOut, NetworkError) as exc:
             await self._note_failure(message, type(exc).__name__, backoff=None)
             return False
@@ -169,8 +170,44 @@ class OutboxSender:
         self._chat_ready_at[message.chat_id] = time.monotonic() + self._per_chat_interval
         self._retry_at.pop(message.id, None)
         async with self._db.transaction() as tx:
-            await tx.mark_sent(message.id, sent.message_id, self._clock.now())
+            await tx.mark_sent(message.id, telegram_id, self._clock.now())
         return True
+
+    async def _deliver(
+        self, message: OutgoingMessage, markup: InlineKeyboardMarkup | None
+    ) -> int | None:
+        """One call to Telegram; returns the Telegram message id."""
+        if message.edit_of is not None:
+            if message.edit_message_id is None:
+                raise BadRequest("Bad Request: message to edit not found")
+            await self._bot.edit_message_text(
+                chat_id=message.chat_id,
+                message_id=message.edit_message_id,
+                text=message.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                disable_web_page_preview=True,
+            )
+            return message.edit_message_id
+        if message.document is not None:
+            sent = await self._bot.send_document(
+                chat_id=message.chat_id,
+                document=InputFile(message.document, filename=message.document_name),
+                caption=message.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                protect_content=message.protect_content,
+            )
+            return sent.message_id
+        sent = await self._bot.send_message(
+            chat_id=message.chat_id,
+            text=message.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            protect_content=message.protect_content,
+            disable_web_page_preview=True,
+        )
+        return sent.message_id
 
     async def _note_failure(
         self, message: OutgoingMessage, error: str, backoff: float | None

@@ -534,14 +534,16 @@ class Tx:
         recipient: tuple[PersonKind, str] | None = None,
         not_before: datetime | None = None,
         pupil_id: str | None = None,
+        document: bytes | None = None,
+        document_name: str | None = None,
     ) -> int:
         """Queue a message. `pupil_id` marks a message to a family about that pupil: it waits
         while the family's automated messages are paused (safety exception)."""
         self.outbox_changed = True
         async with self._conn.execute(
             "INSERT INTO outbox (chat_id, recipient_kind, recipient_id, purpose, text,"
-            " reply_markup, protect_content, created_at, not_before, pupil_id)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " reply_markup, protect_content, created_at, not_before, pupil_id, document,"
+            " document_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 chat_id,
                 recipient[0].value if recipient else None,
@@ -553,16 +555,52 @@ class Tx:
                 iso(now),
                 iso(not_before or now),
                 pupil_id,
+                document,
+                document_name,
             ),
         ) as cur:
             return int(cur.lastrowid or 0)
 
+    async def enqueue_edit(
+        self, original_id: int, text: str, reply_markup: str | None, now: datetime
+    ) -> None:
+        """Show new text in a message sent earlier (a card kept up to date). Edits not yet sent
+        are merged, so a burst of changes becomes one edit."""
+        self.outbox_changed = True
+        waiting = await self._one(
+            "SELECT id FROM outbox WHERE edit_of = ? AND status = 'pending'", (original_id,)
+        )
+        if waiting is not None:
+            await self._run(
+                "UPDATE outbox SET text = ?, reply_markup = ? WHERE id = ?",
+                (text, reply_markup, waiting["id"]),
+            )
+            return
+        row = await self._one("SELECT chat_id, purpose FROM outbox WHERE id = ?", (original_id,))
+        if row is None:
+            return
+        await self._run(
+            "INSERT INTO outbox (chat_id, purpose, text, reply_markup, created_at, not_before,"
+            " edit_of) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                row["chat_id"],
+                f"{row['purpose']}_edit",
+                text,
+                reply_markup,
+                iso(now),
+                iso(now),
+                original_id,
+            ),
+        )
+
     async def due_messages(self, now: datetime, limit: int) -> list[OutgoingMessage]:
         rows = await self._all(
-            "SELECT * FROM outbox WHERE status = 'pending' AND not_before <= ?"
-            " AND (pupil_id IS NULL OR pupil_id NOT IN"
+            "SELECT m.*, o.message_id AS edit_message_id, o.status AS edit_status FROM outbox m"
+            " LEFT JOIN outbox o ON o.id = m.edit_of"
+            " WHERE m.status = 'pending' AND m.not_before <= ?"
+            " AND (m.pupil_id IS NULL OR m.pupil_id NOT IN"
             "      (SELECT pupil_id FROM safety_exceptions WHERE lifted_at IS NULL))"
-            " ORDER BY id LIMIT ?",
+            " ORDER BY m.id LIMIT ?",
             (iso(now), limit),
         )
         return [
@@ -576,6 +614,11 @@ class Tx:
                 recipient_kind=r["recipient_kind"],
                 recipient_id=r["recipient_id"],
                 purpose=r["purpose"],
+                document=r["document"],
+                document_name=r["document_name"],
+                edit_of=r["edit_of"],
+                edit_message_id=r["edit_message_id"],
+                edit_waits=r["edit_status"] == "pending",
             )
             for r in rows
         ]

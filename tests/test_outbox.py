@@ -203,3 +203,29 @@ async def test_blocking_the_bot_is_noticed_at_once_and_unblocking_undoes_it(
         actions = [e["action"] for e in await tx.audit_entries()]
     assert actions.count("recipient_unreachable") == 1
     assert actions.count("recipient_reachable") == 1
+
+
+async def test_documents_and_edits_go_through_the_outbox(harness: Harness) -> None:
+    mother = harness.server.user(51, "Linda")
+    await harness.link(mother, PersonKind.GUARDIAN, "G002")
+    assert harness.db is not None
+    now = harness.clock.now()
+    async with harness.db.transaction() as tx:
+        card = await tx.enqueue(chat_id=mother.chat_id, text="Versie 1", purpose="card", now=now)
+        await tx.enqueue_edit(card, "Versie 2", None, now)
+        await tx.enqueue_edit(card, "Versie 3", None, now)  # merged with the edit before
+        await tx.enqueue(
+            chat_id=mother.chat_id,
+            text="In uw agenda",
+            purpose="ics",
+            now=now,
+            document=b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+            document_name="gesprek.ics",
+        )
+    await harness.server.wait_for(
+        lambda: len(harness.server.calls_of("sendDocument")) == 1
+        and len(harness.server.calls_of("editMessageText")) == 1
+    )
+    assert [m.text for m in mother.messages[1:]] == ["Versie 3", "In uw agenda"]
+    document = harness.server.calls_of("sendDocument")[0]["document"]
+    assert document["filename"] == "gesprek.ics" and document["content"].startswith(b"BEGIN")
