@@ -208,3 +208,84 @@ class FlowState:
     data: dict[str, object]
     nonce: str
     updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Meeting:
+    id: int
+    pupil_id: str
+    kind: str
+    starts_at: datetime
+    minutes: int
+    place_kind: str  # room | phone | video
+    place: str
+    goal: str
+    alternatives: tuple[datetime, ...]
+    created_by: str
+    version: int
+    cancelled_at: datetime | None
+    card_outbox_id: int | None
+    round_id: int | None
+    summary_prompted_at: datetime | None
+
+    @property
+    def ends_at(self) -> datetime:
+        from datetime import timedelta
+
+        return self.starts_at + timedelta(minutes=self.minutes)
+
+
+@dataclass(frozen=True)
+class Invitee:
+    meeting_id: int
+    person_kind: PersonKind
+    person_id: str
+    language: str
+    answer: str | None  # come | cannot | other_time
+    preference: str | None
+    interpreter: bool
+    companion: bool
+    reminded_version: int | None
+
+
+@dataclass(frozen=True)
+class Agreement:
+    what: str
+    who: str = ""
+    when: str = ""
+
+
+@dataclass(frozen=True)
+class Summary:
+    meeting_id: int
+    attended: tuple[str, ...]
+    going_well: str
+    agreements: tuple[Agreement, ...]
+    advice_school: str
+    advice_home: str
+    next_step: str
+    written_by: str
+    sent_at: datetime
+
+
+@dataclass(frozen=True)
+class Round:
+    id: int
+    group: str
+    created_by: str
+    deadline: datetime
+    minutes: int
+    place: str
+    separate_slots: bool
+    reminded_at: datetime | None
+    overview_sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Slot:
+    id: int
+    round_id: int
+    starts_at: datetime
+    blocked: bool
+    pupil_id: str | None
+    booked_by: tuple[PersonKind, str] | None

@@ -22,12 +22,15 @@ from typing import Any
 import aiosqlite
 
 from bot.models import (
+    Agreement,
     Answer,
     Discussion,
     FamilyContact,
     FlowState,
     Guardian,
     GuardianLink,
+    Invitee,
+    Meeting,
     OutgoingMessage,
     Participant,
     PersonKind,
@@ -35,8 +38,11 @@ from bot.models import (
     PupilContacts,
     Recipient,
     Role,
+    Round,
     SafetyException,
+    Slot,
     StaffMember,
+    Summary,
 )
 from bot.rights import LinkFacts, PupilFacts, Restriction, RestrictionKind
 
@@ -1015,6 +1021,351 @@ class Tx:
     async def forget_flows_before(self, moment: datetime) -> int:
         return await self._run("DELETE FROM flows WHERE updated_at < ?", (iso(moment),))
 
+    # --- meetings ---------------------------------------------------------
+
+    async def add_meeting(
+        self,
+        *,
+        pupil_id: str,
+        kind: str,
+        starts_at: datetime,
+        minutes: int,
+        place_kind: str,
+        place: str,
+        goal: str,
+        alternatives: Sequence[datetime],
+        created_by: str,
+        now: datetime,
+        round_id: int | None = None,
+    ) -> int:
+        async with self._conn.execute(
+            "INSERT INTO meetings (pupil_id, kind, starts_at, minutes, place_kind, place, goal,"
+            " alternatives, created_by, created_at, round_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                pupil_id,
+                kind,
+                iso(starts_at),
+                minutes,
+                place_kind,
+                place,
+                goal,
+                json.dumps([iso(a) for a in alternatives]),
+                created_by,
+                iso(now),
+                round_id,
+            ),
+        ) as cur:
+            return int(cur.lastrowid or 0)
+
+    async def meeting(self, meeting_id: int) -> Meeting | None:
+        row = await self._one("SELECT * FROM meetings WHERE id = ?", (meeting_id,))
+        return None if row is None else _meeting(row)
+
+    async def meetings_between(self, start: datetime, end: datetime) -> list[Meeting]:
+        rows = await self._all(
+            "SELECT * FROM meetings WHERE cancelled_at IS NULL AND starts_at >= ? AND starts_at < ?"
+            " ORDER BY starts_at, id",
+            (iso(start), iso(end)),
+        )
+        return [_meeting(r) for r in rows]
+
+    async def meetings_of_staff(self, staff_id: str, since: datetime) -> list[Meeting]:
+        rows = await self._all(
+            "SELECT * FROM meetings WHERE cancelled_at IS NULL AND created_by = ?"
+            " AND starts_at >= ? ORDER BY starts_at, id",
+            (staff_id, iso(since)),
+        )
+        return [_meeting(r) for r in rows]
+
+    async def ended_without_summary_prompt(self, now: datetime) -> list[Meeting]:
+        rows = await self._all(
+            "SELECT * FROM meetings WHERE cancelled_at IS NULL AND summary_prompted_at IS NULL"
+            " AND starts_at <= ? AND NOT EXISTS (SELECT 1 FROM summaries s"
+            " WHERE s.meeting_id = meetings.id) ORDER BY starts_at",
+            (iso(now),),
+        )
+        return [m for m in (_meeting(r) for r in rows) if m.ends_at <= now]
+
+    async def set_summary_prompted(self, meeting_id: int, now: datetime) -> None:
+        await self._run(
+            "UPDATE meetings SET summary_prompted_at = ? WHERE id = ?", (iso(now), meeting_id)
+        )
+
+    async def set_meeting_card(self, meeting_id: int, outbox_id: int) -> None:
+        await self._run(
+            "UPDATE meetings SET card_outbox_id = ? WHERE id = ?", (outbox_id, meeting_id)
+        )
+
+    async def move_meeting(self, meeting_id: int, starts_at: datetime) -> None:
+        """A new time is a new version: answers and reminders start again."""
+        await self._run(
+            "UPDATE meetings SET starts_at = ?, version = version + 1, alternatives = '[]'"
+            " WHERE id = ?",
+            (iso(starts_at), meeting_id),
+        )
+        await self._run(
+            "UPDATE meeting_invitees SET answer = NULL, answered_at = NULL, preference = NULL"
+            " WHERE meeting_id = ?",
+            (meeting_id,),
+        )
+
+    async def cancel_meeting(self, meeting_id: int, now: datetime) -> None:
+        await self._run("UPDATE meetings SET cancelled_at = ? WHERE id = ?", (iso(now), meeting_id))
+
+    async def add_invitee(self, invitee: Invitee, outbox_id: int | None) -> None:
+        await self._run(
+            "INSERT INTO meeting_invitees (meeting_id, person_kind, person_id, language,"
+            " invite_outbox_id) VALUES (?, ?, ?, ?, ?)",
+            (
+                invitee.meeting_id,
+                invitee.person_kind.value,
+                invitee.person_id,
+                invitee.language,
+                outbox_id,
+            ),
+        )
+
+    async def invitees(self, meeting_id: int) -> list[Invitee]:
+        rows = await self._all(
+            "SELECT * FROM meeting_invitees WHERE meeting_id = ? ORDER BY person_kind, person_id",
+            (meeting_id,),
+        )
+        return [_invitee(r) for r in rows]
+
+    async def set_invitee_answer(
+        self,
+        meeting_id: int,
+        kind: PersonKind,
+        person_id: str,
+        answer: str | None,
+        preference: str | None,
+        now: datetime,
+    ) -> None:
+        await self._run(
+            "UPDATE meeting_invitees SET answer = ?, preference = ?, answered_at = ?"
+            " WHERE meeting_id = ? AND person_kind = ? AND person_id = ?",
+            (answer, preference, iso(now), meeting_id, kind.value, person_id),
+        )
+
+    async def set_invitee_wish(
+        self, meeting_id: int, kind: PersonKind, person_id: str, wish: str, value: bool
+    ) -> None:
+        column = {"interpreter": "interpreter", "companion": "companion"}[wish]
+        await self._run(
+            f"UPDATE meeting_invitees SET {column} = ?"
+            " WHERE meeting_id = ? AND person_kind = ? AND person_id = ?",
+            (int(value), meeting_id, kind.value, person_id),
+        )
+
+    async def set_reminded(
+        self, meeting_id: int, kind: PersonKind, person_id: str, version: int
+    ) -> None:
+        await self._run(
+            "UPDATE meeting_invitees SET reminded_version = ?"
+            " WHERE meeting_id = ? AND person_kind = ? AND person_id = ?",
+            (version, meeting_id, kind.value, person_id),
+        )
+
+    async def meetings_of_person(self, kind: PersonKind, person_id: str) -> list[Meeting]:
+        rows = await self._all(
+            "SELECT m.* FROM meetings m JOIN meeting_invitees i ON i.meeting_id = m.id"
+            " WHERE i.person_kind = ? AND i.person_id = ? ORDER BY m.starts_at DESC",
+            (kind.value, person_id),
+        )
+        return [_meeting(r) for r in rows]
+
+    # --- outcome summaries ------------------------------------------------
+
+    async def add_summary(self, summary: Summary) -> None:
+        await self._run(
+            "INSERT INTO summaries (meeting_id, attended, going_well, agreements, advice_school,"
+            " advice_home, next_step, written_by, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                summary.meeting_id,
+                json.dumps(list(summary.attended), ensure_ascii=False),
+                summary.going_well,
+                json.dumps([a.__dict__ for a in summary.agreements], ensure_ascii=False),
+                summary.advice_school,
+                summary.advice_home,
+                summary.next_step,
+                summary.written_by,
+                iso(summary.sent_at),
+            ),
+        )
+
+    async def summary(self, meeting_id: int) -> Summary | None:
+        row = await self._one("SELECT * FROM summaries WHERE meeting_id = ?", (meeting_id,))
+        if row is None:
+            return None
+        return Summary(
+            meeting_id=row["meeting_id"],
+            attended=tuple(json.loads(row["attended"])),
+            going_well=row["going_well"],
+            agreements=tuple(Agreement(**a) for a in json.loads(row["agreements"])),
+            advice_school=row["advice_school"],
+            advice_home=row["advice_home"],
+            next_step=row["next_step"],
+            written_by=row["written_by"],
+            sent_at=from_iso(row["sent_at"]),
+        )
+
+    async def add_summary_reader(
+        self, meeting_id: int, kind: PersonKind, person_id: str, outbox_id: int | None
+    ) -> None:
+        await self._run(
+            "INSERT INTO summary_readers (meeting_id, person_kind, person_id, outbox_id)"
+            " VALUES (?, ?, ?, ?)",
+            (meeting_id, kind.value, person_id, outbox_id),
+        )
+
+    async def summary_readers(
+        self, meeting_id: int
+    ) -> list[tuple[PersonKind, str, datetime | None]]:
+        rows = await self._all(
+            "SELECT * FROM summary_readers WHERE meeting_id = ? ORDER BY person_kind, person_id",
+            (meeting_id,),
+        )
+        return [
+            (
+                PersonKind(r["person_kind"]),
+                r["person_id"],
+                from_iso(r["read_at"]) if r["read_at"] else None,
+            )
+            for r in rows
+        ]
+
+    async def mark_summary_read(
+        self, meeting_id: int, kind: PersonKind, person_id: str, now: datetime
+    ) -> bool:
+        return (
+            await self._run(
+                "UPDATE summary_readers SET read_at = ? WHERE meeting_id = ? AND person_kind = ?"
+                " AND person_id = ? AND read_at IS NULL",
+                (iso(now), meeting_id, kind.value, person_id),
+            )
+            > 0
+        )
+
+    async def add_question(
+        self, meeting_id: int, kind: PersonKind, person_id: str, question: str, now: datetime
+    ) -> int:
+        async with self._conn.execute(
+            "INSERT INTO summary_questions (meeting_id, person_kind, person_id, question, asked_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (meeting_id, kind.value, person_id, question, iso(now)),
+        ) as cur:
+            return int(cur.lastrowid or 0)
+
+    async def question(self, question_id: int) -> dict[str, Any] | None:
+        row = await self._one("SELECT * FROM summary_questions WHERE id = ?", (question_id,))
+        return None if row is None else dict(row)
+
+    async def answer_question(self, question_id: int, answer: str, now: datetime) -> bool:
+        return (
+            await self._run(
+                "UPDATE summary_questions SET answer = ?, answered_at = ?"
+                " WHERE id = ? AND answer IS NULL",
+                (answer, iso(now), question_id),
+            )
+            > 0
+        )
+
+    # --- slot rounds ------------------------------------------------------
+
+    async def add_round(
+        self,
+        *,
+        group: str,
+        created_by: str,
+        now: datetime,
+        deadline: datetime,
+        minutes: int,
+        place: str,
+        separate_slots: bool,
+        slots: Sequence[datetime],
+    ) -> int:
+        async with self._conn.execute(
+            "INSERT INTO rounds (group_name, created_by, created_at, deadline, minutes, place,"
+            " separate_slots) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (group, created_by, iso(now), iso(deadline), minutes, place, int(separate_slots)),
+        ) as cur:
+            round_id = int(cur.lastrowid or 0)
+        await self._conn.executemany(
+            "INSERT INTO round_slots (round_id, starts_at) VALUES (?, ?)",
+            [(round_id, iso(s)) for s in slots],
+        )
+        return round_id
+
+    async def round(self, round_id: int) -> Round | None:
+        row = await self._one("SELECT * FROM rounds WHERE id = ?", (round_id,))
+        return None if row is None else _round(row)
+
+    async def open_rounds(self, now: datetime) -> list[Round]:
+        rows = await self._all(
+            "SELECT * FROM rounds WHERE closed_at IS NULL AND deadline > ? ORDER BY deadline",
+            (iso(now),),
+        )
+        return [_round(r) for r in rows]
+
+    async def rounds_needing_overview(self, now: datetime) -> list[Round]:
+        rows = await self._all(
+            "SELECT * FROM rounds WHERE overview_sent_at IS NULL AND deadline <= ?", (iso(now),)
+        )
+        return [_round(r) for r in rows]
+
+    async def set_round_reminded(self, round_id: int, now: datetime) -> None:
+        await self._run("UPDATE rounds SET reminded_at = ? WHERE id = ?", (iso(now), round_id))
+
+    async def set_round_overview_sent(self, round_id: int, now: datetime) -> None:
+        await self._run("UPDATE rounds SET overview_sent_at = ? WHERE id = ?", (iso(now), round_id))
+
+    async def slots(self, round_id: int) -> list[Slot]:
+        rows = await self._all(
+            "SELECT * FROM round_slots WHERE round_id = ? ORDER BY starts_at", (round_id,)
+        )
+        return [_slot(r) for r in rows]
+
+    async def slot(self, slot_id: int) -> Slot | None:
+        row = await self._one("SELECT * FROM round_slots WHERE id = ?", (slot_id,))
+        return None if row is None else _slot(row)
+
+    async def book_slot(
+        self, slot_id: int, pupil_id: str, by: tuple[PersonKind, str], now: datetime
+    ) -> bool:
+        """Take a free slot; False when someone else was first or it is blocked."""
+        return (
+            await self._run(
+                "UPDATE round_slots SET pupil_id = ?, booked_by_kind = ?, booked_by_id = ?,"
+                " booked_at = ? WHERE id = ? AND pupil_id IS NULL AND blocked = 0",
+                (pupil_id, by[0].value, by[1], iso(now), slot_id),
+            )
+            > 0
+        )
+
+    async def release_slot(self, slot_id: int) -> None:
+        await self._run(
+            "UPDATE round_slots SET pupil_id = NULL, booked_by_kind = NULL, booked_by_id = NULL,"
+            " booked_at = NULL, meeting_id = NULL WHERE id = ?",
+            (slot_id,),
+        )
+
+    async def set_slot_meeting(self, slot_id: int, meeting_id: int) -> None:
+        await self._run("UPDATE round_slots SET meeting_id = ? WHERE id = ?", (meeting_id, slot_id))
+
+    async def block_slot(self, slot_id: int, blocked: bool) -> bool:
+        return (
+            await self._run(
+                "UPDATE round_slots SET blocked = ? WHERE id = ? AND pupil_id IS NULL",
+                (int(blocked), slot_id),
+            )
+            > 0
+        )
+
+    async def slot_meeting_id(self, slot_id: int) -> int | None:
+        row = await self._one("SELECT meeting_id FROM round_slots WHERE id = ?", (slot_id,))
+        return None if row is None or row["meeting_id"] is None else int(row["meeting_id"])
+
     # --- audit trail ------------------------------------------------------
 
     async def audit(
@@ -1131,4 +1482,68 @@ def _safety(row: aiosqlite.Row) -> SafetyException:
         parents_told_at=from_iso(row["parents_told_at"]) if row["parents_told_at"] else None,
         parents_told_how=row["parents_told_how"],
         lifted_at=from_iso(row["lifted_at"]) if row["lifted_at"] else None,
+    )
+
+
+def _meeting(row: aiosqlite.Row) -> Meeting:
+    return Meeting(
+        id=row["id"],
+        pupil_id=row["pupil_id"],
+        kind=row["kind"],
+        starts_at=from_iso(row["starts_at"]),
+        minutes=row["minutes"],
+        place_kind=row["place_kind"],
+        place=row["place"],
+        goal=row["goal"],
+        alternatives=tuple(from_iso(a) for a in json.loads(row["alternatives"])),
+        created_by=row["created_by"],
+        version=row["version"],
+        cancelled_at=from_iso(row["cancelled_at"]) if row["cancelled_at"] else None,
+        card_outbox_id=row["card_outbox_id"],
+        round_id=row["round_id"],
+        summary_prompted_at=(
+            from_iso(row["summary_prompted_at"]) if row["summary_prompted_at"] else None
+        ),
+    )
+
+
+def _invitee(row: aiosqlite.Row) -> Invitee:
+    return Invitee(
+        meeting_id=row["meeting_id"],
+        person_kind=PersonKind(row["person_kind"]),
+        person_id=row["person_id"],
+        language=row["language"],
+        answer=row["answer"],
+        preference=row["preference"],
+        interpreter=bool(row["interpreter"]),
+        companion=bool(row["companion"]),
+        reminded_version=row["reminded_version"],
+    )
+
+
+def _round(row: aiosqlite.Row) -> Round:
+    return Round(
+        id=row["id"],
+        group=row["group_name"],
+        created_by=row["created_by"],
+        deadline=from_iso(row["deadline"]),
+        minutes=row["minutes"],
+        place=row["place"],
+        separate_slots=bool(row["separate_slots"]),
+        reminded_at=from_iso(row["reminded_at"]) if row["reminded_at"] else None,
+        overview_sent_at=from_iso(row["overview_sent_at"]) if row["overview_sent_at"] else None,
+    )
+
+
+def _slot(row: aiosqlite.Row) -> Slot:
+    booked = (
+        (PersonKind(row["booked_by_kind"]), row["booked_by_id"]) if row["booked_by_kind"] else None
+    )
+    return Slot(
+        id=row["id"],
+        round_id=row["round_id"],
+        starts_at=from_iso(row["starts_at"]),
+        blocked=bool(row["blocked"]),
+        pupil_id=row["pupil_id"],
+        booked_by=booked,
     )

@@ -223,8 +223,10 @@ async def test_documents_and_edits_go_through_the_outbox(harness: Harness) -> No
             document_name="gesprek.ics",
         )
     await harness.server.wait_for(
-        lambda: len(harness.server.calls_of("sendDocument")) == 1
-        and len(harness.server.calls_of("editMessageText")) == 1
+        lambda: (
+            len(harness.server.calls_of("sendDocument")) == 1
+            and len(harness.server.calls_of("editMessageText")) == 1
+        )
     )
     assert [m.text for m in mother.messages[1:]] == ["Versie 3", "In uw agenda"]
     document = harness.server.calls_of("sendDocument")[0]["document"]
