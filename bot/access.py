@@ -19,6 +19,7 @@ class Action(StrEnum):
     RECORD_RIGHTS = "record_rights"
     MY_CONSENTS = "my_consents"
     ANSWER_CARE = "answer_care"
+    PLAN_MEETING = "plan_meeting"
 
 
 _ALLOWED: dict[Action, frozenset[Role | None]] = {
@@ -34,6 +35,7 @@ _ALLOWED: dict[Action, frozenset[Role | None]] = {
     Action.RECORD_RIGHTS: frozenset({Role.COORDINATOR}),
     Action.MY_CONSENTS: frozenset({Role.GUARDIAN, Role.PUPIL}),
     Action.ANSWER_CARE: frozenset({Role.GUARDIAN, Role.PUPIL}),
+    Action.PLAN_MEETING: frozenset({Role.TEACHER, Role.COORDINATOR}),
 }
 
 

@@ -1158,6 +1158,26 @@ class Tx:
             (int(value), meeting_id, kind.value, person_id),
         )
 
+    async def invite_outbox_id(
+        self, meeting_id: int, kind: PersonKind, person_id: str
+    ) -> int | None:
+        row = await self._one(
+            "SELECT invite_outbox_id FROM meeting_invitees"
+            " WHERE meeting_id = ? AND person_kind = ? AND person_id = ?",
+            (meeting_id, kind.value, person_id),
+        )
+        return None if row is None or row[0] is None else int(row[0])
+
+    async def summary_outbox_id(
+        self, meeting_id: int, kind: PersonKind, person_id: str
+    ) -> int | None:
+        row = await self._one(
+            "SELECT outbox_id FROM summary_readers"
+            " WHERE meeting_id = ? AND person_kind = ? AND person_id = ?",
+            (meeting_id, kind.value, person_id),
+        )
+        return None if row is None or row[0] is None else int(row[0])
+
     async def set_reminded(
         self, meeting_id: int, kind: PersonKind, person_id: str, version: int
     ) -> None:

@@ -4,12 +4,8 @@ the request was sent to them, whether it is still open. The button's data is nev
 
 from __future__ import annotations
 
-import html
-import re
-
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot import care, care_texts
@@ -26,6 +22,7 @@ from conversations.common import (
     requires,
     say_stale,
     services,
+    show_under_original,
     tr_for,
 )
 
@@ -42,29 +39,6 @@ def _person(viewer: Viewer) -> tuple[PersonKind, str]:
     return viewer.kind, viewer.person_id
 
 
-async def _original(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, discussion_id: int
-) -> tuple[str | None, bool]:
-    """The text this person was sent, and whether the tapped message shows it (the message
-    itself, or the copy sent again from a reminder)."""
-    svc = services(context)
-    kind, person_id = _person(viewer)
-    async with svc.db.transaction() as tx:
-        outbox_id = await tx.recipient_outbox_id(discussion_id, kind, person_id)
-        sent = await tx.outbox_message(outbox_id) if outbox_id else None
-    if sent is None:
-        return None, False
-    query = update.callback_query
-    tapped = query.message if query else None
-    if tapped is None:
-        return sent[1], False
-    if sent[2] is not None and sent[2] == tapped.message_id:
-        return sent[1], True
-    shown = getattr(tapped, "text", None) or ""
-    opening = html.unescape(re.sub(r"<[^>]+>", "", sent[1]))[:60]
-    return sent[1], bool(opening) and shown.startswith(opening)
-
-
 async def _show(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
@@ -74,17 +48,21 @@ async def _show(
     markup: InlineKeyboardMarkup | None,
 ) -> None:
     """Edit the request in place: its text stays, the answer shows below it (closing the loop)."""
-    original, same_message = await _original(update, context, viewer, discussion_id)
-    text = f"{original}\n\n{status_line}" if original and same_message else status_line
-    query = update.callback_query
-    assert query is not None
-    try:
-        await query.edit_message_text(
-            text, parse_mode=ParseMode.HTML, reply_markup=markup, disable_web_page_preview=True
-        )
-    except BadRequest as exc:
-        if "not modified" not in exc.message:
-            await reply(update, status_line, markup)
+    svc = services(context)
+    async with svc.db.transaction() as tx:
+        outbox_id = await tx.recipient_outbox_id(discussion_id, *_person(viewer))
+        sent = await tx.outbox_message(outbox_id) if outbox_id else None
+    await show_under_original(update, sent, status_line, markup)
+
+
+async def _original_text(
+    context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, discussion_id: int
+) -> str | None:
+    svc = services(context)
+    async with svc.db.transaction() as tx:
+        outbox_id = await tx.recipient_outbox_id(discussion_id, *_person(viewer))
+        sent = await tx.outbox_message(outbox_id) if outbox_id else None
+    return sent[1] if sent else None
 
 
 def _notice_markup(tr: Translator, discussion_id: int) -> InlineKeyboardMarkup:
@@ -302,7 +280,7 @@ async def _send_again(
     latest: str | None,
 ) -> None:
     """A reminder's button: show the full question again, as a new message."""
-    original, _ = await _original(update, context, viewer, discussion_id)
+    original = await _original_text(context, viewer, discussion_id)
     tr = tr_for(context, viewer)
     if original is None or latest in FINAL:
         await _refused(update, context, viewer, care.Outcome.CLOSED)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import html
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 
 from telegram import (
@@ -84,6 +86,9 @@ def menu_keyboard(viewer: Viewer, tr: Translator) -> InlineKeyboardMarkup:
     if viewer.role in (Role.TEACHER, Role.COORDINATOR, Role.ADMIN):
         # staff: menu button
         rows.append([button(tr.label("📋 Overview"), "menu:overview")])
+    if viewer.role in (Role.TEACHER, Role.COORDINATOR):
+        # staff: menu button
+        rows.append([button(tr.label("🗓 Plan a talk with parents"), "menu:meeting")])
     if viewer.role is Role.TEACHER:
         # staff: menu button
         rows.append([button(tr.label("📅 Put a pupil on the CvB agenda"), "menu:cvb")])
@@ -136,12 +141,14 @@ def role_commands(role: Role | None, tr: Translator) -> list[BotCommand]:
         commands.append(BotCommand("annuleren", tr.label("Stop what you are doing")))
     if role in (Role.TEACHER, Role.COORDINATOR):
         # staff: command menu
-        commands.insert(1, BotCommand("cvb", tr.label("Put a pupil on the CvB agenda")))
+        commands.insert(1, BotCommand("gesprek", tr.label("Plan a talk with parents")))
+        # staff: command menu
+        commands.insert(2, BotCommand("cvb", tr.label("Put a pupil on the CvB agenda")))
     if role is Role.COORDINATOR:
         # staff: command menu
-        commands.insert(2, BotCommand("toestemming", tr.label("Ask consent for the ZAT")))
+        commands.insert(3, BotCommand("toestemming", tr.label("Ask consent for the ZAT")))
         # staff: command menu
-        commands.insert(3, BotCommand("leerling", tr.label("Information rights of a pupil")))
+        commands.insert(4, BotCommand("leerling", tr.label("Information rights of a pupil")))
     commands.append(BotCommand("taal", tr.label("Change language")))
     if role is None:
         commands.insert(0, BotCommand("start", tr.label("Start with your invitation code")))
@@ -184,6 +191,33 @@ async def reply(
     await chat.send_message(
         text, parse_mode=ParseMode.HTML, reply_markup=markup, disable_web_page_preview=True
     )
+
+
+async def show_under_original(
+    update: Update,
+    sent: tuple[int, str, int | None] | None,
+    status_line: str,
+    markup: InlineKeyboardMarkup | None,
+) -> None:
+    """Edit the tapped message to show an answer. When it shows the text that was sent (the
+    message itself, or a copy sent again), that text stays and the answer appears below it."""
+    query = update.callback_query
+    assert query is not None
+    text = status_line
+    tapped = query.message
+    if sent is not None and tapped is not None:
+        original, telegram_id = sent[1], sent[2]
+        shown = getattr(tapped, "text", None) or ""
+        opening = html.unescape(re.sub(r"<[^>]+>", "", original))[:60]
+        if telegram_id == tapped.message_id or (opening and shown.startswith(opening)):
+            text = f"{original}\n\n{status_line}"
+    try:
+        await query.edit_message_text(
+            text, parse_mode=ParseMode.HTML, reply_markup=markup, disable_web_page_preview=True
+        )
+    except BadRequest as exc:
+        if "not modified" not in exc.message:
+            await reply(update, status_line, markup)
 
 
 async def done(update: Update) -> None:

@@ -61,6 +61,7 @@ def _help_text(viewer: Viewer, tr: Translator) -> str:
         return tr._(
             "<b>Samen for care coordinators</b>\n"
             "/overzicht: CvB and ZAT discussions, and which families can be reached\n"
+            "/gesprek: plan a talk with parents\n"
             "/cvb: tell parents that a pupil is on the CvB agenda\n"
             "/toestemming: ask consent for a discussion with people from outside school\n"
             "/leerling: who may know and who decides, per pupil\n"
@@ -71,6 +72,7 @@ def _help_text(viewer: Viewer, tr: Translator) -> str:
     return tr._(
         "<b>Samen for staff</b>\n"
         "/overzicht: CvB discussions, and which families of your groups can be reached\n"
+        "/gesprek: plan a talk with parents\n"
         "/cvb: tell parents that a pupil is on the CvB agenda\n"
         "/taal: change language\n"
         "/annuleren: stop what you are doing"

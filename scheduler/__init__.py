@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from telegram.ext import Application, ContextTypes
 
-from bot import care
+from bot import care, meetings
 from bot.housekeeping import tidy
 from bot.services import Services
 
@@ -31,10 +31,10 @@ def install_jobs(application: Application, services: Services) -> None:  # type:
         job_kwargs=JOB_DEFAULTS,
     )
     queue.run_repeating(
-        _care,
-        interval=timedelta(minutes=10),
+        _due_work,
+        interval=timedelta(minutes=5),
         first=timedelta(seconds=5),
-        name="care-reminders",
+        name="due-work",
         job_kwargs=JOB_DEFAULTS,
     )
 
@@ -47,8 +47,24 @@ async def care_tick(services: Services) -> int:
         )
 
 
-async def _care(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await care_tick(context.application.bot_data["services"])
+async def meetings_tick(services: Services) -> dict[str, int]:
+    """Meeting reminders the day before, and summary prompts after meetings have ended."""
+    now = services.clock.now()
+    async with services.db.transaction() as tx:
+        reminders = await meetings.send_reminders(tx, services.texts, services.settings, now)
+        prompts = await meetings.prompt_summaries(tx, services.texts, now)
+    return {"meeting_reminders": reminders, "summary_prompts": prompts}
+
+
+async def due_work(services: Services) -> dict[str, int]:
+    """Everything due at the clock's `now`: what a restart after downtime catches up, once."""
+    done = {"consent_reminders": await care_tick(services)}
+    done.update(await meetings_tick(services))
+    return done
+
+
+async def _due_work(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await due_work(context.application.bot_data["services"])
 
 
 async def _tidy(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1,0 +1,941 @@
+"""Parent meetings: invitations to the people the rules name, answers, the teacher's card kept
+up to date in place, moves and cancellations, reminders the day before, and summaries.
+
+Every function takes an open transaction: what it queues is committed with what it changes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot import care, care_texts
+from bot.calendar_file import meeting_ics
+from bot.config import Settings
+from bot.i18n import N_, Catalogues, Markup, Translator
+from bot.models import Agreement, Invitee, Meeting, PersonKind, Pupil, StaffMember, Summary
+from bot.rights import MessageKind, audience
+from bot.schooltime import in_quiet_hours, next_allowed
+from bot.storage import Tx
+
+KINDS = {
+    "start": N_("intake talk"),
+    "progress": N_("progress talk"),
+    "opp": N_("talk about the school's plan for your child (the OPP)"),
+    "care": N_("talk about extra care"),
+    "cvb": N_("talk with the school's care team (CvB)"),
+    "zat": N_("talk with the support team with people from outside school (ZAT)"),
+}
+PLACE_KINDS = {"room": N_("at school: {place}"), "phone": N_("by phone: {place}"),
+               "video": N_("video call: {place}")}  # fmt: skip
+NEXT_STEPS = {
+    "none": N_("no further step for now"),
+    "follow_up": N_("another talk"),
+    "cvb": N_("a talk in the school's care team (CvB)"),
+    "zat": N_("a talk in the support team (ZAT)"),
+    "outside_help": N_("help from outside school"),
+}
+ANSWERS = frozenset({"come", "cannot", "other_time"})
+# Words that suggest medical or diagnostic detail, which belongs in the file, not in chat.
+MEDICAL_HINTS = re.compile(
+    r"\b(diagnos\w*|adhd|add|autis\w*|ass|odd|medicij\w*|medicatie|ritalin|psychiat\w*|"
+    r"psycholog\w* onderzoek|iq|stoornis\w*|dyslexie|epilepsie|depressi\w*|angststoornis)\b",
+    re.IGNORECASE,
+)
+
+
+def looks_medical(*texts: str) -> bool:
+    return any(MEDICAL_HINTS.search(t) for t in texts if t)
+
+
+def teacher_name(staff: StaffMember) -> str:
+    return f"{staff.first_name} {staff.last_name}"
+
+
+def own_words(tr: Translator, text: str, author: str) -> Markup:
+    """Free text is sent as written, marked as the author's own words in Dutch."""
+    shown = tr._("{author} wrote (in Dutch): “{text}”", author=author, text=text)
+    return Markup(shown, shown)
+
+
+def place_text(tr: Translator, meeting: Meeting) -> str:
+    return tr.label(PLACE_KINDS[meeting.place_kind], place=meeting.place)
+
+
+def team_line(tr: Translator, meeting: Meeting, settings: Settings) -> str:
+    if meeting.kind == "cvb":
+        members = tr.list_of([care_texts.role(tr, m) for m in settings.care.cvb_members])
+        return tr._("In the CvB are: {members}.", members=members)
+    if meeting.kind == "zat":
+        return tr._(
+            "In the ZAT are: {members}.",
+            members=care_texts.participants_text(tr, settings.care.team),
+        )
+    return ""
+
+
+def invitation_text(
+    tr: Translator,
+    meeting: Meeting,
+    *,
+    name: str,
+    child: str,
+    teacher: str,
+    settings: Settings,
+    moved: bool = False,
+) -> str:
+    kind = tr.label(KINDS[meeting.kind])
+    if moved:
+        head = tr._(
+            "🕒 {name}, the {kind} about {child} has a new time.",
+            name=name,
+            kind=kind,
+            child=child,
+        )
+    else:
+        head = tr._(
+            "📅 {name}, {teacher} invites you to a {kind} about {child}.",
+            name=name,
+            teacher=teacher,
+            kind=kind,
+            child=child,
+        )
+    lines = [
+        head,
+        tr._(
+            "When: {date}, {minutes} minutes.",
+            date=tr.datetime(meeting.starts_at),
+            minutes=tr.number(meeting.minutes),
+        ),
+        tr._("Where: {place}.", place=place_text(tr, meeting)),
+    ]
+    team = team_line(tr, meeting, settings)
+    if team:
+        lines.append(team)
+    lines.append("")
+    lines.append(own_words(tr, meeting.goal, teacher).html)
+    return "\n".join(lines)
+
+
+def invitation_keyboard(tr: Translator, meeting: Meeting) -> str:
+    """Five answers at most, the most likely first; the version makes old buttons stale."""
+    base = f"m:{meeting.id}:{meeting.version}"
+    return care_texts.keyboard(
+        [
+            [care_texts.button(tr.label("✅ Yes, I'll come"), f"{base}:come")],
+            [care_texts.button(tr.label("❌ I can't"), f"{base}:cannot")],
+            [care_texts.button(tr.label("🕒 Another time"), f"{base}:other")],
+            [
+                care_texts.button(tr.label("🗣 I'd like an interpreter"), f"{base}:interp"),
+                care_texts.button(tr.label("👥 I'll bring someone"), f"{base}:bring"),
+            ],
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class Planned:
+    meeting_id: int
+    reached: tuple[str, ...]
+    not_linked: tuple[str, ...]
+    paused: bool
+
+
+async def invitees_for(
+    tx: Tx, settings: Settings, now: datetime, pupil_id: str
+) -> list[tuple[PersonKind, str]]:
+    facts = await tx.rights_facts(pupil_id)
+    if facts is None:
+        raise LookupError(pupil_id)
+    today = now.astimezone(settings.timezone).date()
+    chosen = audience(MessageKind.MEETING_INVITATION, facts[0], facts[1], today)
+    people: list[tuple[PersonKind, str]] = [(PersonKind.GUARDIAN, g) for g in chosen.guardians]
+    if chosen.pupil:
+        people.append((PersonKind.PUPIL, pupil_id))
+    return people
+
+
+async def plan_meeting(
+    tx: Tx,
+    texts: Catalogues,
+    settings: Settings,
+    now: datetime,
+    *,
+    staff: StaffMember,
+    pupil_id: str,
+    kind: str,
+    starts_at: datetime,
+    minutes: int,
+    place_kind: str,
+    place: str,
+    goal: str,
+    alternatives: Sequence[datetime] = (),
+    round_id: int | None = None,
+) -> Planned:
+    pupil = await tx.pupil(pupil_id)
+    if pupil is None:
+        raise LookupError(pupil_id)
+    meeting_id = await tx.add_meeting(
+        pupil_id=pupil_id,
+        kind=kind,
+        starts_at=starts_at,
+        minutes=minutes,
+        place_kind=place_kind,
+        place=place,
+        goal=goal,
+        alternatives=alternatives,
+        created_by=staff.staff_id,
+        now=now,
+        round_id=round_id,
+    )
+    meeting = await tx.meeting(meeting_id)
+    assert meeting is not None
+    people = await care.people_of_pupil(tx, pupil)
+    reached: list[str] = []
+    not_linked: list[str] = []
+    for kind_, person_id in await invitees_for(tx, settings, now, pupil_id):
+        person = people[care.person_key(kind_, person_id)]
+        language = await tx.language_of_person(kind_, person_id)
+        outbox_id = await _send_invitation(
+            tx,
+            texts,
+            settings,
+            now,
+            meeting,
+            pupil,
+            staff,
+            kind_,
+            person_id,
+            person.first_name,
+            language,
+        )
+        (reached if outbox_id else not_linked).append(person.full_name)
+        await tx.add_invitee(
+            Invitee(meeting_id, kind_, person_id, language, None, None, False, False, None),
+            outbox_id,
+        )
+    await refresh_card(tx, texts, settings, now, meeting_id, create=True)
+    await tx.audit(
+        now=now,
+        actor=("staff", staff.staff_id),
+        action="meeting_planned",
+        pupil_id=pupil_id,
+        details={"meeting_id": meeting_id, "kind": kind, "invited": len(reached) + len(not_linked)},
+    )
+    paused = bool(await tx.safety_exceptions(pupil_id))
+    return Planned(meeting_id, tuple(reached), tuple(not_linked), paused)
+
+
+async def _send_invitation(
+    tx: Tx,
+    texts: Catalogues,
+    settings: Settings,
+    now: datetime,
+    meeting: Meeting,
+    pupil: Pupil,
+    staff: StaffMember,
+    kind: PersonKind,
+    person_id: str,
+    first_name: str,
+    language: str,
+    *,
+    moved: bool = False,
+) -> int | None:
+    """The invitation and its .ics; None when the person is not in Samen."""
+    chat = await tx.chat_of_person(kind, person_id)
+    if chat is None:
+        return None
+    tr = texts(language)
+    text = invitation_text(
+        tr,
+        meeting,
+        name=first_name,
+        child=pupil.first_name,
+        teacher=teacher_name(staff),
+        settings=settings,
+        moved=moved,
+    )
+    outbox_id = await tx.enqueue(
+        chat_id=chat,
+        text=text,
+        purpose="meeting_invitation",
+        now=now,
+        reply_markup=invitation_keyboard(tr, meeting),
+        recipient=(kind, person_id),
+        pupil_id=pupil.pupil_id,
+    )
+    await tx.enqueue(
+        chat_id=chat,
+        text=tr._("📅 Add it to your calendar: tap the file."),
+        purpose="meeting_ics",
+        now=now,
+        recipient=(kind, person_id),
+        pupil_id=pupil.pupil_id,
+        document=_ics(tr, meeting, pupil, staff, settings, now),
+        document_name="samen.ics",
+    )
+    return outbox_id
+
+
+def _ics(
+    tr: Translator,
+    meeting: Meeting,
+    pupil: Pupil,
+    staff: StaffMember,
+    settings: Settings,
+    now: datetime,
+) -> bytes:
+    return meeting_ics(
+        meeting,
+        title=tr.label(
+            "{kind}: {child}", kind=tr.label(KINDS[meeting.kind]), child=pupil.first_name
+        ),
+        location=place_text(tr, meeting),
+        description=f"{teacher_name(staff)}: {meeting.goal}",
+        now=now,
+        school=settings.school_name,
+        tz=settings.timezone,
+    )
+
+
+# --- the teacher's card -----------------------------------------------------------------
+
+
+ANSWER_LABELS = {
+    None: N_("⏳ no answer yet"),
+    "come": N_("✅ will come"),
+    "cannot": N_("❌ cannot come"),
+    "other_time": N_("🕒 asks for another time"),
+}
+
+
+async def card_text(tx: Tx, tr: Translator, meeting: Meeting, settings: Settings) -> str:
+    pupil = await tx.pupil(meeting.pupil_id)
+    assert pupil is not None
+    people = await care.people_of_pupil(tx, pupil)
+    lines = [
+        # staff:
+        tr._(
+            "📅 <b>{kind} · {pupil}</b>",
+            kind=tr.label(KINDS[meeting.kind]),
+            pupil=f"{pupil.first_name} {pupil.last_name}",
+        ),
+        # staff:
+        tr._(
+            "{date} · {minutes} min · {place}",
+            date=tr.datetime(meeting.starts_at),
+            minutes=meeting.minutes,
+            place=place_text(tr, meeting),
+        ),
+    ]
+    if meeting.cancelled_at is not None:
+        # staff:
+        lines.append(tr._("✖️ Cancelled; the parents were told."))
+    invitees = await tx.invitees(meeting.id)
+    if not invitees:
+        # staff:
+        lines.append(tr._("⚠️ Nobody could be invited: check the guardians in the roster."))
+    for invitee in invitees:
+        key = care.person_key(invitee.person_kind, invitee.person_id)
+        who = care.describe(tr, people[key], pupil.first_name)
+        if await tx.chat_of_person(invitee.person_kind, invitee.person_id) is None:
+            # staff:
+            status = tr.label("⚠️ not in Samen: call or write")
+        else:
+            status = tr.label(ANSWER_LABELS[invitee.answer])
+        extras = []
+        if invitee.preference:
+            wish = _wish(tr, invitee.preference)
+            # staff:
+            extras.append(tr.label("wish: “{text}”", text=wish))
+        if invitee.interpreter:
+            # staff:
+            extras.append(tr.label("🗣 interpreter"))
+        if invitee.companion:
+            # staff:
+            extras.append(tr.label("👥 brings someone"))
+        detail = f"{status}" + (f" · {' · '.join(extras)}" if extras else "")
+        # staff:
+        lines.append(tr._("• {who}: {status}", who=who, status=Markup(detail, detail)))
+    readers = await tx.summary_readers(meeting.id)
+    if readers:
+        read = [
+            care.describe(tr, people[care.person_key(k, p)], pupil.first_name)
+            for k, p, at in readers
+            if at
+        ]
+        # staff:
+        lines.append(tr._("📝 Summary sent. Read by: {names}", names=tr.list_of(read) or "–"))
+    return "\n".join(lines)
+
+
+def _wish(tr: Translator, preference: str) -> str:
+    """A chosen alternative is stored as a moment; a typed wish as the parent wrote it."""
+    try:
+        return tr.datetime(datetime.fromisoformat(preference))
+    except ValueError:
+        return preference
+
+
+def card_keyboard(tr: Translator, meeting: Meeting) -> str | None:
+    if meeting.cancelled_at is not None:
+        return None
+    return care_texts.keyboard(
+        [
+            [
+                # staff:
+                care_texts.button(tr.label("🕒 Move"), f"mt:{meeting.id}:move"),
+                # staff:
+                care_texts.button(tr.label("✖️ Cancel"), f"mt:{meeting.id}:cancel"),
+            ]
+        ]
+    )
+
+
+async def refresh_card(
+    tx: Tx,
+    texts: Catalogues,
+    settings: Settings,
+    now: datetime,
+    meeting_id: int,
+    *,
+    create: bool = False,
+) -> None:
+    """One message per meeting for the teacher, edited in place as answers arrive."""
+    meeting = await tx.meeting(meeting_id)
+    if meeting is None:
+        return
+    chat = await tx.chat_of_person(PersonKind.STAFF, meeting.created_by)
+    if chat is None:
+        return
+    tr = texts(await tx.language_of_person(PersonKind.STAFF, meeting.created_by))
+    text = await card_text(tx, tr, meeting, settings)
+    markup = card_keyboard(tr, meeting)
+    if meeting.card_outbox_id is None:
+        if not create:
+            return
+        outbox_id = await tx.enqueue(
+            chat_id=chat,
+            text=text,
+            purpose="meeting_card",
+            now=now,
+            reply_markup=markup,
+            recipient=(PersonKind.STAFF, meeting.created_by),
+        )
+        await tx.set_meeting_card(meeting_id, outbox_id)
+    else:
+        await tx.enqueue_edit(meeting.card_outbox_id, text, markup, now)
+
+
+# --- answers, moves, cancellations -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnswerOutcome:
+    ok: bool
+    meeting: Meeting | None = None
+    invitee: Invitee | None = None
+    reason: str = ""  # not_yours | stale | past | cancelled
+
+
+async def find_invitation(
+    tx: Tx, person: tuple[PersonKind, str], meeting_id: int, version: int, now: datetime
+) -> AnswerOutcome:
+    """Check a tap against the database: the meeting, the version, the person."""
+    meeting = await tx.meeting(meeting_id)
+    if meeting is None:
+        return AnswerOutcome(False, reason="not_yours")
+    invitee = next(
+        (i for i in await tx.invitees(meeting_id) if (i.person_kind, i.person_id) == person),
+        None,
+    )
+    if invitee is None:
+        return AnswerOutcome(False, meeting, reason="not_yours")
+    if meeting.cancelled_at is not None:
+        return AnswerOutcome(False, meeting, invitee, reason="cancelled")
+    if meeting.version != version:
+        return AnswerOutcome(False, meeting, invitee, reason="stale")
+    if meeting.starts_at <= now:
+        return AnswerOutcome(False, meeting, invitee, reason="past")
+    return AnswerOutcome(True, meeting, invitee)
+
+
+async def answer(
+    tx: Tx,
+    texts: Catalogues,
+    settings: Settings,
+    now: datetime,
+    *,
+    person: tuple[PersonKind, str],
+    meeting_id: int,
+    version: int,
+    answer: str,
+    preference: str | None = None,
+) -> AnswerOutcome:
+    found = await find_invitation(tx, person, meeting_id, version, now)
+    if not found.ok or answer not in ANSWERS:
+        return found
+    await tx.set_invitee_answer(meeting_id, person[0], person[1], answer, preference, now)
+    await tx.audit(
+        now=now,
+        actor=(person[0].value, person[1]),
+        action=f"meeting_{answer}",
+        pupil_id=found.meeting.pupil_id if found.meeting else None,
+        details={"meeting_id": meeting_id, "version": version},
+    )
+    await refresh_card(tx, texts, settings, now, meeting_id)
+    return found
+
+
+async def toggle_wish(
+    tx: Tx,
+    texts: Catalogues,
+    settings: Settings,
+    now: datetime,
+    *,
+    person: tuple[PersonKind, str],
+    meeting_id: int,
+    version: int,
+    wish: str,
+) -> tuple[AnswerOutcome, bool]:
+    """An interpreter or a companion; tapping again takes the wish back."""
+    found = await find_invitation(tx, person, meeting_id, version, now)
+    if not found.ok or found.invitee is None:
+        return found, False
+    current = found.invitee.interpreter if wish == "interpreter" else found.invitee.companion
+    await tx.set_invitee_wish(meeting_id, person[0], person[1], wish, not current)
+    await refresh_card(tx, texts, settings, now, meeting_id)
+    return found, not current
+
+
+async def move(
+    tx: Tx,
+    texts: Catalogues,
+    settings: Settings,
+    now: datetime,
+    *,
+    staff: StaffMember,
+    meeting_id: int,
+    starts_at: datetime,
+) -> Meeting | None:
+    """A new time: every invitee is told in their language, with a new calendar file."""
+    meeting = await tx.meeting(meeting_id)
+    if meeting is None or meeting.cancelled_at is not None or meeting.created_by != staff.staff_id:
+        return None
+    await tx.move_meeting(meeting_id, starts_at)
+    moved = await tx.meeting(meeting_id)
+    pupil = await tx.pupil(meeting.pupil_id)
+    assert moved is not None and pupil is not None
+    people = await care.people_of_pupil(tx, pupil)
+    for invitee in await tx.invitees(meeting_id):
+        person = people[care.person_key(invitee.person_kind, invitee.person_id)]
+        await _send_invitation(
+            tx,
+            texts,
+            settings,
+            now,
+            moved,
+            pupil,
+            staff,
+            invitee.person_kind,
+            invitee.person_id,
+            person.first_name,
+            invitee.language,
+            moved=True,
+        )
+    await tx.audit(
+        now=now,
+        actor=("staff", staff.staff_id),
+        action="meeting_moved",
+        pupil_id=meeting.pupil_id,
+        details={
+            "meeting_id": meeting_id,
+            "from": meeting.starts_at.isoformat(),
+            "to": starts_at.isoformat(),
+        },
+    )
+    await refresh_card(tx, texts, settings, now, meeting_id)
+    return moved
+
+
+async def cancel(
+    tx: Tx,
+    texts: Catalogues,
+    settings: Settings,
+    now: datetime,
+    *,
+    staff: StaffMember,
+    meeting_id: int,
+) -> bool:
+    meeting = await tx.meeting(meeting_id)
+    if meeting is None or meeting.cancelled_at is not None or meeting.created_by != staff.staff_id:
+        return False
+    await tx.cancel_meeting(meeting_id, now)
+    pupil = await tx.pupil(meeting.pupil_id)
+    assert pupil is not None
+    people = await care.people_of_pupil(tx, pupil)
+    for invitee in await tx.invitees(meeting_id):
+        chat = await tx.chat_of_person(invitee.person_kind, invitee.person_id)
+        if chat is None:
+            continue
+        tr = texts(invitee.language)
+        person = people[care.person_key(invitee.person_kind, invitee.person_id)]
+        await tx.enqueue(
+            chat_id=chat,
+            text=tr._(
+                "✖️ {name}, the {kind} about {child} on {date} will not take place."
+                " {teacher} will contact you about a new time.",
+                name=person.first_name,
+                kind=tr.label(KINDS[meeting.kind]),
+                child=pupil.first_name,
+                date=tr.datetime(meeting.starts_at),
+                teacher=teacher_name(staff),
+            ),
+            purpose="meeting_cancelled",
+            now=now,
+            recipient=(invitee.person_kind, invitee.person_id),
+            pupil_id=pupil.pupil_id,
+        )
+    await tx.audit(
+        now=now,
+        actor=("staff", staff.staff_id),
+        action="meeting_cancelled",
+        pupil_id=meeting.pupil_id,
+        details={"meeting_id": meeting_id},
+    )
+    await refresh_card(tx, texts, settings, now, meeting_id)
+    return True
+
+
+# --- reminders and summary prompts (scheduled) ------------------------------------------
+
+
+def reminder_moment(meeting: Meeting, settings: Settings) -> datetime:
+    """The day before, moved out of quiet hours (configurable through the quiet hours)."""
+    return next_allowed(
+        meeting.starts_at - timedelta(days=1),
+        settings.timezone,
+        care.quiet_hours(settings),
+        settings.care.holidays,
+    )
+
+
+async def send_reminders(tx: Tx, texts: Catalogues, settings: Settings, now: datetime) -> int:
+    if in_quiet_hours(now, settings.timezone, care.quiet_hours(settings), settings.care.holidays):
+        return 0
+    paused = await tx.paused_pupils()
+    sent = 0
+    for meeting in await tx.meetings_between(now, now + timedelta(days=4)):
+        if meeting.pupil_id in paused or now < reminder_moment(meeting, settings):
+            continue
+        pupil = await tx.pupil(meeting.pupil_id)
+        assert pupil is not None
+        people = await care.people_of_pupil(tx, pupil)
+        for invitee in await tx.invitees(meeting.id):
+            if invitee.answer == "cannot" or invitee.reminded_version == meeting.version:
+                continue
+            chat = await tx.chat_of_person(invitee.person_kind, invitee.person_id)
+            if chat is not None:
+                tr = texts(invitee.language)
+                person = people[care.person_key(invitee.person_kind, invitee.person_id)]
+                await tx.enqueue(
+                    chat_id=chat,
+                    text=tr._(
+                        "⏰ {name}, a reminder: the {kind} about {child} is on {date}."
+                        " Where: {place}.",
+                        name=person.first_name,
+                        kind=tr.label(KINDS[meeting.kind]),
+                        child=pupil.first_name,
+                        date=tr.datetime(meeting.starts_at),
+                        place=place_text(tr, meeting),
+                    ),
+                    purpose="meeting_reminder",
+                    now=now,
+                    recipient=(invitee.person_kind, invitee.person_id),
+                    pupil_id=pupil.pupil_id,
+                )
+                sent += 1
+            await tx.set_reminded(
+                meeting.id, invitee.person_kind, invitee.person_id, meeting.version
+            )
+    return sent
+
+
+async def prompt_summaries(tx: Tx, texts: Catalogues, now: datetime) -> int:
+    """When a meeting has ended, ask its teacher once for the summary."""
+    prompted = 0
+    for meeting in await tx.ended_without_summary_prompt(now):
+        await tx.set_summary_prompted(meeting.id, now)
+        chat = await tx.chat_of_person(PersonKind.STAFF, meeting.created_by)
+        pupil = await tx.pupil(meeting.pupil_id)
+        if chat is None or pupil is None:
+            continue
+        tr = texts(await tx.language_of_person(PersonKind.STAFF, meeting.created_by))
+        await tx.enqueue(
+            chat_id=chat,
+            # staff:
+            text=tr._(
+                "✍️ How did the talk about {child} go? Please write a short summary"
+                " for the parents.",
+                child=pupil.first_name,
+            ),
+            purpose="summary_prompt",
+            now=now,
+            # staff:
+            reply_markup=care_texts.keyboard(
+                [[care_texts.button(tr.label("✍️ Write the summary"), f"sum:{meeting.id}")]]
+            ),
+            recipient=(PersonKind.STAFF, meeting.created_by),
+        )
+        prompted += 1
+    return prompted
+
+
+# --- summaries ------------------------------------------------------------------------
+
+
+def summary_text(
+    tr: Translator,
+    summary: Summary,
+    meeting: Meeting,
+    *,
+    child: str,
+    teacher: str,
+    attended: Sequence[str],
+) -> str:
+    """Fixed parts in the reader's language; the teacher's own words as written, marked."""
+
+    def said(text: str) -> str:
+        return tr.fill("“{text}”", text=text)
+
+    lines = [
+        tr._("📝 <b>Summary of the talk about {child}</b>", child=child),
+        tr._(
+            "{date}. Present: {names}.",
+            date=tr.datetime(meeting.starts_at),
+            names=tr.list_of(list(attended)) or "–",
+        ),
+        "",
+        tr._("<b>What goes well</b>"),
+        said(summary.going_well),
+    ]
+    if summary.agreements:
+        lines += ["", tr._("<b>What we agreed</b>")]
+        for agreement in summary.agreements:
+            parts = [said(agreement.what)]
+            if agreement.who:
+                parts.append(tr.fill("({text})", text=agreement.who))
+            if agreement.when:
+                parts.append(tr._("by {when}", when=agreement.when))
+            lines.append("• " + " ".join(parts))
+    if summary.advice_school:
+        lines += ["", tr._("<b>Advice for school</b>"), said(summary.advice_school)]
+    if summary.advice_home:
+        lines += ["", tr._("<b>Advice for home</b>"), said(summary.advice_home)]
+    lines += [
+        "",
+        tr._("<b>Next step:</b> {step}", step=tr.label(NEXT_STEPS[summary.next_step])),
+        "",
+        tr._("<i>Text in quotes: {teacher}'s own words, in Dutch.</i>", teacher=teacher),
+    ]
+    return "\n".join(lines)
+
+
+def summary_keyboard(tr: Translator, meeting_id: int) -> str:
+    return care_texts.keyboard(
+        [
+            [care_texts.button(tr.label("✅ Read"), f"sr:{meeting_id}:read")],
+            [care_texts.button(tr.label("❓ I have a question"), f"sr:{meeting_id}:ask")],
+        ]
+    )
+
+
+async def send_summary(
+    tx: Tx,
+    texts: Catalogues,
+    settings: Settings,
+    now: datetime,
+    *,
+    staff: StaffMember,
+    meeting_id: int,
+    attended: Sequence[str],
+    going_well: str,
+    agreements: Sequence[Agreement],
+    advice_school: str,
+    advice_home: str,
+    next_step: str,
+) -> tuple[str, ...] | None:
+    """Store the summary for the pupil file and send it, protected, to the people the rules
+    name. Returns the names reached, or None when there is nothing (more) to send."""
+    meeting = await tx.meeting(meeting_id)
+    if meeting is None or meeting.created_by != staff.staff_id or await tx.summary(meeting_id):
+        return None
+    pupil = await tx.pupil(meeting.pupil_id)
+    facts = await tx.rights_facts(meeting.pupil_id)
+    assert pupil is not None and facts is not None
+    summary = Summary(
+        meeting_id,
+        tuple(attended),
+        going_well,
+        tuple(agreements),
+        advice_school,
+        advice_home,
+        next_step,
+        staff.staff_id,
+        now,
+    )
+    await tx.add_summary(summary)
+    today = now.astimezone(settings.timezone).date()
+    chosen = audience(MessageKind.OUTCOME_SUMMARY, facts[0], facts[1], today)
+    readers = [(PersonKind.GUARDIAN, g) for g in chosen.guardians]
+    if chosen.pupil:
+        readers.append((PersonKind.PUPIL, pupil.pupil_id))
+    people = await care.people_of_pupil(tx, pupil)
+    reached = []
+    for kind, person_id in readers:
+        chat = await tx.chat_of_person(kind, person_id)
+        outbox_id = None
+        if chat is not None:
+            tr = texts(await tx.language_of_person(kind, person_id))
+            text = summary_text(
+                tr,
+                summary,
+                meeting,
+                child=pupil.first_name,
+                teacher=teacher_name(staff),
+                attended=attended,
+            )
+            outbox_id = await tx.enqueue(
+                chat_id=chat,
+                text=text,
+                purpose="summary",
+                now=now,
+                reply_markup=summary_keyboard(tr, meeting_id),
+                protect_content=True,
+                recipient=(kind, person_id),
+                pupil_id=pupil.pupil_id,
+            )
+            reached.append(people[care.person_key(kind, person_id)].full_name)
+        await tx.add_summary_reader(meeting_id, kind, person_id, outbox_id)
+    await tx.audit(
+        now=now,
+        actor=("staff", staff.staff_id),
+        action="summary_sent",
+        pupil_id=pupil.pupil_id,
+        details={"meeting_id": meeting_id, "readers": len(readers)},
+    )
+    await refresh_card(tx, texts, settings, now, meeting_id)
+    return tuple(reached)
+
+
+async def read_summary(
+    tx: Tx,
+    texts: Catalogues,
+    settings: Settings,
+    now: datetime,
+    *,
+    person: tuple[PersonKind, str],
+    meeting_id: int,
+) -> bool | None:
+    """Record a "Read" tap; None when this summary was not sent to this person."""
+    readers = await tx.summary_readers(meeting_id)
+    if not any((k, p) == person for k, p, _ in readers):
+        return None
+    newly = await tx.mark_summary_read(meeting_id, person[0], person[1], now)
+    if newly:
+        await refresh_card(tx, texts, settings, now, meeting_id)
+    return newly
+
+
+async def ask_question(
+    tx: Tx,
+    texts: Catalogues,
+    now: datetime,
+    *,
+    person: tuple[PersonKind, str],
+    meeting_id: int,
+    question: str,
+) -> bool:
+    """A reader's question about a summary reaches the teacher, with a way to answer."""
+    readers = await tx.summary_readers(meeting_id)
+    meeting = await tx.meeting(meeting_id)
+    if meeting is None or not any((k, p) == person for k, p, _ in readers):
+        return False
+    question_id = await tx.add_question(meeting_id, person[0], person[1], question, now)
+    chat = await tx.chat_of_person(PersonKind.STAFF, meeting.created_by)
+    pupil = await tx.pupil(meeting.pupil_id)
+    if chat is not None and pupil is not None:
+        tr = texts(await tx.language_of_person(PersonKind.STAFF, meeting.created_by))
+        people = await care.people_of_pupil(tx, pupil)
+        who = care.describe(tr, people[care.person_key(*person)], pupil.first_name)
+        await tx.enqueue(
+            chat_id=chat,
+            # staff:
+            text=tr._(
+                "❓ {who} has a question about the summary: “{question}”",
+                who=who,
+                question=question,
+            ),
+            purpose="summary_question",
+            now=now,
+            # staff:
+            reply_markup=care_texts.keyboard(
+                [[care_texts.button(tr.label("↩️ Answer"), f"qa:{question_id}")]]
+            ),
+            recipient=(PersonKind.STAFF, meeting.created_by),
+        )
+    await tx.audit(
+        now=now,
+        actor=(person[0].value, person[1]),
+        action="summary_question",
+        pupil_id=meeting.pupil_id,
+        details={"meeting_id": meeting_id},
+    )
+    return True
+
+
+async def answer_question(
+    tx: Tx,
+    texts: Catalogues,
+    now: datetime,
+    *,
+    staff: StaffMember,
+    question_id: int,
+    answer: str,
+) -> bool:
+    question = await tx.question(question_id)
+    meeting = await tx.meeting(question["meeting_id"]) if question else None
+    if question is None or meeting is None or meeting.created_by != staff.staff_id:
+        return False
+    if not await tx.answer_question(question_id, answer, now):
+        return False
+    kind, person_id = PersonKind(question["person_kind"]), question["person_id"]
+    chat = await tx.chat_of_person(kind, person_id)
+    pupil = await tx.pupil(meeting.pupil_id)
+    if chat is not None and pupil is not None:
+        tr = texts(await tx.language_of_person(kind, person_id))
+        await tx.enqueue(
+            chat_id=chat,
+            text=tr._(
+                "💬 {teacher} answers your question about {child}:",
+                teacher=teacher_name(staff),
+                child=pupil.first_name,
+            )
+            + "\n"
+            + own_words(tr, answer, teacher_name(staff)).html,
+            purpose="summary_answer",
+            now=now,
+            recipient=(kind, person_id),
+            protect_content=True,
+            pupil_id=pupil.pupil_id,
+        )
+    await tx.audit(
+        now=now,
+        actor=("staff", staff.staff_id),
+        action="summary_question_answered",
+        pupil_id=meeting.pupil_id,
+        details={"question_id": question_id},
+    )
+    return True
