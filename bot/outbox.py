@@ -170,7 +170,9 @@ class OutboxSender:
         self._chat_ready_at[message.chat_id] = time.monotonic() + self._per_chat_interval
         self._retry_at.pop(message.id, None)
         async with self._db.transaction() as tx:
-            await tx.mark_sent(message.id, telegram_id, self._clock.now())
+            await tx.mark_sent(
+                message.id, telegram_id, self._clock.now(), message.text, message.reply_markup
+            )
         return True
 
     async def _deliver(

@@ -637,11 +637,23 @@ class Tx:
         )
         return None if row is None or row["t"] is None else from_iso(row["t"])
 
-    async def mark_sent(self, message_id: int, telegram_id: int | None, now: datetime) -> None:
-        await self._run(
-            "UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?,"
-            " attempts = attempts + 1 WHERE id = ?",
-            (iso(now), telegram_id, message_id),
+    async def mark_sent(
+        self,
+        message_id: int,
+        telegram_id: int | None,
+        now: datetime,
+        sent_text: str,
+        sent_markup: str | None = None,
+    ) -> bool:
+        """Done, unless the text changed while it was on its way (a merged edit): then it
+        stays pending and the newer text is sent too."""
+        return (
+            await self._run(
+                "UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?,"
+                " attempts = attempts + 1 WHERE id = ? AND text = ? AND reply_markup IS ?",
+                (iso(now), telegram_id, message_id, sent_text, sent_markup),
+            )
+            > 0
         )
 
     async def mark_attempt_failed(self, message_id: int, error: str) -> None:

@@ -50,8 +50,16 @@ async def _show(
 
 
 def _change(tr: Translator, meeting: Meeting) -> InlineKeyboardMarkup:
+    """After an answer: a way back, and the wishes that still apply."""
+    base = f"m:{meeting.id}:{meeting.version}"
     return InlineKeyboardMarkup(
-        [[button(tr.label("↩️ Change my answer"), f"m:{meeting.id}:{meeting.version}:change")]]
+        [
+            [button(tr.label("↩️ Change my answer"), f"{base}:change")],
+            [
+                button(tr.label("🗣 I'd like an interpreter"), f"{base}:interp"),
+                button(tr.label("👥 I'll bring someone"), f"{base}:bring"),
+            ],
+        ]
     )
 
 

@@ -1,0 +1,189 @@
+"""End to end: a teacher plans a talk, parents answer in their own language, the teacher moves
+it, reminders and the summary follow, and the teacher sees who has read it."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+import icalendar
+
+from bot.models import PersonKind
+from scheduler import due_work
+from tests.harness import AMSTERDAM, Harness
+from tests.test_care import data_of, delivered, flow, people, press, with_data
+
+G, S = PersonKind.GUARDIAN, PersonKind.STAFF
+ARABIC = re.compile("[\u0600-\u06ff]")
+
+
+async def plan(harness: Harness, teacher, pupil: str, when: str, alternative: str | None = None):
+    await harness.say(teacher, "/gesprek")
+    await harness.say(teacher, pupil)
+    await flow(harness, teacher, "kind:progress")
+    await harness.say(teacher, when)
+    await flow(harness, teacher, "min:15")
+    await flow(harness, teacher, "pk:room")
+    await harness.say(teacher, "lokaal 12")
+    await harness.say(teacher, "We praten over hoe het gaat in de klas.")
+    if alternative:
+        await harness.say(teacher, alternative)
+    await flow(harness, teacher, "next")
+    await flow(harness, teacher, "send")
+
+
+async def test_plan_answer_move_remind_summarise_and_read(harness: Harness) -> None:
+    users = await people(
+        harness, (S, "S001", "Marieke"), (G, "G006", "Fatima"), (G, "G005", "Mohamed")
+    )
+    teacher, fatima, mohamed = users["S001"], users["G006"], users["G005"]
+    await plan(harness, teacher, "Adam", "do 3 dec 15:30", alternative="vr 4 dec 14:00")
+    assert "2" in teacher.last.text  # "Invitation sent to 2 people"
+    for parent in (fatima, mohamed):
+        await delivered(harness, parent, 3)  # welcome, invitation, calendar file
+    invitation = with_data(fatima, r"m:\d+:1:come")
+    assert "donderdag 3 december, 15:30" in invitation.text and "lokaal 12" in invitation.text
+    assert "Marieke van den Berg" in invitation.text
+    assert len(invitation.buttons) <= 5
+    arabic = with_data(mohamed, r"m:\d+:1:come")
+    assert ARABIC.search(arabic.text) and "lokaal 12" in arabic.text
+
+    # The calendar file parses back to the right start, end and time zone.
+    calls = harness.server.calls_of("sendDocument")
+    ics = icalendar.Calendar.from_ical(calls[0]["document"]["content"])
+    event = next(iter(ics.walk("VEVENT")))
+    start = event.decoded("dtstart")
+    assert start == datetime(2026, 12, 3, 15, 30, tzinfo=AMSTERDAM)
+    assert str(start.tzinfo) == "Europe/Amsterdam"
+    assert event.decoded("dtend") - start == timedelta(minutes=15)
+    assert [tz["TZID"] for tz in ics.walk("VTIMEZONE")] == ["Europe/Amsterdam"]
+
+    meeting_id = int(data_of(invitation, r"m:\d+:1:come").split(":")[1])
+    await press(harness, fatima, rf"m:{meeting_id}:1:come")
+    # The invitation itself shows the answer, below its text.
+    assert "✅" in invitation.text and invitation.text.startswith("📅")
+    await press(harness, mohamed, rf"m:{meeting_id}:1:other")
+    await press(harness, mohamed, rf"m:{meeting_id}:1:alt0")
+    await press(harness, mohamed, rf"m:{meeting_id}:1:interp")
+
+    # The teacher's card is one message, edited in place as the answers arrive.
+    card = with_data(teacher, rf"mt:{meeting_id}:move")
+    await harness.server.wait_for(lambda: "vrijdag 4 december" in card.text and "🗣" in card.text)
+    assert "Fatima Bouzid" in card.text and card.edits >= 1
+
+    # The teacher moves the talk to the time Mohamed asked for; both parents are told.
+    await press(harness, teacher, rf"mt:{meeting_id}:move")
+    await harness.say(teacher, "vr 4 dec 14:00")
+    for parent in (fatima, mohamed):
+        await delivered(harness, parent, 5)
+    moved = with_data(fatima, rf"m:{meeting_id}:2:come")
+    assert "vrijdag 4 december, 14:00" in moved.text
+    # An old button from before the move changes nothing.
+    await harness.tap_data(fatima, f"m:{meeting_id}:1:cannot", invitation)
+    assert fatima.last.text == harness.runtime.texts("nl")._(  # type: ignore[union-attr]
+        "The time of this talk has changed. Please use the newest message."
+    )
+    await press(harness, fatima, rf"m:{meeting_id}:2:come")
+    await press(harness, mohamed, rf"m:{meeting_id}:2:come")
+
+    # The reminder comes the day before, at an allowed hour, once.
+    assert harness.runtime is not None
+    services = harness.runtime.services
+    harness.clock.set(datetime(2026, 12, 3, 13, 59, tzinfo=AMSTERDAM))
+    assert (await due_work(services))["meeting_reminders"] == 0
+    harness.clock.set(datetime(2026, 12, 3, 14, 0, tzinfo=AMSTERDAM))
+    assert (await due_work(services))["meeting_reminders"] == 2
+    assert (await due_work(services))["meeting_reminders"] == 0
+    await delivered(harness, fatima, 7)
+    assert fatima.last.text.startswith("⏰")
+
+    # After the talk the teacher is asked for the summary.
+    harness.clock.set(datetime(2026, 12, 4, 14, 20, tzinfo=AMSTERDAM))
+    assert (await due_work(services))["summary_prompts"] == 1
+    await harness.server.wait_for(
+        lambda: any(
+            b.data == f"sum:{meeting_id}" for m in teacher.messages for r in m.buttons for b in r
+        )
+    )
+    await press(harness, teacher, f"sum:{meeting_id}")
+    await flow(harness, teacher, "next")
+    await harness.say(teacher, "Adam helpt andere kinderen graag.")
+    await harness.say(teacher, "Elke dag 10 minuten lezen; ouders; 1 februari")
+    await flow(harness, teacher, "next")
+    await flow(harness, teacher, "skip")
+    await harness.say(teacher, "Lees samen een prentenboek voor het slapengaan.")
+    await flow(harness, teacher, "ns:follow_up")
+    await flow(harness, teacher, "send")
+    for parent in (fatima, mohamed):
+        await harness.server.wait_for(
+            lambda p=parent: any(
+                "sr:" in (b.data or "") for m in p.messages for r in m.buttons for b in r
+            )
+        )
+    summary_nl = with_data(fatima, rf"sr:{meeting_id}:read")
+    summary_ar = with_data(mohamed, rf"sr:{meeting_id}:read")
+    assert summary_nl.protect_content and summary_ar.protect_content
+    assert "Adam helpt andere kinderen graag." in summary_nl.text
+    assert "Adam helpt andere kinderen graag." in summary_ar.text  # the teacher's own words
+    assert ARABIC.search(summary_ar.text)
+    assert "Elke dag 10 minuten lezen" in summary_nl.text and "1 februari" in summary_nl.text
+
+    await press(harness, fatima, rf"sr:{meeting_id}:read")
+    await press(harness, mohamed, rf"sr:{meeting_id}:read")
+    await harness.server.wait_for(
+        lambda: (
+            "Fatima Bouzid" in card.text.split("📝")[-1]
+            and "Mohamed El Amrani" in card.text.split("📝")[-1]
+        )
+    )
+
+    # A question about the summary reaches the teacher, and the answer comes back.
+    await press(harness, mohamed, rf"sr:{meeting_id}:ask")
+    await harness.say(mohamed, "Welk boek is goed?")
+    await harness.server.wait_for(lambda: "Welk boek is goed?" in teacher.last.text)
+    await press(harness, teacher, r"qa:\d+")
+    await harness.say(teacher, "Kijk eens naar de boeken van Dick Bruna.")
+    await harness.server.wait_for(lambda: "Dick Bruna" in mohamed.last.text)
+    assert harness.db is not None
+    async with harness.db.transaction() as tx:
+        actions = [e["action"] for e in await tx.audit_entries("P003")]
+    for action in ("meeting_planned", "meeting_moved", "summary_sent", "summary_question"):
+        assert action in actions
+
+
+async def test_a_cancelled_meeting_tells_the_parents_and_refuses_old_buttons(
+    harness: Harness,
+) -> None:
+    users = await people(harness, (S, "S001", "Marieke"), (G, "G009", "Marloes"))
+    teacher, marloes = users["S001"], users["G009"]
+    await plan(harness, teacher, "Sem", "di 8 dec 10:00")
+    await delivered(harness, marloes, 3)
+    invitation = with_data(marloes, r"m:\d+:1:come")
+    meeting_id = int(data_of(invitation, r"m:\d+:1:come").split(":")[1])
+    await press(harness, teacher, rf"mt:{meeting_id}:cancel")
+    await flow(harness, teacher, "yes")
+    await delivered(harness, marloes, 4)
+    assert marloes.last.text.startswith("✖️")
+    await harness.tap_data(marloes, f"m:{meeting_id}:1:come", invitation)
+    assert harness.db is not None
+    async with harness.db.transaction() as tx:
+        (invitee,) = await tx.invitees(meeting_id)
+    assert invitee.answer is None
+
+
+async def test_no_reminder_for_who_declined_or_while_the_family_is_paused(
+    harness: Harness,
+) -> None:
+    users = await people(
+        harness, (S, "S001", "Marieke"), (G, "G001", "Jeroen"), (G, "G002", "Linda")
+    )
+    teacher = users["S001"]
+    await plan(harness, teacher, "Daan", "di 8 dec 10:00")
+    await delivered(harness, users["G002"], 3)
+    meeting_id = int(
+        data_of(with_data(users["G002"], r"m:\d+:1:come"), r"m:\d+:1:come").split(":")[1]
+    )
+    await press(harness, users["G001"], rf"m:{meeting_id}:1:cannot")
+    assert harness.runtime is not None
+    harness.clock.set(datetime(2026, 12, 7, 10, 0, tzinfo=AMSTERDAM))
+    assert (await due_work(harness.runtime.services))["meeting_reminders"] == 1  # only Linda
