@@ -32,6 +32,7 @@ STAFF_MODULES = frozenset(
         "conversations/care_overview.py",
         "conversations/discussions.py",
         "conversations/flow.py",
+        "conversations/meetings.py",
         "conversations/pupil_card.py",
     }
 )

@@ -66,6 +66,8 @@ class Settings:
     bot_username: str | None = None
     languages: tuple[str, ...] = SUPPORTED_LANGUAGES
     care: CareSettings = field(default_factory=CareSettings)
+    # Slot rounds: may separated parents each book their own slot (else one per child)?
+    separate_slots: bool = False
 
     @property
     def file_url(self) -> str:
@@ -139,6 +141,14 @@ def _school_settings(school: dict[str, object], path: Path | None) -> dict[str, 
         if not 1 <= days <= 365:
             raise ConfigError(f"{where}: invitations.valid_days must be between 1 and 365.")
         out["invite_valid_days"] = days
+    meetings = school.get("meetings", {})
+    if not isinstance(meetings, dict):
+        raise ConfigError(f"{where}: [meetings] must be a table.")
+    if "separate_slots" in meetings:
+        value = meetings["separate_slots"]
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: meetings.separate_slots must be true or false.")
+        out["separate_slots"] = value
     care = school.get("care")
     if care is not None:
         if not isinstance(care, dict):

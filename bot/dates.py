@@ -112,3 +112,40 @@ def _afternoon(hour: int, minute: int) -> time:
     if 1 <= hour <= 6:
         hour += 12
     return time(hour, minute)
+
+
+_WINDOW = re.compile(
+    r"^\s*(\d{1,2})(?:[:.](\d{2}))?\s*(?:u|uur)?\s*(?:-|–|tot)\s*(\d{1,2})(?:[:.](\d{2}))?\s*(?:u|uur)?\s*$"
+)
+
+
+def parse_days(text: str, now: datetime, tz: ZoneInfo) -> list[date] | None:
+    """Several days, separated by commas or 'en': "di 8 dec, do 10 dec". None if any part
+    cannot be read or lies in the past."""
+    today = now.astimezone(tz).date()
+    parts = [p for p in re.split(r",|\ben\b|;", text.lower()) if p.strip()]
+    days: list[date] = []
+    for part in parts:
+        day, _ = _find_day(" ".join(part.split()), today)
+        if day is None or day < today:
+            return None
+        days.append(day)
+    return sorted(set(days)) or None
+
+
+def parse_window(text: str) -> tuple[time, time] | None:
+    """A time window such as "15:00-17:00", "15-17u" or "15.30 tot 17"; afternoon as usual."""
+    match = _WINDOW.match(text.lower())
+    if not match:
+        return None
+    start = _clock(int(match.group(1)), int(match.group(2) or 0))
+    end = _clock(int(match.group(3)), int(match.group(4) or 0))
+    if start is None or end is None or end <= start:
+        return None
+    return start, end
+
+
+def _clock(hour: int, minute: int) -> time | None:
+    if hour > 23 or minute > 59:
+        return None
+    return _afternoon(hour, minute)

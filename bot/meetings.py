@@ -173,7 +173,11 @@ async def plan_meeting(
     goal: str,
     alternatives: Sequence[datetime] = (),
     round_id: int | None = None,
+    booked_by: tuple[PersonKind, str] | None = None,
+    only: Sequence[tuple[PersonKind, str]] | None = None,
 ) -> Planned:
+    """Invite everyone the rules name (or `only` these). A parent who booked the slot
+    themselves gets no invitation to answer: they said yes by booking."""
     pupil = await tx.pupil(pupil_id)
     if pupil is None:
         raise LookupError(pupil_id)
@@ -195,28 +199,36 @@ async def plan_meeting(
     people = await care.people_of_pupil(tx, pupil)
     reached: list[str] = []
     not_linked: list[str] = []
-    for kind_, person_id in await invitees_for(tx, settings, now, pupil_id):
+    targets = list(only) if only is not None else await invitees_for(tx, settings, now, pupil_id)
+    for kind_, person_id in targets:
         person = people[care.person_key(kind_, person_id)]
         language = await tx.language_of_person(kind_, person_id)
-        outbox_id = await _send_invitation(
-            tx,
-            texts,
-            settings,
-            now,
-            meeting,
-            pupil,
-            staff,
-            kind_,
-            person_id,
-            person.first_name,
-            language,
-        )
-        (reached if outbox_id else not_linked).append(person.full_name)
+        outbox_id = None
+        if (kind_, person_id) == booked_by:
+            reached.append(person.full_name)  # they said yes by booking; no invitation
+        else:
+            outbox_id = await _send_invitation(
+                tx,
+                texts,
+                settings,
+                now,
+                meeting,
+                pupil,
+                staff,
+                kind_,
+                person_id,
+                person.first_name,
+                language,
+            )
+            (reached if outbox_id else not_linked).append(person.full_name)
         await tx.add_invitee(
             Invitee(meeting_id, kind_, person_id, language, None, None, False, False, None),
             outbox_id,
         )
-    await refresh_card(tx, texts, settings, now, meeting_id, create=True)
+        if (kind_, person_id) == booked_by:
+            await tx.set_invitee_answer(meeting_id, kind_, person_id, "come", None, now)
+    # A booked slot of a round gets no card of its own: the teacher gets one overview.
+    await refresh_card(tx, texts, settings, now, meeting_id, create=round_id is None)
     await tx.audit(
         now=now,
         actor=("staff", staff.staff_id),
@@ -273,13 +285,13 @@ async def _send_invitation(
         now=now,
         recipient=(kind, person_id),
         pupil_id=pupil.pupil_id,
-        document=_ics(tr, meeting, pupil, staff, settings, now),
+        document=ics_for(tr, meeting, pupil, staff, settings, now),
         document_name="samen.ics",
     )
     return outbox_id
 
 
-def _ics(
+def ics_for(
     tr: Translator,
     meeting: Meeting,
     pupil: Pupil,

@@ -1340,6 +1340,14 @@ class Tx:
         )
         return [_round(r) for r in rows]
 
+    async def all_rounds_of_booker(self, person: tuple[PersonKind, str]) -> list[Round]:
+        rows = await self._all(
+            "SELECT DISTINCT r.* FROM rounds r JOIN round_slots s ON s.round_id = r.id"
+            " WHERE s.booked_by_kind = ? AND s.booked_by_id = ?",
+            (person[0].value, person[1]),
+        )
+        return [_round(r) for r in rows]
+
     async def rounds_needing_overview(self, now: datetime) -> list[Round]:
         rows = await self._all(
             "SELECT * FROM rounds WHERE overview_sent_at IS NULL AND deadline <= ?", (iso(now),)

@@ -17,6 +17,7 @@ from conversations import (
     menu,
     onboarding,
     pupil_card,
+    rounds,
 )
 
 
@@ -30,6 +31,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         pupil_card,
         meetings,
         meeting_answers,
+        rounds,
         care_answers,
         care_overview,
         menu,

@@ -88,7 +88,14 @@ def menu_keyboard(viewer: Viewer, tr: Translator) -> InlineKeyboardMarkup:
         rows.append([button(tr.label("📋 Overview"), "menu:overview")])
     if viewer.role in (Role.TEACHER, Role.COORDINATOR):
         # staff: menu button
-        rows.append([button(tr.label("🗓 Plan a talk with parents"), "menu:meeting")])
+        rows.append(
+            [
+                # staff: menu button
+                button(tr.label("🗓 Plan a talk"), "menu:meeting"),
+                # staff: menu button
+                button(tr.label("🗓 Short talks for a group"), "menu:round"),
+            ]
+        )
     if viewer.role is Role.TEACHER:
         # staff: menu button
         rows.append([button(tr.label("📅 Put a pupil on the CvB agenda"), "menu:cvb")])
@@ -144,6 +151,8 @@ def role_commands(role: Role | None, tr: Translator) -> list[BotCommand]:
         commands.insert(1, BotCommand("gesprek", tr.label("Plan a talk with parents")))
         # staff: command menu
         commands.insert(2, BotCommand("cvb", tr.label("Put a pupil on the CvB agenda")))
+        # staff: command menu
+        commands.insert(2, BotCommand("ronde", tr.label("Short talks for a whole group")))
     if role is Role.COORDINATOR:
         # staff: command menu
         commands.insert(3, BotCommand("toestemming", tr.label("Ask consent for the ZAT")))

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from telegram.ext import Application, ContextTypes
 
-from bot import care, meetings
+from bot import care, meetings, rounds
 from bot.housekeeping import tidy
 from bot.services import Services
 
@@ -53,7 +53,8 @@ async def meetings_tick(services: Services) -> dict[str, int]:
     async with services.db.transaction() as tx:
         reminders = await meetings.send_reminders(tx, services.texts, services.settings, now)
         prompts = await meetings.prompt_summaries(tx, services.texts, now)
-    return {"meeting_reminders": reminders, "summary_prompts": prompts}
+        round_work = await rounds.due_round_work(tx, services.texts, services.settings, now)
+    return {"meeting_reminders": reminders, "summary_prompts": prompts, **round_work}
 
 
 async def due_work(services: Services) -> dict[str, int]:

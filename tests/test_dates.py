@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.dates import parse_when
+from bot.dates import parse_days, parse_when, parse_window
 
 AMS = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=AMS)  # Monday 30 November 2026, 10:00
@@ -64,3 +64,35 @@ def test_unreadable_or_past_input_is_refused(text: str) -> None:
 def test_summer_time_is_applied_for_the_date_itself() -> None:
     result = parse_when("1 april 10:00", NOW, AMS)
     assert result is not None and result.utcoffset().total_seconds() == 7200  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("di 8 dec, do 10 dec", [date(2026, 12, 8), date(2026, 12, 10)]),
+        ("8-12 en 10-12", [date(2026, 12, 8), date(2026, 12, 10)]),
+        ("morgen", [date(2026, 12, 1)]),
+        ("8 dec; 8 dec", [date(2026, 12, 8)]),
+        ("di 8 dec, gisteren", None),
+        ("", None),
+    ],
+)
+def test_parse_days(text: str, expected: list[date] | None) -> None:
+    assert parse_days(text, NOW, AMS) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("15:00-17:00", (time(15), time(17))),
+        ("15-17u", (time(15), time(17))),
+        ("15.30 tot 17", (time(15, 30), time(17))),
+        ("8:30 - 10:00", (time(8, 30), time(10))),
+        ("3-5", (time(15), time(17))),
+        ("17:00-15:00", None),
+        ("15:00", None),
+        ("25-26", None),
+    ],
+)
+def test_parse_window(text: str, expected: tuple[time, time] | None) -> None:
+    assert parse_window(text) == expected

@@ -1,0 +1,401 @@
+"""`/ronde`: a teacher opens short talks for a group; families choose a time with buttons."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot import rounds
+from bot.access import Action, visible_groups
+from bot.dates import parse_days, parse_when, parse_window
+from bot.i18n import Translator
+from bot.models import PersonKind, Viewer
+from conversations.common import (
+    button,
+    done,
+    menu_keyboard,
+    reply,
+    requires,
+    say_stale,
+    services,
+    tr_for,
+)
+from conversations.flow import Flow, Step, begin, progress, register
+
+STEPS = ["group", "days", "window", "minutes", "place", "deadline", "confirm"]
+MINUTES = (10, 15, 20)
+
+
+def _heading(step: Step) -> str:
+    number = STEPS.index(step.state.step) + 1
+    # staff:
+    title = step.tr._("🗓 <b>Short talks for a whole group</b>")
+    return f"{title}\n{progress(step.tr, number, len(STEPS))}"
+
+
+def _back(step: Step) -> list[InlineKeyboardButton]:
+    return [step.button(step.tr.label("⬅️ Back"), "back")]
+
+
+async def _groups(step: Step) -> list[str]:
+    member = await step.staff()
+    async with step.svc.db.transaction() as tx:
+        return visible_groups(member, await tx.groups()) if member else []
+
+
+@requires(Action.PLAN_MEETING)
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+    step = await begin(update, context, viewer, "round", "group")
+    await _ask(step, "group")
+    await done(update)
+
+
+async def _ask(step: Step, name: str, note: str = "") -> None:
+    await step.go(name)
+    tr = step.tr
+    heading = _heading(step) + (f"\n{note}" if note else "")
+    if name == "group":
+        groups = await _groups(step)
+        rows = [[step.button(g, f"g:{i}")] for i, g in enumerate(groups[:40])]
+        # staff:
+        question = tr._("For which group?")
+        await step.show(f"{heading}\n{question}", rows)
+    elif name == "days":
+        # staff:
+        question = tr._("On which days? For example <i>di 8 dec, do 10 dec</i>.")
+        await step.show(f"{heading}\n{question}", [_back(step)])
+    elif name == "window":
+        # staff:
+        question = tr._("Between which times? For example <i>15:00-17:00</i>.")
+        await step.show(f"{heading}\n{question}", [_back(step)])
+    elif name == "minutes":
+        row = [step.button(tr.label("{n} min", n=m), f"min:{m}") for m in MINUTES]
+        # staff:
+        question = tr._("How long is each talk?")
+        await step.show(f"{heading}\n{question}", [row, _back(step)])
+    elif name == "place":
+        # staff:
+        question = tr._("Where? For example <i>lokaal 12</i>.")
+        await step.show(f"{heading}\n{question}", [_back(step)])
+    elif name == "deadline":
+        # staff:
+        question = tr._("Until when can families choose? For example <i>vr 4 dec 12:00</i>.")
+        await step.show(f"{heading}\n{question}", [_back(step)])
+    else:
+        await _confirm(step)
+
+
+def _planned_slots(step: Step) -> list[datetime]:
+    data = step.state.data
+    days = [date.fromisoformat(d) for d in data["days"]]  # type: ignore[union-attr]
+    window = (time.fromisoformat(str(data["start"])), time.fromisoformat(str(data["end"])))
+    return rounds.make_slots(days, window, int(data["minutes"]), step.svc.settings)  # type: ignore[call-overload]
+
+
+async def _confirm(step: Step) -> None:
+    tr = step.tr
+    data = step.state.data
+    slots = _planned_slots(step)
+    async with step.svc.db.transaction() as tx:
+        families = len(await tx.contacts_of_groups([str(data["group"])]))
+    lines = [
+        _heading(step),
+        # staff:
+        tr._(
+            "Group {group}: {slots} times of {minutes} minutes for {families} families.",
+            group=str(data["group"]),
+            slots=len(slots),
+            minutes=data["minutes"],
+            families=families,
+        ),
+        # staff:
+        tr._(
+            "Choose before: {deadline}",
+            deadline=tr.datetime(datetime.fromisoformat(str(data["deadline"]))),
+        ),
+    ]
+    if len(slots) < families:
+        # staff:
+        lines.append(tr._("⚠️ Fewer times than families. Add a day or a longer window?"))
+    rows = [[step.button(tr.label("✅ Open and invite the families"), "open")], _back(step)]
+    await step.show("\n".join(lines), rows)
+
+
+async def on_button(step: Step, value: str) -> None:
+    current = step.state.step
+    if value == "back":
+        await _ask(step, STEPS[max(STEPS.index(current) - 1, 0)])
+        return
+    if current == "group" and value.startswith("g:"):
+        groups = await _groups(step)
+        index = value[2:]
+        if index.isdigit() and int(index) < len(groups):
+            await step.go(current, group=groups[int(index)])
+            await _ask(step, "days")
+            return
+    if current == "minutes" and value.startswith("min:") and int(value[4:]) in MINUTES:
+        await step.go(current, minutes=int(value[4:]))
+        await _ask(step, "place")
+        return
+    if current == "confirm" and value == "open":
+        await _open(step)
+        return
+    await _ask(step, current)
+
+
+async def on_text(step: Step, text: str) -> None:
+    current = step.state.step
+    tr = step.tr
+    now = step.svc.clock.now()
+    tz = step.svc.settings.timezone
+    if current == "days":
+        days = parse_days(text, now, tz)
+        if days is None:
+            # staff:
+            await _ask(
+                step, current, tr._("I could not read “{text}” as days from today on.", text=text)
+            )
+            return
+        await step.go(current, days=[d.isoformat() for d in days])
+        await _ask(step, "window")
+    elif current == "window":
+        window = parse_window(text)
+        if window is None:
+            # staff:
+            await _ask(step, current, tr._("I could not read “{text}” as two times.", text=text))
+            return
+        await step.go(current, start=window[0].isoformat(), end=window[1].isoformat())
+        await _ask(step, "minutes")
+    elif current == "place":
+        await step.go(current, place=text[:200])
+        await _ask(step, "deadline")
+    elif current == "deadline":
+        deadline = parse_when(text, now, tz)
+        slots = _planned_slots(step)
+        if deadline is None or not slots or deadline >= slots[0]:
+            # staff:
+            await _ask(step, current, tr._("The deadline must be a moment before the first talk."))
+            return
+        await step.go(current, deadline=deadline.isoformat())
+        await _ask(step, "confirm")
+    else:
+        # staff:
+        await step.show(tr._("Please use the buttons above, or type /annuleren to stop."))
+
+
+async def _open(step: Step) -> None:
+    tr = step.tr
+    data = step.state.data
+    member = await step.staff()
+    if member is None or str(data["group"]) not in await _groups(step):
+        await step.end()
+        return
+    async with step.svc.db.transaction() as tx:
+        opened = await rounds.open_round(
+            tx,
+            step.svc.texts,
+            step.svc.settings,
+            step.svc.clock.now(),
+            staff=member,
+            group=str(data["group"]),
+            slots=_planned_slots(step),
+            minutes=int(data["minutes"]),
+            place=str(data["place"]),  # type: ignore[call-overload]
+            deadline=datetime.fromisoformat(str(data["deadline"])),
+        )
+        await tx.clear_flow(step.viewer.user_id)
+    # staff:
+    lines = [
+        tr._(
+            "✅ {slots} times opened; {n} parents invited.",
+            slots=opened.slots,
+            n=len(opened.invited),
+        )
+    ]
+    if opened.not_linked:
+        # staff:
+        lines.append(
+            tr._(
+                "⚠️ Not in Samen: {names}. Please call or write to them.",
+                names=tr.list_of(list(opened.not_linked)),
+            )
+        )
+    # staff:
+    lines.append(tr._("You get one overview when the time to choose is over."))
+    rows = [[button(tr.label("🚫 Block or free a time"), f"rbk:{opened.round_id}")]]
+    await reply(step.update, "\n".join(lines), InlineKeyboardMarkup(rows), edit=step.tapped)
+
+
+register(Flow("round", Action.PLAN_MEETING, on_text, on_button))
+
+
+# --- the teacher blocks times -----------------------------------------------------------
+
+
+@requires(Action.PLAN_MEETING)
+async def block_menu(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    parts = query.data.split(":")
+    svc = services(context)
+    tr = tr_for(context, viewer)
+    async with svc.db.transaction() as tx:
+        round_ = await tx.round(int(parts[1])) if parts[1].isdigit() else None
+        if round_ is None or round_.created_by != viewer.person_id:
+            round_ = None
+        elif len(parts) == 3 and parts[2].isdigit():
+            member = await tx.staff_member(viewer.person_id or "")
+            assert member is not None
+            await rounds.block(tx, member, round_.id, int(parts[2]))
+        slots = await tx.slots(round_.id) if round_ else []
+    if round_ is None:
+        await say_stale(update, context, viewer)
+        return
+    rows = []
+    for slot in slots:
+        if slot.pupil_id is not None:
+            continue
+        mark = "🚫 " if slot.blocked else "🟢 "
+        label = mark + tr.datetime(slot.starts_at)
+        rows.append([button(label, f"rbk:{round_.id}:{slot.id}")])
+    # staff:
+    text = tr._("Tap a time to block it, or to free it again. Booked times are not shown.")
+    await reply(update, text, InlineKeyboardMarkup(rows[:60]), edit=True)
+    await done(update)
+
+
+# --- families choose -------------------------------------------------------------------
+
+
+def _person(viewer: Viewer) -> tuple[PersonKind, str]:
+    assert viewer.kind is not None and viewer.person_id is not None
+    return viewer.kind, viewer.person_id
+
+
+@requires(Action.ANSWER_CARE)
+async def family_choice(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+    """rb: choose a day · rd: choose a time on a day · rs: book a slot"""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    parts = query.data.split(":")
+    svc = services(context)
+    tr = tr_for(context, viewer)
+    now = svc.clock.now()
+    if len(parts) < 3 or not parts[1].isdigit():
+        await say_stale(update, context, viewer)
+        return
+    round_id, pupil_id = int(parts[1]), parts[2]
+    note = ""
+    if parts[0] == "rs" and len(parts) == 4 and parts[3].isdigit():
+        async with svc.db.transaction() as tx:
+            outcome, slot = await rounds.book(
+                tx,
+                svc.texts,
+                svc.settings,
+                now,
+                person=_person(viewer),
+                round_id=round_id,
+                pupil_id=pupil_id,
+                slot_id=int(parts[3]),
+            )
+        if outcome is rounds.Booked.BOOKED and slot is not None:
+            line = tr._("✅ Booked: {date}. See you then!", date=tr.datetime(slot.starts_at))
+            again = InlineKeyboardMarkup(
+                [[button(tr.label("↩️ Choose another time"), f"rb:{round_id}:{pupil_id}")]]
+            )
+            await reply(update, line, again, edit=True)
+            await done(update)
+            return
+        note = {
+            rounds.Booked.TAKEN: tr._("That time was just taken. Please choose another one."),
+            rounds.Booked.OVERLAP: tr._(
+                "You already have a talk at that time. Please choose another one."
+            ),
+        }.get(outcome, "")
+        if outcome in (rounds.Booked.NOT_YOURS, rounds.Booked.CLOSED, rounds.Booked.ALREADY):
+            await _closed(update, context, viewer, outcome)
+            return
+    async with svc.db.transaction() as tx:
+        found = await rounds.choice(
+            tx, svc.settings, now, person=_person(viewer), round_id=round_id, pupil_id=pupil_id
+        )
+    if isinstance(found, rounds.Booked):
+        await _closed(update, context, viewer, found)
+        return
+    if found.other_booking is not None:
+        await _closed(update, context, viewer, rounds.Booked.ALREADY, found)
+        return
+    day = parts[3] if parts[0] == "rd" and len(parts) == 4 else None
+    await _show_times(update, tr, found, day, note)
+    await done(update)
+
+
+async def _show_times(
+    update: Update, tr: Translator, found: rounds.Choice, day: str | None, note: str
+) -> None:
+    tz = tr.timezone
+    days = sorted({s.starts_at.astimezone(tz).date() for s in found.free})
+    base = f"{found.round.id}:{found.pupil.pupil_id}"
+    lines = [note] if note else []
+    if found.mine is not None:
+        lines.append(tr._("Your time now: {date}.", date=tr.datetime(found.mine.starts_at)))
+    if not found.free:
+        lines.append(tr._("There are no free times left. The teacher will contact you."))
+        await reply(update, "\n".join(lines), None, edit=True)
+        return
+    if day is None and len(days) > 1:
+        lines.append(
+            tr._("Which day suits you for the talk about {child}?", child=found.pupil.first_name)
+        )
+        rows = [[button(tr.date(d), f"rd:{base}:{d.strftime('%Y%m%d')}")] for d in days]
+    else:
+        chosen = days[0] if day is None else datetime.strptime(day, "%Y%m%d").date()
+        times = [s for s in found.free if s.starts_at.astimezone(tz).date() == chosen]
+        lines.append(tr._("Which time on {day}?", day=tr.date(chosen)))
+        if found.next_to_mine:
+            lines.append(tr._("⭐ = right before or after your other talk."))
+        buttons = [
+            button(
+                ("⭐ " if s.id in found.next_to_mine else "") + tr.time(s.starts_at),
+                f"rs:{base}:{s.id}",
+            )
+            for s in times
+        ]
+        rows = [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
+        if len(days) > 1:
+            rows.append([button(tr.label("⬅️ Other day"), f"rb:{base}")])
+    await reply(update, "\n".join(lines), InlineKeyboardMarkup(rows), edit=True)
+
+
+async def _closed(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    viewer: Viewer,
+    outcome: rounds.Booked,
+    found: rounds.Choice | None = None,
+) -> None:
+    tr = tr_for(context, viewer)
+    if outcome is rounds.Booked.ALREADY and found is not None and found.other_booking:
+        name, child, slot = found.other_booking
+        text = tr._(
+            "{name} already chose a time for {child}: {date}.",
+            name=name,
+            child=child,
+            date=tr.datetime(slot.starts_at),
+        )
+    elif outcome is rounds.Booked.CLOSED:
+        text = tr._("The time to choose is over. The teacher will contact you.")
+    else:
+        text = tr._("This button is not meant for you. Nothing was changed.")
+    await reply(update, text, menu_keyboard(viewer, tr))
+    await done(update)
+
+
+HANDLERS = [
+    CommandHandler("ronde", start),
+    CallbackQueryHandler(start, pattern=r"^menu:round$"),
+    CallbackQueryHandler(block_menu, pattern=r"^rbk:"),
+    CallbackQueryHandler(family_choice, pattern=r"^r[bds]:"),
+]
