@@ -29,6 +29,7 @@ def test_the_readme_example_loads(tmp_path: Path) -> None:
     assert settings.care.quiet_start == time(21, 0)
     assert date(2026, 12, 21) in settings.care.holidays
     assert settings.care.team[0].role == "school_doctor"
+    assert settings.separate_slots is False
     assert settings.file_url == "https://api.telegram.org/file/bot"
 
 

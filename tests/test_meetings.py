@@ -187,3 +187,42 @@ async def test_no_reminder_for_who_declined_or_while_the_family_is_paused(
     assert harness.runtime is not None
     harness.clock.set(datetime(2026, 12, 7, 10, 0, tzinfo=AMSTERDAM))
     assert (await due_work(harness.runtime.services))["meeting_reminders"] == 1  # only Linda
+
+
+async def test_the_summary_warns_about_medical_detail(harness: Harness) -> None:
+    users = await people(harness, (S, "S001", "Marieke"), (G, "G009", "Marloes"))
+    teacher = users["S001"]
+    await plan(harness, teacher, "Sem", "di 8 dec 10:00")
+    await delivered(harness, users["G009"], 3)
+    meeting_id = int(
+        data_of(with_data(users["G009"], r"m:\d+:1:come"), r"m:\d+:1:come").split(":")[1]
+    )
+    assert harness.runtime is not None
+    harness.clock.set(datetime(2026, 12, 8, 10, 30, tzinfo=AMSTERDAM))
+    await due_work(harness.runtime.services)
+    await harness.server.wait_for(
+        lambda: any(
+            b.data == f"sum:{meeting_id}" for m in teacher.messages for r in m.buttons for b in r
+        )
+    )
+    await press(harness, teacher, f"sum:{meeting_id}")
+    await flow(harness, teacher, "next")
+    await harness.say(teacher, "Sem heeft de diagnose ADHD gekregen.")
+    await flow(harness, teacher, "next")
+    await flow(harness, teacher, "skip")
+    await flow(harness, teacher, "skip")
+    await flow(harness, teacher, "ns:none")
+    assert "⚠️" in teacher.last.text
+    await flow(harness, teacher, "restart")
+    await flow(harness, teacher, "next")
+    await harness.say(teacher, "Sem leest elke dag een bladzijde.")
+    await flow(harness, teacher, "next")
+    await flow(harness, teacher, "skip")
+    await flow(harness, teacher, "skip")
+    await flow(harness, teacher, "ns:none")
+    assert "⚠️" not in teacher.last.text
+    await flow(harness, teacher, "send")
+    assert harness.db is not None
+    async with harness.db.transaction() as tx:
+        summary = await tx.summary(meeting_id)
+    assert summary is not None and summary.going_well == "Sem leest elke dag een bladzijde."

@@ -136,3 +136,19 @@ async def test_families_that_did_not_choose_are_reminded_once(harness: Harness) 
     assert (await due_work(harness.runtime.services))["round_reminders"] == 0
     await harness.server.wait_for(lambda: users["G009"].last.text.startswith("⏰"))
     assert data_of(users["G009"].last, r"rb:\d+:P005")
+
+
+async def test_a_blocked_time_is_not_offered(harness: Harness) -> None:
+    users = await people(harness, (S, "S001", "Marieke"), (G, "G009", "Marloes"))
+    teacher, marloes = users["S001"], users["G009"]
+    await open_round(harness, teacher, "g:0", "di 8 dec")
+    await press(harness, teacher, r"rbk:\d+")
+    block = with_data(teacher, r"rbk:\d+:\d+")
+    first = block.buttons[0][0]
+    assert first.data is not None and first.text.endswith("15:00")
+    await harness.tap_data(teacher, first.data, block)
+    assert block.buttons[0][0].text.startswith("🚫")
+    await harness.server.wait_for(lambda: any(m.labels for m in marloes.messages[1:]))
+    await press(harness, marloes, r"rb:\d+:P005")
+    times = [b.text for row in with_data(marloes, r"rs:\d+:P005:\d+").buttons for b in row]
+    assert "15:00" not in times and "15:10" in times
