@@ -20,6 +20,7 @@ class Action(StrEnum):
     MY_CONSENTS = "my_consents"
     ANSWER_CARE = "answer_care"
     PLAN_MEETING = "plan_meeting"
+    SUPPORT_ROUTE = "support_route"
 
 
 _ALLOWED: dict[Action, frozenset[Role | None]] = {
@@ -36,6 +37,7 @@ _ALLOWED: dict[Action, frozenset[Role | None]] = {
     Action.MY_CONSENTS: frozenset({Role.GUARDIAN, Role.PUPIL}),
     Action.ANSWER_CARE: frozenset({Role.GUARDIAN, Role.PUPIL}),
     Action.PLAN_MEETING: frozenset({Role.TEACHER, Role.COORDINATOR}),
+    Action.SUPPORT_ROUTE: frozenset({Role.TEACHER, Role.COORDINATOR}),
 }
 
 

@@ -68,6 +68,10 @@ class Settings:
     care: CareSettings = field(default_factory=CareSettings)
     # Slot rounds: may separated parents each book their own slot (else one per child)?
     separate_slots: bool = False
+    # Teachers are asked to prepare a talk this many school days before it.
+    prepare_days: int = 2
+    # A family should hear good news from school at least every this many weeks.
+    positive_news_weeks: int = 6
 
     @property
     def file_url(self) -> str:
@@ -149,6 +153,19 @@ def _school_settings(school: dict[str, object], path: Path | None) -> dict[str, 
         if not isinstance(value, bool):
             raise ConfigError(f"{where}: meetings.separate_slots must be true or false.")
         out["separate_slots"] = value
+    if "prepare_days" in meetings:
+        days = _expect(meetings["prepare_days"], int, where, "meetings.prepare_days")
+        if not 0 <= days <= 10:
+            raise ConfigError(f"{where}: meetings.prepare_days must be between 0 and 10.")
+        out["prepare_days"] = days
+    positive = school.get("positive_news", {})
+    if not isinstance(positive, dict):
+        raise ConfigError(f"{where}: [positive_news] must be a table.")
+    if "weeks" in positive:
+        weeks = _expect(positive["weeks"], int, where, "positive_news.weeks")
+        if not 1 <= weeks <= 26:
+            raise ConfigError(f"{where}: positive_news.weeks must be between 1 and 26.")
+        out["positive_news_weeks"] = weeks
     care = school.get("care")
     if care is not None:
         if not isinstance(care, dict):

@@ -1406,6 +1406,171 @@ class Tx:
         row = await self._one("SELECT meeting_id FROM round_slots WHERE id = ?", (slot_id,))
         return None if row is None or row["meeting_id"] is None else int(row["meeting_id"])
 
+    # --- support route ----------------------------------------------------
+
+    async def route_step(self, pupil_id: str) -> tuple[str, datetime | None]:
+        row = await self._one("SELECT * FROM support_route WHERE pupil_id = ?", (pupil_id,))
+        return ("0", None) if row is None else (row["step"], from_iso(row["since"]))
+
+    async def set_route_step(self, pupil_id: str, step: str, by: str, now: datetime) -> None:
+        await self._run(
+            "INSERT INTO support_route (pupil_id, step, since, moved_by) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (pupil_id) DO UPDATE SET step = excluded.step,"
+            " since = excluded.since, moved_by = excluded.moved_by",
+            (pupil_id, step, iso(now), by),
+        )
+
+    async def route_ticks(self, pupil_id: str) -> dict[tuple[str, str], tuple[datetime, str]]:
+        rows = await self._all("SELECT * FROM support_route_ticks WHERE pupil_id = ?", (pupil_id,))
+        return {(r["step"], r["item"]): (from_iso(r["ticked_at"]), r["ticked_by"]) for r in rows}
+
+    async def toggle_route_tick(
+        self, pupil_id: str, step: str, item: str, by: str, now: datetime
+    ) -> bool:
+        """Tick an item, or untick it; returns whether it is ticked now."""
+        removed = await self._run(
+            "DELETE FROM support_route_ticks WHERE pupil_id = ? AND step = ? AND item = ?",
+            (pupil_id, step, item),
+        )
+        if removed:
+            return False
+        await self._run(
+            "INSERT INTO support_route_ticks (pupil_id, step, item, ticked_at, ticked_by)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (pupil_id, step, item, iso(now), by),
+        )
+        return True
+
+    async def cvb_notice_sent(self, pupil_id: str) -> bool:
+        row = await self._one(
+            "SELECT 1 FROM discussions WHERE pupil_id = ? AND kind = 'cvb'"
+            " AND cancelled_at IS NULL",
+            (pupil_id,),
+        )
+        return row is not None
+
+    async def latest_consent_discussion(self, pupil_id: str) -> Discussion | None:
+        row = await self._one(
+            "SELECT * FROM discussions WHERE pupil_id = ? AND kind IN ('zat', 'assessment')"
+            " AND cancelled_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1",
+            (pupil_id,),
+        )
+        return None if row is None else _discussion(row)
+
+    # --- preparations -----------------------------------------------------
+
+    async def save_preparation(
+        self, meeting_id: int, answers: dict[str, str], by: str, now: datetime
+    ) -> None:
+        await self._run(
+            "INSERT INTO preparations (meeting_id, answers, written_by, written_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (meeting_id) DO UPDATE SET"
+            " answers = excluded.answers, written_by = excluded.written_by,"
+            " written_at = excluded.written_at",
+            (meeting_id, json.dumps(answers, ensure_ascii=False), by, iso(now)),
+        )
+
+    async def preparation(self, meeting_id: int) -> dict[str, str] | None:
+        row = await self._one(
+            "SELECT answers FROM preparations WHERE meeting_id = ?", (meeting_id,)
+        )
+        return None if row is None else dict(json.loads(row["answers"]))
+
+    async def meetings_to_prepare(self, now: datetime, horizon: datetime) -> list[Meeting]:
+        rows = await self._all(
+            "SELECT * FROM meetings WHERE cancelled_at IS NULL AND prepare_prompted_at IS NULL"
+            " AND round_id IS NULL AND starts_at > ? AND starts_at <= ? ORDER BY starts_at",
+            (iso(now), iso(horizon)),
+        )
+        return [_meeting(r) for r in rows]
+
+    async def set_prepare_prompted(self, meeting_id: int, now: datetime) -> None:
+        await self._run(
+            "UPDATE meetings SET prepare_prompted_at = ? WHERE id = ?", (iso(now), meeting_id)
+        )
+
+    async def meetings_to_show_preparation(self, now: datetime, soon: datetime) -> list[Meeting]:
+        rows = await self._all(
+            "SELECT m.* FROM meetings m JOIN preparations p ON p.meeting_id = m.id"
+            " WHERE m.cancelled_at IS NULL AND m.preparation_shown_at IS NULL"
+            " AND m.starts_at > ? AND m.starts_at <= ? ORDER BY m.starts_at",
+            (iso(now), iso(soon)),
+        )
+        return [_meeting(r) for r in rows]
+
+    async def set_preparation_shown(self, meeting_id: int, now: datetime) -> None:
+        await self._run(
+            "UPDATE meetings SET preparation_shown_at = ? WHERE id = ?", (iso(now), meeting_id)
+        )
+
+    async def open_agreements(self, pupil_id: str) -> list[tuple[datetime, Agreement]]:
+        """Agreements from earlier summaries about this pupil, newest first."""
+        rows = await self._all(
+            "SELECT s.sent_at, s.agreements FROM summaries s JOIN meetings m"
+            " ON m.id = s.meeting_id WHERE m.pupil_id = ? ORDER BY s.sent_at DESC",
+            (pupil_id,),
+        )
+        return [
+            (from_iso(r["sent_at"]), Agreement(**a))
+            for r in rows
+            for a in json.loads(r["agreements"])
+        ]
+
+    # --- positive news ----------------------------------------------------
+
+    async def add_positive_news(
+        self,
+        *,
+        pupil_id: str,
+        staff_id: str,
+        themes: Sequence[str],
+        own_words: str,
+        now: datetime,
+        send_at: datetime,
+    ) -> int:
+        async with self._conn.execute(
+            "INSERT INTO positive_news (pupil_id, staff_id, themes, own_words, created_at,"
+            " send_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (pupil_id, staff_id, json.dumps(list(themes)), own_words, iso(now), iso(send_at)),
+        ) as cur:
+            return int(cur.lastrowid or 0)
+
+    async def add_news_recipient(
+        self, news_id: int, kind: PersonKind, person_id: str, outbox_id: int | None
+    ) -> None:
+        await self._run(
+            "INSERT INTO positive_news_recipients (news_id, person_kind, person_id, outbox_id)"
+            " VALUES (?, ?, ?, ?)",
+            (news_id, kind.value, person_id, outbox_id),
+        )
+
+    async def news_recipient(
+        self, news_id: int, kind: PersonKind, person_id: str
+    ) -> dict[str, Any] | None:
+        row = await self._one(
+            "SELECT r.*, n.pupil_id, n.staff_id FROM positive_news_recipients r"
+            " JOIN positive_news n ON n.id = r.news_id"
+            " WHERE r.news_id = ? AND r.person_kind = ? AND r.person_id = ?",
+            (news_id, kind.value, person_id),
+        )
+        return None if row is None else dict(row)
+
+    async def set_news_reaction(
+        self, news_id: int, kind: PersonKind, person_id: str, reaction: str, now: datetime
+    ) -> None:
+        await self._run(
+            "UPDATE positive_news_recipients SET reaction = ?, reacted_at = ?"
+            " WHERE news_id = ? AND person_kind = ? AND person_id = ?",
+            (reaction, iso(now), news_id, kind.value, person_id),
+        )
+
+    async def last_positive_news(self, pupil_id: str, now: datetime) -> datetime | None:
+        row = await self._one(
+            "SELECT max(send_at) AS t FROM positive_news WHERE pupil_id = ? AND send_at <= ?",
+            (pupil_id, iso(now)),
+        )
+        return None if row is None or row["t"] is None else from_iso(row["t"])
+
     # --- audit trail ------------------------------------------------------
 
     async def audit(

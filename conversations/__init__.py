@@ -16,8 +16,11 @@ from conversations import (
     membership,
     menu,
     onboarding,
+    positive,
+    preparation,
     pupil_card,
     rounds,
+    route,
 )
 
 
@@ -32,6 +35,9 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         meetings,
         meeting_answers,
         rounds,
+        preparation,
+        route,
+        positive,
         care_answers,
         care_overview,
         menu,

@@ -96,6 +96,14 @@ def menu_keyboard(viewer: Viewer, tr: Translator) -> InlineKeyboardMarkup:
                 button(tr.label("🗓 Short talks for a group"), "menu:round"),
             ]
         )
+        rows.append(
+            [
+                # staff: menu button
+                button(tr.label("🗒 Prepare a talk"), "menu:prepare"),
+                # staff: menu button
+                button(tr.label("🧭 Support route"), "menu:route"),
+            ]
+        )
     if viewer.role is Role.TEACHER:
         # staff: menu button
         rows.append([button(tr.label("📅 Put a pupil on the CvB agenda"), "menu:cvb")])
@@ -153,6 +161,10 @@ def role_commands(role: Role | None, tr: Translator) -> list[BotCommand]:
         commands.insert(2, BotCommand("cvb", tr.label("Put a pupil on the CvB agenda")))
         # staff: command menu
         commands.insert(2, BotCommand("ronde", tr.label("Short talks for a whole group")))
+        # staff: command menu
+        commands.insert(2, BotCommand("voorbereiden", tr.label("Prepare a talk with parents")))
+        # staff: command menu
+        commands.insert(3, BotCommand("zorgroute", tr.label("Support route of a pupil")))
     if role is Role.COORDINATOR:
         # staff: command menu
         commands.insert(3, BotCommand("toestemming", tr.label("Ask consent for the ZAT")))

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from telegram.ext import Application, ContextTypes
 
-from bot import care, meetings, rounds
+from bot import care, meetings, preparation, rounds
 from bot.housekeeping import tidy
 from bot.services import Services
 
@@ -32,7 +32,7 @@ def install_jobs(application: Application, services: Services) -> None:  # type:
     )
     queue.run_repeating(
         _due_work,
-        interval=timedelta(minutes=5),
+        interval=timedelta(minutes=1),
         first=timedelta(seconds=5),
         name="due-work",
         job_kwargs=JOB_DEFAULTS,
@@ -54,7 +54,15 @@ async def meetings_tick(services: Services) -> dict[str, int]:
         reminders = await meetings.send_reminders(tx, services.texts, services.settings, now)
         prompts = await meetings.prompt_summaries(tx, services.texts, now)
         round_work = await rounds.due_round_work(tx, services.texts, services.settings, now)
-    return {"meeting_reminders": reminders, "summary_prompts": prompts, **round_work}
+        prepare = await preparation.prompt_preparations(tx, services.texts, services.settings, now)
+        cards = await preparation.show_preparations(tx, services.texts, services.settings, now)
+    return {
+        "meeting_reminders": reminders,
+        "summary_prompts": prompts,
+        "prepare_prompts": prepare,
+        "preparation_cards": cards,
+        **round_work,
+    }
 
 
 async def due_work(services: Services) -> dict[str, int]:

@@ -15,7 +15,15 @@ ROWS = [
     (Role.PUPIL, {A.HELP, A.LANGUAGE, A.MY_CLASS, A.MY_CONSENTS, A.ANSWER_CARE}),
     (
         Role.TEACHER,
-        {A.HELP, A.LANGUAGE, A.FAMILY_OVERVIEW, A.CANCEL, A.CVB_NOTICE, A.PLAN_MEETING},
+        {
+            A.HELP,
+            A.LANGUAGE,
+            A.FAMILY_OVERVIEW,
+            A.CANCEL,
+            A.CVB_NOTICE,
+            A.PLAN_MEETING,
+            A.SUPPORT_ROUTE,
+        },
     ),
     (
         Role.COORDINATOR,
@@ -28,6 +36,7 @@ ROWS = [
             A.CONSENT_REQUEST,
             A.RECORD_RIGHTS,
             A.PLAN_MEETING,
+            A.SUPPORT_ROUTE,
         },
     ),
     (Role.ADMIN, {A.HELP, A.LANGUAGE, A.FAMILY_OVERVIEW, A.CANCEL}),

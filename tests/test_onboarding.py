@@ -59,6 +59,8 @@ async def test_four_people_are_greeted_in_their_language_with_their_role_buttons
     assert harness.server.chat_commands(teacher.chat_id) == [
         "overzicht",
         "gesprek",
+        "voorbereiden",
+        "zorgroute",
         "ronde",
         "cvb",
         "help",

@@ -1,0 +1,215 @@
+"""Preparing a parent talk: the handbook's eight conversation tips (BRIEF.md §3), filled with
+what Samen knows about the family, a compact card stored with the meeting, and the prompts
+before the talk (a couple of school days ahead, and the card again 15 minutes before)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from bot import care, care_texts, meetings, positive
+from bot.config import Settings
+from bot.i18n import N_, Catalogues, Translator, language_name
+from bot.models import Meeting, PersonKind
+from bot.schooltime import is_school_day
+from bot.staff_texts import STATUS_LABELS
+from bot.storage import Tx
+
+# (key, question, example): one step of the wizard per tip.
+TIPS: tuple[tuple[str, str, str], ...] = (
+    ("goal", N_("🎯 What is the goal of this talk?"),
+     N_("For example: agree together how we help {child} with reading.")),
+    ("positive", N_("🌟 Start positive: what goes well with {child}?"),
+     N_("For example: {child} helps other children when they are stuck.")),
+    ("behaviour", N_("🔎 Your concern as concrete behaviour: what, when, how often? No labels."),
+     N_("For example: in maths lessons {child} leaves the seat about five times.")),
+    ("ask", N_("❓ What will you ask the parents? How is it at home, what matters to them?"),
+     N_("For example: what do you notice at home when {child} has homework?")),
+    ("absorb", N_("⏳ Is there hard news? Give time to let it sink in: no decision today."),
+     N_("For example: we talk again next week, after you have thought about it.")),
+    ("school", N_("🏫 What can the school do, and what not?"),
+     N_("For example: extra reading help twice a week, but no one-to-one help all day.")),
+    ("culture", N_("🌍 Language and culture: interpreter, customs, who comes along?"),
+     N_("For example: an interpreter for Arabic; grandmother joins.")),
+    ("team", N_("👥 Is a CvB or ZAT coming? What happens there, who attends, what do they offer?"),
+     N_("For example: the ZAT meets on 12 January; the school doctor can advise on sleep.")),
+)  # fmt: skip
+TIP_KEYS = [key for key, _, _ in TIPS]
+TIP_ICONS = dict(zip(TIP_KEYS, ("🎯", "🌟", "🔎", "❓", "⏳", "🏫", "🌍", "👥"), strict=True))
+SHOW_BEFORE = timedelta(minutes=15)
+PROMPT_AT = time(8, 0)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What Samen already knows, shown while preparing and on the card."""
+
+    last_news: datetime | None
+    needs_news: bool
+    agreements: tuple[str, ...]
+    consent: str | None
+    languages: tuple[str, ...]
+    interpreter_for: tuple[str, ...]
+    team: str | None
+
+
+async def context_for(
+    tx: Tx, tr: Translator, settings: Settings, meeting: Meeting, now: datetime
+) -> Context:
+    pupil = await tx.pupil(meeting.pupil_id)
+    assert pupil is not None
+    people = await care.people_of_pupil(tx, pupil)
+    last = await tx.last_positive_news(pupil.pupil_id, now)
+    agreements = tuple(
+        " – ".join(p for p in (a.what, a.who, a.when) if p)
+        for _, a in (await tx.open_agreements(pupil.pupil_id))[:3]
+    )
+    consent = None
+    discussion = await tx.latest_consent_discussion(pupil.pupil_id)
+    if discussion is not None:
+        state = await care.discussion_state(tx, discussion, now)
+        if state.status is not None:
+            consent = tr.label(STATUS_LABELS[state.status.value])
+    invitees = await tx.invitees(meeting.id)
+    languages = tuple(sorted({language_name(i.language) for i in invitees if i.language != "nl"}))
+    interpreter = tuple(
+        people[care.person_key(i.person_kind, i.person_id)].full_name
+        for i in invitees
+        if i.interpreter
+    )
+    team = None
+    if meeting.kind in ("cvb", "zat"):
+        team = meetings.team_line(tr, meeting, settings)
+    return Context(
+        last,
+        positive.family_needs_news(last, now, settings),
+        agreements,
+        consent,
+        languages,
+        interpreter,
+        team,
+    )
+
+
+def context_lines(tr: Translator, context: Context) -> list[str]:
+    # staff:
+    lines = [tr._("<b>What Samen knows</b>")]
+    if context.last_news is None:
+        # staff:
+        lines.append(tr._("🌟 No good news sent to this family yet."))
+    else:
+        # staff:
+        lines.append(tr._("🌟 Last good news: {date}", date=tr.datetime(context.last_news)))
+    if context.agreements:
+        # staff:
+        lines.append(
+            tr._("📌 Agreements from earlier talks: {items}", items="; ".join(context.agreements))
+        )
+    if context.consent:
+        # staff:
+        lines.append(tr._("📝 Consent for the ZAT: {status}", status=context.consent))
+    if context.languages:
+        # staff:
+        lines.append(
+            tr._("🌍 Parents read: {languages}", languages=tr.list_of(list(context.languages)))
+        )
+    if context.interpreter_for:
+        # staff:
+        lines.append(
+            tr._("🗣 Interpreter asked by: {names}", names=tr.list_of(list(context.interpreter_for)))
+        )
+    if context.team:
+        lines.append(context.team)
+    return lines
+
+
+async def card(
+    tx: Tx,
+    tr: Translator,
+    settings: Settings,
+    meeting: Meeting,
+    answers: dict[str, str],
+    now: datetime,
+) -> str:
+    pupil = await tx.pupil(meeting.pupil_id)
+    assert pupil is not None
+    lines = [
+        # staff:
+        tr._(
+            "🗒 <b>Preparation · {kind} · {pupil}</b>",
+            kind=tr.label(meetings.KINDS[meeting.kind]),
+            pupil=f"{pupil.first_name} {pupil.last_name}",
+        ),
+        tr.datetime(meeting.starts_at),
+    ]
+    for key in TIP_KEYS:
+        answer = answers.get(key)
+        if answer:
+            lines.append(f"{TIP_ICONS[key]} " + tr.fill("{answer}", answer=answer))
+    lines.append("")
+    lines.extend(context_lines(tr, await context_for(tx, tr, settings, meeting, now)))
+    return "\n".join(lines)
+
+
+def prompt_moment(meeting: Meeting, settings: Settings) -> datetime:
+    """08:00 on the school day that lies `prepare_days` school days before the talk."""
+    day = meeting.starts_at.astimezone(settings.timezone).date()
+    counted = 0
+    while counted < settings.prepare_days:
+        day -= timedelta(days=1)
+        if is_school_day(day, settings.care.holidays):
+            counted += 1
+    return datetime.combine(day, PROMPT_AT, settings.timezone)
+
+
+async def prompt_preparations(tx: Tx, texts: Catalogues, settings: Settings, now: datetime) -> int:
+    prompted = 0
+    for meeting in await tx.meetings_to_prepare(now, now + timedelta(days=21)):
+        if now < prompt_moment(meeting, settings) or await tx.preparation(meeting.id):
+            continue
+        await tx.set_prepare_prompted(meeting.id, now)
+        chat = await tx.chat_of_person(PersonKind.STAFF, meeting.created_by)
+        pupil = await tx.pupil(meeting.pupil_id)
+        if chat is None or pupil is None:
+            continue
+        tr = texts(await tx.language_of_person(PersonKind.STAFF, meeting.created_by))
+        await tx.enqueue(
+            chat_id=chat,
+            # staff:
+            text=tr._(
+                "🗒 The talk about {child} is on {date}. Prepare it now, in a few minutes?",
+                child=pupil.first_name,
+                date=tr.datetime(meeting.starts_at),
+            ),
+            purpose="prepare_prompt",
+            now=now,
+            reply_markup=care_texts.keyboard(
+                # staff:
+                [[care_texts.button(tr.label("🗒 Prepare the talk"), f"prep:{meeting.id}")]]
+            ),
+            recipient=(PersonKind.STAFF, meeting.created_by),
+        )
+        prompted += 1
+    return prompted
+
+
+async def show_preparations(tx: Tx, texts: Catalogues, settings: Settings, now: datetime) -> int:
+    shown = 0
+    for meeting in await tx.meetings_to_show_preparation(now, now + SHOW_BEFORE):
+        await tx.set_preparation_shown(meeting.id, now)
+        answers = await tx.preparation(meeting.id)
+        chat = await tx.chat_of_person(PersonKind.STAFF, meeting.created_by)
+        if chat is None or answers is None:
+            continue
+        tr = texts(await tx.language_of_person(PersonKind.STAFF, meeting.created_by))
+        # staff:
+        head = tr._("⏰ In a few minutes: your talk. Your preparation:")
+        await tx.enqueue(
+            chat_id=chat,
+            text=head + "\n" + await card(tx, tr, settings, meeting, answers, now),
+            purpose="preparation_card",
+            now=now,
+            recipient=(PersonKind.STAFF, meeting.created_by),
+        )
+        shown += 1
+    return shown

@@ -1,0 +1,124 @@
+"""Moving a pupil along the support route and ticking its parent-contact checklist, with the
+audit trail and the notices the rules require."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot import care
+from bot.config import Settings
+from bot.i18n import Catalogues
+from bot.models import PersonKind, StaffMember
+from bot.rights import MessageKind, audience
+from bot.storage import Tx
+from bot.support_route import CHECKLIST, Refusal, RouteFacts, RouteStep, may_move, starts_trajectory
+
+
+async def route_facts(tx: Tx, pupil_id: str, now: datetime) -> RouteFacts:
+    ticks = await tx.route_ticks(pupil_id)
+    shared = (RouteStep.OBSERVE.value, "inform") in ticks or (
+        RouteStep.CONSULT.value,
+        "inform",
+    ) in ticks
+    consent = None
+    discussion = await tx.latest_consent_discussion(pupil_id)
+    if discussion is not None:
+        consent = (await care.discussion_state(tx, discussion, now)).status
+    return RouteFacts(shared, await tx.cvb_notice_sent(pupil_id), consent)
+
+
+async def move(
+    tx: Tx,
+    texts: Catalogues,
+    settings: Settings,
+    now: datetime,
+    *,
+    staff: StaffMember,
+    pupil_id: str,
+    target: RouteStep,
+) -> Refusal | None:
+    current = RouteStep((await tx.route_step(pupil_id))[0])
+    refusal = may_move(current, target, await route_facts(tx, pupil_id, now))
+    if refusal is not None:
+        return refusal
+    await tx.set_route_step(pupil_id, target.value, staff.staff_id, now)
+    await tx.audit(
+        now=now,
+        actor=("staff", staff.staff_id),
+        action="route_moved",
+        pupil_id=pupil_id,
+        details={"from": current.value, "to": target.value},
+    )
+    if starts_trajectory(current, target):
+        await care.send_support_route_notice(
+            tx, texts, settings, now, staff=staff, pupil_id=pupil_id
+        )
+    return None
+
+
+async def tick(
+    tx: Tx, now: datetime, *, staff: StaffMember, pupil_id: str, step: RouteStep, item: str
+) -> bool | None:
+    if item not in {key for key, _ in CHECKLIST[step]}:
+        return None
+    ticked = await tx.toggle_route_tick(pupil_id, step.value, item, staff.staff_id, now)
+    await tx.audit(
+        now=now,
+        actor=("staff", staff.staff_id),
+        action="route_ticked" if ticked else "route_unticked",
+        pupil_id=pupil_id,
+        details={"step": step.value, "item": item},
+    )
+    return ticked
+
+
+async def remind_sdq(
+    tx: Tx,
+    texts: Catalogues,
+    settings: Settings,
+    now: datetime,
+    *,
+    staff: StaffMember,
+    pupil_id: str,
+) -> tuple[str, ...]:
+    """Ask the parents to fill in the SDQ on paper or on the school's own platform. Samen
+    never shows the questionnaire itself: it is copyrighted."""
+    pupil = await tx.pupil(pupil_id)
+    facts = await tx.rights_facts(pupil_id)
+    if pupil is None or facts is None:
+        return ()
+    today = now.astimezone(settings.timezone).date()
+    chosen = audience(MessageKind.MEETING_INVITATION, facts[0], facts[1], today)
+    people = await care.people_of_pupil(tx, pupil)
+    reached = []
+    for guardian_id in chosen.guardians:
+        chat = await tx.chat_of_person(PersonKind.GUARDIAN, guardian_id)
+        if chat is None:
+            continue
+        person = people[care.person_key(PersonKind.GUARDIAN, guardian_id)]
+        tr = texts(await tx.language_of_person(PersonKind.GUARDIAN, guardian_id))
+        await tx.enqueue(
+            chat_id=chat,
+            text=tr._(
+                "📋 {name}, will you fill in the list of questions about {child} again?"
+                " It is about strengths and difficulties. We call it the SDQ."
+                " You get it on paper from school, or on the school's website."
+                " Questions? Ask {sender}.",
+                name=person.first_name,
+                child=pupil.first_name,
+                sender=f"{staff.first_name} {staff.last_name}",
+            ),
+            purpose="sdq_reminder",
+            now=now,
+            recipient=(PersonKind.GUARDIAN, guardian_id),
+            pupil_id=pupil_id,
+        )
+        reached.append(person.full_name)
+    await tx.audit(
+        now=now,
+        actor=("staff", staff.staff_id),
+        action="sdq_reminder_sent",
+        pupil_id=pupil_id,
+        details={"recipients": len(reached)},
+    )
+    return tuple(reached)
