@@ -27,13 +27,17 @@ STAFF_TAG = "staff:"
 # Modules whose every text is for staff; elsewhere a `# staff:` comment marks one string.
 STAFF_MODULES = frozenset(
     {
+        "bot/preparation.py",
         "bot/staff_texts.py",
+        "bot/support_route.py",
         "bot/records.py",
         "conversations/care_overview.py",
         "conversations/discussions.py",
         "conversations/flow.py",
         "conversations/meetings.py",
+        "conversations/preparation.py",
         "conversations/pupil_card.py",
+        "conversations/route.py",
     }
 )
 _TAG = re.compile(r"</?([a-zA-Z-]+)[^>]*>")
