@@ -21,6 +21,7 @@ class Action(StrEnum):
     ANSWER_CARE = "answer_care"
     PLAN_MEETING = "plan_meeting"
     SUPPORT_ROUTE = "support_route"
+    POSITIVE_NEWS = "positive_news"
 
 
 _ALLOWED: dict[Action, frozenset[Role | None]] = {
@@ -38,6 +39,7 @@ _ALLOWED: dict[Action, frozenset[Role | None]] = {
     Action.ANSWER_CARE: frozenset({Role.GUARDIAN, Role.PUPIL}),
     Action.PLAN_MEETING: frozenset({Role.TEACHER, Role.COORDINATOR}),
     Action.SUPPORT_ROUTE: frozenset({Role.TEACHER, Role.COORDINATOR}),
+    Action.POSITIVE_NEWS: frozenset({Role.TEACHER, Role.COORDINATOR}),
 }
 
 

@@ -139,7 +139,7 @@ async def send_discussion(
     deadline = None
     if kind != "cvb":
         deadline = add_school_days(
-            now, settings.care.notice_days, settings.timezone, settings.care.holidays
+            now, settings.care.notice_days, settings.timezone, settings.holidays
         )
     discussion_id = await tx.add_discussion(
         pupil_id=pupil_id,
@@ -473,7 +473,7 @@ async def send_due_reminders(tx: Tx, texts: Catalogues, settings: Settings, now:
                 now,
                 settings.timezone,
                 quiet_hours(settings),
-                settings.care.holidays,
+                settings.holidays,
             )
             if not due:
                 continue

@@ -6,12 +6,14 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, time
+from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.i18n import SUPPORTED_LANGUAGES
 from bot.models import Participant
+from bot.school_calendar import REGIONS, school_free_days
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 T = TypeVar("T")
@@ -72,6 +74,20 @@ class Settings:
     prepare_days: int = 2
     # A family should hear good news from school at least every this many weeks.
     positive_news_weeks: int = 6
+    # The school calendar: region for the recommended holidays, and the school's own dates.
+    region: str | None = None
+    own_holidays: tuple[tuple[date, date], ...] = ()
+    study_days: frozenset[date] = frozenset()
+    # Positive-news reminders to mentors: weekday (0 = Monday) and local time.
+    news_reminder_weekday: int = 4
+    news_reminder_time: time = time(13, 0)
+
+    @cached_property
+    def holidays(self) -> frozenset[date]:
+        """Every day without school apart from weekends (public, regional, own, study days)."""
+        return school_free_days(
+            self.region, self.own_holidays, self.study_days | self.care.holidays
+        )
 
     @property
     def file_url(self) -> str:
@@ -158,6 +174,10 @@ def _school_settings(school: dict[str, object], path: Path | None) -> dict[str, 
         if not 0 <= days <= 10:
             raise ConfigError(f"{where}: meetings.prepare_days must be between 0 and 10.")
         out["prepare_days"] = days
+    calendar = school.get("calendar", {})
+    if not isinstance(calendar, dict):
+        raise ConfigError(f"{where}: [calendar] must be a table.")
+    out.update(_calendar_settings(calendar, where))
     positive = school.get("positive_news", {})
     if not isinstance(positive, dict):
         raise ConfigError(f"{where}: [positive_news] must be a table.")
@@ -166,11 +186,60 @@ def _school_settings(school: dict[str, object], path: Path | None) -> dict[str, 
         if not 1 <= weeks <= 26:
             raise ConfigError(f"{where}: positive_news.weeks must be between 1 and 26.")
         out["positive_news_weeks"] = weeks
+    if "reminder_day" in positive:
+        day = _expect(positive["reminder_day"], str, where, "positive_news.reminder_day").lower()
+        days = ("monday", "tuesday", "wednesday", "thursday", "friday")
+        if day not in days:
+            raise ConfigError(
+                f"{where}: positive_news.reminder_day must be one of {', '.join(days)}."
+            )
+        out["news_reminder_weekday"] = days.index(day)
+    if "reminder_time" in positive:
+        text = _expect(positive["reminder_time"], str, where, "positive_news.reminder_time")
+        try:
+            out["news_reminder_time"] = time.fromisoformat(text)
+        except ValueError as exc:
+            raise ConfigError(f"{where}: positive_news.reminder_time must be like 13:00.") from exc
     care = school.get("care")
     if care is not None:
         if not isinstance(care, dict):
             raise ConfigError(f"{where}: [care] must be a table.")
         out["care"] = _care_settings(care, where)
+    return out
+
+
+def _calendar_settings(calendar: dict[str, object], where: str) -> dict[str, object]:
+    out: dict[str, object] = {}
+    if "region" in calendar:
+        region = _expect(calendar["region"], str, where, "calendar.region").lower()
+        if region not in REGIONS:
+            raise ConfigError(f"{where}: calendar.region must be one of {', '.join(REGIONS)}.")
+        out["region"] = region
+    if "holidays" in calendar:
+        raw = calendar["holidays"]
+        periods = []
+        if not isinstance(raw, list):
+            raise ConfigError(f"{where}: calendar.holidays must be a list of [first, last] dates.")
+        for item in raw:
+            if isinstance(item, date):
+                periods.append((item, item))
+            elif (
+                isinstance(item, list)
+                and len(item) == 2
+                and all(isinstance(d, date) for d in item)
+                and item[0] <= item[1]
+            ):
+                periods.append((item[0], item[1]))
+            else:
+                raise ConfigError(
+                    f"{where}: calendar.holidays needs dates or [first, last] pairs, not {item!r}."
+                )
+        out["own_holidays"] = tuple(periods)
+    if "study_days" in calendar:
+        raw = calendar["study_days"]
+        if not isinstance(raw, list) or not all(isinstance(d, date) for d in raw):
+            raise ConfigError(f"{where}: calendar.study_days must be a list of dates.")
+        out["study_days"] = frozenset(raw)
     return out
 
 

@@ -630,12 +630,12 @@ def reminder_moment(meeting: Meeting, settings: Settings) -> datetime:
         meeting.starts_at - timedelta(days=1),
         settings.timezone,
         care.quiet_hours(settings),
-        settings.care.holidays,
+        settings.holidays,
     )
 
 
 async def send_reminders(tx: Tx, texts: Catalogues, settings: Settings, now: datetime) -> int:
-    if in_quiet_hours(now, settings.timezone, care.quiet_hours(settings), settings.care.holidays):
+    if in_quiet_hours(now, settings.timezone, care.quiet_hours(settings), settings.holidays):
         return 0
     paused = await tx.paused_pupils()
     sent = 0

@@ -11,14 +11,31 @@ from bot import care, care_texts
 from bot.config import Settings
 from bot.i18n import N_, Catalogues, Translator
 from bot.meetings import own_words, teacher_name
-from bot.models import PersonKind, StaffMember
+from bot.models import PersonKind, Pupil, StaffMember
 from bot.rights import MessageKind, audience
+from bot.schooltime import is_school_day
 from bot.storage import Tx
+
+THEMES = {
+    "effort": N_("working hard"),
+    "helping": N_("helping others"),
+    "perseverance": N_("not giving up"),
+    "reading": N_("progress in reading"),
+    "maths": N_("progress in maths"),
+    "subject": N_("progress in a subject"),
+    "kindness": N_("being kind"),
+    "creativity": N_("being creative"),
+    "sports": N_("sports and games"),
+    "independence": N_("doing things on their own"),
+    "together": N_("working well together"),
+    "good_day": N_("a good day"),
+}
 
 REACTIONS = {
     "thanks": N_("🙏 Thank you!"),
     "heart": N_("❤️"),
     "well_done": N_("👏 Tell {child}: well done!"),
+    "words": N_("💬 Write a few words"),
 }
 
 
@@ -51,6 +68,7 @@ def reactions_keyboard(tr: Translator, news_id: int, child: str) -> str:
                     tr.label(REACTIONS["well_done"], child=child), f"pn:{news_id}:well_done"
                 )
             ],
+            [care_texts.button(tr.label(REACTIONS["words"]), f"pn:{news_id}:words")],
         ]
     )
 
@@ -126,3 +144,147 @@ async def send_positive_news(
 def family_needs_news(last: datetime | None, now: datetime, settings: Settings) -> bool:
     """No good news within the configured number of weeks (or never)."""
     return last is None or now - last > timedelta(weeks=settings.positive_news_weeks)
+
+
+# --- cadence, reminders to mentors, coverage ---------------------------------------------
+
+
+def school_weeks_since(start: datetime, now: datetime, settings: Settings) -> int:
+    """Whole weeks with at least one school day between `start` and `now`: holidays do not
+    count towards the cadence."""
+    tz = settings.timezone
+    day = start.astimezone(tz).date()
+    end = now.astimezone(tz).date()
+    weeks = 0
+    # Monday of the week after `start`; each later week that has a school day counts.
+    monday = day - timedelta(days=day.weekday()) + timedelta(days=7)
+    while monday + timedelta(days=6) <= end:
+        if any(is_school_day(monday + timedelta(days=d), settings.holidays) for d in range(5)):
+            weeks += 1
+        monday += timedelta(days=7)
+    return weeks
+
+
+@dataclass(frozen=True)
+class Due:
+    pupil: Pupil
+    last: datetime | None
+    weeks: int | None  # school weeks since the last good news; None if never
+
+
+async def due_pupils(tx: Tx, settings: Settings, now: datetime, groups: Sequence[str]) -> list[Due]:
+    """Pupils of these groups whose family is due or overdue for good news, oldest first."""
+    last = await tx.last_news_by_pupil(now)
+    due = []
+    for contacts in await tx.contacts_of_groups(groups):
+        pupil = contacts.pupil
+        when = last.get(pupil.pupil_id)
+        if when is None:
+            due.append(Due(pupil, None, None))
+            continue
+        weeks = school_weeks_since(when, now, settings)
+        if weeks >= settings.positive_news_weeks:
+            due.append(Due(pupil, when, weeks))
+    return sorted(due, key=lambda d: (d.last is not None, d.last or now, d.pupil.first_name))
+
+
+def latest_occurrence(now: datetime, settings: Settings) -> datetime:
+    """The most recent reminder moment (e.g. Friday 13:00) at or before `now`."""
+    local = now.astimezone(settings.timezone)
+    day = local.date() - timedelta(days=(local.weekday() - settings.news_reminder_weekday) % 7)
+    moment = datetime.combine(day, settings.news_reminder_time, settings.timezone)
+    if moment > local:
+        moment -= timedelta(days=7)
+    return moment
+
+
+async def remind_mentors(tx: Tx, texts: Catalogues, settings: Settings, now: datetime) -> int:
+    """Each teacher, at the configured moment, gets the pupils of their groups who are due
+    for good news, oldest first. Nothing when nobody is due or it is a holiday. A moment
+    missed while Samen was down is caught up once, within the week."""
+    occurrence = latest_occurrence(now, settings)
+    if now - occurrence >= timedelta(days=7) or not is_school_day(
+        occurrence.astimezone(settings.timezone).date(), settings.holidays
+    ):
+        return 0
+    sent = 0
+    for member in await tx.all_staff():
+        if member.role.value != "teacher" or not member.groups:
+            continue
+        if await tx.news_reminder_handled(member.staff_id, occurrence):
+            continue
+        due = await due_pupils(tx, settings, now, member.groups)
+        await tx.record_news_reminder(member.staff_id, occurrence, len(due), now)
+        chat = await tx.chat_of_person(PersonKind.STAFF, member.staff_id)
+        if not due or chat is None:
+            continue
+        tr = texts(await tx.language_of_person(PersonKind.STAFF, member.staff_id))
+        lines = [
+            # staff:
+            tr.n_(
+                "🌟 {n} family is waiting for good news:",
+                "🌟 {n} families are waiting for good news:",
+                len(due),
+            )
+        ]
+        rows = []
+        for item in due[:12]:
+            if item.last is None:
+                # staff:
+                since = tr.label("never")
+            else:
+                since = tr.date(item.last.astimezone(settings.timezone).date())
+            lines.append(
+                tr.fill(
+                    "• {pupil} ({since})",
+                    pupil=f"{item.pupil.first_name} {item.pupil.last_name}",
+                    since=since,
+                )
+            )
+            rows.append(
+                [care_texts.button("🌟 " + item.pupil.first_name, f"pos:{item.pupil.pupil_id}")]
+            )
+        await tx.enqueue(
+            chat_id=chat,
+            text="\n".join(lines),
+            purpose="news_reminder",
+            now=now,
+            reply_markup=care_texts.keyboard(rows),
+            recipient=(PersonKind.STAFF, member.staff_id),
+        )
+        sent += 1
+    return sent
+
+
+@dataclass(frozen=True)
+class Coverage:
+    group: str
+    families: int
+    reached: int  # good news within the period
+    overdue: tuple[str, ...]
+    unreachable: tuple[str, ...]
+
+
+async def coverage(
+    tx: Tx, settings: Settings, now: datetime, groups: Sequence[str]
+) -> list[Coverage]:
+    last = await tx.last_news_by_pupil(now)
+    out = []
+    for group in groups:
+        contacts = await tx.contacts_of_groups([group])
+        reached = 0
+        overdue, unreachable = [], []
+        for item in contacts:
+            name = f"{item.pupil.first_name} {item.pupil.last_name}"
+            when = last.get(item.pupil.pupil_id)
+            if (
+                when is not None
+                and school_weeks_since(when, now, settings) < settings.positive_news_weeks
+            ):
+                reached += 1
+            else:
+                overdue.append(name)
+            if not any(g.linked and not g.unreachable for g in item.guardians):
+                unreachable.append(name)
+        out.append(Coverage(group, len(contacts), reached, tuple(overdue), tuple(unreachable)))
+    return out

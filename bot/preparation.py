@@ -157,7 +157,7 @@ def prompt_moment(meeting: Meeting, settings: Settings) -> datetime:
     counted = 0
     while counted < settings.prepare_days:
         day -= timedelta(days=1)
-        if is_school_day(day, settings.care.holidays):
+        if is_school_day(day, settings.holidays):
             counted += 1
     return datetime.combine(day, PROMPT_AT, settings.timezone)
 

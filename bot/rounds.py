@@ -325,13 +325,13 @@ async def due_round_work(
 ) -> dict[str, int]:
     reminded = overviews = 0
     quiet = care.quiet_hours(settings)
-    if not in_quiet_hours(now, settings.timezone, quiet, settings.care.holidays):
+    if not in_quiet_hours(now, settings.timezone, quiet, settings.holidays):
         for round_ in await tx.open_rounds(now):
             moment = next_allowed(
                 round_.deadline - timedelta(days=1),
                 settings.timezone,
                 quiet,
-                settings.care.holidays,
+                settings.holidays,
             )
             if round_.reminded_at is None and now >= moment:
                 reminded += await _remind(tx, texts, settings, now, round_)

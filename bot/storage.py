@@ -1556,13 +1556,51 @@ class Tx:
         return None if row is None else dict(row)
 
     async def set_news_reaction(
-        self, news_id: int, kind: PersonKind, person_id: str, reaction: str, now: datetime
+        self,
+        news_id: int,
+        kind: PersonKind,
+        person_id: str,
+        reaction: str,
+        now: datetime,
+        text: str | None = None,
     ) -> None:
         await self._run(
-            "UPDATE positive_news_recipients SET reaction = ?, reacted_at = ?"
+            "UPDATE positive_news_recipients SET reaction = ?, reaction_text = ?, reacted_at = ?"
             " WHERE news_id = ? AND person_kind = ? AND person_id = ?",
-            (reaction, iso(now), news_id, kind.value, person_id),
+            (reaction, text, iso(now), news_id, kind.value, person_id),
         )
+
+    async def last_news_by_pupil(self, now: datetime) -> dict[str, datetime]:
+        """For every pupil that ever had good news sent: when it was last sent (by `now`)."""
+        rows = await self._all(
+            "SELECT pupil_id, max(send_at) AS t FROM positive_news WHERE send_at <= ?"
+            " GROUP BY pupil_id",
+            (iso(now),),
+        )
+        return {r["pupil_id"]: from_iso(r["t"]) for r in rows}
+
+    async def news_reminder_handled(self, staff_id: str, occurrence: datetime) -> bool:
+        row = await self._one(
+            "SELECT 1 FROM news_reminders WHERE staff_id = ? AND occurrence = ?",
+            (staff_id, iso(occurrence)),
+        )
+        return row is not None
+
+    async def record_news_reminder(
+        self, staff_id: str, occurrence: datetime, pupils: int, now: datetime
+    ) -> None:
+        await self._run(
+            "INSERT INTO news_reminders (staff_id, occurrence, handled_at, pupils)"
+            " VALUES (?, ?, ?, ?)",
+            (staff_id, iso(occurrence), iso(now), pupils),
+        )
+
+    async def news_reminders_sent(self, staff_id: str) -> list[tuple[datetime, int]]:
+        rows = await self._all(
+            "SELECT occurrence, pupils FROM news_reminders WHERE staff_id = ? ORDER BY occurrence",
+            (staff_id,),
+        )
+        return [(from_iso(r["occurrence"]), r["pupils"]) for r in rows]
 
     async def last_positive_news(self, pupil_id: str, now: datetime) -> datetime | None:
         row = await self._one(

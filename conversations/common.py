@@ -104,6 +104,8 @@ def menu_keyboard(viewer: Viewer, tr: Translator) -> InlineKeyboardMarkup:
                 button(tr.label("🧭 Support route"), "menu:route"),
             ]
         )
+        # staff: menu button
+        rows.append([button(tr.label("🌟 Send good news"), "menu:news")])
     if viewer.role is Role.TEACHER:
         # staff: menu button
         rows.append([button(tr.label("📅 Put a pupil on the CvB agenda"), "menu:cvb")])
@@ -161,6 +163,8 @@ def role_commands(role: Role | None, tr: Translator) -> list[BotCommand]:
         commands.insert(2, BotCommand("cvb", tr.label("Put a pupil on the CvB agenda")))
         # staff: command menu
         commands.insert(2, BotCommand("ronde", tr.label("Short talks for a whole group")))
+        # staff: command menu
+        commands.insert(1, BotCommand("positief", tr.label("Send good news to a family")))
         # staff: command menu
         commands.insert(2, BotCommand("voorbereiden", tr.label("Prepare a talk with parents")))
         # staff: command menu

@@ -126,7 +126,7 @@ def _quick_picks(step: Step) -> list[datetime]:
     picks: list[datetime] = []
     while len(picks) < 2:
         day += timedelta(days=1)
-        if is_school_day(day, step.svc.settings.care.holidays):
+        if is_school_day(day, step.svc.settings.holidays):
             picks.append(datetime.combine(day, time(15, 30), tz))
     return picks
 

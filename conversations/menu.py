@@ -16,7 +16,7 @@ from telegram.ext import (
 from bot.access import Action, visible_groups
 from bot.i18n import Markup, Translator
 from bot.models import PupilContacts, Role, Viewer
-from conversations import care_overview, flow
+from conversations import care_overview, flow, news
 from conversations.common import (
     button,
     clip,
@@ -61,6 +61,7 @@ def _help_text(viewer: Viewer, tr: Translator) -> str:
         return tr._(
             "<b>Samen for care coordinators</b>\n"
             "/overzicht: CvB and ZAT discussions, and which families can be reached\n"
+            "/positief: send good news to a family\n"
             "/gesprek: plan a talk with parents\n"
             "/voorbereiden: prepare a talk, tip by tip\n"
             "/ronde: short talks for a whole group\n"
@@ -75,6 +76,7 @@ def _help_text(viewer: Viewer, tr: Translator) -> str:
     return tr._(
         "<b>Samen for staff</b>\n"
         "/overzicht: CvB discussions, and which families of your groups can be reached\n"
+        "/positief: send good news to a family\n"
         "/gesprek: plan a talk with parents\n"
         "/voorbereiden: prepare a talk, tip by tip\n"
         "/ronde: short talks for a whole group\n"
@@ -96,6 +98,9 @@ def _group_key(group: str) -> str:
 
 @requires(Action.FAMILY_OVERVIEW)
 async def overview(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+    if context.args and context.args[0].lower() in ("positief", "positive"):
+        await news.coverage(update, context)
+        return
     svc = services(context)
     tr = tr_for(context, viewer)
     async with svc.db.transaction() as tx:
@@ -136,6 +141,8 @@ async def overview(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: V
             )
         )
     rows = care_overview.discussion_buttons(tr, discussions)
+    # staff:
+    rows.append([button(tr.label("🌟 Good news per group"), "menu:coverage")])
     if len(groups) == 1:
         lines.append("")
         lines.extend(_group_lines(groups[0], contacts, tr))

@@ -18,6 +18,7 @@ from conversations.common import (
     show_under_original,
     tr_for,
 )
+from conversations.flow import begin
 
 
 @requires(Action.ANSWER_CARE)
@@ -33,6 +34,16 @@ async def react(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: View
     svc = services(context)
     tr = tr_for(context, viewer)
     now = svc.clock.now()
+    if reaction == "words":
+        async with svc.db.transaction() as tx:
+            found_words = await tx.news_recipient(news_id, viewer.kind, viewer.person_id)
+        if found_words is None:
+            await say_stale(update, context, viewer)
+            return
+        step = await begin(update, context, viewer, "news_words", "text", news_id=news_id)
+        await step.show(tr._("💬 Type a few words for the teacher."))
+        await done(update)
+        return
     async with svc.db.transaction() as tx:
         found = await tx.news_recipient(news_id, viewer.kind, viewer.person_id)
         if found is None:

@@ -23,6 +23,7 @@ ROWS = [
             A.CVB_NOTICE,
             A.PLAN_MEETING,
             A.SUPPORT_ROUTE,
+            A.POSITIVE_NEWS,
         },
     ),
     (
@@ -37,6 +38,7 @@ ROWS = [
             A.RECORD_RIGHTS,
             A.PLAN_MEETING,
             A.SUPPORT_ROUTE,
+            A.POSITIVE_NEWS,
         },
     ),
     (Role.ADMIN, {A.HELP, A.LANGUAGE, A.FAMILY_OVERVIEW, A.CANCEL}),

@@ -58,6 +58,7 @@ async def test_four_people_are_greeted_in_their_language_with_their_role_buttons
     # Each role gets its own command menu, in its own language.
     assert harness.server.chat_commands(teacher.chat_id) == [
         "overzicht",
+        "positief",
         "gesprek",
         "voorbereiden",
         "zorgroute",

@@ -1,0 +1,413 @@
+"""`/positief`: good news to a family in a minute — themes, an optional own sentence, a
+preview exactly as each reader will see it, then now or at a chosen time. And the
+coordinator's coverage: is good news reaching every family?"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from telegram import InlineKeyboardButton, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot import care, positive
+from bot.access import Action, may_see_pupil, visible_groups
+from bot.dates import parse_when
+from bot.i18n import language_name
+from bot.models import PersonKind, Viewer
+from bot.rights import MessageKind, audience
+from bot.schooltime import in_quiet_hours, next_allowed
+from conversations.common import clip, done, reply, requires, services, tr_for
+from conversations.flow import (
+    Flow,
+    Step,
+    ask_pupil,
+    begin,
+    progress,
+    pupil_from_button,
+    pupil_from_text,
+    register,
+)
+
+STEPS = ["pupil", "themes", "words", "preview"]
+MAX_WORDS = 400
+
+
+def _heading(step: Step) -> str:
+    number = STEPS.index(step.state.step) + 1 if step.state.step in STEPS else len(STEPS)
+    # staff:
+    title = step.tr._("🌟 <b>Good news for a family</b>")
+    return f"{title}\n{progress(step.tr, number, len(STEPS))}"
+
+
+@requires(Action.POSITIVE_NEWS)
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+    query = update.callback_query
+    wanted = (
+        query.data.removeprefix("pos:")
+        if query and query.data and query.data.startswith("pos:")
+        else ""
+    )
+    step = await begin(update, context, viewer, "news", "pupil", themes=[])
+    if wanted:
+        svc = services(context)
+        async with svc.db.transaction() as tx:
+            member = await tx.staff_member(viewer.person_id or "")
+            pupil = await tx.pupil(wanted)
+        if member and pupil and may_see_pupil(member, pupil.group):
+            await step.go("pupil", pupil_id=pupil.pupil_id, child=pupil.first_name)
+            await _ask(step, "themes")
+            await done(update)
+            return
+    await ask_pupil(step, _heading(step))
+    await done(update)
+
+
+async def _ask(step: Step, name: str, note: str = "") -> None:
+    await step.go(name)
+    tr = step.tr
+    heading = _heading(step) + (f"\n{note}" if note else "")
+    child = str(step.state.data.get("child", ""))
+    if name == "pupil":
+        await ask_pupil(step, heading)
+    elif name == "themes":
+        chosen = set(step.state.data.get("themes", []))  # type: ignore[call-overload]
+        buttons = [
+            step.button(("✅ " if key in chosen else "") + tr.label(label), f"t:{key}")
+            for key, label in positive.THEMES.items()
+        ]
+        rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+        rows.append(
+            [step.button(tr.label("⬅️ Back"), "back"), step.button(tr.label("Next ➡️"), "next")]
+        )
+        # staff:
+        question = tr._("What did {child} do well? Choose one or more.", child=child)
+        await step.show(f"{heading}\n{question}", rows)
+    elif name == "words":
+        rows = [[step.button(tr.label("⬅️ Back"), "back"), step.button(tr.label("⏭ Skip"), "skip")]]
+        # staff:
+        question = tr._(
+            "Add a sentence of your own? Type it, or skip. Parents see it as you"
+            " write it, in Dutch."
+        )
+        await step.show(f"{heading}\n{question}", rows)
+    else:
+        await _preview(step, note)
+
+
+async def _readers(step: Step) -> list[tuple[str, str, bool]]:
+    """(first name, language, linked) of everyone the rules name for good news."""
+    pupil_id = str(step.state.data["pupil_id"])
+    now = step.svc.clock.now()
+    async with step.svc.db.transaction() as tx:
+        pupil = await tx.pupil(pupil_id)
+        facts = await tx.rights_facts(pupil_id)
+        assert pupil is not None and facts is not None
+        chosen = audience(
+            MessageKind.POSITIVE_NEWS,
+            facts[0],
+            facts[1],
+            now.astimezone(step.svc.settings.timezone).date(),
+        )
+        targets = [(PersonKind.GUARDIAN, g) for g in chosen.guardians]
+        if chosen.pupil:
+            targets.append((PersonKind.PUPIL, pupil_id))
+        people = await care.people_of_pupil(tx, pupil)
+        out = []
+        for kind, person_id in targets:
+            person = people[care.person_key(kind, person_id)]
+            out.append(
+                (
+                    person.first_name,
+                    await tx.language_of_person(kind, person_id),
+                    await tx.chat_of_person(kind, person_id) is not None,
+                )
+            )
+    return out
+
+
+async def _preview(step: Step, note: str = "") -> None:
+    tr = step.tr
+    member = await step.staff()
+    data = step.state.data
+    lines = [_heading(step)]
+    if note:
+        lines.append(note)
+    # staff:
+    lines.append(tr._("This is what each reader will see:"))
+    readers = await _readers(step)
+    for name, language, linked in readers:
+        reader_tr = step.svc.texts(language)
+        lines.append("")
+        # staff:
+        lines.append(
+            tr._("<b>{name}</b> ({language}):", name=name, language=language_name(language))
+            + ("" if linked else " ⚠️ " + tr._("not in Samen"))
+        )
+        lines.append(
+            positive.news_text(
+                reader_tr,
+                name=name,
+                child=str(data["child"]),
+                teacher=f"{member.first_name} {member.last_name}" if member else "",
+                words=str(data.get("words", "")),
+                themes=list(data.get("themes", [])),  # type: ignore[call-overload]
+            )
+        )
+    if not readers:
+        # staff:
+        lines.append(tr._("⚠️ Nobody in the roster can receive this. Check the guardians first."))
+    rows = [
+        [
+            step.button(tr.label("📤 Send now"), "now"),
+            step.button(tr.label("🕒 Send later"), "later"),
+        ],
+        [step.button(tr.label("⬅️ Back"), "back")],
+    ]
+    await step.show(clip(lines, tr), rows)
+
+
+async def on_button(step: Step, value: str) -> None:
+    current = step.state.step
+    if value == "back":
+        previous = STEPS[max(STEPS.index(current) - 1, 0)] if current in STEPS else "preview"
+        await _ask(step, previous)
+        return
+    if current == "pupil":
+        pupil = await pupil_from_button(step, value, _heading(step))
+        if pupil is not None:
+            await step.go("pupil", pupil_id=pupil.pupil_id, child=pupil.first_name)
+            await _ask(step, "themes")
+        return
+    if current == "themes":
+        chosen = list(step.state.data.get("themes", []))  # type: ignore[call-overload]
+        if value == "next":
+            await _ask(step, "words")  # themes are optional: a sentence alone is fine too
+            return
+        key = value.removeprefix("t:")
+        if key in positive.THEMES:
+            chosen = [k for k in positive.THEMES if (k in chosen) != (k == key)]
+            await step.go("themes", themes=chosen)
+        await _ask(step, "themes")
+        return
+    if current == "words" and value == "skip":
+        await step.go("words", words="")
+        await _ask(step, "preview")
+        return
+    if current in ("preview", "later") and value == "now":
+        await _send(step, None)
+        return
+    if current == "preview" and value == "later":
+        await step.go("later")
+        # staff:
+        await step.show(
+            step.tr._("When should it go out? For example <i>vr 4 dec 15:00</i>."),
+            [[step.button(step.tr.label("⬅️ Back"), "back")]],
+        )
+        return
+    if current == "later" and value.startswith("at:"):
+        await _send(step, datetime.fromisoformat(value.removeprefix("at:")))
+        return
+    await _ask(step, current if current in STEPS else "preview")
+
+
+async def on_text(step: Step, text: str) -> None:
+    current = step.state.step
+    tr = step.tr
+    if current == "pupil":
+        pupil = await pupil_from_text(step, text, _heading(step))
+        if pupil is not None:
+            await step.go("pupil", pupil_id=pupil.pupil_id, child=pupil.first_name)
+            await _ask(step, "themes")
+        return
+    if current == "words":
+        if len(text) > MAX_WORDS:
+            # staff:
+            await step.show(tr._("Please keep it shorter (at most {n} characters).", n=MAX_WORDS))
+            return
+        await step.go("words", words=text)
+        await _ask(step, "preview")
+        return
+    if current == "later":
+        settings = step.svc.settings
+        moment = parse_when(text, step.svc.clock.now(), settings.timezone)
+        if moment is None:
+            # staff:
+            await step.show(
+                tr._(
+                    "I could not read “{text}” as a day and time in the future."
+                    " Try for example <i>di 3 dec 15:30</i> or <i>3-12 15:30</i>.",
+                    text=text,
+                )
+            )
+            return
+        quiet = care.quiet_hours(settings)
+        if in_quiet_hours(moment, settings.timezone, quiet, settings.holidays):
+            suggestion = next_allowed(moment, settings.timezone, quiet, settings.holidays)
+            # staff:
+            note = tr._(
+                "{date} is in the quiet hours for families (evenings, nights, weekends and"
+                " holidays). What about {suggestion}?",
+                date=tr.datetime(moment),
+                suggestion=tr.datetime(suggestion),
+            )
+            rows: list[list[InlineKeyboardButton]] = [
+                [step.button("🕒 " + tr.datetime(suggestion), f"at:{suggestion.isoformat()}")],
+                [step.button(tr.label("⬅️ Back"), "back")],
+            ]
+            await step.show(note, rows)
+            return
+        await _send(step, moment)
+        return
+    # staff:
+    await step.show(tr._("Please use the buttons above, or type /annuleren to stop."))
+
+
+async def _send(step: Step, when: datetime | None) -> None:
+    tr = step.tr
+    data = step.state.data
+    member = await step.staff()
+    if member is None:
+        await step.end()
+        return
+    now = step.svc.clock.now()
+    if when is not None and when <= now:
+        when = None
+    async with step.svc.db.transaction() as tx:
+        pupil = await tx.pupil(str(data["pupil_id"]))
+        if pupil is None or not may_see_pupil(member, pupil.group):
+            await tx.clear_flow(step.viewer.user_id)
+            await step.show(tr._("This button no longer works."))
+            return
+        sent = await positive.send_positive_news(
+            tx,
+            step.svc.texts,
+            step.svc.settings,
+            now,
+            staff=member,
+            pupil_id=pupil.pupil_id,
+            words=str(data.get("words", "")),
+            themes=list(data.get("themes", [])),  # type: ignore[call-overload]
+            send_at=when,
+        )
+        await tx.clear_flow(step.viewer.user_id)
+    names = tr.list_of(list(sent.reached)) or "–"
+    if when is None:
+        # staff:
+        text = tr._("✅ Good news sent to {names}. You will see their reactions here.", names=names)
+    else:
+        # staff:
+        text = tr._(
+            "✅ Good news for {names} goes out on {date}.", names=names, date=tr.datetime(when)
+        )
+    if sent.not_linked:
+        # staff:
+        text += "\n" + tr._(
+            "⚠️ Not in Samen: {names}. Please call or write to them.",
+            names=tr.list_of(list(sent.not_linked)),
+        )
+    await step.show(text)
+
+
+register(Flow("news", Action.POSITIVE_NEWS, on_text, on_button))
+
+
+# --- coverage for coordinators ---------------------------------------------------------
+
+
+@requires(Action.FAMILY_OVERVIEW)
+async def coverage(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+    svc = services(context)
+    tr = tr_for(context, viewer)
+    now = svc.clock.now()
+    async with svc.db.transaction() as tx:
+        member = await tx.staff_member(viewer.person_id or "")
+        groups = visible_groups(member, await tx.groups()) if member else []
+        rows = await positive.coverage(tx, svc.settings, now, groups)
+    # staff:
+    lines = [
+        tr._(
+            "🌟 <b>Good news per group</b> (last {weeks} school weeks)",
+            weeks=svc.settings.positive_news_weeks,
+        )
+    ]
+    for row in rows:
+        share = round(100 * row.reached / row.families) if row.families else 0
+        # staff:
+        lines.append(
+            tr._(
+                "<b>Group {group}</b>: {reached} of {total} families ({share}%)",
+                group=row.group,
+                reached=row.reached,
+                total=row.families,
+                share=share,
+            )
+        )
+        if row.overdue:
+            # staff:
+            lines.append(
+                tr._("Waiting for good news: {names}", names=tr.list_of(list(row.overdue)))
+            )
+        if row.unreachable:
+            # staff:
+            lines.append(
+                tr._("Not reachable in Samen: {names}", names=tr.list_of(list(row.unreachable)))
+            )
+    await reply(update, clip(lines, tr), None, edit=update.callback_query is not None)
+    await done(update)
+
+
+# --- a parent's few words in reaction ---------------------------------------------------
+
+
+async def words_text(step: Step, text: str) -> None:
+    tr = step.tr
+    news_id = int(step.state.data["news_id"])  # type: ignore[call-overload]
+    viewer = step.viewer
+    assert viewer.kind is not None and viewer.person_id is not None
+    now = step.svc.clock.now()
+    async with step.svc.db.transaction() as tx:
+        found = await tx.news_recipient(news_id, viewer.kind, viewer.person_id)
+        if found is not None:
+            await tx.set_news_reaction(
+                news_id, viewer.kind, viewer.person_id, "words", now, text[:MAX_WORDS]
+            )
+            pupil = await tx.pupil(found["pupil_id"])
+            chat = await tx.chat_of_person(PersonKind.STAFF, found["staff_id"])
+            if pupil is not None and chat is not None:
+                staff_tr = step.svc.texts(
+                    await tx.language_of_person(PersonKind.STAFF, found["staff_id"])
+                )
+                people = await care.people_of_pupil(tx, pupil)
+                who = care.describe(
+                    staff_tr,
+                    people[care.person_key(viewer.kind, viewer.person_id)],
+                    pupil.first_name,
+                )
+                await tx.enqueue(
+                    chat_id=chat,
+                    # staff:
+                    text=staff_tr._(
+                        "💬 {who} wrote about your good news: “{text}”",
+                        who=who,
+                        text=text[:MAX_WORDS],
+                    ),
+                    purpose="news_reaction",
+                    now=now,
+                    recipient=(PersonKind.STAFF, found["staff_id"]),
+                )
+        await tx.clear_flow(viewer.user_id)
+    await step.show(tr._("Thank you! The teacher will see your reaction."))
+
+
+async def words_button(step: Step, value: str) -> None:
+    await step.end()
+    await step.show(step.tr._("I don't understand this. Choose one of the buttons, or type /help."))
+
+
+register(Flow("news_words", Action.ANSWER_CARE, words_text, words_button))
+
+HANDLERS = [
+    CommandHandler("positief", start),
+    CallbackQueryHandler(start, pattern=r"^(pos:[A-Za-z0-9_-]+|menu:news)$"),
+    CallbackQueryHandler(coverage, pattern=r"^menu:coverage$"),
+]
