@@ -79,6 +79,8 @@ class Runtime:
         await self.application.initialize()
         async with self.db.transaction() as tx:
             await tx.set_meta("bot_username", self.username)
+            if await tx.get_meta("first_started_at") is None:
+                await tx.set_meta("first_started_at", self.clock.now().isoformat())
         await self._publish_default_commands()
         self.outbox.start()
         install_jobs(self.application, self.services)

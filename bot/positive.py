@@ -46,14 +46,32 @@ class NewsSent:
     not_linked: tuple[str, ...]
 
 
-def news_text(tr: Translator, *, name: str, child: str, teacher: str, words: str) -> str:
-    head = tr._(
-        "🌟 {name}, good news about {child} from {teacher}!",
-        name=name,
-        child=child,
-        teacher=teacher,
-    )
-    return f"{head}\n{own_words(tr, words, teacher).html}"
+def news_text(
+    tr: Translator,
+    *,
+    name: str,
+    child: str,
+    teacher: str,
+    words: str,
+    themes: Sequence[str] = (),
+) -> str:
+    """The themes in the reader's language; the teacher's own sentence as written, marked."""
+    lines = [
+        tr._(
+            "🌟 {name}, good news about {child} from {teacher}!",
+            name=name,
+            child=child,
+            teacher=teacher,
+        )
+    ]
+    if themes:
+        chosen = [tr.label(THEMES[t]) for t in themes if t in THEMES]
+        lines.append(
+            tr._("{child} did really well at: {themes}.", child=child, themes=tr.list_of(chosen))
+        )
+    if words:
+        lines.append(own_words(tr, words, teacher).html)
+    return "\n".join(lines)
 
 
 def reactions_keyboard(tr: Translator, news_id: int, child: str) -> str:
@@ -121,6 +139,7 @@ async def send_positive_news(
                     child=pupil.first_name,
                     teacher=teacher_name(staff),
                     words=words,
+                    themes=themes,
                 ),
                 purpose="positive_news",
                 now=now,
@@ -188,6 +207,10 @@ async def due_pupils(tx: Tx, settings: Settings, now: datetime, groups: Sequence
     return sorted(due, key=lambda d: (d.last is not None, d.last or now, d.pupil.first_name))
 
 
+# A reminder missed while Samen was down is still worth sending for a few days (a weekend).
+CATCH_UP = timedelta(days=3)
+
+
 def latest_occurrence(now: datetime, settings: Settings) -> datetime:
     """The most recent reminder moment (e.g. Friday 13:00) at or before `now`."""
     local = now.astimezone(settings.timezone)
@@ -203,10 +226,13 @@ async def remind_mentors(tx: Tx, texts: Catalogues, settings: Settings, now: dat
     for good news, oldest first. Nothing when nobody is due or it is a holiday. A moment
     missed while Samen was down is caught up once, within the week."""
     occurrence = latest_occurrence(now, settings)
-    if now - occurrence >= timedelta(days=7) or not is_school_day(
+    if now - occurrence >= CATCH_UP or not is_school_day(
         occurrence.astimezone(settings.timezone).date(), settings.holidays
     ):
         return 0
+    started = await tx.get_meta("first_started_at")
+    if started is not None and occurrence < datetime.fromisoformat(started):
+        return 0  # before Samen ran at this school: nothing was missed
     sent = 0
     for member in await tx.all_staff():
         if member.role.value != "teacher" or not member.groups:

@@ -21,7 +21,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.access import Action, may
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.models import Role, Viewer
 from bot.services import Services
 
@@ -148,35 +148,45 @@ def button(label: str, data: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(label, callback_data=data)
 
 
+STAFF = frozenset({Role.TEACHER, Role.COORDINATOR, Role.ADMIN})
+TEACHING = frozenset({Role.TEACHER, Role.COORDINATOR})
+# Staff commands are Dutch words; their descriptions are in the reader's language.
+STAFF_COMMANDS: tuple[tuple[str, str, frozenset[Role]], ...] = (
+    # staff: command menu
+    ("overzicht", N_("CvB, ZAT and families per group"), STAFF),
+    # staff: command menu
+    ("positief", N_("Send good news to a family"), TEACHING),
+    # staff: command menu
+    ("gesprek", N_("Plan a talk with parents"), TEACHING),
+    # staff: command menu
+    ("voorbereiden", N_("Prepare a talk with parents"), TEACHING),
+    # staff: command menu
+    ("ronde", N_("Short talks for a whole group"), TEACHING),
+    # staff: command menu
+    ("zorgroute", N_("Support route of a pupil"), TEACHING),
+    # staff: command menu
+    ("cvb", N_("Put a pupil on the CvB agenda"), TEACHING),
+    # staff: command menu
+    ("toestemming", N_("Ask consent for the ZAT"), frozenset({Role.COORDINATOR})),
+    # staff: command menu
+    ("leerling", N_("Information rights of a pupil"), frozenset({Role.COORDINATOR})),
+)
+
+
 def role_commands(role: Role | None, tr: Translator) -> list[BotCommand]:
-    """The command menu for a role, in the reader's language. Staff commands are Dutch words."""
-    commands = [BotCommand("help", tr.label("Help and menu"))]
-    if role in (Role.TEACHER, Role.COORDINATOR, Role.ADMIN):
-        # staff: command menu
-        commands.insert(0, BotCommand("overzicht", tr.label("CvB, ZAT and families per group")))
+    """The command menu for a role, in the reader's language, the most used first."""
+    commands = [
+        BotCommand(name, tr.label(description))
+        for name, description, roles in STAFF_COMMANDS
+        if role in roles
+    ]
+    if role is None:
+        commands.append(BotCommand("start", tr.label("Start with your invitation code")))
+    commands.append(BotCommand("help", tr.label("Help and menu")))
+    if role in STAFF:
         # staff: command menu
         commands.append(BotCommand("annuleren", tr.label("Stop what you are doing")))
-    if role in (Role.TEACHER, Role.COORDINATOR):
-        # staff: command menu
-        commands.insert(1, BotCommand("gesprek", tr.label("Plan a talk with parents")))
-        # staff: command menu
-        commands.insert(2, BotCommand("cvb", tr.label("Put a pupil on the CvB agenda")))
-        # staff: command menu
-        commands.insert(2, BotCommand("ronde", tr.label("Short talks for a whole group")))
-        # staff: command menu
-        commands.insert(1, BotCommand("positief", tr.label("Send good news to a family")))
-        # staff: command menu
-        commands.insert(2, BotCommand("voorbereiden", tr.label("Prepare a talk with parents")))
-        # staff: command menu
-        commands.insert(3, BotCommand("zorgroute", tr.label("Support route of a pupil")))
-    if role is Role.COORDINATOR:
-        # staff: command menu
-        commands.insert(3, BotCommand("toestemming", tr.label("Ask consent for the ZAT")))
-        # staff: command menu
-        commands.insert(4, BotCommand("leerling", tr.label("Information rights of a pupil")))
     commands.append(BotCommand("taal", tr.label("Change language")))
-    if role is None:
-        commands.insert(0, BotCommand("start", tr.label("Start with your invitation code")))
     return commands
 
 

@@ -102,6 +102,12 @@ class Harness:
         )
         self.runtime.application.bot_data["tracker"] = self.tracker
         await self.runtime.start()
+        # Tests drive scheduled work themselves (scheduler.due_work with the test clock), so
+        # the real-time ticks are switched off: no job may race a test's own call.
+        queue = self.runtime.application.job_queue
+        assert queue is not None
+        for job in queue.jobs():
+            job.enabled = False
 
     async def stop_bot(self) -> None:
         if self.runtime is not None:
