@@ -30,6 +30,11 @@ def test_the_readme_example_loads(tmp_path: Path) -> None:
     assert date(2026, 12, 21) in settings.care.holidays
     assert settings.care.team[0].role == "school_doctor"
     assert settings.separate_slots is False
+    assert settings.region == "midden" and settings.news_reminder_weekday == 4
+    assert date(2027, 1, 27) in settings.holidays  # a study day
+    assert date(2027, 3, 12) in settings.holidays  # an own free day
+    assert date(2026, 12, 25) in settings.holidays  # Christmas (a public holiday)
+    assert date(2027, 2, 22) in settings.holidays  # spring holiday of region midden
     assert settings.file_url == "https://api.telegram.org/file/bot"
 
 
