@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.schooltime import QuietHours, in_quiet_hours, next_allowed
+from bot.schooltime import QuietHours, days_later, in_quiet_hours, next_allowed
 
 YES = "agree"
 NO = frozenset({"refuse", "withdraw"})
@@ -98,5 +98,5 @@ def reminders_due(
         number
         for number, days in enumerate(reminder_days, start=1)
         if number not in already_sent
-        and now >= next_allowed(sent_at + timedelta(days=days), tz, quiet, holidays)
+        and now >= next_allowed(days_later(sent_at, days, tz), tz, quiet, holidays)
     ]

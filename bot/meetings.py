@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.i18n import N_, Catalogues, Markup, Translator
 from bot.models import Agreement, Invitee, Meeting, PersonKind, Pupil, StaffMember, Summary
 from bot.rights import MessageKind, audience
-from bot.schooltime import in_quiet_hours, next_allowed
+from bot.schooltime import days_later, in_quiet_hours, next_allowed
 from bot.storage import Tx
 
 KINDS = {
@@ -627,7 +627,7 @@ async def cancel(
 def reminder_moment(meeting: Meeting, settings: Settings) -> datetime:
     """The day before, moved out of quiet hours (configurable through the quiet hours)."""
     return next_allowed(
-        meeting.starts_at - timedelta(days=1),
+        days_later(meeting.starts_at, -1, settings.timezone),
         settings.timezone,
         care.quiet_hours(settings),
         settings.holidays,

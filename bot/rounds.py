@@ -14,7 +14,7 @@ from bot import care, care_texts, meetings
 from bot.config import Settings
 from bot.i18n import Catalogues, Translator
 from bot.models import PersonKind, Pupil, Round, Slot, StaffMember
-from bot.schooltime import in_quiet_hours, next_allowed
+from bot.schooltime import days_later, in_quiet_hours, next_allowed
 from bot.storage import Tx
 
 ROUND_KIND = "progress"
@@ -328,7 +328,7 @@ async def due_round_work(
     if not in_quiet_hours(now, settings.timezone, quiet, settings.holidays):
         for round_ in await tx.open_rounds(now):
             moment = next_allowed(
-                round_.deadline - timedelta(days=1),
+                days_later(round_.deadline, -1, settings.timezone),
                 settings.timezone,
                 quiet,
                 settings.holidays,

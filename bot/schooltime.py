@@ -62,3 +62,9 @@ def next_allowed(
         morning = datetime.combine(local.date(), quiet.end, tz)
         local = morning if local < morning else morning + timedelta(days=1)
     raise ValueError("no allowed moment within 60 days; check the quiet hours and holidays")
+
+
+def days_later(moment: datetime, days: int, tz: ZoneInfo) -> datetime:
+    """The same local clock time `days` later (or earlier): across a switch to or from
+    summer time a reminder stays at 16:00 instead of drifting to 15:00 or 17:00."""
+    return moment.astimezone(tz) + timedelta(days=days)

@@ -59,6 +59,8 @@ def test_school_weeks_skip_holiday_weeks(start: datetime, now: datetime, weeks: 
         (at(2026, 12, 4, 13), at(2026, 12, 4, 13)),
         (at(2026, 12, 4, 12), at(2026, 11, 27, 13)),
         (at(2026, 12, 7, 9), at(2026, 12, 4, 13)),
+        (at(2026, 10, 30, 14), at(2026, 10, 30, 13)),  # first Friday of winter time
+        (at(2027, 4, 2, 13), at(2027, 4, 2, 13)),  # first Friday of summer time
     ],
 )
 def test_latest_occurrence(now: datetime, occurrence: datetime) -> None:

@@ -72,3 +72,30 @@ def test_quiet_hours_within_a_day() -> None:
     lunch = QuietHours(start=time(12), end=time(13), weekends=False)
     assert in_quiet_hours(local(2026, 12, 5, 12, 30), AMS, lunch)
     assert not in_quiet_hours(local(2026, 12, 5, 13, 0), AMS, lunch)
+
+
+@pytest.mark.parametrize(
+    ("moment", "days", "expected"),
+    [
+        # Into winter time (25 October 2026) and into summer time (28 March 2027).
+        (local(2026, 10, 23, 16), 3, local(2026, 10, 26, 16)),
+        (local(2027, 3, 26, 16), 3, local(2027, 3, 29, 16)),
+        (local(2027, 3, 29, 10), -1, local(2027, 3, 28, 10)),
+    ],
+)
+def test_days_later_keeps_the_local_clock_time_across_summer_time(moment, days, expected) -> None:
+    from bot.schooltime import days_later
+
+    result = days_later(moment, days, AMS)
+    assert result == expected and result.hour == expected.hour
+
+
+def test_a_consent_reminder_keeps_its_hour_across_the_switch() -> None:
+    from datetime import timedelta
+
+    from bot.consent import reminders_due
+
+    sent = local(2026, 10, 23, 16)  # Friday, summer time
+    monday_15 = local(2026, 10, 26, 15)
+    assert reminders_due(sent, (3,), (), monday_15, AMS, QUIET) == []
+    assert reminders_due(sent, (3,), (), monday_15 + timedelta(hours=1), AMS, QUIET) == [1]
