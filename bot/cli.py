@@ -8,6 +8,7 @@ import csv
 import logging
 import os
 import signal
+import sqlite3
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -48,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("file", type=Path)
     invites = commands.add_parser("invites", help="write invitation codes for everyone not linked")
     invites.add_argument("--csv", dest="csv_file", type=Path, required=True, metavar="FILE")
+    backup = commands.add_parser("backup", help="copy the database safely, also while running")
+    backup.add_argument("file", type=Path)
+    commands.add_parser("check", help="check the configuration, the database and Telegram")
     audit = commands.add_parser("audit", help="export the audit trail of one pupil as CSV")
     audit.add_argument("pupil_id")
     audit.add_argument("--csv", dest="csv_file", type=Path, required=True, metavar="FILE")
@@ -73,6 +77,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_import(settings, args.what, args.file))
     if args.command == "audit":
         return asyncio.run(_audit(settings, args.pupil_id, args.csv_file))
+    if args.command == "backup":
+        return asyncio.run(_backup(settings, args.file))
+    if args.command == "check":
+        return asyncio.run(_check(settings))
     return asyncio.run(_invites(settings, args.csv_file))
 
 
@@ -195,6 +203,73 @@ async def _invites(settings: Settings, target: Path) -> int:
         " Older unused invitations of these people no longer work."
     )
     return 0
+
+
+async def _backup(settings: Settings, target: Path) -> int:
+    """SQLite's online backup: a consistent copy even while `samen run` writes."""
+    if not settings.db_path.exists():
+        print(f"samen: there is no database at {settings.db_path}.", file=sys.stderr)
+        return EXIT_FAILED
+    if target.resolve() == settings.db_path.resolve():
+        print("samen: the backup must go to another file than the database.", file=sys.stderr)
+        return EXIT_USAGE
+    db = await Database.open(settings.db_path)
+    partial = target.with_name(target.name + ".partial")
+    try:
+        await db.backup_to(partial)
+    finally:
+        await db.close()
+    os.chmod(partial, 0o600)
+    os.replace(partial, target)
+    print(f"Backed up {settings.db_path} to {target} ({target.stat().st_size} bytes).")
+    return 0
+
+
+async def _check(settings: Settings) -> int:
+    """A report an administrator can read: configuration, database, Telegram."""
+    problems = 0
+    config = settings.config_path or "(none: defaults)"
+    print(
+        f"configuration: {config}; school {settings.school_name!r}; time zone"
+        f" {settings.timezone.key}; languages {', '.join(settings.languages)}"
+    )
+    try:
+        db = await Database.open(settings.db_path)
+    except (OSError, RuntimeError, sqlite3.Error) as exc:
+        print(f"database: FAILED ({exc})")
+        problems += 1
+    else:
+        try:
+            async with db.transaction() as tx:
+                counts = await tx.roster_counts()
+                integrity = await tx.integrity()
+                outbox = await tx.outbox_counts()
+            print(
+                f"database: {settings.db_path}, schema {await db.schema_version()},"
+                f" integrity {integrity}; {counts['staff']} staff, {counts['pupils']} pupils,"
+                f" {counts['guardians']} guardians, {counts['accounts']} linked accounts;"
+                f" outbox pending {outbox.get('pending', 0)}"
+            )
+            if integrity != "ok":
+                problems += 1
+        finally:
+            await db.close()
+    if not settings.token:
+        print("telegram: no TELEGRAM_BOT_TOKEN set (needed for samen run)")
+        problems += 1
+    else:
+        bot = Bot(settings.token, base_url=settings.api_url, base_file_url=settings.file_url)
+        try:
+            async with bot:
+                print(f"telegram: reachable as @{bot.username}")
+        except InvalidToken:
+            print("telegram: FAILED, the token was rejected")
+            problems += 1
+        except TelegramError as exc:
+            print(f"telegram: FAILED, cannot reach the Bot API ({type(exc).__name__})")
+            problems += 1
+    print("all good" if not problems else f"{problems} problem{'s' if problems > 1 else ''}")
+    return 0 if not problems else EXIT_FAILED
 
 
 AUDIT_COLUMNS = [

@@ -147,7 +147,8 @@ class Database:
 
     async def backup_to(self, target: Path) -> None:
         async with self._lock:
-            dest = sqlite3.connect(target)
+            # The copy is written from aiosqlite's own thread.
+            dest = sqlite3.connect(target, check_same_thread=False)
             try:
                 await self._conn.backup(dest)
             finally:
@@ -684,6 +685,17 @@ class Tx:
             (discussion_id, kind.value, person_id),
         )
         return None if row is None or row["outbox_id"] is None else int(row["outbox_id"])
+
+    async def roster_counts(self) -> dict[str, int]:
+        counts = {}
+        for table in ("staff", "pupils", "guardians", "accounts"):
+            row = await self._one(f"SELECT count(*) FROM {table}")
+            counts[table] = int(row[0]) if row else 0
+        return counts
+
+    async def integrity(self) -> str:
+        row = await self._one("PRAGMA quick_check")
+        return str(row[0]) if row else "unknown"
 
     async def outbox_counts(self) -> dict[str, int]:
         rows = await self._all("SELECT status, count(*) AS n FROM outbox GROUP BY status")

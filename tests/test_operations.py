@@ -1,0 +1,83 @@
+"""Operations: a consistent backup while the bot runs, and a health check."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from bot.models import PersonKind
+from bot.storage import Database
+from tests.fakebot import TOKEN, FakeTelegram
+from tests.harness import Harness
+
+
+async def samen(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        env={**os.environ, **env},
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    return process.returncode or 0, out.decode(), err.decode()
+
+
+async def test_a_backup_while_the_bot_runs_restores_completely(harness: Harness, tmp_path) -> None:
+    mother = harness.server.user(301, "Linda")
+    await harness.link(mother, PersonKind.GUARDIAN, "G002")
+    assert harness.settings is not None
+    target = tmp_path / "backup.db"
+    code, out, err = await samen(
+        "backup", str(target), env={"SAMEN_DB": str(harness.settings.db_path)}, cwd=tmp_path
+    )
+    assert code == 0, err
+    assert "Backed up" in out
+    restored = await Database.open(target)
+    try:
+        async with restored.transaction() as tx:
+            assert await tx.integrity() == "ok"
+            assert await tx.account_of_user(301) == (PersonKind.GUARDIAN, "G002")
+            counts = await tx.roster_counts()
+    finally:
+        await restored.close()
+    assert counts == {"staff": 5, "pupils": 25, "guardians": 40, "accounts": 1}
+    assert oct(os.stat(target).st_mode & 0o777) == "0o600"
+
+
+async def test_backup_refuses_to_overwrite_the_database(tmp_path) -> None:
+    db = tmp_path / "samen.db"
+    await (await Database.open(db)).close()
+    code, _, err = await samen("backup", str(db), env={"SAMEN_DB": str(db)}, cwd=tmp_path)
+    assert code == 2 and "another file" in err
+
+
+async def test_check_reports_configuration_database_and_telegram(tmp_path) -> None:
+    server = FakeTelegram()
+    await server.start()
+    env = {
+        "SAMEN_DB": str(tmp_path / "samen.db"),
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": server.base_url,
+    }
+    try:
+        code, out, _ = await samen("check", env=env, cwd=tmp_path)
+        assert code == 0, out
+        assert "telegram: reachable as @samen_test_bot" in out
+        assert "integrity ok" in out and out.strip().endswith("all good")
+        server.reject_token = True
+        code, out, _ = await samen("check", env=env, cwd=tmp_path)
+        assert code == 1 and "the token was rejected" in out
+    finally:
+        await server.stop()
+    code, out, _ = await samen(
+        "check",
+        env={"SAMEN_DB": str(tmp_path / "samen.db"), "TELEGRAM_BOT_TOKEN": ""},
+        cwd=tmp_path,
+    )
+    assert code == 1 and "no TELEGRAM_BOT_TOKEN" in out
