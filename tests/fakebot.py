@@ -13,6 +13,7 @@ import asyncio
 import html
 import itertools
 import json
+import random
 import re
 import time
 from collections.abc import Callable
@@ -81,6 +82,9 @@ class FakeTelegram:
         self.sends: list[tuple[float, int]] = []
         self.blocked: set[int] = set()
         self._faults: dict[str, list[Fault]] = {}
+        self._fault_rates: dict[str, list[tuple[float, Fault]]] = {}
+        self._random = random.Random(7)
+        self.latency = 0.0  # seconds added to every answer
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
@@ -141,6 +145,19 @@ class FakeTelegram:
             Fault(status, description, retry_after) for _ in range(times)
         )
 
+    def fail_randomly(
+        self,
+        method: str,
+        rate: float,
+        status: int,
+        description: str,
+        retry_after: int | None = None,
+    ) -> None:
+        """Answer a share of calls with a fault (a fixed seed keeps runs repeatable)."""
+        self._fault_rates.setdefault(method, []).append(
+            (rate, Fault(status, description, retry_after))
+        )
+
     def block(self, chat_id: int) -> None:
         self.blocked.add(chat_id)
 
@@ -173,11 +190,17 @@ class FakeTelegram:
         params = await _params(request)
         self.calls.append((method, params))
         await self._notify()  # waiters see the call itself, before a long poll returns
+        if self.latency:
+            await asyncio.sleep(self.latency)
         faults = self._faults.get(method)
         if faults:
             fault = faults.pop(0)
             await self._notify()
             return _error(fault.status, fault.description, fault.retry_after)
+        for rate, fault in self._fault_rates.get(method, []):
+            if self._random.random() < rate:
+                await self._notify()
+                return _error(fault.status, fault.description, fault.retry_after)
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return _error(404, f"Not Found: method {method} is not faked")
@@ -302,6 +325,26 @@ class FakeTelegram:
         key = (json.dumps(scope, sort_keys=True), str(params.get("language_code") or ""))
         self.commands.pop(key, None)
         return True
+
+    def rate_violations(self, per_chat: float = 1.0, overall: int = 30) -> tuple[int, int]:
+        """(per-chat, overall) windows that break Telegram's limits: two messages to one chat
+        less than `per_chat` seconds apart, or more than `overall` in any one second."""
+        chat_violations = 0
+        by_chat: dict[int, list[float]] = {}
+        for moment, chat in self.sends:
+            by_chat.setdefault(chat, []).append(moment)
+        for moments in by_chat.values():
+            moments.sort()
+            chat_violations += sum(1 for a, b in itertools.pairwise(moments) if b - a < per_chat)
+        times = sorted(moment for moment, _ in self.sends)
+        overall_violations = 0
+        start = 0
+        for end, moment in enumerate(times):
+            while moment - times[start] >= 1.0:
+                start += 1
+            if end - start + 1 > overall:
+                overall_violations += 1
+        return chat_violations, overall_violations
 
     def chat_commands(self, chat_id: int) -> list[str]:
         scope = json.dumps({"chat_id": chat_id, "type": "chat"}, sort_keys=True)
