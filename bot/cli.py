@@ -62,7 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        # One event a line, key=value: easy to grep and to ship to a log service. Messages name
+        # ids and counts, never people or what they wrote.
+        format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s",
     )
     # httpx logs every request URL, which contains the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
