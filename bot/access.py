@@ -57,3 +57,11 @@ def visible_groups(member: StaffMember, all_groups: list[str]) -> list[str]:
 
 def may_see_pupil(member: StaffMember, pupil_group: str) -> bool:
     return member.role is not Role.TEACHER or pupil_group in member.groups
+
+
+def may_see_care(member: StaffMember, pupil_group: str) -> bool:
+    """CvB and ZAT matters: the coordinator, and the teachers of the pupil's group. An admin
+    runs the roster and invitations and has no need to know about care."""
+    if member.role is Role.COORDINATOR:
+        return True
+    return member.role is Role.TEACHER and pupil_group in member.groups

@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot import care, staff_texts
-from bot.access import Action, may_see_pupil
+from bot.access import Action, may_see_care
 from bot.i18n import N_, Translator
 from bot.models import StaffMember, Viewer
 from bot.storage import Tx
@@ -34,7 +34,7 @@ async def visible_discussions(
     states = []
     for discussion in await tx.discussions(since=now - LOOK_BACK):
         pupil = await tx.pupil(discussion.pupil_id)
-        if pupil is not None and may_see_pupil(member, pupil.group):
+        if pupil is not None and may_see_care(member, pupil.group):
             states.append(await care.discussion_state(tx, discussion, now))
     return states
 
@@ -142,7 +142,7 @@ async def discussion_detail(
         member = await tx.staff_member(viewer.person_id or "")
         discussion = await tx.discussion(int(wanted)) if wanted.isdigit() else None
         pupil = await tx.pupil(discussion.pupil_id) if discussion else None
-        allowed = member is not None and pupil is not None and may_see_pupil(member, pupil.group)
+        allowed = member is not None and pupil is not None and may_see_care(member, pupil.group)
         state = await care.discussion_state(tx, discussion, now) if discussion and allowed else None
     back = InlineKeyboardMarkup([[button(tr.label("⬅️ Overview"), "menu:overview")]])
     if state is None:

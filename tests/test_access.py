@@ -63,3 +63,18 @@ def test_may(role: Role | None, allowed: set[Action]) -> None:
 def test_visible_groups(role: Role, own: tuple[str, ...], expected: list[str]) -> None:
     member = StaffMember("S", "Ada", "Jansen", role, own)
     assert visible_groups(member, ["A", "B", "C"]) == expected
+
+
+@pytest.mark.parametrize(
+    ("role", "groups", "group", "sees"),
+    [
+        (Role.COORDINATOR, (), "B", True),
+        (Role.TEACHER, ("B",), "B", True),
+        (Role.TEACHER, ("A",), "B", False),
+        (Role.ADMIN, ("B",), "B", False),
+    ],
+)
+def test_who_sees_care_matters(role, groups, group, sees) -> None:
+    from bot.access import may_see_care
+
+    assert may_see_care(StaffMember("S", "Ada", "Jansen", role, groups), group) is sees
