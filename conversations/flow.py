@@ -158,8 +158,8 @@ async def flow_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def flow_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """Give typed text to the active flow; False when there is none."""
     message = update.effective_message
-    if message is None or message.text is None:
-        return False
+    if message is None or message.text is None or message.text.startswith("/"):
+        return False  # an unknown command is not an answer to the step
     step = await _active_step(update, context)
     if step is None:
         return False
