@@ -90,3 +90,94 @@ async def test_days_of_downtime_catch_up_every_missed_job_once(harness: Harness)
     assert first["news_reminders"] == 1  # Friday 13:00 was missed over the weekend
     assert first["prepare_prompts"] == 1  # the talk is today: preparing is still useful
     assert all(count == 0 for count in again.values()), again
+
+
+async def test_the_remaining_flows_survive_a_restart(harness: Harness) -> None:
+    """Move, summary, reply to a question, a parent's wish for another time, a parent's
+    question, a parent's words to good news: each continues after a restart."""
+    from datetime import datetime
+
+    from bot import positive
+    from scheduler import due_work
+    from tests.harness import AMSTERDAM
+    from tests.test_care import delivered, flow, press
+    from tests.test_meetings import plan
+
+    async def restart() -> None:
+        await harness.stop_bot()
+        await harness.start_bot()
+
+    users = await people(harness, (S, "S001", "Marieke"), (PersonKind.GUARDIAN, "G009", "Marloes"))
+    teacher, marloes = users["S001"], users["G009"]
+    await plan(harness, teacher, "Sem", "di 8 dec 10:00")
+    await delivered(harness, marloes, 3)
+    # A parent types a wish for another time.
+    await press(harness, marloes, r"m:\d+:1:other")
+    await press(harness, marloes, r"m:\d+:1:type")
+    await restart()
+    shown = await harness.say(marloes, "Liever na drie uur")
+    assert shown[0].text.startswith("🕒")
+    # The teacher moves the talk.
+    await press(harness, teacher, r"mt:\d+:move")
+    await restart()
+    shown = await harness.say(teacher, "di 8 dec 15:30")
+    assert shown[0].text.startswith("✅")
+    # The summary after the talk.
+    assert harness.runtime is not None
+    harness.clock.set(datetime(2026, 12, 8, 16, 0, tzinfo=AMSTERDAM))
+    await due_work(harness.runtime.services)
+    await harness.server.wait_for(
+        lambda: any(
+            (b.data or "").startswith("sum:")
+            for m in teacher.messages
+            for r in m.buttons
+            for b in r
+        )
+    )
+    await press(harness, teacher, r"sum:\d+")
+    await flow(harness, teacher, "next")
+    await restart()
+    shown = await harness.say(teacher, "Sem werkt goed mee.")
+    assert "3" in shown[0].text  # step 3 of 7: the agreements
+    await flow(harness, teacher, "next")
+    await flow(harness, teacher, "skip")
+    await flow(harness, teacher, "skip")
+    await flow(harness, teacher, "ns:none")
+    await flow(harness, teacher, "send")
+    # A parent's question about it, and the teacher's answer.
+    await harness.server.wait_for(
+        lambda: any(
+            (b.data or "").startswith("sr:") for m in marloes.messages for r in m.buttons for b in r
+        )
+    )
+    await press(harness, marloes, r"sr:\d+:ask")
+    await restart()
+    await harness.say(marloes, "Hoe gaat het met rekenen?")
+    await harness.server.wait_for(lambda: "rekenen" in teacher.last.text)
+    await press(harness, teacher, r"qa:\d+")
+    await restart()
+    await harness.say(teacher, "Rekenen gaat steeds beter.")
+    await harness.server.wait_for(lambda: "steeds beter" in marloes.last.text)
+    # A parent's words in reaction to good news.
+    assert harness.db is not None
+    async with harness.db.transaction() as tx:
+        staff = await tx.staff_member("S001")
+        assert staff is not None
+        await positive.send_positive_news(
+            tx,
+            harness.runtime.texts,
+            harness.runtime.services.settings,
+            harness.clock.now(),
+            staff=staff,
+            pupil_id="P005",
+            words="Knap gedaan!",
+        )
+    await harness.server.wait_for(
+        lambda: any(
+            (b.data or "").startswith("pn:") for m in marloes.messages for r in m.buttons for b in r
+        )
+    )
+    await press(harness, marloes, r"pn:\d+:words")
+    await restart()
+    await harness.say(marloes, "Wat fijn om te horen!")
+    await harness.server.wait_for(lambda: "Wat fijn om te horen!" in teacher.last.text)
