@@ -165,8 +165,7 @@ async def send_discussion(
         tr = texts(language)
         to_pupil = person_kind is PersonKind.PUPIL
         if kind == "cvb":
-            text = care_texts.cvb_notice(
-                tr,
+            notice = dict(
                 name=person.first_name,
                 child=pupil.first_name,
                 when=starts_at,
@@ -175,6 +174,12 @@ async def send_discussion(
                 sender=sender,
                 to_pupil=to_pupil,
             )
+            text = care_texts.cvb_notice(tr, **notice)  # type: ignore[arg-type]
+            if language != "nl":
+                # A legal notice: the Dutch text counts, so it goes along below the translation.
+                dutch = care_texts.cvb_notice(texts("nl"), **notice)  # type: ignore[arg-type]
+                heading = tr._("<b>The binding text, in Dutch:</b>")
+                text = f"{text}\n\n{heading}\n<i>{dutch}</i>"
             markup = care_texts.notice_keyboard(tr, discussion_id)
             version = NOTICE_VERSION
         else:

@@ -3,6 +3,7 @@
     python -m bot.catalogues extract   # code → locales/messages.pot
     python -m bot.catalogues update    # messages.pot → every <lang>/LC_MESSAGES/messages.po
     python -m bot.catalogues check     # fails on anything a reader would notice
+    python -m bot.catalogues report    # strings per language, and which are reviewed
 
 Staff-only strings carry a `# staff:` comment in the code; every other string may
 reach a parent or pupil and is held to the plain-language rules.
@@ -174,6 +175,77 @@ def plain_language_problems(folder: Path) -> list[Problem]:
     return problems
 
 
+def pot_problems(root: Path, folder: Path) -> list[Problem]:
+    """messages.pot must hold exactly what the code asks to translate."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as scratch:
+        fresh = Path(scratch) / "messages.pot"
+        extract(root, fresh)
+        extracted = {m.id: m for m in read_catalog(fresh) if m.id}
+    current = {m.id for m in read_catalog(folder / "messages.pot") if m.id}
+    problems = [
+        Problem("pot", _ids(extracted[key])[0], "in the code but not in messages.pot (extract)")
+        for key in extracted.keys() - current
+    ]
+    problems += [
+        Problem("pot", key if isinstance(key, str) else key[0], "in messages.pot, not in the code")
+        for key in current - extracted.keys()
+    ]
+    return problems
+
+
+def compile_problems(
+    folder: Path, languages: tuple[str, ...] = SUPPORTED_LANGUAGES
+) -> list[Problem]:
+    """What `pybabel compile` would warn about, and whether each catalogue compiles."""
+    import io
+
+    from babel.messages.mofile import write_mo
+
+    problems: list[Problem] = []
+    for language in languages:
+        path = folder / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+        if not path.exists():
+            continue
+        catalog = read_catalog(path, language)
+        for message, errors in catalog.check():
+            for error in errors:
+                problems.append(Problem(language, _ids(message)[0], f"compile: {error}"))
+        try:
+            write_mo(io.BytesIO(), catalog)
+        except Exception as exc:  # any failure to compile is a problem to report
+            problems.append(Problem(language, "*", f"does not compile: {exc}"))
+    return problems
+
+
+def report(folder: Path, languages: tuple[str, ...] = SUPPORTED_LANGUAGES) -> list[str]:
+    """Per language: translated strings, and whether a native speaker reviewed them."""
+    lines = []
+    total = len([m for m in read_catalog(folder / "messages.pot") if m.id])
+    for language in languages:
+        path = folder / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+        if not path.exists():
+            lines.append(f"{language}: missing")
+            continue
+        catalog = read_catalog(path, language)
+        done = sum(1 for m in catalog if m.id and all(_strings(m)) and not m.fuzzy)
+        reviewed = reviewed_by_native_speaker(path)
+        lines.append(
+            f"{language}: {done}/{total} strings, "
+            f"{'reviewed' if reviewed else 'not reviewed by a native speaker'}"
+        )
+    return lines
+
+
+def reviewed_by_native_speaker(path: Path) -> bool:
+    """The catalogue header says so: `X-Samen-Reviewed: yes`."""
+    for line in path.read_text(encoding="utf-8").splitlines()[:40]:
+        if line.startswith('"X-Samen-Reviewed:'):
+            return "yes" in line.lower()
+    return False
+
+
 def extract(root: Path, output: Path) -> None:
     keywords = [arg for k in KEYWORDS for arg in ("-k", k)]
     subprocess.run(
@@ -230,8 +302,16 @@ def main(argv: list[str]) -> int:
     if command == "update":
         update(folder)
         return 0
+    if command == "report":
+        print("\n".join(report(folder)))
+        return 0
     if command == "check":
-        problems = check_catalogs(folder) + plain_language_problems(folder)
+        problems = (
+            pot_problems(root, folder)
+            + check_catalogs(folder)
+            + compile_problems(folder)
+            + plain_language_problems(folder)
+        )
         for problem in problems:
             print(problem)
         print(f"{len(problems)} problems in {len(SUPPORTED_LANGUAGES)} catalogues")

@@ -163,3 +163,34 @@ def test_no_text_hides_from_extraction_inside_an_f_string() -> None:
                 if re.search(r"""f["'][^"']*\{tr\.(_|label|n_)\(["']""", line):
                     hidden.append(f"{path.relative_to(root)}:{number}")
     assert hidden == []
+
+
+def test_check_fails_on_an_out_of_date_messages_pot(tmp_path: Path) -> None:
+    from bot.catalogues import pot_problems
+
+    root = locales_dir().parent
+    for folder in ("bot", "conversations", "scheduler", "locales"):
+        shutil.copytree(root / folder, tmp_path / folder)
+    assert pot_problems(tmp_path, tmp_path / "locales") == []
+    module = tmp_path / "conversations" / "menu.py"
+    module.write_text(
+        module.read_text(encoding="utf-8")
+        + '\n\ndef _new(tr):\n    return tr._("A brand new text")\n',
+        encoding="utf-8",
+    )
+    problems = [str(p) for p in pot_problems(tmp_path, tmp_path / "locales")]
+    assert problems == ["pot: 'A brand new text': in the code but not in messages.pot (extract)"]
+
+
+def test_catalogues_compile_without_warnings() -> None:
+    from bot.catalogues import compile_problems
+
+    assert compile_problems(locales_dir()) == []
+
+
+def test_the_report_says_which_catalogues_are_reviewed() -> None:
+    from bot.catalogues import report
+
+    lines = report(locales_dir())
+    assert any(line.startswith("en:") and line.endswith(", reviewed") for line in lines)
+    assert any(line.startswith("tr:") and "not reviewed" in line for line in lines)

@@ -1,0 +1,88 @@
+"""Every shipped language, end to end: a consent request and a meeting invitation as a parent
+reads them; right-to-left languages isolate names, dates and numbers."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import timedelta
+
+import pytest
+
+from bot import care_texts, meetings
+from bot.i18n import FSI, PDI, RIGHT_TO_LEFT, SUPPORTED_LANGUAGES
+from bot.models import PersonKind
+from tests.harness import Harness
+from tests.test_care import delivered, people, request, with_data
+
+
+def plain(text: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+async def test_a_consent_request_and_an_invitation_in_each_language(
+    harness: Harness, language: str
+) -> None:
+    users = await people(harness, (PersonKind.GUARDIAN, "G023", "Ruud"))
+    ruud = users["G023"]
+    assert harness.db is not None and harness.runtime is not None
+    async with harness.db.transaction() as tx:
+        await tx.set_chosen_language(ruud.id, language)
+    consent = await request(harness, "P014")
+    texts = harness.runtime.texts
+    tr = texts(language)
+    async with harness.db.transaction() as tx:
+        discussion = await tx.discussion(consent.discussion_id)
+        pupil = await tx.pupil("P014")
+        hakan = await tx.staff_member("S002")
+        assert discussion is not None and pupil is not None and hakan is not None
+        expected = care_texts.consent_request(
+            tr,
+            texts("nl"),
+            discussion=discussion,
+            name="Ruud",
+            child="Milan",
+            birth_date=pupil.birth_date,
+            school=harness.runtime.settings.school_name,
+            sender="Ingrid Postma",
+            to_pupil=False,
+        )
+        planned = await meetings.plan_meeting(
+            tx,
+            texts,
+            harness.runtime.settings,
+            harness.clock.now(),
+            staff=hakan,
+            pupil_id="P014",
+            kind="zat",
+            starts_at=harness.clock.now() + timedelta(days=5),
+            minutes=45,
+            place_kind="room",
+            place="lokaal 12",
+            goal="Hoe gaat het?",
+        )
+        meeting = await tx.meeting(planned.meeting_id)
+        assert meeting is not None
+    await delivered(harness, ruud, 4)
+    request_message = with_data(ruud, rf"c:{consent.discussion_id}:agree")
+    assert request_message.text == plain(expected)
+    assert "Ik geef toestemming dat Milan" in request_message.text  # the binding Dutch text
+    invitation = with_data(ruud, rf"m:{planned.meeting_id}:1:come")
+    assert invitation.text == plain(
+        meetings.invitation_text(
+            tr,
+            meeting,
+            name="Ruud",
+            child="Milan",
+            teacher="Hakan Öztürk",
+            settings=harness.runtime.settings,
+        )
+    )
+    if language != "en":
+        english = harness.runtime.texts("en")
+        assert invitation.labels[0] != english.label("✅ Yes, I'll come")
+    if language in RIGHT_TO_LEFT:
+        for message in (request_message, invitation):
+            assert f"{FSI}Ruud{PDI}" in message.text
+            assert f"{FSI}Milan{PDI}" in message.text
