@@ -271,6 +271,9 @@ def extract(root: Path, output: Path) -> None:
 
 
 def update(folder: Path) -> None:
+    """pybabel update, keeping each catalogue's review flag (pybabel drops unknown headers)."""
+    paths = sorted(folder.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
+    reviewed = {path: reviewed_by_native_speaker(path) for path in paths}
     subprocess.run(
         [
             sys.executable,
@@ -290,6 +293,19 @@ def update(folder: Path) -> None:
         check=True,
         capture_output=True,
     )
+    for path, flag in reviewed.items():
+        set_reviewed(path, flag)
+
+
+def set_reviewed(path: Path, reviewed: bool) -> None:
+    lines = [
+        line
+        for line in path.read_text(encoding="utf-8").split("\n")
+        if not line.startswith('"X-Samen-Reviewed:')
+    ]
+    at = next(i for i, line in enumerate(lines) if line.startswith('"Content-Transfer-Encoding'))
+    lines.insert(at + 1, f'"X-Samen-Reviewed: {"yes" if reviewed else "no"}\\n"')
+    path.write_text("\n".join(lines), encoding="utf-8")
 
 
 def main(argv: list[str]) -> int:
