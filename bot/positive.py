@@ -191,12 +191,19 @@ class Due:
     weeks: int | None  # school weeks since the last good news; None if never
 
 
-async def due_pupils(tx: Tx, settings: Settings, now: datetime, groups: Sequence[str]) -> list[Due]:
-    """Pupils of these groups whose family is due or overdue for good news, oldest first."""
-    last = await tx.last_news_by_pupil(now)
+async def due_pupils(
+    tx: Tx,
+    settings: Settings,
+    now: datetime,
+    groups: Sequence[str],
+    last: dict[str, datetime] | None = None,
+) -> list[Due]:
+    """Pupils of these groups whose family is due or overdue for good news, oldest first.
+    `last` (when each pupil last had good news) can be passed in when asking for many groups."""
+    if last is None:
+        last = await tx.last_news_by_pupil(now)
     due = []
-    for contacts in await tx.contacts_of_groups(groups):
-        pupil = contacts.pupil
+    for pupil in await tx.pupils_of_groups(groups):
         when = last.get(pupil.pupil_id)
         if when is None:
             due.append(Due(pupil, None, None))
@@ -234,12 +241,13 @@ async def remind_mentors(tx: Tx, texts: Catalogues, settings: Settings, now: dat
     if started is not None and occurrence < datetime.fromisoformat(started):
         return 0  # before Samen ran at this school: nothing was missed
     sent = 0
+    last = await tx.last_news_by_pupil(now)  # once, not once per teacher
     for member in await tx.all_staff():
         if member.role.value != "teacher" or not member.groups:
             continue
         if await tx.news_reminder_handled(member.staff_id, occurrence):
             continue
-        due = await due_pupils(tx, settings, now, member.groups)
+        due = await due_pupils(tx, settings, now, member.groups, last)
         await tx.record_news_reminder(member.staff_id, occurrence, len(due), now)
         chat = await tx.chat_of_person(PersonKind.STAFF, member.staff_id)
         if not due or chat is None:

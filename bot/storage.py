@@ -308,6 +308,17 @@ class Tx:
         rows = await self._all("SELECT DISTINCT group_name FROM pupils ORDER BY group_name")
         return [r["group_name"] for r in rows]
 
+    async def pupils_of_groups(self, groups: Iterable[str]) -> list[Pupil]:
+        wanted = sorted(set(groups))
+        if not wanted:
+            return []
+        rows = await self._all(
+            f"SELECT * FROM pupils WHERE group_name IN ({','.join('?' * len(wanted))})"
+            " ORDER BY group_name, first_name, last_name",
+            wanted,
+        )
+        return [_pupil(r) for r in rows]
+
     async def contacts_of_groups(self, groups: Iterable[str]) -> list[PupilContacts]:
         """Pupils of the groups with each guardian's reachability, in two queries."""
         wanted = sorted(set(groups))
