@@ -8,22 +8,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 LANGUAGES = ["nl"] * 12 + ["tr", "ar", "pl", "uk", "en", "so", "ti", "fa"]
-FIRST = [
-    "Daan",
-    "Sem",
-    "Lotte",
-    "Noor",
-    "Emre",
-    "Yasmina",
-    "Omar",
-    "Julia",
-    "Milan",
-    "Finn",
-    "Zofia",
-    "Mykyta",
-    "Amira",
-    "Bilal",
-]
+FIRST = ["Daan", "Sem", "Lotte", "Noor", "Emre", "Yasmina", "Omar", "Julia", "Milan"]
 LAST = ["de Vries", "Jansen", "Bakker", "Visser", "Smit", "Demir", "Yılmaz", "El Amrani"]
 
 
