@@ -28,7 +28,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
-SUPPORTED_LANGUAGES: tuple[str, ...] = ("nl", "en", "tr", "ar", "pl", "uk")
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("nl", "en", "tr", "ar", "pl", "uk", "ti", "so", "fa")
 RIGHT_TO_LEFT = frozenset({"ar", "fa"})
 DOMAIN = "messages"
 

@@ -94,6 +94,9 @@ def test_values_are_escaped_and_isolated_in_right_to_left_text() -> None:
         ("tr", "1 Aralık Salı 15:30"),
         ("pl", "wtorek, 1 grudnia, 15:30"),
         ("uk", "вівторок, 1 грудня, 15:30"),
+        ("ti", "ታሕሳስ 1, ሰሉስ 15:30"),
+        ("so", "Talaado, Diseembar 1 15:30"),
+        ("fa", "سه\u200cشنبه 1 دسامبر،\u200f 15:30"),
     ],
 )
 def test_dates_are_written_out_in_the_readers_language(language: str, expected: str) -> None:

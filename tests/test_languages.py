@@ -86,3 +86,23 @@ async def test_a_consent_request_and_an_invitation_in_each_language(
         for message in (request_message, invitation):
             assert f"{FSI}Ruud{PDI}" in message.text
             assert f"{FSI}Milan{PDI}" in message.text
+
+
+async def test_a_school_switches_languages_on_and_off(harness: Harness) -> None:
+    from dataclasses import replace
+
+    assert harness.runtime is not None
+    harness.runtime.services.settings = replace(
+        harness.runtime.services.settings, languages=("nl", "ar", "so")
+    )
+    users = await people(harness, (PersonKind.GUARDIAN, "G009", "Marloes"))
+    marloes = users["G009"]
+    shown = await harness.say(marloes, "/taal")
+    assert shown[0].labels == ["✅ Nederlands", "العربية", "Soomaali"]
+    await harness.tap_data(marloes, "lang:set:tr", shown[0])  # switched off at this school
+    assert harness.db is not None
+    async with harness.db.transaction() as tx:
+        assert await tx.language_of_person(PersonKind.GUARDIAN, "G009") == "nl"
+    await harness.tap_data(marloes, "lang:set:so", marloes.last)
+    async with harness.db.transaction() as tx:
+        assert await tx.language_of_person(PersonKind.GUARDIAN, "G009") == "so"

@@ -159,6 +159,9 @@ async def test_language_can_be_changed_with_taal(harness: Harness) -> None:
         "العربية",
         "Polski",
         "Українська",
+        "ትግርኛ",
+        "Soomaali",
+        "فارسی",
     ]
     query = await harness.tap(mother, "Українська")
     assert query in harness.server.callback_answers

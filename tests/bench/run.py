@@ -1,0 +1,435 @@
+"""Samen's benchmarks: `python -m tests.bench.run` prints a table and writes BENCHMARKS.md.
+
+Everything runs on this machine against the project's fake Bot API on loopback:
+  1. update handling: Samen's handlers against a bare python-telegram-bot echo bot;
+  2. delivery: a 5,000-message broadcast through the outbox, without and with RetryAfter;
+  3. scale: import, all due work at one `now`, database size, start-up time and RSS of `samen run`;
+  4. growth: the same at 1,000 / 10,000 / 50,000 pupils.
+Not part of the test run. `--quick` runs a small version (used to check the script itself).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from telegram import Update
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
+
+from bot.clock import FakeClock
+from bot.config import Settings
+from bot.models import Invitee, PersonKind
+from bot.roster import import_guardians, import_pupils, import_staff
+from bot.storage import Database
+from scheduler import due_work
+from tests.bench.roster import write_roster
+from tests.fakebot import TOKEN, FakeTelegram
+from tests.harness import TrackingApplication, UpdateTracker
+
+AMS = ZoneInfo("Europe/Amsterdam")
+NOW = datetime(2026, 12, 4, 13, 0, tzinfo=AMS)  # a Friday at reminder time
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Results:
+    rows: list[tuple[str, str, str]] = field(default_factory=list)  # what, figure, target
+
+    def add(self, what: str, figure: str, target: str = "") -> None:
+        self.rows.append((what, figure, target))
+        print(f"{what:<58} {figure:<28} {target}", flush=True)
+
+
+# --- 3 and 4: scale and growth -----------------------------------------------------------
+
+
+async def build_school(folder: Path, pupils: int) -> tuple[Database, dict[str, float]]:
+    paths = write_roster(folder / "csv", pupils)
+    db = await Database.open(folder / "samen.db")
+    timings = {}
+    start = time.perf_counter()
+    await import_staff(db, paths["staff"].read_bytes(), "staff.csv", NOW)
+    timings["staff"] = time.perf_counter() - start
+    start = time.perf_counter()
+    await import_pupils(db, paths["pupils"].read_bytes(), "pupils.csv", NOW, NOW.date())
+    timings["pupils"] = time.perf_counter() - start
+    start = time.perf_counter()
+    await import_guardians(db, paths["guardians"].read_bytes(), "guardians.csv", NOW)
+    timings["guardians"] = time.perf_counter() - start
+    await add_activity(db, pupils)
+    return db, timings
+
+
+async def add_activity(db: Database, pupils: int) -> None:
+    """A term's worth of work: good news for half the pupils, a talk planned for one in ten
+    (next week), a consent request for one in fifty."""
+    async with db.transaction() as tx:
+        for n in range(0, pupils, 2):
+            sent = NOW - timedelta(days=(n * 7) % 80)
+            await tx.add_positive_news(
+                pupil_id=f"P{n:06d}",
+                staff_id="T00000",
+                themes=[],
+                own_words="",
+                now=sent,
+                send_at=sent,
+            )
+        for n in range(0, pupils, 10):
+            meeting = await tx.add_meeting(
+                pupil_id=f"P{n:06d}",
+                kind="progress",
+                starts_at=NOW + timedelta(days=1 + n % 6),
+                minutes=15,
+                place_kind="room",
+                place="1",
+                goal="-",
+                alternatives=[],
+                created_by="T00000",
+                now=NOW,
+            )
+            await tx.add_invitee(
+                Invitee(
+                    meeting, PersonKind.GUARDIAN, f"V{n:06d}", "nl", None, None, False, False, None
+                ),
+                None,
+            )
+        for n in range(0, pupils, 50):
+            await tx.add_discussion(
+                pupil_id=f"P{n:06d}",
+                kind="zat",
+                purpose="-",
+                starts_at=NOW + timedelta(days=20),
+                participants=[],
+                shared_info=[],
+                created_by="C00001",
+                now=NOW - timedelta(days=4),
+                notice_deadline=NOW + timedelta(days=10),
+            )
+
+
+async def time_due_work(db: Database) -> float:
+    """All due work for the whole school at one `now`, as the scheduler runs it."""
+    from bot.i18n import Catalogues
+    from bot.services import Services
+
+    settings = Settings(token=TOKEN, db_path=db.path)
+    services = Services(settings, db, FakeClock(NOW), Catalogues(settings.languages, AMS))
+    start = time.perf_counter()
+    await due_work(services)
+    return time.perf_counter() - start
+
+
+async def scale(results: Results, sizes: list[int], work: Path) -> Path:
+    big = work
+    for pupils in sizes:
+        folder = work / f"school-{pupils}"
+        db, timings = await build_school(folder, pupils)
+        seconds = await time_due_work(db)
+        await db.close()
+        size = (folder / "samen.db").stat().st_size / 1e6
+        label = f"{pupils:,} pupils"
+        results.add(
+            f"import {label} (pupils file)",
+            f"{timings['pupils']:.2f} s",
+            "< 10 s at 10,000" if pupils == 10_000 else "",
+        )
+        results.add(
+            f"import {label} (guardians, staff)",
+            f"{timings['guardians']:.2f} s, {timings['staff']:.2f} s",
+        )
+        results.add(
+            f"all due work at one now, {label}",
+            f"{seconds:.2f} s",
+            "< 1 s at 10,000" if pupils == 10_000 else "",
+        )
+        results.add(f"database size, {label}", f"{size:.1f} MB")
+        if pupils == 10_000 or pupils == sizes[0]:
+            big = folder
+    return big / "samen.db"
+
+
+def run_samen(db_path: Path, server: FakeTelegram) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": server.base_url,
+        "SAMEN_DB": str(db_path),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=db_path.parent,
+    )
+
+
+async def startup_and_memory(results: Results, db_path: Path) -> None:
+    server = FakeTelegram()
+    await server.start()
+    try:
+        start = time.perf_counter()
+        process = run_samen(db_path, server)
+        await server.wait_for(lambda: len(server.calls_of("getUpdates")) > 0, timeout=120)
+        results.add(
+            "start-up of samen run (to first getUpdates)", f"{time.perf_counter() - start:.2f} s"
+        )
+        await asyncio.sleep(3)  # let the first scheduled ticks run
+        with open(f"/proc/{process.pid}/status", encoding="ascii") as status:
+            peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM"))
+        results.add(
+            "peak memory (RSS) of samen run, 10,000-pupil school",
+            f"{peak / 1024:.0f} MB",
+            "< 150 MB",
+        )
+        process.terminate()
+        process.wait(30)
+    finally:
+        await server.stop()
+
+
+# --- 1: update handling ------------------------------------------------------------------
+
+
+class TrackedEcho(Application):  # type: ignore[type-arg]
+    async def process_update(self, update: object) -> None:
+        try:
+            await super().process_update(update)
+        finally:
+            if isinstance(update, Update):
+                self.bot_data["tracker"].finished(update.update_id)
+
+
+async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.effective_chat and update.effective_message and update.effective_message.text:
+        await update.effective_chat.send_message(update.effective_message.text)
+
+
+async def measure(
+    server: FakeTelegram, tracker: UpdateTracker, push: list, rate: float | None
+) -> tuple[float, list[float]]:
+    """Push updates (at `rate` per second, or all at once); return throughput and latencies."""
+    sent: dict[int, float] = {}
+    start = time.perf_counter()
+    for index, make in enumerate(push):
+        if rate:
+            await asyncio.sleep(max(0.0, start + index / rate - time.perf_counter()))
+        sent[make()] = time.perf_counter()
+    latencies = []
+    for update_id, at in sent.items():
+        await tracker.wait(update_id, timeout=300)
+        latencies.append(tracker_time(tracker, update_id) - at)
+    elapsed = max(tracker_time(tracker, u) for u in sent) - start
+    return len(push) / elapsed, latencies
+
+
+def tracker_time(tracker: UpdateTracker, update_id: int) -> float:
+    return tracker.times[update_id]
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def update_handling(results: Results, db_path: Path, count: int) -> None:
+    from bot.app import Runtime
+    from bot.invitations import issue_invitations
+
+    server = FakeTelegram()
+    await server.start()
+    # The bare baseline: python-telegram-bot echoing text.
+    tracker = TimedTracker()
+    app = (
+        ApplicationBuilder()
+        .application_class(TrackedEcho)
+        .token(TOKEN)
+        .base_url(server.base_url)
+        .build()
+    )
+    app.bot_data["tracker"] = tracker
+    app.add_handler(MessageHandler(filters.TEXT, echo))
+    await app.initialize()
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(timeout=1)
+    users = [server.user(700_000 + n, f"U{n}") for n in range(200)]
+    baseline, _ = await measure(
+        server, tracker, [lambda u=u: u.send("hallo") for u in users * (count // 200)], None
+    )
+    await app.updater.stop()
+    await app.stop()
+    await app.shutdown()
+    results.add("baseline: bare python-telegram-bot echo, burst", f"{baseline:.0f} updates/s")
+
+    # Samen: onboarding with invitation codes, consent taps, and a composer step.
+    settings = Settings(token=TOKEN, api_url=server.base_url, db_path=db_path)
+    db = await Database.open(db_path)
+    clock = FakeClock(NOW)
+    runtime = Runtime(settings, db, clock, application_class=TrackingApplication, poll_timeout=1)
+    tracker = TimedTracker()
+    runtime.application.bot_data["tracker"] = tracker
+    await runtime.start()
+    rows = await issue_invitations(db, settings, NOW, "samen_test_bot")
+    guardians = [r for r in rows if r.kind is PersonKind.GUARDIAN][:count]
+    parents = [server.user(800_000 + n, f"V{n}") for n in range(len(guardians))]
+    onboarding = [
+        lambda u=u, r=r: u.send(f"/start {r.code}") for u, r in zip(parents, guardians, strict=True)
+    ]
+    throughput, latencies = await measure(server, tracker, onboarding[: count // 2], None)
+    results.add(
+        "Samen: /start CODE onboarding, burst",
+        f"{throughput:.0f} updates/s",
+        f"≥ {baseline / 2:.0f} (half the baseline)",
+    )
+    help_taps = [lambda u=u: u.send("/help") for u in parents[: count // 2]]
+    throughput_help, _ = await measure(server, tracker, help_taps, None)
+    results.add("Samen: /help from linked parents, burst", f"{throughput_help:.0f} updates/s")
+    ratio = min(throughput, throughput_help) / baseline
+    results.add("Samen throughput as a share of the baseline", f"{ratio:.0%}", "≥ 50%")
+    paced = [lambda u=u: u.send("/help") for u in parents[count // 2 : count // 2 + 250]]
+    _, latencies = await measure(server, tracker, paced, 50.0)
+    results.add(
+        "handler latency at 50 updates/s, p50 / p95 / p99",
+        f"{percentile(latencies, 0.5) * 1000:.0f} / {percentile(latencies, 0.95) * 1000:.0f}"
+        f" / {percentile(latencies, 0.99) * 1000:.0f} ms",
+        "p99 < 50 ms",
+    )
+    await runtime.stop()
+    await db.close()
+    await server.stop()
+
+
+class TimedTracker(UpdateTracker):
+    def __init__(self) -> None:
+        super().__init__()
+        self.times: dict[int, float] = {}
+
+    def finished(self, update_id: int) -> None:
+        self.times[update_id] = time.perf_counter()
+        super().finished(update_id)
+
+
+# --- 2: delivery -----------------------------------------------------------------------
+
+
+async def delivery(results: Results, messages: int, work: Path, retry_share: float) -> None:
+    from bot.app import Runtime
+
+    server = FakeTelegram()
+    await server.start()
+    if retry_share:
+        server.fail_randomly(
+            "sendMessage", retry_share, 429, "Too Many Requests: retry after 1", retry_after=1
+        )
+    chats = [server.user(900_000 + n, f"C{n}").chat_id for n in range(messages)]
+    db = await Database.open(work / f"delivery-{retry_share}.db")
+    async with db.transaction() as tx:
+        for n, chat in enumerate(chats):
+            await tx.enqueue(chat_id=chat, text=f"m{n}", purpose="bench", now=NOW)
+    runtime = Runtime(
+        Settings(token=TOKEN, api_url=server.base_url, db_path=db.path),
+        db,
+        FakeClock(NOW + timedelta(minutes=1)),
+        poll_timeout=1,
+    )
+    start = time.perf_counter()
+    await runtime.start()
+
+    def delivered() -> int:
+        return sum(1 for chat in chats if server.messages(chat))
+
+    await server.wait_for(lambda: delivered() >= messages, timeout=3600)
+    elapsed = time.perf_counter() - start
+    await runtime.stop()
+    async with db.transaction() as tx:
+        counts = await tx.outbox_counts()
+    await db.close()
+    chat_windows, overall_windows = server.rate_violations()
+    label = f"{retry_share:.0%} RetryAfter" if retry_share else "no faults"
+    rate = messages / elapsed
+    results.add(
+        f"broadcast of {messages:,} messages, {label}",
+        f"{rate:.1f} msg/s ({rate / 30:.0%} of 30)",
+        "≥ 95% of the ceiling" if not retry_share else "",
+    )
+    results.add(
+        f"  windows over Telegram's limits / messages lost, {label}",
+        f"{chat_windows + overall_windows} / {messages - counts.get('sent', 0)}",
+        "0 / 0",
+    )
+    await server.stop()
+
+
+# --- the report ------------------------------------------------------------------------
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as info:
+            cpu = next(
+                line.split(":", 1)[1].strip() for line in info if line.startswith("model name")
+            )
+    except (OSError, StopIteration):
+        pass
+    with open("/proc/meminfo", encoding="ascii") as info:
+        memory = int(next(line.split()[1] for line in info if line.startswith("MemTotal"))) / 1e6
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GB, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}"
+    )
+
+
+def write_report(results: Results, command: str, notes: list[str]) -> None:
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d} on {machine()}, against the project's fake",
+        "Bot API on loopback (no Telegram). Produced by:",
+        "",
+        f"    {command}",
+        "",
+        "| what | figure | target |",
+        "|---|---|---|",
+        *(f"| {what.strip()} | {figure} | {target} |" for what, figure, target in results.rows),
+        "",
+        "## Where each target stands",
+        "",
+        *notes,
+        "",
+    ]
+    (ROOT / "BENCHMARKS.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+async def main(quick: bool) -> Results:
+    results = Results()
+    with tempfile.TemporaryDirectory() as scratch:
+        work = Path(scratch)
+        sizes = [300, 1_000] if quick else [1_000, 10_000, 50_000]
+        db_path = await scale(results, sizes, work)
+        await startup_and_memory(results, db_path)
+        await update_handling(results, db_path, 200 if quick else 1000)
+        messages = 300 if quick else 5_000
+        await delivery(results, messages, work, 0.0)
+        await delivery(results, messages, work, 0.05)
+    return results
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a small run, to check the script")
+    args = parser.parse_args()
+    outcome = asyncio.run(main(args.quick))
+    if not args.quick:
+        write_report(outcome, "python -m tests.bench.run", [])
