@@ -38,7 +38,10 @@ class Runtime:
         application_class: type[Application] = Application,  # type: ignore[type-arg]
         poll_timeout: float = 10.0,
         outbox_options: dict[str, Any] | None = None,
+        rate_limiter: bool = True,
     ) -> None:
+        """`rate_limiter=False` only for measuring Samen's own cost (benchmarks): in
+        production every call to Telegram is paced to its overall limit."""
         if not settings.token:
             raise ValueError("a bot token is needed to run")
         self.settings = settings
@@ -47,16 +50,17 @@ class Runtime:
         self.texts = Catalogues(settings.languages, settings.timezone)
         self.services = Services(settings, db, clock, self.texts)
         self.poll_timeout = poll_timeout
-        self.application = (
+        builder = (
             ApplicationBuilder()
             .application_class(application_class)
             .token(settings.token)
             .base_url(settings.api_url)
             .base_file_url(settings.file_url)
-            # The limiter paces all calls overall; RetryAfter is left to the outbox (max_retries=0).
-            .rate_limiter(AIORateLimiter(max_retries=0))
-            .build()
         )
+        if rate_limiter:
+            # Paces all calls overall; RetryAfter is left to the outbox (max_retries=0).
+            builder = builder.rate_limiter(AIORateLimiter(max_retries=0))
+        self.application = builder.build()
         self.application.bot_data["services"] = self.services
         conversations.register(self.application)
         self.outbox = OutboxSender(

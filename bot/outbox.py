@@ -46,7 +46,7 @@ class OutboxSender:
         # A margin under Telegram's ~1/s per chat and ~30/s overall: network jitter must not
         # turn an exact pace into a broken limit on Telegram's side.
         per_chat_interval: float = 1.1,
-        overall_rate: float = 28.0,
+        overall_rate: float = 29.0,
         batch_size: int = 200,
     ) -> None:
         self._db = db

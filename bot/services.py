@@ -22,8 +22,13 @@ class Services:
     async def viewer(self, user_id: int, chat_id: int, telegram_language: str | None) -> Viewer:
         """Who is writing, as far as the roster says; records that they can be reached."""
         async with self.db.transaction() as tx:
-            await tx.touch_telegram_user(user_id, chat_id, self.clock.now())
-            await record_reachable_again(tx, self.clock.now(), user_id)
+            # Most updates come from someone known, in the same chat, reachable: then this is
+            # one read, and nothing is written.
+            seen = await tx.telegram_user_state(user_id)
+            if seen is None or seen[0] != chat_id:
+                await tx.touch_telegram_user(user_id, chat_id, self.clock.now())
+            if seen is not None and seen[1]:
+                await record_reachable_again(tx, self.clock.now(), user_id)
             return await self.viewer_in(tx, user_id, chat_id, telegram_language)
 
     async def viewer_in(

@@ -377,6 +377,15 @@ class Tx:
             (user_id, chat_id, iso(now)),
         )
 
+    async def telegram_user_state(self, user_id: int) -> tuple[int, bool] | None:
+        """(chat id, marked unreachable) of a Telegram user Samen has seen before."""
+        row = await self._one(
+            "SELECT t.chat_id, a.unreachable_at IS NOT NULL AS unreachable FROM telegram_users t"
+            " LEFT JOIN accounts a ON a.user_id = t.user_id WHERE t.user_id = ?",
+            (user_id,),
+        )
+        return None if row is None else (int(row["chat_id"]), bool(row["unreachable"]))
+
     async def chosen_language(self, user_id: int) -> str | None:
         row = await self._one("SELECT language FROM telegram_users WHERE user_id = ?", (user_id,))
         return None if row is None else row["language"]
