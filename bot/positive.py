@@ -3,9 +3,11 @@ possible later. Sent to the people the rules name, with one-tap reactions for th
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from bot import care, care_texts
 from bot.config import Settings
@@ -173,15 +175,23 @@ def school_weeks_since(start: datetime, now: datetime, settings: Settings) -> in
     count towards the cadence."""
     tz = settings.timezone
     day = start.astimezone(tz).date()
-    end = now.astimezone(tz).date()
-    weeks = 0
-    # Monday of the week after `start`; each later week that has a school day counts.
-    monday = day - timedelta(days=day.weekday()) + timedelta(days=7)
+    monday_after = day - timedelta(days=day.weekday()) + timedelta(days=7)
+    mondays = _school_mondays(now.astimezone(tz).date(), settings.holidays)
+    return len(mondays) - bisect_left(mondays, monday_after)
+
+
+@lru_cache(maxsize=32)
+def _school_mondays(end: date, holidays: frozenset[date]) -> tuple[date, ...]:
+    """Mondays of the complete weeks up to `end` (two years back) that have a school day;
+    computed once per day, then each pupil's count is a binary search."""
+    monday = end - timedelta(days=730)
+    monday -= timedelta(days=monday.weekday())
+    found = []
     while monday + timedelta(days=6) <= end:
-        if any(is_school_day(monday + timedelta(days=d), settings.holidays) for d in range(5)):
-            weeks += 1
+        if any(is_school_day(monday + timedelta(days=d), holidays) for d in range(5)):
+            found.append(monday)
         monday += timedelta(days=7)
-    return weeks
+    return tuple(found)
 
 
 @dataclass(frozen=True)
