@@ -285,11 +285,11 @@ async def discussion_state(tx: Tx, discussion: Discussion, now: datetime) -> Dis
         ]
         status = consent_status(deciding, latest, now, discussion.notice_deadline, safety)
         may = MAY_DISCUSS[status]
-    unreachable = []
-    for r in recipients:
-        chat = await tx.chat_of_person(r.person_kind, r.person_id)
-        if chat is None or await tx.is_unreachable(r.person_kind, r.person_id):
-            unreachable.append(person_key(r.person_kind, r.person_id))
+    unreachable = [
+        person_key(r.person_kind, r.person_id)
+        for r in recipients
+        if not await tx.is_reachable(r.person_kind, r.person_id)
+    ]
     people = await people_of_pupil(tx, pupil)
     return DiscussionState(
         discussion, pupil, recipients, latest, status, may, people, tuple(unreachable)

@@ -638,18 +638,21 @@ async def send_reminders(tx: Tx, texts: Catalogues, settings: Settings, now: dat
     if in_quiet_hours(now, settings.timezone, care.quiet_hours(settings), settings.holidays):
         return 0
     paused = await tx.paused_pupils()
+    chats = await tx.all_chats()  # one read for everyone, not one per invitee
     sent = 0
     for meeting in await tx.meetings_between(now, now + timedelta(days=4)):
         if meeting.pupil_id in paused or now < reminder_moment(meeting, settings):
             continue
         pupil = await tx.pupil(meeting.pupil_id)
         assert pupil is not None
-        people = await care.people_of_pupil(tx, pupil)
+        people: dict[str, care.PersonOnFile] | None = None
         for invitee in await tx.invitees(meeting.id):
             if invitee.answer == "cannot" or invitee.reminded_version == meeting.version:
                 continue
-            chat = await tx.chat_of_person(invitee.person_kind, invitee.person_id)
+            chat = chats.get((invitee.person_kind, invitee.person_id))
             if chat is not None:
+                if people is None:
+                    people = await care.people_of_pupil(tx, pupil)
                 tr = texts(invitee.language)
                 person = people[care.person_key(invitee.person_kind, invitee.person_id)]
                 await tx.enqueue(

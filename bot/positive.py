@@ -201,6 +201,22 @@ class Due:
     weeks: int | None  # school weeks since the last good news; None if never
 
 
+def due_among(
+    pupils: Sequence[Pupil], last: dict[str, datetime], now: datetime, settings: Settings
+) -> list[Due]:
+    """Of these pupils, those whose family is due or overdue for good news, oldest first."""
+    due = []
+    for pupil in pupils:
+        when = last.get(pupil.pupil_id)
+        if when is None:
+            due.append(Due(pupil, None, None))
+            continue
+        weeks = school_weeks_since(when, now, settings)
+        if weeks >= settings.positive_news_weeks:
+            due.append(Due(pupil, when, weeks))
+    return sorted(due, key=lambda d: (d.last is not None, d.last or now, d.pupil.first_name))
+
+
 async def due_pupils(
     tx: Tx,
     settings: Settings,
@@ -212,16 +228,7 @@ async def due_pupils(
     `last` (when each pupil last had good news) can be passed in when asking for many groups."""
     if last is None:
         last = await tx.last_news_by_pupil(now)
-    due = []
-    for pupil in await tx.pupils_of_groups(groups):
-        when = last.get(pupil.pupil_id)
-        if when is None:
-            due.append(Due(pupil, None, None))
-            continue
-        weeks = school_weeks_since(when, now, settings)
-        if weeks >= settings.positive_news_weeks:
-            due.append(Due(pupil, when, weeks))
-    return sorted(due, key=lambda d: (d.last is not None, d.last or now, d.pupil.first_name))
+    return due_among(await tx.pupils_of_groups(groups), last, now, settings)
 
 
 # A reminder missed while Samen was down is still worth sending for a few days (a weekend).
@@ -251,15 +258,23 @@ async def remind_mentors(tx: Tx, texts: Catalogues, settings: Settings, now: dat
     if started is not None and occurrence < datetime.fromisoformat(started):
         return 0  # before Samen ran at this school: nothing was missed
     sent = 0
-    last = await tx.last_news_by_pupil(now)  # once, not once per teacher
+    # Read once for the whole school, not once per teacher.
+    last = await tx.last_news_by_pupil(now)
+    handled = await tx.news_reminders_handled(occurrence)
+    chats = await tx.staff_chats()
+    by_group: dict[str, list[Pupil]] = {}
+    for pupil in await tx.all_pupils():
+        by_group.setdefault(pupil.group, []).append(pupil)
+    recorded: list[tuple[str, int]] = []
     for member in await tx.all_staff():
         if member.role.value != "teacher" or not member.groups:
             continue
-        if await tx.news_reminder_handled(member.staff_id, occurrence):
+        if member.staff_id in handled:
             continue
-        due = await due_pupils(tx, settings, now, member.groups, last)
-        await tx.record_news_reminder(member.staff_id, occurrence, len(due), now)
-        chat = await tx.chat_of_person(PersonKind.STAFF, member.staff_id)
+        pupils = [p for group in member.groups for p in by_group.get(group, [])]
+        due = due_among(pupils, last, now, settings)
+        recorded.append((member.staff_id, len(due)))
+        chat = chats.get(member.staff_id)
         if not due or chat is None:
             continue
         tr = texts(await tx.language_of_person(PersonKind.STAFF, member.staff_id))
@@ -297,6 +312,7 @@ async def remind_mentors(tx: Tx, texts: Catalogues, settings: Settings, now: dat
             recipient=(PersonKind.STAFF, member.staff_id),
         )
         sent += 1
+    await tx.record_news_reminders(occurrence, recorded, now)
     return sent
 
 

@@ -164,11 +164,13 @@ def prompt_moment(meeting: Meeting, settings: Settings) -> datetime:
 
 async def prompt_preparations(tx: Tx, texts: Catalogues, settings: Settings, now: datetime) -> int:
     prompted = 0
+    prepared = await tx.prepared_meeting_ids()
+    chats = await tx.staff_chats()
     for meeting in await tx.meetings_to_prepare(now, now + timedelta(days=21)):
-        if now < prompt_moment(meeting, settings) or await tx.preparation(meeting.id):
+        if now < prompt_moment(meeting, settings) or meeting.id in prepared:
             continue
         await tx.set_prepare_prompted(meeting.id, now)
-        chat = await tx.chat_of_person(PersonKind.STAFF, meeting.created_by)
+        chat = chats.get(meeting.created_by)
         pupil = await tx.pupil(meeting.pupil_id)
         if chat is None or pupil is None:
             continue

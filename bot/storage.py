@@ -456,12 +456,13 @@ class Tx:
             )
         return row["kind"], row["person_id"], newly
 
-    async def is_unreachable(self, kind: PersonKind, person_id: str) -> bool:
+    async def is_reachable(self, kind: PersonKind, person_id: str) -> bool:
+        """Linked to Telegram and not marked unreachable."""
         row = await self._one(
-            "SELECT unreachable_at FROM accounts WHERE kind = ? AND person_id = ?",
+            "SELECT 1 FROM accounts WHERE kind = ? AND person_id = ? AND unreachable_at IS NULL",
             (kind.value, person_id),
         )
-        return row is not None and row["unreachable_at"] is not None
+        return row is not None
 
     async def clear_unreachable(self, user_id: int) -> bool:
         """The person wrote to us again, so they can be reached; True if that is news."""
@@ -1626,6 +1627,43 @@ class Tx:
             " VALUES (?, ?, ?, ?)",
             (staff_id, iso(occurrence), iso(now), pupils),
         )
+
+    async def news_reminders_handled(self, occurrence: datetime) -> set[str]:
+        rows = await self._all(
+            "SELECT staff_id FROM news_reminders WHERE occurrence = ?", (iso(occurrence),)
+        )
+        return {r["staff_id"] for r in rows}
+
+    async def record_news_reminders(
+        self, occurrence: datetime, counts: Sequence[tuple[str, int]], now: datetime
+    ) -> None:
+        await self._conn.executemany(
+            "INSERT INTO news_reminders (staff_id, occurrence, handled_at, pupils)"
+            " VALUES (?, ?, ?, ?)",
+            [(staff_id, iso(occurrence), iso(now), n) for staff_id, n in counts],
+        )
+
+    async def all_chats(self) -> dict[tuple[PersonKind, str], int]:
+        rows = await self._all(
+            "SELECT a.kind, a.person_id, t.chat_id FROM accounts a JOIN telegram_users t"
+            " ON t.user_id = a.user_id"
+        )
+        return {(PersonKind(r["kind"]), r["person_id"]): int(r["chat_id"]) for r in rows}
+
+    async def reachable_people(self) -> set[tuple[PersonKind, str]]:
+        """Everyone linked to Telegram and not marked unreachable (one read for a whole view)."""
+        rows = await self._all("SELECT kind, person_id FROM accounts WHERE unreachable_at IS NULL")
+        return {(PersonKind(r["kind"]), r["person_id"]) for r in rows}
+
+    async def prepared_meeting_ids(self) -> set[int]:
+        return {r["meeting_id"] for r in await self._all("SELECT meeting_id FROM preparations")}
+
+    async def staff_chats(self) -> dict[str, int]:
+        rows = await self._all(
+            "SELECT a.person_id, t.chat_id FROM accounts a JOIN telegram_users t"
+            " ON t.user_id = a.user_id WHERE a.kind = 'staff'"
+        )
+        return {r["person_id"]: int(r["chat_id"]) for r in rows}
 
     async def news_reminders_sent(self, staff_id: str) -> list[tuple[datetime, int]]:
         rows = await self._all(
