@@ -44,10 +44,14 @@ ROOT = Path(__file__).resolve().parents[2]
 @dataclass
 class Results:
     rows: list[tuple[str, str, str]] = field(default_factory=list)  # what, figure, target
+    verdicts: list[str] = field(default_factory=list)
 
-    def add(self, what: str, figure: str, target: str = "") -> None:
+    def add(self, what: str, figure: str, target: str = "", met: bool | None = None) -> None:
         self.rows.append((what, figure, target))
         print(f"{what:<58} {figure:<28} {target}", flush=True)
+        if target and met is not None:
+            state = "met" if met else "NOT met"
+            self.verdicts.append(f"- {what.strip()}: {figure}; target {target}: {state}.")
 
 
 # --- 3 and 4: scale and growth -----------------------------------------------------------
@@ -305,7 +309,9 @@ async def update_handling(results: Results, db_path: Path, count: int) -> None:
     throughput_help, _ = await measure(server, tracker, help_taps, None)
     results.add("Samen: /help from linked parents, burst", f"{throughput_help:.0f} updates/s")
     ratio = min(throughput, throughput_help) / baseline
-    results.add("Samen throughput as a share of the baseline", f"{ratio:.0%}", "≥ 50%")
+    results.add(
+        "Samen throughput as a share of the baseline", f"{ratio:.0%}", "≥ 50%", ratio >= 0.5
+    )
     paced = [lambda u=u: u.send("/help") for u in parents[count // 2 : count // 2 + 250]]
     _, latencies = await measure(server, tracker, paced, 50.0)
     results.add(
@@ -313,6 +319,7 @@ async def update_handling(results: Results, db_path: Path, count: int) -> None:
         f"{percentile(latencies, 0.5) * 1000:.0f} / {percentile(latencies, 0.95) * 1000:.0f}"
         f" / {percentile(latencies, 0.99) * 1000:.0f} ms",
         "p99 < 50 ms",
+        percentile(latencies, 0.99) < 0.05,
     )
     await runtime.stop()
     # Production: the limiter paces every call to Telegram's ~30 a second overall, so
@@ -434,6 +441,18 @@ def write_report(results: Results, command: str, notes: list[str]) -> None:
     (ROOT / "BENCHMARKS.md").write_text("\n".join(lines), encoding="utf-8")
 
 
+EXPLAINED = [
+    "Throughput is measured with the fake Bot API in the same process and event loop as the",
+    "bot, so the fake's own work on Samen's larger answers (HTML, keyboards) counts against",
+    "Samen, and the echo baseline sends one short text while onboarding sends two requests.",
+    "In production a rate limiter paces every call to Telegram's ~30 a second overall; beyond",
+    "that rate answers wait, whatever Samen's own speed (see the production latency row).",
+    "Delivery is paced at 29 messages a second on purpose, a margin under Telegram's 30: at",
+    "most 97% of the ceiling is possible by design. Each RetryAfter pauses all sending for the",
+    "time Telegram asks, so 5% RetryAfter of 1 s costs most of the rate; nothing is lost.",
+]
+
+
 async def main(quick: bool) -> Results:
     results = Results()
     with tempfile.TemporaryDirectory() as scratch:
@@ -454,4 +473,4 @@ if __name__ == "__main__":
     args = parser.parse_args()
     outcome = asyncio.run(main(args.quick))
     if not args.quick:
-        write_report(outcome, "python -m tests.bench.run", [])
+        write_report(outcome, "python -m tests.bench.run", [*outcome.verdicts, "", *EXPLAINED])
