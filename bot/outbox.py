@@ -44,9 +44,10 @@ class OutboxSender:
         *,
         on_unreachable: UnreachableHook | None = None,
         # A margin under Telegram's ~1/s per chat and ~30/s overall: network jitter must not
-        # turn an exact pace into a broken limit on Telegram's side.
+        # turn an exact pace into a broken limit on Telegram's side. The pace is a floor on
+        # the gap between sends, so 29.5/s never puts 31 sends in any one second.
         per_chat_interval: float = 1.1,
-        overall_rate: float = 29.0,
+        overall_rate: float = 29.5,
         batch_size: int = 200,
     ) -> None:
         self._db = db

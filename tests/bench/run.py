@@ -447,8 +447,8 @@ EXPLAINED = [
     "Samen, and the echo baseline sends one short text while onboarding sends two requests.",
     "In production a rate limiter paces every call to Telegram's ~30 a second overall; beyond",
     "that rate answers wait, whatever Samen's own speed (see the production latency row).",
-    "Delivery is paced at 29 messages a second on purpose, a margin under Telegram's 30: at",
-    "most 97% of the ceiling is possible by design. Each RetryAfter pauses all sending for the",
+    "Delivery is paced at 29.5 messages a second on purpose, a margin under Telegram's 30: at",
+    "most 98% of the ceiling is possible by design. Each RetryAfter pauses all sending for the",
     "time Telegram asks, so 5% RetryAfter of 1 s costs most of the rate; nothing is lost.",
 ]
 
