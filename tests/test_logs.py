@@ -22,8 +22,9 @@ async def test_a_full_flow_logs_no_personal_data(harness: Harness, caplog) -> No
     await delivered(harness, users["G023"], 2)
     await agree(harness, users["G023"], delivery.discussion_id)
     await harness.say(users["G023"], "Mijn zoon Milan heeft ADHD")  # free text that must not leak
+    # The send to the blocked parent fails in the background; wait for its trace.
     await harness.server.wait_for(
-        lambda: any("Mark" in m.text for m in users["S004"].messages) or True
+        lambda: any("outbox message" in record.getMessage() for record in caplog.records)
     )
     log = "\n".join(record.getMessage() for record in caplog.records)
     assert "outbox message" in log  # the blocked user left a trace, without who it was
