@@ -178,8 +178,7 @@ async def send_discussion(
             if language != "nl":
                 # A legal notice: the Dutch text counts, so it goes along below the translation.
                 dutch = care_texts.cvb_notice(texts("nl"), **notice)  # type: ignore[arg-type]
-                heading = tr._("<b>The binding text, in Dutch:</b>")
-                text = f"{text}\n\n{heading}\n<i>{dutch}</i>"
+                text = care_texts.with_binding_dutch(tr, text, dutch)
             markup = care_texts.notice_keyboard(tr, discussion_id)
             version = NOTICE_VERSION
         else:

@@ -189,9 +189,14 @@ def consent_request(
     binding = binding_text(
         dutch, discussion=discussion, child=child, birth_date=birth_date, school=school
     )
-    heading = tr._("<b>The binding text, in Dutch:</b>")
     purpose = _purpose(tr, discussion.purpose, sender).html
-    return f"{plain}\n\n{purpose}\n\n{heading}\n<i>{binding}</i>"
+    return with_binding_dutch(tr, f"{plain}\n\n{purpose}", binding)
+
+
+def with_binding_dutch(tr: Translator, translated: str, dutch: str) -> str:
+    """A legal text in the reader's language, with the Dutch text that counts below it."""
+    heading = tr._("<b>The binding text, in Dutch:</b>")
+    return f"{translated}\n\n{heading}\n<i>{dutch}</i>"
 
 
 def binding_text(
