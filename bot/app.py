@@ -3,12 +3,14 @@ stopped together. `samen run` and the end-to-end tests both go through `Runtime`
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable
 from typing import Any
 
-from telegram import BotCommandScopeDefault
+from telegram import BotCommandScopeDefault, Update
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor
 
 import conversations
 from bot.clock import Clock
@@ -24,6 +26,47 @@ from scheduler import install_jobs
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+# Updates in handling at once. While one waits on the database or on Telegram, the next
+# family's is handled; more than this buys nothing on one event loop.
+CONCURRENT_UPDATES = 32
+
+
+class PerChatUpdateProcessor(BaseUpdateProcessor):
+    """Handles updates of different chats side by side, and each chat's strictly in the order
+    Telegram sent them: a parent who taps twice gets the two answers in that order."""
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._chats: dict[int, asyncio.Lock] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        key = chat_key(update)
+        if key is None:
+            await coroutine
+            return
+        # PTB starts the tasks in arrival order and asyncio.Lock wakes waiters first in,
+        # first out, so the lock keeps one chat's order.
+        lock = self._chats.setdefault(key, asyncio.Lock())
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            if not lock.locked() and self._chats.get(key) is lock:
+                del self._chats[key]
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""
+
+
+def chat_key(update: object) -> int | None:
+    if not isinstance(update, Update):
+        return None
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    return update.effective_user.id if update.effective_user is not None else None
 
 
 class Runtime:
@@ -56,6 +99,7 @@ class Runtime:
             .token(settings.token)
             .base_url(settings.api_url)
             .base_file_url(settings.file_url)
+            .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
         )
         if rate_limiter:
             # Paces all calls overall; RetryAfter is left to the outbox (max_retries=0).

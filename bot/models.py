@@ -90,6 +90,21 @@ class Viewer:
 
 
 @dataclass(frozen=True)
+class UserFacts:
+    """What the database knows about a Telegram user, read in one go for every update."""
+
+    chat_id: int
+    unreachable: bool
+    chosen_language: str | None
+    kind: PersonKind | None = None
+    person_id: str | None = None
+    # None when the linked person is no longer in the roster.
+    first_name: str | None = None
+    role: Role | None = None
+    roster_language: str | None = None
+
+
+@dataclass(frozen=True)
 class OutgoingMessage:
     """A message waiting in the outbox."""
 

@@ -43,6 +43,7 @@ from bot.models import (
     Slot,
     StaffMember,
     Summary,
+    UserFacts,
 )
 from bot.rights import LinkFacts, PupilFacts, Restriction, RestrictionKind
 
@@ -131,6 +132,13 @@ class Database:
         self._outbox_listeners.append(listener)
 
     @asynccontextmanager
+    async def reading(self) -> AsyncIterator[Tx]:
+        """Reads only, outside a transaction: each statement sees what is committed. A lookup
+        is then one trip to aiosqlite's thread instead of three (BEGIN and COMMIT are trips)."""
+        async with self._lock:
+            yield Tx(self._conn, read_only=True)
+
+    @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
         async with self._lock:
             await self._conn.execute("BEGIN IMMEDIATE")
@@ -158,8 +166,9 @@ class Database:
 class Tx:
     """Named queries, valid inside one transaction."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: aiosqlite.Connection, *, read_only: bool = False) -> None:
         self._conn = conn
+        self._read_only = read_only
         self.outbox_changed = False
 
     # Each statement is one trip to aiosqlite's thread (execute, fetch and close together):
@@ -173,6 +182,8 @@ class Tx:
 
     async def _run(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one INSERT, UPDATE or DELETE; returns how many rows it changed."""
+        if self._read_only:
+            raise RuntimeError("a change needs Database.transaction(), not reading()")
         # Safe as a difference: the schema's triggers only refuse changes, never make any.
         before = self._conn.total_changes
         await self._conn.execute_fetchall(sql, params)
@@ -389,6 +400,41 @@ class Tx:
             (user_id,),
         )
         return None if row is None else (int(row["chat_id"]), bool(row["unreachable"]))
+
+    async def user_facts(self, user_id: int) -> UserFacts | None:
+        """Chat, reachability, language and the linked person of a Telegram user: one query,
+        because every update needs it."""
+        row = await self._one(
+            "SELECT t.chat_id, t.language AS chosen, a.kind, a.person_id,"
+            " a.unreachable_at IS NOT NULL AS unreachable,"
+            " COALESCE(s.first_name, g.first_name, p.first_name) AS first_name, s.role,"
+            " COALESCE(g.language, p.language) AS roster_language"
+            " FROM telegram_users t LEFT JOIN accounts a ON a.user_id = t.user_id"
+            " LEFT JOIN staff s ON a.kind = 'staff' AND s.staff_id = a.person_id"
+            " LEFT JOIN guardians g ON a.kind = 'guardian' AND g.guardian_id = a.person_id"
+            " LEFT JOIN pupils p ON a.kind = 'pupil' AND p.pupil_id = a.person_id"
+            " WHERE t.user_id = ?",
+            (user_id,),
+        )
+        if row is None:
+            return None
+        kind = PersonKind(row["kind"]) if row["kind"] else None
+        role = {
+            None: None,
+            PersonKind.STAFF: Role(row["role"]) if row["role"] else None,
+            PersonKind.GUARDIAN: Role.GUARDIAN,
+            PersonKind.PUPIL: Role.PUPIL,
+        }[kind]
+        return UserFacts(
+            chat_id=int(row["chat_id"]),
+            unreachable=bool(row["unreachable"]),
+            chosen_language=row["chosen"],
+            kind=kind,
+            person_id=row["person_id"],
+            first_name=row["first_name"],
+            role=role if row["first_name"] is not None else None,
+            roster_language=row["roster_language"],
+        )
 
     async def chosen_language(self, user_id: int) -> str | None:
         row = await self._one("SELECT language FROM telegram_users WHERE user_id = ?", (user_id,))

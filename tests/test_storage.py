@@ -72,3 +72,16 @@ async def test_housekeeping_forgets_failed_codes_that_can_no_longer_block(tmp_pa
     async with db.transaction() as tx:
         assert len(await tx.start_failures_since(7, NOW - timedelta(days=1))) == 2
     await db.close()
+
+
+async def test_reading_refuses_changes_and_leaves_the_database_as_it_was(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "s.db")
+    async with db.transaction() as tx:
+        await tx.set_meta("k", "before")
+    with pytest.raises(RuntimeError, match="transaction"):
+        async with db.reading() as tx:
+            assert await tx.get_meta("k") == "before"
+            await tx.set_meta("k", "after")
+    async with db.reading() as tx:
+        assert await tx.get_meta("k") == "before"
+    await db.close()
