@@ -20,6 +20,7 @@ from bot.outbox import OutboxSender
 from bot.reachability import record_unreachable
 from bot.services import Services
 from bot.storage import Database, Tx
+from bot.telegram_http import AiohttpRequest
 from conversations.common import role_commands
 from scheduler import install_jobs
 
@@ -100,6 +101,8 @@ class Runtime:
             .base_url(settings.api_url)
             .base_file_url(settings.file_url)
             .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
+            .request(AiohttpRequest())
+            .get_updates_request(AiohttpRequest(1, read_timeout=poll_timeout + 5))
         )
         if rate_limiter:
             # Paces all calls overall; RetryAfter is left to the outbox (max_retries=0).
