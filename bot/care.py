@@ -8,7 +8,7 @@ the change that caused them. Handlers and scheduled jobs call the same functions
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -253,6 +253,7 @@ class DiscussionState:
     may_discuss: MayDiscuss | None
     people: dict[str, PersonOnFile]
     unreachable: tuple[str, ...]  # person keys we cannot reach in Samen
+    safety: bool = False  # a safety decision lets the discussion go ahead without consent
 
     def waiting_for(self) -> list[str]:
         """Keys of people who must answer and have not (a wish to talk counts as waiting)."""
@@ -270,29 +271,34 @@ async def discussion_state(tx: Tx, discussion: Discussion, now: datetime) -> Dis
     latest: dict[str, str] = {}
     for answer in await tx.answers(discussion.id):
         latest[person_key(answer.person_kind, answer.person_id)] = answer.answer
-    status = None
-    may = None
-    if discussion.needs_consent:
-        safety = any(
-            s.discussion_id in (None, discussion.id)
-            for s in await tx.safety_exceptions(discussion.pupil_id)
-        )
-        deciding = [
-            Decider(person_key(r.person_kind, r.person_id), r.person_kind is PersonKind.GUARDIAN)
-            for r in recipients
-            if r.decides
-        ]
-        status = consent_status(deciding, latest, now, discussion.notice_deadline, safety)
-        may = MAY_DISCUSS[status]
-    unreachable = [
+    safety = discussion.needs_consent and any(
+        s.discussion_id in (None, discussion.id)
+        for s in await tx.safety_exceptions(discussion.pupil_id)
+    )
+    reachable = await tx.reachable_among((r.person_kind, r.person_id) for r in recipients)
+    unreachable = tuple(
         person_key(r.person_kind, r.person_id)
         for r in recipients
-        if not await tx.is_reachable(r.person_kind, r.person_id)
-    ]
-    people = await people_of_pupil(tx, pupil)
-    return DiscussionState(
-        discussion, pupil, recipients, latest, status, may, people, tuple(unreachable)
+        if (r.person_kind, r.person_id) not in reachable
     )
+    people = await people_of_pupil(tx, pupil)
+    state = DiscussionState(
+        discussion, pupil, recipients, latest, None, None, people, unreachable, safety
+    )
+    return with_answers(state, latest, now)
+
+
+def with_answers(state: DiscussionState, latest: dict[str, str], now: datetime) -> DiscussionState:
+    """The same discussion with these latest answers, and the consent status they give."""
+    if not state.discussion.needs_consent:
+        return replace(state, latest=latest)
+    deciding = [
+        Decider(person_key(r.person_kind, r.person_id), r.person_kind is PersonKind.GUARDIAN)
+        for r in state.recipients
+        if r.decides
+    ]
+    status = consent_status(deciding, latest, now, state.discussion.notice_deadline, state.safety)
+    return replace(state, latest=latest, status=status, may_discuss=MAY_DISCUSS[status])
 
 
 # --- answers ------------------------------------------------------------------------
@@ -368,7 +374,8 @@ async def record_answer(
             "text_version": recipient.text_version,
         },
     )
-    after = await discussion_state(tx, discussion, now)
+    # Only this answer changed since `before`: no need to read everything again.
+    after = with_answers(before, {**before.latest, key: answer}, now)
     await _tell_sender(tx, texts, settings, now, after, key, answer, before.status)
     return AnswerResult(Outcome.RECORDED, after, recipient)
 

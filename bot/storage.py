@@ -514,6 +514,20 @@ class Tx:
         )
         return row is not None
 
+    async def reachable_among(
+        self, people: Iterable[tuple[PersonKind, str]]
+    ) -> set[tuple[PersonKind, str]]:
+        """Which of these people are linked to Telegram and not marked unreachable."""
+        wanted = sorted({(kind.value, person_id) for kind, person_id in people})
+        if not wanted:
+            return set()
+        rows = await self._all(
+            "SELECT kind, person_id FROM accounts WHERE unreachable_at IS NULL"
+            f" AND (kind, person_id) IN (VALUES {', '.join(['(?, ?)'] * len(wanted))})",
+            [value for pair in wanted for value in pair],
+        )
+        return {(PersonKind(r["kind"]), r["person_id"]) for r in rows}
+
     async def clear_unreachable(self, user_id: int) -> bool:
         """The person wrote to us again, so they can be reached; True if that is news."""
         return (

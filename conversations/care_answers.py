@@ -49,7 +49,7 @@ async def _show(
 ) -> None:
     """Edit the request in place: its text stays, the answer shows below it (closing the loop)."""
     svc = services(context)
-    async with svc.db.transaction() as tx:
+    async with svc.db.reading() as tx:
         outbox_id = await tx.recipient_outbox_id(discussion_id, *_person(viewer))
         sent = await tx.outbox_message(outbox_id) if outbox_id else None
     await show_under_original(update, sent, status_line, markup)
@@ -59,7 +59,7 @@ async def _original_text(
     context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, discussion_id: int
 ) -> str | None:
     svc = services(context)
-    async with svc.db.transaction() as tx:
+    async with svc.db.reading() as tx:
         outbox_id = await tx.recipient_outbox_id(discussion_id, *_person(viewer))
         sent = await tx.outbox_message(outbox_id) if outbox_id else None
     return sent[1] if sent else None
@@ -143,7 +143,7 @@ async def consent_answer(
     discussion_id, action = parsed
     svc = services(context)
     now = svc.clock.now()
-    async with svc.db.transaction() as tx:
+    async with svc.db.reading() as tx:
         discussion = await tx.discussion(discussion_id)
         state = await care.discussion_state(tx, discussion, now) if discussion else None
     key = care.person_key(*_person(viewer))
