@@ -18,7 +18,7 @@ from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot.access import Action, may, may_see_pupil
 from bot.i18n import Translator
-from bot.models import FlowState, Pupil, StaffMember, Viewer
+from bot.models import FlowState, Pupil, Role, StaffMember, Viewer
 from bot.services import Services
 from conversations.common import (
     button,
@@ -191,11 +191,18 @@ def progress(tr: Translator, number: int, total: int) -> str:
 
 
 async def visible_pupils(step: Step) -> list[Pupil]:
-    member = await step.staff()
-    if member is None:
-        return []
-    async with step.svc.db.transaction() as tx:
-        return [p for p in await tx.all_pupils() if may_see_pupil(member, p.group)]
+    async with step.svc.db.reading() as tx:
+        member = await tx.staff_member(step.viewer.person_id or "")
+        if member is None:
+            return []
+        # A teacher's own groups only: not every pupil of the school on every step.
+        candidates = (
+            await tx.pupils_of_groups(member.groups)
+            if member.role is Role.TEACHER
+            else await tx.all_pupils()
+        )
+    visible = [p for p in candidates if may_see_pupil(member, p.group)]
+    return sorted(visible, key=lambda p: p.pupil_id)
 
 
 async def ask_pupil(step: Step, heading: str, group: str | None = None, note: str = "") -> None:
