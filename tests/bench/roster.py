@@ -23,7 +23,7 @@ def write_roster(folder: Path, pupils: int, seed: int = 1) -> dict[str, Path]:
         writer.writerow(["staff_id", "first_name", "last_name", "role", "groups"])
         for n, group in enumerate(groups):
             writer.writerow([f"T{n:05d}", rng.choice(FIRST), rng.choice(LAST), "teacher", group])
-        extra = max(1, int(pupils * 0.06) - len(groups))
+        extra = max(2, int(pupils * 0.06) - len(groups))  # at least one coordinator
         for n in range(extra):
             role = "coordinator" if n % 5 else "admin"
             writer.writerow([f"C{n:05d}", rng.choice(FIRST), rng.choice(LAST), role, ""])

@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -26,14 +27,17 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
+from bot import care
+from bot.app import Runtime
 from bot.clock import FakeClock
 from bot.config import Settings
+from bot.invitations import issue_invitations
 from bot.models import Invitee, PersonKind
 from bot.roster import import_guardians, import_pupils, import_staff
 from bot.storage import Database
 from scheduler import due_work
 from tests.bench.roster import write_roster
-from tests.fakebot import TOKEN, FakeTelegram
+from tests.fakebot import TOKEN, ChatMessage, FakeTelegram, FakeUser
 from tests.harness import TrackingApplication, UpdateTracker
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -254,8 +258,6 @@ def percentile(values: list[float], share: float) -> float:
 
 
 async def update_handling(results: Results, db_path: Path, count: int) -> None:
-    from bot.app import Runtime
-    from bot.invitations import issue_invitations
 
     server = FakeTelegram()
     await server.start()
@@ -287,8 +289,9 @@ async def update_handling(results: Results, db_path: Path, count: int) -> None:
     settings = Settings(token=TOKEN, api_url=server.base_url, db_path=db_path)
     db = await Database.open(db_path)
     clock = FakeClock(NOW)
-    # Samen's own cost, compared with the bare baseline: both without a rate limiter. Below,
-    # the production set-up (with the limiter pacing every call to 30/s) is measured too.
+    # Samen's own cost, compared with the bare baseline: both without a rate limiter, and the
+    # outbox unpaced so that setting up the consent requests takes seconds. Below, the
+    # production set-up (with the limiter pacing every call to 30/s) is measured too.
     runtime = Runtime(
         settings,
         db,
@@ -296,6 +299,7 @@ async def update_handling(results: Results, db_path: Path, count: int) -> None:
         application_class=TrackingApplication,
         poll_timeout=1,
         rate_limiter=False,
+        outbox_options={"overall_rate": 10_000.0, "per_chat_interval": 0.0},
     )
     tracker = TimedTracker()
     runtime.application.bot_data["tracker"] = tracker
@@ -306,20 +310,31 @@ async def update_handling(results: Results, db_path: Path, count: int) -> None:
     onboarding = [
         lambda u=u, r=r: u.send(f"/start {r.code}") for u, r in zip(parents, guardians, strict=True)
     ]
-    throughput, latencies = await measure(server, tracker, onboarding[: count // 2], None)
+    shares: list[float] = []
+
+    async def interaction(what: str, push: list, per_family: int = 1) -> None:
+        throughput, _ = await measure(server, tracker, push, None)
+        shares.append(throughput / baseline)
+        results.add(
+            f"Samen: {what}, burst",
+            f"{throughput:.0f} updates/s ({throughput / baseline:.0%} of the baseline)",
+        )
+
+    await interaction("/start CODE onboarding (2 Bot API calls)", onboarding[: count // 2])
+    linked = parents[: count // 2]
+    await interaction("/help from linked parents", [lambda u=u: u.send("/help") for u in linked])
+    taps = await consent_requests(runtime, server, db, linked, guardians)
+    await interaction("consent: tap agree, then confirm (2 calls each)", taps)
+    steps = await composers(server, tracker, rows, count // 2)
+    await interaction("composer: /positief, then the pupil's name", steps)
+    mix = len(shares) / sum(1 / share for share in shares)
     results.add(
-        "Samen: /start CODE onboarding, burst",
-        f"{throughput:.0f} updates/s",
-        f"≥ {baseline / 2:.0f} (half the baseline)",
+        "Samen throughput as a share of the baseline (the four above, equal numbers)",
+        f"{mix:.0%} (onboarding alone {shares[0]:.0%})",
+        "≥ 50%",
+        mix >= 0.5,
     )
-    help_taps = [lambda u=u: u.send("/help") for u in parents[: count // 2]]
-    throughput_help, _ = await measure(server, tracker, help_taps, None)
-    results.add("Samen: /help from linked parents, burst", f"{throughput_help:.0f} updates/s")
-    ratio = min(throughput, throughput_help) / baseline
-    results.add(
-        "Samen throughput as a share of the baseline", f"{ratio:.0%}", "≥ 50%", ratio >= 0.5
-    )
-    paced = [lambda u=u: u.send("/help") for u in parents[count // 2 : count // 2 + 250]]
+    paced = [lambda u=u: u.send("/help") for u in linked[:250]]
     _, latencies = await measure(server, tracker, paced, 50.0)
     results.add(
         "handler latency at 50 updates/s, p50 / p95 / p99",
@@ -346,6 +361,79 @@ async def update_handling(results: Results, db_path: Path, count: int) -> None:
     await server.stop()
 
 
+async def consent_requests(
+    runtime: Runtime, server: FakeTelegram, db: Database, parents: list, guardians: list
+) -> list:
+    """A ZAT consent request to every linked parent's child; returns their taps, in order."""
+    async with db.transaction() as tx:
+        staff = await tx.staff_member("C00001")
+        assert staff is not None
+        pupils = {
+            child.pupil_id
+            for row in guardians[: len(parents)]
+            for child in await tx.children_of_guardian(row.person_id)
+        }
+        for pupil_id in sorted(pupils):
+            await care.send_discussion(
+                tx,
+                runtime.texts,
+                runtime.settings,
+                NOW,
+                staff=staff,
+                pupil_id=pupil_id,
+                kind="zat",
+                starts_at=NOW + timedelta(days=14),
+                purpose="Samen kijken welke hulp nodig is.",
+                participants=runtime.settings.care.team,
+                shared_info=["learning"],
+            )
+
+    def request_of(parent: FakeUser) -> ChatMessage | None:
+        for message in parent.messages:
+            for row in message.buttons:
+                for pressed in row:
+                    if re.fullmatch(r"c:\d+:agree", pressed.data or ""):
+                        return message
+        return None
+
+    while True:  # until the outbox has sent every request
+        async with db.reading() as tx:
+            if (await tx.outbox_counts()).get("pending", 0) == 0:
+                break
+        await asyncio.sleep(0.2)
+    taps = []
+    for parent in parents:
+        request = request_of(parent)
+        if request is None:  # not a decider (no parental authority)
+            continue
+        agree = next(
+            b.data for row in request.buttons for b in row if (b.data or "").endswith(":agree")
+        )
+        taps.append(lambda p=parent, r=request, d=agree: p.tap_data(d, r)[0])
+        confirm = agree.replace(":agree", ":yes")
+        taps.append(lambda p=parent, r=request, d=confirm: p.tap_data(d, r)[0])
+    return taps
+
+
+async def composers(
+    server: FakeTelegram, tracker: UpdateTracker, rows: list, teachers: int
+) -> list:
+    """Teachers link, then each opens the good-news composer and names a pupil."""
+    codes = [r for r in rows if r.kind is PersonKind.STAFF and r.person_id.startswith("T")]
+    users = [server.user(600_000 + n, f"T{n}") for n in range(min(teachers, len(codes)))]
+    await measure(
+        server,
+        tracker,
+        [lambda u=u, r=r: u.send(f"/start {r.code}") for u, r in zip(users, codes, strict=False)],
+        None,
+    )
+    steps = []
+    for user in users:
+        steps.append(lambda u=user: u.send("/positief"))
+        steps.append(lambda u=user: u.send("Daan"))
+    return steps
+
+
 class TimedTracker(UpdateTracker):
     def __init__(self) -> None:
         super().__init__()
@@ -360,8 +448,6 @@ class TimedTracker(UpdateTracker):
 
 
 async def delivery(results: Results, messages: int, work: Path, retry_share: float) -> None:
-    from bot.app import Runtime
-
     server = FakeTelegram()
     await server.start()
     if retry_share:
