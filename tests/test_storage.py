@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.housekeeping import tidy
+from bot.models import PersonKind
 from bot.storage import Database, load_migrations
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
@@ -84,4 +85,21 @@ async def test_reading_refuses_changes_and_leaves_the_database_as_it_was(tmp_pat
             await tx.set_meta("k", "after")
     async with db.reading() as tx:
         assert await tx.get_meta("k") == "before"
+    await db.close()
+
+
+async def test_reachable_among_names_only_linked_people_not_marked_unreachable(
+    tmp_path: Path,
+) -> None:
+    db = await Database.open(tmp_path / "s.db")
+    async with db.transaction() as tx:
+        for user_id, person in ((1, "G1"), (2, "G2")):
+            await tx.touch_telegram_user(user_id, user_id, NOW)
+            await tx.link_account(PersonKind.GUARDIAN, person, user_id, NOW)
+        await tx.mark_unreachable(2, NOW)  # G2 blocked the bot
+    async with db.reading() as tx:
+        asked = [(PersonKind.GUARDIAN, "G1"), (PersonKind.GUARDIAN, "G2")]
+        asked += [(PersonKind.GUARDIAN, "G3"), (PersonKind.PUPIL, "G1")]  # never linked
+        assert await tx.reachable_among(asked) == {(PersonKind.GUARDIAN, "G1")}
+        assert await tx.reachable_among([]) == set()
     await db.close()
