@@ -102,7 +102,8 @@ class Runtime:
             .base_file_url(settings.file_url)
             .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
             .request(AiohttpRequest())
-            .get_updates_request(AiohttpRequest(1, read_timeout=poll_timeout + 5))
+            # PTB adds the long-poll time to this request's read timeout itself.
+            .get_updates_request(AiohttpRequest(1))
         )
         if rate_limiter:
             # Paces all calls overall; RetryAfter is left to the outbox (max_retries=0).
