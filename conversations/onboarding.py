@@ -98,7 +98,7 @@ async def welcome_text(context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, tr: T
     svc = services(context)
     school = svc.settings.school_name
     if viewer.role is Role.GUARDIAN and viewer.person_id:
-        async with svc.db.transaction() as tx:
+        async with svc.db.reading() as tx:
             children = await tx.children_of_guardian(viewer.person_id)
         names = tr.list_of([c.first_name for c in children])
         return tr._(
