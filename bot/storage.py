@@ -392,15 +392,6 @@ class Tx:
             (user_id, chat_id, iso(now)),
         )
 
-    async def telegram_user_state(self, user_id: int) -> tuple[int, bool] | None:
-        """(chat id, marked unreachable) of a Telegram user Samen has seen before."""
-        row = await self._one(
-            "SELECT t.chat_id, a.unreachable_at IS NOT NULL AS unreachable FROM telegram_users t"
-            " LEFT JOIN accounts a ON a.user_id = t.user_id WHERE t.user_id = ?",
-            (user_id,),
-        )
-        return None if row is None else (int(row["chat_id"]), bool(row["unreachable"]))
-
     async def user_facts(self, user_id: int) -> UserFacts | None:
         """Chat, reachability, language and the linked person of a Telegram user: one query,
         because every update needs it."""
@@ -435,10 +426,6 @@ class Tx:
             role=role if row["first_name"] is not None else None,
             roster_language=row["roster_language"],
         )
-
-    async def chosen_language(self, user_id: int) -> str | None:
-        row = await self._one("SELECT language FROM telegram_users WHERE user_id = ?", (user_id,))
-        return None if row is None else row["language"]
 
     async def set_chosen_language(self, user_id: int, language: str) -> None:
         await self._run(
@@ -505,14 +492,6 @@ class Tx:
                 (iso(now), row["kind"], row["person_id"]),
             )
         return row["kind"], row["person_id"], newly
-
-    async def is_reachable(self, kind: PersonKind, person_id: str) -> bool:
-        """Linked to Telegram and not marked unreachable."""
-        row = await self._one(
-            "SELECT 1 FROM accounts WHERE kind = ? AND person_id = ? AND unreachable_at IS NULL",
-            (kind.value, person_id),
-        )
-        return row is not None
 
     async def reachable_among(
         self, people: Iterable[tuple[PersonKind, str]]
