@@ -31,7 +31,7 @@ class Services:
                     await tx.touch_telegram_user(user_id, chat_id, self.clock.now())
                 if facts is not None and facts.unreachable:
                     await record_reachable_again(tx, self.clock.now(), user_id)
-                facts = await tx.user_facts(user_id)
+                return await self.viewer_in(tx, user_id, chat_id, telegram_language)
         return self._viewer(facts, user_id, chat_id, telegram_language)
 
     async def viewer_in(
