@@ -81,6 +81,8 @@ class Settings:
     # Positive-news reminders to mentors: weekday (0 = Monday) and local time.
     news_reminder_weekday: int = 4
     news_reminder_time: time = time(13, 0)
+    # Where the fonts for letters and PDF files are; None: the usual Debian places.
+    font_dir: Path | None = None
 
     @cached_property
     def holidays(self) -> frozenset[date]:
@@ -200,6 +202,11 @@ def _school_settings(school: dict[str, object], path: Path | None) -> dict[str, 
             out["news_reminder_time"] = time.fromisoformat(text)
         except ValueError as exc:
             raise ConfigError(f"{where}: positive_news.reminder_time must be like 13:00.") from exc
+    paper = school.get("paper", {})
+    if not isinstance(paper, dict):
+        raise ConfigError(f"{where}: [paper] must be a table.")
+    if "fonts" in paper:
+        out["font_dir"] = Path(_expect(paper["fonts"], str, where, "paper.fonts"))
     care = school.get("care")
     if care is not None:
         if not isinstance(care, dict):

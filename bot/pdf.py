@@ -1,0 +1,160 @@
+"""PDF documents: fonts for every language Samen speaks, paragraphs, QR codes.
+
+Text is set with fpdf2 and shaped by HarfBuzz (uharfbuzz), so Arabic and Farsi come out
+joined and right to left, Tigrinya in Ge'ez. The fonts are Google's Noto family as Debian
+packages it (`fonts-noto-core`, `fonts-noto-mono`); `[paper] fonts` in samen.toml points
+elsewhere. A missing font stops with a message that names the package, not with a page of
+empty boxes.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import segno
+from fpdf import FPDF
+from fpdf.enums import Align, XPos, YPos
+
+DEFAULT_FONT_DIRS = (
+    Path("/usr/share/fonts/truetype/noto"),
+    Path("/usr/share/fonts/noto"),
+    Path("/usr/local/share/fonts/noto"),
+)
+# family → (regular, bold) file names. The first family is the body font; the others fill
+# in the scripts it lacks, in this order.
+FONT_FILES: dict[str, tuple[str, str]] = {
+    "sans": ("NotoSans-Regular.ttf", "NotoSans-Bold.ttf"),
+    "arabic": ("NotoSansArabic-Regular.ttf", "NotoSansArabic-Bold.ttf"),
+    "ethiopic": ("NotoSansEthiopic-Regular.ttf", "NotoSansEthiopic-Bold.ttf"),
+    "mono": ("NotoSansMono-Regular.ttf", "NotoSansMono-Bold.ttf"),
+}
+BODY = "sans"
+FALLBACKS = ("arabic", "ethiopic")
+MONO = "mono"
+
+# A4 in millimetres, with margins a school printer never clips.
+MARGIN = 18.0
+
+
+class FontsMissing(RuntimeError):
+    """The fonts for PDF documents are not installed; the message says how to get them."""
+
+
+def find_fonts(configured: Path | None = None) -> Path:
+    """The folder that holds every font file Samen needs."""
+    candidates = (configured,) if configured is not None else DEFAULT_FONT_DIRS
+    needed = [name for pair in FONT_FILES.values() for name in pair]
+    for folder in candidates:
+        if folder is not None and all((folder / name).is_file() for name in needed):
+            return folder
+    where = str(configured) if configured is not None else ", ".join(map(str, DEFAULT_FONT_DIRS))
+    missing = [n for n in needed if not any((f / n).is_file() for f in candidates if f)]
+    raise FontsMissing(
+        f"the Noto fonts for letters and PDF files are missing ({', '.join(missing)}) in {where}."
+        " On Debian or Ubuntu: apt-get install fonts-noto-core fonts-noto-mono; or point"
+        " `fonts` under [paper] in samen.toml at a folder that holds them."
+    )
+
+
+@dataclass(frozen=True)
+class Style:
+    size: float = 11.0
+    bold: bool = False
+    mono: bool = False
+    grey: bool = False
+
+
+class Document:
+    """An A4 document with Samen's fonts: paragraphs in any script, QR codes, page breaks."""
+
+    def __init__(self, font_dir: Path, created: datetime, *, title: str = "") -> None:
+        pdf = FPDF(orientation="portrait", unit="mm", format="A4")
+        pdf.set_margins(MARGIN, MARGIN, MARGIN)
+        pdf.set_auto_page_break(auto=True, margin=MARGIN)
+        for family, (regular, bold) in FONT_FILES.items():
+            pdf.add_font(family, style="", fname=font_dir / regular)
+            pdf.add_font(family, style="B", fname=font_dir / bold)
+        pdf.set_fallback_fonts(list(FALLBACKS), exact_match=False)
+        pdf.set_text_shaping(use_shaping_engine=True)
+        pdf.set_title(title)
+        pdf.set_author("Samen")
+        pdf.set_creator("Samen")
+        # The caller's clock, not the machine's: the same data at the same time, the same file.
+        pdf.set_creation_date(created)
+        self.pdf = pdf
+
+    @property
+    def width(self) -> float:
+        """The width between the margins."""
+        return float(self.pdf.epw)
+
+    def new_page(self) -> None:
+        self.pdf.add_page()
+
+    def text(
+        self, content: str, style: Style = Style(), *, rtl: bool = False, gap: float = 2.0
+    ) -> None:
+        """A paragraph, wrapped to the margins; right-aligned for a right-to-left language."""
+        pdf = self.pdf
+        pdf.set_font(MONO if style.mono else BODY, "B" if style.bold else "", style.size)
+        pdf.set_text_color(90 if style.grey else 0)
+        pdf.multi_cell(
+            0,
+            style.size * 0.5,
+            content,
+            align=Align.R if rtl else Align.L,
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
+        pdf.ln(gap)
+
+    def centred(self, content: str, style: Style = Style(), *, gap: float = 2.0) -> None:
+        pdf = self.pdf
+        pdf.set_font(MONO if style.mono else BODY, "B" if style.bold else "", style.size)
+        pdf.set_text_color(90 if style.grey else 0)
+        pdf.multi_cell(
+            0, style.size * 0.5, content, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
+        pdf.ln(gap)
+
+    def rule(self, gap: float = 3.0) -> None:
+        pdf = self.pdf
+        pdf.set_draw_color(170)
+        pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - pdf.r_margin, pdf.get_y())
+        pdf.ln(gap)
+
+    def qr(self, content: str, size: float) -> None:
+        """A QR code of `size` mm, centred, drawn as vector squares so every printer keeps it
+        sharp. Error correction M survives a crease or a smudge in a school bag."""
+        code = segno.make_qr(content, error="m", boost_error=False)
+        modules = list(code.matrix_iter(border=0))
+        step = size / len(modules)
+        left = (self.pdf.w - size) / 2
+        top = self.pdf.get_y()
+        if top + size > self.pdf.h - MARGIN:
+            self.pdf.add_page()
+            top = self.pdf.get_y()
+        self.pdf.set_fill_color(0)
+        for row, line in enumerate(modules):
+            column = 0
+            while column < len(line):
+                if not line[column]:
+                    column += 1
+                    continue
+                run = column
+                while run < len(line) and line[run]:
+                    run += 1
+                # One rectangle per dark run: fewer objects, no hairlines between modules.
+                self.pdf.rect(
+                    left + column * step, top + row * step, (run - column) * step, step, "F"
+                )
+                column = run
+        self.pdf.set_y(top + size + 3)
+
+    def output(self) -> bytes:
+        buffer = io.BytesIO()
+        self.pdf.output(buffer)
+        return buffer.getvalue()
