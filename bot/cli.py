@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import io
 import logging
 import os
 import signal
@@ -19,7 +20,10 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, load_settings
-from bot.invitations import issue_invitations
+from bot.i18n import SUPPORTED_LANGUAGES, Catalogues
+from bot.invitations import Selection, issue_invitations
+from bot.letters import letters_pdf
+from bot.pdf import FontsMissing, find_fonts
 from bot.roster import RosterImportError, import_guardians, import_pupils, import_staff
 from bot.storage import Database
 
@@ -47,8 +51,19 @@ def build_parser() -> argparse.ArgumentParser:
     importer = commands.add_parser("import", help="import staff, pupils or guardians from CSV")
     importer.add_argument("what", choices=["staff", "pupils", "guardians"])
     importer.add_argument("file", type=Path)
-    invites = commands.add_parser("invites", help="write invitation codes for everyone not linked")
-    invites.add_argument("--csv", dest="csv_file", type=Path, required=True, metavar="FILE")
+    invites = commands.add_parser(
+        "invites",
+        help="new invitation codes for everyone not linked: a CSV file, printable letters, or both",
+    )
+    invites.add_argument("--csv", dest="csv_file", type=Path, metavar="FILE")
+    invites.add_argument(
+        "--letters", dest="letters_file", type=Path, metavar="FILE.pdf", help="one A4 page each"
+    )
+    only = invites.add_mutually_exclusive_group()
+    only.add_argument("--group", help="only the people of this group (pupils, parents, staff)")
+    only.add_argument(
+        "--person", metavar="ID", help="only this person (staff, guardian or pupil id)"
+    )
     backup = commands.add_parser("backup", help="copy the database safely, also while running")
     backup.add_argument("file", type=Path)
     commands.add_parser("check", help="check the configuration, the database and Telegram")
@@ -68,6 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     # httpx logs every request URL, which contains the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # fontTools reports every glyph it keeps when fpdf2 subsets a font for a PDF.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
     try:
         settings = load_settings()
     except ConfigError as exc:
@@ -83,7 +100,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_backup(settings, args.file))
     if args.command == "check":
         return asyncio.run(_check(settings))
-    return asyncio.run(_invites(settings, args.csv_file))
+    if args.csv_file is None and args.letters_file is None:
+        print("samen: invites needs --csv FILE, --letters FILE.pdf, or both.", file=sys.stderr)
+        return EXIT_USAGE
+    selection = Selection(group=args.group, person_id=args.person)
+    return asyncio.run(_invites(settings, args.csv_file, args.letters_file, selection))
 
 
 def run(settings: Settings) -> int:
@@ -180,7 +201,17 @@ async def _bot_username(settings: Settings, db: Database) -> str | None:
     return None
 
 
-async def _invites(settings: Settings, target: Path) -> int:
+async def _invites(
+    settings: Settings, csv_file: Path | None, letters_file: Path | None, selection: Selection
+) -> int:
+    font_dir = None
+    if letters_file is not None:
+        # Before any code changes: a missing font must not leave people with revoked codes.
+        try:
+            font_dir = find_fonts(settings.font_dir)
+        except FontsMissing as exc:
+            print(f"samen: {exc}", file=sys.stderr)
+            return EXIT_FAILED
     db = await Database.open(settings.db_path)
     try:
         username = await _bot_username(settings, db)
@@ -191,16 +222,39 @@ async def _invites(settings: Settings, target: Path) -> int:
                 file=sys.stderr,
             )
             return EXIT_USAGE
-        rows = await issue_invitations(db, settings, SystemClock().now(), username)
+        now = SystemClock().now()
+        rows = await issue_invitations(db, settings, now, username, selection)
     finally:
         await db.close()
-    _write_private_csv(
-        target,
-        ["kind", "person_id", "name", "pupil_id", "language", "code", "link"],
-        [[r.kind.value, r.person_id, r.name, r.pupil_id, r.language, r.code, r.link] for r in rows],
-    )
+    if not rows:
+        who = (f"in group {selection.group!r} " if selection.group else "") + (
+            f"with id {selection.person_id!r} " if selection.person_id else ""
+        )
+        print(f"Nobody {who}needs an invitation: everyone is linked, or nobody matches.")
+        return 0
+    if csv_file is not None:
+        _write_private_csv(
+            csv_file,
+            ["kind", "person_id", "name", "pupil_id", "language", "code", "link"],
+            [
+                [r.kind.value, r.person_id, r.name, r.pupil_id, r.language, r.code, r.link]
+                for r in rows
+            ],
+        )
+    if letters_file is not None and font_dir is not None:
+        catalogues = Catalogues(SUPPORTED_LANGUAGES, settings.timezone)
+        pdf = letters_pdf(
+            rows,
+            catalogues,
+            school=settings.school_name,
+            bot_username=username,
+            font_dir=font_dir,
+            created=now,
+        )
+        _write_private_file(letters_file, pdf, suffix=".pdf")
+    written = " and ".join(str(f) for f in (csv_file, letters_file) if f is not None)
     print(
-        f"Wrote {len(rows)} invitation{'s' if len(rows) != 1 else ''} to {target}"
+        f"Wrote {len(rows)} invitation{'s' if len(rows) != 1 else ''} to {written}"
         f" (valid {settings.invite_valid_days} days)."
         " Older unused invitations of these people no longer work."
     )
@@ -308,14 +362,21 @@ async def _audit(settings: Settings, pupil_id: str, target: Path) -> int:
 
 
 def _write_private_csv(target: Path, header: list[str], rows: list[list[str]]) -> None:
-    """Codes are secrets: the file is readable by its owner only, and written whole or not."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    _write_private_file(target, buffer.getvalue().encode("utf-8"), suffix=".csv")
+
+
+def _write_private_file(target: Path, content: bytes, *, suffix: str) -> None:
+    """Codes and pupil data are secrets: the file is readable by its owner only, and written
+    whole or not at all."""
     target = target.resolve()
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".samen-", suffix=".csv")
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".samen-", suffix=suffix)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(header)
-            writer.writerows(rows)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
         os.chmod(tmp, 0o600)
         os.replace(tmp, target)
     except BaseException:

@@ -58,44 +58,96 @@ class InviteRow:
     language: str
     code: str
     link: str
+    # For a letter: the full names of the children a guardian is invited for, and until when.
+    children: tuple[str, ...] = ()
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Whom to invite: everyone not yet linked, or only one group or one person.
+    Only the selected people get new codes, so nobody else's letter stops working."""
+
+    group: str | None = None
+    person_id: str | None = None
+
+    def admits(self, person_id: str, groups: set[str]) -> bool:
+        if self.person_id is not None and person_id != self.person_id:
+            return False
+        return self.group is None or self.group in groups
+
+
+@dataclass(frozen=True)
+class _Pending:
+    kind: PersonKind
+    person_id: str
+    name: str
+    pupil_ids: tuple[str, ...]
+    language: str
+    children: tuple[str, ...]
 
 
 async def issue_invitations(
-    db: Database, settings: Settings, now: datetime, bot_username: str
+    db: Database,
+    settings: Settings,
+    now: datetime,
+    bot_username: str,
+    selection: Selection = Selection(),
 ) -> list[InviteRow]:
-    """A fresh code for everyone not yet linked; older unused codes stop working."""
+    """A fresh code for everyone selected and not yet linked; their older unused codes stop
+    working."""
     expires = now + timedelta(days=settings.invite_valid_days)
     today = now.astimezone(settings.timezone).date()
     rows: list[InviteRow] = []
     async with db.transaction() as tx:
-        pending: list[tuple[PersonKind, str, str, str, str]] = []
+        pending: list[_Pending] = []
         for member in await tx.unlinked_staff():
-            name = f"{member.first_name} {member.last_name}"
-            pending.append((PersonKind.STAFF, member.staff_id, name, "", "nl"))
+            if selection.admits(member.staff_id, set(member.groups)):
+                name = f"{member.first_name} {member.last_name}"
+                pending.append(_Pending(PersonKind.STAFF, member.staff_id, name, (), "nl", ()))
         for guardian, pupil_ids in await tx.unlinked_guardians():
-            name = f"{guardian.first_name} {guardian.last_name}"
-            pending.append(
-                (
-                    PersonKind.GUARDIAN,
-                    guardian.guardian_id,
-                    name,
-                    "|".join(pupil_ids),
-                    guardian.language,
+            children = [p for p in [await tx.pupil(pid) for pid in pupil_ids] if p is not None]
+            if selection.admits(guardian.guardian_id, {c.group for c in children}):
+                pending.append(
+                    _Pending(
+                        PersonKind.GUARDIAN,
+                        guardian.guardian_id,
+                        f"{guardian.first_name} {guardian.last_name}",
+                        tuple(pupil_ids),
+                        guardian.language,
+                        tuple(f"{c.first_name} {c.last_name}" for c in children),
+                    )
                 )
-            )
         for pupil in await tx.unlinked_pupils():
-            if age_on(pupil.birth_date, today) >= settings.pupil_invite_min_age:
+            if age_on(
+                pupil.birth_date, today
+            ) >= settings.pupil_invite_min_age and selection.admits(pupil.pupil_id, {pupil.group}):
                 name = f"{pupil.first_name} {pupil.last_name}"
                 pending.append(
-                    (PersonKind.PUPIL, pupil.pupil_id, name, pupil.pupil_id, pupil.language)
+                    _Pending(
+                        PersonKind.PUPIL,
+                        pupil.pupil_id,
+                        name,
+                        (pupil.pupil_id,),
+                        pupil.language,
+                        (),
+                    )
                 )
-        for kind, person_id, name, pupil_id, language in pending:
-            await tx.revoke_open_invitations(kind, person_id, now)
+        for person in pending:
+            await tx.revoke_open_invitations(person.kind, person.person_id, now)
             code = new_code()
-            await tx.add_invitation(hash_code(code), kind, person_id, now, expires)
+            await tx.add_invitation(hash_code(code), person.kind, person.person_id, now, expires)
             rows.append(
                 InviteRow(
-                    kind, person_id, name, pupil_id, language, code, deep_link(bot_username, code)
+                    person.kind,
+                    person.person_id,
+                    person.name,
+                    "|".join(person.pupil_ids),
+                    person.language,
+                    code,
+                    deep_link(bot_username, code),
+                    person.children,
+                    expires,
                 )
             )
         await tx.audit(

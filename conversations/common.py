@@ -266,7 +266,8 @@ async def refuse(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Vie
     if not viewer.linked:
         text = tr._(
             "Samen is for parents, pupils and staff of the school.\n"
-            "To start, tap the link in your invitation from school or scan its QR code."
+            "To start, scan the QR code on your letter from school, or type the code from the"
+            " letter here."
         )
     elif viewer.is_staff:
         # staff:

@@ -16,7 +16,7 @@ from telegram.ext import (
 from bot.access import Action, visible_groups
 from bot.i18n import Markup, Translator
 from bot.models import PupilContacts, Role, Viewer
-from conversations import care_overview, flow, news
+from conversations import care_overview, flow, news, onboarding
 from conversations.common import (
     button,
     clip,
@@ -284,6 +284,11 @@ async def not_understood(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if viewer is None:
         return
     if not viewer.linked:
+        message = update.effective_message
+        code = onboarding.typed_code(message.text if message else None)
+        if code is not None:
+            await onboarding.link_with_code(update, context, code)
+            return
         await refuse(update, context, viewer)
         return
     tr = tr_for(context, viewer)

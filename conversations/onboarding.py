@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from telegram import Update
 from telegram.ext import CommandHandler, ContextTypes
 
@@ -19,15 +21,24 @@ from conversations.common import (
     tr_for,
 )
 
+# A code as `samen invites` makes it (22 characters); shorter text is a chat message.
+TYPED_CODE = re.compile(r"[A-Za-z0-9_-]{20,64}")
+
 
 @private_only
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None:
-        return
-    code = context.args[0] if context.args else ""
+    # A code copied from a letter may come in groups ("qR4g TlBE …"): the parts are one code.
+    code = "".join(context.args or [])
     if not code:
         await _start_without_code(update, context)
+        return
+    await link_with_code(update, context, code)
+
+
+async def link_with_code(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) -> None:
+    """Redeem an invitation code: by deep link, by `/start CODE`, or typed in from a letter."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
         return
     svc = services(context)
     result = await redeem(svc.db, user.id, chat.id, code, svc.clock.now())
@@ -49,6 +60,14 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(
         update, _refusal_text(tr, result.outcome, result.retry_at), language_only_keyboard(tr)
     )
+
+
+def typed_code(text: str | None) -> str | None:
+    """The invitation code in a message typed from a letter, if the message is one."""
+    if not text:
+        return None
+    candidate = "".join(text.split())
+    return candidate if TYPED_CODE.fullmatch(candidate) else None
 
 
 async def _start_without_code(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1,0 +1,156 @@
+"""Printed invitation letters: one A4 page per person, to go home in the child's bag.
+
+Each page is in the reader's language, right to left where that language is, with a short
+Dutch line at the foot so the school can check whom a letter is for. It says in plain words
+what Samen is, how to install Telegram, and carries the person's link twice: as a QR code
+for the phone's camera, and as the code in large type for typing in.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from babel import Locale
+
+from bot.i18n import Catalogues, Translator
+from bot.invitations import InviteRow
+from bot.models import PersonKind
+from bot.pdf import Document, Style
+
+QR_SIZE = 62.0  # mm: big enough for an old phone camera at arm's length
+CODE_GROUP = 4
+
+
+def spaced_code(code: str) -> str:
+    """The code in groups of four, easier to copy by hand; Samen ignores the spaces."""
+    return " ".join(code[i : i + CODE_GROUP] for i in range(0, len(code), CODE_GROUP))
+
+
+def letters_pdf(
+    rows: list[InviteRow],
+    catalogues: Catalogues,
+    *,
+    school: str,
+    bot_username: str,
+    font_dir: Path,
+    created: datetime,
+) -> bytes:
+    """One page per invitation, in the order given."""
+    document = Document(font_dir, created, title=f"Samen – {school}")
+    for row in rows:
+        document.new_page()
+        _letter(document, row, catalogues(row.language), catalogues("nl"), school, bot_username)
+    return document.output()
+
+
+def _letter(
+    doc: Document,
+    row: InviteRow,
+    t: Translator,
+    dutch: Translator,
+    school: str,
+    bot_username: str,
+) -> None:
+    rtl = t.rtl
+    doc.text(t.label("Samen: {school} on Telegram", school=school), Style(20, bold=True), rtl=rtl)
+    doc.text(t.label("For {name}", name=row.name), Style(14, bold=True), rtl=rtl, gap=4)
+    for paragraph in _about(row, t, school):
+        doc.text(paragraph, Style(12), rtl=rtl, gap=3)
+    doc.text(t.label("How to start"), Style(14, bold=True), rtl=rtl)
+    steps = (
+        t.label(
+            "1. Install Telegram on your phone. It is free: look for Telegram in the App Store"
+            " or in Google Play."
+        ),
+        t.label("2. Open the camera of your phone and point it at the square below."),
+        t.label("3. Tap the link you see. Telegram opens Samen. Tap Start."),
+    )
+    for step in steps:
+        doc.text(step, Style(12), rtl=rtl, gap=1.5)
+    doc.pdf.ln(3)
+    doc.qr(row.link, QR_SIZE)
+    doc.text(
+        t.label(
+            "No camera? Open Telegram, search for @{bot}, tap Start and type this code:",
+            bot=bot_username,
+        ),
+        Style(11),
+        rtl=rtl,
+        gap=1,
+    )
+    doc.centred(spaced_code(row.code), Style(22, bold=True, mono=True), gap=3)
+    if row.expires_at is not None:
+        until = t.date_with_year(row.expires_at.astimezone(t.timezone).date())
+        doc.text(
+            t.label(
+                "This code is only for you and works once, until {date}."
+                " Keep this letter to yourself.",
+                date=until,
+            ),
+            Style(11, bold=True),
+            rtl=rtl,
+        )
+    doc.text(
+        t.label("Questions? Ask the teacher, or call the school. We are happy to help."),
+        Style(11),
+        rtl=rtl,
+        gap=5,
+    )
+    if t.language != "nl":
+        doc.rule()
+        doc.text(_dutch_check(row, dutch, t.language), Style(9, grey=True))
+
+
+def _about(row: InviteRow, t: Translator, school: str) -> list[str]:
+    if row.kind is PersonKind.GUARDIAN:
+        return [
+            t.label(
+                "{school} uses Samen to stay in touch with you about {children}.",
+                school=school,
+                children=t.list_of(list(row.children)),
+            ),
+            t.label(
+                "In Samen you get invitations for talks, questions from school and good news"
+                " about your child. You answer with one tap. Samen writes to you in your own"
+                " language."
+            ),
+        ]
+    if row.kind is PersonKind.PUPIL:
+        return [
+            t.label("{school} uses Samen to stay in touch with you.", school=school),
+            t.label(
+                "In Samen you get messages from school, and you answer with one tap."
+                " Your parents get their own letter."
+            ),
+        ]
+    return [
+        # staff:
+        t.label(
+            "Samen is the school's chat with families: talks, consent, and good news."
+            " This is your own invitation."
+        ),
+    ]
+
+
+def _dutch_check(row: InviteRow, dutch: Translator, language: str) -> str:
+    """A line for the school's own check of a letter it cannot read."""
+    if row.children:
+        # staff:
+        return dutch.label(
+            "For school: invitation for {name}, parent or carer of {children}."
+            " Language: {language}.",
+            name=row.name,
+            children=dutch.list_of(list(row.children)),
+            language=_dutch_name(language),
+        )
+    # staff:
+    return dutch.label(
+        "For school: invitation for {name}. Language: {language}.",
+        name=row.name,
+        language=_dutch_name(language),
+    )
+
+
+def _dutch_name(language: str) -> str:
+    return Locale.parse(language).get_display_name("nl") or language

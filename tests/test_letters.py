@@ -1,0 +1,242 @@
+"""Printed invitation letters, checked the way a person would: render every page, scan its QR
+code with a barcode reader, read its text, and look at the Arabic ink."""
+
+from __future__ import annotations
+
+import csv
+import re
+import sqlite3
+import subprocess
+from collections import deque
+from pathlib import Path
+
+import pytest
+import zxingcpp
+from babel import Locale
+from PIL import Image
+
+from bot.cli import main
+from bot.i18n import SUPPORTED_LANGUAGES, Catalogues
+from bot.letters import spaced_code
+from bot.models import PersonKind
+from tests.harness import AMSTERDAM, Harness
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+ARABIC_LETTER = re.compile("[\u0621-\u064a]")
+BIDI_MARKS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+USED_TEXT = (
+    "This invitation has already been used. Each invitation works only once.\n"
+    "Do you need a new one? Please ask the school."
+)
+REFUSAL = "Samen is for parents, pupils and staff of the school."
+SCRIPTS = {
+    "ar": re.compile("[\u0600-\u06ff]"),
+    "fa": re.compile("[\u0600-\u06ff]"),
+    "uk": re.compile("[\u0400-\u04ff]"),
+    "ti": re.compile("[\u1200-\u137f]"),
+}
+
+
+@pytest.fixture
+def school(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    config = tmp_path / "samen.toml"
+    config.write_text('[school]\nname = "De Brug"\nbot_username = "debrug_samen_bot"\n')
+    monkeypatch.setenv("SAMEN_DB", str(tmp_path / "samen.db"))
+    monkeypatch.setenv("SAMEN_CONFIG", str(config))
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    for what in ("staff", "pupils", "guardians"):
+        assert main(["import", what, str(EXAMPLES / f"{what}.csv")]) == 0
+    return tmp_path
+
+
+def invite(school: Path, *extra: str) -> tuple[list[dict[str, str]], Path]:
+    letters, table = school / "letters.pdf", school / "invites.csv"
+    assert main(["invites", "--letters", str(letters), "--csv", str(table), *extra]) == 0
+    with table.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle)), letters
+
+
+def render(pdf: Path, folder: Path, dpi: int) -> list[Image.Image]:
+    subprocess.run(
+        ["pdftoppm", "-r", str(dpi), "-gray", "-png", str(pdf), str(folder / "page")], check=True
+    )
+    return [Image.open(p) for p in sorted(folder.glob("page-*.png"))]
+
+
+def page_texts(pdf: Path) -> list[str]:
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    return [BIDI_MARKS.sub("", page) for page in text.split("\f")[:-1]]
+
+
+def words(text: str) -> set[str]:
+    return set(re.findall(r"\w+", text))
+
+
+def test_every_letter_is_one_page_whose_qr_code_opens_that_persons_link(
+    school: Path, tmp_path: Path
+) -> None:
+    rows, letters = invite(school)
+    # Everyone of the example school: 5 staff, 40 guardians, the pupils of 12 and older.
+    kinds = {kind: sum(r["kind"] == kind for r in rows) for kind in ("staff", "guardian", "pupil")}
+    assert kinds == {"staff": 5, "guardian": 40, "pupil": 16}
+    pages = render(letters, tmp_path, dpi=100)
+    assert len(pages) == len(rows)
+    for row, page in zip(rows, pages, strict=True):
+        found = zxingcpp.read_barcodes(page)
+        assert [code.text for code in found] == [row["link"]], row["person_id"]
+        assert row["link"].endswith(f"?start={row['code']}")
+    assert (letters.stat().st_mode & 0o777) == 0o600
+
+
+def test_each_letter_is_in_its_readers_language_and_script(school: Path) -> None:
+    rows, letters = invite(school)
+    catalogues = Catalogues(SUPPORTED_LANGUAGES, AMSTERDAM)
+    dutch = catalogues("nl")
+    seen: set[str] = set()
+    with (EXAMPLES / "pupils.csv").open(encoding="utf-8") as handle:
+        pupil_names = {
+            p["pupil_id"]: f"{p['first_name']} {p['last_name']}" for p in csv.DictReader(handle)
+        }
+    for row, text in zip(rows, page_texts(letters), strict=True):
+        t = catalogues(row["language"])
+        seen.add(row["language"])
+        assert row["name"] in text.replace("\n", " ")
+        # The code in large type, in the groups the letter prints.
+        assert spaced_code(row["code"]) in text
+        for heading in ("How to start", "Questions? Ask the teacher, or call the school."):
+            assert words(t.label(heading)) <= words(text), (row["language"], heading)
+        script = SCRIPTS.get(row["language"])
+        if script is not None:
+            assert len(script.findall(text)) > 200, row["person_id"]
+        if row["language"] == "nl":
+            assert "For school" not in text and dutch.label("How to start") in text
+        else:
+            # A Dutch line at the foot for the school's own check, naming the language.
+            check = dutch.label(
+                "For school: invitation for {name}. Language: {language}.", name="", language=""
+            )
+            assert words(check) <= words(text)
+            assert Locale.parse(row["language"]).get_display_name("nl") in text
+        if row["kind"] == PersonKind.GUARDIAN.value:
+            for pupil_id in row["pupil_id"].split("|"):
+                assert pupil_names[pupil_id] in text.replace("\n", " "), row["person_id"]
+    assert {"nl", "tr", "ar", "pl", "uk", "en"} <= seen
+
+
+def ink_pieces(image: Image.Image, box: tuple[int, int, int, int]) -> int:
+    """Connected pieces of ink (8-neighbourhood) in a box of a grey page."""
+    crop = image.crop(box)
+    width, height = crop.size
+    dark = {(x, y) for y in range(height) for x in range(width) if crop.getpixel((x, y)) < 140}
+    pieces = 0
+    while dark:
+        pieces += 1
+        queue = deque([dark.pop()])
+        while queue:
+            x, y = queue.popleft()
+            for dx in (-1, 0, 1):
+                for dy in (-1, 0, 1):
+                    if (x + dx, y + dy) in dark:
+                        dark.discard((x + dx, y + dy))
+                        queue.append((x + dx, y + dy))
+    return pieces
+
+
+def arabic_words(pdf: Path, page: int, dpi: int) -> list[tuple[str, tuple[int, int, int, int]]]:
+    """Arabic words on a page with their boxes in pixels (pdftotext -bbox works in points)."""
+    html = subprocess.run(
+        ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    scale = dpi / 72
+    found = []
+    for x0, y0, x1, y1, word in re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>',
+        html,
+    ):
+        if ARABIC_LETTER.search(word) and not re.search(r"[A-Za-z0-9]", word):
+            box = tuple(round(float(v) * scale) for v in (x0, y0, x1, y1))
+            found.append((word, (box[0] - 1, box[1], box[2] + 1, box[3])))
+    return found
+
+
+def test_arabic_letters_are_joined_not_drawn_one_by_one(school: Path, tmp_path: Path) -> None:
+    """Letters drawn one by one leave at least one piece of ink per letter; shaped Arabic joins
+    most letters of a word into one stroke, so a page has clearly fewer pieces than letters."""
+    rows, letters = invite(school, "--person", "G005")
+    assert [r["language"] for r in rows] == ["ar"]
+    dpi = 150
+    (page,) = render(letters, tmp_path, dpi)
+    found = arabic_words(letters, 1, dpi)
+    assert len(found) > 30
+    letters_count = sum(len(ARABIC_LETTER.findall(word)) for word, _ in found)
+    pieces = sum(ink_pieces(page, box) for _, box in found)
+    assert pieces < 0.8 * letters_count, (pieces, letters_count)
+
+
+def test_group_and_person_options_renew_only_those_codes(school: Path, tmp_path: Path) -> None:
+    everyone, _ = invite(school)
+    group_rows, letters = invite(school, "--group", "VSO-Entree")
+    assert group_rows and len(render(letters, tmp_path, dpi=30)) == len(group_rows)
+    pupils = {r["person_id"] for r in group_rows if r["kind"] == "pupil"}
+    assert pupils == {"P019", "P020", "P021", "P022", "P023", "P024", "P025"} & pupils
+    assert all(r["person_id"] not in {"P001", "G001"} for r in group_rows)
+    one, _ = invite(school, "--person", "G012")
+    assert [(r["kind"], r["person_id"], r["language"]) for r in one] == [("guardian", "G012", "uk")]
+    # Everyone else's code from the first run still works: only the selected were renewed.
+    renewed = {r["person_id"] for r in group_rows} | {"G012"}
+    with sqlite3.connect(school / "samen.db") as db:
+        open_codes = {
+            person
+            for (person,) in db.execute(
+                "SELECT person_id FROM invitations WHERE revoked_at IS NULL AND used_at IS NULL"
+            )
+        }
+        revoked = {
+            person
+            for (person,) in db.execute(
+                "SELECT person_id FROM invitations WHERE revoked_at IS NOT NULL"
+            )
+        }
+    assert {r["person_id"] for r in everyone} <= open_codes
+    assert revoked == renewed
+
+
+def test_no_letters_when_nobody_matches(school: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    letters = school / "none.pdf"
+    assert main(["invites", "--letters", str(letters), "--group", "Nowhere"]) == 0
+    assert "Nobody in group 'Nowhere'" in capsys.readouterr().out
+    assert not letters.exists()
+
+
+def test_missing_fonts_stop_before_any_code_changes(
+    school: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = school / "samen.toml"
+    config.write_text(config.read_text() + f'\n[paper]\nfonts = "{school / "nofonts"}"\n')
+    assert main(["invites", "--letters", str(school / "x.pdf")]) == 1
+    assert "fonts-noto-core" in capsys.readouterr().err
+    with sqlite3.connect(school / "samen.db") as db:
+        assert db.execute("SELECT count(*) FROM invitations").fetchone() == (0,)
+
+
+async def test_a_code_typed_from_the_letter_links_the_account(harness: Harness) -> None:
+    await harness.issue_invites()
+    mother = harness.server.user(2001, "Hatice", "tr")
+    code = harness.code(PersonKind.GUARDIAN, "G020")
+    replies = await harness.say(mother, spaced_code(code))
+    assert "Hatice" in replies[-1].text
+    assert harness.runtime is not None
+    assert replies[-1].labels[0] == harness.runtime.texts("tr").label("👧 My children at school")
+    # The same code again, from someone else: used, nobody else is linked with it.
+    stranger = harness.server.user(2002, "X")
+    replies = await harness.say(stranger, code)
+    assert "Hatice" not in replies[-1].text
+    assert replies[-1].text == harness.runtime.texts("nl")._(USED_TEXT)
+    # A message that is no code gets the usual answer.
+    replies = await harness.say(stranger, "hallo")
+    assert replies[-1].text.startswith(harness.runtime.texts("nl")._(REFUSAL)[:40])
