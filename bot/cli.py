@@ -24,6 +24,8 @@ from bot.i18n import SUPPORTED_LANGUAGES, Catalogues
 from bot.invitations import Selection, issue_invitations
 from bot.letters import letters_pdf
 from bot.pdf import FontsMissing, find_fonts
+from bot.pupil_file import collect, render_pdf, to_json
+from bot.retention import apply_purge, plan_purge
 from bot.roster import RosterImportError, import_guardians, import_pupils, import_staff
 from bot.storage import Database
 
@@ -70,6 +72,20 @@ def build_parser() -> argparse.ArgumentParser:
     audit = commands.add_parser("audit", help="export the audit trail of one pupil as CSV")
     audit.add_argument("pupil_id")
     audit.add_argument("--csv", dest="csv_file", type=Path, required=True, metavar="FILE")
+    export = commands.add_parser("export", help="export the file of one pupil")
+    exports = export.add_subparsers(dest="what", metavar="WHAT", required=True)
+    pupil_file = exports.add_parser(
+        "pupil", help="everything Samen recorded about one pupil, as PDF (Dutch), JSON or both"
+    )
+    pupil_file.add_argument("pupil_id")
+    pupil_file.add_argument("--pdf", dest="pdf_file", type=Path, metavar="FILE")
+    pupil_file.add_argument("--json", dest="json_file", type=Path, metavar="FILE")
+    purge = commands.add_parser(
+        "purge", help="delete the data of pupils who left long enough ago ([retention])"
+    )
+    mode = purge.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--dry-run", action="store_true", help="only count; change nothing")
+    mode.add_argument("--apply", action="store_true", help="delete and pseudonymise")
     return parser
 
 
@@ -96,10 +112,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_import(settings, args.what, args.file))
     if args.command == "audit":
         return asyncio.run(_audit(settings, args.pupil_id, args.csv_file))
+    if args.command == "export":
+        if args.pdf_file is None and args.json_file is None:
+            print("samen: export pupil needs --pdf FILE, --json FILE, or both.", file=sys.stderr)
+            return EXIT_USAGE
+        return asyncio.run(_export_pupil(settings, args.pupil_id, args.pdf_file, args.json_file))
     if args.command == "backup":
         return asyncio.run(_backup(settings, args.file))
     if args.command == "check":
         return asyncio.run(_check(settings))
+    if args.command == "purge":
+        return asyncio.run(_purge(settings, apply=args.apply))
     if args.csv_file is None and args.letters_file is None:
         print("samen: invites needs --csv FILE, --letters FILE.pdf, or both.", file=sys.stderr)
         return EXIT_USAGE
@@ -310,6 +333,11 @@ async def _check(settings: Settings) -> int:
                 problems += 1
         finally:
             await db.close()
+    try:
+        print(f"fonts for letters and PDF files: {find_fonts(settings.font_dir)}")
+    except FontsMissing as exc:
+        print(f"fonts for letters and PDF files: MISSING, {exc}")
+        problems += 1
     if not settings.token:
         print("telegram: no TELEGRAM_BOT_TOKEN set (needed for samen run)")
         problems += 1
@@ -358,6 +386,70 @@ async def _audit(settings: Settings, pupil_id: str, target: Path) -> int:
         [[str(e[c]) if e[c] is not None else "" for c in AUDIT_COLUMNS] for e in entries],
     )
     print(f"Wrote {len(entries)} audit entries for {pupil_id} to {target}.")
+    return 0
+
+
+async def _export_pupil(
+    settings: Settings, pupil_id: str, pdf_file: Path | None, json_file: Path | None
+) -> int:
+    """The pupil file for the school's own records or a request for access: the PDF in Dutch,
+    staff-only records included and marked."""
+    font_dir = None
+    if pdf_file is not None:
+        try:
+            font_dir = find_fonts(settings.font_dir)
+        except FontsMissing as exc:
+            print(f"samen: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+    now = SystemClock().now()
+    db = await Database.open(settings.db_path)
+    try:
+        # One transaction: a consistent picture even while `samen run` writes.
+        async with db.transaction() as tx:
+            try:
+                file = await collect(tx, pupil_id, school=settings.school_name)
+            except LookupError:
+                file = None
+    finally:
+        await db.close()
+    if file is None:
+        print(f"samen: there is no pupil {pupil_id!r}.", file=sys.stderr)
+        return EXIT_FAILED
+    if pdf_file is not None and font_dir is not None:
+        dutch = Catalogues(("nl",), settings.timezone)("nl")
+        _write_private_file(pdf_file, render_pdf(file, dutch, font_dir, now), suffix=".pdf")
+    if json_file is not None:
+        _write_private_file(json_file, to_json(file).encode("utf-8"), suffix=".json")
+    written = " and ".join(str(f) for f in (pdf_file, json_file) if f is not None)
+    print(f"Wrote {len(file.events)} events for {pupil_id} to {written}.")
+    return 0
+
+
+async def _purge(settings: Settings, *, apply: bool) -> int:
+    """Counts per kind of data, never names: the output may end up in a ticket or a log."""
+    now = SystemClock().now()
+    today = now.astimezone(settings.timezone).date()
+    db = await Database.open(settings.db_path)
+    try:
+        if apply:
+            report = await apply_purge(db, settings, today, now)
+        else:
+            report = await plan_purge(db, settings, today)
+    finally:
+        await db.close()
+    print(f"Retention on {today.isoformat()} ({settings.db_path}):")
+    width = max(len(k.kind) for k in report.kinds)
+    for kind in report.kinds:
+        done = [f"{n} {what}" for what, n in kind.counts if n]
+        pupils = f"{kind.pupils} pupil{'s' if kind.pupils != 1 else ''}"
+        print(
+            f"  {kind.kind + ':':<{width + 1}} {kind.years} years, left before"
+            f" {kind.cutoff.isoformat()}: {pupils}; {', '.join(done) or 'nothing to do'}"
+        )
+    if apply:
+        print(f"Done: {report.rows} rows deleted or pseudonymised, recorded as retention_purge.")
+    else:
+        print("Dry run: nothing was changed. `samen purge --apply` does the above.")
     return 0
 
 

@@ -55,6 +55,30 @@ class CareSettings:
     holidays: frozenset[date] = frozenset()
 
 
+# Kinds of a pupil's data that `samen purge` removes once the pupil left long enough ago.
+RETENTION_KINDS = ("chat", "meetings", "care", "news", "route", "roster", "audit")
+
+
+@dataclass(frozen=True)
+class RetentionSettings:
+    """Whole years after leaving school that each kind of a pupil's data is kept."""
+
+    years: int = 2  # every kind without its own value
+    chat: int | None = None
+    meetings: int | None = None
+    care: int | None = None
+    news: int | None = None
+    route: int | None = None
+    roster: int | None = None
+    audit: int | None = None
+
+    def years_for(self, kind: str) -> int:
+        if kind not in RETENTION_KINDS:
+            raise ValueError(f"unknown retention kind {kind!r}")
+        value: int | None = getattr(self, kind)
+        return self.years if value is None else value
+
+
 @dataclass(frozen=True)
 class Settings:
     token: str | None = None
@@ -83,6 +107,8 @@ class Settings:
     news_reminder_time: time = time(13, 0)
     # Where the fonts for letters and PDF files are; None: the usual Debian places.
     font_dir: Path | None = None
+    # How long a pupil's data is kept after they left school (`samen purge`).
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
 
     @cached_property
     def holidays(self) -> frozenset[date]:
@@ -212,7 +238,38 @@ def _school_settings(school: dict[str, object], path: Path | None) -> dict[str, 
         if not isinstance(care, dict):
             raise ConfigError(f"{where}: [care] must be a table.")
         out["care"] = _care_settings(care, where)
+    retention = school.get("retention")
+    if retention is not None:
+        if not isinstance(retention, dict):
+            raise ConfigError(f"{where}: [retention] must be a table.")
+        out["retention"] = _retention_settings(retention, where)
     return out
+
+
+def _retention_settings(retention: dict[str, object], where: str) -> RetentionSettings:
+    values: dict[str, int] = {}
+    for key, raw in retention.items():
+        if key != "years" and key not in RETENTION_KINDS:
+            raise ConfigError(
+                f"{where}: retention.{key} is not known; use years or one of"
+                f" {', '.join(RETENTION_KINDS)}."
+            )
+        years = _expect(raw, int, where, f"retention.{key}")
+        if not 1 <= years <= 30:
+            raise ConfigError(f"{where}: retention.{key} must be between 1 and 30 years.")
+        values[key] = years
+    settings = RetentionSettings(**values)
+    # The pupil's roster row is what the other kinds refer to (and how their family is
+    # found), so it cannot go first; only the pseudonymised audit trail may outlive it.
+    roster = settings.years_for("roster")
+    for kind in RETENTION_KINDS:
+        if kind not in ("roster", "audit") and settings.years_for(kind) > roster:
+            raise ConfigError(
+                f"{where}: retention.{kind} ({settings.years_for(kind)} years) is longer than"
+                f" retention.roster ({roster}); the roster must be kept at least as long as the"
+                f" data that refers to it: set roster = {settings.years_for(kind)} or more."
+            )
+    return settings
 
 
 def _calendar_settings(calendar: dict[str, object], where: str) -> dict[str, object]:

@@ -37,6 +37,8 @@ AUTHORITY_WORDS = {"yes": True, "ja": True, "no": False, "nee": False}
 # empty cell leaves what is recorded (perhaps by a coordinator in chat) as it is.
 GUARDIAN_FACT_COLUMNS = ("recognised", "information_request", "restriction", "restriction_reason")
 PUPIL_FACT_COLUMNS = ("capable", "capability_reason")
+# Optional: the day a pupil left school (retention counts from it); empty: still at school.
+LEFT_ON_COLUMN = "left_on"
 LIFT = "none"
 
 
@@ -76,6 +78,8 @@ class Parsed(Generic[T]):
     errors: list[RosterError] = field(default_factory=list)
     ignored_columns: tuple[str, ...] = ()
     facts: dict[str, PupilFacts] = field(default_factory=dict)
+    # Pupils files with a left_on column: the date per pupil, None for an empty cell.
+    left_on: dict[str, date | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -84,9 +88,15 @@ class ImportSummary:
     updated: int
     unchanged: int
     ignored_columns: tuple[str, ...] = ()
+    left: int | None = None  # pupils only: newly marked as left (or their date changed)
+    returned: int = 0  # pupils only: marked as left before, in the file again
 
     def __str__(self) -> str:
         text = f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+        if self.left is not None:
+            text += f", {self.left} marked as left"
+        if self.returned:
+            text += f", {self.returned} back at school"
         if self.ignored_columns:
             text += f" (ignored columns: {', '.join(self.ignored_columns)})"
         return text
@@ -247,7 +257,7 @@ def parse_staff(data: bytes, file: str) -> Parsed[StaffMember]:
 
 def parse_pupils(data: bytes, file: str, today: date) -> Parsed[Pupil]:
     rows, errors, ignored = read_rows(
-        data, file, PUPIL_COLUMNS, optional=("language", *PUPIL_FACT_COLUMNS)
+        data, file, PUPIL_COLUMNS, optional=("language", *PUPIL_FACT_COLUMNS, LEFT_ON_COLUMN)
     )
     sheet = _Sheet(file, errors)
     out: Parsed[Pupil] = Parsed(errors=errors, ignored_columns=ignored)
@@ -269,11 +279,30 @@ def parse_pupils(data: bytes, file: str, today: date) -> Parsed[Pupil]:
         reason = row.cells.get("capability_reason", "")
         if capable is False and not reason:
             sheet.error(row, "capable", "a pupil judged not capable needs a capability_reason")
+        left_on = _left_on(sheet, row, today, birth)
         if len(errors) == before and birth is not None:
             out.records.append(Pupil(pupil_id, first, last, birth, group, language))
             if capable is not None:
                 out.facts[pupil_id] = PupilFacts(capable, reason)
+            if LEFT_ON_COLUMN in row.cells:
+                out.left_on[pupil_id] = left_on
     return out
+
+
+def _left_on(sheet: _Sheet, row: _Row, today: date, birth: date | None) -> date | None:
+    raw = row.cells.get(LEFT_ON_COLUMN, "")
+    if not raw:
+        return None
+    left_on = parse_date(raw)
+    if left_on is None:
+        sheet.error(row, LEFT_ON_COLUMN, f"bad date {raw!r}; use YYYY-MM-DD or DD-MM-YYYY")
+    elif left_on > today:
+        sheet.error(
+            row, LEFT_ON_COLUMN, f"{raw!r} is in the future; leave it empty while at school"
+        )
+    elif birth is not None and left_on <= birth:
+        sheet.error(row, LEFT_ON_COLUMN, f"{raw!r} is not after the birth date")
+    return left_on
 
 
 @dataclass
@@ -429,8 +458,45 @@ async def import_pupils(
                 subject=("pupil", pupil_id),
                 details={"capable": facts.capable, "reason": facts.reason, "file": file},
             )
-        await _audit_import(tx, now, "pupils", file, counts)
-    return ImportSummary(*counts, parsed.ignored_columns)
+        left, returned = await _record_leavers(tx, now, today, file, parsed)
+        await _audit_import(tx, now, "pupils", file, counts, left=left, returned=returned)
+    return ImportSummary(*counts, parsed.ignored_columns, left=left, returned=returned)
+
+
+async def _record_leavers(
+    tx: Tx, now: datetime, today: date, file: str, parsed: Parsed[Pupil]
+) -> tuple[int, int]:
+    """The file is the whole school: a pupil missing from it left today (unless marked
+    before), one in it is at school again, unless its left_on column says otherwise."""
+    in_file = {p.pupil_id for p in parsed.records}
+    left = returned = 0
+    for pupil_id, was in sorted((await tx.left_on_by_pupil()).items()):
+        if pupil_id in in_file:
+            wanted = parsed.left_on.get(pupil_id)
+            source = "left_on_column" if pupil_id in parsed.left_on else "in_file"
+        else:
+            wanted = was or today
+            source = "missing_from_file"
+        if wanted == was:
+            continue
+        await tx.set_left_on(pupil_id, wanted)
+        if wanted is None:
+            returned += 1
+        else:
+            left += 1
+        await tx.audit(
+            now=now,
+            actor=("admin", None),
+            action="pupil_returned" if wanted is None else "pupil_left",
+            pupil_id=pupil_id,
+            subject=("pupil", pupil_id),
+            details={
+                "left_on": wanted.isoformat() if wanted else None,
+                "source": source,
+                "file": file,
+            },
+        )
+    return left, returned
 
 
 async def import_guardians(db: Database, data: bytes, file: str, now: datetime) -> ImportSummary:
@@ -507,7 +573,7 @@ async def _apply_link_facts(
 
 
 async def _audit_import(
-    tx: Tx, now: datetime, what: str, file: str, counts: tuple[int, int, int]
+    tx: Tx, now: datetime, what: str, file: str, counts: tuple[int, int, int], **more: int
 ) -> None:
     created, updated, unchanged = counts
     await tx.audit(
@@ -519,5 +585,6 @@ async def _audit_import(
             "created": created,
             "updated": updated,
             "unchanged": unchanged,
+            **more,
         },
     )
