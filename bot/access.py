@@ -22,6 +22,8 @@ class Action(StrEnum):
     PLAN_MEETING = "plan_meeting"
     SUPPORT_ROUTE = "support_route"
     POSITIVE_NEWS = "positive_news"
+    ASK_ACCESS = "ask_access"
+    ANSWER_ACCESS = "answer_access"
 
 
 _ALLOWED: dict[Action, frozenset[Role | None]] = {
@@ -40,6 +42,10 @@ _ALLOWED: dict[Action, frozenset[Role | None]] = {
     Action.PLAN_MEETING: frozenset({Role.TEACHER, Role.COORDINATOR}),
     Action.SUPPORT_ROUTE: frozenset({Role.TEACHER, Role.COORDINATOR}),
     Action.POSITIVE_NEWS: frozenset({Role.TEACHER, Role.COORDINATOR}),
+    # The right of access: parents and pupils ask (a pupil from 16, checked with the age);
+    # a coordinator, who is accountable for the pupil files, approves and sends.
+    Action.ASK_ACCESS: frozenset({Role.GUARDIAN, Role.PUPIL}),
+    Action.ANSWER_ACCESS: frozenset({Role.COORDINATOR}),
 }
 
 

@@ -304,3 +304,16 @@ class Slot:
     blocked: bool
     pupil_id: str | None
     booked_by: tuple[PersonKind, str] | None
+
+
+@dataclass(frozen=True)
+class AccessRequest:
+    """A request to see what Samen keeps (AVG right of access), answered within a month."""
+
+    id: int
+    requester: tuple[PersonKind, str]
+    requested_at: datetime
+    due_on: date
+    reminders_sent: int = 0
+    answered_at: datetime | None = None
+    answered_by: str | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram.ext import Application
 
 from conversations import (
+    access_requests,
     care_answers,
     care_overview,
     discussions,
@@ -42,6 +43,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         news,
         care_answers,
         care_overview,
+        access_requests,
         menu,
     ):
         application.add_handlers(module.HANDLERS)

@@ -126,6 +126,7 @@ def menu_keyboard(viewer: Viewer, tr: Translator) -> InlineKeyboardMarkup:
         rows.append([button(tr.label("🏫 My class"), "menu:class")])
     if viewer.role in (Role.GUARDIAN, Role.PUPIL):
         rows.append([button(tr.label("📝 My permissions"), "menu:permissions")])
+        rows.append([button(tr.label("📄 What Samen keeps about me"), "menu:access")])
     rows.append(
         [
             button(tr.label("🌐 Language"), "lang:menu"),

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from telegram.ext import Application, ContextTypes
 
-from bot import care, meetings, positive, preparation, rounds
+from bot import access_requests, care, meetings, positive, preparation, rounds
 from bot.housekeeping import tidy
 from bot.services import Services
 
@@ -57,12 +57,16 @@ async def meetings_tick(services: Services) -> dict[str, int]:
         prepare = await preparation.prompt_preparations(tx, services.texts, services.settings, now)
         cards = await preparation.show_preparations(tx, services.texts, services.settings, now)
         news = await positive.remind_mentors(tx, services.texts, services.settings, now)
+        access = await access_requests.remind_coordinators(
+            tx, services.texts, services.settings, now
+        )
     return {
         "meeting_reminders": reminders,
         "summary_prompts": prompts,
         "prepare_prompts": prepare,
         "preparation_cards": cards,
         "news_reminders": news,
+        "access_request_reminders": access,
         **round_work,
     }
 

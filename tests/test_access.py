@@ -11,8 +11,11 @@ A = Action
 ROWS = [
     # role, actions allowed
     (None, {A.HELP, A.LANGUAGE}),
-    (Role.GUARDIAN, {A.HELP, A.LANGUAGE, A.MY_CHILDREN, A.MY_CONSENTS, A.ANSWER_CARE}),
-    (Role.PUPIL, {A.HELP, A.LANGUAGE, A.MY_CLASS, A.MY_CONSENTS, A.ANSWER_CARE}),
+    (
+        Role.GUARDIAN,
+        {A.HELP, A.LANGUAGE, A.MY_CHILDREN, A.MY_CONSENTS, A.ANSWER_CARE, A.ASK_ACCESS},
+    ),
+    (Role.PUPIL, {A.HELP, A.LANGUAGE, A.MY_CLASS, A.MY_CONSENTS, A.ANSWER_CARE, A.ASK_ACCESS}),
     (
         Role.TEACHER,
         {
@@ -39,6 +42,7 @@ ROWS = [
             A.PLAN_MEETING,
             A.SUPPORT_ROUTE,
             A.POSITIVE_NEWS,
+            A.ANSWER_ACCESS,
         },
     ),
     (Role.ADMIN, {A.HELP, A.LANGUAGE, A.FAMILY_OVERVIEW, A.CANCEL}),

@@ -1,0 +1,397 @@
+"""The right of access (AVG art. 15): a parent, or a pupil of 16 or older, asks what Samen
+keeps about them; a coordinator approves; the copy arrives in the chat as a protected PDF, in
+the reader's language with the Dutch original after it.
+
+The school must answer within one month. The request, its deadline, each reminder and the
+answer are recorded; the coordinators are reminded a week before the deadline and on the day.
+A parent's copy holds what concerns them, and of their child's file what the information
+rules let them know: the full file (staff-only notes left out) for a parent who receives
+outcome summaries, else only the entries that concern that parent.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from pathlib import Path
+
+from bot import care_texts, pupil_file
+from bot.config import Settings
+from bot.i18n import N_, Catalogues, Translator, language_name
+from bot.models import AccessRequest, PersonKind, Pupil, age_on
+from bot.pdf import Document, Style
+from bot.rights import MessageKind, receives
+from bot.storage import Tx
+
+ASK_FROM_AGE = 16  # before 16 the parents exercise the pupil's rights (AVG art. 8, UAVG art. 5)
+REMIND_DAYS_BEFORE = 7
+REMIND_FROM = time(8, 0)  # reminders to coordinators in working hours, not at midnight
+
+
+# --- rules -----------------------------------------------------------------
+
+
+def due_date(asked: date) -> date:
+    """One calendar month after the request (31 January → 28 or 29 February)."""
+    year, month = (asked.year + 1, 1) if asked.month == 12 else (asked.year, asked.month + 1)
+    return date(year, month, min(asked.day, calendar.monthrange(year, month)[1]))
+
+
+def may_ask(kind: PersonKind, birth_date: date | None, today: date) -> bool:
+    if kind is PersonKind.GUARDIAN:
+        return True
+    return (
+        kind is PersonKind.PUPIL
+        and birth_date is not None
+        and (age_on(birth_date, today) >= ASK_FROM_AGE)
+    )
+
+
+def reminder_due(request: AccessRequest, today: date) -> int | None:
+    """The number of reminders that should have gone out by `today`, if more than so far:
+    one a week before the deadline, one on the day."""
+    wanted = 0
+    if today >= request.due_on - timedelta(days=REMIND_DAYS_BEFORE):
+        wanted = 1
+    if today >= request.due_on:
+        wanted = 2
+    return wanted if wanted > request.reminders_sent else None
+
+
+# --- asking ----------------------------------------------------------------
+
+
+class Asked(StrEnum):
+    NEW = "new"
+    ALREADY_OPEN = "already_open"
+    NOT_ALLOWED = "not_allowed"
+
+
+@dataclass(frozen=True)
+class AskResult:
+    outcome: Asked
+    request: AccessRequest | None = None
+
+
+async def ask(
+    tx: Tx, texts: Catalogues, settings: Settings, kind: PersonKind, person_id: str, now: datetime
+) -> AskResult:
+    today = now.astimezone(settings.timezone).date()
+    if kind is PersonKind.PUPIL:
+        pupil = await tx.pupil(person_id)
+        if not may_ask(kind, pupil.birth_date if pupil else None, today):
+            return AskResult(Asked.NOT_ALLOWED)
+    elif kind is not PersonKind.GUARDIAN:
+        return AskResult(Asked.NOT_ALLOWED)
+    existing = await tx.open_access_request(kind, person_id)
+    if existing is not None:
+        return AskResult(Asked.ALREADY_OPEN, existing)
+    request_id = await tx.add_access_request(kind, person_id, now, due_date(today))
+    request = await tx.access_request(request_id)
+    assert request is not None
+    await tx.audit(
+        now=now,
+        actor=(kind.value, person_id),
+        action="access_requested",
+        subject=(kind.value, person_id),
+        details={"request": request_id, "due_on": request.due_on.isoformat()},
+    )
+    await _tell_coordinators(tx, texts, request, now, reminder=False)
+    return AskResult(Asked.NEW, request)
+
+
+async def remind_coordinators(tx: Tx, texts: Catalogues, settings: Settings, now: datetime) -> int:
+    """Reminders for unanswered requests whose deadline is near or here."""
+    local = now.astimezone(settings.timezone)
+    if local.time() < REMIND_FROM:
+        return 0
+    sent = 0
+    for request in await tx.unanswered_access_requests():
+        wanted = reminder_due(request, local.date())
+        if wanted is None:
+            continue
+        sent += await _tell_coordinators(tx, texts, request, now, reminder=True)
+        await tx.count_access_reminder(request.id, wanted)
+    return sent
+
+
+async def _tell_coordinators(
+    tx: Tx, texts: Catalogues, request: AccessRequest, now: datetime, *, reminder: bool
+) -> int:
+    kind, person_id = request.requester
+    name, children = await _requester(tx, kind, person_id)
+    coordinators = await tx.linked_coordinators()
+    for member, chat_id in coordinators:
+        tr = texts(await tx.language_of_person(PersonKind.STAFF, member.staff_id))
+        due = tr.date_with_year(request.due_on)
+        asked = tr.date_with_year(request.requested_at.astimezone(tr.timezone).date())
+        if reminder:
+            # staff:
+            text = tr._(
+                "⏰ <b>Request to see data</b> from {name}, asked on {asked}, is not answered"
+                " yet. The law gives the school until {due}.",
+                name=name,
+                asked=asked,
+                due=due,
+            )
+        elif children:
+            # staff:
+            text = tr._(
+                "📄 <b>Request to see data (AVG)</b>\n{name}, parent or carer of {children},"
+                " asks what Samen keeps about them and their child. Answer before {due}.\n"
+                "The button sends them a PDF file in the chat, in their language: what concerns"
+                " them, and of the child's file what they may know. Staff-only notes stay out.",
+                name=name,
+                children=tr.list_of(children),
+                due=due,
+            )
+        else:
+            # staff:
+            text = tr._(
+                "📄 <b>Request to see data (AVG)</b>\n{name} (pupil) asks what Samen keeps about"
+                " them. Answer before {due}.\nThe button sends them a PDF file in the chat."
+                " Staff-only notes stay out.",
+                name=name,
+                due=due,
+            )
+        markup = care_texts.keyboard(
+            # staff:
+            [[care_texts.button(tr.label("📄 Send the file"), f"ar:{request.id}:send")]]
+        )
+        await tx.enqueue(
+            chat_id=chat_id,
+            text=text,
+            purpose="access_request_reminder" if reminder else "access_request",
+            now=now,
+            reply_markup=markup,
+            recipient=(PersonKind.STAFF, member.staff_id),
+        )
+    return len(coordinators)
+
+
+async def _requester(tx: Tx, kind: PersonKind, person_id: str) -> tuple[str, list[str]]:
+    if kind is PersonKind.GUARDIAN:
+        guardian = await tx.guardian(person_id)
+        children = await tx.children_of_guardian(person_id)
+        name = f"{guardian.first_name} {guardian.last_name}" if guardian else person_id
+        return name, [c.first_name for c in children]
+    pupil = await tx.pupil(person_id)
+    return (f"{pupil.first_name} {pupil.last_name}" if pupil else person_id), []
+
+
+# --- answering -------------------------------------------------------------
+
+
+class Answered(StrEnum):
+    SENT = "sent"
+    ALREADY_ANSWERED = "already_answered"
+    UNKNOWN = "unknown"
+    UNREACHABLE = "unreachable"
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    outcome: Answered
+    request: AccessRequest | None = None
+    name: str = ""
+
+
+async def send_copy(
+    tx: Tx,
+    texts: Catalogues,
+    settings: Settings,
+    font_dir: Path,
+    request_id: int,
+    staff_id: str,
+    now: datetime,
+) -> AnswerResult:
+    """Approve a request: the copy goes into the requester's chat, protected, and the answer
+    date is recorded. The caller has checked that `staff_id` is a coordinator."""
+    request = await tx.access_request(request_id)
+    if request is None:
+        return AnswerResult(Answered.UNKNOWN)
+    kind, person_id = request.requester
+    name, _ = await _requester(tx, kind, person_id)
+    if request.answered_at is not None:
+        return AnswerResult(Answered.ALREADY_ANSWERED, request, name)
+    chat_id = await tx.chat_of_person(kind, person_id)
+    if chat_id is None:
+        return AnswerResult(Answered.UNREACHABLE, request, name)
+    language = await tx.language_of_person(kind, person_id)
+    tr = texts(language)
+    document = await access_copy(tx, texts, settings, font_dir, kind, person_id, tr, now)
+    await tx.enqueue(
+        chat_id=chat_id,
+        text=tr._(
+            "📄 Here is what Samen keeps about you, checked by the school."
+            " The file is only for you: it cannot be forwarded or saved.\n"
+            "Is something wrong or missing? Tell the school."
+        ),
+        purpose="access_copy",
+        now=now,
+        protect_content=True,
+        recipient=(kind, person_id),
+        document=document,
+        document_name=f"samen-{now.astimezone(settings.timezone).date().isoformat()}.pdf",
+    )
+    assert await tx.answer_access_request(request.id, staff_id, now)
+    await tx.audit(
+        now=now,
+        actor=(PersonKind.STAFF.value, staff_id),
+        action="access_answered",
+        subject=(kind.value, person_id),
+        details={"request": request.id, "requested_at": request.requested_at.isoformat()},
+    )
+    return AnswerResult(Answered.SENT, await tx.access_request(request.id), name)
+
+
+# --- the copy --------------------------------------------------------------
+
+_ABOUT_YOU = N_("About you")
+_YOUR_CHILD = N_("About {child}")
+_DUTCH_ORIGINAL = N_("Dutch original (Nederlandse tekst)")
+
+
+@dataclass(frozen=True)
+class _Part:
+    pupil: Pupil
+    events: list[pupil_file.FileEvent]
+
+
+async def access_copy(
+    tx: Tx,
+    texts: Catalogues,
+    settings: Settings,
+    font_dir: Path,
+    kind: PersonKind,
+    person_id: str,
+    tr: Translator,
+    now: datetime,
+) -> bytes:
+    """The PDF: the person's own data, then what they may know from each child's file; first
+    in their language, then the same in Dutch."""
+    today = now.astimezone(settings.timezone).date()
+    me = (kind.value, person_id)
+    facts = await _facts_about_person(tx, kind, person_id)
+    parts: list[_Part] = []
+    pupil_ids = (
+        [c.pupil_id for c in await tx.children_of_guardian(person_id)]
+        if kind is PersonKind.GUARDIAN
+        else [person_id]
+    )
+    for pupil_id in pupil_ids:
+        whole = await pupil_file.collect(tx, pupil_id, school=settings.school_name)
+        full = kind is PersonKind.PUPIL or await _receives_file(tx, pupil_id, person_id, today)
+        events = pupil_file.select(
+            whole, include_staff_only=False, only_concerning=None if full else frozenset({me})
+        )
+        parts.append(_Part(whole.pupil, [e for e in events if not _someone_elses(e, me)]))
+    document = Document(font_dir, now, title="Samen")
+    languages = [tr] if tr.language == "nl" else [tr, texts("nl")]
+    for index, t in enumerate(languages):
+        document.new_page()
+        if index:
+            document.text(t.label(_DUTCH_ORIGINAL), Style(11, grey=True))
+        _write_copy(document, t, settings.school_name, facts, parts, now)
+    return document.output()
+
+
+def _someone_elses(event: pupil_file.FileEvent, me: tuple[str, str]) -> bool:
+    """What another parent did (answered, linked, could not be reached) is that parent's
+    personal data, not the requester's: it stays out of the copy."""
+    subject = event.subject
+    return (
+        subject is not None
+        and subject.kind == PersonKind.GUARDIAN.value
+        and (subject.kind, subject.id) != me
+    )
+
+
+async def _receives_file(tx: Tx, pupil_id: str, guardian_id: str, today: date) -> bool:
+    known = await tx.rights_facts(pupil_id)
+    if known is None:
+        return False
+    pupil_facts, links = known
+    for link in links:
+        if link.guardian_id == guardian_id:
+            return receives(MessageKind.OUTCOME_SUMMARY, pupil_facts, link, today)[0]
+    return False
+
+
+async def _facts_about_person(tx: Tx, kind: PersonKind, person_id: str) -> list[tuple[str, str]]:
+    """(label msgid, value) pairs of what the roster and the account hold about the person."""
+    facts: list[tuple[str, str]] = []
+    if kind is PersonKind.GUARDIAN:
+        guardian = await tx.guardian(person_id)
+        if guardian is not None:
+            facts.append((N_("Name"), f"{guardian.first_name} {guardian.last_name}"))
+            facts.append((N_("Language"), guardian.language))
+        for child in await tx.children_of_guardian(person_id):
+            facts.append((N_("Child"), f"{child.first_name} {child.last_name}, {child.group}"))
+            for other, link in await tx.guardians_of_pupil(child.pupil_id):
+                if other.guardian_id == person_id:
+                    authority = "yes" if link.authority else "no"
+                    facts.append((N_("Parental authority"), authority))
+    else:
+        pupil = await tx.pupil(person_id)
+        if pupil is not None:
+            facts.append((N_("Name"), f"{pupil.first_name} {pupil.last_name}"))
+            facts.append((N_("Date of birth"), pupil.birth_date.isoformat()))
+            facts.append((N_("Group"), pupil.group))
+            facts.append((N_("Language"), pupil.language))
+    since = await tx.account_since(kind, person_id)
+    if since is not None:
+        facts.append((N_("Connected to Samen since"), since.date().isoformat()))
+    return facts
+
+
+def _write_copy(
+    doc: Document,
+    t: Translator,
+    school: str,
+    facts: list[tuple[str, str]],
+    parts: list[_Part],
+    now: datetime,
+) -> None:
+    rtl = t.rtl
+    doc.text(t.label("What Samen keeps about you"), Style(18, bold=True), rtl=rtl)
+    doc.text(
+        t.label(
+            "{school} made this file for you on {date}. It holds what Samen keeps about you."
+            " Notes that are only for school staff are not in it.",
+            school=school,
+            date=t.date_with_year(now.astimezone(t.timezone).date()),
+        ),
+        Style(11),
+        rtl=rtl,
+        gap=4,
+    )
+    doc.text(t.label(_ABOUT_YOU), Style(14, bold=True), rtl=rtl)
+    for label, value in facts:
+        shown = _fact_value(t, label, value)
+        doc.text(t.label("{label}: {value}", label=t.label(label), value=shown), rtl=rtl, gap=1)
+    for part in parts:
+        doc.pdf.ln(4)
+        doc.text(t.label(_YOUR_CHILD, child=part.pupil.first_name), Style(14, bold=True), rtl=rtl)
+        if not part.events:
+            doc.text(t.label("Samen has no messages or answers about this yet."), rtl=rtl)
+        for event in part.events:
+            heading, body = pupil_file.describe(event, t)
+            doc.text(
+                pupil_file.printable(f"{t.datetime(event.at)} · {heading}"),
+                Style(11, bold=True),
+                rtl=rtl,
+                gap=0.5,
+            )
+            if body:
+                doc.text(pupil_file.printable(body), Style(10), rtl=rtl, gap=2)
+
+
+def _fact_value(t: Translator, label: str, value: str) -> str:
+    if label == "Parental authority":
+        return t.label("yes") if value == "yes" else t.label("no")
+    if label == "Language":
+        return language_name(value)
+    return value

@@ -1,0 +1,202 @@
+"""The right of access: asked from the menu, approved by a coordinator, answered in the chat
+with a protected PDF; the deadline reminders run on the test clock."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import subprocess
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.access_requests import due_date, may_ask, reminder_due
+from bot.models import AccessRequest, PersonKind
+from scheduler import due_work
+from tests.harness import AMSTERDAM, Harness
+
+ARABIC = re.compile("[\u0600-\u06ff]")
+BIDI_MARKS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+@pytest.mark.parametrize(
+    ("asked", "due"),
+    [
+        (date(2026, 11, 30), date(2026, 12, 30)),
+        (date(2026, 12, 15), date(2027, 1, 15)),
+        (date(2027, 1, 31), date(2027, 2, 28)),
+        (date(2028, 1, 31), date(2028, 2, 29)),
+        (date(2027, 3, 31), date(2027, 4, 30)),
+    ],
+)
+def test_the_deadline_is_one_calendar_month(asked: date, due: date) -> None:
+    assert due_date(asked) == due
+
+
+@pytest.mark.parametrize(
+    ("kind", "birth", "allowed"),
+    [
+        (PersonKind.GUARDIAN, None, True),
+        (PersonKind.PUPIL, date(2010, 12, 1), False),  # 15 on 2026-11-30
+        (PersonKind.PUPIL, date(2010, 11, 30), True),  # 16 that day
+        (PersonKind.PUPIL, date(2007, 1, 1), True),
+        (PersonKind.PUPIL, None, False),
+        (PersonKind.STAFF, None, False),
+    ],
+)
+def test_who_may_ask(kind: PersonKind, birth: date | None, allowed: bool) -> None:
+    assert may_ask(kind, birth, date(2026, 11, 30)) is allowed
+
+
+@pytest.mark.parametrize(
+    ("today", "sent", "wanted"),
+    [
+        (date(2026, 12, 22), 0, None),
+        (date(2026, 12, 23), 0, 1),  # a week before
+        (date(2026, 12, 23), 1, None),
+        (date(2026, 12, 29), 1, None),
+        (date(2026, 12, 30), 1, 2),  # on the day
+        (date(2027, 1, 5), 0, 2),  # after downtime: one catch-up, not two
+        (date(2027, 1, 5), 2, None),
+    ],
+)
+def test_reminders_a_week_before_and_on_the_day(today: date, sent: int, wanted: int | None) -> None:
+    request = AccessRequest(
+        1,
+        (PersonKind.GUARDIAN, "G001"),
+        datetime(2026, 11, 30, 8, tzinfo=AMSTERDAM),
+        date(2026, 12, 30),
+        reminders_sent=sent,
+    )
+    assert reminder_due(request, today) == wanted
+
+
+def rows(harness: Harness, sql: str) -> list[tuple[object, ...]]:
+    assert harness.settings is not None
+    with sqlite3.connect(harness.settings.db_path) as db:
+        return db.execute(sql).fetchall()
+
+
+def pdf_text(content: bytes, folder: Path) -> str:
+    path = folder / "copy.pdf"
+    path.write_bytes(content)
+    out = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    return BIDI_MARKS.sub("", out)
+
+
+async def test_a_parent_asks_the_coordinator_is_reminded_and_sends_the_copy(
+    harness: Harness, tmp_path: Path
+) -> None:
+    assert harness.runtime is not None
+    services = harness.runtime.services
+    arabic, dutch = harness.runtime.texts("ar"), harness.runtime.texts("nl")
+    coordinator = harness.server.user(4001, "Ingrid")
+    father = harness.server.user(4002, "Mohamed", "ar")
+    teacher = harness.server.user(4003, "Marieke")
+    await harness.link(coordinator, PersonKind.STAFF, "S004")
+    await harness.link(teacher, PersonKind.STAFF, "S001")
+    await harness.link(father, PersonKind.GUARDIAN, "G005")
+
+    await harness.say(father, "/help")
+    await harness.tap(father, arabic.label("📄 What Samen keeps about me"))
+    assert ARABIC.search(father.last.text)
+    assert father.last.labels[0] == arabic.label("📄 Yes, ask for it")
+    assert rows(harness, "SELECT count(*) FROM access_requests") == [(0,)]  # not yet asked
+
+    await harness.tap(father, arabic.label("📄 Yes, ask for it"))
+    due = arabic.date_with_year(date(2026, 12, 30))
+    assert due in father.last.text
+    assert rows(
+        harness, "SELECT requester_kind, requester_id, due_on, answered_at FROM access_requests"
+    ) == [("guardian", "G005", "2026-12-30", None)]
+    assert rows(harness, "SELECT action FROM audit_log WHERE action LIKE 'access%'") == [
+        ("access_requested",)
+    ]
+    await harness.server.wait_for(lambda: "AVG" in coordinator.last.text)
+    request_message = coordinator.last
+    assert "Mohamed El Amrani" in request_message.text
+    assert "Adam" in request_message.text and "Yasmina" in request_message.text
+    assert dutch.date_with_year(date(2026, 12, 30)) in request_message.text
+
+    # Asking again while the request is open starts no second clock.
+    await harness.tap(father, arabic.label("📄 What Samen keeps about me"))
+    assert due in father.last.text
+    assert rows(harness, "SELECT count(*) FROM access_requests") == [(1,)]
+
+    # A teacher who forges the coordinator's button changes nothing.
+    await harness.tap_data(teacher, "ar:1:send", request_message)
+    assert rows(harness, "SELECT answered_at FROM access_requests") == [(None,)]
+
+    # The clock runs: a reminder a week before the deadline, in working hours, once.
+    harness.clock.set(datetime(2026, 12, 23, 7, 0, tzinfo=AMSTERDAM))
+    assert (await due_work(services))["access_request_reminders"] == 0
+    harness.clock.set(datetime(2026, 12, 23, 9, 0, tzinfo=AMSTERDAM))
+    assert (await due_work(services))["access_request_reminders"] == 1
+    assert (await due_work(services))["access_request_reminders"] == 0
+    await harness.server.wait_for(lambda: coordinator.last.text.startswith("⏰"))
+    assert dutch.date_with_year(date(2026, 12, 30)) in coordinator.last.text
+    harness.clock.set(datetime(2026, 12, 30, 8, 30, tzinfo=AMSTERDAM))
+    assert (await due_work(services))["access_request_reminders"] == 1
+    await harness.server.wait_for(
+        lambda: sum(m.text.startswith("⏰") for m in coordinator.messages) == 2
+    )
+
+    # The coordinator sends the file from the reminder of the day.
+    reminder = coordinator.last
+    await harness.tap(coordinator, dutch.label("📄 Send the file"), reminder)
+    assert reminder.text.startswith("✅") and "Mohamed El Amrani" in reminder.text
+    await harness.server.wait_for(lambda: father.last.document is not None)
+    copy = father.last
+    assert copy.protect_content
+    assert ARABIC.search(copy.text)
+    assert copy.document is not None and copy.document["filename"].endswith(".pdf")
+    text = pdf_text(copy.document["content"], tmp_path)
+    assert ARABIC.search(text)
+    assert "Mohamed" in text and "Adam" in text and "Yasmina" in text
+    # The Dutch original follows the reader's language.
+    assert dutch.label("What Samen keeps about you") in text
+    assert text.index(arabic.label("What Samen keeps about you").split()[0]) < text.index(
+        dutch.label("What Samen keeps about you")
+    )
+    answered = rows(harness, "SELECT answered_by, answered_at FROM access_requests")
+    assert answered[0][0] == "S004" and answered[0][1].startswith("2026-12-30")
+    assert rows(harness, "SELECT action FROM audit_log WHERE action LIKE 'access%'") == [
+        ("access_requested",),
+        ("access_answered",),
+    ]
+
+    # A second tap on an old button: already answered, nothing sent twice.
+    sent = len(father.messages)
+    await harness.tap(coordinator, dutch.label("📄 Send the file"), request_message)
+    assert request_message.text == dutch.label(
+        "This request of {name} was already answered on {answered}.",
+        name="Mohamed El Amrani",
+        answered=dutch.date_with_year(date(2026, 12, 30)),
+    )
+    assert len(father.messages) == sent
+    assert (await due_work(services))["access_request_reminders"] == 0
+
+
+async def test_a_pupil_under_16_is_pointed_to_the_parents_and_16_may_ask(
+    harness: Harness,
+) -> None:
+    assert harness.runtime is not None
+    dutch = harness.runtime.texts("nl")
+    young = harness.server.user(4101, "Emre")  # P012, 14
+    older = harness.server.user(4102, "Anouk")  # P023, 18
+    await harness.link(young, PersonKind.PUPIL, "P012")
+    await harness.link(older, PersonKind.PUPIL, "P023")
+    await harness.tap(young, dutch.label("📄 What Samen keeps about me"))
+    assert "16" in young.last.text
+    assert rows(harness, "SELECT count(*) FROM access_requests") == [(0,)]
+    await harness.tap(older, dutch.label("📄 What Samen keeps about me"))
+    await harness.tap(older, dutch.label("📄 Yes, ask for it"))
+    assert rows(harness, "SELECT requester_kind, requester_id FROM access_requests") == [
+        ("pupil", "P023")
+    ]
+    # A forged "ask" from the young pupil is refused and records nothing.
+    await harness.tap_data(young, "ar:ask", young.last)
+    assert rows(harness, "SELECT count(*) FROM access_requests") == [(1,)]
