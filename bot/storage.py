@@ -2222,6 +2222,11 @@ class Tx:
         ]
         u = _marks(users)
         await self._purge_rows(counts, "invitations", people, both, apply)
+        # Requests to see data: the audit trail keeps that they were asked and answered.
+        requesters = people.replace("kind =", "requester_kind =").replace(
+            "person_id IN", "requester_id IN"
+        )
+        await self._purge_rows(counts, "access_requests", requesters, both, apply)
         await self._purge_rows(counts, "start_failures", f"user_id IN ({u})", users, apply)
         await self._purge_rows(counts, "accounts", people, both, apply)
         await self._purge_rows(counts, "telegram_users", f"user_id IN ({u})", users, apply)

@@ -181,6 +181,9 @@ async def _fill(tx: Tx, pupil_id: str, round_id: int, slot_index: int, now: date
     full = f"{first} {last}"
     guardians = FAMILY[pupil_id]
     own = guardians[0]  # the guardian who answers, books and reacts
+    # a request to see data, by the pupil and by the guardian
+    await tx.add_access_request(PersonKind.PUPIL, pupil_id, now, (now + timedelta(days=30)).date())
+    await tx.add_access_request(PersonKind.GUARDIAN, own, now, (now + timedelta(days=30)).date())
     staff_chat = USERS[("staff", STAFF)]
     # meetings
     meeting_id = await tx.add_meeting(
@@ -445,6 +448,7 @@ TABLES = (
     "positive_news_recipients",
     "news_reminders",
     "retention_pending",
+    "access_requests",
 )
 
 
@@ -495,6 +499,8 @@ def rows_of(path: Path, pupil_id: str) -> dict[str, list[tuple[object, ...]]]:
         "positive_news": "SELECT * FROM positive_news WHERE pupil_id = :p",
         "positive_news_recipients": "SELECT * FROM positive_news_recipients WHERE news_id IN"
         " (SELECT id FROM positive_news WHERE pupil_id = :p)",
+        "access_requests": "SELECT * FROM access_requests WHERE requester_id = :p"
+        f" OR requester_id IN ({g})",
     }
     for table in (
         "meeting_invitees",
