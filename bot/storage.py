@@ -579,6 +579,8 @@ class Tx:
         rows = await self._all(
             "SELECT g.*, group_concat(l.pupil_id, '|') AS pupil_ids FROM guardians g"
             " JOIN guardian_links l ON l.guardian_id = g.guardian_id"
+            # Only for children still at school: a leaver's family gets no new letter.
+            " JOIN pupils p ON p.pupil_id = l.pupil_id AND p.left_on IS NULL"
             " WHERE NOT EXISTS (SELECT 1 FROM accounts a"
             " WHERE a.kind = 'guardian' AND a.person_id = g.guardian_id)"
             " GROUP BY g.guardian_id ORDER BY g.guardian_id"
@@ -587,8 +589,9 @@ class Tx:
 
     async def unlinked_pupils(self) -> list[Pupil]:
         rows = await self._all(
-            "SELECT * FROM pupils p WHERE NOT EXISTS (SELECT 1 FROM accounts a"
-            " WHERE a.kind = 'pupil' AND a.person_id = p.pupil_id) ORDER BY pupil_id"
+            "SELECT * FROM pupils p WHERE p.left_on IS NULL AND NOT EXISTS (SELECT 1"
+            " FROM accounts a WHERE a.kind = 'pupil' AND a.person_id = p.pupil_id)"
+            " ORDER BY pupil_id"
         )
         return [_pupil(r) for r in rows]
 

@@ -206,6 +206,18 @@ def test_group_and_person_options_renew_only_those_codes(school: Path, tmp_path:
     assert revoked == renewed
 
 
+def test_no_letters_for_pupils_who_left_or_their_families(school: Path) -> None:
+    with sqlite3.connect(school / "samen.db") as db:
+        # Sem (P005) left; his parents G009 and G010 have no other child at school.
+        db.execute("UPDATE pupils SET left_on = '2026-07-17' WHERE pupil_id IN ('P005', 'P019')")
+    rows, _ = invite(school)
+    invited = {r["person_id"] for r in rows}
+    assert not invited & {"P019", "G009", "G010"}
+    assert {"P020", "G001"} <= invited
+    # A guardian with one child left and one at school is still invited, for that child.
+    assert all("P005" not in r["pupil_id"].split("|") for r in rows)
+
+
 def test_no_letters_when_nobody_matches(school: Path, capsys: pytest.CaptureFixture[str]) -> None:
     letters = school / "none.pdf"
     assert main(["invites", "--letters", str(letters), "--group", "Nowhere"]) == 0
