@@ -72,8 +72,9 @@ def _letter(
     doc.qr(row.link, QR_SIZE)
     doc.text(
         t.label(
-            "No camera? Open Telegram, search for @{bot}, tap Start and type this code:",
-            bot=bot_username,
+            "No camera? Open Telegram, search for {bot}, tap Start and type this code:",
+            # The @ inside the value: in a right-to-left line it stays with the name.
+            bot=f"@{bot_username}",
         ),
         Style(11),
         rtl=rtl,

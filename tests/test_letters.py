@@ -7,6 +7,7 @@ import csv
 import re
 import sqlite3
 import subprocess
+import unicodedata
 from collections import deque
 from pathlib import Path
 
@@ -28,7 +29,11 @@ USED_TEXT = (
     "This invitation has already been used. Each invitation works only once.\n"
     "Do you need a new one? Please ask the school."
 )
-REFUSAL = "Samen is for parents, pupils and staff of the school."
+REFUSAL = (
+    "Samen is for parents, pupils and staff of the school.\n"
+    "To start, scan the QR code on your letter from school, or type the code from the"
+    " letter here."
+)
 SCRIPTS = {
     "ar": re.compile("[\u0600-\u06ff]"),
     "fa": re.compile("[\u0600-\u06ff]"),
@@ -71,7 +76,10 @@ def page_texts(pdf: Path) -> list[str]:
 
 
 def words(text: str) -> set[str]:
-    return set(re.findall(r"\w+", text))
+    # pdftotext gives Arabic's lam-alef ligature as one presentation-form character, or as
+    # its two letters in visual order: both sides get the same spelling before comparing.
+    plain = unicodedata.normalize("NFKC", text).replace("\u0644\u0627", "\u0627\u0644")
+    return set(re.findall(r"\w+", plain))
 
 
 def test_every_letter_is_one_page_whose_qr_code_opens_that_persons_link(
@@ -105,7 +113,10 @@ def test_each_letter_is_in_its_readers_language_and_script(school: Path) -> None
         assert row["name"] in text.replace("\n", " ")
         # The code in large type, in the groups the letter prints.
         assert spaced_code(row["code"]) in text
-        for heading in ("How to start", "Questions? Ask the teacher, or call the school."):
+        for heading in (
+            "How to start",
+            "Questions? Ask the teacher, or call the school. We are happy to help.",
+        ):
             assert words(t.label(heading)) <= words(text), (row["language"], heading)
         script = SCRIPTS.get(row["language"])
         if script is not None:
@@ -125,23 +136,26 @@ def test_each_letter_is_in_its_readers_language_and_script(school: Path) -> None
     assert {"nl", "tr", "ar", "pl", "uk", "en"} <= seen
 
 
-def ink_pieces(image: Image.Image, box: tuple[int, int, int, int]) -> int:
-    """Connected pieces of ink (8-neighbourhood) in a box of a grey page."""
-    crop = image.crop(box)
+def strokes(image: Image.Image, box: tuple[int, int, int, int]) -> int:
+    """Connected pieces of ink (8-neighbourhood) in a word's box that reach at least a third of
+    the line's height: letter bodies, not the dots and marks above and below them."""
+    crop = image.convert("L").crop(box)
     width, height = crop.size
     dark = {(x, y) for y in range(height) for x in range(width) if crop.getpixel((x, y)) < 140}
-    pieces = 0
+    tall = 0
     while dark:
-        pieces += 1
         queue = deque([dark.pop()])
+        top = bottom = queue[0][1]
         while queue:
             x, y = queue.popleft()
+            top, bottom = min(top, y), max(bottom, y)
             for dx in (-1, 0, 1):
                 for dy in (-1, 0, 1):
                     if (x + dx, y + dy) in dark:
                         dark.discard((x + dx, y + dy))
                         queue.append((x + dx, y + dy))
-    return pieces
+        tall += bottom - top + 1 >= height / 3
+    return tall
 
 
 def arabic_words(pdf: Path, page: int, dpi: int) -> list[tuple[str, tuple[int, int, int, int]]]:
@@ -165,8 +179,10 @@ def arabic_words(pdf: Path, page: int, dpi: int) -> list[tuple[str, tuple[int, i
 
 
 def test_arabic_letters_are_joined_not_drawn_one_by_one(school: Path, tmp_path: Path) -> None:
-    """Letters drawn one by one leave at least one piece of ink per letter; shaped Arabic joins
-    most letters of a word into one stroke, so a page has clearly fewer pieces than letters."""
+    """Letters drawn one by one leave at least one stroke of ink per letter; shaped Arabic joins
+    the letters of a word into a few strokes (a word breaks only after letters like ا, د, ر
+    and و), so the page has far fewer strokes than letters. Measured: 149 strokes for 403
+    letters (0.37)."""
     rows, letters = invite(school, "--person", "G005")
     assert [r["language"] for r in rows] == ["ar"]
     dpi = 150
@@ -174,8 +190,8 @@ def test_arabic_letters_are_joined_not_drawn_one_by_one(school: Path, tmp_path: 
     found = arabic_words(letters, 1, dpi)
     assert len(found) > 30
     letters_count = sum(len(ARABIC_LETTER.findall(word)) for word, _ in found)
-    pieces = sum(ink_pieces(page, box) for _, box in found)
-    assert pieces < 0.8 * letters_count, (pieces, letters_count)
+    pieces = sum(strokes(page, box) for _, box in found)
+    assert pieces < 0.6 * letters_count, (pieces, letters_count)
 
 
 def test_group_and_person_options_renew_only_those_codes(school: Path, tmp_path: Path) -> None:
@@ -251,4 +267,4 @@ async def test_a_code_typed_from_the_letter_links_the_account(harness: Harness) 
     assert replies[-1].text == harness.runtime.texts("nl")._(USED_TEXT)
     # A message that is no code gets the usual answer.
     replies = await harness.say(stranger, "hallo")
-    assert replies[-1].text.startswith(harness.runtime.texts("nl")._(REFUSAL)[:40])
+    assert replies[-1].text == harness.runtime.texts("nl")._(REFUSAL)

@@ -678,9 +678,21 @@ async def test_a_right_to_left_reader_gets_right_aligned_paragraphs(
         text=True,
     ).stdout
     boxes = BIDI_MARKS.sub("", boxes)
-    # The pupil's name ends at the right margin (A4 is 595 points wide, margins 18 mm).
-    right = [float(x) for x in re.findall(r'xMax="([\d.]+)"[^>]*>Smit<', boxes)]
-    assert right and max(right) > 595 - 18 / 25.4 * 72 - 5
+    # The heading with the pupil's name ends at the right margin and starts far from the left
+    # one (A4 is 595 points wide, margins 18 mm).
+    # Arabic and Latin words of one line have different boxes: compare their middles.
+    words = [
+        (float(x0), (float(y0) + float(y1)) / 2, float(x1), word)
+        for x0, y0, x1, y1, word in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<',
+            boxes,
+        )
+    ]
+    line = next(y for _, y, _, word in words if word == "Smit")
+    heading = [w for w in words if abs(w[1] - line) < 3]
+    margin = 18 / 25.4 * 72
+    assert max(x1 for _, _, x1, _ in heading) > 595 - margin - 5
+    assert min(x0 for x0, _, _, _ in heading) > margin + 100
 
 
 # --- the command ------------------------------------------------------------------------
