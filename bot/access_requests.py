@@ -17,9 +17,11 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
 
+from babel import Locale
+
 from bot import care_texts, pupil_file
 from bot.config import Settings
-from bot.i18n import N_, Catalogues, Translator, language_name
+from bot.i18n import N_, Catalogues, Translator
 from bot.models import AccessRequest, PersonKind, Pupil, age_on
 from bot.pdf import Document, Style
 from bot.rights import MessageKind, receives
@@ -320,9 +322,14 @@ async def _receives_file(tx: Tx, pupil_id: str, guardian_id: str, today: date) -
     return False
 
 
-async def _facts_about_person(tx: Tx, kind: PersonKind, person_id: str) -> list[tuple[str, str]]:
-    """(label msgid, value) pairs of what the roster and the account hold about the person."""
-    facts: list[tuple[str, str]] = []
+Fact = tuple[str, str | date]
+
+
+async def _facts_about_person(tx: Tx, kind: PersonKind, person_id: str) -> list[Fact]:
+    """(label msgid, value) pairs of what the roster and the account hold about the person;
+    dates (a datetime is a moment, shown on the school's calendar) and languages are written
+    out for each reader."""
+    facts: list[Fact] = []
     if kind is PersonKind.GUARDIAN:
         guardian = await tx.guardian(person_id)
         if guardian is not None:
@@ -338,12 +345,12 @@ async def _facts_about_person(tx: Tx, kind: PersonKind, person_id: str) -> list[
         pupil = await tx.pupil(person_id)
         if pupil is not None:
             facts.append((N_("Name"), f"{pupil.first_name} {pupil.last_name}"))
-            facts.append((N_("Date of birth"), pupil.birth_date.isoformat()))
+            facts.append((N_("Date of birth"), pupil.birth_date))
             facts.append((N_("Group"), pupil.group))
             facts.append((N_("Language"), pupil.language))
     since = await tx.account_since(kind, person_id)
     if since is not None:
-        facts.append((N_("Connected to Samen since"), since.date().isoformat()))
+        facts.append((N_("Connected to Samen since"), since))
     return facts
 
 
@@ -351,7 +358,7 @@ def _write_copy(
     doc: Document,
     t: Translator,
     school: str,
-    facts: list[tuple[str, str]],
+    facts: list[Fact],
     parts: list[_Part],
     now: datetime,
 ) -> None:
@@ -389,9 +396,14 @@ def _write_copy(
                 doc.text(pupil_file.printable(body), Style(10), rtl=rtl, gap=2)
 
 
-def _fact_value(t: Translator, label: str, value: str) -> str:
+def _fact_value(t: Translator, label: str, value: str | date) -> str:
+    if isinstance(value, datetime):
+        return t.date_with_year(value.astimezone(t.timezone).date())
+    if isinstance(value, date):
+        return t.date_with_year(value)
     if label == "Parental authority":
         return t.label("yes") if value == "yes" else t.label("no")
     if label == "Language":
-        return language_name(value)
+        # In the reader's language: "Arabisch" in the Dutch original, "العربية" in Arabic.
+        return Locale.parse(value).get_display_name(t.language) or value
     return value

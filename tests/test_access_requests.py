@@ -156,8 +156,11 @@ async def test_a_parent_asks_the_coordinator_is_reminded_and_sends_the_copy(
     text = pdf_text(copy.document["content"], tmp_path)
     assert ARABIC.search(text)
     assert "Mohamed" in text and "Adam" in text and "Yasmina" in text
-    # The Dutch original follows the reader's language.
+    # The Dutch original follows the reader's language, with facts written out in Dutch.
     assert dutch.label("What Samen keeps about you") in text
+    language = dutch.label("{label}: {value}", label=dutch.label("Language"), value="Arabisch")
+    assert language in text
+    assert dutch.date_with_year(date(2026, 11, 30)) in text  # connected to Samen since
     assert text.index(arabic.label("What Samen keeps about you").split()[0]) < text.index(
         dutch.label("What Samen keeps about you")
     )
