@@ -1,8 +1,10 @@
 """Invitation codes: issuing them for the roster and redeeming `/start CODE`.
 
-Codes carry 128 random bits in URL-safe base64 (22 characters, well under
-Telegram's 64-character start parameter). Only their SHA-256 is stored:
-with that much randomness a salt adds nothing.
+Codes are 20 characters from Crockford's base-32 alphabet: 100 random bits, well under
+Telegram's 64-character start parameter, and easy to copy from a paper letter: capitals and
+digits only, no I, L, O or U to mistake for 1 or 0. A code typed in lower case, or with an
+O for a 0, still works. Only their SHA-256 is stored: with that much randomness a salt adds
+nothing. (Codes made before this alphabet were URL-safe base64; they are still accepted.)
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from bot.config import Settings
 from bot.models import PersonKind, age_on
 from bot.storage import Database, from_iso
 
-CODE_BYTES = 16
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 20
+_TYPING_SLIPS = str.maketrans("OIL", "011")
 FAILURE_LIMIT = 5
 FAILURE_WINDOW = timedelta(hours=1)
 BLOCK_DURATION = timedelta(hours=1)
@@ -26,7 +30,12 @@ _CODE_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 def new_code() -> str:
-    return secrets.token_urlsafe(CODE_BYTES)
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def as_typed(code: str) -> str:
+    """A code as a person may have copied it by hand, in the form it was made."""
+    return code.upper().translate(_TYPING_SLIPS)
 
 
 def hash_code(code: str) -> str:
@@ -187,6 +196,8 @@ async def redeem(db: Database, user_id: int, chat_id: int, code: str, now: datet
             return Redemption(Redeemed.THROTTLED, retry_at=until)
         current = await tx.account_of_user(user_id)
         record = await tx.invitation(hash_code(code)) if _CODE_SHAPE.match(code) else None
+        if record is None and _CODE_SHAPE.match(code) and as_typed(code) != code:
+            record = await tx.invitation(hash_code(as_typed(code)))
         if current is not None:
             if record is not None and (record["kind"], record["person_id"]) == (
                 current[0].value,

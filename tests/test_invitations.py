@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.cli import main
-from bot.invitations import blocked_until, hash_code, new_code
+from bot.invitations import as_typed, blocked_until, hash_code, new_code
 from bot.models import age_on
 
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -44,8 +44,18 @@ def test_codes_have_at_least_96_random_bits_and_fit_a_start_parameter() -> None:
     codes = {new_code() for _ in range(1000)}
     assert len(codes) == 1000
     for code in codes:
-        assert re.fullmatch(r"[A-Za-z0-9_-]{22}", code)  # 22 base64 characters = 132 bits
+        # 20 characters of 32 = 100 bits; no I, L, O or U to misread on paper.
+        assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{20}", code)
+    assert {c for code in codes for c in code} == set("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
     assert hash_code("abc") != hash_code("abd") and len(hash_code("abc")) == 64
+
+
+@pytest.mark.parametrize(
+    ("typed", "made"),
+    [("7kqo1lxz", "7KQ011XZ"), ("7KQ0IIXZ", "7KQ011XZ"), ("ABCD", "ABCD")],
+)
+def test_a_code_copied_by_hand_is_read_as_it_was_made(typed: str, made: str) -> None:
+    assert as_typed(typed) == made
 
 
 @pytest.fixture
