@@ -321,7 +321,10 @@ class Tx:
         return [_staff(r, (group,)) for r in rows]
 
     async def groups(self) -> list[str]:
-        rows = await self._all("SELECT DISTINCT group_name FROM pupils ORDER BY group_name")
+        # Pupils who left are in no group: not in pickers, overviews or good-news reminders.
+        rows = await self._all(
+            "SELECT DISTINCT group_name FROM pupils WHERE left_on IS NULL ORDER BY group_name"
+        )
         return [r["group_name"] for r in rows]
 
     async def pupils_of_groups(self, groups: Iterable[str]) -> list[Pupil]:
@@ -330,7 +333,7 @@ class Tx:
             return []
         rows = await self._all(
             f"SELECT * FROM pupils WHERE group_name IN ({','.join('?' * len(wanted))})"
-            " ORDER BY group_name, first_name, last_name",
+            " AND left_on IS NULL ORDER BY group_name, first_name, last_name",
             wanted,
         )
         return [_pupil(r) for r in rows]
@@ -344,7 +347,7 @@ class Tx:
         pupils = [
             _pupil(r)
             for r in await self._all(
-                f"SELECT * FROM pupils WHERE group_name IN ({marks})"
+                f"SELECT * FROM pupils WHERE group_name IN ({marks}) AND left_on IS NULL"
                 " ORDER BY group_name, first_name, last_name",
                 wanted,
             )

@@ -914,6 +914,20 @@ def test_a_pupil_missing_from_the_import_left_and_returns(school_db, tmp_path, c
     assert json.loads(actions[0][1])["source"] == "missing_from_file"
 
 
+async def test_a_pupil_who_left_is_in_no_group_list(school: Path) -> None:
+    """Pickers, overviews, rounds and good-news reminders read these: a leaver is not in them."""
+    db = await Database.open(school)
+    try:
+        async with db.reading() as tx:
+            in_group = {p.pupil_id for p in await tx.pupils_of_groups(["VSO-1"])}
+            contacts = {c.pupil.pupil_id for c in await tx.contacts_of_groups(["VSO-1"])}
+            assert C in in_group and C in contacts
+            assert not {A, B} & (in_group | contacts)
+            assert await tx.pupil(A) is not None  # still on file until purged
+    finally:
+        await db.close()
+
+
 def test_the_left_on_column_sets_and_clears_it(school_db, tmp_path, capsys) -> None:
     lines = PUPILS.splitlines()
     body = [lines[0] + ",left_on"] + [
