@@ -323,6 +323,7 @@ async def _check(settings: Settings) -> int:
                 counts = await tx.roster_counts()
                 integrity = await tx.integrity()
                 outbox = await tx.outbox_counts()
+                requests = await tx.unanswered_access_requests()
             print(
                 f"database: {settings.db_path}, schema {await db.schema_version()},"
                 f" integrity {integrity}; {counts['staff']} staff, {counts['pupils']} pupils,"
@@ -331,6 +332,16 @@ async def _check(settings: Settings) -> int:
             )
             if integrity != "ok":
                 problems += 1
+            # Requests to see data must be answered within a month (AVG): an overdue one is
+            # a problem for the school, not only for the coordinator who was reminded.
+            today = SystemClock().now().astimezone(settings.timezone).date()
+            overdue = [r for r in requests if r.due_on < today]
+            print(
+                f"requests to see data: {len(requests)} open"
+                + (f", first due {requests[0].due_on.isoformat()}" if requests else "")
+                + (f", {len(overdue)} OVERDUE" if overdue else "")
+            )
+            problems += bool(overdue)
         finally:
             await db.close()
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot.models import PersonKind
@@ -70,6 +71,16 @@ async def test_check_reports_configuration_database_and_telegram(tmp_path) -> No
         assert code == 0, out
         assert "telegram: reachable as @samen_test_bot" in out
         assert "integrity ok" in out and out.strip().endswith("all good")
+        assert "fonts for letters and PDF files: /" in out
+        assert "requests to see data: 0 open" in out
+        # A request to see data past its one-month deadline is a problem to report.
+        database = await Database.open(tmp_path / "samen.db")
+        async with database.transaction() as tx:
+            asked = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+            await tx.add_access_request(PersonKind.GUARDIAN, "G001", asked, date(2026, 2, 5))
+        await database.close()
+        code, out, _ = await samen("check", env=env, cwd=tmp_path)
+        assert code == 1 and "requests to see data: 1 open, first due 2026-02-05, 1 OVERDUE" in out
         server.reject_token = True
         code, out, _ = await samen("check", env=env, cwd=tmp_path)
         assert code == 1 and "the token was rejected" in out
