@@ -158,10 +158,7 @@ async def _tell_coordinators(
                 name=name,
                 due=due,
             )
-        markup = care_texts.keyboard(
-            # staff:
-            [[care_texts.button(tr.label("📄 Send the file"), f"ar:{request.id}:send")]]
-        )
+        markup = care_texts.keyboard(review_buttons(tr, request.id))
         await tx.enqueue(
             chat_id=chat_id,
             text=text,
@@ -171,6 +168,16 @@ async def _tell_coordinators(
             recipient=(PersonKind.STAFF, member.staff_id),
         )
     return len(coordinators)
+
+
+def review_buttons(tr: Translator, request_id: int) -> list[list[dict[str, str]]]:
+    """Look first, then send: the coordinator's two buttons for one request."""
+    return [
+        # staff:
+        [care_texts.button(tr.label("👀 See the file first"), f"ar:{request_id}:preview")],
+        # staff:
+        [care_texts.button(tr.label("📄 Send the file"), f"ar:{request_id}:send")],
+    ]
 
 
 async def _requester(tx: Tx, kind: PersonKind, person_id: str) -> tuple[str, list[str]]:
@@ -221,8 +228,7 @@ async def send_copy(
     chat_id = await tx.chat_of_person(kind, person_id)
     if chat_id is None:
         return AnswerResult(Answered.UNREACHABLE, request, name)
-    language = await tx.language_of_person(kind, person_id)
-    tr = texts(language)
+    tr = texts(await tx.language_of_person(kind, person_id))
     document = await access_copy(tx, texts, settings, font_dir, kind, person_id, tr, now)
     await tx.enqueue(
         chat_id=chat_id,
@@ -247,6 +253,43 @@ async def send_copy(
         details={"request": request.id, "requested_at": request.requested_at.isoformat()},
     )
     return AnswerResult(Answered.SENT, await tx.access_request(request.id), name)
+
+
+@dataclass(frozen=True)
+class Preview:
+    request: AccessRequest
+    name: str
+    document: bytes
+    file_name: str
+
+
+async def preview_copy(
+    tx: Tx,
+    texts: Catalogues,
+    settings: Settings,
+    font_dir: Path,
+    request_id: int,
+    staff_id: str,
+    now: datetime,
+) -> Preview | None:
+    """The copy exactly as the requester would get it now, for the coordinator to check
+    before sending; looking is recorded too. None when there is no open request."""
+    request = await tx.access_request(request_id)
+    if request is None or request.answered_at is not None:
+        return None
+    kind, person_id = request.requester
+    name, _ = await _requester(tx, kind, person_id)
+    tr = texts(await tx.language_of_person(kind, person_id))
+    document = await access_copy(tx, texts, settings, font_dir, kind, person_id, tr, now)
+    await tx.audit(
+        now=now,
+        actor=(PersonKind.STAFF.value, staff_id),
+        action="access_copy_previewed",
+        subject=(kind.value, person_id),
+        details={"request": request.id},
+    )
+    day = now.astimezone(settings.timezone).date().isoformat()
+    return Preview(request, name, document, f"samen-{person_id}-{day}.pdf")
 
 
 # --- the copy --------------------------------------------------------------

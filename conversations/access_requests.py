@@ -3,10 +3,13 @@ coordinator sends the copy with one tap. Every tap is checked against the databa
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup, Update
+from pathlib import Path
+
+from telegram import InlineKeyboardMarkup, InputFile, Update
+from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
-from bot import access_requests
+from bot import access_requests, care_texts
 from bot.access import Action
 from bot.access_requests import Answered, Asked
 from bot.i18n import Translator
@@ -15,6 +18,7 @@ from bot.pdf import FontsMissing, find_fonts
 from conversations.common import (
     button,
     done,
+    markup_from_json,
     menu_keyboard,
     reply,
     requires,
@@ -102,17 +106,17 @@ def _waiting_text(tr: Translator, request: AccessRequest) -> str:
     )
 
 
-@requires(Action.ANSWER_ACCESS)
-async def send_copy(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+def _request_id(update: Update) -> int | None:
     query = update.callback_query
     parts = (query.data or "").split(":") if query else []
-    if len(parts) != 3 or not parts[1].isdigit() or viewer.person_id is None:
-        await say_stale(update, context, viewer)
-        return
-    svc = services(context)
-    tr = tr_for(context, viewer)
+    return int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None
+
+
+async def _font_dir(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, tr: Translator
+) -> Path | None:
     try:
-        font_dir = find_fonts(svc.settings.font_dir)
+        return find_fonts(services(context).settings.font_dir)
     except FontsMissing:
         # staff:
         text = tr._(
@@ -121,6 +125,54 @@ async def send_copy(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: 
         )
         await reply(update, text)
         await done(update)
+        return None
+
+
+@requires(Action.ANSWER_ACCESS)
+async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+    """The coordinator sees the copy as it would go out, protected, before sending it."""
+    request_id = _request_id(update)
+    chat = update.effective_chat
+    if request_id is None or viewer.person_id is None or chat is None:
+        await say_stale(update, context, viewer)
+        return
+    svc = services(context)
+    tr = tr_for(context, viewer)
+    font_dir = await _font_dir(update, context, tr)
+    if font_dir is None:
+        return
+    async with svc.db.transaction() as tx:
+        shown = await access_requests.preview_copy(
+            tx, svc.texts, svc.settings, font_dir, request_id, viewer.person_id, svc.clock.now()
+        )
+    if shown is None:
+        await say_stale(update, context, viewer)
+        return
+    await chat.send_document(
+        document=InputFile(shown.document, filename=shown.file_name),
+        # staff:
+        caption=tr._(
+            "This is the file {name} will get. Nothing has been sent yet.", name=shown.name
+        ),
+        parse_mode=ParseMode.HTML,
+        protect_content=True,
+        reply_markup=markup_from_json(
+            care_texts.keyboard(access_requests.review_buttons(tr, request_id)[1:])
+        ),
+    )
+    await done(update)
+
+
+@requires(Action.ANSWER_ACCESS)
+async def send_copy(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+    request_id = _request_id(update)
+    if request_id is None or viewer.person_id is None:
+        await say_stale(update, context, viewer)
+        return
+    svc = services(context)
+    tr = tr_for(context, viewer)
+    font_dir = await _font_dir(update, context, tr)
+    if font_dir is None:
         return
     async with svc.db.transaction() as tx:
         result = await access_requests.send_copy(
@@ -128,7 +180,7 @@ async def send_copy(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: 
             svc.texts,
             svc.settings,
             font_dir,
-            int(parts[1]),
+            request_id,
             viewer.person_id,
             svc.clock.now(),
         )
@@ -168,5 +220,6 @@ async def send_copy(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: 
 HANDLERS = [
     CallbackQueryHandler(explain, pattern=r"^menu:access$"),
     CallbackQueryHandler(confirm, pattern=r"^ar:ask$"),
+    CallbackQueryHandler(preview, pattern=r"^ar:\d+:preview$"),
     CallbackQueryHandler(send_copy, pattern=r"^ar:\d+:send$"),
 ]

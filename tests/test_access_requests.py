@@ -126,9 +126,21 @@ async def test_a_parent_asks_the_coordinator_is_reminded_and_sends_the_copy(
     assert due in father.last.text
     assert rows(harness, "SELECT count(*) FROM access_requests") == [(1,)]
 
-    # A teacher who forges the coordinator's button changes nothing.
-    await harness.tap_data(teacher, "ar:1:send", request_message)
+    # The coordinator looks first: the same file, protected, and nothing is sent yet.
+    await harness.tap(coordinator, dutch.label("👀 See the file first"), request_message)
+    preview = coordinator.last
+    assert preview.document is not None and preview.protect_content
+    assert "Mohamed El Amrani" in preview.text
+    assert ARABIC.search(pdf_text(preview.document["content"], tmp_path))
+    assert preview.labels == [dutch.label("📄 Send the file")]
     assert rows(harness, "SELECT answered_at FROM access_requests") == [(None,)]
+    assert father.last.document is None
+
+    # A teacher who forges the coordinator's buttons changes nothing and sees nothing.
+    await harness.tap_data(teacher, "ar:1:send", request_message)
+    await harness.tap_data(teacher, "ar:1:preview", request_message)
+    assert rows(harness, "SELECT answered_at FROM access_requests") == [(None,)]
+    assert all(m.document is None for m in teacher.messages)
 
     # The clock runs: a reminder a week before the deadline, in working hours, once.
     harness.clock.set(datetime(2026, 12, 23, 7, 0, tzinfo=AMSTERDAM))
@@ -168,6 +180,7 @@ async def test_a_parent_asks_the_coordinator_is_reminded_and_sends_the_copy(
     assert answered[0][0] == "S004" and answered[0][1].startswith("2026-12-30")
     assert rows(harness, "SELECT action FROM audit_log WHERE action LIKE 'access%'") == [
         ("access_requested",),
+        ("access_copy_previewed",),
         ("access_answered",),
     ]
 
