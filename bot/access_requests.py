@@ -329,10 +329,14 @@ async def access_copy(
     for pupil_id in pupil_ids:
         whole = await pupil_file.collect(tx, pupil_id, school=settings.school_name)
         full = kind is PersonKind.PUPIL or await _receives_file(tx, pupil_id, person_id, today)
-        events = pupil_file.select(
-            whole, include_staff_only=False, only_concerning=None if full else frozenset({me})
-        )
-        parts.append(_Part(whole.pupil, [e for e in events if not _someone_elses(e, me)]))
+        events = [
+            event
+            for event in pupil_file.select(whole, include_staff_only=False)
+            # Without a right to the child's file, only what concerns this parent: not even
+            # the general entries (a support step is an important fact, given on request).
+            if (full or me in event.concerns) and not _someone_elses(event, me)
+        ]
+        parts.append(_Part(whole.pupil, events))
     document = Document(font_dir, now, title="Samen")
     languages = [tr] if tr.language == "nl" else [tr, texts("nl")]
     for index, t in enumerate(languages):

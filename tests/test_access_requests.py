@@ -11,8 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.access_requests import due_date, may_ask, reminder_due
+from bot import route_records
+from bot.access_requests import access_copy, due_date, may_ask, reminder_due
 from bot.models import AccessRequest, PersonKind
+from bot.pdf import find_fonts
+from bot.support_route import RouteStep
 from scheduler import due_work
 from tests.harness import AMSTERDAM, Harness
 
@@ -216,3 +219,41 @@ async def test_a_pupil_under_16_is_pointed_to_the_parents_and_16_may_ask(
     # A forged "ask" from the young pupil is refused and records nothing.
     await harness.tap_data(young, "ar:ask", young.last)
     assert rows(harness, "SELECT count(*) FROM access_requests") == [(1,)]
+
+
+async def test_a_parent_without_a_right_to_the_file_gets_only_what_concerns_him(
+    harness: Harness, tmp_path: Path
+) -> None:
+    """Sem's father (G010) has no authority and asked for no information: his copy names Sem
+    but holds none of Sem's file; the mother's (G009, authority) holds the support step."""
+    assert harness.runtime is not None and harness.db is not None
+    services = harness.runtime.services
+    now = harness.clock.now()
+    async with harness.db.transaction() as tx:
+        coordinator = await tx.staff_member("S004")
+        assert coordinator is not None
+        assert await route_records.tick(
+            tx, now, staff=coordinator, pupil_id="P005", step=RouteStep.BASICS, item="school_guide"
+        )
+    dutch = harness.runtime.texts("nl")
+    ticked = dutch.label("Done in the school's support")
+    copies = {}
+    for guardian in ("G009", "G010"):
+        async with harness.db.transaction() as tx:
+            copies[guardian] = pdf_text(
+                await access_copy(
+                    tx,
+                    services.texts,
+                    services.settings,
+                    find_fonts(),
+                    PersonKind.GUARDIAN,
+                    guardian,
+                    dutch,
+                    now,
+                ),
+                tmp_path,
+            )
+    assert ticked in copies["G009"]
+    assert ticked not in copies["G010"]
+    assert "Sem" in copies["G010"] and "Dennis Bakker" in copies["G010"]
+    assert "Marloes" not in copies["G010"]  # nothing of the mother's own doings
