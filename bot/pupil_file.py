@@ -56,7 +56,7 @@ from fpdf.enums import MethodReturnValue, XPos, YPos
 from bot import care_texts, meetings, positive
 from bot.i18n import N_, Translator
 from bot.models import Participant, Pupil
-from bot.pdf import BODY, MONO, Document, Style
+from bot.pdf import Document, Style
 from bot.storage import Tx, from_iso
 from bot.support_route import CHECKLIST, STEP_LABELS, RouteStep
 
@@ -1340,7 +1340,7 @@ def _keep_together(doc: Document, block: list[tuple[str, Style, float]]) -> None
     pdf = doc.pdf
     height = 0.0
     for text, style, gap in block:
-        pdf.set_font(MONO if style.mono else BODY, "B" if style.bold else "", style.size)
+        doc.set_style(text, style)
         height += float(
             pdf.multi_cell(
                 0,
