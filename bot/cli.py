@@ -53,6 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
     importer = commands.add_parser("import", help="import staff, pupils or guardians from CSV")
     importer.add_argument("what", choices=["staff", "pupils", "guardians"])
     importer.add_argument("file", type=Path)
+    importer.add_argument(
+        "--leavers-ok",
+        action="store_true",
+        help="pupils: accept that many pupils missing from the file are marked as left",
+    )
     invites = commands.add_parser(
         "invites",
         help="new invitation codes for everyone not linked: a CSV file, printable letters, or both",
@@ -109,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "run":
         return run(settings)
     if args.command == "import":
-        return asyncio.run(_import(settings, args.what, args.file))
+        return asyncio.run(_import(settings, args.what, args.file, args.leavers_ok))
     if args.command == "audit":
         return asyncio.run(_audit(settings, args.pupil_id, args.csv_file))
     if args.command == "export":
@@ -174,7 +179,7 @@ async def _serve(settings: Settings) -> int:
     return 0
 
 
-async def _import(settings: Settings, what: str, file: Path) -> int:
+async def _import(settings: Settings, what: str, file: Path, leavers_ok: bool = False) -> int:
     try:
         data = file.read_bytes()
     except OSError as exc:
@@ -189,7 +194,7 @@ async def _import(settings: Settings, what: str, file: Path) -> int:
             summary = await import_staff(db, data, name, now)
         elif what == "pupils":
             today = now.astimezone(settings.timezone).date()
-            summary = await import_pupils(db, data, name, now, today)
+            summary = await import_pupils(db, data, name, now, today, leavers_ok=leavers_ok)
         else:
             summary = await import_guardians(db, data, name, now)
     except RosterImportError as exc:

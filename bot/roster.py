@@ -437,13 +437,46 @@ async def import_staff(db: Database, data: bytes, file: str, now: datetime) -> I
     return ImportSummary(*counts, parsed.ignored_columns)
 
 
+# A pupils file that would mark more than this share of the school as left is more likely a
+# partial export (one group, a filtered list) than a real exodus: it is refused unless the
+# administrator says the leavers are right. Small schools get a few pupils of slack.
+MAX_LEAVERS_SHARE = 0.10
+MAX_LEAVERS_ANYWAY = 5
+
+
+def too_many_leavers(leaving: int, at_school: int) -> bool:
+    return leaving > max(MAX_LEAVERS_ANYWAY, MAX_LEAVERS_SHARE * at_school)
+
+
 async def import_pupils(
-    db: Database, data: bytes, file: str, now: datetime, today: date
+    db: Database,
+    data: bytes,
+    file: str,
+    now: datetime,
+    today: date,
+    *,
+    leavers_ok: bool = False,
 ) -> ImportSummary:
     parsed = parse_pupils(data, file, today)
     if parsed.errors:
         raise RosterImportError(parsed.errors)
     async with db.transaction() as tx:
+        at_school = {p for p, left in (await tx.left_on_by_pupil()).items() if left is None}
+        leaving = at_school - {p.pupil_id for p in parsed.records}
+        if not leavers_ok and too_many_leavers(len(leaving), len(at_school)):
+            raise RosterImportError(
+                [
+                    RosterError(
+                        file,
+                        1,
+                        1,
+                        None,
+                        f"{len(leaving)} of the {len(at_school)} pupils at school are not in"
+                        " this file and would be marked as left. Is it the whole school? If"
+                        " these pupils really left, import again with --leavers-ok.",
+                    )
+                ]
+            )
         existing = {p.pupil_id: p for p in await tx.all_pupils()}
         counts = await _upsert_all(
             parsed.records, existing, lambda p: p.pupil_id, lambda p: tx.upsert_pupil(p, now)

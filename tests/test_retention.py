@@ -28,6 +28,7 @@ from bot.models import (
 )
 from bot.retention import apply_purge, cutoff, expired_kinds, plan_purge, pseudonym
 from bot.rights import Restriction, RestrictionKind
+from bot.roster import too_many_leavers
 from bot.storage import Database, Tx
 from tests.harness import AMSTERDAM
 
@@ -889,6 +890,33 @@ def _import(tmp_path: Path, text: str) -> int:
     path = tmp_path / "pupils.csv"
     path.write_text(text, encoding="utf-8")
     return main(["import", "pupils", str(path)])
+
+
+@pytest.mark.parametrize(
+    ("leaving", "at_school", "refused"),
+    [(5, 10, False), (6, 10, True), (10, 100, False), (11, 100, True), (0, 0, False)],
+)
+def test_how_many_leavers_one_file_may_make(leaving: int, at_school: int, refused: bool) -> None:
+    assert too_many_leavers(leaving, at_school) is refused
+
+
+def test_a_partial_pupils_file_is_refused_unless_the_leavers_are_confirmed(
+    school_db, tmp_path, capsys
+) -> None:
+    assert main(["import", "pupils", str(EXAMPLES / "pupils.csv")]) == 0
+    capsys.readouterr()
+    one_group = "\n".join(
+        line for line in PUPILS.splitlines() if line.startswith("pupil_id") or ",SO-Zon," in line
+    )
+    assert _import(tmp_path, one_group + "\n") == 1
+    err = capsys.readouterr().err
+    assert "16 of the 25 pupils at school are not in this file" in err
+    assert "--leavers-ok" in err and "nothing was imported" in err
+    assert not any(_left_on(school_db).values())
+    path = tmp_path / "pupils.csv"
+    assert main(["import", "pupils", str(path), "--leavers-ok"]) == 0
+    assert "16 marked as left" in capsys.readouterr().out
+    assert sum(1 for d in _left_on(school_db).values() if d) == 16
 
 
 def test_a_pupil_missing_from_the_import_left_and_returns(school_db, tmp_path, capsys) -> None:
