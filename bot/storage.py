@@ -728,6 +728,15 @@ class Tx:
             > 0
         )
 
+    async def drop_sent_documents(self, sent_before: datetime) -> int:
+        """Files Telegram has delivered (a person's copy of their data, a calendar file):
+        the database keeps no second copy of them."""
+        return await self._run(
+            "UPDATE outbox SET document = NULL WHERE status = 'sent' AND document IS NOT NULL"
+            " AND sent_at < ?",
+            (iso(sent_before),),
+        )
+
     async def mark_attempt_failed(self, message_id: int, error: str) -> None:
         await self._run(
             "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?",

@@ -69,9 +69,30 @@ async def test_housekeeping_forgets_failed_codes_that_can_no_longer_block(tmp_pa
     async with db.transaction() as tx:
         for hours in (0, 1, 2, 3):
             await tx.record_start_failure(7, NOW - timedelta(hours=hours, minutes=1))
-    assert await tidy(db, NOW) == {"start_failures": 2}
+    assert await tidy(db, NOW) == {"start_failures": 2, "sent_files": 0}
     async with db.transaction() as tx:
         assert len(await tx.start_failures_since(7, NOW - timedelta(days=1))) == 2
+    await db.close()
+
+
+async def test_housekeeping_drops_files_a_day_after_telegram_delivered_them(
+    tmp_path: Path,
+) -> None:
+    db = await Database.open(tmp_path / "s.db")
+    async with db.transaction() as tx:
+        ids = [
+            await tx.enqueue(
+                chat_id=5, text="copy", purpose="access_copy", now=NOW, document=b"%PDF"
+            )
+            for _ in range(3)
+        ]
+        await tx.mark_sent(ids[0], 101, NOW - timedelta(days=2), "copy")
+        await tx.mark_sent(ids[1], 102, NOW - timedelta(hours=2), "copy")
+    assert (await tidy(db, NOW))["sent_files"] == 1
+    async with db.reading() as tx:
+        kept = [await tx._one("SELECT document FROM outbox WHERE id = ?", (i,)) for i in ids]
+    # Delivered two days ago: gone; delivered today: kept a day; not delivered yet: kept.
+    assert [row["document"] for row in kept] == [None, b"%PDF", b"%PDF"]
     await db.close()
 
 
