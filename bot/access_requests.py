@@ -292,6 +292,37 @@ async def preview_copy(
     return Preview(request, name, document, f"samen-{person_id}-{day}.pdf")
 
 
+async def hand_over_on_paper(
+    tx: Tx,
+    texts: Catalogues,
+    settings: Settings,
+    font_dir: Path,
+    kind: PersonKind,
+    person_id: str,
+    now: datetime,
+) -> tuple[bytes, AccessRequest | None]:
+    """The copy for someone Samen cannot reach in the chat, to print (`samen export copy`).
+    An open request of theirs counts as answered now, on paper; that is recorded."""
+    tr = texts(await tx.language_of_person(kind, person_id))
+    document = await access_copy(tx, texts, settings, font_dir, kind, person_id, tr, now)
+    request = await tx.open_access_request(kind, person_id)
+    if request is not None:
+        assert await tx.answer_access_request(request.id, "admin", now)
+        await tx.audit(
+            now=now,
+            actor=("admin", None),
+            action="access_answered",
+            subject=(kind.value, person_id),
+            details={
+                "request": request.id,
+                "requested_at": request.requested_at.isoformat(),
+                "how": "paper",
+            },
+        )
+        request = await tx.access_request(request.id)
+    return document, request
+
+
 # --- the copy --------------------------------------------------------------
 
 _ABOUT_YOU = N_("About you")

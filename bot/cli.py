@@ -18,11 +18,13 @@ from pathlib import Path
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
+from bot.access_requests import hand_over_on_paper
 from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, load_settings
 from bot.i18n import SUPPORTED_LANGUAGES, Catalogues
 from bot.invitations import Selection, issue_invitations
 from bot.letters import letters_pdf
+from bot.models import PersonKind
 from bot.pdf import FontsMissing, find_fonts
 from bot.pupil_file import collect, render_pdf, to_json
 from bot.retention import apply_purge, plan_purge
@@ -85,6 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
     pupil_file.add_argument("pupil_id")
     pupil_file.add_argument("--pdf", dest="pdf_file", type=Path, metavar="FILE")
     pupil_file.add_argument("--json", dest="json_file", type=Path, metavar="FILE")
+    copy = exports.add_parser(
+        "copy",
+        help="what a parent or pupil may see of what Samen keeps (right of access), to print",
+    )
+    copy.add_argument("person_id", help="a guardian id or a pupil id")
+    copy.add_argument("--pdf", dest="pdf_file", type=Path, required=True, metavar="FILE")
     purge = commands.add_parser(
         "purge", help="delete the data of pupils who left long enough ago ([retention])"
     )
@@ -117,6 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_import(settings, args.what, args.file, args.leavers_ok))
     if args.command == "audit":
         return asyncio.run(_audit(settings, args.pupil_id, args.csv_file))
+    if args.command == "export" and args.what == "copy":
+        return asyncio.run(_export_copy(settings, args.person_id, args.pdf_file))
     if args.command == "export":
         if args.pdf_file is None and args.json_file is None:
             print("samen: export pupil needs --pdf FILE, --json FILE, or both.", file=sys.stderr)
@@ -438,6 +448,41 @@ async def _export_pupil(
         _write_private_file(json_file, to_json(file).encode("utf-8"), suffix=".json")
     written = " and ".join(str(f) for f in (pdf_file, json_file) if f is not None)
     print(f"Wrote {len(file.events)} events for {pupil_id} to {written}.")
+    return 0
+
+
+async def _export_copy(settings: Settings, person_id: str, pdf_file: Path) -> int:
+    """A person's copy of their data for handing over on paper: their language, then Dutch;
+    staff-only notes left out, as in the chat. An open request counts as answered."""
+    try:
+        font_dir = find_fonts(settings.font_dir)
+    except FontsMissing as exc:
+        print(f"samen: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    now = SystemClock().now()
+    catalogues = Catalogues(SUPPORTED_LANGUAGES, settings.timezone)
+    db = await Database.open(settings.db_path)
+    try:
+        async with db.transaction() as tx:
+            if await tx.guardian(person_id) is not None:
+                kind = PersonKind.GUARDIAN
+            elif await tx.pupil(person_id) is not None:
+                kind = PersonKind.PUPIL
+            else:
+                print(f"samen: there is no guardian or pupil {person_id!r}.", file=sys.stderr)
+                return EXIT_FAILED
+            document, request = await hand_over_on_paper(
+                tx, catalogues, settings, font_dir, kind, person_id, now
+            )
+    finally:
+        await db.close()
+    _write_private_file(pdf_file, document, suffix=".pdf")
+    answered = (
+        f" The request of {request.requested_at.date().isoformat()} is recorded as answered."
+        if request is not None
+        else ""
+    )
+    print(f"Wrote the copy for {person_id} to {pdf_file}.{answered}")
     return 0
 
 

@@ -210,8 +210,11 @@ async def send_copy(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: 
         # staff:
         text = tr._(
             "{name} is no longer connected to Samen, so the file cannot be sent in the chat."
-            " Please hand it over in person (samen export pupil) before the deadline.",
+            " Print it with <code>samen export copy {person}</code> and hand it over before"
+            " {due}.",
             name=result.name,
+            person=result.request.requester[1],
+            due=tr.date_with_year(result.request.due_on),
         )
     await reply(update, text, edit=True)
     await done(update)

@@ -3,6 +3,7 @@ with a protected PDF; the deadline reminders run on the test clock."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sqlite3
 import subprocess
@@ -13,6 +14,7 @@ import pytest
 
 from bot import route_records
 from bot.access_requests import access_copy, due_date, may_ask, reminder_due
+from bot.cli import main
 from bot.models import AccessRequest, PersonKind
 from bot.pdf import find_fonts
 from bot.support_route import RouteStep
@@ -257,3 +259,47 @@ async def test_a_parent_without_a_right_to_the_file_gets_only_what_concerns_him(
     assert ticked not in copies["G010"]
     assert "Sem" in copies["G010"] and "Dennis Bakker" in copies["G010"]
     assert "Marloes" not in copies["G010"]  # nothing of the mother's own doings
+
+
+async def test_someone_samen_cannot_reach_gets_the_copy_on_paper(
+    harness: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """Asked in the chat, then gone (their account was removed): the coordinator is told to
+    print the copy; `samen export copy` makes it and records the answer."""
+    assert harness.runtime is not None and harness.settings is not None
+    dutch = harness.runtime.texts("nl")
+    coordinator = harness.server.user(4201, "Ingrid")
+    father = harness.server.user(4202, "Mohamed", "ar")
+    await harness.link(coordinator, PersonKind.STAFF, "S004")
+    await harness.link(father, PersonKind.GUARDIAN, "G005")
+    await harness.tap(father, harness.runtime.texts("ar").label("📄 What Samen keeps about me"))
+    await harness.tap(father, harness.runtime.texts("ar").label("📄 Yes, ask for it"))
+    await harness.server.wait_for(lambda: "AVG" in coordinator.last.text)
+    assert harness.db is not None
+    async with harness.db.transaction() as tx:
+        await tx._run("DELETE FROM accounts WHERE kind = 'guardian' AND person_id = 'G005'")
+    request_message = coordinator.last
+    await harness.tap(coordinator, dutch.label("📄 Send the file"), request_message)
+    assert "samen export copy G005" in request_message.text
+    assert dutch.date_with_year(date(2026, 12, 30)) in request_message.text
+    assert rows(harness, "SELECT answered_at FROM access_requests") == [(None,)]
+
+    monkeypatch.setenv("SAMEN_DB", str(harness.settings.db_path))
+    monkeypatch.delenv("SAMEN_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    target = tmp_path / "copy-G005.pdf"
+    # The command runs beside the bot, as an administrator would run it.
+    assert await asyncio.to_thread(main, ["export", "copy", "G005", "--pdf", str(target)]) == 0
+    assert "is recorded as answered" in capsys.readouterr().out
+    assert (target.stat().st_mode & 0o777) == 0o600
+    text = pdf_text(target.read_bytes(), tmp_path)
+    assert ARABIC.search(text) and dutch.label("What Samen keeps about you") in text
+    assert rows(harness, "SELECT answered_by FROM access_requests") == [("admin",)]
+    assert rows(
+        harness,
+        "SELECT actor_kind, json_extract(details, '$.how') FROM audit_log"
+        " WHERE action = 'access_answered'",
+    ) == [("admin", "paper")]
+    missing = ["export", "copy", "G999", "--pdf", str(tmp_path / "x.pdf")]
+    assert await asyncio.to_thread(main, missing) == 1
+    assert "no guardian or pupil 'G999'" in capsys.readouterr().err
