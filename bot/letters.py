@@ -16,7 +16,7 @@ from babel import Locale
 from bot.i18n import Catalogues, Translator
 from bot.invitations import InviteRow
 from bot.models import PersonKind
-from bot.pdf import Document, Style
+from bot.pdf import Block, Document, Para, Qr, Rule, Style
 
 QR_SIZE = 62.0  # mm: big enough for an old phone camera at arm's length
 CODE_GROUP = 4
@@ -40,67 +40,69 @@ def letters_pdf(
     document = Document(font_dir, created, title=f"Samen – {school}")
     for row in rows:
         document.new_page()
-        _letter(document, row, catalogues(row.language), catalogues("nl"), school, bot_username)
+        t = catalogues(row.language)
+        blocks = _letter(row, t, catalogues("nl"), school, bot_username)
+        document.fit(blocks, rtl=t.rtl)
     return document.output()
 
 
 def _letter(
-    doc: Document,
-    row: InviteRow,
-    t: Translator,
-    dutch: Translator,
-    school: str,
-    bot_username: str,
-) -> None:
-    rtl = t.rtl
-    doc.text(t.label("Samen: {school} on Telegram", school=school), Style(20, bold=True), rtl=rtl)
-    doc.text(t.label("For {name}", name=row.name), Style(14, bold=True), rtl=rtl, gap=4)
-    for paragraph in _about(row, t, school):
-        doc.text(paragraph, Style(12), rtl=rtl, gap=3)
-    doc.text(t.label("How to start"), Style(14, bold=True), rtl=rtl)
-    steps = (
-        t.label(
-            "1. Install Telegram on your phone. It is free: look for Telegram in the App Store"
-            " or in Google Play."
+    row: InviteRow, t: Translator, dutch: Translator, school: str, bot_username: str
+) -> list[Block]:
+    """The letter from top to bottom; `Document.fit` sets it on one page."""
+    blocks: list[Block] = [
+        Para(t.label("Samen: {school} on Telegram", school=school), Style(20, bold=True)),
+        Para(t.label("For {name}", name=row.name), Style(14, bold=True), gap=4),
+        *(Para(text, Style(12), gap=3) for text in _about(row, t, school)),
+        Para(t.label("How to start"), Style(14, bold=True)),
+        Para(
+            t.label(
+                "1. Install Telegram on your phone. It is free: look for Telegram in the App"
+                " Store or in Google Play."
+            ),
+            Style(12),
+            gap=1.5,
         ),
-        t.label("2. Open the camera of your phone and point it at the square below."),
-        t.label("3. Tap the link you see. Telegram opens Samen. Tap Start."),
-    )
-    for step in steps:
-        doc.text(step, Style(12), rtl=rtl, gap=1.5)
-    doc.pdf.ln(3)
-    doc.qr(row.link, QR_SIZE)
-    doc.text(
-        t.label(
-            "No camera? Open Telegram, search for {bot}, tap Start and type this code:",
-            # The @ inside the value: in a right-to-left line it stays with the name.
-            bot=f"@{bot_username}",
+        Para(
+            t.label("2. Open the camera of your phone and point it at the square below."),
+            Style(12),
+            gap=1.5,
         ),
-        Style(11),
-        rtl=rtl,
-        gap=1,
-    )
-    doc.centred(spaced_code(row.code), Style(22, bold=True, mono=True), gap=3)
+        Para(
+            t.label("3. Tap the link you see. Telegram opens Samen. Tap Start."),
+            Style(12),
+            gap=4.5,
+        ),
+        Qr(row.link, QR_SIZE),
+        Para(
+            t.label(
+                "No camera? Open Telegram, search for {bot}, tap Start and type this code:",
+                # The @ inside the value: in a right-to-left line it stays with the name.
+                bot=f"@{bot_username}",
+            ),
+            Style(11),
+            gap=1,
+        ),
+        Para(spaced_code(row.code), Style(22, bold=True, mono=True), gap=3, centred=True),
+    ]
     if row.expires_at is not None:
         until = t.date_with_year(row.expires_at.astimezone(t.timezone).date())
-        doc.text(
-            t.label(
-                "This code is only for you and works once, until {date}."
-                " Keep this letter to yourself.",
-                date=until,
-            ),
-            Style(11, bold=True),
-            rtl=rtl,
+        text = t.label(
+            "This code is only for you and works once, until {date}. Keep this letter to yourself.",
+            date=until,
         )
-    doc.text(
-        t.label("Questions? Ask the teacher, or call the school. We are happy to help."),
-        Style(11),
-        rtl=rtl,
-        gap=5,
+        blocks.append(Para(text, Style(11, bold=True)))
+    blocks.append(
+        Para(
+            t.label("Questions? Ask the teacher, or call the school. We are happy to help."),
+            Style(11),
+            gap=5,
+        )
     )
     if t.language != "nl":
-        doc.rule()
-        doc.text(_dutch_check(row, dutch, t.language), Style(9, grey=True))
+        blocks.append(Rule())
+        blocks.append(Para(_dutch_check(row, dutch, t.language), Style(9, grey=True), ltr=True))
+    return blocks
 
 
 def _about(row: InviteRow, t: Translator, school: str) -> list[str]:

@@ -10,8 +10,9 @@ empty boxes.
 from __future__ import annotations
 
 import io
+import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -78,6 +79,35 @@ class Style:
     grey: bool = False
 
 
+@dataclass(frozen=True)
+class Para:
+    """A paragraph of a page laid out by `Document.fit`."""
+
+    text: str
+    style: Style = Style()
+    gap: float = 2.0
+    centred: bool = False
+    ltr: bool = False  # left-aligned even in a right-to-left document (a Dutch line)
+
+
+@dataclass(frozen=True)
+class Qr:
+    content: str
+    size: float
+
+
+@dataclass(frozen=True)
+class Rule:
+    gap: float = 3.0
+
+
+Block = Para | Qr | Rule
+# How far `fit` may shrink a page's type and QR code to keep it on one sheet.
+FIT_SCALES = (1.0, 0.92, 0.84, 0.76, 0.68, 0.6)
+# Wrapping at word ends leaves part of each line empty: count a paragraph this much wider.
+WRAP_SLACK = 1.15
+
+
 class Document:
     """An A4 document with Samen's fonts: paragraphs in any script, QR codes, page breaks."""
 
@@ -134,6 +164,43 @@ class Document:
             0, style.size * 0.5, content, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT
         )
         self.pdf.ln(gap)
+
+    def fit(self, blocks: list[Block], *, rtl: bool) -> None:
+        """Set the blocks from the current position, with type and QR code scaled down just
+        enough to end on this page (a long name or a wordy language must not push the last
+        lines of a letter onto a sheet of their own)."""
+        room = self.pdf.h - MARGIN - self.pdf.get_y()
+        scale = next((k for k in FIT_SCALES if self._height(blocks, k) <= room), FIT_SCALES[-1])
+        for block in blocks:
+            if isinstance(block, Para):
+                style = replace(block.style, size=block.style.size * scale)
+                if block.centred:
+                    self.centred(block.text, style, gap=block.gap * scale)
+                else:
+                    self.text(block.text, style, rtl=rtl and not block.ltr, gap=block.gap * scale)
+            elif isinstance(block, Qr):
+                self.qr(block.content, block.size * scale)
+            else:
+                self.rule(block.gap)
+
+    def _height(self, blocks: list[Block], scale: float) -> float:
+        """An estimate from each paragraph's width in one line: no line breaking, which is
+        what costs time (see `set_style`)."""
+        total = 0.0
+        for block in blocks:
+            if isinstance(block, Para):
+                style = replace(block.style, size=block.style.size * scale)
+                self.set_style(block.text, style)
+                lines = sum(
+                    max(1, math.ceil(self.pdf.get_string_width(part) * WRAP_SLACK / self.width))
+                    for part in block.text.split("\n")
+                )
+                total += lines * style.size * 0.5 + block.gap * scale
+            elif isinstance(block, Qr):
+                total += block.size * scale + 3
+            else:
+                total += block.gap
+        return total
 
     def rule(self, gap: float = 3.0) -> None:
         pdf = self.pdf

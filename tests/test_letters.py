@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import unicodedata
 from collections import deque
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,8 +19,10 @@ from PIL import Image
 
 from bot.cli import main
 from bot.i18n import SUPPORTED_LANGUAGES, Catalogues
-from bot.letters import spaced_code
+from bot.invitations import InviteRow, new_code
+from bot.letters import letters_pdf, spaced_code
 from bot.models import PersonKind
+from bot.pdf import find_fonts
 from tests.harness import AMSTERDAM, Harness
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -241,6 +244,47 @@ def test_tigrinya_persian_and_ukrainian_letters_have_their_script_and_font(
         ["pdffonts", str(letters)], check=True, capture_output=True, text=True
     ).stdout
     assert font in fonts
+
+
+def test_long_names_in_every_language_still_make_one_page_each(tmp_path: Path) -> None:
+    """Long names, three children and a long school name: the type and the QR code shrink
+    just enough; every letter stays on one sheet and its QR code still reads."""
+    children = tuple(
+        f"{first} van der Westerhuizen-Oudshoorn"
+        for first in ("Maximiliaan-Frederik", "Anna-Sophia Catharina", "Jan-Willem Bartholomeus")
+    )
+    rows = []
+    for language in SUPPORTED_LANGUAGES:
+        for kind in (PersonKind.GUARDIAN, PersonKind.PUPIL, PersonKind.STAFF):
+            code = new_code()
+            rows.append(
+                InviteRow(
+                    kind,
+                    "G1",
+                    "Alexandrina-Constantina van der Westerhuizen-Oudshoorn",
+                    "P1",
+                    language,
+                    code,
+                    f"https://t.me/debrug_samen_bot?start={code}",
+                    children if kind is PersonKind.GUARDIAN else (),
+                    datetime(2026, 12, 29, 10, tzinfo=UTC),
+                )
+            )
+    pdf = tmp_path / "long.pdf"
+    pdf.write_bytes(
+        letters_pdf(
+            rows,
+            Catalogues(SUPPORTED_LANGUAGES, AMSTERDAM),
+            school="Stichting Speciaal Onderwijs SO/VSO De Brug Amsterdam-Noord",
+            bot_username="debrug_samen_bot",
+            font_dir=find_fonts(),
+            created=datetime(2026, 11, 29, 10, tzinfo=UTC),
+        )
+    )
+    pages = render(pdf, tmp_path, dpi=100)
+    assert len(pages) == len(rows) == 27
+    for row, page in zip(rows, pages, strict=True):
+        assert [c.text for c in zxingcpp.read_barcodes(page)] == [row.link], row.language
 
 
 def test_no_letters_for_pupils_who_left_or_their_families(school: Path) -> None:
