@@ -304,11 +304,16 @@ class Tx:
             (link.guardian_id, link.pupil_id, link.relation, int(link.authority)),
         )
 
-    async def children_of_guardian(self, guardian_id: str) -> list[Pupil]:
+    async def children_of_guardian(
+        self, guardian_id: str, *, at_school: bool = False
+    ) -> list[Pupil]:
+        """`at_school`: without children who left (what a parent's menu shows); a copy of
+        the data Samen keeps includes them until they are purged."""
         rows = await self._all(
             "SELECT p.* FROM pupils p JOIN guardian_links l ON l.pupil_id = p.pupil_id"
-            " WHERE l.guardian_id = ? ORDER BY p.first_name, p.pupil_id",
-            (guardian_id,),
+            " WHERE l.guardian_id = ? AND (? = 0 OR p.left_on IS NULL)"
+            " ORDER BY p.first_name, p.pupil_id",
+            (guardian_id, int(at_school)),
         )
         return [_pupil(r) for r in rows]
 

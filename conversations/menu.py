@@ -230,7 +230,7 @@ async def my_children(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer
     tr = tr_for(context, viewer)
     lines = [tr._("👧 Your children at {school}:", school=svc.settings.school_name)]
     async with svc.db.transaction() as tx:
-        for child in await tx.children_of_guardian(viewer.person_id or ""):
+        for child in await tx.children_of_guardian(viewer.person_id or "", at_school=True):
             teachers = await tx.staff_of_group(child.group)
             lines.append(
                 tr._(

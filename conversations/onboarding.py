@@ -118,7 +118,7 @@ async def welcome_text(context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, tr: T
     school = svc.settings.school_name
     if viewer.role is Role.GUARDIAN and viewer.person_id:
         async with svc.db.reading() as tx:
-            children = await tx.children_of_guardian(viewer.person_id)
+            children = await tx.children_of_guardian(viewer.person_id, at_school=True)
         names = tr.list_of([c.first_name for c in children])
         return tr._(
             "Welcome, {name}! 👋 You are now connected to Samen of {school}.\n"

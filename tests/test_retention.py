@@ -952,6 +952,12 @@ async def test_a_pupil_who_left_is_in_no_group_list(school: Path) -> None:
             assert C in in_group and C in contacts
             assert not {A, B} & (in_group | contacts)
             assert await tx.pupil(A) is not None  # still on file until purged
+            # A parent's menu shows the child at school; their copy of the data both.
+            shared = FAMILY[A][1]
+            assert [p.pupil_id for p in await tx.children_of_guardian(shared, at_school=True)] == [
+                C
+            ]
+            assert {p.pupil_id for p in await tx.children_of_guardian(shared)} == {A, C}
     finally:
         await db.close()
 
