@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
-import subprocess
 from datetime import date, datetime
 from pathlib import Path
 
@@ -20,9 +19,9 @@ from bot.pdf import find_fonts
 from bot.support_route import RouteStep
 from scheduler import due_work
 from tests.harness import AMSTERDAM, Harness
+from tests.pdf_reading import pdf_text
 
 ARABIC = re.compile("[\u0600-\u06ff]")
-BIDI_MARKS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 @pytest.mark.parametrize(
@@ -83,17 +82,8 @@ def rows(harness: Harness, sql: str) -> list[tuple[object, ...]]:
         return db.execute(sql).fetchall()
 
 
-def pdf_text(content: bytes, folder: Path) -> str:
-    path = folder / "copy.pdf"
-    path.write_bytes(content)
-    out = subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True, capture_output=True, text=True
-    ).stdout
-    return BIDI_MARKS.sub("", out)
-
-
 async def test_a_parent_asks_the_coordinator_is_reminded_and_sends_the_copy(
-    harness: Harness, tmp_path: Path
+    harness: Harness,
 ) -> None:
     assert harness.runtime is not None
     services = harness.runtime.services
@@ -136,7 +126,7 @@ async def test_a_parent_asks_the_coordinator_is_reminded_and_sends_the_copy(
     preview = coordinator.last
     assert preview.document is not None and preview.protect_content
     assert "Mohamed El Amrani" in preview.text
-    assert ARABIC.search(pdf_text(preview.document["content"], tmp_path))
+    assert ARABIC.search(pdf_text(preview.document["content"]))
     assert preview.labels == [dutch.label("📄 Send the file")]
     assert rows(harness, "SELECT answered_at FROM access_requests") == [(None,)]
     assert father.last.document is None
@@ -170,7 +160,7 @@ async def test_a_parent_asks_the_coordinator_is_reminded_and_sends_the_copy(
     assert copy.protect_content
     assert ARABIC.search(copy.text)
     assert copy.document is not None and copy.document["filename"].endswith(".pdf")
-    text = pdf_text(copy.document["content"], tmp_path)
+    text = pdf_text(copy.document["content"])
     assert ARABIC.search(text)
     assert "Mohamed" in text and "Adam" in text and "Yasmina" in text
     # The Dutch original follows the reader's language, with facts written out in Dutch.
@@ -224,7 +214,7 @@ async def test_a_pupil_under_16_is_pointed_to_the_parents_and_16_may_ask(
 
 
 async def test_a_parent_without_a_right_to_the_file_gets_only_what_concerns_him(
-    harness: Harness, tmp_path: Path
+    harness: Harness,
 ) -> None:
     """Sem's father (G010) has no authority and asked for no information: his copy names Sem
     but holds none of Sem's file; the mother's (G009, authority) holds the support step."""
@@ -252,8 +242,7 @@ async def test_a_parent_without_a_right_to_the_file_gets_only_what_concerns_him(
                     guardian,
                     dutch,
                     now,
-                ),
-                tmp_path,
+                )
             )
     assert ticked in copies["G009"]
     assert ticked not in copies["G010"]
@@ -292,7 +281,7 @@ async def test_someone_samen_cannot_reach_gets_the_copy_on_paper(
     assert await asyncio.to_thread(main, ["export", "copy", "G005", "--pdf", str(target)]) == 0
     assert "is recorded as answered" in capsys.readouterr().out
     assert (target.stat().st_mode & 0o777) == 0o600
-    text = pdf_text(target.read_bytes(), tmp_path)
+    text = pdf_text(target.read_bytes())
     assert ARABIC.search(text) and dutch.label("What Samen keeps about you") in text
     assert rows(harness, "SELECT answered_by FROM access_requests") == [("admin",)]
     assert rows(

@@ -24,10 +24,10 @@ from bot.letters import letters_pdf, spaced_code
 from bot.models import PersonKind
 from bot.pdf import find_fonts
 from tests.harness import AMSTERDAM, Harness
+from tests.pdf_reading import page_texts, words_on_page
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 ARABIC_LETTER = re.compile("[\u0621-\u064a]")
-BIDI_MARKS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 USED_TEXT = (
     "This invitation has already been used. Each invitation works only once.\n"
     "Do you need a new one? Please ask the school."
@@ -69,13 +69,6 @@ def render(pdf: Path, folder: Path, dpi: int) -> list[Image.Image]:
         ["pdftoppm", "-r", str(dpi), "-gray", "-png", str(pdf), str(folder / "page")], check=True
     )
     return [Image.open(p) for p in sorted(folder.glob("page-*.png"))]
-
-
-def page_texts(pdf: Path) -> list[str]:
-    text = subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", str(pdf), "-"], check=True, capture_output=True, text=True
-    ).stdout
-    return [BIDI_MARKS.sub("", page) for page in text.split("\f")[:-1]]
 
 
 def words(text: str) -> set[str]:
@@ -162,23 +155,21 @@ def strokes(image: Image.Image, box: tuple[int, int, int, int]) -> int:
 
 
 def arabic_words(pdf: Path, page: int, dpi: int) -> list[tuple[str, tuple[int, int, int, int]]]:
-    """Arabic words on a page with their boxes in pixels (pdftotext -bbox works in points)."""
-    html = subprocess.run(
-        ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+    """Arabic words on a page with their boxes in pixels (pdftotext works in points)."""
     scale = dpi / 72
-    found = []
-    for x0, y0, x1, y1, word in re.findall(
-        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>',
-        html,
-    ):
-        if ARABIC_LETTER.search(word) and not re.search(r"[A-Za-z0-9]", word):
-            box = tuple(round(float(v) * scale) for v in (x0, y0, x1, y1))
-            found.append((word, (box[0] - 1, box[1], box[2] + 1, box[3])))
-    return found
+    return [
+        (
+            word.text,
+            (
+                round(word.left * scale) - 1,
+                round(word.top * scale),
+                round(word.right * scale) + 1,
+                round(word.bottom * scale),
+            ),
+        )
+        for word in words_on_page(pdf, page)
+        if ARABIC_LETTER.search(word.text) and not re.search(r"[A-Za-z0-9]", word.text)
+    ]
 
 
 def test_arabic_letters_are_joined_not_drawn_one_by_one(school: Path, tmp_path: Path) -> None:

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
-import subprocess
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
@@ -42,11 +40,11 @@ from bot.roster import import_guardians
 from bot.storage import Database, Tx, from_iso
 from bot.support_route import RouteStep
 from tests.harness import AMSTERDAM, load_examples
+from tests.pdf_reading import pdf_text, words_on_page
 
 G, P, S = PersonKind.GUARDIAN, PersonKind.PUPIL, PersonKind.STAFF
 PUPIL, OTHER = "P014", "P013"  # Milan Smit (14; parents Ruud and Mark) and Julia Nowak
 START = datetime(2026, 11, 30, 9, 0, tzinfo=AMSTERDAM)  # a Monday in term time
-BIDI_MARKS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 USERS = {"G023": 1001, "G024": 1002, "P014": 1003, "G022": 1004}
 
 EXPECTED_KINDS = {
@@ -619,26 +617,17 @@ async def test_a_parents_copy_leaves_out_staff_records_and_the_other_parents_eve
 # --- the document -----------------------------------------------------------------------
 
 
-def pdf_text(pdf: bytes, folder: Path) -> str:
-    path = folder / "file.pdf"
-    path.write_bytes(pdf)
-    text = subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True, capture_output=True, text=True
-    ).stdout
-    return flat(BIDI_MARKS.sub("", text))
-
-
 def flat(text: str) -> str:
     return " ".join(text.split())
 
 
 async def test_the_pdf_says_every_events_heading_with_and_without_staff_records(
-    db: Database, tmp_path: Path
+    db: Database,
 ) -> None:
     file, _ = await read(db)
     t = dutch()
     created = datetime(2026, 12, 18, 10, 0, tzinfo=AMSTERDAM)
-    full = pdf_text(render_pdf(file, t, find_fonts(), created), tmp_path)
+    full = flat(pdf_text(render_pdf(file, t, find_fonts(), created)))
     assert "Milan Smit" in full and "De Brug" in full and "VSO-1" in full
     assert t.date_with_year(file.pupil.birth_date) in full
     for event in file.events:
@@ -648,8 +637,8 @@ async def test_the_pdf_says_every_events_heading_with_and_without_staff_records(
     assert flat(t.label("For staff only")) in full
     assert "Milan stoort in de rekenles." in full  # the teacher's preparation
 
-    for_parents = pdf_text(
-        render_pdf(file, t, find_fonts(), created, include_staff_only=False), tmp_path
+    for_parents = flat(
+        pdf_text(render_pdf(file, t, find_fonts(), created, include_staff_only=False))
     )
     shown = select(file, include_staff_only=False)
     for event in shown:
@@ -662,32 +651,15 @@ async def test_the_pdf_says_every_events_heading_with_and_without_staff_records(
         assert secret not in for_parents
 
 
-async def test_a_right_to_left_reader_gets_right_aligned_paragraphs(
-    db: Database, tmp_path: Path
-) -> None:
+async def test_a_right_to_left_reader_gets_right_aligned_paragraphs(db: Database) -> None:
     file, _ = await read(db)
     arabic = Catalogues(("nl", "ar"), AMSTERDAM)("ar")
     assert arabic.rtl
     pdf = render_pdf(file, arabic, find_fonts(), datetime(2026, 12, 18, 10, 0, tzinfo=AMSTERDAM))
-    path = tmp_path / "ar.pdf"
-    path.write_bytes(pdf)
-    boxes = subprocess.run(
-        ["pdftotext", "-bbox", "-f", "1", "-l", "1", str(path), "-"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    boxes = BIDI_MARKS.sub("", boxes)
     # The heading with the pupil's name ends at the right margin and starts far from the left
     # one (A4 is 595 points wide, margins 18 mm).
     # Arabic and Latin words of one line have different boxes: compare their middles.
-    words = [
-        (float(x0), (float(y0) + float(y1)) / 2, float(x1), word)
-        for x0, y0, x1, y1, word in re.findall(
-            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<',
-            boxes,
-        )
-    ]
+    words = [(w.left, (w.top + w.bottom) / 2, w.right, w.text) for w in words_on_page(pdf, 1)]
     line = next(y for _, y, _, word in words if word == "Smit")
     heading = [w for w in words if abs(w[1] - line) < 3]
     margin = 18 / 25.4 * 72
