@@ -17,11 +17,9 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
 
-from babel import Locale
-
 from bot import care_texts, pupil_file
 from bot.config import Settings
-from bot.i18n import N_, Catalogues, Translator
+from bot.i18n import N_, Catalogues, Translator, language_name
 from bot.models import AccessRequest, PersonKind, Pupil, age_on
 from bot.pdf import Document, Style
 from bot.rights import MessageKind, receives
@@ -229,7 +227,7 @@ async def send_copy(
     if chat_id is None:
         return AnswerResult(Answered.UNREACHABLE, request, name)
     tr = texts(await tx.language_of_person(kind, person_id))
-    document = await access_copy(tx, texts, settings, font_dir, kind, person_id, tr, now)
+    document = await access_copy(tx, texts, settings, font_dir, kind, person_id, now, reader=tr)
     await tx.enqueue(
         chat_id=chat_id,
         text=tr._(
@@ -279,8 +277,7 @@ async def preview_copy(
         return None
     kind, person_id = request.requester
     name, _ = await _requester(tx, kind, person_id)
-    tr = texts(await tx.language_of_person(kind, person_id))
-    document = await access_copy(tx, texts, settings, font_dir, kind, person_id, tr, now)
+    document = await access_copy(tx, texts, settings, font_dir, kind, person_id, now)
     await tx.audit(
         now=now,
         actor=(PersonKind.STAFF.value, staff_id),
@@ -303,8 +300,7 @@ async def hand_over_on_paper(
 ) -> tuple[bytes, AccessRequest | None]:
     """The copy for someone Samen cannot reach in the chat, to print (`samen export copy`).
     An open request of theirs counts as answered now, on paper; that is recorded."""
-    tr = texts(await tx.language_of_person(kind, person_id))
-    document = await access_copy(tx, texts, settings, font_dir, kind, person_id, tr, now)
+    document = await access_copy(tx, texts, settings, font_dir, kind, person_id, now)
     request = await tx.open_access_request(kind, person_id)
     if request is not None:
         assert await tx.answer_access_request(request.id, "admin", now)
@@ -343,11 +339,13 @@ async def access_copy(
     font_dir: Path,
     kind: PersonKind,
     person_id: str,
-    tr: Translator,
     now: datetime,
+    *,
+    reader: Translator | None = None,
 ) -> bytes:
     """The PDF: the person's own data, then what they may know from each child's file; first
-    in their language, then the same in Dutch."""
+    in their language (or `reader`'s), then the same in Dutch."""
+    tr = reader or texts(await tx.language_of_person(kind, person_id))
     today = now.astimezone(settings.timezone).date()
     me = (kind.value, person_id)
     facts = await _facts_about_person(tx, kind, person_id)
@@ -483,5 +481,5 @@ def _fact_value(t: Translator, label: str, value: str | date) -> str:
         return t.label("yes") if value == "yes" else t.label("no")
     if label == "Language":
         # In the reader's language: "Arabisch" in the Dutch original, "العربية" in Arabic.
-        return Locale.parse(value).get_display_name(t.language) or value
+        return language_name(value, t.language)
     return value

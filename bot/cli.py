@@ -245,10 +245,8 @@ async def _invites(
     font_dir = None
     if letters_file is not None:
         # Before any code changes: a missing font must not leave people with revoked codes.
-        try:
-            font_dir = find_fonts(settings.font_dir)
-        except FontsMissing as exc:
-            print(f"samen: {exc}", file=sys.stderr)
+        font_dir = _fonts(settings)
+        if font_dir is None:
             return EXIT_FAILED
     db = await Database.open(settings.db_path)
     try:
@@ -422,10 +420,8 @@ async def _export_pupil(
     staff-only records included and marked."""
     font_dir = None
     if pdf_file is not None:
-        try:
-            font_dir = find_fonts(settings.font_dir)
-        except FontsMissing as exc:
-            print(f"samen: {exc}", file=sys.stderr)
+        font_dir = _fonts(settings)
+        if font_dir is None:
             return EXIT_FAILED
     now = SystemClock().now()
     db = await Database.open(settings.db_path)
@@ -454,10 +450,8 @@ async def _export_pupil(
 async def _export_copy(settings: Settings, person_id: str, pdf_file: Path) -> int:
     """A person's copy of their data for handing over on paper: their language, then Dutch;
     staff-only notes left out, as in the chat. An open request counts as answered."""
-    try:
-        font_dir = find_fonts(settings.font_dir)
-    except FontsMissing as exc:
-        print(f"samen: {exc}", file=sys.stderr)
+    font_dir = _fonts(settings)
+    if font_dir is None:
         return EXIT_FAILED
     now = SystemClock().now()
     catalogues = Catalogues(SUPPORTED_LANGUAGES, settings.timezone)
@@ -512,6 +506,15 @@ async def _purge(settings: Settings, *, apply: bool) -> int:
     else:
         print("Dry run: nothing was changed. `samen purge --apply` does the above.")
     return 0
+
+
+def _fonts(settings: Settings) -> Path | None:
+    """The font folder for a PDF, or None after saying what to install."""
+    try:
+        return find_fonts(settings.font_dir)
+    except FontsMissing as exc:
+        print(f"samen: {exc}", file=sys.stderr)
+        return None
 
 
 def _write_private_csv(target: Path, header: list[str], rows: list[list[str]]) -> None:

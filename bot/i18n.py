@@ -56,9 +56,10 @@ def locales_dir() -> Path:
     raise CatalogueMissing(f"no locales folder with messages.pot near {here}")
 
 
-def language_name(code: str) -> str:
-    """A language's own name in its own script, e.g. 'Türkçe'."""
-    name = Locale.parse(code).get_display_name(code) or code
+def language_name(code: str, reader: str | None = None) -> str:
+    """A language's name in its own script ('Türkçe'), or in the reader's language
+    (`language_name("ar", "nl")` is 'Arabisch')."""
+    name = Locale.parse(code).get_display_name(reader or code) or code
     return name[:1].upper() + name[1:]
 
 

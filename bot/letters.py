@@ -11,9 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from babel import Locale
-
-from bot.i18n import Catalogues, Translator
+from bot.i18n import Catalogues, Translator, language_name
 from bot.invitations import InviteRow
 from bot.models import PersonKind
 from bot.pdf import Block, Document, Para, Qr, Rule, Style
@@ -145,15 +143,11 @@ def _dutch_check(row: InviteRow, dutch: Translator, language: str) -> str:
             " Language: {language}.",
             name=row.name,
             children=dutch.list_of(list(row.children)),
-            language=_dutch_name(language),
+            language=language_name(language, "nl"),
         )
     # staff:
     return dutch.label(
         "For school: invitation for {name}. Language: {language}.",
         name=row.name,
-        language=_dutch_name(language),
+        language=language_name(language, "nl"),
     )
-
-
-def _dutch_name(language: str) -> str:
-    return Locale.parse(language).get_display_name("nl") or language

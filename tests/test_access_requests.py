@@ -240,8 +240,8 @@ async def test_a_parent_without_a_right_to_the_file_gets_only_what_concerns_him(
                     find_fonts(),
                     PersonKind.GUARDIAN,
                     guardian,
-                    dutch,
                     now,
+                    reader=dutch,
                 )
             )
     assert ticked in copies["G009"]
