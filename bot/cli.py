@@ -321,10 +321,17 @@ async def _check(settings: Settings) -> int:
     """A report an administrator can read: configuration, database, Telegram."""
     problems = 0
     config = settings.config_path or "(none: defaults)"
+    school = repr(settings.school_name) if settings.school_name else "(not set)"
     print(
-        f"configuration: {config}; school {settings.school_name!r}; time zone"
+        f"configuration: {config}; school {school}; time zone"
         f" {settings.timezone.key}; languages {', '.join(settings.languages)}"
     )
+    if not settings.school_name:
+        # A warning, not a problem: Samen works, its texts only read less personal.
+        print(
+            "school name: WARNING, not set; add name under [school] in samen.toml"
+            " (until then families read “your child's school”)"
+        )
     try:
         db = await Database.open(settings.db_path)
     except (OSError, RuntimeError, sqlite3.Error) as exc:

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from functools import cached_property
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.i18n import SUPPORTED_LANGUAGES
+from bot.i18n import SUPPORTED_LANGUAGES, Translator
 from bot.models import Participant
 from bot.school_calendar import REGIONS, school_free_days
 
@@ -85,7 +85,9 @@ class Settings:
     api_url: str = DEFAULT_API_URL
     db_path: Path = Path("samen.db")
     config_path: Path | None = None
-    school_name: str = "school"
+    # "" when samen.toml names no school: texts then use `school_name_for` (never a bare
+    # English word inside another language), and `samen check` warns.
+    school_name: str = ""
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Amsterdam"))
     invite_valid_days: int = 30
     pupil_invite_min_age: int = 12
@@ -125,6 +127,21 @@ class Settings:
         return f"{head}/file/{tail}"
 
 
+def school_name_for(
+    tr: Translator, settings: Settings, reader: Literal["parent", "pupil", "staff"] = "parent"
+) -> str:
+    """The school's name, or, when none is configured, a translated phrase for this reader,
+    to go in the middle of a sentence. Plain text: `tr._` escapes it when filling it in."""
+    if settings.school_name:
+        return settings.school_name
+    if reader == "pupil":
+        return tr.label("your school")
+    if reader == "staff":
+        # staff:
+        return tr.label("the school")
+    return tr.label("your child's school")
+
+
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if environ is None else environ)
     config_path = Path(env["SAMEN_CONFIG"]) if env.get("SAMEN_CONFIG") else None
@@ -157,7 +174,8 @@ def _school_settings(school: dict[str, object], path: Path | None) -> dict[str, 
     if not isinstance(section, dict):
         raise ConfigError(f"{where}: [school] must be a table.")
     if "name" in section:
-        out["school_name"] = _expect(section["name"], str, where, "school.name")
+        # A blank name is no name: the texts fall back as if it were left out.
+        out["school_name"] = _expect(section["name"], str, where, "school.name").strip()
     if "timezone" in section:
         name = _expect(section["timezone"], str, where, "school.timezone")
         try:

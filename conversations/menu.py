@@ -228,7 +228,14 @@ def _markup(text: str) -> Markup:
 async def my_children(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
     svc = services(context)
     tr = tr_for(context, viewer)
-    lines = [tr._("👧 Your children at {school}:", school=svc.settings.school_name)]
+    school = svc.settings.school_name
+    # Without a configured name, a whole phrase: never a bare English word in a translation.
+    heading = (
+        tr._("👧 Your children at {school}:", school=school)
+        if school
+        else tr._("👧 Your children at school:")
+    )
+    lines = [heading]
     async with svc.db.transaction() as tx:
         for child in await tx.children_of_guardian(viewer.person_id or "", at_school=True):
             teachers = await tx.staff_of_group(child.group)

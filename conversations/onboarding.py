@@ -79,13 +79,23 @@ async def _start_without_code(update: Update, context: ContextTypes.DEFAULT_TYPE
         text = tr._("Hello {name}! What would you like to do?", name=viewer.first_name)
         await reply(update, text, menu_keyboard(viewer, tr))
         return
-    text = tr._(
-        "Hello! This is Samen, the chat between {school} and families.\n"
-        "To start, you need your own invitation from school: a letter with a QR code, or a link."
-        " Scan the code or tap the link.\n"
-        "No invitation? Please ask your child's teacher.",
-        school=services(context).settings.school_name,
-    )
+    school = services(context).settings.school_name
+    if school:
+        text = tr._(
+            "Hello! This is Samen, the chat between {school} and families.\n"
+            "To start, you need your own invitation from school: a letter with a QR code,"
+            " or a link. Scan the code or tap the link.\n"
+            "No invitation? Please ask your child's teacher.",
+            school=school,
+        )
+    else:
+        # No name configured: a whole sentence, so no English word lands in a translation.
+        text = tr._(
+            "Hello! This is Samen, the chat between school and families.\n"
+            "To start, you need your own invitation from school: a letter with a QR code,"
+            " or a link. Scan the code or tap the link.\n"
+            "No invitation? Please ask your child's teacher."
+        )
     await reply(update, text, language_only_keyboard(tr))
 
 
@@ -120,29 +130,58 @@ async def welcome_text(context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, tr: T
         async with svc.db.reading() as tx:
             children = await tx.children_of_guardian(viewer.person_id, at_school=True)
         names = tr.list_of([c.first_name for c in children])
-        return tr._(
-            "Welcome, {name}! 👋 You are now connected to Samen of {school}.\n"
+        if school:
+            return tr._(
+                "Welcome, {name}! 👋 You are now connected to Samen of {school}.\n"
+                "Here you get invitations, questions and good news about {children}."
+                " You answer with one tap.",
+                name=viewer.first_name,
+                school=school,
+                children=names,
+            )
+        # Without a configured name each reader gets a whole sentence of their own (a phrase
+        # filled into {school} would not decline in Turkish, Arabic or Ukrainian).
+        return tr.n_(
+            "Welcome, {name}! 👋 You are now connected to Samen of your child's school.\n"
             "Here you get invitations, questions and good news about {children}."
             " You answer with one tap.",
+            "Welcome, {name}! 👋 You are now connected to Samen of your children's school.\n"
+            "Here you get invitations, questions and good news about {children}."
+            " You answer with one tap.",
+            len(children),
             name=viewer.first_name,
-            school=school,
             children=names,
         )
     if viewer.role is Role.PUPIL:
+        if school:
+            return tr._(
+                "Hi {name}! 👋 You are now connected to Samen of {school}.\n"
+                "Here the school asks you about things that concern you, such as permission."
+                " You answer with a button.",
+                name=viewer.first_name,
+                school=school,
+            )
         return tr._(
-            "Hi {name}! 👋 You are now connected to Samen of {school}.\n"
+            "Hi {name}! 👋 You are now connected to Samen of your school.\n"
             "Here the school asks you about things that concern you, such as permission."
             " You answer with a button.",
+            name=viewer.first_name,
+        )
+    if school:
+        # staff:
+        return tr._(
+            "Welcome, {name}. Your account is now connected to Samen of {school}.\n"
+            "Here you keep in touch with families: plan and prepare parent talks,"
+            " and share good news.",
             name=viewer.first_name,
             school=school,
         )
     # staff:
     return tr._(
-        "Welcome, {name}. Your account is now connected to Samen of {school}.\n"
+        "Welcome, {name}. Your account is now connected to the school's Samen.\n"
         "Here you keep in touch with families: plan and prepare parent talks,"
         " and share good news.",
         name=viewer.first_name,
-        school=school,
     )
 
 

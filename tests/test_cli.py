@@ -63,3 +63,24 @@ async def test_run_with_a_rejected_token_says_so_plainly(tmp_path: Path) -> None
     assert process.returncode == 2
     assert "Telegram rejected the token" in err.decode()
     assert "999:wrong" not in err.decode()  # the token is a secret: never in the output
+
+
+def test_check_warns_when_the_school_has_no_name(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SAMEN_DB", str(tmp_path / "samen.db"))
+    monkeypatch.delenv("SAMEN_CONFIG", raising=False)
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    # No token is the one problem; the missing name is a warning and does not count.
+    assert main(["check"]) == 1
+    out = capsys.readouterr().out
+    assert "school (not set)" in out
+    assert (
+        "school name: WARNING, not set; add name under [school] in samen.toml"
+        " (until then families read “your child's school”)"
+    ) in out
+    assert out.strip().endswith("1 problem")
+
+    (tmp_path / "samen.toml").write_text('[school]\nname = "SO/VSO De Brug"\n')
+    assert main(["check"]) == 1
+    out = capsys.readouterr().out
+    assert "school 'SO/VSO De Brug'" in out and "WARNING" not in out

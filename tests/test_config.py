@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, load_settings, school_name_for
+from bot.i18n import Catalogues
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -60,3 +63,21 @@ def test_mistakes_are_named(tmp_path: Path, text: str, message: str) -> None:
 def test_a_missing_config_file_is_named() -> None:
     with pytest.raises(ConfigError, match="does not exist"):
         load_settings({"SAMEN_CONFIG": "/nowhere/samen.toml"})
+
+
+def test_an_unset_school_name_falls_back_to_a_translated_phrase(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no samen.toml here
+    assert load_settings({}).school_name == ""
+    config = tmp_path / "samen.toml"
+    config.write_text('[school]\nname = "  "\n', encoding="utf-8")
+    settings = load_settings({"SAMEN_CONFIG": str(config)})
+    assert settings.school_name == ""  # a blank name is no name
+    catalogues = Catalogues(("nl", "tr", "uk"), ZoneInfo("Europe/Amsterdam"))
+    for language in ("tr", "uk"):
+        tr = catalogues(language)
+        assert school_name_for(tr, settings) == tr.label("your child's school")
+        assert school_name_for(tr, settings, "pupil") == tr.label("your school")
+        assert school_name_for(tr, settings, "staff") == tr.label("the school")
+        assert school_name_for(tr, replace(settings, school_name="De Brug")) == "De Brug"

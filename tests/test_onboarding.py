@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
-from bot.i18n import FSI, PDI
+import pytest
+
+from bot.config import Settings
+from bot.i18n import FSI, PDI, Translator
 from bot.models import PersonKind
+from tests.conftest import START
 from tests.harness import Harness
 
 ARABIC = re.compile("[\u0600-\u06ff]")
@@ -283,3 +291,111 @@ async def test_the_housekeeping_job_is_scheduled_to_catch_up_once(harness: Harne
     assert queue is not None
     (job,) = queue.get_jobs_by_name("housekeeping")
     assert job.job.misfire_grace_time is None and job.job.coalesce is True
+
+
+class UnnamedSchoolHarness(Harness):
+    """Samen as it runs when samen.toml has no `[school] name`."""
+
+    async def start_bot(self, **outbox_options: Any) -> None:
+        assert self.settings is not None
+        # Whatever Settings holds for a name that was never configured.
+        self.settings = replace(self.settings, school_name=Settings().school_name)
+        await super().start_bot(**outbox_options)
+
+
+@pytest.fixture
+async def unnamed(tmp_path: Path) -> AsyncIterator[Harness]:
+    h = UnnamedSchoolHarness(tmp_path, START)
+    await h.open()
+    try:
+        yield h
+    finally:
+        await h.close()
+
+
+# The welcome as it reads with a school name; without one it must not be filled with a word.
+NAMED_WELCOME = (
+    "Welcome, {name}! 👋 You are now connected to Samen of {school}.\n"
+    "Here you get invitations, questions and good news about {children}."
+    " You answer with one tap."
+)
+
+
+def assert_no_english_school(text: str, tr: Translator, source: str) -> None:
+    """Once the fallback sentence is translated, not even part of it is English."""
+    if tr._(source) != source:
+        assert not re.search(r"\bschool\b", text), text
+
+
+async def test_without_a_school_name_parents_read_your_childs_school_in_their_language(
+    unnamed: Harness,
+) -> None:
+    assert unnamed.db is not None
+    await unnamed.issue_invites()
+    parents = [
+        (5001, "Hatice", "tr", "G020"),
+        (5002, "Mohamed", "ar", "G005"),  # two children: "your children's school"
+        (5003, "Olena", "uk", "G012"),
+    ]
+    singular = (
+        "Welcome, {name}! 👋 You are now connected to Samen of your child's school.\n"
+        "Here you get invitations, questions and good news about {children}."
+        " You answer with one tap."
+    )
+    plural = (
+        "Welcome, {name}! 👋 You are now connected to Samen of your children's school.\n"
+        "Here you get invitations, questions and good news about {children}."
+        " You answer with one tap."
+    )
+    for user_id, name, language, guardian in parents:
+        user = unnamed.server.user(user_id, name, language)
+        welcome = await unnamed.link(user, PersonKind.GUARDIAN, guardian)
+        tr = texts(unnamed, language)
+        async with unnamed.db.reading() as tx:
+            children = await tx.children_of_guardian(guardian, at_school=True)
+        names = tr.list_of([c.first_name for c in children])
+        # Today's defect: the bare English word filled into the translated sentence.
+        assert welcome.text != tr._(NAMED_WELCOME, name=name, school="school", children=names)
+        assert f"{FSI}school{PDI}" not in welcome.text and "of school" not in welcome.text
+        expected = tr.n_(singular, plural, len(children), name=name, children=names)
+        assert welcome.text == expected
+        assert_no_english_school(welcome.text, tr, singular if len(children) == 1 else plural)
+
+    # The children overview names no school either, in a whole translated phrase.
+    arabic = texts(unnamed, "ar")
+    father = unnamed.server.user(5002, "Mohamed", "ar")
+    await unnamed.tap(father, arabic.label("👧 My children at school"))
+    first_line = father.last.text.splitlines()[0]
+    assert first_line == arabic._("👧 Your children at school:")
+    assert f"{FSI}school{PDI}" not in first_line
+
+
+async def test_without_a_school_name_pupils_staff_and_strangers_read_whole_sentences(
+    unnamed: Harness,
+) -> None:
+    await unnamed.issue_invites()
+    dutch = texts(unnamed, "nl")
+    teacher = unnamed.server.user(6001, "Hakan")
+    welcome = await unnamed.link(teacher, PersonKind.STAFF, "S002")
+    assert welcome.text == dutch._(
+        "Welcome, {name}. Your account is now connected to the school's Samen.\n"
+        "Here you keep in touch with families: plan and prepare parent talks,"
+        " and share good news.",
+        name="Hakan",
+    )
+    pupil = unnamed.server.user(6002, "Emre")
+    welcome = await unnamed.link(pupil, PersonKind.PUPIL, "P012")
+    assert welcome.text == dutch._(
+        "Hi {name}! 👋 You are now connected to Samen of your school.\n"
+        "Here the school asks you about things that concern you, such as permission."
+        " You answer with a button.",
+        name="Emre",
+    )
+    stranger = unnamed.server.user(6003, "Kim")
+    shown = await unnamed.say(stranger, "/start")
+    assert shown[0].text == dutch._(
+        "Hello! This is Samen, the chat between school and families.\n"
+        "To start, you need your own invitation from school: a letter with a QR code, or a link."
+        " Scan the code or tap the link.\n"
+        "No invitation? Please ask your child's teacher."
+    )
