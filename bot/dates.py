@@ -1,13 +1,17 @@
 """Reading a moment typed in Dutch by a busy teacher: "di 3 dec 15:30", "3-12 15:30",
-"morgen half vier", "vrijdag 13u", "3 december om kwart over drie".
+"morgen half vier", "vrijdag 13u", "3 december om kwart over drie", "volgende week dinsdag
+14u30", "over een week om 9 uur 's ochtends".
 
 Pure: the result depends only on the text, `now` and the time zone. A bare hour from 1 to 6
-is read as afternoon (school hours); a date without a year is the next such date.
+is read as afternoon (school hours) unless a part of the day says otherwise; "half een" is
+half past twelve. A date without a year is the next such date. A weekday that contradicts
+the date is not silently dropped: `read_when` gives both readings so the teacher can choose.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -27,49 +31,142 @@ NUMBER_WORDS = {
     "acht": 8, "negen": 9, "tien": 10, "elf": 11, "twaalf": 12,
 }  # fmt: skip
 RELATIVE_DAYS = {"vandaag": 0, "morgen": 1, "overmorgen": 2}
+# Today with a part of the day in one word: "vanmiddag 3 uur".
+TODAY_PARTS = {"vanochtend": "ochtend", "vanmorgen": "ochtend", "vanmiddag": "middag",
+               "vanavond": "avond"}  # fmt: skip
+# Words for a part of the day (after "'s" or on their own) and what they do to the hour.
+DAY_PARTS = {
+    "ochtend": "morning", "ochtends": "morning", "morgens": "morning", "vroeg": "morning",
+    "middag": "afternoon", "middags": "afternoon", "avond": "afternoon",
+    "avonds": "afternoon",
+}  # fmt: skip
 
+_NUMBER = r"(\d{1,2}|" + "|".join(NUMBER_WORDS) + r")"
 _NUMERIC_DATE = re.compile(r"\b(\d{1,2})[-/](\d{1,2})(?:[-/](\d{4}))?\b")
 _WORD_DATE = re.compile(r"\b(\d{1,2})\s+([a-z]+)\.?(?:\s+(\d{4}))?\b")
-_CLOCK = re.compile(r"\b(\d{1,2})(?:[:.](\d{2})|\s*(?:u|uur)\b)")
-_SPOKEN = re.compile(
-    r"\b(half|kwart over|kwart voor)\s+(" + "|".join(NUMBER_WORDS) + r"|\d{1,2})\b"
-)
+# "15:30", "15.30", "15.30u", "15:30 uur", "15u", "15 uur", "14u30", "14h30".
+_CLOCK = re.compile(r"\b(\d{1,2})(?:[:.](\d{2})(?:\s*(?:uur|u))?|\s*(?:uur|u|h)(\d{2})?)\b")
+# "vrijdag om 3": a bare number after "om" is an hour (dates are already taken out).
+_BARE_HOUR = re.compile(r"\bom\s+(\d{1,2})\b(?![:.,/-]\d)")
+_SPOKEN = re.compile(r"\b(half|kwart over|kwart voor)\s+" + _NUMBER + r"\b")
+_IN = re.compile(r"\bover\s+" + _NUMBER + r"\s+(dag|dagen|week|weken)\b")
+_NEXT_WEEK = re.compile(r"\b(?:volgende|komende)\s+week\b")
+_THIS_WEEK = re.compile(r"\bdeze\s+week\b")
+# "morgenochtend", "morgenmiddag", "morgenavond", "morgenvroeg": tomorrow and a part of the day.
+_TOMORROW_PART = re.compile(r"\bmorgen(ochtend|middag|avond|vroeg)\b")
 _WORDS = re.compile(r"[a-zé]+")
 
 
-def parse_when(text: str, now: datetime, tz: ZoneInfo) -> datetime | None:
-    """The moment meant by `text`, in the future, or None when it cannot be read."""
-    cleaned = " ".join(text.lower().replace(",", " ").split())
+@dataclass(frozen=True)
+class When:
+    """A typed moment as read. `other` is set when a weekday named in the text contradicts the
+    date ("di 3 dec" when 3 December is a Thursday): the same clock time on that weekday in the
+    same week, so the reader can be asked which one is meant."""
+
+    moment: datetime  # what the date says (or the only reading)
+    other: datetime | None = None
+
+
+def read_when(text: str, now: datetime, tz: ZoneInfo) -> When | None:
+    """The moment meant by `text`, in the future, with a second reading when the weekday
+    typed contradicts the date; None when it cannot be read or lies in the past. A second
+    reading that lies in the past is left out (the date is then the only reading)."""
+    cleaned = _clean(text)
     today = now.astimezone(tz).date()
     day, rest = _find_day(cleaned, today)
     if day is None:
         return None
-    moment = _find_time(rest)
-    if moment is None:
+    clock = _find_time(rest, _day_part(cleaned))
+    if clock is None:
         return None
-    result = datetime.combine(day, moment, tz)
-    return result if result > now else None
+    moment = datetime.combine(day, clock, tz)
+    if moment <= now:
+        return None
+    named = _named_weekday(cleaned)
+    other = None
+    if named is not None and named != day.weekday():
+        other_day = day + timedelta(days=named - day.weekday())  # same Monday-to-Sunday week
+        candidate = datetime.combine(other_day, clock, tz)
+        other = candidate if candidate > now else None
+    return When(moment, other)
+
+
+def parse_when(text: str, now: datetime, tz: ZoneInfo) -> datetime | None:
+    """The moment meant by `text`, in the future; None when it cannot be read, lies in the
+    past, or is ambiguous (weekday and date disagree: use `read_when` to ask which)."""
+    when = read_when(text, now, tz)
+    return when.moment if when is not None and when.other is None else None
+
+
+def _clean(text: str) -> str:
+    lowered = text.lower().replace(",", " ").replace("’", "'").replace("'s ", " ")
+    lowered = _TOMORROW_PART.sub(r"morgen \1", lowered)
+    return " ".join(lowered.split())
+
+
+def _day_part(text: str) -> str | None:
+    words = _WORDS.findall(text)
+    for word in words:
+        if word in TODAY_PARTS:
+            return DAY_PARTS[TODAY_PARTS[word]]
+        if word in DAY_PARTS:
+            return DAY_PARTS[word]
+    return None
+
+
+def _named_weekday(text: str) -> int | None:
+    for word in _WORDS.findall(text):
+        if word in WEEKDAYS:
+            return WEEKDAYS[word]
+    return None
+
+
+def _without(text: str, match: re.Match[str]) -> str:
+    return text[: match.start()] + " " + text[match.end() :]
+
+
+def _number(word: str) -> int:
+    return NUMBER_WORDS[word] if word in NUMBER_WORDS else int(word)
 
 
 def _find_day(text: str, today: date) -> tuple[date | None, str]:
+    """The day named in `text` and the text without it (where the time is looked for)."""
     words = _WORDS.findall(text)
+    for word in words:
+        if word in TODAY_PARTS:
+            return today, re.sub(rf"\b{word}\b", " ", text)
     for word, offset in RELATIVE_DAYS.items():
         if word in words:
-            return today + timedelta(days=offset), text.replace(word, " ")
+            return today + timedelta(days=offset), re.sub(rf"\b{word}\b", " ", text)
+    within = _IN.search(text)
+    if within:
+        count = _number(within.group(1))
+        days = count * (7 if within.group(2).startswith("we") else 1)
+        return today + timedelta(days=days), _without(text, within)
     numeric = _NUMERIC_DATE.search(text)
     if numeric:
         day = _date(today, int(numeric.group(1)), int(numeric.group(2)), numeric.group(3))
-        return day, text[: numeric.start()] + " " + text[numeric.end() :]
+        return day, _without(text, numeric)
     for match in _WORD_DATE.finditer(text):
         month = MONTHS.get(match.group(2))
         if month is not None:
             day = _date(today, int(match.group(1)), month, match.group(3))
-            return day, text[: match.start()] + " " + text[match.end() :]
-    for word in words:
-        if word in WEEKDAYS:
-            ahead = (WEEKDAYS[word] - today.weekday()) % 7 or 7
-            return today + timedelta(days=ahead), text.replace(word, " ", 1)
-    return None, text
+            return day, _without(text, match)
+    weekday = next((w for w in words if w in WEEKDAYS), None)
+    if weekday is None:
+        return None, text
+    wanted = WEEKDAYS[weekday]
+    rest = re.sub(rf"\b{weekday}\b", " ", text, count=1)
+    monday = today - timedelta(days=today.weekday())
+    next_week = _NEXT_WEEK.search(rest)
+    if next_week:
+        return monday + timedelta(days=7 + wanted), _without(rest, next_week)
+    this_week = _THIS_WEEK.search(rest)
+    if this_week:
+        return monday + timedelta(days=wanted), _without(rest, this_week)
+    # A bare weekday ("dinsdag", "a.s. dinsdag") is the next one; today's is a week ahead.
+    ahead = (wanted - today.weekday()) % 7 or 7
+    return today + timedelta(days=ahead), rest
 
 
 def _date(today: date, day: int, month: int, year: str | None) -> date | None:
@@ -84,27 +181,41 @@ def _date(today: date, day: int, month: int, year: str | None) -> date | None:
         return None
 
 
-def _find_time(text: str) -> time | None:
+def _find_time(text: str, part: str | None = None) -> time | None:
     spoken = _SPOKEN.search(text)
     if spoken:
-        word = spoken.group(2)
-        hour = NUMBER_WORDS.get(word) or int(word)
+        named = _number(spoken.group(2))
         kind = spoken.group(1)
-        if kind == "half":
-            hour, minute = hour - 1, 30
-        elif kind == "kwart over":
-            minute = 15
-        else:
-            hour, minute = hour - 1, 45
-        return _afternoon(hour % 24, minute)
-    clock = _CLOCK.search(text)
-    if clock:
-        hour = int(clock.group(1))
-        minute = int(clock.group(2) or 0)
-        if hour > 23 or minute > 59:
+        if not 1 <= named <= (23 if kind == "kwart over" else 24):
             return None
-        return _afternoon(hour, minute)
-    return None
+        if kind == "kwart over":
+            hour, minute = named, 15
+        else:
+            hour, minute = named - 1, 30 if kind == "half" else 45
+        # "Half een" is half past twelve: the hour before one is noon, not midnight.
+        return _in_part(hour or 12, minute, part)
+    clock = _CLOCK.search(text)
+    bare = None if clock else _BARE_HOUR.search(text)
+    if clock is None and bare is None:
+        return None
+    if clock is not None:
+        hour = int(clock.group(1))
+        minute = int(clock.group(2) or clock.group(3) or 0)
+    else:
+        assert bare is not None
+        hour, minute = int(bare.group(1)), 0
+    if hour > 23 or minute > 59:
+        return None
+    return _in_part(hour, minute, part)
+
+
+def _in_part(hour: int, minute: int, part: str | None) -> time:
+    """The hour on a 24-hour clock, given the part of the day typed (if any)."""
+    if part == "morning":
+        return time(hour % 24, minute)  # "'s ochtends" keeps 6 as 6
+    if part == "afternoon":
+        return time(hour + 12 if hour < 12 else hour, minute)
+    return _afternoon(hour % 24, minute)
 
 
 def _afternoon(hour: int, minute: int) -> time:

@@ -13,7 +13,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import care, care_texts
 from bot.access import Action
-from bot.dates import parse_when
+from bot.dates import read_when
 from bot.i18n import Translator
 from bot.models import Viewer
 from conversations.common import done, requires
@@ -26,6 +26,7 @@ from conversations.flow import (
     pupil_from_button,
     pupil_from_text,
     register,
+    which_day,
 )
 
 STEPS = {
@@ -97,8 +98,8 @@ async def _ask(step: Step, name: str) -> None:
     elif name == "when":
         # staff:
         question = tr._(
-            "When is it? Type a day and a time, for example <i>di 3 dec 15:30</i>"
-            " or <i>morgen half vier</i>."
+            "When is it? Type a day and a time, for example <i>3 dec 15:30</i>"
+            " or <i>volgende week dinsdag half vier</i>."
         )
         await step.show(f"{heading}\n{question}", [back])
     elif name == "purpose":
@@ -107,7 +108,12 @@ async def _ask(step: Step, name: str) -> None:
             "What is the purpose, in one or two sentences? Parents read it exactly as you"
             " write it, so keep it plain and leave out diagnoses."
         )
-        await step.show(f"{heading}\n{question}", [back])
+        # The moment as understood, weekday written out, so a misread shows at once.
+        starts_at = step.state.data.get("starts_at")
+        understood = (
+            f"🕒 {tr.datetime(datetime.fromisoformat(str(starts_at)))}\n" if starts_at else ""
+        )
+        await step.show(f"{heading}\n{understood}{question}", [back])
     elif name == "team":
         await _show_team(step)
     elif name == "shared":
@@ -261,6 +267,18 @@ async def on_button(step: Step, value: str) -> None:
     if current == "confirm" and value == "send":
         await _send(step)
         return
+    if current == "when" and value.startswith("at:"):
+        # One reading of a weekday that contradicted the date, as tapped.
+        try:
+            moment = datetime.fromisoformat(value.removeprefix("at:"))
+        except ValueError:
+            moment = None
+        if moment is None or moment.tzinfo is None or moment <= step.svc.clock.now():
+            await _ask(step, "when")
+            return
+        await step.go("when", starts_at=moment.isoformat())
+        await _after(step, "when")
+        return
     await step.show(tr._("This button no longer works. Please choose again."))
 
 
@@ -275,19 +293,25 @@ async def on_text(step: Step, text: str) -> None:
         return
     if current == "when":
         now = step.svc.clock.now()
-        moment = parse_when(text, now, step.svc.settings.timezone)
-        if moment is None:
+        when = read_when(text, now, step.svc.settings.timezone)
+        if when is None:
             # staff:
             await step.show(
                 tr._(
                     "I could not read “{text}” as a day and time in the future."
-                    " Try for example <i>di 3 dec 15:30</i> or <i>3-12 15:30</i>.",
+                    " Try for example <i>3 dec 15:30</i> or <i>dinsdag half vier</i>.",
                     text=text,
                 ),
                 [[step.button(tr.label("⬅️ Back"), "back")]],
             )
             return
-        await step.go("when", starts_at=moment.isoformat())
+        if when.other is not None:
+            # "di 3 dec" when 3 December is a Thursday: ask which one, never guess.
+            await step.go("when")
+            question, rows = which_day(step, when, [step.button(tr.label("⬅️ Back"), "back")])
+            await step.show(f"{_heading(step)}\n{question}", rows)
+            return
+        await step.go("when", starts_at=when.moment.isoformat())
         await _after(step, "when")
         return
     if current == "purpose":

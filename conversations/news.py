@@ -11,7 +11,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import care, positive
 from bot.access import Action, may_see_pupil, visible_groups
-from bot.dates import parse_when
+from bot.dates import read_when
 from bot.i18n import language_name
 from bot.models import PersonKind, Viewer
 from bot.rights import MessageKind, audience
@@ -26,6 +26,7 @@ from conversations.flow import (
     pupil_from_button,
     pupil_from_text,
     register,
+    which_day,
 )
 
 STEPS = ["pupil", "themes", "words", "preview"]
@@ -197,15 +198,19 @@ async def on_button(step: Step, value: str) -> None:
         await _send(step, None)
         return
     if current == "preview" and value == "later":
-        await step.go("later")
-        # staff:
-        await step.show(
-            step.tr._("When should it go out? For example <i>vr 4 dec 15:00</i>."),
-            [[step.button(step.tr.label("⬅️ Back"), "back")]],
-        )
+        await _ask_when(step)
         return
     if current == "later" and value.startswith("at:"):
-        await _send(step, datetime.fromisoformat(value.removeprefix("at:")))
+        # A quiet-hours suggestion or one reading of a contradicting weekday and date: the
+        # same checks as a typed time, since the reading tapped may be a Saturday.
+        try:
+            moment = datetime.fromisoformat(value.removeprefix("at:"))
+        except ValueError:
+            moment = None
+        if moment is None or moment.tzinfo is None or moment <= step.svc.clock.now():
+            await _ask_when(step)
+            return
+        await _schedule(step, moment)
         return
     await _ask(step, current if current in STEPS else "preview")
 
@@ -228,38 +233,60 @@ async def on_text(step: Step, text: str) -> None:
         await _ask(step, "preview")
         return
     if current == "later":
-        settings = step.svc.settings
-        moment = parse_when(text, step.svc.clock.now(), settings.timezone)
-        if moment is None:
+        when = read_when(text, step.svc.clock.now(), step.svc.settings.timezone)
+        if when is None:
             # staff:
             await step.show(
                 tr._(
                     "I could not read “{text}” as a day and time in the future."
-                    " Try for example <i>di 3 dec 15:30</i> or <i>3-12 15:30</i>.",
+                    " Try for example <i>3 dec 15:30</i> or <i>dinsdag half vier</i>.",
                     text=text,
                 )
             )
             return
-        quiet = care.quiet_hours(settings)
-        if in_quiet_hours(moment, settings.timezone, quiet, settings.holidays):
-            suggestion = next_allowed(moment, settings.timezone, quiet, settings.holidays)
-            # staff:
-            note = tr._(
-                "{date} is in the quiet hours for families (evenings, nights, weekends and"
-                " holidays). What about {suggestion}?",
-                date=tr.datetime(moment),
-                suggestion=tr.datetime(suggestion),
-            )
-            rows: list[list[InlineKeyboardButton]] = [
-                [step.button("🕒 " + tr.datetime(suggestion), f"at:{suggestion.isoformat()}")],
-                [step.button(tr.label("⬅️ Back"), "back")],
-            ]
-            await step.show(note, rows)
+        if when.other is not None:
+            # "di 3 dec" when 3 December is a Thursday: ask, never guess.
+            await step.go("later")
+            question, rows = which_day(step, when, [step.button(tr.label("⬅️ Back"), "back")])
+            await step.show(question, rows)
             return
-        await _send(step, moment)
+        await _schedule(step, when.moment)
         return
     # staff:
     await step.show(tr._("Please use the buttons above, or type /annuleren to stop."))
+
+
+async def _ask_when(step: Step) -> None:
+    await step.go("later")
+    # staff:
+    await step.show(
+        step.tr._("When should it go out? For example <i>vrijdag 15:00</i> or <i>4 dec 15:00</i>."),
+        [[step.button(step.tr.label("⬅️ Back"), "back")]],
+    )
+
+
+async def _schedule(step: Step, moment: datetime) -> None:
+    """Send at `moment`, unless it is in the quiet hours: then suggest the next allowed time."""
+    tr = step.tr
+    settings = step.svc.settings
+    quiet = care.quiet_hours(settings)
+    if in_quiet_hours(moment, settings.timezone, quiet, settings.holidays):
+        suggestion = next_allowed(moment, settings.timezone, quiet, settings.holidays)
+        await step.go("later")  # a fresh nonce: an earlier question's buttons no longer work
+        # staff:
+        note = tr._(
+            "{date} is in the quiet hours for families (evenings, nights, weekends and"
+            " holidays). What about {suggestion}?",
+            date=tr.datetime(moment),
+            suggestion=tr.datetime(suggestion),
+        )
+        rows: list[list[InlineKeyboardButton]] = [
+            [step.button("🕒 " + tr.datetime(suggestion), f"at:{suggestion.isoformat()}")],
+            [step.button(tr.label("⬅️ Back"), "back")],
+        ]
+        await step.show(note, rows)
+        return
+    await _send(step, moment)
 
 
 async def _send(step: Step, when: datetime | None) -> None:

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.dates import parse_days, parse_when, parse_window
+from bot.dates import When, parse_days, parse_when, parse_window, read_when
 
 AMS = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=AMS)  # Monday 30 November 2026, 10:00
@@ -18,8 +18,8 @@ def at(m: int, d: int, hh: int, mm: int = 0, y: int = 2026) -> datetime:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("di 3 dec 15:30", at(12, 3, 15, 30)),
-        ("dinsdag 3 december 15:30", at(12, 3, 15, 30)),
+        ("do 3 dec 15:30", at(12, 3, 15, 30)),  # weekday and date agree
+        ("donderdag 3 december 15:30", at(12, 3, 15, 30)),
         ("3-12 15:30", at(12, 3, 15, 30)),
         ("3/12 15.30", at(12, 3, 15, 30)),
         ("03-12-2026 15:30", at(12, 3, 15, 30)),
@@ -36,6 +36,49 @@ def at(m: int, d: int, hh: int, mm: int = 0, y: int = 2026) -> datetime:
         ("5 jan 9:00", at(1, 5, 9, 0, 2027)),  # January has passed this year
         ("12 maart 2027, 11:00", at(3, 12, 11, 0, 2027)),
         ("3 dec om 3 uur", at(12, 3, 15, 0)),  # a bare 3 o'clock is in the afternoon
+        # "half een" is half past twelve: hour 0 after subtracting is noon, not midnight.
+        ("morgen half een", at(12, 1, 12, 30)),
+        ("morgen half 1", at(12, 1, 12, 30)),
+        ("morgen kwart voor een", at(12, 1, 12, 45)),
+        ("morgen kwart over een", at(12, 1, 13, 15)),
+        ("morgen kwart over twaalf", at(12, 1, 12, 15)),
+        ("morgen half twaalf", at(12, 1, 11, 30)),
+        ("morgen half zeven", at(12, 1, 18, 30)),  # a bare hour 1-6 stays afternoon
+        ("morgen half acht", at(12, 1, 7, 30)),
+        # "Volgende week" is the calendar week after this one; a bare weekday the next one.
+        ("volgende week dinsdag 15:30", at(12, 8, 15, 30)),
+        ("volgende week di 15:30", at(12, 8, 15, 30)),
+        ("dinsdag volgende week 15:30", at(12, 8, 15, 30)),
+        ("komende week dinsdag 15:30", at(12, 8, 15, 30)),
+        ("volgende week vrijdag 9u", at(12, 11, 9, 0)),
+        ("volgende week maandag 8:30", at(12, 7, 8, 30)),
+        ("dinsdag 15:30", at(12, 1, 15, 30)),
+        ("di. 15:30", at(12, 1, 15, 30)),
+        ("a.s. vrijdag 13:00", at(12, 4, 13, 0)),
+        ("aanstaande vrijdag 13:00", at(12, 4, 13, 0)),
+        ("deze week vrijdag 13:00", at(12, 4, 13, 0)),
+        ("over een week 15:30", at(12, 7, 15, 30)),
+        ("over 2 weken 15:30", at(12, 14, 15, 30)),
+        ("over drie dagen om 9 uur", at(12, 3, 9, 0)),
+        # Other ways of writing the clock.
+        ("morgen 14u30", at(12, 1, 14, 30)),
+        ("morgen 14.30u", at(12, 1, 14, 30)),
+        ("morgen 14:30 uur", at(12, 1, 14, 30)),
+        ("morgen 14h30", at(12, 1, 14, 30)),
+        ("vrijdag om 3", at(12, 4, 15, 0)),
+        ("vrijdag om 10", at(12, 4, 10, 0)),
+        # A part of the day settles morning or afternoon.
+        ("morgen om 9 uur 's ochtends", at(12, 1, 9, 0)),
+        ("morgen om 6 uur 's ochtends", at(12, 1, 6, 0)),
+        ("morgen om 6 uur ’s morgens", at(12, 1, 6, 0)),
+        ("morgen om 8 uur 's avonds", at(12, 1, 20, 0)),
+        ("morgen half acht 's avonds", at(12, 1, 19, 30)),
+        ("vrijdag 2 uur 's middags", at(12, 4, 14, 0)),
+        ("morgenochtend 8:15", at(12, 1, 8, 15)),
+        ("morgenmiddag 3 uur", at(12, 1, 15, 0)),
+        ("morgenavond om 7 uur", at(12, 1, 19, 0)),
+        ("vanmiddag 3 uur", at(11, 30, 15, 0)),
+        ("vanavond half acht", at(11, 30, 19, 30)),
     ],
 )
 def test_dutch_input_is_understood(text: str, expected: datetime) -> None:
@@ -55,10 +98,43 @@ def test_dutch_input_is_understood(text: str, expected: datetime) -> None:
         "vandaag 9:00",  # already past
         "3 decembre 15:30",
         "1-1-2020 10:00",  # in the past
+        "di 3 dec 15:30",  # 3 December is a Thursday: ambiguous, see read_when
+        "volgende week 15:30",  # which day of next week?
+        "morgen half 0",
+        "morgen kwart over 24",
+        "vanochtend 9 uur",  # already past
     ],
 )
 def test_unreadable_or_past_input_is_refused(text: str) -> None:
     assert parse_when(text, NOW, AMS) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The date says Thursday 3 December; "di" the Tuesday of that week.
+        ("di 3 dec 15:30", When(at(12, 3, 15, 30), other=at(12, 1, 15, 30))),
+        ("dinsdag 3-12 15:30", When(at(12, 3, 15, 30), other=at(12, 1, 15, 30))),
+        ("vr 3 december half vier", When(at(12, 3, 15, 30), other=at(12, 4, 15, 30))),
+        ("zo 3 dec 10:00", When(at(12, 3, 10, 0), other=at(12, 6, 10, 0))),
+        ("morgen woensdag 9u", When(at(12, 1, 9, 0), other=at(12, 2, 9, 0))),
+        # The other reading would be past (Monday 30 November 9:00): only the date remains.
+        ("ma 3 dec 9:00", When(at(12, 3, 9, 0))),
+        # Agreeing weekday and date, or no weekday: one reading.
+        ("do 3 dec 15:30", When(at(12, 3, 15, 30))),
+        ("3 dec 15:30", When(at(12, 3, 15, 30))),
+        ("volgende week dinsdag 15:30", When(at(12, 8, 15, 30))),
+        ("dinsdag 8 december 15:30", When(at(12, 8, 15, 30))),
+    ],
+)
+def test_a_weekday_that_contradicts_the_date_gives_two_readings(text: str, expected: When) -> None:
+    assert read_when(text, NOW, AMS) == expected
+    assert parse_when(text, NOW, AMS) == (expected.moment if expected.other is None else None)
+
+
+@pytest.mark.parametrize("text", ["", "3 dec", "vandaag 9:00", "volgende week 15:30"])
+def test_read_when_refuses_what_parse_when_refuses(text: str) -> None:
+    assert read_when(text, NOW, AMS) is None
 
 
 def test_summer_time_is_applied_for_the_date_itself() -> None:

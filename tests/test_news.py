@@ -11,8 +11,9 @@ from datetime import datetime, timedelta
 from bot import positive
 from bot.models import PersonKind
 from scheduler import due_work
+from tests.fakebot import ChatMessage
 from tests.harness import AMSTERDAM, Harness
-from tests.test_care import flow, people, press, with_data
+from tests.test_care import delivered, flow, people, press, with_data
 
 G, S = PersonKind.GUARDIAN, PersonKind.STAFF
 
@@ -147,3 +148,115 @@ async def test_composer_preview_schedule_and_quiet_hours(harness: Harness) -> No
     await press(harness, mohamed, r"pn:\d+:words")
     await harness.say(mohamed, "Dank u, hij was zo trots!")
     await harness.server.wait_for(lambda: "zo trots" in teacher.last.text)
+
+
+def readings(message: ChatMessage) -> list[tuple[str, datetime]]:
+    """The (label, moment) of each `at:` button on a which-day question."""
+    return [
+        (b.text, datetime.fromisoformat(b.data.split(":at:", 1)[1]))
+        for row in message.buttons
+        for b in row
+        if b.data and ":at:" in b.data
+    ]
+
+
+async def test_a_weekday_that_contradicts_the_date_is_asked_about(harness: Harness) -> None:
+    """ "di 3 dec" is a Thursday in 2026: the teacher is asked which day she means, sees both
+    written out with their weekday, and the day she taps is when the news goes out."""
+    assert harness.runtime is not None
+    nl = harness.runtime.texts("nl")
+    users = await people(harness, (S, "S001", "Marieke"), (G, "G006", "Fatima"))
+    teacher, fatima = users["S001"], users["G006"]
+    await harness.say(teacher, "/positief")
+    await harness.say(teacher, "Adam")
+    await flow(harness, teacher, "t:helping")
+    await flow(harness, teacher, "next")
+    await flow(harness, teacher, "skip")
+    await flow(harness, teacher, "later")
+    await harness.say(teacher, "di 3 dec 15:30")
+    question = with_data(teacher, r"f:[^:]+:at:.*")
+    assert question.text.startswith(
+        nl._(
+            "⚠️ The weekday you typed does not match the date: it is {date}. Which day do you mean?",
+            date=nl.date(at(12, 3).date()),
+        )
+    )
+    assert "donderdag 3 december" in question.text
+    assert readings(question) == [
+        (nl.datetime(at(12, 3, 15, 30)), at(12, 3, 15, 30)),
+        (nl.datetime(at(12, 1, 15, 30)), at(12, 1, 15, 30)),
+    ]
+    assert [label for label, _ in readings(question)] == [
+        "donderdag 3 december, 15:30",
+        "dinsdag 1 december, 15:30",
+    ]
+    assert all(len(b.data.encode()) <= 64 for row in question.buttons for b in row if b.data)
+    assert "back" in [b.data.rsplit(":", 1)[1] for row in question.buttons for b in row if b.data]
+    # Nothing is scheduled until she has chosen.
+    assert harness.db is not None
+    async with harness.db.transaction() as tx:
+        assert await tx.flow(teacher.id) is not None
+    await flow(harness, teacher, f"at:{at(12, 1, 15, 30).isoformat()}")
+    assert "dinsdag 1 december, 15:30" in teacher.last.text
+    assert len(fatima.messages) == 1  # her welcome; the news waits for Tuesday
+    harness.clock.set(at(12, 1, 15, 30))
+    harness.runtime.outbox.wake()
+    await harness.server.wait_for(lambda: len(fatima.messages) == 2)
+
+
+async def test_a_chosen_reading_in_quiet_hours_is_still_refused(harness: Harness) -> None:
+    """ "vr 5 dec 10:00": 5 December is a Saturday. Tapping the Saturday reading leads to the
+    quiet-hours suggestion, exactly as if Saturday had been typed; tapping Friday schedules."""
+    users = await people(harness, (S, "S001", "Marieke"), (G, "G006", "Fatima"))
+    teacher = users["S001"]
+    await harness.say(teacher, "/positief")
+    await harness.say(teacher, "Adam")
+    await flow(harness, teacher, "next")
+    await harness.say(teacher, "Adam las voor aan de klas.")
+    await flow(harness, teacher, "later")
+    await harness.say(teacher, "vr 5 dec 10:00")
+    question = with_data(teacher, r"f:[^:]+:at:.*")
+    assert [moment for _, moment in readings(question)] == [at(12, 5, 10), at(12, 4, 10)]
+    await flow(harness, teacher, f"at:{at(12, 5, 10).isoformat()}")
+    suggestion = with_data(teacher, r"f:[^:]+:at:.*")
+    assert "maandag 7 december, 07:30" in suggestion.text
+    await flow(harness, teacher, "back")
+    await flow(harness, teacher, "later")
+    await harness.say(teacher, "vr 5 dec 10:00")
+    await flow(harness, teacher, f"at:{at(12, 4, 10).isoformat()}")
+    assert "vrijdag 4 december, 10:00" in teacher.last.text
+    assert "✅" in teacher.last.text
+
+
+async def test_a_cvb_moment_with_a_contradicting_weekday_is_asked_about(
+    harness: Harness,
+) -> None:
+    """The CvB flow asks too, echoes the chosen moment with its weekday, and sends it."""
+    assert harness.runtime is not None
+    nl = harness.runtime.texts("nl")
+    users = await people(harness, (S, "S004", "Ingrid"), (G, "G006", "Fatima"))
+    coordinator, fatima = users["S004"], users["G006"]
+    await harness.say(coordinator, "/cvb")
+    await harness.say(coordinator, "Adam")
+    await harness.say(coordinator, "di 17 dec 14:00")  # 17 December is a Thursday
+    question = with_data(coordinator, r"f:[^:]+:at:.*")
+    assert "donderdag 17 december" in question.text
+    assert [moment for _, moment in readings(question)] == [at(12, 17, 14), at(12, 15, 14)]
+    await flow(harness, coordinator, f"at:{at(12, 15, 14).isoformat()}")
+    # The next step shows the moment as understood, weekday written out.
+    assert nl.datetime(at(12, 15, 14)) in coordinator.last.text
+    await harness.say(coordinator, "Samen kijken hoe het met Adam gaat.")
+    assert "dinsdag 15 december, 14:00" in coordinator.last.text
+    await flow(harness, coordinator, "send")
+    await delivered(harness, fatima, 2)
+    assert "dinsdag 15 december" in fatima.last.text
+
+
+async def test_a_typed_matching_moment_is_echoed_with_its_weekday(harness: Harness) -> None:
+    """No conflict: no question, and the next step shows the moment with its weekday."""
+    users = await people(harness, (S, "S004", "Ingrid"))
+    coordinator = users["S004"]
+    await harness.say(coordinator, "/cvb")
+    await harness.say(coordinator, "Adam")
+    shown = await harness.say(coordinator, "volgende week dinsdag half een")
+    assert "dinsdag 8 december, 12:30" in shown[-1].text
