@@ -14,6 +14,7 @@ from telegram import (
     BotCommandScopeChat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    Message,
     Update,
 )
 from telegram.constants import ParseMode
@@ -208,23 +209,24 @@ async def reply(
     markup: InlineKeyboardMarkup | None = None,
     *,
     edit: bool = False,
-) -> None:
-    """Answer the user in their own chat: a new message, or the tapped message edited in place."""
+) -> Message | None:
+    """Answer the user in their own chat: a new message, or the tapped message edited in place.
+    Returns the new message, or None when one was edited (or there is no chat)."""
     query = update.callback_query
     if edit and query is not None and query.message is not None:
         try:
             await query.edit_message_text(
                 text, parse_mode=ParseMode.HTML, reply_markup=markup, disable_web_page_preview=True
             )
-            return
+            return None
         except BadRequest as exc:
             if "not modified" in exc.message:
-                return  # the same button tapped twice: the screen already shows the answer
+                return None  # the same button tapped twice: the screen already shows the answer
             # Too old or deleted to edit: the answer comes as a new message instead.
     chat = update.effective_chat
     if chat is None:
-        return
-    await chat.send_message(
+        return None
+    return await chat.send_message(
         text, parse_mode=ParseMode.HTML, reply_markup=markup, disable_web_page_preview=True
     )
 

@@ -4,6 +4,9 @@ Each flow has a name and steps. Its buttons carry `f:<nonce>:<value>`; every ste
 new nonce, so a button from an earlier step (or another flow, or a forged one) is refused
 instead of moving the flow. Typed text goes to the active flow's current step. A flow left
 alone for a day has expired; `/annuleren` ends one at any step and nothing is left half-made.
+
+A flow begun `in_place` keeps one message: every step, tapped or typed, edits that message
+instead of leaving a trail of bot messages under the teacher's typing.
 """
 
 from __future__ import annotations
@@ -14,9 +17,12 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot.access import Action, may, may_see_pupil
+from bot.dates import When
 from bot.i18n import Translator
 from bot.models import FlowState, Pupil, Role, StaffMember, Viewer
 from bot.services import Services
@@ -32,6 +38,8 @@ from conversations.common import (
 )
 
 FLOW_TTL = timedelta(hours=24)
+# Where an in-place flow keeps the id of its one message (None until it has shown one).
+IN_PLACE = "_message"
 
 
 @dataclass
@@ -74,9 +82,43 @@ class Step:
             await tx.clear_flow(self.viewer.user_id)
 
     async def show(self, text: str, rows: list[list[InlineKeyboardButton]] | None = None) -> None:
-        """Show a step: edit the tapped message in place, or answer typed text with a new one."""
+        """Show a step: edit the tapped message in place, or answer typed text with a new one;
+        an in-place flow edits its own message for typed text too."""
         markup = InlineKeyboardMarkup(rows) if rows else None
-        await reply(self.update, text, markup, edit=self.tapped)
+        in_place = IN_PLACE in self.state.data
+        query = self.update.callback_query
+        if in_place and query is not None and query.message is not None:
+            await self._remember(query.message.message_id)
+        elif in_place and not self.tapped and await self._edit_own(text, markup):
+            return
+        sent = await reply(self.update, text, markup, edit=self.tapped)
+        if in_place and sent is not None:
+            await self._remember(sent.message_id)
+
+    async def _edit_own(self, text: str, markup: InlineKeyboardMarkup | None) -> bool:
+        message_id = self.state.data.get(IN_PLACE)
+        if not isinstance(message_id, int):
+            return False
+        try:
+            await self.context.bot.edit_message_text(
+                text,
+                chat_id=self.viewer.chat_id,
+                message_id=message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                disable_web_page_preview=True,
+            )
+        except BadRequest as exc:
+            # Deleted or too old to edit: the step comes as a new message instead.
+            return "not modified" in exc.message
+        return True
+
+    async def _remember(self, message_id: int) -> None:
+        if self.state.data.get(IN_PLACE) == message_id:
+            return
+        self.state = replace(self.state, data={**self.state.data, IN_PLACE: message_id})
+        async with self.svc.db.transaction() as tx:
+            await tx.save_flow(self.state)
 
 
 TextHandler = Callable[[Step, str], Awaitable[None]]
@@ -105,15 +147,18 @@ async def begin(
     viewer: Viewer,
     name: str,
     first_step: str,
+    *,
+    in_place: bool = False,
     **data: object,
 ) -> Step:
-    """Start a flow (replacing any unfinished one) and return its first step."""
+    """Start a flow (replacing any unfinished one) and return its first step. An `in_place`
+    flow shows every step in one message."""
     svc = services(context)
     state = FlowState(
         user_id=viewer.user_id,
         name=name,
         step=first_step,
-        data=dict(data),
+        data={**data, IN_PLACE: None} if in_place else dict(data),
         nonce=secrets.token_urlsafe(6),
         updated_at=svc.clock.now(),
     )
@@ -278,6 +323,34 @@ async def pupil_from_text(step: Step, text: str, heading: str) -> Pupil | None:
     question = tr._("Which one do you mean?")
     await step.show(f"{heading}\n{question}", [[b] for b in buttons])
     return None
+
+
+# --- a typed weekday that contradicts the date ------------------------------------------
+
+# Telegram refuses callback data over 64 bytes; "f:<nonce>:at:<iso moment>" stays far below.
+MAX_CALLBACK = 64
+
+
+def which_day(
+    step: Step, when: When, back: list[InlineKeyboardButton] | None = None
+) -> tuple[str, list[list[InlineKeyboardButton]]]:
+    """When weekday and date disagree: the question and one button per reading, each `at:<iso>`.
+    The date's reading comes first; `back`, if given, is the last row."""
+    tr = step.tr
+    readings = [when.moment] if when.other is None else [when.moment, when.other]
+    rows: list[list[InlineKeyboardButton]] = []
+    for moment in readings:
+        choice = step.button(tr.datetime(moment), f"at:{moment.isoformat()}")
+        assert len(str(choice.callback_data).encode()) <= MAX_CALLBACK
+        rows.append([choice])
+    if back:
+        rows.append(back)
+    # staff:
+    question = tr._(
+        "⚠️ The weekday you typed does not match the date: it is {date}. Which day do you mean?",
+        date=tr.date(when.moment.astimezone(tr.timezone).date()),
+    )
+    return question, rows
 
 
 HANDLERS = [CallbackQueryHandler(flow_button, pattern=r"^f:")]
