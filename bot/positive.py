@@ -162,11 +162,6 @@ async def send_positive_news(
     return NewsSent(news_id, tuple(reached), tuple(not_linked))
 
 
-def family_needs_news(last: datetime | None, now: datetime, settings: Settings) -> bool:
-    """No good news within the configured number of weeks (or never)."""
-    return last is None or now - last > timedelta(weeks=settings.positive_news_weeks)
-
-
 # --- cadence, reminders to mentors, coverage ---------------------------------------------
 
 

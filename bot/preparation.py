@@ -36,6 +36,8 @@ TIPS: tuple[tuple[str, str, str], ...] = (
 )  # fmt: skip
 TIP_KEYS = [key for key, _, _ in TIPS]
 TIP_ICONS = dict(zip(TIP_KEYS, ("🎯", "🌟", "🔎", "❓", "⏳", "🏫", "🌍", "👥"), strict=True))
+# Route steps (bot.support_route) at which a CvB or ZAT is part of the picture.
+TEAM_ROUTE_STEPS = frozenset({"3", "4a", "4b"})
 SHOW_BEFORE = timedelta(minutes=15)
 PROMPT_AT = time(8, 0)
 
@@ -45,12 +47,22 @@ class Context:
     """What Samen already knows, shown while preparing and on the card."""
 
     last_news: datetime | None
+    last_words: str  # the last good news in words: the teacher's own, else its themes
     needs_news: bool
     agreements: tuple[str, ...]
     consent: str | None
     languages: tuple[str, ...]
     interpreter_for: tuple[str, ...]
+    interpreter_languages: tuple[str, ...]
     team: str | None
+    team_involved: bool  # a CvB or ZAT talk, a ZAT consent question, or the route at CvB/ZAT
+
+
+def language_label(code: str, reader: str) -> str:
+    """A language named in the reader's language, its own name in brackets when that differs
+    ('Oekraïens (Українська)'): the teacher knows which language, the name is recognisable."""
+    theirs, own = language_name(code, reader), language_name(code)
+    return theirs if theirs == own else f"{theirs} ({own})"
 
 
 async def context_for(
@@ -60,6 +72,18 @@ async def context_for(
     assert pupil is not None
     people = await care.people_of_pupil(tx, pupil)
     last = await tx.last_positive_news(pupil.pupil_id, now)
+    last_words = ""
+    content = await tx.last_positive_news_content(pupil.pupil_id, now)
+    if content is not None:
+        themes, words = content
+        last_words = words or tr.list_of(
+            [tr.label(positive.THEMES[t]) for t in themes if t in positive.THEMES]
+        )
+    # The same cadence as the mentors' reminders: school weeks, holiday weeks not counted.
+    needs_news = (
+        last is None
+        or positive.school_weeks_since(last, now, settings) >= settings.positive_news_weeks
+    )
     agreements = tuple(
         " – ".join(p for p in (a.what, a.who, a.when) if p)
         for _, a in (await tx.open_agreements(pupil.pupil_id))[:3]
@@ -71,23 +95,38 @@ async def context_for(
         if state.status is not None:
             consent = tr.label(STATUS_LABELS[state.status.value])
     invitees = await tx.invitees(meeting.id)
-    languages = tuple(sorted({language_name(i.language) for i in invitees if i.language != "nl"}))
+    languages = tuple(
+        sorted({language_label(i.language, tr.language) for i in invitees if i.language != "nl"})
+    )
     interpreter = tuple(
         people[care.person_key(i.person_kind, i.person_id)].full_name
         for i in invitees
         if i.interpreter
     )
+    interpreter_languages = tuple(
+        sorted(
+            {
+                language_label(i.language, tr.language)
+                for i in invitees
+                if i.interpreter and i.language != "nl"
+            }
+        )
+    )
     team = None
     if meeting.kind in ("cvb", "zat"):
         team = meetings.team_line(tr, meeting, settings)
+    route, _ = await tx.route_step(pupil.pupil_id)
     return Context(
-        last,
-        positive.family_needs_news(last, now, settings),
-        agreements,
-        consent,
-        languages,
-        interpreter,
-        team,
+        last_news=last,
+        last_words=last_words,
+        needs_news=needs_news,
+        agreements=agreements,
+        consent=consent,
+        languages=languages,
+        interpreter_for=interpreter,
+        interpreter_languages=interpreter_languages,
+        team=team,
+        team_involved=bool(team) or discussion is not None or route in TEAM_ROUTE_STEPS,
     )
 
 
@@ -121,6 +160,46 @@ def context_lines(tr: Translator, context: Context) -> list[str]:
     if context.team:
         lines.append(context.team)
     return lines
+
+
+# Typical answers a teacher can take with one tap (typing stays possible at every step).
+NO_CONCERN = N_("No concerns about behaviour this time.")
+ASK_HOME = N_("How is it going at home, and what matters most to you?")
+ASK_AGREEMENTS = N_("How did our agreements from last time work out at home?")
+NO_HARD_NEWS = N_("No hard news: nothing has to be decided today.")
+KEEP_AGREEMENTS = N_("We continue the agreements: {agreements}.")
+INTERPRETER = N_("Interpreter for {languages}, asked by {names}.")
+INTERPRETER_ANY = N_("Interpreter asked by {names}.")
+NO_INTERPRETER = N_("Parents read {languages}; they did not ask for an interpreter.")
+DUTCH_ONLY = N_("No interpreter needed: the parents read Dutch.")
+
+
+def suggestions(tr: Translator, key: str, context: Context) -> list[str]:
+    """Samen's one-tap answers for a tip, most likely first, taken from what it knows."""
+    if key == "positive":
+        return [context.last_words] if context.last_words else []
+    if key == "behaviour":
+        return [tr.label(NO_CONCERN)]
+    if key == "ask":
+        found = [tr.label(ASK_AGREEMENTS)] if context.agreements else []
+        return [*found, tr.label(ASK_HOME)]
+    if key == "absorb":
+        return [tr.label(NO_HARD_NEWS)]
+    if key == "school" and context.agreements:
+        return [tr.label(KEEP_AGREEMENTS, agreements="; ".join(context.agreements))]
+    if key == "culture":
+        names = tr.list_of(list(context.interpreter_for))
+        if context.interpreter_for and context.interpreter_languages:
+            languages = tr.list_of(list(context.interpreter_languages))
+            return [tr.label(INTERPRETER, languages=languages, names=names)]
+        if context.interpreter_for:
+            return [tr.label(INTERPRETER_ANY, names=names)]
+        if context.languages:
+            return [tr.label(NO_INTERPRETER, languages=tr.list_of(list(context.languages)))]
+        return [tr.label(DUTCH_ONLY)]
+    if key == "team":
+        return [line for line in (context.team,) if line]
+    return []
 
 
 async def card(

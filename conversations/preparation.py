@@ -1,4 +1,9 @@
-"""`/voorbereiden`: the conversation tips, one question per step, before a parent talk."""
+"""`/voorbereiden`: the conversation tips, one question per step, before a parent talk.
+
+The wizard keeps one message: every step, tapped or typed, edits it, and it ends as the card.
+Each step offers Samen's own typical answers as buttons (the last good news, the open
+agreements, the interpreter request), so a teacher who agrees prepares a standard talk with
+a tap per step and no typing; typing an answer works at every step."""
 
 from __future__ import annotations
 
@@ -7,13 +12,15 @@ from datetime import timedelta
 from telegram import InlineKeyboardButton, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot import positive, preparation
+from bot import meetings, positive, preparation
 from bot.access import Action
 from bot.models import Meeting, Viewer
 from conversations.common import done, reply, requires, services, tr_for
 from conversations.flow import Flow, Step, begin, progress, register
 
 MAX_TEXT = 500
+# A suggestion longer than this is shortened on its button and shown in full in the text.
+LABEL_CHARS = 48
 
 
 @requires(Action.PLAN_MEETING)
@@ -30,18 +37,29 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: View
             upcoming = [meeting] if meeting and meeting.created_by == viewer.person_id else []
         else:
             upcoming = await tx.meetings_of_staff(viewer.person_id or "", now)
-        upcoming = [m for m in upcoming if m is not None and m.starts_at > now][:10]
-        names = {m.id: await tx.pupil(m.pupil_id) for m in upcoming}
+        upcoming = [m for m in upcoming if m is not None and m.starts_at > now]
     if not upcoming:
         # staff:
         await reply(update, tr._("You have no talks planned. Plan one with /gesprek."))
         await done(update)
         return
+    # One message for the whole wizard: the prompt (or menu) tapped, or a new one.
+    step = await begin(update, context, viewer, "prepare", "choose", in_place=True)
     if len(upcoming) == 1:
-        await _begin(update, context, viewer, upcoming[0])
-        await done(update)
-        return
-    step = await begin(update, context, viewer, "prepare", "choose")
+        await _begin(step, upcoming[0])
+    else:
+        await _choose(step)
+    await done(update)
+
+
+async def _choose(step: Step, note: str = "") -> None:
+    tr = step.tr
+    now = step.svc.clock.now()
+    async with step.svc.db.transaction() as tx:
+        upcoming = await tx.meetings_of_staff(step.viewer.person_id or "", now)
+        upcoming = [m for m in upcoming if m.starts_at > now][:10]
+        names = {m.id: await tx.pupil(m.pupil_id) for m in upcoming}
+    await step.go("choose")
     rows = [
         [
             step.button(
@@ -52,23 +70,27 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: View
         for m in upcoming
     ]
     # staff:
-    await step.show(tr._("Which talk do you want to prepare?"), rows)
-    await done(update)
+    question = tr._("Which talk do you want to prepare?")
+    await step.show("\n".join(part for part in (note, question) if part), rows)
 
 
-async def _begin(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, meeting: Meeting
-) -> None:
-    step = await begin(
-        update,
-        context,
-        viewer,
-        "prepare",
-        preparation.TIP_KEYS[0],
-        meeting_id=meeting.id,
-        answers={},
-    )
+async def _begin(step: Step, meeting: Meeting) -> None:
+    """Start on the first tip. The CvB/ZAT tip is a step of its own only when Samen knows
+    a CvB or ZAT is involved; otherwise the language step offers to add it."""
+    async with step.svc.db.transaction() as tx:
+        known = await preparation.context_for(
+            tx, step.tr, step.svc.settings, meeting, step.svc.clock.now()
+        )
+    keys = [k for k in preparation.TIP_KEYS if k != "team" or known.team_involved]
+    await step.go(preparation.TIP_KEYS[0], meeting_id=meeting.id, answers={}, keys=keys)
     await _ask(step, preparation.TIP_KEYS[0])
+
+
+def _keys(step: Step) -> list[str]:
+    keys = step.state.data.get("keys")
+    if isinstance(keys, list) and all(k in preparation.TIP_KEYS for k in keys):
+        return [str(k) for k in keys]
+    return list(preparation.TIP_KEYS)
 
 
 async def _meeting(step: Step) -> tuple[Meeting, str] | None:
@@ -80,34 +102,57 @@ async def _meeting(step: Step) -> tuple[Meeting, str] | None:
     return meeting, pupil.first_name
 
 
+async def _gone(step: Step) -> None:
+    # Shown before the flow ends, so showing it cannot store the flow again.
+    await step.show(step.tr._("This button no longer works."))
+    await step.end()
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1].rstrip() + "…"
+
+
 async def _ask(step: Step, key: str, note: str = "") -> None:
-    await step.go(key)
     tr = step.tr
     found = await _meeting(step)
     if found is None:
-        await step.end()
-        await step.show(tr._("This button no longer works."))
+        await _gone(step)
         return
     meeting, child = found
-    number = preparation.TIP_KEYS.index(key) + 1
+    keys = _keys(step)
+    async with step.svc.db.transaction() as tx:
+        known = await preparation.context_for(
+            tx, tr, step.svc.settings, meeting, step.svc.clock.now()
+        )
+    suggested = preparation.suggestions(tr, key, known)
+    goal = meetings.goal_plain(tr, meeting) if key == "goal" else ""
+    # A fresh nonce per step; what the buttons offer is stored, so a tap takes exactly that.
+    await step.go(key, suggested=suggested)
+    number = keys.index(key) + 1 if key in keys else len(keys)
     question, example = next((q, e) for k, q, e in preparation.TIPS if k == key)
     # staff:
     lines = [
         tr._("🗒 <b>Prepare the talk about {child}</b>", child=child),
-        progress(tr, number, len(preparation.TIPS)),
+        progress(tr, number, len(keys)),
     ]
     if note:
         lines.append(note)
     lines += [tr.label(question, child=child), f"<i>{tr.label(example, child=child)}</i>"]
     rows: list[list[InlineKeyboardButton]] = []
-    async with step.svc.db.transaction() as tx:
-        context = await preparation.context_for(
-            tx, tr, step.svc.settings, meeting, step.svc.clock.now()
-        )
-    if key == "goal":
+    if goal:
+        # staff:
+        lines.append(tr._("🎯 Goal of the invitation: {goal}", goal=goal))
         # staff:
         rows.append([step.button(tr.label("✅ Keep the goal of the invitation"), "keep")])
-    if key == "positive" and context.needs_news:
+    if key == "team" and known.team:
+        lines.append(known.team)
+    for index, answer in enumerate(suggested):
+        icon = preparation.TIP_ICONS[key]
+        rows.append([step.button(f"{icon} {_short(answer)}", f"s:{index}")])
+        if _short(answer) != answer and answer not in lines:
+            # A shortened button: the whole answer is in the text above it.
+            lines.append(tr.fill("💡 {answer}", answer=answer))
+    if key == "positive" and known.needs_news:
         # staff:
         lines.append(
             tr._(
@@ -119,9 +164,13 @@ async def _ask(step: Step, key: str, note: str = "") -> None:
         # staff:
         rows.append([step.button(tr.label("🌟 Send good news now"), "news")])
     if key == "culture":
-        lines.extend(preparation.context_lines(tr, context)[1:])
-    if key == "team" and context.team:
-        lines.append(context.team)
+        lines.extend(preparation.context_lines(tr, known)[1:])
+        if "team" not in keys:
+            # staff:
+            rows.append([step.button(tr.label("👥 A CvB or ZAT is involved too"), "team")])
+    if suggested or goal:
+        # staff:
+        lines.append(tr._("<i>Tap an answer, or type your own.</i>"))
     nav = [step.button(tr.label("⏭ Skip"), "skip")]
     if number > 1:
         nav.insert(0, step.button(tr.label("⬅️ Back"), "back"))
@@ -129,10 +178,17 @@ async def _ask(step: Step, key: str, note: str = "") -> None:
     await step.show("\n".join(lines), rows)
 
 
+async def _answer(step: Step, key: str, answer: str) -> None:
+    """Store the answer to this tip and go on to the next one (or the card)."""
+    await step.go(key, answers={**_answers(step), key: answer})
+    await _next(step, key)
+
+
 async def _next(step: Step, key: str) -> None:
-    index = preparation.TIP_KEYS.index(key)
-    if index + 1 < len(preparation.TIP_KEYS):
-        await _ask(step, preparation.TIP_KEYS[index + 1])
+    keys = _keys(step)
+    index = keys.index(key) if key in keys else len(keys) - 1
+    if index + 1 < len(keys):
+        await _ask(step, keys[index + 1])
     else:
         await _finish(step)
 
@@ -141,13 +197,36 @@ def _answers(step: Step) -> dict[str, str]:
     return dict(step.state.data.get("answers", {}))  # type: ignore[call-overload]
 
 
+def _suggested(step: Step, value: str) -> str | None:
+    suggested = step.state.data.get("suggested")
+    index = value.removeprefix("s:")
+    if not index.isdigit() or not isinstance(suggested, list) or int(index) >= len(suggested):
+        return None
+    return str(suggested[int(index)])
+
+
+async def _show_news(step: Step, note: str = "") -> None:
+    await step.go("news")
+    # staff:
+    question = step.tr._(
+        "🌟 Type one sentence of good news. The family gets it now, in"
+        " their language, with your words in Dutch."
+    )
+    await step.show(
+        "\n".join(part for part in (note, question) if part),
+        [[step.button(step.tr.label("⬅️ Back"), "back")]],
+    )
+
+
 async def on_button(step: Step, value: str) -> None:
     current = step.state.step
     if current == "choose" and value.startswith("m:") and value[2:].isdigit():
         async with step.svc.db.transaction() as tx:
             meeting = await tx.meeting(int(value[2:]))
         if meeting is not None and meeting.created_by == step.viewer.person_id:
-            await _begin(step.update, step.context, step.viewer, meeting)
+            await _begin(step, meeting)
+        else:
+            await _choose(step)
         return
     if current == "news":
         await _ask(step, "positive")
@@ -157,23 +236,27 @@ async def on_button(step: Step, value: str) -> None:
     if value == "skip":
         await _next(step, current)
     elif value == "back":
-        index = preparation.TIP_KEYS.index(current)
-        await _ask(step, preparation.TIP_KEYS[max(index - 1, 0)])
+        keys = _keys(step)
+        index = keys.index(current) if current in keys else 0
+        await _ask(step, keys[max(index - 1, 0)])
     elif value == "keep" and current == "goal":
         found = await _meeting(step)
-        if found:
-            await step.go(current, answers={**_answers(step), "goal": found[0].goal})
-        await _next(step, current)
+        if found is None:
+            await _gone(step)
+            return
+        await _answer(step, current, meetings.goal_plain(step.tr, found[0]))
+    elif value.startswith("s:"):
+        answer = _suggested(step, value)
+        if answer is None:
+            await _ask(step, current)
+        else:
+            await _answer(step, current, answer)
     elif value == "news" and current == "positive":
-        await step.go("news")
-        # staff:
-        await step.show(
-            step.tr._(
-                "🌟 Type one sentence of good news. The family gets it now, in"
-                " their language, with your words in Dutch."
-            ),
-            [[step.button(step.tr.label("⬅️ Back"), "back")]],
-        )
+        await _show_news(step)
+    elif value == "team" and current == "culture" and "team" not in _keys(step):
+        # The tip about the CvB or ZAT becomes the last step after this one.
+        await step.go(current, keys=[*_keys(step), "team"])
+        await _ask(step, current)
 
 
 async def on_text(step: Step, text: str) -> None:
@@ -181,13 +264,19 @@ async def on_text(step: Step, text: str) -> None:
     tr = step.tr
     if len(text) > MAX_TEXT:
         # staff:
-        await step.show(tr._("Please keep it shorter (at most {n} characters).", n=MAX_TEXT))
+        note = tr._("Please keep it shorter (at most {n} characters).", n=MAX_TEXT)
+        if current == "news":
+            await _show_news(step, note)
+        elif current in preparation.TIP_KEYS:
+            await _ask(step, current, note)
+        else:
+            await _choose(step, note)
         return
     if current == "news":
         found = await _meeting(step)
         member = await step.staff()
         if found is None or member is None:
-            await step.end()
+            await _gone(step)
             return
         async with step.svc.db.transaction() as tx:
             sent = await positive.send_positive_news(
@@ -204,30 +293,31 @@ async def on_text(step: Step, text: str) -> None:
         await _ask(step, "positive", note)
         return
     if current in preparation.TIP_KEYS:
-        await step.go(current, answers={**_answers(step), current: text})
-        await _next(step, current)
+        await _answer(step, current, text)
         return
-    await step.show(tr._("Please use the buttons above, or type /annuleren to stop."))
+    # staff:
+    await _choose(step, tr._("Please use the buttons above, or type /annuleren to stop."))
 
 
 async def _finish(step: Step) -> None:
     found = await _meeting(step)
     member = await step.staff()
     if found is None or member is None:
-        await step.end()
+        await _gone(step)
         return
     meeting, _ = found
     now = step.svc.clock.now()
     async with step.svc.db.transaction() as tx:
         await tx.save_preparation(meeting.id, _answers(step), member.staff_id, now)
         text = await preparation.card(tx, step.tr, step.svc.settings, meeting, _answers(step), now)
-        await tx.clear_flow(step.viewer.user_id)
     # staff:
     footer = step.tr._(
         "Saved. You will see this card again {minutes} minutes before the talk.",
         minutes=int(preparation.SHOW_BEFORE / timedelta(minutes=1)),
     )
+    # The wizard's message becomes the card; the flow ends after, so showing cannot revive it.
     await step.show(f"{text}\n\n{footer}")
+    await step.end()
 
 
 register(Flow("prepare", Action.PLAN_MEETING, on_text, on_button))
