@@ -11,13 +11,14 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from bot import care, care_texts, meetings
+from bot.calendar_file import meeting_ics
 from bot.config import Settings
 from bot.i18n import Catalogues, Translator
-from bot.models import PersonKind, Pupil, Round, Slot, StaffMember
+from bot.models import Invitee, Meeting, PersonKind, Pupil, Round, Slot, StaffMember
 from bot.schooltime import days_later, in_quiet_hours, next_allowed
 from bot.storage import Tx
 
-ROUND_KIND = "progress"
+ROUND_KIND = "round"  # meetings.KINDS: "short talk"
 
 
 def make_slots(
@@ -224,32 +225,59 @@ async def book(
             return Booked.OVERLAP, None
     if found.mine is not None and found.mine.id == slot_id:
         return Booked.BOOKED, found.mine
+    # One booking per child and booker: the earlier time is let go first, and taken back
+    # when the new one is gone (the transaction holds the database, so it is still free).
+    earlier = found.mine
+    earlier_meeting = await tx.slot_meeting_id(earlier.id) if earlier is not None else None
+    if earlier is not None:
+        await tx.release_slot(earlier.id)
     if not await tx.book_slot(slot_id, pupil_id, person, now):
+        if earlier is not None:
+            await tx.book_slot(earlier.id, pupil_id, person, now)
+            if earlier_meeting is not None:
+                await tx.set_slot_meeting(earlier.id, earlier_meeting)
         return Booked.TAKEN, None
-    if found.mine is not None:
-        await _release(tx, texts, settings, now, found.round, found.mine)
     staff = await tx.staff_member(found.round.created_by)
     assert staff is not None
-    only = [person] if found.round.separate_slots else None
-    planned = await meetings.plan_meeting(
-        tx,
-        texts,
-        settings,
-        now,
-        staff=staff,
-        pupil_id=pupil_id,
-        kind=ROUND_KIND,
-        starts_at=slot.starts_at,
-        minutes=found.round.minutes,
-        place_kind="room",
-        place=found.round.place,
-        goal=round_goal(texts, found.round),
-        round_id=round_id,
-        booked_by=person,
-        only=only,
-    )
-    await tx.set_slot_meeting(slot_id, planned.meeting_id)
-    await _send_calendar_file(tx, texts, settings, now, person, planned.meeting_id, staff)
+    meeting = await tx.meeting(earlier_meeting) if earlier_meeting is not None else None
+    if meeting is not None and meeting.cancelled_at is None:
+        # Another time for the same talk: the talk moves, so old buttons become stale.
+        meeting_id = meeting.id
+        coming = {
+            (i.person_kind, i.person_id)
+            for i in await tx.invitees(meeting_id)
+            if i.answer == "come"
+        }
+        await tx.move_meeting(meeting_id, slot.starts_at)  # the answers start again
+        await tx.set_slot_meeting(slot_id, meeting_id)
+        await tx.set_invitee_answer(meeting_id, person[0], person[1], "come", None, now)
+        if not found.round.separate_slots:
+            await _tell_others(tx, texts, settings, now, meeting_id, person, moved_from=coming)
+    else:
+        # The booker said yes by booking: plan_meeting sends them no invitation. The other
+        # entitled parents are told of the booking below, and are not invited to a new talk.
+        planned = await meetings.plan_meeting(
+            tx,
+            texts,
+            settings,
+            now,
+            staff=staff,
+            pupil_id=pupil_id,
+            kind=ROUND_KIND,
+            starts_at=slot.starts_at,
+            minutes=found.round.minutes,
+            place_kind="room",
+            place=found.round.place,
+            goal="",  # the teacher gave no goal for a round; none is made up
+            round_id=round_id,
+            booked_by=person,
+            only=[person],
+        )
+        meeting_id = planned.meeting_id
+        await tx.set_slot_meeting(slot_id, meeting_id)
+        if not found.round.separate_slots:
+            await _tell_others(tx, texts, settings, now, meeting_id, person)
+    await send_calendar_file(tx, texts, settings, now, person, meeting_id)
     await tx.audit(
         now=now,
         actor=(person[0].value, person[1]),
@@ -260,21 +288,253 @@ async def book(
     return Booked.BOOKED, await tx.slot(slot_id)
 
 
-async def _send_calendar_file(
+def talk_name(tr: Translator) -> str:
+    """What a booked time is called in every message: the round's short talk."""
+    return tr.label(meetings.KINDS[ROUND_KIND])
+
+
+async def booked_text(tx: Tx, tr: Translator, person: tuple[PersonKind, str], slot: Slot) -> str:
+    """The booker's confirmation: the talk, when and where, in the words the other messages
+    about it use."""
+    meeting_id = await tx.slot_meeting_id(slot.id)
+    meeting = await tx.meeting(meeting_id) if meeting_id is not None else None
+    pupil = await tx.pupil(slot.pupil_id or "")
+    if meeting is None or pupil is None:
+        return tr._("✅ Booked: {date}. See you then!", date=tr.datetime(slot.starts_at))
+    staff = await tx.staff_member(meeting.created_by)
+    people = await care.people_of_pupil(tx, pupil)
+    reader = people.get(care.person_key(*person))
+    lines = [
+        tr._(
+            "✅ {name}, you booked the {kind} about {child} with {teacher}.",
+            name=reader.first_name if reader else "",
+            kind=talk_name(tr),
+            child=pupil.first_name,
+            teacher=meetings.teacher_name(staff) if staff else "",
+        ),
+        *_when_where(tr, meeting),
+    ]
+    return "\n".join(lines)
+
+
+def _when_where(tr: Translator, meeting: Meeting) -> list[str]:
+    return [
+        tr._(
+            "When: {date}, {minutes} minutes.",
+            date=tr.datetime(meeting.starts_at),
+            minutes=tr.number(meeting.minutes),
+        ),
+        tr._("Where: {place}.", place=meetings.place_text(tr, meeting)),
+    ]
+
+
+# --- the other parent: told of the booking, free to join ------------------------------
+
+
+JOIN_ANSWERS = {"come": "come", "no": "cannot"}
+
+
+def notice_keyboard(tr: Translator, meeting: Meeting) -> str:
+    """Two answers only: the talk is booked, so there is no "can't" or "another time". The
+    version makes the buttons stale once the booker chooses another time."""
+    base = f"rj:{meeting.id}:{meeting.version}"
+    return care_texts.keyboard(
+        [
+            [care_texts.button(tr.label("✅ I'll come too"), f"{base}:come")],
+            [care_texts.button(tr.label("No, thanks"), f"{base}:no")],
+        ]
+    )
+
+
+def notice_text(
+    tr: Translator,
+    meeting: Meeting,
+    *,
+    name: str,
+    booker: str,
+    child: str,
+    teacher: str,
+    answer: str | None = None,
+    moved: bool = False,
+) -> str:
+    if moved:
+        head = tr._(
+            "🕒 {name}, {booker} chose a new time for the {kind} about {child} with {teacher}.",
+            name=name,
+            booker=booker,
+            kind=talk_name(tr),
+            child=child,
+            teacher=teacher,
+        )
+    else:
+        head = tr._(
+            "📅 {name}, {booker} booked a time for the {kind} about {child} with {teacher}.",
+            name=name,
+            booker=booker,
+            kind=talk_name(tr),
+            child=child,
+            teacher=teacher,
+        )
+    lines = [head, *_when_where(tr, meeting), ""]
+    if answer == "come":
+        lines.append(tr._("✅ You will come too. See you then!"))
+    elif answer == "cannot":
+        lines.append(tr._("👍 Fine, you will not come this time."))
+    else:
+        lines.append(tr._("Do you want to come too?"))
+    return "\n".join(lines)
+
+
+async def _booker_of(tx: Tx, meeting: Meeting) -> tuple[PersonKind, str] | None:
+    """Who booked the slot this talk belongs to (the database says, not the button)."""
+    if meeting.round_id is None:
+        return None
+    for slot in await tx.slots(meeting.round_id):
+        if slot.pupil_id == meeting.pupil_id and await tx.slot_meeting_id(slot.id) == meeting.id:
+            return slot.booked_by
+    return None
+
+
+async def _notice_for(
+    tx: Tx,
+    tr: Translator,
+    meeting: Meeting,
+    person: tuple[PersonKind, str],
+    answer: str | None,
+    *,
+    moved: bool = False,
+) -> str | None:
+    pupil = await tx.pupil(meeting.pupil_id)
+    staff = await tx.staff_member(meeting.created_by)
+    booker = await _booker_of(tx, meeting)
+    if pupil is None or staff is None or booker is None:
+        return None
+    people = await care.people_of_pupil(tx, pupil)
+    reader, by = people.get(care.person_key(*person)), people.get(care.person_key(*booker))
+    if reader is None or by is None:
+        return None
+    return notice_text(
+        tr,
+        meeting,
+        name=reader.first_name,
+        booker=by.first_name,
+        child=pupil.first_name,
+        teacher=meetings.teacher_name(staff),
+        answer=answer,
+        moved=moved,
+    )
+
+
+async def _tell_others(
+    tx: Tx,
+    texts: Catalogues,
+    settings: Settings,
+    now: datetime,
+    meeting_id: int,
+    booker: tuple[PersonKind, str],
+    *,
+    moved_from: set[tuple[PersonKind, str]] | None = None,
+) -> None:
+    """Every other person the rules name for this child is told of the booking and may join;
+    their answer is kept as theirs on the talk, so reminders and the overview follow it.
+    `moved_from`: the talk got a new time, and these people had said they would come."""
+    moved = moved_from is not None
+    meeting = await tx.meeting(meeting_id)
+    assert meeting is not None
+    known = {(i.person_kind, i.person_id): i for i in await tx.invitees(meeting_id)}
+    for kind, person_id in await meetings.invitees_for(tx, settings, now, meeting.pupil_id):
+        if (kind, person_id) == booker:
+            continue
+        language = await tx.language_of_person(kind, person_id)
+        chat = await tx.chat_of_person(kind, person_id)
+        outbox_id = None
+        if chat is not None:
+            tr = texts(language)
+            text = await _notice_for(tx, tr, meeting, (kind, person_id), None, moved=moved)
+            if text is not None:
+                outbox_id = await tx.enqueue(
+                    chat_id=chat,
+                    text=text,
+                    purpose="round_booking_notice",
+                    now=now,
+                    reply_markup=notice_keyboard(tr, meeting),
+                    recipient=(kind, person_id),
+                    pupil_id=meeting.pupil_id,
+                )
+        earlier = known.get((kind, person_id))
+        if earlier is None:
+            await tx.add_invitee(
+                Invitee(meeting_id, kind, person_id, language, None, None, False, False, None),
+                outbox_id,
+            )
+        elif moved_from and (kind, person_id) in moved_from and chat is not None:
+            # Their calendar holds the old time: the file with the new one replaces it.
+            await send_calendar_file(tx, texts, settings, now, (kind, person_id), meeting_id)
+
+
+@dataclass(frozen=True)
+class Joined:
+    ok: bool
+    reason: str = ""  # not_yours | stale | past | cancelled
+    text: str = ""  # the notice as it reads now, with the answer below it
+    meeting: Meeting | None = None
+
+
+async def join(
+    tx: Tx,
+    texts: Catalogues,
+    settings: Settings,
+    now: datetime,
+    *,
+    person: tuple[PersonKind, str],
+    meeting_id: int,
+    version: int,
+    pick: str,
+) -> Joined:
+    """The other parent's answer to a booking notice. Everything is checked against the
+    database: the talk is a round's, this person was told of it and did not book it, and the
+    time has not changed since."""
+    found = await meetings.find_invitation(tx, person, meeting_id, version, now)
+    meeting = found.meeting
+    answer = JOIN_ANSWERS.get(pick)
+    if meeting is None or meeting.round_id is None or found.invitee is None or answer is None:
+        return Joined(False, "not_yours")
+    if await _booker_of(tx, meeting) in (None, person):
+        return Joined(False, "not_yours" if meeting.cancelled_at is None else "cancelled")
+    if not found.ok:
+        return Joined(False, found.reason, meeting=meeting)
+    before = found.invitee.answer
+    if before != answer:
+        await tx.set_invitee_answer(meeting_id, person[0], person[1], answer, None, now)
+        await tx.audit(
+            now=now,
+            actor=(person[0].value, person[1]),
+            action=f"round_talk_{pick}",
+            pupil_id=meeting.pupil_id,
+            details={"meeting_id": meeting_id, "version": version},
+        )
+        if answer == "come":
+            await send_calendar_file(tx, texts, settings, now, person, meeting_id)
+    tr = texts(await tx.language_of_person(*person))  # today's language, as the menu's
+    text = await _notice_for(tx, tr, meeting, person, answer)
+    return Joined(True, text=text or "", meeting=meeting)
+
+
+async def send_calendar_file(
     tx: Tx,
     texts: Catalogues,
     settings: Settings,
     now: datetime,
     person: tuple[PersonKind, str],
     meeting_id: int,
-    staff: StaffMember,
 ) -> None:
     meeting = await tx.meeting(meeting_id)
     chat = await tx.chat_of_person(*person)
     if meeting is None or chat is None:
         return
     pupil = await tx.pupil(meeting.pupil_id)
-    assert pupil is not None
+    staff = await tx.staff_member(meeting.created_by)
+    assert pupil is not None and staff is not None
     tr = texts(await tx.language_of_person(*person))
     await tx.enqueue(
         chat_id=chat,
@@ -283,25 +543,29 @@ async def _send_calendar_file(
         now=now,
         recipient=person,
         pupil_id=pupil.pupil_id,
-        document=meetings.ics_for(tr, meeting, pupil, staff, settings, now),
+        document=round_ics(tr, meeting, pupil, staff, settings, now),
         document_name="samen.ics",
     )
 
 
-def round_goal(texts: Catalogues, round_: Round) -> str:
-    """The goal shown with a booked slot: the teacher's words are not asked for, so a fixed
-    Dutch sentence stands in (shown as the teacher's words)."""
-    return texts("nl").label("How is it going at school and at home?")
-
-
-async def _release(
-    tx: Tx, texts: Catalogues, settings: Settings, now: datetime, round_: Round, slot: Slot
-) -> None:
-    meeting_id = await tx.slot_meeting_id(slot.id)
-    await tx.release_slot(slot.id)
-    staff = await tx.staff_member(round_.created_by)
-    if meeting_id is not None and staff is not None:
-        await meetings.cancel(tx, texts, settings, now, staff=staff, meeting_id=meeting_id)
+def round_ics(
+    tr: Translator,
+    meeting: Meeting,
+    pupil: Pupil,
+    staff: StaffMember,
+    settings: Settings,
+    now: datetime,
+) -> bytes:
+    """The calendar entry names the talk as the messages do; there is no goal to add."""
+    return meeting_ics(
+        meeting,
+        title=tr.label("{kind}: {child}", kind=talk_name(tr), child=pupil.first_name),
+        location=meetings.place_text(tr, meeting),
+        description=tr.label("With {teacher}", teacher=meetings.teacher_name(staff)),
+        now=now,
+        school=settings.school_name,
+        tz=settings.timezone,
+    )
 
 
 async def block(tx: Tx, staff: StaffMember, round_id: int, slot_id: int) -> bool:
@@ -362,7 +626,7 @@ async def _remind(
             await tx.enqueue(
                 chat_id=chat,
                 text=tr._(
-                    "⏰ {name}, please choose a time for the talk about {child},"
+                    "⏰ {name}, please choose a time for the short talk about {child},"
                     " before {deadline}.",
                     name=people[care.person_key(kind, person_id)].first_name,
                     child=pupil.first_name,
@@ -399,14 +663,24 @@ async def overview_text(tx: Tx, tr: Translator, round_: Round) -> str:
         people = await care.people_of_pupil(tx, pupil) if pupil else {}
         booker = people.get(care.person_key(*slot.booked_by)) if slot.booked_by else None
         # staff:
-        lines.append(
-            tr._(
-                "{time} · {pupil} ({booker})",
-                time=tr.time(slot.starts_at),
-                pupil=pupil.first_name if pupil else "?",
-                booker=booker.full_name if booker else "?",
-            )
+        line = tr._(
+            "{time} · {pupil} ({booker})",
+            time=tr.time(slot.starts_at),
+            pupil=pupil.first_name if pupil else "?",
+            booker=booker.full_name if booker else "?",
         )
+        # Another parent who said they would come too is named with the booker.
+        meeting_id = await tx.slot_meeting_id(slot.id)
+        joining = []
+        for invitee in await tx.invitees(meeting_id) if meeting_id is not None else []:
+            who = (invitee.person_kind, invitee.person_id)
+            other = people.get(care.person_key(*who))
+            if invitee.answer == "come" and other is not None and who != slot.booked_by:
+                joining.append(other.full_name)
+        if joining:
+            # staff:
+            line += " · " + tr._("also coming: {names}", names=tr.list_of(joining))
+        lines.append(line)
     missing = sorted(
         f"{p.first_name} {p.last_name}"
         for pid, p in pupils.items()

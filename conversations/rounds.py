@@ -9,12 +9,13 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import rounds
 from bot.access import Action, visible_groups
-from bot.dates import parse_days, parse_when, parse_window
+from bot.dates import parse_days, parse_window, read_when
 from bot.i18n import Translator
 from bot.models import PersonKind, Viewer
 from conversations.common import (
     button,
     done,
+    markup_from_json,
     menu_keyboard,
     reply,
     requires,
@@ -22,7 +23,7 @@ from conversations.common import (
     services,
     tr_for,
 )
-from conversations.flow import Flow, Step, begin, progress, register
+from conversations.flow import Flow, Step, begin, progress, register, which_day
 
 STEPS = ["group", "days", "window", "minutes", "place", "deadline", "confirm"]
 MINUTES = (10, 15, 20)
@@ -139,6 +140,13 @@ async def on_button(step: Step, value: str) -> None:
         await step.go(current, minutes=int(value[4:]))
         await _ask(step, "place")
         return
+    if current == "deadline" and value.startswith("at:"):
+        # Only a reading offered for what was typed counts, checked again when tapped.
+        offered = step.state.data.get("deadline_options") or []
+        iso = value.removeprefix("at:")
+        if isinstance(offered, list) and iso in offered:
+            await _set_deadline(step, datetime.fromisoformat(iso))
+            return
     if current == "confirm" and value == "open":
         await _open(step)
         return
@@ -172,17 +180,35 @@ async def on_text(step: Step, text: str) -> None:
         await step.go(current, place=text[:200])
         await _ask(step, "deadline")
     elif current == "deadline":
-        deadline = parse_when(text, now, tz)
-        slots = _planned_slots(step)
-        if deadline is None or not slots or deadline >= slots[0]:
+        when = read_when(text, now, tz)
+        if when is None:
             # staff:
-            await _ask(step, current, tr._("The deadline must be a moment before the first talk."))
+            note = tr._("I could not read “{text}” as a day and time in the future.", text=text)
+            await _ask(step, current, note)
             return
-        await step.go(current, deadline=deadline.isoformat())
-        await _ask(step, "confirm")
+        if when.other is not None:
+            # "wo 4 dec" while 4 December is a Friday: ask, and accept only these two readings.
+            options = [when.moment.isoformat(), when.other.isoformat()]
+            await step.go(current, deadline_options=options)
+            again = [step.button(tr.label("⬅️ Back"), "again")]
+            question, rows = which_day(step, when, again)
+            await step.show(f"{_heading(step)}\n{question}", rows)
+            return
+        await _set_deadline(step, when.moment)
     else:
         # staff:
         await step.show(tr._("Please use the buttons above, or type /annuleren to stop."))
+
+
+async def _set_deadline(step: Step, deadline: datetime) -> None:
+    slots = _planned_slots(step)
+    if deadline <= step.svc.clock.now() or not slots or deadline >= slots[0]:
+        # staff:
+        note = step.tr._("The deadline must be a moment before the first talk.")
+        await _ask(step, "deadline", note)
+        return
+    await step.go("deadline", deadline=deadline.isoformat(), deadline_options=[])
+    await _ask(step, "confirm")
 
 
 async def _open(step: Step) -> None:
@@ -301,7 +327,8 @@ async def family_choice(update: Update, context: ContextTypes.DEFAULT_TYPE, view
                 slot_id=int(parts[3]),
             )
         if outcome is rounds.Booked.BOOKED and slot is not None:
-            line = tr._("✅ Booked: {date}. See you then!", date=tr.datetime(slot.starts_at))
+            async with svc.db.transaction() as tx:
+                line = await rounds.booked_text(tx, tr, _person(viewer), slot)
             again = InlineKeyboardMarkup(
                 [[button(tr.label("↩️ Choose another time"), f"rb:{round_id}:{pupil_id}")]]
             )
@@ -393,9 +420,51 @@ async def _closed(
     await done(update)
 
 
+# --- the other parent answers a booking notice -------------------------------------------
+
+
+@requires(Action.ANSWER_CARE)
+async def join_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+    """rj:<meeting>:<version>:come|no. The button only says which talk and answer; whether this
+    person may answer it, and whether the time still stands, the database says."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    parts = query.data.split(":")
+    tr = tr_for(context, viewer)
+    if len(parts) != 4 or not parts[1].isdigit() or not parts[2].isdigit():
+        await say_stale(update, context, viewer)
+        return
+    svc = services(context)
+    async with svc.db.transaction() as tx:
+        joined = await rounds.join(
+            tx,
+            svc.texts,
+            svc.settings,
+            svc.clock.now(),
+            person=_person(viewer),
+            meeting_id=int(parts[1]),
+            version=int(parts[2]),
+            pick=parts[3],
+        )
+    if not joined.ok or joined.meeting is None:
+        text = {
+            "stale": tr._("The time of this talk has changed. Please use the newest message."),
+            "cancelled": tr._("This talk will not take place. Nothing was changed."),
+            "past": tr._("This talk has already taken place."),
+        }.get(joined.reason, tr._("This button is not meant for you. Nothing was changed."))
+        await reply(update, text, menu_keyboard(viewer, tr))
+        await done(update)
+        return
+    # The notice stays the notice: the talk, the answer below it, and the buttons to change it.
+    markup = markup_from_json(rounds.notice_keyboard(tr, joined.meeting))
+    await reply(update, joined.text, markup, edit=True)
+    await done(update)
+
+
 HANDLERS = [
     CommandHandler("ronde", start),
     CallbackQueryHandler(start, pattern=r"^menu:round$"),
     CallbackQueryHandler(block_menu, pattern=r"^rbk:"),
     CallbackQueryHandler(family_choice, pattern=r"^r[bds]:"),
+    CallbackQueryHandler(join_answer, pattern=r"^rj:"),
 ]
