@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from bot import care_texts, legal, staff_texts
-from bot.config import Settings
+from bot.config import Settings, school_name_for
 from bot.consent import (
     FINAL,
     MAY_DISCUSS,
@@ -189,7 +189,8 @@ async def send_discussion(
                 name=person.first_name,
                 child=pupil.first_name,
                 birth_date=pupil.birth_date,
-                school=settings.school_name,
+                # The binding Dutch text names the school; unnamed, it reads "de school".
+                school=school_name_for(texts("nl"), settings, "staff"),
                 sender=sender,
                 to_pupil=to_pupil,
             )

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from bot import care, care_texts
 from bot.calendar_file import meeting_ics
@@ -17,7 +18,7 @@ from bot.config import Settings
 from bot.i18n import N_, Catalogues, Markup, Translator
 from bot.models import Agreement, Invitee, Meeting, PersonKind, Pupil, StaffMember, Summary
 from bot.rights import MessageKind, audience
-from bot.schooltime import days_later, in_quiet_hours, next_allowed
+from bot.schooltime import days_later, in_quiet_hours, is_school_day, next_allowed
 from bot.storage import Tx
 
 KINDS = {
@@ -27,6 +28,9 @@ KINDS = {
     "care": N_("talk about extra care"),
     "cvb": N_("talk with the school's care team (CvB)"),
     "zat": N_("talk with the support team with people from outside school (ZAT)"),
+    # A time booked in a slot round (bot.rounds): named so in every message about it. It is
+    # not a kind a teacher plans by hand, so the planning flow leaves it out.
+    "round": N_("short talk"),
 }
 PLACE_KINDS = {"room": N_("at school: {place}"), "phone": N_("by phone: {place}"),
                "video": N_("video call: {place}")}  # fmt: skip
@@ -37,6 +41,20 @@ NEXT_STEPS = {
     "zat": N_("a talk in the support team (ZAT)"),
     "outside_help": N_("help from outside school"),
 }
+# What a talk of each kind is about, when the teacher keeps Samen's suggestion: shown to each
+# parent in their own language instead of the teacher's Dutch words.
+GOALS = {
+    "start": N_("To get to know each other: how your child is doing and what you find important."),
+    "progress": N_("How it goes at school and at home, and what comes next."),
+    "opp": N_(
+        "The school's plan for your child (the OPP): what goes well and what the next goals are."
+    ),
+    "care": N_("What extra help your child needs, at school and at home."),
+    "cvb": N_("What the school's care team (the CvB) can do for your child."),
+    "zat": N_("What the support team with people from outside school (the ZAT) can offer."),
+}
+# How long a talk of each kind usually takes, in minutes: the planning flow's default.
+USUAL_MINUTES = {"start": 30, "progress": 15, "opp": 30, "care": 30, "cvb": 30, "zat": 45}
 ANSWERS = frozenset({"come", "cannot", "other_time"})
 # Words that suggest medical or diagnostic detail, which belongs in the file, not in chat.
 MEDICAL_HINTS = re.compile(
@@ -58,6 +76,21 @@ def own_words(tr: Translator, text: str, author: str) -> Markup:
     """Free text is sent as written, marked as the author's own words in Dutch."""
     shown = tr._("{author} wrote (in Dutch): “{text}”", author=author, text=text)
     return Markup(shown, shown)
+
+
+def goal_text(tr: Translator, meeting: Meeting, teacher: str) -> str:
+    """The teacher's own words, marked as such; or the standard goal in the reader's language."""
+    if meeting.goal:
+        return own_words(tr, meeting.goal, teacher).html
+    standard = GOALS.get(meeting.kind)
+    return tr._(standard) if standard else ""
+
+
+def goal_plain(tr: Translator, meeting: Meeting) -> str:
+    """The goal as plain text (a calendar file): the teacher's words or the standard goal."""
+    if meeting.goal or meeting.kind not in GOALS:
+        return meeting.goal
+    return tr.label(GOALS[meeting.kind])
 
 
 def place_text(tr: Translator, meeting: Meeting) -> str:
@@ -114,25 +147,109 @@ def invitation_text(
     team = team_line(tr, meeting, settings)
     if team:
         lines.append(team)
-    lines.append("")
-    lines.append(own_words(tr, meeting.goal, teacher).html)
+    goal = goal_text(tr, meeting, teacher)
+    if goal:
+        lines += ["", goal]
     return "\n".join(lines)
 
 
-def invitation_keyboard(tr: Translator, meeting: Meeting) -> str:
-    """Five answers at most, the most likely first; the version makes old buttons stale."""
+def invitation_keyboard(
+    tr: Translator, meeting: Meeting, invitee: Invitee | None = None, *, choosing: bool = False
+) -> str:
+    """Five answers at most, the most likely first; once answered, a way to change it and the
+    wishes, each saying what a tap will do now. The version makes old buttons stale."""
     base = f"m:{meeting.id}:{meeting.version}"
+    interpreter = invitee is not None and invitee.interpreter
+    companion = invitee is not None and invitee.companion
+    wishes = [
+        care_texts.button(
+            tr.label("🗣 No interpreter needed")
+            if interpreter
+            else tr.label("🗣 I'd like an interpreter"),
+            f"{base}:interp",
+        ),
+        care_texts.button(
+            tr.label("👥 I'll come alone") if companion else tr.label("👥 I'll bring someone"),
+            f"{base}:bring",
+        ),
+    ]
+    if invitee is not None and invitee.answer is not None and not choosing:
+        return care_texts.keyboard(
+            [[care_texts.button(tr.label("↩️ Change my answer"), f"{base}:change")], wishes]
+        )
     return care_texts.keyboard(
         [
             [care_texts.button(tr.label("✅ Yes, I'll come"), f"{base}:come")],
             [care_texts.button(tr.label("❌ I can't"), f"{base}:cannot")],
             [care_texts.button(tr.label("🕒 Another time"), f"{base}:other")],
-            [
-                care_texts.button(tr.label("🗣 I'd like an interpreter"), f"{base}:interp"),
-                care_texts.button(tr.label("👥 I'll bring someone"), f"{base}:bring"),
-            ],
+            wishes,
         ]
     )
+
+
+def answer_lines(tr: Translator, meeting: Meeting, invitee: Invitee) -> list[str]:
+    """A person's current answer and wishes, as the invitation shows them under the talk."""
+    lines = []
+    if invitee.answer == "come":
+        lines.append(
+            tr._("✅ You will come on {date}. See you then!", date=tr.datetime(meeting.starts_at))
+        )
+    elif invitee.answer == "cannot":
+        lines.append(tr._("❌ You cannot come. The school will contact you."))
+    elif invitee.answer == "other_time":
+        lines.append(tr._("🕒 Thank you. The school will propose a new time."))
+        if invitee.preference:
+            lines.append(tr._("Your wish: {wish}", wish=_wish(tr, invitee.preference)))
+    if invitee.interpreter:
+        lines.append(tr._("🗣 We will arrange an interpreter."))
+    if invitee.companion:
+        lines.append(tr._("👥 Good, you may bring someone."))
+    return lines
+
+
+@dataclass(frozen=True)
+class InvitationScreen:
+    """An invitation as it should look now for one person."""
+
+    meeting: Meeting
+    invitee: Invitee
+    text: str  # the talk and, below it, the person's answer and wishes
+
+    def below(self, line: str) -> str:
+        """The invitation with one more line under it (a question, a thank-you)."""
+        return f"{self.text}\n\n{line}" if line else self.text
+
+
+async def invitation_screen(
+    tx: Tx, tr: Translator, settings: Settings, meeting_id: int, person: tuple[PersonKind, str]
+) -> InvitationScreen | None:
+    """What one person's invitation shows now, in their current language; None when they are
+    not invited to this talk."""
+    meeting = await tx.meeting(meeting_id)
+    if meeting is None:
+        return None
+    invitee = next(
+        (i for i in await tx.invitees(meeting_id) if (i.person_kind, i.person_id) == person),
+        None,
+    )
+    pupil = await tx.pupil(meeting.pupil_id)
+    staff = await tx.staff_member(meeting.created_by)
+    if invitee is None or pupil is None or staff is None:
+        return None
+    people = await care.people_of_pupil(tx, pupil)
+    text = invitation_text(
+        tr,
+        meeting,
+        name=people[care.person_key(*person)].first_name,
+        child=pupil.first_name,
+        teacher=teacher_name(staff),
+        settings=settings,
+        moved=meeting.version > 1,
+    )
+    status = answer_lines(tr, meeting, invitee)
+    if status:
+        text += "\n\n" + "\n".join(status)
+    return InvitationScreen(meeting, invitee, text)
 
 
 @dataclass(frozen=True)
@@ -305,9 +422,9 @@ def ics_for(
             "{kind}: {child}", kind=tr.label(KINDS[meeting.kind]), child=pupil.first_name
         ),
         location=place_text(tr, meeting),
-        description=f"{teacher_name(staff)}: {meeting.goal}",
+        description=f"{teacher_name(staff)}: {goal_plain(tr, meeting)}",
         now=now,
-        school=settings.school_name,
+        school=settings.school_name or "Samen",  # only in the file's PRODID
         tz=settings.timezone,
     )
 
@@ -391,19 +508,35 @@ def _wish(tr: Translator, preference: str) -> str:
         return preference
 
 
-def card_keyboard(tr: Translator, meeting: Meeting) -> str | None:
+def card_keyboard(
+    tr: Translator, meeting: Meeting, now: datetime, *, summarised: bool
+) -> str | None:
+    """What fits now: move or cancel before the talk; once it has started, the summary."""
     if meeting.cancelled_at is not None:
         return None
-    return care_texts.keyboard(
-        [
-            [
-                # staff:
-                care_texts.button(tr.label("🕒 Move"), f"mt:{meeting.id}:move"),
-                # staff:
-                care_texts.button(tr.label("✖️ Cancel"), f"mt:{meeting.id}:cancel"),
-            ]
+    if now < meeting.starts_at:
+        actions = [
+            # staff:
+            care_texts.button(tr.label("🕒 Move"), f"mt:{meeting.id}:move"),
+            # staff:
+            care_texts.button(tr.label("✖️ Cancel"), f"mt:{meeting.id}:cancel"),
         ]
-    )
+    elif summarised:
+        # staff:
+        actions = [care_texts.button(tr.label("📝 See the summary"), f"sumv:{meeting.id}")]
+    else:
+        # staff:
+        actions = [care_texts.button(tr.label("✍️ Write the summary"), f"sum:{meeting.id}")]
+    return care_texts.keyboard([actions])
+
+
+async def card_screen(
+    tx: Tx, tr: Translator, meeting: Meeting, settings: Settings, now: datetime
+) -> tuple[str, str | None]:
+    """The teacher's card as it should look now: its text and its buttons."""
+    text = await card_text(tx, tr, meeting, settings)
+    summarised = await tx.summary(meeting.id) is not None
+    return text, card_keyboard(tr, meeting, now, summarised=summarised)
 
 
 async def refresh_card(
@@ -423,8 +556,7 @@ async def refresh_card(
     if chat is None:
         return
     tr = texts(await tx.language_of_person(PersonKind.STAFF, meeting.created_by))
-    text = await card_text(tx, tr, meeting, settings)
-    markup = card_keyboard(tr, meeting)
+    text, markup = await card_screen(tx, tr, meeting, settings, now)
     if meeting.card_outbox_id is None:
         if not create:
             return
@@ -439,6 +571,64 @@ async def refresh_card(
         await tx.set_meeting_card(meeting_id, outbox_id)
     else:
         await tx.enqueue_edit(meeting.card_outbox_id, text, markup, now)
+
+
+async def refresh_started_cards(
+    tx: Tx, texts: Catalogues, settings: Settings, now: datetime
+) -> int:
+    """Once a talk has started its card stops offering to move or cancel it, and offers the
+    summary instead; each card is changed once."""
+    started = await tx.started_cards(now)
+    for meeting in started:
+        await tx.set_card_started(meeting.id, now)
+        await refresh_card(tx, texts, settings, now, meeting.id)
+    return len(started)
+
+
+def suggested_times(
+    now: datetime,
+    settings: Settings,
+    *,
+    usual: Sequence[tuple[int, int]],
+    busy: Sequence[tuple[datetime, int]],
+    minutes: int,
+    days: int = 3,
+    most: int = 6,
+) -> list[datetime]:
+    """A teacher's next free times: her usual clock times on the next `days` school days,
+    never overlapping one of her talks or round slots (`busy`: start and minutes)."""
+    tz = settings.timezone
+    day = now.astimezone(tz).date()
+    picks: list[datetime] = []
+    school_days = 0
+    while school_days < days and len(picks) < most:
+        day += timedelta(days=1)
+        if not is_school_day(day, settings.holidays):
+            continue
+        school_days += 1
+        for hour, minute in usual:
+            start = datetime.combine(day, time(hour, minute), tz)
+            end = start + timedelta(minutes=minutes)
+            clash = any(
+                start < other + timedelta(minutes=length) and other < end for other, length in busy
+            )
+            if not clash and len(picks) < most:
+                picks.append(start)
+    return picks
+
+
+# Clock times offered to a teacher who has not planned talks in Samen yet.
+FIRST_TIMES = ((15, 0), (16, 30))
+
+
+def usual_times(earlier: Sequence[Meeting], tz: ZoneInfo) -> list[tuple[int, int]]:
+    """The clock times a teacher plans most (at most two), learned from her earlier talks."""
+    counts: dict[tuple[int, int], int] = {}
+    for meeting in earlier:
+        local = meeting.starts_at.astimezone(tz)
+        counts[(local.hour, local.minute)] = counts.get((local.hour, local.minute), 0) + 1
+    ranked = sorted(counts, key=lambda t: (-counts[t], t))[:2]
+    return sorted(ranked) or list(FIRST_TIMES)
 
 
 # --- answers, moves, cancellations -----------------------------------------------------
@@ -649,6 +839,10 @@ async def send_reminders(tx: Tx, texts: Catalogues, settings: Settings, now: dat
         for invitee in await tx.invitees(meeting.id):
             if invitee.answer == "cannot" or invitee.reminded_version == meeting.version:
                 continue
+            # A round's short talk is the booker's; another parent was only told of it, so
+            # only one who said they would come too is reminded.
+            if meeting.round_id is not None and invitee.answer != "come":
+                continue
             chat = chats.get((invitee.person_kind, invitee.person_id))
             if chat is not None:
                 if people is None:
@@ -758,13 +952,12 @@ def summary_text(
     return "\n".join(lines)
 
 
-def summary_keyboard(tr: Translator, meeting_id: int) -> str:
-    return care_texts.keyboard(
-        [
-            [care_texts.button(tr.label("✅ Read"), f"sr:{meeting_id}:read")],
-            [care_texts.button(tr.label("❓ I have a question"), f"sr:{meeting_id}:ask")],
-        ]
-    )
+def summary_keyboard(tr: Translator, meeting_id: int, *, read: bool = False) -> str:
+    """ "Read" until it is tapped; a question can always be asked."""
+    rows = [[care_texts.button(tr.label("❓ I have a question"), f"sr:{meeting_id}:ask")]]
+    if not read:
+        rows.insert(0, [care_texts.button(tr.label("✅ Read"), f"sr:{meeting_id}:read")])
+    return care_texts.keyboard(rows)
 
 
 async def send_summary(

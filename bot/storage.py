@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -1187,6 +1187,45 @@ class Tx:
         )
         return [_meeting(r) for r in rows]
 
+    async def recent_meetings_of_staff(self, staff_id: str, limit: int = 20) -> list[Meeting]:
+        """The talks a teacher planned last, newest first: her usual hours and place."""
+        rows = await self._all(
+            "SELECT * FROM meetings WHERE created_by = ? AND round_id IS NULL"
+            " ORDER BY created_at DESC, id DESC LIMIT ?",
+            (staff_id, limit),
+        )
+        return [_meeting(r) for r in rows]
+
+    async def busy_times_of_staff(
+        self, staff_id: str, start: datetime, end: datetime
+    ) -> list[tuple[datetime, int]]:
+        """When a teacher is taken between `start` and `end`: her talks and her round slots
+        (booked, free or blocked), as (start, minutes)."""
+        rows = await self._all(
+            "SELECT starts_at, minutes FROM meetings WHERE created_by = ?"
+            " AND cancelled_at IS NULL AND starts_at >= ? AND starts_at < ?"
+            " UNION ALL SELECT s.starts_at, r.minutes FROM round_slots s"
+            " JOIN rounds r ON r.id = s.round_id WHERE r.created_by = ? AND r.closed_at IS NULL"
+            " AND s.starts_at >= ? AND s.starts_at < ?",
+            # Looking back four hours catches a long talk that began before `start`.
+            (staff_id, iso(start - timedelta(hours=4)), iso(end)) * 2,
+        )
+        return [(from_iso(r[0]), int(r[1])) for r in rows]
+
+    async def started_cards(self, now: datetime) -> list[Meeting]:
+        """Talks that have started whose teacher's card still offers to move or cancel."""
+        rows = await self._all(
+            "SELECT * FROM meetings WHERE cancelled_at IS NULL AND card_outbox_id IS NOT NULL"
+            " AND card_started_at IS NULL AND starts_at <= ? ORDER BY starts_at",
+            (iso(now),),
+        )
+        return [_meeting(r) for r in rows]
+
+    async def set_card_started(self, meeting_id: int, now: datetime) -> None:
+        await self._run(
+            "UPDATE meetings SET card_started_at = ? WHERE id = ?", (iso(now), meeting_id)
+        )
+
     async def ended_without_summary_prompt(self, now: datetime) -> list[Meeting]:
         rows = await self._all(
             "SELECT * FROM meetings WHERE cancelled_at IS NULL AND summary_prompted_at IS NULL"
@@ -1742,6 +1781,17 @@ class Tx:
             (pupil_id, iso(now)),
         )
         return None if row is None or row["t"] is None else from_iso(row["t"])
+
+    async def last_positive_news_content(
+        self, pupil_id: str, now: datetime
+    ) -> tuple[tuple[str, ...], str] | None:
+        """The themes and the teacher's own words of the last good news sent (by `now`)."""
+        row = await self._one(
+            "SELECT themes, own_words FROM positive_news WHERE pupil_id = ? AND send_at <= ?"
+            " ORDER BY send_at DESC, id DESC LIMIT 1",
+            (pupil_id, iso(now)),
+        )
+        return None if row is None else (tuple(json.loads(row["themes"])), row["own_words"] or "")
 
     # --- access requests (AVG right of access) -------------------------------
 

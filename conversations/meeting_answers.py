@@ -10,8 +10,8 @@ from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot import meetings
 from bot.access import Action
-from bot.i18n import Translator
-from bot.models import Meeting, PersonKind, Viewer
+from bot.models import PersonKind, Viewer
+from bot.services import Services
 from conversations.common import (
     button,
     done,
@@ -21,10 +21,9 @@ from conversations.common import (
     requires,
     say_stale,
     services,
-    show_under_original,
     tr_for,
 )
-from conversations.flow import Flow, Step, begin, register
+from conversations.flow import Flow, Step, begin, cancel_flow, register
 
 MAX_TEXT = 500
 
@@ -34,33 +33,18 @@ def _person(viewer: Viewer) -> tuple[PersonKind, str]:
     return viewer.kind, viewer.person_id
 
 
-async def _show(
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    viewer: Viewer,
-    meeting_id: int,
-    line: str,
-    markup: InlineKeyboardMarkup | None,
-) -> None:
-    svc = services(context)
-    async with svc.db.transaction() as tx:
-        outbox_id = await tx.invite_outbox_id(meeting_id, *_person(viewer))
-        sent = await tx.outbox_message(outbox_id) if outbox_id else None
-    await show_under_original(update, sent, line, markup)
+async def _screen(svc: Services, viewer: Viewer, meeting_id: int) -> meetings.InvitationScreen:
+    async with svc.db.reading() as tx:
+        screen = await meetings.invitation_screen(
+            tx, svc.texts(viewer.language), svc.settings, meeting_id, _person(viewer)
+        )
+    assert screen is not None  # checked by find_invitation before
+    return screen
 
 
-def _change(tr: Translator, meeting: Meeting) -> InlineKeyboardMarkup:
-    """After an answer: a way back, and the wishes that still apply."""
-    base = f"m:{meeting.id}:{meeting.version}"
-    return InlineKeyboardMarkup(
-        [
-            [button(tr.label("↩️ Change my answer"), f"{base}:change")],
-            [
-                button(tr.label("🗣 I'd like an interpreter"), f"{base}:interp"),
-                button(tr.label("👥 I'll bring someone"), f"{base}:bring"),
-            ],
-        ]
-    )
+async def _show(update: Update, text: str, markup: InlineKeyboardMarkup) -> None:
+    """The tapped invitation, edited to show the talk, the answer so far and what fits now."""
+    await reply(update, text, markup, edit=True)
 
 
 @requires(Action.ANSWER_CARE)
@@ -83,35 +67,48 @@ async def invitation_answer(
         await _refused(update, context, viewer, found.reason)
         return
     meeting = found.meeting
+    # Any tap on the invitation ends a half-typed wish: the buttons are the answer now.
+    await cancel_flow(viewer, svc)
     if action == "change":
-        markup = markup_from_json(meetings.invitation_keyboard(tr, meeting))
-        await _show(update, context, viewer, meeting_id, tr._("What is your answer?"), markup)
+        screen = await _screen(svc, viewer, meeting_id)
+        keyboard = meetings.invitation_keyboard(tr, meeting, screen.invitee, choosing=True)
+        await _show(update, screen.below(tr._("What is your answer?")), markup_from_json(keyboard))
         await done(update)
         return
     if action == "other":
+        base = f"m:{meeting.id}:{version}"
         rows = [
-            [button("🕒 " + tr.datetime(alt), f"m:{meeting.id}:{version}:alt{index}")]
+            [button("🕒 " + tr.datetime(alt), f"{base}:alt{index}")]
             for index, alt in enumerate(meeting.alternatives)
         ]
-        rows.append(
-            [button(tr.label("✍️ I'll type a time that suits me"), f"m:{meeting.id}:{version}:type")]
-        )
-        rows.append([button(tr.label("⬅️ Back"), f"m:{meeting.id}:{version}:change")])
+        rows.append([button(tr.label("✍️ I'll type a time that suits me"), f"{base}:type")])
+        rows.append([button(tr.label("⬅️ Back"), f"{base}:change")])
+        screen = await _screen(svc, viewer, meeting_id)
         line = tr._("Which time suits you better?")
-        await _show(update, context, viewer, meeting_id, line, InlineKeyboardMarkup(rows))
+        await _show(update, screen.below(line), InlineKeyboardMarkup(rows))
         await done(update)
         return
     if action == "type":
+        # The wish is typed below; the invitation itself shows the question and keeps the talk.
         step = await begin(
-            update, context, viewer, "preference", "text", meeting_id=meeting.id, version=version
+            update,
+            context,
+            viewer,
+            "preference",
+            "text",
+            in_place=True,
+            meeting_id=meeting.id,
+            version=version,
         )
-        await step.show(tr._("✍️ Which day and time would suit you? Type it in your own words."))
+        screen = await _screen(svc, viewer, meeting_id)
+        back = [[step.button(tr.label("⬅️ Back"), "back")]]
+        line = tr._("✍️ Which day and time would suit you? Type it in your own words.")
+        await step.show(screen.below(line), back)
         await done(update)
         return
     if action in ("interp", "bring"):
-        wish = "interpreter" if action == "interp" else "companion"
         async with svc.db.transaction() as tx:
-            _, wanted = await meetings.toggle_wish(
+            await meetings.toggle_wish(
                 tx,
                 svc.texts,
                 svc.settings,
@@ -119,22 +116,9 @@ async def invitation_answer(
                 person=_person(viewer),
                 meeting_id=meeting_id,
                 version=version,
-                wish=wish,
+                wish="interpreter" if action == "interp" else "companion",
             )
-        if wish == "interpreter":
-            line = (
-                tr._("🗣 We will arrange an interpreter.")
-                if wanted
-                else tr._("🗣 No interpreter then.")
-            )
-        else:
-            line = (
-                tr._("👥 Good, you may bring someone.")
-                if wanted
-                else tr._("👥 Noted: you come without a companion.")
-            )
-        markup = markup_from_json(meetings.invitation_keyboard(tr, meeting))
-        await _show(update, context, viewer, meeting_id, line, markup)
+        await _show_answered(update, svc, viewer, meeting_id)
         await done(update)
         return
     preference = None
@@ -162,15 +146,15 @@ async def invitation_answer(
             answer=answer,
             preference=preference,
         )
-    line = {
-        "come": tr._(
-            "✅ You will come on {date}. See you then!", date=tr.datetime(meeting.starts_at)
-        ),
-        "cannot": tr._("❌ You cannot come. The school will contact you."),
-        "other_time": tr._("🕒 Thank you. The school will propose a new time."),
-    }[answer]
-    await _show(update, context, viewer, meeting_id, line, _change(tr, meeting))
+    await _show_answered(update, svc, viewer, meeting_id)
     await done(update)
+
+
+async def _show_answered(update: Update, svc: Services, viewer: Viewer, meeting_id: int) -> None:
+    screen = await _screen(svc, viewer, meeting_id)
+    tr = svc.texts(viewer.language)
+    keyboard = meetings.invitation_keyboard(tr, screen.meeting, screen.invitee)
+    await _show(update, screen.text, markup_from_json(keyboard))
 
 
 async def _refused(
@@ -189,6 +173,7 @@ async def _refused(
 async def preference_text(step: Step, text: str) -> None:
     tr = step.tr
     data = step.state.data
+    meeting_id = int(str(data["meeting_id"]))
     async with step.svc.db.transaction() as tx:
         found = await meetings.answer(
             tx,
@@ -196,30 +181,58 @@ async def preference_text(step: Step, text: str) -> None:
             step.svc.settings,
             step.svc.clock.now(),
             person=_person(step.viewer),
-            meeting_id=int(data["meeting_id"]),  # type: ignore[call-overload]
-            version=int(data["version"]),
+            meeting_id=meeting_id,
+            version=int(str(data["version"])),
             answer="other_time",
-            preference=text[:MAX_TEXT],  # type: ignore[call-overload]
+            preference=text[:MAX_TEXT],
         )
         await tx.clear_flow(step.viewer.user_id)
-    if found.ok:
-        await step.show(
-            tr._("🕒 Thank you. The school will propose a new time."),
-            menu_keyboard(step.viewer, tr).inline_keyboard,
-        )  # type: ignore[arg-type]
-    else:
+    if not found.ok:
         await step.show(tr._("This talk has changed. Please use the newest message."))
+        return
+    # The invitation (edited in place) shows the talk, her wish and the buttons again.
+    screen = await _screen(step.svc, step.viewer, meeting_id)
+    keyboard = markup_from_json(meetings.invitation_keyboard(tr, screen.meeting, screen.invitee))
+    await step.show(screen.text, list(map(list, keyboard.inline_keyboard)))
 
 
 async def preference_button(step: Step, value: str) -> None:
     await step.end()
-    await step.show(step.tr._("I don't understand this. Choose one of the buttons, or type /help."))
+    meeting_id = int(str(step.state.data["meeting_id"]))
+    if value != "back":
+        await step.show(
+            step.tr._("I don't understand this. Choose one of the buttons, or type /help.")
+        )
+        return
+    screen = await _screen(step.svc, step.viewer, meeting_id)
+    tr = step.tr
+    keyboard = meetings.invitation_keyboard(tr, screen.meeting, screen.invitee, choosing=True)
+    rows = markup_from_json(keyboard).inline_keyboard
+    await step.show(screen.below(tr._("What is your answer?")), list(map(list, rows)))
 
 
 register(Flow("preference", Action.ANSWER_CARE, preference_text, preference_button))
 
 
 # --- summaries ------------------------------------------------------------------------
+
+
+async def _summary_screen(
+    svc: Services, viewer: Viewer, meeting_id: int
+) -> tuple[str, bool] | None:
+    """The summary as sent to this person, with when they read it; None if not theirs."""
+    tr = svc.texts(viewer.language)
+    async with svc.db.reading() as tx:
+        readers = await tx.summary_readers(meeting_id)
+        outbox_id = await tx.summary_outbox_id(meeting_id, *_person(viewer))
+        sent = await tx.outbox_message(outbox_id) if outbox_id else None
+    read_at = next((at for k, p, at in readers if (k, p) == _person(viewer)), False)
+    if read_at is False or sent is None:
+        return None
+    text = sent[1]
+    if read_at:
+        text += "\n\n" + tr._("✅ Read on {date}. Thank you.", date=tr.datetime(read_at))
+    return text, read_at is not None
 
 
 @requires(Action.ANSWER_CARE)
@@ -230,57 +243,85 @@ async def summary_action(
     assert query is not None and query.data is not None
     parts = query.data.split(":")
     tr = tr_for(context, viewer)
-    if len(parts) != 3 or not parts[1].isdigit():
+    if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in ("read", "ask"):
         await say_stale(update, context, viewer)
         return
     meeting_id = int(parts[1])
     svc = services(context)
-    now = svc.clock.now()
-    async with svc.db.transaction() as tx:
-        readers = await tx.summary_readers(meeting_id)
-        outbox_id = await tx.summary_outbox_id(meeting_id, *_person(viewer))
-        sent = await tx.outbox_message(outbox_id) if outbox_id else None
-    if not any((k, p) == _person(viewer) for k, p, _ in readers):
+    if await _summary_screen(svc, viewer, meeting_id) is None:
         await _refused(update, context, viewer, "not_yours")
         return
-    keyboard = markup_from_json(meetings.summary_keyboard(tr, meeting_id))
     if parts[2] == "read":
         async with svc.db.transaction() as tx:
             await meetings.read_summary(
-                tx, svc.texts, svc.settings, now, person=_person(viewer), meeting_id=meeting_id
+                tx,
+                svc.texts,
+                svc.settings,
+                svc.clock.now(),
+                person=_person(viewer),
+                meeting_id=meeting_id,
             )
-        await show_under_original(update, sent, tr._("✅ Thank you for reading."), keyboard)
-    elif parts[2] == "ask":
-        step = await begin(update, context, viewer, "question", "text", meeting_id=meeting_id)
-        await step.show(tr._("❓ Type your question. The teacher will answer you here."))
+        await _show_summary(update, svc, viewer, meeting_id)
     else:
-        await say_stale(update, context, viewer)
-        return
+        # The question is typed below; the summary itself stays on screen above it.
+        step = await begin(
+            update, context, viewer, "question", "text", in_place=True, meeting_id=meeting_id
+        )
+        screen = await _summary_screen(svc, viewer, meeting_id)
+        assert screen is not None
+        line = tr._("❓ Type your question. The teacher will answer you here.")
+        await step.show(f"{screen[0]}\n\n{line}", [[step.button(tr.label("⬅️ Back"), "back")]])
     await done(update)
+
+
+async def _show_summary(
+    update: Update, svc: Services, viewer: Viewer, meeting_id: int, line: str = ""
+) -> None:
+    """The summary message as it should look now: read or not, and the buttons that fit."""
+    screen = await _summary_screen(svc, viewer, meeting_id)
+    if screen is None:
+        return
+    text, read = screen
+    tr = svc.texts(viewer.language)
+    keyboard = markup_from_json(meetings.summary_keyboard(tr, meeting_id, read=read))
+    await reply(update, f"{text}\n\n{line}" if line else text, keyboard, edit=True)
 
 
 async def question_text(step: Step, text: str) -> None:
     tr = step.tr
+    meeting_id = int(str(step.state.data["meeting_id"]))
     async with step.svc.db.transaction() as tx:
         sent = await meetings.ask_question(
             tx,
             step.svc.texts,
             step.svc.clock.now(),
             person=_person(step.viewer),
-            meeting_id=int(step.state.data["meeting_id"]),
-            question=text[:MAX_TEXT],  # type: ignore[call-overload]
+            meeting_id=meeting_id,
+            question=text[:MAX_TEXT],
         )
         await tx.clear_flow(step.viewer.user_id)
-    await step.show(
-        tr._("✅ Your question was sent. You will get the answer here.")
-        if sent
-        else tr._("This button is not meant for you. Nothing was changed.")
-    )
+    screen = await _summary_screen(step.svc, step.viewer, meeting_id)
+    if not sent or screen is None:
+        await step.show(tr._("This button is not meant for you. Nothing was changed."))
+        return
+    line = tr._("✅ Your question was sent. You will get the answer here.")
+    keyboard = markup_from_json(meetings.summary_keyboard(tr, meeting_id, read=screen[1]))
+    await step.show(f"{screen[0]}\n\n{line}", list(map(list, keyboard.inline_keyboard)))
 
 
 async def question_button(step: Step, value: str) -> None:
     await step.end()
-    await step.show(step.tr._("I don't understand this. Choose one of the buttons, or type /help."))
+    if value != "back":
+        await step.show(
+            step.tr._("I don't understand this. Choose one of the buttons, or type /help.")
+        )
+        return
+    screen = await _summary_screen(step.svc, step.viewer, int(str(step.state.data["meeting_id"])))
+    if screen is not None:
+        keyboard = meetings.summary_keyboard(
+            step.tr, int(str(step.state.data["meeting_id"])), read=screen[1]
+        )
+        await step.show(screen[0], list(map(list, markup_from_json(keyboard).inline_keyboard)))
 
 
 register(Flow("question", Action.ANSWER_CARE, question_text, question_button))

@@ -3,17 +3,18 @@ after the meeting the teacher writes the summary; questions about it are answere
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
-from telegram import InlineKeyboardButton, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import care, meetings
 from bot.access import Action, may_see_pupil
-from bot.dates import parse_when
-from bot.models import Agreement, Viewer
-from bot.schooltime import is_school_day
-from conversations.common import done, requires, say_stale, services
+from bot.dates import read_when
+from bot.i18n import Markup, Translator
+from bot.models import Agreement, Meeting, Viewer
+from bot.services import Services
+from conversations.common import done, markup_from_json, reply, requires, say_stale, services
 from conversations.flow import (
     Flow,
     Step,
@@ -23,61 +24,98 @@ from conversations.flow import (
     pupil_from_button,
     pupil_from_text,
     register,
+    which_day,
 )
 
-PLAN_STEPS = ["pupil", "kind", "when", "minutes", "place_kind", "place", "goal", "alternatives",
-              "confirm"]  # fmt: skip
+# Four steps for a standard talk: pupil, kind, time, then a confirmation card with Samen's
+# defaults filled in and a button for each thing to change.
+PLAN_STEPS = ["pupil", "kind", "when", "confirm"]
+# What can be changed from the confirmation card; each returns to it.
+CHANGES = ("minutes", "place_kind", "place", "goal", "alternatives")
 MINUTES = (10, 15, 30, 45, 60)
 MAX_TEXT = 500
+MAX_ALTERNATIVES = 3
 
 
 def _heading(step: Step) -> str:
     tr = step.tr
-    steps = PLAN_STEPS
-    number = steps.index(step.state.step) + 1 if step.state.step in steps else 1
+    current = step.state.step
+    number = PLAN_STEPS.index(current) + 1 if current in PLAN_STEPS else len(PLAN_STEPS)
     # staff:
     title = tr._("📅 <b>Plan a talk with parents</b>")
-    return f"{title}\n{progress(tr, number, len(steps))}"
+    return f"{title}\n{progress(tr, number, len(PLAN_STEPS))}"
 
 
 @requires(Action.PLAN_MEETING)
 async def start_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
-    step = await begin(update, context, viewer, "meeting", "pupil")
+    step = await begin(update, context, viewer, "meeting", "pupil", in_place=True)
     await ask_pupil(step, _heading(step))
     await done(update)
 
 
-def _back(step: Step) -> list[InlineKeyboardButton]:
-    return [step.button(step.tr.label("⬅️ Back"), "back")]
+def _back(step: Step, value: str = "back") -> list[InlineKeyboardButton]:
+    return [step.button(step.tr.label("⬅️ Back"), value)]
 
 
-async def _ask(step: Step, name: str) -> None:
+async def _free_times(step: Step, minutes: int, skip: int | None = None) -> list[datetime]:
+    """The teacher's next free times at the hours she usually plans (`skip`: a talk being
+    moved does not clash with itself)."""
+    now = step.svc.clock.now()
+    settings = step.svc.settings
+    async with step.svc.db.reading() as tx:
+        earlier = await tx.recent_meetings_of_staff(step.viewer.person_id or "")
+        busy = await tx.busy_times_of_staff(
+            step.viewer.person_id or "", now, now + timedelta(days=21)
+        )
+        if skip is not None:
+            moved = await tx.meeting(skip)
+            busy = [b for b in busy if moved is None or b != (moved.starts_at, moved.minutes)]
+    usual = meetings.usual_times(earlier, settings.timezone)
+    return meetings.suggested_times(now, settings, usual=usual, busy=busy, minutes=minutes)
+
+
+def _time_rows(step: Step, picks: list[datetime]) -> list[list[InlineKeyboardButton]]:
+    buttons = [step.button(step.tr.datetime(p), f"at:{p.isoformat()}") for p in picks]
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+
+
+def _minutes(step: Step) -> int:
+    return int(str(step.state.data.get("minutes") or 15))
+
+
+def _alternatives(step: Step) -> list[str]:
+    value = step.state.data.get("alternatives")
+    return [str(a) for a in value] if isinstance(value, list) else []
+
+
+async def _ask(step: Step, name: str, note: str = "") -> None:
     await step.go(name)
     tr = step.tr
-    heading = _heading(step)
+    heading = _heading(step) + (f"\n{note}" if note else "")
     if name == "pupil":
         await ask_pupil(step, heading)
     elif name == "kind":
         rows = [
-            [step.button(tr.label(label), f"kind:{key}")] for key, label in meetings.KINDS.items()
+            [step.button(tr.label(label), f"kind:{key}")]
+            for key, label in meetings.KINDS.items()
+            if key in meetings.USUAL_MINUTES
         ]
         # staff:
         question = tr._("What kind of talk?")
         await step.show(f"{heading}\n{question}", [*rows, _back(step)])
     elif name == "when":
-        picks = _quick_picks(step)
-        rows = [[step.button(tr.datetime(p), f"at:{p.isoformat()}")] for p in picks]
+        picks = await _free_times(step, _minutes(step))
         # staff:
         question = tr._(
-            "When? Tap a suggestion, or type a day and time, for example"
-            " <i>di 3 dec 15:30</i> or <i>3 december om half vier</i>."
+            "When? Tap one of your free times, or type a day and time, for example"
+            " <i>3 dec 15:30</i> or <i>morgen half vier</i>."
         )
-        await step.show(f"{heading}\n{question}", [*rows, _back(step)])
+        await step.show(f"{heading}\n{question}", [*_time_rows(step, picks), _back(step)])
     elif name == "minutes":
         row = [step.button(tr.label("{n} min", n=m), f"min:{m}") for m in MINUTES]
         # staff:
         question = tr._("How long will it take?")
-        await step.show(f"{heading}\n{question}", [row, _back(step)])
+        await step.show(f"{heading}\n{question}", [row, _back(step, "confirm")])
     elif name == "place_kind":
         rows = [
             [step.button(tr.label("🏫 At school"), "pk:room")],
@@ -86,99 +124,193 @@ async def _ask(step: Step, name: str) -> None:
         ]
         # staff:
         question = tr._("Where?")
-        await step.show(f"{heading}\n{question}", [*rows, _back(step)])
+        await step.show(f"{heading}\n{question}", [*rows, _back(step, "confirm")])
     elif name == "place":
-        kind = step.state.data.get("place_kind")
         # staff:
         question = {
             "room": tr._("Which room? For example <i>lokaal 12</i>."),
             "phone": tr._("Which phone number? Or type who calls whom."),
             "video": tr._("Paste the video link."),
-        }[str(kind)]
-        await step.show(f"{heading}\n{question}", [_back(step)])
+        }[str(step.state.data.get("place_kind"))]
+        await step.show(f"{heading}\n{question}", [_back(step, "confirm")])
     elif name == "goal":
         # staff:
         question = tr._(
             "What is the goal of the talk, in one sentence? Parents read it as you write it."
         )
-        await step.show(f"{heading}\n{question}", [_back(step)])
+        # staff:
+        standard = tr.label("↩️ Use Samen's text")
+        rows = [[step.button(standard, "goal:standard")], _back(step, "confirm")]
+        await step.show(f"{heading}\n{question}", rows)
     elif name == "alternatives":
-        alternatives = list(step.state.data.get("alternatives", []))  # type: ignore[call-overload]
-        shown = tr.list_of([tr.datetime(datetime.fromisoformat(a)) for a in alternatives])
+        alternatives = _alternatives(step)
         # staff:
         question = tr._(
-            "Do you want to offer another time too? Type it. Parents can then choose it."
+            "Do you want to offer another time too? Tap one or type it. Parents can then choose it."
         )
         if alternatives:
+            shown = tr.list_of([tr.datetime(datetime.fromisoformat(a)) for a in alternatives])
             # staff:
             question += "\n" + tr._("Other times: {times}", times=shown)
-        # staff:
-        rows = [[step.button(tr.label("➡️ No more times"), "next")], _back(step)]
+        starts = str(step.state.data["starts_at"])
+        picks = [
+            p
+            for p in await _free_times(step, _minutes(step))
+            if p.isoformat() != starts and p.isoformat() not in alternatives
+        ][:4]
+        # Once a time is added, the way on must not read as if it was dropped.
+        done_label = (
+            # staff:
+            tr.label("➡️ Done, continue")
+            if alternatives
+            # staff:
+            else tr.label("➡️ No other times")
+        )
+        rows = [*_time_rows(step, picks), [step.button(done_label, "confirm")]]
         await step.show(f"{heading}\n{question}", rows)
     else:
-        await _show_confirm(step)
+        await _show_confirm(step, note)
 
 
-def _quick_picks(step: Step) -> list[datetime]:
-    """The next two school days at 15:30."""
-    tz = step.svc.settings.timezone
-    day = step.svc.clock.now().astimezone(tz).date()
-    picks: list[datetime] = []
-    while len(picks) < 2:
-        day += timedelta(days=1)
-        if is_school_day(day, step.svc.settings.holidays):
-            picks.append(datetime.combine(day, time(15, 30), tz))
-    return picks
-
-
-async def _show_confirm(step: Step) -> None:
-    tr = step.tr
+async def _with_defaults(step: Step) -> None:
+    """Fill in what Samen can suggest: the place the teacher used last (else her pupil's
+    group room) and the standard goal of the kind."""
     data = step.state.data
-    async with step.svc.db.transaction() as tx:
+    if "place_kind" in data:
+        return
+    async with step.svc.db.reading() as tx:
+        earlier = await tx.recent_meetings_of_staff(step.viewer.person_id or "", limit=1)
         pupil = await tx.pupil(str(data["pupil_id"]))
+    if earlier:
+        place_kind, place = earlier[0].place_kind, earlier[0].place
+    else:
+        place_kind, place = "room", pupil.group if pupil else "?"
+    await step.go(step.state.step, place_kind=place_kind, place=place, goal="", alternatives=[])
+
+
+def _draft(step: Step) -> Meeting:
+    """The talk as planned so far, for showing it as parents and the teacher will see it."""
+    data = step.state.data
+    return Meeting(
+        id=0,
+        pupil_id=str(data["pupil_id"]),
+        kind=str(data["kind"]),
+        starts_at=datetime.fromisoformat(str(data["starts_at"])),
+        minutes=_minutes(step),
+        place_kind=str(data["place_kind"]),
+        place=str(data["place"]),
+        goal=str(data.get("goal") or ""),
+        alternatives=tuple(datetime.fromisoformat(a) for a in _alternatives(step)),
+        created_by=step.viewer.person_id or "",
+        version=1,
+        cancelled_at=None,
+        card_outbox_id=None,
+        round_id=None,
+        summary_prompted_at=None,
+    )
+
+
+async def _show_confirm(step: Step, note: str = "") -> None:
+    await _with_defaults(step)
+    tr = step.tr
+    draft = _draft(step)
+    async with step.svc.db.reading() as tx:
+        pupil = await tx.pupil(draft.pupil_id)
         assert pupil is not None
         invited = await meetings.invitees_for(
             tx, step.svc.settings, step.svc.clock.now(), pupil.pupil_id
         )
         people = await care.people_of_pupil(tx, pupil)
-        names = []
-        for kind, person_id in invited:
-            mark = "" if await tx.chat_of_person(kind, person_id) else " ⚠️"
-            names.append(
-                care.describe(tr, people[care.person_key(kind, person_id)], pupil.first_name) + mark
-            )
-    starts = datetime.fromisoformat(str(data["starts_at"]))
+        reachable = await tx.reachable_among(invited)
+    names = [
+        care.describe(tr, people[care.person_key(kind, person_id)], pupil.first_name)
+        + ("" if (kind, person_id) in reachable else " ⚠️")
+        for kind, person_id in invited
+    ]
+    if draft.goal:
+        # staff:
+        goal_line = tr._("Goal: “{goal}”", goal=draft.goal)
+    else:
+        standard = meetings.goal_text(tr, draft, "")
+        # staff:
+        goal_line = tr._(
+            "Goal: {goal} <i>(Samen's text, in each parent's language)</i>",
+            goal=Markup(standard, standard),
+        )
     lines = [
         _heading(step),
         # staff:
         tr._(
             "<b>{kind}</b> about {pupil}",
-            kind=tr.label(meetings.KINDS[str(data["kind"])]),
+            kind=tr.label(meetings.KINDS[draft.kind]),
             pupil=f"{pupil.first_name} {pupil.last_name}",
         ),
         # staff:
         tr._(
             "{date}, {minutes} min, {place}",
-            date=tr.datetime(starts),
-            minutes=data["minutes"],
-            place=tr.label(meetings.PLACE_KINDS[str(data["place_kind"])], place=str(data["place"])),
+            date=tr.datetime(draft.starts_at),
+            minutes=draft.minutes,
+            place=meetings.place_text(tr, draft),
         ),
-        # staff:
-        tr._("Goal: {goal}", goal=str(data["goal"])),
-        # staff:
-        tr._("Invitation to: {names}", names=tr.list_of(names) or "–"),
+        goal_line,
     ]
+    if draft.alternatives:
+        # staff:
+        lines.append(
+            tr._(
+                "Other times: {times}",
+                times=tr.list_of([tr.datetime(a) for a in draft.alternatives]),
+            )
+        )
+    # staff:
+    lines.append(tr._("Invitation to: {names}", names=tr.list_of(names) or "–"))
     if any("⚠️" in n for n in names):
         # staff:
         lines.append(tr._("⚠️ Not in Samen yet: they get nothing by chat. Please call or write."))
-    rows = [[step.button(tr.label("✅ Send"), "send")], _back(step)]
+    if note:
+        lines.append(note)
+    rows = [
+        [step.button(tr.label("✅ Send"), "send")],
+        [
+            # staff:
+            step.button(tr.label("⏱ Length"), "change:minutes"),
+            # staff:
+            step.button(tr.label("📍 Place"), "change:place_kind"),
+        ],
+        [
+            # staff:
+            step.button(tr.label("🎯 Goal"), "change:goal"),
+            # staff:
+            step.button(tr.label("➕ Other times"), "change:alternatives"),
+        ],
+        _back(step),
+    ]
     await step.show("\n".join(lines), rows)
+
+
+async def _chosen_time(step: Step, moment: datetime) -> None:
+    """A time is chosen: for the talk itself, or as another time parents may choose."""
+    if step.state.step == "alternatives":
+        alternatives = [*_alternatives(step), moment.isoformat()][:MAX_ALTERNATIVES]
+        await step.go("alternatives", alternatives=alternatives)
+        await _ask(step, "alternatives" if len(alternatives) < MAX_ALTERNATIVES else "confirm")
+        return
+    await step.go("when", starts_at=moment.isoformat())
+    await _ask(step, "confirm")
 
 
 async def plan_button(step: Step, value: str) -> None:
     current = step.state.step
     if value == "back":
-        await _ask(step, PLAN_STEPS[max(PLAN_STEPS.index(current) - 1, 0)])
+        previous = (
+            PLAN_STEPS[max(PLAN_STEPS.index(current) - 1, 0)]
+            if current in PLAN_STEPS
+            else "confirm"
+        )
+        await _ask(step, previous)
+        return
+    if value == "confirm" and current in CHANGES:
+        await _ask(step, "confirm")
         return
     if current == "pupil":
         pupil = await pupil_from_button(step, value, _heading(step))
@@ -186,29 +318,65 @@ async def plan_button(step: Step, value: str) -> None:
             await step.go("pupil", pupil_id=pupil.pupil_id)
             await _ask(step, "kind")
         return
-    if current == "kind" and value.removeprefix("kind:") in meetings.KINDS:
-        await step.go("kind", kind=value.removeprefix("kind:"))
+    if current == "kind" and value.removeprefix("kind:") in meetings.USUAL_MINUTES:
+        kind = value.removeprefix("kind:")
+        await step.go("kind", kind=kind, minutes=meetings.USUAL_MINUTES[kind])
         await _ask(step, "when")
         return
-    if current == "when" and value.startswith("at:"):
-        await step.go("when", starts_at=value.removeprefix("at:"))
-        await _ask(step, "minutes")
+    if current in ("when", "alternatives") and value.startswith("at:"):
+        moment = _future(step, value.removeprefix("at:"))
+        if moment is not None:
+            await _chosen_time(step, moment)
+            return
+    if current == "confirm" and value.removeprefix("change:") in CHANGES:
+        await _ask(step, value.removeprefix("change:"))
         return
-    if current == "minutes" and value.startswith("min:") and int(value[4:]) in MINUTES:
-        await step.go("minutes", minutes=int(value[4:]))
-        await _ask(step, "place_kind")
+    if current == "minutes" and value.removeprefix("min:") in {str(m) for m in MINUTES}:
+        await step.go("minutes", minutes=int(value.removeprefix("min:")))
+        await _ask(step, "confirm")
         return
     if current == "place_kind" and value in ("pk:room", "pk:phone", "pk:video"):
         await step.go("place_kind", place_kind=value[3:])
         await _ask(step, "place")
         return
-    if current == "alternatives" and value == "next":
+    if current == "goal" and value == "goal:standard":
+        await step.go("goal", goal="")
         await _ask(step, "confirm")
         return
     if current == "confirm" and value == "send":
         await _send(step)
         return
     await _ask(step, current)
+
+
+def _future(step: Step, iso: str) -> datetime | None:
+    """A tapped time, checked again: it must be a moment, and still ahead."""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo and moment > step.svc.clock.now() else None
+
+
+async def _typed_time(step: Step, text: str, back: str) -> datetime | None:
+    """A typed day and time; on a weekday that contradicts the date, ask which is meant."""
+    tr = step.tr
+    when = read_when(text, step.svc.clock.now(), step.svc.settings.timezone)
+    if when is None:
+        # staff:
+        note = tr._(
+            "I could not read “{text}” as a day and time in the future."
+            " Try for example <i>3 dec 15:30</i> or <i>dinsdag half vier</i>.",
+            text=text,
+        )
+        await step.show(note, [_back(step, back)])
+        return None
+    if when.other is not None:
+        await step.go(step.state.step)
+        question, rows = which_day(step, when, _back(step, back))
+        await step.show(question, rows)
+        return None
+    return when.moment
 
 
 async def plan_text(step: Step, text: str) -> None:
@@ -221,25 +389,9 @@ async def plan_text(step: Step, text: str) -> None:
             await _ask(step, "kind")
         return
     if current in ("when", "alternatives"):
-        moment = parse_when(text, step.svc.clock.now(), step.svc.settings.timezone)
-        if moment is None:
-            # staff:
-            await step.show(
-                tr._(
-                    "I could not read “{text}” as a day and time in the future."
-                    " Try for example <i>di 3 dec 15:30</i> or <i>3-12 15:30</i>.",
-                    text=text,
-                ),
-                [_back(step)],
-            )
-            return
-        if current == "when":
-            await step.go("when", starts_at=moment.isoformat())
-            await _ask(step, "minutes")
-        else:
-            alternatives = [*step.state.data.get("alternatives", []), moment.isoformat()]  # type: ignore[misc]
-            await step.go("alternatives", alternatives=alternatives[:3])
-            await _ask(step, "alternatives" if len(alternatives) < 3 else "confirm")
+        moment = await _typed_time(step, text, "back" if current == "when" else "confirm")
+        if moment is not None:
+            await _chosen_time(step, moment)
         return
     if current in ("place", "goal"):
         if not 2 <= len(text) <= MAX_TEXT:
@@ -247,7 +399,7 @@ async def plan_text(step: Step, text: str) -> None:
             await step.show(tr._("Please keep it shorter (at most {n} characters).", n=MAX_TEXT))
             return
         await step.go(current, **{current: text})
-        await _ask(step, "goal" if current == "place" else "alternatives")
+        await _ask(step, "confirm")
         return
     # staff:
     await step.show(tr._("Please use the buttons above, or type /annuleren to stop."))
@@ -255,13 +407,13 @@ async def plan_text(step: Step, text: str) -> None:
 
 async def _send(step: Step) -> None:
     tr = step.tr
-    data = step.state.data
+    draft = _draft(step)
     member = await step.staff()
     if member is None:
         await step.end()
         return
     async with step.svc.db.transaction() as tx:
-        pupil = await tx.pupil(str(data["pupil_id"]))
+        pupil = await tx.pupil(draft.pupil_id)
         if pupil is None or not may_see_pupil(member, pupil.group):
             await tx.clear_flow(step.viewer.user_id)
             await step.show(tr._("This button no longer works."))
@@ -273,13 +425,13 @@ async def _send(step: Step) -> None:
             step.svc.clock.now(),
             staff=member,
             pupil_id=pupil.pupil_id,
-            kind=str(data["kind"]),
-            starts_at=datetime.fromisoformat(str(data["starts_at"])),
-            minutes=int(data["minutes"]),  # type: ignore[call-overload]
-            place_kind=str(data["place_kind"]),
-            place=str(data["place"]),
-            goal=str(data["goal"]),
-            alternatives=[datetime.fromisoformat(a) for a in data.get("alternatives", [])],  # type: ignore[union-attr]
+            kind=draft.kind,
+            starts_at=draft.starts_at,
+            minutes=draft.minutes,
+            place_kind=draft.place_kind,
+            place=draft.place,
+            goal=draft.goal,
+            alternatives=draft.alternatives,
         )
         await tx.clear_flow(step.viewer.user_id)
     # staff:
@@ -309,60 +461,70 @@ register(Flow("meeting", Action.PLAN_MEETING, plan_text, plan_button))
 # --- the card: move or cancel ---------------------------------------------------------
 
 
+async def _card(
+    svc: Services, tr: Translator, meeting_id: int
+) -> tuple[str, list[list[InlineKeyboardButton]]]:
+    """The meeting card as it should look now (a way back must restore exactly this)."""
+    async with svc.db.reading() as tx:
+        meeting = await tx.meeting(meeting_id)
+        assert meeting is not None
+        text, keyboard = await meetings.card_screen(tx, tr, meeting, svc.settings, svc.clock.now())
+    rows = markup_from_json(keyboard).inline_keyboard if keyboard else ()
+    return text, [list(row) for row in rows]
+
+
 @requires(Action.PLAN_MEETING)
 async def card_action(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     parts = query.data.split(":")
     svc = services(context)
-    async with svc.db.transaction() as tx:
+    async with svc.db.reading() as tx:
         meeting = (
             await tx.meeting(int(parts[1])) if len(parts) == 3 and parts[1].isdigit() else None
         )
     if meeting is None or meeting.created_by != viewer.person_id or meeting.cancelled_at:
         await say_stale(update, context, viewer)
         return
-    tr = services(context).texts(viewer.language)
+    tr = svc.texts(viewer.language)
+    card, now_rows = await _card(svc, tr, meeting.id)
+    if meeting.starts_at <= svc.clock.now():
+        # The talk has begun: the card shows what fits now instead.
+        # staff:
+        note = tr._("This talk has already started, so it cannot be moved or cancelled.")
+        await reply(update, f"{card}\n\n{note}", InlineKeyboardMarkup(now_rows), edit=True)
+        await done(update)
+        return
     if parts[2] == "move":
-        step = await begin(update, context, viewer, "move", "when", meeting_id=meeting.id)
-        # staff:
-        await step.show(
-            tr._(
-                "🕒 New day and time? For example <i>do 10 dec 14:00</i>. The parents will be"
-                " told in their own language."
-            ),
-            [[step.button(tr.label("⬅️ Back"), "stop")]],
+        step = await begin(
+            update, context, viewer, "move", "when", in_place=True, meeting_id=meeting.id
         )
-    elif parts[2] == "cancel":
-        step = await begin(update, context, viewer, "move", "cancel", meeting_id=meeting.id)
+        picks = await _free_times(step, meeting.minutes, skip=meeting.id)
         # staff:
-        await step.show(
-            tr._("✖️ Cancel this talk? The parents will be told."),
-            [
-                [step.button(tr.label("✖️ Yes, cancel it"), "yes")],
-                [step.button(tr.label("⬅️ Back"), "stop")],
-            ],
+        question = tr._(
+            "🕒 New day and time? Tap one of your free times or type it, for example"
+            " <i>donderdag 14:00</i>. The parents will be told in their own language."
         )
+        await step.show(f"{card}\n\n{question}", [*_time_rows(step, picks), _back(step, "stop")])
+    else:
+        step = await begin(
+            update, context, viewer, "move", "cancel", in_place=True, meeting_id=meeting.id
+        )
+        # staff:
+        question = tr._("✖️ Cancel this talk? The parents will be told.")
+        rows = [[step.button(tr.label("✖️ Yes, cancel it"), "yes")], _back(step, "stop")]
+        await step.show(f"{card}\n\n{question}", rows)
     await done(update)
 
 
-async def move_text(step: Step, text: str) -> None:
+async def _show_card(step: Step, note: str = "") -> None:
+    """End on the card itself, as it is now, with a line about what just happened."""
+    text, rows = await _card(step.svc, step.tr, int(str(step.state.data["meeting_id"])))
+    await step.show(f"{text}\n\n{note}" if note else text, rows)
+
+
+async def _move_to(step: Step, moment: datetime) -> None:
     tr = step.tr
-    if step.state.step != "when":
-        # staff:
-        await step.show(tr._("Please use the buttons above, or type /annuleren to stop."))
-        return
-    moment = parse_when(text, step.svc.clock.now(), step.svc.settings.timezone)
-    if moment is None:
-        # staff:
-        await step.show(
-            tr._(
-                "I could not read “{text}” as a day and time in the future."
-                " Try for example <i>di 3 dec 15:30</i> or <i>3-12 15:30</i>.",
-                text=text,
-            )
-        )
-        return
     member = await step.staff()
     async with step.svc.db.transaction() as tx:
         moved = (
@@ -371,9 +533,9 @@ async def move_text(step: Step, text: str) -> None:
                 step.svc.texts,
                 step.svc.settings,
                 step.svc.clock.now(),
-                staff=member,  # type: ignore[arg-type]
-                meeting_id=int(step.state.data["meeting_id"]),
-                starts_at=moment,  # type: ignore[call-overload]
+                staff=member,
+                meeting_id=int(str(step.state.data["meeting_id"])),
+                starts_at=moment,
             )
             if member
             else None
@@ -383,18 +545,33 @@ async def move_text(step: Step, text: str) -> None:
         await step.show(tr._("This button no longer works."))
         return
     # staff:
-    await step.show(
-        tr._("✅ Moved to {date}. The parents have been told.", date=tr.datetime(moment))
+    await _show_card(
+        step, tr._("✅ Moved to {date}. The parents have been told.", date=tr.datetime(moment))
     )
+
+
+async def move_text(step: Step, text: str) -> None:
+    tr = step.tr
+    if step.state.step != "when":
+        # staff:
+        await step.show(tr._("Please use the buttons above, or type /annuleren to stop."))
+        return
+    moment = await _typed_time(step, text, "stop")
+    if moment is not None:
+        await _move_to(step, moment)
 
 
 async def move_button(step: Step, value: str) -> None:
     tr = step.tr
     if value == "stop":
         await step.end()
-        # staff:
-        await step.show(tr._("Stopped. Nothing was sent or saved."))
+        await _show_card(step)
         return
+    if step.state.step == "when" and value.startswith("at:"):
+        moment = _future(step, value.removeprefix("at:"))
+        if moment is not None:
+            await _move_to(step, moment)
+            return
     if step.state.step == "cancel" and value == "yes":
         member = await step.staff()
         async with step.svc.db.transaction() as tx:
@@ -404,15 +581,17 @@ async def move_button(step: Step, value: str) -> None:
                 step.svc.settings,
                 step.svc.clock.now(),
                 staff=member,
-                meeting_id=int(step.state.data["meeting_id"]),  # type: ignore[call-overload]
+                meeting_id=int(str(step.state.data["meeting_id"])),
             )
             await tx.clear_flow(step.viewer.user_id)
-        # staff:
-        await step.show(
-            tr._("✖️ Cancelled. The parents have been told.")
-            if cancelled
-            else tr._("This button no longer works.")
-        )
+        if cancelled:
+            # staff:
+            await _show_card(step, tr._("✖️ Cancelled. The parents have been told."))
+        else:
+            await step.show(tr._("This button no longer works."))
+        return
+    await step.end()
+    await _show_card(step)
 
 
 register(Flow("move", Action.PLAN_MEETING, move_text, move_button))
@@ -649,6 +828,40 @@ async def _send_summary(step: Step) -> None:
 register(Flow("summary", Action.PLAN_MEETING, summary_text, summary_button))
 
 
+@requires(Action.PLAN_MEETING)
+async def view_summary(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+    """The summary as the parents got it, for the teacher who wrote it, in her language."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    wanted = query.data.removeprefix("sumv:")
+    svc = services(context)
+    async with svc.db.reading() as tx:
+        meeting = await tx.meeting(int(wanted)) if wanted.isdigit() else None
+        summary = await tx.summary(meeting.id) if meeting else None
+        pupil = await tx.pupil(meeting.pupil_id) if meeting else None
+        staff = await tx.staff_member(viewer.person_id or "")
+    if (
+        meeting is None
+        or summary is None
+        or pupil is None
+        or staff is None
+        or meeting.created_by != viewer.person_id
+    ):
+        await say_stale(update, context, viewer)
+        return
+    tr = svc.texts(viewer.language)
+    text = meetings.summary_text(
+        tr,
+        summary,
+        meeting,
+        child=pupil.first_name,
+        teacher=meetings.teacher_name(staff),
+        attended=summary.attended,
+    )
+    await reply(update, text)
+    await done(update)
+
+
 # --- answering a parent's question ---------------------------------------------------
 
 
@@ -705,5 +918,6 @@ HANDLERS = [
     CallbackQueryHandler(start_plan, pattern=r"^menu:meeting$"),
     CallbackQueryHandler(card_action, pattern=r"^mt:\d+:(move|cancel)$"),
     CallbackQueryHandler(start_summary, pattern=r"^sum:\d+$"),
+    CallbackQueryHandler(view_summary, pattern=r"^sumv:\d+$"),
     CallbackQueryHandler(start_reply, pattern=r"^qa:\d+$"),
 ]

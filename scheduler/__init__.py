@@ -53,6 +53,7 @@ async def meetings_tick(services: Services) -> dict[str, int]:
     async with services.db.transaction() as tx:
         reminders = await meetings.send_reminders(tx, services.texts, services.settings, now)
         prompts = await meetings.prompt_summaries(tx, services.texts, now)
+        started = await meetings.refresh_started_cards(tx, services.texts, services.settings, now)
         round_work = await rounds.due_round_work(tx, services.texts, services.settings, now)
         prepare = await preparation.prompt_preparations(tx, services.texts, services.settings, now)
         cards = await preparation.show_preparations(tx, services.texts, services.settings, now)
@@ -63,6 +64,7 @@ async def meetings_tick(services: Services) -> dict[str, int]:
     return {
         "meeting_reminders": reminders,
         "summary_prompts": prompts,
+        "started_cards": started,
         "prepare_prompts": prepare,
         "preparation_cards": cards,
         "news_reminders": news,

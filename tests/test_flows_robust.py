@@ -16,7 +16,7 @@ FLOWS = [
     ("cvb", "Sem", "Stap 2 van 4"),
     ("toestemming", "Sem", "Stap 2 van 7"),
     ("leerling", "Sem", "Sem Bakker"),
-    ("gesprek", "Sem", "Stap 2 van 9"),
+    ("gesprek", "Sem", "Stap 2 van 4"),
     ("zorgroute", "Sem", "Sem Bakker"),
     ("positief", "Sem", "Stap 2 van 4"),
 ]
@@ -37,8 +37,10 @@ async def test_a_flow_continues_after_a_restart_and_shrugs_off_odd_input(
     assert shown[0].text.startswith("Ik begrijp dit niet.")
     await harness.stop_bot()
     await harness.start_bot()
-    shown = await harness.say(coordinator, answer)
-    assert second in shown[-1].text, shown[-1].text[:200]
+    await harness.say(coordinator, answer)
+    # A new message, or (in a flow that keeps one message) its own message edited.
+    screens = [m.text for m in coordinator.messages if m.from_bot]
+    assert any(second in text for text in screens), screens[-1][:200]
 
 
 async def test_text_where_a_button_is_expected_re_asks(harness: Harness) -> None:
@@ -100,7 +102,7 @@ async def test_the_remaining_flows_survive_a_restart(harness: Harness) -> None:
     from bot import positive
     from scheduler import due_work
     from tests.harness import AMSTERDAM
-    from tests.test_care import delivered, flow, press
+    from tests.test_care import delivered, flow, press, with_data
     from tests.test_meetings import plan
 
     async def restart() -> None:
@@ -115,13 +117,13 @@ async def test_the_remaining_flows_survive_a_restart(harness: Harness) -> None:
     await press(harness, marloes, r"m:\d+:1:other")
     await press(harness, marloes, r"m:\d+:1:type")
     await restart()
-    shown = await harness.say(marloes, "Liever na drie uur")
-    assert shown[0].text.startswith("🕒")
+    await harness.say(marloes, "Liever na drie uur")
+    assert "Liever na drie uur" in with_data(marloes, r"m:\d+:1:change").text
     # The teacher moves the talk.
     await press(harness, teacher, r"mt:\d+:move")
     await restart()
-    shown = await harness.say(teacher, "di 8 dec 15:30")
-    assert shown[0].text.startswith("✅")
+    await harness.say(teacher, "di 8 dec 15:30")
+    await harness.server.wait_for(lambda: "15:30" in with_data(teacher, r"mt:\d+:move").text)
     # The summary after the talk.
     assert harness.runtime is not None
     harness.clock.set(datetime(2026, 12, 8, 16, 0, tzinfo=AMSTERDAM))

@@ -17,18 +17,29 @@ G, S = PersonKind.GUARDIAN, PersonKind.STAFF
 ARABIC = re.compile("[\u0600-\u06ff]")
 
 
-async def plan(harness: Harness, teacher, pupil: str, when: str, alternative: str | None = None):
+async def plan(
+    harness: Harness,
+    teacher,
+    pupil: str,
+    when: str,
+    alternative: str | None = None,
+    place: str = "lokaal 12",
+    goal: str = "We praten over hoe het gaat in de klas.",
+):
+    """Plan a progress talk, typing the time, and changing place and goal on the card."""
     await harness.say(teacher, "/gesprek")
     await harness.say(teacher, pupil)
     await flow(harness, teacher, "kind:progress")
     await harness.say(teacher, when)
-    await flow(harness, teacher, "min:15")
+    await flow(harness, teacher, "change:place_kind")
     await flow(harness, teacher, "pk:room")
-    await harness.say(teacher, "lokaal 12")
-    await harness.say(teacher, "We praten over hoe het gaat in de klas.")
+    await harness.say(teacher, place)
+    await flow(harness, teacher, "change:goal")
+    await harness.say(teacher, goal)
     if alternative:
+        await flow(harness, teacher, "change:alternatives")
         await harness.say(teacher, alternative)
-    await flow(harness, teacher, "next")
+        await flow(harness, teacher, "confirm")
     await flow(harness, teacher, "send")
 
 
