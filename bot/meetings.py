@@ -395,17 +395,32 @@ async def _send_invitation(
         recipient=(kind, person_id),
         pupil_id=pupil.pupil_id,
     )
+    await queue_calendar_file(tx, tr, settings, now, (kind, person_id), chat, meeting, pupil, staff)
+    return outbox_id
+
+
+async def queue_calendar_file(
+    tx: Tx,
+    tr: Translator,
+    settings: Settings,
+    now: datetime,
+    person: tuple[PersonKind, str],
+    chat: int,
+    meeting: Meeting,
+    pupil: Pupil,
+    staff: StaffMember,
+) -> None:
+    """The talk as a calendar file (.ics) in the reader's language, after its message."""
     await tx.enqueue(
         chat_id=chat,
         text=tr._("📅 Add it to your calendar: tap the file."),
         purpose="meeting_ics",
         now=now,
-        recipient=(kind, person_id),
+        recipient=person,
         pupil_id=pupil.pupil_id,
         document=ics_for(tr, meeting, pupil, staff, settings, now),
         document_name="samen.ics",
     )
-    return outbox_id
 
 
 def ics_for(
@@ -416,13 +431,16 @@ def ics_for(
     settings: Settings,
     now: datetime,
 ) -> bytes:
+    """The calendar entry names the talk as the messages do, with its goal when it has one."""
+    teacher = teacher_name(staff)
+    goal = goal_plain(tr, meeting)
     return meeting_ics(
         meeting,
         title=tr.label(
             "{kind}: {child}", kind=tr.label(KINDS[meeting.kind]), child=pupil.first_name
         ),
         location=place_text(tr, meeting),
-        description=f"{teacher_name(staff)}: {goal_plain(tr, meeting)}",
+        description=f"{teacher}: {goal}" if goal else tr.label("With {teacher}", teacher=teacher),
         now=now,
         school=settings.school_name or "Samen",  # only in the file's PRODID
         tz=settings.timezone,

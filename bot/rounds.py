@@ -11,7 +11,6 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from bot import care, care_texts, meetings
-from bot.calendar_file import meeting_ics
 from bot.config import Settings
 from bot.i18n import Catalogues, Translator
 from bot.models import Invitee, Meeting, PersonKind, Pupil, Round, Slot, StaffMember
@@ -536,36 +535,7 @@ async def send_calendar_file(
     staff = await tx.staff_member(meeting.created_by)
     assert pupil is not None and staff is not None
     tr = texts(await tx.language_of_person(*person))
-    await tx.enqueue(
-        chat_id=chat,
-        text=tr._("📅 Add it to your calendar: tap the file."),
-        purpose="meeting_ics",
-        now=now,
-        recipient=person,
-        pupil_id=pupil.pupil_id,
-        document=round_ics(tr, meeting, pupil, staff, settings, now),
-        document_name="samen.ics",
-    )
-
-
-def round_ics(
-    tr: Translator,
-    meeting: Meeting,
-    pupil: Pupil,
-    staff: StaffMember,
-    settings: Settings,
-    now: datetime,
-) -> bytes:
-    """The calendar entry names the talk as the messages do; there is no goal to add."""
-    return meeting_ics(
-        meeting,
-        title=tr.label("{kind}: {child}", kind=talk_name(tr), child=pupil.first_name),
-        location=meetings.place_text(tr, meeting),
-        description=tr.label("With {teacher}", teacher=meetings.teacher_name(staff)),
-        now=now,
-        school=settings.school_name,
-        tz=settings.timezone,
-    )
+    await meetings.queue_calendar_file(tx, tr, settings, now, person, chat, meeting, pupil, staff)
 
 
 async def block(tx: Tx, staff: StaffMember, round_id: int, slot_id: int) -> bool:
