@@ -35,10 +35,12 @@ STAFF_MODULES = frozenset(
         "conversations/care_overview.py",
         "conversations/discussions.py",
         "conversations/flow.py",
+        "conversations/meeting_card.py",
         "conversations/meetings.py",
         "conversations/preparation.py",
         "conversations/pupil_card.py",
         "conversations/route.py",
+        "conversations/summaries.py",
     }
 )
 _TAG = re.compile(r"</?([a-zA-Z-]+)[^>]*>")

@@ -13,6 +13,7 @@ from conversations import (
     flow,
     language,
     meeting_answers,
+    meeting_card,
     meetings,
     membership,
     menu,
@@ -23,6 +24,7 @@ from conversations import (
     pupil_card,
     rounds,
     route,
+    summaries,
 )
 
 
@@ -35,6 +37,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         discussions,
         pupil_card,
         meetings,
+        meeting_card,
+        summaries,
         meeting_answers,
         rounds,
         preparation,

@@ -1,20 +1,20 @@
-"""`/gesprek`: a teacher plans a parent meeting; the meeting card's buttons move or cancel it;
-after the meeting the teacher writes the summary; questions about it are answered here."""
+"""`/gesprek`: a teacher plans a parent talk in four steps (pupil, kind, time, a confirmation
+card with Samen's defaults). The card's buttons live in `meeting_card`, the summary in
+`summaries`; the time pickers here are shared with moving a talk."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import care, meetings
 from bot.access import Action, may_see_pupil
 from bot.dates import read_when
-from bot.i18n import Markup, Translator
-from bot.models import Agreement, Meeting, Viewer
-from bot.services import Services
-from conversations.common import done, markup_from_json, reply, requires, say_stale, services
+from bot.i18n import Markup
+from bot.models import Meeting, Viewer
+from conversations.common import done, requires
 from conversations.flow import (
     Flow,
     Step,
@@ -53,11 +53,11 @@ async def start_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer:
     await done(update)
 
 
-def _back(step: Step, value: str = "back") -> list[InlineKeyboardButton]:
+def back_row(step: Step, value: str = "back") -> list[InlineKeyboardButton]:
     return [step.button(step.tr.label("⬅️ Back"), value)]
 
 
-async def _free_times(step: Step, minutes: int, skip: int | None = None) -> list[datetime]:
+async def free_times(step: Step, minutes: int, skip: int | None = None) -> list[datetime]:
     """The teacher's next free times at the hours she usually plans (`skip`: a talk being
     moved does not clash with itself)."""
     now = step.svc.clock.now()
@@ -74,7 +74,7 @@ async def _free_times(step: Step, minutes: int, skip: int | None = None) -> list
     return meetings.suggested_times(now, settings, usual=usual, busy=busy, minutes=minutes)
 
 
-def _time_rows(step: Step, picks: list[datetime]) -> list[list[InlineKeyboardButton]]:
+def time_rows(step: Step, picks: list[datetime]) -> list[list[InlineKeyboardButton]]:
     buttons = [step.button(step.tr.datetime(p), f"at:{p.isoformat()}") for p in picks]
     return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
 
@@ -102,20 +102,20 @@ async def _ask(step: Step, name: str, note: str = "") -> None:
         ]
         # staff:
         question = tr._("What kind of talk?")
-        await step.show(f"{heading}\n{question}", [*rows, _back(step)])
+        await step.show(f"{heading}\n{question}", [*rows, back_row(step)])
     elif name == "when":
-        picks = await _free_times(step, _minutes(step))
+        picks = await free_times(step, _minutes(step))
         # staff:
         question = tr._(
             "When? Tap one of your free times, or type a day and time, for example"
             " <i>3 dec 15:30</i> or <i>morgen half vier</i>."
         )
-        await step.show(f"{heading}\n{question}", [*_time_rows(step, picks), _back(step)])
+        await step.show(f"{heading}\n{question}", [*time_rows(step, picks), back_row(step)])
     elif name == "minutes":
         row = [step.button(tr.label("{n} min", n=m), f"min:{m}") for m in MINUTES]
         # staff:
         question = tr._("How long will it take?")
-        await step.show(f"{heading}\n{question}", [row, _back(step, "confirm")])
+        await step.show(f"{heading}\n{question}", [row, back_row(step, "confirm")])
     elif name == "place_kind":
         rows = [
             [step.button(tr.label("🏫 At school"), "pk:room")],
@@ -124,7 +124,7 @@ async def _ask(step: Step, name: str, note: str = "") -> None:
         ]
         # staff:
         question = tr._("Where?")
-        await step.show(f"{heading}\n{question}", [*rows, _back(step, "confirm")])
+        await step.show(f"{heading}\n{question}", [*rows, back_row(step, "confirm")])
     elif name == "place":
         # staff:
         question = {
@@ -132,7 +132,7 @@ async def _ask(step: Step, name: str, note: str = "") -> None:
             "phone": tr._("Which phone number? Or type who calls whom."),
             "video": tr._("Paste the video link."),
         }[str(step.state.data.get("place_kind"))]
-        await step.show(f"{heading}\n{question}", [_back(step, "confirm")])
+        await step.show(f"{heading}\n{question}", [back_row(step, "confirm")])
     elif name == "goal":
         # staff:
         question = tr._(
@@ -140,7 +140,7 @@ async def _ask(step: Step, name: str, note: str = "") -> None:
         )
         # staff:
         standard = tr.label("↩️ Use Samen's text")
-        rows = [[step.button(standard, "goal:standard")], _back(step, "confirm")]
+        rows = [[step.button(standard, "goal:standard")], back_row(step, "confirm")]
         await step.show(f"{heading}\n{question}", rows)
     elif name == "alternatives":
         alternatives = _alternatives(step)
@@ -155,7 +155,7 @@ async def _ask(step: Step, name: str, note: str = "") -> None:
         starts = str(step.state.data["starts_at"])
         picks = [
             p
-            for p in await _free_times(step, _minutes(step))
+            for p in await free_times(step, _minutes(step))
             if p.isoformat() != starts and p.isoformat() not in alternatives
         ][:4]
         # Once a time is added, the way on must not read as if it was dropped.
@@ -166,7 +166,7 @@ async def _ask(step: Step, name: str, note: str = "") -> None:
             # staff:
             else tr.label("➡️ No other times")
         )
-        rows = [*_time_rows(step, picks), [step.button(done_label, "confirm")]]
+        rows = [*time_rows(step, picks), [step.button(done_label, "confirm")]]
         await step.show(f"{heading}\n{question}", rows)
     else:
         await _show_confirm(step, note)
@@ -283,7 +283,7 @@ async def _show_confirm(step: Step, note: str = "") -> None:
             # staff:
             step.button(tr.label("➕ Other times"), "change:alternatives"),
         ],
-        _back(step),
+        back_row(step),
     ]
     await step.show("\n".join(lines), rows)
 
@@ -324,7 +324,7 @@ async def plan_button(step: Step, value: str) -> None:
         await _ask(step, "when")
         return
     if current in ("when", "alternatives") and value.startswith("at:"):
-        moment = _future(step, value.removeprefix("at:"))
+        moment = future_moment(step, value.removeprefix("at:"))
         if moment is not None:
             await _chosen_time(step, moment)
             return
@@ -349,7 +349,7 @@ async def plan_button(step: Step, value: str) -> None:
     await _ask(step, current)
 
 
-def _future(step: Step, iso: str) -> datetime | None:
+def future_moment(step: Step, iso: str) -> datetime | None:
     """A tapped time, checked again: it must be a moment, and still ahead."""
     try:
         moment = datetime.fromisoformat(iso)
@@ -358,7 +358,7 @@ def _future(step: Step, iso: str) -> datetime | None:
     return moment if moment.tzinfo and moment > step.svc.clock.now() else None
 
 
-async def _typed_time(step: Step, text: str, back: str) -> datetime | None:
+async def typed_time(step: Step, text: str, back: str) -> datetime | None:
     """A typed day and time; on a weekday that contradicts the date, ask which is meant."""
     tr = step.tr
     when = read_when(text, step.svc.clock.now(), step.svc.settings.timezone)
@@ -369,11 +369,11 @@ async def _typed_time(step: Step, text: str, back: str) -> datetime | None:
             " Try for example <i>3 dec 15:30</i> or <i>dinsdag half vier</i>.",
             text=text,
         )
-        await step.show(note, [_back(step, back)])
+        await step.show(note, [back_row(step, back)])
         return None
     if when.other is not None:
         await step.go(step.state.step)
-        question, rows = which_day(step, when, _back(step, back))
+        question, rows = which_day(step, when, back_row(step, back))
         await step.show(question, rows)
         return None
     return when.moment
@@ -389,7 +389,7 @@ async def plan_text(step: Step, text: str) -> None:
             await _ask(step, "kind")
         return
     if current in ("when", "alternatives"):
-        moment = await _typed_time(step, text, "back" if current == "when" else "confirm")
+        moment = await typed_time(step, text, "back" if current == "when" else "confirm")
         if moment is not None:
             await _chosen_time(step, moment)
         return
@@ -458,466 +458,7 @@ async def _send(step: Step) -> None:
 register(Flow("meeting", Action.PLAN_MEETING, plan_text, plan_button))
 
 
-# --- the card: move or cancel ---------------------------------------------------------
-
-
-async def _card(
-    svc: Services, tr: Translator, meeting_id: int
-) -> tuple[str, list[list[InlineKeyboardButton]]]:
-    """The meeting card as it should look now (a way back must restore exactly this)."""
-    async with svc.db.reading() as tx:
-        meeting = await tx.meeting(meeting_id)
-        assert meeting is not None
-        text, keyboard = await meetings.card_screen(tx, tr, meeting, svc.settings, svc.clock.now())
-    rows = markup_from_json(keyboard).inline_keyboard if keyboard else ()
-    return text, [list(row) for row in rows]
-
-
-@requires(Action.PLAN_MEETING)
-async def card_action(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    parts = query.data.split(":")
-    svc = services(context)
-    async with svc.db.reading() as tx:
-        meeting = (
-            await tx.meeting(int(parts[1])) if len(parts) == 3 and parts[1].isdigit() else None
-        )
-    if meeting is None or meeting.created_by != viewer.person_id or meeting.cancelled_at:
-        await say_stale(update, context, viewer)
-        return
-    tr = svc.texts(viewer.language)
-    card, now_rows = await _card(svc, tr, meeting.id)
-    if meeting.starts_at <= svc.clock.now():
-        # The talk has begun: the card shows what fits now instead.
-        # staff:
-        note = tr._("This talk has already started, so it cannot be moved or cancelled.")
-        await reply(update, f"{card}\n\n{note}", InlineKeyboardMarkup(now_rows), edit=True)
-        await done(update)
-        return
-    if parts[2] == "move":
-        step = await begin(
-            update, context, viewer, "move", "when", in_place=True, meeting_id=meeting.id
-        )
-        picks = await _free_times(step, meeting.minutes, skip=meeting.id)
-        # staff:
-        question = tr._(
-            "🕒 New day and time? Tap one of your free times or type it, for example"
-            " <i>donderdag 14:00</i>. The parents will be told in their own language."
-        )
-        await step.show(f"{card}\n\n{question}", [*_time_rows(step, picks), _back(step, "stop")])
-    else:
-        step = await begin(
-            update, context, viewer, "move", "cancel", in_place=True, meeting_id=meeting.id
-        )
-        # staff:
-        question = tr._("✖️ Cancel this talk? The parents will be told.")
-        rows = [[step.button(tr.label("✖️ Yes, cancel it"), "yes")], _back(step, "stop")]
-        await step.show(f"{card}\n\n{question}", rows)
-    await done(update)
-
-
-async def _show_card(step: Step, note: str = "") -> None:
-    """End on the card itself, as it is now, with a line about what just happened."""
-    text, rows = await _card(step.svc, step.tr, int(str(step.state.data["meeting_id"])))
-    await step.show(f"{text}\n\n{note}" if note else text, rows)
-
-
-async def _move_to(step: Step, moment: datetime) -> None:
-    tr = step.tr
-    member = await step.staff()
-    async with step.svc.db.transaction() as tx:
-        moved = (
-            await meetings.move(
-                tx,
-                step.svc.texts,
-                step.svc.settings,
-                step.svc.clock.now(),
-                staff=member,
-                meeting_id=int(str(step.state.data["meeting_id"])),
-                starts_at=moment,
-            )
-            if member
-            else None
-        )
-        await tx.clear_flow(step.viewer.user_id)
-    if moved is None:
-        await step.show(tr._("This button no longer works."))
-        return
-    # staff:
-    await _show_card(
-        step, tr._("✅ Moved to {date}. The parents have been told.", date=tr.datetime(moment))
-    )
-
-
-async def move_text(step: Step, text: str) -> None:
-    tr = step.tr
-    if step.state.step != "when":
-        # staff:
-        await step.show(tr._("Please use the buttons above, or type /annuleren to stop."))
-        return
-    moment = await _typed_time(step, text, "stop")
-    if moment is not None:
-        await _move_to(step, moment)
-
-
-async def move_button(step: Step, value: str) -> None:
-    tr = step.tr
-    if value == "stop":
-        await step.end()
-        await _show_card(step)
-        return
-    if step.state.step == "when" and value.startswith("at:"):
-        moment = _future(step, value.removeprefix("at:"))
-        if moment is not None:
-            await _move_to(step, moment)
-            return
-    if step.state.step == "cancel" and value == "yes":
-        member = await step.staff()
-        async with step.svc.db.transaction() as tx:
-            cancelled = member is not None and await meetings.cancel(
-                tx,
-                step.svc.texts,
-                step.svc.settings,
-                step.svc.clock.now(),
-                staff=member,
-                meeting_id=int(str(step.state.data["meeting_id"])),
-            )
-            await tx.clear_flow(step.viewer.user_id)
-        if cancelled:
-            # staff:
-            await _show_card(step, tr._("✖️ Cancelled. The parents have been told."))
-        else:
-            await step.show(tr._("This button no longer works."))
-        return
-    await step.end()
-    await _show_card(step)
-
-
-register(Flow("move", Action.PLAN_MEETING, move_text, move_button))
-
-
-# --- the summary ------------------------------------------------------------------------
-
-SUMMARY_STEPS = ["attended", "going_well", "agreements", "advice_school", "advice_home",
-                 "next_step", "confirm"]  # fmt: skip
-
-
-@requires(Action.PLAN_MEETING)
-async def start_summary(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    wanted = query.data.removeprefix("sum:")
-    svc = services(context)
-    async with svc.db.transaction() as tx:
-        meeting = await tx.meeting(int(wanted)) if wanted.isdigit() else None
-        written = await tx.summary(meeting.id) if meeting else None
-        invitees = await tx.invitees(meeting.id) if meeting else []
-    if meeting is None or meeting.created_by != viewer.person_id or written is not None:
-        await say_stale(update, context, viewer)
-        return
-    present = [f"{i.person_kind.value}:{i.person_id}" for i in invitees if i.answer == "come"]
-    step = await begin(
-        update,
-        context,
-        viewer,
-        "summary",
-        "attended",
-        meeting_id=meeting.id,
-        present=present,
-        agreements=[],
-    )
-    await _ask_summary(step, "attended")
-    await done(update)
-
-
-def _summary_heading(step: Step) -> str:
-    number = SUMMARY_STEPS.index(step.state.step) + 1
-    # staff:
-    title = step.tr._("📝 <b>Summary for the parents</b>")
-    return f"{title}\n{progress(step.tr, number, len(SUMMARY_STEPS))}"
-
-
-async def _ask_summary(step: Step, name: str, note: str = "") -> None:
-    await step.go(name)
-    tr = step.tr
-    heading = _summary_heading(step) + (f"\n{note}" if note else "")
-    skip = [step.button(tr.label("⏭ Skip"), "skip")]
-    if name == "attended":
-        async with step.svc.db.transaction() as tx:
-            meeting = await tx.meeting(int(step.state.data["meeting_id"]))  # type: ignore[call-overload]
-            assert meeting is not None
-            pupil = await tx.pupil(meeting.pupil_id)
-            assert pupil is not None
-            people = await care.people_of_pupil(tx, pupil)
-            invitees = await tx.invitees(meeting.id)
-        present = set(step.state.data.get("present", []))  # type: ignore[call-overload]
-        rows = []
-        for invitee in invitees:
-            key = care.person_key(invitee.person_kind, invitee.person_id)
-            label = ("✅ " if key in present else "⬜ ") + people[key].full_name
-            rows.append([step.button(label, f"who:{key}")])
-        rows.append([step.button(tr.label("Next ➡️"), "next")])
-        # staff:
-        question = tr._("Who was there? Tap to change.")
-        await step.show(f"{heading}\n{question}", rows)
-    elif name == "going_well":
-        # staff:
-        question = tr._("What goes well? Start with something positive.")
-        await step.show(f"{heading}\n{question}")
-    elif name == "agreements":
-        agreements = step.state.data.get("agreements", [])
-        # staff:
-        question = tr._(
-            "What did you agree? Send one agreement per message, as"
-            " <i>what; who; by when</i>. For example: <i>Elke dag 10 minuten lezen; ouders;"
-            " 1 februari</i>."
-        )
-        if agreements:
-            # staff:
-            question += "\n" + tr.n_(
-                "{n} agreement so far.", "{n} agreements so far.", len(agreements)
-            )  # type: ignore[arg-type]
-        await step.show(f"{heading}\n{question}", [[step.button(tr.label("Next ➡️"), "next")]])
-    elif name == "advice_school":
-        # staff:
-        question = tr._("Advice for school? Type it, or skip.")
-        await step.show(f"{heading}\n{question}", [skip])
-    elif name == "advice_home":
-        # staff:
-        question = tr._("Advice for home? Type it, or skip.")
-        await step.show(f"{heading}\n{question}", [skip])
-    elif name == "next_step":
-        rows = [
-            [step.button(tr.label(label), f"ns:{key}")]
-            for key, label in meetings.NEXT_STEPS.items()
-        ]
-        # staff:
-        question = tr._("What is the next step?")
-        await step.show(f"{heading}\n{question}", rows)
-    else:
-        await _summary_confirm(step)
-
-
-async def _summary_confirm(step: Step) -> None:
-    tr = step.tr
-    data = step.state.data
-    texts = [
-        str(data.get("going_well", "")),
-        str(data.get("advice_school", "")),
-        str(data.get("advice_home", "")),
-    ] + [a["what"] for a in data.get("agreements", [])]  # type: ignore[union-attr]
-    # staff:
-    lines = [
-        _summary_heading(step),
-        tr._(
-            "Ready to send to the parents, protected against"
-            " forwarding. Each reader sees the fixed parts in"
-            " their own language."
-        ),
-    ]
-    if meetings.looks_medical(*texts):
-        # staff:
-        lines.append(
-            tr._(
-                "⚠️ This looks like medical or diagnostic detail. Such detail belongs"
-                " in the pupil file, not in a chat. Change it, or send it anyway."
-            )
-        )
-    rows = [
-        [step.button(tr.label("✅ Send"), "send")],
-        [step.button(tr.label("✏️ Start again"), "restart")],
-    ]
-    await step.show("\n".join(lines), rows)
-
-
-async def summary_button(step: Step, value: str) -> None:
-    current = step.state.step
-    if current == "attended" and value.startswith("who:"):
-        present = set(step.state.data.get("present", []))  # type: ignore[call-overload]
-        present ^= {value.removeprefix("who:")}
-        await step.go("attended", present=sorted(present))
-        await _ask_summary(step, "attended")
-        return
-    if value == "next" and current in ("attended", "agreements"):
-        await _ask_summary(step, SUMMARY_STEPS[SUMMARY_STEPS.index(current) + 1])
-        return
-    if value == "skip" and current in ("advice_school", "advice_home"):
-        await step.go(current, **{current: ""})
-        await _ask_summary(step, SUMMARY_STEPS[SUMMARY_STEPS.index(current) + 1])
-        return
-    if current == "next_step" and value.removeprefix("ns:") in meetings.NEXT_STEPS:
-        await step.go(current, next_step=value.removeprefix("ns:"))
-        await _ask_summary(step, "confirm")
-        return
-    if current == "confirm" and value == "restart":
-        await step.go("attended", agreements=[], going_well="", advice_school="", advice_home="")
-        await _ask_summary(step, "attended")
-        return
-    if current == "confirm" and value == "send":
-        await _send_summary(step)
-        return
-    await _ask_summary(step, current)
-
-
-async def summary_text(step: Step, text: str) -> None:
-    current = step.state.step
-    tr = step.tr
-    if current not in ("going_well", "agreements", "advice_school", "advice_home"):
-        # staff:
-        await step.show(tr._("Please use the buttons above, or type /annuleren to stop."))
-        return
-    if len(text) > MAX_TEXT:
-        # staff:
-        await step.show(tr._("Please keep it shorter (at most {n} characters).", n=MAX_TEXT))
-        return
-    if current == "agreements":
-        what, who, when = ([*(p.strip() for p in text.split(";")), "", ""])[:3]
-        agreements = [
-            *step.state.data.get("agreements", []),  # type: ignore[misc]
-            {"what": what, "who": who, "when": when},
-        ]
-        await step.go(current, agreements=agreements[:10])
-        await _ask_summary(step, "agreements")
-        return
-    await step.go(current, **{current: text})
-    await _ask_summary(step, SUMMARY_STEPS[SUMMARY_STEPS.index(current) + 1])
-
-
-async def _send_summary(step: Step) -> None:
-    tr = step.tr
-    data = step.state.data
-    member = await step.staff()
-    async with step.svc.db.transaction() as tx:
-        meeting = await tx.meeting(int(data["meeting_id"]))  # type: ignore[call-overload]
-        if member is None or meeting is None:
-            await tx.clear_flow(step.viewer.user_id)
-            return
-        pupil = await tx.pupil(meeting.pupil_id)
-        assert pupil is not None
-        people = await care.people_of_pupil(tx, pupil)
-        attended = [people[k].full_name for k in data.get("present", []) if k in people]  # type: ignore[union-attr]
-        attended.append(meetings.teacher_name(member))
-        reached = await meetings.send_summary(
-            tx,
-            step.svc.texts,
-            step.svc.settings,
-            step.svc.clock.now(),
-            staff=member,
-            meeting_id=meeting.id,
-            attended=attended,
-            going_well=str(data["going_well"]),
-            agreements=[Agreement(**a) for a in data.get("agreements", [])],  # type: ignore[union-attr]
-            advice_school=str(data.get("advice_school", "")),
-            advice_home=str(data.get("advice_home", "")),
-            next_step=str(data["next_step"]),
-        )
-        await tx.clear_flow(step.viewer.user_id)
-    if reached is None:
-        await step.show(tr._("This button no longer works."))
-        return
-    # staff:
-    await step.show(
-        tr._(
-            "✅ Summary sent to {names}. You will see who has read it in the meeting card.",
-            names=tr.list_of(list(reached)) or "–",
-        )
-    )
-
-
-register(Flow("summary", Action.PLAN_MEETING, summary_text, summary_button))
-
-
-@requires(Action.PLAN_MEETING)
-async def view_summary(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
-    """The summary as the parents got it, for the teacher who wrote it, in her language."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    wanted = query.data.removeprefix("sumv:")
-    svc = services(context)
-    async with svc.db.reading() as tx:
-        meeting = await tx.meeting(int(wanted)) if wanted.isdigit() else None
-        summary = await tx.summary(meeting.id) if meeting else None
-        pupil = await tx.pupil(meeting.pupil_id) if meeting else None
-        staff = await tx.staff_member(viewer.person_id or "")
-    if (
-        meeting is None
-        or summary is None
-        or pupil is None
-        or staff is None
-        or meeting.created_by != viewer.person_id
-    ):
-        await say_stale(update, context, viewer)
-        return
-    tr = svc.texts(viewer.language)
-    text = meetings.summary_text(
-        tr,
-        summary,
-        meeting,
-        child=pupil.first_name,
-        teacher=meetings.teacher_name(staff),
-        attended=summary.attended,
-    )
-    await reply(update, text)
-    await done(update)
-
-
-# --- answering a parent's question ---------------------------------------------------
-
-
-@requires(Action.PLAN_MEETING)
-async def start_reply(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    wanted = query.data.removeprefix("qa:")
-    svc = services(context)
-    async with svc.db.transaction() as tx:
-        question = await tx.question(int(wanted)) if wanted.isdigit() else None
-        meeting = await tx.meeting(question["meeting_id"]) if question else None
-    if (
-        question is None
-        or meeting is None
-        or meeting.created_by != viewer.person_id
-        or (question["answer"] is not None)
-    ):
-        await say_stale(update, context, viewer)
-        return
-    step = await begin(update, context, viewer, "reply", "text", question_id=question["id"])
-    # staff:
-    await step.show(step.tr._("↩️ Type your answer. It is sent as you write it."))
-    await done(update)
-
-
-async def reply_text(step: Step, text: str) -> None:
-    tr = step.tr
-    member = await step.staff()
-    async with step.svc.db.transaction() as tx:
-        sent = member is not None and await meetings.answer_question(
-            tx,
-            step.svc.texts,
-            step.svc.clock.now(),
-            staff=member,
-            question_id=int(step.state.data["question_id"]),
-            answer=text[:MAX_TEXT],  # type: ignore[call-overload]
-        )
-        await tx.clear_flow(step.viewer.user_id)
-    # staff:
-    await step.show(
-        tr._("✅ Your answer was sent.") if sent else tr._("This button no longer works.")
-    )
-
-
-async def reply_button(step: Step, value: str) -> None:
-    await step.show(step.tr._("Please use the buttons above, or type /annuleren to stop."))
-
-
-register(Flow("reply", Action.PLAN_MEETING, reply_text, reply_button))
-
 HANDLERS = [
     CommandHandler("gesprek", start_plan),
     CallbackQueryHandler(start_plan, pattern=r"^menu:meeting$"),
-    CallbackQueryHandler(card_action, pattern=r"^mt:\d+:(move|cancel)$"),
-    CallbackQueryHandler(start_summary, pattern=r"^sum:\d+$"),
-    CallbackQueryHandler(view_summary, pattern=r"^sumv:\d+$"),
-    CallbackQueryHandler(start_reply, pattern=r"^qa:\d+$"),
 ]

@@ -128,12 +128,14 @@ async def test_the_remaining_flows_survive_a_restart(harness: Harness) -> None:
     assert harness.runtime is not None
     harness.clock.set(datetime(2026, 12, 8, 16, 0, tzinfo=AMSTERDAM))
     await due_work(harness.runtime.services)
+    # Both the card (the talk has started) and the prompt offer to write it.
     await harness.server.wait_for(
-        lambda: any(
-            (b.data or "").startswith("sum:")
-            for m in teacher.messages
-            for r in m.buttons
-            for b in r
+        lambda: (
+            sum(
+                any((b.data or "").startswith("sum:") for r in m.buttons for b in r)
+                for m in teacher.messages
+            )
+            == 2
         )
     )
     await press(harness, teacher, r"sum:\d+")

@@ -1,0 +1,336 @@
+"""After a talk: the teacher writes the summary for the parents (step by step), sees it again
+from the card, and answers a parent's question about it."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, ContextTypes
+
+from bot import care, meetings
+from bot.access import Action
+from bot.models import Agreement, Viewer
+from conversations.common import done, reply, requires, say_stale, services
+from conversations.flow import Flow, Step, begin, progress, register
+
+MAX_TEXT = 500
+
+
+SUMMARY_STEPS = ["attended", "going_well", "agreements", "advice_school", "advice_home",
+                 "next_step", "confirm"]  # fmt: skip
+
+
+@requires(Action.PLAN_MEETING)
+async def start_summary(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    wanted = query.data.removeprefix("sum:")
+    svc = services(context)
+    async with svc.db.transaction() as tx:
+        meeting = await tx.meeting(int(wanted)) if wanted.isdigit() else None
+        written = await tx.summary(meeting.id) if meeting else None
+        invitees = await tx.invitees(meeting.id) if meeting else []
+    if meeting is None or meeting.created_by != viewer.person_id or written is not None:
+        await say_stale(update, context, viewer)
+        return
+    present = [f"{i.person_kind.value}:{i.person_id}" for i in invitees if i.answer == "come"]
+    step = await begin(
+        update,
+        context,
+        viewer,
+        "summary",
+        "attended",
+        meeting_id=meeting.id,
+        present=present,
+        agreements=[],
+    )
+    await _ask_summary(step, "attended")
+    await done(update)
+
+
+def _summary_heading(step: Step) -> str:
+    number = SUMMARY_STEPS.index(step.state.step) + 1
+    # staff:
+    title = step.tr._("📝 <b>Summary for the parents</b>")
+    return f"{title}\n{progress(step.tr, number, len(SUMMARY_STEPS))}"
+
+
+async def _ask_summary(step: Step, name: str, note: str = "") -> None:
+    await step.go(name)
+    tr = step.tr
+    heading = _summary_heading(step) + (f"\n{note}" if note else "")
+    skip = [step.button(tr.label("⏭ Skip"), "skip")]
+    if name == "attended":
+        async with step.svc.db.transaction() as tx:
+            meeting = await tx.meeting(int(step.state.data["meeting_id"]))  # type: ignore[call-overload]
+            assert meeting is not None
+            pupil = await tx.pupil(meeting.pupil_id)
+            assert pupil is not None
+            people = await care.people_of_pupil(tx, pupil)
+            invitees = await tx.invitees(meeting.id)
+        present = set(step.state.data.get("present", []))  # type: ignore[call-overload]
+        rows = []
+        for invitee in invitees:
+            key = care.person_key(invitee.person_kind, invitee.person_id)
+            label = ("✅ " if key in present else "⬜ ") + people[key].full_name
+            rows.append([step.button(label, f"who:{key}")])
+        rows.append([step.button(tr.label("Next ➡️"), "next")])
+        # staff:
+        question = tr._("Who was there? Tap to change.")
+        await step.show(f"{heading}\n{question}", rows)
+    elif name == "going_well":
+        # staff:
+        question = tr._("What goes well? Start with something positive.")
+        await step.show(f"{heading}\n{question}")
+    elif name == "agreements":
+        agreements = step.state.data.get("agreements", [])
+        # staff:
+        question = tr._(
+            "What did you agree? Send one agreement per message, as"
+            " <i>what; who; by when</i>. For example: <i>Elke dag 10 minuten lezen; ouders;"
+            " 1 februari</i>."
+        )
+        if agreements:
+            # staff:
+            question += "\n" + tr.n_(
+                "{n} agreement so far.", "{n} agreements so far.", len(agreements)
+            )  # type: ignore[arg-type]
+        await step.show(f"{heading}\n{question}", [[step.button(tr.label("Next ➡️"), "next")]])
+    elif name == "advice_school":
+        # staff:
+        question = tr._("Advice for school? Type it, or skip.")
+        await step.show(f"{heading}\n{question}", [skip])
+    elif name == "advice_home":
+        # staff:
+        question = tr._("Advice for home? Type it, or skip.")
+        await step.show(f"{heading}\n{question}", [skip])
+    elif name == "next_step":
+        rows = [
+            [step.button(tr.label(label), f"ns:{key}")]
+            for key, label in meetings.NEXT_STEPS.items()
+        ]
+        # staff:
+        question = tr._("What is the next step?")
+        await step.show(f"{heading}\n{question}", rows)
+    else:
+        await _summary_confirm(step)
+
+
+async def _summary_confirm(step: Step) -> None:
+    tr = step.tr
+    data = step.state.data
+    texts = [
+        str(data.get("going_well", "")),
+        str(data.get("advice_school", "")),
+        str(data.get("advice_home", "")),
+    ] + [a["what"] for a in data.get("agreements", [])]  # type: ignore[union-attr]
+    # staff:
+    lines = [
+        _summary_heading(step),
+        tr._(
+            "Ready to send to the parents, protected against"
+            " forwarding. Each reader sees the fixed parts in"
+            " their own language."
+        ),
+    ]
+    if meetings.looks_medical(*texts):
+        # staff:
+        lines.append(
+            tr._(
+                "⚠️ This looks like medical or diagnostic detail. Such detail belongs"
+                " in the pupil file, not in a chat. Change it, or send it anyway."
+            )
+        )
+    rows = [
+        [step.button(tr.label("✅ Send"), "send")],
+        [step.button(tr.label("✏️ Start again"), "restart")],
+    ]
+    await step.show("\n".join(lines), rows)
+
+
+async def summary_button(step: Step, value: str) -> None:
+    current = step.state.step
+    if current == "attended" and value.startswith("who:"):
+        present = set(step.state.data.get("present", []))  # type: ignore[call-overload]
+        present ^= {value.removeprefix("who:")}
+        await step.go("attended", present=sorted(present))
+        await _ask_summary(step, "attended")
+        return
+    if value == "next" and current in ("attended", "agreements"):
+        await _ask_summary(step, SUMMARY_STEPS[SUMMARY_STEPS.index(current) + 1])
+        return
+    if value == "skip" and current in ("advice_school", "advice_home"):
+        await step.go(current, **{current: ""})
+        await _ask_summary(step, SUMMARY_STEPS[SUMMARY_STEPS.index(current) + 1])
+        return
+    if current == "next_step" and value.removeprefix("ns:") in meetings.NEXT_STEPS:
+        await step.go(current, next_step=value.removeprefix("ns:"))
+        await _ask_summary(step, "confirm")
+        return
+    if current == "confirm" and value == "restart":
+        await step.go("attended", agreements=[], going_well="", advice_school="", advice_home="")
+        await _ask_summary(step, "attended")
+        return
+    if current == "confirm" and value == "send":
+        await _send_summary(step)
+        return
+    await _ask_summary(step, current)
+
+
+async def summary_text(step: Step, text: str) -> None:
+    current = step.state.step
+    tr = step.tr
+    if current not in ("going_well", "agreements", "advice_school", "advice_home"):
+        # staff:
+        await step.show(tr._("Please use the buttons above, or type /annuleren to stop."))
+        return
+    if len(text) > MAX_TEXT:
+        # staff:
+        await step.show(tr._("Please keep it shorter (at most {n} characters).", n=MAX_TEXT))
+        return
+    if current == "agreements":
+        what, who, when = ([*(p.strip() for p in text.split(";")), "", ""])[:3]
+        agreements = [
+            *step.state.data.get("agreements", []),  # type: ignore[misc]
+            {"what": what, "who": who, "when": when},
+        ]
+        await step.go(current, agreements=agreements[:10])
+        await _ask_summary(step, "agreements")
+        return
+    await step.go(current, **{current: text})
+    await _ask_summary(step, SUMMARY_STEPS[SUMMARY_STEPS.index(current) + 1])
+
+
+async def _send_summary(step: Step) -> None:
+    tr = step.tr
+    data = step.state.data
+    member = await step.staff()
+    async with step.svc.db.transaction() as tx:
+        meeting = await tx.meeting(int(data["meeting_id"]))  # type: ignore[call-overload]
+        if member is None or meeting is None:
+            await tx.clear_flow(step.viewer.user_id)
+            return
+        pupil = await tx.pupil(meeting.pupil_id)
+        assert pupil is not None
+        people = await care.people_of_pupil(tx, pupil)
+        attended = [people[k].full_name for k in data.get("present", []) if k in people]  # type: ignore[union-attr]
+        attended.append(meetings.teacher_name(member))
+        reached = await meetings.send_summary(
+            tx,
+            step.svc.texts,
+            step.svc.settings,
+            step.svc.clock.now(),
+            staff=member,
+            meeting_id=meeting.id,
+            attended=attended,
+            going_well=str(data["going_well"]),
+            agreements=[Agreement(**a) for a in data.get("agreements", [])],  # type: ignore[union-attr]
+            advice_school=str(data.get("advice_school", "")),
+            advice_home=str(data.get("advice_home", "")),
+            next_step=str(data["next_step"]),
+        )
+        await tx.clear_flow(step.viewer.user_id)
+    if reached is None:
+        await step.show(tr._("This button no longer works."))
+        return
+    # staff:
+    await step.show(
+        tr._(
+            "✅ Summary sent to {names}. You will see who has read it in the meeting card.",
+            names=tr.list_of(list(reached)) or "–",
+        )
+    )
+
+
+register(Flow("summary", Action.PLAN_MEETING, summary_text, summary_button))
+
+
+@requires(Action.PLAN_MEETING)
+async def view_summary(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+    """The summary as the parents got it, for the teacher who wrote it, in her language."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    wanted = query.data.removeprefix("sumv:")
+    svc = services(context)
+    async with svc.db.reading() as tx:
+        meeting = await tx.meeting(int(wanted)) if wanted.isdigit() else None
+        summary = await tx.summary(meeting.id) if meeting else None
+        pupil = await tx.pupil(meeting.pupil_id) if meeting else None
+        staff = await tx.staff_member(viewer.person_id or "")
+    if (
+        meeting is None
+        or summary is None
+        or pupil is None
+        or staff is None
+        or meeting.created_by != viewer.person_id
+    ):
+        await say_stale(update, context, viewer)
+        return
+    tr = svc.texts(viewer.language)
+    text = meetings.summary_text(
+        tr,
+        summary,
+        meeting,
+        child=pupil.first_name,
+        teacher=meetings.teacher_name(staff),
+        attended=summary.attended,
+    )
+    await reply(update, text)
+    await done(update)
+
+
+# --- answering a parent's question ---------------------------------------------------
+
+
+@requires(Action.PLAN_MEETING)
+async def start_reply(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    wanted = query.data.removeprefix("qa:")
+    svc = services(context)
+    async with svc.db.transaction() as tx:
+        question = await tx.question(int(wanted)) if wanted.isdigit() else None
+        meeting = await tx.meeting(question["meeting_id"]) if question else None
+    if (
+        question is None
+        or meeting is None
+        or meeting.created_by != viewer.person_id
+        or (question["answer"] is not None)
+    ):
+        await say_stale(update, context, viewer)
+        return
+    step = await begin(update, context, viewer, "reply", "text", question_id=question["id"])
+    # staff:
+    await step.show(step.tr._("↩️ Type your answer. It is sent as you write it."))
+    await done(update)
+
+
+async def reply_text(step: Step, text: str) -> None:
+    tr = step.tr
+    member = await step.staff()
+    async with step.svc.db.transaction() as tx:
+        sent = member is not None and await meetings.answer_question(
+            tx,
+            step.svc.texts,
+            step.svc.clock.now(),
+            staff=member,
+            question_id=int(step.state.data["question_id"]),
+            answer=text[:MAX_TEXT],  # type: ignore[call-overload]
+        )
+        await tx.clear_flow(step.viewer.user_id)
+    # staff:
+    await step.show(
+        tr._("✅ Your answer was sent.") if sent else tr._("This button no longer works.")
+    )
+
+
+async def reply_button(step: Step, value: str) -> None:
+    await step.show(step.tr._("Please use the buttons above, or type /annuleren to stop."))
+
+
+register(Flow("reply", Action.PLAN_MEETING, reply_text, reply_button))
+
+HANDLERS = [
+    CallbackQueryHandler(start_summary, pattern=r"^sum:\d+$"),
+    CallbackQueryHandler(view_summary, pattern=r"^sumv:\d+$"),
+    CallbackQueryHandler(start_reply, pattern=r"^qa:\d+$"),
+]
