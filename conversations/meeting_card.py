@@ -56,7 +56,11 @@ async def card_action(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer
         step = await begin(
             update, context, viewer, "move", "when", in_place=True, meeting_id=meeting.id
         )
-        picks = await free_times(step, meeting.minutes, skip=meeting.id)
+        picks = [
+            p
+            for p in await free_times(step, meeting.minutes, skip=meeting.id)
+            if p != meeting.starts_at  # its own time is no move
+        ]
         # staff:
         question = tr._(
             "🕒 New day and time? Tap one of your free times or type it, for example"

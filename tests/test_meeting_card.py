@@ -137,9 +137,17 @@ async def test_cancel_then_back_gives_the_card_back_as_it_was(harness: Harness) 
 
 
 async def test_a_moved_talk_ends_on_the_card(harness: Harness) -> None:
-    teacher, marloes, meeting_id = await planned_for_sem(harness)
-    card = with_data(teacher, rf"mt:{meeting_id}:move")
+    users = await people(harness, (S, "S001", "Marieke"), (G, "G009", "Marloes"))
+    teacher, marloes = users["S001"], users["G009"]
+    await plan(harness, teacher, "Sem", "wo 2 dec 10:00")
+    await delivered(harness, marloes, 3)
+    card = with_data(teacher, r"mt:\d+:move")
+    meeting_id = int(data_of(card, r"mt:\d+:move").split(":")[1])
     await press(harness, teacher, rf"mt:{meeting_id}:move")
+    picks = [d.split(":at:", 1)[1] for d in data(card) if ":at:" in d]
+    # Her free times at her usual 10:00, but not the talk's own time.
+    assert "2026-12-01T10:00:00+01:00" in picks
+    assert "2026-12-02T10:00:00+01:00" not in picks
     await harness.say(teacher, "do 10 dec 14:00")
     await harness.server.wait_for(lambda: "donderdag 10 december" in card.text)
     assert f"mt:{meeting_id}:move" in data(card)
