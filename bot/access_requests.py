@@ -440,12 +440,20 @@ def _write_copy(
 ) -> None:
     rtl = t.rtl
     doc.text(t.label("What Samen keeps about you"), Style(18, bold=True), rtl=rtl)
+    made_on = t.date_with_year(now.astimezone(t.timezone).date())
     doc.text(
         t.label(
             "{school} made this file for you on {date}. It holds what Samen keeps about you."
             " Notes that are only for school staff are not in it.",
             school=school,
-            date=t.date_with_year(now.astimezone(t.timezone).date()),
+            date=made_on,
+        )
+        if school
+        # A school without a configured name: a whole sentence, no empty name in it.
+        else t.label(
+            "Your school made this file for you on {date}. It holds what Samen keeps about"
+            " you. Notes that are only for school staff are not in it.",
+            date=made_on,
         ),
         Style(11),
         rtl=rtl,

@@ -35,7 +35,7 @@ def letters_pdf(
     created: datetime,
 ) -> bytes:
     """One page per invitation, in the order given."""
-    document = Document(font_dir, created, title=f"Samen – {school}")
+    document = Document(font_dir, created, title=f"Samen – {school}" if school else "Samen")
     for row in rows:
         document.new_page()
         t = catalogues(row.language)
@@ -49,7 +49,12 @@ def _letter(
 ) -> list[Block]:
     """The letter from top to bottom; `Document.fit` sets it on one page."""
     blocks: list[Block] = [
-        Para(t.label("Samen: {school} on Telegram", school=school), Style(20, bold=True)),
+        Para(
+            t.label("Samen: {school} on Telegram", school=school)
+            if school
+            else t.label("Samen: your school on Telegram"),
+            Style(20, bold=True),
+        ),
         Para(t.label("For {name}", name=row.name), Style(14, bold=True), gap=4),
         *(Para(text, Style(12), gap=3) for text in _about(row, t, school)),
         Para(t.label("How to start"), Style(14, bold=True)),
@@ -110,6 +115,12 @@ def _about(row: InviteRow, t: Translator, school: str) -> list[str]:
                 "{school} uses Samen to stay in touch with you about {children}.",
                 school=school,
                 children=t.list_of(list(row.children)),
+            )
+            if school
+            # No configured name: a whole sentence rather than an empty name.
+            else t.label(
+                "Your child's school uses Samen to stay in touch with you about {children}.",
+                children=t.list_of(list(row.children)),
             ),
             t.label(
                 "In Samen you get invitations for talks, questions from school and good news"
@@ -119,7 +130,9 @@ def _about(row: InviteRow, t: Translator, school: str) -> list[str]:
         ]
     if row.kind is PersonKind.PUPIL:
         return [
-            t.label("{school} uses Samen to stay in touch with you.", school=school),
+            t.label("{school} uses Samen to stay in touch with you.", school=school)
+            if school
+            else t.label("Your school uses Samen to stay in touch with you."),
             t.label(
                 "In Samen you get messages from school, and you answer with one tap."
                 " Your parents get their own letter."

@@ -326,3 +326,43 @@ async def test_a_code_typed_from_the_letter_links_the_account(harness: Harness) 
     # A message that is no code gets the usual answer.
     replies = await harness.say(stranger, "hallo")
     assert replies[-1].text == harness.runtime.texts("nl")._(REFUSAL)
+
+
+def test_a_school_without_a_name_gets_whole_sentences_on_its_letters(tmp_path: Path) -> None:
+    """No [school] name: the letters say "your (child's) school", never an empty name."""
+    catalogues = Catalogues(SUPPORTED_LANGUAGES, AMSTERDAM)
+    rows = [
+        InviteRow(
+            kind,
+            "X1",
+            "Fatma Yılmaz",
+            "P1",
+            "nl",
+            new_code(),
+            "https://t.me/debrug_samen_bot?start=X",
+            ("Elif",) if kind is PersonKind.GUARDIAN else (),
+            datetime(2026, 12, 29, 10, tzinfo=UTC),
+        )
+        for kind in (PersonKind.GUARDIAN, PersonKind.PUPIL)
+    ]
+    pdf = tmp_path / "unnamed.pdf"
+    pdf.write_bytes(
+        letters_pdf(
+            rows,
+            catalogues,
+            school="",
+            bot_username="debrug_samen_bot",
+            font_dir=find_fonts(),
+            created=datetime(2026, 11, 29, 10, tzinfo=UTC),
+        )
+    )
+    guardian, pupil = (" ".join(text.split()) for text in page_texts(pdf))
+    nl = catalogues("nl")
+    expected = nl.label(
+        "Your child's school uses Samen to stay in touch with you about {children}.",
+        children="Elif",
+    )
+    assert " ".join(expected.split()) in guardian
+    assert " ".join(nl.label("Samen: your school on Telegram").split()) in guardian
+    assert " ".join(nl.label("Your school uses Samen to stay in touch with you.").split()) in pupil
+    assert "Samen:  " not in guardian and not guardian.startswith("Samen: op Telegram")
