@@ -1026,9 +1026,13 @@ class Tx:
         ]
 
     async def discussions_of_person(self, kind: PersonKind, person_id: str) -> list[Discussion]:
+        """The discussions this person was actually told of: a request still held in the
+        outbox (a safety exception) is not theirs to see."""
         rows = await self._all(
             "SELECT d.* FROM discussions d JOIN discussion_recipients r ON r.discussion_id = d.id"
+            " JOIN outbox o ON o.id = r.outbox_id"
             " WHERE r.person_kind = ? AND r.person_id = ? AND d.cancelled_at IS NULL"
+            " AND o.status = 'sent'"
             " ORDER BY d.starts_at DESC, d.id DESC",
             (kind.value, person_id),
         )

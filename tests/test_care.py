@@ -550,3 +550,41 @@ async def test_an_adult_pupil_can_have_a_parent_informed_again(harness: Harness)
         actions = [e["action"] for e in await tx.audit_entries("P024")]
     assert actions.count("adult_consent_recorded") == 1
     assert actions.count("adult_consent_withdrawn") == 1
+
+
+async def test_a_request_held_by_a_safety_exception_is_not_in_the_familys_list(
+    harness: Harness,
+) -> None:
+    users = await people(harness, (PersonKind.STAFF, "S004", "Ingrid"), (G, "G009", "Marloes"))
+    coordinator, marloes = users["S004"], users["G009"]
+    await harness.say(coordinator, "/leerling")
+    await harness.say(coordinator, "Sem")
+    await flow(harness, coordinator, "safety")
+    await harness.say(coordinator, "Signalen van huiselijk geweld; meldcode stap 2.")
+    held = await request(harness, "P005", days=28)
+    assert held.paused
+    assert harness.runtime is not None
+    tr = harness.runtime.texts("nl")
+    await harness.say(marloes, "/help")
+    await press(harness, marloes, "menu:permissions")
+    # Nothing tells the family that a discussion about their child is planned.
+    assert tr._("You have not been asked for permission yet.") in marloes.last.text
+    assert tr._("no answer yet") not in marloes.last.text
+
+    # Once the coordinator lifts the exception the request goes out, and then it is listed.
+    await harness.say(coordinator, "/leerling")
+    await harness.say(coordinator, "Sem")
+    await flow(harness, coordinator, "told")
+    await harness.say(coordinator, "Moeder is op 3 december op school gesproken.")
+    await flow(harness, coordinator, "unpause")
+    await harness.server.wait_for(
+        lambda: any(
+            f"c:{held.discussion_id}:agree" in (b.data or "")
+            for m in marloes.messages
+            for r in m.buttons
+            for b in r
+        )
+    )
+    await harness.say(marloes, "/help")
+    await press(harness, marloes, "menu:permissions")
+    assert tr._("no answer yet") in marloes.last.text
