@@ -481,6 +481,8 @@ async def card_text(tx: Tx, tr: Translator, meeting: Meeting, settings: Settings
         # staff:
         lines.append(tr._("✖️ Cancelled; the parents were told."))
     invitees = await tx.invitees(meeting.id)
+    # Under a safety exception nothing reaches the family: say so, not "no answer yet".
+    held = bool(await tx.safety_exceptions(meeting.pupil_id))
     if not invitees:
         # staff:
         lines.append(tr._("⚠️ Nobody could be invited: check the guardians in the roster."))
@@ -490,6 +492,9 @@ async def card_text(tx: Tx, tr: Translator, meeting: Meeting, settings: Settings
         if await tx.chat_of_person(invitee.person_kind, invitee.person_id) is None:
             # staff:
             status = tr.label("⚠️ not in Samen: call or write")
+        elif held and invitee.answer is None:
+            # staff:
+            status = tr.label("⏸ held: safety exception, the coordinator decides")
         else:
             status = tr.label(ANSWER_LABELS[invitee.answer])
         extras = []

@@ -434,24 +434,35 @@ async def _send(step: Step) -> None:
             alternatives=draft.alternatives,
         )
         await tx.clear_flow(step.viewer.user_id)
-    # staff:
-    lines = [
-        tr.n_(
-            "✅ Invitation sent to {n} person.",
-            "✅ Invitation sent to {n} people.",
-            len(planned.reached),
-        )
-    ]
-    if planned.not_linked:
-        # staff:
-        lines.append(
+    if planned.paused:
+        # Nothing was sent: staff must not believe the family was told.
+        lines = [
+            # staff:
             tr._(
-                "⚠️ Not in Samen: {names}. Please call or write to them.",
-                names=tr.list_of(list(planned.not_linked)),
+                "⏸ Not sent: a safety exception applies to {child}. The coordinator decides"
+                " whether and when the family hears of this talk.",
+                child=pupil.first_name,
             )
-        )
-    # staff:
-    lines.append(tr._("You will see their answers in the meeting card below."))
+        ]
+    else:
+        # staff:
+        lines = [
+            tr.n_(
+                "✅ Invitation sent to {n} person.",
+                "✅ Invitation sent to {n} people.",
+                len(planned.reached),
+            )
+        ]
+        if planned.not_linked:
+            # staff:
+            lines.append(
+                tr._(
+                    "⚠️ Not in Samen: {names}. Please call or write to them.",
+                    names=tr.list_of(list(planned.not_linked)),
+                )
+            )
+        # staff:
+        lines.append(tr._("You will see their answers in the meeting card below."))
     await step.show("\n".join(lines))
 
 

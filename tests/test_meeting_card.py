@@ -260,3 +260,38 @@ async def test_the_read_button_goes_once_tapped(harness: Harness) -> None:
     tr = harness.runtime.texts("nl")
     read_line = tr._("✅ Read on {date}. Thank you.", date=tr.datetime(harness.clock.now()))
     assert read_line in summary.html and "Sem leest elke dag." in summary.text
+
+
+async def test_under_a_safety_exception_the_teacher_is_not_told_the_family_was_invited(
+    harness: Harness,
+) -> None:
+    users = await people(
+        harness, (S, "S004", "Ingrid"), (S, "S001", "Marieke"), (G, "G009", "Marloes")
+    )
+    coordinator, teacher, marloes = users["S004"], users["S001"], users["G009"]
+    await harness.say(coordinator, "/leerling")
+    await harness.say(coordinator, "Sem")
+    await flow(harness, coordinator, "safety")
+    await harness.say(coordinator, "Signalen van huiselijk geweld; meldcode stap 2.")
+    before = len(marloes.messages)
+    await plan(harness, teacher, "Sem", "di 8 dec 10:00")
+    assert harness.runtime is not None
+    tr = harness.runtime.texts("nl")
+    flow_message = next(m for m in reversed(bot_messages(teacher)) if "⏸" in m.text)
+    assert (
+        tr._(
+            "⏸ Not sent: a safety exception applies to {child}. The coordinator decides"
+            " whether and when the family hears of this talk.",
+            child="Sem",
+        )
+        in flow_message.html
+    )
+    assert "✅" not in flow_message.text
+    await harness.server.wait_for(
+        lambda: any(d.startswith("mt:") for m in teacher.messages for d in data(m))
+    )
+    card = with_data(teacher, r"mt:\d+:move")
+    held = tr.label("⏸ held: safety exception, the coordinator decides")
+    await harness.server.wait_for(lambda: held in card.text)
+    assert tr.label("⏳ no answer yet") not in card.text
+    assert len(marloes.messages) == before  # nothing reached the family
