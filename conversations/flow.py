@@ -52,10 +52,12 @@ class Step:
     svc: Services
     tr: Translator
     state: FlowState
+    # False when the tapped message must stay as it is (a card): the step comes as a new one.
+    edits_tapped: bool = True
 
     @property
     def tapped(self) -> bool:
-        return self.update.callback_query is not None
+        return self.edits_tapped and self.update.callback_query is not None
 
     def button(self, label: str, value: str) -> InlineKeyboardButton:
         return button(label, f"f:{self.state.nonce}:{value}")

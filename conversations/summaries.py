@@ -25,10 +25,15 @@ async def start_summary(update: Update, context: ContextTypes.DEFAULT_TYPE, view
     assert query is not None and query.data is not None
     wanted = query.data.removeprefix("sum:")
     svc = services(context)
-    async with svc.db.transaction() as tx:
+    async with svc.db.reading() as tx:
         meeting = await tx.meeting(int(wanted)) if wanted.isdigit() else None
         written = await tx.summary(meeting.id) if meeting else None
         invitees = await tx.invitees(meeting.id) if meeting else []
+        card = (
+            await tx.outbox_message(meeting.card_outbox_id)
+            if meeting and meeting.card_outbox_id
+            else None
+        )
     if meeting is None or meeting.created_by != viewer.person_id or written is not None:
         await say_stale(update, context, viewer)
         return
@@ -43,6 +48,9 @@ async def start_summary(update: Update, context: ContextTypes.DEFAULT_TYPE, view
         present=present,
         agreements=[],
     )
+    # Started from the meeting card: the card stays, the summary gets its own message.
+    tapped = query.message.message_id if query.message else None
+    step.edits_tapped = card is None or card[2] != tapped
     await _ask_summary(step, "attended")
     await done(update)
 

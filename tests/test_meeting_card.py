@@ -193,8 +193,12 @@ async def test_the_card_of_a_talk_that_started_offers_the_summary(harness: Harne
     await harness.server.wait_for(lambda: f"sum:{meeting_id}" in data(card))
     assert f"mt:{meeting_id}:move" not in data(card)
 
-    # Writing the summary from the card; afterwards the card offers to see it.
+    # Writing the summary from the card: the card stays, the summary gets its own message;
+    # afterwards the card offers to see it.
+    text = card.text
     await press(harness, teacher, f"sum:{meeting_id}")
+    assert card.text == text and f"sum:{meeting_id}" in data(card)
+    assert bot_messages(teacher)[-1] is not card
     await flow(harness, teacher, "next")
     await harness.say(teacher, "Sem leest elke dag.")
     await flow(harness, teacher, "next")
@@ -277,15 +281,12 @@ async def test_under_a_safety_exception_the_teacher_is_not_told_the_family_was_i
     await plan(harness, teacher, "Sem", "di 8 dec 10:00")
     assert harness.runtime is not None
     tr = harness.runtime.texts("nl")
-    flow_message = next(m for m in reversed(bot_messages(teacher)) if "⏸" in m.text)
-    assert (
-        tr._(
-            "⏸ Not sent: a safety exception applies to {child}. The coordinator decides"
-            " whether and when the family hears of this talk.",
-            child="Sem",
-        )
-        in flow_message.html
+    not_sent = tr._(
+        "⏸ Not sent: a safety exception applies to {child}. The coordinator decides"
+        " whether and when the family hears of this talk.",
+        child="Sem",
     )
+    flow_message = next(m for m in bot_messages(teacher) if not_sent in m.html)
     assert "✅" not in flow_message.text
     await harness.server.wait_for(
         lambda: any(d.startswith("mt:") for m in teacher.messages for d in data(m))
