@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import care, care_texts
@@ -17,7 +17,7 @@ from bot.calendar_file import meeting_ics
 from bot.config import Settings
 from bot.i18n import N_, Catalogues, Markup, Translator
 from bot.models import Agreement, Invitee, Meeting, PersonKind, Pupil, StaffMember, Summary
-from bot.rights import MessageKind, audience
+from bot.rights import MessageKind, age_on, audience
 from bot.schooltime import days_later, in_quiet_hours, is_school_day, next_allowed
 from bot.storage import Tx
 
@@ -936,14 +936,21 @@ def summary_text(
     child: str,
     teacher: str,
     attended: Sequence[str],
+    to_pupil: bool = False,
 ) -> str:
-    """Fixed parts in the reader's language; the teacher's own words as written, marked."""
+    """Fixed parts in the reader's language; the teacher's own words as written, marked. A
+    pupil reads it written to them."""
 
     def said(text: str) -> str:
         return tr.fill("“{text}”", text=text)
 
+    heading = (
+        tr._("📝 <b>Summary of the talk about you</b>")
+        if to_pupil
+        else tr._("📝 <b>Summary of the talk about {child}</b>", child=child)
+    )
     lines = [
-        tr._("📝 <b>Summary of the talk about {child}</b>", child=child),
+        heading,
         tr._(
             "{date}. Present: {names}.",
             date=tr.datetime(meeting.starts_at),
@@ -975,6 +982,12 @@ def summary_text(
     return "\n".join(lines)
 
 
+def pupil_may_be_left_out(pupil: Pupil, today: date) -> bool:
+    """A teacher may keep a summary from a pupil of 12-15 (with a reason); from 16 the pupil
+    reads what is said about them."""
+    return 12 <= age_on(pupil.birth_date, today) < 16
+
+
 def summary_keyboard(tr: Translator, meeting_id: int, *, read: bool = False) -> str:
     """ "Read" until it is tapped; a question can always be asked."""
     rows = [[care_texts.button(tr.label("❓ I have a question"), f"sr:{meeting_id}:ask")]]
@@ -997,9 +1010,12 @@ async def send_summary(
     advice_school: str,
     advice_home: str,
     next_step: str,
+    pupil_left_out: str | None = None,
 ) -> tuple[str, ...] | None:
     """Store the summary for the pupil file and send it, protected, to the people the rules
-    name. Returns the names reached, or None when there is nothing (more) to send."""
+    name; a pupil of 12-15 is left out when the teacher gives a reason (`pupil_left_out`),
+    which goes to the audit trail. Returns the names reached, or None when there is nothing
+    (more) to send."""
     meeting = await tx.meeting(meeting_id)
     if meeting is None or meeting.created_by != staff.staff_id or await tx.summary(meeting_id):
         return None
@@ -1021,8 +1037,16 @@ async def send_summary(
     today = now.astimezone(settings.timezone).date()
     chosen = audience(MessageKind.OUTCOME_SUMMARY, facts[0], facts[1], today)
     readers = [(PersonKind.GUARDIAN, g) for g in chosen.guardians]
-    if chosen.pupil:
+    if chosen.pupil and not (pupil_left_out and pupil_may_be_left_out(pupil, today)):
         readers.append((PersonKind.PUPIL, pupil.pupil_id))
+    elif chosen.pupil:
+        await tx.audit(
+            now=now,
+            actor=("staff", staff.staff_id),
+            action="summary_pupil_left_out",
+            pupil_id=pupil.pupil_id,
+            details={"meeting_id": meeting_id, "reason": pupil_left_out},
+        )
     people = await care.people_of_pupil(tx, pupil)
     reached = []
     for kind, person_id in readers:
@@ -1037,6 +1061,7 @@ async def send_summary(
                 child=pupil.first_name,
                 teacher=teacher_name(staff),
                 attended=attended,
+                to_pupil=kind is PersonKind.PUPIL,
             )
             outbox_id = await tx.enqueue(
                 chat_id=chat,

@@ -80,7 +80,9 @@ PUPIL_FROM_AGE = {
     MessageKind.CVB_NOTICE: 12,
     MessageKind.SUPPORT_ROUTE_NOTICE: 12,
     MessageKind.MEETING_INVITATION: 16,
-    MessageKind.OUTCOME_SUMMARY: 16,
+    # Pupils of 12-15 are partners too: they read what was agreed about them (the teacher
+    # may leave one out of a summary that does not suit them, with a reason on record).
+    MessageKind.OUTCOME_SUMMARY: 12,
     MessageKind.STUDY_PROGRESS: 16,
     MessageKind.POSITIVE_NEWS: 18,
 }

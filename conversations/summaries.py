@@ -8,7 +8,8 @@ from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot import care, meetings
 from bot.access import Action
-from bot.models import Agreement, Viewer
+from bot.models import Agreement, Pupil, Viewer
+from bot.rights import MessageKind, audience
 from conversations.common import done, reply, requires, say_stale, services
 from conversations.flow import Flow, Step, begin, progress, register
 
@@ -56,7 +57,8 @@ async def start_summary(update: Update, context: ContextTypes.DEFAULT_TYPE, view
 
 
 def _summary_heading(step: Step) -> str:
-    number = SUMMARY_STEPS.index(step.state.step) + 1
+    current = step.state.step
+    number = SUMMARY_STEPS.index(current) + 1 if current in SUMMARY_STEPS else len(SUMMARY_STEPS)
     # staff:
     title = step.tr._("📝 <b>Summary for the parents</b>")
     return f"{title}\n{progress(step.tr, number, len(SUMMARY_STEPS))}"
@@ -140,6 +142,16 @@ async def _summary_confirm(step: Step) -> None:
             " their own language."
         ),
     ]
+    pupil = await _pupil_reader(step)
+    left_out = str(data.get("pupil_left_out") or "")
+    if pupil is not None and left_out:
+        # staff:
+        lines.append(
+            tr._("🙈 Not for {child}: “{reason}”", child=pupil.first_name, reason=left_out)
+        )
+    elif pupil is not None:
+        # staff:
+        lines.append(tr._("{child} gets it too, written to them.", child=pupil.first_name))
     if meetings.looks_medical(*texts):
         # staff:
         lines.append(
@@ -152,7 +164,36 @@ async def _summary_confirm(step: Step) -> None:
         [step.button(tr.label("✅ Send"), "send")],
         [step.button(tr.label("✏️ Start again"), "restart")],
     ]
+    if pupil is not None:
+        rows.insert(
+            1,
+            [
+                step.button(
+                    # staff:
+                    tr.label("↩️ Send it to {child} after all", child=pupil.first_name)
+                    if left_out
+                    # staff:
+                    else tr.label("🙈 Not suitable for {child}", child=pupil.first_name),
+                    "pupil_in" if left_out else "pupil_out",
+                )
+            ],
+        )
     await step.show("\n".join(lines), rows)
+
+
+async def _pupil_reader(step: Step) -> Pupil | None:
+    """The pupil of 12-15 who reads this summary unless the teacher says it does not suit
+    them; None when there is no such choice to make."""
+    now = step.svc.clock.now()
+    async with step.svc.db.reading() as tx:
+        meeting = await tx.meeting(int(str(step.state.data["meeting_id"])))
+        pupil = await tx.pupil(meeting.pupil_id) if meeting else None
+        facts = await tx.rights_facts(pupil.pupil_id) if pupil else None
+    if pupil is None or facts is None:
+        return None
+    today = now.astimezone(step.svc.settings.timezone).date()
+    reads = audience(MessageKind.OUTCOME_SUMMARY, facts[0], facts[1], today).pupil
+    return pupil if reads and meetings.pupil_may_be_left_out(pupil, today) else None
 
 
 async def summary_button(step: Step, value: str) -> None:
@@ -181,12 +222,36 @@ async def summary_button(step: Step, value: str) -> None:
     if current == "confirm" and value == "send":
         await _send_summary(step)
         return
+    if current == "confirm" and value == "pupil_out":
+        await step.go("pupil_reason")
+        pupil = await _pupil_reader(step)
+        # staff:
+        question = step.tr._(
+            "Why does this summary not suit {child}? One sentence; it is kept in the audit trail.",
+            child=pupil.first_name if pupil else "",
+        )
+        await step.show(
+            f"{_summary_heading(step)}\n{question}",
+            [[step.button(step.tr.label("⬅️ Back"), "back")]],
+        )
+        return
+    if current == "confirm" and value == "pupil_in":
+        await step.go("confirm", pupil_left_out="")
+        await _ask_summary(step, "confirm")
+        return
+    if current == "pupil_reason" and value == "back":
+        await _ask_summary(step, "confirm")
+        return
     await _ask_summary(step, current)
 
 
 async def summary_text(step: Step, text: str) -> None:
     current = step.state.step
     tr = step.tr
+    if current == "pupil_reason" and 2 <= len(text) <= MAX_TEXT:
+        await step.go("confirm", pupil_left_out=text)
+        await _ask_summary(step, "confirm")
+        return
     if current not in ("going_well", "agreements", "advice_school", "advice_home"):
         # staff:
         await step.show(tr._("Please use the buttons above, or type /annuleren to stop."))
@@ -235,6 +300,7 @@ async def _send_summary(step: Step) -> None:
             advice_school=str(data.get("advice_school", "")),
             advice_home=str(data.get("advice_home", "")),
             next_step=str(data["next_step"]),
+            pupil_left_out=str(data.get("pupil_left_out") or "") or None,
         )
         await tx.clear_flow(step.viewer.user_id)
     if reached is None:

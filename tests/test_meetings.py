@@ -237,3 +237,81 @@ async def test_the_summary_warns_about_medical_detail(harness: Harness) -> None:
     async with harness.db.transaction() as tx:
         summary = await tx.summary(meeting_id)
     assert summary is not None and summary.going_well == "Sem leest elke dag een bladzijde."
+
+
+async def write_summary(harness: Harness, teacher, meeting_id: int, going_well: str) -> None:
+    """From the prompt after the talk up to the confirmation screen (not sent yet)."""
+    assert harness.runtime is not None
+    await due_work(harness.runtime.services)
+    await harness.server.wait_for(
+        lambda: any(
+            b.data == f"sum:{meeting_id}" for m in teacher.messages for r in m.buttons for b in r
+        )
+    )
+    await press(harness, teacher, f"sum:{meeting_id}")
+    await flow(harness, teacher, "next")
+    await harness.say(teacher, going_well)
+    await flow(harness, teacher, "next")
+    await flow(harness, teacher, "skip")
+    await flow(harness, teacher, "skip")
+    await flow(harness, teacher, "ns:none")
+
+
+async def test_a_pupil_of_12_to_15_reads_the_summary_unless_it_does_not_suit_them(
+    harness: Harness,
+) -> None:
+    users = await people(
+        harness, (S, "S002", "Hakan"), (PersonKind.PUPIL, "P011", "Finn"), (G, "G018", "Ilse")
+    )
+    teacher, finn, ilse = users["S002"], users["P011"], users["G018"]
+    assert harness.runtime is not None and harness.db is not None
+    tr = harness.runtime.texts("nl")
+
+    await plan(harness, teacher, "Finn", "di 8 dec 10:00")
+    await delivered(harness, ilse, 3)
+    first = int(data_of(with_data(ilse, r"m:\d+:1:come"), r"m:\d+:1:come").split(":")[1])
+    harness.clock.set(datetime(2026, 12, 8, 10, 30, tzinfo=AMSTERDAM))
+    await write_summary(harness, teacher, first, "Finn werkt goed mee in de klas.")
+    confirm = with_data(teacher, r"f:[^:]+:send")
+    assert tr._("{child} gets it too, written to them.", child="Finn") in confirm.html
+    await flow(harness, teacher, "send")
+    await harness.server.wait_for(
+        lambda: any(
+            f"sr:{first}:read" in (b.data or "")
+            for m in finn.messages
+            for r in m.buttons
+            for b in r
+        )
+    )
+    summary = with_data(finn, rf"sr:{first}:read")
+    assert tr._("📝 <b>Summary of the talk about you</b>") in summary.html  # Finn is 12
+    assert "Finn werkt goed mee in de klas." in summary.text
+
+    # A second talk whose summary does not suit him: the teacher says why, and he gets nothing.
+    await plan(harness, teacher, "Finn", "do 10 dec 10:00")
+    await delivered(harness, ilse, 6)  # welcome, invitation, file, summary, invitation, file
+    second = int(data_of(with_data(ilse, r"m:\d+:1:come"), r"m:\d+:1:come").split(":")[1])
+    harness.clock.set(datetime(2026, 12, 10, 10, 30, tzinfo=AMSTERDAM))
+    await write_summary(harness, teacher, second, "Het gaat beter.")
+    await flow(harness, teacher, "pupil_out")
+    await harness.say(teacher, "Het gaat vooral over zorgen van thuis.")
+    confirm = with_data(teacher, r"f:[^:]+:send")
+    assert "Het gaat vooral over zorgen van thuis." in confirm.text
+    await flow(harness, teacher, "send")
+    await harness.server.wait_for(
+        lambda: any(
+            f"sr:{second}:read" in (b.data or "")
+            for m in ilse.messages
+            for r in m.buttons
+            for b in r
+        )
+    )
+    assert not any(
+        f"sr:{second}:" in (b.data or "") for m in finn.messages for r in m.buttons for b in r
+    )
+    async with harness.db.reading() as tx:
+        readers = await tx.summary_readers(second)
+        entries = await tx.audit_entries("P011")
+    assert (PersonKind.PUPIL, "P011") not in {(k, p) for k, p, _ in readers}
+    left_out = [e for e in entries if e["action"] == "summary_pupil_left_out"]
+    assert len(left_out) == 1 and "zorgen van thuis" in str(left_out[0]["details"])

@@ -309,6 +309,8 @@ def test_every_guardian_has_a_reason_the_coordinator_can_read() -> None:
         (K.CVB_NOTICE, 11, False),
         (K.CVB_NOTICE, 12, True),
         (K.CONSENT_REQUEST, 12, True),
+        (K.OUTCOME_SUMMARY, 11, False),
+        (K.OUTCOME_SUMMARY, 12, True),  # pupils of 12-15 read the summary of a talk about them
         (K.MEETING_INVITATION, 15, False),
         (K.MEETING_INVITATION, 16, True),
         (K.POSITIVE_NEWS, 17, False),
