@@ -11,7 +11,7 @@ from scheduler import due_work
 from tests.fakebot import ChatMessage, FakeUser
 from tests.harness import AMSTERDAM, Harness
 from tests.test_care import data_of, delivered, flow, people, press, with_data
-from tests.test_meetings import plan
+from tests.test_meetings import plan, write_summary
 
 G, S = PersonKind.GUARDIAN, PersonKind.STAFF
 
@@ -242,17 +242,7 @@ async def test_the_read_button_goes_once_tapped(harness: Harness) -> None:
     teacher, marloes, meeting_id = await planned_for_sem(harness)
     assert harness.runtime is not None
     harness.clock.set(datetime(2026, 12, 8, 10, 30, tzinfo=AMSTERDAM))
-    await due_work(harness.runtime.services)
-    await harness.server.wait_for(
-        lambda: any(f"sum:{meeting_id}" in data(m) for m in teacher.messages)
-    )
-    await press(harness, teacher, f"sum:{meeting_id}")
-    await flow(harness, teacher, "next")
-    await harness.say(teacher, "Sem leest elke dag.")
-    await flow(harness, teacher, "next")
-    await flow(harness, teacher, "skip")
-    await flow(harness, teacher, "skip")
-    await flow(harness, teacher, "ns:none")
+    await write_summary(harness, teacher, meeting_id, "Sem leest elke dag.")
     await flow(harness, teacher, "send")
     await harness.server.wait_for(
         lambda: any(f"sr:{meeting_id}:read" in data(m) for m in marloes.messages)
