@@ -15,7 +15,14 @@ from bot.models import Viewer
 from bot.services import Services
 from conversations.common import done, markup_from_json, reply, requires, say_stale, services
 from conversations.flow import Flow, Step, begin, register
-from conversations.meetings import back_row, free_times, future_moment, time_rows, typed_time
+from conversations.meetings import (
+    back_row,
+    free_times,
+    future_moment,
+    own_meeting,
+    time_rows,
+    typed_time,
+)
 
 
 async def _card(
@@ -36,11 +43,8 @@ async def card_action(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer
     assert query is not None and query.data is not None
     parts = query.data.split(":")
     svc = services(context)
-    async with svc.db.reading() as tx:
-        meeting = (
-            await tx.meeting(int(parts[1])) if len(parts) == 3 and parts[1].isdigit() else None
-        )
-    if meeting is None or meeting.created_by != viewer.person_id or meeting.cancelled_at:
+    meeting = await own_meeting(update, svc, viewer)
+    if meeting is None or meeting.cancelled_at:
         await say_stale(update, context, viewer)
         return
     tr = svc.texts(viewer.language)

@@ -14,6 +14,7 @@ from bot.access import Action, may_see_pupil
 from bot.dates import read_when
 from bot.i18n import Markup
 from bot.models import Meeting, Viewer
+from bot.services import Services
 from conversations.common import done, requires
 from conversations.flow import (
     Flow,
@@ -51,6 +52,18 @@ async def start_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer:
     step = await begin(update, context, viewer, "meeting", "pupil", in_place=True)
     await ask_pupil(step, _heading(step))
     await done(update)
+
+
+async def own_meeting(update: Update, svc: Services, viewer: Viewer) -> Meeting | None:
+    """The talk a teacher's button names (`<prefix>:<id>[:…]`), only when she planned it: the
+    button says which talk, the database says whose."""
+    query = update.callback_query
+    parts = (query.data or "").split(":") if query else []
+    if len(parts) < 2 or not parts[1].isdigit():
+        return None
+    async with svc.db.reading() as tx:
+        meeting = await tx.meeting(int(parts[1]))
+    return meeting if meeting is not None and meeting.created_by == viewer.person_id else None
 
 
 def back_row(step: Step, value: str = "back") -> list[InlineKeyboardButton]:

@@ -12,6 +12,7 @@ from bot.models import Agreement, Pupil, Viewer
 from bot.rights import MessageKind, audience
 from conversations.common import done, reply, requires, say_stale, services
 from conversations.flow import Flow, Step, begin, progress, register
+from conversations.meetings import own_meeting
 
 MAX_TEXT = 500
 
@@ -23,19 +24,17 @@ SUMMARY_STEPS = ["attended", "going_well", "agreements", "advice_school", "advic
 @requires(Action.PLAN_MEETING)
 async def start_summary(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
     query = update.callback_query
-    assert query is not None and query.data is not None
-    wanted = query.data.removeprefix("sum:")
+    assert query is not None
     svc = services(context)
+    meeting = await own_meeting(update, svc, viewer)
+    if meeting is None:
+        await say_stale(update, context, viewer)
+        return
     async with svc.db.reading() as tx:
-        meeting = await tx.meeting(int(wanted)) if wanted.isdigit() else None
-        written = await tx.summary(meeting.id) if meeting else None
-        invitees = await tx.invitees(meeting.id) if meeting else []
-        card = (
-            await tx.outbox_message(meeting.card_outbox_id)
-            if meeting and meeting.card_outbox_id
-            else None
-        )
-    if meeting is None or meeting.created_by != viewer.person_id or written is not None:
+        written = await tx.summary(meeting.id)
+        invitees = await tx.invitees(meeting.id)
+        card = await tx.outbox_message(meeting.card_outbox_id) if meeting.card_outbox_id else None
+    if written is not None:
         await say_stale(update, context, viewer)
         return
     present = [f"{i.person_kind.value}:{i.person_id}" for i in invitees if i.answer == "come"]
@@ -321,22 +320,13 @@ register(Flow("summary", Action.PLAN_MEETING, summary_text, summary_button))
 @requires(Action.PLAN_MEETING)
 async def view_summary(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
     """The summary as the parents got it, for the teacher who wrote it, in her language."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    wanted = query.data.removeprefix("sumv:")
     svc = services(context)
+    meeting = await own_meeting(update, svc, viewer)
     async with svc.db.reading() as tx:
-        meeting = await tx.meeting(int(wanted)) if wanted.isdigit() else None
         summary = await tx.summary(meeting.id) if meeting else None
         pupil = await tx.pupil(meeting.pupil_id) if meeting else None
         staff = await tx.staff_member(viewer.person_id or "")
-    if (
-        meeting is None
-        or summary is None
-        or pupil is None
-        or staff is None
-        or meeting.created_by != viewer.person_id
-    ):
+    if meeting is None or summary is None or pupil is None or staff is None:
         await say_stale(update, context, viewer)
         return
     tr = svc.texts(viewer.language)
