@@ -71,11 +71,10 @@ async def context_for(
     pupil = await tx.pupil(meeting.pupil_id)
     assert pupil is not None
     people = await care.people_of_pupil(tx, pupil)
-    last = await tx.last_positive_news(pupil.pupil_id, now)
-    last_words = ""
-    content = await tx.last_positive_news_content(pupil.pupil_id, now)
-    if content is not None:
-        themes, words = content
+    last, last_words = None, ""
+    found = await tx.last_positive_news(pupil.pupil_id, now)
+    if found is not None:
+        last, themes, words = found
         last_words = words or tr.list_of(
             [tr.label(positive.THEMES[t]) for t in themes if t in positive.THEMES]
         )

@@ -1779,23 +1779,18 @@ class Tx:
         )
         return [(from_iso(r["occurrence"]), r["pupils"]) for r in rows]
 
-    async def last_positive_news(self, pupil_id: str, now: datetime) -> datetime | None:
-        row = await self._one(
-            "SELECT max(send_at) AS t FROM positive_news WHERE pupil_id = ? AND send_at <= ?",
-            (pupil_id, iso(now)),
-        )
-        return None if row is None or row["t"] is None else from_iso(row["t"])
-
-    async def last_positive_news_content(
+    async def last_positive_news(
         self, pupil_id: str, now: datetime
-    ) -> tuple[tuple[str, ...], str] | None:
-        """The themes and the teacher's own words of the last good news sent (by `now`)."""
+    ) -> tuple[datetime, tuple[str, ...], str] | None:
+        """When the last good news was sent (by `now`), its themes and the teacher's words."""
         row = await self._one(
-            "SELECT themes, own_words FROM positive_news WHERE pupil_id = ? AND send_at <= ?"
-            " ORDER BY send_at DESC, id DESC LIMIT 1",
+            "SELECT send_at, themes, own_words FROM positive_news WHERE pupil_id = ?"
+            " AND send_at <= ? ORDER BY send_at DESC, id DESC LIMIT 1",
             (pupil_id, iso(now)),
         )
-        return None if row is None else (tuple(json.loads(row["themes"])), row["own_words"] or "")
+        if row is None:
+            return None
+        return from_iso(row["send_at"]), tuple(json.loads(row["themes"])), row["own_words"] or ""
 
     # --- access requests (AVG right of access) -------------------------------
 
