@@ -196,6 +196,57 @@ class Answered(StrEnum):
     ALREADY_ANSWERED = "already_answered"
     UNKNOWN = "unknown"
     UNREACHABLE = "unreachable"
+    # The copy touches a safety exception: the coordinator first decides what it leaves out.
+    SAFETY_DECISION_NEEDED = "safety_decision_needed"
+
+
+@dataclass(frozen=True)
+class SafetyChoice:
+    """What a family's copy does with what was recorded during a safety exception, and why:
+    the coordinator's decision, recorded in the audit trail."""
+
+    leave_out: bool
+    reason: str
+
+
+async def touches_safety(tx: Tx, kind: PersonKind, person_id: str) -> bool:
+    """Whether a copy for this person covers a pupil who had a safety exception: then the
+    coordinator decides what it leaves out before it goes."""
+    for pupil_id in await _pupils_in_copy(tx, kind, person_id):
+        if await tx.safety_exceptions(pupil_id, active_only=False):
+            return True
+    return False
+
+
+async def _pupils_in_copy(tx: Tx, kind: PersonKind, person_id: str) -> list[str]:
+    if kind is PersonKind.GUARDIAN:
+        return [c.pupil_id for c in await tx.children_of_guardian(person_id)]
+    return [person_id]
+
+
+async def record_safety_choice(
+    tx: Tx,
+    now: datetime,
+    actor: tuple[str, str | None],
+    requester: tuple[PersonKind, str],
+    choice: SafetyChoice,
+    request_id: int | None,
+) -> None:
+    kind, person_id = requester
+    for pupil_id in await _pupils_in_copy(tx, kind, person_id):
+        if await tx.safety_exceptions(pupil_id, active_only=False):
+            await tx.audit(
+                now=now,
+                actor=actor,
+                action="access_copy_safety_decision",
+                pupil_id=pupil_id,
+                subject=(kind.value, person_id),
+                details={
+                    "request": request_id,
+                    "left_out": choice.leave_out,
+                    "reason": choice.reason,
+                },
+            )
 
 
 @dataclass(frozen=True)
@@ -213,9 +264,11 @@ async def send_copy(
     request_id: int,
     staff_id: str,
     now: datetime,
+    safety: SafetyChoice | None = None,
 ) -> AnswerResult:
     """Approve a request: the copy goes into the requester's chat, protected, and the answer
-    date is recorded. The caller has checked that `staff_id` is a coordinator."""
+    date is recorded. The caller has checked that `staff_id` is a coordinator. A copy that
+    covers a safety exception needs the coordinator's `safety` choice first."""
     request = await tx.access_request(request_id)
     if request is None:
         return AnswerResult(Answered.UNKNOWN)
@@ -226,8 +279,13 @@ async def send_copy(
     chat_id = await tx.chat_of_person(kind, person_id)
     if chat_id is None:
         return AnswerResult(Answered.UNREACHABLE, request, name)
+    if safety is None and await touches_safety(tx, kind, person_id):
+        return AnswerResult(Answered.SAFETY_DECISION_NEEDED, request, name)
     tr = texts(await tx.language_of_person(kind, person_id))
-    document = await access_copy(tx, texts, settings, font_dir, kind, person_id, now, reader=tr)
+    staff = (PersonKind.STAFF.value, staff_id)
+    document = await _decided_copy(
+        tx, texts, settings, font_dir, request.requester, now, staff, safety, request.id, tr
+    )
     await tx.enqueue(
         chat_id=chat_id,
         text=tr._(
@@ -259,6 +317,7 @@ class Preview:
     name: str
     document: bytes
     file_name: str
+    covers_safety: bool = False  # what was recorded during a safety exception is left out
 
 
 async def preview_copy(
@@ -286,7 +345,8 @@ async def preview_copy(
         details={"request": request.id},
     )
     day = now.astimezone(settings.timezone).date().isoformat()
-    return Preview(request, name, document, f"samen-{person_id}-{day}.pdf")
+    covers = await touches_safety(tx, kind, person_id)
+    return Preview(request, name, document, f"samen-{person_id}-{day}.pdf", covers)
 
 
 async def hand_over_on_paper(
@@ -297,10 +357,14 @@ async def hand_over_on_paper(
     kind: PersonKind,
     person_id: str,
     now: datetime,
+    safety: SafetyChoice | None = None,
 ) -> tuple[bytes, AccessRequest | None]:
     """The copy for someone Samen cannot reach in the chat, to print (`samen export copy`).
-    An open request of theirs counts as answered now, on paper; that is recorded."""
-    document = await access_copy(tx, texts, settings, font_dir, kind, person_id, now)
+    An open request of theirs counts as answered now, on paper; that is recorded. The caller
+    has asked for `safety` when `touches_safety` says so."""
+    document = await _decided_copy(
+        tx, texts, settings, font_dir, (kind, person_id), now, ("admin", None), safety
+    )
     request = await tx.open_access_request(kind, person_id)
     if request is not None:
         assert await tx.answer_access_request(request.id, "admin", now)
@@ -317,6 +381,29 @@ async def hand_over_on_paper(
         )
         request = await tx.access_request(request.id)
     return document, request
+
+
+async def _decided_copy(
+    tx: Tx,
+    texts: Catalogues,
+    settings: Settings,
+    font_dir: Path,
+    requester: tuple[PersonKind, str],
+    now: datetime,
+    actor: tuple[str, str | None],
+    safety: SafetyChoice | None,
+    request_id: int | None = None,
+    reader: Translator | None = None,
+) -> bytes:
+    """The copy as the coordinator decided about a safety period, the decision on record."""
+    if safety is not None:
+        await record_safety_choice(tx, now, actor, requester, safety, request_id)
+    kind, person_id = requester
+    leave_out = safety is None or safety.leave_out
+    return await access_copy(
+        tx, texts, settings, font_dir, kind, person_id, now, reader=reader,
+        leave_out_safety=leave_out,
+    )  # fmt: skip
 
 
 # --- the copy --------------------------------------------------------------
@@ -342,20 +429,17 @@ async def access_copy(
     now: datetime,
     *,
     reader: Translator | None = None,
+    leave_out_safety: bool = True,
 ) -> bytes:
     """The PDF: the person's own data, then what they may know from each child's file; first
-    in their language (or `reader`'s), then the same in Dutch."""
+    in their language (or `reader`'s), then the same in Dutch. What was recorded while a
+    safety exception lasted stays out unless the coordinator chose otherwise."""
     tr = reader or texts(await tx.language_of_person(kind, person_id))
     today = now.astimezone(settings.timezone).date()
     me = (kind.value, person_id)
     facts = await _facts_about_person(tx, kind, person_id)
     parts: list[_Part] = []
-    pupil_ids = (
-        [c.pupil_id for c in await tx.children_of_guardian(person_id)]
-        if kind is PersonKind.GUARDIAN
-        else [person_id]
-    )
-    for pupil_id in pupil_ids:
+    for pupil_id in await _pupils_in_copy(tx, kind, person_id):
         whole = await pupil_file.collect(tx, pupil_id, school=settings.school_name)
         full = kind is PersonKind.PUPIL or await _receives_file(tx, pupil_id, person_id, today)
         events = [
@@ -363,7 +447,9 @@ async def access_copy(
             for event in pupil_file.select(whole, include_staff_only=False)
             # Without a right to the child's file, only what concerns this parent: not even
             # the general entries (a support step is an important fact, given on request).
-            if (full or me in event.concerns) and not _someone_elses(event, me)
+            if (full or me in event.concerns)
+            and not _someone_elses(event, me)
+            and not (leave_out_safety and pupil_file.during_safety(event, whole))
         ]
         parts.append(_Part(whole.pupil, events))
     document = Document(font_dir, now, title="Samen")

@@ -8,7 +8,7 @@ the change that caused them. Handlers and scheduled jobs call the same functions
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -24,7 +24,15 @@ from bot.consent import (
     reminders_due,
 )
 from bot.i18n import Catalogues, Translator, language_name
-from bot.models import Discussion, Participant, PersonKind, Pupil, Recipient, StaffMember
+from bot.models import (
+    DeliveryState,
+    Discussion,
+    Participant,
+    PersonKind,
+    Pupil,
+    Recipient,
+    StaffMember,
+)
 from bot.rights import MessageKind, audience, deciders
 from bot.schooltime import QuietHours, add_school_days
 from bot.storage import Tx
@@ -129,9 +137,11 @@ async def send_discussion(
     purpose: str,
     participants: Sequence[Participant] = (),
     shared_info: Sequence[str] = (),
+    purpose_key: str | None = None,
 ) -> Delivery:
     """Record a CvB discussion (notice) or a ZAT/assessment (consent request) and queue a
-    message to everyone the rules name, in their language."""
+    message to everyone the rules name, in their language. `purpose_key` is one of the
+    catalogued purposes, read in each language; `purpose` the coordinator's own words."""
     pupil = await tx.pupil(pupil_id)
     if pupil is None:
         raise LookupError(pupil_id)
@@ -151,6 +161,7 @@ async def send_discussion(
         created_by=staff.staff_id,
         now=now,
         notice_deadline=deadline,
+        purpose_key=purpose_key,
     )
     discussion = await tx.discussion(discussion_id)
     assert discussion is not None
@@ -173,6 +184,7 @@ async def send_discussion(
                 purpose=purpose,
                 sender=sender,
                 to_pupil=to_pupil,
+                discussion=discussion,
             )
             text = care_texts.cvb_notice(tr, **notice)  # type: ignore[arg-type]
             if language != "nl":
@@ -193,6 +205,7 @@ async def send_discussion(
                 school=school_name_for(texts("nl"), settings, "staff"),
                 sender=sender,
                 to_pupil=to_pupil,
+                years=settings.retention.years_for("care"),
             )
             markup = care_texts.consent_keyboard(tr, discussion_id)
             version = legal.CONSENT_VERSION
@@ -255,6 +268,8 @@ class DiscussionState:
     people: dict[str, PersonOnFile]
     unreachable: tuple[str, ...]  # person keys we cannot reach in Samen
     safety: bool = False  # a safety decision lets the discussion go ahead without consent
+    # Person keys whose message is held by a safety exception or was withdrawn.
+    delivery: dict[str, DeliveryState] = field(default_factory=dict)
 
     def waiting_for(self) -> list[str]:
         """Keys of people who must answer and have not (a wish to talk counts as waiting)."""
@@ -283,8 +298,15 @@ async def discussion_state(tx: Tx, discussion: Discussion, now: datetime) -> Dis
         if (r.person_kind, r.person_id) not in reachable
     )
     people = await people_of_pupil(tx, pupil)
+    outbox_ids = await tx.recipient_outbox_ids(discussion.id)
+    delivered = await tx.delivery_of(outbox_ids.values())
+    delivery = {
+        person_key(kind, person_id): delivered[outbox_id]
+        for (kind, person_id), outbox_id in outbox_ids.items()
+        if delivered.get(outbox_id, DeliveryState.ON_ITS_WAY) is not DeliveryState.ON_ITS_WAY
+    }
     state = DiscussionState(
-        discussion, pupil, recipients, latest, None, None, people, unreachable, safety
+        discussion, pupil, recipients, latest, None, None, people, unreachable, safety, delivery
     )
     return with_answers(state, latest, now)
 

@@ -44,6 +44,18 @@ KIND_LABELS = {
     "assessment": N_("an assessment by an expert from outside school"),
 }
 
+# Why the school wants to discuss a pupil: the coordinator chooses one, each reader reads it
+# in their language (and the binding text in Dutch); the coordinator may add own words.
+PURPOSES = {
+    "help": N_("to find out which help {child} needs at school"),
+    "plan": N_("to check if the school's plan for {child} (the OPP) still fits"),
+    "outside_help": N_("to see if {child} needs help from outside school, like youth care"),
+    "learning": N_("to understand how {child} learns, and what helps"),
+    "behaviour": N_("to understand how {child} behaves and feels, and what helps"),
+    "absence": N_("to find out why {child} is often absent, and what helps"),
+    "next_school": N_("to find the school that fits {child} best after this one"),
+}
+
 NOTICE_ANSWERS = {
     "come": N_("✅ I'll come"),
     "talk": N_("💬 I'd like to talk first"),
@@ -88,6 +100,32 @@ def _purpose(tr: Translator, purpose: str, sender: str) -> Markup:
     return Markup(text, text)
 
 
+def purpose_lines(tr: Translator, discussion: Discussion, child: str, sender: str) -> list[str]:
+    """Why, in the reader's language, then the coordinator's own words marked as Dutch."""
+    lines = []
+    if discussion.purpose_key in PURPOSES:
+        lines.append(
+            tr._(
+                "<b>Why:</b> {purpose}.",
+                purpose=tr.label(PURPOSES[discussion.purpose_key], child=child),
+            )
+        )
+    if discussion.purpose:
+        lines.append(_purpose(tr, discussion.purpose, sender).html)
+    return lines
+
+
+def dutch_purpose(dutch: Translator, discussion: Discussion, child: str) -> str:
+    """The purpose in the binding Dutch text: the chosen purpose, then the own words."""
+    parts = []
+    if discussion.purpose_key in PURPOSES:
+        chosen = dutch.label(PURPOSES[discussion.purpose_key], child=child)
+        parts.append(chosen[:1].upper() + chosen[1:] + ".")
+    if discussion.purpose:
+        parts.append(discussion.purpose)
+    return " ".join(parts)
+
+
 def cvb_notice(
     tr: Translator,
     *,
@@ -98,6 +136,7 @@ def cvb_notice(
     purpose: str,
     sender: str,
     to_pupil: bool,
+    discussion: Discussion | None = None,
 ) -> str:
     """Guideline 1: when and why, who sits in the CvB, welcome to join, whom to ask."""
     members_text = tr.list_of([role(tr, m) for m in members])
@@ -125,7 +164,10 @@ def cvb_notice(
             members=members_text,
             sender=sender,
         )
-    return f"{text}\n\n{_purpose(tr, purpose, sender).html}"
+    why = purpose_lines(tr, discussion, child, sender) if discussion else []
+    if not why and purpose:
+        why = [_purpose(tr, purpose, sender).html]
+    return "\n\n".join([text, *why])
 
 
 def notice_keyboard(tr: Translator, discussion_id: int) -> str:
@@ -149,48 +191,114 @@ def consent_request(
     school: str,
     sender: str,
     to_pupil: bool,
+    years: int,
 ) -> str:
-    """Guidelines 2–7: the plain version in the reader's language, the binding Dutch text
-    below it. Returns Telegram HTML; its hash is what the answer refers to."""
-    meeting = tr.label(KIND_LABELS[discussion.kind])
-    participants = participants_text(tr, discussion.participants)
+    """Guidelines 2–7 and informed consent (AVG art. 4(11), 7): who receives what, why, how
+    long, that it can be withdrawn at any moment and what that means, that no has no other
+    consequence, and whom to ask — in the reader's language, the binding Dutch text below it.
+    Returns Telegram HTML; its hash is what the answer refers to."""
     shared = shared_text(tr, discussion.shared_info, child)
-    if to_pupil:
-        plain = tr._(
-            "📝 {name}, may we talk about you with people from outside school?\n"
-            "On {date} you will be discussed in {meeting}.\n"
-            "These people will be there and hear about you: {participants}.\n"
-            "We will only share: {shared}.\n"
-            "You may come too.\n"
-            "If you say no, we only talk about you without your name.\n"
-            "You can change your answer later.",
+    participants = participants_text(tr, discussion.participants)
+    when = tr.datetime(discussion.starts_at)
+    if discussion.kind == "assessment" and to_pupil:
+        what = tr._(
+            "📝 {name}, may an expert from outside school do an assessment with you?\n"
+            "It starts on {date}.",
             name=name,
-            date=tr.datetime(discussion.starts_at),
-            meeting=meeting,
-            participants=participants,
-            shared=shared,
+            date=when,
         )
-    else:
-        plain = tr._(
-            "📝 {name}, may we talk about {child} with people from outside school?\n"
-            "On {date} we want to discuss {child} in {meeting}.\n"
-            "These people will be there and hear about {child}: {participants}.\n"
-            "We will only share: {shared}.\n"
-            "You may come too, or send someone.\n"
-            "If you say no, we only talk about {child} without a name.\n"
-            "You can change your answer later. You may always see the school file.",
+    elif discussion.kind == "assessment":
+        what = tr._(
+            "📝 {name}, may an expert from outside school do an assessment with {child}?\n"
+            "It starts on {date}.",
             name=name,
             child=child,
-            date=tr.datetime(discussion.starts_at),
-            meeting=meeting,
-            participants=participants,
-            shared=shared,
+            date=when,
         )
-    binding = binding_text(
-        dutch, discussion=discussion, child=child, birth_date=birth_date, school=school
+    elif to_pupil:
+        what = tr._(
+            "📝 {name}, may we talk about you with people from outside school?\n"
+            "On {date} you will be discussed in {meeting}.",
+            name=name,
+            date=when,
+            meeting=tr.label(KIND_LABELS[discussion.kind]),
+        )
+    else:
+        what = tr._(
+            "📝 {name}, may we talk about {child} with people from outside school?\n"
+            "On {date} we want to discuss {child} in {meeting}.",
+            name=name,
+            child=child,
+            date=when,
+            meeting=tr.label(KIND_LABELS[discussion.kind]),
+        )
+    who = (
+        tr._("These people hear about you: {participants}.", participants=participants)
+        if to_pupil
+        else tr._(
+            "These people hear about {child}: {participants}.",
+            child=child,
+            participants=participants,
+        )
     )
-    purpose = _purpose(tr, discussion.purpose, sender).html
-    return with_binding_dutch(tr, f"{plain}\n\n{purpose}", binding)
+    if discussion.kind == "assessment":
+        without = (
+            tr._("If you say no, there is no assessment.")
+            if to_pupil
+            else tr._("If you say no, there is no assessment of {child}.", child=child)
+        )
+        how_long = tr._("This consent is only for this assessment.")
+    else:
+        without = (
+            tr._("If you say no, we only talk about you without your name.")
+            if to_pupil
+            else tr._("If you say no, we only talk about {child} without a name.", child=child)
+        )
+        how_long = tr._("This consent is only for this one talk.")
+    kept = (
+        tr.n_(
+            "The school keeps the notes in your file until {n} year after you leave school.",
+            "The school keeps the notes in your file until {n} years after you leave school.",
+            years,
+        )
+        if to_pupil
+        else tr.n_(
+            "The school keeps the notes in the file of {child} until {n} year after"
+            " {child} leaves school.",
+            "The school keeps the notes in the file of {child} until {n} years after"
+            " {child} leaves school.",
+            years,
+            child=child,
+        )
+    )
+    lines = [
+        what,
+        who,
+        tr._("We will only share: {shared}.", shared=shared),
+        *purpose_lines(tr, discussion, child, sender),
+        f"{how_long} {kept}",
+        tr._(
+            "You can take back your consent at any moment, also before it starts."
+            " What was already shared stays shared. After that, the school shares nothing more."
+        ),
+        without,
+        (
+            tr._("Saying no has no other effect on your lessons at school.")
+            if to_pupil
+            else tr._("Saying no has no other effect on the education of {child}.", child=child)
+        ),
+        tr._("Questions? Ask {sender}.", sender=sender),
+    ]
+    binding = binding_text(
+        dutch,
+        discussion=discussion,
+        child=child,
+        birth_date=birth_date,
+        school=school,
+        years=years,
+        contact=sender,
+    )
+    return with_binding_dutch(tr, "\n".join(lines), binding)
 
 
 def with_binding_dutch(tr: Translator, translated: str, dutch: str) -> str:
@@ -200,18 +308,26 @@ def with_binding_dutch(tr: Translator, translated: str, dutch: str) -> str:
 
 
 def binding_text(
-    dutch: Translator, *, discussion: Discussion, child: str, birth_date: date, school: str
+    dutch: Translator,
+    *,
+    discussion: Discussion,
+    child: str,
+    birth_date: date,
+    school: str,
+    years: int,
+    contact: str,
 ) -> str:
     return dutch.fill(
-        legal.template(legal.CONSENT_VERSION),
+        legal.template(legal.CONSENT_VERSION, discussion.kind),
         child=child,
         birth_date=dutch.date_with_year(birth_date),
         date=dutch.datetime(discussion.starts_at),
-        meeting=dutch.label(KIND_LABELS[discussion.kind]),
         school=school,
         participants=participants_text(dutch, discussion.participants),
         shared=shared_text(dutch, discussion.shared_info, child),
-        purpose=discussion.purpose,
+        purpose=dutch_purpose(dutch, discussion, child),
+        years=years,
+        contact=contact,
     )
 
 

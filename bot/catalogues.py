@@ -20,6 +20,7 @@ from pathlib import Path
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po
 
+from bot import legal
 from bot.i18n import DOMAIN, SUPPORTED_LANGUAGES, locales_dir, placeholders
 
 SOURCE_DIRS = ("bot", "conversations", "scheduler")
@@ -142,38 +143,41 @@ def sentences(text: str) -> list[list[str]]:
 
 
 def plain_language_problems(folder: Path) -> list[Problem]:
-    """Parent-facing Dutch: short sentences, and jargon explained where it first appears."""
+    """Parent-facing Dutch: short sentences, and jargon explained where it first appears.
+    The binding legal texts in force (`bot/legal`) are read too: parents sign them."""
     catalog = read_catalog(folder / "nl" / "LC_MESSAGES" / f"{DOMAIN}.po", "nl")
     problems: list[Problem] = []
     for message in catalog:
         if not message.id or is_staff_only(message):
             continue
-        label = _ids(message)[0]
         for text in _strings(message):
-            if not text:
-                continue
-            found = sentences(text)
-            longest = max((len(s) for s in found), default=0)
-            average = sum(len(s) for s in found) / len(found) if found else 0
-            if average > MAX_AVERAGE_WORDS:
-                problems.append(
-                    Problem(
-                        "nl",
-                        label,
-                        f"sentences average {average:.1f} words (max {MAX_AVERAGE_WORDS})",
-                    )
-                )
-            elif longest > MAX_SENTENCE_WORDS:
-                problems.append(
-                    Problem(
-                        "nl", label, f"a sentence of {longest} words (max {MAX_SENTENCE_WORDS})"
-                    )
-                )
-            for term in JARGON:
-                if re.search(rf"\b{re.escape(term)}\b", text) and not re.search(
-                    _EXPLAINED.pattern.format(term=re.escape(term)), text
-                ):
-                    problems.append(Problem("nl", label, f"{term} is not explained"))
+            problems += plain_text_problems(_ids(message)[0], text)
+    for name, text in legal.templates().items():
+        if name.startswith(legal.CONSENT_VERSION):
+            problems += plain_text_problems(f"bot/legal/{name}", text)
+    return problems
+
+
+def plain_text_problems(label: str, text: str) -> list[Problem]:
+    if not text:
+        return []
+    problems = []
+    found = sentences(text)
+    longest = max((len(s) for s in found), default=0)
+    average = sum(len(s) for s in found) / len(found) if found else 0
+    if average > MAX_AVERAGE_WORDS:
+        problems.append(
+            Problem("nl", label, f"sentences average {average:.1f} words (max {MAX_AVERAGE_WORDS})")
+        )
+    elif longest > MAX_SENTENCE_WORDS:
+        problems.append(
+            Problem("nl", label, f"a sentence of {longest} words (max {MAX_SENTENCE_WORDS})")
+        )
+    for term in JARGON:
+        if re.search(rf"\b{re.escape(term)}\b", text) and not re.search(
+            _EXPLAINED.pattern.format(term=re.escape(term)), text
+        ):
+            problems.append(Problem("nl", label, f"{term} is not explained"))
     return problems
 
 

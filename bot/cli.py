@@ -18,7 +18,7 @@ from pathlib import Path
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
-from bot.access_requests import hand_over_on_paper
+from bot.access_requests import SafetyChoice, hand_over_on_paper, touches_safety
 from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, load_settings
 from bot.i18n import SUPPORTED_LANGUAGES, Catalogues
@@ -93,6 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     copy.add_argument("person_id", help="a guardian id or a pupil id")
     copy.add_argument("--pdf", dest="pdf_file", type=Path, required=True, metavar="FILE")
+    copy.add_argument(
+        "--safety-period",
+        choices=["leave-out", "include"],
+        help="for a family with a safety exception (meldcode): leave out or include what was"
+        " recorded while it lasted (required then, with --reason)",
+    )
+    copy.add_argument("--reason", help="why, for the audit trail (with --safety-period)")
     purge = commands.add_parser(
         "purge", help="delete the data of pupils who left long enough ago ([retention])"
     )
@@ -126,7 +133,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "audit":
         return asyncio.run(_audit(settings, args.pupil_id, args.csv_file))
     if args.command == "export" and args.what == "copy":
-        return asyncio.run(_export_copy(settings, args.person_id, args.pdf_file))
+        safety = (
+            SafetyChoice(args.safety_period == "leave-out", args.reason.strip())
+            if args.safety_period and args.reason and args.reason.strip()
+            else None
+        )
+        if args.safety_period and safety is None:
+            print("samen: --safety-period needs a --reason for the audit trail.", file=sys.stderr)
+            return EXIT_USAGE
+        return asyncio.run(_export_copy(settings, args.person_id, args.pdf_file, safety))
     if args.command == "export":
         if args.pdf_file is None and args.json_file is None:
             print("samen: export pupil needs --pdf FILE, --json FILE, or both.", file=sys.stderr)
@@ -454,9 +469,12 @@ async def _export_pupil(
     return 0
 
 
-async def _export_copy(settings: Settings, person_id: str, pdf_file: Path) -> int:
+async def _export_copy(
+    settings: Settings, person_id: str, pdf_file: Path, safety: SafetyChoice | None
+) -> int:
     """A person's copy of their data for handing over on paper: their language, then Dutch;
-    staff-only notes left out, as in the chat. An open request counts as answered."""
+    staff-only notes left out, as in the chat. An open request counts as answered. A copy that
+    covers a safety exception waits for the decision what it leaves out."""
     font_dir = _fonts(settings)
     if font_dir is None:
         return EXIT_FAILED
@@ -472,8 +490,16 @@ async def _export_copy(settings: Settings, person_id: str, pdf_file: Path) -> in
             else:
                 print(f"samen: there is no guardian or pupil {person_id!r}.", file=sys.stderr)
                 return EXIT_FAILED
+            if safety is None and await touches_safety(tx, kind, person_id):
+                print(
+                    "samen: this copy covers a safety exception (meldcode). Decide what it"
+                    " leaves out: add --safety-period leave-out (or include) and --reason"
+                    " '...'. Nothing was written.",
+                    file=sys.stderr,
+                )
+                return EXIT_USAGE
             document, request = await hand_over_on_paper(
-                tx, catalogues, settings, font_dir, kind, person_id, now
+                tx, catalogues, settings, font_dir, kind, person_id, now, safety
             )
     finally:
         await db.close()

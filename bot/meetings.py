@@ -7,17 +7,26 @@ Every function takes an open transaction: what it queues is committed with what 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot import care, care_texts
+from bot import care, care_texts, staff_texts
 from bot.calendar_file import meeting_ics
 from bot.config import Settings
 from bot.i18n import N_, Catalogues, Markup, Translator
-from bot.models import Agreement, Invitee, Meeting, PersonKind, Pupil, StaffMember, Summary
-from bot.rights import MessageKind, age_on, audience
+from bot.models import (
+    Agreement,
+    DeliveryState,
+    Invitee,
+    Meeting,
+    PersonKind,
+    Pupil,
+    StaffMember,
+    Summary,
+)
+from bot.rights import LinkFacts, MessageKind, PupilFacts, Why, age_on, audience
 from bot.schooltime import days_later, in_quiet_hours, is_school_day, next_allowed
 from bot.storage import Tx
 
@@ -482,7 +491,8 @@ async def card_text(tx: Tx, tr: Translator, meeting: Meeting, settings: Settings
         lines.append(tr._("✖️ Cancelled; the parents were told."))
     invitees = await tx.invitees(meeting.id)
     # Under a safety exception nothing reaches the family: say so, not "no answer yet".
-    held = bool(await tx.safety_exceptions(meeting.pupil_id))
+    sent_as = await tx.invite_outbox_ids(meeting.id)
+    delivery = await tx.delivery_of(sent_as.values())
     if not invitees:
         # staff:
         lines.append(tr._("⚠️ Nobody could be invited: check the guardians in the roster."))
@@ -492,9 +502,10 @@ async def card_text(tx: Tx, tr: Translator, meeting: Meeting, settings: Settings
         if await tx.chat_of_person(invitee.person_kind, invitee.person_id) is None:
             # staff:
             status = tr.label("⚠️ not in Samen: call or write")
-        elif held and invitee.answer is None:
-            # staff:
-            status = tr.label("⏸ held: safety exception, the coordinator decides")
+        elif invitee.answer is None and (
+            state := delivery.get(sent_as.get((invitee.person_kind, invitee.person_id), 0))
+        ) in (DeliveryState.HELD, DeliveryState.WITHDRAWN):
+            status = tr.label(staff_texts.HELD_LABELS[state])
         else:
             status = tr.label(ANSWER_LABELS[invitee.answer])
         extras = []
@@ -937,29 +948,37 @@ def summary_text(
     teacher: str,
     attended: Sequence[str],
     to_pupil: bool = False,
+    home_only: bool = False,
 ) -> str:
     """Fixed parts in the reader's language; the teacher's own words as written, marked. A
-    pupil reads it written to them."""
+    pupil reads it written to them; a foster parent allowed day-to-day information reads
+    only the agreements and the advice for home (`home_only`)."""
 
     def said(text: str) -> str:
         return tr.fill("“{text}”", text=text)
 
-    heading = (
-        tr._("📝 <b>Summary of the talk about you</b>")
-        if to_pupil
-        else tr._("📝 <b>Summary of the talk about {child}</b>", child=child)
-    )
-    lines = [
-        heading,
-        tr._(
-            "{date}. Present: {names}.",
-            date=tr.datetime(meeting.starts_at),
-            names=tr.list_of(list(attended)) or "–",
-        ),
-        "",
-        tr._("<b>What goes well</b>"),
-        said(summary.going_well),
-    ]
+    if home_only:
+        lines = [
+            tr._("📝 <b>What we agreed about {child}</b>", child=child),
+            tr._("From the talk at school on {date}.", date=tr.datetime(meeting.starts_at)),
+        ]
+    else:
+        heading = (
+            tr._("📝 <b>Summary of the talk about you</b>")
+            if to_pupil
+            else tr._("📝 <b>Summary of the talk about {child}</b>", child=child)
+        )
+        lines = [
+            heading,
+            tr._(
+                "{date}. Present: {names}.",
+                date=tr.datetime(meeting.starts_at),
+                names=tr.list_of(list(attended)) or "–",
+            ),
+            "",
+            tr._("<b>What goes well</b>"),
+            said(summary.going_well),
+        ]
     if summary.agreements:
         lines += ["", tr._("<b>What we agreed</b>")]
         for agreement in summary.agreements:
@@ -969,13 +988,16 @@ def summary_text(
             if agreement.when:
                 parts.append(tr._("by {when}", when=agreement.when))
             lines.append("• " + " ".join(parts))
-    if summary.advice_school:
+    if summary.advice_school and not home_only:
         lines += ["", tr._("<b>Advice for school</b>"), said(summary.advice_school)]
     if summary.advice_home:
         lines += ["", tr._("<b>Advice for home</b>"), said(summary.advice_home)]
+    if not home_only:
+        lines += [
+            "",
+            tr._("<b>Next step:</b> {step}", step=tr.label(NEXT_STEPS[summary.next_step])),
+        ]
     lines += [
-        "",
-        tr._("<b>Next step:</b> {step}", step=tr.label(NEXT_STEPS[summary.next_step])),
         "",
         tr._("<i>Text in quotes: {teacher}'s own words, in Dutch.</i>", teacher=teacher),
     ]
@@ -986,6 +1008,51 @@ def pupil_may_be_left_out(pupil: Pupil, today: date) -> bool:
     """A teacher may keep a summary from a pupil of 12-15 (with a reason); from 16 the pupil
     reads what is said about them."""
     return 12 <= age_on(pupil.birth_date, today) < 16
+
+
+# Talks whose summary is an important fact (results, development, the start of support): a
+# parent without authority who asked for information receives it. Not a first acquaintance.
+IMPORTANT_GOALS = frozenset({"progress", "opp", "care", "cvb", "zat", "round"})
+
+Reader = tuple[PersonKind, str]
+
+
+@dataclass(frozen=True)
+class SummaryReaders:
+    """Who reads a talk's summary, by the information rules."""
+
+    whole: tuple[Reader, ...]
+    # Foster parents the guardian allowed day-to-day information: agreements and home advice.
+    home_only: tuple[Reader, ...]
+    # Of `whole`, those the teacher may leave out of one summary with a reason: a pupil of
+    # 12-15, a parent without authority who asked for information.
+    optional: tuple[Reader, ...]
+
+
+def summary_readers(
+    meeting: Meeting, pupil: Pupil, facts: tuple[PupilFacts, Sequence[LinkFacts]], today: date
+) -> SummaryReaders:
+    kind = (
+        MessageKind.IMPORTANT_SUMMARY
+        if meeting.kind in IMPORTANT_GOALS
+        else MessageKind.OUTCOME_SUMMARY
+    )
+    chosen = audience(kind, facts[0], facts[1], today)
+    whole: list[Reader] = [(PersonKind.GUARDIAN, g) for g in chosen.guardians]
+    optional: list[Reader] = [
+        (PersonKind.GUARDIAN, g)
+        for g in chosen.guardians
+        if chosen.reasons[g] is Why.INFORMATION_REQUEST
+    ]
+    if chosen.pupil:
+        whole.append((PersonKind.PUPIL, pupil.pupil_id))
+        if pupil_may_be_left_out(pupil, today):
+            optional.append((PersonKind.PUPIL, pupil.pupil_id))
+    home = audience(MessageKind.HOME_ADVICE, facts[0], facts[1], today)
+    home_only = tuple(
+        (PersonKind.GUARDIAN, g) for g in home.guardians if (PersonKind.GUARDIAN, g) not in whole
+    )
+    return SummaryReaders(tuple(whole), home_only, tuple(optional))
 
 
 def summary_keyboard(tr: Translator, meeting_id: int, *, read: bool = False) -> str:
@@ -1010,12 +1077,13 @@ async def send_summary(
     advice_school: str,
     advice_home: str,
     next_step: str,
-    pupil_left_out: str | None = None,
+    left_out: Mapping[str, str] | None = None,
 ) -> tuple[str, ...] | None:
     """Store the summary for the pupil file and send it, protected, to the people the rules
-    name; a pupil of 12-15 is left out when the teacher gives a reason (`pupil_left_out`),
-    which goes to the audit trail. Returns the names reached, or None when there is nothing
-    (more) to send."""
+    name; foster parents allowed day-to-day information get its agreements and home advice.
+    `left_out` maps person keys of optional readers (`summary_readers`) to the teacher's
+    reason for leaving them out of this one; each goes to the audit trail. Returns the names
+    reached, or None when there is nothing (more) to send."""
     meeting = await tx.meeting(meeting_id)
     if meeting is None or meeting.created_by != staff.staff_id or await tx.summary(meeting_id):
         return None
@@ -1035,21 +1103,27 @@ async def send_summary(
     )
     await tx.add_summary(summary)
     today = now.astimezone(settings.timezone).date()
-    chosen = audience(MessageKind.OUTCOME_SUMMARY, facts[0], facts[1], today)
-    readers = [(PersonKind.GUARDIAN, g) for g in chosen.guardians]
-    if chosen.pupil and not (pupil_left_out and pupil_may_be_left_out(pupil, today)):
-        readers.append((PersonKind.PUPIL, pupil.pupil_id))
-    elif chosen.pupil:
-        await tx.audit(
-            now=now,
-            actor=("staff", staff.staff_id),
-            action="summary_pupil_left_out",
-            pupil_id=pupil.pupil_id,
-            details={"meeting_id": meeting_id, "reason": pupil_left_out},
-        )
+    rules = summary_readers(meeting, pupil, facts, today)
+    readers = []
+    for kind, person_id in rules.whole:
+        reason = (left_out or {}).get(care.person_key(kind, person_id))
+        if reason and (kind, person_id) in rules.optional:
+            await tx.audit(
+                now=now,
+                actor=("staff", staff.staff_id),
+                action="summary_reader_left_out",
+                pupil_id=pupil.pupil_id,
+                subject=(kind.value, person_id),
+                details={"meeting_id": meeting_id, "reason": reason},
+            )
+        else:
+            readers.append((kind, person_id))
     people = await care.people_of_pupil(tx, pupil)
     reached = []
-    for kind, person_id in readers:
+    # Foster parents get the agreements and the advice for home: only when there are some.
+    home_readers = rules.home_only if summary.agreements or summary.advice_home else ()
+    for kind, person_id in [*readers, *home_readers]:
+        home_only = (kind, person_id) in home_readers
         chat = await tx.chat_of_person(kind, person_id)
         outbox_id = None
         if chat is not None:
@@ -1062,6 +1136,7 @@ async def send_summary(
                 teacher=teacher_name(staff),
                 attended=attended,
                 to_pupil=kind is PersonKind.PUPIL,
+                home_only=home_only,
             )
             outbox_id = await tx.enqueue(
                 chat_id=chat,
@@ -1080,7 +1155,11 @@ async def send_summary(
         actor=("staff", staff.staff_id),
         action="summary_sent",
         pupil_id=pupil.pupil_id,
-        details={"meeting_id": meeting_id, "readers": len(readers)},
+        details={
+            "meeting_id": meeting_id,
+            "readers": len(readers),
+            "home_only": len(home_readers),
+        },
     )
     await refresh_card(tx, texts, settings, now, meeting_id)
     return tuple(reached)

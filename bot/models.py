@@ -125,6 +125,25 @@ class OutgoingMessage:
     edit_waits: bool = False  # the message to edit has not been sent yet
 
 
+class DeliveryState(StrEnum):
+    """How far a message to a family got, as staff read it."""
+
+    ON_ITS_WAY = "on_its_way"  # queued or sent: the normal course
+    HELD = "held"  # waits while a safety exception lasts; the coordinator decides
+    WITHDRAWN = "withdrawn"  # the coordinator withdrew it: never sent
+
+
+@dataclass(frozen=True)
+class HeldMessage:
+    """A message to a family that waits while a safety exception lasts."""
+
+    id: int
+    purpose: str
+    recipient: tuple[PersonKind, str]
+    queued_at: datetime
+    text: str
+
+
 @dataclass(frozen=True)
 class FamilyContact:
     """A guardian of a pupil with whether Samen can reach them."""
@@ -175,6 +194,7 @@ class Discussion:
     created_at: datetime
     notice_deadline: datetime | None
     cancelled_at: datetime | None
+    purpose_key: str | None = None  # one of care_texts.PURPOSES; `purpose`: own words
 
     @property
     def needs_consent(self) -> bool:

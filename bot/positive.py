@@ -46,6 +46,7 @@ class NewsSent:
     news_id: int
     reached: tuple[str, ...]
     not_linked: tuple[str, ...]
+    held: bool = False  # a safety exception holds it; the coordinator decides
 
 
 def news_text(
@@ -159,7 +160,8 @@ async def send_positive_news(
         pupil_id=pupil_id,
         details={"news_id": news_id, "recipients": len(targets)},
     )
-    return NewsSent(news_id, tuple(reached), tuple(not_linked))
+    held = bool(reached) and bool(await tx.safety_exceptions(pupil_id))
+    return NewsSent(news_id, tuple(reached), tuple(not_linked), held)
 
 
 # --- cadence, reminders to mentors, coverage ---------------------------------------------
@@ -257,9 +259,12 @@ async def remind_mentors(tx: Tx, texts: Catalogues, settings: Settings, now: dat
     last = await tx.last_news_by_pupil(now)
     handled = await tx.news_reminders_handled(occurrence)
     chats = await tx.staff_chats()
+    # A family under a safety exception gets nothing automated: not asked for, not sent.
+    paused = await tx.paused_pupils()
     by_group: dict[str, list[Pupil]] = {}
     for pupil in await tx.all_pupils():
-        by_group.setdefault(pupil.group, []).append(pupil)
+        if pupil.pupil_id not in paused:
+            by_group.setdefault(pupil.group, []).append(pupil)
     recorded: list[tuple[str, int]] = []
     for member in await tx.all_staff():
         if member.role.value != "teacher" or not member.groups:

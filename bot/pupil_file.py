@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -101,6 +101,9 @@ class PupilFile:
     guardians: tuple[GuardianOnFile, ...]
     events: tuple[FileEvent, ...]
     school: str = ""
+    # From when to when (None: still) a safety exception lasted: a family's copy may leave
+    # out what was recorded then (the coordinator decides).
+    safety: tuple[tuple[datetime, datetime | None], ...] = ()
 
 
 # Records for staff eyes only: who may not know, safety decisions, a teacher's own notes.
@@ -252,7 +255,14 @@ async def collect(tx: Tx, pupil_id: str, *, school: str = "") -> PupilFile:
         )
         for g, link in family
     )
-    return PupilFile(pupil, guardians, tuple(sorted(events, key=order)), school)
+    ordered = tuple(sorted(events, key=order))
+    return PupilFile(pupil, guardians, ordered, school, safety_periods(ordered))
+
+
+def safety_periods(events: Sequence[FileEvent]) -> tuple[tuple[datetime, datetime | None], ...]:
+    """From when to when (None: still) each safety exception lasted, from its two events."""
+    lifted = {e.source.removesuffix(":lifted"): e.at for e in events if e.kind == "safety_lifted"}
+    return tuple((e.at, lifted.get(e.source)) for e in events if e.kind == "safety_decision")
 
 
 def order(event: FileEvent) -> tuple[datetime, tuple[tuple[int, str], ...]]:
@@ -849,7 +859,7 @@ def from_json(text: str) -> PupilFile:
                 source=e["source"],
             )
         )
-    return PupilFile(pupil, guardians, tuple(events), data["school"])
+    return PupilFile(pupil, guardians, tuple(events), data["school"], safety_periods(events))
 
 
 # --- words ------------------------------------------------------------------------------
@@ -1324,6 +1334,11 @@ def select(
             continue
         chosen.append(event)
     return chosen
+
+
+def during_safety(event: FileEvent, file: PupilFile) -> bool:
+    """Recorded while a safety exception lasted."""
+    return any(start <= event.at and (end is None or event.at < end) for start, end in file.safety)
 
 
 # Emoji and pictographs: the document fonts have none, and a box helps no one.

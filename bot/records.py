@@ -27,6 +27,7 @@ class Refusal(StrEnum):
     NOT_12_15 = "not_12_15"  # capability is only weighed for pupils of 12 to 15
     NOT_ADULT = "not_adult"  # only a pupil of 18+ consents to informing parents
     REASON_NEEDED = "reason_needed"
+    NOT_HELD = "not_held"  # the message was sent, released or withdrawn already
 
 
 async def _link(
@@ -192,6 +193,30 @@ async def lift_safety_exception(tx: Tx, now: datetime, staff: StaffMember, pupil
             pupil_id=pupil_id,
         )
     return lifted > 0
+
+
+async def decide_held_message(
+    tx: Tx, now: datetime, staff: StaffMember, pupil_id: str, outbox_id: int, release: bool
+) -> Refusal | None:
+    """The coordinator sends one message held by a safety exception after all, or withdraws it
+    for good; recorded in the audit trail."""
+    decision = "released" if release else "withdrawn"
+    held = {m.id: m for m in await tx.held_messages(pupil_id)}
+    message = held.get(outbox_id)
+    if message is None or not await tx.decide_held(
+        outbox_id, pupil_id, decision, staff.staff_id, now
+    ):
+        return Refusal.NOT_HELD
+    kind, person_id = message.recipient
+    await tx.audit(
+        now=now,
+        actor=("staff", staff.staff_id),
+        action=f"held_message_{decision}",
+        pupil_id=pupil_id,
+        subject=(kind.value, person_id),
+        details={"outbox_id": outbox_id, "purpose": message.purpose},
+    )
+    return None
 
 
 async def record_parents_told(

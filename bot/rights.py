@@ -24,6 +24,12 @@ class MessageKind(StrEnum):
     CVB_NOTICE = "cvb_notice"
     CONSENT_REQUEST = "consent_request"
     OUTCOME_SUMMARY = "outcome_summary"
+    # The summary of a talk about progress, the support plan (OPP) or a CvB/ZAT outcome: an
+    # important fact, so a parent without authority who asked for information receives it.
+    IMPORTANT_SUMMARY = "important_summary"
+    # The agreements and the advice for home from a talk: day-to-day information, for foster
+    # parents once the guardian allowed it.
+    HOME_ADVICE = "home_advice"
     POSITIVE_NEWS = "positive_news"
     SUPPORT_ROUTE_NOTICE = "support_route_notice"
     STUDY_PROGRESS = "study_progress"
@@ -56,6 +62,7 @@ class Why(StrEnum):
     NO_REQUEST = "no_request"
     NEVER_RECOGNISED = "never_recognised"
     NOT_DAY_TO_DAY = "not_day_to_day"
+    DAY_TO_DAY_ALLOWED = "day_to_day_allowed"
     WITHHELD = "withheld"
     REFUSED_BY_PUPIL = "refused_by_pupil"
     ADULT_PUPIL = "adult_pupil"
@@ -64,12 +71,20 @@ class Why(StrEnum):
 
 # What a parent without authority may ask for (art. 1:377c BW): important facts such as
 # results, development and the start of a support trajectory.
-IMPORTANT_FACTS = frozenset({MessageKind.STUDY_PROGRESS, MessageKind.SUPPORT_ROUTE_NOTICE})
+IMPORTANT_FACTS = frozenset(
+    {
+        MessageKind.STUDY_PROGRESS,
+        MessageKind.SUPPORT_ROUTE_NOTICE,
+        MessageKind.IMPORTANT_SUMMARY,
+    }
+)
 # Foster parents without authority share daily life: meetings (a CvB discussion they are
 # welcome to join is one) and good news; never consent requests.
 DAY_TO_DAY = frozenset(
     {MessageKind.MEETING_INVITATION, MessageKind.CVB_NOTICE, MessageKind.POSITIVE_NEWS}
 )
+# What foster parents also receive once the guardian allowed them day-to-day information.
+DAY_TO_DAY_ALLOWED = frozenset({MessageKind.HOME_ADVICE})
 # A family guardian (supervision order) is informed of everything about school and care.
 FAMILY_GUARDIAN_KINDS = frozenset(MessageKind) - {
     MessageKind.CONSENT_REQUEST,
@@ -83,6 +98,8 @@ PUPIL_FROM_AGE = {
     # Pupils of 12-15 are partners too: they read what was agreed about them (the teacher
     # may leave one out of a summary that does not suit them, with a reason on record).
     MessageKind.OUTCOME_SUMMARY: 12,
+    MessageKind.IMPORTANT_SUMMARY: 12,
+    MessageKind.HOME_ADVICE: 200,  # the pupil reads the whole summary instead
     MessageKind.STUDY_PROGRESS: 16,
     MessageKind.POSITIVE_NEWS: 18,
 }
@@ -106,6 +123,9 @@ class LinkFacts:
     information_requested: bool = False
     adult_pupil_consents: bool = False
     restriction: Restriction | None = None
+    # For a foster parent: who (the guardian) allowed day-to-day information (agreements,
+    # advice for home); None: not allowed.
+    day_to_day_allowed_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -199,7 +219,11 @@ def receives(
     if link.relation == "family_guardian":
         return kind in FAMILY_GUARDIAN_KINDS, Why.FAMILY_GUARDIAN
     if link.relation == "foster_parent":
-        return kind in DAY_TO_DAY, (Why.FOSTER_PARENT if kind in DAY_TO_DAY else Why.NOT_DAY_TO_DAY)
+        if kind in DAY_TO_DAY:
+            return True, Why.FOSTER_PARENT
+        if kind in DAY_TO_DAY_ALLOWED and link.day_to_day_allowed_by:
+            return True, Why.DAY_TO_DAY_ALLOWED
+        return False, Why.NOT_DAY_TO_DAY
     if link.relation in PARENT_RELATIONS:
         if not link.recognised:
             return False, Why.NEVER_RECOGNISED
@@ -232,3 +256,125 @@ def restriction_applies(restriction: Restriction, pupil: PupilFacts, today: date
     if restriction.kind is RestrictionKind.REFUSED_BY_PUPIL:
         return age_band(pupil.birth_date, today) is AgeBand.OLDER_TEEN
     return True
+
+
+# --- the README's table, generated from the rules above -------------------------------
+
+_TABLE_KINDS = (
+    (MessageKind.CONSENT_REQUEST, "consent request"),
+    (MessageKind.MEETING_INVITATION, "talk invitation"),
+    (MessageKind.CVB_NOTICE, "CvB notice"),
+    (MessageKind.OUTCOME_SUMMARY, "summary (other talks)"),
+    (MessageKind.IMPORTANT_SUMMARY, "summary (progress, OPP, care, CvB/ZAT)"),
+    (MessageKind.HOME_ADVICE, "agreements and advice for home"),
+    (MessageKind.SUPPORT_ROUTE_NOTICE, "start of support"),
+    (MessageKind.STUDY_PROGRESS, "study progress"),
+    (MessageKind.POSITIVE_NEWS, "good news"),
+)
+_REFERENCE_DAY = date(2026, 9, 1)
+
+
+def _born(age: int) -> date:
+    return _REFERENCE_DAY.replace(year=_REFERENCE_DAY.year - age)
+
+
+def _table_situations() -> list[tuple[str, int, LinkFacts]]:
+    parent = LinkFacts("x", "mother", authority=True)
+    no_authority = LinkFacts("x", "father", authority=False)
+    return [
+        ("parent with authority, pupil under 12", 10, parent),
+        ("parent with authority, pupil 12–15", 13, parent),
+        ("parent with authority, pupil 16–17", 16, parent),
+        (
+            "parent with authority, pupil 16–17 refused information to them",
+            16,
+            LinkFacts(
+                "x",
+                "mother",
+                authority=True,
+                restriction=Restriction(RestrictionKind.REFUSED_BY_PUPIL, ""),
+            ),
+        ),
+        ("parent, pupil 18+", 18, parent),
+        (
+            "parent, pupil 18+ agreed they are informed",
+            18,
+            LinkFacts("x", "mother", authority=True, adult_pupil_consents=True),
+        ),
+        ("parent without authority, no request", 10, no_authority),
+        (
+            "parent without authority who asked for information (BW 1:377c)",
+            10,
+            LinkFacts("x", "father", authority=False, information_requested=True),
+        ),
+        (
+            "parent who never recognised the child",
+            10,
+            LinkFacts("x", "father", authority=False, recognised=False, information_requested=True),
+        ),
+        (
+            "information withheld in the child's interest",
+            10,
+            LinkFacts(
+                "x",
+                "father",
+                authority=False,
+                information_requested=True,
+                restriction=Restriction(RestrictionKind.WITHHELD, ""),
+            ),
+        ),
+        (
+            "court arrangement (important facts)",
+            10,
+            LinkFacts(
+                "x",
+                "father",
+                authority=False,
+                restriction=Restriction(RestrictionKind.COURT_ARRANGEMENT, "", IMPORTANT_FACTS),
+            ),
+        ),
+        ("guardian (institution) with authority", 10, LinkFacts("x", "guardian", authority=True)),
+        ("foster parent without authority", 10, LinkFacts("x", "foster_parent", authority=False)),
+        (
+            "foster parent, day-to-day information allowed by the guardian",
+            10,
+            LinkFacts("x", "foster_parent", authority=False, day_to_day_allowed_by="guardian"),
+        ),
+        (
+            "family guardian (supervision order)",
+            10,
+            LinkFacts("x", "family_guardian", authority=False),
+        ),
+    ]
+
+
+def readme_table() -> str:
+    """Who receives what, as the README shows it: one row per situation, from `receives`,
+    so the README cannot drift from the rules (a test compares them)."""
+    header = ["who", *(label for _, label in _TABLE_KINDS)]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for situation, age, link in _table_situations():
+        pupil = PupilFacts(_born(age))
+        cells = []
+        for kind, _ in _TABLE_KINDS:
+            if kind is MessageKind.CONSENT_REQUEST:
+                decides = link.guardian_id in deciders(pupil, [link], _REFERENCE_DAY).guardians
+                cells.append("decides" if decides else "–")
+            else:
+                cells.append("✓" if receives(kind, pupil, link, _REFERENCE_DAY)[0] else "–")
+        lines.append(f"| {situation} | " + " | ".join(cells) + " |")
+    for situation, age in (
+        ("the pupil, under 12", 10),
+        ("the pupil, 12–15", 13),
+        ("the pupil, 16–17", 16),
+        ("the pupil, 18+", 18),
+    ):
+        pupil = PupilFacts(_born(age))
+        cells = []
+        for kind, _ in _TABLE_KINDS:
+            if kind is MessageKind.CONSENT_REQUEST:
+                cells.append("decides" if deciders(pupil, [], _REFERENCE_DAY).pupil else "–")
+            else:
+                cells.append("✓" if audience(kind, pupil, [], _REFERENCE_DAY).pupil else "–")
+        lines.append(f"| {situation} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Generic, TypeVar
 
@@ -35,7 +35,13 @@ STAFF_ROLES = ("teacher", "coordinator", "admin")
 AUTHORITY_WORDS = {"yes": True, "ja": True, "no": False, "nee": False}
 # Optional columns for information-rights facts; files without them stay valid, and an
 # empty cell leaves what is recorded (perhaps by a coordinator in chat) as it is.
-GUARDIAN_FACT_COLUMNS = ("recognised", "information_request", "restriction", "restriction_reason")
+GUARDIAN_FACT_COLUMNS = (
+    "recognised",
+    "information_request",
+    "restriction",
+    "restriction_reason",
+    "day_to_day_allowed_by",
+)
 PUPIL_FACT_COLUMNS = ("capable", "capability_reason")
 # Optional: the day a pupil left school (retention counts from it); empty: still at school.
 LEFT_ON_COLUMN = "left_on"
@@ -50,6 +56,8 @@ class LinkFacts:
     information_request: bool | None = None
     restriction: Restriction | None = None
     lift_restriction: bool = False
+    # For a foster parent: who (the guardian) allowed day-to-day information; LIFT ends it.
+    day_to_day_allowed_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -323,6 +331,17 @@ def _yes_no(sheet: _Sheet, row: _Row, column: str) -> bool | None:
 
 
 def _link_facts(sheet: _Sheet, row: _Row) -> LinkFacts:
+    facts = _information_facts(sheet, row)
+    allowed_by = row.cells.get("day_to_day_allowed_by", "").strip() or None
+    if allowed_by is not None and row.cells.get("relation", "").lower() != "foster_parent":
+        sheet.error(row, "day_to_day_allowed_by", "only for a foster_parent row")
+        allowed_by = None
+    if allowed_by is not None and allowed_by.lower() == LIFT:
+        allowed_by = LIFT
+    return replace(facts, day_to_day_allowed_by=allowed_by)
+
+
+def _information_facts(sheet: _Sheet, row: _Row) -> LinkFacts:
     recognised = _yes_no(sheet, row, "recognised")
     requested = _yes_no(sheet, row, "information_request")
     kind_word = row.cells.get("restriction", "").lower()
@@ -594,6 +613,12 @@ async def _apply_link_facts(
         await tx.add_restriction(guardian_id, pupil_id, facts.restriction, now, None)
         changes["restriction"] = facts.restriction.kind.value
         changes["restriction_reason"] = facts.restriction.reason
+    allowed_by = facts.day_to_day_allowed_by
+    if allowed_by is not None and allowed_by != (current.day_to_day_allowed_by or LIFT):
+        await tx.set_day_to_day_allowed(
+            guardian_id, pupil_id, None if allowed_by == LIFT else allowed_by
+        )
+        changes["day_to_day_allowed_by"] = allowed_by
     if changes:
         await tx.audit(
             now=now,

@@ -25,11 +25,13 @@ from bot.models import (
     AccessRequest,
     Agreement,
     Answer,
+    DeliveryState,
     Discussion,
     FamilyContact,
     FlowState,
     Guardian,
     GuardianLink,
+    HeldMessage,
     Invitee,
     Meeting,
     OutgoingMessage,
@@ -681,7 +683,7 @@ class Tx:
             "SELECT m.*, o.message_id AS edit_message_id, o.status AS edit_status FROM outbox m"
             " LEFT JOIN outbox o ON o.id = m.edit_of"
             " WHERE m.status = 'pending' AND m.not_before <= ?"
-            " AND (m.pupil_id IS NULL OR m.pupil_id NOT IN"
+            " AND (m.pupil_id IS NULL OR m.held_decision = 'released' OR m.pupil_id NOT IN"
             "      (SELECT pupil_id FROM safety_exceptions WHERE lifted_at IS NULL))"
             " ORDER BY m.id LIMIT ?",
             (iso(now), limit),
@@ -709,7 +711,7 @@ class Tx:
     async def next_not_before(self) -> datetime | None:
         row = await self._one(
             "SELECT min(not_before) AS t FROM outbox WHERE status = 'pending'"
-            " AND (pupil_id IS NULL OR pupil_id NOT IN"
+            " AND (pupil_id IS NULL OR held_decision = 'released' OR pupil_id NOT IN"
             "      (SELECT pupil_id FROM safety_exceptions WHERE lifted_at IS NULL))"
         )
         return None if row is None or row["t"] is None else from_iso(row["t"])
@@ -754,12 +756,91 @@ class Tx:
             (status, error, message_id),
         )
 
+    # --- messages held by a safety exception --------------------------------
+
+    async def held_messages(self, pupil_id: str) -> list[HeldMessage]:
+        """What waits for this pupil's family while a safety exception lasts, oldest first:
+        the coordinator releases or withdraws each one."""
+        rows = await self._all(
+            "SELECT id, purpose, recipient_kind, recipient_id, created_at, text FROM outbox"
+            " WHERE pupil_id = ? AND status = 'pending' AND held_decision IS NULL"
+            " AND edit_of IS NULL AND recipient_id IS NOT NULL"
+            " AND pupil_id IN (SELECT pupil_id FROM safety_exceptions WHERE lifted_at IS NULL)"
+            " ORDER BY id",
+            (pupil_id,),
+        )
+        return [
+            HeldMessage(
+                id=r["id"],
+                purpose=r["purpose"],
+                recipient=(PersonKind(r["recipient_kind"]), r["recipient_id"]),
+                queued_at=from_iso(r["created_at"]),
+                text=r["text"],
+            )
+            for r in rows
+        ]
+
+    async def decide_held(
+        self, outbox_id: int, pupil_id: str, decision: str, by: str, now: datetime
+    ) -> bool:
+        """Release ('released') or withdraw ('withdrawn') one held message of this pupil's
+        family; False when it is not held (any more). A withdrawn message and its pending
+        edits are never sent."""
+        assert decision in ("released", "withdrawn")
+        self.outbox_changed = True
+        changed = await self._run(
+            "UPDATE outbox SET held_decision = ?, held_decided_by = ?, held_decided_at = ?,"
+            " status = CASE WHEN ? = 'withdrawn' THEN 'failed' ELSE status END,"
+            " last_error = CASE WHEN ? = 'withdrawn' THEN 'withdrawn' ELSE last_error END"
+            " WHERE id = ? AND pupil_id = ? AND status = 'pending' AND held_decision IS NULL"
+            " AND pupil_id IN (SELECT pupil_id FROM safety_exceptions WHERE lifted_at IS NULL)",
+            (decision, by, iso(now), decision, decision, outbox_id, pupil_id),
+        )
+        if changed and decision == "withdrawn":
+            await self._run(
+                "UPDATE outbox SET status = 'failed', last_error = 'withdrawn'"
+                " WHERE edit_of = ? AND status = 'pending'",
+                (outbox_id,),
+            )
+        return changed > 0
+
+    async def delivery_of(self, outbox_ids: Iterable[int | None]) -> dict[int, DeliveryState]:
+        """How far each of these messages got, as staff should read it: held by a safety
+        exception, withdrawn by the coordinator, or on its way / sent."""
+        wanted = sorted({i for i in outbox_ids if i is not None})
+        if not wanted:
+            return {}
+        marks = ", ".join("?" * len(wanted))
+        rows = await self._all(
+            "SELECT id, status, held_decision, pupil_id IN (SELECT pupil_id FROM"
+            " safety_exceptions WHERE lifted_at IS NULL) AS paused"
+            f" FROM outbox WHERE id IN ({marks})",
+            tuple(wanted),
+        )
+        found: dict[int, DeliveryState] = {}
+        for r in rows:
+            if r["held_decision"] == "withdrawn":
+                found[r["id"]] = DeliveryState.WITHDRAWN
+            elif r["status"] == "pending" and r["paused"] and r["held_decision"] is None:
+                found[r["id"]] = DeliveryState.HELD
+            else:
+                found[r["id"]] = DeliveryState.ON_ITS_WAY
+        return found
+
     async def outbox_message(self, outbox_id: int) -> tuple[int, str, int | None] | None:
         """(chat_id, text, Telegram message id once sent) of a queued or sent message."""
         row = await self._one(
             "SELECT chat_id, text, message_id FROM outbox WHERE id = ?", (outbox_id,)
         )
         return None if row is None else (row["chat_id"], row["text"], row["message_id"])
+
+    async def recipient_outbox_ids(self, discussion_id: int) -> dict[tuple[PersonKind, str], int]:
+        rows = await self._all(
+            "SELECT person_kind, person_id, outbox_id FROM discussion_recipients"
+            " WHERE discussion_id = ? AND outbox_id IS NOT NULL",
+            (discussion_id,),
+        )
+        return {(PersonKind(r["person_kind"]), r["person_id"]): r["outbox_id"] for r in rows}
 
     async def recipient_outbox_id(
         self, discussion_id: int, kind: PersonKind, person_id: str
@@ -814,6 +895,7 @@ class Tx:
                 information_requested=r["information_requested_at"] is not None,
                 adult_pupil_consents=r["adult_consent_at"] is not None,
                 restriction=restrictions.get(r["guardian_id"]),
+                day_to_day_allowed_by=r["day_to_day_allowed_by"],
             )
             for r in await self._all(
                 "SELECT * FROM guardian_links WHERE pupil_id = ? ORDER BY authority DESC,"
@@ -845,6 +927,15 @@ class Tx:
             "UPDATE guardian_links SET information_requested_at = ?"
             " WHERE guardian_id = ? AND pupil_id = ?",
             (iso(at) if at else None, guardian_id, pupil_id),
+        )
+
+    async def set_day_to_day_allowed(
+        self, guardian_id: str, pupil_id: str, allowed_by: str | None
+    ) -> None:
+        await self._run(
+            "UPDATE guardian_links SET day_to_day_allowed_by = ?"
+            " WHERE guardian_id = ? AND pupil_id = ?",
+            (allowed_by, guardian_id, pupil_id),
         )
 
     async def set_adult_consent(self, guardian_id: str, pupil_id: str, at: datetime | None) -> None:
@@ -915,15 +1006,17 @@ class Tx:
         created_by: str,
         now: datetime,
         notice_deadline: datetime | None,
+        purpose_key: str | None = None,
     ) -> int:
         async with self._conn.execute(
-            "INSERT INTO discussions (pupil_id, kind, purpose, starts_at, participants,"
-            " shared_info, created_by, created_at, notice_deadline)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO discussions (pupil_id, kind, purpose, purpose_key, starts_at,"
+            " participants, shared_info, created_by, created_at, notice_deadline)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 pupil_id,
                 kind,
                 purpose,
+                purpose_key,
                 iso(starts_at),
                 json.dumps([p.__dict__ for p in participants], ensure_ascii=False),
                 json.dumps(list(shared_info), ensure_ascii=False),
@@ -1309,6 +1402,14 @@ class Tx:
             " WHERE meeting_id = ? AND person_kind = ? AND person_id = ?",
             (int(value), meeting_id, kind.value, person_id),
         )
+
+    async def invite_outbox_ids(self, meeting_id: int) -> dict[tuple[PersonKind, str], int]:
+        rows = await self._all(
+            "SELECT person_kind, person_id, invite_outbox_id FROM meeting_invitees"
+            " WHERE meeting_id = ? AND invite_outbox_id IS NOT NULL",
+            (meeting_id,),
+        )
+        return {(PersonKind(r[0]), r[1]): r[2] for r in rows}
 
     async def invite_outbox_id(
         self, meeting_id: int, kind: PersonKind, person_id: str
@@ -2414,6 +2515,7 @@ def _discussion(row: aiosqlite.Row) -> Discussion:
         created_at=from_iso(row["created_at"]),
         notice_deadline=from_iso(row["notice_deadline"]) if row["notice_deadline"] else None,
         cancelled_at=from_iso(row["cancelled_at"]) if row["cancelled_at"] else None,
+        purpose_key=row["purpose_key"],
     )
 
 

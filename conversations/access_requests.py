@@ -11,7 +11,7 @@ from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot import access_requests, care_texts
 from bot.access import Action
-from bot.access_requests import Answered, Asked
+from bot.access_requests import Answered, Asked, SafetyChoice
 from bot.i18n import Translator
 from bot.models import AccessRequest, PersonKind, Viewer
 from bot.pdf import FontsMissing, find_fonts
@@ -26,6 +26,7 @@ from conversations.common import (
     services,
     tr_for,
 )
+from conversations.flow import Flow, Step, begin, register, stale
 
 
 @requires(Action.ASK_ACCESS)
@@ -151,8 +152,24 @@ async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Vi
     await chat.send_document(
         document=InputFile(shown.document, filename=shown.file_name),
         # staff:
-        caption=tr._(
-            "This is the file {name} will get. Nothing has been sent yet.", name=shown.name
+        caption="\n".join(
+            [
+                tr._(
+                    "This is the file {name} will get. Nothing has been sent yet.",
+                    name=shown.name,
+                ),
+                *(
+                    # staff:
+                    [
+                        tr._(
+                            "🛡 What was recorded during the safety exception is left out here;"
+                            " when you send, you decide."
+                        )
+                    ]
+                    if shown.covers_safety
+                    else []
+                ),
+            ]
         ),
         parse_mode=ParseMode.HTML,
         protect_content=True,
@@ -169,11 +186,24 @@ async def send_copy(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: 
     if request_id is None or viewer.person_id is None:
         await say_stale(update, context, viewer)
         return
-    svc = services(context)
     tr = tr_for(context, viewer)
     font_dir = await _font_dir(update, context, tr)
     if font_dir is None:
         return
+    await _send(update, context, viewer, request_id, font_dir, None)
+
+
+async def _send(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    viewer: Viewer,
+    request_id: int,
+    font_dir: Path,
+    safety: SafetyChoice | None,
+) -> None:
+    svc = services(context)
+    tr = tr_for(context, viewer)
+    assert viewer.person_id is not None
     async with svc.db.transaction() as tx:
         result = await access_requests.send_copy(
             tx,
@@ -183,9 +213,15 @@ async def send_copy(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: 
             request_id,
             viewer.person_id,
             svc.clock.now(),
+            safety,
         )
     if result.outcome is Answered.UNKNOWN or result.request is None:
         await say_stale(update, context, viewer)
+        return
+    if result.outcome is Answered.SAFETY_DECISION_NEEDED:
+        step = await begin(update, context, viewer, "copy_safety", "choose", request=request_id)
+        await _ask_safety_choice(step, result.name)
+        await done(update)
         return
     asked = tr.date_with_year(result.request.requested_at.astimezone(tr.timezone).date())
     if result.outcome is Answered.SENT:
@@ -219,6 +255,53 @@ async def send_copy(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: 
     await reply(update, text, edit=True)
     await done(update)
 
+
+# --- a copy that covers a safety exception -------------------------------------------
+
+
+async def _ask_safety_choice(step: Step, name: str) -> None:
+    tr = step.tr
+    # staff:
+    text = tr._(
+        "🛡 The file of {name} covers a time with a safety exception (meldcode)."
+        " What was recorded then could tell the family about it."
+        " What should the copy leave out?",
+        name=name,
+    )
+    rows = [
+        [step.button(tr.label("🙈 Leave out what was recorded then"), "leave_out")],
+        [step.button(tr.label("📄 Include everything"), "include")],
+    ]
+    await step.show(text, rows)
+
+
+async def _on_safety_button(step: Step, value: str) -> None:
+    if step.state.step == "choose" and value in ("leave_out", "include"):
+        await step.go("reason", leave_out=value == "leave_out")
+        # staff:
+        await step.show(step.tr._("Why? Type a short reason; it goes into the audit trail."))
+        return
+    await stale(step.update, step.context)
+
+
+async def _on_safety_text(step: Step, text: str) -> None:
+    tr = step.tr
+    if step.state.step != "reason" or not 2 <= len(text) <= MAX_REASON:
+        # staff:
+        await step.show(tr._("Please type a short reason (at most {n} characters).", n=MAX_REASON))
+        return
+    font_dir = await _font_dir(step.update, step.context, tr)
+    if font_dir is None:
+        return
+    await step.end()
+    choice = SafetyChoice(leave_out=bool(step.state.data["leave_out"]), reason=text)
+    request_id = int(str(step.state.data["request"]))
+    await _send(step.update, step.context, step.viewer, request_id, font_dir, choice)
+
+
+MAX_REASON = 500
+
+register(Flow("copy_safety", Action.ANSWER_ACCESS, _on_safety_text, _on_safety_button))
 
 HANDLERS = [
     CallbackQueryHandler(explain, pattern=r"^menu:access$"),

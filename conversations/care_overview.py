@@ -118,6 +118,8 @@ def detail_lines(tr: Translator, state: care.DiscussionState) -> list[str]:
         answer = state.latest.get(key)
         if answer is not None:
             status = tr.label(ANSWER_LABELS[answer])
+        elif key in state.delivery:
+            status = tr.label(staff_texts.HELD_LABELS[state.delivery[key]])
         elif key in state.unreachable:
             # staff:
             status = tr.label("⚠️ cannot be reached in Samen: call or write")

@@ -40,7 +40,8 @@ def _heading(step: Step) -> str:
     tr = step.tr
     flow = step.state.name
     steps = STEPS[flow]
-    number = steps.index(step.state.step) + 1 if step.state.step in steps else 1
+    current = "purpose" if step.state.step == "purpose_words" else step.state.step
+    number = steps.index(current) + 1 if current in steps else 1
     # staff:
     title = (
         tr._("📅 <b>CvB: put a pupil on the agenda</b>")
@@ -105,15 +106,28 @@ async def _ask(step: Step, name: str) -> None:
     elif name == "purpose":
         # staff:
         question = tr._(
-            "What is the purpose, in one or two sentences? Parents read it exactly as you"
-            " write it, so keep it plain and leave out diagnoses."
+            "Why? Choose what fits best: each parent reads it in their own language."
+            " You can add your own words next."
         )
         # The moment as understood, weekday written out, so a misread shows at once.
         starts_at = step.state.data.get("starts_at")
         understood = (
             f"🕒 {tr.datetime(datetime.fromisoformat(str(starts_at)))}\n" if starts_at else ""
         )
-        await step.show(f"{heading}\n{understood}{question}", [back])
+        child = str(step.state.data.get("child", ""))
+        rows = [
+            [step.button(tr.label(label, child=child), f"why:{key}")]
+            for key, label in care_texts.PURPOSES.items()
+        ]
+        await step.show(f"{heading}\n{understood}{question}", [*rows, back])
+    elif name == "purpose_words":
+        # staff:
+        question = tr._(
+            "Add your own words, in one or two sentences? Parents read them exactly as you"
+            " write them, in Dutch: keep them plain and leave out diagnoses."
+        )
+        rows = [[step.button(tr.label("Skip ➡️"), "skip")], back]
+        await step.show(f"{heading}\n{question}", rows)
     elif name == "team":
         await _show_team(step)
     elif name == "shared":
@@ -191,7 +205,7 @@ async def _show_confirm(step: Step, note: str = "") -> None:
             date=tr.datetime(starts_at),
         )
     )
-    lines.append(tr._("Purpose: {purpose}", purpose=str(data["purpose"])))
+    lines.append(tr._("Purpose: {purpose}", purpose=_purpose_summary(tr, data)))
     if kind == "cvb":
         # staff:
         lines.append(tr._("Notice to: {names}", names=tr.list_of(names) or "–"))
@@ -219,11 +233,36 @@ async def _show_confirm(step: Step, note: str = "") -> None:
     await step.show("\n".join(lines), rows)
 
 
+def _purpose_summary(tr: Translator, data: dict[str, object]) -> str:
+    key = str(data.get("purpose_key", ""))
+    chosen = (
+        tr.label(care_texts.PURPOSES[key], child=str(data.get("child", "")))
+        if key in care_texts.PURPOSES
+        else ""
+    )
+    words = str(data.get("purpose", ""))
+    return " · ".join(part for part in (chosen, f"“{words}”" if words else "") if part)
+
+
 async def on_button(step: Step, value: str) -> None:
     current = step.state.step
     tr = step.tr
+    if value == "back" and current == "purpose_words":
+        await _ask(step, "purpose")
+        return
     if value == "back":
         await _before(step, current)
+        return
+    if current == "purpose" and value.removeprefix("why:") in care_texts.PURPOSES:
+        await step.go("purpose", purpose_key=value.removeprefix("why:"))
+        if step.state.data.get("purpose"):
+            await _after(step, "purpose")  # own words were typed already
+        else:
+            await _ask(step, "purpose_words")
+        return
+    if current == "purpose_words" and value == "skip":
+        await step.go("purpose_words", purpose="")
+        await _after(step, "purpose")
         return
     if current == "pupil":
         pupil = await pupil_from_button(step, value, _heading(step))
@@ -314,7 +353,7 @@ async def on_text(step: Step, text: str) -> None:
         await step.go("when", starts_at=when.moment.isoformat())
         await _after(step, "when")
         return
-    if current == "purpose":
+    if current in ("purpose", "purpose_words"):
         if len(text) > MAX_PURPOSE or len(text) < 5:
             # staff:
             await step.show(
@@ -324,8 +363,11 @@ async def on_text(step: Step, text: str) -> None:
                 )
             )
             return
-        await step.go("purpose", purpose=text)
-        await _after(step, "purpose")
+        await step.go(current, purpose=text)
+        if step.state.data.get("purpose_key") in care_texts.PURPOSES:
+            await _after(step, "purpose")
+        else:
+            await _ask(step, "purpose")  # the words are kept; now what fits best
         return
     # staff:
     await step.show(tr._("Please use the buttons above, or type /annuleren to stop."))
@@ -351,7 +393,8 @@ async def _send(step: Step) -> None:
             pupil_id=str(data["pupil_id"]),
             kind=kind,
             starts_at=datetime.fromisoformat(str(data["starts_at"])),
-            purpose=str(data["purpose"]),
+            purpose=str(data.get("purpose", "")),
+            purpose_key=str(data.get("purpose_key", "")) or None,
             participants=participants,
             shared_info=list(data.get("shared", [])),  # type: ignore[call-overload]
         )
@@ -361,7 +404,19 @@ async def _send(step: Step) -> None:
 
 def _sent_text(tr: Translator, kind: str, delivery: care.Delivery) -> str:
     lines = []
-    if kind == "cvb":
+    if delivery.paused:
+        # Staff must not believe the family was told: nothing went out.
+        # staff:
+        lines.append(
+            tr.n_(
+                "⏸ Not sent: a safety exception applies. It is held for {n} person;"
+                " the coordinator sends or withdraws it under /leerling.",
+                "⏸ Not sent: a safety exception applies. It is held for {n} people;"
+                " the coordinator sends or withdraws each under /leerling.",
+                len(delivery.reached),
+            )
+        )
+    elif kind == "cvb":
         # staff:
         lines.append(
             tr.n_(
@@ -387,9 +442,6 @@ def _sent_text(tr: Translator, kind: str, delivery: care.Delivery) -> str:
                 names=tr.list_of(list(delivery.not_linked)),
             )
         )
-    if delivery.paused:
-        # staff:
-        lines.append(tr._("⏸ It waits while messages to this family are paused."))
     # staff:
     lines.append(tr._("You will see the answers under /overzicht."))
     return "\n".join(lines)

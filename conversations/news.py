@@ -318,7 +318,15 @@ async def _send(step: Step, when: datetime | None) -> None:
         )
         await tx.clear_flow(step.viewer.user_id)
     names = tr.list_of(list(sent.reached)) or "–"
-    if when is None:
+    if sent.held:
+        # Staff must not believe the family was told: nothing went out.
+        # staff:
+        text = tr._(
+            "⏸ Not sent: a safety exception applies to {child}."
+            " The coordinator decides whether it goes out.",
+            child=pupil.first_name,
+        )
+    elif when is None:
         # staff:
         text = tr._("✅ Good news sent to {names}. You will see their reactions here.", names=names)
     else:

@@ -3,13 +3,16 @@ information request, a restriction, a capability judgement, or a safety exceptio
 
 from __future__ import annotations
 
+import html
+import re
+
 from telegram import InlineKeyboardButton, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import records, staff_texts
 from bot.access import Action
-from bot.i18n import N_
-from bot.models import Viewer, age_on
+from bot.i18n import N_, Markup
+from bot.models import Guardian, HeldMessage, PersonKind, Pupil, Viewer, age_on
 from bot.rights import (
     IMPORTANT_FACTS,
     AgeBand,
@@ -39,6 +42,9 @@ WHY_LABELS = {
     Why.FAMILY_GUARDIAN: N_("family guardian: informed, does not decide"),
     Why.FOSTER_PARENT: N_("foster parent: meetings and good news"),
     Why.NOT_DAY_TO_DAY: N_("foster parent: meetings and good news"),
+    Why.DAY_TO_DAY_ALLOWED: N_(
+        "foster parent: meetings, good news, agreements and advice for home"
+    ),
     Why.COURT_ARRANGEMENT: N_("court arrangement: receives what it allows"),
     Why.ADULT_PUPIL_CONSENT: N_("the pupil (18+) agreed that this parent is informed"),
     Why.STUDY_PROGRESS_STAYS: N_("the pupil refused; study progress only"),
@@ -66,6 +72,7 @@ REFUSAL_TEXTS = {
     records.Refusal.NOT_12_15: N_("Capability is only judged for pupils of 12 to 15."),
     records.Refusal.NOT_ADULT: N_("Only a pupil of 18 or older decides this."),
     records.Refusal.REASON_NEEDED: N_("Please type a reason; it goes into the file."),
+    records.Refusal.NOT_HELD: N_("That message is no longer held."),
 }
 
 
@@ -136,6 +143,12 @@ async def show_card(step: Step, note: str = "") -> None:
         reason = informed.reasons[link.guardian_id]
         if reason is Why.AUTHORITY and band is AgeBand.OLDER_TEEN:
             why = tr.label(N_("holds authority: informed; the pupil decides"))
+        elif reason is Why.NOT_DAY_TO_DAY and link.day_to_day_allowed_by:
+            why = tr.label(
+                N_("{what} (allowed by {who})"),
+                what=tr.label(WHY_LABELS[Why.DAY_TO_DAY_ALLOWED]),
+                who=link.day_to_day_allowed_by,
+            )
         else:
             why = tr.label(WHY_LABELS[reason])
         lines.append(tr._("• {name}, {relation}: {why}", name=name, relation=relation, why=why))
@@ -200,12 +213,84 @@ async def show_card(step: Step, note: str = "") -> None:
         if safety[-1].parents_told_at is None:
             # staff:
             lines.append(tr._("Not yet recorded how or when parents were told."))
+        held = await _held(step, pupil_id)
+        if held:
+            # staff:
+            lines.append(
+                tr.n_(
+                    "{n} message to the family is held. Send it or withdraw it; lifting the"
+                    " exception sends what you did not withdraw.",
+                    "{n} messages to the family are held. Send or withdraw each; lifting the"
+                    " exception sends what you did not withdraw.",
+                    len(held),
+                )
+            )
+        for message in held[:MAX_HELD_BUTTONS]:
+            label = tr.label(
+                "✉️ {what} · {name}",
+                what=tr.label(staff_texts.HELD_PURPOSE_LABELS.get(message.purpose, N_("message"))),
+                name=_recipient_name(message, pupil, guardians),
+            )
+            rows.append([step.button(label, f"held:{message.id}")])
         rows.append([step.button(tr.label("📝 Record how parents were told"), "told")])
         rows.append([step.button(tr.label("▶️ Lift the safety exception"), "unpause")])
     else:
         rows.append([step.button(tr.label("🛡 Safety exception (meldcode)"), "safety")])
     rows.append([step.button(tr.label("⬅️ Another pupil"), "other")])
     await step.show("\n".join(lines), rows)
+
+
+# The card stays readable on a phone; more held messages are handled after these.
+MAX_HELD_BUTTONS = 8
+
+
+async def _held(step: Step, pupil_id: str) -> list[HeldMessage]:
+    async with step.svc.db.reading() as tx:
+        return await tx.held_messages(pupil_id)
+
+
+def _recipient_name(message: HeldMessage, pupil: Pupil, guardians: dict[str, Guardian]) -> str:
+    kind, person_id = message.recipient
+    if kind is PersonKind.GUARDIAN and person_id in guardians:
+        guardian = guardians[person_id]
+        return f"{guardian.first_name} {guardian.last_name}"
+    return f"{pupil.first_name} {pupil.last_name}"
+
+
+async def show_held(step: Step, outbox_id: int) -> None:
+    """One held message as the family would read it, to send or withdraw."""
+    tr = step.tr
+    pupil_id = str(step.state.data["pupil_id"])
+    message = next((m for m in await _held(step, pupil_id) if m.id == outbox_id), None)
+    if message is None:
+        await show_card(step, "⚠️ " + tr._(REFUSAL_TEXTS[records.Refusal.NOT_HELD]))
+        return
+    async with step.svc.db.reading() as tx:
+        pupil = await tx.pupil(pupil_id)
+        guardians = {g.guardian_id: g for g, _ in await tx.guardians_of_pupil(pupil_id)}
+    assert pupil is not None
+    await step.go("held", held_id=outbox_id)
+    what = tr.label(staff_texts.HELD_PURPOSE_LABELS.get(message.purpose, N_("message")))
+    words = html.escape(re.sub(r"<[^>]+>", "", html.unescape(message.text)))
+    if len(words) > HELD_PREVIEW:
+        words = words[:HELD_PREVIEW].rstrip() + "…"
+    # staff:
+    text = tr._(
+        "⏸ <b>Held: {what}</b>\nFor {name}, queued {date}.\n\n{words}",
+        what=what,
+        name=_recipient_name(message, pupil, guardians),
+        date=tr.datetime(message.queued_at),
+        words=Markup(words, words),
+    )
+    rows = [
+        [step.button(tr.label("▶️ Send it now"), "release")],
+        [step.button(tr.label("🗑 Withdraw it: never send"), "withdraw")],
+        [step.button(tr.label("⬅️ Back"), "card")],
+    ]
+    await step.show(text, rows)
+
+
+HELD_PREVIEW = 700
 
 
 async def on_button(step: Step, value: str) -> None:
@@ -290,6 +375,12 @@ async def on_button(step: Step, value: str) -> None:
             [back()],
         )
         return
+    if current == "card" and action == "held" and target.isdigit():
+        await show_held(step, int(target))
+        return
+    if current == "held" and action in ("release", "withdraw"):
+        await _record(step, action)
+        return
     if current == "card" and action == "told":
         await step.go("told")
         # staff:
@@ -352,6 +443,10 @@ async def _record(step: Step, what: str, **extra: object) -> None:
             refusal = await records.record_safety_exception(tx, now, member, pupil_id, None, reason)
         elif what == "told":
             refusal = await records.record_parents_told(tx, now, member, pupil_id, reason)
+        elif what in ("release", "withdraw"):
+            refusal = await records.decide_held_message(
+                tx, now, member, pupil_id, int(str(data["held_id"])), release=what == "release"
+            )
         elif what == "unpause":
             await records.lift_safety_exception(tx, now, member, pupil_id)
         elif what == "adult":
@@ -361,8 +456,16 @@ async def _record(step: Step, what: str, **extra: object) -> None:
     if refusal is not None:
         await show_card(step, "⚠️ " + tr._(REFUSAL_TEXTS[refusal]))
         return
-    # staff:
-    await show_card(step, tr._("✅ Recorded in the file."))
+    if what == "release":
+        # staff:
+        note = tr._("▶️ The message goes out now. Recorded in the file.")
+    elif what == "withdraw":
+        # staff:
+        note = tr._("🗑 Withdrawn: it will never be sent. Recorded in the file.")
+    else:
+        # staff:
+        note = tr._("✅ Recorded in the file.")
+    await show_card(step, note)
 
 
 register(Flow("card", Action.RECORD_RIGHTS, on_text, on_button))

@@ -8,8 +8,7 @@ from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot import care, meetings
 from bot.access import Action
-from bot.models import Agreement, Pupil, Viewer
-from bot.rights import MessageKind, audience
+from bot.models import Agreement, PersonKind, Viewer
 from conversations.common import done, reply, requires, say_stale, services
 from conversations.flow import Flow, Step, begin, progress, register
 from conversations.meetings import own_meeting
@@ -141,16 +140,26 @@ async def _summary_confirm(step: Step) -> None:
             " their own language."
         ),
     ]
-    pupil = await _pupil_reader(step)
-    left_out = str(data.get("pupil_left_out") or "")
-    if pupil is not None and left_out:
+    optional, home_only = await _readers(step)
+    left_out = _left_out(step)
+    for key, person, is_pupil in optional:
+        if key in left_out:
+            # staff:
+            lines.append(tr._("🙈 Not for {name}: “{reason}”", name=person, reason=left_out[key]))
+        elif is_pupil:
+            # staff:
+            lines.append(tr._("{child} gets it too, written to them.", child=person))
+        else:
+            # staff:
+            lines.append(tr._("{name} gets it too: asked the school for information.", name=person))
+    if home_only:
         # staff:
         lines.append(
-            tr._("🙈 Not for {child}: “{reason}”", child=pupil.first_name, reason=left_out)
+            tr._(
+                "{names} (foster care) get the agreements and the advice for home.",
+                names=tr.list_of(home_only),
+            )
         )
-    elif pupil is not None:
-        # staff:
-        lines.append(tr._("{child} gets it too, written to them.", child=pupil.first_name))
     if meetings.looks_medical(*texts):
         # staff:
         lines.append(
@@ -159,40 +168,51 @@ async def _summary_confirm(step: Step) -> None:
                 " in the pupil file, not in a chat. Change it, or send it anyway."
             )
         )
-    rows = [
-        [step.button(tr.label("✅ Send"), "send")],
-        [step.button(tr.label("✏️ Start again"), "restart")],
-    ]
-    if pupil is not None:
-        rows.insert(
-            1,
-            [
-                step.button(
-                    # staff:
-                    tr.label("↩️ Send it to {child} after all", child=pupil.first_name)
-                    if left_out
-                    # staff:
-                    else tr.label("🙈 Not suitable for {child}", child=pupil.first_name),
-                    "pupil_in" if left_out else "pupil_out",
-                )
-            ],
-        )
+    rows = [[step.button(tr.label("✅ Send"), "send")]]
+    for index, (key, person, _) in enumerate(optional):
+        if key in left_out:
+            # staff:
+            label = tr.label("↩️ Send it to {name} after all", name=person)
+            rows.append([step.button(label, f"in:{index}")])
+        else:
+            # staff:
+            label = tr.label("🙈 Not suitable for {name}", name=person)
+            rows.append([step.button(label, f"out:{index}")])
+    rows.append([step.button(tr.label("✏️ Start again"), "restart")])
     await step.show("\n".join(lines), rows)
 
 
-async def _pupil_reader(step: Step) -> Pupil | None:
-    """The pupil of 12-15 who reads this summary unless the teacher says it does not suit
-    them; None when there is no such choice to make."""
+async def _readers(step: Step) -> tuple[list[tuple[str, str, bool]], list[str]]:
+    """Who the teacher may leave out of this summary, as (person key, name, is the pupil),
+    and the names of those who get only its agreements and advice for home."""
     now = step.svc.clock.now()
     async with step.svc.db.reading() as tx:
         meeting = await tx.meeting(int(str(step.state.data["meeting_id"])))
         pupil = await tx.pupil(meeting.pupil_id) if meeting else None
         facts = await tx.rights_facts(pupil.pupil_id) if pupil else None
-    if pupil is None or facts is None:
-        return None
+        people = await care.people_of_pupil(tx, pupil) if pupil else {}
+    if meeting is None or pupil is None or facts is None:
+        return [], []
     today = now.astimezone(step.svc.settings.timezone).date()
-    reads = audience(MessageKind.OUTCOME_SUMMARY, facts[0], facts[1], today).pupil
-    return pupil if reads and meetings.pupil_may_be_left_out(pupil, today) else None
+    rules = meetings.summary_readers(meeting, pupil, facts, today)
+    optional = [
+        (
+            care.person_key(kind, person_id),
+            pupil.first_name if kind is PersonKind.PUPIL else people[key].full_name,
+            kind is PersonKind.PUPIL,
+        )
+        for kind, person_id in rules.optional
+        if (key := care.person_key(kind, person_id)) in people or kind is PersonKind.PUPIL
+    ]
+    home_only = [
+        people[care.person_key(kind, person_id)].full_name for kind, person_id in rules.home_only
+    ]
+    return optional, home_only
+
+
+def _left_out(step: Step) -> dict[str, str]:
+    found = step.state.data.get("left_out") or {}
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
 
 
 async def summary_button(step: Step, value: str) -> None:
@@ -221,24 +241,31 @@ async def summary_button(step: Step, value: str) -> None:
     if current == "confirm" and value == "send":
         await _send_summary(step)
         return
-    if current == "confirm" and value == "pupil_out":
-        await step.go("pupil_reason")
-        pupil = await _pupil_reader(step)
+    action, _, index = value.partition(":")
+    if current == "confirm" and action in ("out", "in") and index.isdigit():
+        optional, _ = await _readers(step)
+        if int(index) >= len(optional):
+            await _ask_summary(step, "confirm")
+            return
+        key, person, _ = optional[int(index)]
+        if action == "in":
+            await step.go(
+                "confirm", left_out={k: v for k, v in _left_out(step).items() if k != key}
+            )
+            await _ask_summary(step, "confirm")
+            return
+        await step.go("leave_out_reason", leaving_out=key)
         # staff:
         question = step.tr._(
-            "Why does this summary not suit {child}? One sentence; it is kept in the audit trail.",
-            child=pupil.first_name if pupil else "",
+            "Why does this summary not suit {name}? One sentence; it is kept in the audit trail.",
+            name=person,
         )
         await step.show(
             f"{_summary_heading(step)}\n{question}",
             [[step.button(step.tr.label("⬅️ Back"), "back")]],
         )
         return
-    if current == "confirm" and value == "pupil_in":
-        await step.go("confirm", pupil_left_out="")
-        await _ask_summary(step, "confirm")
-        return
-    if current == "pupil_reason" and value == "back":
+    if current == "leave_out_reason" and value == "back":
         await _ask_summary(step, "confirm")
         return
     await _ask_summary(step, current)
@@ -247,8 +274,9 @@ async def summary_button(step: Step, value: str) -> None:
 async def summary_text(step: Step, text: str) -> None:
     current = step.state.step
     tr = step.tr
-    if current == "pupil_reason" and 2 <= len(text) <= MAX_TEXT:
-        await step.go("confirm", pupil_left_out=text)
+    if current == "leave_out_reason" and 2 <= len(text) <= MAX_TEXT:
+        key = str(step.state.data.get("leaving_out", ""))
+        await step.go("confirm", left_out={**_left_out(step), key: text})
         await _ask_summary(step, "confirm")
         return
     if current not in ("going_well", "agreements", "advice_school", "advice_home"):
@@ -299,11 +327,23 @@ async def _send_summary(step: Step) -> None:
             advice_school=str(data.get("advice_school", "")),
             advice_home=str(data.get("advice_home", "")),
             next_step=str(data["next_step"]),
-            pupil_left_out=str(data.get("pupil_left_out") or "") or None,
+            left_out=_left_out(step),
         )
+        held = bool(await tx.safety_exceptions(meeting.pupil_id))
         await tx.clear_flow(step.viewer.user_id)
     if reached is None:
         await step.show(tr._("This button no longer works."))
+        return
+    if held and reached:
+        # Staff must not believe the family was told: nothing went out.
+        # staff:
+        await step.show(
+            tr._(
+                "⏸ Not sent: a safety exception applies to {child}."
+                " The coordinator decides whether it goes out.",
+                child=pupil.first_name,
+            )
+        )
         return
     # staff:
     await step.show(

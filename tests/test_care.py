@@ -72,6 +72,7 @@ async def request(
             kind=kind,
             starts_at=harness.clock.now() + timedelta(days=days),
             purpose="Samen kijken welke hulp nodig is.",
+            purpose_key="help",
             participants=harness.settings.care.team,
             shared_info=["learning", "behaviour"],
         )
@@ -109,8 +110,9 @@ async def test_a_14_year_old_needs_three_answers_through_the_coordinators_flow(
     await harness.say(coordinator, "Milan")
     await flow(harness, coordinator, "kind:zat")
     await harness.say(coordinator, "di 15 dec 14:00")
-    shown = await harness.say(coordinator, "We willen kijken welke hulp Milan nodig heeft.")
-    assert "Step 5 of 7" in shown[0].text or "Stap 5 van 7" in shown[0].text
+    await harness.say(coordinator, "We willen kijken welke hulp Milan nodig heeft.")
+    await flow(harness, coordinator, "why:help")  # own words first, then what fits best
+    assert "Stap 5 van 7" in coordinator.last.text
     await flow(harness, coordinator, "next")
     await flow(harness, coordinator, "info:learning")
     await flow(harness, coordinator, "next")
@@ -151,7 +153,7 @@ async def test_a_14_year_old_needs_three_answers_through_the_coordinators_flow(
     async with harness.db.transaction() as tx:
         entries = [e for e in await tx.audit_entries("P014") if e["action"] == "consent_agree"]
     assert len(entries) == 2
-    assert '"text_version": "consent-v1"' in entries[0]["details"]
+    assert '"text_version": "consent-v2"' in entries[0]["details"]
     assert '"telegram_user": ' in entries[0]["details"]
 
 
@@ -489,7 +491,7 @@ async def test_the_audit_trail_of_a_pupil_exports_as_csv(harness: Harness, tmp_p
     with target.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert [r["action"] for r in rows] == ["account_linked", "consent_requested", "consent_agree"]
-    assert rows[-1]["subject_id"] == "P024" and "consent-v1" in rows[-1]["details"]
+    assert rows[-1]["subject_id"] == "P024" and "consent-v2" in rows[-1]["details"]
 
 
 async def test_a_flow_half_done_continues_after_a_restart(harness: Harness) -> None:
@@ -501,6 +503,7 @@ async def test_a_flow_half_done_continues_after_a_restart(harness: Harness) -> N
     await harness.start_bot()
     await harness.say(teacher, "do 10 dec 14:30")  # the flow remembers the pupil
     await harness.say(teacher, "We bespreken hoe het gaat in de klas.")
+    await flow(harness, teacher, "why:learning")
     await flow(harness, teacher, "send")
     await delivered(harness, users["G009"], 2)
     notice = users["G009"].last

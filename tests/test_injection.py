@@ -40,6 +40,7 @@ async def test_hostile_names_and_text_stay_plain_text(harness: Harness) -> None:
     await harness.say(coordinator, "Bakker")
     await harness.say(coordinator, "di 8 dec 15:00")
     await harness.say(coordinator, "<script>alert(1)</script> en <a href='x'>klik</a>")
+    await flow(harness, coordinator, "why:help")
     await flow(harness, coordinator, "send")
     await harness.server.wait_for(lambda: len(mother.messages) >= 2)
     notice = mother.messages[-1]

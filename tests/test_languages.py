@@ -47,6 +47,7 @@ async def test_a_consent_request_and_an_invitation_in_each_language(
             school=harness.runtime.settings.school_name,
             sender="Ingrid Postma",
             to_pupil=False,
+            years=harness.runtime.settings.retention.years_for("care"),
         )
         planned = await meetings.plan_meeting(
             tx,

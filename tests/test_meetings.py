@@ -293,7 +293,7 @@ async def test_a_pupil_of_12_to_15_reads_the_summary_unless_it_does_not_suit_the
     second = int(data_of(with_data(ilse, r"m:\d+:1:come"), r"m:\d+:1:come").split(":")[1])
     harness.clock.set(datetime(2026, 12, 10, 10, 30, tzinfo=AMSTERDAM))
     await write_summary(harness, teacher, second, "Het gaat beter.")
-    await flow(harness, teacher, "pupil_out")
+    await flow(harness, teacher, "out:0")  # Finn is the one reader who may be left out
     await harness.say(teacher, "Het gaat vooral over zorgen van thuis.")
     confirm = with_data(teacher, r"f:[^:]+:send")
     assert "Het gaat vooral over zorgen van thuis." in confirm.text
@@ -313,5 +313,5 @@ async def test_a_pupil_of_12_to_15_reads_the_summary_unless_it_does_not_suit_the
         readers = await tx.summary_readers(second)
         entries = await tx.audit_entries("P011")
     assert (PersonKind.PUPIL, "P011") not in {(k, p) for k, p, _ in readers}
-    left_out = [e for e in entries if e["action"] == "summary_pupil_left_out"]
+    left_out = [e for e in entries if e["action"] == "summary_reader_left_out"]
     assert len(left_out) == 1 and "zorgen van thuis" in str(left_out[0]["details"])

@@ -246,6 +246,7 @@ async def test_a_cvb_moment_with_a_contradicting_weekday_is_asked_about(
     # The next step shows the moment as understood, weekday written out.
     assert nl.datetime(at(12, 15, 14)) in coordinator.last.text
     await harness.say(coordinator, "Samen kijken hoe het met Adam gaat.")
+    await flow(harness, coordinator, "why:help")
     assert "dinsdag 15 december, 14:00" in coordinator.last.text
     await flow(harness, coordinator, "send")
     await delivered(harness, fatima, 2)

@@ -132,7 +132,7 @@ SITUATIONS = [
             LinkFacts("m", "mother", authority=False, information_requested=True),
         ],
         "m",
-        {K.STUDY_PROGRESS, K.SUPPORT_ROUTE_NOTICE},
+        {K.STUDY_PROGRESS, K.SUPPORT_ROUTE_NOTICE, K.IMPORTANT_SUMMARY},
         False,
     ),
     (
@@ -148,7 +148,7 @@ SITUATIONS = [
         10,
         [mother(), father(authority=False, information_requested=True)],
         "father",
-        {K.STUDY_PROGRESS, K.SUPPORT_ROUTE_NOTICE},
+        {K.STUDY_PROGRESS, K.SUPPORT_ROUTE_NOTICE, K.IMPORTANT_SUMMARY},
         False,
     ),
     (
@@ -201,6 +201,51 @@ SITUATIONS = [
         ],
         "foster",
         {K.MEETING_INVITATION, K.CVB_NOTICE, K.POSITIVE_NEWS},
+        False,
+    ),
+    (
+        "foster parent: the guardian institution allowed day-to-day information",
+        9,
+        [
+            LinkFacts("inst", "guardian", authority=True),
+            LinkFacts("foster", "foster_parent", authority=False, day_to_day_allowed_by="inst"),
+        ],
+        "foster",
+        {K.MEETING_INVITATION, K.CVB_NOTICE, K.POSITIVE_NEWS, K.HOME_ADVICE},
+        False,
+    ),
+    (
+        "parent without authority asked for information, pupil of 14",
+        14,
+        [mother(), father(authority=False, information_requested=True)],
+        "father",
+        {K.STUDY_PROGRESS, K.SUPPORT_ROUTE_NOTICE, K.IMPORTANT_SUMMARY},
+        False,
+    ),
+    (
+        "stepparent with joint authority next to a parent",
+        14,
+        [mother(), LinkFacts("step", "other", authority=True)],
+        "step",
+        ALL,
+        True,
+    ),
+    (
+        "parent without authority, a court arrangement for important facts",
+        12,
+        [
+            mother(),
+            father(
+                authority=False,
+                restriction=Restriction(
+                    RestrictionKind.COURT_ARRANGEMENT,
+                    "ruling 2026",
+                    frozenset({K.STUDY_PROGRESS, K.SUPPORT_ROUTE_NOTICE, K.IMPORTANT_SUMMARY}),
+                ),
+            ),
+        ],
+        "father",
+        {K.STUDY_PROGRESS, K.SUPPORT_ROUTE_NOTICE, K.IMPORTANT_SUMMARY},
         False,
     ),
     (
@@ -311,6 +356,9 @@ def test_every_guardian_has_a_reason_the_coordinator_can_read() -> None:
         (K.CONSENT_REQUEST, 12, True),
         (K.OUTCOME_SUMMARY, 11, False),
         (K.OUTCOME_SUMMARY, 12, True),  # pupils of 12-15 read the summary of a talk about them
+        (K.IMPORTANT_SUMMARY, 11, False),
+        (K.IMPORTANT_SUMMARY, 14, True),
+        (K.HOME_ADVICE, 14, False),  # the pupil reads the whole summary instead
         (K.MEETING_INVITATION, 15, False),
         (K.MEETING_INVITATION, 16, True),
         (K.POSITIVE_NEWS, 17, False),
@@ -333,3 +381,13 @@ def test_a_holder_with_a_restriction_still_decides() -> None:
 def test_a_pupils_refusal_applies_from_16_to_17(age: int, applies: bool) -> None:
     refusal = Restriction(RestrictionKind.REFUSED_BY_PUPIL, "x")
     assert restriction_applies(refusal, PupilFacts(born(age)), TODAY) is applies
+
+
+def test_the_readme_table_is_the_rules_own_output() -> None:
+    from pathlib import Path
+
+    from bot.rights import readme_table
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
+    shown = readme.split("<!-- rights-table -->\n", 1)[1].split("\n<!-- /rights-table -->", 1)[0]
+    assert shown == readme_table()
