@@ -20,9 +20,9 @@ from pathlib import Path
 from bot import care_texts, pupil_file
 from bot.config import Settings
 from bot.i18n import N_, Catalogues, Translator, language_name
-from bot.models import AccessRequest, PersonKind, Pupil, age_on
 from bot.pdf import Document, Style
-from bot.rights import MessageKind, receives
+from bot.rules.models import AccessRequest, PersonKind, Pupil, age_on
+from bot.rules.rights import MessageKind, receives
 from bot.storage import Tx
 
 ASK_FROM_AGE = 16  # before 16 the parents exercise the pupil's rights (AVG art. 8, UAVG art. 5)

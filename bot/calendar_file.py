@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-from bot.models import Meeting
+from bot.rules.models import Meeting
 
 
 def meeting_ics(

@@ -14,7 +14,8 @@ from enum import StrEnum
 
 from bot import care_texts, legal, staff_texts
 from bot.config import Settings, school_name_for
-from bot.consent import (
+from bot.i18n import Catalogues, Translator, language_name
+from bot.rules.consent import (
     FINAL,
     MAY_DISCUSS,
     ConsentStatus,
@@ -23,8 +24,7 @@ from bot.consent import (
     consent_status,
     reminders_due,
 )
-from bot.i18n import Catalogues, Translator, language_name
-from bot.models import (
+from bot.rules.models import (
     DeliveryState,
     Discussion,
     Participant,
@@ -33,8 +33,8 @@ from bot.models import (
     Recipient,
     StaffMember,
 )
-from bot.rights import MessageKind, audience, deciders
-from bot.schooltime import QuietHours, add_school_days
+from bot.rules.rights import MessageKind, audience, deciders
+from bot.rules.schooltime import QuietHours, add_school_days
 from bot.storage import Tx
 
 NOTICE_VERSION = "cvb-notice-v1"

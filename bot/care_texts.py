@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from bot import legal
 from bot.i18n import N_, Markup, Translator
-from bot.models import Discussion, Participant
+from bot.rules.models import Discussion, Participant
 
 ROLE_LABELS = {
     "care_coordinator": N_("care coordinator"),

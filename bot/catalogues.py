@@ -31,7 +31,7 @@ STAFF_MODULES = frozenset(
     {
         "bot/preparation.py",
         "bot/staff_texts.py",
-        "bot/support_route.py",
+        "bot/rules/support_route.py",
         "bot/records.py",
         "conversations/care_overview.py",
         "conversations/discussions.py",

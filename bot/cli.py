@@ -24,11 +24,11 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.i18n import SUPPORTED_LANGUAGES, Catalogues
 from bot.invitations import Selection, issue_invitations
 from bot.letters import letters_pdf
-from bot.models import PersonKind
 from bot.pdf import FontsMissing, find_fonts
 from bot.pupil_file import collect, render_pdf, to_json
 from bot.retention import apply_purge, plan_purge
 from bot.roster import RosterImportError, import_guardians, import_pupils, import_staff
+from bot.rules.models import PersonKind
 from bot.storage import Database
 
 EXIT_USAGE = 2

@@ -12,8 +12,8 @@ from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.i18n import SUPPORTED_LANGUAGES, Translator
-from bot.models import Participant
-from bot.school_calendar import REGIONS, school_free_days
+from bot.rules.models import Participant
+from bot.rules.school_calendar import REGIONS, school_free_days
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 T = TypeVar("T")

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.config import Settings
-from bot.models import PersonKind, age_on
+from bot.rules.models import PersonKind, age_on
 from bot.storage import Database, from_iso
 
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

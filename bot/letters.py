@@ -13,8 +13,8 @@ from pathlib import Path
 
 from bot.i18n import Catalogues, Translator, language_name
 from bot.invitations import InviteRow
-from bot.models import PersonKind
 from bot.pdf import Block, Document, Para, Qr, Rule, Style
+from bot.rules.models import PersonKind
 
 QR_SIZE = 62.0  # mm: big enough for an old phone camera at arm's length
 CODE_GROUP = 4

@@ -16,7 +16,7 @@ from bot import care, care_texts, staff_texts
 from bot.calendar_file import meeting_ics
 from bot.config import Settings
 from bot.i18n import N_, Catalogues, Markup, Translator
-from bot.models import (
+from bot.rules.models import (
     Agreement,
     DeliveryState,
     Invitee,
@@ -26,8 +26,8 @@ from bot.models import (
     StaffMember,
     Summary,
 )
-from bot.rights import LinkFacts, MessageKind, PupilFacts, Why, age_on, audience
-from bot.schooltime import days_later, in_quiet_hours, is_school_day, next_allowed
+from bot.rules.rights import LinkFacts, MessageKind, PupilFacts, Why, age_on, audience
+from bot.rules.schooltime import days_later, in_quiet_hours, is_school_day, next_allowed
 from bot.storage import Tx
 
 KINDS = {

@@ -22,7 +22,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.clock import Clock
-from bot.models import OutgoingMessage
+from bot.rules.models import OutgoingMessage
 from bot.storage import Database, Tx
 
 log = logging.getLogger(__name__)

@@ -13,9 +13,9 @@ from bot import care, care_texts
 from bot.config import Settings
 from bot.i18n import N_, Catalogues, Translator
 from bot.meetings import own_words, teacher_name
-from bot.models import PersonKind, Pupil, StaffMember
-from bot.rights import MessageKind, audience
-from bot.schooltime import is_school_day
+from bot.rules.models import PersonKind, Pupil, StaffMember
+from bot.rules.rights import MessageKind, audience
+from bot.rules.schooltime import is_school_day
 from bot.storage import Tx
 
 THEMES = {

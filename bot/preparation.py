@@ -10,8 +10,8 @@ from datetime import datetime, time, timedelta
 from bot import care, care_texts, meetings, positive
 from bot.config import Settings
 from bot.i18n import N_, Catalogues, Translator, language_name
-from bot.models import Meeting, PersonKind
-from bot.schooltime import is_school_day
+from bot.rules.models import Meeting, PersonKind
+from bot.rules.schooltime import is_school_day
 from bot.staff_texts import STATUS_LABELS
 from bot.storage import Tx
 
@@ -36,7 +36,7 @@ TIPS: tuple[tuple[str, str, str], ...] = (
 )  # fmt: skip
 TIP_KEYS = [key for key, _, _ in TIPS]
 TIP_ICONS = dict(zip(TIP_KEYS, ("🎯", "🌟", "🔎", "❓", "⏳", "🏫", "🌍", "👥"), strict=True))
-# Route steps (bot.support_route) at which a CvB or ZAT is part of the picture.
+# Route steps (bot.rules.support_route) at which a CvB or ZAT is part of the picture.
 TEAM_ROUTE_STEPS = frozenset({"3", "4a", "4b"})
 SHOW_BEFORE = timedelta(minutes=15)
 PROMPT_AT = time(8, 0)

@@ -55,10 +55,10 @@ from fpdf.enums import MethodReturnValue, XPos, YPos
 
 from bot import care_texts, meetings, positive
 from bot.i18n import N_, Translator
-from bot.models import Participant, Pupil
 from bot.pdf import Document, Style
+from bot.rules.models import Participant, Pupil
+from bot.rules.support_route import CHECKLIST, STEP_LABELS, RouteStep
 from bot.storage import Tx, from_iso
-from bot.support_route import CHECKLIST, STEP_LABELS, RouteStep
 
 Row = dict[str, Any]
 PersonKey = tuple[str, str]

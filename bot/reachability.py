@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.i18n import Catalogues
-from bot.models import PersonKind
+from bot.rules.models import PersonKind
 from bot.storage import Tx
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from bot.models import StaffMember
-from bot.rights import (
+from bot.rules.models import StaffMember
+from bot.rules.rights import (
     AgeBand,
     LinkFacts,
     PupilFacts,

@@ -14,8 +14,8 @@ from datetime import date, datetime
 from typing import Generic, TypeVar
 
 from bot.i18n import SUPPORTED_LANGUAGES
-from bot.models import RELATIONS, Guardian, GuardianLink, Pupil, Role, StaffMember
-from bot.rights import IMPORTANT_FACTS, Restriction, RestrictionKind
+from bot.rules.models import RELATIONS, Guardian, GuardianLink, Pupil, Role, StaffMember
+from bot.rules.rights import IMPORTANT_FACTS, Restriction, RestrictionKind
 from bot.storage import Database, Tx
 
 T = TypeVar("T")

@@ -13,8 +13,8 @@ from enum import StrEnum
 from bot import care, care_texts, meetings
 from bot.config import Settings
 from bot.i18n import Catalogues, Translator
-from bot.models import Invitee, Meeting, PersonKind, Pupil, Round, Slot, StaffMember
-from bot.schooltime import days_later, in_quiet_hours, next_allowed
+from bot.rules.models import Invitee, Meeting, PersonKind, Pupil, Round, Slot, StaffMember
+from bot.rules.schooltime import days_later, in_quiet_hours, next_allowed
 from bot.storage import Tx
 
 ROUND_KIND = "round"  # meetings.KINDS: "short talk"

@@ -8,10 +8,17 @@ from datetime import datetime
 from bot import care
 from bot.config import Settings
 from bot.i18n import Catalogues
-from bot.models import PersonKind, StaffMember
-from bot.rights import MessageKind, audience
+from bot.rules.models import PersonKind, StaffMember
+from bot.rules.rights import MessageKind, audience
+from bot.rules.support_route import (
+    CHECKLIST,
+    Refusal,
+    RouteFacts,
+    RouteStep,
+    may_move,
+    starts_trajectory,
+)
 from bot.storage import Tx
-from bot.support_route import CHECKLIST, Refusal, RouteFacts, RouteStep, may_move, starts_trajectory
 
 
 async def route_facts(tx: Tx, pupil_id: str, now: datetime) -> RouteFacts:

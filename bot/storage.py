@@ -21,7 +21,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.models import (
+from bot.rules.models import (
     AccessRequest,
     Agreement,
     Answer,
@@ -48,7 +48,7 @@ from bot.models import (
     Summary,
     UserFacts,
 )
-from bot.rights import LinkFacts, PupilFacts, Restriction, RestrictionKind
+from bot.rules.rights import LinkFacts, PupilFacts, Restriction, RestrictionKind
 
 
 def iso(moment: datetime) -> str:

@@ -10,11 +10,11 @@ from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot import access_requests, care_texts
-from bot.access import Action
 from bot.access_requests import Answered, Asked, SafetyChoice
 from bot.i18n import Translator
-from bot.models import AccessRequest, PersonKind, Viewer
 from bot.pdf import FontsMissing, find_fonts
+from bot.rules.models import AccessRequest, PersonKind, Viewer
+from bot.rules.permissions import Action
 from conversations.common import (
     button,
     done,

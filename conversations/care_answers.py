@@ -9,10 +9,10 @@ from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot import care, care_texts
-from bot.access import Action
-from bot.consent import FINAL
 from bot.i18n import Translator
-from bot.models import PersonKind, Viewer
+from bot.rules.consent import FINAL
+from bot.rules.models import PersonKind, Viewer
+from bot.rules.permissions import Action
 from conversations.common import (
     button,
     done,

@@ -9,9 +9,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot import care, staff_texts
-from bot.access import Action, may_see_care
 from bot.i18n import N_, Translator
-from bot.models import StaffMember, Viewer
+from bot.rules.models import StaffMember, Viewer
+from bot.rules.permissions import Action, may_see_care
 from bot.storage import Tx
 from conversations.common import button, clip, done, reply, requires, services, tr_for
 

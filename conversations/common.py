@@ -21,9 +21,9 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.access import Action, may
 from bot.i18n import N_, Translator
-from bot.models import Role, Viewer
+from bot.rules.models import Role, Viewer
+from bot.rules.permissions import Action, may
 from bot.services import Services
 
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]

@@ -12,10 +12,10 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import care, care_texts
-from bot.access import Action
-from bot.dates import read_when
 from bot.i18n import Translator
-from bot.models import Viewer
+from bot.rules.dates import read_when
+from bot.rules.models import Viewer
+from bot.rules.permissions import Action
 from conversations.common import done, requires
 from conversations.flow import (
     Flow,

@@ -21,10 +21,10 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
-from bot.access import Action, may, may_see_pupil
-from bot.dates import When
 from bot.i18n import Translator
-from bot.models import FlowState, Pupil, Role, StaffMember, Viewer
+from bot.rules.dates import When
+from bot.rules.models import FlowState, Pupil, Role, StaffMember, Viewer
+from bot.rules.permissions import Action, may, may_see_pupil
 from bot.services import Services
 from conversations.common import (
     button,

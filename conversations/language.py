@@ -5,9 +5,9 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.access import Action
 from bot.i18n import language_name
-from bot.models import Viewer
+from bot.rules.models import Viewer
+from bot.rules.permissions import Action
 from conversations.common import (
     button,
     done,

@@ -9,8 +9,8 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot import meetings
-from bot.access import Action
-from bot.models import PersonKind, Viewer
+from bot.rules.models import PersonKind, Viewer
+from bot.rules.permissions import Action
 from bot.services import Services
 from conversations.common import (
     button,

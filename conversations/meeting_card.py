@@ -9,9 +9,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot import meetings
-from bot.access import Action
 from bot.i18n import Translator
-from bot.models import Viewer
+from bot.rules.models import Viewer
+from bot.rules.permissions import Action
 from bot.services import Services
 from conversations.common import done, markup_from_json, reply, requires, say_stale, services
 from conversations.flow import Flow, Step, begin, register

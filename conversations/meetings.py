@@ -10,10 +10,10 @@ from telegram import InlineKeyboardButton, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import care, meetings
-from bot.access import Action, may_see_pupil
-from bot.dates import read_when
 from bot.i18n import Markup
-from bot.models import Meeting, Viewer
+from bot.rules.dates import read_when
+from bot.rules.models import Meeting, Viewer
+from bot.rules.permissions import Action, may_see_pupil
 from bot.services import Services
 from conversations.common import done, requires
 from conversations.flow import (

@@ -13,9 +13,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot.access import Action, visible_groups
 from bot.i18n import Markup, Translator
-from bot.models import PupilContacts, Role, Viewer
+from bot.rules.models import PupilContacts, Role, Viewer
+from bot.rules.permissions import Action, visible_groups
 from conversations import care_overview, flow, news, onboarding
 from conversations.common import (
     button,

@@ -10,12 +10,12 @@ from telegram import InlineKeyboardButton, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import care, positive
-from bot.access import Action, may_see_pupil, visible_groups
-from bot.dates import read_when
 from bot.i18n import language_name
-from bot.models import PersonKind, Viewer
-from bot.rights import MessageKind, audience
-from bot.schooltime import in_quiet_hours, next_allowed
+from bot.rules.dates import read_when
+from bot.rules.models import PersonKind, Viewer
+from bot.rules.permissions import Action, may_see_pupil, visible_groups
+from bot.rules.rights import MessageKind, audience
+from bot.rules.schooltime import in_quiet_hours, next_allowed
 from conversations.common import clip, done, reply, requires, services, tr_for
 from conversations.flow import (
     Flow,

@@ -9,7 +9,7 @@ from telegram.ext import CommandHandler, ContextTypes
 
 from bot.i18n import Translator
 from bot.invitations import Redeemed, redeem
-from bot.models import Role, Viewer
+from bot.rules.models import Role, Viewer
 from conversations.common import (
     current_viewer,
     language_only_keyboard,

@@ -6,8 +6,8 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot import care, positive
-from bot.access import Action
-from bot.models import PersonKind, Viewer
+from bot.rules.models import PersonKind, Viewer
+from bot.rules.permissions import Action
 from conversations.common import (
     done,
     menu_keyboard,

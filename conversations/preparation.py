@@ -13,8 +13,8 @@ from telegram import InlineKeyboardButton, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import meetings, positive, preparation
-from bot.access import Action
-from bot.models import Meeting, Viewer
+from bot.rules.models import Meeting, Viewer
+from bot.rules.permissions import Action
 from conversations.common import done, reply, requires, services, tr_for
 from conversations.flow import Flow, Step, begin, progress, register
 

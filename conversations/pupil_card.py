@@ -10,10 +10,10 @@ from telegram import InlineKeyboardButton, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import records, staff_texts
-from bot.access import Action
 from bot.i18n import N_, Markup
-from bot.models import Guardian, HeldMessage, PersonKind, Pupil, Viewer, age_on
-from bot.rights import (
+from bot.rules.models import Guardian, HeldMessage, PersonKind, Pupil, Viewer, age_on
+from bot.rules.permissions import Action
+from bot.rules.rights import (
     IMPORTANT_FACTS,
     AgeBand,
     MessageKind,

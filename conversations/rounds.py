@@ -8,10 +8,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import rounds
-from bot.access import Action, visible_groups
-from bot.dates import parse_days, parse_window, read_when
 from bot.i18n import Translator
-from bot.models import PersonKind, Viewer
+from bot.rules.dates import parse_days, parse_window, read_when
+from bot.rules.models import PersonKind, Viewer
+from bot.rules.permissions import Action, visible_groups
 from conversations.common import (
     button,
     done,

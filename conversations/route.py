@@ -7,9 +7,9 @@ from telegram import InlineKeyboardButton, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import route_records
-from bot.access import Action
-from bot.models import Viewer
-from bot.support_route import CHECKLIST, ORDER, REFUSAL_TEXTS, STEP_LABELS, RouteStep
+from bot.rules.models import Viewer
+from bot.rules.permissions import Action
+from bot.rules.support_route import CHECKLIST, ORDER, REFUSAL_TEXTS, STEP_LABELS, RouteStep
 from conversations.common import done, requires
 from conversations.flow import (
     Flow,

@@ -7,8 +7,8 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot import care, meetings
-from bot.access import Action
-from bot.models import Agreement, PersonKind, Viewer
+from bot.rules.models import Agreement, PersonKind, Viewer
+from bot.rules.permissions import Action
 from conversations.common import done, reply, requires, say_stale, services
 from conversations.flow import Flow, Step, begin, progress, register
 from conversations.meetings import own_meeting

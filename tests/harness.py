@@ -20,8 +20,8 @@ from bot.app import Runtime
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.invitations import InviteRow, issue_invitations
-from bot.models import PersonKind
 from bot.roster import import_guardians, import_pupils, import_staff
+from bot.rules.models import PersonKind
 from bot.storage import Database
 from tests.fakebot import BOT_USERNAME, TOKEN, ChatMessage, FakeTelegram, FakeUser
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.access import Action, may, visible_groups
-from bot.models import Role, StaffMember
+from bot.rules.models import Role, StaffMember
+from bot.rules.permissions import Action, may, visible_groups
 
 A = Action
 ROWS = [
@@ -79,6 +79,6 @@ def test_visible_groups(role: Role, own: tuple[str, ...], expected: list[str]) -
     ],
 )
 def test_who_sees_care_matters(role, groups, group, sees) -> None:
-    from bot.access import may_see_care
+    from bot.rules.permissions import may_see_care
 
     assert may_see_care(StaffMember("S", "Ada", "Jansen", role, groups), group) is sees

@@ -14,9 +14,9 @@ import pytest
 from bot import route_records
 from bot.access_requests import access_copy, due_date, may_ask, reminder_due
 from bot.cli import main
-from bot.models import AccessRequest, PersonKind
 from bot.pdf import find_fonts
-from bot.support_route import RouteStep
+from bot.rules.models import AccessRequest, PersonKind
+from bot.rules.support_route import RouteStep
 from scheduler import due_work
 from tests.harness import AMSTERDAM, Harness
 from tests.pdf_reading import pdf_text

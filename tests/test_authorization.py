@@ -7,7 +7,7 @@ import sqlite3
 from datetime import timedelta
 
 from bot import meetings, positive, rounds
-from bot.models import Agreement, PersonKind
+from bot.rules.models import Agreement, PersonKind
 from tests.fakebot import FakeUser
 from tests.harness import Harness
 from tests.test_care import agree, delivered, people, request

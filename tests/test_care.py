@@ -7,9 +7,9 @@ import re
 from datetime import datetime, timedelta
 
 from bot import care, records
-from bot.consent import ConsentStatus
-from bot.models import PersonKind
-from bot.rights import MessageKind, audience
+from bot.rules.consent import ConsentStatus
+from bot.rules.models import PersonKind
+from bot.rules.rights import MessageKind, audience
 from tests.fakebot import ChatMessage, FakeUser
 from tests.harness import AMSTERDAM, Harness
 

@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.consent import ConsentStatus, Decider, consent_status, reminders_due
-from bot.schooltime import QuietHours
+from bot.rules.consent import ConsentStatus, Decider, consent_status, reminders_due
+from bot.rules.schooltime import QuietHours
 
 AMS = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=AMS)

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.dates import When, parse_days, parse_when, parse_window, read_when
+from bot.rules.dates import When, parse_days, parse_when, parse_window, read_when
 
 AMS = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=AMS)  # Monday 30 November 2026, 10:00

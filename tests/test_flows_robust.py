@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.models import PersonKind
+from bot.rules.models import PersonKind
 from tests.harness import Harness
 from tests.test_care import people
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.models import PersonKind
+from bot.rules.models import PersonKind
 from tests.harness import Harness
 from tests.test_care import flow, people, request
 

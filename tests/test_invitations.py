@@ -14,7 +14,7 @@ import pytest
 
 from bot.cli import main
 from bot.invitations import as_typed, blocked_until, hash_code, new_code
-from bot.models import age_on
+from bot.rules.models import age_on
 
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 MIN = timedelta(minutes=1)

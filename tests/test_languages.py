@@ -11,7 +11,7 @@ import pytest
 
 from bot import care_texts, meetings
 from bot.i18n import FSI, PDI, RIGHT_TO_LEFT, SUPPORTED_LANGUAGES
-from bot.models import PersonKind
+from bot.rules.models import PersonKind
 from tests.harness import Harness
 from tests.test_care import delivered, people, request, with_data
 

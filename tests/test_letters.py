@@ -21,8 +21,8 @@ from bot.cli import main
 from bot.i18n import SUPPORTED_LANGUAGES, Catalogues
 from bot.invitations import InviteRow, new_code
 from bot.letters import letters_pdf, spaced_code
-from bot.models import PersonKind
 from bot.pdf import find_fonts
+from bot.rules.models import PersonKind
 from tests.harness import AMSTERDAM, Harness
 from tests.pdf_reading import page_texts, words_on_page
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.models import PersonKind
+from bot.rules.models import PersonKind
 from tests.harness import Harness
 from tests.test_care import agree, delivered, people, request
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot import meetings
-from bot.models import PersonKind
+from bot.rules.models import PersonKind
 from scheduler import due_work
 from tests.fakebot import ChatMessage, FakeUser
 from tests.harness import AMSTERDAM, Harness

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import icalendar
 
-from bot.models import PersonKind
+from bot.rules.models import PersonKind
 from scheduler import due_work
 from tests.harness import AMSTERDAM, Harness
 from tests.test_care import data_of, delivered, flow, people, press, with_data

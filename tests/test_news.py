@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot import positive
-from bot.models import PersonKind
+from bot.rules.models import PersonKind
 from scheduler import due_work
 from tests.fakebot import ChatMessage
 from tests.harness import AMSTERDAM, Harness

@@ -13,7 +13,7 @@ import pytest
 
 from bot.config import Settings
 from bot.i18n import FSI, PDI, Translator
-from bot.models import PersonKind
+from bot.rules.models import PersonKind
 from tests.conftest import START
 from tests.harness import Harness
 

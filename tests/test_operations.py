@@ -8,7 +8,7 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from bot.models import PersonKind
+from bot.rules.models import PersonKind
 from bot.storage import Database
 from tests.fakebot import TOKEN, FakeTelegram
 from tests.harness import Harness

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from bot import meetings, positive
 from bot.i18n import language_name
-from bot.models import Agreement, PersonKind
+from bot.rules.models import Agreement, PersonKind
 from scheduler import due_work
 from tests.harness import AMSTERDAM, Harness
 from tests.test_care import delivered, flow, people, press, request, with_data

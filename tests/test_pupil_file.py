@@ -18,7 +18,6 @@ from bot import care, invitations, meetings, positive, reachability, records, ro
 from bot.cli import main
 from bot.config import Settings
 from bot.i18n import SUPPORTED_LANGUAGES, Catalogues, Translator
-from bot.models import Agreement, PersonKind, StaffMember
 from bot.pdf import find_fonts
 from bot.pupil_file import (
     FROM_AUDIT,
@@ -35,10 +34,11 @@ from bot.pupil_file import (
     select,
     to_json,
 )
-from bot.rights import Restriction, RestrictionKind
 from bot.roster import import_guardians
+from bot.rules.models import Agreement, PersonKind, StaffMember
+from bot.rules.rights import Restriction, RestrictionKind
+from bot.rules.support_route import RouteStep
 from bot.storage import Database, Tx, from_iso
-from bot.support_route import RouteStep
 from tests.harness import AMSTERDAM, load_examples
 from tests.pdf_reading import pdf_text, words_on_page
 

@@ -14,7 +14,9 @@ import pytest
 
 from bot.cli import main
 from bot.config import ConfigError, RetentionSettings, Settings, load_settings
-from bot.models import (
+from bot.retention import apply_purge, cutoff, expired_kinds, plan_purge, pseudonym
+from bot.roster import too_many_leavers
+from bot.rules.models import (
     Agreement,
     FlowState,
     Guardian,
@@ -26,9 +28,7 @@ from bot.models import (
     Recipient,
     Summary,
 )
-from bot.retention import apply_purge, cutoff, expired_kinds, plan_purge, pseudonym
-from bot.rights import Restriction, RestrictionKind
-from bot.roster import too_many_leavers
+from bot.rules.rights import Restriction, RestrictionKind
 from bot.storage import Database, Tx
 from tests.harness import AMSTERDAM
 

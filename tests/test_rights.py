@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.rights import (
+from bot.rules.rights import (
     AgeBand,
     Deciders,
     LinkFacts,
@@ -386,7 +386,7 @@ def test_a_pupils_refusal_applies_from_16_to_17(age: int, applies: bool) -> None
 def test_the_readme_table_is_the_rules_own_output() -> None:
     from pathlib import Path
 
-    from bot.rights import readme_table
+    from bot.rules.rights import readme_table
 
     readme = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
     shown = readme.split("<!-- rights-table -->\n", 1)[1].split("\n<!-- /rights-table -->", 1)[0]

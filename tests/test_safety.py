@@ -13,7 +13,7 @@ import pytest
 
 from bot import positive
 from bot.cli import main
-from bot.models import PersonKind
+from bot.rules.models import PersonKind
 from scheduler import due_work
 from tests.harness import AMSTERDAM, Harness
 from tests.pdf_reading import pdf_text

@@ -8,7 +8,7 @@ import pytest
 
 from bot.config import Settings
 from bot.positive import latest_occurrence, school_weeks_since
-from bot.school_calendar import school_free_days
+from bot.rules.school_calendar import school_free_days
 
 AMS = ZoneInfo("Europe/Amsterdam")
 

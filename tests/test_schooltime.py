@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.schooltime import QuietHours, add_school_days, in_quiet_hours, next_allowed
+from bot.rules.schooltime import QuietHours, add_school_days, in_quiet_hours, next_allowed
 
 AMS = ZoneInfo("Europe/Amsterdam")
 QUIET = QuietHours()
@@ -84,7 +84,7 @@ def test_quiet_hours_within_a_day() -> None:
     ],
 )
 def test_days_later_keeps_the_local_clock_time_across_summer_time(moment, days, expected) -> None:
-    from bot.schooltime import days_later
+    from bot.rules.schooltime import days_later
 
     result = days_later(moment, days, AMS)
     assert result == expected and result.hour == expected.hour
@@ -93,7 +93,7 @@ def test_days_later_keeps_the_local_clock_time_across_summer_time(moment, days, 
 def test_a_consent_reminder_keeps_its_hour_across_the_switch() -> None:
     from datetime import timedelta
 
-    from bot.consent import reminders_due
+    from bot.rules.consent import reminders_due
 
     sent = local(2026, 10, 23, 16)  # Friday, summer time
     monday_15 = local(2026, 10, 26, 15)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.housekeeping import tidy
-from bot.models import PersonKind
+from bot.rules.models import PersonKind
 from bot.storage import Database, load_migrations
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)

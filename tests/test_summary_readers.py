@@ -9,8 +9,8 @@ import sqlite3
 from datetime import datetime
 
 from bot import legal
-from bot.models import PersonKind
 from bot.roster import import_guardians
+from bot.rules.models import PersonKind
 from tests.harness import AMSTERDAM, Harness
 from tests.test_care import delivered, flow, people, press, request, with_data
 from tests.test_meetings import plan, write_summary

@@ -2,17 +2,17 @@ from __future__ import annotations
 
 import pytest
 
-from bot.consent import ConsentStatus as C
-from bot.support_route import (
+from bot.rules.consent import ConsentStatus as C
+from bot.rules.support_route import (
     CHECKLIST,
     RouteFacts,
     may_move,
     starts_trajectory,
 )
-from bot.support_route import (
+from bot.rules.support_route import (
     Refusal as R,
 )
-from bot.support_route import (
+from bot.rules.support_route import (
     RouteStep as S,
 )
 

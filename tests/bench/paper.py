@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 from bot.i18n import SUPPORTED_LANGUAGES, Catalogues
 from bot.invitations import InviteRow, new_code
 from bot.letters import letters_pdf
-from bot.models import PersonKind
 from bot.pdf import find_fonts
+from bot.rules.models import PersonKind
 
 MIXES = {
     "Dutch": ("nl",),

@@ -32,8 +32,8 @@ from bot.app import Runtime
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.invitations import issue_invitations
-from bot.models import Invitee, PersonKind
 from bot.roster import import_guardians, import_pupils, import_staff
+from bot.rules.models import Invitee, PersonKind
 from bot.storage import Database
 from scheduler import due_work
 from tests.bench.roster import write_roster

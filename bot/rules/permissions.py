@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from bot.models import Role, StaffMember
+from bot.rules.models import Role, StaffMember
 
 
 class Action(StrEnum):

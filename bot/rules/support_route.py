@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.consent import ConsentStatus
 from bot.i18n import N_
+from bot.rules.consent import ConsentStatus
 
 
 class RouteStep(StrEnum):

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.schooltime import QuietHours, days_later, in_quiet_hours, next_allowed
+from bot.rules.schooltime import QuietHours, days_later, in_quiet_hours, next_allowed
 
 YES = "agree"
 NO = frozenset({"refuse", "withdraw"})

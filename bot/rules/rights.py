@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from bot.models import age_on
+from bot.rules.models import age_on
 
 
 class MessageKind(StrEnum):
