@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bot import care_texts, pupil_file
 from bot.config import Settings
-from bot.i18n import N_, Catalogues, Translator, language_name
+from bot.i18n.translator import N_, Catalogues, Translator, language_name
 from bot.pdf import Document, Style
 from bot.rules.models import AccessRequest, PersonKind, Pupil, age_on
 from bot.rules.rights import MessageKind, receives

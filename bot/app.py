@@ -15,7 +15,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUp
 import conversations
 from bot.clock import Clock
 from bot.config import Settings
-from bot.i18n import Catalogues
+from bot.i18n.translator import Catalogues
 from bot.outbox import OutboxSender
 from bot.reachability import record_unreachable
 from bot.services import Services

@@ -2,7 +2,7 @@
 
 Every function renders one message for one reader with their Translator. Fixed parts are
 translated; what a coordinator typed (the purpose) is shown as written, marked as their own
-words in Dutch. Legal texts come from bot.legal, always in Dutch, below the plain version.
+words in Dutch. Legal texts come from bot.i18n.legal, always in Dutch, below the plain version.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import json
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from bot import legal
-from bot.i18n import N_, Markup, Translator
+from bot.i18n import legal
+from bot.i18n.translator import N_, Markup, Translator
 from bot.rules.models import Discussion, Participant
 
 ROLE_LABELS = {

@@ -21,7 +21,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from bot.access_requests import SafetyChoice, hand_over_on_paper, touches_safety
 from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, load_settings
-from bot.i18n import SUPPORTED_LANGUAGES, Catalogues
+from bot.i18n.translator import SUPPORTED_LANGUAGES, Catalogues
 from bot.invitations import Selection, issue_invitations
 from bot.letters import letters_pdf
 from bot.pdf import FontsMissing, find_fonts

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.i18n import SUPPORTED_LANGUAGES, Translator
+from bot.i18n.translator import SUPPORTED_LANGUAGES, Translator
 from bot.rules.models import Participant
 from bot.rules.school_calendar import REGIONS, school_free_days
 

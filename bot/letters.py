@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from bot.i18n import Catalogues, Translator, language_name
+from bot.i18n.translator import Catalogues, Translator, language_name
 from bot.invitations import InviteRow
 from bot.pdf import Block, Document, Para, Qr, Rule, Style
 from bot.rules.models import PersonKind

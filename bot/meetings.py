@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from bot import care, care_texts, staff_texts
 from bot.calendar_file import meeting_ics
 from bot.config import Settings
-from bot.i18n import N_, Catalogues, Markup, Translator
+from bot.i18n.translator import N_, Catalogues, Markup, Translator
 from bot.rules.models import (
     Agreement,
     DeliveryState,

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from bot import care, care_texts
 from bot.config import Settings
-from bot.i18n import N_, Catalogues, Translator
+from bot.i18n.translator import N_, Catalogues, Translator
 from bot.meetings import own_words, teacher_name
 from bot.rules.models import PersonKind, Pupil, StaffMember
 from bot.rules.rights import MessageKind, audience

@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 
 from bot import care, care_texts, meetings, positive
 from bot.config import Settings
-from bot.i18n import N_, Catalogues, Translator, language_name
+from bot.i18n.translator import N_, Catalogues, Translator, language_name
 from bot.rules.models import Meeting, PersonKind
 from bot.rules.schooltime import is_school_day
 from bot.staff_texts import STATUS_LABELS

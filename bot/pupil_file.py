@@ -54,7 +54,7 @@ from typing import Any
 from fpdf.enums import MethodReturnValue, XPos, YPos
 
 from bot import care_texts, meetings, positive
-from bot.i18n import N_, Translator
+from bot.i18n.translator import N_, Translator
 from bot.pdf import Document, Style
 from bot.rules.models import Participant, Pupil
 from bot.rules.support_route import CHECKLIST, STEP_LABELS, RouteStep

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.i18n import Catalogues
+from bot.i18n.translator import Catalogues
 from bot.rules.models import PersonKind
 from bot.storage import Tx
 

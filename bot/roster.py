@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Generic, TypeVar
 
-from bot.i18n import SUPPORTED_LANGUAGES
+from bot.i18n.translator import SUPPORTED_LANGUAGES
 from bot.rules.models import RELATIONS, Guardian, GuardianLink, Pupil, Role, StaffMember
 from bot.rules.rights import IMPORTANT_FACTS, Restriction, RestrictionKind
 from bot.storage import Database, Tx

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from bot import care, care_texts, meetings
 from bot.config import Settings
-from bot.i18n import Catalogues, Translator
+from bot.i18n.translator import Catalogues, Translator
 from bot.rules.models import Invitee, Meeting, PersonKind, Pupil, Round, Slot, StaffMember
 from bot.rules.schooltime import days_later, in_quiet_hours, next_allowed
 from bot.storage import Tx

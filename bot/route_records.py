@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot import care
 from bot.config import Settings
-from bot.i18n import Catalogues
+from bot.i18n.translator import Catalogues
 from bot.rules.models import PersonKind, StaffMember
 from bot.rules.rights import MessageKind, audience
 from bot.rules.support_route import (

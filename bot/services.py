@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.i18n import Catalogues
+from bot.i18n.translator import Catalogues
 from bot.reachability import record_reachable_again
 from bot.rules.models import UserFacts, Viewer
 from bot.storage import Database, Tx

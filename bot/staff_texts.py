@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.i18n import N_
+from bot.i18n.translator import N_
 
 RELATION_LABELS = {
     "mother": N_("mother"),

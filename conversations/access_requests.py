@@ -11,7 +11,7 @@ from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot import access_requests, care_texts
 from bot.access_requests import Answered, Asked, SafetyChoice
-from bot.i18n import Translator
+from bot.i18n.translator import Translator
 from bot.pdf import FontsMissing, find_fonts
 from bot.rules.models import AccessRequest, PersonKind, Viewer
 from bot.rules.permissions import Action

@@ -9,7 +9,7 @@ from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot import care, care_texts
-from bot.i18n import Translator
+from bot.i18n.translator import Translator
 from bot.rules.consent import FINAL
 from bot.rules.models import PersonKind, Viewer
 from bot.rules.permissions import Action

@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot import care, staff_texts
-from bot.i18n import N_, Translator
+from bot.i18n.translator import N_, Translator
 from bot.rules.models import StaffMember, Viewer
 from bot.rules.permissions import Action, may_see_care
 from bot.storage import Tx

@@ -21,7 +21,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.i18n import N_, Translator
+from bot.i18n.translator import N_, Translator
 from bot.rules.models import Role, Viewer
 from bot.rules.permissions import Action, may
 from bot.services import Services

@@ -12,7 +12,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import care, care_texts
-from bot.i18n import Translator
+from bot.i18n.translator import Translator
 from bot.rules.dates import read_when
 from bot.rules.models import Viewer
 from bot.rules.permissions import Action

@@ -21,7 +21,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
-from bot.i18n import Translator
+from bot.i18n.translator import Translator
 from bot.rules.dates import When
 from bot.rules.models import FlowState, Pupil, Role, StaffMember, Viewer
 from bot.rules.permissions import Action, may, may_see_pupil

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.i18n import language_name
+from bot.i18n.translator import language_name
 from bot.rules.models import Viewer
 from bot.rules.permissions import Action
 from conversations.common import (

@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot import meetings
-from bot.i18n import Translator
+from bot.i18n.translator import Translator
 from bot.rules.models import Viewer
 from bot.rules.permissions import Action
 from bot.services import Services

@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import care, meetings
-from bot.i18n import Markup
+from bot.i18n.translator import Markup
 from bot.rules.dates import read_when
 from bot.rules.models import Meeting, Viewer
 from bot.rules.permissions import Action, may_see_pupil

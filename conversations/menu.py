@@ -13,7 +13,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.i18n import Markup, Translator
+from bot.i18n.translator import Markup, Translator
 from bot.rules.models import PupilContacts, Role, Viewer
 from bot.rules.permissions import Action, visible_groups
 from conversations import care_overview, flow, news, onboarding

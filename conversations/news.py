@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import care, positive
-from bot.i18n import language_name
+from bot.i18n.translator import language_name
 from bot.rules.dates import read_when
 from bot.rules.models import PersonKind, Viewer
 from bot.rules.permissions import Action, may_see_pupil, visible_groups

@@ -7,7 +7,7 @@ import re
 from telegram import Update
 from telegram.ext import CommandHandler, ContextTypes
 
-from bot.i18n import Translator
+from bot.i18n.translator import Translator
 from bot.invitations import Redeemed, redeem
 from bot.rules.models import Role, Viewer
 from conversations.common import (

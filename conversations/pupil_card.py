@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import records, staff_texts
-from bot.i18n import N_, Markup
+from bot.i18n.translator import N_, Markup
 from bot.rules.models import Guardian, HeldMessage, PersonKind, Pupil, Viewer, age_on
 from bot.rules.permissions import Action
 from bot.rules.rights import (

@@ -11,8 +11,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.catalogues import check_catalogs, extract, read_catalog
-from bot.i18n import FSI, PDI, SUPPORTED_LANGUAGES, CatalogueMissing, Catalogues, locales_dir
+from bot.i18n.catalogues import check_catalogs, extract, read_catalog
+from bot.i18n.translator import (
+    FSI,
+    PDI,
+    SUPPORTED_LANGUAGES,
+    CatalogueMissing,
+    Catalogues,
+    locales_dir,
+)
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -26,7 +33,7 @@ def test_messages_pot_matches_the_code(tmp_path: Path) -> None:
     extract(locales_dir().parent, fresh)
     current = {m.id for m in read_catalog(locales_dir() / "messages.pot") if m.id}
     extracted = {m.id for m in read_catalog(fresh) if m.id}
-    assert extracted == current, "run: python -m bot.catalogues extract && … update"
+    assert extracted == current, "run: python -m bot.i18n.catalogues extract && … update"
 
 
 @pytest.fixture
@@ -121,7 +128,7 @@ def test_plural_forms_follow_each_language() -> None:
 
 
 def test_parent_facing_dutch_is_plain(broken_copy: Path) -> None:
-    from bot.catalogues import plain_language_problems
+    from bot.i18n.catalogues import plain_language_problems
 
     assert plain_language_problems(broken_copy) == []
     po = broken_copy / "nl" / "LC_MESSAGES" / "messages.po"
@@ -136,7 +143,7 @@ def test_parent_facing_dutch_is_plain(broken_copy: Path) -> None:
 
 
 def test_jargon_must_be_explained_where_it_first_appears(broken_copy: Path) -> None:
-    from bot.catalogues import plain_language_problems
+    from bot.i18n.catalogues import plain_language_problems
 
     po = broken_copy / "nl" / "LC_MESSAGES" / "messages.po"
     _replace(
@@ -149,7 +156,7 @@ def test_jargon_must_be_explained_where_it_first_appears(broken_copy: Path) -> N
 
 
 def test_staff_texts_are_not_held_to_the_parent_rules() -> None:
-    from bot.catalogues import is_staff_only
+    from bot.i18n.catalogues import is_staff_only
 
     template = read_catalog(locales_dir() / "messages.pot")
     by_id = {m.id: m for m in template if m.id}
@@ -169,7 +176,7 @@ def test_no_text_hides_from_extraction_inside_an_f_string() -> None:
 
 
 def test_check_fails_on_an_out_of_date_messages_pot(tmp_path: Path) -> None:
-    from bot.catalogues import pot_problems
+    from bot.i18n.catalogues import pot_problems
 
     root = locales_dir().parent
     for folder in ("bot", "conversations", "scheduler", "locales"):
@@ -186,13 +193,13 @@ def test_check_fails_on_an_out_of_date_messages_pot(tmp_path: Path) -> None:
 
 
 def test_catalogues_compile_without_warnings() -> None:
-    from bot.catalogues import compile_problems
+    from bot.i18n.catalogues import compile_problems
 
     assert compile_problems(locales_dir()) == []
 
 
 def test_the_report_says_which_catalogues_are_reviewed() -> None:
-    from bot.catalogues import report
+    from bot.i18n.catalogues import report
 
     lines = report(locales_dir())
     assert any(line.startswith("en:") and line.endswith(", reviewed") for line in lines)
@@ -200,7 +207,7 @@ def test_the_report_says_which_catalogues_are_reviewed() -> None:
 
 
 def test_updating_the_catalogues_keeps_their_review_flags(broken_copy: Path) -> None:
-    from bot.catalogues import reviewed_by_native_speaker, update
+    from bot.i18n.catalogues import reviewed_by_native_speaker, update
 
     update(broken_copy)
     assert reviewed_by_native_speaker(broken_copy / "en" / "LC_MESSAGES" / "messages.po")

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import ConfigError, load_settings, school_name_for
-from bot.i18n import Catalogues
+from bot.i18n.translator import Catalogues
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from bot import care_texts, meetings
-from bot.i18n import FSI, PDI, RIGHT_TO_LEFT, SUPPORTED_LANGUAGES
+from bot.i18n.translator import FSI, PDI, RIGHT_TO_LEFT, SUPPORTED_LANGUAGES
 from bot.rules.models import PersonKind
 from tests.harness import Harness
 from tests.test_care import delivered, people, request, with_data

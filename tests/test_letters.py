@@ -18,7 +18,7 @@ from babel import Locale
 from PIL import Image
 
 from bot.cli import main
-from bot.i18n import SUPPORTED_LANGUAGES, Catalogues
+from bot.i18n.translator import SUPPORTED_LANGUAGES, Catalogues
 from bot.invitations import InviteRow, new_code
 from bot.letters import letters_pdf, spaced_code
 from bot.pdf import find_fonts

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
-from bot.i18n import FSI, PDI, Translator
+from bot.i18n.translator import FSI, PDI, Translator
 from bot.rules.models import PersonKind
 from tests.conftest import START
 from tests.harness import Harness

@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot import meetings, positive
-from bot.i18n import language_name
+from bot.i18n.translator import language_name
 from bot.rules.models import Agreement, PersonKind
 from scheduler import due_work
 from tests.harness import AMSTERDAM, Harness

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
-from bot import legal
+from bot.i18n import legal
 from bot.roster import import_guardians
 from bot.rules.models import PersonKind
 from tests.harness import AMSTERDAM, Harness

@@ -12,7 +12,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.i18n import SUPPORTED_LANGUAGES, Catalogues
+from bot.i18n.translator import SUPPORTED_LANGUAGES, Catalogues
 from bot.invitations import InviteRow, new_code
 from bot.letters import letters_pdf
 from bot.pdf import find_fonts

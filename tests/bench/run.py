@@ -127,7 +127,7 @@ async def add_activity(db: Database, pupils: int) -> None:
 
 async def time_due_work(db: Database) -> float:
     """All due work for the whole school at one `now`, as the scheduler runs it."""
-    from bot.i18n import Catalogues
+    from bot.i18n.translator import Catalogues
     from bot.services import Services
 
     settings = Settings(token=TOKEN, db_path=db.path)

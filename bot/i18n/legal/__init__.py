@@ -14,7 +14,7 @@ CONSENT_VERSION = "consent-v2"
 
 def template(version: str, kind: str | None = None) -> str:
     """The Dutch template of `version`; from version 2 there is one per kind of discussion."""
-    folder = resources.files("bot.legal")
+    folder = resources.files("bot.i18n.legal")
     specific = folder / f"{version}-{kind}.nl.txt"
     if kind is not None and specific.is_file():
         return specific.read_text("utf-8")
@@ -23,7 +23,7 @@ def template(version: str, kind: str | None = None) -> str:
 
 def templates() -> dict[str, str]:
     """Every legal text by file name, for the plain-language check."""
-    folder = resources.files("bot.legal")
+    folder = resources.files("bot.i18n.legal")
     return {
         entry.name: entry.read_text("utf-8")
         for entry in folder.iterdir()

@@ -1,9 +1,9 @@
 """Keeping the translation catalogues complete and correct.
 
-    python -m bot.catalogues extract   # code → locales/messages.pot
-    python -m bot.catalogues update    # messages.pot → every <lang>/LC_MESSAGES/messages.po
-    python -m bot.catalogues check     # fails on anything a reader would notice
-    python -m bot.catalogues report    # strings per language, and which are reviewed
+    python -m bot.i18n.catalogues extract   # code → locales/messages.pot
+    python -m bot.i18n.catalogues update    # messages.pot → every <lang>/LC_MESSAGES/messages.po
+    python -m bot.i18n.catalogues check     # fails on anything a reader would notice
+    python -m bot.i18n.catalogues report    # strings per language, and which are reviewed
 
 Staff-only strings carry a `# staff:` comment in the code; every other string may
 reach a parent or pupil and is held to the plain-language rules.
@@ -20,8 +20,8 @@ from pathlib import Path
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po
 
-from bot import legal
-from bot.i18n import DOMAIN, SUPPORTED_LANGUAGES, locales_dir, placeholders
+from bot.i18n import legal
+from bot.i18n.translator import DOMAIN, SUPPORTED_LANGUAGES, locales_dir, placeholders
 
 SOURCE_DIRS = ("bot", "conversations", "scheduler")
 KEYWORDS = ("_", "label", "n_:1,2")
@@ -154,7 +154,7 @@ def plain_language_problems(folder: Path) -> list[Problem]:
             problems += plain_text_problems(_ids(message)[0], text)
     for name, text in legal.templates().items():
         if name.startswith(legal.CONSENT_VERSION):
-            problems += plain_text_problems(f"bot/legal/{name}", text)
+            problems += plain_text_problems(f"bot/i18n/legal/{name}", text)
     return problems
 
 

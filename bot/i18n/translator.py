@@ -49,11 +49,11 @@ def N_(message: str) -> str:
 
 def locales_dir() -> Path:
     """Where the catalogues are: inside the installed package, or in the source tree."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "locales", here.parent / "locales"):
+    package = Path(__file__).resolve().parent.parent  # bot/
+    for candidate in (package / "locales", package.parent / "locales"):
         if (candidate / "messages.pot").exists():
             return candidate
-    raise CatalogueMissing(f"no locales folder with messages.pot near {here}")
+    raise CatalogueMissing(f"no locales folder with messages.pot near {package}")
 
 
 def language_name(code: str, reader: str | None = None) -> str:
