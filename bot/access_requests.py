@@ -17,13 +17,14 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
 
-from bot import care_texts, pupil_file
+from bot import pupil_file
 from bot.config import Settings
 from bot.i18n.translator import N_, Catalogues, Translator, language_name
 from bot.pdf import Document, Style
 from bot.rules.models import AccessRequest, PersonKind, Pupil, age_on
 from bot.rules.rights import MessageKind, receives
 from bot.storage import Tx
+from bot.texts import care_messages
 
 ASK_FROM_AGE = 16  # before 16 the parents exercise the pupil's rights (AVG art. 8, UAVG art. 5)
 REMIND_DAYS_BEFORE = 7
@@ -156,7 +157,7 @@ async def _tell_coordinators(
                 name=name,
                 due=due,
             )
-        markup = care_texts.keyboard(review_buttons(tr, request.id))
+        markup = care_messages.keyboard(review_buttons(tr, request.id))
         await tx.enqueue(
             chat_id=chat_id,
             text=text,
@@ -172,9 +173,9 @@ def review_buttons(tr: Translator, request_id: int) -> list[list[dict[str, str]]
     """Look first, then send: the coordinator's two buttons for one request."""
     return [
         # staff:
-        [care_texts.button(tr.label("👀 See the file first"), f"ar:{request_id}:preview")],
+        [care_messages.button(tr.label("👀 See the file first"), f"ar:{request_id}:preview")],
         # staff:
-        [care_texts.button(tr.label("📄 Send the file"), f"ar:{request_id}:send")],
+        [care_messages.button(tr.label("📄 Send the file"), f"ar:{request_id}:send")],
     ]
 
 

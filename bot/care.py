@@ -12,7 +12,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
-from bot import care_texts, staff_texts
 from bot.config import Settings, school_name_for
 from bot.i18n import legal
 from bot.i18n.translator import Catalogues, Translator, language_name
@@ -37,6 +36,7 @@ from bot.rules.models import (
 from bot.rules.rights import MessageKind, audience, deciders
 from bot.rules.schooltime import QuietHours, add_school_days
 from bot.storage import Tx
+from bot.texts import care_messages, staff_labels
 
 NOTICE_VERSION = "cvb-notice-v1"
 
@@ -94,7 +94,7 @@ def describe(tr: Translator, person: PersonOnFile, child: str) -> str:
     return tr.label(
         "{name} ({relation} of {child})",
         name=person.full_name,
-        relation=tr.label(staff_texts.RELATION_LABELS[person.relation]),
+        relation=tr.label(staff_labels.RELATION_LABELS[person.relation]),
         child=child,
     )
 
@@ -187,15 +187,15 @@ async def send_discussion(
                 to_pupil=to_pupil,
                 discussion=discussion,
             )
-            text = care_texts.cvb_notice(tr, **notice)  # type: ignore[arg-type]
+            text = care_messages.cvb_notice(tr, **notice)  # type: ignore[arg-type]
             if language != "nl":
                 # A legal notice: the Dutch text counts, so it goes along below the translation.
-                dutch = care_texts.cvb_notice(texts("nl"), **notice)  # type: ignore[arg-type]
-                text = care_texts.with_binding_dutch(tr, text, dutch)
-            markup = care_texts.notice_keyboard(tr, discussion_id)
+                dutch = care_messages.cvb_notice(texts("nl"), **notice)  # type: ignore[arg-type]
+                text = care_messages.with_binding_dutch(tr, text, dutch)
+            markup = care_messages.notice_keyboard(tr, discussion_id)
             version = NOTICE_VERSION
         else:
-            text = care_texts.consent_request(
+            text = care_messages.consent_request(
                 tr,
                 texts("nl"),
                 discussion=discussion,
@@ -208,7 +208,7 @@ async def send_discussion(
                 to_pupil=to_pupil,
                 years=settings.retention.years_for("care"),
             )
-            markup = care_texts.consent_keyboard(tr, discussion_id)
+            markup = care_messages.consent_keyboard(tr, discussion_id)
             version = legal.CONSENT_VERSION
         chat = await tx.chat_of_person(person_kind, person_id)
         outbox_id = None
@@ -523,10 +523,10 @@ async def send_due_reminders(tx: Tx, texts: Catalogues, settings: Settings, now:
                     child=state.pupil.first_name,
                     date=tr.datetime(discussion.starts_at),
                 )
-                markup = care_texts.keyboard(
+                markup = care_messages.keyboard(
                     [
                         [
-                            care_texts.button(
+                            care_messages.button(
                                 tr.label("📄 Show the question again"), f"c:{discussion.id}:again"
                             )
                         ]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot import care, care_texts, staff_texts
+from bot import care
 from bot.calendar_file import meeting_ics
 from bot.config import Settings
 from bot.i18n.translator import N_, Catalogues, Markup, Translator
@@ -29,6 +29,7 @@ from bot.rules.models import (
 from bot.rules.rights import LinkFacts, MessageKind, PupilFacts, Why, age_on, audience
 from bot.rules.schooltime import days_later, in_quiet_hours, is_school_day, next_allowed
 from bot.storage import Tx
+from bot.texts import care_messages, staff_labels
 
 KINDS = {
     "start": N_("intake talk"),
@@ -108,12 +109,12 @@ def place_text(tr: Translator, meeting: Meeting) -> str:
 
 def team_line(tr: Translator, meeting: Meeting, settings: Settings) -> str:
     if meeting.kind == "cvb":
-        members = tr.list_of([care_texts.role(tr, m) for m in settings.care.cvb_members])
+        members = tr.list_of([care_messages.role(tr, m) for m in settings.care.cvb_members])
         return tr._("In the CvB are: {members}.", members=members)
     if meeting.kind == "zat":
         return tr._(
             "In the ZAT are: {members}.",
-            members=care_texts.participants_text(tr, settings.care.team),
+            members=care_messages.participants_text(tr, settings.care.team),
         )
     return ""
 
@@ -171,26 +172,26 @@ def invitation_keyboard(
     interpreter = invitee is not None and invitee.interpreter
     companion = invitee is not None and invitee.companion
     wishes = [
-        care_texts.button(
+        care_messages.button(
             tr.label("🗣 No interpreter needed")
             if interpreter
             else tr.label("🗣 I'd like an interpreter"),
             f"{base}:interp",
         ),
-        care_texts.button(
+        care_messages.button(
             tr.label("👥 I'll come alone") if companion else tr.label("👥 I'll bring someone"),
             f"{base}:bring",
         ),
     ]
     if invitee is not None and invitee.answer is not None and not choosing:
-        return care_texts.keyboard(
-            [[care_texts.button(tr.label("↩️ Change my answer"), f"{base}:change")], wishes]
+        return care_messages.keyboard(
+            [[care_messages.button(tr.label("↩️ Change my answer"), f"{base}:change")], wishes]
         )
-    return care_texts.keyboard(
+    return care_messages.keyboard(
         [
-            [care_texts.button(tr.label("✅ Yes, I'll come"), f"{base}:come")],
-            [care_texts.button(tr.label("❌ I can't"), f"{base}:cannot")],
-            [care_texts.button(tr.label("🕒 Another time"), f"{base}:other")],
+            [care_messages.button(tr.label("✅ Yes, I'll come"), f"{base}:come")],
+            [care_messages.button(tr.label("❌ I can't"), f"{base}:cannot")],
+            [care_messages.button(tr.label("🕒 Another time"), f"{base}:other")],
             wishes,
         ]
     )
@@ -505,7 +506,7 @@ async def card_text(tx: Tx, tr: Translator, meeting: Meeting, settings: Settings
         elif invitee.answer is None and (
             state := delivery.get(sent_as.get((invitee.person_kind, invitee.person_id), 0))
         ) in (DeliveryState.HELD, DeliveryState.WITHDRAWN):
-            status = tr.label(staff_texts.HELD_LABELS[state])
+            status = tr.label(staff_labels.HELD_LABELS[state])
         else:
             status = tr.label(ANSWER_LABELS[invitee.answer])
         extras = []
@@ -551,17 +552,17 @@ def card_keyboard(
     if now < meeting.starts_at:
         actions = [
             # staff:
-            care_texts.button(tr.label("🕒 Move"), f"mt:{meeting.id}:move"),
+            care_messages.button(tr.label("🕒 Move"), f"mt:{meeting.id}:move"),
             # staff:
-            care_texts.button(tr.label("✖️ Cancel"), f"mt:{meeting.id}:cancel"),
+            care_messages.button(tr.label("✖️ Cancel"), f"mt:{meeting.id}:cancel"),
         ]
     elif summarised:
         # staff:
-        actions = [care_texts.button(tr.label("📝 See the summary"), f"sumv:{meeting.id}")]
+        actions = [care_messages.button(tr.label("📝 See the summary"), f"sumv:{meeting.id}")]
     else:
         # staff:
-        actions = [care_texts.button(tr.label("✍️ Write the summary"), f"sum:{meeting.id}")]
-    return care_texts.keyboard([actions])
+        actions = [care_messages.button(tr.label("✍️ Write the summary"), f"sum:{meeting.id}")]
+    return care_messages.keyboard([actions])
 
 
 async def card_screen(
@@ -927,8 +928,8 @@ async def prompt_summaries(tx: Tx, texts: Catalogues, now: datetime) -> int:
             purpose="summary_prompt",
             now=now,
             # staff:
-            reply_markup=care_texts.keyboard(
-                [[care_texts.button(tr.label("✍️ Write the summary"), f"sum:{meeting.id}")]]
+            reply_markup=care_messages.keyboard(
+                [[care_messages.button(tr.label("✍️ Write the summary"), f"sum:{meeting.id}")]]
             ),
             recipient=(PersonKind.STAFF, meeting.created_by),
         )
@@ -1057,10 +1058,10 @@ def summary_readers(
 
 def summary_keyboard(tr: Translator, meeting_id: int, *, read: bool = False) -> str:
     """ "Read" until it is tapped; a question can always be asked."""
-    rows = [[care_texts.button(tr.label("❓ I have a question"), f"sr:{meeting_id}:ask")]]
+    rows = [[care_messages.button(tr.label("❓ I have a question"), f"sr:{meeting_id}:ask")]]
     if not read:
-        rows.insert(0, [care_texts.button(tr.label("✅ Read"), f"sr:{meeting_id}:read")])
-    return care_texts.keyboard(rows)
+        rows.insert(0, [care_messages.button(tr.label("✅ Read"), f"sr:{meeting_id}:read")])
+    return care_messages.keyboard(rows)
 
 
 async def send_summary(
@@ -1216,8 +1217,8 @@ async def ask_question(
             purpose="summary_question",
             now=now,
             # staff:
-            reply_markup=care_texts.keyboard(
-                [[care_texts.button(tr.label("↩️ Answer"), f"qa:{question_id}")]]
+            reply_markup=care_messages.keyboard(
+                [[care_messages.button(tr.label("↩️ Answer"), f"qa:{question_id}")]]
             ),
             recipient=(PersonKind.STAFF, meeting.created_by),
         )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from bot import care, care_texts
+from bot import care
 from bot.config import Settings
 from bot.i18n.translator import N_, Catalogues, Translator
 from bot.meetings import own_words, teacher_name
@@ -17,6 +17,7 @@ from bot.rules.models import PersonKind, Pupil, StaffMember
 from bot.rules.rights import MessageKind, audience
 from bot.rules.schooltime import is_school_day
 from bot.storage import Tx
+from bot.texts import care_messages
 
 THEMES = {
     "effort": N_("working hard"),
@@ -78,18 +79,18 @@ def news_text(
 
 
 def reactions_keyboard(tr: Translator, news_id: int, child: str) -> str:
-    return care_texts.keyboard(
+    return care_messages.keyboard(
         [
             [
-                care_texts.button(tr.label(REACTIONS["thanks"]), f"pn:{news_id}:thanks"),
-                care_texts.button(tr.label(REACTIONS["heart"]), f"pn:{news_id}:heart"),
+                care_messages.button(tr.label(REACTIONS["thanks"]), f"pn:{news_id}:thanks"),
+                care_messages.button(tr.label(REACTIONS["heart"]), f"pn:{news_id}:heart"),
             ],
             [
-                care_texts.button(
+                care_messages.button(
                     tr.label(REACTIONS["well_done"], child=child), f"pn:{news_id}:well_done"
                 )
             ],
-            [care_texts.button(tr.label(REACTIONS["words"]), f"pn:{news_id}:words")],
+            [care_messages.button(tr.label(REACTIONS["words"]), f"pn:{news_id}:words")],
         ]
     )
 
@@ -301,14 +302,14 @@ async def remind_mentors(tx: Tx, texts: Catalogues, settings: Settings, now: dat
                 )
             )
             rows.append(
-                [care_texts.button("🌟 " + item.pupil.first_name, f"pos:{item.pupil.pupil_id}")]
+                [care_messages.button("🌟 " + item.pupil.first_name, f"pos:{item.pupil.pupil_id}")]
             )
         await tx.enqueue(
             chat_id=chat,
             text="\n".join(lines),
             purpose="news_reminder",
             now=now,
-            reply_markup=care_texts.keyboard(rows),
+            reply_markup=care_messages.keyboard(rows),
             recipient=(PersonKind.STAFF, member.staff_id),
         )
         sent += 1

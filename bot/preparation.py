@@ -7,13 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from bot import care, care_texts, meetings, positive
+from bot import care, meetings, positive
 from bot.config import Settings
 from bot.i18n.translator import N_, Catalogues, Translator, language_name
 from bot.rules.models import Meeting, PersonKind
 from bot.rules.schooltime import is_school_day
-from bot.staff_texts import STATUS_LABELS
 from bot.storage import Tx
+from bot.texts import care_messages
+from bot.texts.staff_labels import STATUS_LABELS
 
 # (key, question, example): one step of the wizard per tip.
 TIPS: tuple[tuple[str, str, str], ...] = (
@@ -263,9 +264,9 @@ async def prompt_preparations(tx: Tx, texts: Catalogues, settings: Settings, now
             ),
             purpose="prepare_prompt",
             now=now,
-            reply_markup=care_texts.keyboard(
+            reply_markup=care_messages.keyboard(
                 # staff:
-                [[care_texts.button(tr.label("🗒 Prepare the talk"), f"prep:{meeting.id}")]]
+                [[care_messages.button(tr.label("🗒 Prepare the talk"), f"prep:{meeting.id}")]]
             ),
             recipient=(PersonKind.STAFF, meeting.created_by),
         )

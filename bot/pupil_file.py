@@ -53,12 +53,13 @@ from typing import Any
 
 from fpdf.enums import MethodReturnValue, XPos, YPos
 
-from bot import care_texts, meetings, positive
+from bot import meetings, positive
 from bot.i18n.translator import N_, Translator
 from bot.pdf import Document, Style
 from bot.rules.models import Participant, Pupil
 from bot.rules.support_route import CHECKLIST, STEP_LABELS, RouteStep
 from bot.storage import Tx, from_iso
+from bot.texts import care_messages
 
 Row = dict[str, Any]
 PersonKey = tuple[str, str]
@@ -998,7 +999,7 @@ def _meeting_kind(t: Translator, key: str | None) -> str:
 
 
 def _team(t: Translator, key: str | None) -> str:
-    return t.label(care_texts.KIND_LABELS[key]) if key in care_texts.KIND_LABELS else ""
+    return t.label(care_messages.KIND_LABELS[key]) if key in care_messages.KIND_LABELS else ""
 
 
 def _step(t: Translator, key: str | None) -> str:
@@ -1297,11 +1298,11 @@ def _discussion_lines(t: Translator, f: dict[str, str], who: str) -> list[str]:
         lines.append(
             t.label(
                 "These people take part: {names}.",
-                names=care_texts.participants_text(t, participants),
+                names=care_messages.participants_text(t, participants),
             )
         )
     if f.get("shared_info"):
-        shared = care_texts.shared_text(t, f["shared_info"].split("\n"), child)
+        shared = care_messages.shared_text(t, f["shared_info"].split("\n"), child)
         lines.append(t.label("What the school may share: {things}.", things=shared))
     if f.get("purpose"):
         lines.append(_quoted(t, f["purpose"], who))

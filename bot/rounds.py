@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
-from bot import care, care_texts, meetings
+from bot import care, meetings
 from bot.config import Settings
 from bot.i18n.translator import Catalogues, Translator
 from bot.rules.models import Invitee, Meeting, PersonKind, Pupil, Round, Slot, StaffMember
 from bot.rules.schooltime import days_later, in_quiet_hours, next_allowed
 from bot.storage import Tx
+from bot.texts import care_messages
 
 ROUND_KIND = "round"  # meetings.KINDS: "short talk"
 
@@ -42,8 +43,8 @@ class Opened:
 
 
 def choose_button(tr: Translator, round_id: int, pupil_id: str) -> str:
-    return care_texts.keyboard(
-        [[care_texts.button(tr.label("🕒 Choose a time"), f"rb:{round_id}:{pupil_id}")]]
+    return care_messages.keyboard(
+        [[care_messages.button(tr.label("🕒 Choose a time"), f"rb:{round_id}:{pupil_id}")]]
     )
 
 
@@ -337,10 +338,10 @@ def notice_keyboard(tr: Translator, meeting: Meeting) -> str:
     """Two answers only: the talk is booked, so there is no "can't" or "another time". The
     version makes the buttons stale once the booker chooses another time."""
     base = f"rj:{meeting.id}:{meeting.version}"
-    return care_texts.keyboard(
+    return care_messages.keyboard(
         [
-            [care_texts.button(tr.label("✅ I'll come too"), f"{base}:come")],
-            [care_texts.button(tr.label("No, thanks"), f"{base}:no")],
+            [care_messages.button(tr.label("✅ I'll come too"), f"{base}:come")],
+            [care_messages.button(tr.label("No, thanks"), f"{base}:no")],
         ]
     )
 

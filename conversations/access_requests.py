@@ -9,12 +9,13 @@ from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
-from bot import access_requests, care_texts
+from bot import access_requests
 from bot.access_requests import Answered, Asked, SafetyChoice
 from bot.i18n.translator import Translator
 from bot.pdf import FontsMissing, find_fonts
 from bot.rules.models import AccessRequest, PersonKind, Viewer
 from bot.rules.permissions import Action
+from bot.texts import care_messages
 from conversations.common import (
     button,
     done,
@@ -174,7 +175,7 @@ async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Vi
         parse_mode=ParseMode.HTML,
         protect_content=True,
         reply_markup=markup_from_json(
-            care_texts.keyboard(access_requests.review_buttons(tr, request_id)[1:])
+            care_messages.keyboard(access_requests.review_buttons(tr, request_id)[1:])
         ),
     )
     await done(update)

@@ -8,11 +8,12 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
-from bot import care, care_texts
+from bot import care
 from bot.i18n.translator import Translator
 from bot.rules.consent import FINAL
 from bot.rules.models import PersonKind, Viewer
 from bot.rules.permissions import Action
+from bot.texts import care_messages
 from conversations.common import (
     button,
     done,
@@ -66,11 +67,11 @@ async def _original_text(
 
 
 def _notice_markup(tr: Translator, discussion_id: int) -> InlineKeyboardMarkup:
-    return markup_from_json(care_texts.notice_keyboard(tr, discussion_id))
+    return markup_from_json(care_messages.notice_keyboard(tr, discussion_id))
 
 
 def _consent_markup(tr: Translator, discussion_id: int) -> InlineKeyboardMarkup:
-    return markup_from_json(care_texts.consent_keyboard(tr, discussion_id))
+    return markup_from_json(care_messages.consent_keyboard(tr, discussion_id))
 
 
 def _change(tr: Translator, data: str) -> InlineKeyboardMarkup:

@@ -8,11 +8,12 @@ from datetime import datetime, timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
-from bot import care, staff_texts
+from bot import care
 from bot.i18n.translator import N_, Translator
 from bot.rules.models import StaffMember, Viewer
 from bot.rules.permissions import Action, may_see_care
 from bot.storage import Tx
+from bot.texts import staff_labels
 from conversations.common import button, clip, done, reply, requires, services, tr_for
 
 KIND_SHORT = {"cvb": N_("CvB"), "zat": N_("ZAT"), "assessment": N_("assessment")}
@@ -52,7 +53,7 @@ def summary_line(tr: Translator, state: care.DiscussionState) -> str:
             "{answered} of {total} answered", answered=answered, total=len(state.recipients)
         )
     else:
-        status = tr.label(staff_texts.STATUS_LABELS[state.status.value])
+        status = tr.label(staff_labels.STATUS_LABELS[state.status.value])
     # staff:
     return tr._(
         "• {date} · {kind} · {pupil}: {status}",
@@ -95,13 +96,15 @@ def detail_lines(tr: Translator, state: care.DiscussionState) -> list[str]:
     if state.status is not None and state.may_discuss is not None:
         # staff:
         lines.append(
-            tr._("Status: {status}", status=tr.label(staff_texts.STATUS_LABELS[state.status.value]))
+            tr._(
+                "Status: {status}", status=tr.label(staff_labels.STATUS_LABELS[state.status.value])
+            )
         )
         # staff:
         lines.append(
             tr._(
                 "May be discussed: {what}",
-                what=tr.label(staff_texts.MAY_DISCUSS_LABELS[state.may_discuss.value]),
+                what=tr.label(staff_labels.MAY_DISCUSS_LABELS[state.may_discuss.value]),
             )
         )
         if discussion.notice_deadline is not None:
@@ -119,7 +122,7 @@ def detail_lines(tr: Translator, state: care.DiscussionState) -> list[str]:
         if answer is not None:
             status = tr.label(ANSWER_LABELS[answer])
         elif key in state.delivery:
-            status = tr.label(staff_texts.HELD_LABELS[state.delivery[key]])
+            status = tr.label(staff_labels.HELD_LABELS[state.delivery[key]])
         elif key in state.unreachable:
             # staff:
             status = tr.label("⚠️ cannot be reached in Samen: call or write")

@@ -11,11 +11,12 @@ from datetime import datetime
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot import care, care_texts
+from bot import care
 from bot.i18n.translator import Translator
 from bot.rules.dates import read_when
 from bot.rules.models import Viewer
 from bot.rules.permissions import Action
+from bot.texts import care_messages
 from conversations.common import done, requires
 from conversations.flow import (
     Flow,
@@ -89,8 +90,8 @@ async def _ask(step: Step, name: str) -> None:
         await ask_pupil(step, heading)
     elif name == "kind":
         rows = [
-            [step.button(tr.label(care_texts.KIND_LABELS["zat"]), "kind:zat")],
-            [step.button(tr.label(care_texts.KIND_LABELS["assessment"]), "kind:assessment")],
+            [step.button(tr.label(care_messages.KIND_LABELS["zat"]), "kind:zat")],
+            [step.button(tr.label(care_messages.KIND_LABELS["assessment"]), "kind:assessment")],
             back,
         ]
         # staff:
@@ -117,7 +118,7 @@ async def _ask(step: Step, name: str) -> None:
         child = str(step.state.data.get("child", ""))
         rows = [
             [step.button(tr.label(label, child=child), f"why:{key}")]
-            for key, label in care_texts.PURPOSES.items()
+            for key, label in care_messages.PURPOSES.items()
         ]
         await step.show(f"{heading}\n{understood}{question}", [*rows, back])
     elif name == "purpose_words":
@@ -143,7 +144,8 @@ async def _show_team(step: Step) -> None:
     rows = [
         [
             step.button(
-                ("✅ " if index in chosen else "⬜ ") + care_texts.participants_text(tr, [member]),
+                ("✅ " if index in chosen else "⬜ ")
+                + care_messages.participants_text(tr, [member]),
                 f"team:{index}",
             )
         ]
@@ -165,7 +167,7 @@ async def _show_shared(step: Step) -> None:
                 ("✅ " if key in chosen else "⬜ ") + tr.label(label, child=child), f"info:{key}"
             )
         ]
-        for key, label in care_texts.SHARED_INFO.items()
+        for key, label in care_messages.SHARED_INFO.items()
     ]
     rows.append([step.button(tr.label("⬅️ Back"), "back"), step.button(tr.label("Next ➡️"), "next")])
     # staff:
@@ -212,8 +214,10 @@ async def _show_confirm(step: Step, note: str = "") -> None:
     else:
         team = step.svc.settings.care.team
         chosen = [team[i] for i in data.get("team", [])]  # type: ignore[union-attr]
-        lines.append(tr._("Taking part: {names}", names=care_texts.participants_text(tr, chosen)))
-        shared = care_texts.shared_text(tr, list(data.get("shared", [])), pupil.first_name)  # type: ignore[call-overload]
+        lines.append(
+            tr._("Taking part: {names}", names=care_messages.participants_text(tr, chosen))
+        )
+        shared = care_messages.shared_text(tr, list(data.get("shared", [])), pupil.first_name)  # type: ignore[call-overload]
         lines.append(tr._("Shared: {items}", items=shared))
         # staff:
         lines.append(tr._("Consent needed from: {names}", names=tr.list_of(names) or "–"))
@@ -236,8 +240,8 @@ async def _show_confirm(step: Step, note: str = "") -> None:
 def _purpose_summary(tr: Translator, data: dict[str, object]) -> str:
     key = str(data.get("purpose_key", ""))
     chosen = (
-        tr.label(care_texts.PURPOSES[key], child=str(data.get("child", "")))
-        if key in care_texts.PURPOSES
+        tr.label(care_messages.PURPOSES[key], child=str(data.get("child", "")))
+        if key in care_messages.PURPOSES
         else ""
     )
     words = str(data.get("purpose", ""))
@@ -253,7 +257,7 @@ async def on_button(step: Step, value: str) -> None:
     if value == "back":
         await _before(step, current)
         return
-    if current == "purpose" and value.removeprefix("why:") in care_texts.PURPOSES:
+    if current == "purpose" and value.removeprefix("why:") in care_messages.PURPOSES:
         await step.go("purpose", purpose_key=value.removeprefix("why:"))
         if step.state.data.get("purpose"):
             await _after(step, "purpose")  # own words were typed already
@@ -298,9 +302,11 @@ async def on_button(step: Step, value: str) -> None:
                 await _show_shared(step)
             return
         key = value.removeprefix("info:")
-        if key in care_texts.SHARED_INFO:
+        if key in care_messages.SHARED_INFO:
             chosen_info ^= {key}
-            await step.go("shared", shared=[k for k in care_texts.SHARED_INFO if k in chosen_info])
+            await step.go(
+                "shared", shared=[k for k in care_messages.SHARED_INFO if k in chosen_info]
+            )
         await _show_shared(step)
         return
     if current == "confirm" and value == "send":
@@ -364,7 +370,7 @@ async def on_text(step: Step, text: str) -> None:
             )
             return
         await step.go(current, purpose=text)
-        if step.state.data.get("purpose_key") in care_texts.PURPOSES:
+        if step.state.data.get("purpose_key") in care_messages.PURPOSES:
             await _after(step, "purpose")
         else:
             await _ask(step, "purpose")  # the words are kept; now what fits best

@@ -9,7 +9,7 @@ import re
 from telegram import InlineKeyboardButton, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot import records, staff_texts
+from bot import records
 from bot.i18n.translator import N_, Markup
 from bot.rules.models import Guardian, HeldMessage, PersonKind, Pupil, Viewer, age_on
 from bot.rules.permissions import Action
@@ -25,6 +25,7 @@ from bot.rules.rights import (
     deciders,
     holds_authority,
 )
+from bot.texts import staff_labels
 from conversations.common import done, requires
 from conversations.flow import (
     Flow,
@@ -139,7 +140,7 @@ async def show_card(step: Step, note: str = "") -> None:
     for link in links:
         guardian = guardians[link.guardian_id]
         name = f"{guardian.first_name} {guardian.last_name}"
-        relation = tr.label(staff_texts.RELATION_LABELS[link.relation])
+        relation = tr.label(staff_labels.RELATION_LABELS[link.relation])
         reason = informed.reasons[link.guardian_id]
         if reason is Why.AUTHORITY and band is AgeBand.OLDER_TEEN:
             why = tr.label(N_("holds authority: informed; the pupil decides"))
@@ -228,7 +229,7 @@ async def show_card(step: Step, note: str = "") -> None:
         for message in held[:MAX_HELD_BUTTONS]:
             label = tr.label(
                 "✉️ {what} · {name}",
-                what=tr.label(staff_texts.HELD_PURPOSE_LABELS.get(message.purpose, N_("message"))),
+                what=tr.label(staff_labels.HELD_PURPOSE_LABELS.get(message.purpose, N_("message"))),
                 name=_recipient_name(message, pupil, guardians),
             )
             rows.append([step.button(label, f"held:{message.id}")])
@@ -270,7 +271,7 @@ async def show_held(step: Step, outbox_id: int) -> None:
         guardians = {g.guardian_id: g for g, _ in await tx.guardians_of_pupil(pupil_id)}
     assert pupil is not None
     await step.go("held", held_id=outbox_id)
-    what = tr.label(staff_texts.HELD_PURPOSE_LABELS.get(message.purpose, N_("message")))
+    what = tr.label(staff_labels.HELD_PURPOSE_LABELS.get(message.purpose, N_("message")))
     words = html.escape(re.sub(r"<[^>]+>", "", html.unescape(message.text)))
     if len(words) > HELD_PREVIEW:
         words = words[:HELD_PREVIEW].rstrip() + "…"

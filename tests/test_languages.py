@@ -9,9 +9,10 @@ from datetime import timedelta
 
 import pytest
 
-from bot import care_texts, meetings
+from bot import meetings
 from bot.i18n.translator import FSI, PDI, RIGHT_TO_LEFT, SUPPORTED_LANGUAGES
 from bot.rules.models import PersonKind
+from bot.texts import care_messages
 from tests.harness import Harness
 from tests.test_care import delivered, people, request, with_data
 
@@ -37,7 +38,7 @@ async def test_a_consent_request_and_an_invitation_in_each_language(
         pupil = await tx.pupil("P014")
         hakan = await tx.staff_member("S002")
         assert discussion is not None and pupil is not None and hakan is not None
-        expected = care_texts.consent_request(
+        expected = care_messages.consent_request(
             tr,
             texts("nl"),
             discussion=discussion,

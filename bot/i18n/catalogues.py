@@ -30,7 +30,7 @@ STAFF_TAG = "staff:"
 STAFF_MODULES = frozenset(
     {
         "bot/preparation.py",
-        "bot/staff_texts.py",
+        "bot/texts/staff_labels.py",
         "bot/rules/support_route.py",
         "bot/records.py",
         "conversations/care_overview.py",

@@ -194,7 +194,7 @@ class Discussion:
     created_at: datetime
     notice_deadline: datetime | None
     cancelled_at: datetime | None
-    purpose_key: str | None = None  # one of care_texts.PURPOSES; `purpose`: own words
+    purpose_key: str | None = None  # one of care_messages.PURPOSES; `purpose`: own words
 
     @property
     def needs_consent(self) -> bool:
