@@ -18,9 +18,9 @@ from enum import StrEnum
 from pathlib import Path
 
 from bot import pupil_file
-from bot.config import Settings
 from bot.i18n.translator import N_, Catalogues, Translator, language_name
-from bot.pdf import Document, Style
+from bot.paper.pdf import Document, Style
+from bot.platform.config import Settings
 from bot.rules.models import AccessRequest, PersonKind, Pupil, age_on
 from bot.rules.rights import MessageKind, receives
 from bot.storage import Tx

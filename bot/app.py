@@ -13,14 +13,14 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor
 
 import conversations
-from bot.clock import Clock
-from bot.config import Settings
 from bot.i18n.translator import Catalogues
-from bot.outbox import OutboxSender
+from bot.platform.clock import Clock
+from bot.platform.config import Settings
+from bot.platform.outbox import OutboxSender
+from bot.platform.telegram_http import AiohttpRequest
 from bot.reachability import record_unreachable
 from bot.services import Services
 from bot.storage import Database, Tx
-from bot.telegram_http import AiohttpRequest
 from conversations.common import role_commands
 from scheduler import install_jobs
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
-from bot.config import Settings, school_name_for
 from bot.i18n import legal
 from bot.i18n.translator import Catalogues, Translator, language_name
+from bot.platform.config import Settings, school_name_for
 from bot.rules.consent import (
     FINAL,
     MAY_DISCUSS,

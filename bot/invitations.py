@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.config import Settings
-from bot.rules.models import PersonKind, age_on
+from bot.platform.config import Settings
+from bot.rules.models import InviteRow, PersonKind, age_on
 from bot.storage import Database, from_iso
 
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -56,20 +56,6 @@ def blocked_until(failures: list[datetime], now: datetime) -> datetime | None:
         if last - ordered[i] <= FAILURE_WINDOW:
             until = max(until, last + BLOCK_DURATION) if until else last + BLOCK_DURATION
     return until if until is not None and now < until else None
-
-
-@dataclass(frozen=True)
-class InviteRow:
-    kind: PersonKind
-    person_id: str
-    name: str
-    pupil_id: str
-    language: str
-    code: str
-    link: str
-    # For a letter: the full names of the children a guardian is invited for, and until when.
-    children: tuple[str, ...] = ()
-    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)

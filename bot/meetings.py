@@ -13,9 +13,9 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import care
-from bot.calendar_file import meeting_ics
-from bot.config import Settings
 from bot.i18n.translator import N_, Catalogues, Markup, Translator
+from bot.paper.calendar_file import meeting_ics
+from bot.platform.config import Settings
 from bot.rules.models import (
     Agreement,
     DeliveryState,

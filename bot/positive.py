@@ -10,9 +10,9 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from bot import care
-from bot.config import Settings
 from bot.i18n.translator import N_, Catalogues, Translator
 from bot.meetings import own_words, teacher_name
+from bot.platform.config import Settings
 from bot.rules.models import PersonKind, Pupil, StaffMember
 from bot.rules.rights import MessageKind, audience
 from bot.rules.schooltime import is_school_day

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from bot import care, meetings, positive
-from bot.config import Settings
 from bot.i18n.translator import N_, Catalogues, Translator, language_name
+from bot.platform.config import Settings
 from bot.rules.models import Meeting, PersonKind
 from bot.rules.schooltime import is_school_day
 from bot.storage import Tx

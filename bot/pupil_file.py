@@ -55,7 +55,7 @@ from fpdf.enums import MethodReturnValue, XPos, YPos
 
 from bot import meetings, positive
 from bot.i18n.translator import N_, Translator
-from bot.pdf import Document, Style
+from bot.paper.pdf import Document, Style
 from bot.rules.models import Participant, Pupil
 from bot.rules.support_route import CHECKLIST, STEP_LABELS, RouteStep
 from bot.storage import Tx, from_iso

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.config import RETENTION_KINDS, RetentionSettings, Settings
+from bot.platform.config import RETENTION_KINDS, RetentionSettings, Settings
 from bot.storage import Database, Tx
 
 SECRET_KEY = "retention_secret"

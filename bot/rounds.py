@@ -11,8 +11,8 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from bot import care, meetings
-from bot.config import Settings
 from bot.i18n.translator import Catalogues, Translator
+from bot.platform.config import Settings
 from bot.rules.models import Invitee, Meeting, PersonKind, Pupil, Round, Slot, StaffMember
 from bot.rules.schooltime import days_later, in_quiet_hours, next_allowed
 from bot.storage import Tx

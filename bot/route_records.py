@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot import care
-from bot.config import Settings
 from bot.i18n.translator import Catalogues
+from bot.platform.config import Settings
 from bot.rules.models import PersonKind, StaffMember
 from bot.rules.rights import MessageKind, audience
 from bot.rules.support_route import (

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.clock import Clock
-from bot.config import Settings
 from bot.i18n.translator import Catalogues
+from bot.platform.clock import Clock
+from bot.platform.config import Settings
 from bot.reachability import record_reachable_again
 from bot.rules.models import UserFacts, Viewer
 from bot.storage import Database, Tx

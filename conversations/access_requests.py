@@ -12,7 +12,7 @@ from telegram.ext import CallbackQueryHandler, ContextTypes
 from bot import access_requests
 from bot.access_requests import Answered, Asked, SafetyChoice
 from bot.i18n.translator import Translator
-from bot.pdf import FontsMissing, find_fonts
+from bot.paper.pdf import FontsMissing, find_fonts
 from bot.rules.models import AccessRequest, PersonKind, Viewer
 from bot.rules.permissions import Action
 from bot.texts import care_messages

@@ -14,7 +14,7 @@ import pytest
 from bot import route_records
 from bot.access_requests import access_copy, due_date, may_ask, reminder_due
 from bot.cli import main
-from bot.pdf import find_fonts
+from bot.paper.pdf import find_fonts
 from bot.rules.models import AccessRequest, PersonKind
 from bot.rules.support_route import RouteStep
 from scheduler import due_work

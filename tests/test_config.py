@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import ConfigError, load_settings, school_name_for
 from bot.i18n.translator import Catalogues
+from bot.platform.config import ConfigError, load_settings, school_name_for
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from bot.config import Settings
 from bot.i18n.translator import FSI, PDI, Translator
+from bot.platform.config import Settings
 from bot.rules.models import PersonKind
 from tests.conftest import START
 from tests.harness import Harness

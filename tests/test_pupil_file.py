@@ -16,9 +16,9 @@ import pytest
 
 from bot import care, invitations, meetings, positive, reachability, records, route_records
 from bot.cli import main
-from bot.config import Settings
 from bot.i18n.translator import SUPPORTED_LANGUAGES, Catalogues, Translator
-from bot.pdf import find_fonts
+from bot.paper.pdf import find_fonts
+from bot.platform.config import Settings
 from bot.pupil_file import (
     FROM_AUDIT,
     FROM_TABLES,

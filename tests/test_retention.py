@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.config import ConfigError, RetentionSettings, Settings, load_settings
+from bot.platform.config import ConfigError, RetentionSettings, Settings, load_settings
 from bot.retention import apply_purge, cutoff, expired_kinds, plan_purge, pseudonym
 from bot.roster import too_many_leavers
 from bot.rules.models import (

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import Settings
+from bot.platform.config import Settings
 from bot.positive import latest_occurrence, school_weeks_since
 from bot.rules.school_calendar import school_free_days
 

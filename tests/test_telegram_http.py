@@ -10,7 +10,7 @@ import pytest
 from aiohttp import web
 from telegram.error import NetworkError, TimedOut
 
-from bot.telegram_http import AiohttpRequest
+from bot.platform.telegram_http import AiohttpRequest
 
 
 async def test_a_server_that_does_not_answer_in_time_is_a_timeout() -> None:

@@ -177,7 +177,7 @@ class Participant:
     """Someone at a ZAT discussion who receives information (guideline 5)."""
 
     name: str
-    role: str  # one of bot.config.TEAM_ROLE_KEYS, translated for each reader
+    role: str  # one of bot.platform.config.TEAM_ROLE_KEYS, translated for each reader
     organisation: str
 
 
@@ -337,3 +337,19 @@ class AccessRequest:
     reminders_sent: int = 0
     answered_at: datetime | None = None
     answered_by: str | None = None
+
+
+@dataclass(frozen=True)
+class InviteRow:
+    """One person's invitation: the code and link to hand over, and who it is for."""
+
+    kind: PersonKind
+    person_id: str
+    name: str
+    pupil_id: str
+    language: str
+    code: str
+    link: str
+    # For a letter: the full names of the children a guardian is invited for, and until when.
+    children: tuple[str, ...] = ()
+    expires_at: datetime | None = None

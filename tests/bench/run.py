@@ -29,9 +29,9 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageH
 
 from bot import care
 from bot.app import Runtime
-from bot.clock import FakeClock
-from bot.config import Settings
 from bot.invitations import issue_invitations
+from bot.platform.clock import FakeClock
+from bot.platform.config import Settings
 from bot.roster import import_guardians, import_pupils, import_staff
 from bot.rules.models import Invitee, PersonKind
 from bot.storage import Database

@@ -12,9 +12,8 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.i18n.translator import Catalogues, Translator, language_name
-from bot.invitations import InviteRow
-from bot.pdf import Block, Document, Para, Qr, Rule, Style
-from bot.rules.models import PersonKind
+from bot.paper.pdf import Block, Document, Para, Qr, Rule, Style
+from bot.rules.models import InviteRow, PersonKind
 
 QR_SIZE = 62.0  # mm: big enough for an old phone camera at arm's length
 CODE_GROUP = 4

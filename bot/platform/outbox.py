@@ -21,7 +21,7 @@ from telegram import Bot, InlineKeyboardMarkup, InputFile
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.clock import Clock
+from bot.platform.clock import Clock
 from bot.rules.models import OutgoingMessage
 from bot.storage import Database, Tx
 
