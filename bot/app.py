@@ -18,8 +18,8 @@ from bot.platform.clock import Clock
 from bot.platform.config import Settings
 from bot.platform.outbox import OutboxSender
 from bot.platform.telegram_http import AiohttpRequest
-from bot.reachability import record_unreachable
-from bot.services import Services
+from bot.services.context import Services
+from bot.services.reachability import record_unreachable
 from bot.storage import Database, Tx
 from conversations.common import role_commands
 from scheduler import install_jobs

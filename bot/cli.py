@@ -18,17 +18,22 @@ from pathlib import Path
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
-from bot.access_requests import SafetyChoice, hand_over_on_paper, touches_safety
 from bot.i18n.translator import SUPPORTED_LANGUAGES, Catalogues
-from bot.invitations import Selection, issue_invitations
 from bot.paper.letters import letters_pdf
 from bot.paper.pdf import FontsMissing, find_fonts
 from bot.platform.clock import SystemClock
 from bot.platform.config import ConfigError, Settings, load_settings
-from bot.pupil_file import collect, render_pdf, to_json
-from bot.retention import apply_purge, plan_purge
-from bot.roster import RosterImportError, import_guardians, import_pupils, import_staff
 from bot.rules.models import PersonKind
+from bot.services.invitations import Selection, issue_invitations
+from bot.services.pupil_file import collect, render_pdf, to_json
+from bot.services.retention import apply_purge, plan_purge
+from bot.services.right_of_access import SafetyChoice, hand_over_on_paper, touches_safety
+from bot.services.roster_import import (
+    RosterImportError,
+    import_guardians,
+    import_pupils,
+    import_staff,
+)
 from bot.storage import Database
 
 EXIT_USAGE = 2

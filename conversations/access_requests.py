@@ -9,12 +9,12 @@ from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
-from bot import access_requests
-from bot.access_requests import Answered, Asked, SafetyChoice
 from bot.i18n.translator import Translator
 from bot.paper.pdf import FontsMissing, find_fonts
 from bot.rules.models import AccessRequest, PersonKind, Viewer
 from bot.rules.permissions import Action
+from bot.services import right_of_access
+from bot.services.right_of_access import Answered, Asked, SafetyChoice
 from bot.texts import care_messages
 from conversations.common import (
     button,
@@ -41,7 +41,7 @@ async def explain(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Vi
         pupil = await tx.pupil(viewer.person_id) if viewer.kind is PersonKind.PUPIL else None
         open_request = await tx.open_access_request(viewer.kind, viewer.person_id)
     birth = pupil.birth_date if pupil else None
-    if not access_requests.may_ask(viewer.kind, birth, today):
+    if not right_of_access.may_ask(viewer.kind, birth, today):
         text = tr._(
             "From the age of 16 you can ask this yourself."
             " Until then, your parents can ask the school."
@@ -83,7 +83,7 @@ async def confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Vi
     svc = services(context)
     tr = tr_for(context, viewer)
     async with svc.db.transaction() as tx:
-        result = await access_requests.ask(
+        result = await right_of_access.ask(
             tx, svc.texts, svc.settings, viewer.kind, viewer.person_id, svc.clock.now()
         )
     if result.outcome is Asked.NOT_ALLOWED or result.request is None:
@@ -144,7 +144,7 @@ async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Vi
     if font_dir is None:
         return
     async with svc.db.transaction() as tx:
-        shown = await access_requests.preview_copy(
+        shown = await right_of_access.preview_copy(
             tx, svc.texts, svc.settings, font_dir, request_id, viewer.person_id, svc.clock.now()
         )
     if shown is None:
@@ -175,7 +175,7 @@ async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Vi
         parse_mode=ParseMode.HTML,
         protect_content=True,
         reply_markup=markup_from_json(
-            care_messages.keyboard(access_requests.review_buttons(tr, request_id)[1:])
+            care_messages.keyboard(right_of_access.review_buttons(tr, request_id)[1:])
         ),
     )
     await done(update)
@@ -206,7 +206,7 @@ async def _send(
     tr = tr_for(context, viewer)
     assert viewer.person_id is not None
     async with svc.db.transaction() as tx:
-        result = await access_requests.send_copy(
+        result = await right_of_access.send_copy(
             tx,
             svc.texts,
             svc.settings,

@@ -8,11 +8,11 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
-from bot import care
 from bot.i18n.translator import Translator
 from bot.rules.consent import FINAL
 from bot.rules.models import PersonKind, Viewer
 from bot.rules.permissions import Action
+from bot.services import pupil_discussions
 from bot.texts import care_messages
 from conversations.common import (
     button,
@@ -101,7 +101,7 @@ async def notice_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, view
         return
     svc = services(context)
     async with svc.db.transaction() as tx:
-        result = await care.record_answer(
+        result = await pupil_discussions.record_answer(
             tx,
             svc.texts,
             svc.settings,
@@ -111,7 +111,7 @@ async def notice_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, view
             discussion_id=discussion_id,
             answer=answer,
         )
-    if result.outcome in (care.Outcome.NOT_YOURS, care.Outcome.CLOSED):
+    if result.outcome in (pupil_discussions.Outcome.NOT_YOURS, pupil_discussions.Outcome.CLOSED):
         await _refused(update, context, viewer, result.outcome)
         return
     lines = {
@@ -146,18 +146,24 @@ async def consent_answer(
     now = svc.clock.now()
     async with svc.db.reading() as tx:
         discussion = await tx.discussion(discussion_id)
-        state = await care.discussion_state(tx, discussion, now) if discussion else None
-    key = care.person_key(*_person(viewer))
+        state = (
+            await pupil_discussions.discussion_state(tx, discussion, now) if discussion else None
+        )
+    key = pupil_discussions.person_key(*_person(viewer))
     recipient = (
         next(
-            (r for r in state.recipients if care.person_key(r.person_kind, r.person_id) == key),
+            (
+                r
+                for r in state.recipients
+                if pupil_discussions.person_key(r.person_kind, r.person_id) == key
+            ),
             None,
         )
         if state
         else None
     )
     if state is None or recipient is None or not recipient.decides:
-        await _refused(update, context, viewer, care.Outcome.NOT_YOURS)
+        await _refused(update, context, viewer, pupil_discussions.Outcome.NOT_YOURS)
         return
     child = state.pupil.first_name
     latest = state.latest.get(key)
@@ -207,7 +213,7 @@ async def consent_answer(
         return
     if action == "withdraw":
         if latest != "agree":
-            await _refused(update, context, viewer, care.Outcome.NOT_POSSIBLE)
+            await _refused(update, context, viewer, pupil_discussions.Outcome.NOT_POSSIBLE)
             return
         markup = InlineKeyboardMarkup(
             [
@@ -229,7 +235,7 @@ async def consent_answer(
         await say_stale(update, context, viewer)
         return
     async with svc.db.transaction() as tx:
-        result = await care.record_answer(
+        result = await pupil_discussions.record_answer(
             tx,
             svc.texts,
             svc.settings,
@@ -239,7 +245,10 @@ async def consent_answer(
             discussion_id=discussion_id,
             answer=answer,
         )
-    if result.outcome not in (care.Outcome.RECORDED, care.Outcome.UNCHANGED):
+    if result.outcome not in (
+        pupil_discussions.Outcome.RECORDED,
+        pupil_discussions.Outcome.UNCHANGED,
+    ):
         await _refused(update, context, viewer, result.outcome)
         return
     if answer == "agree":
@@ -284,7 +293,7 @@ async def _send_again(
     original = await _original_text(context, viewer, discussion_id)
     tr = tr_for(context, viewer)
     if original is None or latest in FINAL:
-        await _refused(update, context, viewer, care.Outcome.CLOSED)
+        await _refused(update, context, viewer, pupil_discussions.Outcome.CLOSED)
         return
     chat = update.effective_chat
     assert chat is not None
@@ -298,12 +307,15 @@ async def _send_again(
 
 
 async def _refused(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, outcome: care.Outcome
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    viewer: Viewer,
+    outcome: pupil_discussions.Outcome,
 ) -> None:
     tr = tr_for(context, viewer)
-    if outcome is care.Outcome.CLOSED:
+    if outcome is pupil_discussions.Outcome.CLOSED:
         text = tr._("This question is closed. Nothing was changed.")
-    elif outcome is care.Outcome.NOT_POSSIBLE:
+    elif outcome is pupil_discussions.Outcome.NOT_POSSIBLE:
         text = tr._("There is no consent to withdraw here. Nothing was changed.")
     else:
         text = tr._("This button is not meant for you. Nothing was changed.")
@@ -321,12 +333,12 @@ async def my_permissions(
     now = svc.clock.now()
     lines = [tr._("📝 <b>Your permissions</b>")]
     rows = []
-    key = care.person_key(*_person(viewer))
+    key = pupil_discussions.person_key(*_person(viewer))
     async with svc.db.transaction() as tx:
         for discussion in await tx.discussions_of_person(*_person(viewer)):
             if not discussion.needs_consent:
                 continue
-            state = await care.discussion_state(tx, discussion, now)
+            state = await pupil_discussions.discussion_state(tx, discussion, now)
             latest = state.latest.get(key)
             label = {
                 "agree": tr._("you agreed"),

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
-from bot import care
 from bot.i18n.translator import N_, Translator
 from bot.rules.models import StaffMember, Viewer
 from bot.rules.permissions import Action, may_see_care
+from bot.services import pupil_discussions
 from bot.storage import Tx
 from bot.texts import staff_labels
 from conversations.common import button, clip, done, reply, requires, services, tr_for
@@ -31,23 +31,23 @@ LOOK_BACK = timedelta(days=1)
 
 async def visible_discussions(
     tx: Tx, member: StaffMember, now: datetime
-) -> list[care.DiscussionState]:
+) -> list[pupil_discussions.DiscussionState]:
     states = []
     for discussion in await tx.discussions(since=now - LOOK_BACK):
         pupil = await tx.pupil(discussion.pupil_id)
         if pupil is not None and may_see_care(member, pupil.group):
-            states.append(await care.discussion_state(tx, discussion, now))
+            states.append(await pupil_discussions.discussion_state(tx, discussion, now))
     return states
 
 
-def summary_line(tr: Translator, state: care.DiscussionState) -> str:
+def summary_line(tr: Translator, state: pupil_discussions.DiscussionState) -> str:
     discussion = state.discussion
     pupil = f"{state.pupil.first_name} {state.pupil.last_name}"
     if state.status is None:
         answered = sum(
             1
             for r in state.recipients
-            if care.person_key(r.person_kind, r.person_id) in state.latest
+            if pupil_discussions.person_key(r.person_kind, r.person_id) in state.latest
         )
         status = tr.label(
             "{answered} of {total} answered", answered=answered, total=len(state.recipients)
@@ -65,7 +65,7 @@ def summary_line(tr: Translator, state: care.DiscussionState) -> str:
 
 
 def discussion_buttons(
-    tr: Translator, states: list[care.DiscussionState]
+    tr: Translator, states: list[pupil_discussions.DiscussionState]
 ) -> list[list[InlineKeyboardButton]]:
     return [
         [
@@ -79,7 +79,7 @@ def discussion_buttons(
     ]
 
 
-def detail_lines(tr: Translator, state: care.DiscussionState) -> list[str]:
+def detail_lines(tr: Translator, state: pupil_discussions.DiscussionState) -> list[str]:
     discussion = state.discussion
     child = state.pupil.first_name
     lines = [
@@ -116,8 +116,8 @@ def detail_lines(tr: Translator, state: care.DiscussionState) -> list[str]:
         # staff:
         lines.append(tr._("⚠️ Nobody could be asked: check the guardians in the roster."))
     for recipient in state.recipients:
-        key = care.person_key(recipient.person_kind, recipient.person_id)
-        who = care.describe(tr, state.people[key], child)
+        key = pupil_discussions.person_key(recipient.person_kind, recipient.person_id)
+        who = pupil_discussions.describe(tr, state.people[key], child)
         answer = state.latest.get(key)
         if answer is not None:
             status = tr.label(ANSWER_LABELS[answer])
@@ -148,7 +148,11 @@ async def discussion_detail(
         discussion = await tx.discussion(int(wanted)) if wanted.isdigit() else None
         pupil = await tx.pupil(discussion.pupil_id) if discussion else None
         allowed = member is not None and pupil is not None and may_see_care(member, pupil.group)
-        state = await care.discussion_state(tx, discussion, now) if discussion and allowed else None
+        state = (
+            await pupil_discussions.discussion_state(tx, discussion, now)
+            if discussion and allowed
+            else None
+        )
     back = InlineKeyboardMarkup([[button(tr.label("⬅️ Overview"), "menu:overview")]])
     if state is None:
         await reply(update, tr._("This button no longer works."), back)

@@ -24,7 +24,7 @@ from telegram.ext import ContextTypes
 from bot.i18n.translator import N_, Translator
 from bot.rules.models import Role, Viewer
 from bot.rules.permissions import Action, may
-from bot.services import Services
+from bot.services.context import Services
 
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
 ViewerHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, Viewer], Awaitable[None]]

@@ -11,11 +11,11 @@ from datetime import datetime
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot import care
 from bot.i18n.translator import Translator
 from bot.rules.dates import read_when
 from bot.rules.models import Viewer
 from bot.rules.permissions import Action
+from bot.services import pupil_discussions
 from bot.texts import care_messages
 from conversations.common import done, requires
 from conversations.flow import (
@@ -183,19 +183,20 @@ async def _show_confirm(step: Step, note: str = "") -> None:
     async with step.svc.db.transaction() as tx:
         pupil = await tx.pupil(str(data["pupil_id"]))
         assert pupil is not None
-        targets = await care.targets_for(
+        targets = await pupil_discussions.targets_for(
             tx, step.svc.settings, step.svc.clock.now(), pupil.pupil_id, kind
         )
-        people = await care.people_of_pupil(tx, pupil)
+        people = await pupil_discussions.people_of_pupil(tx, pupil)
         linked = {
-            care.person_key(k, p): await tx.chat_of_person(k, p) is not None for k, p, _ in targets
+            pupil_discussions.person_key(k, p): await tx.chat_of_person(k, p) is not None
+            for k, p, _ in targets
         }
         paused = bool(await tx.safety_exceptions(pupil.pupil_id))
     names = []
     for person_kind, person_id, _ in targets:
-        key = care.person_key(person_kind, person_id)
+        key = pupil_discussions.person_key(person_kind, person_id)
         mark = "" if linked[key] else " ⚠️"
-        names.append(care.describe(tr, people[key], pupil.first_name) + mark)
+        names.append(pupil_discussions.describe(tr, people[key], pupil.first_name) + mark)
     lines = [_heading(step)]
     if note:
         lines.append(note)
@@ -390,7 +391,7 @@ async def _send(step: Step) -> None:
     team = step.svc.settings.care.team
     participants = [team[i] for i in data.get("team", [])] if kind != "cvb" else []  # type: ignore[union-attr]
     async with step.svc.db.transaction() as tx:
-        delivery = await care.send_discussion(
+        delivery = await pupil_discussions.send_discussion(
             tx,
             step.svc.texts,
             step.svc.settings,
@@ -408,7 +409,7 @@ async def _send(step: Step) -> None:
     await step.show(_sent_text(tr, kind, delivery))
 
 
-def _sent_text(tr: Translator, kind: str, delivery: care.Delivery) -> str:
+def _sent_text(tr: Translator, kind: str, delivery: pupil_discussions.Delivery) -> str:
     lines = []
     if delivery.paused:
         # Staff must not believe the family was told: nothing went out.

@@ -25,7 +25,7 @@ from bot.i18n.translator import Translator
 from bot.rules.dates import When
 from bot.rules.models import FlowState, Pupil, Role, StaffMember, Viewer
 from bot.rules.permissions import Action, may, may_see_pupil
-from bot.services import Services
+from bot.services.context import Services
 from conversations.common import (
     button,
     current_viewer,

@@ -8,10 +8,10 @@ from datetime import datetime
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
-from bot import meetings
 from bot.rules.models import PersonKind, Viewer
 from bot.rules.permissions import Action
-from bot.services import Services
+from bot.services import meetings
+from bot.services.context import Services
 from conversations.common import (
     button,
     done,

@@ -8,11 +8,11 @@ from datetime import datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
-from bot import meetings
 from bot.i18n.translator import Translator
 from bot.rules.models import Viewer
 from bot.rules.permissions import Action
-from bot.services import Services
+from bot.services import meetings
+from bot.services.context import Services
 from conversations.common import done, markup_from_json, reply, requires, say_stale, services
 from conversations.flow import Flow, Step, begin, register
 from conversations.meetings import (

@@ -9,12 +9,12 @@ from datetime import datetime, timedelta
 from telegram import InlineKeyboardButton, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot import care, meetings
 from bot.i18n.translator import Markup
 from bot.rules.dates import read_when
 from bot.rules.models import Meeting, Viewer
 from bot.rules.permissions import Action, may_see_pupil
-from bot.services import Services
+from bot.services import meetings, pupil_discussions
+from bot.services.context import Services
 from conversations.common import done, requires
 from conversations.flow import (
     Flow,
@@ -233,10 +233,12 @@ async def _show_confirm(step: Step, note: str = "") -> None:
         invited = await meetings.invitees_for(
             tx, step.svc.settings, step.svc.clock.now(), pupil.pupil_id
         )
-        people = await care.people_of_pupil(tx, pupil)
+        people = await pupil_discussions.people_of_pupil(tx, pupil)
         reachable = await tx.reachable_among(invited)
     names = [
-        care.describe(tr, people[care.person_key(kind, person_id)], pupil.first_name)
+        pupil_discussions.describe(
+            tr, people[pupil_discussions.person_key(kind, person_id)], pupil.first_name
+        )
         + ("" if (kind, person_id) in reachable else " ⚠️")
         for kind, person_id in invited
     ]

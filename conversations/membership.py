@@ -6,7 +6,7 @@ from __future__ import annotations
 from telegram import ChatMember, Update
 from telegram.ext import ChatMemberHandler, ContextTypes
 
-from bot.reachability import record_reachable_again, record_unreachable
+from bot.services.reachability import record_reachable_again, record_unreachable
 from conversations.common import services
 
 

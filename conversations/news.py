@@ -9,13 +9,13 @@ from datetime import datetime
 from telegram import InlineKeyboardButton, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot import care, positive
 from bot.i18n.translator import language_name
 from bot.rules.dates import read_when
 from bot.rules.models import PersonKind, Viewer
 from bot.rules.permissions import Action, may_see_pupil, visible_groups
 from bot.rules.rights import MessageKind, audience
 from bot.rules.schooltime import in_quiet_hours, next_allowed
+from bot.services import good_news, pupil_discussions
 from conversations.common import clip, done, reply, requires, services, tr_for
 from conversations.flow import (
     Flow,
@@ -74,7 +74,7 @@ async def _ask(step: Step, name: str, note: str = "") -> None:
         chosen = set(step.state.data.get("themes", []))  # type: ignore[call-overload]
         buttons = [
             step.button(("✅ " if key in chosen else "") + tr.label(label), f"t:{key}")
-            for key, label in positive.THEMES.items()
+            for key, label in good_news.THEMES.items()
         ]
         rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
         rows.append(
@@ -112,10 +112,10 @@ async def _readers(step: Step) -> list[tuple[str, str, bool]]:
         targets = [(PersonKind.GUARDIAN, g) for g in chosen.guardians]
         if chosen.pupil:
             targets.append((PersonKind.PUPIL, pupil_id))
-        people = await care.people_of_pupil(tx, pupil)
+        people = await pupil_discussions.people_of_pupil(tx, pupil)
         out = []
         for kind, person_id in targets:
-            person = people[care.person_key(kind, person_id)]
+            person = people[pupil_discussions.person_key(kind, person_id)]
             out.append(
                 (
                     person.first_name,
@@ -145,7 +145,7 @@ async def _preview(step: Step, note: str = "") -> None:
             + ("" if linked else " ⚠️ " + tr._("not in Samen"))
         )
         lines.append(
-            positive.news_text(
+            good_news.news_text(
                 reader_tr,
                 name=name,
                 child=str(data["child"]),
@@ -185,8 +185,8 @@ async def on_button(step: Step, value: str) -> None:
             await _ask(step, "words")  # themes are optional: a sentence alone is fine too
             return
         key = value.removeprefix("t:")
-        if key in positive.THEMES:
-            chosen = [k for k in positive.THEMES if (k in chosen) != (k == key)]
+        if key in good_news.THEMES:
+            chosen = [k for k in good_news.THEMES if (k in chosen) != (k == key)]
             await step.go("themes", themes=chosen)
         await _ask(step, "themes")
         return
@@ -269,7 +269,7 @@ async def _schedule(step: Step, moment: datetime) -> None:
     """Send at `moment`, unless it is in the quiet hours: then suggest the next allowed time."""
     tr = step.tr
     settings = step.svc.settings
-    quiet = care.quiet_hours(settings)
+    quiet = pupil_discussions.quiet_hours(settings)
     if in_quiet_hours(moment, settings.timezone, quiet, settings.holidays):
         suggestion = next_allowed(moment, settings.timezone, quiet, settings.holidays)
         await step.go("later")  # a fresh nonce: an earlier question's buttons no longer work
@@ -305,7 +305,7 @@ async def _send(step: Step, when: datetime | None) -> None:
             await tx.clear_flow(step.viewer.user_id)
             await step.show(tr._("This button no longer works."))
             return
-        sent = await positive.send_positive_news(
+        sent = await good_news.send_positive_news(
             tx,
             step.svc.texts,
             step.svc.settings,
@@ -357,7 +357,7 @@ async def coverage(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: V
     async with svc.db.transaction() as tx:
         member = await tx.staff_member(viewer.person_id or "")
         groups = visible_groups(member, await tx.groups()) if member else []
-        rows = await positive.coverage(tx, svc.settings, now, groups)
+        rows = await good_news.coverage(tx, svc.settings, now, groups)
     # staff:
     lines = [
         tr._(
@@ -412,10 +412,10 @@ async def words_text(step: Step, text: str) -> None:
                 staff_tr = step.svc.texts(
                     await tx.language_of_person(PersonKind.STAFF, found["staff_id"])
                 )
-                people = await care.people_of_pupil(tx, pupil)
-                who = care.describe(
+                people = await pupil_discussions.people_of_pupil(tx, pupil)
+                who = pupil_discussions.describe(
                     staff_tr,
-                    people[care.person_key(viewer.kind, viewer.person_id)],
+                    people[pupil_discussions.person_key(viewer.kind, viewer.person_id)],
                     pupil.first_name,
                 )
                 await tx.enqueue(

@@ -8,8 +8,8 @@ from telegram import Update
 from telegram.ext import CommandHandler, ContextTypes
 
 from bot.i18n.translator import Translator
-from bot.invitations import Redeemed, redeem
 from bot.rules.models import Role, Viewer
+from bot.services.invitations import Redeemed, redeem
 from conversations.common import (
     current_viewer,
     language_only_keyboard,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
-from bot import care, positive
 from bot.rules.models import PersonKind, Viewer
 from bot.rules.permissions import Action
+from bot.services import good_news, pupil_discussions
 from conversations.common import (
     done,
     menu_keyboard,
@@ -26,7 +26,7 @@ async def react(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: View
     query = update.callback_query
     assert query is not None and query.data is not None
     parts = query.data.split(":")
-    if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in positive.REACTIONS:
+    if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in good_news.REACTIONS:
         await say_stale(update, context, viewer)
         return
     assert viewer.kind is not None and viewer.person_id is not None
@@ -57,10 +57,10 @@ async def react(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: View
                 staff_tr = svc.texts(
                     await tx.language_of_person(PersonKind.STAFF, found["staff_id"])
                 )
-                people = await care.people_of_pupil(tx, pupil)
-                who = care.describe(
+                people = await pupil_discussions.people_of_pupil(tx, pupil)
+                who = pupil_discussions.describe(
                     staff_tr,
-                    people[care.person_key(viewer.kind, viewer.person_id)],
+                    people[pupil_discussions.person_key(viewer.kind, viewer.person_id)],
                     pupil.first_name,
                 )
                 await tx.enqueue(
@@ -70,7 +70,7 @@ async def react(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: View
                         "{who} reacted to your good news: {reaction}",
                         who=who,
                         reaction=staff_tr.label(
-                            positive.REACTIONS[reaction], child=pupil.first_name
+                            good_news.REACTIONS[reaction], child=pupil.first_name
                         ),
                     ),
                     purpose="news_reaction",

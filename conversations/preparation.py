@@ -12,9 +12,9 @@ from datetime import timedelta
 from telegram import InlineKeyboardButton, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot import meetings, positive, preparation
 from bot.rules.models import Meeting, Viewer
 from bot.rules.permissions import Action
+from bot.services import good_news, meetings, preparation
 from conversations.common import done, reply, requires, services, tr_for
 from conversations.flow import Flow, Step, begin, progress, register
 
@@ -279,7 +279,7 @@ async def on_text(step: Step, text: str) -> None:
             await _gone(step)
             return
         async with step.svc.db.transaction() as tx:
-            sent = await positive.send_positive_news(
+            sent = await good_news.send_positive_news(
                 tx,
                 step.svc.texts,
                 step.svc.settings,

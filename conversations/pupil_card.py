@@ -9,7 +9,6 @@ import re
 from telegram import InlineKeyboardButton, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot import records
 from bot.i18n.translator import N_, Markup
 from bot.rules.models import Guardian, HeldMessage, PersonKind, Pupil, Viewer, age_on
 from bot.rules.permissions import Action
@@ -25,6 +24,7 @@ from bot.rules.rights import (
     deciders,
     holds_authority,
 )
+from bot.services import information_rights
 from bot.texts import staff_labels
 from conversations.common import done, requires
 from conversations.flow import (
@@ -65,15 +65,15 @@ RESTRICTION_LABELS = {
 }
 
 REFUSAL_TEXTS = {
-    records.Refusal.UNKNOWN: N_("That pupil or guardian is not in the roster any more."),
-    records.Refusal.HOLDS_AUTHORITY: N_(
+    information_rights.Refusal.UNKNOWN: N_("That pupil or guardian is not in the roster any more."),
+    information_rights.Refusal.HOLDS_AUTHORITY: N_(
         "This guardian holds authority and already receives everything."
     ),
-    records.Refusal.NOT_16_17: N_("A pupil's refusal only counts at 16 and 17."),
-    records.Refusal.NOT_12_15: N_("Capability is only judged for pupils of 12 to 15."),
-    records.Refusal.NOT_ADULT: N_("Only a pupil of 18 or older decides this."),
-    records.Refusal.REASON_NEEDED: N_("Please type a reason; it goes into the file."),
-    records.Refusal.NOT_HELD: N_("That message is no longer held."),
+    information_rights.Refusal.NOT_16_17: N_("A pupil's refusal only counts at 16 and 17."),
+    information_rights.Refusal.NOT_12_15: N_("Capability is only judged for pupils of 12 to 15."),
+    information_rights.Refusal.NOT_ADULT: N_("Only a pupil of 18 or older decides this."),
+    information_rights.Refusal.REASON_NEEDED: N_("Please type a reason; it goes into the file."),
+    information_rights.Refusal.NOT_HELD: N_("That message is no longer held."),
 }
 
 
@@ -101,7 +101,7 @@ async def show_card(step: Step, note: str = "") -> None:
         safety = await tx.safety_exceptions(pupil_id)
     if pupil is None or facts is None:
         await step.end()
-        await step.show(tr._(REFUSAL_TEXTS[records.Refusal.UNKNOWN]))
+        await step.show(tr._(REFUSAL_TEXTS[information_rights.Refusal.UNKNOWN]))
         return
     await step.go("card")
     pupil_facts, links = facts
@@ -264,7 +264,7 @@ async def show_held(step: Step, outbox_id: int) -> None:
     pupil_id = str(step.state.data["pupil_id"])
     message = next((m for m in await _held(step, pupil_id) if m.id == outbox_id), None)
     if message is None:
-        await show_card(step, "⚠️ " + tr._(REFUSAL_TEXTS[records.Refusal.NOT_HELD]))
+        await show_card(step, "⚠️ " + tr._(REFUSAL_TEXTS[information_rights.Refusal.NOT_HELD]))
         return
     async with step.svc.db.reading() as tx:
         pupil = await tx.pupil(pupil_id)
@@ -422,36 +422,40 @@ async def _record(step: Step, what: str, **extra: object) -> None:
         return
     now = step.svc.clock.now()
     today = now.astimezone(step.svc.settings.timezone).date()
-    refusal: records.Refusal | None = None
+    refusal: information_rights.Refusal | None = None
     async with step.svc.db.transaction() as tx:
         if what == "request":
-            refusal = await records.record_information_request(
+            refusal = await information_rights.record_information_request(
                 tx, now, today, member, guardian_id, pupil_id
             )
         elif what == "lift":
-            await records.lift_restriction(tx, now, member, guardian_id, pupil_id)
+            await information_rights.lift_restriction(tx, now, member, guardian_id, pupil_id)
         elif what == "restrict_reason":
             kind = RestrictionKind(str(data["kind"]))
             allowed = IMPORTANT_FACTS if kind is RestrictionKind.COURT_ARRANGEMENT else frozenset()
-            refusal = await records.record_restriction(
+            refusal = await information_rights.record_restriction(
                 tx, now, today, member, guardian_id, pupil_id, Restriction(kind, reason, allowed)
             )
         elif what == "capability_reason":
-            refusal = await records.record_capability(
+            refusal = await information_rights.record_capability(
                 tx, now, today, member, pupil_id, bool(data["capable"]), reason
             )
         elif what == "safety_reason":
-            refusal = await records.record_safety_exception(tx, now, member, pupil_id, None, reason)
+            refusal = await information_rights.record_safety_exception(
+                tx, now, member, pupil_id, None, reason
+            )
         elif what == "told":
-            refusal = await records.record_parents_told(tx, now, member, pupil_id, reason)
+            refusal = await information_rights.record_parents_told(
+                tx, now, member, pupil_id, reason
+            )
         elif what in ("release", "withdraw"):
-            refusal = await records.decide_held_message(
+            refusal = await information_rights.decide_held_message(
                 tx, now, member, pupil_id, int(str(data["held_id"])), release=what == "release"
             )
         elif what == "unpause":
-            await records.lift_safety_exception(tx, now, member, pupil_id)
+            await information_rights.lift_safety_exception(tx, now, member, pupil_id)
         elif what == "adult":
-            refusal = await records.toggle_adult_consent(
+            refusal = await information_rights.toggle_adult_consent(
                 tx, now, today, member, guardian_id, pupil_id
             )
     if refusal is not None:

@@ -7,11 +7,11 @@ from datetime import date, datetime, time
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot import rounds
 from bot.i18n.translator import Translator
 from bot.rules.dates import parse_days, parse_window, read_when
 from bot.rules.models import PersonKind, Viewer
 from bot.rules.permissions import Action, visible_groups
+from bot.services import rounds
 from conversations.common import (
     button,
     done,

@@ -6,10 +6,10 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot import route_records
 from bot.rules.models import Viewer
 from bot.rules.permissions import Action
 from bot.rules.support_route import CHECKLIST, ORDER, REFUSAL_TEXTS, STEP_LABELS, RouteStep
+from bot.services import route_steps
 from conversations.common import done, requires
 from conversations.flow import (
     Flow,
@@ -120,7 +120,7 @@ async def on_button(step: Step, value: str) -> None:
     async with step.svc.db.transaction() as tx:
         current = RouteStep((await tx.route_step(pupil_id))[0])
         if value.startswith("tick:"):
-            await route_records.tick(
+            await route_steps.tick(
                 tx,
                 now,
                 staff=member,
@@ -129,13 +129,13 @@ async def on_button(step: Step, value: str) -> None:
                 item=value.removeprefix("tick:"),
             )
         elif value == "sdq" and current is RouteStep.ZAT_REFERRAL:
-            reached = await route_records.remind_sdq(
+            reached = await route_steps.remind_sdq(
                 tx, step.svc.texts, step.svc.settings, now, staff=member, pupil_id=pupil_id
             )
             # staff:
             note = tr._("✅ Asked: {names}.", names=tr.list_of(list(reached)) or "–")
         elif value.startswith("to:") and value[3:] in {s.value for s in RouteStep}:
-            refusal = await route_records.move(
+            refusal = await route_steps.move(
                 tx,
                 step.svc.texts,
                 step.svc.settings,

@@ -6,9 +6,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
-from bot import care, meetings
 from bot.rules.models import Agreement, PersonKind, Viewer
 from bot.rules.permissions import Action
+from bot.services import meetings, pupil_discussions
 from conversations.common import done, reply, requires, say_stale, services
 from conversations.flow import Flow, Step, begin, progress, register
 from conversations.meetings import own_meeting
@@ -73,12 +73,12 @@ async def _ask_summary(step: Step, name: str, note: str = "") -> None:
             assert meeting is not None
             pupil = await tx.pupil(meeting.pupil_id)
             assert pupil is not None
-            people = await care.people_of_pupil(tx, pupil)
+            people = await pupil_discussions.people_of_pupil(tx, pupil)
             invitees = await tx.invitees(meeting.id)
         present = set(step.state.data.get("present", []))  # type: ignore[call-overload]
         rows = []
         for invitee in invitees:
-            key = care.person_key(invitee.person_kind, invitee.person_id)
+            key = pupil_discussions.person_key(invitee.person_kind, invitee.person_id)
             label = ("✅ " if key in present else "⬜ ") + people[key].full_name
             rows.append([step.button(label, f"who:{key}")])
         rows.append([step.button(tr.label("Next ➡️"), "next")])
@@ -190,22 +190,24 @@ async def _readers(step: Step) -> tuple[list[tuple[str, str, bool]], list[str]]:
         meeting = await tx.meeting(int(str(step.state.data["meeting_id"])))
         pupil = await tx.pupil(meeting.pupil_id) if meeting else None
         facts = await tx.rights_facts(pupil.pupil_id) if pupil else None
-        people = await care.people_of_pupil(tx, pupil) if pupil else {}
+        people = await pupil_discussions.people_of_pupil(tx, pupil) if pupil else {}
     if meeting is None or pupil is None or facts is None:
         return [], []
     today = now.astimezone(step.svc.settings.timezone).date()
     rules = meetings.summary_readers(meeting, pupil, facts, today)
     optional = [
         (
-            care.person_key(kind, person_id),
+            pupil_discussions.person_key(kind, person_id),
             pupil.first_name if kind is PersonKind.PUPIL else people[key].full_name,
             kind is PersonKind.PUPIL,
         )
         for kind, person_id in rules.optional
-        if (key := care.person_key(kind, person_id)) in people or kind is PersonKind.PUPIL
+        if (key := pupil_discussions.person_key(kind, person_id)) in people
+        or kind is PersonKind.PUPIL
     ]
     home_only = [
-        people[care.person_key(kind, person_id)].full_name for kind, person_id in rules.home_only
+        people[pupil_discussions.person_key(kind, person_id)].full_name
+        for kind, person_id in rules.home_only
     ]
     return optional, home_only
 
@@ -311,7 +313,7 @@ async def _send_summary(step: Step) -> None:
             return
         pupil = await tx.pupil(meeting.pupil_id)
         assert pupil is not None
-        people = await care.people_of_pupil(tx, pupil)
+        people = await pupil_discussions.people_of_pupil(tx, pupil)
         attended = [people[k].full_name for k in data.get("present", []) if k in people]  # type: ignore[union-attr]
         attended.append(meetings.teacher_name(member))
         reached = await meetings.send_summary(

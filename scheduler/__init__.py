@@ -11,9 +11,16 @@ from datetime import timedelta
 
 from telegram.ext import Application, ContextTypes
 
-from bot import access_requests, care, meetings, positive, preparation, rounds
-from bot.housekeeping import tidy
-from bot.services import Services
+from bot.services import (
+    good_news,
+    meetings,
+    preparation,
+    pupil_discussions,
+    right_of_access,
+    rounds,
+)
+from bot.services.context import Services
+from bot.services.housekeeping import tidy
 
 # Misfires are caught up once (coalesce) however late, instead of APScheduler's 1 s grace.
 JOB_DEFAULTS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
@@ -42,7 +49,7 @@ def install_jobs(application: Application, services: Services) -> None:  # type:
 async def care_tick(services: Services) -> int:
     """Consent reminders that are due now; the same function tests call with any `now`."""
     async with services.db.transaction() as tx:
-        return await care.send_due_reminders(
+        return await pupil_discussions.send_due_reminders(
             tx, services.texts, services.settings, services.clock.now()
         )
 
@@ -57,8 +64,8 @@ async def meetings_tick(services: Services) -> dict[str, int]:
         round_work = await rounds.due_round_work(tx, services.texts, services.settings, now)
         prepare = await preparation.prompt_preparations(tx, services.texts, services.settings, now)
         cards = await preparation.show_preparations(tx, services.texts, services.settings, now)
-        news = await positive.remind_mentors(tx, services.texts, services.settings, now)
-        access = await access_requests.remind_coordinators(
+        news = await good_news.remind_mentors(tx, services.texts, services.settings, now)
+        access = await right_of_access.remind_coordinators(
             tx, services.texts, services.settings, now
         )
     return {

@@ -17,11 +17,11 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.app import Runtime
-from bot.invitations import issue_invitations
 from bot.platform.clock import FakeClock
 from bot.platform.config import Settings
-from bot.roster import import_guardians, import_pupils, import_staff
 from bot.rules.models import InviteRow, PersonKind
+from bot.services.invitations import issue_invitations
+from bot.services.roster_import import import_guardians, import_pupils, import_staff
 from bot.storage import Database
 from tests.fakebot import BOT_USERNAME, TOKEN, ChatMessage, FakeTelegram, FakeUser
 

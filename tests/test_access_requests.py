@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from bot import route_records
-from bot.access_requests import access_copy, due_date, may_ask, reminder_due
 from bot.cli import main
 from bot.paper.pdf import find_fonts
 from bot.rules.models import AccessRequest, PersonKind
 from bot.rules.support_route import RouteStep
+from bot.services import route_steps
+from bot.services.right_of_access import access_copy, due_date, may_ask, reminder_due
 from scheduler import due_work
 from tests.harness import AMSTERDAM, Harness
 from tests.pdf_reading import pdf_text
@@ -224,7 +224,7 @@ async def test_a_parent_without_a_right_to_the_file_gets_only_what_concerns_him(
     async with harness.db.transaction() as tx:
         coordinator = await tx.staff_member("S004")
         assert coordinator is not None
-        assert await route_records.tick(
+        assert await route_steps.tick(
             tx, now, staff=coordinator, pupil_id="P005", step=RouteStep.BASICS, item="school_guide"
         )
     dutch = harness.runtime.texts("nl")

@@ -6,8 +6,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import timedelta
 
-from bot import meetings, positive, rounds
 from bot.rules.models import Agreement, PersonKind
+from bot.services import good_news, meetings, rounds
 from tests.fakebot import FakeUser
 from tests.harness import Harness
 from tests.test_care import agree, delivered, people, request
@@ -114,7 +114,7 @@ async def setup_target_family(harness: Harness) -> dict[str, str]:
             deadline=now + timedelta(days=4),
         )
         slots = await tx.slots(opened.round_id)
-        news = await positive.send_positive_news(
+        news = await good_news.send_positive_news(
             tx,
             texts,
             settings,

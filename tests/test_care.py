@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from bot import care, records
 from bot.rules.consent import ConsentStatus
 from bot.rules.models import PersonKind
 from bot.rules.rights import MessageKind, audience
+from bot.services import information_rights, pupil_discussions
 from tests.fakebot import ChatMessage, FakeUser
 from tests.harness import AMSTERDAM, Harness
 
@@ -57,12 +57,12 @@ async def people(harness: Harness, *who: tuple[PersonKind, str, str]) -> dict[st
 
 async def request(
     harness: Harness, pupil_id: str, kind: str = "zat", days: int = 14
-) -> care.Delivery:
+) -> pupil_discussions.Delivery:
     assert harness.db is not None and harness.settings is not None and harness.runtime is not None
     async with harness.db.transaction() as tx:
         staff = await tx.staff_member("S004")
         assert staff is not None
-        return await care.send_discussion(
+        return await pupil_discussions.send_discussion(
             tx,
             harness.runtime.texts,
             harness.settings,
@@ -83,7 +83,9 @@ async def status(harness: Harness, discussion_id: int) -> ConsentStatus | None:
     async with harness.db.transaction() as tx:
         discussion = await tx.discussion(discussion_id)
         assert discussion is not None
-        return (await care.discussion_state(tx, discussion, harness.clock.now())).status
+        return (
+            await pupil_discussions.discussion_state(tx, discussion, harness.clock.now())
+        ).status
 
 
 async def delivered(harness: Harness, user: FakeUser, count: int) -> None:
@@ -187,11 +189,11 @@ async def test_a_10_year_old_with_one_holder_of_authority_asks_only_her(harness:
     # The father gets the support-route notice only after his request is recorded.
     assert harness.db is not None and harness.runtime is not None and harness.settings is not None
 
-    async def support_notice() -> care.Delivery:
+    async def support_notice() -> pupil_discussions.Delivery:
         async with harness.db.transaction() as tx:
             staff = await tx.staff_member("S004")
             assert staff is not None
-            return await care.send_support_route_notice(
+            return await pupil_discussions.send_support_route_notice(
                 tx,
                 harness.runtime.texts,
                 harness.settings,
@@ -449,16 +451,22 @@ async def test_records_refuse_what_the_rules_do_not_allow(harness: Harness) -> N
         staff = await tx.staff_member("S004")
         assert staff is not None
         assert (
-            await records.record_information_request(tx, now, now.date(), staff, "G009", "P005")
-            is records.Refusal.HOLDS_AUTHORITY
+            await information_rights.record_information_request(
+                tx, now, now.date(), staff, "G009", "P005"
+            )
+            is information_rights.Refusal.HOLDS_AUTHORITY
         )
         assert (
-            await records.record_capability(tx, now, now.date(), staff, "P005", False, "x")
-            is records.Refusal.NOT_12_15
+            await information_rights.record_capability(
+                tx, now, now.date(), staff, "P005", False, "x"
+            )
+            is information_rights.Refusal.NOT_12_15
         )
         assert (
-            await records.record_capability(tx, now, now.date(), staff, "P012", False, " ")
-            is records.Refusal.REASON_NEEDED
+            await information_rights.record_capability(
+                tx, now, now.date(), staff, "P012", False, " "
+            )
+            is information_rights.Refusal.REASON_NEEDED
         )
 
 

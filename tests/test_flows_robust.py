@@ -99,7 +99,7 @@ async def test_the_remaining_flows_survive_a_restart(harness: Harness) -> None:
     question, a parent's words to good news: each continues after a restart."""
     from datetime import datetime
 
-    from bot import positive
+    from bot.services import good_news
     from scheduler import due_work
     from tests.harness import AMSTERDAM
     from tests.test_care import delivered, flow, press, with_data
@@ -167,7 +167,7 @@ async def test_the_remaining_flows_survive_a_restart(harness: Harness) -> None:
     async with harness.db.transaction() as tx:
         staff = await tx.staff_member("S001")
         assert staff is not None
-        await positive.send_positive_news(
+        await good_news.send_positive_news(
             tx,
             harness.runtime.texts,
             harness.runtime.services.settings,

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.cli import main
-from bot.invitations import as_typed, blocked_until, hash_code, new_code
 from bot.rules.models import age_on
+from bot.services.invitations import as_typed, blocked_until, hash_code, new_code
 
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 MIN = timedelta(minutes=1)

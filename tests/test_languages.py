@@ -9,9 +9,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot import meetings
 from bot.i18n.translator import FSI, PDI, RIGHT_TO_LEFT, SUPPORTED_LANGUAGES
 from bot.rules.models import PersonKind
+from bot.services import meetings
 from bot.texts import care_messages
 from tests.harness import Harness
 from tests.test_care import delivered, people, request, with_data

@@ -19,10 +19,10 @@ from PIL import Image
 
 from bot.cli import main
 from bot.i18n.translator import SUPPORTED_LANGUAGES, Catalogues
-from bot.invitations import new_code
 from bot.paper.letters import letters_pdf, spaced_code
 from bot.paper.pdf import find_fonts
 from bot.rules.models import InviteRow, PersonKind
+from bot.services.invitations import new_code
 from tests.harness import AMSTERDAM, Harness
 from tests.pdf_reading import page_texts, words_on_page
 

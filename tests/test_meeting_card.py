@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot import meetings
 from bot.rules.models import PersonKind
+from bot.services import meetings
 from scheduler import due_work
 from tests.fakebot import ChatMessage, FakeUser
 from tests.harness import AMSTERDAM, Harness

@@ -8,8 +8,8 @@ import re
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from bot import positive
 from bot.rules.models import PersonKind
+from bot.services import good_news
 from scheduler import due_work
 from tests.fakebot import ChatMessage
 from tests.harness import AMSTERDAM, Harness
@@ -27,7 +27,7 @@ async def send_news(harness: Harness, pupil_id: str) -> None:
     async with harness.db.transaction() as tx:
         staff = await tx.staff_member("S001")
         assert staff is not None
-        await positive.send_positive_news(
+        await good_news.send_positive_news(
             tx,
             harness.runtime.texts,
             harness.runtime.services.settings,

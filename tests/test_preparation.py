@@ -8,9 +8,9 @@ import re
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from bot import meetings, positive
 from bot.i18n.translator import language_name
 from bot.rules.models import Agreement, PersonKind
+from bot.services import good_news, meetings
 from scheduler import due_work
 from tests.harness import AMSTERDAM, Harness
 from tests.test_care import delivered, flow, people, press, request, with_data
@@ -34,7 +34,7 @@ async def send_news(harness: Harness, pupil_id: str, words: str) -> None:
     async with harness.db.transaction() as tx:
         staff = await tx.staff_member("S001")
         assert staff is not None
-        await positive.send_positive_news(
+        await good_news.send_positive_news(
             tx,
             harness.runtime.texts,
             harness.runtime.services.settings,
@@ -153,7 +153,7 @@ async def test_no_nudge_when_there_was_recent_good_news(harness: Harness) -> Non
     async with harness.db.transaction() as tx:
         staff = await tx.staff_member("S001")
         assert staff is not None
-        await positive.send_positive_news(
+        await good_news.send_positive_news(
             tx,
             harness.runtime.texts,
             harness.runtime.settings,

@@ -14,12 +14,23 @@ from pathlib import Path
 
 import pytest
 
-from bot import care, invitations, meetings, positive, reachability, records, route_records
 from bot.cli import main
 from bot.i18n.translator import SUPPORTED_LANGUAGES, Catalogues, Translator
 from bot.paper.pdf import find_fonts
 from bot.platform.config import Settings
-from bot.pupil_file import (
+from bot.rules.models import Agreement, PersonKind, StaffMember
+from bot.rules.rights import Restriction, RestrictionKind
+from bot.rules.support_route import RouteStep
+from bot.services import (
+    good_news,
+    information_rights,
+    invitations,
+    meetings,
+    pupil_discussions,
+    reachability,
+    route_steps,
+)
+from bot.services.pupil_file import (
     FROM_AUDIT,
     FROM_TABLES,
     STAFF_ONLY,
@@ -34,10 +45,7 @@ from bot.pupil_file import (
     select,
     to_json,
 )
-from bot.roster import import_guardians
-from bot.rules.models import Agreement, PersonKind, StaffMember
-from bot.rules.rights import Restriction, RestrictionKind
-from bot.rules.support_route import RouteStep
+from bot.services.roster_import import import_guardians
 from bot.storage import Database, Tx, from_iso
 from tests.harness import AMSTERDAM, load_examples
 from tests.pdf_reading import pdf_text, words_on_page
@@ -151,7 +159,7 @@ async def _history(db: Database, settings: Settings, texts: Catalogues) -> None:
     async def consent(
         tx: Tx, now: datetime, who: tuple[PersonKind, str], d: int, said: str
     ) -> None:
-        result = await care.record_answer(
+        result = await pupil_discussions.record_answer(
             tx,
             texts,
             settings,
@@ -161,12 +169,12 @@ async def _history(db: Database, settings: Settings, texts: Catalogues) -> None:
             discussion_id=d,
             answer=said,
         )
-        assert result.outcome is care.Outcome.RECORDED, (who, said)
+        assert result.outcome is pupil_discussions.Outcome.RECORDED, (who, said)
 
     async with db.transaction() as tx:
         teacher = await staff(tx, "S002")
         for pupil_id, words in ((PUPIL, "Milan hielp een klasgenoot."), (OTHER, "Julia las voor.")):
-            await positive.send_positive_news(
+            await good_news.send_positive_news(
                 tx,
                 texts,
                 settings,
@@ -255,7 +263,7 @@ async def _history(db: Database, settings: Settings, texts: Catalogues) -> None:
     async with db.transaction() as tx:
         coordinator = await staff(tx, "S004")
         for pupil_id, guardian in ((PUPIL, "G023"), (OTHER, "G022")):
-            cvb = await care.send_discussion(
+            cvb = await pupil_discussions.send_discussion(
                 tx,
                 texts,
                 settings,
@@ -267,7 +275,7 @@ async def _history(db: Database, settings: Settings, texts: Catalogues) -> None:
                 purpose="Zorgen over rekenen.",
             )
             await consent(tx, at(7, 9, 30), (G, guardian), cvb.discussion_id, "understood")
-        zat = await care.send_discussion(
+        zat = await pupil_discussions.send_discussion(
             tx,
             texts,
             settings,
@@ -283,7 +291,7 @@ async def _history(db: Database, settings: Settings, texts: Catalogues) -> None:
 
     async with db.transaction() as tx:
         # Three school days on, nobody has answered: each of the three is reminded.
-        assert await care.send_due_reminders(tx, texts, settings, at(10, 10, 0)) == 3
+        assert await pupil_discussions.send_due_reminders(tx, texts, settings, at(10, 10, 0)) == 3
         await consent(tx, at(10, 11, 0), (G, "G023"), zat.discussion_id, "agree")
         await consent(tx, at(10, 11, 1), (G, "G024"), zat.discussion_id, "refuse")
         await consent(tx, at(10, 11, 2), (P, "P014"), zat.discussion_id, "agree")
@@ -294,7 +302,7 @@ async def _history(db: Database, settings: Settings, texts: Catalogues) -> None:
         for target, now in ((RouteStep.OBSERVE, at(11, 9, 0)), (RouteStep.CONSULT, at(11, 9, 10))):
             if target is RouteStep.CONSULT:
                 for item, minute in (("inform", 5), ("together", 6), ("together", 7)):
-                    await route_records.tick(
+                    await route_steps.tick(
                         tx,
                         at(11, 9, minute),
                         staff=coordinator,
@@ -302,11 +310,11 @@ async def _history(db: Database, settings: Settings, texts: Catalogues) -> None:
                         step=RouteStep.OBSERVE,
                         item=item,
                     )
-            refusal = await route_records.move(
+            refusal = await route_steps.move(
                 tx, texts, settings, now, staff=coordinator, pupil_id=PUPIL, target=target
             )
             assert refusal is None, target
-        await route_records.remind_sdq(
+        await route_steps.remind_sdq(
             tx, texts, settings, at(11, 9, 20), staff=coordinator, pupil_id=PUPIL
         )
 
@@ -315,23 +323,28 @@ async def _history(db: Database, settings: Settings, texts: Catalogues) -> None:
         today = at(14, 9).date()
         withheld = Restriction(RestrictionKind.WITHHELD, "Op advies van jeugdzorg.", frozenset())
         for guardian, pupil_id in (("G024", PUPIL), ("G022", OTHER)):
-            refusal = await records.record_restriction(
+            refusal = await information_rights.record_restriction(
                 tx, at(14, 9, 0), today, coordinator, guardian, pupil_id, withheld
             )
             assert refusal is None
-        assert await records.lift_restriction(tx, at(14, 9, 30), coordinator, "G024", PUPIL)
+        assert await information_rights.lift_restriction(
+            tx, at(14, 9, 30), coordinator, "G024", PUPIL
+        )
         reason = "Overziet het nog niet."
-        refusal = await records.record_capability(
+        refusal = await information_rights.record_capability(
             tx, at(14, 10, 0), today, coordinator, PUPIL, False, reason
         )
         assert refusal is None
-        refusal = await records.record_safety_exception(
+        refusal = await information_rights.record_safety_exception(
             tx, at(14, 11, 0), coordinator, PUPIL, zat.discussion_id, "Zorgmelding."
         )
         assert refusal is None
         how = "Telefonisch door de IB-er."
-        assert await records.record_parents_told(tx, at(14, 12, 0), coordinator, PUPIL, how) is None
-        assert await records.lift_safety_exception(tx, at(15, 9, 0), coordinator, PUPIL)
+        assert (
+            await information_rights.record_parents_told(tx, at(14, 12, 0), coordinator, PUPIL, how)
+            is None
+        )
+        assert await information_rights.lift_safety_exception(tx, at(15, 9, 0), coordinator, PUPIL)
 
     async with db.transaction() as tx:
         blocked = await reachability.record_unreachable(

@@ -14,8 +14,6 @@ import pytest
 
 from bot.cli import main
 from bot.platform.config import ConfigError, RetentionSettings, Settings, load_settings
-from bot.retention import apply_purge, cutoff, expired_kinds, plan_purge, pseudonym
-from bot.roster import too_many_leavers
 from bot.rules.models import (
     Agreement,
     FlowState,
@@ -29,6 +27,8 @@ from bot.rules.models import (
     Summary,
 )
 from bot.rules.rights import Restriction, RestrictionKind
+from bot.services.retention import apply_purge, cutoff, expired_kinds, plan_purge, pseudonym
+from bot.services.roster_import import too_many_leavers
 from bot.storage import Database, Tx
 from tests.harness import AMSTERDAM
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import positive
 from bot.cli import main
 from bot.rules.models import PersonKind
+from bot.services import good_news
 from scheduler import due_work
 from tests.harness import AMSTERDAM, Harness
 from tests.pdf_reading import pdf_text
@@ -187,7 +187,7 @@ async def test_good_news_automation_skips_the_family_and_sent_news_is_held(
     async with harness.db.transaction() as tx:  # type: ignore[union-attr]
         staff = await tx.staff_member("S001")
         assert staff is not None
-        sent = await positive.send_positive_news(
+        sent = await good_news.send_positive_news(
             tx,
             harness.runtime.texts,
             harness.runtime.settings,

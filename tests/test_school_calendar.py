@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.platform.config import Settings
-from bot.positive import latest_occurrence, school_weeks_since
 from bot.rules.school_calendar import school_free_days
+from bot.services.good_news import latest_occurrence, school_weeks_since
 
 AMS = ZoneInfo("Europe/Amsterdam")
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.housekeeping import tidy
 from bot.rules.models import PersonKind
+from bot.services.housekeeping import tidy
 from bot.storage import Database, load_migrations
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)

@@ -9,8 +9,8 @@ import sqlite3
 from datetime import datetime
 
 from bot.i18n import legal
-from bot.roster import import_guardians
 from bot.rules.models import PersonKind
+from bot.services.roster_import import import_guardians
 from tests.harness import AMSTERDAM, Harness
 from tests.test_care import delivered, flow, people, press, request, with_data
 from tests.test_meetings import plan, write_summary

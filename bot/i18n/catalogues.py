@@ -29,10 +29,10 @@ STAFF_TAG = "staff:"
 # Modules whose every text is for staff; elsewhere a `# staff:` comment marks one string.
 STAFF_MODULES = frozenset(
     {
-        "bot/preparation.py",
+        "bot/services/preparation.py",
         "bot/texts/staff_labels.py",
         "bot/rules/support_route.py",
-        "bot/records.py",
+        "bot/services/information_rights.py",
         "conversations/care_overview.py",
         "conversations/discussions.py",
         "conversations/flow.py",

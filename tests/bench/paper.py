@@ -13,10 +13,10 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.i18n.translator import SUPPORTED_LANGUAGES, Catalogues
-from bot.invitations import new_code
 from bot.paper.letters import letters_pdf
 from bot.paper.pdf import find_fonts
 from bot.rules.models import InviteRow, PersonKind
+from bot.services.invitations import new_code
 
 MIXES = {
     "Dutch": ("nl",),

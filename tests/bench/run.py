@@ -27,13 +27,13 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
-from bot import care
 from bot.app import Runtime
-from bot.invitations import issue_invitations
 from bot.platform.clock import FakeClock
 from bot.platform.config import Settings
-from bot.roster import import_guardians, import_pupils, import_staff
 from bot.rules.models import Invitee, PersonKind
+from bot.services import pupil_discussions
+from bot.services.invitations import issue_invitations
+from bot.services.roster_import import import_guardians, import_pupils, import_staff
 from bot.storage import Database
 from scheduler import due_work
 from tests.bench.roster import write_roster
@@ -128,7 +128,7 @@ async def add_activity(db: Database, pupils: int) -> None:
 async def time_due_work(db: Database) -> float:
     """All due work for the whole school at one `now`, as the scheduler runs it."""
     from bot.i18n.translator import Catalogues
-    from bot.services import Services
+    from bot.services.context import Services
 
     settings = Settings(token=TOKEN, db_path=db.path)
     services = Services(settings, db, FakeClock(NOW), Catalogues(settings.languages, AMS))
@@ -374,7 +374,7 @@ async def consent_requests(
             for child in await tx.children_of_guardian(row.person_id)
         }
         for pupil_id in sorted(pupils):
-            await care.send_discussion(
+            await pupil_discussions.send_discussion(
                 tx,
                 runtime.texts,
                 runtime.settings,

@@ -53,11 +53,11 @@ from typing import Any
 
 from fpdf.enums import MethodReturnValue, XPos, YPos
 
-from bot import meetings, positive
 from bot.i18n.translator import N_, Translator
 from bot.paper.pdf import Document, Style
 from bot.rules.models import Participant, Pupil
 from bot.rules.support_route import CHECKLIST, STEP_LABELS, RouteStep
+from bot.services import good_news, meetings
 from bot.storage import Tx, from_iso
 from bot.texts import care_messages
 
@@ -1132,9 +1132,9 @@ def describe(event: FileEvent, t: Translator) -> tuple[str, str]:
         )
     elif kind == "positive_news":
         themes = [
-            t.label(positive.THEMES[k])
+            t.label(good_news.THEMES[k])
             for k in f.get("themes", "").split("\n")
-            if k in positive.THEMES
+            if k in good_news.THEMES
         ]
         if themes:
             lines.append(t.label("Did really well at: {themes}.", themes=t.list_of(themes)))

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot import care
 from bot.i18n.translator import N_, Catalogues, Markup, Translator
 from bot.paper.calendar_file import meeting_ics
 from bot.platform.config import Settings
@@ -28,6 +27,7 @@ from bot.rules.models import (
 )
 from bot.rules.rights import LinkFacts, MessageKind, PupilFacts, Why, age_on, audience
 from bot.rules.schooltime import days_later, in_quiet_hours, is_school_day, next_allowed
+from bot.services import pupil_discussions
 from bot.storage import Tx
 from bot.texts import care_messages, staff_labels
 
@@ -38,7 +38,7 @@ KINDS = {
     "care": N_("talk about extra care"),
     "cvb": N_("talk with the school's care team (CvB)"),
     "zat": N_("talk with the support team with people from outside school (ZAT)"),
-    # A time booked in a slot round (bot.rounds): named so in every message about it. It is
+    # A time booked in a slot round (bot.services.rounds): named so in every message about it. It is
     # not a kind a teacher plans by hand, so the planning flow leaves it out.
     "round": N_("short talk"),
 }
@@ -246,11 +246,11 @@ async def invitation_screen(
     staff = await tx.staff_member(meeting.created_by)
     if invitee is None or pupil is None or staff is None:
         return None
-    people = await care.people_of_pupil(tx, pupil)
+    people = await pupil_discussions.people_of_pupil(tx, pupil)
     text = invitation_text(
         tr,
         meeting,
-        name=people[care.person_key(*person)].first_name,
+        name=people[pupil_discussions.person_key(*person)].first_name,
         child=pupil.first_name,
         teacher=teacher_name(staff),
         settings=settings,
@@ -323,12 +323,12 @@ async def plan_meeting(
     )
     meeting = await tx.meeting(meeting_id)
     assert meeting is not None
-    people = await care.people_of_pupil(tx, pupil)
+    people = await pupil_discussions.people_of_pupil(tx, pupil)
     reached: list[str] = []
     not_linked: list[str] = []
     targets = list(only) if only is not None else await invitees_for(tx, settings, now, pupil_id)
     for kind_, person_id in targets:
-        person = people[care.person_key(kind_, person_id)]
+        person = people[pupil_discussions.person_key(kind_, person_id)]
         language = await tx.language_of_person(kind_, person_id)
         outbox_id = None
         if (kind_, person_id) == booked_by:
@@ -471,7 +471,7 @@ ANSWER_LABELS = {
 async def card_text(tx: Tx, tr: Translator, meeting: Meeting, settings: Settings) -> str:
     pupil = await tx.pupil(meeting.pupil_id)
     assert pupil is not None
-    people = await care.people_of_pupil(tx, pupil)
+    people = await pupil_discussions.people_of_pupil(tx, pupil)
     lines = [
         # staff:
         tr._(
@@ -498,8 +498,8 @@ async def card_text(tx: Tx, tr: Translator, meeting: Meeting, settings: Settings
         # staff:
         lines.append(tr._("⚠️ Nobody could be invited: check the guardians in the roster."))
     for invitee in invitees:
-        key = care.person_key(invitee.person_kind, invitee.person_id)
-        who = care.describe(tr, people[key], pupil.first_name)
+        key = pupil_discussions.person_key(invitee.person_kind, invitee.person_id)
+        who = pupil_discussions.describe(tr, people[key], pupil.first_name)
         if await tx.chat_of_person(invitee.person_kind, invitee.person_id) is None:
             # staff:
             status = tr.label("⚠️ not in Samen: call or write")
@@ -526,7 +526,9 @@ async def card_text(tx: Tx, tr: Translator, meeting: Meeting, settings: Settings
     readers = await tx.summary_readers(meeting.id)
     if readers:
         read = [
-            care.describe(tr, people[care.person_key(k, p)], pupil.first_name)
+            pupil_discussions.describe(
+                tr, people[pupil_discussions.person_key(k, p)], pupil.first_name
+            )
             for k, p, at in readers
             if at
         ]
@@ -765,9 +767,9 @@ async def move(
     moved = await tx.meeting(meeting_id)
     pupil = await tx.pupil(meeting.pupil_id)
     assert moved is not None and pupil is not None
-    people = await care.people_of_pupil(tx, pupil)
+    people = await pupil_discussions.people_of_pupil(tx, pupil)
     for invitee in await tx.invitees(meeting_id):
-        person = people[care.person_key(invitee.person_kind, invitee.person_id)]
+        person = people[pupil_discussions.person_key(invitee.person_kind, invitee.person_id)]
         await _send_invitation(
             tx,
             texts,
@@ -812,13 +814,13 @@ async def cancel(
     await tx.cancel_meeting(meeting_id, now)
     pupil = await tx.pupil(meeting.pupil_id)
     assert pupil is not None
-    people = await care.people_of_pupil(tx, pupil)
+    people = await pupil_discussions.people_of_pupil(tx, pupil)
     for invitee in await tx.invitees(meeting_id):
         chat = await tx.chat_of_person(invitee.person_kind, invitee.person_id)
         if chat is None:
             continue
         tr = texts(invitee.language)
-        person = people[care.person_key(invitee.person_kind, invitee.person_id)]
+        person = people[pupil_discussions.person_key(invitee.person_kind, invitee.person_id)]
         await tx.enqueue(
             chat_id=chat,
             text=tr._(
@@ -854,13 +856,15 @@ def reminder_moment(meeting: Meeting, settings: Settings) -> datetime:
     return next_allowed(
         days_later(meeting.starts_at, -1, settings.timezone),
         settings.timezone,
-        care.quiet_hours(settings),
+        pupil_discussions.quiet_hours(settings),
         settings.holidays,
     )
 
 
 async def send_reminders(tx: Tx, texts: Catalogues, settings: Settings, now: datetime) -> int:
-    if in_quiet_hours(now, settings.timezone, care.quiet_hours(settings), settings.holidays):
+    if in_quiet_hours(
+        now, settings.timezone, pupil_discussions.quiet_hours(settings), settings.holidays
+    ):
         return 0
     paused = await tx.paused_pupils()
     chats = await tx.all_chats()  # one read for everyone, not one per invitee
@@ -870,7 +874,7 @@ async def send_reminders(tx: Tx, texts: Catalogues, settings: Settings, now: dat
             continue
         pupil = await tx.pupil(meeting.pupil_id)
         assert pupil is not None
-        people: dict[str, care.PersonOnFile] | None = None
+        people: dict[str, pupil_discussions.PersonOnFile] | None = None
         for invitee in await tx.invitees(meeting.id):
             if invitee.answer == "cannot" or invitee.reminded_version == meeting.version:
                 continue
@@ -881,9 +885,11 @@ async def send_reminders(tx: Tx, texts: Catalogues, settings: Settings, now: dat
             chat = chats.get((invitee.person_kind, invitee.person_id))
             if chat is not None:
                 if people is None:
-                    people = await care.people_of_pupil(tx, pupil)
+                    people = await pupil_discussions.people_of_pupil(tx, pupil)
                 tr = texts(invitee.language)
-                person = people[care.person_key(invitee.person_kind, invitee.person_id)]
+                person = people[
+                    pupil_discussions.person_key(invitee.person_kind, invitee.person_id)
+                ]
                 await tx.enqueue(
                     chat_id=chat,
                     text=tr._(
@@ -1107,7 +1113,7 @@ async def send_summary(
     rules = summary_readers(meeting, pupil, facts, today)
     readers = []
     for kind, person_id in rules.whole:
-        reason = (left_out or {}).get(care.person_key(kind, person_id))
+        reason = (left_out or {}).get(pupil_discussions.person_key(kind, person_id))
         if reason and (kind, person_id) in rules.optional:
             await tx.audit(
                 now=now,
@@ -1119,7 +1125,7 @@ async def send_summary(
             )
         else:
             readers.append((kind, person_id))
-    people = await care.people_of_pupil(tx, pupil)
+    people = await pupil_discussions.people_of_pupil(tx, pupil)
     reached = []
     # Foster parents get the agreements and the advice for home: only when there are some.
     home_readers = rules.home_only if summary.agreements or summary.advice_home else ()
@@ -1149,7 +1155,7 @@ async def send_summary(
                 recipient=(kind, person_id),
                 pupil_id=pupil.pupil_id,
             )
-            reached.append(people[care.person_key(kind, person_id)].full_name)
+            reached.append(people[pupil_discussions.person_key(kind, person_id)].full_name)
         await tx.add_summary_reader(meeting_id, kind, person_id, outbox_id)
     await tx.audit(
         now=now,
@@ -1204,8 +1210,10 @@ async def ask_question(
     pupil = await tx.pupil(meeting.pupil_id)
     if chat is not None and pupil is not None:
         tr = texts(await tx.language_of_person(PersonKind.STAFF, meeting.created_by))
-        people = await care.people_of_pupil(tx, pupil)
-        who = care.describe(tr, people[care.person_key(*person)], pupil.first_name)
+        people = await pupil_discussions.people_of_pupil(tx, pupil)
+        who = pupil_discussions.describe(
+            tr, people[pupil_discussions.person_key(*person)], pupil.first_name
+        )
         await tx.enqueue(
             chat_id=chat,
             # staff:

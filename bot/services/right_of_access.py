@@ -17,12 +17,12 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
 
-from bot import pupil_file
 from bot.i18n.translator import N_, Catalogues, Translator, language_name
 from bot.paper.pdf import Document, Style
 from bot.platform.config import Settings
 from bot.rules.models import AccessRequest, PersonKind, Pupil, age_on
 from bot.rules.rights import MessageKind, receives
+from bot.services import pupil_file
 from bot.storage import Tx
 from bot.texts import care_messages
 

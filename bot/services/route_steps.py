@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot import care
 from bot.i18n.translator import Catalogues
 from bot.platform.config import Settings
 from bot.rules.models import PersonKind, StaffMember
@@ -18,6 +17,7 @@ from bot.rules.support_route import (
     may_move,
     starts_trajectory,
 )
+from bot.services import pupil_discussions
 from bot.storage import Tx
 
 
@@ -30,7 +30,7 @@ async def route_facts(tx: Tx, pupil_id: str, now: datetime) -> RouteFacts:
     consent = None
     discussion = await tx.latest_consent_discussion(pupil_id)
     if discussion is not None:
-        consent = (await care.discussion_state(tx, discussion, now)).status
+        consent = (await pupil_discussions.discussion_state(tx, discussion, now)).status
     return RouteFacts(shared, await tx.cvb_notice_sent(pupil_id), consent)
 
 
@@ -57,7 +57,7 @@ async def move(
         details={"from": current.value, "to": target.value},
     )
     if starts_trajectory(current, target):
-        await care.send_support_route_notice(
+        await pupil_discussions.send_support_route_notice(
             tx, texts, settings, now, staff=staff, pupil_id=pupil_id
         )
     return None
@@ -96,13 +96,13 @@ async def remind_sdq(
         return ()
     today = now.astimezone(settings.timezone).date()
     chosen = audience(MessageKind.MEETING_INVITATION, facts[0], facts[1], today)
-    people = await care.people_of_pupil(tx, pupil)
+    people = await pupil_discussions.people_of_pupil(tx, pupil)
     reached = []
     for guardian_id in chosen.guardians:
         chat = await tx.chat_of_person(PersonKind.GUARDIAN, guardian_id)
         if chat is None:
             continue
-        person = people[care.person_key(PersonKind.GUARDIAN, guardian_id)]
+        person = people[pupil_discussions.person_key(PersonKind.GUARDIAN, guardian_id)]
         tr = texts(await tx.language_of_person(PersonKind.GUARDIAN, guardian_id))
         await tx.enqueue(
             chat_id=chat,

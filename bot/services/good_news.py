@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from bot import care
 from bot.i18n.translator import N_, Catalogues, Translator
-from bot.meetings import own_words, teacher_name
 from bot.platform.config import Settings
 from bot.rules.models import PersonKind, Pupil, StaffMember
 from bot.rules.rights import MessageKind, audience
 from bot.rules.schooltime import is_school_day
+from bot.services import pupil_discussions
+from bot.services.meetings import own_words, teacher_name
 from bot.storage import Tx
 from bot.texts import care_messages
 
@@ -125,10 +125,10 @@ async def send_positive_news(
     targets = [(PersonKind.GUARDIAN, g) for g in chosen.guardians]
     if chosen.pupil:
         targets.append((PersonKind.PUPIL, pupil_id))
-    people = await care.people_of_pupil(tx, pupil)
+    people = await pupil_discussions.people_of_pupil(tx, pupil)
     reached, not_linked = [], []
     for kind, person_id in targets:
-        person = people[care.person_key(kind, person_id)]
+        person = people[pupil_discussions.person_key(kind, person_id)]
         chat = await tx.chat_of_person(kind, person_id)
         outbox_id = None
         if chat is None:

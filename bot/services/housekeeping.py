@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.invitations import BLOCK_DURATION, FAILURE_WINDOW
+from bot.services.invitations import BLOCK_DURATION, FAILURE_WINDOW
 from bot.storage import Database
 
 # Failed `/start` attempts matter only while they can still block someone.

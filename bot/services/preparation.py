@@ -7,11 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from bot import care, meetings, positive
 from bot.i18n.translator import N_, Catalogues, Translator, language_name
 from bot.platform.config import Settings
 from bot.rules.models import Meeting, PersonKind
 from bot.rules.schooltime import is_school_day
+from bot.services import good_news, meetings, pupil_discussions
 from bot.storage import Tx
 from bot.texts import care_messages
 from bot.texts.staff_labels import STATUS_LABELS
@@ -71,18 +71,18 @@ async def context_for(
 ) -> Context:
     pupil = await tx.pupil(meeting.pupil_id)
     assert pupil is not None
-    people = await care.people_of_pupil(tx, pupil)
+    people = await pupil_discussions.people_of_pupil(tx, pupil)
     last, last_words = None, ""
     found = await tx.last_positive_news(pupil.pupil_id, now)
     if found is not None:
         last, themes, words = found
         last_words = words or tr.list_of(
-            [tr.label(positive.THEMES[t]) for t in themes if t in positive.THEMES]
+            [tr.label(good_news.THEMES[t]) for t in themes if t in good_news.THEMES]
         )
     # The same cadence as the mentors' reminders: school weeks, holiday weeks not counted.
     needs_news = (
         last is None
-        or positive.school_weeks_since(last, now, settings) >= settings.positive_news_weeks
+        or good_news.school_weeks_since(last, now, settings) >= settings.positive_news_weeks
     )
     agreements = tuple(
         " – ".join(p for p in (a.what, a.who, a.when) if p)
@@ -91,7 +91,7 @@ async def context_for(
     consent = None
     discussion = await tx.latest_consent_discussion(pupil.pupil_id)
     if discussion is not None:
-        state = await care.discussion_state(tx, discussion, now)
+        state = await pupil_discussions.discussion_state(tx, discussion, now)
         if state.status is not None:
             consent = tr.label(STATUS_LABELS[state.status.value])
     invitees = await tx.invitees(meeting.id)
@@ -99,7 +99,7 @@ async def context_for(
         sorted({language_label(i.language, tr.language) for i in invitees if i.language != "nl"})
     )
     interpreter = tuple(
-        people[care.person_key(i.person_kind, i.person_id)].full_name
+        people[pupil_discussions.person_key(i.person_kind, i.person_id)].full_name
         for i in invitees
         if i.interpreter
     )

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from bot.i18n.translator import Catalogues
 from bot.platform.clock import Clock
 from bot.platform.config import Settings
-from bot.reachability import record_reachable_again
 from bot.rules.models import UserFacts, Viewer
+from bot.services.reachability import record_reachable_again
 from bot.storage import Database, Tx
 
 

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
-from bot import care, meetings
 from bot.i18n.translator import Catalogues, Translator
 from bot.platform.config import Settings
 from bot.rules.models import Invitee, Meeting, PersonKind, Pupil, Round, Slot, StaffMember
 from bot.rules.schooltime import days_later, in_quiet_hours, next_allowed
+from bot.services import meetings, pupil_discussions
 from bot.storage import Tx
 from bot.texts import care_messages
 
@@ -75,9 +75,9 @@ async def open_round(
     not_linked: list[str] = []
     for contacts in await tx.contacts_of_groups([group]):
         pupil = contacts.pupil
-        people = await care.people_of_pupil(tx, pupil)
+        people = await pupil_discussions.people_of_pupil(tx, pupil)
         for kind, person_id in await meetings.invitees_for(tx, settings, now, pupil.pupil_id):
-            person = people[care.person_key(kind, person_id)]
+            person = people[pupil_discussions.person_key(kind, person_id)]
             chat = await tx.chat_of_person(kind, person_id)
             if chat is None:
                 not_linked.append(person.full_name)
@@ -169,8 +169,8 @@ async def choice(
     other = None
     if not round_.separate_slots and mine is not None and mine.booked_by != person:
         assert mine.booked_by is not None
-        people = await care.people_of_pupil(tx, pupil)
-        booker = people.get(care.person_key(*mine.booked_by))
+        people = await pupil_discussions.people_of_pupil(tx, pupil)
+        booker = people.get(pupil_discussions.person_key(*mine.booked_by))
         other = (booker.full_name if booker else "", pupil.first_name, mine)
         mine = None
     free = tuple(s for s in slots if s.pupil_id is None and not s.blocked and s.starts_at > now)
@@ -302,8 +302,8 @@ async def booked_text(tx: Tx, tr: Translator, person: tuple[PersonKind, str], sl
     if meeting is None or pupil is None:
         return tr._("✅ Booked: {date}. See you then!", date=tr.datetime(slot.starts_at))
     staff = await tx.staff_member(meeting.created_by)
-    people = await care.people_of_pupil(tx, pupil)
-    reader = people.get(care.person_key(*person))
+    people = await pupil_discussions.people_of_pupil(tx, pupil)
+    reader = people.get(pupil_discussions.person_key(*person))
     lines = [
         tr._(
             "✅ {name}, you booked the {kind} about {child} with {teacher}.",
@@ -409,8 +409,11 @@ async def _notice_for(
     booker = await _booker_of(tx, meeting)
     if pupil is None or staff is None or booker is None:
         return None
-    people = await care.people_of_pupil(tx, pupil)
-    reader, by = people.get(care.person_key(*person)), people.get(care.person_key(*booker))
+    people = await pupil_discussions.people_of_pupil(tx, pupil)
+    reader, by = (
+        people.get(pupil_discussions.person_key(*person)),
+        people.get(pupil_discussions.person_key(*booker)),
+    )
     if reader is None or by is None:
         return None
     return notice_text(
@@ -559,7 +562,7 @@ async def due_round_work(
     tx: Tx, texts: Catalogues, settings: Settings, now: datetime
 ) -> dict[str, int]:
     reminded = overviews = 0
-    quiet = care.quiet_hours(settings)
+    quiet = pupil_discussions.quiet_hours(settings)
     if not in_quiet_hours(now, settings.timezone, quiet, settings.holidays):
         for round_ in await tx.open_rounds(now):
             moment = next_allowed(
@@ -588,7 +591,7 @@ async def _remind(
         pupil = contacts.pupil
         if pupil.pupil_id in booked or pupil.pupil_id in paused:
             continue
-        people = await care.people_of_pupil(tx, pupil)
+        people = await pupil_discussions.people_of_pupil(tx, pupil)
         for kind, person_id in await meetings.invitees_for(tx, settings, now, pupil.pupil_id):
             chat = await tx.chat_of_person(kind, person_id)
             if chat is None:
@@ -599,7 +602,7 @@ async def _remind(
                 text=tr._(
                     "⏰ {name}, please choose a time for the short talk about {child},"
                     " before {deadline}.",
-                    name=people[care.person_key(kind, person_id)].first_name,
+                    name=people[pupil_discussions.person_key(kind, person_id)].first_name,
                     child=pupil.first_name,
                     deadline=tr.datetime(round_.deadline),
                 ),
@@ -631,8 +634,10 @@ async def overview_text(tx: Tx, tr: Translator, round_: Round) -> str:
             lines.append(tr._("{time} · blocked", time=tr.time(slot.starts_at)))
             continue
         pupil = pupils.get(slot.pupil_id or "")
-        people = await care.people_of_pupil(tx, pupil) if pupil else {}
-        booker = people.get(care.person_key(*slot.booked_by)) if slot.booked_by else None
+        people = await pupil_discussions.people_of_pupil(tx, pupil) if pupil else {}
+        booker = (
+            people.get(pupil_discussions.person_key(*slot.booked_by)) if slot.booked_by else None
+        )
         # staff:
         line = tr._(
             "{time} · {pupil} ({booker})",
@@ -645,7 +650,7 @@ async def overview_text(tx: Tx, tr: Translator, round_: Round) -> str:
         joining = []
         for invitee in await tx.invitees(meeting_id) if meeting_id is not None else []:
             who = (invitee.person_kind, invitee.person_id)
-            other = people.get(care.person_key(*who))
+            other = people.get(pupil_discussions.person_key(*who))
             if invitee.answer == "come" and other is not None and who != slot.booked_by:
                 joining.append(other.full_name)
         if joining:
