@@ -401,35 +401,15 @@ async def words_text(step: Step, text: str) -> None:
     assert viewer.kind is not None and viewer.person_id is not None
     now = step.svc.clock.now()
     async with step.svc.db.transaction() as tx:
-        found = await tx.news_recipient(news_id, viewer.kind, viewer.person_id)
-        if found is not None:
-            await tx.set_news_reaction(
-                news_id, viewer.kind, viewer.person_id, "words", now, text[:MAX_WORDS]
-            )
-            pupil = await tx.pupil(found["pupil_id"])
-            chat = await tx.chat_of_person(PersonKind.STAFF, found["staff_id"])
-            if pupil is not None and chat is not None:
-                staff_tr = step.svc.texts(
-                    await tx.language_of_person(PersonKind.STAFF, found["staff_id"])
-                )
-                people = await pupil_discussions.people_of_pupil(tx, pupil)
-                who = pupil_discussions.describe(
-                    staff_tr,
-                    people[pupil_discussions.person_key(viewer.kind, viewer.person_id)],
-                    pupil.first_name,
-                )
-                await tx.enqueue(
-                    chat_id=chat,
-                    # staff:
-                    text=staff_tr._(
-                        "💬 {who} wrote about your good news: “{text}”",
-                        who=who,
-                        text=text[:MAX_WORDS],
-                    ),
-                    purpose="news_reaction",
-                    now=now,
-                    recipient=(PersonKind.STAFF, found["staff_id"]),
-                )
+        await good_news.record_reaction(
+            tx,
+            step.svc.texts,
+            now,
+            news_id=news_id,
+            person=(viewer.kind, viewer.person_id),
+            reaction="words",
+            words=text[:MAX_WORDS],
+        )
         await tx.clear_flow(viewer.user_id)
     await step.show(tr._("Thank you! The teacher will see your reaction."))
 

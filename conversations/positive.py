@@ -5,9 +5,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
-from bot.rules.models import PersonKind, Viewer
+from bot.rules.models import Viewer
 from bot.rules.permissions import Action
-from bot.services import good_news, pupil_discussions
+from bot.services import good_news
 from conversations.common import (
     done,
     menu_keyboard,
@@ -45,38 +45,15 @@ async def react(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: View
         await done(update)
         return
     async with svc.db.transaction() as tx:
-        found = await tx.news_recipient(news_id, viewer.kind, viewer.person_id)
-        if found is None:
-            sent = None
-        else:
-            await tx.set_news_reaction(news_id, viewer.kind, viewer.person_id, reaction, now)
-            sent = await tx.outbox_message(found["outbox_id"]) if found["outbox_id"] else None
-            pupil = await tx.pupil(found["pupil_id"])
-            chat = await tx.chat_of_person(PersonKind.STAFF, found["staff_id"])
-            if pupil is not None and chat is not None:
-                staff_tr = svc.texts(
-                    await tx.language_of_person(PersonKind.STAFF, found["staff_id"])
-                )
-                people = await pupil_discussions.people_of_pupil(tx, pupil)
-                who = pupil_discussions.describe(
-                    staff_tr,
-                    people[pupil_discussions.person_key(viewer.kind, viewer.person_id)],
-                    pupil.first_name,
-                )
-                await tx.enqueue(
-                    chat_id=chat,
-                    # staff:
-                    text=staff_tr._(
-                        "{who} reacted to your good news: {reaction}",
-                        who=who,
-                        reaction=staff_tr.label(
-                            good_news.REACTIONS[reaction], child=pupil.first_name
-                        ),
-                    ),
-                    purpose="news_reaction",
-                    now=now,
-                    recipient=(PersonKind.STAFF, found["staff_id"]),
-                )
+        found = await good_news.record_reaction(
+            tx,
+            svc.texts,
+            now,
+            news_id=news_id,
+            person=(viewer.kind, viewer.person_id),
+            reaction=reaction,
+        )
+        sent = await tx.outbox_message(found["outbox_id"]) if found and found["outbox_id"] else None
     if found is None:
         await reply(
             update,

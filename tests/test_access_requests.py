@@ -241,7 +241,7 @@ async def test_a_parent_without_a_right_to_the_file_gets_only_what_concerns_him(
                     PersonKind.GUARDIAN,
                     guardian,
                     now,
-                    reader=dutch,
+                    written_in=dutch,
                 )
             )
     assert ticked in copies["G009"]

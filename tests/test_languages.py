@@ -16,6 +16,8 @@ from bot.texts import care_messages
 from tests.harness import Harness
 from tests.test_care import delivered, people, request, with_data
 
+ARABIC = re.compile("[\u0600-\u06ff]")
+
 
 def plain(text: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", text))
@@ -108,3 +110,84 @@ async def test_a_school_switches_languages_on_and_off(harness: Harness) -> None:
     await harness.tap_data(marloes, "lang:set:so", marloes.last)
     async with harness.db.transaction() as tx:
         assert await tx.language_of_person(PersonKind.GUARDIAN, "G009") == "so"
+
+
+async def switched_off(harness: Harness, *languages: str) -> None:
+    """Restart the bot for a school that offers only these languages."""
+    from dataclasses import replace
+
+    assert harness.settings is not None
+    harness.settings = replace(harness.settings, languages=languages)
+    await harness.stop_bot()
+    await harness.start_bot()
+
+
+async def test_a_guardian_whose_roster_language_is_switched_off_reads_dutch_and_it_says_so(
+    harness: Harness,
+) -> None:
+    """The roster accepts every language; the school loads only its own. What is sent is
+    recorded in the language it was written in, and Dutch is never sent twice."""
+    await switched_off(harness, "nl", "en", "tr", "ar")
+    assert harness.db is not None
+    async with harness.db.transaction() as tx:
+        await tx._run("UPDATE guardians SET language = 'so' WHERE guardian_id = 'G009'")
+    users = await people(harness, (PersonKind.GUARDIAN, "G009", "Marloes"))
+    marloes = users["G009"]
+    consent = await request(harness, "P005")
+    notice = await request(harness, "P005", kind="cvb")
+    await delivered(harness, marloes, 3)
+    async with harness.db.transaction() as tx:
+        sent = {
+            r.discussion_id: r.language
+            for d in (consent.discussion_id, notice.discussion_id)
+            for r in await tx.recipients(d)
+        }
+    assert sent == {consent.discussion_id: "nl", notice.discussion_id: "nl"}
+    cvb = with_data(marloes, rf"n:{notice.discussion_id}:come")
+    assert cvb.text.count("Beste Marloes") == 1  # the Dutch text once, not again as "binding"
+
+
+async def test_every_message_about_a_talk_uses_the_language_the_parent_reads_now(
+    harness: Harness,
+) -> None:
+    """Invited in Turkish, he switches to Arabic: the reminder and the cancellation follow."""
+    from datetime import datetime
+
+    from scheduler import due_work
+    from tests.harness import AMSTERDAM
+    from tests.test_meetings import plan
+
+    users = await people(
+        harness, (PersonKind.STAFF, "S001", "Marieke"), (PersonKind.GUARDIAN, "G003", "Mehmet")
+    )
+    teacher, mehmet = users["S001"], users["G003"]
+    assert harness.runtime is not None and harness.db is not None
+    turkish, arabic = harness.runtime.texts("tr"), harness.runtime.texts("ar")
+    await plan(harness, teacher, "Elif", "di 8 dec 10:00")
+    await delivered(harness, mehmet, 3)
+    invitation = with_data(mehmet, r"m:\d+:1:come")
+    assert invitation.labels[0] == turkish.label("✅ Yes, I'll come")
+    shown = await harness.say(mehmet, "/taal")
+    await harness.tap_data(mehmet, "lang:set:ar", shown[0])
+    before = len(mehmet.messages)
+    harness.clock.set(datetime(2026, 12, 7, 16, 0, tzinfo=AMSTERDAM))
+    await due_work(harness.runtime.services)
+    await delivered(harness, mehmet, before + 1)
+    assert ARABIC.search(mehmet.last.text), mehmet.last.text  # the reminder
+
+    async with harness.db.transaction() as tx:
+        staff = await tx.staff_member("S001")
+        (meeting_id,) = [row[0] for row in await tx._all("SELECT id FROM meetings")]
+        assert staff is not None
+        assert await meetings.cancel(
+            tx,
+            harness.runtime.texts,
+            harness.runtime.settings,
+            harness.clock.now(),
+            staff=staff,
+            meeting_id=meeting_id,
+        )
+    await delivered(harness, mehmet, before + 2)
+    cancelled = mehmet.last.text
+    assert ARABIC.search(cancelled) and "✖️" in cancelled
+    assert arabic.datetime(datetime(2026, 12, 8, 10, 0, tzinfo=AMSTERDAM)) in cancelled

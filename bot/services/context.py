@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.i18n.translator import Catalogues
 from bot.platform.clock import Clock
 from bot.platform.config import Settings
+from bot.rules.language import reading_language
 from bot.rules.models import UserFacts, Viewer
 from bot.services.reachability import record_reachable_again
 from bot.storage import Database, Tx
@@ -43,14 +44,12 @@ class Services:
         self, facts: UserFacts | None, user_id: int, chat_id: int, telegram_language: str | None
     ) -> Viewer:
         chosen = facts.chosen_language if facts else None
+        loaded = self.texts.languages
         if facts is None or facts.kind is None or facts.person_id is None:
-            fallback = (telegram_language or "").split("-")[0].lower()
-            language = chosen or (fallback if self.texts.supports(fallback) else "nl")
-            return Viewer(user_id, chat_id, language)
-        # Their own choice, else the roster's, else Dutch.
-        language = chosen or facts.roster_language or "nl"
-        if not self.texts.supports(language):
-            language = "nl"
+            # Not linked yet: their own choice, else their phone's language.
+            phone = (telegram_language or "").split("-")[0].lower()
+            return Viewer(user_id, chat_id, reading_language(chosen, phone, loaded))
+        language = reading_language(chosen, facts.roster_language, loaded)
         return Viewer(
             user_id,
             chat_id,

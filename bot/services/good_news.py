@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 from bot.i18n.translator import N_, Catalogues, Translator
 from bot.platform.config import Settings
@@ -16,6 +17,7 @@ from bot.rules.rights import MessageKind, audience
 from bot.rules.schooltime import is_school_day
 from bot.services import pupil_discussions
 from bot.services.meetings import own_words, teacher_name
+from bot.services.notify import notify, reader
 from bot.storage import Tx
 from bot.texts import care_messages
 
@@ -129,15 +131,16 @@ async def send_positive_news(
     reached, not_linked = [], []
     for kind, person_id in targets:
         person = people[pupil_discussions.person_key(kind, person_id)]
-        chat = await tx.chat_of_person(kind, person_id)
+        to = await reader(tx, texts, kind, person_id)
         outbox_id = None
-        if chat is None:
+        if not to.in_samen:
             not_linked.append(person.full_name)
         else:
-            tr = texts(await tx.language_of_person(kind, person_id))
-            outbox_id = await tx.enqueue(
-                chat_id=chat,
-                text=news_text(
+            tr = to.tr
+            outbox_id = await notify(
+                tx,
+                to,
+                news_text(
                     tr,
                     name=person.first_name,
                     child=pupil.first_name,
@@ -149,7 +152,6 @@ async def send_positive_news(
                 now=now,
                 not_before=when,
                 reply_markup=reactions_keyboard(tr, news_id, pupil.first_name),
-                recipient=(kind, person_id),
                 pupil_id=pupil_id,
             )
             reached.append(person.full_name)
@@ -278,7 +280,8 @@ async def remind_mentors(tx: Tx, texts: Catalogues, settings: Settings, now: dat
         chat = chats.get(member.staff_id)
         if not due or chat is None:
             continue
-        tr = texts(await tx.language_of_person(PersonKind.STAFF, member.staff_id))
+        mentor = await reader(tx, texts, PersonKind.STAFF, member.staff_id)
+        tr = mentor.tr
         lines = [
             # staff:
             tr.n_(
@@ -304,13 +307,13 @@ async def remind_mentors(tx: Tx, texts: Catalogues, settings: Settings, now: dat
             rows.append(
                 [care_messages.button("🌟 " + item.pupil.first_name, f"pos:{item.pupil.pupil_id}")]
             )
-        await tx.enqueue(
-            chat_id=chat,
-            text="\n".join(lines),
+        await notify(
+            tx,
+            mentor,
+            "\n".join(lines),
             purpose="news_reminder",
             now=now,
             reply_markup=care_messages.keyboard(rows),
-            recipient=(PersonKind.STAFF, member.staff_id),
         )
         sent += 1
     await tx.record_news_reminders(occurrence, recorded, now)
@@ -349,3 +352,46 @@ async def coverage(
                 unreachable.append(name)
         out.append(Coverage(group, len(contacts), reached, tuple(overdue), tuple(unreachable)))
     return out
+
+
+# --- reactions from the family ------------------------------------------------------------
+
+
+async def record_reaction(
+    tx: Tx,
+    texts: Catalogues,
+    now: datetime,
+    *,
+    news_id: int,
+    person: tuple[PersonKind, str],
+    reaction: str,
+    words: str | None = None,
+) -> dict[str, Any] | None:
+    """A reader's reaction to good news (a button, or a few words), told to the teacher who
+    sent it. None when this news was not sent to this person."""
+    kind, person_id = person
+    found = await tx.news_recipient(news_id, kind, person_id)
+    if found is None:
+        return None
+    await tx.set_news_reaction(news_id, kind, person_id, reaction, now, words)
+    pupil = await tx.pupil(found["pupil_id"])
+    teacher = await reader(tx, texts, PersonKind.STAFF, found["staff_id"])
+    if pupil is None or not teacher.in_samen:
+        return found
+    tr = teacher.tr
+    people = await pupil_discussions.people_of_pupil(tx, pupil)
+    who = pupil_discussions.describe(
+        tr, people[pupil_discussions.person_key(kind, person_id)], pupil.first_name
+    )
+    if words is not None:
+        # staff:
+        text = tr._("💬 {who} wrote about your good news: “{text}”", who=who, text=words)
+    else:
+        # staff:
+        text = tr._(
+            "{who} reacted to your good news: {reaction}",
+            who=who,
+            reaction=tr.label(REACTIONS[reaction], child=pupil.first_name),
+        )
+    await notify(tx, teacher, text, purpose="news_reaction", now=now)
+    return found

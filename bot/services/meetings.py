@@ -28,6 +28,7 @@ from bot.rules.models import (
 from bot.rules.rights import LinkFacts, MessageKind, PupilFacts, Why, age_on, audience
 from bot.rules.schooltime import days_later, in_quiet_hours, is_school_day, next_allowed
 from bot.services import pupil_discussions
+from bot.services.notify import Reader, notify, reader
 from bot.storage import Tx
 from bot.texts import care_messages, staff_labels
 
@@ -329,27 +330,17 @@ async def plan_meeting(
     targets = list(only) if only is not None else await invitees_for(tx, settings, now, pupil_id)
     for kind_, person_id in targets:
         person = people[pupil_discussions.person_key(kind_, person_id)]
-        language = await tx.language_of_person(kind_, person_id)
+        to = await reader(tx, texts, kind_, person_id)
         outbox_id = None
         if (kind_, person_id) == booked_by:
             reached.append(person.full_name)  # they said yes by booking; no invitation
         else:
             outbox_id = await _send_invitation(
-                tx,
-                texts,
-                settings,
-                now,
-                meeting,
-                pupil,
-                staff,
-                kind_,
-                person_id,
-                person.first_name,
-                language,
+                tx, settings, now, meeting, pupil, staff, to, person.first_name
             )
             (reached if outbox_id else not_linked).append(person.full_name)
         await tx.add_invitee(
-            Invitee(meeting_id, kind_, person_id, language, None, None, False, False, None),
+            Invitee(meeting_id, kind_, person_id, to.language, None, None, False, False, None),
             outbox_id,
         )
         if (kind_, person_id) == booked_by:
@@ -369,24 +360,20 @@ async def plan_meeting(
 
 async def _send_invitation(
     tx: Tx,
-    texts: Catalogues,
     settings: Settings,
     now: datetime,
     meeting: Meeting,
     pupil: Pupil,
     staff: StaffMember,
-    kind: PersonKind,
-    person_id: str,
+    to: Reader,
     first_name: str,
-    language: str,
     *,
     moved: bool = False,
 ) -> int | None:
     """The invitation and its .ics; None when the person is not in Samen."""
-    chat = await tx.chat_of_person(kind, person_id)
-    if chat is None:
+    if not to.in_samen:
         return None
-    tr = texts(language)
+    tr = to.tr
     text = invitation_text(
         tr,
         meeting,
@@ -396,39 +383,37 @@ async def _send_invitation(
         settings=settings,
         moved=moved,
     )
-    outbox_id = await tx.enqueue(
-        chat_id=chat,
-        text=text,
+    outbox_id = await notify(
+        tx,
+        to,
+        text,
         purpose="meeting_invitation",
         now=now,
         reply_markup=invitation_keyboard(tr, meeting),
-        recipient=(kind, person_id),
         pupil_id=pupil.pupil_id,
     )
-    await queue_calendar_file(tx, tr, settings, now, (kind, person_id), chat, meeting, pupil, staff)
+    await queue_calendar_file(tx, to, settings, now, meeting, pupil, staff)
     return outbox_id
 
 
 async def queue_calendar_file(
     tx: Tx,
-    tr: Translator,
+    to: Reader,
     settings: Settings,
     now: datetime,
-    person: tuple[PersonKind, str],
-    chat: int,
     meeting: Meeting,
     pupil: Pupil,
     staff: StaffMember,
 ) -> None:
     """The talk as a calendar file (.ics) in the reader's language, after its message."""
-    await tx.enqueue(
-        chat_id=chat,
-        text=tr._("📅 Add it to your calendar: tap the file."),
+    await notify(
+        tx,
+        to,
+        to.tr._("📅 Add it to your calendar: tap the file."),
         purpose="meeting_ics",
         now=now,
-        recipient=person,
         pupil_id=pupil.pupil_id,
-        document=ics_for(tr, meeting, pupil, staff, settings, now),
+        document=ics_for(to.tr, meeting, pupil, staff, settings, now),
         document_name="samen.ics",
     )
 
@@ -589,22 +574,17 @@ async def refresh_card(
     meeting = await tx.meeting(meeting_id)
     if meeting is None:
         return
-    chat = await tx.chat_of_person(PersonKind.STAFF, meeting.created_by)
-    if chat is None:
+    teacher = await reader(tx, texts, PersonKind.STAFF, meeting.created_by)
+    if not teacher.in_samen:
         return
-    tr = texts(await tx.language_of_person(PersonKind.STAFF, meeting.created_by))
-    text, markup = await card_screen(tx, tr, meeting, settings, now)
+    text, markup = await card_screen(tx, teacher.tr, meeting, settings, now)
     if meeting.card_outbox_id is None:
         if not create:
             return
-        outbox_id = await tx.enqueue(
-            chat_id=chat,
-            text=text,
-            purpose="meeting_card",
-            now=now,
-            reply_markup=markup,
-            recipient=(PersonKind.STAFF, meeting.created_by),
+        outbox_id = await notify(
+            tx, teacher, text, purpose="meeting_card", now=now, reply_markup=markup
         )
+        assert outbox_id is not None
         await tx.set_meeting_card(meeting_id, outbox_id)
     else:
         await tx.enqueue_edit(meeting.card_outbox_id, text, markup, now)
@@ -770,19 +750,9 @@ async def move(
     people = await pupil_discussions.people_of_pupil(tx, pupil)
     for invitee in await tx.invitees(meeting_id):
         person = people[pupil_discussions.person_key(invitee.person_kind, invitee.person_id)]
+        to = await reader(tx, texts, invitee.person_kind, invitee.person_id)
         await _send_invitation(
-            tx,
-            texts,
-            settings,
-            now,
-            moved,
-            pupil,
-            staff,
-            invitee.person_kind,
-            invitee.person_id,
-            person.first_name,
-            invitee.language,
-            moved=True,
+            tx, settings, now, moved, pupil, staff, to, person.first_name, moved=True
         )
     await tx.audit(
         now=now,
@@ -816,14 +786,13 @@ async def cancel(
     assert pupil is not None
     people = await pupil_discussions.people_of_pupil(tx, pupil)
     for invitee in await tx.invitees(meeting_id):
-        chat = await tx.chat_of_person(invitee.person_kind, invitee.person_id)
-        if chat is None:
-            continue
-        tr = texts(invitee.language)
+        to = await reader(tx, texts, invitee.person_kind, invitee.person_id)
+        tr = to.tr
         person = people[pupil_discussions.person_key(invitee.person_kind, invitee.person_id)]
-        await tx.enqueue(
-            chat_id=chat,
-            text=tr._(
+        await notify(
+            tx,
+            to,
+            tr._(
                 "✖️ {name}, the {kind} about {child} on {date} will not take place."
                 " {teacher} will contact you about a new time.",
                 name=person.first_name,
@@ -834,7 +803,6 @@ async def cancel(
             ),
             purpose="meeting_cancelled",
             now=now,
-            recipient=(invitee.person_kind, invitee.person_id),
             pupil_id=pupil.pupil_id,
         )
     await tx.audit(
@@ -882,17 +850,18 @@ async def send_reminders(tx: Tx, texts: Catalogues, settings: Settings, now: dat
             # only one who said they would come too is reminded.
             if meeting.round_id is not None and invitee.answer != "come":
                 continue
-            chat = chats.get((invitee.person_kind, invitee.person_id))
-            if chat is not None:
+            if (invitee.person_kind, invitee.person_id) in chats:
                 if people is None:
                     people = await pupil_discussions.people_of_pupil(tx, pupil)
-                tr = texts(invitee.language)
+                to = await reader(tx, texts, invitee.person_kind, invitee.person_id)
+                tr = to.tr
                 person = people[
                     pupil_discussions.person_key(invitee.person_kind, invitee.person_id)
                 ]
-                await tx.enqueue(
-                    chat_id=chat,
-                    text=tr._(
+                await notify(
+                    tx,
+                    to,
+                    tr._(
                         "⏰ {name}, a reminder: the {kind} about {child} is on {date}."
                         " Where: {place}.",
                         name=person.first_name,
@@ -903,7 +872,6 @@ async def send_reminders(tx: Tx, texts: Catalogues, settings: Settings, now: dat
                     ),
                     purpose="meeting_reminder",
                     now=now,
-                    recipient=(invitee.person_kind, invitee.person_id),
                     pupil_id=pupil.pupil_id,
                 )
                 sent += 1
@@ -918,15 +886,16 @@ async def prompt_summaries(tx: Tx, texts: Catalogues, now: datetime) -> int:
     prompted = 0
     for meeting in await tx.ended_without_summary_prompt(now):
         await tx.set_summary_prompted(meeting.id, now)
-        chat = await tx.chat_of_person(PersonKind.STAFF, meeting.created_by)
+        teacher = await reader(tx, texts, PersonKind.STAFF, meeting.created_by)
         pupil = await tx.pupil(meeting.pupil_id)
-        if chat is None or pupil is None:
+        if not teacher.in_samen or pupil is None:
             continue
-        tr = texts(await tx.language_of_person(PersonKind.STAFF, meeting.created_by))
-        await tx.enqueue(
-            chat_id=chat,
+        tr = teacher.tr
+        await notify(
+            tx,
+            teacher,
             # staff:
-            text=tr._(
+            tr._(
                 "✍️ How did the talk about {child} go? Please write a short summary"
                 " for the parents.",
                 child=pupil.first_name,
@@ -937,7 +906,6 @@ async def prompt_summaries(tx: Tx, texts: Catalogues, now: datetime) -> int:
             reply_markup=care_messages.keyboard(
                 [[care_messages.button(tr.label("✍️ Write the summary"), f"sum:{meeting.id}")]]
             ),
-            recipient=(PersonKind.STAFF, meeting.created_by),
         )
         prompted += 1
     return prompted
@@ -1021,19 +989,19 @@ def pupil_may_be_left_out(pupil: Pupil, today: date) -> bool:
 # parent without authority who asked for information receives it. Not a first acquaintance.
 IMPORTANT_GOALS = frozenset({"progress", "opp", "care", "cvb", "zat", "round"})
 
-Reader = tuple[PersonKind, str]
+PersonRef = tuple[PersonKind, str]
 
 
 @dataclass(frozen=True)
 class SummaryReaders:
     """Who reads a talk's summary, by the information rules."""
 
-    whole: tuple[Reader, ...]
+    whole: tuple[PersonRef, ...]
     # Foster parents the guardian allowed day-to-day information: agreements and home advice.
-    home_only: tuple[Reader, ...]
+    home_only: tuple[PersonRef, ...]
     # Of `whole`, those the teacher may leave out of one summary with a reason: a pupil of
     # 12-15, a parent without authority who asked for information.
-    optional: tuple[Reader, ...]
+    optional: tuple[PersonRef, ...]
 
 
 def summary_readers(
@@ -1045,8 +1013,8 @@ def summary_readers(
         else MessageKind.OUTCOME_SUMMARY
     )
     chosen = audience(kind, facts[0], facts[1], today)
-    whole: list[Reader] = [(PersonKind.GUARDIAN, g) for g in chosen.guardians]
-    optional: list[Reader] = [
+    whole: list[PersonRef] = [(PersonKind.GUARDIAN, g) for g in chosen.guardians]
+    optional: list[PersonRef] = [
         (PersonKind.GUARDIAN, g)
         for g in chosen.guardians
         if chosen.reasons[g] is Why.INFORMATION_REQUEST
@@ -1131,10 +1099,10 @@ async def send_summary(
     home_readers = rules.home_only if summary.agreements or summary.advice_home else ()
     for kind, person_id in [*readers, *home_readers]:
         home_only = (kind, person_id) in home_readers
-        chat = await tx.chat_of_person(kind, person_id)
+        to = await reader(tx, texts, kind, person_id)
         outbox_id = None
-        if chat is not None:
-            tr = texts(await tx.language_of_person(kind, person_id))
+        if to.in_samen:
+            tr = to.tr
             text = summary_text(
                 tr,
                 summary,
@@ -1145,14 +1113,14 @@ async def send_summary(
                 to_pupil=kind is PersonKind.PUPIL,
                 home_only=home_only,
             )
-            outbox_id = await tx.enqueue(
-                chat_id=chat,
-                text=text,
+            outbox_id = await notify(
+                tx,
+                to,
+                text,
                 purpose="summary",
                 now=now,
                 reply_markup=summary_keyboard(tr, meeting_id),
                 protect_content=True,
-                recipient=(kind, person_id),
                 pupil_id=pupil.pupil_id,
             )
             reached.append(people[pupil_discussions.person_key(kind, person_id)].full_name)
@@ -1206,18 +1174,19 @@ async def ask_question(
     if meeting is None or not any((k, p) == person for k, p, _ in readers):
         return False
     question_id = await tx.add_question(meeting_id, person[0], person[1], question, now)
-    chat = await tx.chat_of_person(PersonKind.STAFF, meeting.created_by)
+    teacher = await reader(tx, texts, PersonKind.STAFF, meeting.created_by)
     pupil = await tx.pupil(meeting.pupil_id)
-    if chat is not None and pupil is not None:
-        tr = texts(await tx.language_of_person(PersonKind.STAFF, meeting.created_by))
+    if teacher.in_samen and pupil is not None:
+        tr = teacher.tr
         people = await pupil_discussions.people_of_pupil(tx, pupil)
         who = pupil_discussions.describe(
             tr, people[pupil_discussions.person_key(*person)], pupil.first_name
         )
-        await tx.enqueue(
-            chat_id=chat,
+        await notify(
+            tx,
+            teacher,
             # staff:
-            text=tr._(
+            tr._(
                 "❓ {who} has a question about the summary: “{question}”",
                 who=who,
                 question=question,
@@ -1228,7 +1197,6 @@ async def ask_question(
             reply_markup=care_messages.keyboard(
                 [[care_messages.button(tr.label("↩️ Answer"), f"qa:{question_id}")]]
             ),
-            recipient=(PersonKind.STAFF, meeting.created_by),
         )
     await tx.audit(
         now=now,
@@ -1256,13 +1224,14 @@ async def answer_question(
     if not await tx.answer_question(question_id, answer, now):
         return False
     kind, person_id = PersonKind(question["person_kind"]), question["person_id"]
-    chat = await tx.chat_of_person(kind, person_id)
+    asker = await reader(tx, texts, kind, person_id)
     pupil = await tx.pupil(meeting.pupil_id)
-    if chat is not None and pupil is not None:
-        tr = texts(await tx.language_of_person(kind, person_id))
-        await tx.enqueue(
-            chat_id=chat,
-            text=tr._(
+    if asker.in_samen and pupil is not None:
+        tr = asker.tr
+        await notify(
+            tx,
+            asker,
+            tr._(
                 "💬 {teacher} answers your question about {child}:",
                 teacher=teacher_name(staff),
                 child=pupil.first_name,
@@ -1271,7 +1240,6 @@ async def answer_question(
             + own_words(tr, answer, teacher_name(staff)).html,
             purpose="summary_answer",
             now=now,
-            recipient=(kind, person_id),
             protect_content=True,
             pupil_id=pupil.pupil_id,
         )

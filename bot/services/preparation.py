@@ -12,6 +12,7 @@ from bot.platform.config import Settings
 from bot.rules.models import Meeting, PersonKind
 from bot.rules.schooltime import is_school_day
 from bot.services import good_news, meetings, pupil_discussions
+from bot.services.notify import notify, reader
 from bot.storage import Tx
 from bot.texts import care_messages
 from bot.texts.staff_labels import STATUS_LABELS
@@ -249,15 +250,16 @@ async def prompt_preparations(tx: Tx, texts: Catalogues, settings: Settings, now
         if now < prompt_moment(meeting, settings) or meeting.id in prepared:
             continue
         await tx.set_prepare_prompted(meeting.id, now)
-        chat = chats.get(meeting.created_by)
         pupil = await tx.pupil(meeting.pupil_id)
-        if chat is None or pupil is None:
+        if meeting.created_by not in chats or pupil is None:
             continue
-        tr = texts(await tx.language_of_person(PersonKind.STAFF, meeting.created_by))
-        await tx.enqueue(
-            chat_id=chat,
+        teacher = await reader(tx, texts, PersonKind.STAFF, meeting.created_by)
+        tr = teacher.tr
+        await notify(
+            tx,
+            teacher,
             # staff:
-            text=tr._(
+            tr._(
                 "🗒 The talk about {child} is on {date}. Prepare it now, in a few minutes?",
                 child=pupil.first_name,
                 date=tr.datetime(meeting.starts_at),
@@ -268,7 +270,6 @@ async def prompt_preparations(tx: Tx, texts: Catalogues, settings: Settings, now
                 # staff:
                 [[care_messages.button(tr.label("🗒 Prepare the talk"), f"prep:{meeting.id}")]]
             ),
-            recipient=(PersonKind.STAFF, meeting.created_by),
         )
         prompted += 1
     return prompted
@@ -279,18 +280,13 @@ async def show_preparations(tx: Tx, texts: Catalogues, settings: Settings, now: 
     for meeting in await tx.meetings_to_show_preparation(now, now + SHOW_BEFORE):
         await tx.set_preparation_shown(meeting.id, now)
         answers = await tx.preparation(meeting.id)
-        chat = await tx.chat_of_person(PersonKind.STAFF, meeting.created_by)
-        if chat is None or answers is None:
+        teacher = await reader(tx, texts, PersonKind.STAFF, meeting.created_by)
+        if not teacher.in_samen or answers is None:
             continue
-        tr = texts(await tx.language_of_person(PersonKind.STAFF, meeting.created_by))
+        tr = teacher.tr
         # staff:
         head = tr._("⏰ In a few minutes: your talk. Your preparation:")
-        await tx.enqueue(
-            chat_id=chat,
-            text=head + "\n" + await card(tx, tr, settings, meeting, answers, now),
-            purpose="preparation_card",
-            now=now,
-            recipient=(PersonKind.STAFF, meeting.created_by),
-        )
+        text = head + "\n" + await card(tx, tr, settings, meeting, answers, now)
+        await notify(tx, teacher, text, purpose="preparation_card", now=now)
         shown += 1
     return shown

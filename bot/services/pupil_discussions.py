@@ -35,6 +35,7 @@ from bot.rules.models import (
 )
 from bot.rules.rights import MessageKind, audience, deciders
 from bot.rules.schooltime import QuietHours, add_school_days
+from bot.services.notify import notify, reader
 from bot.storage import Tx
 from bot.texts import care_messages, staff_labels
 
@@ -173,8 +174,8 @@ async def send_discussion(
     not_linked: list[str] = []
     for person_kind, person_id, decides in targets:
         person = people[person_key(person_kind, person_id)]
-        language = await tx.language_of_person(person_kind, person_id)
-        tr = texts(language)
+        to = await reader(tx, texts, person_kind, person_id)
+        tr = to.tr
         to_pupil = person_kind is PersonKind.PUPIL
         if kind == "cvb":
             notice = dict(
@@ -188,7 +189,7 @@ async def send_discussion(
                 discussion=discussion,
             )
             text = care_messages.cvb_notice(tr, **notice)  # type: ignore[arg-type]
-            if language != "nl":
+            if to.language != "nl":
                 # A legal notice: the Dutch text counts, so it goes along below the translation.
                 dutch = care_messages.cvb_notice(texts("nl"), **notice)  # type: ignore[arg-type]
                 text = care_messages.with_binding_dutch(tr, text, dutch)
@@ -210,29 +211,24 @@ async def send_discussion(
             )
             markup = care_messages.consent_keyboard(tr, discussion_id)
             version = legal.CONSENT_VERSION
-        chat = await tx.chat_of_person(person_kind, person_id)
-        outbox_id = None
-        if chat is None:
-            not_linked.append(person.full_name)
-        else:
-            reached.append(person.full_name)
-            outbox_id = await tx.enqueue(
-                chat_id=chat,
-                text=text,
-                purpose=f"{kind}_{'request' if decides else 'notice'}",
-                now=now,
-                reply_markup=markup,
-                protect_content=decides,
-                recipient=(person_kind, person_id),
-                pupil_id=pupil_id,
-            )
+        outbox_id = await notify(
+            tx,
+            to,
+            text,
+            purpose=f"{kind}_{'request' if decides else 'notice'}",
+            now=now,
+            reply_markup=markup,
+            protect_content=decides,
+            pupil_id=pupil_id,
+        )
+        (reached if to.in_samen else not_linked).append(person.full_name)
         await tx.add_recipient(
             Recipient(
                 discussion_id=discussion_id,
                 person_kind=person_kind,
                 person_id=person_id,
                 decides=decides,
-                language=language,
+                language=to.language,
                 text_hash=legal.text_hash(text),
                 text_version=version,
                 sent_at=now,
@@ -416,10 +412,10 @@ async def _tell_sender(
 ) -> None:
     """Only what asks for action or closes the loop: no message per routine tap."""
     discussion = state.discussion
-    chat = await tx.chat_of_person(PersonKind.STAFF, discussion.created_by)
-    if chat is None:
+    sender = await reader(tx, texts, PersonKind.STAFF, discussion.created_by)
+    if not sender.in_samen:
         return
-    tr = texts(await tx.language_of_person(PersonKind.STAFF, discussion.created_by))
+    tr = sender.tr
     child = state.pupil.first_name
     who = describe(tr, state.people[key], child)
     when = tr.datetime(discussion.starts_at)
@@ -472,13 +468,7 @@ async def _tell_sender(
                 )
             )
     if lines:
-        await tx.enqueue(
-            chat_id=chat,
-            text="\n".join(lines),
-            purpose="care_update",
-            now=now,
-            recipient=(PersonKind.STAFF, discussion.created_by),
-        )
+        await notify(tx, sender, "\n".join(lines), purpose="care_update", now=now)
 
 
 # --- reminders ----------------------------------------------------------------------
@@ -512,9 +502,9 @@ async def send_due_reminders(tx: Tx, texts: Catalogues, settings: Settings, now:
             )
             if not due:
                 continue
-            chat = await tx.chat_of_person(recipient.person_kind, recipient.person_id)
-            if chat is not None:
-                tr = texts(recipient.language)
+            to = await reader(tx, texts, recipient.person_kind, recipient.person_id)
+            if to.in_samen:
+                tr = to.tr
                 person = state.people[key]
                 text = tr._(
                     "⏰ {name}, we are still waiting for your answer about {child}."
@@ -532,13 +522,13 @@ async def send_due_reminders(tx: Tx, texts: Catalogues, settings: Settings, now:
                         ]
                     ]
                 )
-                await tx.enqueue(
-                    chat_id=chat,
-                    text=text,
+                await notify(
+                    tx,
+                    to,
+                    text,
                     purpose="consent_reminder",
                     now=now,
                     reply_markup=markup,
-                    recipient=(recipient.person_kind, recipient.person_id),
                     pupil_id=discussion.pupil_id,
                 )
                 sent += 1
@@ -578,26 +568,18 @@ async def send_support_route_notice(
     not_linked: list[str] = []
     for person_kind, person_id in targets:
         person = people[person_key(person_kind, person_id)]
-        chat = await tx.chat_of_person(person_kind, person_id)
-        if chat is None:
+        to = await reader(tx, texts, person_kind, person_id)
+        if not to.in_samen:
             not_linked.append(person.full_name)
             continue
-        tr = texts(await tx.language_of_person(person_kind, person_id))
-        text = tr._(
+        text = to.tr._(
             "ℹ️ {name}, the school starts extra support for {child}."
             " {sender} will tell you what this means. Questions? Ask {sender}.",
             name=person.first_name,
             child=pupil.first_name,
             sender=sender,
         )
-        await tx.enqueue(
-            chat_id=chat,
-            text=text,
-            purpose="support_route_notice",
-            now=now,
-            recipient=(person_kind, person_id),
-            pupil_id=pupil_id,
-        )
+        await notify(tx, to, text, purpose="support_route_notice", now=now, pupil_id=pupil_id)
         reached.append(person.full_name)
     await tx.audit(
         now=now,

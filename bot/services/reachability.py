@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.i18n.translator import Catalogues
 from bot.rules.models import PersonKind
+from bot.services.notify import notify, reader
 from bot.storage import Tx
 
 
@@ -57,23 +58,16 @@ async def tell_mentors_of_unreachable(
         return 0
     queued = 0
     for teacher, child in await tx.mentors_of_guardian(person_id):
-        chat = await tx.chat_of_person(PersonKind.STAFF, teacher.staff_id)
-        if chat is None:
+        mentor = await reader(tx, texts, PersonKind.STAFF, teacher.staff_id)
+        if not mentor.in_samen:
             continue
-        tr = texts(await tx.language_of_person(PersonKind.STAFF, teacher.staff_id))
         # staff: sent to a teacher
-        text = tr._(
+        text = mentor.tr._(
             "⚠️ Samen can no longer reach {guardian}, parent or carer of {child}:"
             " they blocked Samen.\nPlease contact them by phone or by letter.",
             guardian=f"{guardian.first_name} {guardian.last_name}",
             child=child.first_name,
         )
-        await tx.enqueue(
-            chat_id=chat,
-            text=text,
-            purpose="unreachable_notice",
-            now=now,
-            recipient=(PersonKind.STAFF, teacher.staff_id),
-        )
+        await notify(tx, mentor, text, purpose="unreachable_notice", now=now)
         queued += 1
     return queued

@@ -23,6 +23,7 @@ from bot.platform.config import Settings
 from bot.rules.models import AccessRequest, PersonKind, Pupil, age_on
 from bot.rules.rights import MessageKind, receives
 from bot.services import pupil_file
+from bot.services.notify import notify, reader
 from bot.storage import Tx
 from bot.texts import care_messages
 
@@ -124,8 +125,9 @@ async def _tell_coordinators(
     kind, person_id = request.requester
     name, children = await _requester(tx, kind, person_id)
     coordinators = await tx.linked_coordinators()
-    for member, chat_id in coordinators:
-        tr = texts(await tx.language_of_person(PersonKind.STAFF, member.staff_id))
+    for member, _ in coordinators:
+        coordinator = await reader(tx, texts, PersonKind.STAFF, member.staff_id)
+        tr = coordinator.tr
         due = tr.date_with_year(request.due_on)
         asked = tr.date_with_year(request.requested_at.astimezone(tr.timezone).date())
         if reminder:
@@ -158,14 +160,8 @@ async def _tell_coordinators(
                 due=due,
             )
         markup = care_messages.keyboard(review_buttons(tr, request.id))
-        await tx.enqueue(
-            chat_id=chat_id,
-            text=text,
-            purpose="access_request_reminder" if reminder else "access_request",
-            now=now,
-            reply_markup=markup,
-            recipient=(PersonKind.STAFF, member.staff_id),
-        )
+        purpose = "access_request_reminder" if reminder else "access_request"
+        await notify(tx, coordinator, text, purpose=purpose, now=now, reply_markup=markup)
     return len(coordinators)
 
 
@@ -277,19 +273,20 @@ async def send_copy(
     name, _ = await _requester(tx, kind, person_id)
     if request.answered_at is not None:
         return AnswerResult(Answered.ALREADY_ANSWERED, request, name)
-    chat_id = await tx.chat_of_person(kind, person_id)
-    if chat_id is None:
+    requester = await reader(tx, texts, kind, person_id)
+    if not requester.in_samen:
         return AnswerResult(Answered.UNREACHABLE, request, name)
     if safety is None and await touches_safety(tx, kind, person_id):
         return AnswerResult(Answered.SAFETY_DECISION_NEEDED, request, name)
-    tr = texts(await tx.language_of_person(kind, person_id))
+    tr = requester.tr
     staff = (PersonKind.STAFF.value, staff_id)
     document = await _decided_copy(
         tx, texts, settings, font_dir, request.requester, now, staff, safety, request.id, tr
     )
-    await tx.enqueue(
-        chat_id=chat_id,
-        text=tr._(
+    await notify(
+        tx,
+        requester,
+        tr._(
             "📄 Here is what Samen keeps about you, checked by the school."
             " The file is only for you: it cannot be forwarded or saved.\n"
             "Is something wrong or missing? Tell the school."
@@ -297,7 +294,6 @@ async def send_copy(
         purpose="access_copy",
         now=now,
         protect_content=True,
-        recipient=(kind, person_id),
         document=document,
         document_name=f"samen-{now.astimezone(settings.timezone).date().isoformat()}.pdf",
     )
@@ -394,7 +390,7 @@ async def _decided_copy(
     actor: tuple[str, str | None],
     safety: SafetyChoice | None,
     request_id: int | None = None,
-    reader: Translator | None = None,
+    written_in: Translator | None = None,
 ) -> bytes:
     """The copy as the coordinator decided about a safety period, the decision on record."""
     if safety is not None:
@@ -402,7 +398,7 @@ async def _decided_copy(
     kind, person_id = requester
     leave_out = safety is None or safety.leave_out
     return await access_copy(
-        tx, texts, settings, font_dir, kind, person_id, now, reader=reader,
+        tx, texts, settings, font_dir, kind, person_id, now, written_in=written_in,
         leave_out_safety=leave_out,
     )  # fmt: skip
 
@@ -429,13 +425,13 @@ async def access_copy(
     person_id: str,
     now: datetime,
     *,
-    reader: Translator | None = None,
+    written_in: Translator | None = None,
     leave_out_safety: bool = True,
 ) -> bytes:
     """The PDF: the person's own data, then what they may know from each child's file; first
-    in their language (or `reader`'s), then the same in Dutch. What was recorded while a
+    in their language (or `written_in`), then the same in Dutch. What was recorded while a
     safety exception lasted stays out unless the coordinator chose otherwise."""
-    tr = reader or texts(await tx.language_of_person(kind, person_id))
+    tr = written_in or (await reader(tx, texts, kind, person_id)).tr
     today = now.astimezone(settings.timezone).date()
     me = (kind.value, person_id)
     facts = await _facts_about_person(tx, kind, person_id)

@@ -15,6 +15,7 @@ from bot.platform.config import Settings
 from bot.rules.models import Invitee, Meeting, PersonKind, Pupil, Round, Slot, StaffMember
 from bot.rules.schooltime import days_later, in_quiet_hours, next_allowed
 from bot.services import meetings, pupil_discussions
+from bot.services.notify import notify, reader
 from bot.storage import Tx
 from bot.texts import care_messages
 
@@ -78,14 +79,15 @@ async def open_round(
         people = await pupil_discussions.people_of_pupil(tx, pupil)
         for kind, person_id in await meetings.invitees_for(tx, settings, now, pupil.pupil_id):
             person = people[pupil_discussions.person_key(kind, person_id)]
-            chat = await tx.chat_of_person(kind, person_id)
-            if chat is None:
+            to = await reader(tx, texts, kind, person_id)
+            if not to.in_samen:
                 not_linked.append(person.full_name)
                 continue
-            tr = texts(await tx.language_of_person(kind, person_id))
-            await tx.enqueue(
-                chat_id=chat,
-                text=tr._(
+            tr = to.tr
+            await notify(
+                tx,
+                to,
+                tr._(
                     "📅 {name}, {teacher} invites you to a short talk about {child}"
                     " ({minutes} minutes). Please choose a time before {deadline}.",
                     name=person.first_name,
@@ -97,7 +99,6 @@ async def open_round(
                 purpose="round_invitation",
                 now=now,
                 reply_markup=choose_button(tr, round_id, pupil.pupil_id),
-                recipient=(kind, person_id),
                 pupil_id=pupil.pupil_id,
             )
             invited.append(person.full_name)
@@ -448,29 +449,27 @@ async def _tell_others(
     for kind, person_id in await meetings.invitees_for(tx, settings, now, meeting.pupil_id):
         if (kind, person_id) == booker:
             continue
-        language = await tx.language_of_person(kind, person_id)
-        chat = await tx.chat_of_person(kind, person_id)
+        to = await reader(tx, texts, kind, person_id)
         outbox_id = None
-        if chat is not None:
-            tr = texts(language)
-            text = await _notice_for(tx, tr, meeting, (kind, person_id), None, moved=moved)
+        if to.in_samen:
+            text = await _notice_for(tx, to.tr, meeting, (kind, person_id), None, moved=moved)
             if text is not None:
-                outbox_id = await tx.enqueue(
-                    chat_id=chat,
-                    text=text,
+                outbox_id = await notify(
+                    tx,
+                    to,
+                    text,
                     purpose="round_booking_notice",
                     now=now,
-                    reply_markup=notice_keyboard(tr, meeting),
-                    recipient=(kind, person_id),
+                    reply_markup=notice_keyboard(to.tr, meeting),
                     pupil_id=meeting.pupil_id,
                 )
         earlier = known.get((kind, person_id))
         if earlier is None:
             await tx.add_invitee(
-                Invitee(meeting_id, kind, person_id, language, None, None, False, False, None),
+                Invitee(meeting_id, kind, person_id, to.language, None, None, False, False, None),
                 outbox_id,
             )
-        elif moved_from and (kind, person_id) in moved_from and chat is not None:
+        elif moved_from and (kind, person_id) in moved_from and to.in_samen:
             # Their calendar holds the old time: the file with the new one replaces it.
             await send_calendar_file(tx, texts, settings, now, (kind, person_id), meeting_id)
 
@@ -518,7 +517,7 @@ async def join(
         )
         if answer == "come":
             await send_calendar_file(tx, texts, settings, now, person, meeting_id)
-    tr = texts(await tx.language_of_person(*person))  # today's language, as the menu's
+    tr = (await reader(tx, texts, *person)).tr  # today's language, as the menu's
     text = await _notice_for(tx, tr, meeting, person, answer)
     return Joined(True, text=text or "", meeting=meeting)
 
@@ -532,14 +531,13 @@ async def send_calendar_file(
     meeting_id: int,
 ) -> None:
     meeting = await tx.meeting(meeting_id)
-    chat = await tx.chat_of_person(*person)
-    if meeting is None or chat is None:
+    to = await reader(tx, texts, *person)
+    if meeting is None or not to.in_samen:
         return
     pupil = await tx.pupil(meeting.pupil_id)
     staff = await tx.staff_member(meeting.created_by)
     assert pupil is not None and staff is not None
-    tr = texts(await tx.language_of_person(*person))
-    await meetings.queue_calendar_file(tx, tr, settings, now, person, chat, meeting, pupil, staff)
+    await meetings.queue_calendar_file(tx, to, settings, now, meeting, pupil, staff)
 
 
 async def block(tx: Tx, staff: StaffMember, round_id: int, slot_id: int) -> bool:
@@ -593,13 +591,14 @@ async def _remind(
             continue
         people = await pupil_discussions.people_of_pupil(tx, pupil)
         for kind, person_id in await meetings.invitees_for(tx, settings, now, pupil.pupil_id):
-            chat = await tx.chat_of_person(kind, person_id)
-            if chat is None:
+            to = await reader(tx, texts, kind, person_id)
+            if not to.in_samen:
                 continue
-            tr = texts(await tx.language_of_person(kind, person_id))
-            await tx.enqueue(
-                chat_id=chat,
-                text=tr._(
+            tr = to.tr
+            await notify(
+                tx,
+                to,
+                tr._(
                     "⏰ {name}, please choose a time for the short talk about {child},"
                     " before {deadline}.",
                     name=people[pupil_discussions.person_key(kind, person_id)].first_name,
@@ -609,7 +608,6 @@ async def _remind(
                 purpose="round_reminder",
                 now=now,
                 reply_markup=choose_button(tr, round_.id, pupil.pupil_id),
-                recipient=(kind, person_id),
                 pupil_id=pupil.pupil_id,
             )
             sent += 1
@@ -672,14 +670,7 @@ async def overview_text(tx: Tx, tr: Translator, round_: Round) -> str:
 
 
 async def _overview(tx: Tx, texts: Catalogues, now: datetime, round_: Round) -> None:
-    chat = await tx.chat_of_person(PersonKind.STAFF, round_.created_by)
-    if chat is None:
-        return
-    tr = texts(await tx.language_of_person(PersonKind.STAFF, round_.created_by))
-    await tx.enqueue(
-        chat_id=chat,
-        text=await overview_text(tx, tr, round_),
-        purpose="round_overview",
-        now=now,
-        recipient=(PersonKind.STAFF, round_.created_by),
-    )
+    teacher = await reader(tx, texts, PersonKind.STAFF, round_.created_by)
+    if teacher.in_samen:
+        text = await overview_text(tx, teacher.tr, round_)
+        await notify(tx, teacher, text, purpose="round_overview", now=now)

@@ -18,6 +18,7 @@ from bot.rules.support_route import (
     starts_trajectory,
 )
 from bot.services import pupil_discussions
+from bot.services.notify import notify, reader
 from bot.storage import Tx
 
 
@@ -99,14 +100,15 @@ async def remind_sdq(
     people = await pupil_discussions.people_of_pupil(tx, pupil)
     reached = []
     for guardian_id in chosen.guardians:
-        chat = await tx.chat_of_person(PersonKind.GUARDIAN, guardian_id)
-        if chat is None:
+        to = await reader(tx, texts, PersonKind.GUARDIAN, guardian_id)
+        if not to.in_samen:
             continue
         person = people[pupil_discussions.person_key(PersonKind.GUARDIAN, guardian_id)]
-        tr = texts(await tx.language_of_person(PersonKind.GUARDIAN, guardian_id))
-        await tx.enqueue(
-            chat_id=chat,
-            text=tr._(
+        tr = to.tr
+        await notify(
+            tx,
+            to,
+            tr._(
                 "📋 {name}, will you fill in the list of questions about {child} again?"
                 " It is about strengths and difficulties. We call it the SDQ."
                 " You get it on paper from school, or on the school's website."
@@ -117,7 +119,6 @@ async def remind_sdq(
             ),
             purpose="sdq_reminder",
             now=now,
-            recipient=(PersonKind.GUARDIAN, guardian_id),
             pupil_id=pupil_id,
         )
         reached.append(person.full_name)

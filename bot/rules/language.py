@@ -1,0 +1,17 @@
+"""Which language a person reads: one rule, used for every message and every screen."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+FALLBACK = "nl"  # Dutch: the school's own language, always loaded
+
+
+def reading_language(chosen: str | None, roster: str | None, loaded: Collection[str]) -> str:
+    """Their own choice (/taal), else the roster's, else Dutch — each only when the school
+    has that language switched on: a message is never recorded in a language it was not
+    written in."""
+    for language in (chosen, roster):
+        if language and language in loaded:
+            return language
+    return FALLBACK
