@@ -10,8 +10,9 @@ from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot.rules.models import PersonKind, Viewer
 from bot.rules.permissions import Action
-from bot.services import meetings
+from bot.services import meetings, summaries
 from bot.services.context import Services
+from bot.texts import meeting_messages
 from conversations.common import (
     button,
     done,
@@ -71,7 +72,7 @@ async def invitation_answer(
     await cancel_flow(viewer, svc)
     if action == "change":
         screen = await _screen(svc, viewer, meeting_id)
-        keyboard = meetings.invitation_keyboard(tr, meeting, screen.invitee, choosing=True)
+        keyboard = meeting_messages.invitation_keyboard(tr, meeting, screen.invitee, choosing=True)
         await _show(update, screen.below(tr._("What is your answer?")), markup_from_json(keyboard))
         await done(update)
         return
@@ -153,7 +154,7 @@ async def invitation_answer(
 async def _show_answered(update: Update, svc: Services, viewer: Viewer, meeting_id: int) -> None:
     screen = await _screen(svc, viewer, meeting_id)
     tr = svc.texts(viewer.language)
-    keyboard = meetings.invitation_keyboard(tr, screen.meeting, screen.invitee)
+    keyboard = meeting_messages.invitation_keyboard(tr, screen.meeting, screen.invitee)
     await _show(update, screen.text, markup_from_json(keyboard))
 
 
@@ -192,7 +193,9 @@ async def preference_text(step: Step, text: str) -> None:
         return
     # The invitation (edited in place) shows the talk, her wish and the buttons again.
     screen = await _screen(step.svc, step.viewer, meeting_id)
-    keyboard = markup_from_json(meetings.invitation_keyboard(tr, screen.meeting, screen.invitee))
+    keyboard = markup_from_json(
+        meeting_messages.invitation_keyboard(tr, screen.meeting, screen.invitee)
+    )
     await step.show(screen.text, list(map(list, keyboard.inline_keyboard)))
 
 
@@ -206,7 +209,9 @@ async def preference_button(step: Step, value: str) -> None:
         return
     screen = await _screen(step.svc, step.viewer, meeting_id)
     tr = step.tr
-    keyboard = meetings.invitation_keyboard(tr, screen.meeting, screen.invitee, choosing=True)
+    keyboard = meeting_messages.invitation_keyboard(
+        tr, screen.meeting, screen.invitee, choosing=True
+    )
     rows = markup_from_json(keyboard).inline_keyboard
     await step.show(screen.below(tr._("What is your answer?")), list(map(list, rows)))
 
@@ -253,7 +258,7 @@ async def summary_action(
         return
     if parts[2] == "read":
         async with svc.db.transaction() as tx:
-            await meetings.read_summary(
+            await summaries.read_summary(
                 tx,
                 svc.texts,
                 svc.settings,
@@ -283,7 +288,7 @@ async def _show_summary(
         return
     text, read = screen
     tr = svc.texts(viewer.language)
-    keyboard = markup_from_json(meetings.summary_keyboard(tr, meeting_id, read=read))
+    keyboard = markup_from_json(meeting_messages.summary_keyboard(tr, meeting_id, read=read))
     await reply(update, f"{text}\n\n{line}" if line else text, keyboard, edit=True)
 
 
@@ -291,7 +296,7 @@ async def question_text(step: Step, text: str) -> None:
     tr = step.tr
     meeting_id = int(str(step.state.data["meeting_id"]))
     async with step.svc.db.transaction() as tx:
-        sent = await meetings.ask_question(
+        sent = await summaries.ask_question(
             tx,
             step.svc.texts,
             step.svc.clock.now(),
@@ -305,7 +310,7 @@ async def question_text(step: Step, text: str) -> None:
         await step.show(tr._("This button is not meant for you. Nothing was changed."))
         return
     line = tr._("✅ Your question was sent. You will get the answer here.")
-    keyboard = markup_from_json(meetings.summary_keyboard(tr, meeting_id, read=screen[1]))
+    keyboard = markup_from_json(meeting_messages.summary_keyboard(tr, meeting_id, read=screen[1]))
     await step.show(f"{screen[0]}\n\n{line}", list(map(list, keyboard.inline_keyboard)))
 
 
@@ -318,7 +323,7 @@ async def question_button(step: Step, value: str) -> None:
         return
     screen = await _summary_screen(step.svc, step.viewer, int(str(step.state.data["meeting_id"])))
     if screen is not None:
-        keyboard = meetings.summary_keyboard(
+        keyboard = meeting_messages.summary_keyboard(
             step.tr, int(str(step.state.data["meeting_id"])), read=screen[1]
         )
         await step.show(screen[0], list(map(list, markup_from_json(keyboard).inline_keyboard)))

@@ -11,7 +11,7 @@ from telegram.ext import CallbackQueryHandler, ContextTypes
 from bot.i18n.translator import Translator
 from bot.rules.models import Viewer
 from bot.rules.permissions import Action
-from bot.services import meetings
+from bot.services import meeting_card, meetings
 from bot.services.context import Services
 from conversations.common import done, markup_from_json, reply, requires, say_stale, services
 from conversations.flow import Flow, Step, begin, register
@@ -32,7 +32,9 @@ async def _card(
     async with svc.db.reading() as tx:
         meeting = await tx.meeting(meeting_id)
         assert meeting is not None
-        text, keyboard = await meetings.card_screen(tx, tr, meeting, svc.settings, svc.clock.now())
+        text, keyboard = await meeting_card.card_screen(
+            tx, tr, meeting, svc.settings, svc.clock.now()
+        )
     rows = markup_from_json(keyboard).inline_keyboard if keyboard else ()
     return text, [list(row) for row in rows]
 

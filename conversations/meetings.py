@@ -15,6 +15,7 @@ from bot.rules.models import Meeting, Viewer
 from bot.rules.permissions import Action, may_see_pupil
 from bot.services import meetings, pupil_discussions
 from bot.services.context import Services
+from bot.texts import meeting_messages
 from conversations.common import done, requires
 from conversations.flow import (
     Flow,
@@ -110,7 +111,7 @@ async def _ask(step: Step, name: str, note: str = "") -> None:
     elif name == "kind":
         rows = [
             [step.button(tr.label(label), f"kind:{key}")]
-            for key, label in meetings.KINDS.items()
+            for key, label in meeting_messages.KINDS.items()
             if key in meetings.USUAL_MINUTES
         ]
         # staff:
@@ -246,7 +247,7 @@ async def _show_confirm(step: Step, note: str = "") -> None:
         # staff:
         goal_line = tr._("Goal: “{goal}”", goal=draft.goal)
     else:
-        standard = meetings.goal_text(tr, draft, "")
+        standard = meeting_messages.goal_text(tr, draft, "")
         # staff:
         goal_line = tr._(
             "Goal: {goal} <i>(Samen's text, in each parent's language)</i>",
@@ -257,7 +258,7 @@ async def _show_confirm(step: Step, note: str = "") -> None:
         # staff:
         tr._(
             "<b>{kind}</b> about {pupil}",
-            kind=tr.label(meetings.KINDS[draft.kind]),
+            kind=tr.label(meeting_messages.KINDS[draft.kind]),
             pupil=f"{pupil.first_name} {pupil.last_name}",
         ),
         # staff:
@@ -265,7 +266,7 @@ async def _show_confirm(step: Step, note: str = "") -> None:
             "{date}, {minutes} min, {place}",
             date=tr.datetime(draft.starts_at),
             minutes=draft.minutes,
-            place=meetings.place_text(tr, draft),
+            place=meeting_messages.place_text(tr, draft),
         ),
         goal_line,
     ]

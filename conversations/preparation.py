@@ -14,7 +14,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.rules.models import Meeting, Viewer
 from bot.rules.permissions import Action
-from bot.services import good_news, meetings, preparation
+from bot.services import good_news, preparation
+from bot.texts import meeting_messages
 from conversations.common import done, reply, requires, services, tr_for
 from conversations.flow import Flow, Step, begin, progress, register
 
@@ -125,7 +126,7 @@ async def _ask(step: Step, key: str, note: str = "") -> None:
             tx, tr, step.svc.settings, meeting, step.svc.clock.now()
         )
     suggested = preparation.suggestions(tr, key, known)
-    goal = meetings.goal_plain(tr, meeting) if key == "goal" else ""
+    goal = meeting_messages.goal_plain(tr, meeting) if key == "goal" else ""
     # A fresh nonce per step; what the buttons offer is stored, so a tap takes exactly that.
     await step.go(key, suggested=suggested)
     number = keys.index(key) + 1 if key in keys else len(keys)
@@ -244,7 +245,7 @@ async def on_button(step: Step, value: str) -> None:
         if found is None:
             await _gone(step)
             return
-        await _answer(step, current, meetings.goal_plain(step.tr, found[0]))
+        await _answer(step, current, meeting_messages.goal_plain(step.tr, found[0]))
     elif value.startswith("s:"):
         answer = _suggested(step, value)
         if answer is None:

@@ -8,7 +8,8 @@ from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot.rules.models import Agreement, PersonKind, Viewer
 from bot.rules.permissions import Action
-from bot.services import meetings, pupil_discussions
+from bot.services import meetings, pupil_discussions, summaries
+from bot.texts import meeting_messages
 from conversations.common import done, reply, requires, say_stale, services
 from conversations.flow import Flow, Step, begin, progress, register
 from conversations.meetings import own_meeting
@@ -114,7 +115,7 @@ async def _ask_summary(step: Step, name: str, note: str = "") -> None:
     elif name == "next_step":
         rows = [
             [step.button(tr.label(label), f"ns:{key}")]
-            for key, label in meetings.NEXT_STEPS.items()
+            for key, label in meeting_messages.NEXT_STEPS.items()
         ]
         # staff:
         question = tr._("What is the next step?")
@@ -194,7 +195,7 @@ async def _readers(step: Step) -> tuple[list[tuple[str, str, bool]], list[str]]:
     if meeting is None or pupil is None or facts is None:
         return [], []
     today = now.astimezone(step.svc.settings.timezone).date()
-    rules = meetings.summary_readers(meeting, pupil, facts, today)
+    rules = summaries.summary_readers(meeting, pupil, facts, today)
     optional = [
         (
             pupil_discussions.person_key(kind, person_id),
@@ -232,7 +233,7 @@ async def summary_button(step: Step, value: str) -> None:
         await step.go(current, **{current: ""})
         await _ask_summary(step, SUMMARY_STEPS[SUMMARY_STEPS.index(current) + 1])
         return
-    if current == "next_step" and value.removeprefix("ns:") in meetings.NEXT_STEPS:
+    if current == "next_step" and value.removeprefix("ns:") in meeting_messages.NEXT_STEPS:
         await step.go(current, next_step=value.removeprefix("ns:"))
         await _ask_summary(step, "confirm")
         return
@@ -315,8 +316,8 @@ async def _send_summary(step: Step) -> None:
         assert pupil is not None
         people = await pupil_discussions.people_of_pupil(tx, pupil)
         attended = [people[k].full_name for k in data.get("present", []) if k in people]  # type: ignore[union-attr]
-        attended.append(meetings.teacher_name(member))
-        reached = await meetings.send_summary(
+        attended.append(meeting_messages.teacher_name(member))
+        reached = await summaries.send_summary(
             tx,
             step.svc.texts,
             step.svc.settings,
@@ -372,12 +373,12 @@ async def view_summary(update: Update, context: ContextTypes.DEFAULT_TYPE, viewe
         await say_stale(update, context, viewer)
         return
     tr = svc.texts(viewer.language)
-    text = meetings.summary_text(
+    text = meeting_messages.summary_text(
         tr,
         summary,
         meeting,
         child=pupil.first_name,
-        teacher=meetings.teacher_name(staff),
+        teacher=meeting_messages.teacher_name(staff),
         attended=summary.attended,
     )
     await reply(update, text)
@@ -414,7 +415,7 @@ async def reply_text(step: Step, text: str) -> None:
     tr = step.tr
     member = await step.staff()
     async with step.svc.db.transaction() as tx:
-        sent = member is not None and await meetings.answer_question(
+        sent = member is not None and await summaries.answer_question(
             tx,
             step.svc.texts,
             step.svc.clock.now(),

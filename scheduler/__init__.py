@@ -13,11 +13,13 @@ from telegram.ext import Application, ContextTypes
 
 from bot.services import (
     good_news,
+    meeting_card,
     meetings,
     preparation,
     pupil_discussions,
     right_of_access,
     rounds,
+    summaries,
 )
 from bot.services.context import Services
 from bot.services.housekeeping import tidy
@@ -59,8 +61,10 @@ async def meetings_tick(services: Services) -> dict[str, int]:
     now = services.clock.now()
     async with services.db.transaction() as tx:
         reminders = await meetings.send_reminders(tx, services.texts, services.settings, now)
-        prompts = await meetings.prompt_summaries(tx, services.texts, now)
-        started = await meetings.refresh_started_cards(tx, services.texts, services.settings, now)
+        prompts = await summaries.prompt_summaries(tx, services.texts, now)
+        started = await meeting_card.refresh_started_cards(
+            tx, services.texts, services.settings, now
+        )
         round_work = await rounds.due_round_work(tx, services.texts, services.settings, now)
         prepare = await preparation.prompt_preparations(tx, services.texts, services.settings, now)
         cards = await preparation.show_preparations(tx, services.texts, services.settings, now)

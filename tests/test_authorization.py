@@ -7,7 +7,7 @@ import sqlite3
 from datetime import timedelta
 
 from bot.rules.models import Agreement, PersonKind
-from bot.services import good_news, meetings, rounds
+from bot.services import good_news, meetings, rounds, summaries
 from tests.fakebot import FakeUser
 from tests.harness import Harness
 from tests.test_care import agree, delivered, people, request
@@ -86,7 +86,7 @@ async def setup_target_family(harness: Harness) -> dict[str, str]:
             place="12",
             goal="Hoe gaat het?",
         )
-        await meetings.send_summary(
+        await summaries.send_summary(
             tx,
             texts,
             settings,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.rules.models import PersonKind
-from bot.services import meetings
+from bot.texts import meeting_messages
 from scheduler import due_work
 from tests.fakebot import ChatMessage, FakeUser
 from tests.harness import AMSTERDAM, Harness
@@ -75,7 +75,7 @@ async def test_a_standard_talk_takes_four_taps_and_leaves_two_messages(harness: 
         tr = harness.runtime.texts(language)
         invitation = with_data(parent, r"m:\d+:1:come")
         # The standard goal in the parent's own language, not the teacher's Dutch.
-        assert tr._(meetings.GOALS["progress"]) in invitation.html
+        assert tr._(meeting_messages.GOALS["progress"]) in invitation.html
         assert tr.datetime(first) in invitation.text
         assert "SO-Zon" in invitation.text  # the group's room, until she names another place
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from bot.i18n.translator import language_name
 from bot.rules.models import Agreement, PersonKind
-from bot.services import good_news, meetings
+from bot.services import good_news, meetings, summaries
 from scheduler import due_work
 from tests.harness import AMSTERDAM, Harness
 from tests.test_care import delivered, flow, people, press, request, with_data
@@ -283,7 +283,7 @@ async def test_a_talk_is_prepared_in_eight_taps_with_samens_suggestions(harness:
     async with harness.db.transaction() as tx:
         staff = await tx.staff_member("S001")
         assert staff is not None
-        await meetings.send_summary(
+        await summaries.send_summary(
             tx,
             harness.runtime.texts,
             services.settings,

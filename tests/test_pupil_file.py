@@ -29,6 +29,7 @@ from bot.services import (
     pupil_discussions,
     reachability,
     route_steps,
+    summaries,
 )
 from bot.services.pupil_file import (
     FROM_AUDIT,
@@ -226,7 +227,7 @@ async def _history(db: Database, settings: Settings, texts: Catalogues) -> None:
 
     async with db.transaction() as tx:
         teacher = await staff(tx, "S002")
-        reached = await meetings.send_summary(
+        reached = await summaries.send_summary(
             tx,
             texts,
             settings,
@@ -241,11 +242,11 @@ async def _history(db: Database, settings: Settings, texts: Catalogues) -> None:
             next_step="follow_up",
         )
         assert reached
-        read = await meetings.read_summary(
+        read = await summaries.read_summary(
             tx, texts, settings, at(4, 15, 10), person=(G, "G023"), meeting_id=talk
         )
         assert read
-        asked = await meetings.ask_question(
+        asked = await summaries.ask_question(
             tx,
             texts,
             at(4, 15, 20),
@@ -255,7 +256,7 @@ async def _history(db: Database, settings: Settings, texts: Catalogues) -> None:
         )
         assert asked
         question_id = (await tx.pupil_file_rows(PUPIL))["summary_questions"][0]["id"]
-        answered = await meetings.answer_question(
+        answered = await summaries.answer_question(
             tx, texts, at(4, 15, 30), staff=teacher, question_id=question_id, answer="In januari."
         )
         assert answered

@@ -16,10 +16,10 @@ from bot.rules.models import PersonKind, Pupil, StaffMember
 from bot.rules.rights import MessageKind, audience
 from bot.rules.schooltime import is_school_day
 from bot.services import pupil_discussions
-from bot.services.meetings import own_words, teacher_name
 from bot.services.notify import notify, reader
 from bot.storage import Tx
 from bot.texts import care_messages
+from bot.texts.meeting_messages import own_words, teacher_name
 
 THEMES = {
     "effort": N_("working hard"),

@@ -14,7 +14,7 @@ from bot.rules.schooltime import is_school_day
 from bot.services import good_news, meetings, pupil_discussions
 from bot.services.notify import notify, reader
 from bot.storage import Tx
-from bot.texts import care_messages
+from bot.texts import care_messages, meeting_messages
 from bot.texts.staff_labels import STATUS_LABELS
 
 # (key, question, example): one step of the wizard per tip.
@@ -217,7 +217,7 @@ async def card(
         # staff:
         tr._(
             "🗒 <b>Preparation · {kind} · {pupil}</b>",
-            kind=tr.label(meetings.KINDS[meeting.kind]),
+            kind=tr.label(meeting_messages.KINDS[meeting.kind]),
             pupil=f"{pupil.first_name} {pupil.last_name}",
         ),
         tr.datetime(meeting.starts_at),

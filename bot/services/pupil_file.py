@@ -57,9 +57,9 @@ from bot.i18n.translator import N_, Translator
 from bot.paper.pdf import Document, Style
 from bot.rules.models import Participant, Pupil
 from bot.rules.support_route import CHECKLIST, STEP_LABELS, RouteStep
-from bot.services import good_news, meetings
+from bot.services import good_news
 from bot.storage import Tx, from_iso
-from bot.texts import care_messages
+from bot.texts import care_messages, meeting_messages
 
 Row = dict[str, Any]
 PersonKey = tuple[str, str]
@@ -695,7 +695,7 @@ class _Events:
                     "meeting_id": str(meeting_id),
                     "version": str(details.get("version", "")),
                     "answer": action.removeprefix("meeting_"),
-                    "wish": self._wish(entry, meeting_id, key, latest_answer),
+                    "wish": self.wish_text(entry, meeting_id, key, latest_answer),
                 }
             elif kind == "meeting_moved":
                 meeting_id = int(details.get("meeting_id") or 0)
@@ -750,7 +750,7 @@ class _Events:
                 fields=fields,
             )
 
-    def _wish(
+    def wish_text(
         self,
         entry: Row,
         meeting_id: int,
@@ -995,7 +995,9 @@ def _wish_text(t: Translator, wish: str) -> str:
 
 
 def _meeting_kind(t: Translator, key: str | None) -> str:
-    return t.label(meetings.KINDS[key]) if key in meetings.KINDS else t.label("talk")
+    return (
+        t.label(meeting_messages.KINDS[key]) if key in meeting_messages.KINDS else t.label("talk")
+    )
 
 
 def _team(t: Translator, key: str | None) -> str:
@@ -1041,8 +1043,10 @@ def describe(event: FileEvent, t: Translator) -> tuple[str, str]:
         lines.append(
             t.label(
                 "Where: {place}.",
-                place=t.label(meetings.PLACE_KINDS[f["place_kind"]], place=f.get("place", ""))
-                if f.get("place_kind") in meetings.PLACE_KINDS
+                place=t.label(
+                    meeting_messages.PLACE_KINDS[f["place_kind"]], place=f.get("place", "")
+                )
+                if f.get("place_kind") in meeting_messages.PLACE_KINDS
                 else f.get("place", ""),
             )
         )
@@ -1273,8 +1277,8 @@ def _summary_lines(t: Translator, f: dict[str, str], who: str) -> list[str]:
     if f.get("advice_home"):
         lines.append(t.label("Advice for home: “{text}”", text=f["advice_home"]))
     step = f.get("next_step", "")
-    if step in meetings.NEXT_STEPS:
-        lines.append(t.label("Next step: {step}.", step=t.label(meetings.NEXT_STEPS[step])))
+    if step in meeting_messages.NEXT_STEPS:
+        lines.append(t.label("Next step: {step}.", step=t.label(meeting_messages.NEXT_STEPS[step])))
     lines.append(t.label("Text in quotes: {name}'s own words, in Dutch.", name=who))
     lines.append(t.label("Sent to: {names}.", names=_list(t, f.get("sent_to", "")) or "–"))
     return lines

@@ -17,9 +17,9 @@ from bot.rules.schooltime import days_later, in_quiet_hours, next_allowed
 from bot.services import meetings, pupil_discussions
 from bot.services.notify import notify, reader
 from bot.storage import Tx
-from bot.texts import care_messages
+from bot.texts import care_messages, meeting_messages
 
-ROUND_KIND = "round"  # meetings.KINDS: "short talk"
+ROUND_KIND = "round"  # meeting_messages.KINDS: "short talk"
 
 
 def make_slots(
@@ -91,7 +91,7 @@ async def open_round(
                     "📅 {name}, {teacher} invites you to a short talk about {child}"
                     " ({minutes} minutes). Please choose a time before {deadline}.",
                     name=person.first_name,
-                    teacher=meetings.teacher_name(staff),
+                    teacher=meeting_messages.teacher_name(staff),
                     child=pupil.first_name,
                     minutes=minutes,
                     deadline=tr.datetime(deadline),
@@ -291,7 +291,7 @@ async def book(
 
 def talk_name(tr: Translator) -> str:
     """What a booked time is called in every message: the round's short talk."""
-    return tr.label(meetings.KINDS[ROUND_KIND])
+    return tr.label(meeting_messages.KINDS[ROUND_KIND])
 
 
 async def booked_text(tx: Tx, tr: Translator, person: tuple[PersonKind, str], slot: Slot) -> str:
@@ -311,7 +311,7 @@ async def booked_text(tx: Tx, tr: Translator, person: tuple[PersonKind, str], sl
             name=reader.first_name if reader else "",
             kind=talk_name(tr),
             child=pupil.first_name,
-            teacher=meetings.teacher_name(staff) if staff else "",
+            teacher=meeting_messages.teacher_name(staff) if staff else "",
         ),
         *_when_where(tr, meeting),
     ]
@@ -325,7 +325,7 @@ def _when_where(tr: Translator, meeting: Meeting) -> list[str]:
             date=tr.datetime(meeting.starts_at),
             minutes=tr.number(meeting.minutes),
         ),
-        tr._("Where: {place}.", place=meetings.place_text(tr, meeting)),
+        tr._("Where: {place}.", place=meeting_messages.place_text(tr, meeting)),
     ]
 
 
@@ -423,7 +423,7 @@ async def _notice_for(
         name=reader.first_name,
         booker=by.first_name,
         child=pupil.first_name,
-        teacher=meetings.teacher_name(staff),
+        teacher=meeting_messages.teacher_name(staff),
         answer=answer,
         moved=moved,
     )

@@ -1,0 +1,329 @@
+"""After a talk: the summary goes to the people the rules name (a parent without authority who
+asked for information gets the important ones, foster parents allowed day-to-day information
+the agreements and advice for home), who read it and ask about it; the teacher answers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from bot.i18n.translator import Catalogues
+from bot.platform.config import Settings
+from bot.rules.models import (
+    Agreement,
+    Meeting,
+    PersonKind,
+    Pupil,
+    StaffMember,
+    Summary,
+)
+from bot.rules.rights import LinkFacts, MessageKind, PupilFacts, Why, age_on, audience
+from bot.services import pupil_discussions
+from bot.services.meeting_card import refresh_card
+from bot.services.notify import notify, reader
+from bot.storage import Tx
+from bot.texts import care_messages
+from bot.texts.meeting_messages import (
+    own_words,
+    summary_keyboard,
+    summary_text,
+    teacher_name,
+)
+
+
+async def prompt_summaries(tx: Tx, texts: Catalogues, now: datetime) -> int:
+    """When a meeting has ended, ask its teacher once for the summary."""
+    prompted = 0
+    for meeting in await tx.ended_without_summary_prompt(now):
+        await tx.set_summary_prompted(meeting.id, now)
+        teacher = await reader(tx, texts, PersonKind.STAFF, meeting.created_by)
+        pupil = await tx.pupil(meeting.pupil_id)
+        if not teacher.in_samen or pupil is None:
+            continue
+        tr = teacher.tr
+        await notify(
+            tx,
+            teacher,
+            # staff:
+            tr._(
+                "✍️ How did the talk about {child} go? Please write a short summary"
+                " for the parents.",
+                child=pupil.first_name,
+            ),
+            purpose="summary_prompt",
+            now=now,
+            # staff:
+            reply_markup=care_messages.keyboard(
+                [[care_messages.button(tr.label("✍️ Write the summary"), f"sum:{meeting.id}")]]
+            ),
+        )
+        prompted += 1
+    return prompted
+
+
+def pupil_may_be_left_out(pupil: Pupil, today: date) -> bool:
+    """A teacher may keep a summary from a pupil of 12-15 (with a reason); from 16 the pupil
+    reads what is said about them."""
+    return 12 <= age_on(pupil.birth_date, today) < 16
+
+
+# Talks whose summary is an important fact (results, development, the start of support): a
+# parent without authority who asked for information receives it. Not a first acquaintance.
+IMPORTANT_GOALS = frozenset({"progress", "opp", "care", "cvb", "zat", "round"})
+
+
+PersonRef = tuple[PersonKind, str]
+
+
+@dataclass(frozen=True)
+class SummaryReaders:
+    """Who reads a talk's summary, by the information rules."""
+
+    whole: tuple[PersonRef, ...]
+    # Foster parents the guardian allowed day-to-day information: agreements and home advice.
+    home_only: tuple[PersonRef, ...]
+    # Of `whole`, those the teacher may leave out of one summary with a reason: a pupil of
+    # 12-15, a parent without authority who asked for information.
+    optional: tuple[PersonRef, ...]
+
+
+def summary_readers(
+    meeting: Meeting, pupil: Pupil, facts: tuple[PupilFacts, Sequence[LinkFacts]], today: date
+) -> SummaryReaders:
+    kind = (
+        MessageKind.IMPORTANT_SUMMARY
+        if meeting.kind in IMPORTANT_GOALS
+        else MessageKind.OUTCOME_SUMMARY
+    )
+    chosen = audience(kind, facts[0], facts[1], today)
+    whole: list[PersonRef] = [(PersonKind.GUARDIAN, g) for g in chosen.guardians]
+    optional: list[PersonRef] = [
+        (PersonKind.GUARDIAN, g)
+        for g in chosen.guardians
+        if chosen.reasons[g] is Why.INFORMATION_REQUEST
+    ]
+    if chosen.pupil:
+        whole.append((PersonKind.PUPIL, pupil.pupil_id))
+        if pupil_may_be_left_out(pupil, today):
+            optional.append((PersonKind.PUPIL, pupil.pupil_id))
+    home = audience(MessageKind.HOME_ADVICE, facts[0], facts[1], today)
+    home_only = tuple(
+        (PersonKind.GUARDIAN, g) for g in home.guardians if (PersonKind.GUARDIAN, g) not in whole
+    )
+    return SummaryReaders(tuple(whole), home_only, tuple(optional))
+
+
+async def send_summary(
+    tx: Tx,
+    texts: Catalogues,
+    settings: Settings,
+    now: datetime,
+    *,
+    staff: StaffMember,
+    meeting_id: int,
+    attended: Sequence[str],
+    going_well: str,
+    agreements: Sequence[Agreement],
+    advice_school: str,
+    advice_home: str,
+    next_step: str,
+    left_out: Mapping[str, str] | None = None,
+) -> tuple[str, ...] | None:
+    """Store the summary for the pupil file and send it, protected, to the people the rules
+    name; foster parents allowed day-to-day information get its agreements and home advice.
+    `left_out` maps person keys of optional readers (`summary_readers`) to the teacher's
+    reason for leaving them out of this one; each goes to the audit trail. Returns the names
+    reached, or None when there is nothing (more) to send."""
+    meeting = await tx.meeting(meeting_id)
+    if meeting is None or meeting.created_by != staff.staff_id or await tx.summary(meeting_id):
+        return None
+    pupil = await tx.pupil(meeting.pupil_id)
+    facts = await tx.rights_facts(meeting.pupil_id)
+    assert pupil is not None and facts is not None
+    summary = Summary(
+        meeting_id,
+        tuple(attended),
+        going_well,
+        tuple(agreements),
+        advice_school,
+        advice_home,
+        next_step,
+        staff.staff_id,
+        now,
+    )
+    await tx.add_summary(summary)
+    today = now.astimezone(settings.timezone).date()
+    rules = summary_readers(meeting, pupil, facts, today)
+    readers = []
+    for kind, person_id in rules.whole:
+        reason = (left_out or {}).get(pupil_discussions.person_key(kind, person_id))
+        if reason and (kind, person_id) in rules.optional:
+            await tx.audit(
+                now=now,
+                actor=("staff", staff.staff_id),
+                action="summary_reader_left_out",
+                pupil_id=pupil.pupil_id,
+                subject=(kind.value, person_id),
+                details={"meeting_id": meeting_id, "reason": reason},
+            )
+        else:
+            readers.append((kind, person_id))
+    people = await pupil_discussions.people_of_pupil(tx, pupil)
+    reached = []
+    # Foster parents get the agreements and the advice for home: only when there are some.
+    home_readers = rules.home_only if summary.agreements or summary.advice_home else ()
+    for kind, person_id in [*readers, *home_readers]:
+        home_only = (kind, person_id) in home_readers
+        to = await reader(tx, texts, kind, person_id)
+        outbox_id = None
+        if to.in_samen:
+            tr = to.tr
+            text = summary_text(
+                tr,
+                summary,
+                meeting,
+                child=pupil.first_name,
+                teacher=teacher_name(staff),
+                attended=attended,
+                to_pupil=kind is PersonKind.PUPIL,
+                home_only=home_only,
+            )
+            outbox_id = await notify(
+                tx,
+                to,
+                text,
+                purpose="summary",
+                now=now,
+                reply_markup=summary_keyboard(tr, meeting_id),
+                protect_content=True,
+                pupil_id=pupil.pupil_id,
+            )
+            reached.append(people[pupil_discussions.person_key(kind, person_id)].full_name)
+        await tx.add_summary_reader(meeting_id, kind, person_id, outbox_id)
+    await tx.audit(
+        now=now,
+        actor=("staff", staff.staff_id),
+        action="summary_sent",
+        pupil_id=pupil.pupil_id,
+        details={
+            "meeting_id": meeting_id,
+            "readers": len(readers),
+            "home_only": len(home_readers),
+        },
+    )
+    await refresh_card(tx, texts, settings, now, meeting_id)
+    return tuple(reached)
+
+
+async def read_summary(
+    tx: Tx,
+    texts: Catalogues,
+    settings: Settings,
+    now: datetime,
+    *,
+    person: tuple[PersonKind, str],
+    meeting_id: int,
+) -> bool | None:
+    """Record a "Read" tap; None when this summary was not sent to this person."""
+    readers = await tx.summary_readers(meeting_id)
+    if not any((k, p) == person for k, p, _ in readers):
+        return None
+    newly = await tx.mark_summary_read(meeting_id, person[0], person[1], now)
+    if newly:
+        await refresh_card(tx, texts, settings, now, meeting_id)
+    return newly
+
+
+async def ask_question(
+    tx: Tx,
+    texts: Catalogues,
+    now: datetime,
+    *,
+    person: tuple[PersonKind, str],
+    meeting_id: int,
+    question: str,
+) -> bool:
+    """A reader's question about a summary reaches the teacher, with a way to answer."""
+    readers = await tx.summary_readers(meeting_id)
+    meeting = await tx.meeting(meeting_id)
+    if meeting is None or not any((k, p) == person for k, p, _ in readers):
+        return False
+    question_id = await tx.add_question(meeting_id, person[0], person[1], question, now)
+    teacher = await reader(tx, texts, PersonKind.STAFF, meeting.created_by)
+    pupil = await tx.pupil(meeting.pupil_id)
+    if teacher.in_samen and pupil is not None:
+        tr = teacher.tr
+        people = await pupil_discussions.people_of_pupil(tx, pupil)
+        who = pupil_discussions.describe(
+            tr, people[pupil_discussions.person_key(*person)], pupil.first_name
+        )
+        await notify(
+            tx,
+            teacher,
+            # staff:
+            tr._(
+                "❓ {who} has a question about the summary: “{question}”",
+                who=who,
+                question=question,
+            ),
+            purpose="summary_question",
+            now=now,
+            # staff:
+            reply_markup=care_messages.keyboard(
+                [[care_messages.button(tr.label("↩️ Answer"), f"qa:{question_id}")]]
+            ),
+        )
+    await tx.audit(
+        now=now,
+        actor=(person[0].value, person[1]),
+        action="summary_question",
+        pupil_id=meeting.pupil_id,
+        details={"meeting_id": meeting_id},
+    )
+    return True
+
+
+async def answer_question(
+    tx: Tx,
+    texts: Catalogues,
+    now: datetime,
+    *,
+    staff: StaffMember,
+    question_id: int,
+    answer: str,
+) -> bool:
+    question = await tx.question(question_id)
+    meeting = await tx.meeting(question["meeting_id"]) if question else None
+    if question is None or meeting is None or meeting.created_by != staff.staff_id:
+        return False
+    if not await tx.answer_question(question_id, answer, now):
+        return False
+    kind, person_id = PersonKind(question["person_kind"]), question["person_id"]
+    asker = await reader(tx, texts, kind, person_id)
+    pupil = await tx.pupil(meeting.pupil_id)
+    if asker.in_samen and pupil is not None:
+        tr = asker.tr
+        await notify(
+            tx,
+            asker,
+            tr._(
+                "💬 {teacher} answers your question about {child}:",
+                teacher=teacher_name(staff),
+                child=pupil.first_name,
+            )
+            + "\n"
+            + own_words(tr, answer, teacher_name(staff)).html,
+            purpose="summary_answer",
+            now=now,
+            protect_content=True,
+            pupil_id=pupil.pupil_id,
+        )
+    await tx.audit(
+        now=now,
+        actor=("staff", staff.staff_id),
+        action="summary_question_answered",
+        pupil_id=meeting.pupil_id,
+        details={"question_id": question_id},
+    )
+    return True
