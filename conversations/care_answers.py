@@ -4,11 +4,15 @@ the request was sent to them, whether it is still open. The button's data is nev
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TypeVar
+
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot.i18n.translator import Translator
+from bot.rules.callback_data import ConsentTap, NoticeTap
 from bot.rules.consent import FINAL
 from bot.rules.models import PersonKind, Viewer
 from bot.rules.permissions import Action
@@ -26,13 +30,6 @@ from conversations.common import (
     show_under_original,
     tr_for,
 )
-
-
-def _parse(data: str) -> tuple[int, str] | None:
-    parts = data.split(":")
-    if len(parts) != 3 or not parts[1].isdigit():
-        return None
-    return int(parts[1]), parts[2]
 
 
 def _person(viewer: Viewer) -> tuple[PersonKind, str]:
@@ -78,27 +75,193 @@ def _change(tr: Translator, data: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[button(tr.label("↩️ Change my answer"), data)]])
 
 
-@requires(Action.ANSWER_CARE)
-async def notice_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+Tapped = TypeVar("Tapped", ConsentTap, NoticeTap)
+
+
+def _tap(update: Update, kind: type[Tapped]) -> Tapped | None:
     query = update.callback_query
-    assert query is not None and query.data is not None
-    parsed = _parse(query.data)
-    tr = tr_for(context, viewer)
-    if parsed is None:
+    return kind.parse(query.data if query else None)
+
+
+@requires(Action.ANSWER_CARE)
+async def notice_change(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+    """Show the notice's answers again, to change the one given."""
+    tap = _tap(update, NoticeTap)
+    if tap is None:
         await say_stale(update, context, viewer)
         return
-    discussion_id, answer = parsed
-    if answer == "change":
-        await _show(
-            update,
-            context,
-            viewer,
-            discussion_id,
-            tr._("What is your answer?"),
-            _notice_markup(tr, discussion_id),
-        )
-        await done(update)
+    tr = tr_for(context, viewer)
+    markup = _notice_markup(tr, tap.discussion_id)
+    await _show(update, context, viewer, tap.discussion_id, tr._("What is your answer?"), markup)
+    await done(update)
+
+
+@requires(Action.ANSWER_CARE)
+async def notice_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+    """Come, talk first, or understood: recorded, and the notice shows the answer below it."""
+    tap = _tap(update, NoticeTap)
+    if tap is None:
+        await say_stale(update, context, viewer)
         return
+    tr = tr_for(context, viewer)
+    svc = services(context)
+    async with svc.db.transaction() as tx:
+        result = await pupil_discussions.record_answer(
+            tx,
+            svc.texts,
+            svc.settings,
+            svc.clock.now(),
+            person=_person(viewer),
+            user_id=viewer.user_id,
+            discussion_id=tap.discussion_id,
+            answer=tap.answer,
+        )
+    if result.outcome in (pupil_discussions.Outcome.NOT_YOURS, pupil_discussions.Outcome.CLOSED):
+        await _refused(update, context, viewer, result.outcome)
+        return
+    lines = {
+        "come": tr._("✅ Thank you. You will come. See you then!"),
+        "talk": tr._("💬 Thank you. The school will contact you soon."),
+        "understood": tr._("👍 Thank you for letting us know."),
+    }
+    change = _change(tr, str(NoticeTap(tap.discussion_id, "change")))
+    await _show(update, context, viewer, tap.discussion_id, lines[tap.answer], change)
+    await done(update)
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """A consent tap by someone whose answer the request needs, with what they answered."""
+
+    tap: ConsentTap
+    child: str
+    latest: str | None
+
+
+async def _asked(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer
+) -> _Asked | None:
+    """The tap, checked against the database: refused (and answered so) unless this request
+    was sent to this person and their answer counts."""
+    tap = _tap(update, ConsentTap)
+    if tap is None:
+        await say_stale(update, context, viewer)
+        return None
+    svc = services(context)
+    async with svc.db.reading() as tx:
+        discussion = await tx.discussion(tap.discussion_id)
+        state = (
+            await pupil_discussions.discussion_state(tx, discussion, svc.clock.now())
+            if discussion
+            else None
+        )
+    key = pupil_discussions.person_key(*_person(viewer))
+    decides = state is not None and any(
+        r.decides and pupil_discussions.person_key(r.person_kind, r.person_id) == key
+        for r in state.recipients
+    )
+    if state is None or not decides:
+        await _refused(update, context, viewer, pupil_discussions.Outcome.NOT_YOURS)
+        return None
+    return _Asked(tap, state.pupil.first_name, state.latest.get(key))
+
+
+@requires(Action.ANSWER_CARE)
+async def consent_again(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+    asked = await _asked(update, context, viewer)
+    if asked is not None:
+        await _send_again(update, context, viewer, asked.tap.discussion_id, asked.latest)
+
+
+@requires(Action.ANSWER_CARE)
+async def consent_agree(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+    """The signature: agreeing takes a second, explicit tap."""
+    asked = await _asked(update, context, viewer)
+    if asked is None:
+        return
+    tr = tr_for(context, viewer)
+    discussion_id = asked.tap.discussion_id
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                button(
+                    tr.label("✅ Yes, I agree for {child}", child=asked.child),
+                    str(ConsentTap(discussion_id, "yes")),
+                )
+            ],
+            [button(tr.label("⬅️ Back"), str(ConsentTap(discussion_id, "back")))],
+        ]
+    )
+    line = tr._(
+        "❓ Do you agree that {child} is discussed as written above? Tap again to confirm.",
+        child=asked.child,
+    )
+    await _show(update, context, viewer, discussion_id, line, markup)
+    await done(update)
+
+
+@requires(Action.ANSWER_CARE)
+async def consent_back(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+    """Back from a confirmation: the request as it stands."""
+    asked = await _asked(update, context, viewer)
+    if asked is None:
+        return
+    tr = tr_for(context, viewer)
+    discussion_id = asked.tap.discussion_id
+    if asked.latest == "agree":
+        line, markup = _agreed_line(tr), _withdraw_markup(tr, discussion_id)
+    else:
+        line, markup = tr._("What is your answer?"), _consent_markup(tr, discussion_id)
+    await _show(update, context, viewer, discussion_id, line, markup)
+    await done(update)
+
+
+@requires(Action.ANSWER_CARE)
+async def consent_withdraw(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer
+) -> None:
+    """Withdrawing asks once more, and says what it means."""
+    asked = await _asked(update, context, viewer)
+    if asked is None:
+        return
+    if asked.latest != "agree":
+        await _refused(update, context, viewer, pupil_discussions.Outcome.NOT_POSSIBLE)
+        return
+    tr = tr_for(context, viewer)
+    discussion_id = asked.tap.discussion_id
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                button(
+                    tr.label("↩️ Yes, withdraw my consent"),
+                    str(ConsentTap(discussion_id, "withdrawyes")),
+                )
+            ],
+            [button(tr.label("⬅️ Back"), str(ConsentTap(discussion_id, "keep")))],
+        ]
+    )
+    line = tr._(
+        "❓ Withdraw your consent? From then on {child} is only discussed without a name.",
+        child=asked.child,
+    )
+    await _show(update, context, viewer, discussion_id, line, markup)
+    await done(update)
+
+
+# The taps that record an answer, and the answer each records.
+RECORDS = {"yes": "agree", "refuse": "refuse", "talk": "talk", "withdrawyes": "withdraw"}
+
+
+@requires(Action.ANSWER_CARE)
+async def consent_record(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer
+) -> None:
+    """An answer: recorded like a signature, and shown below the request."""
+    asked = await _asked(update, context, viewer)
+    if asked is None:
+        return
+    answer = RECORDS[asked.tap.action]
+    discussion_id = asked.tap.discussion_id
     svc = services(context)
     async with svc.db.transaction() as tx:
         result = await pupil_discussions.record_answer(
@@ -111,162 +274,33 @@ async def notice_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, view
             discussion_id=discussion_id,
             answer=answer,
         )
-    if result.outcome in (pupil_discussions.Outcome.NOT_YOURS, pupil_discussions.Outcome.CLOSED):
+    recorded = (pupil_discussions.Outcome.RECORDED, pupil_discussions.Outcome.UNCHANGED)
+    if result.outcome not in recorded:
         await _refused(update, context, viewer, result.outcome)
         return
-    lines = {
-        "come": tr._("✅ Thank you. You will come. See you then!"),
-        "talk": tr._("💬 Thank you. The school will contact you soon."),
-        "understood": tr._("👍 Thank you for letting us know."),
-    }
-    await _show(
-        update,
-        context,
-        viewer,
-        discussion_id,
-        lines[answer],
-        _change(tr, f"n:{discussion_id}:change"),
-    )
-    await done(update)
-
-
-@requires(Action.ANSWER_CARE)
-async def consent_answer(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer
-) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    parsed = _parse(query.data)
     tr = tr_for(context, viewer)
-    if parsed is None:
-        await say_stale(update, context, viewer)
-        return
-    discussion_id, action = parsed
-    svc = services(context)
-    now = svc.clock.now()
-    async with svc.db.reading() as tx:
-        discussion = await tx.discussion(discussion_id)
-        state = (
-            await pupil_discussions.discussion_state(tx, discussion, now) if discussion else None
-        )
-    key = pupil_discussions.person_key(*_person(viewer))
-    recipient = (
-        next(
-            (
-                r
-                for r in state.recipients
-                if pupil_discussions.person_key(r.person_kind, r.person_id) == key
-            ),
-            None,
-        )
-        if state
-        else None
-    )
-    if state is None or recipient is None or not recipient.decides:
-        await _refused(update, context, viewer, pupil_discussions.Outcome.NOT_YOURS)
-        return
-    child = state.pupil.first_name
-    latest = state.latest.get(key)
-    if action == "again":
-        await _send_again(update, context, viewer, discussion_id, latest)
-        return
-    if action == "agree":
-        # The signature: agreeing takes a second, explicit tap.
-        markup = InlineKeyboardMarkup(
-            [
-                [
-                    button(
-                        tr.label("✅ Yes, I agree for {child}", child=child),
-                        f"c:{discussion_id}:yes",
-                    )
-                ],
-                [button(tr.label("⬅️ Back"), f"c:{discussion_id}:back")],
-            ]
-        )
-        line = tr._(
-            "❓ Do you agree that {child} is discussed as written above? Tap again to confirm.",
-            child=child,
-        )
-        await _show(update, context, viewer, discussion_id, line, markup)
-        await done(update)
-        return
-    if action in ("back", "keep"):
-        if latest == "agree":
-            await _show(
-                update,
-                context,
-                viewer,
-                discussion_id,
-                _agreed_line(tr),
-                _withdraw_markup(tr, discussion_id),
-            )
-        else:
-            await _show(
-                update,
-                context,
-                viewer,
-                discussion_id,
-                tr._("What is your answer?"),
-                _consent_markup(tr, discussion_id),
-            )
-        await done(update)
-        return
-    if action == "withdraw":
-        if latest != "agree":
-            await _refused(update, context, viewer, pupil_discussions.Outcome.NOT_POSSIBLE)
-            return
-        markup = InlineKeyboardMarkup(
-            [
-                [button(tr.label("↩️ Yes, withdraw my consent"), f"c:{discussion_id}:withdrawyes")],
-                [button(tr.label("⬅️ Back"), f"c:{discussion_id}:keep")],
-            ]
-        )
-        line = tr._(
-            "❓ Withdraw your consent? From then on {child} is only discussed without a name.",
-            child=child,
-        )
-        await _show(update, context, viewer, discussion_id, line, markup)
-        await done(update)
-        return
-    answer = {"yes": "agree", "refuse": "refuse", "talk": "talk", "withdrawyes": "withdraw"}.get(
-        action
-    )
-    if answer is None:
-        await say_stale(update, context, viewer)
-        return
-    async with svc.db.transaction() as tx:
-        result = await pupil_discussions.record_answer(
-            tx,
-            svc.texts,
-            svc.settings,
-            now,
-            person=_person(viewer),
-            user_id=viewer.user_id,
-            discussion_id=discussion_id,
-            answer=answer,
-        )
-    if result.outcome not in (
-        pupil_discussions.Outcome.RECORDED,
-        pupil_discussions.Outcome.UNCHANGED,
-    ):
-        await _refused(update, context, viewer, result.outcome)
-        return
-    if answer == "agree":
-        line, markup = _agreed_line(tr), _withdraw_markup(tr, discussion_id)
-    elif answer == "refuse":
-        line = tr._("❌ You said no. {child} is only discussed without a name.", child=child)
-        markup = _change(tr, f"c:{discussion_id}:back")
-    elif answer == "talk":
-        line = tr._("💬 Thank you. The school will call you. An interpreter is possible.")
-        markup = _change(tr, f"c:{discussion_id}:back")
-    else:
-        line = tr._(
-            "↩️ You withdrew your consent. {child} is now only discussed without a name.",
-            child=child,
-        )
-        markup = None
+    line, markup = _recorded_line(tr, answer, asked.child, discussion_id)
     await _show(update, context, viewer, discussion_id, line, markup)
     await done(update)
+
+
+def _recorded_line(
+    tr: Translator, answer: str, child: str, discussion_id: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    back = str(ConsentTap(discussion_id, "back"))
+    if answer == "agree":
+        return _agreed_line(tr), _withdraw_markup(tr, discussion_id)
+    if answer == "refuse":
+        line = tr._("❌ You said no. {child} is only discussed without a name.", child=child)
+        return line, _change(tr, back)
+    if answer == "talk":
+        line = tr._("💬 Thank you. The school will call you. An interpreter is possible.")
+        return line, _change(tr, back)
+    line = tr._(
+        "↩️ You withdrew your consent. {child} is now only discussed without a name.",
+        child=child,
+    )
+    return line, None
 
 
 def _agreed_line(tr: Translator) -> str:
@@ -278,7 +312,7 @@ def _agreed_line(tr: Translator) -> str:
 
 def _withdraw_markup(tr: Translator, discussion_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
-        [[button(tr.label("↩️ Withdraw consent"), f"c:{discussion_id}:withdraw")]]
+        [[button(tr.label("↩️ Withdraw consent"), str(ConsentTap(discussion_id, "withdraw")))]]
     )
 
 
@@ -365,7 +399,7 @@ async def my_permissions(
                                     discussion.starts_at.astimezone(svc.settings.timezone).date()
                                 ),
                             ),
-                            f"c:{discussion.id}:withdraw",
+                            str(ConsentTap(discussion.id, "withdraw")),
                         )
                     ]
                 )
@@ -379,7 +413,19 @@ async def my_permissions(
 
 
 HANDLERS = [
-    CallbackQueryHandler(notice_answer, pattern=r"^n:"),
-    CallbackQueryHandler(consent_answer, pattern=r"^c:"),
+    CallbackQueryHandler(notice_change, pattern=NoticeTap.pattern(answer="change")),
+    *(
+        CallbackQueryHandler(notice_answer, pattern=NoticeTap.pattern(answer=answer))
+        for answer in ("come", "talk", "understood")
+    ),
+    CallbackQueryHandler(consent_again, pattern=ConsentTap.pattern(action="again")),
+    CallbackQueryHandler(consent_agree, pattern=ConsentTap.pattern(action="agree")),
+    CallbackQueryHandler(consent_back, pattern=ConsentTap.pattern(action="back")),
+    CallbackQueryHandler(consent_back, pattern=ConsentTap.pattern(action="keep")),
+    CallbackQueryHandler(consent_withdraw, pattern=ConsentTap.pattern(action="withdraw")),
+    *(
+        CallbackQueryHandler(consent_record, pattern=ConsentTap.pattern(action=action))
+        for action in RECORDS
+    ),
     CallbackQueryHandler(my_permissions, pattern=r"^menu:permissions$"),
 ]

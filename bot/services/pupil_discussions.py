@@ -15,6 +15,7 @@ from enum import StrEnum
 from bot.i18n import legal
 from bot.i18n.translator import Catalogues, Translator, language_name
 from bot.platform.config import Settings, school_name_for
+from bot.rules.callback_data import ConsentTap
 from bot.rules.consent import (
     FINAL,
     MAY_DISCUSS,
@@ -517,7 +518,8 @@ async def send_due_reminders(tx: Tx, texts: Catalogues, settings: Settings, now:
                     [
                         [
                             care_messages.button(
-                                tr.label("📄 Show the question again"), f"c:{discussion.id}:again"
+                                tr.label("📄 Show the question again"),
+                                str(ConsentTap(discussion.id, "again")),
                             )
                         ]
                     ]

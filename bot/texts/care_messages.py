@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from bot.i18n import legal
 from bot.i18n.translator import N_, Markup, Translator
+from bot.rules.callback_data import ConsentTap, NoticeTap
 from bot.rules.models import Discussion, Participant
 
 ROLE_LABELS = {
@@ -173,9 +174,14 @@ def cvb_notice(
 def notice_keyboard(tr: Translator, discussion_id: int) -> str:
     return keyboard(
         [
-            [button(tr.label(NOTICE_ANSWERS["come"]), f"n:{discussion_id}:come")],
-            [button(tr.label(NOTICE_ANSWERS["talk"]), f"n:{discussion_id}:talk")],
-            [button(tr.label(NOTICE_ANSWERS["understood"]), f"n:{discussion_id}:understood")],
+            [button(tr.label(NOTICE_ANSWERS["come"]), str(NoticeTap(discussion_id, "come")))],
+            [button(tr.label(NOTICE_ANSWERS["talk"]), str(NoticeTap(discussion_id, "talk")))],
+            [
+                button(
+                    tr.label(NOTICE_ANSWERS["understood"]),
+                    str(NoticeTap(discussion_id, "understood")),
+                )
+            ],
         ]
     )
 
@@ -334,12 +340,12 @@ def binding_text(
 def consent_keyboard(tr: Translator, discussion_id: int) -> str:
     return keyboard(
         [
-            [button(tr.label("✅ Yes, I agree"), f"c:{discussion_id}:agree")],
-            [button(tr.label("❌ No"), f"c:{discussion_id}:refuse")],
+            [button(tr.label("✅ Yes, I agree"), str(ConsentTap(discussion_id, "agree")))],
+            [button(tr.label("❌ No"), str(ConsentTap(discussion_id, "refuse")))],
             [
                 button(
                     tr.label("💬 I want to talk first (with an interpreter)"),
-                    f"c:{discussion_id}:talk",
+                    str(ConsentTap(discussion_id, "talk")),
                 )
             ],
         ]

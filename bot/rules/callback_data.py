@@ -1,0 +1,91 @@
+"""What a button names, typed: the `callback_data` of inline buttons, written and read back
+in one place instead of `split(":")` in every handler.
+
+Each kind of tap is a small record with a prefix; fields follow it, separated by ":".
+Telegram allows 64 bytes. A parsed tap is only a claim: handlers check it against the
+database (who is tapping, whether it was sent to them) and never trust it. These are
+version 1 of each format; a changed format takes a new prefix, so a button already sitting in
+someone's chat is answered as "no longer works" instead of doing something else.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+from typing import ClassVar, Self
+
+MAX_BYTES = 64
+
+
+class Tap:
+    """Base of every kind of tap: `str(tap)` is its callback data, `parse` reads it back."""
+
+    PREFIX: ClassVar[str]
+    # Fields whose value must be one of these words.
+    CHOICES: ClassVar[dict[str, frozenset[str]]] = {}
+
+    def __str__(self) -> str:
+        parts = [self.PREFIX, *(str(getattr(self, f.name)) for f in fields(self))]  # type: ignore[arg-type]
+        data = ":".join(parts)
+        if len(data.encode()) > MAX_BYTES:
+            raise ValueError(f"callback data over {MAX_BYTES} bytes: {data!r}")
+        return data
+
+    @classmethod
+    def parse(cls, data: str | None) -> Self | None:
+        """The tap this data names, or None when it is not one of this kind (or malformed)."""
+        parts = (data or "").split(":")
+        names = fields(cls)  # type: ignore[arg-type]
+        if parts[0] != cls.PREFIX or len(parts) != len(names) + 1:
+            return None
+        values: list[object] = []
+        for field, raw in zip(names, parts[1:], strict=True):
+            if field.type == "int":
+                if not raw.isdigit():
+                    return None
+                values.append(int(raw))
+            elif raw and raw in cls.CHOICES.get(field.name, frozenset({raw})):
+                values.append(raw)
+            else:
+                return None
+        return cls(*values)
+
+    @classmethod
+    def pattern(cls, **fixed: str) -> str:
+        """A regular expression for PTB's CallbackQueryHandler: this kind, with some fields
+        fixed (`pattern(answer="agree")`), so each action has a handler of its own."""
+        parts = [re.escape(cls.PREFIX)]
+        for field in fields(cls):  # type: ignore[arg-type]
+            if field.name in fixed:
+                parts.append(re.escape(fixed[field.name]))
+            elif field.type == "int":
+                parts.append(r"\d+")
+            else:
+                parts.append(r"[^:]+")
+        return "^" + ":".join(parts) + "$"
+
+
+@dataclass(frozen=True)
+class ConsentTap(Tap):
+    """A tap under a consent request: answer, confirm, go back, withdraw, see it again."""
+
+    PREFIX: ClassVar[str] = "c"
+    CHOICES: ClassVar[dict[str, frozenset[str]]] = {
+        "action": frozenset(
+            {"agree", "yes", "refuse", "talk", "back", "keep", "withdraw", "withdrawyes", "again"}
+        )
+    }
+    discussion_id: int
+    action: str
+
+
+@dataclass(frozen=True)
+class NoticeTap(Tap):
+    """A tap under a CvB notice: come, talk first, understood, or change the answer."""
+
+    PREFIX: ClassVar[str] = "n"
+    CHOICES: ClassVar[dict[str, frozenset[str]]] = {
+        "answer": frozenset({"come", "talk", "understood", "change"})
+    }
+    discussion_id: int
+    answer: str

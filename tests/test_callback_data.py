@@ -1,0 +1,39 @@
+"""Button data is written and read in one place: every tap round-trips, and anything else —
+another kind, a word that is not an action, a number that is not one — reads as nothing."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.rules.callback_data import ConsentTap, NoticeTap
+
+
+@pytest.mark.parametrize(
+    "tap",
+    [ConsentTap(7, "agree"), ConsentTap(123456789, "withdrawyes"), NoticeTap(3, "understood")],
+)
+def test_a_tap_round_trips_and_its_pattern_matches_it(tap: ConsentTap | NoticeTap) -> None:
+    data = str(tap)
+    assert type(tap).parse(data) == tap
+    assert re.fullmatch(type(tap).pattern(), data)
+    assert len(data.encode()) <= 64
+
+
+@pytest.mark.parametrize(
+    "data",
+    ["c:7", "c:7:agree:x", "c:x:agree", "c:7:delete", "c:-1:agree", "n:7:agree", "", None],
+)
+def test_anything_else_reads_as_no_consent_tap(data: str | None) -> None:
+    assert ConsentTap.parse(data) is None
+
+
+def test_each_action_has_its_own_pattern() -> None:
+    agree = ConsentTap.pattern(action="agree")
+    assert re.fullmatch(agree, "c:7:agree") and not re.fullmatch(agree, "c:7:yes")
+
+
+def test_data_over_telegrams_limit_is_refused_when_written() -> None:
+    with pytest.raises(ValueError, match="64 bytes"):
+        str(ConsentTap(10**70, "agree"))
