@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.rules.dates import parse_days, parse_when, parse_window
-from bot.services.roster_import import parse_guardians, parse_pupils, parse_staff
+from bot.rules.roster_sheet import parse_guardians, parse_pupils, parse_staff
 
 AMS = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=AMS)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.services.roster_import import parse_date, parse_guardians, parse_pupils, parse_staff
+from bot.rules.roster_sheet import parse_date, parse_guardians, parse_pupils, parse_staff
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
