@@ -11,7 +11,9 @@ from bot.i18n.translator import Translator
 from bot.rules.dates import parse_days, parse_window, read_when
 from bot.rules.models import PersonKind, Viewer
 from bot.rules.permissions import Action, visible_groups
+from bot.rules.round_slots import make_slots
 from bot.services import rounds
+from bot.texts import round_messages
 from conversations.common import (
     button,
     done,
@@ -92,7 +94,8 @@ def _planned_slots(step: Step) -> list[datetime]:
     data = step.state.data
     days = [date.fromisoformat(d) for d in data["days"]]  # type: ignore[union-attr]
     window = (time.fromisoformat(str(data["start"])), time.fromisoformat(str(data["end"])))
-    return rounds.make_slots(days, window, int(data["minutes"]), step.svc.settings)  # type: ignore[call-overload]
+    minutes = int(str(data["minutes"]))
+    return make_slots(days, window, minutes, step.svc.settings.timezone)
 
 
 async def _confirm(step: Step) -> None:
@@ -456,7 +459,7 @@ async def join_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer
         await done(update)
         return
     # The notice stays the notice: the talk, the answer below it, and the buttons to change it.
-    markup = markup_from_json(rounds.notice_keyboard(tr, joined.meeting))
+    markup = markup_from_json(round_messages.notice_keyboard(tr, joined.meeting))
     await reply(update, joined.text, markup, edit=True)
     await done(update)
 

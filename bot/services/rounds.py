@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.i18n.translator import Catalogues, Translator
@@ -17,22 +17,16 @@ from bot.rules.schooltime import days_later, in_quiet_hours, next_allowed
 from bot.services import meetings, pupil_discussions
 from bot.services.notify import notify, reader
 from bot.storage import Tx
-from bot.texts import care_messages, meeting_messages
-
-ROUND_KIND = "round"  # meeting_messages.KINDS: "short talk"
-
-
-def make_slots(
-    days: Sequence[date], window: tuple[time, time], minutes: int, settings: Settings
-) -> list[datetime]:
-    slots = []
-    for day in days:
-        moment = datetime.combine(day, window[0], settings.timezone)
-        end = datetime.combine(day, window[1], settings.timezone)
-        while moment + timedelta(minutes=minutes) <= end:
-            slots.append(moment)
-            moment += timedelta(minutes=minutes)
-    return slots
+from bot.texts import meeting_messages
+from bot.texts.round_messages import (
+    JOIN_ANSWERS,
+    ROUND_KIND,
+    choose_button,
+    notice_keyboard,
+    notice_text,
+    talk_name,
+    when_where,
+)
 
 
 @dataclass(frozen=True)
@@ -41,12 +35,6 @@ class Opened:
     slots: int
     invited: tuple[str, ...]
     not_linked: tuple[str, ...]
-
-
-def choose_button(tr: Translator, round_id: int, pupil_id: str) -> str:
-    return care_messages.keyboard(
-        [[care_messages.button(tr.label("🕒 Choose a time"), f"rb:{round_id}:{pupil_id}")]]
-    )
 
 
 async def open_round(
@@ -289,11 +277,6 @@ async def book(
     return Booked.BOOKED, await tx.slot(slot_id)
 
 
-def talk_name(tr: Translator) -> str:
-    """What a booked time is called in every message: the round's short talk."""
-    return tr.label(meeting_messages.KINDS[ROUND_KIND])
-
-
 async def booked_text(tx: Tx, tr: Translator, person: tuple[PersonKind, str], slot: Slot) -> str:
     """The booker's confirmation: the talk, when and where, in the words the other messages
     about it use."""
@@ -313,77 +296,12 @@ async def booked_text(tx: Tx, tr: Translator, person: tuple[PersonKind, str], sl
             child=pupil.first_name,
             teacher=meeting_messages.teacher_name(staff) if staff else "",
         ),
-        *_when_where(tr, meeting),
+        *when_where(tr, meeting),
     ]
     return "\n".join(lines)
-
-
-def _when_where(tr: Translator, meeting: Meeting) -> list[str]:
-    return [
-        tr._(
-            "When: {date}, {minutes} minutes.",
-            date=tr.datetime(meeting.starts_at),
-            minutes=tr.number(meeting.minutes),
-        ),
-        tr._("Where: {place}.", place=meeting_messages.place_text(tr, meeting)),
-    ]
 
 
 # --- the other parent: told of the booking, free to join ------------------------------
-
-
-JOIN_ANSWERS = {"come": "come", "no": "cannot"}
-
-
-def notice_keyboard(tr: Translator, meeting: Meeting) -> str:
-    """Two answers only: the talk is booked, so there is no "can't" or "another time". The
-    version makes the buttons stale once the booker chooses another time."""
-    base = f"rj:{meeting.id}:{meeting.version}"
-    return care_messages.keyboard(
-        [
-            [care_messages.button(tr.label("✅ I'll come too"), f"{base}:come")],
-            [care_messages.button(tr.label("No, thanks"), f"{base}:no")],
-        ]
-    )
-
-
-def notice_text(
-    tr: Translator,
-    meeting: Meeting,
-    *,
-    name: str,
-    booker: str,
-    child: str,
-    teacher: str,
-    answer: str | None = None,
-    moved: bool = False,
-) -> str:
-    if moved:
-        head = tr._(
-            "🕒 {name}, {booker} chose a new time for the {kind} about {child} with {teacher}.",
-            name=name,
-            booker=booker,
-            kind=talk_name(tr),
-            child=child,
-            teacher=teacher,
-        )
-    else:
-        head = tr._(
-            "📅 {name}, {booker} booked a time for the {kind} about {child} with {teacher}.",
-            name=name,
-            booker=booker,
-            kind=talk_name(tr),
-            child=child,
-            teacher=teacher,
-        )
-    lines = [head, *_when_where(tr, meeting), ""]
-    if answer == "come":
-        lines.append(tr._("✅ You will come too. See you then!"))
-    elif answer == "cannot":
-        lines.append(tr._("👍 Fine, you will not come this time."))
-    else:
-        lines.append(tr._("Do you want to come too?"))
-    return "\n".join(lines)
 
 
 async def _booker_of(tx: Tx, meeting: Meeting) -> tuple[PersonKind, str] | None:
