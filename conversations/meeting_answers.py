@@ -10,7 +10,7 @@ from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot.rules.models import PersonKind, Viewer
 from bot.rules.permissions import Action
-from bot.services import meetings, summaries
+from bot.services import meeting_answers, summaries
 from bot.services.context import Services
 from bot.texts import meeting_messages
 from conversations.common import (
@@ -34,9 +34,11 @@ def _person(viewer: Viewer) -> tuple[PersonKind, str]:
     return viewer.kind, viewer.person_id
 
 
-async def _screen(svc: Services, viewer: Viewer, meeting_id: int) -> meetings.InvitationScreen:
+async def _screen(
+    svc: Services, viewer: Viewer, meeting_id: int
+) -> meeting_answers.InvitationScreen:
     async with svc.db.reading() as tx:
-        screen = await meetings.invitation_screen(
+        screen = await meeting_answers.invitation_screen(
             tx, svc.texts(viewer.language), svc.settings, meeting_id, _person(viewer)
         )
     assert screen is not None  # checked by find_invitation before
@@ -63,7 +65,7 @@ async def invitation_answer(
     svc = services(context)
     now = svc.clock.now()
     async with svc.db.transaction() as tx:
-        found = await meetings.find_invitation(tx, _person(viewer), meeting_id, version, now)
+        found = await meeting_answers.find_invitation(tx, _person(viewer), meeting_id, version, now)
     if not found.ok or found.meeting is None:
         await _refused(update, context, viewer, found.reason)
         return
@@ -109,7 +111,7 @@ async def invitation_answer(
         return
     if action in ("interp", "bring"):
         async with svc.db.transaction() as tx:
-            await meetings.toggle_wish(
+            await meeting_answers.toggle_wish(
                 tx,
                 svc.texts,
                 svc.settings,
@@ -136,7 +138,7 @@ async def invitation_answer(
         await say_stale(update, context, viewer)
         return
     async with svc.db.transaction() as tx:
-        await meetings.answer(
+        await meeting_answers.answer(
             tx,
             svc.texts,
             svc.settings,
@@ -176,7 +178,7 @@ async def preference_text(step: Step, text: str) -> None:
     data = step.state.data
     meeting_id = int(str(data["meeting_id"]))
     async with step.svc.db.transaction() as tx:
-        found = await meetings.answer(
+        found = await meeting_answers.answer(
             tx,
             step.svc.texts,
             step.svc.settings,

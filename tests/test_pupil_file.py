@@ -25,6 +25,7 @@ from bot.services import (
     good_news,
     information_rights,
     invitations,
+    meeting_answers,
     meetings,
     pupil_discussions,
     reachability,
@@ -144,7 +145,7 @@ async def _history(db: Database, settings: Settings, texts: Catalogues) -> None:
     async def reply(
         tx: Tx, now: datetime, who: str, meeting_id: int, version: int, said: str, wish: str = ""
     ) -> None:
-        found = await meetings.answer(
+        found = await meeting_answers.answer(
             tx,
             texts,
             settings,
@@ -195,7 +196,7 @@ async def _history(db: Database, settings: Settings, texts: Catalogues) -> None:
         await plan(tx, at(30, 11, 1, 11), OTHER, "progress", at(3, 16, 0))
         await reply(tx, at(30, 11, 5, 11), "G023", talk, 1, "come")
         await reply(tx, at(30, 11, 6, 11), "G024", talk, 1, "other_time", at(4, 14).isoformat())
-        await meetings.toggle_wish(
+        await meeting_answers.toggle_wish(
             tx,
             texts,
             settings,

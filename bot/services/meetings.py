@@ -31,7 +31,6 @@ from bot.storage import Tx
 from bot.texts import care_messages
 from bot.texts.meeting_messages import (
     KINDS,
-    answer_lines,
     goal_plain,
     goal_text,
     invitation_keyboard,
@@ -108,51 +107,6 @@ def invitation_text(
     if goal:
         lines += ["", goal]
     return "\n".join(lines)
-
-
-@dataclass(frozen=True)
-class InvitationScreen:
-    """An invitation as it should look now for one person."""
-
-    meeting: Meeting
-    invitee: Invitee
-    text: str  # the talk and, below it, the person's answer and wishes
-
-    def below(self, line: str) -> str:
-        """The invitation with one more line under it (a question, a thank-you)."""
-        return f"{self.text}\n\n{line}" if line else self.text
-
-
-async def invitation_screen(
-    tx: Tx, tr: Translator, settings: Settings, meeting_id: int, person: tuple[PersonKind, str]
-) -> InvitationScreen | None:
-    """What one person's invitation shows now, in their current language; None when they are
-    not invited to this talk."""
-    meeting = await tx.meeting(meeting_id)
-    if meeting is None:
-        return None
-    invitee = next(
-        (i for i in await tx.invitees(meeting_id) if (i.person_kind, i.person_id) == person),
-        None,
-    )
-    pupil = await tx.pupil(meeting.pupil_id)
-    staff = await tx.staff_member(meeting.created_by)
-    if invitee is None or pupil is None or staff is None:
-        return None
-    people = await pupil_discussions.people_of_pupil(tx, pupil)
-    text = invitation_text(
-        tr,
-        meeting,
-        name=people[pupil_discussions.person_key(*person)].first_name,
-        child=pupil.first_name,
-        teacher=teacher_name(staff),
-        settings=settings,
-        moved=meeting.version > 1,
-    )
-    status = answer_lines(tr, meeting, invitee)
-    if status:
-        text += "\n\n" + "\n".join(status)
-    return InvitationScreen(meeting, invitee, text)
 
 
 @dataclass(frozen=True)
@@ -384,84 +338,6 @@ def usual_times(earlier: Sequence[Meeting], tz: ZoneInfo) -> list[tuple[int, int
 
 
 # --- answers, moves, cancellations -----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AnswerOutcome:
-    ok: bool
-    meeting: Meeting | None = None
-    invitee: Invitee | None = None
-    reason: str = ""  # not_yours | stale | past | cancelled
-
-
-async def find_invitation(
-    tx: Tx, person: tuple[PersonKind, str], meeting_id: int, version: int, now: datetime
-) -> AnswerOutcome:
-    """Check a tap against the database: the meeting, the version, the person."""
-    meeting = await tx.meeting(meeting_id)
-    if meeting is None:
-        return AnswerOutcome(False, reason="not_yours")
-    invitee = next(
-        (i for i in await tx.invitees(meeting_id) if (i.person_kind, i.person_id) == person),
-        None,
-    )
-    if invitee is None:
-        return AnswerOutcome(False, meeting, reason="not_yours")
-    if meeting.cancelled_at is not None:
-        return AnswerOutcome(False, meeting, invitee, reason="cancelled")
-    if meeting.version != version:
-        return AnswerOutcome(False, meeting, invitee, reason="stale")
-    if meeting.starts_at <= now:
-        return AnswerOutcome(False, meeting, invitee, reason="past")
-    return AnswerOutcome(True, meeting, invitee)
-
-
-async def answer(
-    tx: Tx,
-    texts: Catalogues,
-    settings: Settings,
-    now: datetime,
-    *,
-    person: tuple[PersonKind, str],
-    meeting_id: int,
-    version: int,
-    answer: str,
-    preference: str | None = None,
-) -> AnswerOutcome:
-    found = await find_invitation(tx, person, meeting_id, version, now)
-    if not found.ok or answer not in ANSWERS:
-        return found
-    await tx.set_invitee_answer(meeting_id, person[0], person[1], answer, preference, now)
-    await tx.audit(
-        now=now,
-        actor=(person[0].value, person[1]),
-        action=f"meeting_{answer}",
-        pupil_id=found.meeting.pupil_id if found.meeting else None,
-        details={"meeting_id": meeting_id, "version": version},
-    )
-    await refresh_card(tx, texts, settings, now, meeting_id)
-    return found
-
-
-async def toggle_wish(
-    tx: Tx,
-    texts: Catalogues,
-    settings: Settings,
-    now: datetime,
-    *,
-    person: tuple[PersonKind, str],
-    meeting_id: int,
-    version: int,
-    wish: str,
-) -> tuple[AnswerOutcome, bool]:
-    """An interpreter or a companion; tapping again takes the wish back."""
-    found = await find_invitation(tx, person, meeting_id, version, now)
-    if not found.ok or found.invitee is None:
-        return found, False
-    current = found.invitee.interpreter if wish == "interpreter" else found.invitee.companion
-    await tx.set_invitee_wish(meeting_id, person[0], person[1], wish, not current)
-    await refresh_card(tx, texts, settings, now, meeting_id)
-    return found, not current
 
 
 async def move(

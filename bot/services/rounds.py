@@ -14,7 +14,7 @@ from bot.i18n.translator import Catalogues, Translator
 from bot.platform.config import Settings
 from bot.rules.models import Invitee, Meeting, PersonKind, Pupil, Round, Slot, StaffMember
 from bot.rules.schooltime import days_later, in_quiet_hours, next_allowed
-from bot.services import meetings, pupil_discussions
+from bot.services import meeting_answers, meetings, pupil_discussions
 from bot.services.notify import notify, reader
 from bot.storage import Tx
 from bot.texts import meeting_messages
@@ -414,7 +414,7 @@ async def join(
     """The other parent's answer to a booking notice. Everything is checked against the
     database: the talk is a round's, this person was told of it and did not book it, and the
     time has not changed since."""
-    found = await meetings.find_invitation(tx, person, meeting_id, version, now)
+    found = await meeting_answers.find_invitation(tx, person, meeting_id, version, now)
     meeting = found.meeting
     answer = JOIN_ANSWERS.get(pick)
     if meeting is None or meeting.round_id is None or found.invitee is None or answer is None:
