@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram.ext import Application
 
 from conversations import (
@@ -28,7 +30,7 @@ from conversations import (
 )
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     for module in (
         onboarding,
         language,

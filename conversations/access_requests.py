@@ -17,6 +17,7 @@ from bot.services import right_of_access
 from bot.services.right_of_access import Answered, Asked, SafetyChoice
 from bot.texts import care_messages
 from conversations.common import (
+    Handlers,
     button,
     done,
     markup_from_json,
@@ -304,7 +305,7 @@ MAX_REASON = 500
 
 register(Flow("copy_safety", Action.ANSWER_ACCESS, _on_safety_text, _on_safety_button))
 
-HANDLERS = [
+HANDLERS: Handlers = [
     CallbackQueryHandler(explain, pattern=r"^menu:access$"),
     CallbackQueryHandler(confirm, pattern=r"^ar:ask$"),
     CallbackQueryHandler(preview, pattern=r"^ar:\d+:preview$"),

@@ -19,6 +19,7 @@ from bot.rules.permissions import Action
 from bot.services import pupil_discussions
 from bot.texts import care_messages
 from conversations.common import (
+    Handlers,
     button,
     done,
     markup_from_json,
@@ -405,14 +406,14 @@ async def my_permissions(
                 )
     if len(lines) == 1:
         lines.append(tr._("You have not been asked for permission yet."))
-    rows.extend(menu_keyboard(viewer, tr).inline_keyboard)
+    rows.extend(list(row) for row in menu_keyboard(viewer, tr).inline_keyboard)
     await reply(
         update, "\n".join(lines), InlineKeyboardMarkup(rows), edit=update.callback_query is not None
     )
     await done(update)
 
 
-HANDLERS = [
+HANDLERS: Handlers = [
     CallbackQueryHandler(notice_change, pattern=NoticeTap.pattern(answer="change")),
     *(
         CallbackQueryHandler(notice_answer, pattern=NoticeTap.pattern(answer=answer))

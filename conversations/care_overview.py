@@ -14,7 +14,7 @@ from bot.rules.permissions import Action, may_see_care
 from bot.services import pupil_discussions
 from bot.storage import Tx
 from bot.texts import staff_labels
-from conversations.common import button, clip, done, reply, requires, services, tr_for
+from conversations.common import Handlers, button, clip, done, reply, requires, services, tr_for
 
 KIND_SHORT = {"cvb": N_("CvB"), "zat": N_("ZAT"), "assessment": N_("assessment")}
 ANSWER_LABELS = {
@@ -161,4 +161,4 @@ async def discussion_detail(
     await done(update)
 
 
-HANDLERS = [CallbackQueryHandler(discussion_detail, pattern=r"^d:\d+$")]
+HANDLERS: Handlers = [CallbackQueryHandler(discussion_detail, pattern=r"^d:\d+$")]

@@ -7,7 +7,8 @@ import html
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import (
     BotCommand,
@@ -19,15 +20,18 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import ContextTypes
+from telegram.ext import BaseHandler, ContextTypes
 
 from bot.i18n.translator import N_, Translator
 from bot.rules.models import Role, Viewer
 from bot.rules.permissions import Action, may
 from bot.services.context import Services
 
-Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
-ViewerHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, Viewer], Awaitable[None]]
+# PTB's handler classes take coroutine functions: the types say so, so mypy checks each use.
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+ViewerHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, Viewer], Coroutine[Any, Any, None]]
+# What a conversations module lists in HANDLERS for bot/app.py.
+Handlers = list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]
 
 log = logging.getLogger(__name__)
 

@@ -6,6 +6,7 @@ Both walk the same steps; the consent request adds the kind, the team and what i
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from telegram import Update
@@ -17,7 +18,7 @@ from bot.rules.models import Viewer
 from bot.rules.permissions import Action
 from bot.services import pupil_discussions
 from bot.texts import care_messages
-from conversations.common import done, requires
+from conversations.common import Handlers, done, requires
 from conversations.flow import (
     Flow,
     Step,
@@ -35,6 +36,20 @@ STEPS = {
     "consent": ["pupil", "kind", "when", "purpose", "team", "shared", "confirm"],
 }
 MAX_PURPOSE = 300
+
+
+@dataclass
+class DiscussionDraft:
+    """What the /cvb and /toestemming flows know so far."""
+
+    pupil_id: str = ""
+    child: str = ""
+    kind: str = ""  # zat | assessment (a /cvb flow is always cvb)
+    starts_at: str = ""  # ISO moment
+    purpose_key: str = ""  # one of care_messages.PURPOSES
+    purpose: str = ""  # the coordinator's own words, in Dutch
+    team: list[int] = field(default_factory=list)  # indexes into [care] team
+    shared: list[str] = field(default_factory=list)  # keys of care_messages.SHARED_INFO
 
 
 def _heading(step: Step) -> str:
@@ -111,11 +126,11 @@ async def _ask(step: Step, name: str) -> None:
             " You can add your own words next."
         )
         # The moment as understood, weekday written out, so a misread shows at once.
-        starts_at = step.state.data.get("starts_at")
+        starts_at = step.draft(DiscussionDraft).starts_at
         understood = (
             f"🕒 {tr.datetime(datetime.fromisoformat(str(starts_at)))}\n" if starts_at else ""
         )
-        child = str(step.state.data.get("child", ""))
+        child = step.draft(DiscussionDraft).child
         rows = [
             [step.button(tr.label(label, child=child), f"why:{key}")]
             for key, label in care_messages.PURPOSES.items()
@@ -140,7 +155,7 @@ async def _ask(step: Step, name: str) -> None:
 async def _show_team(step: Step) -> None:
     tr = step.tr
     team = step.svc.settings.care.team
-    chosen = set(step.state.data.get("team", []))  # type: ignore[call-overload]
+    chosen = set(step.draft(DiscussionDraft).team)
     rows = [
         [
             step.button(
@@ -159,8 +174,8 @@ async def _show_team(step: Step) -> None:
 
 async def _show_shared(step: Step) -> None:
     tr = step.tr
-    chosen = set(step.state.data.get("shared", []))  # type: ignore[call-overload]
-    child = str(step.state.data.get("child", ""))
+    draft = step.draft(DiscussionDraft)
+    chosen, child = set(draft.shared), draft.child
     rows = [
         [
             step.button(
@@ -177,11 +192,11 @@ async def _show_shared(step: Step) -> None:
 
 async def _show_confirm(step: Step, note: str = "") -> None:
     tr = step.tr
-    data = step.state.data
-    kind = "cvb" if step.state.name == "cvb" else str(data["kind"])
-    starts_at = datetime.fromisoformat(str(data["starts_at"]))
+    data = step.draft(DiscussionDraft)
+    kind = "cvb" if step.state.name == "cvb" else data.kind
+    starts_at = datetime.fromisoformat(data.starts_at)
     async with step.svc.db.transaction() as tx:
-        pupil = await tx.pupil(str(data["pupil_id"]))
+        pupil = await tx.pupil(data.pupil_id)
         assert pupil is not None
         targets = await pupil_discussions.targets_for(
             tx, step.svc.settings, step.svc.clock.now(), pupil.pupil_id, kind
@@ -214,11 +229,11 @@ async def _show_confirm(step: Step, note: str = "") -> None:
         lines.append(tr._("Notice to: {names}", names=tr.list_of(names) or "–"))
     else:
         team = step.svc.settings.care.team
-        chosen = [team[i] for i in data.get("team", [])]  # type: ignore[union-attr]
+        chosen = [team[i] for i in data.team]
         lines.append(
             tr._("Taking part: {names}", names=care_messages.participants_text(tr, chosen))
         )
-        shared = care_messages.shared_text(tr, list(data.get("shared", [])), pupil.first_name)  # type: ignore[call-overload]
+        shared = care_messages.shared_text(tr, data.shared, pupil.first_name)
         lines.append(tr._("Shared: {items}", items=shared))
         # staff:
         lines.append(tr._("Consent needed from: {names}", names=tr.list_of(names) or "–"))
@@ -238,14 +253,14 @@ async def _show_confirm(step: Step, note: str = "") -> None:
     await step.show("\n".join(lines), rows)
 
 
-def _purpose_summary(tr: Translator, data: dict[str, object]) -> str:
-    key = str(data.get("purpose_key", ""))
+def _purpose_summary(tr: Translator, data: DiscussionDraft) -> str:
+    key = data.purpose_key
     chosen = (
-        tr.label(care_messages.PURPOSES[key], child=str(data.get("child", "")))
+        tr.label(care_messages.PURPOSES[key], child=data.child)
         if key in care_messages.PURPOSES
         else ""
     )
-    words = str(data.get("purpose", ""))
+    words = data.purpose
     return " · ".join(part for part in (chosen, f"“{words}”" if words else "") if part)
 
 
@@ -260,7 +275,7 @@ async def on_button(step: Step, value: str) -> None:
         return
     if current == "purpose" and value.removeprefix("why:") in care_messages.PURPOSES:
         await step.go("purpose", purpose_key=value.removeprefix("why:"))
-        if step.state.data.get("purpose"):
+        if step.draft(DiscussionDraft).purpose:
             await _after(step, "purpose")  # own words were typed already
         else:
             await _ask(step, "purpose_words")
@@ -281,7 +296,7 @@ async def on_button(step: Step, value: str) -> None:
         return
     if current == "team":
         team_size = len(step.svc.settings.care.team)
-        chosen = set(step.state.data.get("team", []))  # type: ignore[call-overload]
+        chosen = set(step.draft(DiscussionDraft).team)
         if value == "next":
             if not chosen:
                 await _show_team(step)
@@ -295,7 +310,7 @@ async def on_button(step: Step, value: str) -> None:
         await _show_team(step)
         return
     if current == "shared":
-        chosen_info = set(step.state.data.get("shared", []))  # type: ignore[call-overload]
+        chosen_info = set(step.draft(DiscussionDraft).shared)
         if value == "next":
             if chosen_info:
                 await _after(step, "shared")
@@ -371,7 +386,7 @@ async def on_text(step: Step, text: str) -> None:
             )
             return
         await step.go(current, purpose=text)
-        if step.state.data.get("purpose_key") in care_messages.PURPOSES:
+        if step.draft(DiscussionDraft).purpose_key in care_messages.PURPOSES:
             await _after(step, "purpose")
         else:
             await _ask(step, "purpose")  # the words are kept; now what fits best
@@ -382,14 +397,14 @@ async def on_text(step: Step, text: str) -> None:
 
 async def _send(step: Step) -> None:
     tr = step.tr
-    data = step.state.data
+    data = step.draft(DiscussionDraft)
     member = await step.staff()
     if member is None:
         await step.end()
         return
-    kind = "cvb" if step.state.name == "cvb" else str(data["kind"])
+    kind = "cvb" if step.state.name == "cvb" else data.kind
     team = step.svc.settings.care.team
-    participants = [team[i] for i in data.get("team", [])] if kind != "cvb" else []  # type: ignore[union-attr]
+    participants = [team[i] for i in data.team] if kind != "cvb" else []
     async with step.svc.db.transaction() as tx:
         delivery = await pupil_discussions.send_discussion(
             tx,
@@ -397,13 +412,13 @@ async def _send(step: Step) -> None:
             step.svc.settings,
             step.svc.clock.now(),
             staff=member,
-            pupil_id=str(data["pupil_id"]),
+            pupil_id=data.pupil_id,
             kind=kind,
-            starts_at=datetime.fromisoformat(str(data["starts_at"])),
-            purpose=str(data.get("purpose", "")),
-            purpose_key=str(data.get("purpose_key", "")) or None,
+            starts_at=datetime.fromisoformat(data.starts_at),
+            purpose=data.purpose,
+            purpose_key=data.purpose_key or None,
             participants=participants,
-            shared_info=list(data.get("shared", [])),  # type: ignore[call-overload]
+            shared_info=data.shared,
         )
         await tx.clear_flow(step.viewer.user_id)
     await step.show(_sent_text(tr, kind, delivery))
@@ -457,7 +472,7 @@ def _sent_text(tr: Translator, kind: str, delivery: pupil_discussions.Delivery) 
 register(Flow("cvb", Action.CVB_NOTICE, on_text, on_button))
 register(Flow("consent", Action.CONSENT_REQUEST, on_text, on_button))
 
-HANDLERS = [
+HANDLERS: Handlers = [
     CommandHandler("cvb", start_cvb),
     CommandHandler("toestemming", start_consent),
     CallbackQueryHandler(start_cvb, pattern=r"^menu:cvb$"),

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import timedelta
+from typing import Any, TypeVar, cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
@@ -27,6 +28,7 @@ from bot.rules.models import FlowState, Pupil, Role, StaffMember, Viewer
 from bot.rules.permissions import Action, may, may_see_pupil
 from bot.services.context import Services
 from conversations.common import (
+    Handlers,
     button,
     current_viewer,
     done,
@@ -38,6 +40,7 @@ from conversations.common import (
 )
 
 FLOW_TTL = timedelta(hours=24)
+Draft = TypeVar("Draft")
 # Where an in-place flow keeps the id of its one message (None until it has shown one).
 IN_PLACE = "_message"
 
@@ -65,6 +68,12 @@ class Step:
     async def staff(self) -> StaffMember | None:
         async with self.svc.db.transaction() as tx:
             return await tx.staff_member(self.viewer.person_id or "")
+
+    def draft(self, kind: type[Draft]) -> Draft:
+        """What the flow knows so far, as its own typed record (a dataclass whose fields all
+        have defaults): the stored state's values under the record's field names."""
+        names = {f.name for f in fields(cast(Any, kind))}
+        return kind(**{k: v for k, v in self.state.data.items() if k in names})
 
     async def go(self, step: str, **data: object) -> FlowState:
         """Move to `step` with a fresh nonce, merging `data` into what the flow knows."""
@@ -355,4 +364,4 @@ def which_day(
     return question, rows
 
 
-HANDLERS = [CallbackQueryHandler(flow_button, pattern=r"^f:")]
+HANDLERS: Handlers = [CallbackQueryHandler(flow_button, pattern=r"^f:")]

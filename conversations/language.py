@@ -9,6 +9,7 @@ from bot.i18n.translator import language_name
 from bot.rules.models import Viewer
 from bot.rules.permissions import Action
 from conversations.common import (
+    Handlers,
     button,
     done,
     language_only_keyboard,
@@ -65,7 +66,7 @@ async def choose(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Vie
     await done(update)
 
 
-HANDLERS = [
+HANDLERS: Handlers = [
     CommandHandler("taal", show_picker),
     CommandHandler("language", show_picker),
     CallbackQueryHandler(show_picker, pattern=r"^lang:menu$"),

@@ -14,6 +14,7 @@ from bot.services import meeting_answers, summaries
 from bot.services.context import Services
 from bot.texts import meeting_messages
 from conversations.common import (
+    Handlers,
     button,
     done,
     markup_from_json,
@@ -233,11 +234,11 @@ async def _summary_screen(
         readers = await tx.summary_readers(meeting_id)
         outbox_id = await tx.summary_outbox_id(meeting_id, *_person(viewer))
         sent = await tx.outbox_message(outbox_id) if outbox_id else None
-    read_at = next((at for k, p, at in readers if (k, p) == _person(viewer)), False)
-    if read_at is False or sent is None:
+    mine = [at for k, p, at in readers if (k, p) == _person(viewer)]
+    if not mine or sent is None:
         return None
-    text = sent[1]
-    if read_at:
+    text, read_at = sent[1], mine[0]
+    if read_at is not None:
         text += "\n\n" + tr._("✅ Read on {date}. Thank you.", date=tr.datetime(read_at))
     return text, read_at is not None
 
@@ -333,7 +334,7 @@ async def question_button(step: Step, value: str) -> None:
 
 register(Flow("question", Action.ANSWER_CARE, question_text, question_button))
 
-HANDLERS = [
+HANDLERS: Handlers = [
     CallbackQueryHandler(invitation_answer, pattern=r"^m:"),
     CallbackQueryHandler(summary_action, pattern=r"^sr:"),
 ]

@@ -13,7 +13,15 @@ from bot.rules.models import Viewer
 from bot.rules.permissions import Action
 from bot.services import meeting_card, meetings
 from bot.services.context import Services
-from conversations.common import done, markup_from_json, reply, requires, say_stale, services
+from conversations.common import (
+    Handlers,
+    done,
+    markup_from_json,
+    reply,
+    requires,
+    say_stale,
+    services,
+)
 from conversations.flow import Flow, Step, begin, register
 from conversations.meetings import (
     back_row,
@@ -164,4 +172,4 @@ async def move_button(step: Step, value: str) -> None:
 register(Flow("move", Action.PLAN_MEETING, move_text, move_button))
 
 
-HANDLERS = [CallbackQueryHandler(card_action, pattern=r"^mt:\d+:(move|cancel)$")]
+HANDLERS: Handlers = [CallbackQueryHandler(card_action, pattern=r"^mt:\d+:(move|cancel)$")]

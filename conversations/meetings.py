@@ -16,7 +16,7 @@ from bot.rules.permissions import Action, may_see_pupil
 from bot.services import meetings, pupil_discussions
 from bot.services.context import Services
 from bot.texts import meeting_messages
-from conversations.common import done, requires
+from conversations.common import Handlers, done, requires
 from conversations.flow import (
     Flow,
     Step,
@@ -485,7 +485,7 @@ async def _send(step: Step) -> None:
 register(Flow("meeting", Action.PLAN_MEETING, plan_text, plan_button))
 
 
-HANDLERS = [
+HANDLERS: Handlers = [
     CommandHandler("gesprek", start_plan),
     CallbackQueryHandler(start_plan, pattern=r"^menu:meeting$"),
 ]

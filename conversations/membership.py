@@ -7,7 +7,7 @@ from telegram import ChatMember, Update
 from telegram.ext import ChatMemberHandler, ContextTypes
 
 from bot.services.reachability import record_reachable_again, record_unreachable
-from conversations.common import services
+from conversations.common import Handlers, services
 
 
 async def membership_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -23,4 +23,4 @@ async def membership_changed(update: Update, context: ContextTypes.DEFAULT_TYPE)
             await record_reachable_again(tx, now, change.from_user.id)
 
 
-HANDLERS = [ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)]
+HANDLERS: Handlers = [ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)]

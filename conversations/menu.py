@@ -18,6 +18,7 @@ from bot.rules.models import PupilContacts, Role, Viewer
 from bot.rules.permissions import Action, visible_groups
 from conversations import care_overview, flow, news, onboarding
 from conversations.common import (
+    Handlers,
     button,
     clip,
     current_viewer,
@@ -146,7 +147,7 @@ async def overview(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: V
     if len(groups) == 1:
         lines.append("")
         lines.extend(_group_lines(groups[0], contacts, tr))
-        rows.extend(menu_keyboard(viewer, tr).inline_keyboard)
+        rows.extend(list(row) for row in menu_keyboard(viewer, tr).inline_keyboard)
     else:
         # staff:
         lines.append(tr._("Choose a group to see who cannot be reached yet."))
@@ -311,7 +312,7 @@ async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await say_stale(update, context, viewer)
 
 
-HANDLERS = [
+HANDLERS: Handlers = [
     CommandHandler("help", help_menu),
     CommandHandler("overzicht", overview),
     CommandHandler("annuleren", cancel),
@@ -323,7 +324,7 @@ HANDLERS = [
 ]
 
 # Registered after every flow, so they only catch what nothing else handled.
-FALLBACKS = [
+FALLBACKS: Handlers = [
     CallbackQueryHandler(stale_button),
     MessageHandler(filters.ALL, not_understood),
 ]

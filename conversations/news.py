@@ -4,6 +4,7 @@ coordinator's coverage: is good news reaching every family?"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from telegram import InlineKeyboardButton, Update
@@ -16,7 +17,7 @@ from bot.rules.permissions import Action, may_see_pupil, visible_groups
 from bot.rules.rights import MessageKind, audience
 from bot.rules.schooltime import in_quiet_hours, next_allowed
 from bot.services import good_news, pupil_discussions
-from conversations.common import clip, done, reply, requires, services, tr_for
+from conversations.common import Handlers, clip, done, reply, requires, services, tr_for
 from conversations.flow import (
     Flow,
     Step,
@@ -63,15 +64,32 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: View
     await done(update)
 
 
+@dataclass
+class NewsDraft:
+    """What the good-news flow knows so far."""
+
+    pupil_id: str = ""
+    child: str = ""
+    themes: list[str] = field(default_factory=list)  # keys of good_news.THEMES
+    words: str = ""
+
+
+@dataclass
+class ReactionDraft:
+    """A parent's few words in reaction to good news: which news."""
+
+    news_id: int = 0
+
+
 async def _ask(step: Step, name: str, note: str = "") -> None:
     await step.go(name)
     tr = step.tr
     heading = _heading(step) + (f"\n{note}" if note else "")
-    child = str(step.state.data.get("child", ""))
+    child = step.draft(NewsDraft).child
     if name == "pupil":
         await ask_pupil(step, heading)
     elif name == "themes":
-        chosen = set(step.state.data.get("themes", []))  # type: ignore[call-overload]
+        chosen = set(step.draft(NewsDraft).themes)
         buttons = [
             step.button(("✅ " if key in chosen else "") + tr.label(label), f"t:{key}")
             for key, label in good_news.THEMES.items()
@@ -97,7 +115,7 @@ async def _ask(step: Step, name: str, note: str = "") -> None:
 
 async def _readers(step: Step) -> list[tuple[str, str, bool]]:
     """(first name, language, linked) of everyone the rules name for good news."""
-    pupil_id = str(step.state.data["pupil_id"])
+    pupil_id = step.draft(NewsDraft).pupil_id
     now = step.svc.clock.now()
     async with step.svc.db.transaction() as tx:
         pupil = await tx.pupil(pupil_id)
@@ -129,7 +147,7 @@ async def _readers(step: Step) -> list[tuple[str, str, bool]]:
 async def _preview(step: Step, note: str = "") -> None:
     tr = step.tr
     member = await step.staff()
-    data = step.state.data
+    data = step.draft(NewsDraft)
     lines = [_heading(step)]
     if note:
         lines.append(note)
@@ -148,10 +166,10 @@ async def _preview(step: Step, note: str = "") -> None:
             good_news.news_text(
                 reader_tr,
                 name=name,
-                child=str(data["child"]),
+                child=data.child,
                 teacher=f"{member.first_name} {member.last_name}" if member else "",
-                words=str(data.get("words", "")),
-                themes=list(data.get("themes", [])),  # type: ignore[call-overload]
+                words=data.words,
+                themes=data.themes,
             )
         )
     if not readers:
@@ -180,7 +198,7 @@ async def on_button(step: Step, value: str) -> None:
             await _ask(step, "themes")
         return
     if current == "themes":
-        chosen = list(step.state.data.get("themes", []))  # type: ignore[call-overload]
+        chosen = list(step.draft(NewsDraft).themes)
         if value == "next":
             await _ask(step, "words")  # themes are optional: a sentence alone is fine too
             return
@@ -291,7 +309,7 @@ async def _schedule(step: Step, moment: datetime) -> None:
 
 async def _send(step: Step, when: datetime | None) -> None:
     tr = step.tr
-    data = step.state.data
+    data = step.draft(NewsDraft)
     member = await step.staff()
     if member is None:
         await step.end()
@@ -300,7 +318,7 @@ async def _send(step: Step, when: datetime | None) -> None:
     if when is not None and when <= now:
         when = None
     async with step.svc.db.transaction() as tx:
-        pupil = await tx.pupil(str(data["pupil_id"]))
+        pupil = await tx.pupil(data.pupil_id)
         if pupil is None or not may_see_pupil(member, pupil.group):
             await tx.clear_flow(step.viewer.user_id)
             await step.show(tr._("This button no longer works."))
@@ -312,8 +330,8 @@ async def _send(step: Step, when: datetime | None) -> None:
             now,
             staff=member,
             pupil_id=pupil.pupil_id,
-            words=str(data.get("words", "")),
-            themes=list(data.get("themes", [])),  # type: ignore[call-overload]
+            words=data.words,
+            themes=data.themes,
             send_at=when,
         )
         await tx.clear_flow(step.viewer.user_id)
@@ -396,7 +414,7 @@ async def coverage(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: V
 
 async def words_text(step: Step, text: str) -> None:
     tr = step.tr
-    news_id = int(step.state.data["news_id"])  # type: ignore[call-overload]
+    news_id = step.draft(ReactionDraft).news_id
     viewer = step.viewer
     assert viewer.kind is not None and viewer.person_id is not None
     now = step.svc.clock.now()
@@ -421,7 +439,7 @@ async def words_button(step: Step, value: str) -> None:
 
 register(Flow("news_words", Action.ANSWER_CARE, words_text, words_button))
 
-HANDLERS = [
+HANDLERS: Handlers = [
     CommandHandler("positief", start),
     CallbackQueryHandler(start, pattern=r"^(pos:[A-Za-z0-9_-]+|menu:news)$"),
     CallbackQueryHandler(coverage, pattern=r"^menu:coverage$"),

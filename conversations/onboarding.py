@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from telegram import Update
 from telegram.ext import CommandHandler, ContextTypes
@@ -11,6 +12,7 @@ from bot.i18n.translator import Translator
 from bot.rules.models import Role, Viewer
 from bot.services.invitations import Redeemed, redeem
 from conversations.common import (
+    Handlers,
     current_viewer,
     language_only_keyboard,
     menu_keyboard,
@@ -99,11 +101,11 @@ async def _start_without_code(update: Update, context: ContextTypes.DEFAULT_TYPE
     await reply(update, text, language_only_keyboard(tr))
 
 
-def _refusal_text(tr: Translator, outcome: Redeemed, retry_at: object) -> str:
+def _refusal_text(tr: Translator, outcome: Redeemed, retry_at: datetime | None) -> str:
     if outcome is Redeemed.THROTTLED and retry_at is not None:
         return tr._(
             "Too many wrong codes were tried. For your safety you can try again at {time}.",
-            time=tr.time(retry_at),  # type: ignore[arg-type]
+            time=tr.time(retry_at),
         )
     if outcome is Redeemed.USED:
         return tr._(
@@ -185,4 +187,4 @@ async def welcome_text(context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, tr: T
     )
 
 
-HANDLERS = [CommandHandler("start", start)]
+HANDLERS: Handlers = [CommandHandler("start", start)]

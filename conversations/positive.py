@@ -9,6 +9,7 @@ from bot.rules.models import Viewer
 from bot.rules.permissions import Action
 from bot.services import good_news
 from conversations.common import (
+    Handlers,
     done,
     menu_keyboard,
     reply,
@@ -68,4 +69,4 @@ async def react(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: View
     await done(update)
 
 
-HANDLERS = [CallbackQueryHandler(react, pattern=r"^pn:")]
+HANDLERS: Handlers = [CallbackQueryHandler(react, pattern=r"^pn:")]

@@ -7,6 +7,7 @@ a tap per step and no typing; typing an answer works at every step."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from telegram import InlineKeyboardButton, Update
@@ -16,7 +17,7 @@ from bot.rules.models import Meeting, Viewer
 from bot.rules.permissions import Action
 from bot.services import good_news, preparation
 from bot.texts import meeting_messages
-from conversations.common import done, reply, requires, services, tr_for
+from conversations.common import Handlers, done, reply, requires, services, tr_for
 from conversations.flow import Flow, Step, begin, progress, register
 
 MAX_TEXT = 500
@@ -59,12 +60,13 @@ async def _choose(step: Step, note: str = "") -> None:
     async with step.svc.db.transaction() as tx:
         upcoming = await tx.meetings_of_staff(step.viewer.person_id or "", now)
         upcoming = [m for m in upcoming if m.starts_at > now][:10]
-        names = {m.id: await tx.pupil(m.pupil_id) for m in upcoming}
+        pupils = {m.id: await tx.pupil(m.pupil_id) for m in upcoming}
+    names = {key: pupil.first_name if pupil else "?" for key, pupil in pupils.items()}
     await step.go("choose")
     rows = [
         [
             step.button(
-                f"{names[m.id].first_name if names[m.id] else '?'} · {tr.datetime(m.starts_at)}",
+                f"{names[m.id]} · {tr.datetime(m.starts_at)}",
                 f"m:{m.id}",
             )
         ]
@@ -87,16 +89,26 @@ async def _begin(step: Step, meeting: Meeting) -> None:
     await _ask(step, preparation.TIP_KEYS[0])
 
 
+@dataclass
+class PreparationDraft:
+    """What the preparation flow knows so far."""
+
+    meeting_id: int = 0
+    keys: list[str] = field(default_factory=list)  # the tips asked, in order
+    answers: dict[str, str] = field(default_factory=dict)  # tip → the teacher's words
+    suggested: list[str] = field(default_factory=list)  # suggestions offered as buttons
+
+
 def _keys(step: Step) -> list[str]:
-    keys = step.state.data.get("keys")
-    if isinstance(keys, list) and all(k in preparation.TIP_KEYS for k in keys):
-        return [str(k) for k in keys]
+    keys = step.draft(PreparationDraft).keys
+    if keys and all(k in preparation.TIP_KEYS for k in keys):
+        return list(keys)
     return list(preparation.TIP_KEYS)
 
 
 async def _meeting(step: Step) -> tuple[Meeting, str] | None:
     async with step.svc.db.transaction() as tx:
-        meeting = await tx.meeting(int(step.state.data.get("meeting_id", 0)))  # type: ignore[call-overload]
+        meeting = await tx.meeting(step.draft(PreparationDraft).meeting_id)
         pupil = await tx.pupil(meeting.pupil_id) if meeting else None
     if meeting is None or pupil is None or meeting.created_by != step.viewer.person_id:
         return None
@@ -195,15 +207,15 @@ async def _next(step: Step, key: str) -> None:
 
 
 def _answers(step: Step) -> dict[str, str]:
-    return dict(step.state.data.get("answers", {}))  # type: ignore[call-overload]
+    return dict(step.draft(PreparationDraft).answers)
 
 
 def _suggested(step: Step, value: str) -> str | None:
-    suggested = step.state.data.get("suggested")
+    suggested = step.draft(PreparationDraft).suggested
     index = value.removeprefix("s:")
-    if not index.isdigit() or not isinstance(suggested, list) or int(index) >= len(suggested):
+    if not index.isdigit() or int(index) >= len(suggested):
         return None
-    return str(suggested[int(index)])
+    return suggested[int(index)]
 
 
 async def _show_news(step: Step, note: str = "") -> None:
@@ -323,7 +335,7 @@ async def _finish(step: Step) -> None:
 
 register(Flow("prepare", Action.PLAN_MEETING, on_text, on_button))
 
-HANDLERS = [
+HANDLERS: Handlers = [
     CommandHandler("voorbereiden", start),
     CallbackQueryHandler(start, pattern=r"^(prep:\d+|menu:prepare)$"),
 ]

@@ -26,7 +26,7 @@ from bot.rules.rights import (
 )
 from bot.services import information_rights
 from bot.texts import staff_labels
-from conversations.common import done, requires
+from conversations.common import Handlers, done, requires
 from conversations.flow import (
     Flow,
     Step,
@@ -475,7 +475,7 @@ async def _record(step: Step, what: str, **extra: object) -> None:
 
 register(Flow("card", Action.RECORD_RIGHTS, on_text, on_button))
 
-HANDLERS = [
+HANDLERS: Handlers = [
     CommandHandler("leerling", start),
     CallbackQueryHandler(start, pattern=r"^menu:card$"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -15,6 +16,7 @@ from bot.rules.round_slots import make_slots
 from bot.services import rounds
 from bot.texts import round_messages
 from conversations.common import (
+    Handlers,
     button,
     done,
     markup_from_json,
@@ -90,34 +92,47 @@ async def _ask(step: Step, name: str, note: str = "") -> None:
         await _confirm(step)
 
 
+@dataclass
+class RoundDraft:
+    """What the round flow knows so far."""
+
+    group: str = ""
+    minutes: int = 0
+    place: str = ""
+    days: list[str] = field(default_factory=list)  # ISO dates
+    start: str = ""  # ISO time the window opens
+    end: str = ""  # … and closes
+    deadline: str = ""  # ISO moment
+    deadline_options: list[str] = field(default_factory=list)  # readings offered to tap
+
+
 def _planned_slots(step: Step) -> list[datetime]:
-    data = step.state.data
-    days = [date.fromisoformat(d) for d in data["days"]]  # type: ignore[union-attr]
-    window = (time.fromisoformat(str(data["start"])), time.fromisoformat(str(data["end"])))
-    minutes = int(str(data["minutes"]))
-    return make_slots(days, window, minutes, step.svc.settings.timezone)
+    data = step.draft(RoundDraft)
+    days = [date.fromisoformat(d) for d in data.days]
+    window = (time.fromisoformat(data.start), time.fromisoformat(data.end))
+    return make_slots(days, window, data.minutes, step.svc.settings.timezone)
 
 
 async def _confirm(step: Step) -> None:
     tr = step.tr
-    data = step.state.data
+    data = step.draft(RoundDraft)
     slots = _planned_slots(step)
     async with step.svc.db.transaction() as tx:
-        families = len(await tx.contacts_of_groups([str(data["group"])]))
+        families = len(await tx.contacts_of_groups([data.group]))
     lines = [
         _heading(step),
         # staff:
         tr._(
             "Group {group}: {slots} times of {minutes} minutes for {families} families.",
-            group=str(data["group"]),
+            group=data.group,
             slots=len(slots),
-            minutes=data["minutes"],
+            minutes=data.minutes,
             families=families,
         ),
         # staff:
         tr._(
             "Choose before: {deadline}",
-            deadline=tr.datetime(datetime.fromisoformat(str(data["deadline"]))),
+            deadline=tr.datetime(datetime.fromisoformat(data.deadline)),
         ),
     ]
     if len(slots) < families:
@@ -145,9 +160,8 @@ async def on_button(step: Step, value: str) -> None:
         return
     if current == "deadline" and value.startswith("at:"):
         # Only a reading offered for what was typed counts, checked again when tapped.
-        offered = step.state.data.get("deadline_options") or []
         iso = value.removeprefix("at:")
-        if isinstance(offered, list) and iso in offered:
+        if iso in step.draft(RoundDraft).deadline_options:
             await _set_deadline(step, datetime.fromisoformat(iso))
             return
     if current == "confirm" and value == "open":
@@ -216,9 +230,9 @@ async def _set_deadline(step: Step, deadline: datetime) -> None:
 
 async def _open(step: Step) -> None:
     tr = step.tr
-    data = step.state.data
+    data = step.draft(RoundDraft)
     member = await step.staff()
-    if member is None or str(data["group"]) not in await _groups(step):
+    if member is None or data.group not in await _groups(step):
         await step.end()
         return
     async with step.svc.db.transaction() as tx:
@@ -228,11 +242,11 @@ async def _open(step: Step) -> None:
             step.svc.settings,
             step.svc.clock.now(),
             staff=member,
-            group=str(data["group"]),
+            group=data.group,
             slots=_planned_slots(step),
-            minutes=int(data["minutes"]),
-            place=str(data["place"]),  # type: ignore[call-overload]
-            deadline=datetime.fromisoformat(str(data["deadline"])),
+            minutes=data.minutes,
+            place=data.place,
+            deadline=datetime.fromisoformat(data.deadline),
         )
         await tx.clear_flow(step.viewer.user_id)
     # staff:
@@ -464,7 +478,7 @@ async def join_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer
     await done(update)
 
 
-HANDLERS = [
+HANDLERS: Handlers = [
     CommandHandler("ronde", start),
     CallbackQueryHandler(start, pattern=r"^menu:round$"),
     CallbackQueryHandler(block_menu, pattern=r"^rbk:"),

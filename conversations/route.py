@@ -10,7 +10,7 @@ from bot.rules.models import Viewer
 from bot.rules.permissions import Action
 from bot.rules.support_route import CHECKLIST, ORDER, REFUSAL_TEXTS, STEP_LABELS, RouteStep
 from bot.services import route_steps
-from conversations.common import done, requires
+from conversations.common import Handlers, done, requires
 from conversations.flow import (
     Flow,
     Step,
@@ -164,7 +164,7 @@ async def on_text(step: Step, text: str) -> None:
 
 register(Flow("route", Action.SUPPORT_ROUTE, on_text, on_button))
 
-HANDLERS = [
+HANDLERS: Handlers = [
     CommandHandler("zorgroute", start),
     CallbackQueryHandler(start, pattern=r"^menu:route$"),
 ]

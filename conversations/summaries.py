@@ -3,6 +3,8 @@ from the card, and answers a parent's question about it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
@@ -10,11 +12,26 @@ from bot.rules.models import Agreement, PersonKind, Viewer
 from bot.rules.permissions import Action
 from bot.services import meetings, pupil_discussions, summaries
 from bot.texts import meeting_messages
-from conversations.common import done, reply, requires, say_stale, services
+from conversations.common import Handlers, done, reply, requires, say_stale, services
 from conversations.flow import Flow, Step, begin, progress, register
 from conversations.meetings import own_meeting
 
 MAX_TEXT = 500
+
+
+@dataclass
+class SummaryDraft:
+    """What the summary flow knows so far."""
+
+    meeting_id: int = 0
+    present: list[str] = field(default_factory=list)  # person keys of who was there
+    going_well: str = ""
+    agreements: list[dict[str, str]] = field(default_factory=list)  # what, who, when
+    advice_school: str = ""
+    advice_home: str = ""
+    next_step: str = ""
+    left_out: dict[str, str] = field(default_factory=dict)  # person key → reason
+    leaving_out: str = ""  # the person key whose reason is being asked
 
 
 SUMMARY_STEPS = ["attended", "going_well", "agreements", "advice_school", "advice_home",
@@ -70,13 +87,13 @@ async def _ask_summary(step: Step, name: str, note: str = "") -> None:
     skip = [step.button(tr.label("⏭ Skip"), "skip")]
     if name == "attended":
         async with step.svc.db.transaction() as tx:
-            meeting = await tx.meeting(int(step.state.data["meeting_id"]))  # type: ignore[call-overload]
+            meeting = await tx.meeting(step.draft(SummaryDraft).meeting_id)
             assert meeting is not None
             pupil = await tx.pupil(meeting.pupil_id)
             assert pupil is not None
             people = await pupil_discussions.people_of_pupil(tx, pupil)
             invitees = await tx.invitees(meeting.id)
-        present = set(step.state.data.get("present", []))  # type: ignore[call-overload]
+        present = set(step.draft(SummaryDraft).present)
         rows = []
         for invitee in invitees:
             key = pupil_discussions.person_key(invitee.person_kind, invitee.person_id)
@@ -91,7 +108,7 @@ async def _ask_summary(step: Step, name: str, note: str = "") -> None:
         question = tr._("What goes well? Start with something positive.")
         await step.show(f"{heading}\n{question}")
     elif name == "agreements":
-        agreements = step.state.data.get("agreements", [])
+        agreements = step.draft(SummaryDraft).agreements
         # staff:
         question = tr._(
             "What did you agree? Send one agreement per message, as"
@@ -102,7 +119,7 @@ async def _ask_summary(step: Step, name: str, note: str = "") -> None:
             # staff:
             question += "\n" + tr.n_(
                 "{n} agreement so far.", "{n} agreements so far.", len(agreements)
-            )  # type: ignore[arg-type]
+            )
         await step.show(f"{heading}\n{question}", [[step.button(tr.label("Next ➡️"), "next")]])
     elif name == "advice_school":
         # staff:
@@ -126,12 +143,10 @@ async def _ask_summary(step: Step, name: str, note: str = "") -> None:
 
 async def _summary_confirm(step: Step) -> None:
     tr = step.tr
-    data = step.state.data
-    texts = [
-        str(data.get("going_well", "")),
-        str(data.get("advice_school", "")),
-        str(data.get("advice_home", "")),
-    ] + [a["what"] for a in data.get("agreements", [])]  # type: ignore[union-attr]
+    draft = step.draft(SummaryDraft)
+    texts = [draft.going_well, draft.advice_school, draft.advice_home] + [
+        a["what"] for a in draft.agreements
+    ]
     # staff:
     lines = [
         _summary_heading(step),
@@ -188,7 +203,7 @@ async def _readers(step: Step) -> tuple[list[tuple[str, str, bool]], list[str]]:
     and the names of those who get only its agreements and advice for home."""
     now = step.svc.clock.now()
     async with step.svc.db.reading() as tx:
-        meeting = await tx.meeting(int(str(step.state.data["meeting_id"])))
+        meeting = await tx.meeting(step.draft(SummaryDraft).meeting_id)
         pupil = await tx.pupil(meeting.pupil_id) if meeting else None
         facts = await tx.rights_facts(pupil.pupil_id) if pupil else None
         people = await pupil_discussions.people_of_pupil(tx, pupil) if pupil else {}
@@ -214,14 +229,13 @@ async def _readers(step: Step) -> tuple[list[tuple[str, str, bool]], list[str]]:
 
 
 def _left_out(step: Step) -> dict[str, str]:
-    found = step.state.data.get("left_out") or {}
-    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+    return dict(step.draft(SummaryDraft).left_out)
 
 
 async def summary_button(step: Step, value: str) -> None:
     current = step.state.step
     if current == "attended" and value.startswith("who:"):
-        present = set(step.state.data.get("present", []))  # type: ignore[call-overload]
+        present = set(step.draft(SummaryDraft).present)
         present ^= {value.removeprefix("who:")}
         await step.go("attended", present=sorted(present))
         await _ask_summary(step, "attended")
@@ -278,7 +292,7 @@ async def summary_text(step: Step, text: str) -> None:
     current = step.state.step
     tr = step.tr
     if current == "leave_out_reason" and 2 <= len(text) <= MAX_TEXT:
-        key = str(step.state.data.get("leaving_out", ""))
+        key = step.draft(SummaryDraft).leaving_out
         await step.go("confirm", left_out={**_left_out(step), key: text})
         await _ask_summary(step, "confirm")
         return
@@ -293,7 +307,7 @@ async def summary_text(step: Step, text: str) -> None:
     if current == "agreements":
         what, who, when = ([*(p.strip() for p in text.split(";")), "", ""])[:3]
         agreements = [
-            *step.state.data.get("agreements", []),  # type: ignore[misc]
+            *step.draft(SummaryDraft).agreements,
             {"what": what, "who": who, "when": when},
         ]
         await step.go(current, agreements=agreements[:10])
@@ -305,17 +319,17 @@ async def summary_text(step: Step, text: str) -> None:
 
 async def _send_summary(step: Step) -> None:
     tr = step.tr
-    data = step.state.data
+    draft = step.draft(SummaryDraft)
     member = await step.staff()
     async with step.svc.db.transaction() as tx:
-        meeting = await tx.meeting(int(data["meeting_id"]))  # type: ignore[call-overload]
+        meeting = await tx.meeting(draft.meeting_id)
         if member is None or meeting is None:
             await tx.clear_flow(step.viewer.user_id)
             return
         pupil = await tx.pupil(meeting.pupil_id)
         assert pupil is not None
         people = await pupil_discussions.people_of_pupil(tx, pupil)
-        attended = [people[k].full_name for k in data.get("present", []) if k in people]  # type: ignore[union-attr]
+        attended = [people[k].full_name for k in draft.present if k in people]
         attended.append(meeting_messages.teacher_name(member))
         reached = await summaries.send_summary(
             tx,
@@ -325,12 +339,12 @@ async def _send_summary(step: Step) -> None:
             staff=member,
             meeting_id=meeting.id,
             attended=attended,
-            going_well=str(data["going_well"]),
-            agreements=[Agreement(**a) for a in data.get("agreements", [])],  # type: ignore[union-attr]
-            advice_school=str(data.get("advice_school", "")),
-            advice_home=str(data.get("advice_home", "")),
-            next_step=str(data["next_step"]),
-            left_out=_left_out(step),
+            going_well=draft.going_well,
+            agreements=[Agreement(**a) for a in draft.agreements],
+            advice_school=draft.advice_school,
+            advice_home=draft.advice_home,
+            next_step=draft.next_step,
+            left_out=draft.left_out,
         )
         held = bool(await tx.safety_exceptions(meeting.pupil_id))
         await tx.clear_flow(step.viewer.user_id)
@@ -411,6 +425,13 @@ async def start_reply(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer
     await done(update)
 
 
+@dataclass
+class QuestionDraft:
+    """The teacher's answer to a reader's question: which question."""
+
+    question_id: int = 0
+
+
 async def reply_text(step: Step, text: str) -> None:
     tr = step.tr
     member = await step.staff()
@@ -420,8 +441,8 @@ async def reply_text(step: Step, text: str) -> None:
             step.svc.texts,
             step.svc.clock.now(),
             staff=member,
-            question_id=int(step.state.data["question_id"]),
-            answer=text[:MAX_TEXT],  # type: ignore[call-overload]
+            question_id=step.draft(QuestionDraft).question_id,
+            answer=text[:MAX_TEXT],
         )
         await tx.clear_flow(step.viewer.user_id)
     # staff:
@@ -436,7 +457,7 @@ async def reply_button(step: Step, value: str) -> None:
 
 register(Flow("reply", Action.PLAN_MEETING, reply_text, reply_button))
 
-HANDLERS = [
+HANDLERS: Handlers = [
     CallbackQueryHandler(start_summary, pattern=r"^sum:\d+$"),
     CallbackQueryHandler(view_summary, pattern=r"^sumv:\d+$"),
     CallbackQueryHandler(start_reply, pattern=r"^qa:\d+$"),
