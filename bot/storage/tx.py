@@ -1,25 +1,11 @@
-"""All SQL of Samen: the database handle, migrations and named queries.
-
-Every read and write goes through `Database.transaction()`, which hands out a
-`Tx` holding the named queries. Transactions are serialised by one lock:
-aiosqlite runs statements on its own thread, so without the lock coroutines
-could interleave inside one transaction.
-"""
+"""The named queries of Samen, valid inside one transaction (see bot.storage.executor)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
-from importlib import resources
-from pathlib import Path
 from typing import Any
-
-import aiosqlite
 
 from bot.rules.models import (
     AccessRequest,
@@ -49,6 +35,7 @@ from bot.rules.models import (
     UserFacts,
 )
 from bot.rules.rights import LinkFacts, PupilFacts, Restriction, RestrictionKind
+from bot.storage.executor import Row, SqliteExecutor
 
 
 def iso(moment: datetime) -> str:
@@ -62,135 +49,8 @@ def from_iso(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-@dataclass(frozen=True)
-class Migration:
-    version: int
-    name: str
-    sql: str
-
-
-def load_migrations() -> list[Migration]:
-    folder = resources.files("bot") / "migrations"
-    found: list[Migration] = []
-    for entry in folder.iterdir():
-        if not entry.name.endswith(".sql"):
-            continue
-        number, _, rest = entry.name.partition("_")
-        found.append(Migration(int(number), rest.removesuffix(".sql"), entry.read_text("utf-8")))
-    found.sort(key=lambda m: m.version)
-    expected = list(range(1, len(found) + 1))
-    if [m.version for m in found] != expected:
-        raise RuntimeError("migration files must be numbered 0001, 0002, … without gaps")
-    return found
-
-
-class Database:
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
-        self._conn = conn
-        self.path = path
-        self._lock = asyncio.Lock()
-        self._outbox_listeners: list[Callable[[], None]] = []
-
-    @classmethod
-    async def open(cls, path: Path | str) -> Database:
-        path = Path(path)
-        conn = await aiosqlite.connect(path, isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA journal_mode = WAL")
-        await conn.execute("PRAGMA foreign_keys = ON")
-        await conn.execute("PRAGMA busy_timeout = 5000")
-        await conn.execute("PRAGMA synchronous = NORMAL")
-        db = cls(conn, path)
-        try:
-            await db._migrate()
-        except BaseException:
-            await conn.close()
-            raise
-        return db
-
-    async def close(self) -> None:
-        await self._conn.close()
-
-    async def schema_version(self) -> int:
-        async with self._conn.execute("PRAGMA user_version") as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else 0
-
-    async def _migrate(self) -> None:
-        current = await self.schema_version()
-        migrations = load_migrations()
-        if current > len(migrations):
-            raise RuntimeError(
-                f"database {self.path} has schema version {current}, newer than this Samen "
-                f"({len(migrations)}); upgrade Samen"
-            )
-        for migration in migrations[current:]:
-            await self._conn.executescript(
-                f"BEGIN IMMEDIATE;\n{migration.sql}\n"
-                f"PRAGMA user_version = {migration.version};\nCOMMIT;"
-            )
-
-    def on_outbox_write(self, listener: Callable[[], None]) -> None:
-        """Call `listener` after every commit that put messages in the outbox."""
-        self._outbox_listeners.append(listener)
-
-    @asynccontextmanager
-    async def reading(self) -> AsyncIterator[Tx]:
-        """Reads only, outside a transaction: each statement sees what is committed. A lookup
-        is then one trip to aiosqlite's thread instead of three (BEGIN and COMMIT are trips)."""
-        async with self._lock:
-            yield Tx(self._conn, read_only=True)
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Tx]:
-        async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
-            tx = Tx(self._conn)
-            try:
-                yield tx
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
-            await self._conn.execute("COMMIT")
-        if tx.outbox_changed:
-            for listener in self._outbox_listeners:
-                listener()
-
-    async def backup_to(self, target: Path) -> None:
-        async with self._lock:
-            # The copy is written from aiosqlite's own thread.
-            dest = sqlite3.connect(target, check_same_thread=False)
-            try:
-                await self._conn.backup(dest)
-            finally:
-                dest.close()
-
-
-class Tx:
+class Tx(SqliteExecutor):
     """Named queries, valid inside one transaction."""
-
-    def __init__(self, conn: aiosqlite.Connection, *, read_only: bool = False) -> None:
-        self._conn = conn
-        self._read_only = read_only
-        self.outbox_changed = False
-
-    # Each statement is one trip to aiosqlite's thread (execute, fetch and close together):
-    # a cursor would take three, and the trips, not SQLite, are most of a query's cost.
-    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        return list(await self._conn.execute_fetchall(sql, params))
-
-    async def _one(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        rows = await self._all(sql, params)
-        return rows[0] if rows else None
-
-    async def _run(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """Run one INSERT, UPDATE or DELETE; returns how many rows it changed."""
-        if self._read_only:
-            raise RuntimeError("a change needs Database.transaction(), not reading()")
-        # Safe as a difference: the schema's triggers only refuse changes, never make any.
-        before = self._conn.total_changes
-        await self._conn.execute_fetchall(sql, params)
-        return self._conn.total_changes - before
 
     # --- meta -------------------------------------------------------------
 
@@ -2463,7 +2323,7 @@ def _chunks(values: Sequence[int], size: int = 500) -> list[list[int]]:
     return [list(values[i : i + size]) for i in range(0, len(values), size)]
 
 
-def _staff(row: aiosqlite.Row, groups: tuple[str, ...]) -> StaffMember:
+def _staff(row: Row, groups: tuple[str, ...]) -> StaffMember:
     return StaffMember(
         staff_id=row["staff_id"],
         first_name=row["first_name"],
@@ -2473,7 +2333,7 @@ def _staff(row: aiosqlite.Row, groups: tuple[str, ...]) -> StaffMember:
     )
 
 
-def _pupil(row: aiosqlite.Row) -> Pupil:
+def _pupil(row: Row) -> Pupil:
     return Pupil(
         pupil_id=row["pupil_id"],
         first_name=row["first_name"],
@@ -2484,7 +2344,7 @@ def _pupil(row: aiosqlite.Row) -> Pupil:
     )
 
 
-def _guardian(row: aiosqlite.Row) -> Guardian:
+def _guardian(row: Row) -> Guardian:
     return Guardian(
         guardian_id=row["guardian_id"],
         first_name=row["first_name"],
@@ -2493,7 +2353,7 @@ def _guardian(row: aiosqlite.Row) -> Guardian:
     )
 
 
-def _link(row: aiosqlite.Row) -> GuardianLink:
+def _link(row: Row) -> GuardianLink:
     return GuardianLink(
         guardian_id=row["guardian_id"],
         pupil_id=row["pupil_id"],
@@ -2502,7 +2362,7 @@ def _link(row: aiosqlite.Row) -> GuardianLink:
     )
 
 
-def _discussion(row: aiosqlite.Row) -> Discussion:
+def _discussion(row: Row) -> Discussion:
     return Discussion(
         id=row["id"],
         pupil_id=row["pupil_id"],
@@ -2519,7 +2379,7 @@ def _discussion(row: aiosqlite.Row) -> Discussion:
     )
 
 
-def _recipient(row: aiosqlite.Row) -> Recipient:
+def _recipient(row: Row) -> Recipient:
     return Recipient(
         discussion_id=row["discussion_id"],
         person_kind=PersonKind(row["person_kind"]),
@@ -2532,7 +2392,7 @@ def _recipient(row: aiosqlite.Row) -> Recipient:
     )
 
 
-def _safety(row: aiosqlite.Row) -> SafetyException:
+def _safety(row: Row) -> SafetyException:
     return SafetyException(
         id=row["id"],
         pupil_id=row["pupil_id"],
@@ -2546,7 +2406,7 @@ def _safety(row: aiosqlite.Row) -> SafetyException:
     )
 
 
-def _meeting(row: aiosqlite.Row) -> Meeting:
+def _meeting(row: Row) -> Meeting:
     return Meeting(
         id=row["id"],
         pupil_id=row["pupil_id"],
@@ -2568,7 +2428,7 @@ def _meeting(row: aiosqlite.Row) -> Meeting:
     )
 
 
-def _invitee(row: aiosqlite.Row) -> Invitee:
+def _invitee(row: Row) -> Invitee:
     return Invitee(
         meeting_id=row["meeting_id"],
         person_kind=PersonKind(row["person_kind"]),
@@ -2582,7 +2442,7 @@ def _invitee(row: aiosqlite.Row) -> Invitee:
     )
 
 
-def _round(row: aiosqlite.Row) -> Round:
+def _round(row: Row) -> Round:
     return Round(
         id=row["id"],
         group=row["group_name"],
@@ -2596,7 +2456,7 @@ def _round(row: aiosqlite.Row) -> Round:
     )
 
 
-def _slot(row: aiosqlite.Row) -> Slot:
+def _slot(row: Row) -> Slot:
     booked = (
         (PersonKind(row["booked_by_kind"]), row["booked_by_id"]) if row["booked_by_kind"] else None
     )
@@ -2610,7 +2470,7 @@ def _slot(row: aiosqlite.Row) -> Slot:
     )
 
 
-def _access_request(row: aiosqlite.Row) -> AccessRequest:
+def _access_request(row: Row) -> AccessRequest:
     return AccessRequest(
         id=int(row["id"]),
         requester=(PersonKind(row["requester_kind"]), str(row["requester_id"])),
