@@ -1,9 +1,9 @@
 """The one module of bot.storage that knows the database driver (aiosqlite over SQLite).
 
 The named queries (the mixins of `bot.storage.Tx`) stand on `Executor` and run their SQL only
-through its statements: `_all`, `_one` and `_run`. This module gives those their SQLite
-meaning (`SqliteExecutor`), opens the connection with its PRAGMAs, runs the migrations in
-`migrations/` and hands out transactions (`SqliteDatabase`).
+through its five statements: `_all`, `_one`, `_run`, `_run_many` and `_insert`. This module
+gives those their SQLite meaning (`SqliteExecutor`), opens the connection with its PRAGMAs,
+runs the migrations in `migrations/` and hands out transactions (`SqliteDatabase`).
 
 A second backend (PostgreSQL) would be a second executor and database class beside these,
 composed with the same mixins into its own `Tx`: a second executor, not a second copy of the
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -39,7 +39,7 @@ class Row(Protocol):
 
 class Executor:
     """What the query mixins stand on: one open transaction (or read-only session) that runs
-    SQL text with parameters. A backend implements `_all` and `_run`.
+    SQL text with parameters. A backend implements `_all`, `_run`, `_run_many` and `_insert`.
     """
 
     # Set by a query that put messages in the outbox; the database tells its listeners after
@@ -57,6 +57,15 @@ class Executor:
 
     async def _run(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one INSERT, UPDATE or DELETE; returns how many rows it changed."""
+        raise NotImplementedError
+
+    async def _run_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run one INSERT, UPDATE or DELETE once for each row of parameters."""
+        raise NotImplementedError
+
+    async def _insert(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one INSERT of a row into a table keyed by `id` (the statement without a
+        RETURNING clause); returns the new row's id."""
         raise NotImplementedError
 
 
@@ -83,6 +92,17 @@ class SqliteExecutor(Executor):
         before = self._conn.total_changes
         await self._conn.execute_fetchall(sql, params)
         return self._conn.total_changes - before
+
+    async def _run_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        self._check_writable()
+        await self._conn.executemany(sql, rows)
+
+    async def _insert(self, sql: str, params: Sequence[Any] = ()) -> int:
+        self._check_writable()
+        # RETURNING (SQLite 3.35+, and PostgreSQL) rather than the cursor's lastrowid: the id
+        # comes back with the statement, in the same trip, the same way on every backend.
+        rows = await self._conn.execute_fetchall(f"{sql} RETURNING id", params)
+        return int(next(iter(rows))[0])
 
 
 @dataclass(frozen=True)

@@ -97,7 +97,7 @@ class Tx(SqliteExecutor):
             (member.staff_id, member.first_name, member.last_name, member.role.value, iso(now)),
         )
         await self._run("DELETE FROM staff_groups WHERE staff_id = ?", (member.staff_id,))
-        await self._conn.executemany(
+        await self._run_many(
             "INSERT INTO staff_groups (staff_id, group_name) VALUES (?, ?)",
             [(member.staff_id, g) for g in member.groups],
         )
@@ -485,7 +485,7 @@ class Tx(SqliteExecutor):
         """Queue a message. `pupil_id` marks a message to a family about that pupil: it waits
         while the family's automated messages are paused (safety exception)."""
         self.outbox_changed = True
-        async with self._conn.execute(
+        return await self._insert(
             "INSERT INTO outbox (chat_id, recipient_kind, recipient_id, purpose, text,"
             " reply_markup, protect_content, created_at, not_before, pupil_id, document,"
             " document_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -503,8 +503,7 @@ class Tx(SqliteExecutor):
                 document,
                 document_name,
             ),
-        ) as cur:
-            return int(cur.lastrowid or 0)
+        )
 
     async def enqueue_edit(
         self, original_id: int, text: str, reply_markup: str | None, now: datetime
@@ -868,7 +867,7 @@ class Tx(SqliteExecutor):
         notice_deadline: datetime | None,
         purpose_key: str | None = None,
     ) -> int:
-        async with self._conn.execute(
+        return await self._insert(
             "INSERT INTO discussions (pupil_id, kind, purpose, purpose_key, starts_at,"
             " participants, shared_info, created_by, created_at, notice_deadline)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -884,8 +883,7 @@ class Tx(SqliteExecutor):
                 iso(now),
                 iso(notice_deadline) if notice_deadline else None,
             ),
-        ) as cur:
-            return int(cur.lastrowid or 0)
+        )
 
     async def discussion(self, discussion_id: int) -> Discussion | None:
         row = await self._one("SELECT * FROM discussions WHERE id = ?", (discussion_id,))
@@ -1017,12 +1015,11 @@ class Tx(SqliteExecutor):
         by: str,
         now: datetime,
     ) -> int:
-        async with self._conn.execute(
+        return await self._insert(
             "INSERT INTO safety_exceptions (pupil_id, discussion_id, reason, recorded_by,"
             " recorded_at) VALUES (?, ?, ?, ?, ?)",
             (pupil_id, discussion_id, reason, by, iso(now)),
-        ) as cur:
-            return int(cur.lastrowid or 0)
+        )
 
     async def safety_exceptions(
         self, pupil_id: str, active_only: bool = True
@@ -1104,7 +1101,7 @@ class Tx(SqliteExecutor):
         now: datetime,
         round_id: int | None = None,
     ) -> int:
-        async with self._conn.execute(
+        return await self._insert(
             "INSERT INTO meetings (pupil_id, kind, starts_at, minutes, place_kind, place, goal,"
             " alternatives, created_by, created_at, round_id)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -1121,8 +1118,7 @@ class Tx(SqliteExecutor):
                 iso(now),
                 round_id,
             ),
-        ) as cur:
-            return int(cur.lastrowid or 0)
+        )
 
     async def meeting(self, meeting_id: int) -> Meeting | None:
         row = await self._one("SELECT * FROM meetings WHERE id = ?", (meeting_id,))
@@ -1383,12 +1379,11 @@ class Tx(SqliteExecutor):
     async def add_question(
         self, meeting_id: int, kind: PersonKind, person_id: str, question: str, now: datetime
     ) -> int:
-        async with self._conn.execute(
+        return await self._insert(
             "INSERT INTO summary_questions (meeting_id, person_kind, person_id, question, asked_at)"
             " VALUES (?, ?, ?, ?, ?)",
             (meeting_id, kind.value, person_id, question, iso(now)),
-        ) as cur:
-            return int(cur.lastrowid or 0)
+        )
 
     async def question(self, question_id: int) -> dict[str, Any] | None:
         row = await self._one("SELECT * FROM summary_questions WHERE id = ?", (question_id,))
@@ -1418,13 +1413,12 @@ class Tx(SqliteExecutor):
         separate_slots: bool,
         slots: Sequence[datetime],
     ) -> int:
-        async with self._conn.execute(
+        round_id = await self._insert(
             "INSERT INTO rounds (group_name, created_by, created_at, deadline, minutes, place,"
             " separate_slots) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (group, created_by, iso(now), iso(deadline), minutes, place, int(separate_slots)),
-        ) as cur:
-            round_id = int(cur.lastrowid or 0)
-        await self._conn.executemany(
+        )
+        await self._run_many(
             "INSERT INTO round_slots (round_id, starts_at) VALUES (?, ?)",
             [(round_id, iso(s)) for s in slots],
         )
@@ -1629,12 +1623,11 @@ class Tx(SqliteExecutor):
         now: datetime,
         send_at: datetime,
     ) -> int:
-        async with self._conn.execute(
+        return await self._insert(
             "INSERT INTO positive_news (pupil_id, staff_id, themes, own_words, created_at,"
             " send_at) VALUES (?, ?, ?, ?, ?, ?)",
             (pupil_id, staff_id, json.dumps(list(themes)), own_words, iso(now), iso(send_at)),
-        ) as cur:
-            return int(cur.lastrowid or 0)
+        )
 
     async def add_news_recipient(
         self, news_id: int, kind: PersonKind, person_id: str, outbox_id: int | None
@@ -1705,7 +1698,7 @@ class Tx(SqliteExecutor):
     async def record_news_reminders(
         self, occurrence: datetime, counts: Sequence[tuple[str, int]], now: datetime
     ) -> None:
-        await self._conn.executemany(
+        await self._run_many(
             "INSERT INTO news_reminders (staff_id, occurrence, handled_at, pupils)"
             " VALUES (?, ?, ?, ?)",
             [(staff_id, iso(occurrence), iso(now), n) for staff_id, n in counts],
@@ -1766,12 +1759,11 @@ class Tx(SqliteExecutor):
     async def add_access_request(
         self, kind: PersonKind, person_id: str, now: datetime, due_on: date
     ) -> int:
-        async with self._conn.execute(
+        return await self._insert(
             "INSERT INTO access_requests (requester_kind, requester_id, requested_at, due_on)"
             " VALUES (?, ?, ?, ?)",
             (kind.value, person_id, iso(now), due_on.isoformat()),
-        ) as cur:
-            return int(cur.lastrowid or 0)
+        )
 
     async def access_request(self, request_id: int) -> AccessRequest | None:
         row = await self._one("SELECT * FROM access_requests WHERE id = ?", (request_id,))
@@ -2116,7 +2108,7 @@ class Tx(SqliteExecutor):
         if apply and answers:
             if pseudonym is None:
                 raise ValueError("pseudonymising answers needs a pseudonym function")
-            await self._conn.executemany(
+            await self._run_many(
                 "UPDATE answers SET person_id = ?, user_id = NULL WHERE id = ?",
                 [(pseudonym(r["person_kind"], r["person_id"]), r["id"]) for r in answers],
             )
@@ -2203,7 +2195,7 @@ class Tx(SqliteExecutor):
                     return person_id
                 return pseudonym(kind, person_id)
 
-            await self._conn.executemany(
+            await self._run_many(
                 "UPDATE audit_log SET pupil_id = ?, actor_id = ?, subject_id = ?, details = ?"
                 " WHERE id = ?",
                 [
@@ -2265,7 +2257,7 @@ class Tx(SqliteExecutor):
         await self._purge_rows(counts, "pupils", f"pupil_id IN ({p})", pupil_ids, apply)
         counts["retention_pending kept for the audit"] = len(keep_for_audit)
         if apply and keep_for_audit:
-            await self._conn.executemany(
+            await self._run_many(
                 "INSERT INTO retention_pending (pupil_id, left_on, guardians) VALUES (?, ?, ?)"
                 " ON CONFLICT (pupil_id) DO UPDATE SET left_on = excluded.left_on,"
                 " guardians = excluded.guardians",
