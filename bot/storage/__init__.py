@@ -7,7 +7,8 @@ hands out a `Tx` holding the named queries. The driver lives in `executor.py` al
 from __future__ import annotations
 
 from bot.storage.executor import Migration, SqliteDatabase, load_migrations
-from bot.storage.tx import Tx, from_iso, iso
+from bot.storage.records import from_iso, iso
+from bot.storage.tx import Tx
 
 __all__ = ["Database", "Migration", "Tx", "from_iso", "iso", "load_migrations"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.rules.models import (
@@ -14,7 +14,6 @@ from bot.rules.models import (
     DeliveryState,
     Discussion,
     FamilyContact,
-    FlowState,
     Guardian,
     GuardianLink,
     HeldMessage,
@@ -35,35 +34,30 @@ from bot.rules.models import (
     UserFacts,
 )
 from bot.rules.rights import LinkFacts, PupilFacts, Restriction, RestrictionKind
-from bot.storage.executor import Row, SqliteExecutor
+from bot.storage.audit import AuditQueries
+from bot.storage.executor import SqliteExecutor
+from bot.storage.flows import FlowQueries
+from bot.storage.meta import MetaQueries
+from bot.storage.records import (
+    _access_request,
+    _discussion,
+    _guardian,
+    _invitee,
+    _link,
+    _meeting,
+    _pupil,
+    _recipient,
+    _round,
+    _safety,
+    _slot,
+    _staff,
+    from_iso,
+    iso,
+)
 
 
-def iso(moment: datetime) -> str:
-    """Stored times are UTC ISO strings, so text order is time order."""
-    if moment.tzinfo is None:
-        raise ValueError("stored times must be timezone-aware")
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def from_iso(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
-class Tx(SqliteExecutor):
+class Tx(MetaQueries, AuditQueries, FlowQueries, SqliteExecutor):
     """Named queries, valid inside one transaction."""
-
-    # --- meta -------------------------------------------------------------
-
-    async def get_meta(self, key: str) -> str | None:
-        row = await self._one("SELECT value FROM meta WHERE key = ?", (key,))
-        return None if row is None else str(row["value"])
-
-    async def set_meta(self, key: str, value: str) -> None:
-        await self._run(
-            "INSERT INTO meta (key, value) VALUES (?, ?)"
-            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (key, value),
-        )
 
     # --- roster -----------------------------------------------------------
 
@@ -718,10 +712,6 @@ class Tx(SqliteExecutor):
             counts[table] = int(row[0]) if row else 0
         return counts
 
-    async def integrity(self) -> str:
-        row = await self._one("PRAGMA quick_check")
-        return str(row[0]) if row else "unknown"
-
     async def outbox_counts(self) -> dict[str, int]:
         rows = await self._all("SELECT status, count(*) AS n FROM outbox GROUP BY status")
         return {r["status"]: r["n"] for r in rows}
@@ -1046,43 +1036,6 @@ class Tx(SqliteExecutor):
             "UPDATE safety_exceptions SET parents_told_at = ?, parents_told_how = ? WHERE id = ?",
             (iso(now), how, exception_id),
         )
-
-    # --- chat flows -------------------------------------------------------
-
-    async def flow(self, user_id: int) -> FlowState | None:
-        row = await self._one("SELECT * FROM flows WHERE user_id = ?", (user_id,))
-        if row is None:
-            return None
-        return FlowState(
-            user_id=row["user_id"],
-            name=row["name"],
-            step=row["step"],
-            data=json.loads(row["data"]),
-            nonce=row["nonce"],
-            updated_at=from_iso(row["updated_at"]),
-        )
-
-    async def save_flow(self, state: FlowState) -> None:
-        await self._run(
-            "INSERT INTO flows (user_id, name, step, data, nonce, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET"
-            " name = excluded.name, step = excluded.step, data = excluded.data,"
-            " nonce = excluded.nonce, updated_at = excluded.updated_at",
-            (
-                state.user_id,
-                state.name,
-                state.step,
-                json.dumps(state.data, ensure_ascii=False),
-                state.nonce,
-                iso(state.updated_at),
-            ),
-        )
-
-    async def clear_flow(self, user_id: int) -> bool:
-        return await self._run("DELETE FROM flows WHERE user_id = ?", (user_id,)) > 0
-
-    async def forget_flows_before(self, moment: datetime) -> int:
-        return await self._run("DELETE FROM flows WHERE updated_at < ?", (iso(moment),))
 
     # --- meetings ---------------------------------------------------------
 
@@ -2268,42 +2221,6 @@ class Tx(SqliteExecutor):
             )
         return counts
 
-    # --- audit trail ------------------------------------------------------
-
-    async def audit(
-        self,
-        *,
-        now: datetime,
-        actor: tuple[str, str | None],
-        action: str,
-        pupil_id: str | None = None,
-        subject: tuple[str, str] | None = None,
-        details: dict[str, Any] | None = None,
-    ) -> None:
-        await self._run(
-            "INSERT INTO audit_log (at, actor_kind, actor_id, action, pupil_id,"
-            " subject_kind, subject_id, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                iso(now),
-                actor[0],
-                actor[1],
-                action,
-                pupil_id,
-                subject[0] if subject else None,
-                subject[1] if subject else None,
-                json.dumps(details or {}, ensure_ascii=False, sort_keys=True),
-            ),
-        )
-
-    async def audit_entries(self, pupil_id: str | None = None) -> list[dict[str, Any]]:
-        if pupil_id is None:
-            rows = await self._all("SELECT * FROM audit_log ORDER BY id")
-        else:
-            rows = await self._all(
-                "SELECT * FROM audit_log WHERE pupil_id = ? ORDER BY id", (pupil_id,)
-            )
-        return [dict(r) for r in rows]
-
 
 def _marks(values: Sequence[object]) -> str:
     """Placeholders for an IN list (SQLite takes an empty list: nothing matches)."""
@@ -2313,162 +2230,3 @@ def _marks(values: Sequence[object]) -> str:
 def _chunks(values: Sequence[int], size: int = 500) -> list[list[int]]:
     """Long id lists in parts, well below SQLite's limit on parameters per statement."""
     return [list(values[i : i + size]) for i in range(0, len(values), size)]
-
-
-def _staff(row: Row, groups: tuple[str, ...]) -> StaffMember:
-    return StaffMember(
-        staff_id=row["staff_id"],
-        first_name=row["first_name"],
-        last_name=row["last_name"],
-        role=Role(row["role"]),
-        groups=groups,
-    )
-
-
-def _pupil(row: Row) -> Pupil:
-    return Pupil(
-        pupil_id=row["pupil_id"],
-        first_name=row["first_name"],
-        last_name=row["last_name"],
-        birth_date=date.fromisoformat(row["birth_date"]),
-        group=row["group_name"],
-        language=row["language"],
-    )
-
-
-def _guardian(row: Row) -> Guardian:
-    return Guardian(
-        guardian_id=row["guardian_id"],
-        first_name=row["first_name"],
-        last_name=row["last_name"],
-        language=row["language"],
-    )
-
-
-def _link(row: Row) -> GuardianLink:
-    return GuardianLink(
-        guardian_id=row["guardian_id"],
-        pupil_id=row["pupil_id"],
-        relation=row["relation"],
-        authority=bool(row["authority"]),
-    )
-
-
-def _discussion(row: Row) -> Discussion:
-    return Discussion(
-        id=row["id"],
-        pupil_id=row["pupil_id"],
-        kind=row["kind"],
-        purpose=row["purpose"],
-        starts_at=from_iso(row["starts_at"]),
-        participants=tuple(Participant(**p) for p in json.loads(row["participants"])),
-        shared_info=tuple(json.loads(row["shared_info"])),
-        created_by=row["created_by"],
-        created_at=from_iso(row["created_at"]),
-        notice_deadline=from_iso(row["notice_deadline"]) if row["notice_deadline"] else None,
-        cancelled_at=from_iso(row["cancelled_at"]) if row["cancelled_at"] else None,
-        purpose_key=row["purpose_key"],
-    )
-
-
-def _recipient(row: Row) -> Recipient:
-    return Recipient(
-        discussion_id=row["discussion_id"],
-        person_kind=PersonKind(row["person_kind"]),
-        person_id=row["person_id"],
-        decides=bool(row["decides"]),
-        language=row["language"],
-        text_hash=row["text_hash"],
-        text_version=row["text_version"],
-        sent_at=from_iso(row["sent_at"]),
-    )
-
-
-def _safety(row: Row) -> SafetyException:
-    return SafetyException(
-        id=row["id"],
-        pupil_id=row["pupil_id"],
-        discussion_id=row["discussion_id"],
-        reason=row["reason"],
-        recorded_by=row["recorded_by"],
-        recorded_at=from_iso(row["recorded_at"]),
-        parents_told_at=from_iso(row["parents_told_at"]) if row["parents_told_at"] else None,
-        parents_told_how=row["parents_told_how"],
-        lifted_at=from_iso(row["lifted_at"]) if row["lifted_at"] else None,
-    )
-
-
-def _meeting(row: Row) -> Meeting:
-    return Meeting(
-        id=row["id"],
-        pupil_id=row["pupil_id"],
-        kind=row["kind"],
-        starts_at=from_iso(row["starts_at"]),
-        minutes=row["minutes"],
-        place_kind=row["place_kind"],
-        place=row["place"],
-        goal=row["goal"],
-        alternatives=tuple(from_iso(a) for a in json.loads(row["alternatives"])),
-        created_by=row["created_by"],
-        version=row["version"],
-        cancelled_at=from_iso(row["cancelled_at"]) if row["cancelled_at"] else None,
-        card_outbox_id=row["card_outbox_id"],
-        round_id=row["round_id"],
-        summary_prompted_at=(
-            from_iso(row["summary_prompted_at"]) if row["summary_prompted_at"] else None
-        ),
-    )
-
-
-def _invitee(row: Row) -> Invitee:
-    return Invitee(
-        meeting_id=row["meeting_id"],
-        person_kind=PersonKind(row["person_kind"]),
-        person_id=row["person_id"],
-        language=row["language"],
-        answer=row["answer"],
-        preference=row["preference"],
-        interpreter=bool(row["interpreter"]),
-        companion=bool(row["companion"]),
-        reminded_version=row["reminded_version"],
-    )
-
-
-def _round(row: Row) -> Round:
-    return Round(
-        id=row["id"],
-        group=row["group_name"],
-        created_by=row["created_by"],
-        deadline=from_iso(row["deadline"]),
-        minutes=row["minutes"],
-        place=row["place"],
-        separate_slots=bool(row["separate_slots"]),
-        reminded_at=from_iso(row["reminded_at"]) if row["reminded_at"] else None,
-        overview_sent_at=from_iso(row["overview_sent_at"]) if row["overview_sent_at"] else None,
-    )
-
-
-def _slot(row: Row) -> Slot:
-    booked = (
-        (PersonKind(row["booked_by_kind"]), row["booked_by_id"]) if row["booked_by_kind"] else None
-    )
-    return Slot(
-        id=row["id"],
-        round_id=row["round_id"],
-        starts_at=from_iso(row["starts_at"]),
-        blocked=bool(row["blocked"]),
-        pupil_id=row["pupil_id"],
-        booked_by=booked,
-    )
-
-
-def _access_request(row: Row) -> AccessRequest:
-    return AccessRequest(
-        id=int(row["id"]),
-        requester=(PersonKind(row["requester_kind"]), str(row["requester_id"])),
-        requested_at=from_iso(str(row["requested_at"])),
-        due_on=date.fromisoformat(str(row["due_on"])),
-        reminders_sent=int(row["reminders_sent"]),
-        answered_at=from_iso(str(row["answered_at"])) if row["answered_at"] else None,
-        answered_by=row["answered_by"],
-    )
