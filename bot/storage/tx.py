@@ -8,456 +8,52 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.rules.models import (
-    AccessRequest,
     Agreement,
     Answer,
     DeliveryState,
     Discussion,
-    FamilyContact,
-    Guardian,
-    GuardianLink,
     HeldMessage,
     Invitee,
     Meeting,
     OutgoingMessage,
     Participant,
     PersonKind,
-    Pupil,
-    PupilContacts,
     Recipient,
-    Role,
     Round,
     SafetyException,
     Slot,
-    StaffMember,
     Summary,
-    UserFacts,
 )
-from bot.rules.rights import LinkFacts, PupilFacts, Restriction, RestrictionKind
+from bot.storage.access_requests import AccessRequestQueries
+from bot.storage.accounts import AccountQueries
 from bot.storage.audit import AuditQueries
 from bot.storage.executor import SqliteExecutor
 from bot.storage.flows import FlowQueries
 from bot.storage.meta import MetaQueries
 from bot.storage.records import (
-    _access_request,
     _discussion,
-    _guardian,
     _invitee,
-    _link,
     _meeting,
-    _pupil,
     _recipient,
     _round,
     _safety,
     _slot,
-    _staff,
     from_iso,
     iso,
 )
+from bot.storage.roster import RosterQueries
 
 
-class Tx(MetaQueries, AuditQueries, FlowQueries, SqliteExecutor):
+class Tx(
+    MetaQueries,
+    AuditQueries,
+    FlowQueries,
+    AccountQueries,
+    RosterQueries,
+    AccessRequestQueries,
+    SqliteExecutor,
+):
     """Named queries, valid inside one transaction."""
-
-    # --- roster -----------------------------------------------------------
-
-    async def all_staff(self) -> list[StaffMember]:
-        rows = await self._all("SELECT * FROM staff ORDER BY staff_id")
-        groups = await self._staff_groups()
-        return [_staff(r, groups.get(r["staff_id"], ())) for r in rows]
-
-    async def _staff_groups(self) -> dict[str, tuple[str, ...]]:
-        out: dict[str, list[str]] = {}
-        for r in await self._all("SELECT * FROM staff_groups ORDER BY group_name"):
-            out.setdefault(r["staff_id"], []).append(r["group_name"])
-        return {k: tuple(v) for k, v in out.items()}
-
-    async def staff_member(self, staff_id: str) -> StaffMember | None:
-        row = await self._one("SELECT * FROM staff WHERE staff_id = ?", (staff_id,))
-        if row is None:
-            return None
-        groups = await self._all(
-            "SELECT group_name FROM staff_groups WHERE staff_id = ? ORDER BY group_name",
-            (staff_id,),
-        )
-        return _staff(row, tuple(g["group_name"] for g in groups))
-
-    async def upsert_staff(self, member: StaffMember, now: datetime) -> None:
-        await self._run(
-            "INSERT INTO staff (staff_id, first_name, last_name, role, updated_at)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (staff_id) DO UPDATE SET"
-            " first_name = excluded.first_name, last_name = excluded.last_name,"
-            " role = excluded.role, updated_at = excluded.updated_at",
-            (member.staff_id, member.first_name, member.last_name, member.role.value, iso(now)),
-        )
-        await self._run("DELETE FROM staff_groups WHERE staff_id = ?", (member.staff_id,))
-        await self._run_many(
-            "INSERT INTO staff_groups (staff_id, group_name) VALUES (?, ?)",
-            [(member.staff_id, g) for g in member.groups],
-        )
-
-    async def all_pupils(self) -> list[Pupil]:
-        return [_pupil(r) for r in await self._all("SELECT * FROM pupils ORDER BY pupil_id")]
-
-    async def pupil(self, pupil_id: str) -> Pupil | None:
-        row = await self._one("SELECT * FROM pupils WHERE pupil_id = ?", (pupil_id,))
-        return None if row is None else _pupil(row)
-
-    async def upsert_pupil(self, pupil: Pupil, now: datetime) -> None:
-        await self._run(
-            "INSERT INTO pupils (pupil_id, first_name, last_name, birth_date, group_name,"
-            " language, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (pupil_id) DO UPDATE SET first_name = excluded.first_name,"
-            " last_name = excluded.last_name, birth_date = excluded.birth_date,"
-            " group_name = excluded.group_name, language = excluded.language,"
-            " updated_at = excluded.updated_at",
-            (
-                pupil.pupil_id,
-                pupil.first_name,
-                pupil.last_name,
-                pupil.birth_date.isoformat(),
-                pupil.group,
-                pupil.language,
-                iso(now),
-            ),
-        )
-
-    async def pupil_ids(self) -> set[str]:
-        return {r["pupil_id"] for r in await self._all("SELECT pupil_id FROM pupils")}
-
-    async def all_guardians(self) -> list[Guardian]:
-        rows = await self._all("SELECT * FROM guardians ORDER BY guardian_id")
-        return [_guardian(r) for r in rows]
-
-    async def guardian(self, guardian_id: str) -> Guardian | None:
-        row = await self._one("SELECT * FROM guardians WHERE guardian_id = ?", (guardian_id,))
-        return None if row is None else _guardian(row)
-
-    async def all_guardian_links(self) -> list[GuardianLink]:
-        rows = await self._all("SELECT * FROM guardian_links ORDER BY guardian_id, pupil_id")
-        return [_link(r) for r in rows]
-
-    async def upsert_guardian(self, guardian: Guardian, now: datetime) -> None:
-        await self._run(
-            "INSERT INTO guardians (guardian_id, first_name, last_name, language, updated_at)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (guardian_id) DO UPDATE SET"
-            " first_name = excluded.first_name, last_name = excluded.last_name,"
-            " language = excluded.language, updated_at = excluded.updated_at",
-            (
-                guardian.guardian_id,
-                guardian.first_name,
-                guardian.last_name,
-                guardian.language,
-                iso(now),
-            ),
-        )
-
-    async def upsert_guardian_link(self, link: GuardianLink) -> None:
-        await self._run(
-            "INSERT INTO guardian_links (guardian_id, pupil_id, relation, authority)"
-            " VALUES (?, ?, ?, ?) ON CONFLICT (guardian_id, pupil_id) DO UPDATE SET"
-            " relation = excluded.relation, authority = excluded.authority",
-            (link.guardian_id, link.pupil_id, link.relation, int(link.authority)),
-        )
-
-    async def children_of_guardian(
-        self, guardian_id: str, *, at_school: bool = False
-    ) -> list[Pupil]:
-        """`at_school`: without children who left (what a parent's menu shows); a copy of
-        the data Samen keeps includes them until they are purged."""
-        rows = await self._all(
-            "SELECT p.* FROM pupils p JOIN guardian_links l ON l.pupil_id = p.pupil_id"
-            " WHERE l.guardian_id = ? AND (? = 0 OR p.left_on IS NULL)"
-            " ORDER BY p.first_name, p.pupil_id",
-            (guardian_id, int(at_school)),
-        )
-        return [_pupil(r) for r in rows]
-
-    async def staff_of_group(self, group: str) -> list[StaffMember]:
-        rows = await self._all(
-            "SELECT s.* FROM staff s JOIN staff_groups g ON g.staff_id = s.staff_id"
-            " WHERE g.group_name = ? AND s.role = 'teacher' ORDER BY s.last_name",
-            (group,),
-        )
-        return [_staff(r, (group,)) for r in rows]
-
-    async def groups(self) -> list[str]:
-        # Pupils who left are in no group: not in pickers, overviews or good-news reminders.
-        rows = await self._all(
-            "SELECT DISTINCT group_name FROM pupils WHERE left_on IS NULL ORDER BY group_name"
-        )
-        return [r["group_name"] for r in rows]
-
-    async def pupils_of_groups(self, groups: Iterable[str]) -> list[Pupil]:
-        wanted = sorted(set(groups))
-        if not wanted:
-            return []
-        rows = await self._all(
-            f"SELECT * FROM pupils WHERE group_name IN ({','.join('?' * len(wanted))})"
-            " AND left_on IS NULL ORDER BY group_name, first_name, last_name",
-            wanted,
-        )
-        return [_pupil(r) for r in rows]
-
-    async def contacts_of_groups(self, groups: Iterable[str]) -> list[PupilContacts]:
-        """Pupils of the groups with each guardian's reachability, in two queries."""
-        wanted = sorted(set(groups))
-        if not wanted:
-            return []
-        marks = ",".join("?" * len(wanted))
-        pupils = [
-            _pupil(r)
-            for r in await self._all(
-                f"SELECT * FROM pupils WHERE group_name IN ({marks}) AND left_on IS NULL"
-                " ORDER BY group_name, first_name, last_name",
-                wanted,
-            )
-        ]
-        rows = await self._all(
-            "SELECT l.pupil_id, g.guardian_id, g.first_name, g.last_name, l.relation,"
-            " l.authority, a.user_id IS NOT NULL AS linked,"
-            " a.unreachable_at IS NOT NULL AS unreachable,"
-            " EXISTS (SELECT 1 FROM invitations i WHERE i.kind = 'guardian'"
-            "         AND i.person_id = g.guardian_id) AS invited"
-            " FROM guardian_links l JOIN guardians g ON g.guardian_id = l.guardian_id"
-            " JOIN pupils p ON p.pupil_id = l.pupil_id"
-            " LEFT JOIN accounts a ON a.kind = 'guardian' AND a.person_id = g.guardian_id"
-            f" WHERE p.group_name IN ({marks}) ORDER BY l.authority DESC, g.first_name",
-            wanted,
-        )
-        by_pupil: dict[str, list[FamilyContact]] = {}
-        for r in rows:
-            by_pupil.setdefault(r["pupil_id"], []).append(
-                FamilyContact(
-                    guardian_id=r["guardian_id"],
-                    first_name=r["first_name"],
-                    last_name=r["last_name"],
-                    relation=r["relation"],
-                    authority=bool(r["authority"]),
-                    linked=bool(r["linked"]),
-                    unreachable=bool(r["unreachable"]),
-                    invited=bool(r["invited"]),
-                )
-            )
-        return [PupilContacts(p, tuple(by_pupil.get(p.pupil_id, ()))) for p in pupils]
-
-    async def mentors_of_guardian(self, guardian_id: str) -> list[tuple[StaffMember, Pupil]]:
-        """The teachers of each child of a guardian, with that child."""
-        out: list[tuple[StaffMember, Pupil]] = []
-        for child in await self.children_of_guardian(guardian_id):
-            out.extend((teacher, child) for teacher in await self.staff_of_group(child.group))
-        return out
-
-    # --- Telegram users and accounts --------------------------------------
-
-    async def touch_telegram_user(self, user_id: int, chat_id: int, now: datetime) -> None:
-        await self._run(
-            "INSERT INTO telegram_users (user_id, chat_id, first_seen) VALUES (?, ?, ?)"
-            " ON CONFLICT (user_id) DO UPDATE SET chat_id = excluded.chat_id",
-            (user_id, chat_id, iso(now)),
-        )
-
-    async def user_facts(self, user_id: int) -> UserFacts | None:
-        """Chat, reachability, language and the linked person of a Telegram user: one query,
-        because every update needs it."""
-        row = await self._one(
-            "SELECT t.chat_id, t.language AS chosen, a.kind, a.person_id,"
-            " a.unreachable_at IS NOT NULL AS unreachable,"
-            " COALESCE(s.first_name, g.first_name, p.first_name) AS first_name, s.role,"
-            " COALESCE(g.language, p.language) AS roster_language"
-            " FROM telegram_users t LEFT JOIN accounts a ON a.user_id = t.user_id"
-            " LEFT JOIN staff s ON a.kind = 'staff' AND s.staff_id = a.person_id"
-            " LEFT JOIN guardians g ON a.kind = 'guardian' AND g.guardian_id = a.person_id"
-            " LEFT JOIN pupils p ON a.kind = 'pupil' AND p.pupil_id = a.person_id"
-            " WHERE t.user_id = ?",
-            (user_id,),
-        )
-        if row is None:
-            return None
-        kind = PersonKind(row["kind"]) if row["kind"] else None
-        role = {
-            None: None,
-            PersonKind.STAFF: Role(row["role"]) if row["role"] else None,
-            PersonKind.GUARDIAN: Role.GUARDIAN,
-            PersonKind.PUPIL: Role.PUPIL,
-        }[kind]
-        return UserFacts(
-            chat_id=int(row["chat_id"]),
-            unreachable=bool(row["unreachable"]),
-            chosen_language=row["chosen"],
-            kind=kind,
-            person_id=row["person_id"],
-            first_name=row["first_name"],
-            role=role if row["first_name"] is not None else None,
-            roster_language=row["roster_language"],
-        )
-
-    async def set_chosen_language(self, user_id: int, language: str) -> None:
-        await self._run(
-            "UPDATE telegram_users SET language = ? WHERE user_id = ?", (language, user_id)
-        )
-
-    async def account_of_user(self, user_id: int) -> tuple[PersonKind, str] | None:
-        row = await self._one("SELECT kind, person_id FROM accounts WHERE user_id = ?", (user_id,))
-        return None if row is None else (PersonKind(row["kind"]), row["person_id"])
-
-    async def chat_of_person(self, kind: PersonKind, person_id: str) -> int | None:
-        row = await self._one(
-            "SELECT t.chat_id FROM accounts a JOIN telegram_users t ON t.user_id = a.user_id"
-            " WHERE a.kind = ? AND a.person_id = ?",
-            (kind.value, person_id),
-        )
-        return None if row is None else int(row["chat_id"])
-
-    async def language_of_person(self, kind: PersonKind, person_id: str) -> str:
-        """The language a person reads: their own choice, else the roster's, else Dutch."""
-        row = await self._one(
-            "SELECT t.language FROM accounts a JOIN telegram_users t ON t.user_id = a.user_id"
-            " WHERE a.kind = ? AND a.person_id = ?",
-            (kind.value, person_id),
-        )
-        if row is not None and row["language"]:
-            return str(row["language"])
-        if kind is PersonKind.GUARDIAN:
-            guardian = await self.guardian(person_id)
-            return guardian.language if guardian else "nl"
-        if kind is PersonKind.PUPIL:
-            pupil = await self.pupil(person_id)
-            return pupil.language if pupil else "nl"
-        return "nl"
-
-    async def link_account(
-        self, kind: PersonKind, person_id: str, user_id: int, now: datetime
-    ) -> None:
-        await self._run(
-            "INSERT INTO accounts (kind, person_id, user_id, linked_at) VALUES (?, ?, ?, ?)",
-            (kind.value, person_id, user_id, iso(now)),
-        )
-
-    async def person_is_linked(self, kind: PersonKind, person_id: str) -> bool:
-        row = await self._one(
-            "SELECT 1 FROM accounts WHERE kind = ? AND person_id = ?", (kind.value, person_id)
-        )
-        return row is not None
-
-    async def mark_unreachable(self, chat_id: int, now: datetime) -> tuple[str, str, bool] | None:
-        """Mark the account behind a private chat unreachable.
-        Returns (kind, person_id, newly marked), or None when no one is linked to the chat."""
-        row = await self._one(
-            "SELECT a.kind, a.person_id, a.unreachable_at FROM accounts a"
-            " JOIN telegram_users t ON t.user_id = a.user_id WHERE t.chat_id = ?",
-            (chat_id,),
-        )
-        if row is None:
-            return None
-        newly = row["unreachable_at"] is None
-        if newly:
-            await self._run(
-                "UPDATE accounts SET unreachable_at = ? WHERE kind = ? AND person_id = ?",
-                (iso(now), row["kind"], row["person_id"]),
-            )
-        return row["kind"], row["person_id"], newly
-
-    async def reachable_among(
-        self, people: Iterable[tuple[PersonKind, str]]
-    ) -> set[tuple[PersonKind, str]]:
-        """Which of these people are linked to Telegram and not marked unreachable."""
-        wanted = sorted({(kind.value, person_id) for kind, person_id in people})
-        if not wanted:
-            return set()
-        rows = await self._all(
-            "SELECT kind, person_id FROM accounts WHERE unreachable_at IS NULL"
-            f" AND (kind, person_id) IN (VALUES {', '.join(['(?, ?)'] * len(wanted))})",
-            [value for pair in wanted for value in pair],
-        )
-        return {(PersonKind(r["kind"]), r["person_id"]) for r in rows}
-
-    async def clear_unreachable(self, user_id: int) -> bool:
-        """The person wrote to us again, so they can be reached; True if that is news."""
-        return (
-            await self._run(
-                "UPDATE accounts SET unreachable_at = NULL"
-                " WHERE user_id = ? AND unreachable_at IS NOT NULL",
-                (user_id,),
-            )
-            > 0
-        )
-
-    # --- invitations ------------------------------------------------------
-
-    async def revoke_open_invitations(self, kind: PersonKind, person_id: str, now: datetime) -> int:
-        return await self._run(
-            "UPDATE invitations SET revoked_at = ? WHERE kind = ? AND person_id = ?"
-            " AND used_at IS NULL AND revoked_at IS NULL",
-            (iso(now), kind.value, person_id),
-        )
-
-    async def add_invitation(
-        self,
-        code_hash: str,
-        kind: PersonKind,
-        person_id: str,
-        now: datetime,
-        expires_at: datetime,
-    ) -> None:
-        await self._run(
-            "INSERT INTO invitations (code_hash, kind, person_id, created_at, expires_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (code_hash, kind.value, person_id, iso(now), iso(expires_at)),
-        )
-
-    async def invitation(self, code_hash: str) -> dict[str, Any] | None:
-        row = await self._one("SELECT * FROM invitations WHERE code_hash = ?", (code_hash,))
-        return None if row is None else dict(row)
-
-    async def use_invitation(self, code_hash: str, user_id: int, now: datetime) -> None:
-        await self._run(
-            "UPDATE invitations SET used_at = ?, used_by = ? WHERE code_hash = ?",
-            (iso(now), user_id, code_hash),
-        )
-
-    async def record_start_failure(self, user_id: int, now: datetime) -> None:
-        await self._run(
-            "INSERT INTO start_failures (user_id, at) VALUES (?, ?)", (user_id, iso(now))
-        )
-
-    async def start_failures_since(self, user_id: int, since: datetime) -> list[datetime]:
-        rows = await self._all(
-            "SELECT at FROM start_failures WHERE user_id = ? AND at >= ? ORDER BY at",
-            (user_id, iso(since)),
-        )
-        return [from_iso(r["at"]) for r in rows]
-
-    async def forget_start_failures_before(self, moment: datetime) -> int:
-        return await self._run("DELETE FROM start_failures WHERE at < ?", (iso(moment),))
-
-    async def unlinked_staff(self) -> list[StaffMember]:
-        groups = await self._staff_groups()
-        rows = await self._all(
-            "SELECT * FROM staff s WHERE NOT EXISTS (SELECT 1 FROM accounts a"
-            " WHERE a.kind = 'staff' AND a.person_id = s.staff_id) ORDER BY staff_id"
-        )
-        return [_staff(r, groups.get(r["staff_id"], ())) for r in rows]
-
-    async def unlinked_guardians(self) -> list[tuple[Guardian, list[str]]]:
-        rows = await self._all(
-            "SELECT g.*, group_concat(l.pupil_id, '|') AS pupil_ids FROM guardians g"
-            " JOIN guardian_links l ON l.guardian_id = g.guardian_id"
-            # Only for children still at school: a leaver's family gets no new letter.
-            " JOIN pupils p ON p.pupil_id = l.pupil_id AND p.left_on IS NULL"
-            " WHERE NOT EXISTS (SELECT 1 FROM accounts a"
-            " WHERE a.kind = 'guardian' AND a.person_id = g.guardian_id)"
-            " GROUP BY g.guardian_id ORDER BY g.guardian_id"
-        )
-        return [(_guardian(r), sorted(r["pupil_ids"].split("|"))) for r in rows]
-
-    async def unlinked_pupils(self) -> list[Pupil]:
-        rows = await self._all(
-            "SELECT * FROM pupils p WHERE p.left_on IS NULL AND NOT EXISTS (SELECT 1"
-            " FROM accounts a WHERE a.kind = 'pupil' AND a.person_id = p.pupil_id)"
-            " ORDER BY pupil_id"
-        )
-        return [_pupil(r) for r in rows]
 
     # --- outbox -----------------------------------------------------------
 
@@ -705,141 +301,9 @@ class Tx(MetaQueries, AuditQueries, FlowQueries, SqliteExecutor):
         )
         return None if row is None or row["outbox_id"] is None else int(row["outbox_id"])
 
-    async def roster_counts(self) -> dict[str, int]:
-        counts = {}
-        for table in ("staff", "pupils", "guardians", "accounts"):
-            row = await self._one(f"SELECT count(*) FROM {table}")
-            counts[table] = int(row[0]) if row else 0
-        return counts
-
     async def outbox_counts(self) -> dict[str, int]:
         rows = await self._all("SELECT status, count(*) AS n FROM outbox GROUP BY status")
         return {r["status"]: r["n"] for r in rows}
-
-    # --- information rights ----------------------------------------------
-
-    async def rights_facts(self, pupil_id: str) -> tuple[PupilFacts, list[LinkFacts]] | None:
-        row = await self._one("SELECT * FROM pupils WHERE pupil_id = ?", (pupil_id,))
-        if row is None:
-            return None
-        pupil = PupilFacts(
-            birth_date=date.fromisoformat(row["birth_date"]),
-            capable=row["capable"] is None or bool(row["capable"]),
-            capability_reason=row["capability_reason"],
-        )
-        restrictions = {
-            r["guardian_id"]: Restriction(
-                RestrictionKind(r["kind"]), r["reason"], frozenset(json.loads(r["allowed"]))
-            )
-            for r in await self._all(
-                "SELECT * FROM restrictions WHERE pupil_id = ? AND lifted_at IS NULL", (pupil_id,)
-            )
-        }
-        links = [
-            LinkFacts(
-                guardian_id=r["guardian_id"],
-                relation=r["relation"],
-                authority=bool(r["authority"]),
-                recognised=bool(r["recognised"]),
-                information_requested=r["information_requested_at"] is not None,
-                adult_pupil_consents=r["adult_consent_at"] is not None,
-                restriction=restrictions.get(r["guardian_id"]),
-                day_to_day_allowed_by=r["day_to_day_allowed_by"],
-            )
-            for r in await self._all(
-                "SELECT * FROM guardian_links WHERE pupil_id = ? ORDER BY authority DESC,"
-                " guardian_id",
-                (pupil_id,),
-            )
-        ]
-        return pupil, links
-
-    async def guardians_of_pupil(self, pupil_id: str) -> list[tuple[Guardian, GuardianLink]]:
-        rows = await self._all(
-            "SELECT g.*, l.pupil_id, l.relation, l.authority FROM guardians g"
-            " JOIN guardian_links l ON l.guardian_id = g.guardian_id WHERE l.pupil_id = ?"
-            " ORDER BY l.authority DESC, g.guardian_id",
-            (pupil_id,),
-        )
-        return [(_guardian(r), _link(r)) for r in rows]
-
-    async def set_capability(self, pupil_id: str, capable: bool | None, reason: str | None) -> None:
-        await self._run(
-            "UPDATE pupils SET capable = ?, capability_reason = ? WHERE pupil_id = ?",
-            (None if capable is None else int(capable), reason, pupil_id),
-        )
-
-    async def set_information_request(
-        self, guardian_id: str, pupil_id: str, at: datetime | None
-    ) -> None:
-        await self._run(
-            "UPDATE guardian_links SET information_requested_at = ?"
-            " WHERE guardian_id = ? AND pupil_id = ?",
-            (iso(at) if at else None, guardian_id, pupil_id),
-        )
-
-    async def set_day_to_day_allowed(
-        self, guardian_id: str, pupil_id: str, allowed_by: str | None
-    ) -> None:
-        await self._run(
-            "UPDATE guardian_links SET day_to_day_allowed_by = ?"
-            " WHERE guardian_id = ? AND pupil_id = ?",
-            (allowed_by, guardian_id, pupil_id),
-        )
-
-    async def set_adult_consent(self, guardian_id: str, pupil_id: str, at: datetime | None) -> None:
-        await self._run(
-            "UPDATE guardian_links SET adult_consent_at = ? WHERE guardian_id = ? AND pupil_id = ?",
-            (iso(at) if at else None, guardian_id, pupil_id),
-        )
-
-    async def set_recognised(self, guardian_id: str, pupil_id: str, recognised: bool) -> None:
-        await self._run(
-            "UPDATE guardian_links SET recognised = ? WHERE guardian_id = ? AND pupil_id = ?",
-            (int(recognised), guardian_id, pupil_id),
-        )
-
-    async def add_restriction(
-        self,
-        guardian_id: str,
-        pupil_id: str,
-        restriction: Restriction,
-        now: datetime,
-        by: str | None,
-    ) -> None:
-        await self.lift_restriction(guardian_id, pupil_id, now, by)
-        await self._run(
-            "INSERT INTO restrictions (guardian_id, pupil_id, kind, reason, allowed,"
-            " created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                guardian_id,
-                pupil_id,
-                restriction.kind.value,
-                restriction.reason,
-                json.dumps(sorted(restriction.allowed)),
-                iso(now),
-                by,
-            ),
-        )
-
-    async def lift_restriction(
-        self, guardian_id: str, pupil_id: str, now: datetime, by: str | None
-    ) -> bool:
-        return (
-            await self._run(
-                "UPDATE restrictions SET lifted_at = ?, lifted_by = ?"
-                " WHERE guardian_id = ? AND pupil_id = ? AND lifted_at IS NULL",
-                (iso(now), by, guardian_id, pupil_id),
-            )
-            > 0
-        )
-
-    async def guardian_children_ids(self, guardian_id: str) -> list[str]:
-        rows = await self._all(
-            "SELECT pupil_id FROM guardian_links WHERE guardian_id = ? ORDER BY pupil_id",
-            (guardian_id,),
-        )
-        return [r["pupil_id"] for r in rows]
 
     # --- discussions, notices and consent ---------------------------------
 
@@ -1657,27 +1121,8 @@ class Tx(MetaQueries, AuditQueries, FlowQueries, SqliteExecutor):
             [(staff_id, iso(occurrence), iso(now), n) for staff_id, n in counts],
         )
 
-    async def all_chats(self) -> dict[tuple[PersonKind, str], int]:
-        rows = await self._all(
-            "SELECT a.kind, a.person_id, t.chat_id FROM accounts a JOIN telegram_users t"
-            " ON t.user_id = a.user_id"
-        )
-        return {(PersonKind(r["kind"]), r["person_id"]): int(r["chat_id"]) for r in rows}
-
-    async def reachable_people(self) -> set[tuple[PersonKind, str]]:
-        """Everyone linked to Telegram and not marked unreachable (one read for a whole view)."""
-        rows = await self._all("SELECT kind, person_id FROM accounts WHERE unreachable_at IS NULL")
-        return {(PersonKind(r["kind"]), r["person_id"]) for r in rows}
-
     async def prepared_meeting_ids(self) -> set[int]:
         return {r["meeting_id"] for r in await self._all("SELECT meeting_id FROM preparations")}
-
-    async def staff_chats(self) -> dict[str, int]:
-        rows = await self._all(
-            "SELECT a.person_id, t.chat_id FROM accounts a JOIN telegram_users t"
-            " ON t.user_id = a.user_id WHERE a.kind = 'staff'"
-        )
-        return {r["person_id"]: int(r["chat_id"]) for r in rows}
 
     async def news_reminders_sent(self, staff_id: str) -> list[tuple[datetime, int]]:
         rows = await self._all(
@@ -1698,72 +1143,6 @@ class Tx(MetaQueries, AuditQueries, FlowQueries, SqliteExecutor):
         if row is None:
             return None
         return from_iso(row["send_at"]), tuple(json.loads(row["themes"])), row["own_words"] or ""
-
-    # --- access requests (AVG right of access) -------------------------------
-
-    async def open_access_request(self, kind: PersonKind, person_id: str) -> AccessRequest | None:
-        row = await self._one(
-            "SELECT * FROM access_requests WHERE requester_kind = ? AND requester_id = ?"
-            " AND answered_at IS NULL",
-            (kind.value, person_id),
-        )
-        return None if row is None else _access_request(row)
-
-    async def add_access_request(
-        self, kind: PersonKind, person_id: str, now: datetime, due_on: date
-    ) -> int:
-        return await self._insert(
-            "INSERT INTO access_requests (requester_kind, requester_id, requested_at, due_on)"
-            " VALUES (?, ?, ?, ?)",
-            (kind.value, person_id, iso(now), due_on.isoformat()),
-        )
-
-    async def access_request(self, request_id: int) -> AccessRequest | None:
-        row = await self._one("SELECT * FROM access_requests WHERE id = ?", (request_id,))
-        return None if row is None else _access_request(row)
-
-    async def unanswered_access_requests(self) -> list[AccessRequest]:
-        rows = await self._all(
-            "SELECT * FROM access_requests WHERE answered_at IS NULL ORDER BY due_on, id"
-        )
-        return [_access_request(r) for r in rows]
-
-    async def count_access_reminder(self, request_id: int, reminders_sent: int) -> None:
-        await self._run(
-            "UPDATE access_requests SET reminders_sent = ? WHERE id = ?",
-            (reminders_sent, request_id),
-        )
-
-    async def answer_access_request(self, request_id: int, staff_id: str, now: datetime) -> bool:
-        """Mark answered; False when someone else answered it first."""
-        changed = await self._run(
-            "UPDATE access_requests SET answered_at = ?, answered_by = ?"
-            " WHERE id = ? AND answered_at IS NULL",
-            (iso(now), staff_id, request_id),
-        )
-        return changed == 1
-
-    async def linked_coordinators(self) -> list[tuple[StaffMember, int]]:
-        """Coordinators with a Telegram chat: who handles requests for the whole school."""
-        rows = await self._all(
-            "SELECT s.staff_id, t.chat_id FROM staff s"
-            " JOIN accounts a ON a.kind = 'staff' AND a.person_id = s.staff_id"
-            " JOIN telegram_users t ON t.user_id = a.user_id"
-            " WHERE s.role = 'coordinator' ORDER BY s.staff_id"
-        )
-        out = []
-        for row in rows:
-            member = await self.staff_member(row["staff_id"])
-            if member is not None:
-                out.append((member, int(row["chat_id"])))
-        return out
-
-    async def account_since(self, kind: PersonKind, person_id: str) -> datetime | None:
-        row = await self._one(
-            "SELECT linked_at FROM accounts WHERE kind = ? AND person_id = ?",
-            (kind.value, person_id),
-        )
-        return None if row is None else from_iso(str(row["linked_at"]))
 
     # --- pupil file -------------------------------------------------------
 
@@ -1859,18 +1238,6 @@ class Tx(MetaQueries, AuditQueries, FlowQueries, SqliteExecutor):
     # data of the given pupils and, with apply=True, deletes (or pseudonymises) exactly those
     # rows by the same conditions, so a dry run reports what an apply does. Ids go in,
     # counts come out; the caller runs every kind in one transaction.
-
-    async def left_on_by_pupil(self) -> dict[str, date | None]:
-        rows = await self._all("SELECT pupil_id, left_on FROM pupils")
-        return {
-            r["pupil_id"]: date.fromisoformat(r["left_on"]) if r["left_on"] else None for r in rows
-        }
-
-    async def set_left_on(self, pupil_id: str, left_on: date | None) -> None:
-        await self._run(
-            "UPDATE pupils SET left_on = ? WHERE pupil_id = ?",
-            (left_on.isoformat() if left_on else None, pupil_id),
-        )
 
     async def leavers(self) -> list[tuple[str, date, bool]]:
         """(pupil_id, left_on, still on the roster) of everyone who left. A pupil off the
