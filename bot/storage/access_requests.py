@@ -14,6 +14,7 @@ class AccessRequestQueries(Executor):
     """At most one open request per requester; each is answered once."""
 
     async def open_access_request(self, kind: PersonKind, person_id: str) -> AccessRequest | None:
+        """The requester's request that is not answered yet, or None."""
         row = await self._one(
             "SELECT * FROM access_requests WHERE requester_kind = ? AND requester_id = ?"
             " AND answered_at IS NULL",
@@ -24,6 +25,7 @@ class AccessRequestQueries(Executor):
     async def add_access_request(
         self, kind: PersonKind, person_id: str, now: datetime, due_on: date
     ) -> int:
+        """Record a request to see one's data, due on `due_on`; returns its id."""
         return await self._insert(
             "INSERT INTO access_requests (requester_kind, requester_id, requested_at, due_on)"
             " VALUES (?, ?, ?, ?)",
@@ -31,16 +33,19 @@ class AccessRequestQueries(Executor):
         )
 
     async def access_request(self, request_id: int) -> AccessRequest | None:
+        """One request by id, or None."""
         row = await self._one("SELECT * FROM access_requests WHERE id = ?", (request_id,))
         return None if row is None else _access_request(row)
 
     async def unanswered_access_requests(self) -> list[AccessRequest]:
+        """Requests not answered yet, soonest due first."""
         rows = await self._all(
             "SELECT * FROM access_requests WHERE answered_at IS NULL ORDER BY due_on, id"
         )
         return [_access_request(r) for r in rows]
 
     async def count_access_reminder(self, request_id: int, reminders_sent: int) -> None:
+        """Record how many reminders about this request have gone out."""
         await self._run(
             "UPDATE access_requests SET reminders_sent = ? WHERE id = ?",
             (reminders_sent, request_id),

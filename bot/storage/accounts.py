@@ -17,6 +17,7 @@ class AccountQueries(RosterQueries):
     a person's roster language and the people still without an account come from there."""
 
     async def touch_telegram_user(self, user_id: int, chat_id: int, now: datetime) -> None:
+        """Record a Telegram user and keep their private chat id current."""
         await self._run(
             "INSERT INTO telegram_users (user_id, chat_id, first_seen) VALUES (?, ?, ?)"
             " ON CONFLICT (user_id) DO UPDATE SET chat_id = excluded.chat_id",
@@ -59,15 +60,18 @@ class AccountQueries(RosterQueries):
         )
 
     async def set_chosen_language(self, user_id: int, language: str) -> None:
+        """Store the language a Telegram user chose."""
         await self._run(
             "UPDATE telegram_users SET language = ? WHERE user_id = ?", (language, user_id)
         )
 
     async def account_of_user(self, user_id: int) -> tuple[PersonKind, str] | None:
+        """(kind, person id) of the person linked to this Telegram user, or None."""
         row = await self._one("SELECT kind, person_id FROM accounts WHERE user_id = ?", (user_id,))
         return None if row is None else (PersonKind(row["kind"]), row["person_id"])
 
     async def chat_of_person(self, kind: PersonKind, person_id: str) -> int | None:
+        """The private chat of the person's linked Telegram user, or None."""
         row = await self._one(
             "SELECT t.chat_id FROM accounts a JOIN telegram_users t ON t.user_id = a.user_id"
             " WHERE a.kind = ? AND a.person_id = ?",
@@ -95,18 +99,21 @@ class AccountQueries(RosterQueries):
     async def link_account(
         self, kind: PersonKind, person_id: str, user_id: int, now: datetime
     ) -> None:
+        """Link a person on the roster to a Telegram user."""
         await self._run(
             "INSERT INTO accounts (kind, person_id, user_id, linked_at) VALUES (?, ?, ?, ?)",
             (kind.value, person_id, user_id, iso(now)),
         )
 
     async def person_is_linked(self, kind: PersonKind, person_id: str) -> bool:
+        """Whether the person has a linked Telegram account."""
         row = await self._one(
             "SELECT 1 FROM accounts WHERE kind = ? AND person_id = ?", (kind.value, person_id)
         )
         return row is not None
 
     async def account_since(self, kind: PersonKind, person_id: str) -> datetime | None:
+        """When the person linked their account, or None when not linked."""
         row = await self._one(
             "SELECT linked_at FROM accounts WHERE kind = ? AND person_id = ?",
             (kind.value, person_id),
@@ -162,6 +169,7 @@ class AccountQueries(RosterQueries):
         return {(PersonKind(r["kind"]), r["person_id"]) for r in rows}
 
     async def all_chats(self) -> dict[tuple[PersonKind, str], int]:
+        """The private chat of every linked person (one read for a whole view)."""
         rows = await self._all(
             "SELECT a.kind, a.person_id, t.chat_id FROM accounts a JOIN telegram_users t"
             " ON t.user_id = a.user_id"
@@ -169,6 +177,7 @@ class AccountQueries(RosterQueries):
         return {(PersonKind(r["kind"]), r["person_id"]): int(r["chat_id"]) for r in rows}
 
     async def staff_chats(self) -> dict[str, int]:
+        """The private chat of every linked staff member, by staff id."""
         rows = await self._all(
             "SELECT a.person_id, t.chat_id FROM accounts a JOIN telegram_users t"
             " ON t.user_id = a.user_id WHERE a.kind = 'staff'"
@@ -191,6 +200,7 @@ class AccountQueries(RosterQueries):
         return out
 
     async def revoke_open_invitations(self, kind: PersonKind, person_id: str, now: datetime) -> int:
+        """Revoke the person's unused invitation codes; returns how many."""
         return await self._run(
             "UPDATE invitations SET revoked_at = ? WHERE kind = ? AND person_id = ?"
             " AND used_at IS NULL AND revoked_at IS NULL",
@@ -205,6 +215,7 @@ class AccountQueries(RosterQueries):
         now: datetime,
         expires_at: datetime,
     ) -> None:
+        """Store a person's new invitation code (its hash), valid until `expires_at`."""
         await self._run(
             "INSERT INTO invitations (code_hash, kind, person_id, created_at, expires_at)"
             " VALUES (?, ?, ?, ?, ?)",
@@ -212,21 +223,25 @@ class AccountQueries(RosterQueries):
         )
 
     async def invitation(self, code_hash: str) -> dict[str, Any] | None:
+        """The invitation row of a code hash, or None."""
         row = await self._one("SELECT * FROM invitations WHERE code_hash = ?", (code_hash,))
         return None if row is None else dict(row)
 
     async def use_invitation(self, code_hash: str, user_id: int, now: datetime) -> None:
+        """Mark an invitation code as used by this Telegram user."""
         await self._run(
             "UPDATE invitations SET used_at = ?, used_by = ? WHERE code_hash = ?",
             (iso(now), user_id, code_hash),
         )
 
     async def record_start_failure(self, user_id: int, now: datetime) -> None:
+        """Record a failed attempt of this Telegram user to start with a code."""
         await self._run(
             "INSERT INTO start_failures (user_id, at) VALUES (?, ?)", (user_id, iso(now))
         )
 
     async def start_failures_since(self, user_id: int, since: datetime) -> list[datetime]:
+        """When this user's failed attempts since `since` happened, oldest first."""
         rows = await self._all(
             "SELECT at FROM start_failures WHERE user_id = ? AND at >= ? ORDER BY at",
             (user_id, iso(since)),
@@ -234,9 +249,11 @@ class AccountQueries(RosterQueries):
         return [from_iso(r["at"]) for r in rows]
 
     async def forget_start_failures_before(self, moment: datetime) -> int:
+        """Delete failed attempts before `moment`; returns how many."""
         return await self._run("DELETE FROM start_failures WHERE at < ?", (iso(moment),))
 
     async def unlinked_staff(self) -> list[StaffMember]:
+        """Staff members without an account, with their groups."""
         groups = await self._staff_groups()
         rows = await self._all(
             "SELECT * FROM staff s WHERE NOT EXISTS (SELECT 1 FROM accounts a"
@@ -245,6 +262,7 @@ class AccountQueries(RosterQueries):
         return [_staff(r, groups.get(r["staff_id"], ())) for r in rows]
 
     async def unlinked_guardians(self) -> list[tuple[Guardian, list[str]]]:
+        """Guardians without an account, each with the ids of their children at school."""
         rows = await self._all(
             "SELECT g.*, group_concat(l.pupil_id, '|') AS pupil_ids FROM guardians g"
             " JOIN guardian_links l ON l.guardian_id = g.guardian_id"
@@ -257,6 +275,7 @@ class AccountQueries(RosterQueries):
         return [(_guardian(r), sorted(r["pupil_ids"].split("|"))) for r in rows]
 
     async def unlinked_pupils(self) -> list[Pupil]:
+        """Pupils at school without an account."""
         rows = await self._all(
             "SELECT * FROM pupils p WHERE p.left_on IS NULL AND NOT EXISTS (SELECT 1"
             " FROM accounts a WHERE a.kind = 'pupil' AND a.person_id = p.pupil_id)"

@@ -24,6 +24,7 @@ class AuditQueries(Executor):
         subject: tuple[str, str] | None = None,
         details: dict[str, Any] | None = None,
     ) -> None:
+        """Append one entry to the audit trail."""
         await self._run(
             "INSERT INTO audit_log (at, actor_kind, actor_id, action, pupil_id,"
             " subject_kind, subject_id, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -40,6 +41,7 @@ class AuditQueries(Executor):
         )
 
     async def audit_entries(self, pupil_id: str | None = None) -> list[dict[str, Any]]:
+        """The audit trail in order: one pupil's entries, or (no `pupil_id`) all."""
         if pupil_id is None:
             rows = await self._all("SELECT * FROM audit_log ORDER BY id")
         else:

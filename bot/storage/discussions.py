@@ -30,6 +30,7 @@ class DiscussionQueries(Executor):
         notice_deadline: datetime | None,
         purpose_key: str | None = None,
     ) -> int:
+        """Record a CvB notice or consent request; returns its id."""
         return await self._insert(
             "INSERT INTO discussions (pupil_id, kind, purpose, purpose_key, starts_at,"
             " participants, shared_info, created_by, created_at, notice_deadline)"
@@ -49,6 +50,7 @@ class DiscussionQueries(Executor):
         )
 
     async def discussion(self, discussion_id: int) -> Discussion | None:
+        """One discussion by id (cancelled or not), or None."""
         row = await self._one("SELECT * FROM discussions WHERE id = ?", (discussion_id,))
         return None if row is None else _discussion(row)
 
@@ -71,6 +73,7 @@ class DiscussionQueries(Executor):
         return [_discussion(r) for r in rows]
 
     async def cancel_discussion(self, discussion_id: int, now: datetime) -> None:
+        """Mark a discussion cancelled."""
         await self._run(
             "UPDATE discussions SET cancelled_at = ? WHERE id = ?", (iso(now), discussion_id)
         )
@@ -89,6 +92,7 @@ class DiscussionQueries(Executor):
         return [_discussion(r) for r in rows]
 
     async def cvb_notice_sent(self, pupil_id: str) -> bool:
+        """Whether the pupil has a CvB discussion that is not cancelled."""
         row = await self._one(
             "SELECT 1 FROM discussions WHERE pupil_id = ? AND kind = 'cvb'"
             " AND cancelled_at IS NULL",
@@ -97,6 +101,7 @@ class DiscussionQueries(Executor):
         return row is not None
 
     async def latest_consent_discussion(self, pupil_id: str) -> Discussion | None:
+        """The pupil's newest consent discussion (ZAT or assessment) not cancelled, or None."""
         row = await self._one(
             "SELECT * FROM discussions WHERE pupil_id = ? AND kind IN ('zat', 'assessment')"
             " AND cancelled_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1",
@@ -105,6 +110,7 @@ class DiscussionQueries(Executor):
         return None if row is None else _discussion(row)
 
     async def add_recipient(self, recipient: Recipient, outbox_id: int | None) -> None:
+        """Record who was told of a discussion, the text they got and its message."""
         await self._run(
             "INSERT INTO discussion_recipients (discussion_id, person_kind, person_id, decides,"
             " language, text_hash, text_version, outbox_id, sent_at)"
@@ -123,6 +129,7 @@ class DiscussionQueries(Executor):
         )
 
     async def recipients(self, discussion_id: int) -> list[Recipient]:
+        """Who was told of a discussion, those who decide first."""
         rows = await self._all(
             "SELECT * FROM discussion_recipients WHERE discussion_id = ?"
             " ORDER BY decides DESC, person_kind, person_id",
@@ -131,6 +138,7 @@ class DiscussionQueries(Executor):
         return [_recipient(r) for r in rows]
 
     async def recipient_outbox_ids(self, discussion_id: int) -> dict[tuple[PersonKind, str], int]:
+        """The outbox message that told each recipient of a discussion."""
         rows = await self._all(
             "SELECT person_kind, person_id, outbox_id FROM discussion_recipients"
             " WHERE discussion_id = ? AND outbox_id IS NOT NULL",
@@ -141,6 +149,7 @@ class DiscussionQueries(Executor):
     async def recipient_outbox_id(
         self, discussion_id: int, kind: PersonKind, person_id: str
     ) -> int | None:
+        """The outbox message that told this person of a discussion, or None."""
         row = await self._one(
             "SELECT outbox_id FROM discussion_recipients"
             " WHERE discussion_id = ? AND person_kind = ? AND person_id = ?",
@@ -155,6 +164,7 @@ class DiscussionQueries(Executor):
         user_id: int | None,
         now: datetime,
     ) -> None:
+        """Append a recipient's answer (answers are added, never changed)."""
         await self._run(
             "INSERT INTO answers (discussion_id, person_kind, person_id, user_id, answer, at,"
             " language, text_hash, text_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -172,6 +182,7 @@ class DiscussionQueries(Executor):
         )
 
     async def answers(self, discussion_id: int) -> list[Answer]:
+        """A discussion's answers in the order they were given."""
         rows = await self._all(
             "SELECT * FROM answers WHERE discussion_id = ? ORDER BY id", (discussion_id,)
         )
@@ -187,6 +198,7 @@ class DiscussionQueries(Executor):
         ]
 
     async def reminders_sent(self, discussion_id: int) -> set[tuple[str, str, int]]:
+        """(person kind, person id, number) of each reminder sent about a discussion."""
         rows = await self._all(
             "SELECT person_kind, person_id, number FROM reminders_sent WHERE discussion_id = ?",
             (discussion_id,),
@@ -196,6 +208,7 @@ class DiscussionQueries(Executor):
     async def record_reminder(
         self, discussion_id: int, kind: PersonKind, person_id: str, number: int, now: datetime
     ) -> None:
+        """Record that reminder `number` about a discussion went to this person."""
         await self._run(
             "INSERT INTO reminders_sent (discussion_id, person_kind, person_id, number, at)"
             " VALUES (?, ?, ?, ?, ?)",

@@ -34,7 +34,8 @@ class Row(Protocol):
 
     def __getitem__(self, key: int | str, /) -> Any: ...
 
-    def keys(self) -> list[str]: ...
+    def keys(self) -> list[str]:
+        """The column names."""
 
 
 class Executor:
@@ -162,9 +163,11 @@ class SqliteDatabase(Generic[TxT]):
         return db
 
     async def close(self) -> None:
+        """Close the connection."""
         await self._conn.close()
 
     async def schema_version(self) -> int:
+        """The number of the last migration applied (PRAGMA user_version)."""
         async with self._conn.execute("PRAGMA user_version") as cur:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
@@ -196,6 +199,7 @@ class SqliteDatabase(Generic[TxT]):
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[TxT]:
+        """Reads and writes committed together, or rolled back on an error."""
         async with self._lock:
             await self._conn.execute("BEGIN IMMEDIATE")
             tx = self.tx_type(self._conn)
@@ -210,6 +214,7 @@ class SqliteDatabase(Generic[TxT]):
                 listener()
 
     async def backup_to(self, target: Path) -> None:
+        """Copy the whole database to `target` (SQLite's online backup)."""
         async with self._lock:
             # The copy is written from aiosqlite's own thread.
             dest = sqlite3.connect(target, check_same_thread=False)

@@ -14,6 +14,7 @@ class FlowQueries(Executor):
     """One flow state per Telegram user."""
 
     async def flow(self, user_id: int) -> FlowState | None:
+        """The user's chat flow state, or None."""
         row = await self._one("SELECT * FROM flows WHERE user_id = ?", (user_id,))
         if row is None:
             return None
@@ -27,6 +28,7 @@ class FlowQueries(Executor):
         )
 
     async def save_flow(self, state: FlowState) -> None:
+        """Store the user's chat flow state, replacing any earlier one."""
         await self._run(
             "INSERT INTO flows (user_id, name, step, data, nonce, updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET"
@@ -43,7 +45,9 @@ class FlowQueries(Executor):
         )
 
     async def clear_flow(self, user_id: int) -> bool:
+        """End the user's chat flow; False when there was none."""
         return await self._run("DELETE FROM flows WHERE user_id = ?", (user_id,)) > 0
 
     async def forget_flows_before(self, moment: datetime) -> int:
+        """Delete flow states last changed before `moment`; returns how many."""
         return await self._run("DELETE FROM flows WHERE updated_at < ?", (iso(moment),))

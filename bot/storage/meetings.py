@@ -31,6 +31,7 @@ class MeetingQueries(Executor):
         now: datetime,
         round_id: int | None = None,
     ) -> int:
+        """Record a planned talk; returns its id."""
         return await self._insert(
             "INSERT INTO meetings (pupil_id, kind, starts_at, minutes, place_kind, place, goal,"
             " alternatives, created_by, created_at, round_id)"
@@ -51,10 +52,12 @@ class MeetingQueries(Executor):
         )
 
     async def meeting(self, meeting_id: int) -> Meeting | None:
+        """One meeting by id (cancelled or not), or None."""
         row = await self._one("SELECT * FROM meetings WHERE id = ?", (meeting_id,))
         return None if row is None else _meeting(row)
 
     async def meetings_between(self, start: datetime, end: datetime) -> list[Meeting]:
+        """Meetings not cancelled that start in [start, end), soonest first."""
         rows = await self._all(
             "SELECT * FROM meetings WHERE cancelled_at IS NULL AND starts_at >= ? AND starts_at < ?"
             " ORDER BY starts_at, id",
@@ -63,6 +66,7 @@ class MeetingQueries(Executor):
         return [_meeting(r) for r in rows]
 
     async def meetings_of_staff(self, staff_id: str, since: datetime) -> list[Meeting]:
+        """Meetings not cancelled a staff member planned, from `since` on."""
         rows = await self._all(
             "SELECT * FROM meetings WHERE cancelled_at IS NULL AND created_by = ?"
             " AND starts_at >= ? ORDER BY starts_at, id",
@@ -105,11 +109,13 @@ class MeetingQueries(Executor):
         return [_meeting(r) for r in rows]
 
     async def set_card_started(self, meeting_id: int, now: datetime) -> None:
+        """Record that a talk's card was changed for its start (it is done once)."""
         await self._run(
             "UPDATE meetings SET card_started_at = ? WHERE id = ?", (iso(now), meeting_id)
         )
 
     async def ended_without_summary_prompt(self, now: datetime) -> list[Meeting]:
+        """Talks ended by `now` without a summary whose teacher was not asked for one yet."""
         rows = await self._all(
             "SELECT * FROM meetings WHERE cancelled_at IS NULL AND summary_prompted_at IS NULL"
             " AND starts_at <= ? AND NOT EXISTS (SELECT 1 FROM summaries s"
@@ -119,11 +125,13 @@ class MeetingQueries(Executor):
         return [m for m in (_meeting(r) for r in rows) if m.ends_at <= now]
 
     async def set_summary_prompted(self, meeting_id: int, now: datetime) -> None:
+        """Record that the teacher was asked to write the summary."""
         await self._run(
             "UPDATE meetings SET summary_prompted_at = ? WHERE id = ?", (iso(now), meeting_id)
         )
 
     async def set_meeting_card(self, meeting_id: int, outbox_id: int) -> None:
+        """Remember the outbox message of the teacher's card of a meeting."""
         await self._run(
             "UPDATE meetings SET card_outbox_id = ? WHERE id = ?", (outbox_id, meeting_id)
         )
@@ -142,9 +150,11 @@ class MeetingQueries(Executor):
         )
 
     async def cancel_meeting(self, meeting_id: int, now: datetime) -> None:
+        """Mark a meeting cancelled."""
         await self._run("UPDATE meetings SET cancelled_at = ? WHERE id = ?", (iso(now), meeting_id))
 
     async def add_invitee(self, invitee: Invitee, outbox_id: int | None) -> None:
+        """Record an invitee of a meeting with the outbox message that invited them."""
         await self._run(
             "INSERT INTO meeting_invitees (meeting_id, person_kind, person_id, language,"
             " invite_outbox_id) VALUES (?, ?, ?, ?, ?)",
@@ -158,6 +168,7 @@ class MeetingQueries(Executor):
         )
 
     async def invitees(self, meeting_id: int) -> list[Invitee]:
+        """A meeting's invitees."""
         rows = await self._all(
             "SELECT * FROM meeting_invitees WHERE meeting_id = ? ORDER BY person_kind, person_id",
             (meeting_id,),
@@ -173,6 +184,7 @@ class MeetingQueries(Executor):
         preference: str | None,
         now: datetime,
     ) -> None:
+        """Store an invitee's answer and preference."""
         await self._run(
             "UPDATE meeting_invitees SET answer = ?, preference = ?, answered_at = ?"
             " WHERE meeting_id = ? AND person_kind = ? AND person_id = ?",
@@ -182,6 +194,7 @@ class MeetingQueries(Executor):
     async def set_invitee_wish(
         self, meeting_id: int, kind: PersonKind, person_id: str, wish: str, value: bool
     ) -> None:
+        """Set an invitee's wish (`wish`: 'interpreter' or 'companion')."""
         column = {"interpreter": "interpreter", "companion": "companion"}[wish]
         await self._run(
             f"UPDATE meeting_invitees SET {column} = ?"
@@ -190,6 +203,7 @@ class MeetingQueries(Executor):
         )
 
     async def invite_outbox_ids(self, meeting_id: int) -> dict[tuple[PersonKind, str], int]:
+        """The outbox message that invited each invitee of a meeting."""
         rows = await self._all(
             "SELECT person_kind, person_id, invite_outbox_id FROM meeting_invitees"
             " WHERE meeting_id = ? AND invite_outbox_id IS NOT NULL",
@@ -200,6 +214,7 @@ class MeetingQueries(Executor):
     async def invite_outbox_id(
         self, meeting_id: int, kind: PersonKind, person_id: str
     ) -> int | None:
+        """The outbox message that invited this person to a meeting, or None."""
         row = await self._one(
             "SELECT invite_outbox_id FROM meeting_invitees"
             " WHERE meeting_id = ? AND person_kind = ? AND person_id = ?",
@@ -210,6 +225,7 @@ class MeetingQueries(Executor):
     async def summary_outbox_id(
         self, meeting_id: int, kind: PersonKind, person_id: str
     ) -> int | None:
+        """The outbox message that sent this person a meeting's summary, or None."""
         row = await self._one(
             "SELECT outbox_id FROM summary_readers"
             " WHERE meeting_id = ? AND person_kind = ? AND person_id = ?",
@@ -220,6 +236,7 @@ class MeetingQueries(Executor):
     async def set_reminded(
         self, meeting_id: int, kind: PersonKind, person_id: str, version: int
     ) -> None:
+        """Record that the invitee was reminded of this version of the meeting."""
         await self._run(
             "UPDATE meeting_invitees SET reminded_version = ?"
             " WHERE meeting_id = ? AND person_kind = ? AND person_id = ?",
@@ -227,6 +244,7 @@ class MeetingQueries(Executor):
         )
 
     async def meetings_of_person(self, kind: PersonKind, person_id: str) -> list[Meeting]:
+        """Every meeting this person was invited to, newest first."""
         rows = await self._all(
             "SELECT m.* FROM meetings m JOIN meeting_invitees i ON i.meeting_id = m.id"
             " WHERE i.person_kind = ? AND i.person_id = ? ORDER BY m.starts_at DESC",
@@ -235,6 +253,7 @@ class MeetingQueries(Executor):
         return [_meeting(r) for r in rows]
 
     async def add_summary(self, summary: Summary) -> None:
+        """Store the outcome summary of a meeting."""
         await self._run(
             "INSERT INTO summaries (meeting_id, attended, going_well, agreements, advice_school,"
             " advice_home, next_step, written_by, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -252,6 +271,7 @@ class MeetingQueries(Executor):
         )
 
     async def summary(self, meeting_id: int) -> Summary | None:
+        """A meeting's outcome summary, or None."""
         row = await self._one("SELECT * FROM summaries WHERE meeting_id = ?", (meeting_id,))
         if row is None:
             return None
@@ -270,6 +290,7 @@ class MeetingQueries(Executor):
     async def add_summary_reader(
         self, meeting_id: int, kind: PersonKind, person_id: str, outbox_id: int | None
     ) -> None:
+        """Record who was sent a meeting's summary, with the outbox message."""
         await self._run(
             "INSERT INTO summary_readers (meeting_id, person_kind, person_id, outbox_id)"
             " VALUES (?, ?, ?, ?)",
@@ -279,6 +300,7 @@ class MeetingQueries(Executor):
     async def summary_readers(
         self, meeting_id: int
     ) -> list[tuple[PersonKind, str, datetime | None]]:
+        """Who was sent a meeting's summary, and when each read it (None: not yet)."""
         rows = await self._all(
             "SELECT * FROM summary_readers WHERE meeting_id = ? ORDER BY person_kind, person_id",
             (meeting_id,),
@@ -295,6 +317,7 @@ class MeetingQueries(Executor):
     async def mark_summary_read(
         self, meeting_id: int, kind: PersonKind, person_id: str, now: datetime
     ) -> bool:
+        """Record that this person read the summary; False when already read (or not a reader)."""
         return (
             await self._run(
                 "UPDATE summary_readers SET read_at = ? WHERE meeting_id = ? AND person_kind = ?"
@@ -307,6 +330,7 @@ class MeetingQueries(Executor):
     async def add_question(
         self, meeting_id: int, kind: PersonKind, person_id: str, question: str, now: datetime
     ) -> int:
+        """Record a question about a meeting's summary; returns its id."""
         return await self._insert(
             "INSERT INTO summary_questions (meeting_id, person_kind, person_id, question, asked_at)"
             " VALUES (?, ?, ?, ?, ?)",
@@ -314,10 +338,12 @@ class MeetingQueries(Executor):
         )
 
     async def question(self, question_id: int) -> dict[str, Any] | None:
+        """One question about a summary by id, or None."""
         row = await self._one("SELECT * FROM summary_questions WHERE id = ?", (question_id,))
         return None if row is None else dict(row)
 
     async def answer_question(self, question_id: int, answer: str, now: datetime) -> bool:
+        """Store the answer to a question; False when it was answered already."""
         return (
             await self._run(
                 "UPDATE summary_questions SET answer = ?, answered_at = ?"

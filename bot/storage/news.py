@@ -26,6 +26,7 @@ class NewsQueries(Executor):
         now: datetime,
         send_at: datetime,
     ) -> int:
+        """Record good news about a pupil, sent at `send_at`; returns its id."""
         return await self._insert(
             "INSERT INTO positive_news (pupil_id, staff_id, themes, own_words, created_at,"
             " send_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -35,6 +36,7 @@ class NewsQueries(Executor):
     async def add_news_recipient(
         self, news_id: int, kind: PersonKind, person_id: str, outbox_id: int | None
     ) -> None:
+        """Record a family member sent the good news, with the outbox message."""
         await self._run(
             "INSERT INTO positive_news_recipients (news_id, person_kind, person_id, outbox_id)"
             " VALUES (?, ?, ?, ?)",
@@ -44,6 +46,7 @@ class NewsQueries(Executor):
     async def news_recipient(
         self, news_id: int, kind: PersonKind, person_id: str
     ) -> dict[str, Any] | None:
+        """A recipient's row of good news (with its pupil and teacher), or None."""
         row = await self._one(
             "SELECT r.*, n.pupil_id, n.staff_id FROM positive_news_recipients r"
             " JOIN positive_news n ON n.id = r.news_id"
@@ -61,6 +64,7 @@ class NewsQueries(Executor):
         now: datetime,
         text: str | None = None,
     ) -> None:
+        """Store a recipient's reaction to good news (and their words, if any)."""
         await self._run(
             "UPDATE positive_news_recipients SET reaction = ?, reaction_text = ?, reacted_at = ?"
             " WHERE news_id = ? AND person_kind = ? AND person_id = ?",
@@ -90,6 +94,7 @@ class NewsQueries(Executor):
         return from_iso(row["send_at"]), tuple(json.loads(row["themes"])), row["own_words"] or ""
 
     async def news_reminder_handled(self, staff_id: str, occurrence: datetime) -> bool:
+        """Whether this teacher's good-news reminder of `occurrence` was handled."""
         row = await self._one(
             "SELECT 1 FROM news_reminders WHERE staff_id = ? AND occurrence = ?",
             (staff_id, iso(occurrence)),
@@ -99,6 +104,7 @@ class NewsQueries(Executor):
     async def record_news_reminder(
         self, staff_id: str, occurrence: datetime, pupils: int, now: datetime
     ) -> None:
+        """Record a teacher's good-news reminder of `occurrence` (`pupils`: how many it named)."""
         await self._run(
             "INSERT INTO news_reminders (staff_id, occurrence, handled_at, pupils)"
             " VALUES (?, ?, ?, ?)",
@@ -106,6 +112,7 @@ class NewsQueries(Executor):
         )
 
     async def news_reminders_handled(self, occurrence: datetime) -> set[str]:
+        """The staff whose good-news reminder of `occurrence` was handled."""
         rows = await self._all(
             "SELECT staff_id FROM news_reminders WHERE occurrence = ?", (iso(occurrence),)
         )
@@ -114,6 +121,7 @@ class NewsQueries(Executor):
     async def record_news_reminders(
         self, occurrence: datetime, counts: Sequence[tuple[str, int]], now: datetime
     ) -> None:
+        """Record the good-news reminders of `occurrence` for many teachers: (staff id, pupils)."""
         await self._run_many(
             "INSERT INTO news_reminders (staff_id, occurrence, handled_at, pupils)"
             " VALUES (?, ?, ?, ?)",
@@ -121,6 +129,7 @@ class NewsQueries(Executor):
         )
 
     async def news_reminders_sent(self, staff_id: str) -> list[tuple[datetime, int]]:
+        """A teacher's good-news reminders as (occurrence, pupils), oldest first."""
         rows = await self._all(
             "SELECT occurrence, pupils FROM news_reminders WHERE staff_id = ? ORDER BY occurrence",
             (staff_id,),

@@ -87,6 +87,7 @@ class OutboxQueries(Executor):
         )
 
     async def due_messages(self, now: datetime, limit: int) -> list[OutgoingMessage]:
+        """Pending messages due by `now` that no safety exception holds, oldest first."""
         rows = await self._all(
             "SELECT m.*, o.message_id AS edit_message_id, o.status AS edit_status FROM outbox m"
             " LEFT JOIN outbox o ON o.id = m.edit_of"
@@ -117,6 +118,7 @@ class OutboxQueries(Executor):
         ]
 
     async def next_not_before(self) -> datetime | None:
+        """When the next pending message no safety exception holds is due, or None."""
         row = await self._one(
             "SELECT min(not_before) AS t FROM outbox WHERE status = 'pending'"
             " AND (pupil_id IS NULL OR held_decision = 'released' OR pupil_id NOT IN"
@@ -153,12 +155,14 @@ class OutboxQueries(Executor):
         )
 
     async def mark_attempt_failed(self, message_id: int, error: str) -> None:
+        """Count a failed attempt to send a message, with its error."""
         await self._run(
             "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?",
             (error, message_id),
         )
 
     async def mark_undeliverable(self, message_id: int, status: str, error: str) -> None:
+        """Give up on a message, with the final status and error."""
         await self._run(
             "UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ? WHERE id = ?",
             (status, error, message_id),
@@ -172,6 +176,7 @@ class OutboxQueries(Executor):
         return None if row is None else (row["chat_id"], row["text"], row["message_id"])
 
     async def outbox_counts(self) -> dict[str, int]:
+        """How many messages the outbox holds, by status."""
         rows = await self._all("SELECT status, count(*) AS n FROM outbox GROUP BY status")
         return {r["status"]: r["n"] for r in rows}
 

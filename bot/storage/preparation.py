@@ -17,6 +17,7 @@ class PreparationQueries(Executor):
     async def save_preparation(
         self, meeting_id: int, answers: dict[str, str], by: str, now: datetime
     ) -> None:
+        """Store a meeting's preparation card, replacing an earlier one."""
         await self._run(
             "INSERT INTO preparations (meeting_id, answers, written_by, written_at)"
             " VALUES (?, ?, ?, ?) ON CONFLICT (meeting_id) DO UPDATE SET"
@@ -26,15 +27,18 @@ class PreparationQueries(Executor):
         )
 
     async def preparation(self, meeting_id: int) -> dict[str, str] | None:
+        """The answers on a meeting's preparation card, or None."""
         row = await self._one(
             "SELECT answers FROM preparations WHERE meeting_id = ?", (meeting_id,)
         )
         return None if row is None else dict(json.loads(row["answers"]))
 
     async def prepared_meeting_ids(self) -> set[int]:
+        """The ids of the meetings that have a preparation card."""
         return {r["meeting_id"] for r in await self._all("SELECT meeting_id FROM preparations")}
 
     async def meetings_to_prepare(self, now: datetime, horizon: datetime) -> list[Meeting]:
+        """Talks outside rounds in (now, horizon] whose teacher was not asked to prepare yet."""
         rows = await self._all(
             "SELECT * FROM meetings WHERE cancelled_at IS NULL AND prepare_prompted_at IS NULL"
             " AND round_id IS NULL AND starts_at > ? AND starts_at <= ? ORDER BY starts_at",
@@ -43,11 +47,13 @@ class PreparationQueries(Executor):
         return [_meeting(r) for r in rows]
 
     async def set_prepare_prompted(self, meeting_id: int, now: datetime) -> None:
+        """Record that the teacher was asked to prepare this talk."""
         await self._run(
             "UPDATE meetings SET prepare_prompted_at = ? WHERE id = ?", (iso(now), meeting_id)
         )
 
     async def meetings_to_show_preparation(self, now: datetime, soon: datetime) -> list[Meeting]:
+        """Prepared talks starting after `now` and by `soon` whose card was not shown again yet."""
         rows = await self._all(
             "SELECT m.* FROM meetings m JOIN preparations p ON p.meeting_id = m.id"
             " WHERE m.cancelled_at IS NULL AND m.preparation_shown_at IS NULL"
@@ -57,6 +63,7 @@ class PreparationQueries(Executor):
         return [_meeting(r) for r in rows]
 
     async def set_preparation_shown(self, meeting_id: int, now: datetime) -> None:
+        """Record that the preparation card was shown again before the talk."""
         await self._run(
             "UPDATE meetings SET preparation_shown_at = ? WHERE id = ?", (iso(now), meeting_id)
         )

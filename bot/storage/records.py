@@ -35,6 +35,7 @@ def iso(moment: datetime) -> str:
 
 
 def from_iso(text: str) -> datetime:
+    """A stored time back as a datetime (aware: `iso` stores UTC)."""
     return datetime.fromisoformat(text)
 
 

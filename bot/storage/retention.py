@@ -237,6 +237,7 @@ class RetentionQueries(RosterQueries):
         return counts
 
     async def purge_news(self, pupil_ids: Sequence[str], *, apply: bool) -> dict[str, int]:
+        """Good news about the pupils, with its recipients."""
         counts: dict[str, int] = {}
         if not pupil_ids:
             return counts
@@ -252,6 +253,7 @@ class RetentionQueries(RosterQueries):
         return counts
 
     async def purge_route(self, pupil_ids: Sequence[str], *, apply: bool) -> dict[str, int]:
+        """The pupils' support route and its ticks."""
         counts: dict[str, int] = {}
         if not pupil_ids:
             return counts

@@ -26,6 +26,7 @@ class RosterQueries(Executor):
     """Staff, pupils, guardians, guardian links and the facts that decide a guardian's rights."""
 
     async def all_staff(self) -> list[StaffMember]:
+        """Every staff member with their groups."""
         rows = await self._all("SELECT * FROM staff ORDER BY staff_id")
         groups = await self._staff_groups()
         return [_staff(r, groups.get(r["staff_id"], ())) for r in rows]
@@ -37,6 +38,7 @@ class RosterQueries(Executor):
         return {k: tuple(v) for k, v in out.items()}
 
     async def staff_member(self, staff_id: str) -> StaffMember | None:
+        """One staff member with their groups, or None."""
         row = await self._one("SELECT * FROM staff WHERE staff_id = ?", (staff_id,))
         if row is None:
             return None
@@ -47,6 +49,7 @@ class RosterQueries(Executor):
         return _staff(row, tuple(g["group_name"] for g in groups))
 
     async def upsert_staff(self, member: StaffMember, now: datetime) -> None:
+        """Insert or update a staff member and replace their groups."""
         await self._run(
             "INSERT INTO staff (staff_id, first_name, last_name, role, updated_at)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (staff_id) DO UPDATE SET"
@@ -61,13 +64,16 @@ class RosterQueries(Executor):
         )
 
     async def all_pupils(self) -> list[Pupil]:
+        """Every pupil on the roster, those who left included."""
         return [_pupil(r) for r in await self._all("SELECT * FROM pupils ORDER BY pupil_id")]
 
     async def pupil(self, pupil_id: str) -> Pupil | None:
+        """One pupil by id, or None."""
         row = await self._one("SELECT * FROM pupils WHERE pupil_id = ?", (pupil_id,))
         return None if row is None else _pupil(row)
 
     async def upsert_pupil(self, pupil: Pupil, now: datetime) -> None:
+        """Insert or update a pupil's roster data."""
         await self._run(
             "INSERT INTO pupils (pupil_id, first_name, last_name, birth_date, group_name,"
             " language, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -87,21 +93,26 @@ class RosterQueries(Executor):
         )
 
     async def pupil_ids(self) -> set[str]:
+        """The ids of every pupil on the roster."""
         return {r["pupil_id"] for r in await self._all("SELECT pupil_id FROM pupils")}
 
     async def all_guardians(self) -> list[Guardian]:
+        """Every guardian on the roster."""
         rows = await self._all("SELECT * FROM guardians ORDER BY guardian_id")
         return [_guardian(r) for r in rows]
 
     async def guardian(self, guardian_id: str) -> Guardian | None:
+        """One guardian by id, or None."""
         row = await self._one("SELECT * FROM guardians WHERE guardian_id = ?", (guardian_id,))
         return None if row is None else _guardian(row)
 
     async def all_guardian_links(self) -> list[GuardianLink]:
+        """Every link between a guardian and a pupil."""
         rows = await self._all("SELECT * FROM guardian_links ORDER BY guardian_id, pupil_id")
         return [_link(r) for r in rows]
 
     async def upsert_guardian(self, guardian: Guardian, now: datetime) -> None:
+        """Insert or update a guardian."""
         await self._run(
             "INSERT INTO guardians (guardian_id, first_name, last_name, language, updated_at)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (guardian_id) DO UPDATE SET"
@@ -117,6 +128,7 @@ class RosterQueries(Executor):
         )
 
     async def upsert_guardian_link(self, link: GuardianLink) -> None:
+        """Insert or update the link between a guardian and a pupil."""
         await self._run(
             "INSERT INTO guardian_links (guardian_id, pupil_id, relation, authority)"
             " VALUES (?, ?, ?, ?) ON CONFLICT (guardian_id, pupil_id) DO UPDATE SET"
@@ -138,6 +150,7 @@ class RosterQueries(Executor):
         return [_pupil(r) for r in rows]
 
     async def staff_of_group(self, group: str) -> list[StaffMember]:
+        """The teachers of a group."""
         rows = await self._all(
             "SELECT s.* FROM staff s JOIN staff_groups g ON g.staff_id = s.staff_id"
             " WHERE g.group_name = ? AND s.role = 'teacher' ORDER BY s.last_name",
@@ -147,12 +160,14 @@ class RosterQueries(Executor):
 
     async def groups(self) -> list[str]:
         # Pupils who left are in no group: not in pickers, overviews or good-news reminders.
+        """The groups that have pupils at school."""
         rows = await self._all(
             "SELECT DISTINCT group_name FROM pupils WHERE left_on IS NULL ORDER BY group_name"
         )
         return [r["group_name"] for r in rows]
 
     async def pupils_of_groups(self, groups: Iterable[str]) -> list[Pupil]:
+        """The pupils at school in these groups, by group and name."""
         wanted = sorted(set(groups))
         if not wanted:
             return []
@@ -213,6 +228,7 @@ class RosterQueries(Executor):
         return out
 
     async def roster_counts(self) -> dict[str, int]:
+        """How many staff members, pupils, guardians and accounts there are."""
         counts = {}
         for table in ("staff", "pupils", "guardians", "accounts"):
             row = await self._one(f"SELECT count(*) FROM {table}")
@@ -220,18 +236,21 @@ class RosterQueries(Executor):
         return counts
 
     async def left_on_by_pupil(self) -> dict[str, date | None]:
+        """The day each pupil left, or None while at school."""
         rows = await self._all("SELECT pupil_id, left_on FROM pupils")
         return {
             r["pupil_id"]: date.fromisoformat(r["left_on"]) if r["left_on"] else None for r in rows
         }
 
     async def set_left_on(self, pupil_id: str, left_on: date | None) -> None:
+        """Record the day a pupil left (None: at school)."""
         await self._run(
             "UPDATE pupils SET left_on = ? WHERE pupil_id = ?",
             (left_on.isoformat() if left_on else None, pupil_id),
         )
 
     async def rights_facts(self, pupil_id: str) -> tuple[PupilFacts, list[LinkFacts]] | None:
+        """What decides the guardians' information rights about a pupil; None: unknown pupil."""
         row = await self._one("SELECT * FROM pupils WHERE pupil_id = ?", (pupil_id,))
         if row is None:
             return None
@@ -268,6 +287,7 @@ class RosterQueries(Executor):
         return pupil, links
 
     async def guardians_of_pupil(self, pupil_id: str) -> list[tuple[Guardian, GuardianLink]]:
+        """A pupil's guardians with their links, those with authority first."""
         rows = await self._all(
             "SELECT g.*, l.pupil_id, l.relation, l.authority FROM guardians g"
             " JOIN guardian_links l ON l.guardian_id = g.guardian_id WHERE l.pupil_id = ?"
@@ -277,6 +297,7 @@ class RosterQueries(Executor):
         return [(_guardian(r), _link(r)) for r in rows]
 
     async def guardian_children_ids(self, guardian_id: str) -> list[str]:
+        """The ids of a guardian's children."""
         rows = await self._all(
             "SELECT pupil_id FROM guardian_links WHERE guardian_id = ? ORDER BY pupil_id",
             (guardian_id,),
@@ -284,6 +305,7 @@ class RosterQueries(Executor):
         return [r["pupil_id"] for r in rows]
 
     async def set_capability(self, pupil_id: str, capable: bool | None, reason: str | None) -> None:
+        """Record whether a pupil is capable of judging the matter, and why (None: no judgement)."""
         await self._run(
             "UPDATE pupils SET capable = ?, capability_reason = ? WHERE pupil_id = ?",
             (None if capable is None else int(capable), reason, pupil_id),
@@ -292,6 +314,7 @@ class RosterQueries(Executor):
     async def set_information_request(
         self, guardian_id: str, pupil_id: str, at: datetime | None
     ) -> None:
+        """Record when a parent asked for information about a pupil (None clears it)."""
         await self._run(
             "UPDATE guardian_links SET information_requested_at = ?"
             " WHERE guardian_id = ? AND pupil_id = ?",
@@ -301,6 +324,7 @@ class RosterQueries(Executor):
     async def set_day_to_day_allowed(
         self, guardian_id: str, pupil_id: str, allowed_by: str | None
     ) -> None:
+        """Record which guardian allowed a foster parent day-to-day information (None: not)."""
         await self._run(
             "UPDATE guardian_links SET day_to_day_allowed_by = ?"
             " WHERE guardian_id = ? AND pupil_id = ?",
@@ -308,12 +332,14 @@ class RosterQueries(Executor):
         )
 
     async def set_adult_consent(self, guardian_id: str, pupil_id: str, at: datetime | None) -> None:
+        """Record when an adult pupil consented to informing this guardian (None clears it)."""
         await self._run(
             "UPDATE guardian_links SET adult_consent_at = ? WHERE guardian_id = ? AND pupil_id = ?",
             (iso(at) if at else None, guardian_id, pupil_id),
         )
 
     async def set_recognised(self, guardian_id: str, pupil_id: str, recognised: bool) -> None:
+        """Record whether this parent ever recognised the child."""
         await self._run(
             "UPDATE guardian_links SET recognised = ? WHERE guardian_id = ? AND pupil_id = ?",
             (int(recognised), guardian_id, pupil_id),
@@ -327,6 +353,7 @@ class RosterQueries(Executor):
         now: datetime,
         by: str | None,
     ) -> None:
+        """Restrict a guardian's information about a pupil, lifting any active restriction first."""
         await self.lift_restriction(guardian_id, pupil_id, now, by)
         await self._run(
             "INSERT INTO restrictions (guardian_id, pupil_id, kind, reason, allowed,"
@@ -345,6 +372,7 @@ class RosterQueries(Executor):
     async def lift_restriction(
         self, guardian_id: str, pupil_id: str, now: datetime, by: str | None
     ) -> bool:
+        """Lift a guardian's active restriction about a pupil; False when there was none."""
         return (
             await self._run(
                 "UPDATE restrictions SET lifted_at = ?, lifted_by = ?"

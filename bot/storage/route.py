@@ -12,10 +12,12 @@ class RouteQueries(Executor):
     """The step of the route and its ticks, per pupil."""
 
     async def route_step(self, pupil_id: str) -> tuple[str, datetime | None]:
+        """The pupil's step on the support route and since when ('0' and None before any)."""
         row = await self._one("SELECT * FROM support_route WHERE pupil_id = ?", (pupil_id,))
         return ("0", None) if row is None else (row["step"], from_iso(row["since"]))
 
     async def set_route_step(self, pupil_id: str, step: str, by: str, now: datetime) -> None:
+        """Move the pupil to a step of the support route."""
         await self._run(
             "INSERT INTO support_route (pupil_id, step, since, moved_by) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (pupil_id) DO UPDATE SET step = excluded.step,"
@@ -24,6 +26,7 @@ class RouteQueries(Executor):
         )
 
     async def route_ticks(self, pupil_id: str) -> dict[tuple[str, str], tuple[datetime, str]]:
+        """The ticked items of the pupil's route: (step, item) -> (when, by whom)."""
         rows = await self._all("SELECT * FROM support_route_ticks WHERE pupil_id = ?", (pupil_id,))
         return {(r["step"], r["item"]): (from_iso(r["ticked_at"]), r["ticked_by"]) for r in rows}
 

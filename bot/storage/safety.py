@@ -21,6 +21,7 @@ class SafetyQueries(Executor):
         by: str,
         now: datetime,
     ) -> int:
+        """Record a safety exception for a pupil; returns its id."""
         return await self._insert(
             "INSERT INTO safety_exceptions (pupil_id, discussion_id, reason, recorded_by,"
             " recorded_at) VALUES (?, ?, ?, ?, ?)",
@@ -30,16 +31,19 @@ class SafetyQueries(Executor):
     async def safety_exceptions(
         self, pupil_id: str, active_only: bool = True
     ) -> list[SafetyException]:
+        """A pupil's safety exceptions, oldest first; all of them when `active_only` is False."""
         sql = "SELECT * FROM safety_exceptions WHERE pupil_id = ?"
         if active_only:
             sql += " AND lifted_at IS NULL"
         return [_safety(r) for r in await self._all(sql + " ORDER BY id", (pupil_id,))]
 
     async def paused_pupils(self) -> set[str]:
+        """The pupils with an active safety exception."""
         rows = await self._all("SELECT pupil_id FROM safety_exceptions WHERE lifted_at IS NULL")
         return {r["pupil_id"] for r in rows}
 
     async def lift_safety_exceptions(self, pupil_id: str, by: str, now: datetime) -> int:
+        """Lift a pupil's active safety exceptions (held messages may go); returns how many."""
         self.outbox_changed = True  # messages held for this family may be sent now
         return await self._run(
             "UPDATE safety_exceptions SET lifted_at = ?, lifted_by = ?"
@@ -48,6 +52,7 @@ class SafetyQueries(Executor):
         )
 
     async def record_parents_told(self, exception_id: int, how: str, now: datetime) -> None:
+        """Record when and how the parents were told of a safety exception."""
         await self._run(
             "UPDATE safety_exceptions SET parents_told_at = ?, parents_told_how = ? WHERE id = ?",
             (iso(now), how, exception_id),
