@@ -1,0 +1,224 @@
+"""The one module of bot.storage that knows the database driver (aiosqlite over SQLite).
+
+The named queries (the mixins of `bot.storage.Tx`) stand on `Executor` and run their SQL only
+through its five statements: `_all`, `_one`, `_run`, `_run_many` and `_insert`. This module
+gives those their SQLite meaning (`SqliteExecutor`), opens the connection with its PRAGMAs,
+runs the migrations in `migrations/` and hands out transactions (`SqliteDatabase`).
+
+A second backend (PostgreSQL) would be a second executor and database class beside these,
+composed with the same mixins into its own `Tx`: a second executor, not a second copy of the
+queries. The query text is SQLite's dialect today (`?` and `?1` placeholders, GLOB, instr,
+json_type, group_concat, PRAGMA quick_check), which such an executor would have to translate
+or a few queries would need a variant per dialect.
+
+Transactions are serialised by one lock: aiosqlite runs statements on its own thread, so
+without the lock coroutines could interleave inside one transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Generic, Protocol, Self, TypeVar
+
+import aiosqlite
+
+
+class Row(Protocol):
+    """One result row, read by column name or by position (`dict(row)` works too)."""
+
+    def __getitem__(self, key: int | str, /) -> Any: ...
+
+    def keys(self) -> list[str]:
+        """The column names."""
+
+
+class Executor:
+    """What the query mixins stand on: one open transaction (or read-only session) that runs
+    SQL text with parameters. A backend implements `_all`, `_run`, `_run_many` and `_insert`.
+    """
+
+    # Set by a query that put messages in the outbox; the database tells its listeners after
+    # the commit.
+    outbox_changed: bool
+
+    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Every row of a SELECT."""
+        raise NotImplementedError
+
+    async def _one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        """The first row of a SELECT, or None."""
+        rows = await self._all(sql, params)
+        return rows[0] if rows else None
+
+    async def _run(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one INSERT, UPDATE or DELETE; returns how many rows it changed."""
+        raise NotImplementedError
+
+    async def _run_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run one INSERT, UPDATE or DELETE once for each row of parameters."""
+        raise NotImplementedError
+
+    async def _insert(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one INSERT of a row into a table keyed by `id` (the statement without a
+        RETURNING clause); returns the new row's id."""
+        raise NotImplementedError
+
+
+class SqliteExecutor(Executor):
+    """`Executor` over one aiosqlite connection."""
+
+    def __init__(self, conn: aiosqlite.Connection, *, read_only: bool = False) -> None:
+        self._conn = conn
+        self._read_only = read_only
+        self.outbox_changed = False
+
+    def _check_writable(self) -> None:
+        if self._read_only:
+            raise RuntimeError("a change needs Database.transaction(), not reading()")
+
+    # Each statement is one trip to aiosqlite's thread (execute, fetch and close together):
+    # a cursor would take three, and the trips, not SQLite, are most of a query's cost.
+    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return list(await self._conn.execute_fetchall(sql, params))
+
+    async def _run(self, sql: str, params: Sequence[Any] = ()) -> int:
+        self._check_writable()
+        # Safe as a difference: the schema's triggers only refuse changes, never make any.
+        before = self._conn.total_changes
+        await self._conn.execute_fetchall(sql, params)
+        return self._conn.total_changes - before
+
+    async def _run_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        self._check_writable()
+        await self._conn.executemany(sql, rows)
+
+    async def _insert(self, sql: str, params: Sequence[Any] = ()) -> int:
+        self._check_writable()
+        # RETURNING (SQLite 3.35+, and PostgreSQL) rather than the cursor's lastrowid: the id
+        # comes back with the statement, in the same trip, the same way on every backend.
+        rows = await self._conn.execute_fetchall(f"{sql} RETURNING id", params)
+        return int(next(iter(rows))[0])
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def load_migrations() -> list[Migration]:
+    """The schema's migrations (`migrations/NNNN_name.sql`), in order."""
+    folder = resources.files("bot.storage") / "migrations"
+    found: list[Migration] = []
+    for entry in folder.iterdir():
+        if not entry.name.endswith(".sql"):
+            continue
+        number, _, rest = entry.name.partition("_")
+        found.append(Migration(int(number), rest.removesuffix(".sql"), entry.read_text("utf-8")))
+    found.sort(key=lambda m: m.version)
+    expected = list(range(1, len(found) + 1))
+    if [m.version for m in found] != expected:
+        raise RuntimeError("migration files must be numbered 0001, 0002, … without gaps")
+    return found
+
+
+TxT = TypeVar("TxT", bound=SqliteExecutor)
+
+
+class SqliteDatabase(Generic[TxT]):
+    """The database handle. Every read and write goes through `transaction()` or `reading()`,
+    which hand out a `tx_type` (the composed `bot.storage.Tx`) holding the named queries."""
+
+    tx_type: type[TxT]
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+        self._conn = conn
+        self.path = path
+        self._lock = asyncio.Lock()
+        self._outbox_listeners: list[Callable[[], None]] = []
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Self:
+        """Open (or create) the database file and bring its schema up to date."""
+        path = Path(path)
+        conn = await aiosqlite.connect(path, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        await conn.execute("PRAGMA busy_timeout = 5000")
+        await conn.execute("PRAGMA synchronous = NORMAL")
+        db = cls(conn, path)
+        try:
+            await db._migrate()
+        except BaseException:
+            await conn.close()
+            raise
+        return db
+
+    async def close(self) -> None:
+        """Close the connection."""
+        await self._conn.close()
+
+    async def schema_version(self) -> int:
+        """The number of the last migration applied (PRAGMA user_version)."""
+        async with self._conn.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def _migrate(self) -> None:
+        current = await self.schema_version()
+        migrations = load_migrations()
+        if current > len(migrations):
+            raise RuntimeError(
+                f"database {self.path} has schema version {current}, newer than this Samen "
+                f"({len(migrations)}); upgrade Samen"
+            )
+        for migration in migrations[current:]:
+            await self._conn.executescript(
+                f"BEGIN IMMEDIATE;\n{migration.sql}\n"
+                f"PRAGMA user_version = {migration.version};\nCOMMIT;"
+            )
+
+    def on_outbox_write(self, listener: Callable[[], None]) -> None:
+        """Call `listener` after every commit that put messages in the outbox."""
+        self._outbox_listeners.append(listener)
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[TxT]:
+        """Reads only, outside a transaction: each statement sees what is committed. A lookup
+        is then one trip to aiosqlite's thread instead of three (BEGIN and COMMIT are trips)."""
+        async with self._lock:
+            yield self.tx_type(self._conn, read_only=True)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[TxT]:
+        """Reads and writes committed together, or rolled back on an error."""
+        async with self._lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            tx = self.tx_type(self._conn)
+            try:
+                yield tx
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            await self._conn.execute("COMMIT")
+        if tx.outbox_changed:
+            for listener in self._outbox_listeners:
+                listener()
+
+    async def backup_to(self, target: Path) -> None:
+        """Copy the whole database to `target` (SQLite's online backup)."""
+        async with self._lock:
+            # The copy is written from aiosqlite's own thread.
+            dest = sqlite3.connect(target, check_same_thread=False)
+            try:
+                await self._conn.backup(dest)
+            finally:
+                dest.close()

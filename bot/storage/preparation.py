@@ -1,0 +1,82 @@
+"""Preparing a parent talk: the teacher's preparation card stored with a meeting, the prompts to
+prepare it and to show it again before the talk, and the agreements of earlier talks."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from bot.rules.models import Agreement, Meeting
+from bot.storage.executor import Executor
+from bot.storage.records import _meeting, from_iso, iso
+
+
+class PreparationQueries(Executor):
+    """Preparation cards and the prompts around them."""
+
+    async def save_preparation(
+        self, meeting_id: int, answers: dict[str, str], by: str, now: datetime
+    ) -> None:
+        """Store a meeting's preparation card, replacing an earlier one."""
+        await self._run(
+            "INSERT INTO preparations (meeting_id, answers, written_by, written_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (meeting_id) DO UPDATE SET"
+            " answers = excluded.answers, written_by = excluded.written_by,"
+            " written_at = excluded.written_at",
+            (meeting_id, json.dumps(answers, ensure_ascii=False), by, iso(now)),
+        )
+
+    async def preparation(self, meeting_id: int) -> dict[str, str] | None:
+        """The answers on a meeting's preparation card, or None."""
+        row = await self._one(
+            "SELECT answers FROM preparations WHERE meeting_id = ?", (meeting_id,)
+        )
+        return None if row is None else dict(json.loads(row["answers"]))
+
+    async def prepared_meeting_ids(self) -> set[int]:
+        """The ids of the meetings that have a preparation card."""
+        return {r["meeting_id"] for r in await self._all("SELECT meeting_id FROM preparations")}
+
+    async def meetings_to_prepare(self, now: datetime, horizon: datetime) -> list[Meeting]:
+        """Talks outside rounds in (now, horizon] whose teacher was not asked to prepare yet."""
+        rows = await self._all(
+            "SELECT * FROM meetings WHERE cancelled_at IS NULL AND prepare_prompted_at IS NULL"
+            " AND round_id IS NULL AND starts_at > ? AND starts_at <= ? ORDER BY starts_at",
+            (iso(now), iso(horizon)),
+        )
+        return [_meeting(r) for r in rows]
+
+    async def set_prepare_prompted(self, meeting_id: int, now: datetime) -> None:
+        """Record that the teacher was asked to prepare this talk."""
+        await self._run(
+            "UPDATE meetings SET prepare_prompted_at = ? WHERE id = ?", (iso(now), meeting_id)
+        )
+
+    async def meetings_to_show_preparation(self, now: datetime, soon: datetime) -> list[Meeting]:
+        """Prepared talks starting after `now` and by `soon` whose card was not shown again yet."""
+        rows = await self._all(
+            "SELECT m.* FROM meetings m JOIN preparations p ON p.meeting_id = m.id"
+            " WHERE m.cancelled_at IS NULL AND m.preparation_shown_at IS NULL"
+            " AND m.starts_at > ? AND m.starts_at <= ? ORDER BY m.starts_at",
+            (iso(now), iso(soon)),
+        )
+        return [_meeting(r) for r in rows]
+
+    async def set_preparation_shown(self, meeting_id: int, now: datetime) -> None:
+        """Record that the preparation card was shown again before the talk."""
+        await self._run(
+            "UPDATE meetings SET preparation_shown_at = ? WHERE id = ?", (iso(now), meeting_id)
+        )
+
+    async def open_agreements(self, pupil_id: str) -> list[tuple[datetime, Agreement]]:
+        """Agreements from earlier summaries about this pupil, newest first."""
+        rows = await self._all(
+            "SELECT s.sent_at, s.agreements FROM summaries s JOIN meetings m"
+            " ON m.id = s.meeting_id WHERE m.pupil_id = ? ORDER BY s.sent_at DESC",
+            (pupil_id,),
+        )
+        return [
+            (from_iso(r["sent_at"]), Agreement(**a))
+            for r in rows
+            for a in json.loads(r["agreements"])
+        ]
