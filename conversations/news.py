@@ -17,6 +17,7 @@ from bot.rules.permissions import Action, may_see_pupil, visible_groups
 from bot.rules.rights import MessageKind, audience
 from bot.rules.schooltime import in_quiet_hours, next_allowed
 from bot.services import good_news, pupil_discussions
+from bot.services.notify import language_read
 from conversations.common import Handlers, clip, done, reply, requires, services, tr_for
 from conversations.flow import (
     Flow,
@@ -137,7 +138,7 @@ async def _readers(step: Step) -> list[tuple[str, str, bool]]:
             out.append(
                 (
                     person.first_name,
-                    await tx.language_of_person(kind, person_id),
+                    await language_read(tx, kind, person_id),
                     await tx.chat_of_person(kind, person_id) is not None,
                 )
             )

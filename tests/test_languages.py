@@ -12,6 +12,7 @@ import pytest
 from bot.i18n.translator import FSI, PDI, RIGHT_TO_LEFT, SUPPORTED_LANGUAGES
 from bot.rules.models import PersonKind
 from bot.services import meetings
+from bot.services.notify import language_read
 from bot.texts import care_messages
 from tests.harness import Harness
 from tests.test_care import delivered, people, request, with_data
@@ -106,10 +107,10 @@ async def test_a_school_switches_languages_on_and_off(harness: Harness) -> None:
     await harness.tap_data(marloes, "lang:set:tr", shown[0])  # switched off at this school
     assert harness.db is not None
     async with harness.db.transaction() as tx:
-        assert await tx.language_of_person(PersonKind.GUARDIAN, "G009") == "nl"
+        assert await language_read(tx, PersonKind.GUARDIAN, "G009") == "nl"
     await harness.tap_data(marloes, "lang:set:so", marloes.last)
     async with harness.db.transaction() as tx:
-        assert await tx.language_of_person(PersonKind.GUARDIAN, "G009") == "so"
+        assert await language_read(tx, PersonKind.GUARDIAN, "G009") == "so"
 
 
 async def switched_off(harness: Harness, *languages: str) -> None:

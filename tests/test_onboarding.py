@@ -14,6 +14,7 @@ import pytest
 from bot.i18n.translator import FSI, PDI, Translator
 from bot.platform.config import Settings
 from bot.rules.models import PersonKind
+from bot.services.notify import language_read
 from tests.conftest import START
 from tests.harness import Harness
 
@@ -179,7 +180,7 @@ async def test_language_can_be_changed_with_taal(harness: Harness) -> None:
     assert CYRILLIC.search(shown[0].text)
     assert harness.db is not None
     async with harness.db.transaction() as tx:
-        assert await tx.language_of_person(PersonKind.GUARDIAN, "G020") == "uk"
+        assert await language_read(tx, PersonKind.GUARDIAN, "G020") == "uk"
 
 
 async def test_a_guardian_sending_a_teacher_command_is_refused_politely(harness: Harness) -> None:
@@ -227,7 +228,7 @@ async def test_old_or_forged_buttons_change_nothing(harness: Harness) -> None:
     assert "werkt niet meer" in teacher.last.text
     assert harness.db is not None
     async with harness.db.transaction() as tx:
-        assert await tx.language_of_person(PersonKind.STAFF, "S001") == "nl"
+        assert await language_read(tx, PersonKind.STAFF, "S001") == "nl"
 
 
 async def test_tapping_the_same_language_twice_keeps_the_answer_on_screen(

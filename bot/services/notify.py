@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.i18n.translator import Catalogues, Translator
+from bot.i18n.translator import SUPPORTED_LANGUAGES, Catalogues, Translator
 from bot.rules.language import reading_language
 from bot.rules.models import PersonKind
 from bot.storage import Tx
@@ -36,8 +36,15 @@ class Reader:
 async def reader(tx: Tx, texts: Catalogues, kind: PersonKind, person_id: str) -> Reader:
     """Who will read a message, in which language, through which chat."""
     chat = await tx.chat_of_person(kind, person_id)
-    wanted = await tx.language_of_person(kind, person_id)
-    return Reader(kind, person_id, chat, texts(reading_language(wanted, None, texts.languages)))
+    chosen, roster = await tx.language_facts(kind, person_id)
+    return Reader(kind, person_id, chat, texts(reading_language(chosen, roster, texts.languages)))
+
+
+async def language_read(tx: Tx, kind: PersonKind, person_id: str) -> str:
+    """The language a person reads among all Samen knows, also one this school switched off:
+    what staff need to know to bring an interpreter."""
+    chosen, roster = await tx.language_facts(kind, person_id)
+    return reading_language(chosen, roster, SUPPORTED_LANGUAGES)
 
 
 async def notify(

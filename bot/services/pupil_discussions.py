@@ -36,7 +36,7 @@ from bot.rules.models import (
 )
 from bot.rules.rights import MessageKind, audience, deciders
 from bot.rules.schooltime import QuietHours, add_school_days
-from bot.services.notify import notify, reader
+from bot.services.notify import language_read, notify, reader
 from bot.storage import Tx
 from bot.texts import care_messages, staff_labels
 
@@ -422,7 +422,7 @@ async def _tell_sender(
     when = tr.datetime(discussion.starts_at)
     lines: list[str] = []
     if answer == "talk":
-        language = await tx.language_of_person(state.people[key].kind, state.people[key].person_id)
+        language = await language_read(tx, state.people[key].kind, state.people[key].person_id)
         # staff:
         lines.append(
             tr._(

@@ -79,22 +79,24 @@ class AccountQueries(RosterQueries):
         )
         return None if row is None else int(row["chat_id"])
 
-    async def language_of_person(self, kind: PersonKind, person_id: str) -> str:
-        """The language a person reads: their own choice, else the roster's, else Dutch."""
+    async def language_facts(
+        self, kind: PersonKind, person_id: str
+    ) -> tuple[str | None, str | None]:
+        """(their own choice in /taal, the roster's language); bot.rules.language decides."""
         row = await self._one(
             "SELECT t.language FROM accounts a JOIN telegram_users t ON t.user_id = a.user_id"
             " WHERE a.kind = ? AND a.person_id = ?",
             (kind.value, person_id),
         )
-        if row is not None and row["language"]:
-            return str(row["language"])
+        chosen = str(row["language"]) if row is not None and row["language"] else None
+        roster: str | None = None
         if kind is PersonKind.GUARDIAN:
             guardian = await self.guardian(person_id)
-            return guardian.language if guardian else "nl"
-        if kind is PersonKind.PUPIL:
+            roster = guardian.language if guardian else None
+        elif kind is PersonKind.PUPIL:
             pupil = await self.pupil(person_id)
-            return pupil.language if pupil else "nl"
-        return "nl"
+            roster = pupil.language if pupil else None
+        return chosen, roster
 
     async def link_account(
         self, kind: PersonKind, person_id: str, user_id: int, now: datetime

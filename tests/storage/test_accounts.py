@@ -59,17 +59,17 @@ async def test_a_touch_keeps_the_chat_current(db: Database) -> None:
         assert await tx.chat_of_person(*MOTHER_KEY) == 555
 
 
-async def test_language_is_the_choice_then_the_roster_then_dutch(db: Database) -> None:
+async def test_language_facts_are_the_choice_and_the_roster(db: Database) -> None:
     async with db.transaction() as tx:
         await link(tx, PersonKind.GUARDIAN, "G1", 101)
-        assert await tx.language_of_person(*FATHER_KEY) == "ar"  # roster, not linked
-        assert await tx.language_of_person(*MOTHER_KEY) == "nl"
+        assert await tx.language_facts(*FATHER_KEY) == (None, "ar")  # roster, not linked
+        assert await tx.language_facts(*MOTHER_KEY) == (None, "nl")
         await tx.set_chosen_language(101, "uk")
-        assert await tx.language_of_person(*MOTHER_KEY) == "uk"
+        assert await tx.language_facts(*MOTHER_KEY) == ("uk", "nl")
         assert (await tx.user_facts(101)).chosen_language == "uk"  # type: ignore[union-attr]
-        assert await tx.language_of_person(PersonKind.PUPIL, "P2") == "ar"
-        assert await tx.language_of_person(PersonKind.GUARDIAN, "nobody") == "nl"
-        assert await tx.language_of_person(PersonKind.STAFF, "T1") == "nl"
+        assert await tx.language_facts(PersonKind.PUPIL, "P2") == (None, "ar")
+        assert await tx.language_facts(PersonKind.GUARDIAN, "nobody") == (None, None)
+        assert await tx.language_facts(PersonKind.STAFF, "T1") == (None, None)
 
 
 async def test_reachability_is_marked_once_and_cleared_once(db: Database) -> None:
