@@ -57,9 +57,9 @@ from bot.i18n.translator import N_, Translator
 from bot.paper.pdf import Document, Style
 from bot.rules.models import Participant, Pupil
 from bot.rules.support_route import CHECKLIST, STEP_LABELS, RouteStep
-from bot.services import good_news
 from bot.storage import Tx, from_iso
 from bot.texts import care_messages, meeting_messages
+from bot.texts.news_themes import THEMES
 
 Row = dict[str, Any]
 PersonKey = tuple[str, str]
@@ -1135,11 +1135,7 @@ def describe(event: FileEvent, t: Translator) -> tuple[str, str]:
             )
         )
     elif kind == "positive_news":
-        themes = [
-            t.label(good_news.THEMES[k])
-            for k in f.get("themes", "").split("\n")
-            if k in good_news.THEMES
-        ]
+        themes = [t.label(THEMES[k]) for k in f.get("themes", "").split("\n") if k in THEMES]
         if themes:
             lines.append(t.label("Did really well at: {themes}.", themes=t.list_of(themes)))
         if f.get("words"):
