@@ -21,6 +21,7 @@ from bot.i18n.translator import N_, Catalogues, Translator, language_name
 from bot.paper.pdf import Document, Style
 from bot.platform.config import Settings
 from bot.rules.models import AccessRequest, PersonKind, Pupil, age_on
+from bot.rules.pupil_file import FileEvent, during_safety, select
 from bot.rules.rights import MessageKind, receives
 from bot.services import pupil_file
 from bot.services.notify import notify, reader
@@ -413,7 +414,7 @@ _DUTCH_ORIGINAL = N_("Dutch original (Nederlandse tekst)")
 @dataclass(frozen=True)
 class _Part:
     pupil: Pupil
-    events: list[pupil_file.FileEvent]
+    events: list[FileEvent]
 
 
 async def access_copy(
@@ -441,12 +442,12 @@ async def access_copy(
         full = kind is PersonKind.PUPIL or await _receives_file(tx, pupil_id, person_id, today)
         events = [
             event
-            for event in pupil_file.select(whole, include_staff_only=False)
+            for event in select(whole, include_staff_only=False)
             # Without a right to the child's file, only what concerns this parent: not even
             # the general entries (a support step is an important fact, given on request).
             if (full or me in event.concerns)
             and not _someone_elses(event, me)
-            and not (leave_out_safety and pupil_file.during_safety(event, whole))
+            and not (leave_out_safety and during_safety(event, whole))
         ]
         parts.append(_Part(whole.pupil, events))
     document = Document(font_dir, now, title="Samen")
@@ -459,7 +460,7 @@ async def access_copy(
     return document.output()
 
 
-def _someone_elses(event: pupil_file.FileEvent, me: tuple[str, str]) -> bool:
+def _someone_elses(event: FileEvent, me: tuple[str, str]) -> bool:
     """What another parent did (answered, linked, could not be reached) is that parent's
     personal data, not the requester's: it stays out of the copy."""
     subject = event.subject
