@@ -42,9 +42,10 @@ from bot.services import (
     route_steps,
     summaries,
 )
-from bot.services.pupil_file import collect, describe, render_pdf
+from bot.services.pupil_file import collect, render_pdf
 from bot.services.roster_import import import_guardians
 from bot.storage import Database, Tx, from_iso
+from bot.texts.pupil_file_words import describe
 from tests.harness import AMSTERDAM, load_examples
 from tests.pdf_reading import pdf_text, words_on_page
 

@@ -27,6 +27,7 @@ from bot.services import pupil_file
 from bot.services.notify import notify, reader
 from bot.storage import Tx
 from bot.texts import care_messages
+from bot.texts.pupil_file_words import describe
 
 ASK_FROM_AGE = 16  # before 16 the parents exercise the pupil's rights (AVG art. 8, UAVG art. 5)
 REMIND_DAYS_BEFORE = 7
@@ -553,7 +554,7 @@ def _write_copy(
         if not part.events:
             doc.text(t.label("Samen has no messages or answers about this yet."), rtl=rtl)
         for event in part.events:
-            heading, body = pupil_file.describe(event, t)
+            heading, body = describe(event, t)
             doc.text(
                 pupil_file.printable(f"{t.datetime(event.at)} · {heading}"),
                 Style(11, bold=True),
