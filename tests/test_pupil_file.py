@@ -17,6 +17,7 @@ import pytest
 from bot.cli import main
 from bot.i18n.translator import SUPPORTED_LANGUAGES, Catalogues, Translator
 from bot.paper.pdf import find_fonts
+from bot.paper.pupil_file import render_pdf
 from bot.platform.config import Settings
 from bot.rules.models import Agreement, PersonKind, StaffMember
 from bot.rules.pupil_file import (
@@ -42,7 +43,7 @@ from bot.services import (
     route_steps,
     summaries,
 )
-from bot.services.pupil_file import collect, render_pdf
+from bot.services.pupil_file import collect
 from bot.services.roster_import import import_guardians
 from bot.storage import Database, Tx, from_iso
 from bot.texts.pupil_file_words import describe

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from bot.i18n.translator import N_, Catalogues, Translator, language_name
 from bot.paper.pdf import Document, Style
+from bot.paper.pupil_file import printable
 from bot.platform.config import Settings
 from bot.rules.models import AccessRequest, PersonKind, Pupil, age_on
 from bot.rules.pupil_file import FileEvent, during_safety, select
@@ -556,13 +557,13 @@ def _write_copy(
         for event in part.events:
             heading, body = describe(event, t)
             doc.text(
-                pupil_file.printable(f"{t.datetime(event.at)} · {heading}"),
+                printable(f"{t.datetime(event.at)} · {heading}"),
                 Style(11, bold=True),
                 rtl=rtl,
                 gap=0.5,
             )
             if body:
-                doc.text(pupil_file.printable(body), Style(10), rtl=rtl, gap=2)
+                doc.text(printable(body), Style(10), rtl=rtl, gap=2)
 
 
 def _fact_value(t: Translator, label: str, value: str | date) -> str:
