@@ -16,7 +16,6 @@ from bot.rules.permissions import Action, may_see_pupil, visible_groups
 from bot.rules.rights import MessageKind, audience
 from bot.rules.schooltime import in_quiet_hours, next_allowed
 from bot.services import good_news, pupil_discussions
-from bot.texts.news_themes import THEMES
 from conversations.common import clip, done, reply, requires, services, tr_for
 from conversations.flow import (
     Flow,
@@ -75,7 +74,7 @@ async def _ask(step: Step, name: str, note: str = "") -> None:
         chosen = set(step.state.data.get("themes", []))  # type: ignore[call-overload]
         buttons = [
             step.button(("✅ " if key in chosen else "") + tr.label(label), f"t:{key}")
-            for key, label in THEMES.items()
+            for key, label in good_news.THEMES.items()
         ]
         rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
         rows.append(
@@ -186,8 +185,8 @@ async def on_button(step: Step, value: str) -> None:
             await _ask(step, "words")  # themes are optional: a sentence alone is fine too
             return
         key = value.removeprefix("t:")
-        if key in THEMES:
-            chosen = [k for k in THEMES if (k in chosen) != (k == key)]
+        if key in good_news.THEMES:
+            chosen = [k for k in good_news.THEMES if (k in chosen) != (k == key)]
             await step.go("themes", themes=chosen)
         await _ask(step, "themes")
         return
