@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 from fpdf.enums import MethodReturnValue, XPos, YPos
 
@@ -29,17 +30,16 @@ def _keep_together(doc: Document, block: list[tuple[str, Style, float]]) -> None
     height = 0.0
     for text, style, gap in block:
         doc.set_style(text, style)
-        height += float(
-            pdf.multi_cell(
-                0,
-                style.size * 0.5,
-                text,
-                dry_run=True,
-                output=MethodReturnValue.HEIGHT,
-                new_x=XPos.LMARGIN,
-                new_y=YPos.NEXT,
-            )
+        measured = pdf.multi_cell(
+            0,
+            style.size * 0.5,
+            text,
+            dry_run=True,
+            output=MethodReturnValue.HEIGHT,
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
         )
+        height += cast(float, measured)  # output=HEIGHT: the height alone
         height += gap
     # An event longer than a page starts where it is: a new page would not help.
     if height < pdf.eph and pdf.will_page_break(height):

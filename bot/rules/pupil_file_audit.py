@@ -103,7 +103,8 @@ class _AuditTrail:
             if (invitee["person_kind"], invitee["person_id"]) == key and (
                 invitee["answer"] == "other_time"
             ):
-                return invitee["preference"]
+                preference: str | None = invitee["preference"]
+                return preference
         return None
 
 

@@ -171,18 +171,24 @@ def _team(t: Translator, key: str | None) -> str:
     return t.label(care_messages.KIND_LABELS[key]) if key in care_messages.KIND_LABELS else ""
 
 
-def _step(t: Translator, key: str | None) -> str:
+def _route_step(key: str | None) -> RouteStep | None:
+    """The step of the support route a stored key names, if any."""
     try:
-        return t.label(STEP_LABELS[RouteStep(key)])
+        return None if key is None else RouteStep(key)
     except ValueError:
-        return str(key)
+        return None
+
+
+def _step(t: Translator, key: str | None) -> str:
+    step = _route_step(key)
+    return str(key) if step is None else t.label(STEP_LABELS[step])
 
 
 def _tick(t: Translator, step: str | None, item: str | None) -> str:
-    try:
-        labels = dict(CHECKLIST[RouteStep(step)])
-    except ValueError:
+    route_step = _route_step(step)
+    if route_step is None:
         return str(item)
+    labels = dict(CHECKLIST[route_step])
     return t.label(labels[item]) if item in labels else str(item)
 
 
