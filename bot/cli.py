@@ -21,11 +21,13 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from bot.i18n.translator import SUPPORTED_LANGUAGES, Catalogues
 from bot.paper.letters import letters_pdf
 from bot.paper.pdf import FontsMissing, find_fonts
+from bot.paper.pupil_file import render_pdf
 from bot.platform.clock import SystemClock
 from bot.platform.config import ConfigError, Settings, load_settings
 from bot.rules.models import PersonKind
+from bot.rules.pupil_file import to_json
 from bot.services.invitations import Selection, issue_invitations
-from bot.services.pupil_file import collect, render_pdf, to_json
+from bot.services.pupil_file import collect
 from bot.services.retention import apply_purge, plan_purge
 from bot.services.right_of_access import SafetyChoice, hand_over_on_paper, touches_safety
 from bot.services.roster_import import (

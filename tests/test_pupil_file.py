@@ -17,8 +17,20 @@ import pytest
 from bot.cli import main
 from bot.i18n.translator import SUPPORTED_LANGUAGES, Catalogues, Translator
 from bot.paper.pdf import find_fonts
+from bot.paper.pupil_file import render_pdf
 from bot.platform.config import Settings
 from bot.rules.models import Agreement, PersonKind, StaffMember
+from bot.rules.pupil_file import (
+    STAFF_ONLY,
+    FileEvent,
+    Person,
+    PupilFile,
+    from_json,
+    order,
+    select,
+    to_json,
+)
+from bot.rules.pupil_file_sources import FROM_AUDIT, FROM_TABLES
 from bot.rules.rights import Restriction, RestrictionKind
 from bot.rules.support_route import RouteStep
 from bot.services import (
@@ -32,23 +44,10 @@ from bot.services import (
     route_steps,
     summaries,
 )
-from bot.services.pupil_file import (
-    FROM_AUDIT,
-    FROM_TABLES,
-    STAFF_ONLY,
-    FileEvent,
-    Person,
-    PupilFile,
-    collect,
-    describe,
-    from_json,
-    order,
-    render_pdf,
-    select,
-    to_json,
-)
+from bot.services.pupil_file import collect
 from bot.services.roster_import import import_guardians
 from bot.storage import Database, Tx, from_iso
+from bot.texts.pupil_file_words import describe
 from tests.harness import AMSTERDAM, load_examples
 from tests.pdf_reading import pdf_text, words_on_page
 

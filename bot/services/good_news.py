@@ -20,21 +20,7 @@ from bot.services.notify import notify, reader
 from bot.storage import Tx
 from bot.texts import care_messages
 from bot.texts.meeting_messages import own_words, teacher_name
-
-THEMES = {
-    "effort": N_("working hard"),
-    "helping": N_("helping others"),
-    "perseverance": N_("not giving up"),
-    "reading": N_("progress in reading"),
-    "maths": N_("progress in maths"),
-    "subject": N_("progress in a subject"),
-    "kindness": N_("being kind"),
-    "creativity": N_("being creative"),
-    "sports": N_("sports and games"),
-    "independence": N_("doing things on their own"),
-    "together": N_("working well together"),
-    "good_day": N_("a good day"),
-}
+from bot.texts.news_themes import THEMES
 
 REACTIONS = {
     "thanks": N_("🙏 Thank you!"),

@@ -15,6 +15,7 @@ from bot.services import good_news, meetings, pupil_discussions
 from bot.services.notify import notify, reader
 from bot.storage import Tx
 from bot.texts import care_messages, meeting_messages
+from bot.texts.news_themes import THEMES
 from bot.texts.staff_labels import STATUS_LABELS
 
 # (key, question, example): one step of the wizard per tip.
@@ -77,9 +78,7 @@ async def context_for(
     found = await tx.last_positive_news(pupil.pupil_id, now)
     if found is not None:
         last, themes, words = found
-        last_words = words or tr.list_of(
-            [tr.label(good_news.THEMES[t]) for t in themes if t in good_news.THEMES]
-        )
+        last_words = words or tr.list_of([tr.label(THEMES[t]) for t in themes if t in THEMES])
     # The same cadence as the mentors' reminders: school weeks, holiday weeks not counted.
     needs_news = (
         last is None

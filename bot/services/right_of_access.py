@@ -19,13 +19,16 @@ from pathlib import Path
 
 from bot.i18n.translator import N_, Catalogues, Translator, language_name
 from bot.paper.pdf import Document, Style
+from bot.paper.pupil_file import printable
 from bot.platform.config import Settings
 from bot.rules.models import AccessRequest, PersonKind, Pupil, age_on
+from bot.rules.pupil_file import FileEvent, during_safety, select
 from bot.rules.rights import MessageKind, receives
 from bot.services import pupil_file
 from bot.services.notify import notify, reader
 from bot.storage import Tx
 from bot.texts import care_messages
+from bot.texts.pupil_file_words import describe
 
 ASK_FROM_AGE = 16  # before 16 the parents exercise the pupil's rights (AVG art. 8, UAVG art. 5)
 REMIND_DAYS_BEFORE = 7
@@ -413,7 +416,7 @@ _DUTCH_ORIGINAL = N_("Dutch original (Nederlandse tekst)")
 @dataclass(frozen=True)
 class _Part:
     pupil: Pupil
-    events: list[pupil_file.FileEvent]
+    events: list[FileEvent]
 
 
 async def access_copy(
@@ -441,12 +444,12 @@ async def access_copy(
         full = kind is PersonKind.PUPIL or await _receives_file(tx, pupil_id, person_id, today)
         events = [
             event
-            for event in pupil_file.select(whole, include_staff_only=False)
+            for event in select(whole, include_staff_only=False)
             # Without a right to the child's file, only what concerns this parent: not even
             # the general entries (a support step is an important fact, given on request).
             if (full or me in event.concerns)
             and not _someone_elses(event, me)
-            and not (leave_out_safety and pupil_file.during_safety(event, whole))
+            and not (leave_out_safety and during_safety(event, whole))
         ]
         parts.append(_Part(whole.pupil, events))
     document = Document(font_dir, now, title="Samen")
@@ -459,7 +462,7 @@ async def access_copy(
     return document.output()
 
 
-def _someone_elses(event: pupil_file.FileEvent, me: tuple[str, str]) -> bool:
+def _someone_elses(event: FileEvent, me: tuple[str, str]) -> bool:
     """What another parent did (answered, linked, could not be reached) is that parent's
     personal data, not the requester's: it stays out of the copy."""
     subject = event.subject
@@ -552,15 +555,15 @@ def _write_copy(
         if not part.events:
             doc.text(t.label("Samen has no messages or answers about this yet."), rtl=rtl)
         for event in part.events:
-            heading, body = pupil_file.describe(event, t)
+            heading, body = describe(event, t)
             doc.text(
-                pupil_file.printable(f"{t.datetime(event.at)} · {heading}"),
+                printable(f"{t.datetime(event.at)} · {heading}"),
                 Style(11, bold=True),
                 rtl=rtl,
                 gap=0.5,
             )
             if body:
-                doc.text(pupil_file.printable(body), Style(10), rtl=rtl, gap=2)
+                doc.text(printable(body), Style(10), rtl=rtl, gap=2)
 
 
 def _fact_value(t: Translator, label: str, value: str | date) -> str:
