@@ -1,5 +1,5 @@
-"""The pupil file's source: every stored row about one pupil, table by table. bot/pupil_file.py
-makes the events of the file (JSON and PDF) from them."""
+"""The pupil file's source: every stored row about one pupil, table by table;
+bot/rules/pupil_file_events.py makes the events of the file (JSON and PDF) from them."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ class PupilFileQueries(Executor):
 
     # One query per table: every row that belongs to one pupil (?1), in the order it was
     # written. Rows of child tables come through their meeting, discussion or news of this
-    # pupil, so nothing of another pupil can come along. bot/pupil_file.py makes the events.
+    # pupil, so nothing of another pupil can come along. bot/rules/pupil_file_events.py
+    # makes the events.
     _PUPIL_FILE_QUERIES: tuple[tuple[str, str], ...] = (
         ("meetings", "SELECT * FROM meetings WHERE pupil_id = ?1 ORDER BY id"),
         (

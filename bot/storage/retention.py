@@ -1,4 +1,4 @@
-"""Retention: what `samen purge` (bot/retention.py) finds and removes of pupils who left.
+"""Retention: what `samen purge` (bot/services/retention.py) finds and removes of pupils who left.
 
 Each purge_* method counts the rows of one kind of data of the given pupils and, with
 apply=True, deletes (or pseudonymises) exactly those rows by the same conditions, so a dry run
