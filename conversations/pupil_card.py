@@ -5,16 +5,30 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from telegram import InlineKeyboardButton, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.i18n.translator import N_, Markup
-from bot.rules.models import Guardian, HeldMessage, PersonKind, Pupil, Viewer, age_on
+from bot.i18n.translator import N_, Markup, Translator
+from bot.rules.models import (
+    Guardian,
+    HeldMessage,
+    PersonKind,
+    Pupil,
+    SafetyException,
+    StaffMember,
+    Viewer,
+    age_on,
+)
 from bot.rules.permissions import Action
 from bot.rules.rights import (
     IMPORTANT_FACTS,
     AgeBand,
+    Deciders,
+    LinkFacts,
     MessageKind,
     Restriction,
     RestrictionKind,
@@ -25,6 +39,7 @@ from bot.rules.rights import (
     holds_authority,
 )
 from bot.services import information_rights
+from bot.storage import Tx
 from bot.texts import staff_labels
 from conversations.common import Handlers, done, requires
 from conversations.flow import (
@@ -89,11 +104,24 @@ def _title(step: Step) -> str:
     return step.tr._("🗂 <b>Information rights of a pupil</b>")
 
 
+@dataclass
+class CardDraft:
+    """What the /leerling flow knows so far."""
+
+    pupil_id: str = ""
+    guardian_id: str = ""  # the guardian a recording is about
+    kind: str = ""  # the kind of restriction being recorded
+    capable: bool = False  # the capability judgement being recorded
+    held_id: int = 0  # the held message on screen
+
+
+Rows = list[list[InlineKeyboardButton]]
+
+
 async def show_card(step: Step, note: str = "") -> None:
     tr = step.tr
-    pupil_id = str(step.state.data["pupil_id"])
-    now = step.svc.clock.now()
-    today = now.astimezone(step.svc.settings.timezone).date()
+    pupil_id = step.draft(CardDraft).pupil_id
+    today = step.svc.clock.now().astimezone(step.svc.settings.timezone).date()
     async with step.svc.db.transaction() as tx:
         pupil = await tx.pupil(pupil_id)
         facts = await tx.rights_facts(pupil_id)
@@ -106,27 +134,49 @@ async def show_card(step: Step, note: str = "") -> None:
     await step.go("card")
     pupil_facts, links = facts
     band = age_band(pupil.birth_date, today)
-    decide = deciders(pupil_facts, links, today)
     informed = audience(MessageKind.SUPPORT_ROUTE_NOTICE, pupil_facts, links, today)
-    lines = [_title(step)]
-    if note:
-        lines.append(note)
-    # staff:
-    lines.append(
+    lines = [_title(step), *([note] if note else [])]
+    lines += _who_decides(tr, pupil, deciders(pupil_facts, links, today), guardians, today)
+    rows: Rows = []
+    for link in links:
+        guardian = guardians[link.guardian_id]
+        lines += _guardian_lines(tr, link, guardian, informed.reasons[link.guardian_id], band)
+        rows += _guardian_rows(step, link, guardian, pupil, band)
+    if band is AgeBand.YOUNG_TEEN:
+        rows.append(
+            [step.button(tr.label("🧠 Can {pupil} decide?", pupil=pupil.first_name), "capability")]
+        )
+    if safety:
+        safety_lines, safety_rows = await _safety_part(step, pupil, guardians, safety)
+        lines += safety_lines
+        rows += safety_rows
+    else:
+        rows.append([step.button(tr.label("🛡 Safety exception (meldcode)"), "safety")])
+    rows.append([step.button(tr.label("⬅️ Another pupil"), "other")])
+    await step.show("\n".join(lines), rows)
+
+
+def _who_decides(
+    tr: Translator,
+    pupil: Pupil,
+    decide: Deciders,
+    guardians: dict[str, Guardian],
+    today: date,
+) -> list[str]:
+    names = [f"{guardians[g].first_name} {guardians[g].last_name}" for g in decide.guardians]
+    if decide.pupil:
+        names.append(pupil.first_name)
+    lines = [
+        # staff:
         tr._(
             "<b>{pupil}</b>, {age} years, group {group}",
             pupil=f"{pupil.first_name} {pupil.last_name}",
             age=age_on(pupil.birth_date, today),
             group=pupil.group,
-        )
-    )
-    decider_names = [
-        f"{guardians[g].first_name} {guardians[g].last_name}" for g in decide.guardians
+        ),
+        # staff:
+        tr._("Consent is given by: {names}", names=tr.list_of(names) or "–"),
     ]
-    if decide.pupil:
-        decider_names.append(pupil.first_name)
-    # staff:
-    lines.append(tr._("Consent is given by: {names}", names=tr.list_of(decider_names) or "–"))
     if decide.pupil_not_capable_reason is not None:
         # staff:
         lines.append(
@@ -136,109 +186,106 @@ async def show_card(step: Step, note: str = "") -> None:
                 reason=decide.pupil_not_capable_reason,
             )
         )
-    rows: list[list[InlineKeyboardButton]] = []
-    for link in links:
-        guardian = guardians[link.guardian_id]
-        name = f"{guardian.first_name} {guardian.last_name}"
-        relation = tr.label(staff_labels.RELATION_LABELS[link.relation])
-        reason = informed.reasons[link.guardian_id]
-        if reason is Why.AUTHORITY and band is AgeBand.OLDER_TEEN:
-            why = tr.label(N_("holds authority: informed; the pupil decides"))
-        elif reason is Why.NOT_DAY_TO_DAY and link.day_to_day_allowed_by:
-            why = tr.label(
-                N_("{what} (allowed by {who})"),
-                what=tr.label(WHY_LABELS[Why.DAY_TO_DAY_ALLOWED]),
-                who=link.day_to_day_allowed_by,
-            )
-        else:
-            why = tr.label(WHY_LABELS[reason])
-        lines.append(tr._("• {name}, {relation}: {why}", name=name, relation=relation, why=why))
-        if link.restriction is not None:
-            lines.append(
-                tr._(
-                    "  ↳ {kind}: {reason}",
-                    kind=tr.label(RESTRICTION_LABELS[link.restriction.kind]),
-                    reason=link.restriction.reason,
-                )
-            )
-            rows.append(
-                [
-                    step.button(
-                        tr.label("✅ Lift restriction: {name}", name=name),
-                        f"lift:{link.guardian_id}",
-                    )
-                ]
-            )
-        else:
-            rows.append(
-                [
-                    step.button(
-                        tr.label("🚫 Restrict: {name}", name=name), f"restrict:{link.guardian_id}"
-                    )
-                ]
-            )
-        if (
-            not holds_authority(link, band)
-            and not link.information_requested
-            and link.relation in ("mother", "father", "parent")
-        ):
-            rows.append(
-                [
-                    step.button(
-                        tr.label("📨 {name} asked for information", name=name),
-                        f"request:{link.guardian_id}",
-                    )
-                ]
-            )
-        if band is AgeBand.ADULT:
-            label = (
-                tr.label(
-                    "🤝 {pupil} no longer wants {name} informed", pupil=pupil.first_name, name=name
-                )
-                if link.adult_pupil_consents
-                else tr.label("🤝 {pupil} wants {name} informed", pupil=pupil.first_name, name=name)
-            )
-            rows.append([step.button(label, f"adult:{link.guardian_id}")])
-    if band is AgeBand.YOUNG_TEEN:
-        rows.append(
-            [step.button(tr.label("🧠 Can {pupil} decide?", pupil=pupil.first_name), "capability")]
+    return lines
+
+
+def _guardian_lines(
+    tr: Translator, link: LinkFacts, guardian: Guardian, reason: Why, band: AgeBand
+) -> list[str]:
+    """One guardian: who, and what they receive and why; a restriction below it."""
+    name = f"{guardian.first_name} {guardian.last_name}"
+    relation = tr.label(staff_labels.RELATION_LABELS[link.relation])
+    if reason is Why.AUTHORITY and band is AgeBand.OLDER_TEEN:
+        why = tr.label(N_("holds authority: informed; the pupil decides"))
+    elif reason is Why.NOT_DAY_TO_DAY and link.day_to_day_allowed_by:
+        why = tr.label(
+            N_("{what} (allowed by {who})"),
+            what=tr.label(WHY_LABELS[Why.DAY_TO_DAY_ALLOWED]),
+            who=link.day_to_day_allowed_by,
         )
-    if safety:
-        # staff:
+    else:
+        why = tr.label(WHY_LABELS[reason])
+    lines = [tr._("• {name}, {relation}: {why}", name=name, relation=relation, why=why)]
+    if link.restriction is not None:
         lines.append(
             tr._(
-                "⏸ <b>Safety exception</b> since {date}: messages to the family are paused.",
-                date=tr.datetime(safety[0].recorded_at),
+                "  ↳ {kind}: {reason}",
+                kind=tr.label(RESTRICTION_LABELS[link.restriction.kind]),
+                reason=link.restriction.reason,
             )
         )
-        if safety[-1].parents_told_at is None:
-            # staff:
-            lines.append(tr._("Not yet recorded how or when parents were told."))
-        held = await _held(step, pupil_id)
-        if held:
-            # staff:
-            lines.append(
-                tr.n_(
-                    "{n} message to the family is held. Send it or withdraw it; lifting the"
-                    " exception sends what you did not withdraw.",
-                    "{n} messages to the family are held. Send or withdraw each; lifting the"
-                    " exception sends what you did not withdraw.",
-                    len(held),
-                )
-            )
-        for message in held[:MAX_HELD_BUTTONS]:
-            label = tr.label(
-                "✉️ {what} · {name}",
-                what=tr.label(staff_labels.HELD_PURPOSE_LABELS.get(message.purpose, N_("message"))),
-                name=_recipient_name(message, pupil, guardians),
-            )
-            rows.append([step.button(label, f"held:{message.id}")])
-        rows.append([step.button(tr.label("📝 Record how parents were told"), "told")])
-        rows.append([step.button(tr.label("▶️ Lift the safety exception"), "unpause")])
+    return lines
+
+
+def _guardian_rows(
+    step: Step, link: LinkFacts, guardian: Guardian, pupil: Pupil, band: AgeBand
+) -> Rows:
+    """What a coordinator can record about one guardian."""
+    tr = step.tr
+    name = f"{guardian.first_name} {guardian.last_name}"
+    target = link.guardian_id
+    if link.restriction is not None:
+        label, value = tr.label("✅ Lift restriction: {name}", name=name), f"lift:{target}"
     else:
-        rows.append([step.button(tr.label("🛡 Safety exception (meldcode)"), "safety")])
-    rows.append([step.button(tr.label("⬅️ Another pupil"), "other")])
-    await step.show("\n".join(lines), rows)
+        label, value = tr.label("🚫 Restrict: {name}", name=name), f"restrict:{target}"
+    rows = [[step.button(label, value)]]
+    if (
+        not holds_authority(link, band)
+        and not link.information_requested
+        and link.relation in ("mother", "father", "parent")
+    ):
+        asked = tr.label("📨 {name} asked for information", name=name)
+        rows.append([step.button(asked, f"request:{target}")])
+    if band is AgeBand.ADULT:
+        wants = (
+            tr.label(
+                "🤝 {pupil} no longer wants {name} informed", pupil=pupil.first_name, name=name
+            )
+            if link.adult_pupil_consents
+            else tr.label("🤝 {pupil} wants {name} informed", pupil=pupil.first_name, name=name)
+        )
+        rows.append([step.button(wants, f"adult:{target}")])
+    return rows
+
+
+async def _safety_part(
+    step: Step, pupil: Pupil, guardians: dict[str, Guardian], safety: list[SafetyException]
+) -> tuple[list[str], Rows]:
+    """The safety exception: since when, whether parents were told, each held message."""
+    tr = step.tr
+    lines = [
+        # staff:
+        tr._(
+            "⏸ <b>Safety exception</b> since {date}: messages to the family are paused.",
+            date=tr.datetime(safety[0].recorded_at),
+        )
+    ]
+    if safety[-1].parents_told_at is None:
+        # staff:
+        lines.append(tr._("Not yet recorded how or when parents were told."))
+    held = await _held(step, pupil.pupil_id)
+    if held:
+        # staff:
+        lines.append(
+            tr.n_(
+                "{n} message to the family is held. Send it or withdraw it; lifting the"
+                " exception sends what you did not withdraw.",
+                "{n} messages to the family are held. Send or withdraw each; lifting the"
+                " exception sends what you did not withdraw.",
+                len(held),
+            )
+        )
+    rows: Rows = []
+    for message in held[:MAX_HELD_BUTTONS]:
+        label = tr.label(
+            "✉️ {what} · {name}",
+            what=tr.label(staff_labels.HELD_PURPOSE_LABELS.get(message.purpose, N_("message"))),
+            name=_recipient_name(message, pupil, guardians),
+        )
+        rows.append([step.button(label, f"held:{message.id}")])
+    rows.append([step.button(tr.label("📝 Record how parents were told"), "told")])
+    rows.append([step.button(tr.label("▶️ Lift the safety exception"), "unpause")])
+    return lines, rows
 
 
 # The card stays readable on a phone; more held messages are handled after these.
@@ -261,7 +308,7 @@ def _recipient_name(message: HeldMessage, pupil: Pupil, guardians: dict[str, Gua
 async def show_held(step: Step, outbox_id: int) -> None:
     """One held message as the family would read it, to send or withdraw."""
     tr = step.tr
-    pupil_id = str(step.state.data["pupil_id"])
+    pupil_id = step.draft(CardDraft).pupil_id
     message = next((m for m in await _held(step, pupil_id) if m.id == outbox_id), None)
     if message is None:
         await show_card(step, "⚠️ " + tr._(REFUSAL_TEXTS[information_rights.Refusal.NOT_HELD]))
@@ -410,54 +457,120 @@ async def on_text(step: Step, text: str) -> None:
     await show_card(step)
 
 
-async def _record(step: Step, what: str, **extra: object) -> None:
+Refusal = information_rights.Refusal
+# One recording of the card: (transaction, now, today, coordinator, what the flow knows,
+# the typed reason) → a refusal, or None when it was recorded.
+Recorder = Callable[
+    [Tx, datetime, date, StaffMember, CardDraft, str], Awaitable[information_rights.Refusal | None]
+]
+
+
+async def _request(
+    tx: Tx, now: datetime, today: date, member: StaffMember, d: CardDraft, _: str
+) -> Refusal | None:
+    return await information_rights.record_information_request(
+        tx, now, today, member, d.guardian_id, d.pupil_id
+    )
+
+
+async def _lift(
+    tx: Tx, now: datetime, _: date, member: StaffMember, d: CardDraft, __: str
+) -> Refusal | None:
+    await information_rights.lift_restriction(tx, now, member, d.guardian_id, d.pupil_id)
+    return None
+
+
+async def _restrict(
+    tx: Tx, now: datetime, today: date, member: StaffMember, d: CardDraft, reason: str
+) -> Refusal | None:
+    kind = RestrictionKind(d.kind)
+    allowed = IMPORTANT_FACTS if kind is RestrictionKind.COURT_ARRANGEMENT else frozenset()
+    restriction = Restriction(kind, reason, allowed)
+    return await information_rights.record_restriction(
+        tx, now, today, member, d.guardian_id, d.pupil_id, restriction
+    )
+
+
+async def _capability(
+    tx: Tx, now: datetime, today: date, member: StaffMember, d: CardDraft, reason: str
+) -> Refusal | None:
+    return await information_rights.record_capability(
+        tx, now, today, member, d.pupil_id, d.capable, reason
+    )
+
+
+async def _safety(
+    tx: Tx, now: datetime, _: date, member: StaffMember, d: CardDraft, reason: str
+) -> Refusal | None:
+    return await information_rights.record_safety_exception(
+        tx, now, member, d.pupil_id, None, reason
+    )
+
+
+async def _told(
+    tx: Tx, now: datetime, _: date, member: StaffMember, d: CardDraft, reason: str
+) -> Refusal | None:
+    return await information_rights.record_parents_told(tx, now, member, d.pupil_id, reason)
+
+
+async def _release(
+    tx: Tx, now: datetime, _: date, member: StaffMember, d: CardDraft, __: str
+) -> Refusal | None:
+    return await information_rights.decide_held_message(
+        tx, now, member, d.pupil_id, d.held_id, release=True
+    )
+
+
+async def _withdraw(
+    tx: Tx, now: datetime, _: date, member: StaffMember, d: CardDraft, __: str
+) -> Refusal | None:
+    return await information_rights.decide_held_message(
+        tx, now, member, d.pupil_id, d.held_id, release=False
+    )
+
+
+async def _unpause(
+    tx: Tx, now: datetime, _: date, member: StaffMember, d: CardDraft, __: str
+) -> Refusal | None:
+    await information_rights.lift_safety_exception(tx, now, member, d.pupil_id)
+    return None
+
+
+async def _adult(
+    tx: Tx, now: datetime, today: date, member: StaffMember, d: CardDraft, _: str
+) -> Refusal | None:
+    return await information_rights.toggle_adult_consent(
+        tx, now, today, member, d.guardian_id, d.pupil_id
+    )
+
+
+RECORDERS: dict[str, Recorder] = {
+    "request": _request,
+    "lift": _lift,
+    "restrict_reason": _restrict,
+    "capability_reason": _capability,
+    "safety_reason": _safety,
+    "told": _told,
+    "release": _release,
+    "withdraw": _withdraw,
+    "unpause": _unpause,
+    "adult": _adult,
+}
+
+
+async def _record(step: Step, what: str, *, reason: str = "", **extra: object) -> None:
+    """Record one thing on the card (each use case writes its audit entry), then show it."""
     tr = step.tr
-    data = {**step.state.data, **extra}
-    pupil_id = str(data["pupil_id"])
-    guardian_id = str(data.get("guardian_id", ""))
-    reason = str(data.get("reason", ""))
+    if extra:
+        await step.go(step.state.step, **extra)
     member = await step.staff()
     if member is None:
         await step.end()
         return
     now = step.svc.clock.now()
     today = now.astimezone(step.svc.settings.timezone).date()
-    refusal: information_rights.Refusal | None = None
     async with step.svc.db.transaction() as tx:
-        if what == "request":
-            refusal = await information_rights.record_information_request(
-                tx, now, today, member, guardian_id, pupil_id
-            )
-        elif what == "lift":
-            await information_rights.lift_restriction(tx, now, member, guardian_id, pupil_id)
-        elif what == "restrict_reason":
-            kind = RestrictionKind(str(data["kind"]))
-            allowed = IMPORTANT_FACTS if kind is RestrictionKind.COURT_ARRANGEMENT else frozenset()
-            refusal = await information_rights.record_restriction(
-                tx, now, today, member, guardian_id, pupil_id, Restriction(kind, reason, allowed)
-            )
-        elif what == "capability_reason":
-            refusal = await information_rights.record_capability(
-                tx, now, today, member, pupil_id, bool(data["capable"]), reason
-            )
-        elif what == "safety_reason":
-            refusal = await information_rights.record_safety_exception(
-                tx, now, member, pupil_id, None, reason
-            )
-        elif what == "told":
-            refusal = await information_rights.record_parents_told(
-                tx, now, member, pupil_id, reason
-            )
-        elif what in ("release", "withdraw"):
-            refusal = await information_rights.decide_held_message(
-                tx, now, member, pupil_id, int(str(data["held_id"])), release=what == "release"
-            )
-        elif what == "unpause":
-            await information_rights.lift_safety_exception(tx, now, member, pupil_id)
-        elif what == "adult":
-            refusal = await information_rights.toggle_adult_consent(
-                tx, now, today, member, guardian_id, pupil_id
-            )
+        refusal = await RECORDERS[what](tx, now, today, member, step.draft(CardDraft), reason)
     if refusal is not None:
         await show_card(step, "⚠️ " + tr._(REFUSAL_TEXTS[refusal]))
         return
