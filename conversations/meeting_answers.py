@@ -3,12 +3,11 @@ or a question about a summary is typed, and reaches the teacher."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
-from bot.rules.models import PersonKind, Viewer
+from bot.rules.callback_data import MAX_ALTERNATIVES, InvitationTap
+from bot.rules.models import Meeting, PersonKind, Viewer
 from bot.rules.permissions import Action
 from bot.services import meeting_answers, summaries
 from bot.services.context import Services
@@ -51,106 +50,153 @@ async def _show(update: Update, text: str, markup: InlineKeyboardMarkup) -> None
     await reply(update, text, markup, edit=True)
 
 
+async def _invitation(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer
+) -> tuple[InvitationTap, Meeting] | None:
+    """The tap, checked against the database: refused (and answered so) unless this talk's
+    invitation was sent to this person and is still current. Any tap ends a half-typed wish."""
+    query = update.callback_query
+    tap = InvitationTap.parse(query.data if query else None)
+    if tap is None:
+        await say_stale(update, context, viewer)
+        return None
+    svc = services(context)
+    async with svc.db.transaction() as tx:
+        found = await meeting_answers.find_invitation(
+            tx, _person(viewer), tap.meeting_id, tap.version, svc.clock.now()
+        )
+    if not found.ok or found.meeting is None:
+        await _refused(update, context, viewer, found.reason)
+        return None
+    await cancel_flow(viewer, svc)
+    return tap, found.meeting
+
+
+@requires(Action.ANSWER_CARE)
+async def invitation_change(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer
+) -> None:
+    """The answers again, to change the one given."""
+    found = await _invitation(update, context, viewer)
+    if found is None:
+        return
+    tap, meeting = found
+    tr = tr_for(context, viewer)
+    screen = await _screen(services(context), viewer, tap.meeting_id)
+    keyboard = meeting_messages.invitation_keyboard(tr, meeting, screen.invitee, choosing=True)
+    await _show(update, screen.below(tr._("What is your answer?")), markup_from_json(keyboard))
+    await done(update)
+
+
+@requires(Action.ANSWER_CARE)
+async def invitation_other(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer
+) -> None:
+    """Another time: the teacher's other times, or type one."""
+    found = await _invitation(update, context, viewer)
+    if found is None:
+        return
+    tap, meeting = found
+    tr = tr_for(context, viewer)
+
+    def to(action: str) -> str:
+        return str(InvitationTap(meeting.id, tap.version, action))
+
+    rows = [
+        [button("🕒 " + tr.datetime(alt), to(f"alt{index}"))]
+        for index, alt in enumerate(meeting.alternatives[:MAX_ALTERNATIVES])
+    ]
+    rows.append([button(tr.label("✍️ I'll type a time that suits me"), to("type"))])
+    rows.append([button(tr.label("⬅️ Back"), to("change"))])
+    screen = await _screen(services(context), viewer, tap.meeting_id)
+    await _show(
+        update, screen.below(tr._("Which time suits you better?")), InlineKeyboardMarkup(rows)
+    )
+    await done(update)
+
+
+@requires(Action.ANSWER_CARE)
+async def invitation_type(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer
+) -> None:
+    """The wish is typed below; the invitation itself shows the question and keeps the talk."""
+    found = await _invitation(update, context, viewer)
+    if found is None:
+        return
+    tap, meeting = found
+    tr = tr_for(context, viewer)
+    step = await begin(
+        update,
+        context,
+        viewer,
+        "preference",
+        "text",
+        in_place=True,
+        meeting_id=meeting.id,
+        version=tap.version,
+    )
+    screen = await _screen(services(context), viewer, tap.meeting_id)
+    back = [[step.button(tr.label("⬅️ Back"), "back")]]
+    line = tr._("✍️ Which day and time would suit you? Type it in your own words.")
+    await step.show(screen.below(line), back)
+    await done(update)
+
+
+@requires(Action.ANSWER_CARE)
+async def invitation_wish(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer
+) -> None:
+    """An interpreter, or bringing someone: switched on or off."""
+    found = await _invitation(update, context, viewer)
+    if found is None:
+        return
+    tap, _ = found
+    svc = services(context)
+    async with svc.db.transaction() as tx:
+        await meeting_answers.toggle_wish(
+            tx,
+            svc.texts,
+            svc.settings,
+            svc.clock.now(),
+            person=_person(viewer),
+            meeting_id=tap.meeting_id,
+            version=tap.version,
+            wish="interpreter" if tap.action == "interp" else "companion",
+        )
+    await _show_answered(update, svc, viewer, tap.meeting_id)
+    await done(update)
+
+
 @requires(Action.ANSWER_CARE)
 async def invitation_answer(
     update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer
 ) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    parts = query.data.split(":")
-    tr = tr_for(context, viewer)
-    if len(parts) != 4 or not parts[1].isdigit() or not parts[2].isdigit():
-        await say_stale(update, context, viewer)
+    """Yes, no, or one of the teacher's other times: recorded, and shown on the invitation."""
+    found = await _invitation(update, context, viewer)
+    if found is None:
         return
-    meeting_id, version, action = int(parts[1]), int(parts[2]), parts[3]
+    tap, meeting = found
+    answer, preference = tap.action, None
+    if tap.action.startswith("alt"):
+        index = int(tap.action[3:])
+        if index >= len(meeting.alternatives):
+            await say_stale(update, context, viewer)
+            return
+        answer, preference = "other_time", meeting.alternatives[index].isoformat()
     svc = services(context)
-    now = svc.clock.now()
-    async with svc.db.transaction() as tx:
-        found = await meeting_answers.find_invitation(tx, _person(viewer), meeting_id, version, now)
-    if not found.ok or found.meeting is None:
-        await _refused(update, context, viewer, found.reason)
-        return
-    meeting = found.meeting
-    # Any tap on the invitation ends a half-typed wish: the buttons are the answer now.
-    await cancel_flow(viewer, svc)
-    if action == "change":
-        screen = await _screen(svc, viewer, meeting_id)
-        keyboard = meeting_messages.invitation_keyboard(tr, meeting, screen.invitee, choosing=True)
-        await _show(update, screen.below(tr._("What is your answer?")), markup_from_json(keyboard))
-        await done(update)
-        return
-    if action == "other":
-        base = f"m:{meeting.id}:{version}"
-        rows = [
-            [button("🕒 " + tr.datetime(alt), f"{base}:alt{index}")]
-            for index, alt in enumerate(meeting.alternatives)
-        ]
-        rows.append([button(tr.label("✍️ I'll type a time that suits me"), f"{base}:type")])
-        rows.append([button(tr.label("⬅️ Back"), f"{base}:change")])
-        screen = await _screen(svc, viewer, meeting_id)
-        line = tr._("Which time suits you better?")
-        await _show(update, screen.below(line), InlineKeyboardMarkup(rows))
-        await done(update)
-        return
-    if action == "type":
-        # The wish is typed below; the invitation itself shows the question and keeps the talk.
-        step = await begin(
-            update,
-            context,
-            viewer,
-            "preference",
-            "text",
-            in_place=True,
-            meeting_id=meeting.id,
-            version=version,
-        )
-        screen = await _screen(svc, viewer, meeting_id)
-        back = [[step.button(tr.label("⬅️ Back"), "back")]]
-        line = tr._("✍️ Which day and time would suit you? Type it in your own words.")
-        await step.show(screen.below(line), back)
-        await done(update)
-        return
-    if action in ("interp", "bring"):
-        async with svc.db.transaction() as tx:
-            await meeting_answers.toggle_wish(
-                tx,
-                svc.texts,
-                svc.settings,
-                now,
-                person=_person(viewer),
-                meeting_id=meeting_id,
-                version=version,
-                wish="interpreter" if action == "interp" else "companion",
-            )
-        await _show_answered(update, svc, viewer, meeting_id)
-        await done(update)
-        return
-    preference = None
-    if (
-        action.startswith("alt")
-        and action[3:].isdigit()
-        and int(action[3:]) < len(meeting.alternatives)
-    ):
-        chosen: datetime = meeting.alternatives[int(action[3:])]
-        preference = chosen.isoformat()
-        action = "other_time"
-    answer = {"come": "come", "cannot": "cannot", "other_time": "other_time"}.get(action)
-    if answer is None:
-        await say_stale(update, context, viewer)
-        return
     async with svc.db.transaction() as tx:
         await meeting_answers.answer(
             tx,
             svc.texts,
             svc.settings,
-            now,
+            svc.clock.now(),
             person=_person(viewer),
-            meeting_id=meeting_id,
-            version=version,
+            meeting_id=tap.meeting_id,
+            version=tap.version,
             answer=answer,
             preference=preference,
         )
-    await _show_answered(update, svc, viewer, meeting_id)
+    await _show_answered(update, svc, viewer, tap.meeting_id)
     await done(update)
 
 
@@ -335,6 +381,16 @@ async def question_button(step: Step, value: str) -> None:
 register(Flow("question", Action.ANSWER_CARE, question_text, question_button))
 
 HANDLERS: Handlers = [
-    CallbackQueryHandler(invitation_answer, pattern=r"^m:"),
+    CallbackQueryHandler(invitation_change, pattern=InvitationTap.pattern(action="change")),
+    CallbackQueryHandler(invitation_other, pattern=InvitationTap.pattern(action="other")),
+    CallbackQueryHandler(invitation_type, pattern=InvitationTap.pattern(action="type")),
+    *(
+        CallbackQueryHandler(invitation_wish, pattern=InvitationTap.pattern(action=wish))
+        for wish in ("interp", "bring")
+    ),
+    *(
+        CallbackQueryHandler(invitation_answer, pattern=InvitationTap.pattern(action=action))
+        for action in ("come", "cannot", *(f"alt{i}" for i in range(MAX_ALTERNATIVES)))
+    ),
     CallbackQueryHandler(summary_action, pattern=r"^sr:"),
 ]

@@ -7,14 +7,21 @@ import re
 
 import pytest
 
-from bot.rules.callback_data import ConsentTap, NoticeTap
+from bot.rules.callback_data import ConsentTap, InvitationTap, NoticeTap
 
 
 @pytest.mark.parametrize(
     "tap",
-    [ConsentTap(7, "agree"), ConsentTap(123456789, "withdrawyes"), NoticeTap(3, "understood")],
+    [
+        ConsentTap(7, "agree"),
+        ConsentTap(123456789, "withdrawyes"),
+        NoticeTap(3, "understood"),
+        InvitationTap(12, 3, "alt2"),
+    ],
 )
-def test_a_tap_round_trips_and_its_pattern_matches_it(tap: ConsentTap | NoticeTap) -> None:
+def test_a_tap_round_trips_and_its_pattern_matches_it(
+    tap: ConsentTap | NoticeTap | InvitationTap,
+) -> None:
     data = str(tap)
     assert type(tap).parse(data) == tap
     assert re.fullmatch(type(tap).pattern(), data)
@@ -37,3 +44,9 @@ def test_each_action_has_its_own_pattern() -> None:
 def test_data_over_telegrams_limit_is_refused_when_written() -> None:
     with pytest.raises(ValueError, match="64 bytes"):
         str(ConsentTap(10**70, "agree"))
+
+
+def test_an_invitation_tap_names_its_talk_and_version() -> None:
+    assert InvitationTap.parse("m:12:3:come") == InvitationTap(12, 3, "come")
+    assert InvitationTap.parse("m:12:come") is None  # the version is part of it
+    assert InvitationTap.parse("m:12:3:alt99") is None  # never more than ten other times

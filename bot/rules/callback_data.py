@@ -89,3 +89,24 @@ class NoticeTap(Tap):
     }
     discussion_id: int
     answer: str
+
+
+# At most this many other times a teacher offers on an invitation (alt0, alt1, …).
+MAX_ALTERNATIVES = 10
+
+
+@dataclass(frozen=True)
+class InvitationTap(Tap):
+    """A tap under an invitation to a talk. The talk's version makes a button stale once the
+    talk has moved."""
+
+    PREFIX: ClassVar[str] = "m"
+    CHOICES: ClassVar[dict[str, frozenset[str]]] = {
+        "action": frozenset(
+            {"come", "cannot", "other", "type", "change", "interp", "bring"}
+            | {f"alt{index}" for index in range(MAX_ALTERNATIVES)}
+        )
+    }
+    meeting_id: int
+    version: int
+    action: str

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.i18n.translator import N_, Markup, Translator
+from bot.rules.callback_data import InvitationTap
 from bot.rules.models import (
     Invitee,
     Meeting,
@@ -89,7 +90,10 @@ def invitation_keyboard(
 ) -> str:
     """Five answers at most, the most likely first; once answered, a way to change it and the
     wishes, each saying what a tap will do now. The version makes old buttons stale."""
-    base = f"m:{meeting.id}:{meeting.version}"
+
+    def tap(action: str) -> str:
+        return str(InvitationTap(meeting.id, meeting.version, action))
+
     interpreter = invitee is not None and invitee.interpreter
     companion = invitee is not None and invitee.companion
     wishes = [
@@ -97,22 +101,22 @@ def invitation_keyboard(
             tr.label("🗣 No interpreter needed")
             if interpreter
             else tr.label("🗣 I'd like an interpreter"),
-            f"{base}:interp",
+            tap("interp"),
         ),
         care_messages.button(
             tr.label("👥 I'll come alone") if companion else tr.label("👥 I'll bring someone"),
-            f"{base}:bring",
+            tap("bring"),
         ),
     ]
     if invitee is not None and invitee.answer is not None and not choosing:
         return care_messages.keyboard(
-            [[care_messages.button(tr.label("↩️ Change my answer"), f"{base}:change")], wishes]
+            [[care_messages.button(tr.label("↩️ Change my answer"), tap("change"))], wishes]
         )
     return care_messages.keyboard(
         [
-            [care_messages.button(tr.label("✅ Yes, I'll come"), f"{base}:come")],
-            [care_messages.button(tr.label("❌ I can't"), f"{base}:cannot")],
-            [care_messages.button(tr.label("🕒 Another time"), f"{base}:other")],
+            [care_messages.button(tr.label("✅ Yes, I'll come"), tap("come"))],
+            [care_messages.button(tr.label("❌ I can't"), tap("cannot"))],
+            [care_messages.button(tr.label("🕒 Another time"), tap("other"))],
             wishes,
         ]
     )
