@@ -11,6 +11,7 @@ from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot.i18n.translator import Translator
 from bot.paper.pdf import FontsMissing, find_fonts
+from bot.rules.callback_data import AccessTap
 from bot.rules.models import AccessRequest, PersonKind, Viewer
 from bot.rules.permissions import Action
 from bot.services import right_of_access
@@ -111,8 +112,8 @@ def _waiting_text(tr: Translator, request: AccessRequest) -> str:
 
 def _request_id(update: Update) -> int | None:
     query = update.callback_query
-    parts = (query.data or "").split(":") if query else []
-    return int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None
+    tap = AccessTap.parse(query.data if query else None)
+    return tap.request_id if tap else None
 
 
 async def _font_dir(
@@ -308,6 +309,6 @@ register(Flow("copy_safety", Action.ANSWER_ACCESS, _on_safety_text, _on_safety_b
 HANDLERS: Handlers = [
     CallbackQueryHandler(explain, pattern=r"^menu:access$"),
     CallbackQueryHandler(confirm, pattern=r"^ar:ask$"),
-    CallbackQueryHandler(preview, pattern=r"^ar:\d+:preview$"),
-    CallbackQueryHandler(send_copy, pattern=r"^ar:\d+:send$"),
+    CallbackQueryHandler(preview, pattern=AccessTap.pattern(action="preview")),
+    CallbackQueryHandler(send_copy, pattern=AccessTap.pattern(action="send")),
 ]

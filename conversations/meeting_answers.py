@@ -6,7 +6,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
-from bot.rules.callback_data import MAX_ALTERNATIVES, InvitationTap
+from bot.rules.callback_data import MAX_ALTERNATIVES, InvitationTap, SummaryTap
 from bot.rules.models import Meeting, PersonKind, Viewer
 from bot.rules.permissions import Action
 from bot.services import meeting_answers, summaries
@@ -294,18 +294,17 @@ async def summary_action(
     update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer
 ) -> None:
     query = update.callback_query
-    assert query is not None and query.data is not None
-    parts = query.data.split(":")
+    tap = SummaryTap.parse(query.data if query else None)
     tr = tr_for(context, viewer)
-    if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in ("read", "ask"):
+    if tap is None:
         await say_stale(update, context, viewer)
         return
-    meeting_id = int(parts[1])
+    meeting_id = tap.meeting_id
     svc = services(context)
     if await _summary_screen(svc, viewer, meeting_id) is None:
         await _refused(update, context, viewer, "not_yours")
         return
-    if parts[2] == "read":
+    if tap.action == "read":
         async with svc.db.transaction() as tx:
             await summaries.read_summary(
                 tx,
@@ -392,5 +391,5 @@ HANDLERS: Handlers = [
         CallbackQueryHandler(invitation_answer, pattern=InvitationTap.pattern(action=action))
         for action in ("come", "cannot", *(f"alt{i}" for i in range(MAX_ALTERNATIVES)))
     ),
-    CallbackQueryHandler(summary_action, pattern=r"^sr:"),
+    CallbackQueryHandler(summary_action, pattern=SummaryTap.pattern()),
 ]

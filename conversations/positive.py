@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
+from bot.rules.callback_data import ReactionTap
 from bot.rules.models import Viewer
 from bot.rules.permissions import Action
 from bot.services import good_news
@@ -25,13 +26,12 @@ from conversations.flow import begin
 @requires(Action.ANSWER_CARE)
 async def react(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
     query = update.callback_query
-    assert query is not None and query.data is not None
-    parts = query.data.split(":")
-    if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in good_news.REACTIONS:
+    tap = ReactionTap.parse(query.data if query else None)
+    if tap is None:
         await say_stale(update, context, viewer)
         return
     assert viewer.kind is not None and viewer.person_id is not None
-    news_id, reaction = int(parts[1]), parts[2]
+    news_id, reaction = tap.news_id, tap.reaction
     svc = services(context)
     tr = tr_for(context, viewer)
     now = svc.clock.now()
@@ -69,4 +69,4 @@ async def react(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: View
     await done(update)
 
 
-HANDLERS: Handlers = [CallbackQueryHandler(react, pattern=r"^pn:")]
+HANDLERS: Handlers = [CallbackQueryHandler(react, pattern=ReactionTap.pattern())]

@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.i18n.translator import Translator
+from bot.rules.callback_data import JoinTap
 from bot.rules.dates import parse_days, parse_window, read_when
 from bot.rules.models import PersonKind, Viewer
 from bot.rules.permissions import Action, visible_groups
@@ -442,13 +443,12 @@ async def _closed(
 
 @requires(Action.ANSWER_CARE)
 async def join_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
-    """rj:<meeting>:<version>:come|no. The button only says which talk and answer; whether this
-    person may answer it, and whether the time still stands, the database says."""
+    """The button only says which talk and answer; whether this person may answer it, and
+    whether the time still stands, the database says."""
     query = update.callback_query
-    assert query is not None and query.data is not None
-    parts = query.data.split(":")
+    tap = JoinTap.parse(query.data if query else None)
     tr = tr_for(context, viewer)
-    if len(parts) != 4 or not parts[1].isdigit() or not parts[2].isdigit():
+    if tap is None:
         await say_stale(update, context, viewer)
         return
     svc = services(context)
@@ -459,9 +459,9 @@ async def join_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer
             svc.settings,
             svc.clock.now(),
             person=_person(viewer),
-            meeting_id=int(parts[1]),
-            version=int(parts[2]),
-            pick=parts[3],
+            meeting_id=tap.meeting_id,
+            version=tap.version,
+            pick=tap.answer,
         )
     if not joined.ok or joined.meeting is None:
         text = {
@@ -483,5 +483,5 @@ HANDLERS: Handlers = [
     CallbackQueryHandler(start, pattern=r"^menu:round$"),
     CallbackQueryHandler(block_menu, pattern=r"^rbk:"),
     CallbackQueryHandler(family_choice, pattern=r"^r[bds]:"),
-    CallbackQueryHandler(join_answer, pattern=r"^rj:"),
+    CallbackQueryHandler(join_answer, pattern=JoinTap.pattern()),
 ]

@@ -110,3 +110,46 @@ class InvitationTap(Tap):
     meeting_id: int
     version: int
     action: str
+
+
+@dataclass(frozen=True)
+class AccessTap(Tap):
+    """A coordinator's tap on a request to see data: look at the copy first, or send it."""
+
+    PREFIX: ClassVar[str] = "ar"
+    CHOICES: ClassVar[dict[str, frozenset[str]]] = {"action": frozenset({"preview", "send"})}
+    request_id: int
+    action: str
+
+
+@dataclass(frozen=True)
+class ReactionTap(Tap):
+    """A reader's reaction to good news."""
+
+    PREFIX: ClassVar[str] = "pn"
+    CHOICES: ClassVar[dict[str, frozenset[str]]] = {
+        "reaction": frozenset({"thanks", "heart", "well_done", "words"})
+    }
+    news_id: int
+    reaction: str
+
+
+@dataclass(frozen=True)
+class SummaryTap(Tap):
+    """A reader's tap under a summary: read, or ask a question about it."""
+
+    PREFIX: ClassVar[str] = "sr"
+    CHOICES: ClassVar[dict[str, frozenset[str]]] = {"action": frozenset({"read", "ask"})}
+    meeting_id: int
+    action: str
+
+
+@dataclass(frozen=True)
+class JoinTap(Tap):
+    """The other parent's answer to a booked short talk: come too, or not."""
+
+    PREFIX: ClassVar[str] = "rj"
+    CHOICES: ClassVar[dict[str, frozenset[str]]] = {"answer": frozenset({"come", "no"})}
+    meeting_id: int
+    version: int
+    answer: str

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.i18n.translator import N_, Catalogues, Translator
 from bot.platform.config import Settings
+from bot.rules.callback_data import ReactionTap
 from bot.rules.models import PersonKind, Pupil, StaffMember
 from bot.rules.rights import MessageKind, audience
 from bot.rules.schooltime import is_school_day
@@ -70,15 +71,24 @@ def reactions_keyboard(tr: Translator, news_id: int, child: str) -> str:
     return care_messages.keyboard(
         [
             [
-                care_messages.button(tr.label(REACTIONS["thanks"]), f"pn:{news_id}:thanks"),
-                care_messages.button(tr.label(REACTIONS["heart"]), f"pn:{news_id}:heart"),
+                care_messages.button(
+                    tr.label(REACTIONS["thanks"]), str(ReactionTap(news_id, "thanks"))
+                ),
+                care_messages.button(
+                    tr.label(REACTIONS["heart"]), str(ReactionTap(news_id, "heart"))
+                ),
             ],
             [
                 care_messages.button(
-                    tr.label(REACTIONS["well_done"], child=child), f"pn:{news_id}:well_done"
+                    tr.label(REACTIONS["well_done"], child=child),
+                    str(ReactionTap(news_id, "well_done")),
                 )
             ],
-            [care_messages.button(tr.label(REACTIONS["words"]), f"pn:{news_id}:words")],
+            [
+                care_messages.button(
+                    tr.label(REACTIONS["words"]), str(ReactionTap(news_id, "words"))
+                )
+            ],
         ]
     )
 

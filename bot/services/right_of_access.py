@@ -21,6 +21,7 @@ from bot.i18n.translator import N_, Catalogues, Translator, language_name
 from bot.paper.pdf import Document, Style
 from bot.paper.pupil_file import printable
 from bot.platform.config import Settings
+from bot.rules.callback_data import AccessTap
 from bot.rules.models import AccessRequest, PersonKind, Pupil, age_on
 from bot.rules.pupil_file import FileEvent, during_safety, select
 from bot.rules.rights import MessageKind, receives
@@ -172,9 +173,13 @@ def review_buttons(tr: Translator, request_id: int) -> list[list[dict[str, str]]
     """Look first, then send: the coordinator's two buttons for one request."""
     return [
         # staff:
-        [care_messages.button(tr.label("👀 See the file first"), f"ar:{request_id}:preview")],
+        [
+            care_messages.button(
+                tr.label("👀 See the file first"), str(AccessTap(request_id, "preview"))
+            )
+        ],
         # staff:
-        [care_messages.button(tr.label("📄 Send the file"), f"ar:{request_id}:send")],
+        [care_messages.button(tr.label("📄 Send the file"), str(AccessTap(request_id, "send")))],
     ]
 
 

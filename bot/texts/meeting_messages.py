@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.i18n.translator import N_, Markup, Translator
-from bot.rules.callback_data import InvitationTap
+from bot.rules.callback_data import InvitationTap, SummaryTap
 from bot.rules.models import (
     Invitee,
     Meeting,
@@ -247,7 +247,11 @@ def summary_text(
 
 def summary_keyboard(tr: Translator, meeting_id: int, *, read: bool = False) -> str:
     """ "Read" until it is tapped; a question can always be asked."""
-    rows = [[care_messages.button(tr.label("❓ I have a question"), f"sr:{meeting_id}:ask")]]
+    rows = [
+        [care_messages.button(tr.label("❓ I have a question"), str(SummaryTap(meeting_id, "ask")))]
+    ]
     if not read:
-        rows.insert(0, [care_messages.button(tr.label("✅ Read"), f"sr:{meeting_id}:read")])
+        rows.insert(
+            0, [care_messages.button(tr.label("✅ Read"), str(SummaryTap(meeting_id, "read")))]
+        )
     return care_messages.keyboard(rows)

@@ -4,6 +4,7 @@ name of the talk, when and where, and the notice to the other parent who may joi
 from __future__ import annotations
 
 from bot.i18n.translator import Translator
+from bot.rules.callback_data import JoinTap
 from bot.rules.models import Meeting
 from bot.texts import care_messages, meeting_messages
 
@@ -38,11 +39,12 @@ JOIN_ANSWERS = {"come": "come", "no": "cannot"}
 def notice_keyboard(tr: Translator, meeting: Meeting) -> str:
     """Two answers only: the talk is booked, so there is no "can't" or "another time". The
     version makes the buttons stale once the booker chooses another time."""
-    base = f"rj:{meeting.id}:{meeting.version}"
+    come = str(JoinTap(meeting.id, meeting.version, "come"))
+    no = str(JoinTap(meeting.id, meeting.version, "no"))
     return care_messages.keyboard(
         [
-            [care_messages.button(tr.label("✅ I'll come too"), f"{base}:come")],
-            [care_messages.button(tr.label("No, thanks"), f"{base}:no")],
+            [care_messages.button(tr.label("✅ I'll come too"), come)],
+            [care_messages.button(tr.label("No, thanks"), no)],
         ]
     )
 
