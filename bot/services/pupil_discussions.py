@@ -36,7 +36,7 @@ from bot.rules.models import (
 )
 from bot.rules.rights import MessageKind, audience, deciders
 from bot.rules.schooltime import QuietHours, add_school_days
-from bot.services.notify import language_read, notify, reader
+from bot.services.notify import Reader, language_read, notify, reader
 from bot.storage import Tx
 from bot.texts import care_messages, staff_labels
 
@@ -176,42 +176,9 @@ async def send_discussion(
     for person_kind, person_id, decides in targets:
         person = people[person_key(person_kind, person_id)]
         to = await reader(tx, texts, person_kind, person_id)
-        tr = to.tr
-        to_pupil = person_kind is PersonKind.PUPIL
-        if kind == "cvb":
-            notice = dict(
-                name=person.first_name,
-                child=pupil.first_name,
-                when=starts_at,
-                members=settings.care.cvb_members,
-                purpose=purpose,
-                sender=sender,
-                to_pupil=to_pupil,
-                discussion=discussion,
-            )
-            text = care_messages.cvb_notice(tr, **notice)  # type: ignore[arg-type]
-            if to.language != "nl":
-                # A legal notice: the Dutch text counts, so it goes along below the translation.
-                dutch = care_messages.cvb_notice(texts("nl"), **notice)  # type: ignore[arg-type]
-                text = care_messages.with_binding_dutch(tr, text, dutch)
-            markup = care_messages.notice_keyboard(tr, discussion_id)
-            version = NOTICE_VERSION
-        else:
-            text = care_messages.consent_request(
-                tr,
-                texts("nl"),
-                discussion=discussion,
-                name=person.first_name,
-                child=pupil.first_name,
-                birth_date=pupil.birth_date,
-                # The binding Dutch text names the school; unnamed, it reads "de school".
-                school=school_name_for(texts("nl"), settings, "staff"),
-                sender=sender,
-                to_pupil=to_pupil,
-                years=settings.retention.years_for("care"),
-            )
-            markup = care_messages.consent_keyboard(tr, discussion_id)
-            version = legal.CONSENT_VERSION
+        text, markup, version = _discussion_message(
+            to, texts, settings, discussion, pupil, first_name=person.first_name, sender=sender
+        )
         outbox_id = await notify(
             tx,
             to,
@@ -250,6 +217,56 @@ async def send_discussion(
         },
     )
     return Delivery(discussion_id, tuple(reached), tuple(not_linked), paused)
+
+
+def _discussion_message(
+    to: Reader,
+    texts: Catalogues,
+    settings: Settings,
+    discussion: Discussion,
+    pupil: Pupil,
+    *,
+    first_name: str,
+    sender: str,
+) -> tuple[str, str, str]:
+    """(text, keyboard, version of the text) for one reader: a CvB notice, or a consent
+    request with the binding Dutch text below it."""
+    tr, dutch = to.tr, texts("nl")
+    to_pupil = to.kind is PersonKind.PUPIL
+    if discussion.kind == "cvb":
+
+        def notice(t: Translator) -> str:
+            return care_messages.cvb_notice(
+                t,
+                name=first_name,
+                child=pupil.first_name,
+                when=discussion.starts_at,
+                members=settings.care.cvb_members,
+                purpose=discussion.purpose,
+                sender=sender,
+                to_pupil=to_pupil,
+                discussion=discussion,
+            )
+
+        text = notice(tr)
+        if to.language != "nl":
+            # A legal notice: the Dutch text counts, so it goes along below the translation.
+            text = care_messages.with_binding_dutch(tr, text, notice(dutch))
+        return text, care_messages.notice_keyboard(tr, discussion.id), NOTICE_VERSION
+    text = care_messages.consent_request(
+        tr,
+        dutch,
+        discussion=discussion,
+        name=first_name,
+        child=pupil.first_name,
+        birth_date=pupil.birth_date,
+        # The binding Dutch text names the school; unnamed, it reads "de school".
+        school=school_name_for(dutch, settings, "staff"),
+        sender=sender,
+        to_pupil=to_pupil,
+        years=settings.retention.years_for("care"),
+    )
+    return text, care_messages.consent_keyboard(tr, discussion.id), legal.CONSENT_VERSION
 
 
 # --- the state of a discussion ------------------------------------------------------

@@ -203,41 +203,7 @@ def consent_request(
     long, that it can be withdrawn at any moment and what that means, that no has no other
     consequence, and whom to ask — in the reader's language, the binding Dutch text below it.
     Returns Telegram HTML; its hash is what the answer refers to."""
-    shared = shared_text(tr, discussion.shared_info, child)
     participants = participants_text(tr, discussion.participants)
-    when = tr.datetime(discussion.starts_at)
-    if discussion.kind == "assessment" and to_pupil:
-        what = tr._(
-            "📝 {name}, may an expert from outside school do an assessment with you?\n"
-            "It starts on {date}.",
-            name=name,
-            date=when,
-        )
-    elif discussion.kind == "assessment":
-        what = tr._(
-            "📝 {name}, may an expert from outside school do an assessment with {child}?\n"
-            "It starts on {date}.",
-            name=name,
-            child=child,
-            date=when,
-        )
-    elif to_pupil:
-        what = tr._(
-            "📝 {name}, may we talk about you with people from outside school?\n"
-            "On {date} you will be discussed in {meeting}.",
-            name=name,
-            date=when,
-            meeting=tr.label(KIND_LABELS[discussion.kind]),
-        )
-    else:
-        what = tr._(
-            "📝 {name}, may we talk about {child} with people from outside school?\n"
-            "On {date} we want to discuss {child} in {meeting}.",
-            name=name,
-            child=child,
-            date=when,
-            meeting=tr.label(KIND_LABELS[discussion.kind]),
-        )
     who = (
         tr._("These people hear about you: {participants}.", participants=participants)
         if to_pupil
@@ -247,20 +213,86 @@ def consent_request(
             participants=participants,
         )
     )
+    lines = [
+        _consent_question(tr, discussion, name=name, child=child, to_pupil=to_pupil),
+        who,
+        tr._(
+            "We will only share: {shared}.", shared=shared_text(tr, discussion.shared_info, child)
+        ),
+        *purpose_lines(tr, discussion, child, sender),
+        *_consent_terms(tr, discussion, child=child, to_pupil=to_pupil, years=years),
+        tr._("Questions? Ask {sender}.", sender=sender),
+    ]
+    binding = binding_text(
+        dutch,
+        discussion=discussion,
+        child=child,
+        birth_date=birth_date,
+        school=school,
+        years=years,
+        contact=sender,
+    )
+    return with_binding_dutch(tr, "\n".join(lines), binding)
+
+
+def _consent_question(
+    tr: Translator, discussion: Discussion, *, name: str, child: str, to_pupil: bool
+) -> str:
+    """What is asked, and when: an assessment reads as an assessment, a talk as a talk."""
+    when = tr.datetime(discussion.starts_at)
+    if discussion.kind == "assessment" and to_pupil:
+        return tr._(
+            "📝 {name}, may an expert from outside school do an assessment with you?\n"
+            "It starts on {date}.",
+            name=name,
+            date=when,
+        )
     if discussion.kind == "assessment":
+        return tr._(
+            "📝 {name}, may an expert from outside school do an assessment with {child}?\n"
+            "It starts on {date}.",
+            name=name,
+            child=child,
+            date=when,
+        )
+    meeting = tr.label(KIND_LABELS[discussion.kind])
+    if to_pupil:
+        return tr._(
+            "📝 {name}, may we talk about you with people from outside school?\n"
+            "On {date} you will be discussed in {meeting}.",
+            name=name,
+            date=when,
+            meeting=meeting,
+        )
+    return tr._(
+        "📝 {name}, may we talk about {child} with people from outside school?\n"
+        "On {date} we want to discuss {child} in {meeting}.",
+        name=name,
+        child=child,
+        date=when,
+        meeting=meeting,
+    )
+
+
+def _consent_terms(
+    tr: Translator, discussion: Discussion, *, child: str, to_pupil: bool, years: int
+) -> list[str]:
+    """How long, taking it back at any moment and what that means, what no means, and that
+    no has no other effect."""
+    if discussion.kind == "assessment":
+        how_long = tr._("This consent is only for this assessment.")
         without = (
             tr._("If you say no, there is no assessment.")
             if to_pupil
             else tr._("If you say no, there is no assessment of {child}.", child=child)
         )
-        how_long = tr._("This consent is only for this assessment.")
     else:
+        how_long = tr._("This consent is only for this one talk.")
         without = (
             tr._("If you say no, we only talk about you without your name.")
             if to_pupil
             else tr._("If you say no, we only talk about {child} without a name.", child=child)
         )
-        how_long = tr._("This consent is only for this one talk.")
     kept = (
         tr.n_(
             "The school keeps the notes in your file until {n} year after you leave school.",
@@ -277,34 +309,16 @@ def consent_request(
             child=child,
         )
     )
-    lines = [
-        what,
-        who,
-        tr._("We will only share: {shared}.", shared=shared),
-        *purpose_lines(tr, discussion, child, sender),
-        f"{how_long} {kept}",
-        tr._(
-            "You can take back your consent at any moment, also before it starts."
-            " What was already shared stays shared. After that, the school shares nothing more."
-        ),
-        without,
-        (
-            tr._("Saying no has no other effect on your lessons at school.")
-            if to_pupil
-            else tr._("Saying no has no other effect on the education of {child}.", child=child)
-        ),
-        tr._("Questions? Ask {sender}.", sender=sender),
-    ]
-    binding = binding_text(
-        dutch,
-        discussion=discussion,
-        child=child,
-        birth_date=birth_date,
-        school=school,
-        years=years,
-        contact=sender,
+    no_effect = (
+        tr._("Saying no has no other effect on your lessons at school.")
+        if to_pupil
+        else tr._("Saying no has no other effect on the education of {child}.", child=child)
     )
-    return with_binding_dutch(tr, "\n".join(lines), binding)
+    withdraw = tr._(
+        "You can take back your consent at any moment, also before it starts."
+        " What was already shared stays shared. After that, the school shares nothing more."
+    )
+    return [f"{how_long} {kept}", withdraw, without, no_effect]
 
 
 def with_binding_dutch(tr: Translator, translated: str, dutch: str) -> str:
