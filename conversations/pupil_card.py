@@ -341,8 +341,117 @@ async def show_held(step: Step, outbox_id: int) -> None:
 HELD_PREVIEW = 700
 
 
-async def on_button(step: Step, value: str) -> None:
+def _back(step: Step) -> list[InlineKeyboardButton]:
+    # Built after each step change: buttons carry the nonce of the step they belong to.
+    return [step.button(step.tr.label("⬅️ Back"), "card")]
+
+
+async def _ask_request(step: Step, guardian_id: str) -> None:
+    await step.go("request", guardian_id=guardian_id)
     tr = step.tr
+    # staff:
+    question = tr._(
+        "Record that this parent asked the school for information?"
+        " They will then receive important facts: results, development,"
+        " and the start of support."
+    )
+    await step.show(question, [[step.button(tr.label("✅ Yes, record it"), "yes")], _back(step)])
+
+
+async def _ask_restriction_kind(step: Step, guardian_id: str) -> None:
+    await step.go("restrict_kind", guardian_id=guardian_id)
+    tr = step.tr
+    rows = [
+        [step.button(tr.label(label), f"kind:{kind.value}")]
+        for kind, label in RESTRICTION_LABELS.items()
+    ]
+    # staff:
+    await step.show(tr._("What kind of restriction?"), [*rows, _back(step)])
+
+
+async def _ask_restriction_reason(step: Step, kind: str) -> None:
+    if kind not in {k.value for k in RestrictionKind}:
+        await show_card(step)
+        return
+    await step.go("restrict_reason", kind=kind)
+    # staff:
+    question = step.tr._("Type the reason, for the file (for example the court ruling).")
+    await step.show(question, [_back(step)])
+
+
+async def _ask_capability(step: Step, _: str) -> None:
+    await step.go("capability")
+    tr = step.tr
+    rows = [
+        [step.button(tr.label("✅ Yes, capable"), "capable:yes")],
+        [step.button(tr.label("❌ Not capable"), "capable:no")],
+        _back(step),
+    ]
+    # staff:
+    await step.show(tr._("Can the pupil judge a consent request themselves?"), rows)
+
+
+async def _ask_capability_reason(step: Step, answer: str) -> None:
+    await step.go("capability_reason", capable=answer == "yes")
+    # staff:
+    await step.show(step.tr._("Type the reason for this judgement, for the file."), [_back(step)])
+
+
+async def _ask_safety_reason(step: Step, _: str) -> None:
+    await step.go("safety_reason")
+    # staff:
+    question = step.tr._(
+        "🛡 The meldcode applies? Then consent rules are lifted for discussions of this"
+        " pupil, and Samen pauses every automated message to the family."
+        " Samen never tells the family about this itself.\n"
+        "Type the reason, for the file."
+    )
+    await step.show(question, [_back(step)])
+
+
+async def _ask_told(step: Step, _: str) -> None:
+    await step.go("told")
+    # staff:
+    await step.show(step.tr._("How and when were the parents told? Or why not yet?"), [_back(step)])
+
+
+async def _open_held(step: Step, target: str) -> None:
+    if target.isdigit():
+        await show_held(step, int(target))
+    else:
+        await show_card(step)
+
+
+def _records(what: str, *, about_guardian: bool = False) -> Callable[[Step, str], Awaitable[None]]:
+    async def record(step: Step, target: str) -> None:
+        if about_guardian:
+            await _record(step, what, guardian_id=target)
+        else:
+            await _record(step, what)
+
+    return record
+
+
+# (the step the card is at, the button's action) → what the tap does, with the button's target.
+CARD_TAPS: dict[tuple[str, str], Callable[[Step, str], Awaitable[None]]] = {
+    ("card", "request"): _ask_request,
+    ("request", "yes"): _records("request"),
+    ("card", "lift"): _records("lift", about_guardian=True),
+    ("card", "restrict"): _ask_restriction_kind,
+    ("restrict_kind", "kind"): _ask_restriction_reason,
+    ("card", "capability"): _ask_capability,
+    ("capability", "capable"): _ask_capability_reason,
+    ("card", "safety"): _ask_safety_reason,
+    ("card", "held"): _open_held,
+    ("held", "release"): _records("release"),
+    ("held", "withdraw"): _records("withdraw"),
+    ("card", "told"): _ask_told,
+    ("card", "unpause"): _records("unpause"),
+    ("card", "adult"): _records("adult", about_guardian=True),
+}
+
+
+async def on_button(step: Step, value: str) -> None:
     current = step.state.step
     if current == "pupil":
         pupil = await pupil_from_button(step, value, _title(step))
@@ -354,93 +463,12 @@ async def on_button(step: Step, value: str) -> None:
         await step.go("pupil")
         await ask_pupil(step, _title(step))
         return
-    if value == "card":
-        await show_card(step)
-        return
     action, _, target = value.partition(":")
-
-    def back() -> list[InlineKeyboardButton]:
-        # Built after each step change: buttons carry the nonce of the step they belong to.
-        return [step.button(tr.label("⬅️ Back"), "card")]
-
-    if current == "card" and action == "request":
-        await step.go("request", guardian_id=target)
-        # staff:
-        question = tr._(
-            "Record that this parent asked the school for information?"
-            " They will then receive important facts: results, development,"
-            " and the start of support."
-        )
-        await step.show(question, [[step.button(tr.label("✅ Yes, record it"), "yes")], back()])
+    tap = CARD_TAPS.get((current, action))
+    if tap is None:
+        await show_card(step)  # "card", or a button of another step: the card as it is
         return
-    if current == "request" and action == "yes":
-        await _record(step, "request")
-        return
-    if current == "card" and action == "lift":
-        await _record(step, "lift", guardian_id=target)
-        return
-    if current == "card" and action == "restrict":
-        await step.go("restrict_kind", guardian_id=target)
-        rows = [
-            [step.button(tr.label(label), f"kind:{kind.value}")]
-            for kind, label in RESTRICTION_LABELS.items()
-        ]
-        # staff:
-        await step.show(tr._("What kind of restriction?"), [*rows, back()])
-        return
-    if current == "restrict_kind" and action == "kind":
-        await step.go("restrict_reason", kind=target)
-        # staff:
-        await step.show(
-            tr._("Type the reason, for the file (for example the court ruling)."), [back()]
-        )
-        return
-    if current == "card" and action == "capability":
-        await step.go("capability")
-        rows = [
-            [step.button(tr.label("✅ Yes, capable"), "capable:yes")],
-            [step.button(tr.label("❌ Not capable"), "capable:no")],
-            back(),
-        ]
-        # staff:
-        await step.show(tr._("Can the pupil judge a consent request themselves?"), rows)
-        return
-    if current == "capability" and action == "capable":
-        await step.go("capability_reason", capable=target == "yes")
-        # staff:
-        await step.show(tr._("Type the reason for this judgement, for the file."), [back()])
-        return
-    if current == "card" and action == "safety":
-        await step.go("safety_reason")
-        # staff:
-        await step.show(
-            tr._(
-                "🛡 The meldcode applies? Then consent rules are lifted for discussions of this"
-                " pupil, and Samen pauses every automated message to the family."
-                " Samen never tells the family about this itself.\n"
-                "Type the reason, for the file."
-            ),
-            [back()],
-        )
-        return
-    if current == "card" and action == "held" and target.isdigit():
-        await show_held(step, int(target))
-        return
-    if current == "held" and action in ("release", "withdraw"):
-        await _record(step, action)
-        return
-    if current == "card" and action == "told":
-        await step.go("told")
-        # staff:
-        await step.show(tr._("How and when were the parents told? Or why not yet?"), [back()])
-        return
-    if current == "card" and action == "unpause":
-        await _record(step, "unpause")
-        return
-    if current == "card" and action == "adult":
-        await _record(step, "adult", guardian_id=target)
-        return
-    await show_card(step)
+    await tap(step, target)
 
 
 async def on_text(step: Step, text: str) -> None:
