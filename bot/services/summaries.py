@@ -21,7 +21,7 @@ from bot.rules.models import (
 from bot.rules.rights import LinkFacts, MessageKind, PupilFacts, Why, age_on, audience
 from bot.services import pupil_discussions
 from bot.services.meeting_card import refresh_card
-from bot.services.notify import notify, reader
+from bot.services.notify import Reader, notify, reader
 from bot.storage import Tx
 from bot.texts import care_messages
 from bot.texts.meeting_messages import (
@@ -155,50 +155,17 @@ async def send_summary(
     await tx.add_summary(summary)
     today = now.astimezone(settings.timezone).date()
     rules = summary_readers(meeting, pupil, facts, today)
-    readers = []
-    for kind, person_id in rules.whole:
-        reason = (left_out or {}).get(pupil_discussions.person_key(kind, person_id))
-        if reason and (kind, person_id) in rules.optional:
-            await tx.audit(
-                now=now,
-                actor=("staff", staff.staff_id),
-                action="summary_reader_left_out",
-                pupil_id=pupil.pupil_id,
-                subject=(kind.value, person_id),
-                details={"meeting_id": meeting_id, "reason": reason},
-            )
-        else:
-            readers.append((kind, person_id))
+    readers = await _readers_after_leaving_out(tx, now, staff, meeting, rules, left_out or {})
     people = await pupil_discussions.people_of_pupil(tx, pupil)
     reached = []
     # Foster parents get the agreements and the advice for home: only when there are some.
     home_readers = rules.home_only if summary.agreements or summary.advice_home else ()
     for kind, person_id in [*readers, *home_readers]:
-        home_only = (kind, person_id) in home_readers
         to = await reader(tx, texts, kind, person_id)
         outbox_id = None
         if to.in_samen:
-            tr = to.tr
-            text = summary_text(
-                tr,
-                summary,
-                meeting,
-                child=pupil.first_name,
-                teacher=teacher_name(staff),
-                attended=attended,
-                to_pupil=kind is PersonKind.PUPIL,
-                home_only=home_only,
-            )
-            outbox_id = await notify(
-                tx,
-                to,
-                text,
-                purpose="summary",
-                now=now,
-                reply_markup=summary_keyboard(tr, meeting_id),
-                protect_content=True,
-                pupil_id=pupil.pupil_id,
-            )
+            home_only = (kind, person_id) in home_readers
+            outbox_id = await _send_one(tx, to, now, summary, meeting, pupil, staff, home_only)
             reached.append(people[pupil_discussions.person_key(kind, person_id)].full_name)
         await tx.add_summary_reader(meeting_id, kind, person_id, outbox_id)
     await tx.audit(
@@ -214,6 +181,66 @@ async def send_summary(
     )
     await refresh_card(tx, texts, settings, now, meeting_id)
     return tuple(reached)
+
+
+async def _readers_after_leaving_out(
+    tx: Tx,
+    now: datetime,
+    staff: StaffMember,
+    meeting: Meeting,
+    rules: SummaryReaders,
+    left_out: Mapping[str, str],
+) -> list[PersonRef]:
+    """Who reads the whole summary: everyone the rules name, but for an optional reader the
+    teacher left out with a reason (which goes to the audit trail)."""
+    readers = []
+    for kind, person_id in rules.whole:
+        reason = left_out.get(pupil_discussions.person_key(kind, person_id))
+        if reason and (kind, person_id) in rules.optional:
+            await tx.audit(
+                now=now,
+                actor=("staff", staff.staff_id),
+                action="summary_reader_left_out",
+                pupil_id=meeting.pupil_id,
+                subject=(kind.value, person_id),
+                details={"meeting_id": meeting.id, "reason": reason},
+            )
+        else:
+            readers.append((kind, person_id))
+    return readers
+
+
+async def _send_one(
+    tx: Tx,
+    to: Reader,
+    now: datetime,
+    summary: Summary,
+    meeting: Meeting,
+    pupil: Pupil,
+    staff: StaffMember,
+    home_only: bool,
+) -> int | None:
+    """The summary to one reader, protected, in their language."""
+    text = summary_text(
+        to.tr,
+        summary,
+        meeting,
+        child=pupil.first_name,
+        teacher=teacher_name(staff),
+        attended=summary.attended,
+        to_pupil=to.kind is PersonKind.PUPIL,
+        home_only=home_only,
+    )
+    return await notify(
+        tx,
+        to,
+        text,
+        purpose="summary",
+        now=now,
+        reply_markup=summary_keyboard(to.tr, meeting.id),
+        protect_content=True,
+        pupil_id=pupil.pupil_id,
+    )
 
 
 async def read_summary(
