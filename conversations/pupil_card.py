@@ -12,7 +12,7 @@ from datetime import date, datetime
 from telegram import InlineKeyboardButton, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.i18n.translator import N_, Markup, Translator
+from bot.i18n.translator import N_, Markup
 from bot.rules.models import (
     Guardian,
     HeldMessage,
@@ -21,18 +21,15 @@ from bot.rules.models import (
     SafetyException,
     StaffMember,
     Viewer,
-    age_on,
 )
 from bot.rules.permissions import Action
 from bot.rules.rights import (
     IMPORTANT_FACTS,
     AgeBand,
-    Deciders,
     LinkFacts,
     MessageKind,
     Restriction,
     RestrictionKind,
-    Why,
     age_band,
     audience,
     deciders,
@@ -41,6 +38,7 @@ from bot.rules.rights import (
 from bot.services import information_rights
 from bot.storage import Tx
 from bot.texts import staff_labels
+from bot.texts.rights_card import RESTRICTION_LABELS, guardian_lines, who_decides
 from conversations.common import Handlers, done, requires
 from conversations.flow import (
     Flow,
@@ -51,33 +49,6 @@ from conversations.flow import (
     pupil_from_text,
     register,
 )
-
-WHY_LABELS = {
-    Why.AUTHORITY: N_("holds authority: receives everything and decides"),
-    Why.INFORMATION_REQUEST: N_("no authority; asked for information: receives important facts"),
-    Why.FAMILY_GUARDIAN: N_("family guardian: informed, does not decide"),
-    Why.FOSTER_PARENT: N_("foster parent: meetings and good news"),
-    Why.NOT_DAY_TO_DAY: N_("foster parent: meetings and good news"),
-    Why.DAY_TO_DAY_ALLOWED: N_(
-        "foster parent: meetings, good news, agreements and advice for home"
-    ),
-    Why.COURT_ARRANGEMENT: N_("court arrangement: receives what it allows"),
-    Why.ADULT_PUPIL_CONSENT: N_("the pupil (18+) agreed that this parent is informed"),
-    Why.STUDY_PROGRESS_STAYS: N_("the pupil refused; study progress only"),
-    Why.NO_AUTHORITY: N_("no authority: receives nothing"),
-    Why.NO_REQUEST: N_("no authority, no request recorded: receives nothing"),
-    Why.NEVER_RECOGNISED: N_("never recognised the child: no right to information"),
-    Why.WITHHELD: N_("information withheld in the child's interest"),
-    Why.REFUSED_BY_PUPIL: N_("the pupil (16+) refused information to this parent"),
-    Why.ADULT_PUPIL: N_("the pupil is 18+: only with the pupil's consent"),
-    Why.NOT_A_DECIDER: N_("does not decide"),
-}
-
-RESTRICTION_LABELS = {
-    RestrictionKind.COURT_ARRANGEMENT: N_("⚖️ Court arrangement"),
-    RestrictionKind.WITHHELD: N_("🚫 Withhold in the child's interest"),
-    RestrictionKind.REFUSED_BY_PUPIL: N_("🙅 The pupil (16–17) refuses"),
-}
 
 REFUSAL_TEXTS = {
     information_rights.Refusal.UNKNOWN: N_("That pupil or guardian is not in the roster any more."),
@@ -136,11 +107,11 @@ async def show_card(step: Step, note: str = "") -> None:
     band = age_band(pupil.birth_date, today)
     informed = audience(MessageKind.SUPPORT_ROUTE_NOTICE, pupil_facts, links, today)
     lines = [_title(step), *([note] if note else [])]
-    lines += _who_decides(tr, pupil, deciders(pupil_facts, links, today), guardians, today)
+    lines += who_decides(tr, pupil, deciders(pupil_facts, links, today), guardians, today)
     rows: Rows = []
     for link in links:
         guardian = guardians[link.guardian_id]
-        lines += _guardian_lines(tr, link, guardian, informed.reasons[link.guardian_id], band)
+        lines += guardian_lines(tr, link, guardian, informed.reasons[link.guardian_id], band)
         rows += _guardian_rows(step, link, guardian, pupil, band)
     if band is AgeBand.YOUNG_TEEN:
         rows.append(
@@ -154,67 +125,6 @@ async def show_card(step: Step, note: str = "") -> None:
         rows.append([step.button(tr.label("🛡 Safety exception (meldcode)"), "safety")])
     rows.append([step.button(tr.label("⬅️ Another pupil"), "other")])
     await step.show("\n".join(lines), rows)
-
-
-def _who_decides(
-    tr: Translator,
-    pupil: Pupil,
-    decide: Deciders,
-    guardians: dict[str, Guardian],
-    today: date,
-) -> list[str]:
-    names = [f"{guardians[g].first_name} {guardians[g].last_name}" for g in decide.guardians]
-    if decide.pupil:
-        names.append(pupil.first_name)
-    lines = [
-        # staff:
-        tr._(
-            "<b>{pupil}</b>, {age} years, group {group}",
-            pupil=f"{pupil.first_name} {pupil.last_name}",
-            age=age_on(pupil.birth_date, today),
-            group=pupil.group,
-        ),
-        # staff:
-        tr._("Consent is given by: {names}", names=tr.list_of(names) or "–"),
-    ]
-    if decide.pupil_not_capable_reason is not None:
-        # staff:
-        lines.append(
-            tr._(
-                "{pupil} was judged not capable of deciding: {reason}",
-                pupil=pupil.first_name,
-                reason=decide.pupil_not_capable_reason,
-            )
-        )
-    return lines
-
-
-def _guardian_lines(
-    tr: Translator, link: LinkFacts, guardian: Guardian, reason: Why, band: AgeBand
-) -> list[str]:
-    """One guardian: who, and what they receive and why; a restriction below it."""
-    name = f"{guardian.first_name} {guardian.last_name}"
-    relation = tr.label(staff_labels.RELATION_LABELS[link.relation])
-    if reason is Why.AUTHORITY and band is AgeBand.OLDER_TEEN:
-        why = tr.label(N_("holds authority: informed; the pupil decides"))
-    elif reason is Why.NOT_DAY_TO_DAY and link.day_to_day_allowed_by:
-        why = tr.label(
-            N_("{what} (allowed by {who})"),
-            what=tr.label(WHY_LABELS[Why.DAY_TO_DAY_ALLOWED]),
-            who=link.day_to_day_allowed_by,
-        )
-    else:
-        why = tr.label(WHY_LABELS[reason])
-    lines = [tr._("• {name}, {relation}: {why}", name=name, relation=relation, why=why)]
-    if link.restriction is not None:
-        lines.append(
-            tr._(
-                "  ↳ {kind}: {reason}",
-                kind=tr.label(RESTRICTION_LABELS[link.restriction.kind]),
-                reason=link.restriction.reason,
-            )
-        )
-    return lines
 
 
 def _guardian_rows(

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from bot.rules.consent import ConsentStatus
 from bot.rules.models import PersonKind
 from bot.rules.rights import MessageKind, audience
-from bot.services import information_rights, pupil_discussions
+from bot.services import information_rights, pupil_discussions, route_steps
 from tests.fakebot import ChatMessage, FakeUser
 from tests.harness import AMSTERDAM, Harness
 
@@ -193,7 +193,7 @@ async def test_a_10_year_old_with_one_holder_of_authority_asks_only_her(harness:
         async with harness.db.transaction() as tx:
             staff = await tx.staff_member("S004")
             assert staff is not None
-            return await pupil_discussions.send_support_route_notice(
+            return await route_steps.send_support_route_notice(
                 tx,
                 harness.runtime.texts,
                 harness.settings,

@@ -31,6 +31,7 @@ STAFF_MODULES = frozenset(
     {
         "bot/services/preparation.py",
         "bot/texts/staff_labels.py",
+        "bot/texts/rights_card.py",
         "bot/rules/support_route.py",
         "bot/services/information_rights.py",
         "conversations/care_overview.py",

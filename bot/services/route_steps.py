@@ -58,9 +58,7 @@ async def move(
         details={"from": current.value, "to": target.value},
     )
     if starts_trajectory(current, target):
-        await pupil_discussions.send_support_route_notice(
-            tx, texts, settings, now, staff=staff, pupil_id=pupil_id
-        )
+        await send_support_route_notice(tx, texts, settings, now, staff=staff, pupil_id=pupil_id)
     return None
 
 
@@ -130,3 +128,53 @@ async def remind_sdq(
         details={"recipients": len(reached)},
     )
     return tuple(reached)
+
+
+async def send_support_route_notice(
+    tx: Tx,
+    texts: Catalogues,
+    settings: Settings,
+    now: datetime,
+    *,
+    staff: StaffMember,
+    pupil_id: str,
+) -> pupil_discussions.Delivery:
+    """Tell the people the rules name that a support trajectory starts — including a parent
+    without authority who asked for important facts (art. 1:377c BW)."""
+    pupil = await tx.pupil(pupil_id)
+    facts = await tx.rights_facts(pupil_id)
+    if pupil is None or facts is None:
+        raise LookupError(pupil_id)
+    today = now.astimezone(settings.timezone).date()
+    chosen = audience(MessageKind.SUPPORT_ROUTE_NOTICE, facts[0], facts[1], today)
+    targets = [(PersonKind.GUARDIAN, g) for g in chosen.guardians]
+    if chosen.pupil:
+        targets.append((PersonKind.PUPIL, pupil_id))
+    people = await pupil_discussions.people_of_pupil(tx, pupil)
+    sender = f"{staff.first_name} {staff.last_name}"
+    reached: list[str] = []
+    not_linked: list[str] = []
+    for person_kind, person_id in targets:
+        person = people[pupil_discussions.person_key(person_kind, person_id)]
+        to = await reader(tx, texts, person_kind, person_id)
+        if not to.in_samen:
+            not_linked.append(person.full_name)
+            continue
+        text = to.tr._(
+            "ℹ️ {name}, the school starts extra support for {child}."
+            " {sender} will tell you what this means. Questions? Ask {sender}.",
+            name=person.first_name,
+            child=pupil.first_name,
+            sender=sender,
+        )
+        await notify(tx, to, text, purpose="support_route_notice", now=now, pupil_id=pupil_id)
+        reached.append(person.full_name)
+    await tx.audit(
+        now=now,
+        actor=("staff", staff.staff_id),
+        action="support_route_notice_sent",
+        pupil_id=pupil_id,
+        details={"recipients": [pupil_discussions.person_key(k, p) for k, p in targets]},
+    )
+    paused = bool(await tx.safety_exceptions(pupil_id))
+    return pupil_discussions.Delivery(0, tuple(reached), tuple(not_linked), paused)
