@@ -4,8 +4,10 @@ the request was sent to them, whether it is still open. The button's data is nev
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
@@ -20,6 +22,7 @@ from bot.services import pupil_discussions
 from bot.texts import care_messages
 from conversations.common import (
     Handlers,
+    ViewerHandler,
     button,
     done,
     markup_from_json,
@@ -167,19 +170,37 @@ async def _asked(
     return _Asked(tap, state.pupil.first_name, state.latest.get(key))
 
 
-@requires(Action.ANSWER_CARE)
-async def consent_again(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
-    asked = await _asked(update, context, viewer)
-    if asked is not None:
-        await _send_again(update, context, viewer, asked.tap.discussion_id, asked.latest)
+AskedHandler = Callable[
+    [Update, ContextTypes.DEFAULT_TYPE, Viewer, _Asked], Coroutine[Any, Any, None]
+]
+
+
+def on_consent_tap(handler: AskedHandler) -> ViewerHandler:
+    """Run `handler` only for a consent tap that `_asked` accepted."""
+
+    @functools.wraps(handler)
+    async def checked(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+        asked = await _asked(update, context, viewer)
+        if asked is not None:
+            await handler(update, context, viewer, asked)
+
+    return checked
 
 
 @requires(Action.ANSWER_CARE)
-async def consent_agree(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+@on_consent_tap
+async def consent_again(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, asked: _Asked
+) -> None:
+    await _send_again(update, context, viewer, asked.tap.discussion_id, asked.latest)
+
+
+@requires(Action.ANSWER_CARE)
+@on_consent_tap
+async def consent_agree(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, asked: _Asked
+) -> None:
     """The signature: agreeing takes a second, explicit tap."""
-    asked = await _asked(update, context, viewer)
-    if asked is None:
-        return
     tr = tr_for(context, viewer)
     discussion_id = asked.tap.discussion_id
     markup = InlineKeyboardMarkup(
@@ -202,11 +223,11 @@ async def consent_agree(update: Update, context: ContextTypes.DEFAULT_TYPE, view
 
 
 @requires(Action.ANSWER_CARE)
-async def consent_back(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+@on_consent_tap
+async def consent_back(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, asked: _Asked
+) -> None:
     """Back from a confirmation: the request as it stands."""
-    asked = await _asked(update, context, viewer)
-    if asked is None:
-        return
     tr = tr_for(context, viewer)
     discussion_id = asked.tap.discussion_id
     if asked.latest == "agree":
@@ -218,13 +239,11 @@ async def consent_back(update: Update, context: ContextTypes.DEFAULT_TYPE, viewe
 
 
 @requires(Action.ANSWER_CARE)
+@on_consent_tap
 async def consent_withdraw(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, asked: _Asked
 ) -> None:
     """Withdrawing asks once more, and says what it means."""
-    asked = await _asked(update, context, viewer)
-    if asked is None:
-        return
     if asked.latest != "agree":
         await _refused(update, context, viewer, pupil_discussions.Outcome.NOT_POSSIBLE)
         return
@@ -254,13 +273,11 @@ RECORDS = {"yes": "agree", "refuse": "refuse", "talk": "talk", "withdrawyes": "w
 
 
 @requires(Action.ANSWER_CARE)
+@on_consent_tap
 async def consent_record(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, asked: _Asked
 ) -> None:
     """An answer: recorded like a signature, and shown below the request."""
-    asked = await _asked(update, context, viewer)
-    if asked is None:
-        return
     answer = RECORDS[asked.tap.action]
     discussion_id = asked.tap.discussion_id
     svc = services(context)

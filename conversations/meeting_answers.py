@@ -3,6 +3,10 @@ or a question about a summary is typed, and reaches the teacher."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Coroutine
+from typing import Any
+
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
@@ -14,6 +18,7 @@ from bot.services.context import Services
 from bot.texts import meeting_messages
 from conversations.common import (
     Handlers,
+    ViewerHandler,
     button,
     done,
     markup_from_json,
@@ -72,15 +77,33 @@ async def _invitation(
     return tap, found.meeting
 
 
+InvitationHandler = Callable[
+    [Update, ContextTypes.DEFAULT_TYPE, Viewer, InvitationTap, Meeting], Coroutine[Any, Any, None]
+]
+
+
+def on_invitation(handler: InvitationHandler) -> ViewerHandler:
+    """Run `handler` only for a tap that `_invitation` accepted, with the tap and its talk."""
+
+    @functools.wraps(handler)
+    async def checked(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+        found = await _invitation(update, context, viewer)
+        if found is not None:
+            await handler(update, context, viewer, *found)
+
+    return checked
+
+
 @requires(Action.ANSWER_CARE)
+@on_invitation
 async def invitation_change(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    viewer: Viewer,
+    tap: InvitationTap,
+    meeting: Meeting,
 ) -> None:
     """The answers again, to change the one given."""
-    found = await _invitation(update, context, viewer)
-    if found is None:
-        return
-    tap, meeting = found
     tr = tr_for(context, viewer)
     screen = await _screen(services(context), viewer, tap.meeting_id)
     keyboard = meeting_messages.invitation_keyboard(tr, meeting, screen.invitee, choosing=True)
@@ -89,14 +112,15 @@ async def invitation_change(
 
 
 @requires(Action.ANSWER_CARE)
+@on_invitation
 async def invitation_other(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    viewer: Viewer,
+    tap: InvitationTap,
+    meeting: Meeting,
 ) -> None:
     """Another time: the teacher's other times, or type one."""
-    found = await _invitation(update, context, viewer)
-    if found is None:
-        return
-    tap, meeting = found
     tr = tr_for(context, viewer)
 
     def to(action: str) -> str:
@@ -116,14 +140,15 @@ async def invitation_other(
 
 
 @requires(Action.ANSWER_CARE)
+@on_invitation
 async def invitation_type(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    viewer: Viewer,
+    tap: InvitationTap,
+    meeting: Meeting,
 ) -> None:
     """The wish is typed below; the invitation itself shows the question and keeps the talk."""
-    found = await _invitation(update, context, viewer)
-    if found is None:
-        return
-    tap, meeting = found
     tr = tr_for(context, viewer)
     step = await begin(
         update,
@@ -143,14 +168,15 @@ async def invitation_type(
 
 
 @requires(Action.ANSWER_CARE)
+@on_invitation
 async def invitation_wish(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    viewer: Viewer,
+    tap: InvitationTap,
+    _meeting: Meeting,
 ) -> None:
     """An interpreter, or bringing someone: switched on or off."""
-    found = await _invitation(update, context, viewer)
-    if found is None:
-        return
-    tap, _ = found
     svc = services(context)
     async with svc.db.transaction() as tx:
         await meeting_answers.toggle_wish(
@@ -168,14 +194,15 @@ async def invitation_wish(
 
 
 @requires(Action.ANSWER_CARE)
+@on_invitation
 async def invitation_answer(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    viewer: Viewer,
+    tap: InvitationTap,
+    meeting: Meeting,
 ) -> None:
     """Yes, no, or one of the teacher's other times: recorded, and shown on the invitation."""
-    found = await _invitation(update, context, viewer)
-    if found is None:
-        return
-    tap, meeting = found
     answer, preference = tap.action, None
     if tap.action.startswith("alt"):
         index = int(tap.action[3:])
