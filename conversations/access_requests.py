@@ -27,6 +27,7 @@ from conversations.common import (
     requires,
     say_stale,
     services,
+    tap_of,
     tr_for,
 )
 from conversations.flow import Flow, Step, begin, register, stale
@@ -111,8 +112,7 @@ def _waiting_text(tr: Translator, request: AccessRequest) -> str:
 
 
 def _request_id(update: Update) -> int | None:
-    query = update.callback_query
-    tap = AccessTap.parse(query.data if query else None)
+    tap = tap_of(update, AccessTap)
     return tap.request_id if tap else None
 
 

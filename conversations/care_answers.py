@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
@@ -32,6 +32,7 @@ from conversations.common import (
     say_stale,
     services,
     show_under_original,
+    tap_of,
     tr_for,
 )
 
@@ -79,18 +80,10 @@ def _change(tr: Translator, data: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[button(tr.label("↩️ Change my answer"), data)]])
 
 
-Tapped = TypeVar("Tapped", ConsentTap, NoticeTap)
-
-
-def _tap(update: Update, kind: type[Tapped]) -> Tapped | None:
-    query = update.callback_query
-    return kind.parse(query.data if query else None)
-
-
 @requires(Action.ANSWER_CARE)
 async def notice_change(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
     """Show the notice's answers again, to change the one given."""
-    tap = _tap(update, NoticeTap)
+    tap = tap_of(update, NoticeTap)
     if tap is None:
         await say_stale(update, context, viewer)
         return
@@ -103,7 +96,7 @@ async def notice_change(update: Update, context: ContextTypes.DEFAULT_TYPE, view
 @requires(Action.ANSWER_CARE)
 async def notice_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
     """Come, talk first, or understood: recorded, and the notice shows the answer below it."""
-    tap = _tap(update, NoticeTap)
+    tap = tap_of(update, NoticeTap)
     if tap is None:
         await say_stale(update, context, viewer)
         return
@@ -147,7 +140,7 @@ async def _asked(
 ) -> _Asked | None:
     """The tap, checked against the database: refused (and answered so) unless this request
     was sent to this person and their answer counts."""
-    tap = _tap(update, ConsentTap)
+    tap = tap_of(update, ConsentTap)
     if tap is None:
         await say_stale(update, context, viewer)
         return None

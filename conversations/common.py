@@ -8,7 +8,7 @@ import json
 import logging
 import re
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import (
     BotCommand,
@@ -23,6 +23,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import BaseHandler, ContextTypes
 
 from bot.i18n.translator import N_, Translator
+from bot.rules.callback_data import Tap
 from bot.rules.models import Role, Viewer
 from bot.rules.permissions import Action, may
 from bot.services.context import Services
@@ -309,3 +310,12 @@ def clip(lines: list[str], tr: Translator) -> str:
             return text + "\n" + tr.n_("… and {n} more line", "… and {n} more lines", rest)
         text = candidate
     return text
+
+
+TapKind = TypeVar("TapKind", bound=Tap)
+
+
+def tap_of(update: Update, kind: type[TapKind]) -> TapKind | None:
+    """The tap a button press names, read as `kind`; None for another kind or a forgery."""
+    query = update.callback_query
+    return kind.parse(query.data if query else None)

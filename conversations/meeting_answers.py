@@ -27,6 +27,7 @@ from conversations.common import (
     requires,
     say_stale,
     services,
+    tap_of,
     tr_for,
 )
 from conversations.flow import Flow, Step, begin, cancel_flow, register
@@ -60,8 +61,7 @@ async def _invitation(
 ) -> tuple[InvitationTap, Meeting] | None:
     """The tap, checked against the database: refused (and answered so) unless this talk's
     invitation was sent to this person and is still current. Any tap ends a half-typed wish."""
-    query = update.callback_query
-    tap = InvitationTap.parse(query.data if query else None)
+    tap = tap_of(update, InvitationTap)
     if tap is None:
         await say_stale(update, context, viewer)
         return None
@@ -320,8 +320,7 @@ async def _summary_screen(
 async def summary_action(
     update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer
 ) -> None:
-    query = update.callback_query
-    tap = SummaryTap.parse(query.data if query else None)
+    tap = tap_of(update, SummaryTap)
     tr = tr_for(context, viewer)
     if tap is None:
         await say_stale(update, context, viewer)

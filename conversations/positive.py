@@ -18,6 +18,7 @@ from conversations.common import (
     say_stale,
     services,
     show_under_original,
+    tap_of,
     tr_for,
 )
 from conversations.flow import begin
@@ -25,8 +26,7 @@ from conversations.flow import begin
 
 @requires(Action.ANSWER_CARE)
 async def react(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
-    query = update.callback_query
-    tap = ReactionTap.parse(query.data if query else None)
+    tap = tap_of(update, ReactionTap)
     if tap is None:
         await say_stale(update, context, viewer)
         return

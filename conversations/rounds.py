@@ -26,6 +26,7 @@ from conversations.common import (
     requires,
     say_stale,
     services,
+    tap_of,
     tr_for,
 )
 from conversations.flow import Flow, Step, begin, progress, register, which_day
@@ -445,8 +446,7 @@ async def _closed(
 async def join_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
     """The button only says which talk and answer; whether this person may answer it, and
     whether the time still stands, the database says."""
-    query = update.callback_query
-    tap = JoinTap.parse(query.data if query else None)
+    tap = tap_of(update, JoinTap)
     tr = tr_for(context, viewer)
     if tap is None:
         await say_stale(update, context, viewer)
