@@ -20,6 +20,7 @@ from bot.platform.outbox import OutboxSender
 from bot.platform.telegram_http import AiohttpRequest
 from bot.services.context import Services
 from bot.services.reachability import record_unreachable
+from bot.services.work import Work
 from bot.storage import Database, Tx
 from conversations.common import role_commands
 from scheduler import install_jobs
@@ -120,7 +121,9 @@ class Runtime:
         )
 
     async def _unreachable(self, tx: Tx, chat_id: int) -> None:
-        await record_unreachable(tx, self.texts, self.clock.now(), chat_id, "send_refused")
+        await record_unreachable(
+            Work(tx, self.texts, self.services.settings, self.clock.now()), chat_id, "send_refused"
+        )
 
     @property
     def username(self) -> str:

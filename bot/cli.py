@@ -36,6 +36,7 @@ from bot.services.roster_import import (
     import_pupils,
     import_staff,
 )
+from bot.services.work import Work
 from bot.storage import Database
 
 EXIT_USAGE = 2
@@ -506,7 +507,7 @@ async def _export_copy(
                 )
                 return EXIT_USAGE
             document, request = await hand_over_on_paper(
-                tx, catalogues, settings, font_dir, kind, person_id, now, safety
+                Work(tx, catalogues, settings, now), font_dir, kind, person_id, safety
             )
     finally:
         await db.close()

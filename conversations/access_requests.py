@@ -85,10 +85,8 @@ async def confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Vi
     assert viewer.kind is not None and viewer.person_id is not None
     svc = services(context)
     tr = tr_for(context, viewer)
-    async with svc.db.transaction() as tx:
-        result = await right_of_access.ask(
-            tx, svc.texts, svc.settings, viewer.kind, viewer.person_id, svc.clock.now()
-        )
+    async with svc.work() as w:
+        result = await right_of_access.ask(w, viewer.kind, viewer.person_id)
     if result.outcome is Asked.NOT_ALLOWED or result.request is None:
         await say_stale(update, context, viewer)
         return
@@ -145,9 +143,12 @@ async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Vi
     font_dir = await _font_dir(update, context, tr)
     if font_dir is None:
         return
-    async with svc.db.transaction() as tx:
+    async with svc.work() as w:
         shown = await right_of_access.preview_copy(
-            tx, svc.texts, svc.settings, font_dir, request_id, viewer.person_id, svc.clock.now()
+            w,
+            font_dir,
+            request_id,
+            viewer.person_id,
         )
     if shown is None:
         await say_stale(update, context, viewer)
@@ -207,15 +208,12 @@ async def _send(
     svc = services(context)
     tr = tr_for(context, viewer)
     assert viewer.person_id is not None
-    async with svc.db.transaction() as tx:
+    async with svc.work() as w:
         result = await right_of_access.send_copy(
-            tx,
-            svc.texts,
-            svc.settings,
+            w,
             font_dir,
             request_id,
             viewer.person_id,
-            svc.clock.now(),
             safety,
         )
     if result.outcome is Answered.UNKNOWN or result.request is None:

@@ -102,12 +102,9 @@ async def notice_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, view
         return
     tr = tr_for(context, viewer)
     svc = services(context)
-    async with svc.db.transaction() as tx:
+    async with svc.work() as w:
         result = await pupil_discussions.record_answer(
-            tx,
-            svc.texts,
-            svc.settings,
-            svc.clock.now(),
+            w,
             person=_person(viewer),
             user_id=viewer.user_id,
             discussion_id=tap.discussion_id,
@@ -274,12 +271,9 @@ async def consent_record(
     answer = RECORDS[asked.tap.action]
     discussion_id = asked.tap.discussion_id
     svc = services(context)
-    async with svc.db.transaction() as tx:
+    async with svc.work() as w:
         result = await pupil_discussions.record_answer(
-            tx,
-            svc.texts,
-            svc.settings,
-            svc.clock.now(),
+            w,
             person=_person(viewer),
             user_id=viewer.user_id,
             discussion_id=discussion_id,

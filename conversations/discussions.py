@@ -195,18 +195,16 @@ async def _show_confirm(step: Step, note: str = "") -> None:
     data = step.draft(DiscussionDraft)
     kind = "cvb" if step.state.name == "cvb" else data.kind
     starts_at = datetime.fromisoformat(data.starts_at)
-    async with step.svc.db.transaction() as tx:
-        pupil = await tx.pupil(data.pupil_id)
+    async with step.svc.work() as w:
+        pupil = await w.tx.pupil(data.pupil_id)
         assert pupil is not None
-        targets = await pupil_discussions.targets_for(
-            tx, step.svc.settings, step.svc.clock.now(), pupil.pupil_id, kind
-        )
-        people = await pupil_discussions.people_of_pupil(tx, pupil)
+        targets = await pupil_discussions.targets_for(w, pupil.pupil_id, kind)
+        people = await pupil_discussions.people_of_pupil(w.tx, pupil)
         linked = {
-            pupil_discussions.person_key(k, p): await tx.chat_of_person(k, p) is not None
+            pupil_discussions.person_key(k, p): await w.tx.chat_of_person(k, p) is not None
             for k, p, _ in targets
         }
-        paused = bool(await tx.safety_exceptions(pupil.pupil_id))
+        paused = bool(await w.tx.safety_exceptions(pupil.pupil_id))
     names = []
     for person_kind, person_id, _ in targets:
         key = pupil_discussions.person_key(person_kind, person_id)
@@ -405,12 +403,9 @@ async def _send(step: Step) -> None:
     kind = "cvb" if step.state.name == "cvb" else data.kind
     team = step.svc.settings.care.team
     participants = [team[i] for i in data.team] if kind != "cvb" else []
-    async with step.svc.db.transaction() as tx:
+    async with step.svc.work() as w:
         delivery = await pupil_discussions.send_discussion(
-            tx,
-            step.svc.texts,
-            step.svc.settings,
-            step.svc.clock.now(),
+            w,
             staff=member,
             pupil_id=data.pupil_id,
             kind=kind,
@@ -420,7 +415,7 @@ async def _send(step: Step) -> None:
             participants=participants,
             shared_info=data.shared,
         )
-        await tx.clear_flow(step.viewer.user_id)
+        await w.tx.clear_flow(step.viewer.user_id)
     await step.show(_sent_text(tr, kind, delivery))
 
 

@@ -43,9 +43,12 @@ def _person(viewer: Viewer) -> tuple[PersonKind, str]:
 async def _screen(
     svc: Services, viewer: Viewer, meeting_id: int
 ) -> meeting_answers.InvitationScreen:
-    async with svc.db.reading() as tx:
+    async with svc.reading() as w:
         screen = await meeting_answers.invitation_screen(
-            tx, svc.texts(viewer.language), svc.settings, meeting_id, _person(viewer)
+            w,
+            svc.texts(viewer.language),
+            meeting_id,
+            _person(viewer),
         )
     assert screen is not None  # checked by find_invitation before
     return screen
@@ -178,12 +181,9 @@ async def invitation_wish(
 ) -> None:
     """An interpreter, or bringing someone: switched on or off."""
     svc = services(context)
-    async with svc.db.transaction() as tx:
+    async with svc.work() as w:
         await meeting_answers.toggle_wish(
-            tx,
-            svc.texts,
-            svc.settings,
-            svc.clock.now(),
+            w,
             person=_person(viewer),
             meeting_id=tap.meeting_id,
             version=tap.version,
@@ -211,12 +211,9 @@ async def invitation_answer(
             return
         answer, preference = "other_time", meeting.alternatives[index].isoformat()
     svc = services(context)
-    async with svc.db.transaction() as tx:
+    async with svc.work() as w:
         await meeting_answers.answer(
-            tx,
-            svc.texts,
-            svc.settings,
-            svc.clock.now(),
+            w,
             person=_person(viewer),
             meeting_id=tap.meeting_id,
             version=tap.version,
@@ -251,19 +248,16 @@ async def preference_text(step: Step, text: str) -> None:
     tr = step.tr
     data = step.state.data
     meeting_id = int(str(data["meeting_id"]))
-    async with step.svc.db.transaction() as tx:
+    async with step.svc.work() as w:
         found = await meeting_answers.answer(
-            tx,
-            step.svc.texts,
-            step.svc.settings,
-            step.svc.clock.now(),
+            w,
             person=_person(step.viewer),
             meeting_id=meeting_id,
             version=int(str(data["version"])),
             answer="other_time",
             preference=text[:MAX_TEXT],
         )
-        await tx.clear_flow(step.viewer.user_id)
+        await w.tx.clear_flow(step.viewer.user_id)
     if not found.ok:
         await step.show(tr._("This talk has changed. Please use the newest message."))
         return
@@ -331,12 +325,9 @@ async def summary_action(
         await _refused(update, context, viewer, "not_yours")
         return
     if tap.action == "read":
-        async with svc.db.transaction() as tx:
+        async with svc.work() as w:
             await summaries.read_summary(
-                tx,
-                svc.texts,
-                svc.settings,
-                svc.clock.now(),
+                w,
                 person=_person(viewer),
                 meeting_id=meeting_id,
             )
@@ -369,16 +360,14 @@ async def _show_summary(
 async def question_text(step: Step, text: str) -> None:
     tr = step.tr
     meeting_id = int(str(step.state.data["meeting_id"]))
-    async with step.svc.db.transaction() as tx:
+    async with step.svc.work() as w:
         sent = await summaries.ask_question(
-            tx,
-            step.svc.texts,
-            step.svc.clock.now(),
+            w,
             person=_person(step.viewer),
             meeting_id=meeting_id,
             question=text[:MAX_TEXT],
         )
-        await tx.clear_flow(step.viewer.user_id)
+        await w.tx.clear_flow(step.viewer.user_id)
     screen = await _summary_screen(step.svc, step.viewer, meeting_id)
     if not sent or screen is None:
         await step.show(tr._("This button is not meant for you. Nothing was changed."))

@@ -37,12 +37,10 @@ async def _card(
     svc: Services, tr: Translator, meeting_id: int
 ) -> tuple[str, list[list[InlineKeyboardButton]]]:
     """The meeting card as it should look now (a way back must restore exactly this)."""
-    async with svc.db.reading() as tx:
-        meeting = await tx.meeting(meeting_id)
+    async with svc.reading() as w:
+        meeting = await w.tx.meeting(meeting_id)
         assert meeting is not None
-        text, keyboard = await meeting_card.card_screen(
-            tx, tr, meeting, svc.settings, svc.clock.now()
-        )
+        text, keyboard = await meeting_card.card_screen(w, tr, meeting)
     rows = markup_from_json(keyboard).inline_keyboard if keyboard else ()
     return text, [list(row) for row in rows]
 
@@ -101,13 +99,10 @@ async def _show_card(step: Step, note: str = "") -> None:
 async def _move_to(step: Step, moment: datetime) -> None:
     tr = step.tr
     member = await step.staff()
-    async with step.svc.db.transaction() as tx:
+    async with step.svc.work() as w:
         moved = (
             await meetings.move(
-                tx,
-                step.svc.texts,
-                step.svc.settings,
-                step.svc.clock.now(),
+                w,
                 staff=member,
                 meeting_id=int(str(step.state.data["meeting_id"])),
                 starts_at=moment,
@@ -115,7 +110,7 @@ async def _move_to(step: Step, moment: datetime) -> None:
             if member
             else None
         )
-        await tx.clear_flow(step.viewer.user_id)
+        await w.tx.clear_flow(step.viewer.user_id)
     if moved is None:
         await step.show(tr._("This button no longer works."))
         return
@@ -149,16 +144,13 @@ async def move_button(step: Step, value: str) -> None:
             return
     if step.state.step == "cancel" and value == "yes":
         member = await step.staff()
-        async with step.svc.db.transaction() as tx:
+        async with step.svc.work() as w:
             cancelled = member is not None and await meetings.cancel(
-                tx,
-                step.svc.texts,
-                step.svc.settings,
-                step.svc.clock.now(),
+                w,
                 staff=member,
                 meeting_id=int(str(step.state.data["meeting_id"])),
             )
-            await tx.clear_flow(step.viewer.user_id)
+            await w.tx.clear_flow(step.viewer.user_id)
         if cancelled:
             # staff:
             await _show_card(step, tr._("✖️ Cancelled. The parents have been told."))

@@ -228,14 +228,12 @@ async def _show_confirm(step: Step, note: str = "") -> None:
     await _with_defaults(step)
     tr = step.tr
     draft = _draft(step)
-    async with step.svc.db.reading() as tx:
-        pupil = await tx.pupil(draft.pupil_id)
+    async with step.svc.reading() as w:
+        pupil = await w.tx.pupil(draft.pupil_id)
         assert pupil is not None
-        invited = await meetings.invitees_for(
-            tx, step.svc.settings, step.svc.clock.now(), pupil.pupil_id
-        )
-        people = await pupil_discussions.people_of_pupil(tx, pupil)
-        reachable = await tx.reachable_among(invited)
+        invited = await meetings.invitees_for(w, pupil.pupil_id)
+        people = await pupil_discussions.people_of_pupil(w.tx, pupil)
+        reachable = await w.tx.reachable_among(invited)
     names = [
         pupil_discussions.describe(
             tr, people[pupil_discussions.person_key(kind, person_id)], pupil.first_name
@@ -428,17 +426,14 @@ async def _send(step: Step) -> None:
     if member is None:
         await step.end()
         return
-    async with step.svc.db.transaction() as tx:
-        pupil = await tx.pupil(draft.pupil_id)
+    async with step.svc.work() as w:
+        pupil = await w.tx.pupil(draft.pupil_id)
         if pupil is None or not may_see_pupil(member, pupil.group):
-            await tx.clear_flow(step.viewer.user_id)
+            await w.tx.clear_flow(step.viewer.user_id)
             await step.show(tr._("This button no longer works."))
             return
         planned = await meetings.plan_meeting(
-            tx,
-            step.svc.texts,
-            step.svc.settings,
-            step.svc.clock.now(),
+            w,
             staff=member,
             pupil_id=pupil.pupil_id,
             kind=draft.kind,
@@ -449,7 +444,7 @@ async def _send(step: Step) -> None:
             goal=draft.goal,
             alternatives=draft.alternatives,
         )
-        await tx.clear_flow(step.viewer.user_id)
+        await w.tx.clear_flow(step.viewer.user_id)
     if planned.paused:
         # Nothing was sent: staff must not believe the family was told.
         lines = [

@@ -16,11 +16,11 @@ async def membership_changed(update: Update, context: ContextTypes.DEFAULT_TYPE)
         return
     svc = services(context)
     now = svc.clock.now()
-    async with svc.db.transaction() as tx:
+    async with svc.work() as w:
         if change.new_chat_member.status == ChatMember.BANNED:
-            await record_unreachable(tx, svc.texts, now, change.chat.id, "blocked_bot")
+            await record_unreachable(w, change.chat.id, "blocked_bot")
         elif change.new_chat_member.status == ChatMember.MEMBER:
-            await record_reachable_again(tx, now, change.from_user.id)
+            await record_reachable_again(w.tx, now, change.from_user.id)
 
 
 HANDLERS: Handlers = [ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)]

@@ -318,24 +318,21 @@ async def _send(step: Step, when: datetime | None) -> None:
     now = step.svc.clock.now()
     if when is not None and when <= now:
         when = None
-    async with step.svc.db.transaction() as tx:
-        pupil = await tx.pupil(data.pupil_id)
+    async with step.svc.work() as w:
+        pupil = await w.tx.pupil(data.pupil_id)
         if pupil is None or not may_see_pupil(member, pupil.group):
-            await tx.clear_flow(step.viewer.user_id)
+            await w.tx.clear_flow(step.viewer.user_id)
             await step.show(tr._("This button no longer works."))
             return
         sent = await good_news.send_positive_news(
-            tx,
-            step.svc.texts,
-            step.svc.settings,
-            now,
+            w,
             staff=member,
             pupil_id=pupil.pupil_id,
             words=data.words,
             themes=data.themes,
             send_at=when,
         )
-        await tx.clear_flow(step.viewer.user_id)
+        await w.tx.clear_flow(step.viewer.user_id)
     names = tr.list_of(list(sent.reached)) or "–"
     if sent.held:
         # Staff must not believe the family was told: nothing went out.
@@ -372,11 +369,10 @@ register(Flow("news", Action.POSITIVE_NEWS, on_text, on_button))
 async def coverage(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
     svc = services(context)
     tr = tr_for(context, viewer)
-    now = svc.clock.now()
-    async with svc.db.transaction() as tx:
-        member = await tx.staff_member(viewer.person_id or "")
-        groups = visible_groups(member, await tx.groups()) if member else []
-        rows = await good_news.coverage(tx, svc.settings, now, groups)
+    async with svc.work() as w:
+        member = await w.tx.staff_member(viewer.person_id or "")
+        groups = visible_groups(member, await w.tx.groups()) if member else []
+        rows = await good_news.coverage(w, groups)
     # staff:
     lines = [
         tr._(
@@ -418,18 +414,15 @@ async def words_text(step: Step, text: str) -> None:
     news_id = step.draft(ReactionDraft).news_id
     viewer = step.viewer
     assert viewer.kind is not None and viewer.person_id is not None
-    now = step.svc.clock.now()
-    async with step.svc.db.transaction() as tx:
+    async with step.svc.work() as w:
         await good_news.record_reaction(
-            tx,
-            step.svc.texts,
-            now,
+            w,
             news_id=news_id,
             person=(viewer.kind, viewer.person_id),
             reaction="words",
             words=text[:MAX_WORDS],
         )
-        await tx.clear_flow(viewer.user_id)
+        await w.tx.clear_flow(viewer.user_id)
     await step.show(tr._("Thank you! The teacher will see your reaction."))
 
 

@@ -34,7 +34,6 @@ async def react(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: View
     news_id, reaction = tap.news_id, tap.reaction
     svc = services(context)
     tr = tr_for(context, viewer)
-    now = svc.clock.now()
     if reaction == "words":
         async with svc.db.transaction() as tx:
             found_words = await tx.news_recipient(news_id, viewer.kind, viewer.person_id)
@@ -45,16 +44,16 @@ async def react(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: View
         await step.show(tr._("💬 Type a few words for the teacher."))
         await done(update)
         return
-    async with svc.db.transaction() as tx:
+    async with svc.work() as w:
         found = await good_news.record_reaction(
-            tx,
-            svc.texts,
-            now,
+            w,
             news_id=news_id,
             person=(viewer.kind, viewer.person_id),
             reaction=reaction,
         )
-        sent = await tx.outbox_message(found["outbox_id"]) if found and found["outbox_id"] else None
+        sent = (
+            await w.tx.outbox_message(found["outbox_id"]) if found and found["outbox_id"] else None
+        )
     if found is None:
         await reply(
             update,

@@ -80,10 +80,8 @@ async def _choose(step: Step, note: str = "") -> None:
 async def _begin(step: Step, meeting: Meeting) -> None:
     """Start on the first tip. The CvB/ZAT tip is a step of its own only when Samen knows
     a CvB or ZAT is involved; otherwise the language step offers to add it."""
-    async with step.svc.db.transaction() as tx:
-        known = await preparation.context_for(
-            tx, step.tr, step.svc.settings, meeting, step.svc.clock.now()
-        )
+    async with step.svc.work() as w:
+        known = await preparation.context_for(w, step.tr, meeting)
     keys = [k for k in preparation.TIP_KEYS if k != "team" or known.team_involved]
     await step.go(preparation.TIP_KEYS[0], meeting_id=meeting.id, answers={}, keys=keys)
     await _ask(step, preparation.TIP_KEYS[0])
@@ -133,10 +131,8 @@ async def _ask(step: Step, key: str, note: str = "") -> None:
         return
     meeting, child = found
     keys = _keys(step)
-    async with step.svc.db.transaction() as tx:
-        known = await preparation.context_for(
-            tx, tr, step.svc.settings, meeting, step.svc.clock.now()
-        )
+    async with step.svc.work() as w:
+        known = await preparation.context_for(w, tr, meeting)
     suggested = preparation.suggestions(tr, key, known)
     goal = meeting_messages.goal_plain(tr, meeting) if key == "goal" else ""
     # A fresh nonce per step; what the buttons offer is stored, so a tap takes exactly that.
@@ -291,12 +287,9 @@ async def on_text(step: Step, text: str) -> None:
         if found is None or member is None:
             await _gone(step)
             return
-        async with step.svc.db.transaction() as tx:
+        async with step.svc.work() as w:
             sent = await good_news.send_positive_news(
-                tx,
-                step.svc.texts,
-                step.svc.settings,
-                step.svc.clock.now(),
+                w,
                 staff=member,
                 pupil_id=found[0].pupil_id,
                 words=text,
@@ -320,9 +313,9 @@ async def _finish(step: Step) -> None:
         return
     meeting, _ = found
     now = step.svc.clock.now()
-    async with step.svc.db.transaction() as tx:
-        await tx.save_preparation(meeting.id, _answers(step), member.staff_id, now)
-        text = await preparation.card(tx, step.tr, step.svc.settings, meeting, _answers(step), now)
+    async with step.svc.work() as w:
+        await w.tx.save_preparation(meeting.id, _answers(step), member.staff_id, now)
+        text = await preparation.card(w, step.tr, meeting, _answers(step))
     # staff:
     footer = step.tr._(
         "Saved. You will see this card again {minutes} minutes before the talk.",

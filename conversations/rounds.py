@@ -237,12 +237,9 @@ async def _open(step: Step) -> None:
     if member is None or data.group not in await _groups(step):
         await step.end()
         return
-    async with step.svc.db.transaction() as tx:
+    async with step.svc.work() as w:
         opened = await rounds.open_round(
-            tx,
-            step.svc.texts,
-            step.svc.settings,
-            step.svc.clock.now(),
+            w,
             staff=member,
             group=data.group,
             slots=_planned_slots(step),
@@ -250,7 +247,7 @@ async def _open(step: Step) -> None:
             place=data.place,
             deadline=datetime.fromisoformat(data.deadline),
         )
-        await tx.clear_flow(step.viewer.user_id)
+        await w.tx.clear_flow(step.viewer.user_id)
     # staff:
     lines = [
         tr._(
@@ -327,19 +324,15 @@ async def family_choice(update: Update, context: ContextTypes.DEFAULT_TYPE, view
     parts = query.data.split(":")
     svc = services(context)
     tr = tr_for(context, viewer)
-    now = svc.clock.now()
     if len(parts) < 3 or not parts[1].isdigit():
         await say_stale(update, context, viewer)
         return
     round_id, pupil_id = int(parts[1]), parts[2]
     note = ""
     if parts[0] == "rs" and len(parts) == 4 and parts[3].isdigit():
-        async with svc.db.transaction() as tx:
+        async with svc.work() as w:
             outcome, slot = await rounds.book(
-                tx,
-                svc.texts,
-                svc.settings,
-                now,
+                w,
                 person=_person(viewer),
                 round_id=round_id,
                 pupil_id=pupil_id,
@@ -363,9 +356,12 @@ async def family_choice(update: Update, context: ContextTypes.DEFAULT_TYPE, view
         if outcome in (rounds.Booked.NOT_YOURS, rounds.Booked.CLOSED, rounds.Booked.ALREADY):
             await _closed(update, context, viewer, outcome)
             return
-    async with svc.db.transaction() as tx:
+    async with svc.work() as w:
         found = await rounds.choice(
-            tx, svc.settings, now, person=_person(viewer), round_id=round_id, pupil_id=pupil_id
+            w,
+            person=_person(viewer),
+            round_id=round_id,
+            pupil_id=pupil_id,
         )
     if isinstance(found, rounds.Booked):
         await _closed(update, context, viewer, found)
@@ -452,12 +448,9 @@ async def join_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer
         await say_stale(update, context, viewer)
         return
     svc = services(context)
-    async with svc.db.transaction() as tx:
+    async with svc.work() as w:
         joined = await rounds.join(
-            tx,
-            svc.texts,
-            svc.settings,
-            svc.clock.now(),
+            w,
             person=_person(viewer),
             meeting_id=tap.meeting_id,
             version=tap.version,

@@ -117,11 +117,11 @@ async def on_button(step: Step, value: str) -> None:
     pupil_id = str(step.state.data["pupil_id"])
     now = step.svc.clock.now()
     note = ""
-    async with step.svc.db.transaction() as tx:
-        current = RouteStep((await tx.route_step(pupil_id))[0])
+    async with step.svc.work() as w:
+        current = RouteStep((await w.tx.route_step(pupil_id))[0])
         if value.startswith("tick:"):
             await route_steps.tick(
-                tx,
+                w.tx,
                 now,
                 staff=member,
                 pupil_id=pupil_id,
@@ -129,17 +129,12 @@ async def on_button(step: Step, value: str) -> None:
                 item=value.removeprefix("tick:"),
             )
         elif value == "sdq" and current is RouteStep.ZAT_REFERRAL:
-            reached = await route_steps.remind_sdq(
-                tx, step.svc.texts, step.svc.settings, now, staff=member, pupil_id=pupil_id
-            )
+            reached = await route_steps.remind_sdq(w, staff=member, pupil_id=pupil_id)
             # staff:
             note = tr._("✅ Asked: {names}.", names=tr.list_of(list(reached)) or "–")
         elif value.startswith("to:") and value[3:] in {s.value for s in RouteStep}:
             refusal = await route_steps.move(
-                tx,
-                step.svc.texts,
-                step.svc.settings,
-                now,
+                w,
                 staff=member,
                 pupil_id=pupil_id,
                 target=RouteStep(value[3:]),

@@ -321,21 +321,18 @@ async def _send_summary(step: Step) -> None:
     tr = step.tr
     draft = step.draft(SummaryDraft)
     member = await step.staff()
-    async with step.svc.db.transaction() as tx:
-        meeting = await tx.meeting(draft.meeting_id)
+    async with step.svc.work() as w:
+        meeting = await w.tx.meeting(draft.meeting_id)
         if member is None or meeting is None:
-            await tx.clear_flow(step.viewer.user_id)
+            await w.tx.clear_flow(step.viewer.user_id)
             return
-        pupil = await tx.pupil(meeting.pupil_id)
+        pupil = await w.tx.pupil(meeting.pupil_id)
         assert pupil is not None
-        people = await pupil_discussions.people_of_pupil(tx, pupil)
+        people = await pupil_discussions.people_of_pupil(w.tx, pupil)
         attended = [people[k].full_name for k in draft.present if k in people]
         attended.append(meeting_messages.teacher_name(member))
         reached = await summaries.send_summary(
-            tx,
-            step.svc.texts,
-            step.svc.settings,
-            step.svc.clock.now(),
+            w,
             staff=member,
             meeting_id=meeting.id,
             attended=attended,
@@ -346,8 +343,8 @@ async def _send_summary(step: Step) -> None:
             next_step=draft.next_step,
             left_out=draft.left_out,
         )
-        held = bool(await tx.safety_exceptions(meeting.pupil_id))
-        await tx.clear_flow(step.viewer.user_id)
+        held = bool(await w.tx.safety_exceptions(meeting.pupil_id))
+        await w.tx.clear_flow(step.viewer.user_id)
     if reached is None:
         await step.show(tr._("This button no longer works."))
         return
@@ -435,16 +432,14 @@ class QuestionDraft:
 async def reply_text(step: Step, text: str) -> None:
     tr = step.tr
     member = await step.staff()
-    async with step.svc.db.transaction() as tx:
+    async with step.svc.work() as w:
         sent = member is not None and await summaries.answer_question(
-            tx,
-            step.svc.texts,
-            step.svc.clock.now(),
+            w,
             staff=member,
             question_id=step.draft(QuestionDraft).question_id,
             answer=text[:MAX_TEXT],
         )
-        await tx.clear_flow(step.viewer.user_id)
+        await w.tx.clear_flow(step.viewer.user_id)
     # staff:
     await step.show(
         tr._("✅ Your answer was sent.") if sent else tr._("This button no longer works.")

@@ -7,6 +7,7 @@ the truth, so jobs are simply installed again at every start.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from telegram.ext import Application, ContextTypes
@@ -23,6 +24,7 @@ from bot.services import (
 )
 from bot.services.context import Services
 from bot.services.housekeeping import tidy
+from bot.services.work import Work
 
 # Misfires are caught up once (coalesce) however late, instead of APScheduler's 1 s grace.
 JOB_DEFAULTS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
@@ -48,46 +50,28 @@ def install_jobs(application: Application, services: Services) -> None:  # type:
     )
 
 
-async def care_tick(services: Services) -> int:
-    """Consent reminders that are due now; the same function tests call with any `now`."""
-    async with services.db.transaction() as tx:
-        return await pupil_discussions.send_due_reminders(
-            tx, services.texts, services.settings, services.clock.now()
-        )
-
-
-async def meetings_tick(services: Services) -> dict[str, int]:
-    """Meeting reminders the day before, and summary prompts after meetings have ended."""
-    now = services.clock.now()
-    async with services.db.transaction() as tx:
-        reminders = await meetings.send_reminders(tx, services.texts, services.settings, now)
-        prompts = await summaries.prompt_summaries(tx, services.texts, now)
-        started = await meeting_card.refresh_started_cards(
-            tx, services.texts, services.settings, now
-        )
-        round_work = await rounds.due_round_work(tx, services.texts, services.settings, now)
-        prepare = await preparation.prompt_preparations(tx, services.texts, services.settings, now)
-        cards = await preparation.show_preparations(tx, services.texts, services.settings, now)
-        news = await good_news.remind_mentors(tx, services.texts, services.settings, now)
-        access = await right_of_access.remind_coordinators(
-            tx, services.texts, services.settings, now
-        )
-    return {
-        "meeting_reminders": reminders,
-        "summary_prompts": prompts,
-        "started_cards": started,
-        "prepare_prompts": prepare,
-        "preparation_cards": cards,
-        "news_reminders": news,
-        "access_request_reminders": access,
-        **round_work,
-    }
+# Each job of the minute tick in its own unit of work: one slow or failing job neither holds
+# the database for the others nor rolls back what they did.
+DUE_JOBS: tuple[tuple[str, Callable[[Work], Awaitable[int]]], ...] = (
+    ("consent_reminders", pupil_discussions.send_due_reminders),
+    ("meeting_reminders", meetings.send_reminders),
+    ("summary_prompts", summaries.prompt_summaries),
+    ("started_cards", meeting_card.refresh_started_cards),
+    ("prepare_prompts", preparation.prompt_preparations),
+    ("preparation_cards", preparation.show_preparations),
+    ("news_reminders", good_news.remind_mentors),
+    ("access_request_reminders", right_of_access.remind_coordinators),
+)
 
 
 async def due_work(services: Services) -> dict[str, int]:
     """Everything due at the clock's `now`: what a restart after downtime catches up, once."""
-    done = {"consent_reminders": await care_tick(services)}
-    done.update(await meetings_tick(services))
+    done: dict[str, int] = {}
+    for name, job in DUE_JOBS:
+        async with services.work() as w:
+            done[name] = await job(w)
+    async with services.work() as w:
+        done.update(await rounds.due_round_work(w))
     return done
 
 

@@ -17,6 +17,7 @@ from bot.rules.models import AccessRequest, PersonKind
 from bot.rules.support_route import RouteStep
 from bot.services import route_steps
 from bot.services.right_of_access import access_copy, due_date, may_ask, reminder_due
+from bot.services.work import Work
 from scheduler import due_work
 from tests.harness import AMSTERDAM, Harness
 from tests.pdf_reading import pdf_text
@@ -234,13 +235,10 @@ async def test_a_parent_without_a_right_to_the_file_gets_only_what_concerns_him(
         async with harness.db.transaction() as tx:
             copies[guardian] = pdf_text(
                 await access_copy(
-                    tx,
-                    services.texts,
-                    services.settings,
+                    Work(tx, services.texts, services.settings, now),
                     find_fonts(),
                     PersonKind.GUARDIAN,
                     guardian,
-                    now,
                     written_in=dutch,
                 )
             )

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from bot.rules.models import Agreement, PersonKind
 from bot.services import good_news, meetings, rounds, summaries
+from bot.services.work import Work
 from tests.fakebot import FakeUser
 from tests.harness import Harness
 from tests.test_care import agree, delivered, people, request
@@ -73,10 +74,7 @@ async def setup_target_family(harness: Harness) -> dict[str, str]:
         hakan = await tx.staff_member("S002")
         assert hakan is not None
         planned = await meetings.plan_meeting(
-            tx,
-            texts,
-            settings,
-            now,
+            Work(tx, texts, settings, now),
             staff=hakan,
             pupil_id="P014",
             kind="progress",
@@ -87,10 +85,7 @@ async def setup_target_family(harness: Harness) -> dict[str, str]:
             goal="Hoe gaat het?",
         )
         await summaries.send_summary(
-            tx,
-            texts,
-            settings,
-            now,
+            Work(tx, texts, settings, now),
             staff=hakan,
             meeting_id=planned.meeting_id,
             attended=["Ruud Smit"],
@@ -102,10 +97,7 @@ async def setup_target_family(harness: Harness) -> dict[str, str]:
         )
         question = await tx.add_question(planned.meeting_id, G, "G023", "Wanneer?", now)
         opened = await rounds.open_round(
-            tx,
-            texts,
-            settings,
-            now,
+            Work(tx, texts, settings, now),
             staff=hakan,
             group="VSO-1",
             slots=[now + timedelta(days=5)],
@@ -115,13 +107,7 @@ async def setup_target_family(harness: Harness) -> dict[str, str]:
         )
         slots = await tx.slots(opened.round_id)
         news = await good_news.send_positive_news(
-            tx,
-            texts,
-            settings,
-            now,
-            staff=hakan,
-            pupil_id="P014",
-            words="Top!",
+            Work(tx, texts, settings, now), staff=hakan, pupil_id="P014", words="Top!"
         )
     m = planned.meeting_id
     return {

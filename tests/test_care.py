@@ -10,6 +10,7 @@ from bot.rules.consent import ConsentStatus
 from bot.rules.models import PersonKind
 from bot.rules.rights import MessageKind, audience
 from bot.services import information_rights, pupil_discussions, route_steps
+from bot.services.work import Work
 from tests.fakebot import ChatMessage, FakeUser
 from tests.harness import AMSTERDAM, Harness
 
@@ -63,10 +64,7 @@ async def request(
         staff = await tx.staff_member("S004")
         assert staff is not None
         return await pupil_discussions.send_discussion(
-            tx,
-            harness.runtime.texts,
-            harness.settings,
-            harness.clock.now(),
+            Work(tx, harness.runtime.texts, harness.settings, harness.clock.now()),
             staff=staff,
             pupil_id=pupil_id,
             kind=kind,
@@ -194,10 +192,7 @@ async def test_a_10_year_old_with_one_holder_of_authority_asks_only_her(harness:
             staff = await tx.staff_member("S004")
             assert staff is not None
             return await route_steps.send_support_route_notice(
-                tx,
-                harness.runtime.texts,
-                harness.settings,
-                harness.clock.now(),
+                Work(tx, harness.runtime.texts, harness.settings, harness.clock.now()),
                 staff=staff,
                 pupil_id="P005",
             )
@@ -301,7 +296,7 @@ async def test_silence_after_the_notice_period_allows_outside_information_only(
 
 
 async def test_reminders_come_on_day_3_and_7_at_allowed_hours_only(harness: Harness) -> None:
-    from scheduler import care_tick
+    from scheduler import due_work
 
     users = await people(harness, (G, "G009", "Marloes"), (G, "G001", "Jeroen"))
     harness.clock.set(datetime(2026, 11, 30, 20, 30, tzinfo=AMSTERDAM))  # Monday evening
@@ -311,14 +306,14 @@ async def test_reminders_come_on_day_3_and_7_at_allowed_hours_only(harness: Harn
     assert harness.runtime is not None
     services = harness.runtime.services
     harness.clock.advance(timedelta(days=3))  # Thursday 20:30: allowed
-    assert await care_tick(services) == 1
-    assert await care_tick(services) == 0  # never twice
+    assert (await due_work(services))["consent_reminders"] == 1
+    assert (await due_work(services))["consent_reminders"] == 0  # never twice
     await delivered(harness, marloes, 3)
     assert "c:" in data_of(marloes.last, rf"c:{delivery.discussion_id}:again")
     harness.clock.advance(timedelta(days=4, hours=1))  # Monday 21:30: quiet hours
-    assert await care_tick(services) == 0
+    assert (await due_work(services))["consent_reminders"] == 0
     harness.clock.advance(timedelta(hours=10))  # Tuesday 07:30
-    assert await care_tick(services) == 1
+    assert (await due_work(services))["consent_reminders"] == 1
     await delivered(harness, marloes, 4)
     # "Show the question again" brings back the full request with its buttons.
     await press(harness, marloes, rf"c:{delivery.discussion_id}:again")
@@ -332,7 +327,7 @@ async def test_reminders_come_on_day_3_and_7_at_allowed_hours_only(harness: Harn
 async def test_a_safety_exception_pauses_the_family_and_lifts_consent_rules(
     harness: Harness,
 ) -> None:
-    from scheduler import care_tick
+    from scheduler import due_work
 
     users = await people(harness, (PersonKind.STAFF, "S004", "Ingrid"), (G, "G009", "Marloes"))
     coordinator, marloes = users["S004"], users["G009"]
@@ -349,7 +344,9 @@ async def test_a_safety_exception_pauses_the_family_and_lifts_consent_rules(
     assert cvb.paused
     assert harness.runtime is not None
     harness.clock.advance(timedelta(days=3))
-    assert await care_tick(harness.runtime.services) == 0  # no reminders while paused
+    assert (await due_work(harness.runtime.services))[
+        "consent_reminders"
+    ] == 0  # no reminders while paused
     assert harness.db is not None
     async with harness.db.transaction() as tx:
         held = await tx.due_messages(harness.clock.now(), 100)

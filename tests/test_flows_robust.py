@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bot.rules.models import PersonKind
+from bot.services.work import Work
 from tests.harness import Harness
 from tests.test_care import people
 
@@ -168,10 +169,7 @@ async def test_the_remaining_flows_survive_a_restart(harness: Harness) -> None:
         staff = await tx.staff_member("S001")
         assert staff is not None
         await good_news.send_positive_news(
-            tx,
-            harness.runtime.texts,
-            harness.runtime.services.settings,
-            harness.clock.now(),
+            Work(tx, harness.runtime.texts, harness.runtime.services.settings, harness.clock.now()),
             staff=staff,
             pupil_id="P005",
             words="Knap gedaan!",

@@ -13,6 +13,7 @@ from bot.i18n.translator import FSI, PDI, RIGHT_TO_LEFT, SUPPORTED_LANGUAGES
 from bot.rules.models import PersonKind
 from bot.services import meetings
 from bot.services.notify import language_read
+from bot.services.work import Work
 from bot.texts import care_messages
 from tests.harness import Harness
 from tests.test_care import delivered, people, request, with_data
@@ -54,10 +55,7 @@ async def test_a_consent_request_and_an_invitation_in_each_language(
             years=harness.runtime.settings.retention.years_for("care"),
         )
         planned = await meetings.plan_meeting(
-            tx,
-            texts,
-            harness.runtime.settings,
-            harness.clock.now(),
+            Work(tx, texts, harness.runtime.settings, harness.clock.now()),
             staff=hakan,
             pupil_id="P014",
             kind="zat",
@@ -181,10 +179,7 @@ async def test_every_message_about_a_talk_uses_the_language_the_parent_reads_now
         (meeting_id,) = [row[0] for row in await tx._all("SELECT id FROM meetings")]
         assert staff is not None
         assert await meetings.cancel(
-            tx,
-            harness.runtime.texts,
-            harness.runtime.settings,
-            harness.clock.now(),
+            Work(tx, harness.runtime.texts, harness.runtime.settings, harness.clock.now()),
             staff=staff,
             meeting_id=meeting_id,
         )

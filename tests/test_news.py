@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from bot.rules.models import PersonKind
 from bot.services import good_news
+from bot.services.work import Work
 from scheduler import due_work
 from tests.fakebot import ChatMessage
 from tests.harness import AMSTERDAM, Harness
@@ -28,10 +29,7 @@ async def send_news(harness: Harness, pupil_id: str) -> None:
         staff = await tx.staff_member("S001")
         assert staff is not None
         await good_news.send_positive_news(
-            tx,
-            harness.runtime.texts,
-            harness.runtime.services.settings,
-            harness.clock.now(),
+            Work(tx, harness.runtime.texts, harness.runtime.services.settings, harness.clock.now()),
             staff=staff,
             pupil_id=pupil_id,
             words="Goed gedaan vandaag.",

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from bot.i18n.translator import language_name
 from bot.rules.models import Agreement, PersonKind
 from bot.services import good_news, meetings, summaries
+from bot.services.work import Work
 from scheduler import due_work
 from tests.harness import AMSTERDAM, Harness
 from tests.test_care import delivered, flow, people, press, request, with_data
@@ -35,10 +36,7 @@ async def send_news(harness: Harness, pupil_id: str, words: str) -> None:
         staff = await tx.staff_member("S001")
         assert staff is not None
         await good_news.send_positive_news(
-            tx,
-            harness.runtime.texts,
-            harness.runtime.services.settings,
-            harness.clock.now(),
+            Work(tx, harness.runtime.texts, harness.runtime.services.settings, harness.clock.now()),
             staff=staff,
             pupil_id=pupil_id,
             words=words,
@@ -54,10 +52,7 @@ async def talk(
         staff = await tx.staff_member("S001")
         assert staff is not None
         planned = await meetings.plan_meeting(
-            tx,
-            harness.runtime.texts,
-            harness.runtime.services.settings,
-            harness.clock.now(),
+            Work(tx, harness.runtime.texts, harness.runtime.services.settings, harness.clock.now()),
             staff=staff,
             pupil_id=pupil_id,
             kind="progress",
@@ -154,10 +149,7 @@ async def test_no_nudge_when_there_was_recent_good_news(harness: Harness) -> Non
         staff = await tx.staff_member("S001")
         assert staff is not None
         await good_news.send_positive_news(
-            tx,
-            harness.runtime.texts,
-            harness.runtime.settings,
-            harness.clock.now(),
+            Work(tx, harness.runtime.texts, harness.runtime.settings, harness.clock.now()),
             staff=staff,
             pupil_id="P005",
             words="Sem las vandaag een heel boek.",
@@ -284,10 +276,7 @@ async def test_a_talk_is_prepared_in_eight_taps_with_samens_suggestions(harness:
         staff = await tx.staff_member("S001")
         assert staff is not None
         await summaries.send_summary(
-            tx,
-            harness.runtime.texts,
-            services.settings,
-            harness.clock.now(),
+            Work(tx, harness.runtime.texts, services.settings, harness.clock.now()),
             staff=staff,
             meeting_id=earlier,
             attended=["Olena Shevchenko"],

@@ -46,6 +46,7 @@ from bot.services import (
 )
 from bot.services.pupil_file import collect
 from bot.services.roster_import import import_guardians
+from bot.services.work import Work
 from bot.storage import Database, Tx, from_iso
 from bot.texts.pupil_file_words import describe
 from tests.harness import AMSTERDAM, load_examples
@@ -125,10 +126,7 @@ async def _history(db: Database, settings: Settings, texts: Catalogues) -> None:
 
     async def plan(tx: Tx, now: datetime, pupil_id: str, kind: str, starts: datetime) -> int:
         planned = await meetings.plan_meeting(
-            tx,
-            texts,
-            settings,
-            now,
+            Work(tx, texts, settings, now),
             staff=await staff(tx, "S002"),
             pupil_id=pupil_id,
             kind=kind,
@@ -145,10 +143,7 @@ async def _history(db: Database, settings: Settings, texts: Catalogues) -> None:
         tx: Tx, now: datetime, who: str, meeting_id: int, version: int, said: str, wish: str = ""
     ) -> None:
         found = await meeting_answers.answer(
-            tx,
-            texts,
-            settings,
-            now,
+            Work(tx, texts, settings, now),
             person=(G, who),
             meeting_id=meeting_id,
             version=version,
@@ -161,10 +156,7 @@ async def _history(db: Database, settings: Settings, texts: Catalogues) -> None:
         tx: Tx, now: datetime, who: tuple[PersonKind, str], d: int, said: str
     ) -> None:
         result = await pupil_discussions.record_answer(
-            tx,
-            texts,
-            settings,
-            now,
+            Work(tx, texts, settings, now),
             person=who,
             user_id=USERS[who[1]],
             discussion_id=d,
@@ -176,10 +168,7 @@ async def _history(db: Database, settings: Settings, texts: Catalogues) -> None:
         teacher = await staff(tx, "S002")
         for pupil_id, words in ((PUPIL, "Milan hielp een klasgenoot."), (OTHER, "Julia las voor.")):
             await good_news.send_positive_news(
-                tx,
-                texts,
-                settings,
-                at(30, 10, 0, 11),
+                Work(tx, texts, settings, at(30, 10, 0, 11)),
                 staff=teacher,
                 pupil_id=pupil_id,
                 words=words,
@@ -196,20 +185,14 @@ async def _history(db: Database, settings: Settings, texts: Catalogues) -> None:
         await reply(tx, at(30, 11, 5, 11), "G023", talk, 1, "come")
         await reply(tx, at(30, 11, 6, 11), "G024", talk, 1, "other_time", at(4, 14).isoformat())
         await meeting_answers.toggle_wish(
-            tx,
-            texts,
-            settings,
-            at(30, 11, 7, 11),
+            Work(tx, texts, settings, at(30, 11, 7, 11)),
             person=(G, "G024"),
             wish="interpreter",
             meeting_id=talk,
             version=1,
         )
         moved = await meetings.move(
-            tx,
-            texts,
-            settings,
-            at(30, 11, 30, 11),
+            Work(tx, texts, settings, at(30, 11, 30, 11)),
             staff=teacher,
             meeting_id=talk,
             starts_at=at(4, 14, 0),
@@ -219,7 +202,7 @@ async def _history(db: Database, settings: Settings, texts: Catalogues) -> None:
         await reply(tx, at(30, 11, 41, 11), "G024", talk, 2, "other_time", "liever in de ochtend")
         second = await plan(tx, at(30, 11, 50, 11), PUPIL, "care", at(10, 9, 0))
         cancelled = await meetings.cancel(
-            tx, texts, settings, at(30, 11, 55, 11), staff=teacher, meeting_id=second
+            Work(tx, texts, settings, at(30, 11, 55, 11)), staff=teacher, meeting_id=second
         )
         assert cancelled
         answers = {"goal": "Afspraken over lezen.", "behaviour": "Milan stoort in de rekenles."}
@@ -228,10 +211,7 @@ async def _history(db: Database, settings: Settings, texts: Catalogues) -> None:
     async with db.transaction() as tx:
         teacher = await staff(tx, "S002")
         reached = await summaries.send_summary(
-            tx,
-            texts,
-            settings,
-            at(4, 15, 0),
+            Work(tx, texts, settings, at(4, 15, 0)),
             staff=teacher,
             meeting_id=talk,
             attended=["Ruud Smit", "Hakan Öztürk"],
@@ -243,13 +223,11 @@ async def _history(db: Database, settings: Settings, texts: Catalogues) -> None:
         )
         assert reached
         read = await summaries.read_summary(
-            tx, texts, settings, at(4, 15, 10), person=(G, "G023"), meeting_id=talk
+            Work(tx, texts, settings, at(4, 15, 10)), person=(G, "G023"), meeting_id=talk
         )
         assert read
         asked = await summaries.ask_question(
-            tx,
-            texts,
-            at(4, 15, 20),
+            Work(tx, texts, settings, at(4, 15, 20)),
             person=(G, "G024"),
             meeting_id=talk,
             question="Wanneer is het volgende gesprek?",
@@ -257,7 +235,10 @@ async def _history(db: Database, settings: Settings, texts: Catalogues) -> None:
         assert asked
         question_id = (await tx.pupil_file_rows(PUPIL))["summary_questions"][0]["id"]
         answered = await summaries.answer_question(
-            tx, texts, at(4, 15, 30), staff=teacher, question_id=question_id, answer="In januari."
+            Work(tx, texts, settings, at(4, 15, 30)),
+            staff=teacher,
+            question_id=question_id,
+            answer="In januari.",
         )
         assert answered
 
@@ -265,10 +246,7 @@ async def _history(db: Database, settings: Settings, texts: Catalogues) -> None:
         coordinator = await staff(tx, "S004")
         for pupil_id, guardian in ((PUPIL, "G023"), (OTHER, "G022")):
             cvb = await pupil_discussions.send_discussion(
-                tx,
-                texts,
-                settings,
-                at(7, 9, 0),
+                Work(tx, texts, settings, at(7, 9, 0)),
                 staff=coordinator,
                 pupil_id=pupil_id,
                 kind="cvb",
@@ -277,10 +255,7 @@ async def _history(db: Database, settings: Settings, texts: Catalogues) -> None:
             )
             await consent(tx, at(7, 9, 30), (G, guardian), cvb.discussion_id, "understood")
         zat = await pupil_discussions.send_discussion(
-            tx,
-            texts,
-            settings,
-            at(7, 10, 0),
+            Work(tx, texts, settings, at(7, 10, 0)),
             staff=coordinator,
             pupil_id=PUPIL,
             kind="zat",
@@ -292,7 +267,10 @@ async def _history(db: Database, settings: Settings, texts: Catalogues) -> None:
 
     async with db.transaction() as tx:
         # Three school days on, nobody has answered: each of the three is reminded.
-        assert await pupil_discussions.send_due_reminders(tx, texts, settings, at(10, 10, 0)) == 3
+        assert (
+            await pupil_discussions.send_due_reminders(Work(tx, texts, settings, at(10, 10, 0)))
+            == 3
+        )
         await consent(tx, at(10, 11, 0), (G, "G023"), zat.discussion_id, "agree")
         await consent(tx, at(10, 11, 1), (G, "G024"), zat.discussion_id, "refuse")
         await consent(tx, at(10, 11, 2), (P, "P014"), zat.discussion_id, "agree")
@@ -312,11 +290,11 @@ async def _history(db: Database, settings: Settings, texts: Catalogues) -> None:
                         item=item,
                     )
             refusal = await route_steps.move(
-                tx, texts, settings, now, staff=coordinator, pupil_id=PUPIL, target=target
+                Work(tx, texts, settings, now), staff=coordinator, pupil_id=PUPIL, target=target
             )
             assert refusal is None, target
         await route_steps.remind_sdq(
-            tx, texts, settings, at(11, 9, 20), staff=coordinator, pupil_id=PUPIL
+            Work(tx, texts, settings, at(11, 9, 20)), staff=coordinator, pupil_id=PUPIL
         )
 
     async with db.transaction() as tx:
@@ -349,7 +327,7 @@ async def _history(db: Database, settings: Settings, texts: Catalogues) -> None:
 
     async with db.transaction() as tx:
         blocked = await reachability.record_unreachable(
-            tx, texts, at(15, 10, 0), USERS["G024"], "blocked"
+            Work(tx, texts, settings, at(15, 10, 0)), USERS["G024"], "blocked"
         )
         assert blocked
         await reachability.record_reachable_again(tx, at(15, 11, 0), USERS["G024"])

@@ -14,6 +14,7 @@ import pytest
 from bot.cli import main
 from bot.rules.models import PersonKind
 from bot.services import good_news
+from bot.services.work import Work
 from scheduler import due_work
 from tests.harness import AMSTERDAM, Harness
 from tests.pdf_reading import pdf_text
@@ -188,10 +189,7 @@ async def test_good_news_automation_skips_the_family_and_sent_news_is_held(
         staff = await tx.staff_member("S001")
         assert staff is not None
         sent = await good_news.send_positive_news(
-            tx,
-            harness.runtime.texts,
-            harness.runtime.settings,
-            harness.clock.now(),
+            Work(tx, harness.runtime.texts, harness.runtime.settings, harness.clock.now()),
             staff=staff,
             pupil_id="P005",
             words="Sem hielp vandaag een klasgenoot.",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from bot.i18n.translator import Catalogues
@@ -10,6 +12,7 @@ from bot.platform.config import Settings
 from bot.rules.language import reading_language
 from bot.rules.models import UserFacts, Viewer
 from bot.services.reachability import record_reachable_again
+from bot.services.work import Work
 from bot.storage import Database, Tx
 
 
@@ -19,6 +22,18 @@ class Services:
     db: Database
     clock: Clock
     texts: Catalogues
+
+    @asynccontextmanager
+    async def work(self) -> AsyncIterator[Work]:
+        """One unit of work: one transaction, one `now`; committed together or not at all."""
+        async with self.db.transaction() as tx:
+            yield Work(tx, self.texts, self.settings, self.clock.now())
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[Work]:
+        """The same for a screen that only reads: outside a transaction, writes refused."""
+        async with self.db.reading() as tx:
+            yield Work(tx, self.texts, self.settings, self.clock.now())
 
     async def viewer(self, user_id: int, chat_id: int, telegram_language: str | None) -> Viewer:
         """Who is writing, as far as the roster says; records that they can be reached."""

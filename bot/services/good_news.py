@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from bot.i18n.translator import N_, Catalogues, Translator
+from bot.i18n.translator import N_, Translator
 from bot.platform.config import Settings
 from bot.rules.callback_data import ReactionTap
 from bot.rules.models import PersonKind, Pupil, StaffMember
@@ -18,7 +18,7 @@ from bot.rules.rights import MessageKind, audience
 from bot.rules.schooltime import is_school_day
 from bot.services import pupil_discussions
 from bot.services.notify import notify, reader
-from bot.storage import Tx
+from bot.services.work import Work
 from bot.texts import care_messages
 from bot.texts.meeting_messages import own_words, teacher_name
 from bot.texts.news_themes import THEMES
@@ -94,10 +94,7 @@ def reactions_keyboard(tr: Translator, news_id: int, child: str) -> str:
 
 
 async def send_positive_news(
-    tx: Tx,
-    texts: Catalogues,
-    settings: Settings,
-    now: datetime,
+    w: Work,
     *,
     staff: StaffMember,
     pupil_id: str,
@@ -105,36 +102,36 @@ async def send_positive_news(
     themes: Sequence[str] = (),
     send_at: datetime | None = None,
 ) -> NewsSent:
-    pupil = await tx.pupil(pupil_id)
-    facts = await tx.rights_facts(pupil_id)
+    pupil = await w.tx.pupil(pupil_id)
+    facts = await w.tx.rights_facts(pupil_id)
     if pupil is None or facts is None:
         raise LookupError(pupil_id)
-    when = send_at or now
-    news_id = await tx.add_positive_news(
+    when = send_at or w.now
+    news_id = await w.tx.add_positive_news(
         pupil_id=pupil_id,
         staff_id=staff.staff_id,
         themes=themes,
         own_words=words,
-        now=now,
+        now=w.now,
         send_at=when,
     )
-    today = now.astimezone(settings.timezone).date()
+    today = w.now.astimezone(w.settings.timezone).date()
     chosen = audience(MessageKind.POSITIVE_NEWS, facts[0], facts[1], today)
     targets = [(PersonKind.GUARDIAN, g) for g in chosen.guardians]
     if chosen.pupil:
         targets.append((PersonKind.PUPIL, pupil_id))
-    people = await pupil_discussions.people_of_pupil(tx, pupil)
+    people = await pupil_discussions.people_of_pupil(w.tx, pupil)
     reached, not_linked = [], []
     for kind, person_id in targets:
         person = people[pupil_discussions.person_key(kind, person_id)]
-        to = await reader(tx, texts, kind, person_id)
+        to = await reader(w, kind, person_id)
         outbox_id = None
         if not to.in_samen:
             not_linked.append(person.full_name)
         else:
             tr = to.tr
             outbox_id = await notify(
-                tx,
+                w,
                 to,
                 news_text(
                     tr,
@@ -145,21 +142,20 @@ async def send_positive_news(
                     themes=themes,
                 ),
                 purpose="positive_news",
-                now=now,
                 not_before=when,
                 reply_markup=reactions_keyboard(tr, news_id, pupil.first_name),
                 pupil_id=pupil_id,
             )
             reached.append(person.full_name)
-        await tx.add_news_recipient(news_id, kind, person_id, outbox_id)
-    await tx.audit(
-        now=now,
+        await w.tx.add_news_recipient(news_id, kind, person_id, outbox_id)
+    await w.tx.audit(
+        now=w.now,
         actor=("staff", staff.staff_id),
         action="positive_news_sent",
         pupil_id=pupil_id,
         details={"news_id": news_id, "recipients": len(targets)},
     )
-    held = bool(reached) and bool(await tx.safety_exceptions(pupil_id))
+    held = bool(reached) and bool(await w.tx.safety_exceptions(pupil_id))
     return NewsSent(news_id, tuple(reached), tuple(not_linked), held)
 
 
@@ -214,17 +210,13 @@ def due_among(
 
 
 async def due_pupils(
-    tx: Tx,
-    settings: Settings,
-    now: datetime,
-    groups: Sequence[str],
-    last: dict[str, datetime] | None = None,
+    w: Work, groups: Sequence[str], last: dict[str, datetime] | None = None
 ) -> list[Due]:
     """Pupils of these groups whose family is due or overdue for good news, oldest first.
     `last` (when each pupil last had good news) can be passed in when asking for many groups."""
     if last is None:
-        last = await tx.last_news_by_pupil(now)
-    return due_among(await tx.pupils_of_groups(groups), last, now, settings)
+        last = await w.tx.last_news_by_pupil(w.now)
+    return due_among(await w.tx.pupils_of_groups(groups), last, w.now, w.settings)
 
 
 # A reminder missed while Samen was down is still worth sending for a few days (a weekend).
@@ -241,42 +233,42 @@ def latest_occurrence(now: datetime, settings: Settings) -> datetime:
     return moment
 
 
-async def remind_mentors(tx: Tx, texts: Catalogues, settings: Settings, now: datetime) -> int:
+async def remind_mentors(w: Work) -> int:
     """Each teacher, at the configured moment, gets the pupils of their groups who are due
     for good news, oldest first. Nothing when nobody is due or it is a holiday. A moment
     missed while Samen was down is caught up once, within the week."""
-    occurrence = latest_occurrence(now, settings)
-    if now - occurrence >= CATCH_UP or not is_school_day(
-        occurrence.astimezone(settings.timezone).date(), settings.holidays
+    occurrence = latest_occurrence(w.now, w.settings)
+    if w.now - occurrence >= CATCH_UP or not is_school_day(
+        occurrence.astimezone(w.settings.timezone).date(), w.settings.holidays
     ):
         return 0
-    started = await tx.get_meta("first_started_at")
+    started = await w.tx.get_meta("first_started_at")
     if started is not None and occurrence < datetime.fromisoformat(started):
         return 0  # before Samen ran at this school: nothing was missed
     sent = 0
     # Read once for the whole school, not once per teacher.
-    last = await tx.last_news_by_pupil(now)
-    handled = await tx.news_reminders_handled(occurrence)
-    chats = await tx.staff_chats()
+    last = await w.tx.last_news_by_pupil(w.now)
+    handled = await w.tx.news_reminders_handled(occurrence)
+    chats = await w.tx.staff_chats()
     # A family under a safety exception gets nothing automated: not asked for, not sent.
-    paused = await tx.paused_pupils()
+    paused = await w.tx.paused_pupils()
     by_group: dict[str, list[Pupil]] = {}
-    for pupil in await tx.all_pupils():
+    for pupil in await w.tx.all_pupils():
         if pupil.pupil_id not in paused:
             by_group.setdefault(pupil.group, []).append(pupil)
     recorded: list[tuple[str, int]] = []
-    for member in await tx.all_staff():
+    for member in await w.tx.all_staff():
         if member.role.value != "teacher" or not member.groups:
             continue
         if member.staff_id in handled:
             continue
         pupils = [p for group in member.groups for p in by_group.get(group, [])]
-        due = due_among(pupils, last, now, settings)
+        due = due_among(pupils, last, w.now, w.settings)
         recorded.append((member.staff_id, len(due)))
         chat = chats.get(member.staff_id)
         if not due or chat is None:
             continue
-        mentor = await reader(tx, texts, PersonKind.STAFF, member.staff_id)
+        mentor = await reader(w, PersonKind.STAFF, member.staff_id)
         tr = mentor.tr
         lines = [
             # staff:
@@ -292,7 +284,7 @@ async def remind_mentors(tx: Tx, texts: Catalogues, settings: Settings, now: dat
                 # staff:
                 since = tr.label("never")
             else:
-                since = tr.date(item.last.astimezone(settings.timezone).date())
+                since = tr.date(item.last.astimezone(w.settings.timezone).date())
             lines.append(
                 tr.fill(
                     "• {pupil} ({since})",
@@ -304,15 +296,14 @@ async def remind_mentors(tx: Tx, texts: Catalogues, settings: Settings, now: dat
                 [care_messages.button("🌟 " + item.pupil.first_name, f"pos:{item.pupil.pupil_id}")]
             )
         await notify(
-            tx,
+            w,
             mentor,
             "\n".join(lines),
             purpose="news_reminder",
-            now=now,
             reply_markup=care_messages.keyboard(rows),
         )
         sent += 1
-    await tx.record_news_reminders(occurrence, recorded, now)
+    await w.tx.record_news_reminders(occurrence, recorded, w.now)
     return sent
 
 
@@ -325,13 +316,11 @@ class Coverage:
     unreachable: tuple[str, ...]
 
 
-async def coverage(
-    tx: Tx, settings: Settings, now: datetime, groups: Sequence[str]
-) -> list[Coverage]:
-    last = await tx.last_news_by_pupil(now)
+async def coverage(w: Work, groups: Sequence[str]) -> list[Coverage]:
+    last = await w.tx.last_news_by_pupil(w.now)
     out = []
     for group in groups:
-        contacts = await tx.contacts_of_groups([group])
+        contacts = await w.tx.contacts_of_groups([group])
         reached = 0
         overdue, unreachable = [], []
         for item in contacts:
@@ -339,7 +328,7 @@ async def coverage(
             when = last.get(item.pupil.pupil_id)
             if (
                 when is not None
-                and school_weeks_since(when, now, settings) < settings.positive_news_weeks
+                and school_weeks_since(when, w.now, w.settings) < w.settings.positive_news_weeks
             ):
                 reached += 1
             else:
@@ -354,9 +343,7 @@ async def coverage(
 
 
 async def record_reaction(
-    tx: Tx,
-    texts: Catalogues,
-    now: datetime,
+    w: Work,
     *,
     news_id: int,
     person: tuple[PersonKind, str],
@@ -366,16 +353,16 @@ async def record_reaction(
     """A reader's reaction to good news (a button, or a few words), told to the teacher who
     sent it. None when this news was not sent to this person."""
     kind, person_id = person
-    found = await tx.news_recipient(news_id, kind, person_id)
+    found = await w.tx.news_recipient(news_id, kind, person_id)
     if found is None:
         return None
-    await tx.set_news_reaction(news_id, kind, person_id, reaction, now, words)
-    pupil = await tx.pupil(found["pupil_id"])
-    teacher = await reader(tx, texts, PersonKind.STAFF, found["staff_id"])
+    await w.tx.set_news_reaction(news_id, kind, person_id, reaction, w.now, words)
+    pupil = await w.tx.pupil(found["pupil_id"])
+    teacher = await reader(w, PersonKind.STAFF, found["staff_id"])
     if pupil is None or not teacher.in_samen:
         return found
     tr = teacher.tr
-    people = await pupil_discussions.people_of_pupil(tx, pupil)
+    people = await pupil_discussions.people_of_pupil(w.tx, pupil)
     who = pupil_discussions.describe(
         tr, people[pupil_discussions.person_key(kind, person_id)], pupil.first_name
     )
@@ -389,5 +376,5 @@ async def record_reaction(
             who=who,
             reaction=tr.label(REACTIONS[reaction], child=pupil.first_name),
         )
-    await notify(tx, teacher, text, purpose="news_reaction", now=now)
+    await notify(w, teacher, text, purpose="news_reaction")
     return found

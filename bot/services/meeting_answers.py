@@ -6,8 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.i18n.translator import Catalogues, Translator
-from bot.platform.config import Settings
+from bot.i18n.translator import Translator
 from bot.rules.models import (
     Invitee,
     Meeting,
@@ -16,6 +15,7 @@ from bot.rules.models import (
 from bot.services import pupil_discussions
 from bot.services.meeting_card import refresh_card
 from bot.services.meetings import ANSWERS, invitation_text
+from bot.services.work import Work
 from bot.storage import Tx
 from bot.texts.meeting_messages import (
     answer_lines,
@@ -37,29 +37,29 @@ class InvitationScreen:
 
 
 async def invitation_screen(
-    tx: Tx, tr: Translator, settings: Settings, meeting_id: int, person: tuple[PersonKind, str]
+    w: Work, tr: Translator, meeting_id: int, person: tuple[PersonKind, str]
 ) -> InvitationScreen | None:
     """What one person's invitation shows now, in their current language; None when they are
     not invited to this talk."""
-    meeting = await tx.meeting(meeting_id)
+    meeting = await w.tx.meeting(meeting_id)
     if meeting is None:
         return None
     invitee = next(
-        (i for i in await tx.invitees(meeting_id) if (i.person_kind, i.person_id) == person),
+        (i for i in await w.tx.invitees(meeting_id) if (i.person_kind, i.person_id) == person),
         None,
     )
-    pupil = await tx.pupil(meeting.pupil_id)
-    staff = await tx.staff_member(meeting.created_by)
+    pupil = await w.tx.pupil(meeting.pupil_id)
+    staff = await w.tx.staff_member(meeting.created_by)
     if invitee is None or pupil is None or staff is None:
         return None
-    people = await pupil_discussions.people_of_pupil(tx, pupil)
+    people = await pupil_discussions.people_of_pupil(w.tx, pupil)
     text = invitation_text(
         tr,
         meeting,
         name=people[pupil_discussions.person_key(*person)].first_name,
         child=pupil.first_name,
         teacher=teacher_name(staff),
-        settings=settings,
+        settings=w.settings,
         moved=meeting.version > 1,
     )
     status = answer_lines(tr, meeting, invitee)
@@ -99,10 +99,7 @@ async def find_invitation(
 
 
 async def answer(
-    tx: Tx,
-    texts: Catalogues,
-    settings: Settings,
-    now: datetime,
+    w: Work,
     *,
     person: tuple[PersonKind, str],
     meeting_id: int,
@@ -110,37 +107,29 @@ async def answer(
     answer: str,
     preference: str | None = None,
 ) -> AnswerOutcome:
-    found = await find_invitation(tx, person, meeting_id, version, now)
+    found = await find_invitation(w.tx, person, meeting_id, version, w.now)
     if not found.ok or answer not in ANSWERS:
         return found
-    await tx.set_invitee_answer(meeting_id, person[0], person[1], answer, preference, now)
-    await tx.audit(
-        now=now,
+    await w.tx.set_invitee_answer(meeting_id, person[0], person[1], answer, preference, w.now)
+    await w.tx.audit(
+        now=w.now,
         actor=(person[0].value, person[1]),
         action=f"meeting_{answer}",
         pupil_id=found.meeting.pupil_id if found.meeting else None,
         details={"meeting_id": meeting_id, "version": version},
     )
-    await refresh_card(tx, texts, settings, now, meeting_id)
+    await refresh_card(w, meeting_id)
     return found
 
 
 async def toggle_wish(
-    tx: Tx,
-    texts: Catalogues,
-    settings: Settings,
-    now: datetime,
-    *,
-    person: tuple[PersonKind, str],
-    meeting_id: int,
-    version: int,
-    wish: str,
+    w: Work, *, person: tuple[PersonKind, str], meeting_id: int, version: int, wish: str
 ) -> tuple[AnswerOutcome, bool]:
     """An interpreter or a companion; tapping again takes the wish back."""
-    found = await find_invitation(tx, person, meeting_id, version, now)
+    found = await find_invitation(w.tx, person, meeting_id, version, w.now)
     if not found.ok or found.invitee is None:
         return found, False
     current = found.invitee.interpreter if wish == "interpreter" else found.invitee.companion
-    await tx.set_invitee_wish(meeting_id, person[0], person[1], wish, not current)
-    await refresh_card(tx, texts, settings, now, meeting_id)
+    await w.tx.set_invitee_wish(meeting_id, person[0], person[1], wish, not current)
+    await refresh_card(w, meeting_id)
     return found, not current

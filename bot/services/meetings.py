@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.i18n.translator import Catalogues, Translator
+from bot.i18n.translator import Translator
 from bot.paper.calendar_file import meeting_ics
 from bot.platform.config import Settings
 from bot.rules.models import (
@@ -27,7 +27,7 @@ from bot.rules.schooltime import days_later, in_quiet_hours, is_school_day, next
 from bot.services import pupil_discussions
 from bot.services.meeting_card import refresh_card
 from bot.services.notify import Reader, notify, reader
-from bot.storage import Tx
+from bot.services.work import Work
 from bot.texts import care_messages
 from bot.texts.meeting_messages import (
     KINDS,
@@ -117,13 +117,11 @@ class Planned:
     paused: bool
 
 
-async def invitees_for(
-    tx: Tx, settings: Settings, now: datetime, pupil_id: str
-) -> list[tuple[PersonKind, str]]:
-    facts = await tx.rights_facts(pupil_id)
+async def invitees_for(w: Work, pupil_id: str) -> list[tuple[PersonKind, str]]:
+    facts = await w.tx.rights_facts(pupil_id)
     if facts is None:
         raise LookupError(pupil_id)
-    today = now.astimezone(settings.timezone).date()
+    today = w.now.astimezone(w.settings.timezone).date()
     chosen = audience(MessageKind.MEETING_INVITATION, facts[0], facts[1], today)
     people: list[tuple[PersonKind, str]] = [(PersonKind.GUARDIAN, g) for g in chosen.guardians]
     if chosen.pupil:
@@ -132,10 +130,7 @@ async def invitees_for(
 
 
 async def plan_meeting(
-    tx: Tx,
-    texts: Catalogues,
-    settings: Settings,
-    now: datetime,
+    w: Work,
     *,
     staff: StaffMember,
     pupil_id: str,
@@ -152,10 +147,10 @@ async def plan_meeting(
 ) -> Planned:
     """Invite everyone the rules name (or `only` these). A parent who booked the slot
     themselves gets no invitation to answer: they said yes by booking."""
-    pupil = await tx.pupil(pupil_id)
+    pupil = await w.tx.pupil(pupil_id)
     if pupil is None:
         raise LookupError(pupil_id)
-    meeting_id = await tx.add_meeting(
+    meeting_id = await w.tx.add_meeting(
         pupil_id=pupil_id,
         kind=kind,
         starts_at=starts_at,
@@ -165,49 +160,45 @@ async def plan_meeting(
         goal=goal,
         alternatives=alternatives,
         created_by=staff.staff_id,
-        now=now,
+        now=w.now,
         round_id=round_id,
     )
-    meeting = await tx.meeting(meeting_id)
+    meeting = await w.tx.meeting(meeting_id)
     assert meeting is not None
-    people = await pupil_discussions.people_of_pupil(tx, pupil)
+    people = await pupil_discussions.people_of_pupil(w.tx, pupil)
     reached: list[str] = []
     not_linked: list[str] = []
-    targets = list(only) if only is not None else await invitees_for(tx, settings, now, pupil_id)
+    targets = list(only) if only is not None else await invitees_for(w, pupil_id)
     for kind_, person_id in targets:
         person = people[pupil_discussions.person_key(kind_, person_id)]
-        to = await reader(tx, texts, kind_, person_id)
+        to = await reader(w, kind_, person_id)
         outbox_id = None
         if (kind_, person_id) == booked_by:
             reached.append(person.full_name)  # they said yes by booking; no invitation
         else:
-            outbox_id = await _send_invitation(
-                tx, settings, now, meeting, pupil, staff, to, person.first_name
-            )
+            outbox_id = await _send_invitation(w, meeting, pupil, staff, to, person.first_name)
             (reached if outbox_id else not_linked).append(person.full_name)
-        await tx.add_invitee(
+        await w.tx.add_invitee(
             Invitee(meeting_id, kind_, person_id, to.language, None, None, False, False, None),
             outbox_id,
         )
         if (kind_, person_id) == booked_by:
-            await tx.set_invitee_answer(meeting_id, kind_, person_id, "come", None, now)
+            await w.tx.set_invitee_answer(meeting_id, kind_, person_id, "come", None, w.now)
     # A booked slot of a round gets no card of its own: the teacher gets one overview.
-    await refresh_card(tx, texts, settings, now, meeting_id, create=round_id is None)
-    await tx.audit(
-        now=now,
+    await refresh_card(w, meeting_id, create=round_id is None)
+    await w.tx.audit(
+        now=w.now,
         actor=("staff", staff.staff_id),
         action="meeting_planned",
         pupil_id=pupil_id,
         details={"meeting_id": meeting_id, "kind": kind, "invited": len(reached) + len(not_linked)},
     )
-    paused = bool(await tx.safety_exceptions(pupil_id))
+    paused = bool(await w.tx.safety_exceptions(pupil_id))
     return Planned(meeting_id, tuple(reached), tuple(not_linked), paused)
 
 
 async def _send_invitation(
-    tx: Tx,
-    settings: Settings,
-    now: datetime,
+    w: Work,
     meeting: Meeting,
     pupil: Pupil,
     staff: StaffMember,
@@ -226,40 +217,32 @@ async def _send_invitation(
         name=first_name,
         child=pupil.first_name,
         teacher=teacher_name(staff),
-        settings=settings,
+        settings=w.settings,
         moved=moved,
     )
     outbox_id = await notify(
-        tx,
+        w,
         to,
         text,
         purpose="meeting_invitation",
-        now=now,
         reply_markup=invitation_keyboard(tr, meeting),
         pupil_id=pupil.pupil_id,
     )
-    await queue_calendar_file(tx, to, settings, now, meeting, pupil, staff)
+    await queue_calendar_file(w, to, meeting, pupil, staff)
     return outbox_id
 
 
 async def queue_calendar_file(
-    tx: Tx,
-    to: Reader,
-    settings: Settings,
-    now: datetime,
-    meeting: Meeting,
-    pupil: Pupil,
-    staff: StaffMember,
+    w: Work, to: Reader, meeting: Meeting, pupil: Pupil, staff: StaffMember
 ) -> None:
     """The talk as a calendar file (.ics) in the reader's language, after its message."""
     await notify(
-        tx,
+        w,
         to,
         to.tr._("📅 Add it to your calendar: tap the file."),
         purpose="meeting_ics",
-        now=now,
         pupil_id=pupil.pupil_id,
-        document=ics_for(to.tr, meeting, pupil, staff, settings, now),
+        document=ics_for(to.tr, meeting, pupil, staff, w.settings, w.now),
         document_name="samen.ics",
     )
 
@@ -341,32 +324,23 @@ def usual_times(earlier: Sequence[Meeting], tz: ZoneInfo) -> list[tuple[int, int
 
 
 async def move(
-    tx: Tx,
-    texts: Catalogues,
-    settings: Settings,
-    now: datetime,
-    *,
-    staff: StaffMember,
-    meeting_id: int,
-    starts_at: datetime,
+    w: Work, *, staff: StaffMember, meeting_id: int, starts_at: datetime
 ) -> Meeting | None:
     """A new time: every invitee is told in their language, with a new calendar file."""
-    meeting = await tx.meeting(meeting_id)
+    meeting = await w.tx.meeting(meeting_id)
     if meeting is None or meeting.cancelled_at is not None or meeting.created_by != staff.staff_id:
         return None
-    await tx.move_meeting(meeting_id, starts_at)
-    moved = await tx.meeting(meeting_id)
-    pupil = await tx.pupil(meeting.pupil_id)
+    await w.tx.move_meeting(meeting_id, starts_at)
+    moved = await w.tx.meeting(meeting_id)
+    pupil = await w.tx.pupil(meeting.pupil_id)
     assert moved is not None and pupil is not None
-    people = await pupil_discussions.people_of_pupil(tx, pupil)
-    for invitee in await tx.invitees(meeting_id):
+    people = await pupil_discussions.people_of_pupil(w.tx, pupil)
+    for invitee in await w.tx.invitees(meeting_id):
         person = people[pupil_discussions.person_key(invitee.person_kind, invitee.person_id)]
-        to = await reader(tx, texts, invitee.person_kind, invitee.person_id)
-        await _send_invitation(
-            tx, settings, now, moved, pupil, staff, to, person.first_name, moved=True
-        )
-    await tx.audit(
-        now=now,
+        to = await reader(w, invitee.person_kind, invitee.person_id)
+        await _send_invitation(w, moved, pupil, staff, to, person.first_name, moved=True)
+    await w.tx.audit(
+        now=w.now,
         actor=("staff", staff.staff_id),
         action="meeting_moved",
         pupil_id=meeting.pupil_id,
@@ -376,32 +350,24 @@ async def move(
             "to": starts_at.isoformat(),
         },
     )
-    await refresh_card(tx, texts, settings, now, meeting_id)
+    await refresh_card(w, meeting_id)
     return moved
 
 
-async def cancel(
-    tx: Tx,
-    texts: Catalogues,
-    settings: Settings,
-    now: datetime,
-    *,
-    staff: StaffMember,
-    meeting_id: int,
-) -> bool:
-    meeting = await tx.meeting(meeting_id)
+async def cancel(w: Work, *, staff: StaffMember, meeting_id: int) -> bool:
+    meeting = await w.tx.meeting(meeting_id)
     if meeting is None or meeting.cancelled_at is not None or meeting.created_by != staff.staff_id:
         return False
-    await tx.cancel_meeting(meeting_id, now)
-    pupil = await tx.pupil(meeting.pupil_id)
+    await w.tx.cancel_meeting(meeting_id, w.now)
+    pupil = await w.tx.pupil(meeting.pupil_id)
     assert pupil is not None
-    people = await pupil_discussions.people_of_pupil(tx, pupil)
-    for invitee in await tx.invitees(meeting_id):
-        to = await reader(tx, texts, invitee.person_kind, invitee.person_id)
+    people = await pupil_discussions.people_of_pupil(w.tx, pupil)
+    for invitee in await w.tx.invitees(meeting_id):
+        to = await reader(w, invitee.person_kind, invitee.person_id)
         tr = to.tr
         person = people[pupil_discussions.person_key(invitee.person_kind, invitee.person_id)]
         await notify(
-            tx,
+            w,
             to,
             tr._(
                 "✖️ {name}, the {kind} about {child} on {date} will not take place."
@@ -413,17 +379,16 @@ async def cancel(
                 teacher=teacher_name(staff),
             ),
             purpose="meeting_cancelled",
-            now=now,
             pupil_id=pupil.pupil_id,
         )
-    await tx.audit(
-        now=now,
+    await w.tx.audit(
+        now=w.now,
         actor=("staff", staff.staff_id),
         action="meeting_cancelled",
         pupil_id=meeting.pupil_id,
         details={"meeting_id": meeting_id},
     )
-    await refresh_card(tx, texts, settings, now, meeting_id)
+    await refresh_card(w, meeting_id)
     return True
 
 
@@ -440,21 +405,21 @@ def reminder_moment(meeting: Meeting, settings: Settings) -> datetime:
     )
 
 
-async def send_reminders(tx: Tx, texts: Catalogues, settings: Settings, now: datetime) -> int:
+async def send_reminders(w: Work) -> int:
     if in_quiet_hours(
-        now, settings.timezone, pupil_discussions.quiet_hours(settings), settings.holidays
+        w.now, w.settings.timezone, pupil_discussions.quiet_hours(w.settings), w.settings.holidays
     ):
         return 0
-    paused = await tx.paused_pupils()
-    chats = await tx.all_chats()  # one read for everyone, not one per invitee
+    paused = await w.tx.paused_pupils()
+    chats = await w.tx.all_chats()  # one read for everyone, not one per invitee
     sent = 0
-    for meeting in await tx.meetings_between(now, now + timedelta(days=4)):
-        if meeting.pupil_id in paused or now < reminder_moment(meeting, settings):
+    for meeting in await w.tx.meetings_between(w.now, w.now + timedelta(days=4)):
+        if meeting.pupil_id in paused or w.now < reminder_moment(meeting, w.settings):
             continue
-        pupil = await tx.pupil(meeting.pupil_id)
+        pupil = await w.tx.pupil(meeting.pupil_id)
         assert pupil is not None
         people: dict[str, pupil_discussions.PersonOnFile] | None = None
-        for invitee in await tx.invitees(meeting.id):
+        for invitee in await w.tx.invitees(meeting.id):
             if invitee.answer == "cannot" or invitee.reminded_version == meeting.version:
                 continue
             # A round's short talk is the booker's; another parent was only told of it, so
@@ -463,14 +428,14 @@ async def send_reminders(tx: Tx, texts: Catalogues, settings: Settings, now: dat
                 continue
             if (invitee.person_kind, invitee.person_id) in chats:
                 if people is None:
-                    people = await pupil_discussions.people_of_pupil(tx, pupil)
-                to = await reader(tx, texts, invitee.person_kind, invitee.person_id)
+                    people = await pupil_discussions.people_of_pupil(w.tx, pupil)
+                to = await reader(w, invitee.person_kind, invitee.person_id)
                 tr = to.tr
                 person = people[
                     pupil_discussions.person_key(invitee.person_kind, invitee.person_id)
                 ]
                 await notify(
-                    tx,
+                    w,
                     to,
                     tr._(
                         "⏰ {name}, a reminder: the {kind} about {child} is on {date}."
@@ -482,11 +447,10 @@ async def send_reminders(tx: Tx, texts: Catalogues, settings: Settings, now: dat
                         place=place_text(tr, meeting),
                     ),
                     purpose="meeting_reminder",
-                    now=now,
                     pupil_id=pupil.pupil_id,
                 )
                 sent += 1
-            await tx.set_reminded(
+            await w.tx.set_reminded(
                 meeting.id, invitee.person_kind, invitee.person_id, meeting.version
             )
     return sent

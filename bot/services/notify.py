@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.i18n.translator import SUPPORTED_LANGUAGES, Catalogues, Translator
+from bot.i18n.translator import SUPPORTED_LANGUAGES, Translator
 from bot.rules.language import reading_language
 from bot.rules.models import PersonKind
+from bot.services.work import Work
 from bot.storage import Tx
 
 
@@ -33,11 +34,13 @@ class Reader:
         return self.chat_id is not None
 
 
-async def reader(tx: Tx, texts: Catalogues, kind: PersonKind, person_id: str) -> Reader:
+async def reader(w: Work, kind: PersonKind, person_id: str) -> Reader:
     """Who will read a message, in which language, through which chat."""
-    chat = await tx.chat_of_person(kind, person_id)
-    chosen, roster = await tx.language_facts(kind, person_id)
-    return Reader(kind, person_id, chat, texts(reading_language(chosen, roster, texts.languages)))
+    chat = await w.tx.chat_of_person(kind, person_id)
+    chosen, roster = await w.tx.language_facts(kind, person_id)
+    return Reader(
+        kind, person_id, chat, w.texts(reading_language(chosen, roster, w.texts.languages))
+    )
 
 
 async def language_read(tx: Tx, kind: PersonKind, person_id: str) -> str:
@@ -48,12 +51,11 @@ async def language_read(tx: Tx, kind: PersonKind, person_id: str) -> str:
 
 
 async def notify(
-    tx: Tx,
+    w: Work,
     to: Reader,
     text: str,
     *,
     purpose: str,
-    now: datetime,
     reply_markup: str | None = None,
     protect_content: bool = False,
     not_before: datetime | None = None,
@@ -65,11 +67,11 @@ async def notify(
     `pupil_id` marks a message to a family about that pupil (held by a safety exception)."""
     if to.chat_id is None:
         return None
-    return await tx.enqueue(
+    return await w.tx.enqueue(
         chat_id=to.chat_id,
         text=text,
         purpose=purpose,
-        now=now,
+        now=w.now,
         reply_markup=reply_markup,
         protect_content=protect_content,
         recipient=(to.kind, to.person_id),

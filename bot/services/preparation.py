@@ -7,13 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from bot.i18n.translator import N_, Catalogues, Translator, language_name
+from bot.i18n.translator import N_, Translator, language_name
 from bot.platform.config import Settings
 from bot.rules.models import Meeting, PersonKind
 from bot.rules.schooltime import is_school_day
 from bot.services import good_news, meetings, pupil_discussions
 from bot.services.notify import notify, reader
-from bot.storage import Tx
+from bot.services.work import Work
 from bot.texts import care_messages, meeting_messages
 from bot.texts.news_themes import THEMES
 from bot.texts.staff_labels import STATUS_LABELS
@@ -68,33 +68,31 @@ def language_label(code: str, reader: str) -> str:
     return theirs if theirs == own else f"{theirs} ({own})"
 
 
-async def context_for(
-    tx: Tx, tr: Translator, settings: Settings, meeting: Meeting, now: datetime
-) -> Context:
-    pupil = await tx.pupil(meeting.pupil_id)
+async def context_for(w: Work, tr: Translator, meeting: Meeting) -> Context:
+    pupil = await w.tx.pupil(meeting.pupil_id)
     assert pupil is not None
-    people = await pupil_discussions.people_of_pupil(tx, pupil)
+    people = await pupil_discussions.people_of_pupil(w.tx, pupil)
     last, last_words = None, ""
-    found = await tx.last_positive_news(pupil.pupil_id, now)
+    found = await w.tx.last_positive_news(pupil.pupil_id, w.now)
     if found is not None:
         last, themes, words = found
         last_words = words or tr.list_of([tr.label(THEMES[t]) for t in themes if t in THEMES])
     # The same cadence as the mentors' reminders: school weeks, holiday weeks not counted.
     needs_news = (
         last is None
-        or good_news.school_weeks_since(last, now, settings) >= settings.positive_news_weeks
+        or good_news.school_weeks_since(last, w.now, w.settings) >= w.settings.positive_news_weeks
     )
     agreements = tuple(
         " – ".join(p for p in (a.what, a.who, a.when) if p)
-        for _, a in (await tx.open_agreements(pupil.pupil_id))[:3]
+        for _, a in (await w.tx.open_agreements(pupil.pupil_id))[:3]
     )
     consent = None
-    discussion = await tx.latest_consent_discussion(pupil.pupil_id)
+    discussion = await w.tx.latest_consent_discussion(pupil.pupil_id)
     if discussion is not None:
-        state = await pupil_discussions.discussion_state(tx, discussion, now)
+        state = await pupil_discussions.discussion_state(w.tx, discussion, w.now)
         if state.status is not None:
             consent = tr.label(STATUS_LABELS[state.status.value])
-    invitees = await tx.invitees(meeting.id)
+    invitees = await w.tx.invitees(meeting.id)
     languages = tuple(
         sorted({language_label(i.language, tr.language) for i in invitees if i.language != "nl"})
     )
@@ -114,8 +112,8 @@ async def context_for(
     )
     team = None
     if meeting.kind in ("cvb", "zat"):
-        team = meetings.team_line(tr, meeting, settings)
-    route, _ = await tx.route_step(pupil.pupil_id)
+        team = meetings.team_line(tr, meeting, w.settings)
+    route, _ = await w.tx.route_step(pupil.pupil_id)
     return Context(
         last_news=last,
         last_words=last_words,
@@ -202,15 +200,8 @@ def suggestions(tr: Translator, key: str, context: Context) -> list[str]:
     return []
 
 
-async def card(
-    tx: Tx,
-    tr: Translator,
-    settings: Settings,
-    meeting: Meeting,
-    answers: dict[str, str],
-    now: datetime,
-) -> str:
-    pupil = await tx.pupil(meeting.pupil_id)
+async def card(w: Work, tr: Translator, meeting: Meeting, answers: dict[str, str]) -> str:
+    pupil = await w.tx.pupil(meeting.pupil_id)
     assert pupil is not None
     lines = [
         # staff:
@@ -226,7 +217,7 @@ async def card(
         if answer:
             lines.append(f"{TIP_ICONS[key]} " + tr.fill("{answer}", answer=answer))
     lines.append("")
-    lines.extend(context_lines(tr, await context_for(tx, tr, settings, meeting, now)))
+    lines.extend(context_lines(tr, await context_for(w, tr, meeting)))
     return "\n".join(lines)
 
 
@@ -241,30 +232,28 @@ def prompt_moment(meeting: Meeting, settings: Settings) -> datetime:
     return datetime.combine(day, PROMPT_AT, settings.timezone)
 
 
-async def prompt_preparations(tx: Tx, texts: Catalogues, settings: Settings, now: datetime) -> int:
+async def prompt_preparations(w: Work) -> int:
     prompted = 0
-    prepared = await tx.prepared_meeting_ids()
-    chats = await tx.staff_chats()
-    for meeting in await tx.meetings_to_prepare(now, now + timedelta(days=21)):
-        if now < prompt_moment(meeting, settings) or meeting.id in prepared:
+    prepared = await w.tx.prepared_meeting_ids()
+    chats = await w.tx.staff_chats()
+    for meeting in await w.tx.meetings_to_prepare(w.now, w.now + timedelta(days=21)):
+        if w.now < prompt_moment(meeting, w.settings) or meeting.id in prepared:
             continue
-        await tx.set_prepare_prompted(meeting.id, now)
-        pupil = await tx.pupil(meeting.pupil_id)
+        await w.tx.set_prepare_prompted(meeting.id, w.now)
+        pupil = await w.tx.pupil(meeting.pupil_id)
         if meeting.created_by not in chats or pupil is None:
             continue
-        teacher = await reader(tx, texts, PersonKind.STAFF, meeting.created_by)
+        teacher = await reader(w, PersonKind.STAFF, meeting.created_by)
         tr = teacher.tr
         await notify(
-            tx,
+            w,
             teacher,
-            # staff:
             tr._(
                 "🗒 The talk about {child} is on {date}. Prepare it now, in a few minutes?",
                 child=pupil.first_name,
                 date=tr.datetime(meeting.starts_at),
             ),
             purpose="prepare_prompt",
-            now=now,
             reply_markup=care_messages.keyboard(
                 # staff:
                 [[care_messages.button(tr.label("🗒 Prepare the talk"), f"prep:{meeting.id}")]]
@@ -274,18 +263,18 @@ async def prompt_preparations(tx: Tx, texts: Catalogues, settings: Settings, now
     return prompted
 
 
-async def show_preparations(tx: Tx, texts: Catalogues, settings: Settings, now: datetime) -> int:
+async def show_preparations(w: Work) -> int:
     shown = 0
-    for meeting in await tx.meetings_to_show_preparation(now, now + SHOW_BEFORE):
-        await tx.set_preparation_shown(meeting.id, now)
-        answers = await tx.preparation(meeting.id)
-        teacher = await reader(tx, texts, PersonKind.STAFF, meeting.created_by)
+    for meeting in await w.tx.meetings_to_show_preparation(w.now, w.now + SHOW_BEFORE):
+        await w.tx.set_preparation_shown(meeting.id, w.now)
+        answers = await w.tx.preparation(meeting.id)
+        teacher = await reader(w, PersonKind.STAFF, meeting.created_by)
         if not teacher.in_samen or answers is None:
             continue
         tr = teacher.tr
         # staff:
         head = tr._("⏰ In a few minutes: your talk. Your preparation:")
-        text = head + "\n" + await card(tx, tr, settings, meeting, answers, now)
-        await notify(tx, teacher, text, purpose="preparation_card", now=now)
+        text = head + "\n" + await card(w, tr, meeting, answers)
+        await notify(w, teacher, text, purpose="preparation_card")
         shown += 1
     return shown

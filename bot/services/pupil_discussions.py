@@ -37,6 +37,7 @@ from bot.rules.models import (
 from bot.rules.rights import MessageKind, audience, deciders
 from bot.rules.schooltime import QuietHours, add_school_days
 from bot.services.notify import Reader, language_read, notify, reader
+from bot.services.work import Work
 from bot.storage import Tx
 from bot.texts import care_messages, staff_labels
 
@@ -101,15 +102,13 @@ def describe(tr: Translator, person: PersonOnFile, child: str) -> str:
     )
 
 
-async def targets_for(
-    tx: Tx, settings: Settings, now: datetime, pupil_id: str, kind: str
-) -> list[tuple[PersonKind, str, bool]]:
+async def targets_for(w: Work, pupil_id: str, kind: str) -> list[tuple[PersonKind, str, bool]]:
     """Who gets a CvB notice (informed) or a consent request (deciders): (kind, id, decides)."""
-    facts = await tx.rights_facts(pupil_id)
+    facts = await w.tx.rights_facts(pupil_id)
     if facts is None:
         raise LookupError(pupil_id)
     pupil_facts, links = facts
-    today = now.astimezone(settings.timezone).date()
+    today = w.now.astimezone(w.settings.timezone).date()
     if kind == "cvb":
         chosen = audience(MessageKind.CVB_NOTICE, pupil_facts, links, today)
         targets = [(PersonKind.GUARDIAN, g, False) for g in chosen.guardians]
@@ -128,10 +127,7 @@ def quiet_hours(settings: Settings) -> QuietHours:
 
 
 async def send_discussion(
-    tx: Tx,
-    texts: Catalogues,
-    settings: Settings,
-    now: datetime,
+    w: Work,
     *,
     staff: StaffMember,
     pupil_id: str,
@@ -145,16 +141,16 @@ async def send_discussion(
     """Record a CvB discussion (notice) or a ZAT/assessment (consent request) and queue a
     message to everyone the rules name, in their language. `purpose_key` is one of the
     catalogued purposes, read in each language; `purpose` the coordinator's own words."""
-    pupil = await tx.pupil(pupil_id)
+    pupil = await w.tx.pupil(pupil_id)
     if pupil is None:
         raise LookupError(pupil_id)
-    targets = await targets_for(tx, settings, now, pupil_id, kind)
+    targets = await targets_for(w, pupil_id, kind)
     deadline = None
     if kind != "cvb":
         deadline = add_school_days(
-            now, settings.care.notice_days, settings.timezone, settings.holidays
+            w.now, w.settings.care.notice_days, w.settings.timezone, w.settings.holidays
         )
-    discussion_id = await tx.add_discussion(
+    discussion_id = await w.tx.add_discussion(
         pupil_id=pupil_id,
         kind=kind,
         purpose=purpose,
@@ -162,35 +158,34 @@ async def send_discussion(
         participants=participants,
         shared_info=shared_info,
         created_by=staff.staff_id,
-        now=now,
+        now=w.now,
         notice_deadline=deadline,
         purpose_key=purpose_key,
     )
-    discussion = await tx.discussion(discussion_id)
+    discussion = await w.tx.discussion(discussion_id)
     assert discussion is not None
-    people = await people_of_pupil(tx, pupil)
-    paused = bool(await tx.safety_exceptions(pupil_id))
+    people = await people_of_pupil(w.tx, pupil)
+    paused = bool(await w.tx.safety_exceptions(pupil_id))
     sender = f"{staff.first_name} {staff.last_name}"
     reached: list[str] = []
     not_linked: list[str] = []
     for person_kind, person_id, decides in targets:
         person = people[person_key(person_kind, person_id)]
-        to = await reader(tx, texts, person_kind, person_id)
+        to = await reader(w, person_kind, person_id)
         text, markup, version = _discussion_message(
-            to, texts, settings, discussion, pupil, first_name=person.first_name, sender=sender
+            to, w.texts, w.settings, discussion, pupil, first_name=person.first_name, sender=sender
         )
         outbox_id = await notify(
-            tx,
+            w,
             to,
             text,
             purpose=f"{kind}_{'request' if decides else 'notice'}",
-            now=now,
             reply_markup=markup,
             protect_content=decides,
             pupil_id=pupil_id,
         )
         (reached if to.in_samen else not_linked).append(person.full_name)
-        await tx.add_recipient(
+        await w.tx.add_recipient(
             Recipient(
                 discussion_id=discussion_id,
                 person_kind=person_kind,
@@ -199,12 +194,12 @@ async def send_discussion(
                 language=to.language,
                 text_hash=legal.text_hash(text),
                 text_version=version,
-                sent_at=now,
+                sent_at=w.now,
             ),
             outbox_id,
         )
-    await tx.audit(
-        now=now,
+    await w.tx.audit(
+        now=w.now,
         actor=("staff", staff.staff_id),
         action="cvb_notice_sent" if kind == "cvb" else "consent_requested",
         pupil_id=pupil_id,
@@ -362,23 +357,15 @@ class AnswerResult:
 
 
 async def record_answer(
-    tx: Tx,
-    texts: Catalogues,
-    settings: Settings,
-    now: datetime,
-    *,
-    person: tuple[PersonKind, str],
-    user_id: int,
-    discussion_id: int,
-    answer: str,
+    w: Work, *, person: tuple[PersonKind, str], user_id: int, discussion_id: int, answer: str
 ) -> AnswerResult:
     """Record one person's answer after checking, against the database and never against
     the button, that it is theirs to give and still open."""
-    discussion = await tx.discussion(discussion_id)
+    discussion = await w.tx.discussion(discussion_id)
     if discussion is None:
         return AnswerResult(Outcome.NOT_YOURS)
     recipient = next(
-        (r for r in await tx.recipients(discussion_id) if (r.person_kind, r.person_id) == person),
+        (r for r in await w.tx.recipients(discussion_id) if (r.person_kind, r.person_id) == person),
         None,
     )
     allowed = CONSENT_ANSWERS if discussion.needs_consent else NOTICE_ANSWERS
@@ -386,10 +373,10 @@ async def record_answer(
         return AnswerResult(Outcome.NOT_YOURS)
     if discussion.needs_consent and not recipient.decides:
         return AnswerResult(Outcome.NOT_YOURS)
-    before = await discussion_state(tx, discussion, now)
+    before = await discussion_state(w.tx, discussion, w.now)
     key = person_key(*person)
     if discussion.cancelled_at is not None or (
-        discussion.starts_at <= now and answer != "withdraw"
+        discussion.starts_at <= w.now and answer != "withdraw"
     ):
         return AnswerResult(Outcome.CLOSED, before, recipient)
     previous = before.latest.get(key)
@@ -397,9 +384,9 @@ async def record_answer(
         return AnswerResult(Outcome.NOT_POSSIBLE, before, recipient)
     if previous == answer:
         return AnswerResult(Outcome.UNCHANGED, before, recipient)
-    await tx.add_answer(recipient, answer, user_id, now)
-    await tx.audit(
-        now=now,
+    await w.tx.add_answer(recipient, answer, user_id, w.now)
+    await w.tx.audit(
+        now=w.now,
         actor=(person[0].value, person[1]),
         action=f"{'consent' if discussion.needs_consent else 'notice'}_{answer}",
         pupil_id=discussion.pupil_id,
@@ -413,24 +400,17 @@ async def record_answer(
         },
     )
     # Only this answer changed since `before`: no need to read everything again.
-    after = with_answers(before, {**before.latest, key: answer}, now)
-    await _tell_sender(tx, texts, settings, now, after, key, answer, before.status)
+    after = with_answers(before, {**before.latest, key: answer}, w.now)
+    await _tell_sender(w, after, key, answer, before.status)
     return AnswerResult(Outcome.RECORDED, after, recipient)
 
 
 async def _tell_sender(
-    tx: Tx,
-    texts: Catalogues,
-    settings: Settings,
-    now: datetime,
-    state: DiscussionState,
-    key: str,
-    answer: str,
-    status_before: ConsentStatus | None,
+    w: Work, state: DiscussionState, key: str, answer: str, status_before: ConsentStatus | None
 ) -> None:
     """Only what asks for action or closes the loop: no message per routine tap."""
     discussion = state.discussion
-    sender = await reader(tx, texts, PersonKind.STAFF, discussion.created_by)
+    sender = await reader(w, PersonKind.STAFF, discussion.created_by)
     if not sender.in_samen:
         return
     tr = sender.tr
@@ -439,7 +419,7 @@ async def _tell_sender(
     when = tr.datetime(discussion.starts_at)
     lines: list[str] = []
     if answer == "talk":
-        language = await language_read(tx, state.people[key].kind, state.people[key].person_id)
+        language = await language_read(w.tx, state.people[key].kind, state.people[key].person_id)
         # staff:
         lines.append(
             tr._(
@@ -486,24 +466,24 @@ async def _tell_sender(
                 )
             )
     if lines:
-        await notify(tx, sender, "\n".join(lines), purpose="care_update", now=now)
+        await notify(w, sender, "\n".join(lines), purpose="care_update")
 
 
 # --- reminders ----------------------------------------------------------------------
 
 
-async def send_due_reminders(tx: Tx, texts: Catalogues, settings: Settings, now: datetime) -> int:
+async def send_due_reminders(w: Work) -> int:
     """Remind people who must answer a consent request and have not, at the configured days,
     never in quiet hours, never while the family's messages are paused. Returns how many."""
-    paused = await tx.paused_pupils()
+    paused = await w.tx.paused_pupils()
     sent = 0
-    for discussion in await tx.discussions(since=now):
+    for discussion in await w.tx.discussions(since=w.now):
         if not discussion.needs_consent or discussion.pupil_id in paused:
             continue
-        state = await discussion_state(tx, discussion, now)
+        state = await discussion_state(w.tx, discussion, w.now)
         if state.status is not ConsentStatus.PENDING:
             continue
-        done = await tx.reminders_sent(discussion.id)
+        done = await w.tx.reminders_sent(discussion.id)
         for recipient in state.recipients:
             key = person_key(recipient.person_kind, recipient.person_id)
             if not recipient.decides or state.latest.get(key) is not None:
@@ -511,16 +491,16 @@ async def send_due_reminders(tx: Tx, texts: Catalogues, settings: Settings, now:
             already = {n for k, p, n in done if person_key(k, p) == key}
             due = reminders_due(
                 recipient.sent_at,
-                settings.care.reminder_days,
+                w.settings.care.reminder_days,
                 already,
-                now,
-                settings.timezone,
-                quiet_hours(settings),
-                settings.holidays,
+                w.now,
+                w.settings.timezone,
+                quiet_hours(w.settings),
+                w.settings.holidays,
             )
             if not due:
                 continue
-            to = await reader(tx, texts, recipient.person_kind, recipient.person_id)
+            to = await reader(w, recipient.person_kind, recipient.person_id)
             if to.in_samen:
                 tr = to.tr
                 person = state.people[key]
@@ -542,18 +522,17 @@ async def send_due_reminders(tx: Tx, texts: Catalogues, settings: Settings, now:
                     ]
                 )
                 await notify(
-                    tx,
+                    w,
                     to,
                     text,
                     purpose="consent_reminder",
-                    now=now,
                     reply_markup=markup,
                     pupil_id=discussion.pupil_id,
                 )
                 sent += 1
             for number in due:
-                await tx.record_reminder(
-                    discussion.id, recipient.person_kind, recipient.person_id, number, now
+                await w.tx.record_reminder(
+                    discussion.id, recipient.person_kind, recipient.person_id, number, w.now
                 )
     return sent
 

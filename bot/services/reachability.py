@@ -5,32 +5,30 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.i18n.translator import Catalogues
 from bot.rules.models import PersonKind
 from bot.services.notify import notify, reader
+from bot.services.work import Work
 from bot.storage import Tx
 
 
-async def record_unreachable(
-    tx: Tx, texts: Catalogues, now: datetime, chat_id: int, reason: str
-) -> bool:
+async def record_unreachable(w: Work, chat_id: int, reason: str) -> bool:
     """Mark the person behind a private chat unreachable. Returns False for a chat that
     belongs to no one in the roster. Teachers are told only the first time."""
-    person = await tx.mark_unreachable(chat_id, now)
+    person = await w.tx.mark_unreachable(chat_id, w.now)
     if person is None:
         return False
     kind, person_id, newly = PersonKind(person[0]), person[1], person[2]
     if not newly:
         return True
-    await tx.audit(
-        now=now,
+    await w.tx.audit(
+        now=w.now,
         actor=("system", None),
         action="recipient_unreachable",
         subject=(kind.value, person_id),
         pupil_id=person_id if kind is PersonKind.PUPIL else None,
         details={"reason": reason},
     )
-    await tell_mentors_of_unreachable(tx, texts, now, kind, person_id)
+    await tell_mentors_of_unreachable(w, kind, person_id)
     return True
 
 
@@ -47,18 +45,16 @@ async def record_reachable_again(tx: Tx, now: datetime, user_id: int) -> None:
         )
 
 
-async def tell_mentors_of_unreachable(
-    tx: Tx, texts: Catalogues, now: datetime, kind: PersonKind, person_id: str
-) -> int:
+async def tell_mentors_of_unreachable(w: Work, kind: PersonKind, person_id: str) -> int:
     """Queue a notice to each teacher of the guardian's children; returns how many."""
     if kind is not PersonKind.GUARDIAN:
         return 0
-    guardian = await tx.guardian(person_id)
+    guardian = await w.tx.guardian(person_id)
     if guardian is None:
         return 0
     queued = 0
-    for teacher, child in await tx.mentors_of_guardian(person_id):
-        mentor = await reader(tx, texts, PersonKind.STAFF, teacher.staff_id)
+    for teacher, child in await w.tx.mentors_of_guardian(person_id):
+        mentor = await reader(w, PersonKind.STAFF, teacher.staff_id)
         if not mentor.in_samen:
             continue
         # staff: sent to a teacher
@@ -68,6 +64,6 @@ async def tell_mentors_of_unreachable(
             guardian=f"{guardian.first_name} {guardian.last_name}",
             child=child.first_name,
         )
-        await notify(tx, mentor, text, purpose="unreachable_notice", now=now)
+        await notify(w, mentor, text, purpose="unreachable_notice")
         queued += 1
     return queued

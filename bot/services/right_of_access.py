@@ -17,16 +17,16 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
 
-from bot.i18n.translator import N_, Catalogues, Translator, language_name
+from bot.i18n.translator import N_, Translator, language_name
 from bot.paper.pdf import Document, Style
 from bot.paper.pupil_file import printable
-from bot.platform.config import Settings
 from bot.rules.callback_data import AccessTap
 from bot.rules.models import AccessRequest, PersonKind, Pupil, age_on
 from bot.rules.pupil_file import FileEvent, during_safety, select
 from bot.rules.rights import MessageKind, receives
 from bot.services import pupil_file
 from bot.services.notify import notify, reader
+from bot.services.work import Work
 from bot.storage import Tx
 from bot.texts import care_messages
 from bot.texts.pupil_file_words import describe
@@ -81,56 +81,52 @@ class AskResult:
     request: AccessRequest | None = None
 
 
-async def ask(
-    tx: Tx, texts: Catalogues, settings: Settings, kind: PersonKind, person_id: str, now: datetime
-) -> AskResult:
-    today = now.astimezone(settings.timezone).date()
+async def ask(w: Work, kind: PersonKind, person_id: str) -> AskResult:
+    today = w.now.astimezone(w.settings.timezone).date()
     if kind is PersonKind.PUPIL:
-        pupil = await tx.pupil(person_id)
+        pupil = await w.tx.pupil(person_id)
         if not may_ask(kind, pupil.birth_date if pupil else None, today):
             return AskResult(Asked.NOT_ALLOWED)
     elif kind is not PersonKind.GUARDIAN:
         return AskResult(Asked.NOT_ALLOWED)
-    existing = await tx.open_access_request(kind, person_id)
+    existing = await w.tx.open_access_request(kind, person_id)
     if existing is not None:
         return AskResult(Asked.ALREADY_OPEN, existing)
-    request_id = await tx.add_access_request(kind, person_id, now, due_date(today))
-    request = await tx.access_request(request_id)
+    request_id = await w.tx.add_access_request(kind, person_id, w.now, due_date(today))
+    request = await w.tx.access_request(request_id)
     assert request is not None
-    await tx.audit(
-        now=now,
+    await w.tx.audit(
+        now=w.now,
         actor=(kind.value, person_id),
         action="access_requested",
         subject=(kind.value, person_id),
         details={"request": request_id, "due_on": request.due_on.isoformat()},
     )
-    await _tell_coordinators(tx, texts, request, now, reminder=False)
+    await _tell_coordinators(w, request, reminder=False)
     return AskResult(Asked.NEW, request)
 
 
-async def remind_coordinators(tx: Tx, texts: Catalogues, settings: Settings, now: datetime) -> int:
+async def remind_coordinators(w: Work) -> int:
     """Reminders for unanswered requests whose deadline is near or here."""
-    local = now.astimezone(settings.timezone)
+    local = w.now.astimezone(w.settings.timezone)
     if local.time() < REMIND_FROM:
         return 0
     sent = 0
-    for request in await tx.unanswered_access_requests():
+    for request in await w.tx.unanswered_access_requests():
         wanted = reminder_due(request, local.date())
         if wanted is None:
             continue
-        sent += await _tell_coordinators(tx, texts, request, now, reminder=True)
-        await tx.count_access_reminder(request.id, wanted)
+        sent += await _tell_coordinators(w, request, reminder=True)
+        await w.tx.count_access_reminder(request.id, wanted)
     return sent
 
 
-async def _tell_coordinators(
-    tx: Tx, texts: Catalogues, request: AccessRequest, now: datetime, *, reminder: bool
-) -> int:
+async def _tell_coordinators(w: Work, request: AccessRequest, *, reminder: bool) -> int:
     kind, person_id = request.requester
-    name, children = await _requester(tx, kind, person_id)
-    coordinators = await tx.linked_coordinators()
+    name, children = await _requester(w.tx, kind, person_id)
+    coordinators = await w.tx.linked_coordinators()
     for member, _ in coordinators:
-        coordinator = await reader(tx, texts, PersonKind.STAFF, member.staff_id)
+        coordinator = await reader(w, PersonKind.STAFF, member.staff_id)
         tr = coordinator.tr
         due = tr.date_with_year(request.due_on)
         asked = tr.date_with_year(request.requested_at.astimezone(tr.timezone).date())
@@ -165,7 +161,7 @@ async def _tell_coordinators(
             )
         markup = care_messages.keyboard(review_buttons(tr, request.id))
         purpose = "access_request_reminder" if reminder else "access_request"
-        await notify(tx, coordinator, text, purpose=purpose, now=now, reply_markup=markup)
+        await notify(w, coordinator, text, purpose=purpose, reply_markup=markup)
     return len(coordinators)
 
 
@@ -262,37 +258,28 @@ class AnswerResult:
 
 
 async def send_copy(
-    tx: Tx,
-    texts: Catalogues,
-    settings: Settings,
-    font_dir: Path,
-    request_id: int,
-    staff_id: str,
-    now: datetime,
-    safety: SafetyChoice | None = None,
+    w: Work, font_dir: Path, request_id: int, staff_id: str, safety: SafetyChoice | None = None
 ) -> AnswerResult:
     """Approve a request: the copy goes into the requester's chat, protected, and the answer
     date is recorded. The caller has checked that `staff_id` is a coordinator. A copy that
     covers a safety exception needs the coordinator's `safety` choice first."""
-    request = await tx.access_request(request_id)
+    request = await w.tx.access_request(request_id)
     if request is None:
         return AnswerResult(Answered.UNKNOWN)
     kind, person_id = request.requester
-    name, _ = await _requester(tx, kind, person_id)
+    name, _ = await _requester(w.tx, kind, person_id)
     if request.answered_at is not None:
         return AnswerResult(Answered.ALREADY_ANSWERED, request, name)
-    requester = await reader(tx, texts, kind, person_id)
+    requester = await reader(w, kind, person_id)
     if not requester.in_samen:
         return AnswerResult(Answered.UNREACHABLE, request, name)
-    if safety is None and await touches_safety(tx, kind, person_id):
+    if safety is None and await touches_safety(w.tx, kind, person_id):
         return AnswerResult(Answered.SAFETY_DECISION_NEEDED, request, name)
     tr = requester.tr
     staff = (PersonKind.STAFF.value, staff_id)
-    document = await _decided_copy(
-        tx, texts, settings, font_dir, request.requester, now, staff, safety, request.id, tr
-    )
+    document = await _decided_copy(w, font_dir, request.requester, staff, safety, request.id, tr)
     await notify(
-        tx,
+        w,
         requester,
         tr._(
             "📄 Here is what Samen keeps about you, checked by the school."
@@ -300,20 +287,19 @@ async def send_copy(
             "Is something wrong or missing? Tell the school."
         ),
         purpose="access_copy",
-        now=now,
         protect_content=True,
         document=document,
-        document_name=f"samen-{now.astimezone(settings.timezone).date().isoformat()}.pdf",
+        document_name=f"samen-{w.now.astimezone(w.settings.timezone).date().isoformat()}.pdf",
     )
-    assert await tx.answer_access_request(request.id, staff_id, now)
-    await tx.audit(
-        now=now,
+    assert await w.tx.answer_access_request(request.id, staff_id, w.now)
+    await w.tx.audit(
+        now=w.now,
         actor=(PersonKind.STAFF.value, staff_id),
         action="access_answered",
         subject=(kind.value, person_id),
         details={"request": request.id, "requested_at": request.requested_at.isoformat()},
     )
-    return AnswerResult(Answered.SENT, await tx.access_request(request.id), name)
+    return AnswerResult(Answered.SENT, await w.tx.access_request(request.id), name)
 
 
 @dataclass(frozen=True)
@@ -325,56 +311,39 @@ class Preview:
     covers_safety: bool = False  # what was recorded during a safety exception is left out
 
 
-async def preview_copy(
-    tx: Tx,
-    texts: Catalogues,
-    settings: Settings,
-    font_dir: Path,
-    request_id: int,
-    staff_id: str,
-    now: datetime,
-) -> Preview | None:
+async def preview_copy(w: Work, font_dir: Path, request_id: int, staff_id: str) -> Preview | None:
     """The copy exactly as the requester would get it now, for the coordinator to check
     before sending; looking is recorded too. None when there is no open request."""
-    request = await tx.access_request(request_id)
+    request = await w.tx.access_request(request_id)
     if request is None or request.answered_at is not None:
         return None
     kind, person_id = request.requester
-    name, _ = await _requester(tx, kind, person_id)
-    document = await access_copy(tx, texts, settings, font_dir, kind, person_id, now)
-    await tx.audit(
-        now=now,
+    name, _ = await _requester(w.tx, kind, person_id)
+    document = await access_copy(w, font_dir, kind, person_id)
+    await w.tx.audit(
+        now=w.now,
         actor=(PersonKind.STAFF.value, staff_id),
         action="access_copy_previewed",
         subject=(kind.value, person_id),
         details={"request": request.id},
     )
-    day = now.astimezone(settings.timezone).date().isoformat()
-    covers = await touches_safety(tx, kind, person_id)
+    day = w.now.astimezone(w.settings.timezone).date().isoformat()
+    covers = await touches_safety(w.tx, kind, person_id)
     return Preview(request, name, document, f"samen-{person_id}-{day}.pdf", covers)
 
 
 async def hand_over_on_paper(
-    tx: Tx,
-    texts: Catalogues,
-    settings: Settings,
-    font_dir: Path,
-    kind: PersonKind,
-    person_id: str,
-    now: datetime,
-    safety: SafetyChoice | None = None,
+    w: Work, font_dir: Path, kind: PersonKind, person_id: str, safety: SafetyChoice | None = None
 ) -> tuple[bytes, AccessRequest | None]:
     """The copy for someone Samen cannot reach in the chat, to print (`samen export copy`).
     An open request of theirs counts as answered now, on paper; that is recorded. The caller
     has asked for `safety` when `touches_safety` says so."""
-    document = await _decided_copy(
-        tx, texts, settings, font_dir, (kind, person_id), now, ("admin", None), safety
-    )
-    request = await tx.open_access_request(kind, person_id)
+    document = await _decided_copy(w, font_dir, (kind, person_id), ("admin", None), safety)
+    request = await w.tx.open_access_request(kind, person_id)
     if request is not None:
-        assert await tx.answer_access_request(request.id, "admin", now)
-        await tx.audit(
-            now=now,
+        assert await w.tx.answer_access_request(request.id, "admin", w.now)
+        await w.tx.audit(
+            now=w.now,
             actor=("admin", None),
             action="access_answered",
             subject=(kind.value, person_id),
@@ -384,17 +353,14 @@ async def hand_over_on_paper(
                 "how": "paper",
             },
         )
-        request = await tx.access_request(request.id)
+        request = await w.tx.access_request(request.id)
     return document, request
 
 
 async def _decided_copy(
-    tx: Tx,
-    texts: Catalogues,
-    settings: Settings,
+    w: Work,
     font_dir: Path,
     requester: tuple[PersonKind, str],
-    now: datetime,
     actor: tuple[str, str | None],
     safety: SafetyChoice | None,
     request_id: int | None = None,
@@ -402,13 +368,12 @@ async def _decided_copy(
 ) -> bytes:
     """The copy as the coordinator decided about a safety period, the decision on record."""
     if safety is not None:
-        await record_safety_choice(tx, now, actor, requester, safety, request_id)
+        await record_safety_choice(w.tx, w.now, actor, requester, safety, request_id)
     kind, person_id = requester
     leave_out = safety is None or safety.leave_out
     return await access_copy(
-        tx, texts, settings, font_dir, kind, person_id, now, written_in=written_in,
-        leave_out_safety=leave_out,
-    )  # fmt: skip
+        w, font_dir, kind, person_id, written_in=written_in, leave_out_safety=leave_out
+    )
 
 
 # --- the copy --------------------------------------------------------------
@@ -425,13 +390,10 @@ class _Part:
 
 
 async def access_copy(
-    tx: Tx,
-    texts: Catalogues,
-    settings: Settings,
+    w: Work,
     font_dir: Path,
     kind: PersonKind,
     person_id: str,
-    now: datetime,
     *,
     written_in: Translator | None = None,
     leave_out_safety: bool = True,
@@ -439,14 +401,14 @@ async def access_copy(
     """The PDF: the person's own data, then what they may know from each child's file; first
     in their language (or `written_in`), then the same in Dutch. What was recorded while a
     safety exception lasted stays out unless the coordinator chose otherwise."""
-    tr = written_in or (await reader(tx, texts, kind, person_id)).tr
-    today = now.astimezone(settings.timezone).date()
+    tr = written_in or (await reader(w, kind, person_id)).tr
+    today = w.now.astimezone(w.settings.timezone).date()
     me = (kind.value, person_id)
-    facts = await _facts_about_person(tx, kind, person_id)
+    facts = await _facts_about_person(w.tx, kind, person_id)
     parts: list[_Part] = []
-    for pupil_id in await _pupils_in_copy(tx, kind, person_id):
-        whole = await pupil_file.collect(tx, pupil_id, school=settings.school_name)
-        full = kind is PersonKind.PUPIL or await _receives_file(tx, pupil_id, person_id, today)
+    for pupil_id in await _pupils_in_copy(w.tx, kind, person_id):
+        whole = await pupil_file.collect(w.tx, pupil_id, school=w.settings.school_name)
+        full = kind is PersonKind.PUPIL or await _receives_file(w.tx, pupil_id, person_id, today)
         events = [
             event
             for event in select(whole, include_staff_only=False)
@@ -457,13 +419,13 @@ async def access_copy(
             and not (leave_out_safety and during_safety(event, whole))
         ]
         parts.append(_Part(whole.pupil, events))
-    document = Document(font_dir, now, title="Samen")
-    languages = [tr] if tr.language == "nl" else [tr, texts("nl")]
+    document = Document(font_dir, w.now, title="Samen")
+    languages = [tr] if tr.language == "nl" else [tr, w.texts("nl")]
     for index, t in enumerate(languages):
         document.new_page()
         if index:
             document.text(t.label(_DUTCH_ORIGINAL), Style(11, grey=True))
-        _write_copy(document, t, settings.school_name, facts, parts, now)
+        _write_copy(document, t, w.settings.school_name, facts, parts, w.now)
     return document.output()
 
 

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.i18n.translator import Catalogues, Translator
-from bot.platform.config import Settings
+from bot.i18n.translator import Translator
 from bot.rules.models import Invitee, Meeting, PersonKind, Pupil, Round, Slot, StaffMember
 from bot.rules.schooltime import days_later, in_quiet_hours, next_allowed
 from bot.services import meeting_answers, meetings, pupil_discussions
 from bot.services.notify import notify, reader
+from bot.services.work import Work
 from bot.storage import Tx
 from bot.texts import meeting_messages
 from bot.texts.round_messages import (
@@ -38,10 +38,7 @@ class Opened:
 
 
 async def open_round(
-    tx: Tx,
-    texts: Catalogues,
-    settings: Settings,
-    now: datetime,
+    w: Work,
     *,
     staff: StaffMember,
     group: str,
@@ -50,30 +47,30 @@ async def open_round(
     place: str,
     deadline: datetime,
 ) -> Opened:
-    round_id = await tx.add_round(
+    round_id = await w.tx.add_round(
         group=group,
         created_by=staff.staff_id,
-        now=now,
+        now=w.now,
         deadline=deadline,
         minutes=minutes,
         place=place,
-        separate_slots=settings.separate_slots,
+        separate_slots=w.settings.separate_slots,
         slots=slots,
     )
     invited: list[str] = []
     not_linked: list[str] = []
-    for contacts in await tx.contacts_of_groups([group]):
+    for contacts in await w.tx.contacts_of_groups([group]):
         pupil = contacts.pupil
-        people = await pupil_discussions.people_of_pupil(tx, pupil)
-        for kind, person_id in await meetings.invitees_for(tx, settings, now, pupil.pupil_id):
+        people = await pupil_discussions.people_of_pupil(w.tx, pupil)
+        for kind, person_id in await meetings.invitees_for(w, pupil.pupil_id):
             person = people[pupil_discussions.person_key(kind, person_id)]
-            to = await reader(tx, texts, kind, person_id)
+            to = await reader(w, kind, person_id)
             if not to.in_samen:
                 not_linked.append(person.full_name)
                 continue
             tr = to.tr
             await notify(
-                tx,
+                w,
                 to,
                 tr._(
                     "📅 {name}, {teacher} invites you to a short talk about {child}"
@@ -85,13 +82,12 @@ async def open_round(
                     deadline=tr.datetime(deadline),
                 ),
                 purpose="round_invitation",
-                now=now,
                 reply_markup=choose_button(tr, round_id, pupil.pupil_id),
                 pupil_id=pupil.pupil_id,
             )
             invited.append(person.full_name)
-    await tx.audit(
-        now=now,
+    await w.tx.audit(
+        now=w.now,
         actor=("staff", staff.staff_id),
         action="round_opened",
         details={"round_id": round_id, "group": group, "slots": len(slots)},
@@ -123,30 +119,22 @@ class Choice:
     next_to_mine: frozenset[int]  # slot ids right before or after another booked talk
 
 
-async def _may_book(
-    tx: Tx, settings: Settings, now: datetime, person: tuple[PersonKind, str], pupil_id: str
-) -> bool:
-    return person in await meetings.invitees_for(tx, settings, now, pupil_id)
+async def _may_book(w: Work, person: tuple[PersonKind, str], pupil_id: str) -> bool:
+    return person in await meetings.invitees_for(w, pupil_id)
 
 
 async def choice(
-    tx: Tx,
-    settings: Settings,
-    now: datetime,
-    *,
-    person: tuple[PersonKind, str],
-    round_id: int,
-    pupil_id: str,
+    w: Work, *, person: tuple[PersonKind, str], round_id: int, pupil_id: str
 ) -> Choice | Booked:
-    round_ = await tx.round(round_id)
-    pupil = await tx.pupil(pupil_id)
+    round_ = await w.tx.round(round_id)
+    pupil = await w.tx.pupil(pupil_id)
     if round_ is None or pupil is None or pupil.group != round_.group:
         return Booked.NOT_YOURS
-    if not await _may_book(tx, settings, now, person, pupil_id):
+    if not await _may_book(w, person, pupil_id):
         return Booked.NOT_YOURS
-    if now >= round_.deadline:
+    if w.now >= round_.deadline:
         return Booked.CLOSED
-    slots = await tx.slots(round_id)
+    slots = await w.tx.slots(round_id)
     mine = next(
         (
             s
@@ -158,12 +146,12 @@ async def choice(
     other = None
     if not round_.separate_slots and mine is not None and mine.booked_by != person:
         assert mine.booked_by is not None
-        people = await pupil_discussions.people_of_pupil(tx, pupil)
+        people = await pupil_discussions.people_of_pupil(w.tx, pupil)
         booker = people.get(pupil_discussions.person_key(*mine.booked_by))
         other = (booker.full_name if booker else "", pupil.first_name, mine)
         mine = None
-    free = tuple(s for s in slots if s.pupil_id is None and not s.blocked and s.starts_at > now)
-    busy = await _bookings_of(tx, person, exclude_round=round_id)
+    free = tuple(s for s in slots if s.pupil_id is None and not s.blocked and s.starts_at > w.now)
+    busy = await _bookings_of(w.tx, person, exclude_round=round_id)
     near = frozenset(
         s.id
         for s in free
@@ -189,25 +177,17 @@ async def _bookings_of(
 
 
 async def book(
-    tx: Tx,
-    texts: Catalogues,
-    settings: Settings,
-    now: datetime,
-    *,
-    person: tuple[PersonKind, str],
-    round_id: int,
-    pupil_id: str,
-    slot_id: int,
+    w: Work, *, person: tuple[PersonKind, str], round_id: int, pupil_id: str, slot_id: int
 ) -> tuple[Booked, Slot | None]:
-    found = await choice(tx, settings, now, person=person, round_id=round_id, pupil_id=pupil_id)
+    found = await choice(w, person=person, round_id=round_id, pupil_id=pupil_id)
     if isinstance(found, Booked):
         return found, None
     if found.other_booking is not None:
         return Booked.ALREADY, found.other_booking[2]
-    slot = await tx.slot(slot_id)
+    slot = await w.tx.slot(slot_id)
     if slot is None or slot.round_id != round_id:
         return Booked.NOT_YOURS, None
-    for start, length in await _bookings_of(tx, person, exclude_round=round_id):
+    for start, length in await _bookings_of(w.tx, person, exclude_round=round_id):
         if start < slot.starts_at + timedelta(minutes=found.round.minutes) and (
             slot.starts_at < start + timedelta(minutes=length)
         ):
@@ -217,39 +197,36 @@ async def book(
     # One booking per child and booker: the earlier time is let go first, and taken back
     # when the new one is gone (the transaction holds the database, so it is still free).
     earlier = found.mine
-    earlier_meeting = await tx.slot_meeting_id(earlier.id) if earlier is not None else None
+    earlier_meeting = await w.tx.slot_meeting_id(earlier.id) if earlier is not None else None
     if earlier is not None:
-        await tx.release_slot(earlier.id)
-    if not await tx.book_slot(slot_id, pupil_id, person, now):
+        await w.tx.release_slot(earlier.id)
+    if not await w.tx.book_slot(slot_id, pupil_id, person, w.now):
         if earlier is not None:
-            await tx.book_slot(earlier.id, pupil_id, person, now)
+            await w.tx.book_slot(earlier.id, pupil_id, person, w.now)
             if earlier_meeting is not None:
-                await tx.set_slot_meeting(earlier.id, earlier_meeting)
+                await w.tx.set_slot_meeting(earlier.id, earlier_meeting)
         return Booked.TAKEN, None
-    staff = await tx.staff_member(found.round.created_by)
+    staff = await w.tx.staff_member(found.round.created_by)
     assert staff is not None
-    meeting = await tx.meeting(earlier_meeting) if earlier_meeting is not None else None
+    meeting = await w.tx.meeting(earlier_meeting) if earlier_meeting is not None else None
     if meeting is not None and meeting.cancelled_at is None:
         # Another time for the same talk: the talk moves, so old buttons become stale.
         meeting_id = meeting.id
         coming = {
             (i.person_kind, i.person_id)
-            for i in await tx.invitees(meeting_id)
+            for i in await w.tx.invitees(meeting_id)
             if i.answer == "come"
         }
-        await tx.move_meeting(meeting_id, slot.starts_at)  # the answers start again
-        await tx.set_slot_meeting(slot_id, meeting_id)
-        await tx.set_invitee_answer(meeting_id, person[0], person[1], "come", None, now)
+        await w.tx.move_meeting(meeting_id, slot.starts_at)  # the answers start again
+        await w.tx.set_slot_meeting(slot_id, meeting_id)
+        await w.tx.set_invitee_answer(meeting_id, person[0], person[1], "come", None, w.now)
         if not found.round.separate_slots:
-            await _tell_others(tx, texts, settings, now, meeting_id, person, moved_from=coming)
+            await _tell_others(w, meeting_id, person, moved_from=coming)
     else:
         # The booker said yes by booking: plan_meeting sends them no invitation. The other
         # entitled parents are told of the booking below, and are not invited to a new talk.
         planned = await meetings.plan_meeting(
-            tx,
-            texts,
-            settings,
-            now,
+            w,
             staff=staff,
             pupil_id=pupil_id,
             kind=ROUND_KIND,
@@ -257,24 +234,24 @@ async def book(
             minutes=found.round.minutes,
             place_kind="room",
             place=found.round.place,
-            goal="",  # the teacher gave no goal for a round; none is made up
+            goal="",
             round_id=round_id,
             booked_by=person,
             only=[person],
         )
         meeting_id = planned.meeting_id
-        await tx.set_slot_meeting(slot_id, meeting_id)
+        await w.tx.set_slot_meeting(slot_id, meeting_id)
         if not found.round.separate_slots:
-            await _tell_others(tx, texts, settings, now, meeting_id, person)
-    await send_calendar_file(tx, texts, settings, now, person, meeting_id)
-    await tx.audit(
-        now=now,
+            await _tell_others(w, meeting_id, person)
+    await send_calendar_file(w, person, meeting_id)
+    await w.tx.audit(
+        now=w.now,
         actor=(person[0].value, person[1]),
         action="slot_booked",
         pupil_id=pupil_id,
         details={"round_id": round_id, "slot_id": slot_id},
     )
-    return Booked.BOOKED, await tx.slot(slot_id)
+    return Booked.BOOKED, await w.tx.slot(slot_id)
 
 
 async def booked_text(tx: Tx, tr: Translator, person: tuple[PersonKind, str], slot: Slot) -> str:
@@ -348,10 +325,7 @@ async def _notice_for(
 
 
 async def _tell_others(
-    tx: Tx,
-    texts: Catalogues,
-    settings: Settings,
-    now: datetime,
+    w: Work,
     meeting_id: int,
     booker: tuple[PersonKind, str],
     *,
@@ -361,35 +335,34 @@ async def _tell_others(
     their answer is kept as theirs on the talk, so reminders and the overview follow it.
     `moved_from`: the talk got a new time, and these people had said they would come."""
     moved = moved_from is not None
-    meeting = await tx.meeting(meeting_id)
+    meeting = await w.tx.meeting(meeting_id)
     assert meeting is not None
-    known = {(i.person_kind, i.person_id): i for i in await tx.invitees(meeting_id)}
-    for kind, person_id in await meetings.invitees_for(tx, settings, now, meeting.pupil_id):
+    known = {(i.person_kind, i.person_id): i for i in await w.tx.invitees(meeting_id)}
+    for kind, person_id in await meetings.invitees_for(w, meeting.pupil_id):
         if (kind, person_id) == booker:
             continue
-        to = await reader(tx, texts, kind, person_id)
+        to = await reader(w, kind, person_id)
         outbox_id = None
         if to.in_samen:
-            text = await _notice_for(tx, to.tr, meeting, (kind, person_id), None, moved=moved)
+            text = await _notice_for(w.tx, to.tr, meeting, (kind, person_id), None, moved=moved)
             if text is not None:
                 outbox_id = await notify(
-                    tx,
+                    w,
                     to,
                     text,
                     purpose="round_booking_notice",
-                    now=now,
                     reply_markup=notice_keyboard(to.tr, meeting),
                     pupil_id=meeting.pupil_id,
                 )
         earlier = known.get((kind, person_id))
         if earlier is None:
-            await tx.add_invitee(
+            await w.tx.add_invitee(
                 Invitee(meeting_id, kind, person_id, to.language, None, None, False, False, None),
                 outbox_id,
             )
         elif moved_from and (kind, person_id) in moved_from and to.in_samen:
             # Their calendar holds the old time: the file with the new one replaces it.
-            await send_calendar_file(tx, texts, settings, now, (kind, person_id), meeting_id)
+            await send_calendar_file(w, (kind, person_id), meeting_id)
 
 
 @dataclass(frozen=True)
@@ -401,61 +374,46 @@ class Joined:
 
 
 async def join(
-    tx: Tx,
-    texts: Catalogues,
-    settings: Settings,
-    now: datetime,
-    *,
-    person: tuple[PersonKind, str],
-    meeting_id: int,
-    version: int,
-    pick: str,
+    w: Work, *, person: tuple[PersonKind, str], meeting_id: int, version: int, pick: str
 ) -> Joined:
     """The other parent's answer to a booking notice. Everything is checked against the
     database: the talk is a round's, this person was told of it and did not book it, and the
     time has not changed since."""
-    found = await meeting_answers.find_invitation(tx, person, meeting_id, version, now)
+    found = await meeting_answers.find_invitation(w.tx, person, meeting_id, version, w.now)
     meeting = found.meeting
     answer = JOIN_ANSWERS.get(pick)
     if meeting is None or meeting.round_id is None or found.invitee is None or answer is None:
         return Joined(False, "not_yours")
-    if await _booker_of(tx, meeting) in (None, person):
+    if await _booker_of(w.tx, meeting) in (None, person):
         return Joined(False, "not_yours" if meeting.cancelled_at is None else "cancelled")
     if not found.ok:
         return Joined(False, found.reason, meeting=meeting)
     before = found.invitee.answer
     if before != answer:
-        await tx.set_invitee_answer(meeting_id, person[0], person[1], answer, None, now)
-        await tx.audit(
-            now=now,
+        await w.tx.set_invitee_answer(meeting_id, person[0], person[1], answer, None, w.now)
+        await w.tx.audit(
+            now=w.now,
             actor=(person[0].value, person[1]),
             action=f"round_talk_{pick}",
             pupil_id=meeting.pupil_id,
             details={"meeting_id": meeting_id, "version": version},
         )
         if answer == "come":
-            await send_calendar_file(tx, texts, settings, now, person, meeting_id)
-    tr = (await reader(tx, texts, *person)).tr  # today's language, as the menu's
-    text = await _notice_for(tx, tr, meeting, person, answer)
+            await send_calendar_file(w, person, meeting_id)
+    tr = (await reader(w, *person)).tr  # today's language, as the menu's
+    text = await _notice_for(w.tx, tr, meeting, person, answer)
     return Joined(True, text=text or "", meeting=meeting)
 
 
-async def send_calendar_file(
-    tx: Tx,
-    texts: Catalogues,
-    settings: Settings,
-    now: datetime,
-    person: tuple[PersonKind, str],
-    meeting_id: int,
-) -> None:
-    meeting = await tx.meeting(meeting_id)
-    to = await reader(tx, texts, *person)
+async def send_calendar_file(w: Work, person: tuple[PersonKind, str], meeting_id: int) -> None:
+    meeting = await w.tx.meeting(meeting_id)
+    to = await reader(w, *person)
     if meeting is None or not to.in_samen:
         return
-    pupil = await tx.pupil(meeting.pupil_id)
-    staff = await tx.staff_member(meeting.created_by)
+    pupil = await w.tx.pupil(meeting.pupil_id)
+    staff = await w.tx.staff_member(meeting.created_by)
     assert pupil is not None and staff is not None
-    await meetings.queue_calendar_file(tx, to, settings, now, meeting, pupil, staff)
+    await meetings.queue_calendar_file(w, to, meeting, pupil, staff)
 
 
 async def block(tx: Tx, staff: StaffMember, round_id: int, slot_id: int) -> bool:
@@ -474,47 +432,43 @@ async def block(tx: Tx, staff: StaffMember, round_id: int, slot_id: int) -> bool
 # --- reminders and the overview (scheduled) --------------------------------------------
 
 
-async def due_round_work(
-    tx: Tx, texts: Catalogues, settings: Settings, now: datetime
-) -> dict[str, int]:
+async def due_round_work(w: Work) -> dict[str, int]:
     reminded = overviews = 0
-    quiet = pupil_discussions.quiet_hours(settings)
-    if not in_quiet_hours(now, settings.timezone, quiet, settings.holidays):
-        for round_ in await tx.open_rounds(now):
+    quiet = pupil_discussions.quiet_hours(w.settings)
+    if not in_quiet_hours(w.now, w.settings.timezone, quiet, w.settings.holidays):
+        for round_ in await w.tx.open_rounds(w.now):
             moment = next_allowed(
-                days_later(round_.deadline, -1, settings.timezone),
-                settings.timezone,
+                days_later(round_.deadline, -1, w.settings.timezone),
+                w.settings.timezone,
                 quiet,
-                settings.holidays,
+                w.settings.holidays,
             )
-            if round_.reminded_at is None and now >= moment:
-                reminded += await _remind(tx, texts, settings, now, round_)
-                await tx.set_round_reminded(round_.id, now)
-    for round_ in await tx.rounds_needing_overview(now):
-        await _overview(tx, texts, now, round_)
-        await tx.set_round_overview_sent(round_.id, now)
+            if round_.reminded_at is None and w.now >= moment:
+                reminded += await _remind(w, round_)
+                await w.tx.set_round_reminded(round_.id, w.now)
+    for round_ in await w.tx.rounds_needing_overview(w.now):
+        await _overview(w, round_)
+        await w.tx.set_round_overview_sent(round_.id, w.now)
         overviews += 1
     return {"round_reminders": reminded, "round_overviews": overviews}
 
 
-async def _remind(
-    tx: Tx, texts: Catalogues, settings: Settings, now: datetime, round_: Round
-) -> int:
-    booked = {s.pupil_id for s in await tx.slots(round_.id) if s.pupil_id}
-    paused = await tx.paused_pupils()
+async def _remind(w: Work, round_: Round) -> int:
+    booked = {s.pupil_id for s in await w.tx.slots(round_.id) if s.pupil_id}
+    paused = await w.tx.paused_pupils()
     sent = 0
-    for contacts in await tx.contacts_of_groups([round_.group]):
+    for contacts in await w.tx.contacts_of_groups([round_.group]):
         pupil = contacts.pupil
         if pupil.pupil_id in booked or pupil.pupil_id in paused:
             continue
-        people = await pupil_discussions.people_of_pupil(tx, pupil)
-        for kind, person_id in await meetings.invitees_for(tx, settings, now, pupil.pupil_id):
-            to = await reader(tx, texts, kind, person_id)
+        people = await pupil_discussions.people_of_pupil(w.tx, pupil)
+        for kind, person_id in await meetings.invitees_for(w, pupil.pupil_id):
+            to = await reader(w, kind, person_id)
             if not to.in_samen:
                 continue
             tr = to.tr
             await notify(
-                tx,
+                w,
                 to,
                 tr._(
                     "⏰ {name}, please choose a time for the short talk about {child},"
@@ -524,7 +478,6 @@ async def _remind(
                     deadline=tr.datetime(round_.deadline),
                 ),
                 purpose="round_reminder",
-                now=now,
                 reply_markup=choose_button(tr, round_.id, pupil.pupil_id),
                 pupil_id=pupil.pupil_id,
             )
@@ -587,8 +540,8 @@ async def overview_text(tx: Tx, tr: Translator, round_: Round) -> str:
     return "\n".join(lines)
 
 
-async def _overview(tx: Tx, texts: Catalogues, now: datetime, round_: Round) -> None:
-    teacher = await reader(tx, texts, PersonKind.STAFF, round_.created_by)
+async def _overview(w: Work, round_: Round) -> None:
+    teacher = await reader(w, PersonKind.STAFF, round_.created_by)
     if teacher.in_samen:
-        text = await overview_text(tx, teacher.tr, round_)
-        await notify(tx, teacher, text, purpose="round_overview", now=now)
+        text = await overview_text(w.tx, teacher.tr, round_)
+        await notify(w, teacher, text, purpose="round_overview")

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.i18n.translator import Catalogues
-from bot.platform.config import Settings
 from bot.rules.models import PersonKind, StaffMember
 from bot.rules.rights import MessageKind, audience
 from bot.rules.support_route import (
@@ -19,6 +17,7 @@ from bot.rules.support_route import (
 )
 from bot.services import pupil_discussions
 from bot.services.notify import notify, reader
+from bot.services.work import Work
 from bot.storage import Tx
 
 
@@ -35,30 +34,21 @@ async def route_facts(tx: Tx, pupil_id: str, now: datetime) -> RouteFacts:
     return RouteFacts(shared, await tx.cvb_notice_sent(pupil_id), consent)
 
 
-async def move(
-    tx: Tx,
-    texts: Catalogues,
-    settings: Settings,
-    now: datetime,
-    *,
-    staff: StaffMember,
-    pupil_id: str,
-    target: RouteStep,
-) -> Refusal | None:
-    current = RouteStep((await tx.route_step(pupil_id))[0])
-    refusal = may_move(current, target, await route_facts(tx, pupil_id, now))
+async def move(w: Work, *, staff: StaffMember, pupil_id: str, target: RouteStep) -> Refusal | None:
+    current = RouteStep((await w.tx.route_step(pupil_id))[0])
+    refusal = may_move(current, target, await route_facts(w.tx, pupil_id, w.now))
     if refusal is not None:
         return refusal
-    await tx.set_route_step(pupil_id, target.value, staff.staff_id, now)
-    await tx.audit(
-        now=now,
+    await w.tx.set_route_step(pupil_id, target.value, staff.staff_id, w.now)
+    await w.tx.audit(
+        now=w.now,
         actor=("staff", staff.staff_id),
         action="route_moved",
         pupil_id=pupil_id,
         details={"from": current.value, "to": target.value},
     )
     if starts_trajectory(current, target):
-        await send_support_route_notice(tx, texts, settings, now, staff=staff, pupil_id=pupil_id)
+        await send_support_route_notice(w, staff=staff, pupil_id=pupil_id)
     return None
 
 
@@ -78,33 +68,25 @@ async def tick(
     return ticked
 
 
-async def remind_sdq(
-    tx: Tx,
-    texts: Catalogues,
-    settings: Settings,
-    now: datetime,
-    *,
-    staff: StaffMember,
-    pupil_id: str,
-) -> tuple[str, ...]:
+async def remind_sdq(w: Work, *, staff: StaffMember, pupil_id: str) -> tuple[str, ...]:
     """Ask the parents to fill in the SDQ on paper or on the school's own platform. Samen
     never shows the questionnaire itself: it is copyrighted."""
-    pupil = await tx.pupil(pupil_id)
-    facts = await tx.rights_facts(pupil_id)
+    pupil = await w.tx.pupil(pupil_id)
+    facts = await w.tx.rights_facts(pupil_id)
     if pupil is None or facts is None:
         return ()
-    today = now.astimezone(settings.timezone).date()
+    today = w.now.astimezone(w.settings.timezone).date()
     chosen = audience(MessageKind.MEETING_INVITATION, facts[0], facts[1], today)
-    people = await pupil_discussions.people_of_pupil(tx, pupil)
+    people = await pupil_discussions.people_of_pupil(w.tx, pupil)
     reached = []
     for guardian_id in chosen.guardians:
-        to = await reader(tx, texts, PersonKind.GUARDIAN, guardian_id)
+        to = await reader(w, PersonKind.GUARDIAN, guardian_id)
         if not to.in_samen:
             continue
         person = people[pupil_discussions.person_key(PersonKind.GUARDIAN, guardian_id)]
         tr = to.tr
         await notify(
-            tx,
+            w,
             to,
             tr._(
                 "📋 {name}, will you fill in the list of questions about {child} again?"
@@ -116,12 +98,11 @@ async def remind_sdq(
                 sender=f"{staff.first_name} {staff.last_name}",
             ),
             purpose="sdq_reminder",
-            now=now,
             pupil_id=pupil_id,
         )
         reached.append(person.full_name)
-    await tx.audit(
-        now=now,
+    await w.tx.audit(
+        now=w.now,
         actor=("staff", staff.staff_id),
         action="sdq_reminder_sent",
         pupil_id=pupil_id,
@@ -131,32 +112,26 @@ async def remind_sdq(
 
 
 async def send_support_route_notice(
-    tx: Tx,
-    texts: Catalogues,
-    settings: Settings,
-    now: datetime,
-    *,
-    staff: StaffMember,
-    pupil_id: str,
+    w: Work, *, staff: StaffMember, pupil_id: str
 ) -> pupil_discussions.Delivery:
     """Tell the people the rules name that a support trajectory starts — including a parent
     without authority who asked for important facts (art. 1:377c BW)."""
-    pupil = await tx.pupil(pupil_id)
-    facts = await tx.rights_facts(pupil_id)
+    pupil = await w.tx.pupil(pupil_id)
+    facts = await w.tx.rights_facts(pupil_id)
     if pupil is None or facts is None:
         raise LookupError(pupil_id)
-    today = now.astimezone(settings.timezone).date()
+    today = w.now.astimezone(w.settings.timezone).date()
     chosen = audience(MessageKind.SUPPORT_ROUTE_NOTICE, facts[0], facts[1], today)
     targets = [(PersonKind.GUARDIAN, g) for g in chosen.guardians]
     if chosen.pupil:
         targets.append((PersonKind.PUPIL, pupil_id))
-    people = await pupil_discussions.people_of_pupil(tx, pupil)
+    people = await pupil_discussions.people_of_pupil(w.tx, pupil)
     sender = f"{staff.first_name} {staff.last_name}"
     reached: list[str] = []
     not_linked: list[str] = []
     for person_kind, person_id in targets:
         person = people[pupil_discussions.person_key(person_kind, person_id)]
-        to = await reader(tx, texts, person_kind, person_id)
+        to = await reader(w, person_kind, person_id)
         if not to.in_samen:
             not_linked.append(person.full_name)
             continue
@@ -167,14 +142,14 @@ async def send_support_route_notice(
             child=pupil.first_name,
             sender=sender,
         )
-        await notify(tx, to, text, purpose="support_route_notice", now=now, pupil_id=pupil_id)
+        await notify(w, to, text, purpose="support_route_notice", pupil_id=pupil_id)
         reached.append(person.full_name)
-    await tx.audit(
-        now=now,
+    await w.tx.audit(
+        now=w.now,
         actor=("staff", staff.staff_id),
         action="support_route_notice_sent",
         pupil_id=pupil_id,
         details={"recipients": [pupil_discussions.person_key(k, p) for k, p in targets]},
     )
-    paused = bool(await tx.safety_exceptions(pupil_id))
+    paused = bool(await w.tx.safety_exceptions(pupil_id))
     return pupil_discussions.Delivery(0, tuple(reached), tuple(not_linked), paused)

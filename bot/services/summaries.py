@@ -8,8 +8,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.i18n.translator import Catalogues
-from bot.platform.config import Settings
 from bot.rules.models import (
     Agreement,
     Meeting,
@@ -22,6 +20,7 @@ from bot.rules.rights import LinkFacts, MessageKind, PupilFacts, Why, age_on, au
 from bot.services import pupil_discussions
 from bot.services.meeting_card import refresh_card
 from bot.services.notify import Reader, notify, reader
+from bot.services.work import Work
 from bot.storage import Tx
 from bot.texts import care_messages
 from bot.texts.meeting_messages import (
@@ -32,28 +31,25 @@ from bot.texts.meeting_messages import (
 )
 
 
-async def prompt_summaries(tx: Tx, texts: Catalogues, now: datetime) -> int:
+async def prompt_summaries(w: Work) -> int:
     """When a meeting has ended, ask its teacher once for the summary."""
     prompted = 0
-    for meeting in await tx.ended_without_summary_prompt(now):
-        await tx.set_summary_prompted(meeting.id, now)
-        teacher = await reader(tx, texts, PersonKind.STAFF, meeting.created_by)
-        pupil = await tx.pupil(meeting.pupil_id)
+    for meeting in await w.tx.ended_without_summary_prompt(w.now):
+        await w.tx.set_summary_prompted(meeting.id, w.now)
+        teacher = await reader(w, PersonKind.STAFF, meeting.created_by)
+        pupil = await w.tx.pupil(meeting.pupil_id)
         if not teacher.in_samen or pupil is None:
             continue
         tr = teacher.tr
         await notify(
-            tx,
+            w,
             teacher,
-            # staff:
             tr._(
                 "✍️ How did the talk about {child} go? Please write a short summary"
                 " for the parents.",
                 child=pupil.first_name,
             ),
             purpose="summary_prompt",
-            now=now,
-            # staff:
             reply_markup=care_messages.keyboard(
                 [[care_messages.button(tr.label("✍️ Write the summary"), f"sum:{meeting.id}")]]
             ),
@@ -115,10 +111,7 @@ def summary_readers(
 
 
 async def send_summary(
-    tx: Tx,
-    texts: Catalogues,
-    settings: Settings,
-    now: datetime,
+    w: Work,
     *,
     staff: StaffMember,
     meeting_id: int,
@@ -135,11 +128,11 @@ async def send_summary(
     `left_out` maps person keys of optional readers (`summary_readers`) to the teacher's
     reason for leaving them out of this one; each goes to the audit trail. Returns the names
     reached, or None when there is nothing (more) to send."""
-    meeting = await tx.meeting(meeting_id)
-    if meeting is None or meeting.created_by != staff.staff_id or await tx.summary(meeting_id):
+    meeting = await w.tx.meeting(meeting_id)
+    if meeting is None or meeting.created_by != staff.staff_id or await w.tx.summary(meeting_id):
         return None
-    pupil = await tx.pupil(meeting.pupil_id)
-    facts = await tx.rights_facts(meeting.pupil_id)
+    pupil = await w.tx.pupil(meeting.pupil_id)
+    facts = await w.tx.rights_facts(meeting.pupil_id)
     assert pupil is not None and facts is not None
     summary = Summary(
         meeting_id,
@@ -150,26 +143,26 @@ async def send_summary(
         advice_home,
         next_step,
         staff.staff_id,
-        now,
+        w.now,
     )
-    await tx.add_summary(summary)
-    today = now.astimezone(settings.timezone).date()
+    await w.tx.add_summary(summary)
+    today = w.now.astimezone(w.settings.timezone).date()
     rules = summary_readers(meeting, pupil, facts, today)
-    readers = await _readers_after_leaving_out(tx, now, staff, meeting, rules, left_out or {})
-    people = await pupil_discussions.people_of_pupil(tx, pupil)
+    readers = await _readers_after_leaving_out(w.tx, w.now, staff, meeting, rules, left_out or {})
+    people = await pupil_discussions.people_of_pupil(w.tx, pupil)
     reached = []
     # Foster parents get the agreements and the advice for home: only when there are some.
     home_readers = rules.home_only if summary.agreements or summary.advice_home else ()
     for kind, person_id in [*readers, *home_readers]:
-        to = await reader(tx, texts, kind, person_id)
+        to = await reader(w, kind, person_id)
         outbox_id = None
         if to.in_samen:
             home_only = (kind, person_id) in home_readers
-            outbox_id = await _send_one(tx, to, now, summary, meeting, pupil, staff, home_only)
+            outbox_id = await _send_one(w, to, summary, meeting, pupil, staff, home_only)
             reached.append(people[pupil_discussions.person_key(kind, person_id)].full_name)
-        await tx.add_summary_reader(meeting_id, kind, person_id, outbox_id)
-    await tx.audit(
-        now=now,
+        await w.tx.add_summary_reader(meeting_id, kind, person_id, outbox_id)
+    await w.tx.audit(
+        now=w.now,
         actor=("staff", staff.staff_id),
         action="summary_sent",
         pupil_id=pupil.pupil_id,
@@ -179,7 +172,7 @@ async def send_summary(
             "home_only": len(home_readers),
         },
     )
-    await refresh_card(tx, texts, settings, now, meeting_id)
+    await refresh_card(w, meeting_id)
     return tuple(reached)
 
 
@@ -211,9 +204,8 @@ async def _readers_after_leaving_out(
 
 
 async def _send_one(
-    tx: Tx,
+    w: Work,
     to: Reader,
-    now: datetime,
     summary: Summary,
     meeting: Meeting,
     pupil: Pupil,
@@ -232,77 +224,59 @@ async def _send_one(
         home_only=home_only,
     )
     return await notify(
-        tx,
+        w,
         to,
         text,
         purpose="summary",
-        now=now,
         reply_markup=summary_keyboard(to.tr, meeting.id),
         protect_content=True,
         pupil_id=pupil.pupil_id,
     )
 
 
-async def read_summary(
-    tx: Tx,
-    texts: Catalogues,
-    settings: Settings,
-    now: datetime,
-    *,
-    person: tuple[PersonKind, str],
-    meeting_id: int,
-) -> bool | None:
+async def read_summary(w: Work, *, person: tuple[PersonKind, str], meeting_id: int) -> bool | None:
     """Record a "Read" tap; None when this summary was not sent to this person."""
-    readers = await tx.summary_readers(meeting_id)
+    readers = await w.tx.summary_readers(meeting_id)
     if not any((k, p) == person for k, p, _ in readers):
         return None
-    newly = await tx.mark_summary_read(meeting_id, person[0], person[1], now)
+    newly = await w.tx.mark_summary_read(meeting_id, person[0], person[1], w.now)
     if newly:
-        await refresh_card(tx, texts, settings, now, meeting_id)
+        await refresh_card(w, meeting_id)
     return newly
 
 
 async def ask_question(
-    tx: Tx,
-    texts: Catalogues,
-    now: datetime,
-    *,
-    person: tuple[PersonKind, str],
-    meeting_id: int,
-    question: str,
+    w: Work, *, person: tuple[PersonKind, str], meeting_id: int, question: str
 ) -> bool:
     """A reader's question about a summary reaches the teacher, with a way to answer."""
-    readers = await tx.summary_readers(meeting_id)
-    meeting = await tx.meeting(meeting_id)
+    readers = await w.tx.summary_readers(meeting_id)
+    meeting = await w.tx.meeting(meeting_id)
     if meeting is None or not any((k, p) == person for k, p, _ in readers):
         return False
-    question_id = await tx.add_question(meeting_id, person[0], person[1], question, now)
-    teacher = await reader(tx, texts, PersonKind.STAFF, meeting.created_by)
-    pupil = await tx.pupil(meeting.pupil_id)
+    question_id = await w.tx.add_question(meeting_id, person[0], person[1], question, w.now)
+    teacher = await reader(w, PersonKind.STAFF, meeting.created_by)
+    pupil = await w.tx.pupil(meeting.pupil_id)
     if teacher.in_samen and pupil is not None:
         tr = teacher.tr
-        people = await pupil_discussions.people_of_pupil(tx, pupil)
+        people = await pupil_discussions.people_of_pupil(w.tx, pupil)
         who = pupil_discussions.describe(
             tr, people[pupil_discussions.person_key(*person)], pupil.first_name
         )
         await notify(
-            tx,
+            w,
             teacher,
-            # staff:
             tr._(
                 "❓ {who} has a question about the summary: “{question}”",
                 who=who,
                 question=question,
             ),
             purpose="summary_question",
-            now=now,
-            # staff:
             reply_markup=care_messages.keyboard(
                 [[care_messages.button(tr.label("↩️ Answer"), f"qa:{question_id}")]]
             ),
         )
-    await tx.audit(
-        now=now,
+    await w.tx.audit(
+        now=w.now,
         actor=(person[0].value, person[1]),
         action="summary_question",
         pupil_id=meeting.pupil_id,
@@ -311,28 +285,20 @@ async def ask_question(
     return True
 
 
-async def answer_question(
-    tx: Tx,
-    texts: Catalogues,
-    now: datetime,
-    *,
-    staff: StaffMember,
-    question_id: int,
-    answer: str,
-) -> bool:
-    question = await tx.question(question_id)
-    meeting = await tx.meeting(question["meeting_id"]) if question else None
+async def answer_question(w: Work, *, staff: StaffMember, question_id: int, answer: str) -> bool:
+    question = await w.tx.question(question_id)
+    meeting = await w.tx.meeting(question["meeting_id"]) if question else None
     if question is None or meeting is None or meeting.created_by != staff.staff_id:
         return False
-    if not await tx.answer_question(question_id, answer, now):
+    if not await w.tx.answer_question(question_id, answer, w.now):
         return False
     kind, person_id = PersonKind(question["person_kind"]), question["person_id"]
-    asker = await reader(tx, texts, kind, person_id)
-    pupil = await tx.pupil(meeting.pupil_id)
+    asker = await reader(w, kind, person_id)
+    pupil = await w.tx.pupil(meeting.pupil_id)
     if asker.in_samen and pupil is not None:
         tr = asker.tr
         await notify(
-            tx,
+            w,
             asker,
             tr._(
                 "💬 {teacher} answers your question about {child}:",
@@ -342,12 +308,11 @@ async def answer_question(
             + "\n"
             + own_words(tr, answer, teacher_name(staff)).html,
             purpose="summary_answer",
-            now=now,
             protect_content=True,
             pupil_id=pupil.pupil_id,
         )
-    await tx.audit(
-        now=now,
+    await w.tx.audit(
+        now=w.now,
         actor=("staff", staff.staff_id),
         action="summary_question_answered",
         pupil_id=meeting.pupil_id,

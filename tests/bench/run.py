@@ -34,6 +34,7 @@ from bot.rules.models import Invitee, PersonKind
 from bot.services import pupil_discussions
 from bot.services.invitations import issue_invitations
 from bot.services.roster_import import import_guardians, import_pupils, import_staff
+from bot.services.work import Work
 from bot.storage import Database
 from scheduler import due_work
 from tests.bench.roster import write_roster
@@ -375,10 +376,7 @@ async def consent_requests(
         }
         for pupil_id in sorted(pupils):
             await pupil_discussions.send_discussion(
-                tx,
-                runtime.texts,
-                runtime.settings,
-                NOW,
+                Work(tx, runtime.texts, runtime.settings, NOW),
                 staff=staff,
                 pupil_id=pupil_id,
                 kind="zat",
