@@ -403,7 +403,7 @@ async def _send(step: Step) -> None:
     kind = "cvb" if step.state.name == "cvb" else data.kind
     team = step.svc.settings.care.team
     participants = [team[i] for i in data.team] if kind != "cvb" else []
-    async with step.svc.work() as w:
+    async with step.finishing() as w:
         delivery = await pupil_discussions.send_discussion(
             w,
             staff=member,
@@ -415,7 +415,6 @@ async def _send(step: Step) -> None:
             participants=participants,
             shared_info=data.shared,
         )
-        await w.tx.clear_flow(step.viewer.user_id)
     await step.show(_sent_text(tr, kind, delivery))
 
 

@@ -12,7 +12,8 @@ instead of leaving a trail of bot messages under the teacher's typing.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, fields, replace
 from datetime import timedelta
 from typing import Any, TypeVar, cast
@@ -27,6 +28,7 @@ from bot.rules.dates import When
 from bot.rules.models import FlowState, Pupil, Role, StaffMember, Viewer
 from bot.rules.permissions import Action, may, may_see_pupil
 from bot.services.context import Services
+from bot.services.work import Work
 from conversations.common import (
     Handlers,
     button,
@@ -91,6 +93,14 @@ class Step:
     async def end(self) -> None:
         async with self.svc.db.transaction() as tx:
             await tx.clear_flow(self.viewer.user_id)
+
+    @asynccontextmanager
+    async def finishing(self) -> AsyncIterator[Work]:
+        """The flow's last step: what it does and the end of the flow are one unit of work, so
+        a crash in between neither loses the work nor leaves the flow waiting for input."""
+        async with self.svc.work() as w:
+            yield w
+            await w.tx.clear_flow(self.viewer.user_id)
 
     async def show(self, text: str, rows: list[list[InlineKeyboardButton]] | None = None) -> None:
         """Show a step: edit the tapped message in place, or answer typed text with a new one;

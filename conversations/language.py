@@ -55,9 +55,7 @@ async def choose(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Vie
         await reply(update, text, picker(svc.settings.languages, viewer.language), edit=True)
         await done(update)
         return
-    async with svc.db.transaction() as tx:
-        await tx.set_chosen_language(viewer.user_id, code)
-        updated = await svc.viewer_in(tx, viewer.user_id, viewer.chat_id, None)
+    updated = await svc.choose_language(viewer, code)
     tr = svc.texts(code)
     text = tr._("✅ Samen now writes to you in {language}.", language=language_name(code))
     keyboard = menu_keyboard(updated, tr) if updated.linked else language_only_keyboard(tr)

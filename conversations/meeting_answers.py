@@ -248,7 +248,7 @@ async def preference_text(step: Step, text: str) -> None:
     tr = step.tr
     data = step.state.data
     meeting_id = int(str(data["meeting_id"]))
-    async with step.svc.work() as w:
+    async with step.finishing() as w:
         found = await meeting_answers.answer(
             w,
             person=_person(step.viewer),
@@ -257,7 +257,6 @@ async def preference_text(step: Step, text: str) -> None:
             answer="other_time",
             preference=text[:MAX_TEXT],
         )
-        await w.tx.clear_flow(step.viewer.user_id)
     if not found.ok:
         await step.show(tr._("This talk has changed. Please use the newest message."))
         return
@@ -360,14 +359,13 @@ async def _show_summary(
 async def question_text(step: Step, text: str) -> None:
     tr = step.tr
     meeting_id = int(str(step.state.data["meeting_id"]))
-    async with step.svc.work() as w:
+    async with step.finishing() as w:
         sent = await summaries.ask_question(
             w,
             person=_person(step.viewer),
             meeting_id=meeting_id,
             question=text[:MAX_TEXT],
         )
-        await w.tx.clear_flow(step.viewer.user_id)
     screen = await _summary_screen(step.svc, step.viewer, meeting_id)
     if not sent or screen is None:
         await step.show(tr._("This button is not meant for you. Nothing was changed."))

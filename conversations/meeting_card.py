@@ -99,7 +99,7 @@ async def _show_card(step: Step, note: str = "") -> None:
 async def _move_to(step: Step, moment: datetime) -> None:
     tr = step.tr
     member = await step.staff()
-    async with step.svc.work() as w:
+    async with step.finishing() as w:
         moved = (
             await meetings.move(
                 w,
@@ -110,7 +110,6 @@ async def _move_to(step: Step, moment: datetime) -> None:
             if member
             else None
         )
-        await w.tx.clear_flow(step.viewer.user_id)
     if moved is None:
         await step.show(tr._("This button no longer works."))
         return
@@ -144,13 +143,12 @@ async def move_button(step: Step, value: str) -> None:
             return
     if step.state.step == "cancel" and value == "yes":
         member = await step.staff()
-        async with step.svc.work() as w:
+        async with step.finishing() as w:
             cancelled = member is not None and await meetings.cancel(
                 w,
                 staff=member,
                 meeting_id=int(str(step.state.data["meeting_id"])),
             )
-            await w.tx.clear_flow(step.viewer.user_id)
         if cancelled:
             # staff:
             await _show_card(step, tr._("✖️ Cancelled. The parents have been told."))

@@ -426,10 +426,9 @@ async def _send(step: Step) -> None:
     if member is None:
         await step.end()
         return
-    async with step.svc.work() as w:
+    async with step.finishing() as w:
         pupil = await w.tx.pupil(draft.pupil_id)
         if pupil is None or not may_see_pupil(member, pupil.group):
-            await w.tx.clear_flow(step.viewer.user_id)
             await step.show(tr._("This button no longer works."))
             return
         planned = await meetings.plan_meeting(
@@ -444,7 +443,6 @@ async def _send(step: Step) -> None:
             goal=draft.goal,
             alternatives=draft.alternatives,
         )
-        await w.tx.clear_flow(step.viewer.user_id)
     if planned.paused:
         # Nothing was sent: staff must not believe the family was told.
         lines = [

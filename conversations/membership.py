@@ -15,12 +15,11 @@ async def membership_changed(update: Update, context: ContextTypes.DEFAULT_TYPE)
     if change is None or change.chat.type != "private":
         return
     svc = services(context)
-    now = svc.clock.now()
     async with svc.work() as w:
         if change.new_chat_member.status == ChatMember.BANNED:
             await record_unreachable(w, change.chat.id, "blocked_bot")
         elif change.new_chat_member.status == ChatMember.MEMBER:
-            await record_reachable_again(w.tx, now, change.from_user.id)
+            await record_reachable_again(w, change.from_user.id)
 
 
 HANDLERS: Handlers = [ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)]

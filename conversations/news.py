@@ -318,10 +318,9 @@ async def _send(step: Step, when: datetime | None) -> None:
     now = step.svc.clock.now()
     if when is not None and when <= now:
         when = None
-    async with step.svc.work() as w:
+    async with step.finishing() as w:
         pupil = await w.tx.pupil(data.pupil_id)
         if pupil is None or not may_see_pupil(member, pupil.group):
-            await w.tx.clear_flow(step.viewer.user_id)
             await step.show(tr._("This button no longer works."))
             return
         sent = await good_news.send_positive_news(
@@ -332,7 +331,6 @@ async def _send(step: Step, when: datetime | None) -> None:
             themes=data.themes,
             send_at=when,
         )
-        await w.tx.clear_flow(step.viewer.user_id)
     names = tr.list_of(list(sent.reached)) or "–"
     if sent.held:
         # Staff must not believe the family was told: nothing went out.
@@ -414,7 +412,7 @@ async def words_text(step: Step, text: str) -> None:
     news_id = step.draft(ReactionDraft).news_id
     viewer = step.viewer
     assert viewer.kind is not None and viewer.person_id is not None
-    async with step.svc.work() as w:
+    async with step.finishing() as w:
         await good_news.record_reaction(
             w,
             news_id=news_id,
@@ -422,7 +420,6 @@ async def words_text(step: Step, text: str) -> None:
             reaction="words",
             words=text[:MAX_WORDS],
         )
-        await w.tx.clear_flow(viewer.user_id)
     await step.show(tr._("Thank you! The teacher will see your reaction."))
 
 

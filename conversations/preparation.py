@@ -312,10 +312,8 @@ async def _finish(step: Step) -> None:
         await _gone(step)
         return
     meeting, _ = found
-    now = step.svc.clock.now()
     async with step.svc.work() as w:
-        await w.tx.save_preparation(meeting.id, _answers(step), member.staff_id, now)
-        text = await preparation.card(w, step.tr, meeting, _answers(step))
+        text = await preparation.save(w, step.tr, meeting, _answers(step), member)
     # staff:
     footer = step.tr._(
         "Saved. You will see this card again {minutes} minutes before the talk.",

@@ -7,7 +7,6 @@ import html
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime
 
 from telegram import InlineKeyboardButton, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
@@ -36,7 +35,7 @@ from bot.rules.rights import (
     holds_authority,
 )
 from bot.services import information_rights
-from bot.storage import Tx
+from bot.services.work import Work
 from bot.texts import staff_labels
 from bot.texts.rights_card import RESTRICTION_LABELS, guardian_lines, who_decides
 from conversations.common import Handlers, done, requires
@@ -396,90 +395,62 @@ async def on_text(step: Step, text: str) -> None:
 
 
 Refusal = information_rights.Refusal
-# One recording of the card: (transaction, now, today, coordinator, what the flow knows,
-# the typed reason) → a refusal, or None when it was recorded.
+# One recording of the card: (unit of work, coordinator, what the flow knows, the typed
+# reason) → a refusal, or None when it was recorded.
 Recorder = Callable[
-    [Tx, datetime, date, StaffMember, CardDraft, str], Awaitable[information_rights.Refusal | None]
+    [Work, StaffMember, CardDraft, str], Awaitable[information_rights.Refusal | None]
 ]
 
 
-async def _request(
-    tx: Tx, now: datetime, today: date, member: StaffMember, d: CardDraft, _: str
-) -> Refusal | None:
-    return await information_rights.record_information_request(
-        tx, now, today, member, d.guardian_id, d.pupil_id
-    )
+async def _request(w: Work, member: StaffMember, d: CardDraft, _: str) -> Refusal | None:
+    return await information_rights.record_information_request(w, member, d.guardian_id, d.pupil_id)
 
 
-async def _lift(
-    tx: Tx, now: datetime, _: date, member: StaffMember, d: CardDraft, __: str
-) -> Refusal | None:
-    await information_rights.lift_restriction(tx, now, member, d.guardian_id, d.pupil_id)
+async def _lift(w: Work, member: StaffMember, d: CardDraft, __: str) -> Refusal | None:
+    await information_rights.lift_restriction(w, member, d.guardian_id, d.pupil_id)
     return None
 
 
-async def _restrict(
-    tx: Tx, now: datetime, today: date, member: StaffMember, d: CardDraft, reason: str
-) -> Refusal | None:
+async def _restrict(w: Work, member: StaffMember, d: CardDraft, reason: str) -> Refusal | None:
     kind = RestrictionKind(d.kind)
     allowed = IMPORTANT_FACTS if kind is RestrictionKind.COURT_ARRANGEMENT else frozenset()
     restriction = Restriction(kind, reason, allowed)
     return await information_rights.record_restriction(
-        tx, now, today, member, d.guardian_id, d.pupil_id, restriction
+        w, member, d.guardian_id, d.pupil_id, restriction
     )
 
 
-async def _capability(
-    tx: Tx, now: datetime, today: date, member: StaffMember, d: CardDraft, reason: str
-) -> Refusal | None:
-    return await information_rights.record_capability(
-        tx, now, today, member, d.pupil_id, d.capable, reason
-    )
+async def _capability(w: Work, member: StaffMember, d: CardDraft, reason: str) -> Refusal | None:
+    return await information_rights.record_capability(w, member, d.pupil_id, d.capable, reason)
 
 
-async def _safety(
-    tx: Tx, now: datetime, _: date, member: StaffMember, d: CardDraft, reason: str
-) -> Refusal | None:
-    return await information_rights.record_safety_exception(
-        tx, now, member, d.pupil_id, None, reason
-    )
+async def _safety(w: Work, member: StaffMember, d: CardDraft, reason: str) -> Refusal | None:
+    return await information_rights.record_safety_exception(w, member, d.pupil_id, None, reason)
 
 
-async def _told(
-    tx: Tx, now: datetime, _: date, member: StaffMember, d: CardDraft, reason: str
-) -> Refusal | None:
-    return await information_rights.record_parents_told(tx, now, member, d.pupil_id, reason)
+async def _told(w: Work, member: StaffMember, d: CardDraft, reason: str) -> Refusal | None:
+    return await information_rights.record_parents_told(w, member, d.pupil_id, reason)
 
 
-async def _release(
-    tx: Tx, now: datetime, _: date, member: StaffMember, d: CardDraft, __: str
-) -> Refusal | None:
+async def _release(w: Work, member: StaffMember, d: CardDraft, __: str) -> Refusal | None:
     return await information_rights.decide_held_message(
-        tx, now, member, d.pupil_id, d.held_id, release=True
+        w, member, d.pupil_id, d.held_id, release=True
     )
 
 
-async def _withdraw(
-    tx: Tx, now: datetime, _: date, member: StaffMember, d: CardDraft, __: str
-) -> Refusal | None:
+async def _withdraw(w: Work, member: StaffMember, d: CardDraft, __: str) -> Refusal | None:
     return await information_rights.decide_held_message(
-        tx, now, member, d.pupil_id, d.held_id, release=False
+        w, member, d.pupil_id, d.held_id, release=False
     )
 
 
-async def _unpause(
-    tx: Tx, now: datetime, _: date, member: StaffMember, d: CardDraft, __: str
-) -> Refusal | None:
-    await information_rights.lift_safety_exception(tx, now, member, d.pupil_id)
+async def _unpause(w: Work, member: StaffMember, d: CardDraft, __: str) -> Refusal | None:
+    await information_rights.lift_safety_exception(w, member, d.pupil_id)
     return None
 
 
-async def _adult(
-    tx: Tx, now: datetime, today: date, member: StaffMember, d: CardDraft, _: str
-) -> Refusal | None:
-    return await information_rights.toggle_adult_consent(
-        tx, now, today, member, d.guardian_id, d.pupil_id
-    )
+async def _adult(w: Work, member: StaffMember, d: CardDraft, _: str) -> Refusal | None:
+    return await information_rights.toggle_adult_consent(w, member, d.guardian_id, d.pupil_id)
 
 
 RECORDERS: dict[str, Recorder] = {
@@ -505,10 +476,8 @@ async def _record(step: Step, what: str, *, reason: str = "", **extra: object) -
     if member is None:
         await step.end()
         return
-    now = step.svc.clock.now()
-    today = now.astimezone(step.svc.settings.timezone).date()
-    async with step.svc.db.transaction() as tx:
-        refusal = await RECORDERS[what](tx, now, today, member, step.draft(CardDraft), reason)
+    async with step.svc.work() as w:
+        refusal = await RECORDERS[what](w, member, step.draft(CardDraft), reason)
     if refusal is not None:
         await show_card(step, "⚠️ " + tr._(REFUSAL_TEXTS[refusal]))
         return

@@ -237,7 +237,7 @@ async def _open(step: Step) -> None:
     if member is None or data.group not in await _groups(step):
         await step.end()
         return
-    async with step.svc.work() as w:
+    async with step.finishing() as w:
         opened = await rounds.open_round(
             w,
             staff=member,
@@ -247,7 +247,6 @@ async def _open(step: Step) -> None:
             place=data.place,
             deadline=datetime.fromisoformat(data.deadline),
         )
-        await w.tx.clear_flow(step.viewer.user_id)
     # staff:
     lines = [
         tr._(
@@ -283,15 +282,15 @@ async def block_menu(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer:
     parts = query.data.split(":")
     svc = services(context)
     tr = tr_for(context, viewer)
-    async with svc.db.transaction() as tx:
-        round_ = await tx.round(int(parts[1])) if parts[1].isdigit() else None
+    async with svc.work() as w:
+        round_ = await w.tx.round(int(parts[1])) if parts[1].isdigit() else None
         if round_ is None or round_.created_by != viewer.person_id:
             round_ = None
         elif len(parts) == 3 and parts[2].isdigit():
-            member = await tx.staff_member(viewer.person_id or "")
+            member = await w.tx.staff_member(viewer.person_id or "")
             assert member is not None
-            await rounds.block(tx, member, round_.id, int(parts[2]))
-        slots = await tx.slots(round_.id) if round_ else []
+            await rounds.block(w, member, round_.id, int(parts[2]))
+        slots = await w.tx.slots(round_.id) if round_ else []
     if round_ is None:
         await say_stale(update, context, viewer)
         return

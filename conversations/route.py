@@ -115,18 +115,12 @@ async def on_button(step: Step, value: str) -> None:
         await step.end()
         return
     pupil_id = str(step.state.data["pupil_id"])
-    now = step.svc.clock.now()
     note = ""
     async with step.svc.work() as w:
         current = RouteStep((await w.tx.route_step(pupil_id))[0])
         if value.startswith("tick:"):
             await route_steps.tick(
-                w.tx,
-                now,
-                staff=member,
-                pupil_id=pupil_id,
-                step=current,
-                item=value.removeprefix("tick:"),
+                w, staff=member, pupil_id=pupil_id, step=current, item=value.removeprefix("tick:")
             )
         elif value == "sdq" and current is RouteStep.ZAT_REFERRAL:
             reached = await route_steps.remind_sdq(w, staff=member, pupil_id=pupil_id)

@@ -321,10 +321,9 @@ async def _send_summary(step: Step) -> None:
     tr = step.tr
     draft = step.draft(SummaryDraft)
     member = await step.staff()
-    async with step.svc.work() as w:
+    async with step.finishing() as w:
         meeting = await w.tx.meeting(draft.meeting_id)
         if member is None or meeting is None:
-            await w.tx.clear_flow(step.viewer.user_id)
             return
         pupil = await w.tx.pupil(meeting.pupil_id)
         assert pupil is not None
@@ -344,7 +343,6 @@ async def _send_summary(step: Step) -> None:
             left_out=draft.left_out,
         )
         held = bool(await w.tx.safety_exceptions(meeting.pupil_id))
-        await w.tx.clear_flow(step.viewer.user_id)
     if reached is None:
         await step.show(tr._("This button no longer works."))
         return
@@ -432,14 +430,13 @@ class QuestionDraft:
 async def reply_text(step: Step, text: str) -> None:
     tr = step.tr
     member = await step.staff()
-    async with step.svc.work() as w:
+    async with step.finishing() as w:
         sent = member is not None and await summaries.answer_question(
             w,
             staff=member,
             question_id=step.draft(QuestionDraft).question_id,
             answer=text[:MAX_TEXT],
         )
-        await w.tx.clear_flow(step.viewer.user_id)
     # staff:
     await step.show(
         tr._("✅ Your answer was sent.") if sent else tr._("This button no longer works.")

@@ -226,7 +226,11 @@ async def test_a_parent_without_a_right_to_the_file_gets_only_what_concerns_him(
         coordinator = await tx.staff_member("S004")
         assert coordinator is not None
         assert await route_steps.tick(
-            tx, now, staff=coordinator, pupil_id="P005", step=RouteStep.BASICS, item="school_guide"
+            Work(tx, harness.runtime.texts, harness.runtime.settings, now),
+            staff=coordinator,
+            pupil_id="P005",
+            step=RouteStep.BASICS,
+            item="school_guide",
         )
     dutch = harness.runtime.texts("nl")
     ticked = dutch.label("Done in the school's support")

@@ -449,19 +449,30 @@ async def test_records_refuse_what_the_rules_do_not_allow(harness: Harness) -> N
         assert staff is not None
         assert (
             await information_rights.record_information_request(
-                tx, now, now.date(), staff, "G009", "P005"
+                Work(tx, harness.runtime.texts, harness.runtime.settings, now),
+                staff,
+                "G009",
+                "P005",
             )
             is information_rights.Refusal.HOLDS_AUTHORITY
         )
         assert (
             await information_rights.record_capability(
-                tx, now, now.date(), staff, "P005", False, "x"
+                Work(tx, harness.runtime.texts, harness.runtime.settings, now),
+                staff,
+                "P005",
+                False,
+                "x",
             )
             is information_rights.Refusal.NOT_12_15
         )
         assert (
             await information_rights.record_capability(
-                tx, now, now.date(), staff, "P012", False, " "
+                Work(tx, harness.runtime.texts, harness.runtime.settings, now),
+                staff,
+                "P012",
+                False,
+                " ",
             )
             is information_rights.Refusal.REASON_NEEDED
         )

@@ -282,8 +282,7 @@ async def _history(db: Database, settings: Settings, texts: Catalogues) -> None:
             if target is RouteStep.CONSULT:
                 for item, minute in (("inform", 5), ("together", 6), ("together", 7)):
                     await route_steps.tick(
-                        tx,
-                        at(11, 9, minute),
+                        Work(tx, texts, settings, at(11, 9, minute)),
                         staff=coordinator,
                         pupil_id=PUPIL,
                         step=RouteStep.OBSERVE,
@@ -299,38 +298,47 @@ async def _history(db: Database, settings: Settings, texts: Catalogues) -> None:
 
     async with db.transaction() as tx:
         coordinator = await staff(tx, "S004")
-        today = at(14, 9).date()
         withheld = Restriction(RestrictionKind.WITHHELD, "Op advies van jeugdzorg.", frozenset())
         for guardian, pupil_id in (("G024", PUPIL), ("G022", OTHER)):
             refusal = await information_rights.record_restriction(
-                tx, at(14, 9, 0), today, coordinator, guardian, pupil_id, withheld
+                Work(tx, texts, settings, at(14, 9, 0)), coordinator, guardian, pupil_id, withheld
             )
             assert refusal is None
         assert await information_rights.lift_restriction(
-            tx, at(14, 9, 30), coordinator, "G024", PUPIL
+            Work(tx, texts, settings, at(14, 9, 30)), coordinator, "G024", PUPIL
         )
         reason = "Overziet het nog niet."
         refusal = await information_rights.record_capability(
-            tx, at(14, 10, 0), today, coordinator, PUPIL, False, reason
+            Work(tx, texts, settings, at(14, 10, 0)), coordinator, PUPIL, False, reason
         )
         assert refusal is None
         refusal = await information_rights.record_safety_exception(
-            tx, at(14, 11, 0), coordinator, PUPIL, zat.discussion_id, "Zorgmelding."
+            Work(tx, texts, settings, at(14, 11, 0)),
+            coordinator,
+            PUPIL,
+            zat.discussion_id,
+            "Zorgmelding.",
         )
         assert refusal is None
         how = "Telefonisch door de IB-er."
         assert (
-            await information_rights.record_parents_told(tx, at(14, 12, 0), coordinator, PUPIL, how)
+            await information_rights.record_parents_told(
+                Work(tx, texts, settings, at(14, 12, 0)), coordinator, PUPIL, how
+            )
             is None
         )
-        assert await information_rights.lift_safety_exception(tx, at(15, 9, 0), coordinator, PUPIL)
+        assert await information_rights.lift_safety_exception(
+            Work(tx, texts, settings, at(15, 9, 0)), coordinator, PUPIL
+        )
 
     async with db.transaction() as tx:
         blocked = await reachability.record_unreachable(
             Work(tx, texts, settings, at(15, 10, 0)), USERS["G024"], "blocked"
         )
         assert blocked
-        await reachability.record_reachable_again(tx, at(15, 11, 0), USERS["G024"])
+        await reachability.record_reachable_again(
+            Work(tx, texts, settings, at(15, 11, 0)), USERS["G024"]
+        )
 
     # The administration imports facts about the links: a restriction (a restrictions row)
     # and a request for information (an audit entry only).

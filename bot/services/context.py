@@ -46,9 +46,17 @@ class Services:
                 if facts is None or facts.chat_id != chat_id:
                     await tx.touch_telegram_user(user_id, chat_id, self.clock.now())
                 if facts is not None and facts.unreachable:
-                    await record_reachable_again(tx, self.clock.now(), user_id)
+                    await record_reachable_again(
+                        Work(tx, self.texts, self.settings, self.clock.now()), user_id
+                    )
                 return await self.viewer_in(tx, user_id, chat_id, telegram_language)
         return self._viewer(facts, user_id, chat_id, telegram_language)
+
+    async def choose_language(self, viewer: Viewer, code: str) -> Viewer:
+        """Samen writes to this person in `code` from now on; who they are, in that language."""
+        async with self.db.transaction() as tx:
+            await tx.set_chosen_language(viewer.user_id, code)
+            return await self.viewer_in(tx, viewer.user_id, viewer.chat_id, None)
 
     async def viewer_in(
         self, tx: Tx, user_id: int, chat_id: int, telegram_language: str | None

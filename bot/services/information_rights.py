@@ -4,7 +4,6 @@ explain plainly why something cannot be recorded."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from enum import StrEnum
 
 from bot.rules.models import StaffMember
@@ -17,6 +16,7 @@ from bot.rules.rights import (
     age_band,
     holds_authority,
 )
+from bot.services.work import Work
 from bot.storage import Tx
 
 
@@ -41,16 +41,16 @@ async def _link(
 
 
 async def record_information_request(
-    tx: Tx, now: datetime, today: date, staff: StaffMember, guardian_id: str, pupil_id: str
+    w: Work, staff: StaffMember, guardian_id: str, pupil_id: str
 ) -> Refusal | None:
-    pupil, link = await _link(tx, guardian_id, pupil_id)
+    pupil, link = await _link(w.tx, guardian_id, pupil_id)
     if pupil is None or link is None:
         return Refusal.UNKNOWN
-    if holds_authority(link, age_band(pupil.birth_date, today)):
+    if holds_authority(link, age_band(pupil.birth_date, w.today)):
         return Refusal.HOLDS_AUTHORITY
-    await tx.set_information_request(guardian_id, pupil_id, now)
-    await tx.audit(
-        now=now,
+    await w.tx.set_information_request(guardian_id, pupil_id, w.now)
+    await w.tx.audit(
+        now=w.now,
         actor=("staff", staff.staff_id),
         action="information_request_recorded",
         pupil_id=pupil_id,
@@ -60,25 +60,19 @@ async def record_information_request(
 
 
 async def record_restriction(
-    tx: Tx,
-    now: datetime,
-    today: date,
-    staff: StaffMember,
-    guardian_id: str,
-    pupil_id: str,
-    restriction: Restriction,
+    w: Work, staff: StaffMember, guardian_id: str, pupil_id: str, restriction: Restriction
 ) -> Refusal | None:
-    pupil, link = await _link(tx, guardian_id, pupil_id)
+    pupil, link = await _link(w.tx, guardian_id, pupil_id)
     if pupil is None or link is None:
         return Refusal.UNKNOWN
     if not restriction.reason.strip():
         return Refusal.REASON_NEEDED
-    band = age_band(pupil.birth_date, today)
+    band = age_band(pupil.birth_date, w.today)
     if restriction.kind is RestrictionKind.REFUSED_BY_PUPIL and band is not AgeBand.OLDER_TEEN:
         return Refusal.NOT_16_17
-    await tx.add_restriction(guardian_id, pupil_id, restriction, now, staff.staff_id)
-    await tx.audit(
-        now=now,
+    await w.tx.add_restriction(guardian_id, pupil_id, restriction, w.now, staff.staff_id)
+    await w.tx.audit(
+        now=w.now,
         actor=("staff", staff.staff_id),
         action="restriction_recorded",
         pupil_id=pupil_id,
@@ -93,18 +87,18 @@ async def record_restriction(
 
 
 async def toggle_adult_consent(
-    tx: Tx, now: datetime, today: date, staff: StaffMember, guardian_id: str, pupil_id: str
+    w: Work, staff: StaffMember, guardian_id: str, pupil_id: str
 ) -> Refusal | None:
     """A pupil of 18+ decides whether a parent is informed; the coordinator records their word."""
-    pupil, link = await _link(tx, guardian_id, pupil_id)
+    pupil, link = await _link(w.tx, guardian_id, pupil_id)
     if pupil is None or link is None:
         return Refusal.UNKNOWN
-    if age_band(pupil.birth_date, today) is not AgeBand.ADULT:
+    if age_band(pupil.birth_date, w.today) is not AgeBand.ADULT:
         return Refusal.NOT_ADULT
     agrees = not link.adult_pupil_consents
-    await tx.set_adult_consent(guardian_id, pupil_id, now if agrees else None)
-    await tx.audit(
-        now=now,
+    await w.tx.set_adult_consent(guardian_id, pupil_id, w.now if agrees else None)
+    await w.tx.audit(
+        now=w.now,
         actor=("staff", staff.staff_id),
         action="adult_consent_recorded" if agrees else "adult_consent_withdrawn",
         pupil_id=pupil_id,
@@ -113,13 +107,11 @@ async def toggle_adult_consent(
     return None
 
 
-async def lift_restriction(
-    tx: Tx, now: datetime, staff: StaffMember, guardian_id: str, pupil_id: str
-) -> bool:
-    lifted = await tx.lift_restriction(guardian_id, pupil_id, now, staff.staff_id)
+async def lift_restriction(w: Work, staff: StaffMember, guardian_id: str, pupil_id: str) -> bool:
+    lifted = await w.tx.lift_restriction(guardian_id, pupil_id, w.now, staff.staff_id)
     if lifted:
-        await tx.audit(
-            now=now,
+        await w.tx.audit(
+            now=w.now,
             actor=("staff", staff.staff_id),
             action="restriction_lifted",
             pupil_id=pupil_id,
@@ -129,24 +121,18 @@ async def lift_restriction(
 
 
 async def record_capability(
-    tx: Tx,
-    now: datetime,
-    today: date,
-    staff: StaffMember,
-    pupil_id: str,
-    capable: bool,
-    reason: str,
+    w: Work, staff: StaffMember, pupil_id: str, capable: bool, reason: str
 ) -> Refusal | None:
-    facts = await tx.rights_facts(pupil_id)
+    facts = await w.tx.rights_facts(pupil_id)
     if facts is None:
         return Refusal.UNKNOWN
-    if age_band(facts[0].birth_date, today) is not AgeBand.YOUNG_TEEN:
+    if age_band(facts[0].birth_date, w.today) is not AgeBand.YOUNG_TEEN:
         return Refusal.NOT_12_15
     if not capable and not reason.strip():
         return Refusal.REASON_NEEDED
-    await tx.set_capability(pupil_id, capable, reason.strip() or None)
-    await tx.audit(
-        now=now,
+    await w.tx.set_capability(pupil_id, capable, reason.strip() or None)
+    await w.tx.audit(
+        now=w.now,
         actor=("staff", staff.staff_id),
         action="capability_recorded",
         pupil_id=pupil_id,
@@ -157,24 +143,19 @@ async def record_capability(
 
 
 async def record_safety_exception(
-    tx: Tx,
-    now: datetime,
-    staff: StaffMember,
-    pupil_id: str,
-    discussion_id: int | None,
-    reason: str,
+    w: Work, staff: StaffMember, pupil_id: str, discussion_id: int | None, reason: str
 ) -> Refusal | None:
     """Meldcode: lift the consent rules for a discussion and pause every automated message to
     the family. Samen sends nothing to the family about it, ever."""
-    if await tx.pupil(pupil_id) is None:
+    if await w.tx.pupil(pupil_id) is None:
         return Refusal.UNKNOWN
     if not reason.strip():
         return Refusal.REASON_NEEDED
-    exception_id = await tx.add_safety_exception(
-        pupil_id, discussion_id, reason.strip(), staff.staff_id, now
+    exception_id = await w.tx.add_safety_exception(
+        pupil_id, discussion_id, reason.strip(), staff.staff_id, w.now
     )
-    await tx.audit(
-        now=now,
+    await w.tx.audit(
+        now=w.now,
         actor=("staff", staff.staff_id),
         action="safety_exception_recorded",
         pupil_id=pupil_id,
@@ -183,11 +164,11 @@ async def record_safety_exception(
     return None
 
 
-async def lift_safety_exception(tx: Tx, now: datetime, staff: StaffMember, pupil_id: str) -> bool:
-    lifted = await tx.lift_safety_exceptions(pupil_id, staff.staff_id, now)
+async def lift_safety_exception(w: Work, staff: StaffMember, pupil_id: str) -> bool:
+    lifted = await w.tx.lift_safety_exceptions(pupil_id, staff.staff_id, w.now)
     if lifted:
-        await tx.audit(
-            now=now,
+        await w.tx.audit(
+            now=w.now,
             actor=("staff", staff.staff_id),
             action="safety_exception_lifted",
             pupil_id=pupil_id,
@@ -196,20 +177,20 @@ async def lift_safety_exception(tx: Tx, now: datetime, staff: StaffMember, pupil
 
 
 async def decide_held_message(
-    tx: Tx, now: datetime, staff: StaffMember, pupil_id: str, outbox_id: int, release: bool
+    w: Work, staff: StaffMember, pupil_id: str, outbox_id: int, release: bool
 ) -> Refusal | None:
     """The coordinator sends one message held by a safety exception after all, or withdraws it
     for good; recorded in the audit trail."""
     decision = "released" if release else "withdrawn"
-    held = {m.id: m for m in await tx.held_messages(pupil_id)}
+    held = {m.id: m for m in await w.tx.held_messages(pupil_id)}
     message = held.get(outbox_id)
-    if message is None or not await tx.decide_held(
-        outbox_id, pupil_id, decision, staff.staff_id, now
+    if message is None or not await w.tx.decide_held(
+        outbox_id, pupil_id, decision, staff.staff_id, w.now
     ):
         return Refusal.NOT_HELD
     kind, person_id = message.recipient
-    await tx.audit(
-        now=now,
+    await w.tx.audit(
+        now=w.now,
         actor=("staff", staff.staff_id),
         action=f"held_message_{decision}",
         pupil_id=pupil_id,
@@ -220,17 +201,17 @@ async def decide_held_message(
 
 
 async def record_parents_told(
-    tx: Tx, now: datetime, staff: StaffMember, pupil_id: str, how: str
+    w: Work, staff: StaffMember, pupil_id: str, how: str
 ) -> Refusal | None:
     """When and how parents were told (or why not yet): the meldcode asks for a record."""
-    active = await tx.safety_exceptions(pupil_id)
+    active = await w.tx.safety_exceptions(pupil_id)
     if not active:
         return Refusal.UNKNOWN
     if not how.strip():
         return Refusal.REASON_NEEDED
-    await tx.record_parents_told(active[-1].id, how.strip(), now)
-    await tx.audit(
-        now=now,
+    await w.tx.record_parents_told(active[-1].id, how.strip(), w.now)
+    await w.tx.audit(
+        now=w.now,
         actor=("staff", staff.staff_id),
         action="safety_parents_told",
         pupil_id=pupil_id,

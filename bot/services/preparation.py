@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 
 from bot.i18n.translator import N_, Translator, language_name
 from bot.platform.config import Settings
-from bot.rules.models import Meeting, PersonKind
+from bot.rules.models import Meeting, PersonKind, StaffMember
 from bot.rules.schooltime import is_school_day
 from bot.services import good_news, meetings, pupil_discussions
 from bot.services.notify import notify, reader
@@ -219,6 +219,14 @@ async def card(w: Work, tr: Translator, meeting: Meeting, answers: dict[str, str
     lines.append("")
     lines.extend(context_lines(tr, await context_for(w, tr, meeting)))
     return "\n".join(lines)
+
+
+async def save(
+    w: Work, tr: Translator, meeting: Meeting, answers: dict[str, str], staff: StaffMember
+) -> str:
+    """Keep the teacher's preparation for this talk; the card it makes, to show now."""
+    await w.tx.save_preparation(meeting.id, answers, staff.staff_id, w.now)
+    return await card(w, tr, meeting, answers)
 
 
 def prompt_moment(meeting: Meeting, settings: Settings) -> datetime:

@@ -3,12 +3,9 @@ who can act on it (the teachers of the children) are told, so nothing fails sile
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from bot.rules.models import PersonKind
 from bot.services.notify import notify, reader
 from bot.services.work import Work
-from bot.storage import Tx
 
 
 async def record_unreachable(w: Work, chat_id: int, reason: str) -> bool:
@@ -32,12 +29,12 @@ async def record_unreachable(w: Work, chat_id: int, reason: str) -> bool:
     return True
 
 
-async def record_reachable_again(tx: Tx, now: datetime, user_id: int) -> None:
-    account = await tx.account_of_user(user_id)
-    if account is not None and await tx.clear_unreachable(user_id):
+async def record_reachable_again(w: Work, user_id: int) -> None:
+    account = await w.tx.account_of_user(user_id)
+    if account is not None and await w.tx.clear_unreachable(user_id):
         kind, person_id = account
-        await tx.audit(
-            now=now,
+        await w.tx.audit(
+            now=w.now,
             actor=(kind.value, person_id),
             action="recipient_reachable",
             subject=(kind.value, person_id),

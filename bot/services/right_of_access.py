@@ -226,18 +226,17 @@ async def _pupils_in_copy(tx: Tx, kind: PersonKind, person_id: str) -> list[str]
 
 
 async def record_safety_choice(
-    tx: Tx,
-    now: datetime,
+    w: Work,
     actor: tuple[str, str | None],
     requester: tuple[PersonKind, str],
     choice: SafetyChoice,
     request_id: int | None,
 ) -> None:
     kind, person_id = requester
-    for pupil_id in await _pupils_in_copy(tx, kind, person_id):
-        if await tx.safety_exceptions(pupil_id, active_only=False):
-            await tx.audit(
-                now=now,
+    for pupil_id in await _pupils_in_copy(w.tx, kind, person_id):
+        if await w.tx.safety_exceptions(pupil_id, active_only=False):
+            await w.tx.audit(
+                now=w.now,
                 actor=actor,
                 action="access_copy_safety_decision",
                 pupil_id=pupil_id,
@@ -368,7 +367,7 @@ async def _decided_copy(
 ) -> bytes:
     """The copy as the coordinator decided about a safety period, the decision on record."""
     if safety is not None:
-        await record_safety_choice(w.tx, w.now, actor, requester, safety, request_id)
+        await record_safety_choice(w, actor, requester, safety, request_id)
     kind, person_id = requester
     leave_out = safety is None or safety.leave_out
     return await access_copy(

@@ -416,9 +416,9 @@ async def send_calendar_file(w: Work, person: tuple[PersonKind, str], meeting_id
     await meetings.queue_calendar_file(w, to, meeting, pupil, staff)
 
 
-async def block(tx: Tx, staff: StaffMember, round_id: int, slot_id: int) -> bool:
-    round_ = await tx.round(round_id)
-    slot = await tx.slot(slot_id)
+async def block(w: Work, staff: StaffMember, round_id: int, slot_id: int) -> bool:
+    round_ = await w.tx.round(round_id)
+    slot = await w.tx.slot(slot_id)
     if (
         round_ is None
         or slot is None
@@ -426,7 +426,7 @@ async def block(tx: Tx, staff: StaffMember, round_id: int, slot_id: int) -> bool
         or (round_.created_by != staff.staff_id)
     ):
         return False
-    return await tx.block_slot(slot_id, not slot.blocked)
+    return await w.tx.block_slot(slot_id, not slot.blocked)
 
 
 # --- reminders and the overview (scheduled) --------------------------------------------

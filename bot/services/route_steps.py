@@ -53,13 +53,13 @@ async def move(w: Work, *, staff: StaffMember, pupil_id: str, target: RouteStep)
 
 
 async def tick(
-    tx: Tx, now: datetime, *, staff: StaffMember, pupil_id: str, step: RouteStep, item: str
+    w: Work, *, staff: StaffMember, pupil_id: str, step: RouteStep, item: str
 ) -> bool | None:
     if item not in {key for key, _ in CHECKLIST[step]}:
         return None
-    ticked = await tx.toggle_route_tick(pupil_id, step.value, item, staff.staff_id, now)
-    await tx.audit(
-        now=now,
+    ticked = await w.tx.toggle_route_tick(pupil_id, step.value, item, staff.staff_id, w.now)
+    await w.tx.audit(
+        now=w.now,
         actor=("staff", staff.staff_id),
         action="route_ticked" if ticked else "route_unticked",
         pupil_id=pupil_id,

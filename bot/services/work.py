@@ -7,7 +7,7 @@ through `w.tx`, the outbox messages included, is committed together or not at al
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.i18n.translator import Catalogues
 from bot.platform.config import Settings
@@ -20,3 +20,8 @@ class Work:
     texts: Catalogues
     settings: Settings
     now: datetime  # the one moment this work happens at, from the clock
+
+    @property
+    def today(self) -> date:
+        """The school's date at `now`."""
+        return self.now.astimezone(self.settings.timezone).date()
