@@ -7,7 +7,7 @@ import html
 import json
 import logging
 import re
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, TypeVar
 
 from telegram import (
@@ -298,6 +298,18 @@ async def say_stale(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: 
 
 def language_only_keyboard(tr: Translator) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[button(tr.label("🌐 Language"), "lang:menu")]])
+
+
+def not_in_samen(tr: Translator, names: Sequence[str]) -> list[str]:
+    """The line telling staff whom Samen could not reach; none when it reached everyone."""
+    if not names:
+        return []
+    # staff:
+    line = tr._(
+        "⚠️ Not in Samen: {names}. Please call or write to them.",
+        names=tr.list_of(list(names)),
+    )
+    return [line]
 
 
 def clip(lines: list[str], tr: Translator) -> str:

@@ -13,22 +13,26 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.i18n.translator import Translator
-from bot.rules.dates import read_when
 from bot.rules.models import Viewer
 from bot.rules.permissions import Action
 from bot.services import pupil_discussions
 from bot.texts import care_messages
-from conversations.common import Handlers, done, requires
+from conversations.common import (
+    Handlers,
+    done,
+    not_in_samen,
+    requires,
+)
 from conversations.flow import (
     Flow,
     Step,
     ask_pupil,
     begin,
+    future_moment,
+    pick_pupil,
     progress,
-    pupil_from_button,
-    pupil_from_text,
     register,
-    which_day,
+    typed_time,
 )
 
 STEPS = {
@@ -100,7 +104,7 @@ async def _ask(step: Step, name: str) -> None:
         await step.go(name)
     tr = step.tr
     heading = _heading(step)
-    back = [step.button(tr.label("⬅️ Back"), "back")]
+    back = step.back_row()
     if name == "pupil":
         await ask_pupil(step, heading)
     elif name == "kind":
@@ -166,7 +170,7 @@ async def _show_team(step: Step) -> None:
         ]
         for index, member in enumerate(team)
     ]
-    rows.append([step.button(tr.label("⬅️ Back"), "back"), step.button(tr.label("Next ➡️"), "next")])
+    rows.append(step.back_row("back", step.next_button()))
     # staff:
     question = tr._("Who takes part and receives information? Tap to leave someone out.")
     await step.show(f"{_heading(step)}\n{question}", rows)
@@ -184,7 +188,7 @@ async def _show_shared(step: Step) -> None:
         ]
         for key, label in care_messages.SHARED_INFO.items()
     ]
-    rows.append([step.button(tr.label("⬅️ Back"), "back"), step.button(tr.label("Next ➡️"), "next")])
+    rows.append(step.back_row("back", step.next_button()))
     # staff:
     question = tr._("What will the school share? Only what the purpose needs.")
     await step.show(f"{_heading(step)}\n{question}", rows)
@@ -246,7 +250,7 @@ async def _show_confirm(step: Step, note: str = "") -> None:
         lines.append(tr._("⏸ Messages to this family are paused (safety exception)."))
     rows = [
         [step.button(tr.label("✅ Send"), "send")],
-        [step.button(tr.label("⬅️ Back"), "back")],
+        step.back_row(),
     ]
     await step.show("\n".join(lines), rows)
 
@@ -260,6 +264,10 @@ def _purpose_summary(tr: Translator, data: DiscussionDraft) -> str:
     )
     words = data.purpose
     return " · ".join(part for part in (chosen, f"“{words}”" if words else "") if part)
+
+
+async def _after_pupil(step: Step) -> None:
+    await _after(step, "pupil")
 
 
 async def on_button(step: Step, value: str) -> None:
@@ -283,10 +291,9 @@ async def on_button(step: Step, value: str) -> None:
         await _after(step, "purpose")
         return
     if current == "pupil":
-        pupil = await pupil_from_button(step, value, _heading(step))
-        if pupil is not None:
-            await step.go("pupil", pupil_id=pupil.pupil_id, child=pupil.first_name)
-            await _after(step, "pupil")
+        await pick_pupil(
+            step, value, typed=False, heading=_heading(step), then="pupil", chosen=_after_pupil
+        )
         return
     if current == "kind" and value in ("kind:zat", "kind:assessment"):
         await step.go("kind", kind=value.removeprefix("kind:"))
@@ -328,11 +335,8 @@ async def on_button(step: Step, value: str) -> None:
         return
     if current == "when" and value.startswith("at:"):
         # One reading of a weekday that contradicted the date, as tapped.
-        try:
-            moment = datetime.fromisoformat(value.removeprefix("at:"))
-        except ValueError:
-            moment = None
-        if moment is None or moment.tzinfo is None or moment <= step.svc.clock.now():
+        moment = future_moment(step, value.removeprefix("at:"))
+        if moment is None:
             await _ask(step, "when")
             return
         await step.go("when", starts_at=moment.isoformat())
@@ -345,33 +349,15 @@ async def on_text(step: Step, text: str) -> None:
     current = step.state.step
     tr = step.tr
     if current == "pupil":
-        pupil = await pupil_from_text(step, text, _heading(step))
-        if pupil is not None:
-            await step.go("pupil", pupil_id=pupil.pupil_id, child=pupil.first_name)
-            await _after(step, "pupil")
+        await pick_pupil(
+            step, text, typed=True, heading=_heading(step), then="pupil", chosen=_after_pupil
+        )
         return
     if current == "when":
-        now = step.svc.clock.now()
-        when = read_when(text, now, step.svc.settings.timezone)
-        if when is None:
-            # staff:
-            await step.show(
-                tr._(
-                    "I could not read “{text}” as a day and time in the future."
-                    " Try for example <i>3 dec 15:30</i> or <i>dinsdag half vier</i>.",
-                    text=text,
-                ),
-                [[step.button(tr.label("⬅️ Back"), "back")]],
-            )
-            return
-        if when.other is not None:
-            # "di 3 dec" when 3 December is a Thursday: ask which one, never guess.
-            await step.go("when")
-            question, rows = which_day(step, when, [step.button(tr.label("⬅️ Back"), "back")])
-            await step.show(f"{_heading(step)}\n{question}", rows)
-            return
-        await step.go("when", starts_at=when.moment.isoformat())
-        await _after(step, "when")
+        moment = await typed_time(step, text, "back")
+        if moment is not None:
+            await step.go("when", starts_at=moment.isoformat())
+            await _after(step, "when")
         return
     if current in ("purpose", "purpose_words"):
         if len(text) > MAX_PURPOSE or len(text) < 5:
@@ -450,14 +436,7 @@ def _sent_text(tr: Translator, kind: str, delivery: pupil_discussions.Delivery) 
                 len(delivery.reached),
             )
         )
-    if delivery.not_linked:
-        # staff:
-        lines.append(
-            tr._(
-                "⚠️ Not in Samen: {names}. Please call or write to them.",
-                names=tr.list_of(list(delivery.not_linked)),
-            )
-        )
+    lines += not_in_samen(tr, delivery.not_linked)
     # staff:
     lines.append(tr._("You will see the answers under /overzicht."))
     return "\n".join(lines)

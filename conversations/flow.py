@@ -15,7 +15,7 @@ import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, fields, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -24,18 +24,20 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot.i18n.translator import Translator
-from bot.rules.dates import When
+from bot.rules.dates import When, read_when
 from bot.rules.models import FlowState, Pupil, Role, StaffMember, Viewer
 from bot.rules.permissions import Action, may, may_see_pupil
 from bot.services.context import Services
 from bot.services.work import Work
 from conversations.common import (
+    Handler,
     Handlers,
     button,
     current_viewer,
     done,
     private_only,
     reply,
+    requires,
     say_stale,
     services,
     tr_for,
@@ -66,6 +68,16 @@ class Step:
 
     def button(self, label: str, value: str) -> InlineKeyboardButton:
         return button(label, f"f:{self.state.nonce}:{value}")
+
+    def back_row(
+        self, value: str = "back", *more: InlineKeyboardButton
+    ) -> list[InlineKeyboardButton]:
+        """A Back button (tapping sends `value`), then any `more` buttons on the same row.
+        Built after each step change: buttons carry the nonce of the step they belong to."""
+        return [self.button(self.tr.label("⬅️ Back"), value), *more]
+
+    def next_button(self) -> InlineKeyboardButton:
+        return self.button(self.tr.label("Next ➡️"), "next")
 
     async def staff(self) -> StaffMember | None:
         async with self.svc.db.transaction() as tx:
@@ -290,7 +302,7 @@ async def ask_pupil(step: Step, heading: str, group: str | None = None, note: st
         rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)][:40]
         if len(groups) > 1:
             # staff:
-            rows.append([step.button(tr.label("⬅️ Back"), "grp:all")])
+            rows.append(step.back_row("grp:all"))
         # staff:
         text = tr._("Which pupil of group {group}? Or type (part of) a name.", group=group)
     await step.show("\n".join(part for part in (note, heading, text) if part), rows)
@@ -346,6 +358,37 @@ async def pupil_from_text(step: Step, text: str, heading: str) -> Pupil | None:
     return None
 
 
+async def pick_pupil(
+    step: Step,
+    answer: str,
+    *,
+    typed: bool,
+    heading: str,
+    then: str,
+    chosen: Callable[[Step], Awaitable[None]],
+) -> None:
+    """The shared pupil step, for a tapped button or a typed name: once a pupil this person
+    may see is chosen, the flow moves to `then` knowing `pupil_id` and `child`, and
+    `chosen` shows what comes next."""
+    read = pupil_from_text if typed else pupil_from_button
+    pupil = await read(step, answer, heading)
+    if pupil is not None:
+        await step.go(then, pupil_id=pupil.pupil_id, child=pupil.first_name)
+        await chosen(step)
+
+
+def pupil_first(flow: str, action: Action, heading: Callable[[Step], str]) -> Handler:
+    """The start of a flow whose first question is which pupil."""
+
+    @requires(action)
+    async def start(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+        step = await begin(update, context, viewer, flow, "pupil")
+        await ask_pupil(step, heading(step))
+        await done(update)
+
+    return start
+
+
 # --- a typed weekday that contradicts the date ------------------------------------------
 
 # Telegram refuses callback data over 64 bytes; "f:<nonce>:at:<iso moment>" stays far below.
@@ -375,3 +418,36 @@ def which_day(
 
 
 HANDLERS: Handlers = [CallbackQueryHandler(flow_button, pattern=r"^f:")]
+
+
+# --- a day and time, tapped or typed ----------------------------------------------------
+
+
+def future_moment(step: Step, iso: str) -> datetime | None:
+    """A tapped time, checked again: it must be a moment, and still ahead."""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo and moment > step.svc.clock.now() else None
+
+
+async def typed_time(step: Step, text: str, back: str) -> datetime | None:
+    """A typed day and time; on a weekday that contradicts the date, ask which is meant."""
+    tr = step.tr
+    when = read_when(text, step.svc.clock.now(), step.svc.settings.timezone)
+    if when is None:
+        # staff:
+        note = tr._(
+            "I could not read “{text}” as a day and time in the future."
+            " Try for example <i>3 dec 15:30</i> or <i>dinsdag half vier</i>.",
+            text=text,
+        )
+        await step.show(note, [step.back_row(back)])
+        return None
+    if when.other is not None:
+        await step.go(step.state.step)
+        question, rows = which_day(step, when, step.back_row(back))
+        await step.show(question, rows)
+        return None
+    return when.moment

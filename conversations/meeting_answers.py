@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
+from bot.i18n.translator import Translator
 from bot.rules.callback_data import MAX_ALTERNATIVES, InvitationTap, SummaryTap
 from bot.rules.models import Meeting, PersonKind, Viewer
 from bot.rules.permissions import Action
@@ -80,155 +82,133 @@ async def _invitation(
     return tap, found.meeting
 
 
-InvitationHandler = Callable[
-    [Update, ContextTypes.DEFAULT_TYPE, Viewer, InvitationTap, Meeting], Coroutine[Any, Any, None]
-]
+@dataclass(frozen=True)
+class Tapped:
+    """An invitation button this person may still use: the tap, its talk, and the chat."""
+
+    update: Update
+    context: ContextTypes.DEFAULT_TYPE
+    viewer: Viewer
+    tap: InvitationTap
+    meeting: Meeting
+
+    @property
+    def svc(self) -> Services:
+        return services(self.context)
+
+    @property
+    def tr(self) -> Translator:
+        return tr_for(self.context, self.viewer)
+
+    def button(self, label: str, action: str) -> InlineKeyboardButton:
+        return button(label, str(InvitationTap(self.meeting.id, self.tap.version, action)))
+
+    async def screen(self) -> meeting_answers.InvitationScreen:
+        return await _screen(self.svc, self.viewer, self.tap.meeting_id)
 
 
-def on_invitation(handler: InvitationHandler) -> ViewerHandler:
+def on_invitation(handler: Callable[[Tapped], Coroutine[Any, Any, None]]) -> ViewerHandler:
     """Run `handler` only for a tap that `_invitation` accepted, with the tap and its talk."""
 
     @functools.wraps(handler)
     async def checked(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
         found = await _invitation(update, context, viewer)
         if found is not None:
-            await handler(update, context, viewer, *found)
+            await handler(Tapped(update, context, viewer, *found))
 
     return checked
 
 
 @requires(Action.ANSWER_CARE)
 @on_invitation
-async def invitation_change(
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    viewer: Viewer,
-    tap: InvitationTap,
-    meeting: Meeting,
-) -> None:
+async def invitation_change(t: Tapped) -> None:
     """The answers again, to change the one given."""
-    tr = tr_for(context, viewer)
-    screen = await _screen(services(context), viewer, tap.meeting_id)
-    keyboard = meeting_messages.invitation_keyboard(tr, meeting, screen.invitee, choosing=True)
-    await _show(update, screen.below(tr._("What is your answer?")), markup_from_json(keyboard))
-    await done(update)
+    screen = await t.screen()
+    keyboard = meeting_messages.invitation_keyboard(t.tr, t.meeting, screen.invitee, choosing=True)
+    await _show(t.update, screen.below(t.tr._("What is your answer?")), markup_from_json(keyboard))
+    await done(t.update)
 
 
 @requires(Action.ANSWER_CARE)
 @on_invitation
-async def invitation_other(
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    viewer: Viewer,
-    tap: InvitationTap,
-    meeting: Meeting,
-) -> None:
+async def invitation_other(t: Tapped) -> None:
     """Another time: the teacher's other times, or type one."""
-    tr = tr_for(context, viewer)
-
-    def to(action: str) -> str:
-        return str(InvitationTap(meeting.id, tap.version, action))
-
+    tr = t.tr
     rows = [
-        [button("🕒 " + tr.datetime(alt), to(f"alt{index}"))]
-        for index, alt in enumerate(meeting.alternatives[:MAX_ALTERNATIVES])
+        [t.button("🕒 " + tr.datetime(alt), f"alt{index}")]
+        for index, alt in enumerate(t.meeting.alternatives[:MAX_ALTERNATIVES])
     ]
-    rows.append([button(tr.label("✍️ I'll type a time that suits me"), to("type"))])
-    rows.append([button(tr.label("⬅️ Back"), to("change"))])
-    screen = await _screen(services(context), viewer, tap.meeting_id)
-    await _show(
-        update, screen.below(tr._("Which time suits you better?")), InlineKeyboardMarkup(rows)
-    )
-    await done(update)
+    rows.append([t.button(tr.label("✍️ I'll type a time that suits me"), "type")])
+    rows.append([t.button(tr.label("⬅️ Back"), "change")])
+    screen = await t.screen()
+    question = screen.below(tr._("Which time suits you better?"))
+    await _show(t.update, question, InlineKeyboardMarkup(rows))
+    await done(t.update)
 
 
 @requires(Action.ANSWER_CARE)
 @on_invitation
-async def invitation_type(
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    viewer: Viewer,
-    tap: InvitationTap,
-    meeting: Meeting,
-) -> None:
+async def invitation_type(t: Tapped) -> None:
     """The wish is typed below; the invitation itself shows the question and keeps the talk."""
-    tr = tr_for(context, viewer)
     step = await begin(
-        update,
-        context,
-        viewer,
+        t.update,
+        t.context,
+        t.viewer,
         "preference",
         "text",
         in_place=True,
-        meeting_id=meeting.id,
-        version=tap.version,
+        meeting_id=t.meeting.id,
+        version=t.tap.version,
     )
-    screen = await _screen(services(context), viewer, tap.meeting_id)
-    back = [[step.button(tr.label("⬅️ Back"), "back")]]
-    line = tr._("✍️ Which day and time would suit you? Type it in your own words.")
-    await step.show(screen.below(line), back)
-    await done(update)
+    screen = await t.screen()
+    line = t.tr._("✍️ Which day and time would suit you? Type it in your own words.")
+    await step.show(screen.below(line), [step.back_row()])
+    await done(t.update)
 
 
 @requires(Action.ANSWER_CARE)
 @on_invitation
-async def invitation_wish(
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    viewer: Viewer,
-    tap: InvitationTap,
-    _meeting: Meeting,
-) -> None:
+async def invitation_wish(t: Tapped) -> None:
     """An interpreter, or bringing someone: switched on or off."""
-    svc = services(context)
-    async with svc.work() as w:
+    async with t.svc.work() as w:
         await meeting_answers.toggle_wish(
             w,
-            person=_person(viewer),
-            meeting_id=tap.meeting_id,
-            version=tap.version,
-            wish="interpreter" if tap.action == "interp" else "companion",
+            person=_person(t.viewer),
+            meeting_id=t.tap.meeting_id,
+            version=t.tap.version,
+            wish="interpreter" if t.tap.action == "interp" else "companion",
         )
-    await _show_answered(update, svc, viewer, tap.meeting_id)
-    await done(update)
+    await _show_answered(t)
 
 
 @requires(Action.ANSWER_CARE)
 @on_invitation
-async def invitation_answer(
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    viewer: Viewer,
-    tap: InvitationTap,
-    meeting: Meeting,
-) -> None:
+async def invitation_answer(t: Tapped) -> None:
     """Yes, no, or one of the teacher's other times: recorded, and shown on the invitation."""
-    answer, preference = tap.action, None
-    if tap.action.startswith("alt"):
-        index = int(tap.action[3:])
-        if index >= len(meeting.alternatives):
-            await say_stale(update, context, viewer)
+    answer, preference = t.tap.action, None
+    if answer.startswith("alt"):
+        index = int(answer[3:])
+        if index >= len(t.meeting.alternatives):
+            await say_stale(t.update, t.context, t.viewer)
             return
-        answer, preference = "other_time", meeting.alternatives[index].isoformat()
-    svc = services(context)
-    async with svc.work() as w:
+        answer, preference = "other_time", t.meeting.alternatives[index].isoformat()
+    async with t.svc.work() as w:
         await meeting_answers.answer(
             w,
-            person=_person(viewer),
-            meeting_id=tap.meeting_id,
-            version=tap.version,
+            person=_person(t.viewer),
+            meeting_id=t.tap.meeting_id,
+            version=t.tap.version,
             answer=answer,
             preference=preference,
         )
-    await _show_answered(update, svc, viewer, tap.meeting_id)
-    await done(update)
+    await _show_answered(t)
 
 
-async def _show_answered(update: Update, svc: Services, viewer: Viewer, meeting_id: int) -> None:
-    screen = await _screen(svc, viewer, meeting_id)
-    tr = svc.texts(viewer.language)
-    keyboard = meeting_messages.invitation_keyboard(tr, screen.meeting, screen.invitee)
-    await _show(update, screen.text, markup_from_json(keyboard))
+async def _show_answered(t: Tapped) -> None:
+    screen = await t.screen()
+    keyboard = meeting_messages.invitation_keyboard(t.tr, screen.meeting, screen.invitee)
+    await _show(t.update, screen.text, markup_from_json(keyboard))
+    await done(t.update)
 
 
 async def _refused(
@@ -339,7 +319,7 @@ async def summary_action(
         screen = await _summary_screen(svc, viewer, meeting_id)
         assert screen is not None
         line = tr._("❓ Type your question. The teacher will answer you here.")
-        await step.show(f"{screen[0]}\n\n{line}", [[step.button(tr.label("⬅️ Back"), "back")]])
+        await step.show(f"{screen[0]}\n\n{line}", [step.back_row()])
     await done(update)
 
 

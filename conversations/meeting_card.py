@@ -22,15 +22,8 @@ from conversations.common import (
     say_stale,
     services,
 )
-from conversations.flow import Flow, Step, begin, register
-from conversations.meetings import (
-    back_row,
-    free_times,
-    future_moment,
-    own_meeting,
-    time_rows,
-    typed_time,
-)
+from conversations.flow import Flow, Step, begin, future_moment, register, typed_time
+from conversations.meetings import free_times, own_meeting, time_rows
 
 
 async def _card(
@@ -78,14 +71,14 @@ async def card_action(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer
             "🕒 New day and time? Tap one of your free times or type it, for example"
             " <i>donderdag 14:00</i>. The parents will be told in their own language."
         )
-        await step.show(f"{card}\n\n{question}", [*time_rows(step, picks), back_row(step, "stop")])
+        await step.show(f"{card}\n\n{question}", [*time_rows(step, picks), step.back_row("stop")])
     else:
         step = await begin(
             update, context, viewer, "move", "cancel", in_place=True, meeting_id=meeting.id
         )
         # staff:
         question = tr._("✖️ Cancel this talk? The parents will be told.")
-        rows = [[step.button(tr.label("✖️ Yes, cancel it"), "yes")], back_row(step, "stop")]
+        rows = [[step.button(tr.label("✖️ Yes, cancel it"), "yes")], step.back_row("stop")]
         await step.show(f"{card}\n\n{question}", rows)
     await done(update)
 

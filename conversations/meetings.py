@@ -10,23 +10,27 @@ from telegram import InlineKeyboardButton, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.i18n.translator import Markup
-from bot.rules.dates import read_when
 from bot.rules.models import Meeting, Viewer
 from bot.rules.permissions import Action, may_see_pupil
 from bot.services import meetings, pupil_discussions
 from bot.services.context import Services
 from bot.texts import meeting_messages
-from conversations.common import Handlers, done, requires
+from conversations.common import (
+    Handlers,
+    done,
+    not_in_samen,
+    requires,
+)
 from conversations.flow import (
     Flow,
     Step,
     ask_pupil,
     begin,
+    future_moment,
+    pick_pupil,
     progress,
-    pupil_from_button,
-    pupil_from_text,
     register,
-    which_day,
+    typed_time,
 )
 
 # Four steps for a standard talk: pupil, kind, time, then a confirmation card with Samen's
@@ -65,10 +69,6 @@ async def own_meeting(update: Update, svc: Services, viewer: Viewer) -> Meeting 
     async with svc.db.reading() as tx:
         meeting = await tx.meeting(int(parts[1]))
     return meeting if meeting is not None and meeting.created_by == viewer.person_id else None
-
-
-def back_row(step: Step, value: str = "back") -> list[InlineKeyboardButton]:
-    return [step.button(step.tr.label("⬅️ Back"), value)]
 
 
 async def free_times(step: Step, minutes: int, skip: int | None = None) -> list[datetime]:
@@ -116,7 +116,7 @@ async def _ask(step: Step, name: str, note: str = "") -> None:
         ]
         # staff:
         question = tr._("What kind of talk?")
-        await step.show(f"{heading}\n{question}", [*rows, back_row(step)])
+        await step.show(f"{heading}\n{question}", [*rows, step.back_row()])
     elif name == "when":
         picks = await free_times(step, _minutes(step))
         # staff:
@@ -124,12 +124,12 @@ async def _ask(step: Step, name: str, note: str = "") -> None:
             "When? Tap one of your free times, or type a day and time, for example"
             " <i>3 dec 15:30</i> or <i>morgen half vier</i>."
         )
-        await step.show(f"{heading}\n{question}", [*time_rows(step, picks), back_row(step)])
+        await step.show(f"{heading}\n{question}", [*time_rows(step, picks), step.back_row()])
     elif name == "minutes":
         row = [step.button(tr.label("{n} min", n=m), f"min:{m}") for m in MINUTES]
         # staff:
         question = tr._("How long will it take?")
-        await step.show(f"{heading}\n{question}", [row, back_row(step, "confirm")])
+        await step.show(f"{heading}\n{question}", [row, step.back_row("confirm")])
     elif name == "place_kind":
         rows = [
             [step.button(tr.label("🏫 At school"), "pk:room")],
@@ -138,7 +138,7 @@ async def _ask(step: Step, name: str, note: str = "") -> None:
         ]
         # staff:
         question = tr._("Where?")
-        await step.show(f"{heading}\n{question}", [*rows, back_row(step, "confirm")])
+        await step.show(f"{heading}\n{question}", [*rows, step.back_row("confirm")])
     elif name == "place":
         # staff:
         question = {
@@ -146,7 +146,7 @@ async def _ask(step: Step, name: str, note: str = "") -> None:
             "phone": tr._("Which phone number? Or type who calls whom."),
             "video": tr._("Paste the video link."),
         }[str(step.state.data.get("place_kind"))]
-        await step.show(f"{heading}\n{question}", [back_row(step, "confirm")])
+        await step.show(f"{heading}\n{question}", [step.back_row("confirm")])
     elif name == "goal":
         # staff:
         question = tr._(
@@ -154,7 +154,7 @@ async def _ask(step: Step, name: str, note: str = "") -> None:
         )
         # staff:
         standard = tr.label("↩️ Use Samen's text")
-        rows = [[step.button(standard, "goal:standard")], back_row(step, "confirm")]
+        rows = [[step.button(standard, "goal:standard")], step.back_row("confirm")]
         await step.show(f"{heading}\n{question}", rows)
     elif name == "alternatives":
         alternatives = _alternatives(step)
@@ -297,7 +297,7 @@ async def _show_confirm(step: Step, note: str = "") -> None:
             # staff:
             step.button(tr.label("➕ Other times"), "change:alternatives"),
         ],
-        back_row(step),
+        step.back_row(),
     ]
     await step.show("\n".join(lines), rows)
 
@@ -311,6 +311,10 @@ async def _chosen_time(step: Step, moment: datetime) -> None:
         return
     await step.go("when", starts_at=moment.isoformat())
     await _ask(step, "confirm")
+
+
+async def _ask_kind(step: Step) -> None:
+    await _ask(step, "kind")
 
 
 async def plan_button(step: Step, value: str) -> None:
@@ -327,10 +331,9 @@ async def plan_button(step: Step, value: str) -> None:
         await _ask(step, "confirm")
         return
     if current == "pupil":
-        pupil = await pupil_from_button(step, value, _heading(step))
-        if pupil is not None:
-            await step.go("pupil", pupil_id=pupil.pupil_id)
-            await _ask(step, "kind")
+        await pick_pupil(
+            step, value, typed=False, heading=_heading(step), then="pupil", chosen=_ask_kind
+        )
         return
     if current == "kind" and value.removeprefix("kind:") in meetings.USUAL_MINUTES:
         kind = value.removeprefix("kind:")
@@ -363,44 +366,13 @@ async def plan_button(step: Step, value: str) -> None:
     await _ask(step, current)
 
 
-def future_moment(step: Step, iso: str) -> datetime | None:
-    """A tapped time, checked again: it must be a moment, and still ahead."""
-    try:
-        moment = datetime.fromisoformat(iso)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo and moment > step.svc.clock.now() else None
-
-
-async def typed_time(step: Step, text: str, back: str) -> datetime | None:
-    """A typed day and time; on a weekday that contradicts the date, ask which is meant."""
-    tr = step.tr
-    when = read_when(text, step.svc.clock.now(), step.svc.settings.timezone)
-    if when is None:
-        # staff:
-        note = tr._(
-            "I could not read “{text}” as a day and time in the future."
-            " Try for example <i>3 dec 15:30</i> or <i>dinsdag half vier</i>.",
-            text=text,
-        )
-        await step.show(note, [back_row(step, back)])
-        return None
-    if when.other is not None:
-        await step.go(step.state.step)
-        question, rows = which_day(step, when, back_row(step, back))
-        await step.show(question, rows)
-        return None
-    return when.moment
-
-
 async def plan_text(step: Step, text: str) -> None:
     current = step.state.step
     tr = step.tr
     if current == "pupil":
-        pupil = await pupil_from_text(step, text, _heading(step))
-        if pupil is not None:
-            await step.go("pupil", pupil_id=pupil.pupil_id)
-            await _ask(step, "kind")
+        await pick_pupil(
+            step, text, typed=True, heading=_heading(step), then="pupil", chosen=_ask_kind
+        )
         return
     if current in ("when", "alternatives"):
         moment = await typed_time(step, text, "back" if current == "when" else "confirm")
@@ -462,14 +434,7 @@ async def _send(step: Step) -> None:
                 len(planned.reached),
             )
         ]
-        if planned.not_linked:
-            # staff:
-            lines.append(
-                tr._(
-                    "⚠️ Not in Samen: {names}. Please call or write to them.",
-                    names=tr.list_of(list(planned.not_linked)),
-                )
-            )
+        lines += not_in_samen(tr, planned.not_linked)
         # staff:
         lines.append(tr._("You will see their answers in the meeting card below."))
     await step.show("\n".join(lines))

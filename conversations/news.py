@@ -11,24 +11,32 @@ from telegram import InlineKeyboardButton, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.i18n.translator import language_name
-from bot.rules.dates import read_when
 from bot.rules.models import PersonKind, Viewer
 from bot.rules.permissions import Action, may_see_pupil, visible_groups
 from bot.rules.rights import MessageKind, audience
 from bot.rules.schooltime import in_quiet_hours, next_allowed
 from bot.services import good_news, pupil_discussions
 from bot.services.notify import language_read
-from conversations.common import Handlers, clip, done, reply, requires, services, tr_for
+from conversations.common import (
+    Handlers,
+    clip,
+    done,
+    not_in_samen,
+    reply,
+    requires,
+    services,
+    tr_for,
+)
 from conversations.flow import (
     Flow,
     Step,
     ask_pupil,
     begin,
+    future_moment,
+    pick_pupil,
     progress,
-    pupil_from_button,
-    pupil_from_text,
     register,
-    which_day,
+    typed_time,
 )
 
 STEPS = ["pupil", "themes", "words", "preview"]
@@ -96,14 +104,12 @@ async def _ask(step: Step, name: str, note: str = "") -> None:
             for key, label in good_news.THEMES.items()
         ]
         rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-        rows.append(
-            [step.button(tr.label("⬅️ Back"), "back"), step.button(tr.label("Next ➡️"), "next")]
-        )
+        rows.append(step.back_row("back", step.next_button()))
         # staff:
         question = tr._("What did {child} do well? Choose one or more.", child=child)
         await step.show(f"{heading}\n{question}", rows)
     elif name == "words":
-        rows = [[step.button(tr.label("⬅️ Back"), "back"), step.button(tr.label("⏭ Skip"), "skip")]]
+        rows = [step.back_row("back", step.button(tr.label("⏭ Skip"), "skip"))]
         # staff:
         question = tr._(
             "Add a sentence of your own? Type it, or skip. Parents see it as you"
@@ -181,9 +187,13 @@ async def _preview(step: Step, note: str = "") -> None:
             step.button(tr.label("📤 Send now"), "now"),
             step.button(tr.label("🕒 Send later"), "later"),
         ],
-        [step.button(tr.label("⬅️ Back"), "back")],
+        step.back_row(),
     ]
     await step.show(clip(lines, tr), rows)
+
+
+async def _ask_themes(step: Step) -> None:
+    await _ask(step, "themes")
 
 
 async def on_button(step: Step, value: str) -> None:
@@ -193,10 +203,9 @@ async def on_button(step: Step, value: str) -> None:
         await _ask(step, previous)
         return
     if current == "pupil":
-        pupil = await pupil_from_button(step, value, _heading(step))
-        if pupil is not None:
-            await step.go("pupil", pupil_id=pupil.pupil_id, child=pupil.first_name)
-            await _ask(step, "themes")
+        await pick_pupil(
+            step, value, typed=False, heading=_heading(step), then="pupil", chosen=_ask_themes
+        )
         return
     if current == "themes":
         chosen = list(step.draft(NewsDraft).themes)
@@ -222,11 +231,8 @@ async def on_button(step: Step, value: str) -> None:
     if current == "later" and value.startswith("at:"):
         # A quiet-hours suggestion or one reading of a contradicting weekday and date: the
         # same checks as a typed time, since the reading tapped may be a Saturday.
-        try:
-            moment = datetime.fromisoformat(value.removeprefix("at:"))
-        except ValueError:
-            moment = None
-        if moment is None or moment.tzinfo is None or moment <= step.svc.clock.now():
+        moment = future_moment(step, value.removeprefix("at:"))
+        if moment is None:
             await _ask_when(step)
             return
         await _schedule(step, moment)
@@ -238,10 +244,9 @@ async def on_text(step: Step, text: str) -> None:
     current = step.state.step
     tr = step.tr
     if current == "pupil":
-        pupil = await pupil_from_text(step, text, _heading(step))
-        if pupil is not None:
-            await step.go("pupil", pupil_id=pupil.pupil_id, child=pupil.first_name)
-            await _ask(step, "themes")
+        await pick_pupil(
+            step, text, typed=True, heading=_heading(step), then="pupil", chosen=_ask_themes
+        )
         return
     if current == "words":
         if len(text) > MAX_WORDS:
@@ -252,24 +257,9 @@ async def on_text(step: Step, text: str) -> None:
         await _ask(step, "preview")
         return
     if current == "later":
-        when = read_when(text, step.svc.clock.now(), step.svc.settings.timezone)
-        if when is None:
-            # staff:
-            await step.show(
-                tr._(
-                    "I could not read “{text}” as a day and time in the future."
-                    " Try for example <i>3 dec 15:30</i> or <i>dinsdag half vier</i>.",
-                    text=text,
-                )
-            )
-            return
-        if when.other is not None:
-            # "di 3 dec" when 3 December is a Thursday: ask, never guess.
-            await step.go("later")
-            question, rows = which_day(step, when, [step.button(tr.label("⬅️ Back"), "back")])
-            await step.show(question, rows)
-            return
-        await _schedule(step, when.moment)
+        moment = await typed_time(step, text, "back")
+        if moment is not None:
+            await _schedule(step, moment)
         return
     # staff:
     await step.show(tr._("Please use the buttons above, or type /annuleren to stop."))
@@ -280,7 +270,7 @@ async def _ask_when(step: Step) -> None:
     # staff:
     await step.show(
         step.tr._("When should it go out? For example <i>vrijdag 15:00</i> or <i>4 dec 15:00</i>."),
-        [[step.button(step.tr.label("⬅️ Back"), "back")]],
+        [step.back_row()],
     )
 
 
@@ -301,7 +291,7 @@ async def _schedule(step: Step, moment: datetime) -> None:
         )
         rows: list[list[InlineKeyboardButton]] = [
             [step.button("🕒 " + tr.datetime(suggestion), f"at:{suggestion.isoformat()}")],
-            [step.button(tr.label("⬅️ Back"), "back")],
+            step.back_row(),
         ]
         await step.show(note, rows)
         return
@@ -348,12 +338,7 @@ async def _send(step: Step, when: datetime | None) -> None:
         text = tr._(
             "✅ Good news for {names} goes out on {date}.", names=names, date=tr.datetime(when)
         )
-    if sent.not_linked:
-        # staff:
-        text += "\n" + tr._(
-            "⚠️ Not in Samen: {names}. Please call or write to them.",
-            names=tr.list_of(list(sent.not_linked)),
-        )
+    text = "\n".join([text, *not_in_samen(tr, sent.not_linked)])
     await step.show(text)
 
 

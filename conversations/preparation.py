@@ -223,7 +223,7 @@ async def _show_news(step: Step, note: str = "") -> None:
     )
     await step.show(
         "\n".join(part for part in (note, question) if part),
-        [[step.button(step.tr.label("⬅️ Back"), "back")]],
+        [step.back_row()],
     )
 
 

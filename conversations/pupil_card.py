@@ -8,8 +8,8 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from telegram import InlineKeyboardButton, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram import InlineKeyboardButton
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.i18n.translator import N_, Markup
 from bot.rules.models import (
@@ -19,7 +19,6 @@ from bot.rules.models import (
     Pupil,
     SafetyException,
     StaffMember,
-    Viewer,
 )
 from bot.rules.permissions import Action
 from bot.rules.rights import (
@@ -38,14 +37,13 @@ from bot.services import information_rights
 from bot.services.work import Work
 from bot.texts import staff_labels
 from bot.texts.rights_card import RESTRICTION_LABELS, guardian_lines, who_decides
-from conversations.common import Handlers, done, requires
+from conversations.common import Handlers
 from conversations.flow import (
     Flow,
     Step,
     ask_pupil,
-    begin,
-    pupil_from_button,
-    pupil_from_text,
+    pick_pupil,
+    pupil_first,
     register,
 )
 
@@ -62,16 +60,12 @@ REFUSAL_TEXTS = {
 }
 
 
-@requires(Action.RECORD_RIGHTS)
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
-    step = await begin(update, context, viewer, "card", "pupil")
-    await ask_pupil(step, _title(step))
-    await done(update)
-
-
 def _title(step: Step) -> str:
     # staff:
     return step.tr._("🗂 <b>Information rights of a pupil</b>")
+
+
+start = pupil_first("card", Action.RECORD_RIGHTS, _title)
 
 
 @dataclass
@@ -242,17 +236,12 @@ async def show_held(step: Step, outbox_id: int) -> None:
     rows = [
         [step.button(tr.label("▶️ Send it now"), "release")],
         [step.button(tr.label("🗑 Withdraw it: never send"), "withdraw")],
-        [step.button(tr.label("⬅️ Back"), "card")],
+        step.back_row("card"),
     ]
     await step.show(text, rows)
 
 
 HELD_PREVIEW = 700
-
-
-def _back(step: Step) -> list[InlineKeyboardButton]:
-    # Built after each step change: buttons carry the nonce of the step they belong to.
-    return [step.button(step.tr.label("⬅️ Back"), "card")]
 
 
 async def _ask_request(step: Step, guardian_id: str) -> None:
@@ -264,7 +253,9 @@ async def _ask_request(step: Step, guardian_id: str) -> None:
         " They will then receive important facts: results, development,"
         " and the start of support."
     )
-    await step.show(question, [[step.button(tr.label("✅ Yes, record it"), "yes")], _back(step)])
+    await step.show(
+        question, [[step.button(tr.label("✅ Yes, record it"), "yes")], step.back_row("card")]
+    )
 
 
 async def _ask_restriction_kind(step: Step, guardian_id: str) -> None:
@@ -275,7 +266,7 @@ async def _ask_restriction_kind(step: Step, guardian_id: str) -> None:
         for kind, label in RESTRICTION_LABELS.items()
     ]
     # staff:
-    await step.show(tr._("What kind of restriction?"), [*rows, _back(step)])
+    await step.show(tr._("What kind of restriction?"), [*rows, step.back_row("card")])
 
 
 async def _ask_restriction_reason(step: Step, kind: str) -> None:
@@ -285,7 +276,7 @@ async def _ask_restriction_reason(step: Step, kind: str) -> None:
     await step.go("restrict_reason", kind=kind)
     # staff:
     question = step.tr._("Type the reason, for the file (for example the court ruling).")
-    await step.show(question, [_back(step)])
+    await step.show(question, [step.back_row("card")])
 
 
 async def _ask_capability(step: Step, _: str) -> None:
@@ -294,7 +285,7 @@ async def _ask_capability(step: Step, _: str) -> None:
     rows = [
         [step.button(tr.label("✅ Yes, capable"), "capable:yes")],
         [step.button(tr.label("❌ Not capable"), "capable:no")],
-        _back(step),
+        step.back_row("card"),
     ]
     # staff:
     await step.show(tr._("Can the pupil judge a consent request themselves?"), rows)
@@ -303,7 +294,9 @@ async def _ask_capability(step: Step, _: str) -> None:
 async def _ask_capability_reason(step: Step, answer: str) -> None:
     await step.go("capability_reason", capable=answer == "yes")
     # staff:
-    await step.show(step.tr._("Type the reason for this judgement, for the file."), [_back(step)])
+    await step.show(
+        step.tr._("Type the reason for this judgement, for the file."), [step.back_row("card")]
+    )
 
 
 async def _ask_safety_reason(step: Step, _: str) -> None:
@@ -315,13 +308,15 @@ async def _ask_safety_reason(step: Step, _: str) -> None:
         " Samen never tells the family about this itself.\n"
         "Type the reason, for the file."
     )
-    await step.show(question, [_back(step)])
+    await step.show(question, [step.back_row("card")])
 
 
 async def _ask_told(step: Step, _: str) -> None:
     await step.go("told")
     # staff:
-    await step.show(step.tr._("How and when were the parents told? Or why not yet?"), [_back(step)])
+    await step.show(
+        step.tr._("How and when were the parents told? Or why not yet?"), [step.back_row("card")]
+    )
 
 
 async def _open_held(step: Step, target: str) -> None:
@@ -363,10 +358,9 @@ CARD_TAPS: dict[tuple[str, str], Callable[[Step, str], Awaitable[None]]] = {
 async def on_button(step: Step, value: str) -> None:
     current = step.state.step
     if current == "pupil":
-        pupil = await pupil_from_button(step, value, _title(step))
-        if pupil is not None:
-            await step.go("card", pupil_id=pupil.pupil_id)
-            await show_card(step)
+        await pick_pupil(
+            step, value, typed=False, heading=_title(step), then="card", chosen=show_card
+        )
         return
     if value == "other":
         await step.go("pupil")
@@ -383,10 +377,9 @@ async def on_button(step: Step, value: str) -> None:
 async def on_text(step: Step, text: str) -> None:
     current = step.state.step
     if current == "pupil":
-        pupil = await pupil_from_text(step, text, _title(step))
-        if pupil is not None:
-            await step.go("card", pupil_id=pupil.pupil_id)
-            await show_card(step)
+        await pick_pupil(
+            step, text, typed=True, heading=_title(step), then="card", chosen=show_card
+        )
         return
     if current in ("restrict_reason", "capability_reason", "safety_reason", "told"):
         await _record(step, current, reason=text)

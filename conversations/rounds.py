@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.i18n.translator import Translator
@@ -22,6 +22,7 @@ from conversations.common import (
     done,
     markup_from_json,
     menu_keyboard,
+    not_in_samen,
     reply,
     requires,
     say_stale,
@@ -40,10 +41,6 @@ def _heading(step: Step) -> str:
     # staff:
     title = step.tr._("🗓 <b>Short talks for a whole group</b>")
     return f"{title}\n{progress(step.tr, number, len(STEPS))}"
-
-
-def _back(step: Step) -> list[InlineKeyboardButton]:
-    return [step.button(step.tr.label("⬅️ Back"), "back")]
 
 
 async def _groups(step: Step) -> list[str]:
@@ -72,24 +69,24 @@ async def _ask(step: Step, name: str, note: str = "") -> None:
     elif name == "days":
         # staff:
         question = tr._("On which days? For example <i>di 8 dec, do 10 dec</i>.")
-        await step.show(f"{heading}\n{question}", [_back(step)])
+        await step.show(f"{heading}\n{question}", [step.back_row()])
     elif name == "window":
         # staff:
         question = tr._("Between which times? For example <i>15:00-17:00</i>.")
-        await step.show(f"{heading}\n{question}", [_back(step)])
+        await step.show(f"{heading}\n{question}", [step.back_row()])
     elif name == "minutes":
         row = [step.button(tr.label("{n} min", n=m), f"min:{m}") for m in MINUTES]
         # staff:
         question = tr._("How long is each talk?")
-        await step.show(f"{heading}\n{question}", [row, _back(step)])
+        await step.show(f"{heading}\n{question}", [row, step.back_row()])
     elif name == "place":
         # staff:
         question = tr._("Where? For example <i>lokaal 12</i>.")
-        await step.show(f"{heading}\n{question}", [_back(step)])
+        await step.show(f"{heading}\n{question}", [step.back_row()])
     elif name == "deadline":
         # staff:
         question = tr._("Until when can families choose? For example <i>vr 4 dec 12:00</i>.")
-        await step.show(f"{heading}\n{question}", [_back(step)])
+        await step.show(f"{heading}\n{question}", [step.back_row()])
     else:
         await _confirm(step)
 
@@ -140,7 +137,7 @@ async def _confirm(step: Step) -> None:
     if len(slots) < families:
         # staff:
         lines.append(tr._("⚠️ Fewer times than families. Add a day or a longer window?"))
-    rows = [[step.button(tr.label("✅ Open and invite the families"), "open")], _back(step)]
+    rows = [[step.button(tr.label("✅ Open and invite the families"), "open")], step.back_row()]
     await step.show("\n".join(lines), rows)
 
 
@@ -209,7 +206,7 @@ async def on_text(step: Step, text: str) -> None:
             # "wo 4 dec" while 4 December is a Friday: ask, and accept only these two readings.
             options = [when.moment.isoformat(), when.other.isoformat()]
             await step.go(current, deadline_options=options)
-            again = [step.button(tr.label("⬅️ Back"), "again")]
+            again = step.back_row("again")
             question, rows = which_day(step, when, again)
             await step.show(f"{_heading(step)}\n{question}", rows)
             return
@@ -255,14 +252,7 @@ async def _open(step: Step) -> None:
             n=len(opened.invited),
         )
     ]
-    if opened.not_linked:
-        # staff:
-        lines.append(
-            tr._(
-                "⚠️ Not in Samen: {names}. Please call or write to them.",
-                names=tr.list_of(list(opened.not_linked)),
-            )
-        )
+    lines += not_in_samen(tr, opened.not_linked)
     # staff:
     lines.append(tr._("You get one overview when the time to choose is over."))
     rows = [[button(tr.label("🚫 Block or free a time"), f"rbk:{opened.round_id}")]]

@@ -3,35 +3,29 @@ step, and moving on — refused, with the reason, until the rules allow it."""
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram import InlineKeyboardButton
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.rules.models import Viewer
 from bot.rules.permissions import Action
 from bot.rules.support_route import CHECKLIST, ORDER, REFUSAL_TEXTS, STEP_LABELS, RouteStep
 from bot.services import route_steps
-from conversations.common import Handlers, done, requires
+from conversations.common import Handlers
 from conversations.flow import (
     Flow,
     Step,
     ask_pupil,
-    begin,
-    pupil_from_button,
-    pupil_from_text,
+    pick_pupil,
+    pupil_first,
     register,
 )
-
-
-@requires(Action.SUPPORT_ROUTE)
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
-    step = await begin(update, context, viewer, "route", "pupil")
-    await ask_pupil(step, _title(step))
-    await done(update)
 
 
 def _title(step: Step) -> str:
     # staff:
     return step.tr._("🧭 <b>Support route</b>")
+
+
+start = pupil_first("route", Action.SUPPORT_ROUTE, _title)
 
 
 async def show_route(step: Step, note: str = "") -> None:
@@ -101,10 +95,9 @@ async def show_route(step: Step, note: str = "") -> None:
 async def on_button(step: Step, value: str) -> None:
     tr = step.tr
     if step.state.step == "pupil":
-        pupil = await pupil_from_button(step, value, _title(step))
-        if pupil is not None:
-            await step.go("card", pupil_id=pupil.pupil_id)
-            await show_route(step)
+        await pick_pupil(
+            step, value, typed=False, heading=_title(step), then="card", chosen=show_route
+        )
         return
     if value == "other":
         await step.go("pupil")
@@ -143,10 +136,9 @@ async def on_button(step: Step, value: str) -> None:
 
 async def on_text(step: Step, text: str) -> None:
     if step.state.step == "pupil":
-        pupil = await pupil_from_text(step, text, _title(step))
-        if pupil is not None:
-            await step.go("card", pupil_id=pupil.pupil_id)
-            await show_route(step)
+        await pick_pupil(
+            step, text, typed=True, heading=_title(step), then="card", chosen=show_route
+        )
         return
     await show_route(step)
 

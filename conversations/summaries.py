@@ -279,7 +279,7 @@ async def summary_button(step: Step, value: str) -> None:
         )
         await step.show(
             f"{_summary_heading(step)}\n{question}",
-            [[step.button(step.tr.label("⬅️ Back"), "back")]],
+            [step.back_row()],
         )
         return
     if current == "leave_out_reason" and value == "back":

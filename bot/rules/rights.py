@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from bot.rules.models import age_on
+from bot.rules.models import PersonKind, age_on
 
 
 class MessageKind(StrEnum):
@@ -143,6 +143,11 @@ class Audience:
 
     def excluded(self) -> dict[str, Why]:
         return {g: why for g, why in self.reasons.items() if g not in self.guardians}
+
+    def people(self, pupil_id: str) -> list[tuple[PersonKind, str]]:
+        """Who receives it: the chosen guardians, then the pupil when they do."""
+        chosen = [(PersonKind.GUARDIAN, g) for g in self.guardians]
+        return [*chosen, (PersonKind.PUPIL, pupil_id)] if self.pupil else chosen
 
 
 @dataclass(frozen=True)

@@ -115,11 +115,7 @@ async def send_positive_news(
         now=w.now,
         send_at=when,
     )
-    today = w.now.astimezone(w.settings.timezone).date()
-    chosen = audience(MessageKind.POSITIVE_NEWS, facts[0], facts[1], today)
-    targets = [(PersonKind.GUARDIAN, g) for g in chosen.guardians]
-    if chosen.pupil:
-        targets.append((PersonKind.PUPIL, pupil_id))
+    targets = audience(MessageKind.POSITIVE_NEWS, facts[0], facts[1], w.today).people(pupil_id)
     people = await pupil_discussions.people_of_pupil(w.tx, pupil)
     reached, not_linked = [], []
     for kind, person_id in targets:
@@ -148,10 +144,9 @@ async def send_positive_news(
             )
             reached.append(person.full_name)
         await w.tx.add_news_recipient(news_id, kind, person_id, outbox_id)
-    await w.tx.audit(
-        now=w.now,
-        actor=("staff", staff.staff_id),
-        action="positive_news_sent",
+    await w.audit(
+        staff,
+        "positive_news_sent",
         pupil_id=pupil_id,
         details={"news_id": news_id, "recipients": len(targets)},
     )

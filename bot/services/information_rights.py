@@ -49,12 +49,8 @@ async def record_information_request(
     if holds_authority(link, age_band(pupil.birth_date, w.today)):
         return Refusal.HOLDS_AUTHORITY
     await w.tx.set_information_request(guardian_id, pupil_id, w.now)
-    await w.tx.audit(
-        now=w.now,
-        actor=("staff", staff.staff_id),
-        action="information_request_recorded",
-        pupil_id=pupil_id,
-        subject=("guardian", guardian_id),
+    await w.audit(
+        staff, "information_request_recorded", pupil_id=pupil_id, subject=("guardian", guardian_id)
     )
     return None
 
@@ -71,10 +67,9 @@ async def record_restriction(
     if restriction.kind is RestrictionKind.REFUSED_BY_PUPIL and band is not AgeBand.OLDER_TEEN:
         return Refusal.NOT_16_17
     await w.tx.add_restriction(guardian_id, pupil_id, restriction, w.now, staff.staff_id)
-    await w.tx.audit(
-        now=w.now,
-        actor=("staff", staff.staff_id),
-        action="restriction_recorded",
+    await w.audit(
+        staff,
+        "restriction_recorded",
         pupil_id=pupil_id,
         subject=("guardian", guardian_id),
         details={
@@ -97,10 +92,9 @@ async def toggle_adult_consent(
         return Refusal.NOT_ADULT
     agrees = not link.adult_pupil_consents
     await w.tx.set_adult_consent(guardian_id, pupil_id, w.now if agrees else None)
-    await w.tx.audit(
-        now=w.now,
-        actor=("staff", staff.staff_id),
-        action="adult_consent_recorded" if agrees else "adult_consent_withdrawn",
+    await w.audit(
+        staff,
+        "adult_consent_recorded" if agrees else "adult_consent_withdrawn",
         pupil_id=pupil_id,
         subject=("guardian", guardian_id),
     )
@@ -110,12 +104,8 @@ async def toggle_adult_consent(
 async def lift_restriction(w: Work, staff: StaffMember, guardian_id: str, pupil_id: str) -> bool:
     lifted = await w.tx.lift_restriction(guardian_id, pupil_id, w.now, staff.staff_id)
     if lifted:
-        await w.tx.audit(
-            now=w.now,
-            actor=("staff", staff.staff_id),
-            action="restriction_lifted",
-            pupil_id=pupil_id,
-            subject=("guardian", guardian_id),
+        await w.audit(
+            staff, "restriction_lifted", pupil_id=pupil_id, subject=("guardian", guardian_id)
         )
     return lifted
 
@@ -131,10 +121,9 @@ async def record_capability(
     if not capable and not reason.strip():
         return Refusal.REASON_NEEDED
     await w.tx.set_capability(pupil_id, capable, reason.strip() or None)
-    await w.tx.audit(
-        now=w.now,
-        actor=("staff", staff.staff_id),
-        action="capability_recorded",
+    await w.audit(
+        staff,
+        "capability_recorded",
         pupil_id=pupil_id,
         subject=("pupil", pupil_id),
         details={"capable": capable, "reason": reason.strip()},
@@ -154,10 +143,9 @@ async def record_safety_exception(
     exception_id = await w.tx.add_safety_exception(
         pupil_id, discussion_id, reason.strip(), staff.staff_id, w.now
     )
-    await w.tx.audit(
-        now=w.now,
-        actor=("staff", staff.staff_id),
-        action="safety_exception_recorded",
+    await w.audit(
+        staff,
+        "safety_exception_recorded",
         pupil_id=pupil_id,
         details={"exception_id": exception_id, "discussion_id": discussion_id, "reason": reason},
     )
@@ -167,12 +155,7 @@ async def record_safety_exception(
 async def lift_safety_exception(w: Work, staff: StaffMember, pupil_id: str) -> bool:
     lifted = await w.tx.lift_safety_exceptions(pupil_id, staff.staff_id, w.now)
     if lifted:
-        await w.tx.audit(
-            now=w.now,
-            actor=("staff", staff.staff_id),
-            action="safety_exception_lifted",
-            pupil_id=pupil_id,
-        )
+        await w.audit(staff, "safety_exception_lifted", pupil_id=pupil_id)
     return lifted > 0
 
 
@@ -189,10 +172,9 @@ async def decide_held_message(
     ):
         return Refusal.NOT_HELD
     kind, person_id = message.recipient
-    await w.tx.audit(
-        now=w.now,
-        actor=("staff", staff.staff_id),
-        action=f"held_message_{decision}",
+    await w.audit(
+        staff,
+        f"held_message_{decision}",
         pupil_id=pupil_id,
         subject=(kind.value, person_id),
         details={"outbox_id": outbox_id, "purpose": message.purpose},
@@ -210,11 +192,5 @@ async def record_parents_told(
     if not how.strip():
         return Refusal.REASON_NEEDED
     await w.tx.record_parents_told(active[-1].id, how.strip(), w.now)
-    await w.tx.audit(
-        now=w.now,
-        actor=("staff", staff.staff_id),
-        action="safety_parents_told",
-        pupil_id=pupil_id,
-        details={"how": how.strip()},
-    )
+    await w.audit(staff, "safety_parents_told", pupil_id=pupil_id, details={"how": how.strip()})
     return None

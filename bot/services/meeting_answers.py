@@ -111,10 +111,9 @@ async def answer(
     if not found.ok or answer not in ANSWERS:
         return found
     await w.tx.set_invitee_answer(meeting_id, person[0], person[1], answer, preference, w.now)
-    await w.tx.audit(
-        now=w.now,
-        actor=(person[0].value, person[1]),
-        action=f"meeting_{answer}",
+    await w.audit(
+        (person[0].value, person[1]),
+        f"meeting_{answer}",
         pupil_id=found.meeting.pupil_id if found.meeting else None,
         details={"meeting_id": meeting_id, "version": version},
     )

@@ -121,12 +121,7 @@ async def invitees_for(w: Work, pupil_id: str) -> list[tuple[PersonKind, str]]:
     facts = await w.tx.rights_facts(pupil_id)
     if facts is None:
         raise LookupError(pupil_id)
-    today = w.now.astimezone(w.settings.timezone).date()
-    chosen = audience(MessageKind.MEETING_INVITATION, facts[0], facts[1], today)
-    people: list[tuple[PersonKind, str]] = [(PersonKind.GUARDIAN, g) for g in chosen.guardians]
-    if chosen.pupil:
-        people.append((PersonKind.PUPIL, pupil_id))
-    return people
+    return audience(MessageKind.MEETING_INVITATION, facts[0], facts[1], w.today).people(pupil_id)
 
 
 async def plan_meeting(
@@ -186,10 +181,9 @@ async def plan_meeting(
             await w.tx.set_invitee_answer(meeting_id, kind_, person_id, "come", None, w.now)
     # A booked slot of a round gets no card of its own: the teacher gets one overview.
     await refresh_card(w, meeting_id, create=round_id is None)
-    await w.tx.audit(
-        now=w.now,
-        actor=("staff", staff.staff_id),
-        action="meeting_planned",
+    await w.audit(
+        staff,
+        "meeting_planned",
         pupil_id=pupil_id,
         details={"meeting_id": meeting_id, "kind": kind, "invited": len(reached) + len(not_linked)},
     )
@@ -339,10 +333,9 @@ async def move(
         person = people[pupil_discussions.person_key(invitee.person_kind, invitee.person_id)]
         to = await reader(w, invitee.person_kind, invitee.person_id)
         await _send_invitation(w, moved, pupil, staff, to, person.first_name, moved=True)
-    await w.tx.audit(
-        now=w.now,
-        actor=("staff", staff.staff_id),
-        action="meeting_moved",
+    await w.audit(
+        staff,
+        "meeting_moved",
         pupil_id=meeting.pupil_id,
         details={
             "meeting_id": meeting_id,
@@ -381,12 +374,8 @@ async def cancel(w: Work, *, staff: StaffMember, meeting_id: int) -> bool:
             purpose="meeting_cancelled",
             pupil_id=pupil.pupil_id,
         )
-    await w.tx.audit(
-        now=w.now,
-        actor=("staff", staff.staff_id),
-        action="meeting_cancelled",
-        pupil_id=meeting.pupil_id,
-        details={"meeting_id": meeting_id},
+    await w.audit(
+        staff, "meeting_cancelled", pupil_id=meeting.pupil_id, details={"meeting_id": meeting_id}
     )
     await refresh_card(w, meeting_id)
     return True

@@ -108,7 +108,7 @@ async def targets_for(w: Work, pupil_id: str, kind: str) -> list[tuple[PersonKin
     if facts is None:
         raise LookupError(pupil_id)
     pupil_facts, links = facts
-    today = w.now.astimezone(w.settings.timezone).date()
+    today = w.today
     if kind == "cvb":
         chosen = audience(MessageKind.CVB_NOTICE, pupil_facts, links, today)
         targets = [(PersonKind.GUARDIAN, g, False) for g in chosen.guardians]
@@ -198,10 +198,9 @@ async def send_discussion(
             ),
             outbox_id,
         )
-    await w.tx.audit(
-        now=w.now,
-        actor=("staff", staff.staff_id),
-        action="cvb_notice_sent" if kind == "cvb" else "consent_requested",
+    await w.audit(
+        staff,
+        "cvb_notice_sent" if kind == "cvb" else "consent_requested",
         pupil_id=pupil_id,
         details={
             "discussion_id": discussion_id,
@@ -385,10 +384,9 @@ async def record_answer(
     if previous == answer:
         return AnswerResult(Outcome.UNCHANGED, before, recipient)
     await w.tx.add_answer(recipient, answer, user_id, w.now)
-    await w.tx.audit(
-        now=w.now,
-        actor=(person[0].value, person[1]),
-        action=f"{'consent' if discussion.needs_consent else 'notice'}_{answer}",
+    await w.audit(
+        (person[0].value, person[1]),
+        f"{'consent' if discussion.needs_consent else 'notice'}_{answer}",
         pupil_id=discussion.pupil_id,
         subject=(person[0].value, person[1]),
         details={

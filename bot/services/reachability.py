@@ -17,10 +17,9 @@ async def record_unreachable(w: Work, chat_id: int, reason: str) -> bool:
     kind, person_id, newly = PersonKind(person[0]), person[1], person[2]
     if not newly:
         return True
-    await w.tx.audit(
-        now=w.now,
-        actor=("system", None),
-        action="recipient_unreachable",
+    await w.audit(
+        ("system", None),
+        "recipient_unreachable",
         subject=(kind.value, person_id),
         pupil_id=person_id if kind is PersonKind.PUPIL else None,
         details={"reason": reason},
@@ -33,10 +32,9 @@ async def record_reachable_again(w: Work, user_id: int) -> None:
     account = await w.tx.account_of_user(user_id)
     if account is not None and await w.tx.clear_unreachable(user_id):
         kind, person_id = account
-        await w.tx.audit(
-            now=w.now,
-            actor=(kind.value, person_id),
-            action="recipient_reachable",
+        await w.audit(
+            (kind.value, person_id),
+            "recipient_reachable",
             subject=(kind.value, person_id),
             pupil_id=person_id if kind is PersonKind.PUPIL else None,
         )

@@ -82,7 +82,7 @@ class AskResult:
 
 
 async def ask(w: Work, kind: PersonKind, person_id: str) -> AskResult:
-    today = w.now.astimezone(w.settings.timezone).date()
+    today = w.today
     if kind is PersonKind.PUPIL:
         pupil = await w.tx.pupil(person_id)
         if not may_ask(kind, pupil.birth_date if pupil else None, today):
@@ -95,10 +95,9 @@ async def ask(w: Work, kind: PersonKind, person_id: str) -> AskResult:
     request_id = await w.tx.add_access_request(kind, person_id, w.now, due_date(today))
     request = await w.tx.access_request(request_id)
     assert request is not None
-    await w.tx.audit(
-        now=w.now,
-        actor=(kind.value, person_id),
-        action="access_requested",
+    await w.audit(
+        (kind.value, person_id),
+        "access_requested",
         subject=(kind.value, person_id),
         details={"request": request_id, "due_on": request.due_on.isoformat()},
     )
@@ -235,10 +234,9 @@ async def record_safety_choice(
     kind, person_id = requester
     for pupil_id in await _pupils_in_copy(w.tx, kind, person_id):
         if await w.tx.safety_exceptions(pupil_id, active_only=False):
-            await w.tx.audit(
-                now=w.now,
-                actor=actor,
-                action="access_copy_safety_decision",
+            await w.audit(
+                actor,
+                "access_copy_safety_decision",
                 pupil_id=pupil_id,
                 subject=(kind.value, person_id),
                 details={
@@ -288,13 +286,12 @@ async def send_copy(
         purpose="access_copy",
         protect_content=True,
         document=document,
-        document_name=f"samen-{w.now.astimezone(w.settings.timezone).date().isoformat()}.pdf",
+        document_name=f"samen-{w.today.isoformat()}.pdf",
     )
     assert await w.tx.answer_access_request(request.id, staff_id, w.now)
-    await w.tx.audit(
-        now=w.now,
-        actor=(PersonKind.STAFF.value, staff_id),
-        action="access_answered",
+    await w.audit(
+        (PersonKind.STAFF.value, staff_id),
+        "access_answered",
         subject=(kind.value, person_id),
         details={"request": request.id, "requested_at": request.requested_at.isoformat()},
     )
@@ -319,14 +316,13 @@ async def preview_copy(w: Work, font_dir: Path, request_id: int, staff_id: str) 
     kind, person_id = request.requester
     name, _ = await _requester(w.tx, kind, person_id)
     document = await access_copy(w, font_dir, kind, person_id)
-    await w.tx.audit(
-        now=w.now,
-        actor=(PersonKind.STAFF.value, staff_id),
-        action="access_copy_previewed",
+    await w.audit(
+        (PersonKind.STAFF.value, staff_id),
+        "access_copy_previewed",
         subject=(kind.value, person_id),
         details={"request": request.id},
     )
-    day = w.now.astimezone(w.settings.timezone).date().isoformat()
+    day = w.today.isoformat()
     covers = await touches_safety(w.tx, kind, person_id)
     return Preview(request, name, document, f"samen-{person_id}-{day}.pdf", covers)
 
@@ -341,10 +337,9 @@ async def hand_over_on_paper(
     request = await w.tx.open_access_request(kind, person_id)
     if request is not None:
         assert await w.tx.answer_access_request(request.id, "admin", w.now)
-        await w.tx.audit(
-            now=w.now,
-            actor=("admin", None),
-            action="access_answered",
+        await w.audit(
+            ("admin", None),
+            "access_answered",
             subject=(kind.value, person_id),
             details={
                 "request": request.id,
@@ -401,7 +396,7 @@ async def access_copy(
     in their language (or `written_in`), then the same in Dutch. What was recorded while a
     safety exception lasted stays out unless the coordinator chose otherwise."""
     tr = written_in or (await reader(w, kind, person_id)).tr
-    today = w.now.astimezone(w.settings.timezone).date()
+    today = w.today
     me = (kind.value, person_id)
     facts = await _facts_about_person(w.tx, kind, person_id)
     parts: list[_Part] = []

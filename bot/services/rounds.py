@@ -86,11 +86,8 @@ async def open_round(
                 pupil_id=pupil.pupil_id,
             )
             invited.append(person.full_name)
-    await w.tx.audit(
-        now=w.now,
-        actor=("staff", staff.staff_id),
-        action="round_opened",
-        details={"round_id": round_id, "group": group, "slots": len(slots)},
+    await w.audit(
+        staff, "round_opened", details={"round_id": round_id, "group": group, "slots": len(slots)}
     )
     return Opened(round_id, len(slots), tuple(invited), tuple(not_linked))
 
@@ -244,10 +241,9 @@ async def book(
         if not found.round.separate_slots:
             await _tell_others(w, meeting_id, person)
     await send_calendar_file(w, person, meeting_id)
-    await w.tx.audit(
-        now=w.now,
-        actor=(person[0].value, person[1]),
-        action="slot_booked",
+    await w.audit(
+        (person[0].value, person[1]),
+        "slot_booked",
         pupil_id=pupil_id,
         details={"round_id": round_id, "slot_id": slot_id},
     )
@@ -391,10 +387,9 @@ async def join(
     before = found.invitee.answer
     if before != answer:
         await w.tx.set_invitee_answer(meeting_id, person[0], person[1], answer, None, w.now)
-        await w.tx.audit(
-            now=w.now,
-            actor=(person[0].value, person[1]),
-            action=f"round_talk_{pick}",
+        await w.audit(
+            (person[0].value, person[1]),
+            f"round_talk_{pick}",
             pupil_id=meeting.pupil_id,
             details={"meeting_id": meeting_id, "version": version},
         )

@@ -40,12 +40,8 @@ async def move(w: Work, *, staff: StaffMember, pupil_id: str, target: RouteStep)
     if refusal is not None:
         return refusal
     await w.tx.set_route_step(pupil_id, target.value, staff.staff_id, w.now)
-    await w.tx.audit(
-        now=w.now,
-        actor=("staff", staff.staff_id),
-        action="route_moved",
-        pupil_id=pupil_id,
-        details={"from": current.value, "to": target.value},
+    await w.audit(
+        staff, "route_moved", pupil_id=pupil_id, details={"from": current.value, "to": target.value}
     )
     if starts_trajectory(current, target):
         await send_support_route_notice(w, staff=staff, pupil_id=pupil_id)
@@ -58,10 +54,9 @@ async def tick(
     if item not in {key for key, _ in CHECKLIST[step]}:
         return None
     ticked = await w.tx.toggle_route_tick(pupil_id, step.value, item, staff.staff_id, w.now)
-    await w.tx.audit(
-        now=w.now,
-        actor=("staff", staff.staff_id),
-        action="route_ticked" if ticked else "route_unticked",
+    await w.audit(
+        staff,
+        "route_ticked" if ticked else "route_unticked",
         pupil_id=pupil_id,
         details={"step": step.value, "item": item},
     )
@@ -75,7 +70,7 @@ async def remind_sdq(w: Work, *, staff: StaffMember, pupil_id: str) -> tuple[str
     facts = await w.tx.rights_facts(pupil_id)
     if pupil is None or facts is None:
         return ()
-    today = w.now.astimezone(w.settings.timezone).date()
+    today = w.today
     chosen = audience(MessageKind.MEETING_INVITATION, facts[0], facts[1], today)
     people = await pupil_discussions.people_of_pupil(w.tx, pupil)
     reached = []
@@ -101,12 +96,8 @@ async def remind_sdq(w: Work, *, staff: StaffMember, pupil_id: str) -> tuple[str
             pupil_id=pupil_id,
         )
         reached.append(person.full_name)
-    await w.tx.audit(
-        now=w.now,
-        actor=("staff", staff.staff_id),
-        action="sdq_reminder_sent",
-        pupil_id=pupil_id,
-        details={"recipients": len(reached)},
+    await w.audit(
+        staff, "sdq_reminder_sent", pupil_id=pupil_id, details={"recipients": len(reached)}
     )
     return tuple(reached)
 
@@ -120,11 +111,8 @@ async def send_support_route_notice(
     facts = await w.tx.rights_facts(pupil_id)
     if pupil is None or facts is None:
         raise LookupError(pupil_id)
-    today = w.now.astimezone(w.settings.timezone).date()
-    chosen = audience(MessageKind.SUPPORT_ROUTE_NOTICE, facts[0], facts[1], today)
-    targets = [(PersonKind.GUARDIAN, g) for g in chosen.guardians]
-    if chosen.pupil:
-        targets.append((PersonKind.PUPIL, pupil_id))
+    chosen = audience(MessageKind.SUPPORT_ROUTE_NOTICE, facts[0], facts[1], w.today)
+    targets = chosen.people(pupil_id)
     people = await pupil_discussions.people_of_pupil(w.tx, pupil)
     sender = f"{staff.first_name} {staff.last_name}"
     reached: list[str] = []
@@ -144,10 +132,9 @@ async def send_support_route_notice(
         )
         await notify(w, to, text, purpose="support_route_notice", pupil_id=pupil_id)
         reached.append(person.full_name)
-    await w.tx.audit(
-        now=w.now,
-        actor=("staff", staff.staff_id),
-        action="support_route_notice_sent",
+    await w.audit(
+        staff,
+        "support_route_notice_sent",
         pupil_id=pupil_id,
         details={"recipients": [pupil_discussions.person_key(k, p) for k, p in targets]},
     )

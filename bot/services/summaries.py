@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from bot.rules.models import (
     Agreement,
@@ -21,7 +21,6 @@ from bot.services import pupil_discussions
 from bot.services.meeting_card import refresh_card
 from bot.services.notify import Reader, notify, reader
 from bot.services.work import Work
-from bot.storage import Tx
 from bot.texts import care_messages
 from bot.texts.meeting_messages import (
     own_words,
@@ -146,9 +145,9 @@ async def send_summary(
         w.now,
     )
     await w.tx.add_summary(summary)
-    today = w.now.astimezone(w.settings.timezone).date()
+    today = w.today
     rules = summary_readers(meeting, pupil, facts, today)
-    readers = await _readers_after_leaving_out(w.tx, w.now, staff, meeting, rules, left_out or {})
+    readers = await _readers_after_leaving_out(w, staff, meeting, rules, left_out or {})
     people = await pupil_discussions.people_of_pupil(w.tx, pupil)
     reached = []
     # Foster parents get the agreements and the advice for home: only when there are some.
@@ -161,10 +160,9 @@ async def send_summary(
             outbox_id = await _send_one(w, to, summary, meeting, pupil, staff, home_only)
             reached.append(people[pupil_discussions.person_key(kind, person_id)].full_name)
         await w.tx.add_summary_reader(meeting_id, kind, person_id, outbox_id)
-    await w.tx.audit(
-        now=w.now,
-        actor=("staff", staff.staff_id),
-        action="summary_sent",
+    await w.audit(
+        staff,
+        "summary_sent",
         pupil_id=pupil.pupil_id,
         details={
             "meeting_id": meeting_id,
@@ -177,8 +175,7 @@ async def send_summary(
 
 
 async def _readers_after_leaving_out(
-    tx: Tx,
-    now: datetime,
+    w: Work,
     staff: StaffMember,
     meeting: Meeting,
     rules: SummaryReaders,
@@ -190,10 +187,9 @@ async def _readers_after_leaving_out(
     for kind, person_id in rules.whole:
         reason = left_out.get(pupil_discussions.person_key(kind, person_id))
         if reason and (kind, person_id) in rules.optional:
-            await tx.audit(
-                now=now,
-                actor=("staff", staff.staff_id),
-                action="summary_reader_left_out",
+            await w.audit(
+                staff,
+                "summary_reader_left_out",
                 pupil_id=meeting.pupil_id,
                 subject=(kind.value, person_id),
                 details={"meeting_id": meeting.id, "reason": reason},
@@ -275,10 +271,9 @@ async def ask_question(
                 [[care_messages.button(tr.label("↩️ Answer"), f"qa:{question_id}")]]
             ),
         )
-    await w.tx.audit(
-        now=w.now,
-        actor=(person[0].value, person[1]),
-        action="summary_question",
+    await w.audit(
+        (person[0].value, person[1]),
+        "summary_question",
         pupil_id=meeting.pupil_id,
         details={"meeting_id": meeting_id},
     )
@@ -311,10 +306,9 @@ async def answer_question(w: Work, *, staff: StaffMember, question_id: int, answ
             protect_content=True,
             pupil_id=pupil.pupil_id,
         )
-    await w.tx.audit(
-        now=w.now,
-        actor=("staff", staff.staff_id),
-        action="summary_question_answered",
+    await w.audit(
+        staff,
+        "summary_question_answered",
         pupil_id=meeting.pupil_id,
         details={"question_id": question_id},
     )

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from bot.i18n.translator import Catalogues
 from bot.platform.config import Settings
+from bot.rules.models import StaffMember
 from bot.storage import Tx
 
 
@@ -25,3 +27,24 @@ class Work:
     def today(self) -> date:
         """The school's date at `now`."""
         return self.now.astimezone(self.settings.timezone).date()
+
+    async def audit(
+        self,
+        actor: StaffMember | tuple[str, str | None],
+        action: str,
+        *,
+        pupil_id: str | None = None,
+        subject: tuple[str, str] | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        """One entry in the audit trail, at this work's `now`, by a staff member or another
+        actor (`("admin", None)`, `(kind, person_id)`)."""
+        who = ("staff", actor.staff_id) if isinstance(actor, StaffMember) else actor
+        await self.tx.audit(
+            now=self.now,
+            actor=who,
+            action=action,
+            pupil_id=pupil_id,
+            subject=subject,
+            details=details,
+        )
