@@ -22,7 +22,7 @@ from bot.services.context import Services
 from bot.services.reachability import record_unreachable
 from bot.services.work import Work
 from bot.storage import Database, Tx
-from conversations.common import role_commands
+from conversations.keyboards import role_commands
 from scheduler import install_jobs
 
 log = logging.getLogger(__name__)

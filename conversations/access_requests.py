@@ -17,20 +17,11 @@ from bot.rules.permissions import Action
 from bot.services import right_of_access
 from bot.services.right_of_access import Answered, Asked, SafetyChoice
 from bot.texts import care_messages
-from conversations.common import (
-    Handlers,
-    button,
-    done,
-    markup_from_json,
-    menu_keyboard,
-    reply,
-    requires,
-    say_stale,
-    services,
-    tap_of,
-    tr_for,
-)
+from conversations.common import Handlers, services, tap_of, tr_for
 from conversations.flow import Flow, Step, begin, register, stale
+from conversations.guards import requires
+from conversations.keyboards import button, markup_from_json, menu_keyboard
+from conversations.replies import done, reply, say_stale
 
 
 @requires(Action.ASK_ACCESS)

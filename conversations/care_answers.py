@@ -20,21 +20,10 @@ from bot.rules.models import PersonKind, Viewer
 from bot.rules.permissions import Action
 from bot.services import pupil_discussions
 from bot.texts import care_messages
-from conversations.common import (
-    Handlers,
-    ViewerHandler,
-    button,
-    done,
-    markup_from_json,
-    menu_keyboard,
-    reply,
-    requires,
-    say_stale,
-    services,
-    show_under_original,
-    tap_of,
-    tr_for,
-)
+from conversations.common import Handlers, ViewerHandler, services, tap_of, tr_for
+from conversations.guards import requires
+from conversations.keyboards import button, markup_from_json, menu_keyboard
+from conversations.replies import done, reply, say_stale, show_under_original
 
 
 def _person(viewer: Viewer) -> tuple[PersonKind, str]:

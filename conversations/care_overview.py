@@ -14,7 +14,10 @@ from bot.rules.permissions import Action, may_see_care
 from bot.services import pupil_discussions
 from bot.storage import Tx
 from bot.texts import staff_labels
-from conversations.common import Handlers, button, clip, done, reply, requires, services, tr_for
+from conversations.common import Handlers, services, tr_for
+from conversations.guards import requires
+from conversations.keyboards import button
+from conversations.replies import clip, done, reply
 
 KIND_SHORT = {"cvb": N_("CvB"), "zat": N_("ZAT"), "assessment": N_("assessment")}
 ANSWER_LABELS = {

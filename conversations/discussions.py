@@ -17,23 +17,12 @@ from bot.rules.models import Viewer
 from bot.rules.permissions import Action
 from bot.services import pupil_discussions
 from bot.texts import care_messages
-from conversations.common import (
-    Handlers,
-    done,
-    not_in_samen,
-    requires,
-)
-from conversations.flow import (
-    Flow,
-    Step,
-    ask_pupil,
-    begin,
-    future_moment,
-    pick_pupil,
-    progress,
-    register,
-    typed_time,
-)
+from conversations.common import Handlers
+from conversations.flow import Flow, Step, begin, progress, register
+from conversations.guards import requires
+from conversations.moments import future_moment, typed_time
+from conversations.pupils import ask_pupil, pick_pupil
+from conversations.replies import done, not_in_samen
 
 STEPS = {
     "cvb": ["pupil", "when", "purpose", "confirm"],

@@ -8,18 +8,10 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 from bot.i18n.translator import language_name
 from bot.rules.models import Viewer
 from bot.rules.permissions import Action
-from conversations.common import (
-    Handlers,
-    button,
-    done,
-    language_only_keyboard,
-    menu_keyboard,
-    publish_commands,
-    reply,
-    requires,
-    services,
-    tr_for,
-)
+from conversations.common import Handlers, services, tr_for
+from conversations.guards import requires
+from conversations.keyboards import button, language_only_keyboard, menu_keyboard, publish_commands
+from conversations.replies import done, reply
 
 
 def picker(languages: tuple[str, ...], current: str) -> InlineKeyboardMarkup:

@@ -18,21 +18,11 @@ from bot.rules.permissions import Action
 from bot.services import meeting_answers, summaries
 from bot.services.context import Services
 from bot.texts import meeting_messages
-from conversations.common import (
-    Handlers,
-    ViewerHandler,
-    button,
-    done,
-    markup_from_json,
-    menu_keyboard,
-    reply,
-    requires,
-    say_stale,
-    services,
-    tap_of,
-    tr_for,
-)
+from conversations.common import Handlers, ViewerHandler, services, tap_of, tr_for
 from conversations.flow import Flow, Step, begin, cancel_flow, register
+from conversations.guards import requires
+from conversations.keyboards import button, markup_from_json, menu_keyboard
+from conversations.replies import done, reply, say_stale
 
 MAX_TEXT = 500
 

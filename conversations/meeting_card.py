@@ -13,17 +13,13 @@ from bot.rules.models import Viewer
 from bot.rules.permissions import Action
 from bot.services import meeting_card, meetings
 from bot.services.context import Services
-from conversations.common import (
-    Handlers,
-    done,
-    markup_from_json,
-    reply,
-    requires,
-    say_stale,
-    services,
-)
-from conversations.flow import Flow, Step, begin, future_moment, register, typed_time
+from conversations.common import Handlers, services
+from conversations.flow import Flow, Step, begin, register
+from conversations.guards import requires
+from conversations.keyboards import markup_from_json
 from conversations.meetings import free_times, own_meeting, time_rows
+from conversations.moments import future_moment, typed_time
+from conversations.replies import done, reply, say_stale
 
 
 async def _card(

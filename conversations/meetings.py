@@ -15,23 +15,12 @@ from bot.rules.permissions import Action, may_see_pupil
 from bot.services import meetings, pupil_discussions
 from bot.services.context import Services
 from bot.texts import meeting_messages
-from conversations.common import (
-    Handlers,
-    done,
-    not_in_samen,
-    requires,
-)
-from conversations.flow import (
-    Flow,
-    Step,
-    ask_pupil,
-    begin,
-    future_moment,
-    pick_pupil,
-    progress,
-    register,
-    typed_time,
-)
+from conversations.common import Handlers
+from conversations.flow import Flow, Step, begin, progress, register
+from conversations.guards import requires
+from conversations.moments import future_moment, typed_time
+from conversations.pupils import ask_pupil, pick_pupil
+from conversations.replies import done, not_in_samen
 
 # Four steps for a standard talk: pupil, kind, time, then a confirmation card with Samen's
 # defaults filled in and a button for each thing to change.

@@ -17,21 +17,10 @@ from bot.i18n.translator import Markup, Translator
 from bot.rules.models import PupilContacts, Role, Viewer
 from bot.rules.permissions import Action, visible_groups
 from conversations import care_overview, flow, news, onboarding
-from conversations.common import (
-    Handlers,
-    button,
-    clip,
-    current_viewer,
-    done,
-    menu_keyboard,
-    private_only,
-    refuse,
-    reply,
-    requires,
-    say_stale,
-    services,
-    tr_for,
-)
+from conversations.common import Handlers, current_viewer, services, tr_for
+from conversations.guards import private_only, requires
+from conversations.keyboards import button, menu_keyboard
+from conversations.replies import clip, done, refuse, reply, say_stale
 
 
 @requires(Action.HELP)

@@ -17,27 +17,12 @@ from bot.rules.rights import MessageKind, audience
 from bot.rules.schooltime import in_quiet_hours, next_allowed
 from bot.services import good_news, pupil_discussions
 from bot.services.notify import language_read
-from conversations.common import (
-    Handlers,
-    clip,
-    done,
-    not_in_samen,
-    reply,
-    requires,
-    services,
-    tr_for,
-)
-from conversations.flow import (
-    Flow,
-    Step,
-    ask_pupil,
-    begin,
-    future_moment,
-    pick_pupil,
-    progress,
-    register,
-    typed_time,
-)
+from conversations.common import Handlers, services, tr_for
+from conversations.flow import Flow, Step, begin, progress, register
+from conversations.guards import requires
+from conversations.moments import future_moment, typed_time
+from conversations.pupils import ask_pupil, pick_pupil
+from conversations.replies import clip, done, not_in_samen, reply
 
 STEPS = ["pupil", "themes", "words", "preview"]
 MAX_WORDS = 400

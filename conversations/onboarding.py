@@ -11,17 +11,10 @@ from telegram.ext import CommandHandler, ContextTypes
 from bot.i18n.translator import Translator
 from bot.rules.models import Role, Viewer
 from bot.services.invitations import Redeemed, redeem
-from conversations.common import (
-    Handlers,
-    current_viewer,
-    language_only_keyboard,
-    menu_keyboard,
-    private_only,
-    publish_commands,
-    reply,
-    services,
-    tr_for,
-)
+from conversations.common import Handlers, current_viewer, services, tr_for
+from conversations.guards import private_only
+from conversations.keyboards import language_only_keyboard, menu_keyboard, publish_commands
+from conversations.replies import reply
 
 # A code as `samen invites` makes it (22 characters); shorter text is a chat message.
 TYPED_CODE = re.compile(r"[A-Za-z0-9_-]{20,64}")

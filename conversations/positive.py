@@ -9,19 +9,11 @@ from bot.rules.callback_data import ReactionTap
 from bot.rules.models import Viewer
 from bot.rules.permissions import Action
 from bot.services import good_news
-from conversations.common import (
-    Handlers,
-    done,
-    menu_keyboard,
-    reply,
-    requires,
-    say_stale,
-    services,
-    show_under_original,
-    tap_of,
-    tr_for,
-)
+from conversations.common import Handlers, services, tap_of, tr_for
 from conversations.flow import begin
+from conversations.guards import requires
+from conversations.keyboards import menu_keyboard
+from conversations.replies import done, reply, say_stale, show_under_original
 
 
 @requires(Action.ANSWER_CARE)

@@ -17,8 +17,10 @@ from bot.rules.models import Meeting, Viewer
 from bot.rules.permissions import Action
 from bot.services import good_news, preparation
 from bot.texts import meeting_messages
-from conversations.common import Handlers, done, reply, requires, services, tr_for
+from conversations.common import Handlers, services, tr_for
 from conversations.flow import Flow, Step, begin, progress, register
+from conversations.guards import requires
+from conversations.replies import done, reply
 
 MAX_TEXT = 500
 # A suggestion longer than this is shortened on its button and shown in full in the text.

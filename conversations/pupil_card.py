@@ -38,14 +38,8 @@ from bot.services.work import Work
 from bot.texts import staff_labels
 from bot.texts.rights_card import RESTRICTION_LABELS, guardian_lines, who_decides
 from conversations.common import Handlers
-from conversations.flow import (
-    Flow,
-    Step,
-    ask_pupil,
-    pick_pupil,
-    pupil_first,
-    register,
-)
+from conversations.flow import Flow, Step, register
+from conversations.pupils import ask_pupil, pick_pupil, pupil_first
 
 REFUSAL_TEXTS = {
     information_rights.Refusal.UNKNOWN: N_("That pupil or guardian is not in the roster any more."),

@@ -16,21 +16,12 @@ from bot.rules.permissions import Action, visible_groups
 from bot.rules.round_slots import make_slots
 from bot.services import rounds
 from bot.texts import round_messages
-from conversations.common import (
-    Handlers,
-    button,
-    done,
-    markup_from_json,
-    menu_keyboard,
-    not_in_samen,
-    reply,
-    requires,
-    say_stale,
-    services,
-    tap_of,
-    tr_for,
-)
-from conversations.flow import Flow, Step, begin, progress, register, which_day
+from conversations.common import Handlers, services, tap_of, tr_for
+from conversations.flow import Flow, Step, begin, progress, register
+from conversations.guards import requires
+from conversations.keyboards import button, markup_from_json, menu_keyboard
+from conversations.moments import which_day
+from conversations.replies import done, not_in_samen, reply, say_stale
 
 STEPS = ["group", "days", "window", "minutes", "place", "deadline", "confirm"]
 MINUTES = (10, 15, 20)

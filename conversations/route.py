@@ -10,14 +10,8 @@ from bot.rules.permissions import Action
 from bot.rules.support_route import CHECKLIST, ORDER, REFUSAL_TEXTS, STEP_LABELS, RouteStep
 from bot.services import route_steps
 from conversations.common import Handlers
-from conversations.flow import (
-    Flow,
-    Step,
-    ask_pupil,
-    pick_pupil,
-    pupil_first,
-    register,
-)
+from conversations.flow import Flow, Step, register
+from conversations.pupils import ask_pupil, pick_pupil, pupil_first
 
 
 def _title(step: Step) -> str:

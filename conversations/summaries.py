@@ -12,9 +12,11 @@ from bot.rules.models import Agreement, PersonKind, Viewer
 from bot.rules.permissions import Action
 from bot.services import meetings, pupil_discussions, summaries
 from bot.texts import meeting_messages
-from conversations.common import Handlers, done, reply, requires, say_stale, services
+from conversations.common import Handlers, services
 from conversations.flow import Flow, Step, begin, progress, register
+from conversations.guards import requires
 from conversations.meetings import own_meeting
+from conversations.replies import done, reply, say_stale
 
 MAX_TEXT = 500
 
