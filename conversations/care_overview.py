@@ -9,13 +9,14 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot.i18n.translator import N_, Translator
+from bot.rules.callback_data import DiscussionTap
 from bot.rules.models import StaffMember, Viewer
 from bot.rules.permissions import Action, may_see_care
 from bot.services import pupil_discussions
 from bot.storage import Tx
 from bot.texts import staff_labels
 from conversations.common import Handlers, services, tr_for
-from conversations.guards import requires
+from conversations.guards import on_tap, requires
 from conversations.keyboards import button
 from conversations.replies import clip, done, reply
 
@@ -75,7 +76,7 @@ def discussion_buttons(
             button(
                 f"{tr.label(KIND_SHORT[s.discussion.kind])} · {s.pupil.first_name} · "
                 f"{tr.time(s.discussion.starts_at)}",
-                f"d:{s.discussion.id}",
+                str(DiscussionTap(s.discussion.id)),
             )
         ]
         for s in states[:10]
@@ -137,18 +138,16 @@ def detail_lines(tr: Translator, state: pupil_discussions.DiscussionState) -> li
 
 
 @requires(Action.FAMILY_OVERVIEW)
+@on_tap(DiscussionTap)
 async def discussion_detail(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, tap: DiscussionTap
 ) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
     svc = services(context)
     tr = tr_for(context, viewer)
-    wanted = query.data.removeprefix("d:")
     now = svc.clock.now()
-    async with svc.db.transaction() as tx:
+    async with svc.db.reading() as tx:
         member = await tx.staff_member(viewer.person_id or "")
-        discussion = await tx.discussion(int(wanted)) if wanted.isdigit() else None
+        discussion = await tx.discussion(tap.discussion_id)
         pupil = await tx.pupil(discussion.pupil_id) if discussion else None
         allowed = member is not None and pupil is not None and may_see_care(member, pupil.group)
         state = (
@@ -164,4 +163,4 @@ async def discussion_detail(
     await done(update)
 
 
-HANDLERS: Handlers = [CallbackQueryHandler(discussion_detail, pattern=r"^d:\d+$")]
+HANDLERS: Handlers = [CallbackQueryHandler(discussion_detail, pattern=DiscussionTap.pattern())]

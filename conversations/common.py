@@ -1,4 +1,5 @@
-"""Shared pieces of every chat flow: who is writing, menus, replies and refusals."""
+"""What every handler starts from: who is writing, in which language, the services, and the
+button that was tapped."""
 
 from __future__ import annotations
 

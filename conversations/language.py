@@ -6,9 +6,10 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.i18n.translator import language_name
+from bot.rules.callback_data import LanguageTap
 from bot.rules.models import Viewer
 from bot.rules.permissions import Action
-from conversations.common import Handlers, services, tr_for
+from conversations.common import Handlers, services, tap_of, tr_for
 from conversations.guards import requires
 from conversations.keyboards import button, language_only_keyboard, menu_keyboard, publish_commands
 from conversations.replies import done, reply
@@ -17,7 +18,9 @@ from conversations.replies import done, reply
 def picker(languages: tuple[str, ...], current: str) -> InlineKeyboardMarkup:
     """Each language in its own name and script, two a row; the current one ticked."""
     buttons = [
-        button(("✅ " if code == current else "") + language_name(code), f"lang:set:{code}")
+        button(
+            ("✅ " if code == current else "") + language_name(code), str(LanguageTap("set", code))
+        )
         for code in languages
     ]
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
@@ -36,10 +39,9 @@ async def show_picker(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer
 
 @requires(Action.LANGUAGE)
 async def choose(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
     svc = services(context)
-    code = query.data.removeprefix("lang:set:")
+    tap = tap_of(update, LanguageTap)
+    code = tap.code if tap else ""
     if code not in svc.settings.languages:
         # A forged or outdated button: nothing changes, the current choice is shown again.
         tr = tr_for(context, viewer)
@@ -60,5 +62,5 @@ HANDLERS: Handlers = [
     CommandHandler("taal", show_picker),
     CommandHandler("language", show_picker),
     CallbackQueryHandler(show_picker, pattern=r"^lang:menu$"),
-    CallbackQueryHandler(choose, pattern=r"^lang:set:"),
+    CallbackQueryHandler(choose, pattern=LanguageTap.pattern(action="set")),
 ]

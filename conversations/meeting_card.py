@@ -9,13 +9,14 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot.i18n.translator import Translator
+from bot.rules.callback_data import MeetingCardTap
 from bot.rules.models import Viewer
 from bot.rules.permissions import Action
 from bot.services import meeting_card, meetings
 from bot.services.context import Services
 from conversations.common import Handlers, services
 from conversations.flow import Flow, Step, begin, register
-from conversations.guards import requires
+from conversations.guards import on_tap, requires
 from conversations.keyboards import markup_from_json
 from conversations.meetings import free_times, own_meeting, time_rows
 from conversations.moments import future_moment, typed_time
@@ -35,12 +36,12 @@ async def _card(
 
 
 @requires(Action.PLAN_MEETING)
-async def card_action(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    parts = query.data.split(":")
+@on_tap(MeetingCardTap)
+async def card_action(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, tap: MeetingCardTap
+) -> None:
     svc = services(context)
-    meeting = await own_meeting(update, svc, viewer)
+    meeting = await own_meeting(svc, viewer, tap.meeting_id)
     if meeting is None or meeting.cancelled_at:
         await say_stale(update, context, viewer)
         return
@@ -53,7 +54,7 @@ async def card_action(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer
         await reply(update, f"{card}\n\n{note}", InlineKeyboardMarkup(now_rows), edit=True)
         await done(update)
         return
-    if parts[2] == "move":
+    if tap.action == "move":
         step = await begin(
             update, context, viewer, "move", "when", in_place=True, meeting_id=meeting.id
         )
@@ -151,4 +152,4 @@ async def move_button(step: Step, value: str) -> None:
 register(Flow("move", Action.PLAN_MEETING, move_text, move_button))
 
 
-HANDLERS: Handlers = [CallbackQueryHandler(card_action, pattern=r"^mt:\d+:(move|cancel)$")]
+HANDLERS: Handlers = [CallbackQueryHandler(card_action, pattern=MeetingCardTap.pattern())]

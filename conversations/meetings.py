@@ -48,15 +48,11 @@ async def start_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer:
     await done(update)
 
 
-async def own_meeting(update: Update, svc: Services, viewer: Viewer) -> Meeting | None:
-    """The talk a teacher's button names (`<prefix>:<id>[:…]`), only when she planned it: the
-    button says which talk, the database says whose."""
-    query = update.callback_query
-    parts = (query.data or "").split(":") if query else []
-    if len(parts) < 2 or not parts[1].isdigit():
-        return None
+async def own_meeting(svc: Services, viewer: Viewer, meeting_id: int) -> Meeting | None:
+    """The talk a teacher's button names, only when she planned it: the button says which
+    talk, the database says whose."""
     async with svc.db.reading() as tx:
-        meeting = await tx.meeting(int(parts[1]))
+        meeting = await tx.meeting(meeting_id)
     return meeting if meeting is not None and meeting.created_by == viewer.person_id else None
 
 

@@ -13,12 +13,13 @@ from telegram.ext import (
     filters,
 )
 
-from bot.i18n.translator import Markup, Translator
+from bot.i18n.translator import N_, Markup, Translator
+from bot.rules.callback_data import GroupTap
 from bot.rules.models import PupilContacts, Role, Viewer
 from bot.rules.permissions import Action, visible_groups
 from conversations import care_overview, flow, news, onboarding
 from conversations.common import Handlers, current_viewer, services, tr_for
-from conversations.guards import private_only, requires
+from conversations.guards import on_tap, private_only, requires
 from conversations.keyboards import button, menu_keyboard
 from conversations.replies import clip, done, refuse, reply, say_stale
 
@@ -46,35 +47,42 @@ def _help_text(viewer: Viewer, tr: Translator) -> str:
             " You answer with the buttons under a message.\n"
             "Questions? Ask your teacher."
         )
-    if viewer.role is Role.COORDINATOR:
-        # staff: keep the /commands as they are; they are Dutch words
-        return tr._(
-            "<b>Samen for care coordinators</b>\n"
-            "/overzicht: CvB and ZAT discussions, and which families can be reached\n"
-            "/positief: send good news to a family\n"
-            "/gesprek: plan a talk with parents\n"
-            "/voorbereiden: prepare a talk, tip by tip\n"
-            "/ronde: short talks for a whole group\n"
-            "/zorgroute: the support route of a pupil\n"
-            "/cvb: tell parents that a pupil is on the CvB agenda\n"
-            "/toestemming: ask consent for a discussion with people from outside school\n"
-            "/leerling: who may know and who decides, per pupil\n"
-            "/taal: change language\n"
-            "/annuleren: stop what you are doing"
-        )
+    coordinator = viewer.role is Role.COORDINATOR
+    return "\n".join(tr._(line) for line, who in STAFF_HELP if who in (None, coordinator))
+
+
+# The staff help, line by line: (text, for coordinators only (True), for other staff only
+# (False), or for all staff (None)). Commands are Dutch words and stay as they are.
+STAFF_HELP: tuple[tuple[str, bool | None], ...] = (
     # staff: keep the /commands as they are; they are Dutch words
-    return tr._(
-        "<b>Samen for staff</b>\n"
-        "/overzicht: CvB discussions, and which families of your groups can be reached\n"
-        "/positief: send good news to a family\n"
-        "/gesprek: plan a talk with parents\n"
-        "/voorbereiden: prepare a talk, tip by tip\n"
-        "/ronde: short talks for a whole group\n"
-        "/zorgroute: the support route of a pupil\n"
-        "/cvb: tell parents that a pupil is on the CvB agenda\n"
-        "/taal: change language\n"
-        "/annuleren: stop what you are doing"
-    )
+    (N_("<b>Samen for care coordinators</b>"), True),
+    # staff: keep the /commands as they are; they are Dutch words
+    (N_("<b>Samen for staff</b>"), False),
+    # staff: keep the /commands as they are; they are Dutch words
+    (N_("/overzicht: CvB and ZAT discussions, and which families can be reached"), True),
+    # staff: keep the /commands as they are; they are Dutch words
+    (N_("/overzicht: CvB discussions, and which families of your groups can be reached"), False),
+    # staff: keep the /commands as they are; they are Dutch words
+    (N_("/positief: send good news to a family"), None),
+    # staff: keep the /commands as they are; they are Dutch words
+    (N_("/gesprek: plan a talk with parents"), None),
+    # staff: keep the /commands as they are; they are Dutch words
+    (N_("/voorbereiden: prepare a talk, tip by tip"), None),
+    # staff: keep the /commands as they are; they are Dutch words
+    (N_("/ronde: short talks for a whole group"), None),
+    # staff: keep the /commands as they are; they are Dutch words
+    (N_("/zorgroute: the support route of a pupil"), None),
+    # staff: keep the /commands as they are; they are Dutch words
+    (N_("/cvb: tell parents that a pupil is on the CvB agenda"), None),
+    # staff: keep the /commands as they are; they are Dutch words
+    (N_("/toestemming: ask consent for a discussion with people from outside school"), True),
+    # staff: keep the /commands as they are; they are Dutch words
+    (N_("/leerling: who may know and who decides, per pupil"), True),
+    # staff: keep the /commands as they are; they are Dutch words
+    (N_("/taal: change language"), None),
+    # staff: keep the /commands as they are; they are Dutch words
+    (N_("/annuleren: stop what you are doing"), None),
+)
 
 
 def _tapped(update: Update) -> bool:
@@ -140,26 +148,24 @@ async def overview(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: V
     else:
         # staff:
         lines.append(tr._("Choose a group to see who cannot be reached yet."))
-        rows.extend([button(group, f"ov:{_group_key(group)}")] for group in groups[:40])
+        rows.extend([button(group, str(GroupTap(_group_key(group))))] for group in groups[:40])
     markup = InlineKeyboardMarkup(rows)
     await reply(update, clip(lines, tr), markup, edit=_tapped(update))
     await done(update)
 
 
 @requires(Action.FAMILY_OVERVIEW)
+@on_tap(GroupTap)
 async def overview_group(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, tap: GroupTap
 ) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
     svc = services(context)
     tr = tr_for(context, viewer)
-    key = query.data.removeprefix("ov:")
-    async with svc.db.transaction() as tx:
+    async with svc.db.reading() as tx:
         member = await tx.staff_member(viewer.person_id or "")
         groups = visible_groups(member, await tx.groups()) if member else []
         # The group is looked up among those this person may see, never taken from the button.
-        group = next((g for g in groups if _group_key(g) == key), None)
+        group = next((g for g in groups if _group_key(g) == tap.group_key), None)
         contacts = await tx.contacts_of_groups([group]) if group else []
     if group is None:
         await reply(update, tr._("This button no longer works."), menu_keyboard(viewer, tr))
@@ -307,7 +313,7 @@ HANDLERS: Handlers = [
     CommandHandler("annuleren", cancel),
     CallbackQueryHandler(help_menu, pattern=r"^menu:help$"),
     CallbackQueryHandler(overview, pattern=r"^menu:overview$"),
-    CallbackQueryHandler(overview_group, pattern=r"^ov:[0-9a-f]{10}$"),
+    CallbackQueryHandler(overview_group, pattern=GroupTap.pattern()),
     CallbackQueryHandler(my_children, pattern=r"^menu:children$"),
     CallbackQueryHandler(my_class, pattern=r"^menu:class$"),
 ]

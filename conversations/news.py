@@ -11,13 +11,14 @@ from telegram import InlineKeyboardButton, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.i18n.translator import language_name
+from bot.rules.callback_data import GoodNewsTap
 from bot.rules.models import PersonKind, Viewer
 from bot.rules.permissions import Action, may_see_pupil, visible_groups
 from bot.rules.rights import MessageKind, audience
 from bot.rules.schooltime import in_quiet_hours, next_allowed
 from bot.services import good_news, pupil_discussions
 from bot.services.notify import language_read
-from conversations.common import Handlers, services, tr_for
+from conversations.common import Handlers, services, tap_of, tr_for
 from conversations.flow import Flow, Step, begin, progress, register
 from conversations.guards import requires
 from conversations.moments import future_moment, typed_time
@@ -37,18 +38,13 @@ def _heading(step: Step) -> str:
 
 @requires(Action.POSITIVE_NEWS)
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
-    query = update.callback_query
-    wanted = (
-        query.data.removeprefix("pos:")
-        if query and query.data and query.data.startswith("pos:")
-        else ""
-    )
+    tap = tap_of(update, GoodNewsTap)
     step = await begin(update, context, viewer, "news", "pupil", themes=[])
-    if wanted:
+    if tap is not None:
         svc = services(context)
-        async with svc.db.transaction() as tx:
+        async with svc.db.reading() as tx:
             member = await tx.staff_member(viewer.person_id or "")
-            pupil = await tx.pupil(wanted)
+            pupil = await tx.pupil(tap.pupil_id)
         if member and pupil and may_see_pupil(member, pupil.group):
             await step.go("pupil", pupil_id=pupil.pupil_id, child=pupil.first_name)
             await _ask(step, "themes")
@@ -402,6 +398,7 @@ register(Flow("news_words", Action.ANSWER_CARE, words_text, words_button))
 
 HANDLERS: Handlers = [
     CommandHandler("positief", start),
-    CallbackQueryHandler(start, pattern=r"^(pos:[A-Za-z0-9_-]+|menu:news)$"),
+    CallbackQueryHandler(start, pattern=GoodNewsTap.pattern()),
+    CallbackQueryHandler(start, pattern=r"^menu:news$"),
     CallbackQueryHandler(coverage, pattern=r"^menu:coverage$"),
 ]

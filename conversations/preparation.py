@@ -13,11 +13,12 @@ from datetime import timedelta
 from telegram import InlineKeyboardButton, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
+from bot.rules.callback_data import PrepareTap
 from bot.rules.models import Meeting, Viewer
 from bot.rules.permissions import Action
 from bot.services import good_news, preparation
 from bot.texts import meeting_messages
-from conversations.common import Handlers, services, tr_for
+from conversations.common import Handlers, services, tap_of, tr_for
 from conversations.flow import Flow, Step, begin, progress, register
 from conversations.guards import requires
 from conversations.replies import done, reply
@@ -32,12 +33,11 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: View
     """From the prompt's button a talk is known; from the command the teacher picks one."""
     svc = services(context)
     tr = tr_for(context, viewer)
-    query = update.callback_query
-    wanted = query.data.removeprefix("prep:") if query and query.data else ""
+    tap = tap_of(update, PrepareTap)
     now = svc.clock.now()
-    async with svc.db.transaction() as tx:
-        if wanted.isdigit():
-            meeting = await tx.meeting(int(wanted))
+    async with svc.db.reading() as tx:
+        if tap is not None:
+            meeting = await tx.meeting(tap.meeting_id)
             upcoming = [meeting] if meeting and meeting.created_by == viewer.person_id else []
         else:
             upcoming = await tx.meetings_of_staff(viewer.person_id or "", now)
@@ -330,5 +330,6 @@ register(Flow("prepare", Action.PLAN_MEETING, on_text, on_button))
 
 HANDLERS: Handlers = [
     CommandHandler("voorbereiden", start),
-    CallbackQueryHandler(start, pattern=r"^(prep:\d+|menu:prepare)$"),
+    CallbackQueryHandler(start, pattern=PrepareTap.pattern()),
+    CallbackQueryHandler(start, pattern=r"^menu:prepare$"),
 ]

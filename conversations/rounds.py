@@ -9,7 +9,14 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.i18n.translator import Translator
-from bot.rules.callback_data import JoinTap
+from bot.rules.callback_data import (
+    JoinTap,
+    RoundBlocksTap,
+    RoundDaysTap,
+    RoundDayTap,
+    RoundSlotTap,
+    SlotBlockTap,
+)
 from bot.rules.dates import parse_days, parse_window, read_when
 from bot.rules.models import PersonKind, Viewer
 from bot.rules.permissions import Action, visible_groups
@@ -18,7 +25,7 @@ from bot.services import rounds
 from bot.texts import round_messages
 from conversations.common import Handlers, services, tap_of, tr_for
 from conversations.flow import Flow, Step, begin, progress, register
-from conversations.guards import requires
+from conversations.guards import on_tap, requires
 from conversations.keyboards import button, markup_from_json, menu_keyboard
 from conversations.moments import which_day
 from conversations.replies import done, not_in_samen, reply, say_stale
@@ -246,7 +253,7 @@ async def _open(step: Step) -> None:
     lines += not_in_samen(tr, opened.not_linked)
     # staff:
     lines.append(tr._("You get one overview when the time to choose is over."))
-    rows = [[button(tr.label("🚫 Block or free a time"), f"rbk:{opened.round_id}")]]
+    rows = [[button(tr.label("🚫 Block or free a time"), str(RoundBlocksTap(opened.round_id)))]]
     await reply(step.update, "\n".join(lines), InlineKeyboardMarkup(rows), edit=step.tapped)
 
 
@@ -257,20 +264,41 @@ register(Flow("round", Action.PLAN_MEETING, on_text, on_button))
 
 
 @requires(Action.PLAN_MEETING)
-async def block_menu(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    parts = query.data.split(":")
+@on_tap(RoundBlocksTap)
+async def block_menu(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, tap: RoundBlocksTap
+) -> None:
+    await _show_blocks(update, context, viewer, tap.round_id)
+
+
+@requires(Action.PLAN_MEETING)
+@on_tap(SlotBlockTap)
+async def block_slot(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, tap: SlotBlockTap
+) -> None:
+    await _show_blocks(update, context, viewer, tap.round_id, block=tap.slot_id)
+
+
+async def _show_blocks(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    viewer: Viewer,
+    round_id: int,
+    *,
+    block: int | None = None,
+) -> None:
+    """The free times of the teacher's own round, each to block or free; `block` first
+    blocks or frees that one."""
     svc = services(context)
     tr = tr_for(context, viewer)
     async with svc.work() as w:
-        round_ = await w.tx.round(int(parts[1])) if parts[1].isdigit() else None
+        round_ = await w.tx.round(round_id)
         if round_ is None or round_.created_by != viewer.person_id:
             round_ = None
-        elif len(parts) == 3 and parts[2].isdigit():
+        elif block is not None:
             member = await w.tx.staff_member(viewer.person_id or "")
             assert member is not None
-            await rounds.block(w, member, round_.id, int(parts[2]))
+            await rounds.block(w, member, round_.id, block)
         slots = await w.tx.slots(round_.id) if round_ else []
     if round_ is None:
         await say_stale(update, context, viewer)
@@ -281,7 +309,7 @@ async def block_menu(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer:
             continue
         mark = "🚫 " if slot.blocked else "🟢 "
         label = mark + tr.datetime(slot.starts_at)
-        rows.append([button(label, f"rbk:{round_.id}:{slot.id}")])
+        rows.append([button(label, str(SlotBlockTap(round_.id, slot.id)))])
     # staff:
     text = tr._("Tap a time to block it, or to free it again. Booked times are not shown.")
     await reply(update, text, InlineKeyboardMarkup(rows[:60]), edit=True)
@@ -297,69 +325,94 @@ def _person(viewer: Viewer) -> tuple[PersonKind, str]:
 
 
 @requires(Action.ANSWER_CARE)
-async def family_choice(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
-    """rb: choose a day · rd: choose a time on a day · rs: book a slot"""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    parts = query.data.split(":")
-    svc = services(context)
-    tr = tr_for(context, viewer)
-    if len(parts) < 3 or not parts[1].isdigit():
+@on_tap(RoundDaysTap)
+async def choose_day(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, tap: RoundDaysTap
+) -> None:
+    """A family opens the round for one child: the days with free times (or the times)."""
+    await _offer(update, context, viewer, tap.round_id, tap.pupil_id)
+
+
+@requires(Action.ANSWER_CARE)
+@on_tap(RoundDayTap)
+async def choose_time(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, tap: RoundDayTap
+) -> None:
+    """The free times on the day the family chose."""
+    try:
+        day = datetime.strptime(tap.day, "%Y%m%d").date()
+    except ValueError:
         await say_stale(update, context, viewer)
         return
-    round_id, pupil_id = int(parts[1]), parts[2]
-    note = ""
-    if parts[0] == "rs" and len(parts) == 4 and parts[3].isdigit():
-        async with svc.work() as w:
-            outcome, slot = await rounds.book(
-                w,
-                person=_person(viewer),
-                round_id=round_id,
-                pupil_id=pupil_id,
-                slot_id=int(parts[3]),
-            )
-        if outcome is rounds.Booked.BOOKED and slot is not None:
-            async with svc.db.transaction() as tx:
-                line = await rounds.booked_text(tx, tr, _person(viewer), slot)
-            again = InlineKeyboardMarkup(
-                [[button(tr.label("↩️ Choose another time"), f"rb:{round_id}:{pupil_id}")]]
-            )
-            await reply(update, line, again, edit=True)
-            await done(update)
-            return
-        note = {
-            rounds.Booked.TAKEN: tr._("That time was just taken. Please choose another one."),
-            rounds.Booked.OVERLAP: tr._(
-                "You already have a talk at that time. Please choose another one."
-            ),
-        }.get(outcome, "")
-        if outcome in (rounds.Booked.NOT_YOURS, rounds.Booked.CLOSED, rounds.Booked.ALREADY):
-            await _closed(update, context, viewer, outcome)
-            return
+    await _offer(update, context, viewer, tap.round_id, tap.pupil_id, day)
+
+
+@requires(Action.ANSWER_CARE)
+@on_tap(RoundSlotTap)
+async def book(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, tap: RoundSlotTap
+) -> None:
+    """The family books a time: confirmed, or the times again with why it did not work."""
+    svc = services(context)
+    tr = tr_for(context, viewer)
     async with svc.work() as w:
-        found = await rounds.choice(
+        outcome, slot = await rounds.book(
             w,
             person=_person(viewer),
-            round_id=round_id,
-            pupil_id=pupil_id,
+            round_id=tap.round_id,
+            pupil_id=tap.pupil_id,
+            slot_id=tap.slot_id,
         )
+    if outcome is rounds.Booked.BOOKED and slot is not None:
+        async with svc.db.reading() as tx:
+            line = await rounds.booked_text(tx, tr, _person(viewer), slot)
+        again = button(
+            tr.label("↩️ Choose another time"), str(RoundDaysTap(tap.round_id, tap.pupil_id))
+        )
+        await reply(update, line, InlineKeyboardMarkup([[again]]), edit=True)
+        await done(update)
+        return
+    if outcome in (rounds.Booked.NOT_YOURS, rounds.Booked.CLOSED, rounds.Booked.ALREADY):
+        await _closed(update, context, viewer, outcome)
+        return
+    note = {
+        rounds.Booked.TAKEN: tr._("That time was just taken. Please choose another one."),
+        rounds.Booked.OVERLAP: tr._(
+            "You already have a talk at that time. Please choose another one."
+        ),
+    }.get(outcome, "")
+    await _offer(update, context, viewer, tap.round_id, tap.pupil_id, note=note)
+
+
+async def _offer(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    viewer: Viewer,
+    round_id: int,
+    pupil_id: str,
+    day: date | None = None,
+    note: str = "",
+) -> None:
+    """The free times of a round for one child: the days first, or the times on one day."""
+    svc = services(context)
+    async with svc.work() as w:
+        found = await rounds.choice(w, person=_person(viewer), round_id=round_id, pupil_id=pupil_id)
     if isinstance(found, rounds.Booked):
         await _closed(update, context, viewer, found)
         return
     if found.other_booking is not None:
         await _closed(update, context, viewer, rounds.Booked.ALREADY, found)
         return
-    day = parts[3] if parts[0] == "rd" and len(parts) == 4 else None
-    await _show_times(update, tr, found, day, note)
+    await _show_times(update, tr_for(context, viewer), found, day, note)
     await done(update)
 
 
 async def _show_times(
-    update: Update, tr: Translator, found: rounds.Choice, day: str | None, note: str
+    update: Update, tr: Translator, found: rounds.Choice, day: date | None, note: str
 ) -> None:
     tz = tr.timezone
     days = sorted({s.starts_at.astimezone(tz).date() for s in found.free})
-    base = f"{found.round.id}:{found.pupil.pupil_id}"
+    round_id, pupil_id = found.round.id, found.pupil.pupil_id
     lines = [note] if note else []
     if found.mine is not None:
         lines.append(tr._("Your time now: {date}.", date=tr.datetime(found.mine.starts_at)))
@@ -371,9 +424,12 @@ async def _show_times(
         lines.append(
             tr._("Which day suits you for the talk about {child}?", child=found.pupil.first_name)
         )
-        rows = [[button(tr.date(d), f"rd:{base}:{d.strftime('%Y%m%d')}")] for d in days]
+        rows = [
+            [button(tr.date(d), str(RoundDayTap(round_id, pupil_id, d.strftime("%Y%m%d"))))]
+            for d in days
+        ]
     else:
-        chosen = days[0] if day is None else datetime.strptime(day, "%Y%m%d").date()
+        chosen = days[0] if day is None else day
         times = [s for s in found.free if s.starts_at.astimezone(tz).date() == chosen]
         lines.append(tr._("Which time on {day}?", day=tr.date(chosen)))
         if found.next_to_mine:
@@ -381,13 +437,13 @@ async def _show_times(
         buttons = [
             button(
                 ("⭐ " if s.id in found.next_to_mine else "") + tr.time(s.starts_at),
-                f"rs:{base}:{s.id}",
+                str(RoundSlotTap(round_id, pupil_id, s.id)),
             )
             for s in times
         ]
         rows = [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
         if len(days) > 1:
-            rows.append([button(tr.label("⬅️ Other day"), f"rb:{base}")])
+            rows.append([button(tr.label("⬅️ Other day"), str(RoundDaysTap(round_id, pupil_id)))])
     await reply(update, "\n".join(lines), InlineKeyboardMarkup(rows), edit=True)
 
 
@@ -454,7 +510,10 @@ async def join_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer
 HANDLERS: Handlers = [
     CommandHandler("ronde", start),
     CallbackQueryHandler(start, pattern=r"^menu:round$"),
-    CallbackQueryHandler(block_menu, pattern=r"^rbk:"),
-    CallbackQueryHandler(family_choice, pattern=r"^r[bds]:"),
+    CallbackQueryHandler(block_menu, pattern=RoundBlocksTap.pattern()),
+    CallbackQueryHandler(block_slot, pattern=SlotBlockTap.pattern()),
+    CallbackQueryHandler(choose_day, pattern=RoundDaysTap.pattern()),
+    CallbackQueryHandler(choose_time, pattern=RoundDayTap.pattern()),
+    CallbackQueryHandler(book, pattern=RoundSlotTap.pattern()),
     CallbackQueryHandler(join_answer, pattern=JoinTap.pattern()),
 ]

@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
+from bot.rules.callback_data import AnswerQuestionTap, ViewSummaryTap, WriteSummaryTap
 from bot.rules.models import Agreement, PersonKind, Viewer
 from bot.rules.permissions import Action
 from bot.services import meetings, pupil_discussions, summaries
 from bot.texts import meeting_messages
 from conversations.common import Handlers, services
 from conversations.flow import Flow, Step, begin, progress, register
-from conversations.guards import requires
+from conversations.guards import on_tap, requires
 from conversations.meetings import own_meeting
 from conversations.replies import done, reply, say_stale
 
@@ -41,11 +42,12 @@ SUMMARY_STEPS = ["attended", "going_well", "agreements", "advice_school", "advic
 
 
 @requires(Action.PLAN_MEETING)
-async def start_summary(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
-    query = update.callback_query
-    assert query is not None
+@on_tap(WriteSummaryTap)
+async def start_summary(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, tap: WriteSummaryTap
+) -> None:
     svc = services(context)
-    meeting = await own_meeting(update, svc, viewer)
+    meeting = await own_meeting(svc, viewer, tap.meeting_id)
     if meeting is None:
         await say_stale(update, context, viewer)
         return
@@ -68,7 +70,8 @@ async def start_summary(update: Update, context: ContextTypes.DEFAULT_TYPE, view
         agreements=[],
     )
     # Started from the meeting card: the card stays, the summary gets its own message.
-    tapped = query.message.message_id if query.message else None
+    query = update.callback_query
+    tapped = query.message.message_id if query and query.message else None
     step.edits_tapped = card is None or card[2] != tapped
     await _ask_summary(step, "attended")
     await done(update)
@@ -372,10 +375,13 @@ register(Flow("summary", Action.PLAN_MEETING, summary_text, summary_button))
 
 
 @requires(Action.PLAN_MEETING)
-async def view_summary(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+@on_tap(ViewSummaryTap)
+async def view_summary(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, tap: ViewSummaryTap
+) -> None:
     """The summary as the parents got it, for the teacher who wrote it, in her language."""
     svc = services(context)
-    meeting = await own_meeting(update, svc, viewer)
+    meeting = await own_meeting(svc, viewer, tap.meeting_id)
     async with svc.db.reading() as tx:
         summary = await tx.summary(meeting.id) if meeting else None
         pupil = await tx.pupil(meeting.pupil_id) if meeting else None
@@ -400,13 +406,13 @@ async def view_summary(update: Update, context: ContextTypes.DEFAULT_TYPE, viewe
 
 
 @requires(Action.PLAN_MEETING)
-async def start_reply(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    wanted = query.data.removeprefix("qa:")
+@on_tap(AnswerQuestionTap)
+async def start_reply(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, tap: AnswerQuestionTap
+) -> None:
     svc = services(context)
-    async with svc.db.transaction() as tx:
-        question = await tx.question(int(wanted)) if wanted.isdigit() else None
+    async with svc.db.reading() as tx:
+        question = await tx.question(tap.question_id)
         meeting = await tx.meeting(question["meeting_id"]) if question else None
     if (
         question is None
@@ -452,7 +458,7 @@ async def reply_button(step: Step, value: str) -> None:
 register(Flow("reply", Action.PLAN_MEETING, reply_text, reply_button))
 
 HANDLERS: Handlers = [
-    CallbackQueryHandler(start_summary, pattern=r"^sum:\d+$"),
-    CallbackQueryHandler(view_summary, pattern=r"^sumv:\d+$"),
-    CallbackQueryHandler(start_reply, pattern=r"^qa:\d+$"),
+    CallbackQueryHandler(start_summary, pattern=WriteSummaryTap.pattern()),
+    CallbackQueryHandler(view_summary, pattern=ViewSummaryTap.pattern()),
+    CallbackQueryHandler(start_reply, pattern=AnswerQuestionTap.pattern()),
 ]

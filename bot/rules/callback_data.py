@@ -153,3 +153,128 @@ class JoinTap(Tap):
     meeting_id: int
     version: int
     answer: str
+
+
+# --- staff and family buttons that name one thing ------------------------------------------
+
+
+@dataclass(frozen=True)
+class DiscussionTap(Tap):
+    """Staff open one CvB or ZAT discussion from the overview."""
+
+    PREFIX: ClassVar[str] = "d"
+    discussion_id: int
+
+
+@dataclass(frozen=True)
+class GroupTap(Tap):
+    """Staff open one group's families from the overview (a short key, not the group's name)."""
+
+    PREFIX: ClassVar[str] = "ov"
+    group_key: str
+
+
+@dataclass(frozen=True)
+class MeetingCardTap(Tap):
+    """A teacher's tap on her meeting card: move or cancel the talk."""
+
+    PREFIX: ClassVar[str] = "mt"
+    CHOICES: ClassVar[dict[str, frozenset[str]]] = {"action": frozenset({"move", "cancel"})}
+    meeting_id: int
+    action: str
+
+
+@dataclass(frozen=True)
+class WriteSummaryTap(Tap):
+    """A teacher starts the summary of a talk."""
+
+    PREFIX: ClassVar[str] = "sum"
+    meeting_id: int
+
+
+@dataclass(frozen=True)
+class ViewSummaryTap(Tap):
+    """A teacher looks at the summary she sent, and who has read it."""
+
+    PREFIX: ClassVar[str] = "sumv"
+    meeting_id: int
+
+
+@dataclass(frozen=True)
+class AnswerQuestionTap(Tap):
+    """A teacher answers a reader's question about a summary."""
+
+    PREFIX: ClassVar[str] = "qa"
+    question_id: int
+
+
+@dataclass(frozen=True)
+class PrepareTap(Tap):
+    """A teacher prepares a talk, from the prompt the day before."""
+
+    PREFIX: ClassVar[str] = "prep"
+    meeting_id: int
+
+
+@dataclass(frozen=True)
+class GoodNewsTap(Tap):
+    """A mentor writes good news about one pupil, from the reminder."""
+
+    PREFIX: ClassVar[str] = "pos"
+    pupil_id: str
+
+
+@dataclass(frozen=True)
+class LanguageTap(Tap):
+    """Anyone chooses the language Samen writes to them in."""
+
+    PREFIX: ClassVar[str] = "lang"
+    CHOICES: ClassVar[dict[str, frozenset[str]]] = {"action": frozenset({"set"})}
+    action: str
+    code: str
+
+
+@dataclass(frozen=True)
+class RoundBlocksTap(Tap):
+    """The teacher who opened a round sees its times, to block or free them."""
+
+    PREFIX: ClassVar[str] = "rbk"
+    round_id: int
+
+
+@dataclass(frozen=True)
+class SlotBlockTap(Tap):
+    """… and blocks or frees one time (the same prefix, one field more)."""
+
+    PREFIX: ClassVar[str] = "rbk"
+    round_id: int
+    slot_id: int
+
+
+@dataclass(frozen=True)
+class RoundDaysTap(Tap):
+    """A family opens a round for one child: the days with free times."""
+
+    PREFIX: ClassVar[str] = "rb"
+    round_id: int
+    pupil_id: str
+
+
+@dataclass(frozen=True)
+class RoundDayTap(Tap):
+    """… the free times on one day (YYYYMMDD) …"""
+
+    PREFIX: ClassVar[str] = "rd"
+    round_id: int
+    pupil_id: str
+    day: str
+
+
+@dataclass(frozen=True)
+class RoundSlotTap(Tap):
+    """… and books one time."""
+
+    PREFIX: ClassVar[str] = "rs"
+    round_id: int
+    pupil_id: str
+    slot_id: int

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.i18n.translator import N_, Translator
 from bot.platform.config import Settings
-from bot.rules.callback_data import ReactionTap
+from bot.rules.callback_data import GoodNewsTap, ReactionTap
 from bot.rules.models import PersonKind, Pupil, StaffMember
 from bot.rules.rights import MessageKind, audience
 from bot.rules.schooltime import is_school_day
@@ -288,7 +288,11 @@ async def remind_mentors(w: Work) -> int:
                 )
             )
             rows.append(
-                [care_messages.button("🌟 " + item.pupil.first_name, f"pos:{item.pupil.pupil_id}")]
+                [
+                    care_messages.button(
+                        "🌟 " + item.pupil.first_name, str(GoodNewsTap(item.pupil.pupil_id))
+                    )
+                ]
             )
         await notify(
             w,

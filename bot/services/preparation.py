@@ -9,6 +9,7 @@ from datetime import datetime, time, timedelta
 
 from bot.i18n.translator import N_, Translator, language_name
 from bot.platform.config import Settings
+from bot.rules.callback_data import PrepareTap
 from bot.rules.models import Meeting, PersonKind, StaffMember
 from bot.rules.schooltime import is_school_day
 from bot.services import good_news, meetings, pupil_discussions
@@ -264,7 +265,13 @@ async def prompt_preparations(w: Work) -> int:
             purpose="prepare_prompt",
             reply_markup=care_messages.keyboard(
                 # staff:
-                [[care_messages.button(tr.label("🗒 Prepare the talk"), f"prep:{meeting.id}")]]
+                [
+                    [
+                        care_messages.button(
+                            tr.label("🗒 Prepare the talk"), str(PrepareTap(meeting.id))
+                        )
+                    ]
+                ]
             ),
         )
         prompted += 1

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from bot.rules.callback_data import AnswerQuestionTap, WriteSummaryTap
 from bot.rules.models import (
     Agreement,
     Meeting,
@@ -50,7 +51,13 @@ async def prompt_summaries(w: Work) -> int:
             ),
             purpose="summary_prompt",
             reply_markup=care_messages.keyboard(
-                [[care_messages.button(tr.label("✍️ Write the summary"), f"sum:{meeting.id}")]]
+                [
+                    [
+                        care_messages.button(
+                            tr.label("✍️ Write the summary"), str(WriteSummaryTap(meeting.id))
+                        )
+                    ]
+                ]
             ),
         )
         prompted += 1
@@ -268,7 +275,7 @@ async def ask_question(
             ),
             purpose="summary_question",
             reply_markup=care_messages.keyboard(
-                [[care_messages.button(tr.label("↩️ Answer"), f"qa:{question_id}")]]
+                [[care_messages.button(tr.label("↩️ Answer"), str(AnswerQuestionTap(question_id)))]]
             ),
         )
     await w.audit(

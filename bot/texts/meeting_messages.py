@@ -7,7 +7,13 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.i18n.translator import N_, Markup, Translator
-from bot.rules.callback_data import InvitationTap, SummaryTap
+from bot.rules.callback_data import (
+    InvitationTap,
+    MeetingCardTap,
+    SummaryTap,
+    ViewSummaryTap,
+    WriteSummaryTap,
+)
 from bot.rules.models import (
     Invitee,
     Meeting,
@@ -167,16 +173,20 @@ def card_keyboard(
     if now < meeting.starts_at:
         actions = [
             # staff:
-            care_messages.button(tr.label("🕒 Move"), f"mt:{meeting.id}:move"),
+            care_messages.button(tr.label("🕒 Move"), str(MeetingCardTap(meeting.id, "move"))),
             # staff:
-            care_messages.button(tr.label("✖️ Cancel"), f"mt:{meeting.id}:cancel"),
+            care_messages.button(tr.label("✖️ Cancel"), str(MeetingCardTap(meeting.id, "cancel"))),
         ]
     elif summarised:
         # staff:
-        actions = [care_messages.button(tr.label("📝 See the summary"), f"sumv:{meeting.id}")]
+        actions = [
+            care_messages.button(tr.label("📝 See the summary"), str(ViewSummaryTap(meeting.id)))
+        ]
     else:
         # staff:
-        actions = [care_messages.button(tr.label("✍️ Write the summary"), f"sum:{meeting.id}")]
+        actions = [
+            care_messages.button(tr.label("✍️ Write the summary"), str(WriteSummaryTap(meeting.id)))
+        ]
     return care_messages.keyboard([actions])
 
 

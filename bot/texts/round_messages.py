@@ -4,7 +4,7 @@ name of the talk, when and where, and the notice to the other parent who may joi
 from __future__ import annotations
 
 from bot.i18n.translator import Translator
-from bot.rules.callback_data import JoinTap
+from bot.rules.callback_data import JoinTap, RoundDaysTap
 from bot.rules.models import Meeting
 from bot.texts import care_messages, meeting_messages
 
@@ -13,7 +13,13 @@ ROUND_KIND = "round"  # meeting_messages.KINDS: "short talk"
 
 def choose_button(tr: Translator, round_id: int, pupil_id: str) -> str:
     return care_messages.keyboard(
-        [[care_messages.button(tr.label("🕒 Choose a time"), f"rb:{round_id}:{pupil_id}")]]
+        [
+            [
+                care_messages.button(
+                    tr.label("🕒 Choose a time"), str(RoundDaysTap(round_id, pupil_id))
+                )
+            ]
+        ]
     )
 
 
