@@ -20,10 +20,10 @@ from bot.rules.models import PersonKind, Viewer
 from bot.rules.permissions import Action
 from bot.services import pupil_discussions
 from bot.texts import care_messages
-from conversations.common import Handlers, ViewerHandler, services, tap_of, tr_for
-from conversations.guards import requires
+from conversations.common import Handlers, ViewerHandler, services, tr_for
+from conversations.guards import on_tap, requires
 from conversations.keyboards import button, markup_from_json, menu_keyboard
-from conversations.replies import done, reply, say_stale, show_under_original
+from conversations.replies import answer_with_menu, done, reply, show_under_original
 
 
 def _person(viewer: Viewer) -> tuple[PersonKind, str]:
@@ -70,12 +70,11 @@ def _change(tr: Translator, data: str) -> InlineKeyboardMarkup:
 
 
 @requires(Action.ANSWER_CARE)
-async def notice_change(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+@on_tap(NoticeTap)
+async def notice_change(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, tap: NoticeTap
+) -> None:
     """Show the notice's answers again, to change the one given."""
-    tap = tap_of(update, NoticeTap)
-    if tap is None:
-        await say_stale(update, context, viewer)
-        return
     tr = tr_for(context, viewer)
     markup = _notice_markup(tr, tap.discussion_id)
     await _show(update, context, viewer, tap.discussion_id, tr._("What is your answer?"), markup)
@@ -83,12 +82,11 @@ async def notice_change(update: Update, context: ContextTypes.DEFAULT_TYPE, view
 
 
 @requires(Action.ANSWER_CARE)
-async def notice_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+@on_tap(NoticeTap)
+async def notice_answer(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, tap: NoticeTap
+) -> None:
     """Come, talk first, or understood: recorded, and the notice shows the answer below it."""
-    tap = tap_of(update, NoticeTap)
-    if tap is None:
-        await say_stale(update, context, viewer)
-        return
     tr = tr_for(context, viewer)
     svc = services(context)
     async with svc.work() as w:
@@ -122,14 +120,10 @@ class _Asked:
 
 
 async def _asked(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, tap: ConsentTap
 ) -> _Asked | None:
     """The tap, checked against the database: refused (and answered so) unless this request
     was sent to this person and their answer counts."""
-    tap = tap_of(update, ConsentTap)
-    if tap is None:
-        await say_stale(update, context, viewer)
-        return None
     svc = services(context)
     async with svc.db.reading() as tx:
         discussion = await tx.discussion(tap.discussion_id)
@@ -157,9 +151,12 @@ AskedHandler = Callable[
 def on_consent_tap(handler: AskedHandler) -> ViewerHandler:
     """Run `handler` only for a consent tap that `_asked` accepted."""
 
+    @on_tap(ConsentTap)
     @functools.wraps(handler)
-    async def checked(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
-        asked = await _asked(update, context, viewer)
+    async def checked(
+        update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, tap: ConsentTap
+    ) -> None:
+        asked = await _asked(update, context, viewer, tap)
         if asked is not None:
             await handler(update, context, viewer, asked)
 
@@ -181,24 +178,12 @@ async def consent_agree(
 ) -> None:
     """The signature: agreeing takes a second, explicit tap."""
     tr = tr_for(context, viewer)
-    discussion_id = asked.tap.discussion_id
-    markup = InlineKeyboardMarkup(
-        [
-            [
-                button(
-                    tr.label("✅ Yes, I agree for {child}", child=asked.child),
-                    str(ConsentTap(discussion_id, "yes")),
-                )
-            ],
-            [button(tr.label("⬅️ Back"), str(ConsentTap(discussion_id, "back")))],
-        ]
-    )
     line = tr._(
         "❓ Do you agree that {child} is discussed as written above? Tap again to confirm.",
         child=asked.child,
     )
-    await _show(update, context, viewer, discussion_id, line, markup)
-    await done(update)
+    yes = tr.label("✅ Yes, I agree for {child}", child=asked.child)
+    await _confirm(update, context, viewer, asked, line, (yes, "yes"), back="back")
 
 
 @requires(Action.ANSWER_CARE)
@@ -227,21 +212,34 @@ async def consent_withdraw(
         await _refused(update, context, viewer, pupil_discussions.Outcome.NOT_POSSIBLE)
         return
     tr = tr_for(context, viewer)
-    discussion_id = asked.tap.discussion_id
-    markup = InlineKeyboardMarkup(
-        [
-            [
-                button(
-                    tr.label("↩️ Yes, withdraw my consent"),
-                    str(ConsentTap(discussion_id, "withdrawyes")),
-                )
-            ],
-            [button(tr.label("⬅️ Back"), str(ConsentTap(discussion_id, "keep")))],
-        ]
-    )
     line = tr._(
         "❓ Withdraw your consent? From then on {child} is only discussed without a name.",
         child=asked.child,
+    )
+    yes = tr.label("↩️ Yes, withdraw my consent")
+    await _confirm(update, context, viewer, asked, line, (yes, "withdrawyes"), back="keep")
+
+
+async def _confirm(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    viewer: Viewer,
+    asked: _Asked,
+    line: str,
+    yes: tuple[str, str],
+    *,
+    back: str,
+) -> None:
+    """A second, explicit tap before the answer counts: the question below the request, the
+    "yes" button (label, action) and a way back."""
+    tr = tr_for(context, viewer)
+    discussion_id = asked.tap.discussion_id
+    label, action = yes
+    markup = InlineKeyboardMarkup(
+        [
+            [button(label, str(ConsentTap(discussion_id, action)))],
+            [button(tr.label("⬅️ Back"), str(ConsentTap(discussion_id, back)))],
+        ]
     )
     await _show(update, context, viewer, discussion_id, line, markup)
     await done(update)
@@ -341,14 +339,13 @@ async def _refused(
     outcome: pupil_discussions.Outcome,
 ) -> None:
     tr = tr_for(context, viewer)
-    if outcome is pupil_discussions.Outcome.CLOSED:
-        text = tr._("This question is closed. Nothing was changed.")
-    elif outcome is pupil_discussions.Outcome.NOT_POSSIBLE:
-        text = tr._("There is no consent to withdraw here. Nothing was changed.")
-    else:
-        text = tr._("This button is not meant for you. Nothing was changed.")
-    await reply(update, text, menu_keyboard(viewer, tr))
-    await done(update)
+    text = {
+        pupil_discussions.Outcome.CLOSED: tr._("This question is closed. Nothing was changed."),
+        pupil_discussions.Outcome.NOT_POSSIBLE: tr._(
+            "There is no consent to withdraw here. Nothing was changed."
+        ),
+    }.get(outcome)
+    await answer_with_menu(update, context, viewer, text)
 
 
 @requires(Action.MY_CONSENTS)

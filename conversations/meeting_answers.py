@@ -18,11 +18,11 @@ from bot.rules.permissions import Action
 from bot.services import meeting_answers, summaries
 from bot.services.context import Services
 from bot.texts import meeting_messages
-from conversations.common import Handlers, ViewerHandler, services, tap_of, tr_for
+from conversations.common import Handlers, ViewerHandler, services, tr_for
 from conversations.flow import Flow, Step, begin, cancel_flow, register
-from conversations.guards import requires
-from conversations.keyboards import button, markup_from_json, menu_keyboard
-from conversations.replies import done, reply, say_stale
+from conversations.guards import on_tap, requires
+from conversations.keyboards import button, markup_from_json
+from conversations.replies import answer_with_menu, done, reply, say_stale
 
 MAX_TEXT = 500
 
@@ -52,21 +52,17 @@ async def _show(update: Update, text: str, markup: InlineKeyboardMarkup) -> None
 
 
 async def _invitation(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, tap: InvitationTap
 ) -> tuple[InvitationTap, Meeting] | None:
     """The tap, checked against the database: refused (and answered so) unless this talk's
     invitation was sent to this person and is still current. Any tap ends a half-typed wish."""
-    tap = tap_of(update, InvitationTap)
-    if tap is None:
-        await say_stale(update, context, viewer)
-        return None
     svc = services(context)
     async with svc.db.transaction() as tx:
         found = await meeting_answers.find_invitation(
             tx, _person(viewer), tap.meeting_id, tap.version, svc.clock.now()
         )
     if not found.ok or found.meeting is None:
-        await _refused(update, context, viewer, found.reason)
+        await refuse_answer(update, context, viewer, found.reason)
         return None
     await cancel_flow(viewer, svc)
     return tap, found.meeting
@@ -100,9 +96,12 @@ class Tapped:
 def on_invitation(handler: Callable[[Tapped], Coroutine[Any, Any, None]]) -> ViewerHandler:
     """Run `handler` only for a tap that `_invitation` accepted, with the tap and its talk."""
 
+    @on_tap(InvitationTap)
     @functools.wraps(handler)
-    async def checked(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
-        found = await _invitation(update, context, viewer)
+    async def checked(
+        update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, tap: InvitationTap
+    ) -> None:
+        found = await _invitation(update, context, viewer, tap)
         if found is not None:
             await handler(Tapped(update, context, viewer, *found))
 
@@ -201,17 +200,18 @@ async def _show_answered(t: Tapped) -> None:
     await done(t.update)
 
 
-async def _refused(
+async def refuse_answer(
     update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, reason: str
 ) -> None:
+    """Why an answer to a talk was not taken: the talk moved, was cancelled or is over, or
+    the button was not meant for this person."""
     tr = tr_for(context, viewer)
     text = {
         "stale": tr._("The time of this talk has changed. Please use the newest message."),
         "cancelled": tr._("This talk will not take place. Nothing was changed."),
         "past": tr._("This talk has already taken place."),
-    }.get(reason, tr._("This button is not meant for you. Nothing was changed."))
-    await reply(update, text, menu_keyboard(viewer, tr))
-    await done(update)
+    }.get(reason)
+    await answer_with_menu(update, context, viewer, text)
 
 
 async def preference_text(step: Step, text: str) -> None:
@@ -280,18 +280,15 @@ async def _summary_screen(
 
 
 @requires(Action.ANSWER_CARE)
+@on_tap(SummaryTap)
 async def summary_action(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, tap: SummaryTap
 ) -> None:
-    tap = tap_of(update, SummaryTap)
     tr = tr_for(context, viewer)
-    if tap is None:
-        await say_stale(update, context, viewer)
-        return
     meeting_id = tap.meeting_id
     svc = services(context)
     if await _summary_screen(svc, viewer, meeting_id) is None:
-        await _refused(update, context, viewer, "not_yours")
+        await refuse_answer(update, context, viewer, "not_yours")
         return
     if tap.action == "read":
         async with svc.work() as w:

@@ -9,19 +9,19 @@ from bot.rules.callback_data import ReactionTap
 from bot.rules.models import Viewer
 from bot.rules.permissions import Action
 from bot.services import good_news
-from conversations.common import Handlers, services, tap_of, tr_for
+from conversations.common import Handlers, services, tr_for
 from conversations.flow import begin
-from conversations.guards import requires
+from conversations.guards import on_tap, requires
 from conversations.keyboards import menu_keyboard
 from conversations.replies import done, reply, say_stale, show_under_original
 
 
 @requires(Action.ANSWER_CARE)
-async def react(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
-    tap = tap_of(update, ReactionTap)
-    if tap is None:
-        await say_stale(update, context, viewer)
-        return
+@on_tap(ReactionTap)
+async def react(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, tap: ReactionTap
+) -> None:
+    """A reader's reaction to good news: a button, or a few words typed next."""
     assert viewer.kind is not None and viewer.person_id is not None
     news_id, reaction = tap.news_id, tap.reaction
     svc = services(context)

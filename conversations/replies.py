@@ -81,6 +81,17 @@ async def done(update: Update) -> None:
         await update.callback_query.answer()
 
 
+async def answer_with_menu(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, text: str | None = None
+) -> None:
+    """An answer that ends what the person was doing, with their menu under it; without a
+    text, that the button was not meant for them."""
+    tr = tr_for(context, viewer)
+    text = text or tr._("This button is not meant for you. Nothing was changed.")
+    await reply(update, text, menu_keyboard(viewer, tr))
+    await done(update)
+
+
 async def refuse(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
     tr = tr_for(context, viewer)
     if not viewer.linked:

@@ -23,12 +23,13 @@ from bot.rules.permissions import Action, visible_groups
 from bot.rules.round_slots import make_slots
 from bot.services import rounds
 from bot.texts import round_messages
-from conversations.common import Handlers, services, tap_of, tr_for
+from conversations.common import Handlers, services, tr_for
 from conversations.flow import Flow, Step, begin, progress, register
 from conversations.guards import on_tap, requires
-from conversations.keyboards import button, markup_from_json, menu_keyboard
+from conversations.keyboards import button, markup_from_json
+from conversations.meeting_answers import refuse_answer
 from conversations.moments import which_day
-from conversations.replies import done, not_in_samen, reply, say_stale
+from conversations.replies import answer_with_menu, done, not_in_samen, reply, say_stale
 
 STEPS = ["group", "days", "window", "minutes", "place", "deadline", "confirm"]
 MINUTES = (10, 15, 20)
@@ -466,23 +467,21 @@ async def _closed(
     elif outcome is rounds.Booked.CLOSED:
         text = tr._("The time to choose is over. The teacher will contact you.")
     else:
-        text = tr._("This button is not meant for you. Nothing was changed.")
-    await reply(update, text, menu_keyboard(viewer, tr))
-    await done(update)
+        text = None
+    await answer_with_menu(update, context, viewer, text)
 
 
 # --- the other parent answers a booking notice -------------------------------------------
 
 
 @requires(Action.ANSWER_CARE)
-async def join_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+@on_tap(JoinTap)
+async def join_answer(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, tap: JoinTap
+) -> None:
     """The button only says which talk and answer; whether this person may answer it, and
     whether the time still stands, the database says."""
-    tap = tap_of(update, JoinTap)
     tr = tr_for(context, viewer)
-    if tap is None:
-        await say_stale(update, context, viewer)
-        return
     svc = services(context)
     async with svc.work() as w:
         joined = await rounds.join(
@@ -493,13 +492,7 @@ async def join_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer
             pick=tap.answer,
         )
     if not joined.ok or joined.meeting is None:
-        text = {
-            "stale": tr._("The time of this talk has changed. Please use the newest message."),
-            "cancelled": tr._("This talk will not take place. Nothing was changed."),
-            "past": tr._("This talk has already taken place."),
-        }.get(joined.reason, tr._("This button is not meant for you. Nothing was changed."))
-        await reply(update, text, menu_keyboard(viewer, tr))
-        await done(update)
+        await refuse_answer(update, context, viewer, joined.reason)
         return
     # The notice stays the notice: the talk, the answer below it, and the buttons to change it.
     markup = markup_from_json(round_messages.notice_keyboard(tr, joined.meeting))
