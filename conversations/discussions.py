@@ -21,7 +21,7 @@ from conversations.common import Handlers
 from conversations.flow import Flow, Step, begin, progress, register
 from conversations.guards import requires
 from conversations.moments import future_moment, typed_time
-from conversations.pupils import ask_pupil, pick_pupil
+from conversations.pupils import PupilStep, ask_pupil
 from conversations.replies import done, not_in_samen
 
 STEPS = {
@@ -279,11 +279,6 @@ async def on_button(step: Step, value: str) -> None:
         await step.go("purpose_words", purpose="")
         await _after(step, "purpose")
         return
-    if current == "pupil":
-        await pick_pupil(
-            step, value, typed=False, heading=_heading(step), then="pupil", chosen=_after_pupil
-        )
-        return
     if current == "kind" and value in ("kind:zat", "kind:assessment"):
         await step.go("kind", kind=value.removeprefix("kind:"))
         await _after(step, "kind")
@@ -337,11 +332,6 @@ async def on_button(step: Step, value: str) -> None:
 async def on_text(step: Step, text: str) -> None:
     current = step.state.step
     tr = step.tr
-    if current == "pupil":
-        await pick_pupil(
-            step, text, typed=True, heading=_heading(step), then="pupil", chosen=_after_pupil
-        )
-        return
     if current == "when":
         moment = await typed_time(step, text, "back")
         if moment is not None:
@@ -431,8 +421,18 @@ def _sent_text(tr: Translator, kind: str, delivery: pupil_discussions.Delivery) 
     return "\n".join(lines)
 
 
-register(Flow("cvb", Action.CVB_NOTICE, on_text, on_button))
-register(Flow("consent", Action.CONSENT_REQUEST, on_text, on_button))
+register(
+    Flow("cvb", Action.CVB_NOTICE, on_text, on_button, PupilStep(_heading, "pupil", _after_pupil))
+)
+register(
+    Flow(
+        "consent",
+        Action.CONSENT_REQUEST,
+        on_text,
+        on_button,
+        PupilStep(_heading, "pupil", _after_pupil),
+    )
+)
 
 HANDLERS: Handlers = [
     CommandHandler("cvb", start_cvb),

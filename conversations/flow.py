@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, fields, replace
 from datetime import timedelta
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
@@ -148,12 +148,31 @@ TextHandler = Callable[[Step, str], Awaitable[None]]
 ButtonHandler = Callable[[Step, str], Awaitable[None]]
 
 
+class SharedStep(Protocol):
+    """A step many flows share (the pupil picker): it gets that step's answers, tapped or typed,
+    instead of the flow's own handlers."""
+
+    @property
+    def name(self) -> str: ...
+
+    async def answer(self, step: Step, answer: str, *, typed: bool) -> None: ...
+
+
 @dataclass(frozen=True)
 class Flow:
     name: str
     action: Action  # checked again at every step: roles can change mid-flow
     on_text: TextHandler
     on_button: ButtonHandler
+    shared: SharedStep | None = None
+
+    async def answer(self, step: Step, answer: str, *, typed: bool) -> None:
+        if self.shared is not None and step.state.step == self.shared.name:
+            await self.shared.answer(step, answer, typed=typed)
+        elif typed:
+            await self.on_text(step, answer)
+        else:
+            await self.on_button(step, answer)
 
 
 REGISTRY: dict[str, Flow] = {}
@@ -219,7 +238,7 @@ async def flow_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await step.end()
         await stale(update, context)
         return
-    await flow.on_button(step, value)
+    await flow.answer(step, value, typed=False)
     await done(update)
 
 
@@ -235,7 +254,7 @@ async def flow_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     if not may(step.viewer.role, flow.action):
         await step.end()
         return False
-    await flow.on_text(step, message.text.strip())
+    await flow.answer(step, message.text.strip(), typed=True)
     return True
 
 

@@ -18,58 +18,12 @@ log = logging.getLogger(__name__)
 
 
 def menu_keyboard(viewer: Viewer, tr: Translator) -> InlineKeyboardMarkup:
-    """The buttons that fit a person's role; the most used first."""
-    rows: list[list[InlineKeyboardButton]] = []
-    if viewer.role in (Role.TEACHER, Role.COORDINATOR, Role.ADMIN):
-        # staff: menu button
-        rows.append([button(tr.label("📋 Overview"), "menu:overview")])
-    if viewer.role in (Role.TEACHER, Role.COORDINATOR):
-        # staff: menu button
-        rows.append(
-            [
-                # staff: menu button
-                button(tr.label("🗓 Plan a talk"), "menu:meeting"),
-                # staff: menu button
-                button(tr.label("🗓 Short talks for a group"), "menu:round"),
-            ]
-        )
-        rows.append(
-            [
-                # staff: menu button
-                button(tr.label("🗒 Prepare a talk"), "menu:prepare"),
-                # staff: menu button
-                button(tr.label("🧭 Support route"), "menu:route"),
-            ]
-        )
-        # staff: menu button
-        rows.append([button(tr.label("🌟 Send good news"), "menu:news")])
-    if viewer.role is Role.TEACHER:
-        # staff: menu button
-        rows.append([button(tr.label("📅 Put a pupil on the CvB agenda"), "menu:cvb")])
-    if viewer.role is Role.COORDINATOR:
-        rows.append(
-            [
-                # staff: menu button
-                button(tr.label("📅 CvB notice"), "menu:cvb"),
-                # staff: menu button
-                button(tr.label("📝 Ask consent"), "menu:consent"),
-            ]
-        )
-        # staff: menu button
-        rows.append([button(tr.label("🗂 Information rights of a pupil"), "menu:card")])
-    if viewer.role is Role.GUARDIAN:
-        rows.append([button(tr.label("👧 My children at school"), "menu:children")])
-    if viewer.role is Role.PUPIL:
-        rows.append([button(tr.label("🏫 My class"), "menu:class")])
-    if viewer.role in (Role.GUARDIAN, Role.PUPIL):
-        rows.append([button(tr.label("📝 My permissions"), "menu:permissions")])
-        rows.append([button(tr.label("📄 What Samen keeps about me"), "menu:access")])
-    rows.append(
-        [
-            button(tr.label("🌐 Language"), "lang:menu"),
-            button(tr.label("❓ Help"), "menu:help"),
-        ]
-    )
+    """The buttons that fit a person's role, the most used first (`MENU`)."""
+    rows = [
+        [button(tr.label(label), data) for label, data in row]
+        for roles, row in MENU
+        if roles is None or viewer.role in roles
+    ]
     return InlineKeyboardMarkup(rows)
 
 
@@ -90,6 +44,50 @@ STAFF = frozenset({Role.TEACHER, Role.COORDINATOR, Role.ADMIN})
 
 
 TEACHING = frozenset({Role.TEACHER, Role.COORDINATOR})
+FAMILY = frozenset({Role.GUARDIAN, Role.PUPIL})
+# The menu, row by row: who sees the row (None: everyone), and its (label, button data).
+MENU: tuple[tuple[frozenset[Role] | None, tuple[tuple[str, str], ...]], ...] = (
+    # staff: menu button
+    (STAFF, ((N_("📋 Overview"), "menu:overview"),)),
+    (
+        TEACHING,
+        (
+            # staff: menu button
+            (N_("🗓 Plan a talk"), "menu:meeting"),
+            # staff: menu button
+            (N_("🗓 Short talks for a group"), "menu:round"),
+        ),
+    ),
+    (
+        TEACHING,
+        (
+            # staff: menu button
+            (N_("🗒 Prepare a talk"), "menu:prepare"),
+            # staff: menu button
+            (N_("🧭 Support route"), "menu:route"),
+        ),
+    ),
+    # staff: menu button
+    (TEACHING, ((N_("🌟 Send good news"), "menu:news"),)),
+    # staff: menu button
+    (frozenset({Role.TEACHER}), ((N_("📅 Put a pupil on the CvB agenda"), "menu:cvb"),)),
+    (
+        frozenset({Role.COORDINATOR}),
+        (
+            # staff: menu button
+            (N_("📅 CvB notice"), "menu:cvb"),
+            # staff: menu button
+            (N_("📝 Ask consent"), "menu:consent"),
+        ),
+    ),
+    # staff: menu button
+    (frozenset({Role.COORDINATOR}), ((N_("🗂 Information rights of a pupil"), "menu:card"),)),
+    (frozenset({Role.GUARDIAN}), ((N_("👧 My children at school"), "menu:children"),)),
+    (frozenset({Role.PUPIL}), ((N_("🏫 My class"), "menu:class"),)),
+    (FAMILY, ((N_("📝 My permissions"), "menu:permissions"),)),
+    (FAMILY, ((N_("📄 What Samen keeps about me"), "menu:access"),)),
+    (None, ((N_("🌐 Language"), "lang:menu"), (N_("❓ Help"), "menu:help"))),
+)
 
 
 # Staff commands are Dutch words; their descriptions are in the reader's language.

@@ -11,7 +11,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.i18n.translator import Markup
 from bot.rules.models import Meeting, Viewer
-from bot.rules.permissions import Action, may_see_pupil
+from bot.rules.permissions import Action
 from bot.services import meetings, pupil_discussions
 from bot.services.context import Services
 from bot.texts import meeting_messages
@@ -19,7 +19,7 @@ from conversations.common import Handlers
 from conversations.flow import Flow, Step, begin, progress, register
 from conversations.guards import requires
 from conversations.moments import future_moment, typed_time
-from conversations.pupils import ask_pupil, pick_pupil
+from conversations.pupils import PupilStep, ask_pupil, still_visible
 from conversations.replies import done, not_in_samen
 
 # Four steps for a standard talk: pupil, kind, time, then a confirmation card with Samen's
@@ -315,11 +315,6 @@ async def plan_button(step: Step, value: str) -> None:
     if value == "confirm" and current in CHANGES:
         await _ask(step, "confirm")
         return
-    if current == "pupil":
-        await pick_pupil(
-            step, value, typed=False, heading=_heading(step), then="pupil", chosen=_ask_kind
-        )
-        return
     if current == "kind" and value.removeprefix("kind:") in meetings.USUAL_MINUTES:
         kind = value.removeprefix("kind:")
         await step.go("kind", kind=kind, minutes=meetings.USUAL_MINUTES[kind])
@@ -354,11 +349,6 @@ async def plan_button(step: Step, value: str) -> None:
 async def plan_text(step: Step, text: str) -> None:
     current = step.state.step
     tr = step.tr
-    if current == "pupil":
-        await pick_pupil(
-            step, text, typed=True, heading=_heading(step), then="pupil", chosen=_ask_kind
-        )
-        return
     if current in ("when", "alternatives"):
         moment = await typed_time(step, text, "back" if current == "when" else "confirm")
         if moment is not None:
@@ -384,9 +374,8 @@ async def _send(step: Step) -> None:
         await step.end()
         return
     async with step.finishing() as w:
-        pupil = await w.tx.pupil(draft.pupil_id)
-        if pupil is None or not may_see_pupil(member, pupil.group):
-            await step.show(tr._("This button no longer works."))
+        pupil = await still_visible(step, w, member, draft.pupil_id)
+        if pupil is None:
             return
         planned = await meetings.plan_meeting(
             w,
@@ -425,7 +414,15 @@ async def _send(step: Step) -> None:
     await step.show("\n".join(lines))
 
 
-register(Flow("meeting", Action.PLAN_MEETING, plan_text, plan_button))
+register(
+    Flow(
+        "meeting",
+        Action.PLAN_MEETING,
+        plan_text,
+        plan_button,
+        PupilStep(_heading, "pupil", _ask_kind),
+    )
+)
 
 
 HANDLERS: Handlers = [

@@ -22,7 +22,7 @@ from conversations.common import Handlers, services, tap_of, tr_for
 from conversations.flow import Flow, Step, begin, progress, register
 from conversations.guards import requires
 from conversations.moments import future_moment, typed_time
-from conversations.pupils import ask_pupil, pick_pupil
+from conversations.pupils import PupilStep, ask_pupil, still_visible
 from conversations.replies import clip, done, not_in_samen, reply
 
 STEPS = ["pupil", "themes", "words", "preview"]
@@ -183,11 +183,6 @@ async def on_button(step: Step, value: str) -> None:
         previous = STEPS[max(STEPS.index(current) - 1, 0)] if current in STEPS else "preview"
         await _ask(step, previous)
         return
-    if current == "pupil":
-        await pick_pupil(
-            step, value, typed=False, heading=_heading(step), then="pupil", chosen=_ask_themes
-        )
-        return
     if current == "themes":
         chosen = list(step.draft(NewsDraft).themes)
         if value == "next":
@@ -224,11 +219,6 @@ async def on_button(step: Step, value: str) -> None:
 async def on_text(step: Step, text: str) -> None:
     current = step.state.step
     tr = step.tr
-    if current == "pupil":
-        await pick_pupil(
-            step, text, typed=True, heading=_heading(step), then="pupil", chosen=_ask_themes
-        )
-        return
     if current == "words":
         if len(text) > MAX_WORDS:
             # staff:
@@ -290,9 +280,8 @@ async def _send(step: Step, when: datetime | None) -> None:
     if when is not None and when <= now:
         when = None
     async with step.finishing() as w:
-        pupil = await w.tx.pupil(data.pupil_id)
-        if pupil is None or not may_see_pupil(member, pupil.group):
-            await step.show(tr._("This button no longer works."))
+        pupil = await still_visible(step, w, member, data.pupil_id)
+        if pupil is None:
             return
         sent = await good_news.send_positive_news(
             w,
@@ -323,7 +312,11 @@ async def _send(step: Step, when: datetime | None) -> None:
     await step.show(text)
 
 
-register(Flow("news", Action.POSITIVE_NEWS, on_text, on_button))
+register(
+    Flow(
+        "news", Action.POSITIVE_NEWS, on_text, on_button, PupilStep(_heading, "pupil", _ask_themes)
+    )
+)
 
 
 # --- coverage for coordinators ---------------------------------------------------------
@@ -394,7 +387,15 @@ async def words_button(step: Step, value: str) -> None:
     await step.show(step.tr._("I don't understand this. Choose one of the buttons, or type /help."))
 
 
-register(Flow("news_words", Action.ANSWER_CARE, words_text, words_button))
+register(
+    Flow(
+        "news_words",
+        Action.ANSWER_CARE,
+        words_text,
+        words_button,
+        PupilStep(_heading, "pupil", _ask_themes),
+    )
+)
 
 HANDLERS: Handlers = [
     CommandHandler("positief", start),

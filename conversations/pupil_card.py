@@ -39,7 +39,7 @@ from bot.texts import staff_labels
 from bot.texts.rights_card import RESTRICTION_LABELS, guardian_lines, who_decides
 from conversations.common import Handlers
 from conversations.flow import Flow, Step, register
-from conversations.pupils import ask_pupil, pick_pupil, pupil_first
+from conversations.pupils import PupilStep, ask_pupil, pupil_first
 
 REFUSAL_TEXTS = {
     information_rights.Refusal.UNKNOWN: N_("That pupil or guardian is not in the roster any more."),
@@ -351,11 +351,6 @@ CARD_TAPS: dict[tuple[str, str], Callable[[Step, str], Awaitable[None]]] = {
 
 async def on_button(step: Step, value: str) -> None:
     current = step.state.step
-    if current == "pupil":
-        await pick_pupil(
-            step, value, typed=False, heading=_title(step), then="card", chosen=show_card
-        )
-        return
     if value == "other":
         await step.go("pupil")
         await ask_pupil(step, _title(step))
@@ -370,11 +365,6 @@ async def on_button(step: Step, value: str) -> None:
 
 async def on_text(step: Step, text: str) -> None:
     current = step.state.step
-    if current == "pupil":
-        await pick_pupil(
-            step, text, typed=True, heading=_title(step), then="card", chosen=show_card
-        )
-        return
     if current in ("restrict_reason", "capability_reason", "safety_reason", "told"):
         await _record(step, current, reason=text)
         return
@@ -480,7 +470,9 @@ async def _record(step: Step, what: str, *, reason: str = "", **extra: object) -
     await show_card(step, note)
 
 
-register(Flow("card", Action.RECORD_RIGHTS, on_text, on_button))
+register(
+    Flow("card", Action.RECORD_RIGHTS, on_text, on_button, PupilStep(_title, "card", show_card))
+)
 
 HANDLERS: Handlers = [
     CommandHandler("leerling", start),

@@ -4,12 +4,14 @@ or a typed (part of a) name; only pupils the person may see."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.rules.models import Pupil, Role, Viewer
+from bot.rules.models import Pupil, Role, StaffMember, Viewer
 from bot.rules.permissions import Action, may_see_pupil
+from bot.services.work import Work
 from conversations.common import Handler
 from conversations.flow import Step, begin
 from conversations.guards import requires
@@ -123,6 +125,38 @@ async def pick_pupil(
     if pupil is not None:
         await step.go(then, pupil_id=pupil.pupil_id, child=pupil.first_name)
         await chosen(step)
+
+
+@dataclass(frozen=True)
+class PupilStep:
+    """The pupil step of a flow (`Flow(…, shared=PupilStep(…))`): groups and names under
+    `heading`; once a pupil is chosen the flow goes to step `then` and `chosen` shows it."""
+
+    heading: Callable[[Step], str]
+    then: str
+    chosen: Callable[[Step], Awaitable[None]]
+    name: str = "pupil"
+
+    async def answer(self, step: Step, answer: str, *, typed: bool) -> None:
+        await pick_pupil(
+            step,
+            answer,
+            typed=typed,
+            heading=self.heading(step),
+            then=self.then,
+            chosen=self.chosen,
+        )
+
+
+async def still_visible(step: Step, w: Work, member: StaffMember, pupil_id: str) -> Pupil | None:
+    """The flow's pupil at its last step, while this person may still see them; otherwise
+    the step says its button no longer works (the pupil left, or the teacher's groups
+    changed)."""
+    pupil = await w.tx.pupil(pupil_id)
+    if pupil is None or not may_see_pupil(member, pupil.group):
+        await step.show(step.tr._("This button no longer works."))
+        return None
+    return pupil
 
 
 def pupil_first(flow: str, action: Action, heading: Callable[[Step], str]) -> Handler:

@@ -8,7 +8,7 @@ from datetime import date, datetime, time
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.i18n.translator import Translator
+from bot.i18n.translator import N_, Translator
 from bot.rules.callback_data import (
     JoinTap,
     RoundBlocksTap,
@@ -33,6 +33,19 @@ from conversations.replies import answer_with_menu, done, not_in_samen, reply, s
 
 STEPS = ["group", "days", "window", "minutes", "place", "deadline", "confirm"]
 MINUTES = (10, 15, 20)
+
+
+# The steps answered by typing, and their question.
+TYPED = {
+    # staff:
+    "days": N_("On which days? For example <i>di 8 dec, do 10 dec</i>."),
+    # staff:
+    "window": N_("Between which times? For example <i>15:00-17:00</i>."),
+    # staff:
+    "place": N_("Where? For example <i>lokaal 12</i>."),
+    # staff:
+    "deadline": N_("Until when can families choose? For example <i>vr 4 dec 12:00</i>."),
+}
 
 
 def _heading(step: Step) -> str:
@@ -65,27 +78,13 @@ async def _ask(step: Step, name: str, note: str = "") -> None:
         # staff:
         question = tr._("For which group?")
         await step.show(f"{heading}\n{question}", rows)
-    elif name == "days":
-        # staff:
-        question = tr._("On which days? For example <i>di 8 dec, do 10 dec</i>.")
-        await step.show(f"{heading}\n{question}", [step.back_row()])
-    elif name == "window":
-        # staff:
-        question = tr._("Between which times? For example <i>15:00-17:00</i>.")
-        await step.show(f"{heading}\n{question}", [step.back_row()])
+    elif name in TYPED:
+        await step.show(f"{heading}\n{tr._(TYPED[name])}", [step.back_row()])
     elif name == "minutes":
         row = [step.button(tr.label("{n} min", n=m), f"min:{m}") for m in MINUTES]
         # staff:
         question = tr._("How long is each talk?")
         await step.show(f"{heading}\n{question}", [row, step.back_row()])
-    elif name == "place":
-        # staff:
-        question = tr._("Where? For example <i>lokaal 12</i>.")
-        await step.show(f"{heading}\n{question}", [step.back_row()])
-    elif name == "deadline":
-        # staff:
-        question = tr._("Until when can families choose? For example <i>vr 4 dec 12:00</i>.")
-        await step.show(f"{heading}\n{question}", [step.back_row()])
     else:
         await _confirm(step)
 

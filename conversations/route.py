@@ -11,7 +11,7 @@ from bot.rules.support_route import CHECKLIST, ORDER, REFUSAL_TEXTS, STEP_LABELS
 from bot.services import route_steps
 from conversations.common import Handlers
 from conversations.flow import Flow, Step, register
-from conversations.pupils import ask_pupil, pick_pupil, pupil_first
+from conversations.pupils import PupilStep, ask_pupil, pupil_first
 
 
 def _title(step: Step) -> str:
@@ -88,11 +88,6 @@ async def show_route(step: Step, note: str = "") -> None:
 
 async def on_button(step: Step, value: str) -> None:
     tr = step.tr
-    if step.state.step == "pupil":
-        await pick_pupil(
-            step, value, typed=False, heading=_title(step), then="card", chosen=show_route
-        )
-        return
     if value == "other":
         await step.go("pupil")
         await ask_pupil(step, _title(step))
@@ -129,15 +124,12 @@ async def on_button(step: Step, value: str) -> None:
 
 
 async def on_text(step: Step, text: str) -> None:
-    if step.state.step == "pupil":
-        await pick_pupil(
-            step, text, typed=True, heading=_title(step), then="card", chosen=show_route
-        )
-        return
     await show_route(step)
 
 
-register(Flow("route", Action.SUPPORT_ROUTE, on_text, on_button))
+register(
+    Flow("route", Action.SUPPORT_ROUTE, on_text, on_button, PupilStep(_title, "card", show_route))
+)
 
 HANDLERS: Handlers = [
     CommandHandler("zorgroute", start),
