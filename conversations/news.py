@@ -387,15 +387,7 @@ async def words_button(step: Step, value: str) -> None:
     await step.show(step.tr._("I don't understand this. Choose one of the buttons, or type /help."))
 
 
-register(
-    Flow(
-        "news_words",
-        Action.ANSWER_CARE,
-        words_text,
-        words_button,
-        PupilStep(_heading, "pupil", _ask_themes),
-    )
-)
+register(Flow("news_words", Action.ANSWER_CARE, words_text, words_button))
 
 HANDLERS: Handlers = [
     CommandHandler("positief", start),
