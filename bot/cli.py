@@ -13,6 +13,7 @@ import sqlite3
 import sys
 import tempfile
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 from telegram import Bot
@@ -24,7 +25,7 @@ from bot.paper.pdf import FontsMissing, find_fonts
 from bot.paper.pupil_file import render_pdf
 from bot.platform.clock import SystemClock
 from bot.platform.config import ConfigError, Settings, load_settings
-from bot.rules.models import PersonKind
+from bot.rules.models import AuditEntry, PersonKind
 from bot.rules.pupil_file import to_json
 from bot.services.invitations import Selection, issue_invitations
 from bot.services.pupil_file import collect
@@ -423,6 +424,12 @@ AUDIT_COLUMNS = [
 ]
 
 
+def _audit_cells(entry: AuditEntry) -> list[str]:
+    """One entry as the CSV's cells, times as stored (UTC, ISO 8601)."""
+    cells = {**asdict(entry), "at": entry.at.isoformat(timespec="microseconds")}
+    return ["" if cells[c] is None else str(cells[c]) for c in AUDIT_COLUMNS]
+
+
 async def _audit(settings: Settings, pupil_id: str, target: Path) -> int:
     db = await Database.open(settings.db_path)
     try:
@@ -437,7 +444,7 @@ async def _audit(settings: Settings, pupil_id: str, target: Path) -> int:
     _write_private_csv(
         target,
         AUDIT_COLUMNS,
-        [[str(e[c]) if e[c] is not None else "" for c in AUDIT_COLUMNS] for e in entries],
+        [_audit_cells(e) for e in entries],
     )
     print(f"Wrote {len(entries)} audit entries for {pupil_id} to {target}.")
     return 0

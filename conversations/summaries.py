@@ -413,16 +413,16 @@ async def start_reply(
     svc = services(context)
     async with svc.db.reading() as tx:
         question = await tx.question(tap.question_id)
-        meeting = await tx.meeting(question["meeting_id"]) if question else None
+        meeting = await tx.meeting(question.meeting_id) if question else None
     if (
         question is None
         or meeting is None
         or meeting.created_by != viewer.person_id
-        or (question["answer"] is not None)
+        or question.answer is not None
     ):
         await say_stale(update, context, viewer)
         return
-    step = await begin(update, context, viewer, "reply", "text", question_id=question["id"])
+    step = await begin(update, context, viewer, "reply", "text", question_id=question.id)
     # staff:
     await step.show(step.tr._("↩️ Type your answer. It is sent as you write it."))
     await done(update)

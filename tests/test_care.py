@@ -151,10 +151,10 @@ async def test_a_14_year_old_needs_three_answers_through_the_coordinators_flow(
 
     # What was shown is on record with each answer: account, language, text hash and version.
     async with harness.db.transaction() as tx:
-        entries = [e for e in await tx.audit_entries("P014") if e["action"] == "consent_agree"]
+        entries = [e for e in await tx.audit_entries("P014") if e.action == "consent_agree"]
     assert len(entries) == 2
-    assert '"text_version": "consent-v2"' in entries[0]["details"]
-    assert '"telegram_user": ' in entries[0]["details"]
+    assert '"text_version": "consent-v2"' in entries[0].details
+    assert '"telegram_user": ' in entries[0].details
 
 
 async def test_parents_who_disagree_are_a_conflict_for_the_coordinator(harness: Harness) -> None:
@@ -207,7 +207,7 @@ async def test_a_10_year_old_with_one_holder_of_authority_asks_only_her(harness:
     assert set((await support_notice()).reached) == {"Marloes Bakker", "Dennis Bakker"}
     await delivered(harness, users["G010"], 2)
     async with harness.db.transaction() as tx:
-        actions = [e["action"] for e in await tx.audit_entries("P005")]
+        actions = [e.action for e in await tx.audit_entries("P005")]
     assert "information_request_recorded" in actions
 
 
@@ -360,7 +360,7 @@ async def test_a_safety_exception_pauses_the_family_and_lifts_consent_rules(
     await flow(harness, coordinator, "unpause")
     await delivered(harness, marloes, 3)  # the held CvB notice goes out after the pause
     async with harness.db.transaction() as tx:
-        actions = [e["action"] for e in await tx.audit_entries("P005")]
+        actions = [e.action for e in await tx.audit_entries("P005")]
     for action in ("safety_exception_recorded", "safety_parents_told", "safety_exception_lifted"):
         assert action in actions
 
@@ -566,7 +566,7 @@ async def test_an_adult_pupil_can_have_a_parent_informed_again(harness: Harness)
     assert (await request(harness, "P024", kind="cvb")).reached == ()
     assert harness.db is not None
     async with harness.db.transaction() as tx:
-        actions = [e["action"] for e in await tx.audit_entries("P024")]
+        actions = [e.action for e in await tx.audit_entries("P024")]
     assert actions.count("adult_consent_recorded") == 1
     assert actions.count("adult_consent_withdrawn") == 1
 

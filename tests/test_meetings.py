@@ -157,7 +157,7 @@ async def test_plan_answer_move_remind_summarise_and_read(harness: Harness) -> N
     await harness.server.wait_for(lambda: "Dick Bruna" in mohamed.last.text)
     assert harness.db is not None
     async with harness.db.transaction() as tx:
-        actions = [e["action"] for e in await tx.audit_entries("P003")]
+        actions = [e.action for e in await tx.audit_entries("P003")]
     for action in ("meeting_planned", "meeting_moved", "summary_sent", "summary_question"):
         assert action in actions
 
@@ -313,5 +313,5 @@ async def test_a_pupil_of_12_to_15_reads_the_summary_unless_it_does_not_suit_the
         readers = await tx.summary_readers(second)
         entries = await tx.audit_entries("P011")
     assert (PersonKind.PUPIL, "P011") not in {(k, p) for k, p, _ in readers}
-    left_out = [e for e in entries if e["action"] == "summary_reader_left_out"]
-    assert len(left_out) == 1 and "zorgen van thuis" in str(left_out[0]["details"])
+    left_out = [e for e in entries if e.action == "summary_reader_left_out"]
+    assert len(left_out) == 1 and "zorgen van thuis" in left_out[0].details

@@ -88,7 +88,7 @@ async def test_four_people_are_greeted_in_their_language_with_their_role_buttons
     async with harness.db.transaction() as tx:
         assert await tx.account_of_user(1002) == (PersonKind.GUARDIAN, "G020")
         entries = await tx.audit_entries()
-    linked = [e for e in entries if e["action"] == "account_linked"]
+    linked = [e for e in entries if e.action == "account_linked"]
     assert len(linked) == 4
     raw = harness.settings.db_path.read_bytes()  # type: ignore[union-attr]
     assert harness.code(PersonKind.GUARDIAN, "G020").encode() not in raw

@@ -47,7 +47,7 @@ async def test_a_user_who_blocked_the_bot_is_marked_and_the_teacher_is_told(
     assert "Linda de Vries" in notice and "Daan" in notice and "telefoon of brief" in notice
     assert await outbox_status(harness.db) == {"sent": 1, "unreachable": 1}
     async with harness.db.transaction() as tx:
-        actions = [e["action"] for e in await tx.audit_entries()]
+        actions = [e.action for e in await tx.audit_entries()]
     assert "recipient_unreachable" in actions
 
     shown = await harness.say(teacher, "/overzicht")
@@ -200,7 +200,7 @@ async def test_blocking_the_bot_is_noticed_at_once_and_unblocking_undoes_it(
     assert "Daan de Vries" not in shown[0].text
     assert harness.db is not None
     async with harness.db.transaction() as tx:
-        actions = [e["action"] for e in await tx.audit_entries()]
+        actions = [e.action for e in await tx.audit_entries()]
     assert actions.count("recipient_unreachable") == 1
     assert actions.count("recipient_reachable") == 1
 

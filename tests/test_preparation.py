@@ -207,7 +207,7 @@ async def test_the_support_route_refuses_until_the_rules_allow(harness: Harness)
     assert harness.db is not None
     async with harness.db.transaction() as tx:
         step, _ = await tx.route_step("P005")
-        actions = [e["action"] for e in await tx.audit_entries("P005")]
+        actions = [e.action for e in await tx.audit_entries("P005")]
     assert step == "4a"
     assert actions.count("route_moved") == 4
     # Starting the trajectory (step 2) sent the support-route notice.

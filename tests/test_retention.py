@@ -16,6 +16,7 @@ from bot.cli import main
 from bot.platform.config import ConfigError, RetentionSettings, Settings, load_settings
 from bot.rules.models import (
     Agreement,
+    AuditEntry,
     FlowState,
     Guardian,
     GuardianLink,
@@ -684,7 +685,7 @@ async def test_a_longer_audit_keeps_the_trail_identifiable_until_its_own_time(
         assert report.kind("audit").pupils == 0 and report.kind("roster").pupils == 1
         async with db.reading() as tx:
             kept = await tx.audit_entries(A)
-            assert {e["action"] for e in kept} >= {"consent_agree", "capability_recorded"}
+            assert {e.action for e in kept} >= {"consent_agree", "capability_recorded"}
             assert await tx.pupil(A) is None
         with sqlite3.connect(school) as conn:
             assert conn.execute("SELECT pupil_id, guardians FROM retention_pending").fetchall() == [
@@ -764,11 +765,11 @@ async def test_the_triggers_allow_only_pseudonymisation(tmp_path: Path) -> None:
             round_id = await _roster(tx, NOW)
             await _fill(tx, A, round_id, 0, NOW)
         rows = await _audit_rows(db)
-        consent = next(r for r in rows if r["action"] == "consent_agree")
+        consent = next(r for r in rows if r.action == "consent_agree")
         redacted = json.dumps(
-            {"redacted": True, "discussion_id": json.loads(consent["details"])["discussion_id"]}
+            {"redacted": True, "discussion_id": json.loads(consent.details)["discussion_id"]}
         )
-        row_id = consent["id"]
+        row_id = consent.id
         # audit_log: everything but exactly purge's change is refused
         for sql, params in [
             ("UPDATE audit_log SET action = 'x' WHERE id = ?", (row_id,)),
@@ -822,14 +823,14 @@ async def test_the_triggers_allow_only_pseudonymisation(tmp_path: Path) -> None:
         await _refused(db, allowed, (OTHER_ANON, ANON, ANON, redacted, row_id))
         await _refused(db, "UPDATE audit_log SET details = '{}' WHERE id = ?", (row_id,))
         await _refused(db, "DELETE FROM audit_log WHERE id = ?", (row_id,))
-        recipients = next(r for r in rows if r["action"] == "consent_requested")
+        recipients = next(r for r in rows if r.action == "consent_requested")
         async with db.transaction() as tx:  # a list of people becomes a list of pseudonyms
             await tx._run(
                 "UPDATE audit_log SET pupil_id = ?, details = ? WHERE id = ?",
                 (
                     ANON,
                     json.dumps({"redacted": True, "recipients": [ANON, OTHER_ANON]}),
-                    recipients["id"],
+                    recipients.id,
                 ),
             )
 
@@ -861,7 +862,7 @@ async def test_the_triggers_allow_only_pseudonymisation(tmp_path: Path) -> None:
         await db.close()
 
 
-async def _audit_rows(db: Database) -> list[dict[str, object]]:
+async def _audit_rows(db: Database) -> list[AuditEntry]:
     async with db.reading() as tx:
         return await tx.audit_entries()
 

@@ -60,7 +60,7 @@ async def test_the_audit_trail_is_append_only(tmp_path: Path) -> None:
             async with db.transaction() as tx:
                 await tx._run(statement)
     async with db.transaction() as tx:
-        assert [e["action"] for e in await tx.audit_entries("P1")] == ["test"]
+        assert [e.action for e in await tx.audit_entries("P1")] == ["test"]
     await db.close()
 
 

@@ -353,3 +353,32 @@ class InviteRow:
     # For a letter: the full names of the children a guardian is invited for, and until when.
     children: tuple[str, ...] = ()
     expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SummaryQuestion:
+    """A reader's question about a summary, and the teacher's answer once given."""
+
+    id: int
+    meeting_id: int
+    person_kind: PersonKind
+    person_id: str
+    question: str
+    asked_at: datetime
+    answer: str | None
+    answered_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One entry of the audit trail, as stored: `details` is its JSON text."""
+
+    id: int
+    at: datetime
+    actor_kind: str
+    actor_id: str | None
+    action: str
+    pupil_id: str | None
+    subject_kind: str | None
+    subject_id: str | None
+    details: str

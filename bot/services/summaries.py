@@ -289,12 +289,12 @@ async def ask_question(
 
 async def answer_question(w: Work, *, staff: StaffMember, question_id: int, answer: str) -> bool:
     question = await w.tx.question(question_id)
-    meeting = await w.tx.meeting(question["meeting_id"]) if question else None
+    meeting = await w.tx.meeting(question.meeting_id) if question else None
     if question is None or meeting is None or meeting.created_by != staff.staff_id:
         return False
     if not await w.tx.answer_question(question_id, answer, w.now):
         return False
-    kind, person_id = PersonKind(question["person_kind"]), question["person_id"]
+    kind, person_id = question.person_kind, question.person_id
     asker = await reader(w, kind, person_id)
     pupil = await w.tx.pupil(meeting.pupil_id)
     if asker.in_samen and pupil is not None:

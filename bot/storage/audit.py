@@ -6,8 +6,9 @@ import json
 from datetime import datetime
 from typing import Any
 
+from bot.rules.models import AuditEntry
 from bot.storage.executor import Executor
-from bot.storage.records import iso
+from bot.storage.records import _audit_entry, iso
 
 
 class AuditQueries(Executor):
@@ -40,7 +41,7 @@ class AuditQueries(Executor):
             ),
         )
 
-    async def audit_entries(self, pupil_id: str | None = None) -> list[dict[str, Any]]:
+    async def audit_entries(self, pupil_id: str | None = None) -> list[AuditEntry]:
         """The audit trail in order: one pupil's entries, or (no `pupil_id`) all."""
         if pupil_id is None:
             rows = await self._all("SELECT * FROM audit_log ORDER BY id")
@@ -48,4 +49,4 @@ class AuditQueries(Executor):
             rows = await self._all(
                 "SELECT * FROM audit_log WHERE pupil_id = ? ORDER BY id", (pupil_id,)
             )
-        return [dict(r) for r in rows]
+        return [_audit_entry(r) for r in rows]

@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
-from bot.rules.models import Agreement, Invitee, Meeting, PersonKind, Summary
+from bot.rules.models import Agreement, Invitee, Meeting, PersonKind, Summary, SummaryQuestion
 from bot.storage.executor import Executor
-from bot.storage.records import _invitee, _meeting, from_iso, iso
+from bot.storage.records import _invitee, _meeting, _question, from_iso, iso
 
 
 class MeetingQueries(Executor):
@@ -337,10 +336,10 @@ class MeetingQueries(Executor):
             (meeting_id, kind.value, person_id, question, iso(now)),
         )
 
-    async def question(self, question_id: int) -> dict[str, Any] | None:
+    async def question(self, question_id: int) -> SummaryQuestion | None:
         """One question about a summary by id, or None."""
         row = await self._one("SELECT * FROM summary_questions WHERE id = ?", (question_id,))
-        return None if row is None else dict(row)
+        return None if row is None else _question(row)
 
     async def answer_question(self, question_id: int, answer: str, now: datetime) -> bool:
         """Store the answer to a question; False when it was answered already."""

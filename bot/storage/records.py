@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 
 from bot.rules.models import (
     AccessRequest,
+    AuditEntry,
     Discussion,
     Guardian,
     GuardianLink,
@@ -23,6 +24,7 @@ from bot.rules.models import (
     SafetyException,
     Slot,
     StaffMember,
+    SummaryQuestion,
 )
 from bot.storage.executor import Row
 
@@ -195,4 +197,31 @@ def _access_request(row: Row) -> AccessRequest:
         reminders_sent=int(row["reminders_sent"]),
         answered_at=from_iso(str(row["answered_at"])) if row["answered_at"] else None,
         answered_by=row["answered_by"],
+    )
+
+
+def _question(row: Row) -> SummaryQuestion:
+    return SummaryQuestion(
+        id=row["id"],
+        meeting_id=row["meeting_id"],
+        person_kind=PersonKind(row["person_kind"]),
+        person_id=row["person_id"],
+        question=row["question"],
+        asked_at=from_iso(row["asked_at"]),
+        answer=row["answer"],
+        answered_at=from_iso(row["answered_at"]) if row["answered_at"] else None,
+    )
+
+
+def _audit_entry(row: Row) -> AuditEntry:
+    return AuditEntry(
+        id=row["id"],
+        at=from_iso(row["at"]),
+        actor_kind=row["actor_kind"],
+        actor_id=row["actor_id"],
+        action=row["action"],
+        pupil_id=row["pupil_id"],
+        subject_kind=row["subject_kind"],
+        subject_id=row["subject_id"],
+        details=row["details"],
     )

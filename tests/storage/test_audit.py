@@ -25,10 +25,10 @@ async def test_entries_come_back_in_order_with_their_details(db: Database) -> No
     async with db.reading() as tx:
         mine = await tx.audit_entries("P1")
         everything = await tx.audit_entries()
-    assert [e["action"] for e in mine] == ["restriction_added", "meeting_planned"]
-    assert mine[0]["subject_kind"] == "guardian" and mine[0]["subject_id"] == "G2"
-    assert mine[0]["details"] == '{"kind": "withheld"}'
-    assert [e["action"] for e in everything] == [
+    assert [e.action for e in mine] == ["restriction_added", "meeting_planned"]
+    assert mine[0].subject_kind == "guardian" and mine[0].subject_id == "G2"
+    assert mine[0].details == '{"kind": "withheld"}'
+    assert [e.action for e in everything] == [
         "restriction_added",
         "roster_import",
         "meeting_planned",

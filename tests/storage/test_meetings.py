@@ -167,7 +167,7 @@ async def test_a_summary_its_readers_and_questions(db: Database) -> None:
         assert await tx.summary_outbox_id(meeting_id, *FATHER_KEY) is None
         assert await tx.question(404) is None
     assert question is not None
-    assert (question["question"], question["answer"], question["person_id"]) == (
+    assert (question.question, question.answer, question.person_id) == (
         "Which books?",
         "Any!",
         "G1",
