@@ -232,25 +232,15 @@ async def remind_mentors(w: Work) -> int:
     """Each teacher, at the configured moment, gets the pupils of their groups who are due
     for good news, oldest first. Nothing when nobody is due or it is a holiday. A moment
     missed while Samen was down is caught up once, within the week."""
-    occurrence = latest_occurrence(w.now, w.settings)
-    if w.now - occurrence >= CATCH_UP or not is_school_day(
-        occurrence.astimezone(w.settings.timezone).date(), w.settings.holidays
-    ):
+    occurrence = await _moment_to_remind(w)
+    if occurrence is None:
         return 0
-    started = await w.tx.get_meta("first_started_at")
-    if started is not None and occurrence < datetime.fromisoformat(started):
-        return 0  # before Samen ran at this school: nothing was missed
     sent = 0
     # Read once for the whole school, not once per teacher.
     last = await w.tx.last_news_by_pupil(w.now)
     handled = await w.tx.news_reminders_handled(occurrence)
     chats = await w.tx.staff_chats()
-    # A family under a safety exception gets nothing automated: not asked for, not sent.
-    paused = await w.tx.paused_pupils()
-    by_group: dict[str, list[Pupil]] = {}
-    for pupil in await w.tx.all_pupils():
-        if pupil.pupil_id not in paused:
-            by_group.setdefault(pupil.group, []).append(pupil)
+    by_group = await _pupils_by_group(w)
     recorded: list[tuple[str, int]] = []
     for member in await w.tx.all_staff():
         if member.role.value != "teacher" or not member.groups:
@@ -260,50 +250,83 @@ async def remind_mentors(w: Work) -> int:
         pupils = [p for group in member.groups for p in by_group.get(group, [])]
         due = due_among(pupils, last, w.now, w.settings)
         recorded.append((member.staff_id, len(due)))
-        chat = chats.get(member.staff_id)
-        if not due or chat is None:
+        if not due or chats.get(member.staff_id) is None:
             continue
-        mentor = await reader(w, PersonKind.STAFF, member.staff_id)
-        tr = mentor.tr
-        lines = [
-            # staff:
-            tr.n_(
-                "🌟 {n} family is waiting for good news:",
-                "🌟 {n} families are waiting for good news:",
-                len(due),
-            )
-        ]
-        rows = []
-        for item in due[:12]:
-            if item.last is None:
-                # staff:
-                since = tr.label("never")
-            else:
-                since = tr.date(item.last.astimezone(w.settings.timezone).date())
-            lines.append(
-                tr.fill(
-                    "• {pupil} ({since})",
-                    pupil=f"{item.pupil.first_name} {item.pupil.last_name}",
-                    since=since,
-                )
-            )
-            rows.append(
-                [
-                    care_messages.button(
-                        "🌟 " + item.pupil.first_name, str(GoodNewsTap(item.pupil.pupil_id))
-                    )
-                ]
-            )
-        await notify(
-            w,
-            mentor,
-            "\n".join(lines),
-            purpose="news_reminder",
-            reply_markup=care_messages.keyboard(rows),
-        )
+        await _remind_mentor(w, member, due)
         sent += 1
     await w.tx.record_news_reminders(occurrence, recorded, w.now)
     return sent
+
+
+async def _moment_to_remind(w: Work) -> datetime | None:
+    """The reminder moment to handle now; None when it is too long ago to catch up, fell on
+    a day without school, or came before Samen ran at this school."""
+    occurrence = latest_occurrence(w.now, w.settings)
+    if w.now - occurrence >= CATCH_UP or not is_school_day(
+        occurrence.astimezone(w.settings.timezone).date(), w.settings.holidays
+    ):
+        return None
+    started = await w.tx.get_meta("first_started_at")
+    if started is not None and occurrence < datetime.fromisoformat(started):
+        return None  # before Samen ran at this school: nothing was missed
+    return occurrence
+
+
+async def _pupils_by_group(w: Work) -> dict[str, list[Pupil]]:
+    """The pupils of each group whose family may get automated messages."""
+    # A family under a safety exception gets nothing automated: not asked for, not sent.
+    paused = await w.tx.paused_pupils()
+    by_group: dict[str, list[Pupil]] = {}
+    for pupil in await w.tx.all_pupils():
+        if pupil.pupil_id not in paused:
+            by_group.setdefault(pupil.group, []).append(pupil)
+    return by_group
+
+
+async def _remind_mentor(w: Work, member: StaffMember, due: Sequence[Due]) -> None:
+    """One teacher's reminder: the families waiting (the first twelve), with the date of
+    their last good news and a button to write some."""
+    mentor = await reader(w, PersonKind.STAFF, member.staff_id)
+    tr = mentor.tr
+    lines = [
+        # staff:
+        tr.n_(
+            "🌟 {n} family is waiting for good news:",
+            "🌟 {n} families are waiting for good news:",
+            len(due),
+        )
+    ]
+    rows = []
+    for item in due[:12]:
+        lines.append(_due_line(tr, item, w.settings))
+        rows.append(
+            [
+                care_messages.button(
+                    "🌟 " + item.pupil.first_name, str(GoodNewsTap(item.pupil.pupil_id))
+                )
+            ]
+        )
+    await notify(
+        w,
+        mentor,
+        "\n".join(lines),
+        purpose="news_reminder",
+        reply_markup=care_messages.keyboard(rows),
+    )
+
+
+def _due_line(tr: Translator, item: Due, settings: Settings) -> str:
+    """'• Daan de Vries (3 March)': a pupil and when their family last had good news."""
+    if item.last is None:
+        # staff:
+        since = tr.label("never")
+    else:
+        since = tr.date(item.last.astimezone(settings.timezone).date())
+    return tr.fill(
+        "• {pupil} ({since})",
+        pupil=f"{item.pupil.first_name} {item.pupil.last_name}",
+        since=since,
+    )
 
 
 @dataclass(frozen=True)

@@ -145,11 +145,6 @@ async def send_discussion(
     if pupil is None:
         raise LookupError(pupil_id)
     targets = await targets_for(w, pupil_id, kind)
-    deadline = None
-    if kind != "cvb":
-        deadline = add_school_days(
-            w.now, w.settings.care.notice_days, w.settings.timezone, w.settings.holidays
-        )
     discussion_id = await w.tx.add_discussion(
         pupil_id=pupil_id,
         kind=kind,
@@ -159,7 +154,7 @@ async def send_discussion(
         shared_info=shared_info,
         created_by=staff.staff_id,
         now=w.now,
-        notice_deadline=deadline,
+        notice_deadline=_notice_deadline(w, kind),
         purpose_key=purpose_key,
     )
     discussion = await w.tx.discussion(discussion_id)
@@ -171,33 +166,8 @@ async def send_discussion(
     not_linked: list[str] = []
     for person_kind, person_id, decides in targets:
         person = people[person_key(person_kind, person_id)]
-        to = await reader(w, person_kind, person_id)
-        text, markup, version = _discussion_message(
-            to, w.texts, w.settings, discussion, pupil, first_name=person.first_name, sender=sender
-        )
-        outbox_id = await notify(
-            w,
-            to,
-            text,
-            purpose=f"{kind}_{'request' if decides else 'notice'}",
-            reply_markup=markup,
-            protect_content=decides,
-            pupil_id=pupil_id,
-        )
+        to = await _send_to_one(w, discussion, pupil, person, decides=decides, sender=sender)
         (reached if to.in_samen else not_linked).append(person.full_name)
-        await w.tx.add_recipient(
-            Recipient(
-                discussion_id=discussion_id,
-                person_kind=person_kind,
-                person_id=person_id,
-                decides=decides,
-                language=to.language,
-                text_hash=legal.text_hash(text),
-                text_version=version,
-                sent_at=w.now,
-            ),
-            outbox_id,
-        )
     await w.audit(
         staff,
         "cvb_notice_sent" if kind == "cvb" else "consent_requested",
@@ -211,6 +181,56 @@ async def send_discussion(
         },
     )
     return Delivery(discussion_id, tuple(reached), tuple(not_linked), paused)
+
+
+def _notice_deadline(w: Work, kind: str) -> datetime | None:
+    """A consent request gives the configured number of school days to answer; a CvB
+    notice asks for no answer, so it has no deadline."""
+    if kind == "cvb":
+        return None
+    return add_school_days(
+        w.now, w.settings.care.notice_days, w.settings.timezone, w.settings.holidays
+    )
+
+
+async def _send_to_one(
+    w: Work,
+    discussion: Discussion,
+    pupil: Pupil,
+    person: PersonOnFile,
+    *,
+    decides: bool,
+    sender: str,
+) -> Reader:
+    """Queue the notice or request to one person, and record which text they were sent
+    (its hash and version): what they agree to must be provable later."""
+    to = await reader(w, person.kind, person.person_id)
+    text, markup, version = _discussion_message(
+        to, w.texts, w.settings, discussion, pupil, first_name=person.first_name, sender=sender
+    )
+    outbox_id = await notify(
+        w,
+        to,
+        text,
+        purpose=f"{discussion.kind}_{'request' if decides else 'notice'}",
+        reply_markup=markup,
+        protect_content=decides,
+        pupil_id=pupil.pupil_id,
+    )
+    await w.tx.add_recipient(
+        Recipient(
+            discussion_id=discussion.id,
+            person_kind=person.kind,
+            person_id=person.person_id,
+            decides=decides,
+            language=to.language,
+            text_hash=legal.text_hash(text),
+            text_version=version,
+            sent_at=w.now,
+        ),
+        outbox_id,
+    )
+    return to
 
 
 def _discussion_message(
@@ -407,64 +427,66 @@ async def _tell_sender(
     w: Work, state: DiscussionState, key: str, answer: str, status_before: ConsentStatus | None
 ) -> None:
     """Only what asks for action or closes the loop: no message per routine tap."""
-    discussion = state.discussion
-    sender = await reader(w, PersonKind.STAFF, discussion.created_by)
+    sender = await reader(w, PersonKind.STAFF, state.discussion.created_by)
     if not sender.in_samen:
         return
-    tr = sender.tr
-    child = state.pupil.first_name
-    who = describe(tr, state.people[key], child)
-    when = tr.datetime(discussion.starts_at)
-    lines: list[str] = []
+    lines = [await _answer_line(w, sender.tr, state, key, answer)]
+    if state.status is not status_before:
+        lines.append(_status_line(sender.tr, state))
+    said = [line for line in lines if line is not None]
+    if said:
+        await notify(w, sender, "\n".join(said), purpose="care_update")
+
+
+async def _answer_line(
+    w: Work, tr: Translator, state: DiscussionState, key: str, answer: str
+) -> str | None:
+    """The sender's line about this answer; None for an answer that needs no word."""
+    who = describe(tr, state.people[key], state.pupil.first_name)
+    when = tr.datetime(state.discussion.starts_at)
     if answer == "talk":
         language = await language_read(w.tx, state.people[key].kind, state.people[key].person_id)
         # staff:
-        lines.append(
-            tr._(
-                "💬 {who} would like to talk first about the discussion on {date}."
-                " Please call them. They read {language}: consider an interpreter.",
-                who=who,
-                date=when,
-                language=language_name(language),
-            )
+        return tr._(
+            "💬 {who} would like to talk first about the discussion on {date}."
+            " Please call them. They read {language}: consider an interpreter.",
+            who=who,
+            date=when,
+            language=language_name(language),
         )
-    elif answer == "come":
+    if answer == "come":
         # staff:
-        lines.append(
-            tr._("✅ {who} will come to the CvB discussion on {date}.", who=who, date=when)
+        return tr._("✅ {who} will come to the CvB discussion on {date}.", who=who, date=when)
+    if answer == "refuse":
+        # staff:
+        return tr._("❌ {who} said no to the discussion on {date}.", who=who, date=when)
+    if answer == "withdraw":
+        # staff:
+        return tr._("↩️ {who} withdrew consent for the discussion on {date}.", who=who, date=when)
+    return None
+
+
+def _status_line(tr: Translator, state: DiscussionState) -> str | None:
+    """The sender's line about the consent the answers now give; None when it needs none."""
+    child = state.pupil.first_name
+    if state.status is ConsentStatus.CONFLICT:
+        # staff:
+        return tr._(
+            "⚠️ The parents of {child} answered differently. There is no consent."
+            " Please talk with them.",
+            child=child,
         )
-    elif answer == "refuse":
+    if state.status is ConsentStatus.ANONYMOUS:
         # staff:
-        lines.append(tr._("❌ {who} said no to the discussion on {date}.", who=who, date=when))
-    elif answer == "withdraw":
+        return tr._("{child} may only be discussed anonymously.", child=child)
+    if state.status is ConsentStatus.FULL:
         # staff:
-        lines.append(
-            tr._("↩️ {who} withdrew consent for the discussion on {date}.", who=who, date=when)
+        return tr._(
+            "✅ Everyone agreed: {child} may be discussed on {date}.",
+            child=child,
+            date=tr.datetime(state.discussion.starts_at),
         )
-    if state.status is not status_before:
-        if state.status is ConsentStatus.CONFLICT:
-            # staff:
-            lines.append(
-                tr._(
-                    "⚠️ The parents of {child} answered differently. There is no consent."
-                    " Please talk with them.",
-                    child=child,
-                )
-            )
-        elif state.status is ConsentStatus.ANONYMOUS:
-            # staff:
-            lines.append(tr._("{child} may only be discussed anonymously.", child=child))
-        elif state.status is ConsentStatus.FULL:
-            # staff:
-            lines.append(
-                tr._(
-                    "✅ Everyone agreed: {child} may be discussed on {date}.",
-                    child=child,
-                    date=when,
-                )
-            )
-    if lines:
-        await notify(w, sender, "\n".join(lines), purpose="care_update")
+    return None
 
 
 # --- reminders ----------------------------------------------------------------------
@@ -483,56 +505,70 @@ async def send_due_reminders(w: Work) -> int:
             continue
         done = await w.tx.reminders_sent(discussion.id)
         for recipient in state.recipients:
-            key = person_key(recipient.person_kind, recipient.person_id)
-            if not recipient.decides or state.latest.get(key) is not None:
-                continue
-            already = {n for k, p, n in done if person_key(k, p) == key}
-            due = reminders_due(
-                recipient.sent_at,
-                w.settings.care.reminder_days,
-                already,
-                w.now,
-                w.settings.timezone,
-                quiet_hours(w.settings),
-                w.settings.holidays,
-            )
-            if not due:
-                continue
-            to = await reader(w, recipient.person_kind, recipient.person_id)
-            if to.in_samen:
-                tr = to.tr
-                person = state.people[key]
-                text = tr._(
-                    "⏰ {name}, we are still waiting for your answer about {child}."
-                    " The talk is on {date}.",
-                    name=person.first_name,
-                    child=state.pupil.first_name,
-                    date=tr.datetime(discussion.starts_at),
-                )
-                markup = care_messages.keyboard(
-                    [
-                        [
-                            care_messages.button(
-                                tr.label("📄 Show the question again"),
-                                str(ConsentTap(discussion.id, "again")),
-                            )
-                        ]
-                    ]
-                )
-                await notify(
-                    w,
-                    to,
-                    text,
-                    purpose="consent_reminder",
-                    reply_markup=markup,
-                    pupil_id=discussion.pupil_id,
-                )
+            if await _remind_one(w, state, recipient, done):
                 sent += 1
-            for number in due:
-                await w.tx.record_reminder(
-                    discussion.id, recipient.person_kind, recipient.person_id, number, w.now
-                )
     return sent
+
+
+async def _remind_one(
+    w: Work, state: DiscussionState, recipient: Recipient, done: set[tuple[str, str, int]]
+) -> bool:
+    """Remind one person who has not answered, when a reminder is due; True when a message
+    went out. A due reminder is recorded even for someone not in Samen, so it is not due
+    again at every tick."""
+    key = person_key(recipient.person_kind, recipient.person_id)
+    if not recipient.decides or state.latest.get(key) is not None:
+        return False
+    already = {n for k, p, n in done if person_key(k, p) == key}
+    due = reminders_due(
+        recipient.sent_at,
+        w.settings.care.reminder_days,
+        already,
+        w.now,
+        w.settings.timezone,
+        quiet_hours(w.settings),
+        w.settings.holidays,
+    )
+    if not due:
+        return False
+    discussion = state.discussion
+    to = await reader(w, recipient.person_kind, recipient.person_id)
+    if to.in_samen:
+        await notify(
+            w,
+            to,
+            _reminder_text(to.tr, state, state.people[key]),
+            purpose="consent_reminder",
+            reply_markup=_show_again_keyboard(to.tr, discussion.id),
+            pupil_id=discussion.pupil_id,
+        )
+    for number in due:
+        await w.tx.record_reminder(
+            discussion.id, recipient.person_kind, recipient.person_id, number, w.now
+        )
+    return to.in_samen
+
+
+def _reminder_text(tr: Translator, state: DiscussionState, person: PersonOnFile) -> str:
+    return tr._(
+        "⏰ {name}, we are still waiting for your answer about {child}. The talk is on {date}.",
+        name=person.first_name,
+        child=state.pupil.first_name,
+        date=tr.datetime(state.discussion.starts_at),
+    )
+
+
+def _show_again_keyboard(tr: Translator, discussion_id: int) -> str:
+    return care_messages.keyboard(
+        [
+            [
+                care_messages.button(
+                    tr.label("📄 Show the question again"),
+                    str(ConsentTap(discussion_id, "again")),
+                )
+            ]
+        ]
+    )
 
 
 # --- plain notices to the family ------------------------------------------------------

@@ -155,18 +155,9 @@ async def send_summary(
     today = w.today
     rules = summary_readers(meeting, pupil, facts, today)
     readers = await _readers_after_leaving_out(w, staff, meeting, rules, left_out or {})
-    people = await pupil_discussions.people_of_pupil(w.tx, pupil)
-    reached = []
     # Foster parents get the agreements and the advice for home: only when there are some.
     home_readers = rules.home_only if summary.agreements or summary.advice_home else ()
-    for kind, person_id in [*readers, *home_readers]:
-        to = await reader(w, kind, person_id)
-        outbox_id = None
-        if to.in_samen:
-            home_only = (kind, person_id) in home_readers
-            outbox_id = await _send_one(w, to, summary, meeting, pupil, staff, home_only)
-            reached.append(people[pupil_discussions.person_key(kind, person_id)].full_name)
-        await w.tx.add_summary_reader(meeting_id, kind, person_id, outbox_id)
+    reached = await _send_to_readers(w, summary, meeting, pupil, staff, readers, home_readers)
     await w.audit(
         staff,
         "summary_sent",
@@ -204,6 +195,30 @@ async def _readers_after_leaving_out(
         else:
             readers.append((kind, person_id))
     return readers
+
+
+async def _send_to_readers(
+    w: Work,
+    summary: Summary,
+    meeting: Meeting,
+    pupil: Pupil,
+    staff: StaffMember,
+    readers: Sequence[PersonRef],
+    home_readers: Sequence[PersonRef],
+) -> list[str]:
+    """Send the summary to each reader in Samen and record every reader, reached or not;
+    returns the names of those reached."""
+    people = await pupil_discussions.people_of_pupil(w.tx, pupil)
+    reached = []
+    for kind, person_id in [*readers, *home_readers]:
+        to = await reader(w, kind, person_id)
+        outbox_id = None
+        if to.in_samen:
+            home_only = (kind, person_id) in home_readers
+            outbox_id = await _send_one(w, to, summary, meeting, pupil, staff, home_only)
+            reached.append(people[pupil_discussions.person_key(kind, person_id)].full_name)
+        await w.tx.add_summary_reader(meeting.id, kind, person_id, outbox_id)
+    return reached
 
 
 async def _send_one(
