@@ -43,9 +43,7 @@ async def react(
             person=(viewer.kind, viewer.person_id),
             reaction=reaction,
         )
-        sent = (
-            await w.tx.outbox_message(found["outbox_id"]) if found and found["outbox_id"] else None
-        )
+        sent = await w.tx.outbox_message(found.outbox_id) if found and found.outbox_id else None
     if found is None:
         await reply(
             update,

@@ -382,3 +382,18 @@ class AuditEntry:
     subject_kind: str | None
     subject_id: str | None
     details: str
+
+
+@dataclass(frozen=True)
+class NewsRecipient:
+    """Someone good news was sent to, about which pupil and by whom, and their reaction."""
+
+    news_id: int
+    person_kind: PersonKind
+    person_id: str
+    pupil_id: str
+    staff_id: str
+    outbox_id: int | None
+    reaction: str | None
+    reaction_text: str | None
+    reacted_at: datetime | None

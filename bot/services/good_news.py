@@ -8,12 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Any
 
 from bot.i18n.translator import N_, Translator
 from bot.platform.config import Settings
 from bot.rules.callback_data import GoodNewsTap, ReactionTap
-from bot.rules.models import PersonKind, Pupil, StaffMember
+from bot.rules.models import NewsRecipient, PersonKind, Pupil, StaffMember
 from bot.rules.rights import MessageKind, audience
 from bot.rules.schooltime import is_school_day
 from bot.services import pupil_discussions
@@ -371,7 +370,7 @@ async def record_reaction(
     person: tuple[PersonKind, str],
     reaction: str,
     words: str | None = None,
-) -> dict[str, Any] | None:
+) -> NewsRecipient | None:
     """A reader's reaction to good news (a button, or a few words), told to the teacher who
     sent it. None when this news was not sent to this person."""
     kind, person_id = person
@@ -379,8 +378,8 @@ async def record_reaction(
     if found is None:
         return None
     await w.tx.set_news_reaction(news_id, kind, person_id, reaction, w.now, words)
-    pupil = await w.tx.pupil(found["pupil_id"])
-    teacher = await reader(w, PersonKind.STAFF, found["staff_id"])
+    pupil = await w.tx.pupil(found.pupil_id)
+    teacher = await reader(w, PersonKind.STAFF, found.staff_id)
     if pupil is None or not teacher.in_samen:
         return found
     tr = teacher.tr

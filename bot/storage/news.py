@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
-from bot.rules.models import PersonKind
+from bot.rules.models import NewsRecipient, PersonKind
 from bot.storage.executor import Executor
-from bot.storage.records import from_iso, iso
+from bot.storage.records import _news_recipient, from_iso, iso
 
 
 class NewsQueries(Executor):
@@ -45,15 +44,15 @@ class NewsQueries(Executor):
 
     async def news_recipient(
         self, news_id: int, kind: PersonKind, person_id: str
-    ) -> dict[str, Any] | None:
-        """A recipient's row of good news (with its pupil and teacher), or None."""
+    ) -> NewsRecipient | None:
+        """A recipient of good news (with its pupil and teacher), or None."""
         row = await self._one(
             "SELECT r.*, n.pupil_id, n.staff_id FROM positive_news_recipients r"
             " JOIN positive_news n ON n.id = r.news_id"
             " WHERE r.news_id = ? AND r.person_kind = ? AND r.person_id = ?",
             (news_id, kind.value, person_id),
         )
-        return None if row is None else dict(row)
+        return None if row is None else _news_recipient(row)
 
     async def set_news_reaction(
         self,

@@ -15,6 +15,7 @@ from bot.rules.models import (
     GuardianLink,
     Invitee,
     Meeting,
+    NewsRecipient,
     Participant,
     PersonKind,
     Pupil,
@@ -224,4 +225,18 @@ def _audit_entry(row: Row) -> AuditEntry:
         subject_kind=row["subject_kind"],
         subject_id=row["subject_id"],
         details=row["details"],
+    )
+
+
+def _news_recipient(row: Row) -> NewsRecipient:
+    return NewsRecipient(
+        news_id=row["news_id"],
+        person_kind=PersonKind(row["person_kind"]),
+        person_id=row["person_id"],
+        pupil_id=row["pupil_id"],
+        staff_id=row["staff_id"],
+        outbox_id=row["outbox_id"],
+        reaction=row["reaction"],
+        reaction_text=row["reaction_text"],
+        reacted_at=from_iso(row["reacted_at"]) if row["reacted_at"] else None,
     )

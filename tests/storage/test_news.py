@@ -33,8 +33,8 @@ async def test_news_its_recipients_and_a_reaction(db: Database) -> None:
             "Helped a classmate",
         )
     assert row is not None
-    assert (row["pupil_id"], row["staff_id"], row["outbox_id"]) == ("P1", "T1", message)
-    assert (row["reaction"], row["reaction_text"]) == ("heart", "Thank you!")
+    assert (row.pupil_id, row.staff_id, row.outbox_id) == ("P1", "T1", message)
+    assert (row.reaction, row.reaction_text) == ("heart", "Thank you!")
 
 
 async def test_news_planned_for_later_does_not_count_yet(db: Database) -> None:
