@@ -59,7 +59,22 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Configuration: TELEGRAM_BOT_TOKEN, TELEGRAM_API_URL, SAMEN_DB, SAMEN_CONFIG.",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    # In this order in `samen --help`.
     commands.add_parser("run", help="run the bot until interrupted (creates the database)")
+    _add_import(commands)
+    _add_invites(commands)
+    backup = commands.add_parser("backup", help="copy the database safely, also while running")
+    backup.add_argument("file", type=Path)
+    commands.add_parser("check", help="check the configuration, the database and Telegram")
+    audit = commands.add_parser("audit", help="export the audit trail of one pupil as CSV")
+    audit.add_argument("pupil_id")
+    audit.add_argument("--csv", dest="csv_file", type=Path, required=True, metavar="FILE")
+    _add_export(commands)
+    _add_purge(commands)
+    return parser
+
+
+def _add_import(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     importer = commands.add_parser("import", help="import staff, pupils or guardians from CSV")
     importer.add_argument("what", choices=["staff", "pupils", "guardians"])
     importer.add_argument("file", type=Path)
@@ -68,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="pupils: accept that many pupils missing from the file are marked as left",
     )
+
+
+def _add_invites(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     invites = commands.add_parser(
         "invites",
         help="new invitation codes for everyone not linked: a CSV file, printable letters, or both",
@@ -81,12 +99,10 @@ def build_parser() -> argparse.ArgumentParser:
     only.add_argument(
         "--person", metavar="ID", help="only this person (staff, guardian or pupil id)"
     )
-    backup = commands.add_parser("backup", help="copy the database safely, also while running")
-    backup.add_argument("file", type=Path)
-    commands.add_parser("check", help="check the configuration, the database and Telegram")
-    audit = commands.add_parser("audit", help="export the audit trail of one pupil as CSV")
-    audit.add_argument("pupil_id")
-    audit.add_argument("--csv", dest="csv_file", type=Path, required=True, metavar="FILE")
+
+
+def _add_export(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`samen export pupil` (the whole file) and `samen export copy` (right of access)."""
     export = commands.add_parser("export", help="export the file of one pupil")
     exports = export.add_subparsers(dest="what", metavar="WHAT", required=True)
     pupil_file = exports.add_parser(
@@ -108,13 +124,15 @@ def build_parser() -> argparse.ArgumentParser:
         " recorded while it lasted (required then, with --reason)",
     )
     copy.add_argument("--reason", help="why, for the audit trail (with --safety-period)")
+
+
+def _add_purge(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     purge = commands.add_parser(
         "purge", help="delete the data of pupils who left long enough ago ([retention])"
     )
     mode = purge.add_mutually_exclusive_group(required=True)
     mode.add_argument("--dry-run", action="store_true", help="only count; change nothing")
     mode.add_argument("--apply", action="store_true", help="delete and pseudonymise")
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
