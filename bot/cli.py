@@ -25,7 +25,7 @@ from bot.paper.pdf import FontsMissing, find_fonts
 from bot.paper.pupil_file import render_pdf
 from bot.platform.clock import SystemClock
 from bot.platform.config import ConfigError, Settings, load_settings
-from bot.rules.models import AuditEntry, PersonKind
+from bot.rules.models import AccessRequest, AuditEntry, PersonKind
 from bot.rules.pupil_file import to_json
 from bot.services.invitations import Selection, issue_invitations
 from bot.services.pupil_file import collect
@@ -60,7 +60,22 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Configuration: TELEGRAM_BOT_TOKEN, TELEGRAM_API_URL, SAMEN_DB, SAMEN_CONFIG.",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    # In this order in `samen --help`.
     commands.add_parser("run", help="run the bot until interrupted (creates the database)")
+    _add_import(commands)
+    _add_invites(commands)
+    backup = commands.add_parser("backup", help="copy the database safely, also while running")
+    backup.add_argument("file", type=Path)
+    commands.add_parser("check", help="check the configuration, the database and Telegram")
+    audit = commands.add_parser("audit", help="export the audit trail of one pupil as CSV")
+    audit.add_argument("pupil_id")
+    audit.add_argument("--csv", dest="csv_file", type=Path, required=True, metavar="FILE")
+    _add_export(commands)
+    _add_purge(commands)
+    return parser
+
+
+def _add_import(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     importer = commands.add_parser("import", help="import staff, pupils or guardians from CSV")
     importer.add_argument("what", choices=["staff", "pupils", "guardians"])
     importer.add_argument("file", type=Path)
@@ -69,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="pupils: accept that many pupils missing from the file are marked as left",
     )
+
+
+def _add_invites(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     invites = commands.add_parser(
         "invites",
         help="new invitation codes for everyone not linked: a CSV file, printable letters, or both",
@@ -82,12 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
     only.add_argument(
         "--person", metavar="ID", help="only this person (staff, guardian or pupil id)"
     )
-    backup = commands.add_parser("backup", help="copy the database safely, also while running")
-    backup.add_argument("file", type=Path)
-    commands.add_parser("check", help="check the configuration, the database and Telegram")
-    audit = commands.add_parser("audit", help="export the audit trail of one pupil as CSV")
-    audit.add_argument("pupil_id")
-    audit.add_argument("--csv", dest="csv_file", type=Path, required=True, metavar="FILE")
+
+
+def _add_export(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`samen export pupil` (the whole file) and `samen export copy` (right of access)."""
     export = commands.add_parser("export", help="export the file of one pupil")
     exports = export.add_subparsers(dest="what", metavar="WHAT", required=True)
     pupil_file = exports.add_parser(
@@ -109,13 +125,15 @@ def build_parser() -> argparse.ArgumentParser:
         " recorded while it lasted (required then, with --reason)",
     )
     copy.add_argument("--reason", help="why, for the audit trail (with --safety-period)")
+
+
+def _add_purge(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     purge = commands.add_parser(
         "purge", help="delete the data of pupils who left long enough ago ([retention])"
     )
     mode = purge.add_mutually_exclusive_group(required=True)
     mode.add_argument("--dry-run", action="store_true", help="only count; change nothing")
     mode.add_argument("--apply", action="store_true", help="delete and pseudonymise")
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -343,7 +361,15 @@ async def _backup(settings: Settings, target: Path) -> int:
 
 async def _check(settings: Settings) -> int:
     """A report an administrator can read: configuration, database, Telegram."""
-    problems = 0
+    _report_configuration(settings)
+    problems = await _check_database(settings)
+    problems += _check_fonts(settings)
+    problems += await _check_telegram(settings)
+    print("all good" if not problems else f"{problems} problem{'s' if problems > 1 else ''}")
+    return 0 if not problems else EXIT_FAILED
+
+
+def _report_configuration(settings: Settings) -> None:
     config = settings.config_path or "(none: defaults)"
     school = repr(settings.school_name) if settings.school_name else "(not set)"
     print(
@@ -356,59 +382,75 @@ async def _check(settings: Settings) -> int:
             "school name: WARNING, not set; add name under [school] in samen.toml"
             " (until then families read “your child's school”)"
         )
+
+
+async def _check_database(settings: Settings) -> int:
+    """Report on the database; the number of problems found."""
     try:
         db = await Database.open(settings.db_path)
     except (OSError, RuntimeError, sqlite3.Error) as exc:
         print(f"database: FAILED ({exc})")
-        problems += 1
-    else:
-        try:
-            async with db.transaction() as tx:
-                counts = await tx.roster_counts()
-                integrity = await tx.integrity()
-                outbox = await tx.outbox_counts()
-                requests = await tx.unanswered_access_requests()
-            print(
-                f"database: {settings.db_path}, schema {await db.schema_version()},"
-                f" integrity {integrity}; {counts['staff']} staff, {counts['pupils']} pupils,"
-                f" {counts['guardians']} guardians, {counts['accounts']} linked accounts;"
-                f" outbox pending {outbox.get('pending', 0)}"
-            )
-            if integrity != "ok":
-                problems += 1
-            # Requests to see data must be answered within a month (AVG): an overdue one is
-            # a problem for the school, not only for the coordinator who was reminded.
-            today = SystemClock().now().astimezone(settings.timezone).date()
-            overdue = [r for r in requests if r.due_on < today]
-            print(
-                f"requests to see data: {len(requests)} open"
-                + (f", first due {requests[0].due_on.isoformat()}" if requests else "")
-                + (f", {len(overdue)} OVERDUE" if overdue else "")
-            )
-            problems += bool(overdue)
-        finally:
-            await db.close()
+        return 1
+    problems = 0
+    try:
+        async with db.transaction() as tx:
+            counts = await tx.roster_counts()
+            integrity = await tx.integrity()
+            outbox = await tx.outbox_counts()
+            requests = await tx.unanswered_access_requests()
+        print(
+            f"database: {settings.db_path}, schema {await db.schema_version()},"
+            f" integrity {integrity}; {counts['staff']} staff, {counts['pupils']} pupils,"
+            f" {counts['guardians']} guardians, {counts['accounts']} linked accounts;"
+            f" outbox pending {outbox.get('pending', 0)}"
+        )
+        if integrity != "ok":
+            problems += 1
+        problems += _report_access_requests(settings, requests)
+    finally:
+        await db.close()
+    return problems
+
+
+def _report_access_requests(settings: Settings, requests: list[AccessRequest]) -> int:
+    """Report the open requests to see data; 1 when one of them is overdue, else 0."""
+    # Requests to see data must be answered within a month (AVG): an overdue one is
+    # a problem for the school, not only for the coordinator who was reminded.
+    today = SystemClock().now().astimezone(settings.timezone).date()
+    overdue = [r for r in requests if r.due_on < today]
+    print(
+        f"requests to see data: {len(requests)} open"
+        + (f", first due {requests[0].due_on.isoformat()}" if requests else "")
+        + (f", {len(overdue)} OVERDUE" if overdue else "")
+    )
+    return int(bool(overdue))
+
+
+def _check_fonts(settings: Settings) -> int:
     try:
         print(f"fonts for letters and PDF files: {find_fonts(settings.font_dir)}")
     except FontsMissing as exc:
         print(f"fonts for letters and PDF files: MISSING, {exc}")
-        problems += 1
+        return 1
+    return 0
+
+
+async def _check_telegram(settings: Settings) -> int:
+    """Whether the token is set and Telegram accepts it; the number of problems found."""
     if not settings.token:
         print("telegram: no TELEGRAM_BOT_TOKEN set (needed for samen run)")
-        problems += 1
-    else:
-        bot = Bot(settings.token, base_url=settings.api_url, base_file_url=settings.file_url)
-        try:
-            async with bot:
-                print(f"telegram: reachable as @{bot.username}")
-        except InvalidToken:
-            print("telegram: FAILED, the token was rejected")
-            problems += 1
-        except TelegramError as exc:
-            print(f"telegram: FAILED, cannot reach the Bot API ({type(exc).__name__})")
-            problems += 1
-    print("all good" if not problems else f"{problems} problem{'s' if problems > 1 else ''}")
-    return 0 if not problems else EXIT_FAILED
+        return 1
+    bot = Bot(settings.token, base_url=settings.api_url, base_file_url=settings.file_url)
+    try:
+        async with bot:
+            print(f"telegram: reachable as @{bot.username}")
+    except InvalidToken:
+        print("telegram: FAILED, the token was rejected")
+        return 1
+    except TelegramError as exc:
+        print(f"telegram: FAILED, cannot reach the Bot API ({type(exc).__name__})")
+        return 1
+    return 0
 
 
 AUDIT_COLUMNS = [

@@ -47,7 +47,16 @@ def _letter(
     row: InviteRow, t: Translator, dutch: Translator, school: str, bot_username: str
 ) -> list[Block]:
     """The letter from top to bottom; `Document.fit` sets it on one page."""
-    blocks: list[Block] = [
+    return [
+        *_opening(row, t, school),
+        *_how_to_start(row, t, bot_username),
+        *_closing(row, t, dutch),
+    ]
+
+
+def _opening(row: InviteRow, t: Translator, school: str) -> list[Block]:
+    """The title, whom the letter is for, and what Samen is for them."""
+    return [
         Para(
             t.label("Samen: {school} on Telegram", school=school)
             if school
@@ -56,6 +65,12 @@ def _letter(
         ),
         Para(t.label("For {name}", name=row.name), Style(14, bold=True), gap=4),
         *(Para(text, Style(12), gap=3) for text in _about(row, t, school)),
+    ]
+
+
+def _how_to_start(row: InviteRow, t: Translator, bot_username: str) -> list[Block]:
+    """The steps, the QR code to scan, and the code to type for those without a camera."""
+    return [
         Para(t.label("How to start"), Style(14, bold=True)),
         Para(
             t.label(
@@ -87,6 +102,11 @@ def _letter(
         ),
         Para(spaced_code(row.code), Style(22, bold=True, mono=True), gap=3, centred=True),
     ]
+
+
+def _closing(row: InviteRow, t: Translator, dutch: Translator) -> list[Block]:
+    """Until when the code works, where to ask, and the Dutch line for the school's check."""
+    blocks: list[Block] = []
     if row.expires_at is not None:
         until = t.date_with_year(row.expires_at.astimezone(t.timezone).date())
         text = t.label(

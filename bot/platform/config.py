@@ -167,12 +167,33 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
 
 
 def _school_settings(school: dict[str, object], path: Path | None) -> dict[str, object]:
-    """Validate the [school] and [invitations] tables of samen.toml."""
+    """Validate the tables of samen.toml into keyword arguments for Settings."""
     where = str(path)
     out: dict[str, object] = {}
-    section = school.get("school", {})
+    # One table after the other, in the order the errors have always been reported.
+    out.update(_school_section(_table(school, "school", where), where))
+    out.update(_invitation_settings(_table(school, "invitations", where), where))
+    out.update(_meeting_settings(_table(school, "meetings", where), where))
+    out.update(_calendar_settings(_table(school, "calendar", where), where))
+    out.update(_positive_news_settings(_table(school, "positive_news", where), where))
+    paper = _table(school, "paper", where)
+    if "fonts" in paper:
+        out["font_dir"] = Path(_expect(paper["fonts"], str, where, "paper.fonts"))
+    out.update(_care_and_retention(school, where))
+    return out
+
+
+def _table(school: dict[str, object], key: str, where: str) -> dict[str, object]:
+    """The table `[key]` of samen.toml; empty when it is left out."""
+    section = school.get(key, {})
     if not isinstance(section, dict):
-        raise ConfigError(f"{where}: [school] must be a table.")
+        raise ConfigError(f"{where}: [{key}] must be a table.")
+    return section
+
+
+def _school_section(section: dict[str, object], where: str) -> dict[str, object]:
+    """The school's name, time zone, bot and languages."""
+    out: dict[str, object] = {}
     if "name" in section:
         # A blank name is no name: the texts fall back as if it were left out.
         out["school_name"] = _expect(section["name"], str, where, "school.name").strip()
@@ -187,29 +208,37 @@ def _school_settings(school: dict[str, object], path: Path | None) -> dict[str, 
     if "bot_username" in section:
         out["bot_username"] = _expect(section["bot_username"], str, where, "school.bot_username")
     if "languages" in section:
-        langs = section["languages"]
-        if not isinstance(langs, list) or not all(isinstance(x, str) for x in langs):
-            raise ConfigError(f"{where}: school.languages must be a list of language codes.")
-        unknown = [x for x in langs if x not in SUPPORTED_LANGUAGES]
-        if unknown:
-            raise ConfigError(
-                f"{where}: school.languages has unsupported {', '.join(unknown)};"
-                f" supported: {', '.join(SUPPORTED_LANGUAGES)}."
-            )
-        if "nl" not in langs:
-            raise ConfigError(f"{where}: school.languages must include nl.")
-        out["languages"] = tuple(langs)
-    invitations = school.get("invitations", {})
-    if not isinstance(invitations, dict):
-        raise ConfigError(f"{where}: [invitations] must be a table.")
+        out["languages"] = _languages(section["languages"], where)
+    return out
+
+
+def _languages(langs: object, where: str) -> tuple[str, ...]:
+    """school.languages: supported codes only, and Dutch always among them."""
+    if not isinstance(langs, list) or not all(isinstance(x, str) for x in langs):
+        raise ConfigError(f"{where}: school.languages must be a list of language codes.")
+    unknown = [x for x in langs if x not in SUPPORTED_LANGUAGES]
+    if unknown:
+        raise ConfigError(
+            f"{where}: school.languages has unsupported {', '.join(unknown)};"
+            f" supported: {', '.join(SUPPORTED_LANGUAGES)}."
+        )
+    if "nl" not in langs:
+        raise ConfigError(f"{where}: school.languages must include nl.")
+    return tuple(langs)
+
+
+def _invitation_settings(invitations: dict[str, object], where: str) -> dict[str, object]:
+    out: dict[str, object] = {}
     if "valid_days" in invitations:
         days = _expect(invitations["valid_days"], int, where, "invitations.valid_days")
         if not 1 <= days <= 365:
             raise ConfigError(f"{where}: invitations.valid_days must be between 1 and 365.")
         out["invite_valid_days"] = days
-    meetings = school.get("meetings", {})
-    if not isinstance(meetings, dict):
-        raise ConfigError(f"{where}: [meetings] must be a table.")
+    return out
+
+
+def _meeting_settings(meetings: dict[str, object], where: str) -> dict[str, object]:
+    out: dict[str, object] = {}
     if "separate_slots" in meetings:
         value = meetings["separate_slots"]
         if not isinstance(value, bool):
@@ -220,13 +249,12 @@ def _school_settings(school: dict[str, object], path: Path | None) -> dict[str, 
         if not 0 <= days <= 10:
             raise ConfigError(f"{where}: meetings.prepare_days must be between 0 and 10.")
         out["prepare_days"] = days
-    calendar = school.get("calendar", {})
-    if not isinstance(calendar, dict):
-        raise ConfigError(f"{where}: [calendar] must be a table.")
-    out.update(_calendar_settings(calendar, where))
-    positive = school.get("positive_news", {})
-    if not isinstance(positive, dict):
-        raise ConfigError(f"{where}: [positive_news] must be a table.")
+    return out
+
+
+def _positive_news_settings(positive: dict[str, object], where: str) -> dict[str, object]:
+    """How often families should hear good news, and when mentors are reminded."""
+    out: dict[str, object] = {}
     if "weeks" in positive:
         weeks = _expect(positive["weeks"], int, where, "positive_news.weeks")
         if not 1 <= weeks <= 26:
@@ -246,11 +274,12 @@ def _school_settings(school: dict[str, object], path: Path | None) -> dict[str, 
             out["news_reminder_time"] = time.fromisoformat(text)
         except ValueError as exc:
             raise ConfigError(f"{where}: positive_news.reminder_time must be like 13:00.") from exc
-    paper = school.get("paper", {})
-    if not isinstance(paper, dict):
-        raise ConfigError(f"{where}: [paper] must be a table.")
-    if "fonts" in paper:
-        out["font_dir"] = Path(_expect(paper["fonts"], str, where, "paper.fonts"))
+    return out
+
+
+def _care_and_retention(school: dict[str, object], where: str) -> dict[str, object]:
+    """The [care] and [retention] tables; left out, the defaults stand."""
+    out: dict[str, object] = {}
     care = school.get("care")
     if care is not None:
         if not isinstance(care, dict):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Generic, TypeVar
@@ -126,45 +126,74 @@ def read_rows(
     data: bytes, file: str, required: Sequence[str], optional: Sequence[str] = ()
 ) -> tuple[list[_Row], list[RosterError], tuple[str, ...]]:
     """Decode, detect the delimiter, check the header; rows as dicts with positions."""
-    errors: list[RosterError] = []
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         return [], [RosterError(file, line, 1, None, "not UTF-8 text; save the file as UTF-8")], ()
-    lines = text.splitlines()
-    header_line = next((ln for ln in lines if ln.strip()), "")
+    header_line = next((ln for ln in text.splitlines() if ln.strip()), "")
     if not header_line:
-        return [], [RosterError(file, 1, 1, None, "the file is empty; expected a header row")], ()
+        return [], [_empty_file(file)], ()
     delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header: list[str] | None = None
+    # Each row with the line it ends on; read lazily, so that a bad header stops the reading.
+    numbered = ((reader.line_num, cells) for cells in reader)
+    found = _header(numbered)
+    if found is None:
+        return [], [_empty_file(file)], ()
+    line, header = found
+    errors = _header_errors(file, line, header, required)
+    if errors:
+        return [], errors, ()
+    rows, errors = _data_rows(numbered, file, header, delimiter)
+    known = set(required) | set(optional)
+    ignored = tuple(name for name in header if name not in known)
+    return rows, errors, ignored
+
+
+def _empty_file(file: str) -> RosterError:
+    return RosterError(file, 1, 1, None, "the file is empty; expected a header row")
+
+
+def _header(numbered: Iterator[tuple[int, list[str]]]) -> tuple[int, list[str]] | None:
+    """The first row that is not blank, with its line, as lower-case column names."""
+    for line, cells in numbered:
+        if any(c.strip() for c in cells):
+            return line, [c.strip().lower() for c in cells]
+    return None
+
+
+def _header_errors(
+    file: str, line: int, header: list[str], required: Sequence[str]
+) -> list[RosterError]:
+    """Columns that appear twice, then required columns that are missing."""
+    errors: list[RosterError] = []
+    seen: set[str] = set()
+    for pos, name in enumerate(header, start=1):
+        if name in seen:
+            errors.append(RosterError(file, line, pos, name, "column appears twice"))
+        seen.add(name)
+    for name in required:
+        if name not in header:
+            errors.append(
+                RosterError(
+                    file,
+                    line,
+                    len(header) + 1,
+                    name,
+                    f"missing column; the header needs: {', '.join(required)}",
+                )
+            )
+    return errors
+
+
+def _data_rows(
+    numbered: Iterator[tuple[int, list[str]]], file: str, header: list[str], delimiter: str
+) -> tuple[list[_Row], list[RosterError]]:
+    """The rows after the header, skipping blank ones; a row of the wrong width is an error."""
     rows: list[_Row] = []
-    for cells in reader:
-        line = reader.line_num
-        if header is None:
-            if not any(c.strip() for c in cells):
-                continue
-            header = [c.strip().lower() for c in cells]
-            seen: set[str] = set()
-            for pos, name in enumerate(header, start=1):
-                if name in seen:
-                    errors.append(RosterError(file, line, pos, name, "column appears twice"))
-                seen.add(name)
-            for name in required:
-                if name not in header:
-                    errors.append(
-                        RosterError(
-                            file,
-                            line,
-                            len(header) + 1,
-                            name,
-                            f"missing column; the header needs: {', '.join(required)}",
-                        )
-                    )
-            if errors:
-                return [], errors, ()
-            continue
+    errors: list[RosterError] = []
+    for line, cells in numbered:
         if not any(c.strip() for c in cells):
             continue
         if len(cells) != len(header):
@@ -186,11 +215,7 @@ def read_rows(
                 positions={name: pos for pos, name in enumerate(header, start=1)},
             )
         )
-    if header is None:
-        errors.append(RosterError(file, 1, 1, None, "the file is empty; expected a header row"))
-    known = set(required) | set(optional)
-    ignored = tuple(name for name in header or () if name not in known)
-    return rows, errors, ignored
+    return rows, errors
 
 
 def parse_date(text: str) -> date | None:

@@ -15,6 +15,7 @@ from bot.rules.callback_data import (
     WriteSummaryTap,
 )
 from bot.rules.models import (
+    Agreement,
     Invitee,
     Meeting,
     StaffMember,
@@ -204,45 +205,17 @@ def summary_text(
     """Fixed parts in the reader's language; the teacher's own words as written, marked. A
     pupil reads it written to them; a foster parent allowed day-to-day information reads
     only the agreements and the advice for home (`home_only`)."""
-
-    def said(text: str) -> str:
-        return tr.fill("“{text}”", text=text)
-
     if home_only:
-        lines = [
-            tr._("📝 <b>What we agreed about {child}</b>", child=child),
-            tr._("From the talk at school on {date}.", date=tr.datetime(meeting.starts_at)),
-        ]
+        lines = _home_only_opening(tr, meeting, child)
     else:
-        heading = (
-            tr._("📝 <b>Summary of the talk about you</b>")
-            if to_pupil
-            else tr._("📝 <b>Summary of the talk about {child}</b>", child=child)
-        )
-        lines = [
-            heading,
-            tr._(
-                "{date}. Present: {names}.",
-                date=tr.datetime(meeting.starts_at),
-                names=tr.list_of(list(attended)) or "–",
-            ),
-            "",
-            tr._("<b>What goes well</b>"),
-            said(summary.going_well),
-        ]
+        lines = _summary_opening(tr, summary, meeting, child, attended, to_pupil=to_pupil)
     if summary.agreements:
         lines += ["", tr._("<b>What we agreed</b>")]
-        for agreement in summary.agreements:
-            parts = [said(agreement.what)]
-            if agreement.who:
-                parts.append(tr.fill("({text})", text=agreement.who))
-            if agreement.when:
-                parts.append(tr._("by {when}", when=agreement.when))
-            lines.append("• " + " ".join(parts))
+        lines += [_agreement_line(tr, agreement) for agreement in summary.agreements]
     if summary.advice_school and not home_only:
-        lines += ["", tr._("<b>Advice for school</b>"), said(summary.advice_school)]
+        lines += ["", tr._("<b>Advice for school</b>"), _said(tr, summary.advice_school)]
     if summary.advice_home:
-        lines += ["", tr._("<b>Advice for home</b>"), said(summary.advice_home)]
+        lines += ["", tr._("<b>Advice for home</b>"), _said(tr, summary.advice_home)]
     if not home_only:
         lines += [
             "",
@@ -253,6 +226,57 @@ def summary_text(
         tr._("<i>Text in quotes: {teacher}'s own words, in Dutch.</i>", teacher=teacher),
     ]
     return "\n".join(lines)
+
+
+def _said(tr: Translator, text: str) -> str:
+    """The teacher's own words, in quotes."""
+    return tr.fill("“{text}”", text=text)
+
+
+def _home_only_opening(tr: Translator, meeting: Meeting, child: str) -> list[str]:
+    """For a foster parent with day-to-day information: no one present, nothing that goes well."""
+    return [
+        tr._("📝 <b>What we agreed about {child}</b>", child=child),
+        tr._("From the talk at school on {date}.", date=tr.datetime(meeting.starts_at)),
+    ]
+
+
+def _summary_opening(
+    tr: Translator,
+    summary: Summary,
+    meeting: Meeting,
+    child: str,
+    attended: Sequence[str],
+    *,
+    to_pupil: bool,
+) -> list[str]:
+    """The heading, when and who were present, and what goes well."""
+    heading = (
+        tr._("📝 <b>Summary of the talk about you</b>")
+        if to_pupil
+        else tr._("📝 <b>Summary of the talk about {child}</b>", child=child)
+    )
+    return [
+        heading,
+        tr._(
+            "{date}. Present: {names}.",
+            date=tr.datetime(meeting.starts_at),
+            names=tr.list_of(list(attended)) or "–",
+        ),
+        "",
+        tr._("<b>What goes well</b>"),
+        _said(tr, summary.going_well),
+    ]
+
+
+def _agreement_line(tr: Translator, agreement: Agreement) -> str:
+    """• what, (who), by when: the parts the teacher filled in."""
+    parts = [_said(tr, agreement.what)]
+    if agreement.who:
+        parts.append(tr.fill("({text})", text=agreement.who))
+    if agreement.when:
+        parts.append(tr._("by {when}", when=agreement.when))
+    return "• " + " ".join(parts)
 
 
 def summary_keyboard(tr: Translator, meeting_id: int, *, read: bool = False) -> str:
