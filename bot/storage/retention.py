@@ -146,6 +146,7 @@ class RetentionQueries(RosterQueries):
         return edits
 
     async def _outbox_ids(self, where: str, params: Sequence[Any]) -> set[int]:
+        """Ids of the messages that meet this condition."""
         rows = await self._all(f"SELECT id FROM outbox WHERE {where}", params)
         return {int(r["id"]) for r in rows}
 
