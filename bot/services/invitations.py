@@ -13,12 +13,12 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from bot.platform.config import Settings
 from bot.rules.models import InviteRow, PersonKind, age_on
-from bot.storage import Database, from_iso
+from bot.storage import Database, Tx, from_iso
 
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 20
@@ -95,56 +95,13 @@ async def issue_invitations(
     today = now.astimezone(settings.timezone).date()
     rows: list[InviteRow] = []
     async with db.transaction() as tx:
-        pending: list[_Pending] = []
-        for member in await tx.unlinked_staff():
-            if selection.admits(member.staff_id, set(member.groups)):
-                name = f"{member.first_name} {member.last_name}"
-                pending.append(_Pending(PersonKind.STAFF, member.staff_id, name, (), "nl", ()))
-        for guardian, pupil_ids in await tx.unlinked_guardians():
-            children = [p for p in [await tx.pupil(pid) for pid in pupil_ids] if p is not None]
-            if selection.admits(guardian.guardian_id, {c.group for c in children}):
-                pending.append(
-                    _Pending(
-                        PersonKind.GUARDIAN,
-                        guardian.guardian_id,
-                        f"{guardian.first_name} {guardian.last_name}",
-                        tuple(pupil_ids),
-                        guardian.language,
-                        tuple(f"{c.first_name} {c.last_name}" for c in children),
-                    )
-                )
-        for pupil in await tx.unlinked_pupils():
-            if age_on(
-                pupil.birth_date, today
-            ) >= settings.pupil_invite_min_age and selection.admits(pupil.pupil_id, {pupil.group}):
-                name = f"{pupil.first_name} {pupil.last_name}"
-                pending.append(
-                    _Pending(
-                        PersonKind.PUPIL,
-                        pupil.pupil_id,
-                        name,
-                        (pupil.pupil_id,),
-                        pupil.language,
-                        (),
-                    )
-                )
+        pending = [
+            *await _pending_staff(tx, selection),
+            *await _pending_guardians(tx, selection),
+            *await _pending_pupils(tx, selection, today, settings.pupil_invite_min_age),
+        ]
         for person in pending:
-            await tx.revoke_open_invitations(person.kind, person.person_id, now)
-            code = new_code()
-            await tx.add_invitation(hash_code(code), person.kind, person.person_id, now, expires)
-            rows.append(
-                InviteRow(
-                    person.kind,
-                    person.person_id,
-                    person.name,
-                    "|".join(person.pupil_ids),
-                    person.language,
-                    code,
-                    deep_link(bot_username, code),
-                    person.children,
-                    expires,
-                )
-            )
+            rows.append(await _issue(tx, person, now, expires, bot_username))
         await tx.audit(
             now=now,
             actor=("admin", None),
@@ -152,6 +109,78 @@ async def issue_invitations(
             details={"count": len(rows)},
         )
     return rows
+
+
+async def _pending_staff(tx: Tx, selection: Selection) -> list[_Pending]:
+    """Selected staff members without a linked account."""
+    pending: list[_Pending] = []
+    for member in await tx.unlinked_staff():
+        if selection.admits(member.staff_id, set(member.groups)):
+            name = f"{member.first_name} {member.last_name}"
+            pending.append(_Pending(PersonKind.STAFF, member.staff_id, name, (), "nl", ()))
+    return pending
+
+
+async def _pending_guardians(tx: Tx, selection: Selection) -> list[_Pending]:
+    """Selected guardians without a linked account, with the children their letter names."""
+    pending: list[_Pending] = []
+    for guardian, pupil_ids in await tx.unlinked_guardians():
+        children = [p for p in [await tx.pupil(pid) for pid in pupil_ids] if p is not None]
+        if selection.admits(guardian.guardian_id, {c.group for c in children}):
+            pending.append(
+                _Pending(
+                    PersonKind.GUARDIAN,
+                    guardian.guardian_id,
+                    f"{guardian.first_name} {guardian.last_name}",
+                    tuple(pupil_ids),
+                    guardian.language,
+                    tuple(f"{c.first_name} {c.last_name}" for c in children),
+                )
+            )
+    return pending
+
+
+async def _pending_pupils(
+    tx: Tx, selection: Selection, today: date, min_age: int
+) -> list[_Pending]:
+    """Selected pupils without a linked account who are old enough for one of their own."""
+    pending: list[_Pending] = []
+    for pupil in await tx.unlinked_pupils():
+        if age_on(pupil.birth_date, today) >= min_age and selection.admits(
+            pupil.pupil_id, {pupil.group}
+        ):
+            name = f"{pupil.first_name} {pupil.last_name}"
+            pending.append(
+                _Pending(
+                    PersonKind.PUPIL,
+                    pupil.pupil_id,
+                    name,
+                    (pupil.pupil_id,),
+                    pupil.language,
+                    (),
+                )
+            )
+    return pending
+
+
+async def _issue(
+    tx: Tx, person: _Pending, now: datetime, expires: datetime, bot_username: str
+) -> InviteRow:
+    """A new code for one person, replacing their open ones: the row for their letter."""
+    await tx.revoke_open_invitations(person.kind, person.person_id, now)
+    code = new_code()
+    await tx.add_invitation(hash_code(code), person.kind, person.person_id, now, expires)
+    return InviteRow(
+        person.kind,
+        person.person_id,
+        person.name,
+        "|".join(person.pupil_ids),
+        person.language,
+        code,
+        deep_link(bot_username, code),
+        person.children,
+        expires,
+    )
 
 
 class Redeemed(StrEnum):

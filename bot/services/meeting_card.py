@@ -6,8 +6,10 @@ from __future__ import annotations
 from bot.i18n.translator import Markup, Translator
 from bot.rules.models import (
     DeliveryState,
+    Invitee,
     Meeting,
     PersonKind,
+    Pupil,
 )
 from bot.services import pupil_discussions
 from bot.services.notify import notify, reader
@@ -26,6 +28,24 @@ async def card_text(w: Work, tr: Translator, meeting: Meeting) -> str:
     pupil = await w.tx.pupil(meeting.pupil_id)
     assert pupil is not None
     people = await pupil_discussions.people_of_pupil(w.tx, pupil)
+    lines = _head(tr, meeting, pupil)
+    lines += await _invitee_lines(w, tr, meeting, pupil, people)
+    readers = await w.tx.summary_readers(meeting.id)
+    if readers:
+        read = [
+            pupil_discussions.describe(
+                tr, people[pupil_discussions.person_key(k, p)], pupil.first_name
+            )
+            for k, p, at in readers
+            if at
+        ]
+        # staff:
+        lines.append(tr._("📝 Summary sent. Read by: {names}", names=tr.list_of(read) or "–"))
+    return "\n".join(lines)
+
+
+def _head(tr: Translator, meeting: Meeting, pupil: Pupil) -> list[str]:
+    """Which talk, when and where, and whether it was cancelled."""
     lines = [
         # staff:
         tr._(
@@ -44,51 +64,60 @@ async def card_text(w: Work, tr: Translator, meeting: Meeting) -> str:
     if meeting.cancelled_at is not None:
         # staff:
         lines.append(tr._("✖️ Cancelled; the parents were told."))
+    return lines
+
+
+async def _invitee_lines(
+    w: Work,
+    tr: Translator,
+    meeting: Meeting,
+    pupil: Pupil,
+    people: dict[str, pupil_discussions.PersonOnFile],
+) -> list[str]:
+    """One line per invited person: their answer (or why there is none) and their wishes."""
     invitees = await w.tx.invitees(meeting.id)
     # Under a safety exception nothing reaches the family: say so, not "no answer yet".
     sent_as = await w.tx.invite_outbox_ids(meeting.id)
     delivery = await w.tx.delivery_of(sent_as.values())
     if not invitees:
         # staff:
-        lines.append(tr._("⚠️ Nobody could be invited: check the guardians in the roster."))
+        return [tr._("⚠️ Nobody could be invited: check the guardians in the roster.")]
+    lines = []
     for invitee in invitees:
         key = pupil_discussions.person_key(invitee.person_kind, invitee.person_id)
         who = pupil_discussions.describe(tr, people[key], pupil.first_name)
-        if await w.tx.chat_of_person(invitee.person_kind, invitee.person_id) is None:
-            # staff:
-            status = tr.label("⚠️ not in Samen: call or write")
-        elif invitee.answer is None and (
-            state := delivery.get(sent_as.get((invitee.person_kind, invitee.person_id), 0))
-        ) in (DeliveryState.HELD, DeliveryState.WITHDRAWN):
-            status = tr.label(staff_labels.HELD_LABELS[state])
-        else:
-            status = tr.label(ANSWER_LABELS[invitee.answer])
-        extras = []
-        if invitee.preference:
-            wish = wish_text(tr, invitee.preference)
-            # staff:
-            extras.append(tr.label("wish: “{text}”", text=wish))
-        if invitee.interpreter:
-            # staff:
-            extras.append(tr.label("🗣 interpreter"))
-        if invitee.companion:
-            # staff:
-            extras.append(tr.label("👥 brings someone"))
-        detail = f"{status}" + (f" · {' · '.join(extras)}" if extras else "")
+        state = delivery.get(sent_as.get((invitee.person_kind, invitee.person_id), 0))
+        status = await _status(w, tr, invitee, state)
+        detail = status + "".join(f" · {extra}" for extra in _extras(tr, invitee))
         # staff:
         lines.append(tr._("• {who}: {status}", who=who, status=Markup(detail, detail)))
-    readers = await w.tx.summary_readers(meeting.id)
-    if readers:
-        read = [
-            pupil_discussions.describe(
-                tr, people[pupil_discussions.person_key(k, p)], pupil.first_name
-            )
-            for k, p, at in readers
-            if at
-        ]
+    return lines
+
+
+async def _status(w: Work, tr: Translator, invitee: Invitee, state: DeliveryState | None) -> str:
+    """The invitee's answer, or why there is none: not in Samen, or the invitation held back."""
+    if await w.tx.chat_of_person(invitee.person_kind, invitee.person_id) is None:
         # staff:
-        lines.append(tr._("📝 Summary sent. Read by: {names}", names=tr.list_of(read) or "–"))
-    return "\n".join(lines)
+        return tr.label("⚠️ not in Samen: call or write")
+    if invitee.answer is None and state in (DeliveryState.HELD, DeliveryState.WITHDRAWN):
+        return tr.label(staff_labels.HELD_LABELS[state])
+    return tr.label(ANSWER_LABELS[invitee.answer])
+
+
+def _extras(tr: Translator, invitee: Invitee) -> list[str]:
+    """What the invitee asked for: another time, an interpreter, bringing someone."""
+    extras = []
+    if invitee.preference:
+        wish = wish_text(tr, invitee.preference)
+        # staff:
+        extras.append(tr.label("wish: “{text}”", text=wish))
+    if invitee.interpreter:
+        # staff:
+        extras.append(tr.label("🗣 interpreter"))
+    if invitee.companion:
+        # staff:
+        extras.append(tr.label("👥 brings someone"))
+    return extras
 
 
 async def card_screen(w: Work, tr: Translator, meeting: Meeting) -> tuple[str, str | None]:

@@ -160,25 +160,8 @@ async def plan_meeting(
     )
     meeting = await w.tx.meeting(meeting_id)
     assert meeting is not None
-    people = await pupil_discussions.people_of_pupil(w.tx, pupil)
-    reached: list[str] = []
-    not_linked: list[str] = []
     targets = list(only) if only is not None else await invitees_for(w, pupil_id)
-    for kind_, person_id in targets:
-        person = people[pupil_discussions.person_key(kind_, person_id)]
-        to = await reader(w, kind_, person_id)
-        outbox_id = None
-        if (kind_, person_id) == booked_by:
-            reached.append(person.full_name)  # they said yes by booking; no invitation
-        else:
-            outbox_id = await _send_invitation(w, meeting, pupil, staff, to, person.first_name)
-            (reached if outbox_id else not_linked).append(person.full_name)
-        await w.tx.add_invitee(
-            Invitee(meeting_id, kind_, person_id, to.language, None, None, False, False, None),
-            outbox_id,
-        )
-        if (kind_, person_id) == booked_by:
-            await w.tx.set_invitee_answer(meeting_id, kind_, person_id, "come", None, w.now)
+    reached, not_linked = await _invite(w, meeting, pupil, staff, targets, booked_by)
     # A booked slot of a round gets no card of its own: the teacher gets one overview.
     await refresh_card(w, meeting_id, create=round_id is None)
     await w.audit(
@@ -189,6 +172,37 @@ async def plan_meeting(
     )
     paused = bool(await w.tx.safety_exceptions(pupil_id))
     return Planned(meeting_id, tuple(reached), tuple(not_linked), paused)
+
+
+async def _invite(
+    w: Work,
+    meeting: Meeting,
+    pupil: Pupil,
+    staff: StaffMember,
+    targets: Sequence[tuple[PersonKind, str]],
+    booked_by: tuple[PersonKind, str] | None,
+) -> tuple[list[str], list[str]]:
+    """Record every target as invited and send each their invitation, except the booker:
+    (names reached, names not in Samen)."""
+    people = await pupil_discussions.people_of_pupil(w.tx, pupil)
+    reached: list[str] = []
+    not_linked: list[str] = []
+    for kind_, person_id in targets:
+        person = people[pupil_discussions.person_key(kind_, person_id)]
+        to = await reader(w, kind_, person_id)
+        outbox_id = None
+        if (kind_, person_id) == booked_by:
+            reached.append(person.full_name)  # they said yes by booking; no invitation
+        else:
+            outbox_id = await _send_invitation(w, meeting, pupil, staff, to, person.first_name)
+            (reached if outbox_id else not_linked).append(person.full_name)
+        await w.tx.add_invitee(
+            Invitee(meeting.id, kind_, person_id, to.language, None, None, False, False, None),
+            outbox_id,
+        )
+        if (kind_, person_id) == booked_by:
+            await w.tx.set_invitee_answer(meeting.id, kind_, person_id, "come", None, w.now)
+    return reached, not_linked
 
 
 async def _send_invitation(

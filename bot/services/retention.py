@@ -13,7 +13,7 @@ import hmac
 import html
 import json
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -181,8 +181,17 @@ async def _secret(tx: Tx, create: bool) -> bytes | None:
     return bytes.fromhex(stored) if stored else None
 
 
-async def _purge(tx: Tx, retention: RetentionSettings, today: date, *, apply: bool) -> PurgeReport:
-    leavers = await tx.leavers()
+@dataclass(frozen=True)
+class _Due:
+    """Whose data of each kind is due today, and what the roster step must remember."""
+
+    pupils: dict[str, list[str]]  # kind -> pupil ids
+    left_on: dict[str, date]
+    off_roster: frozenset[str]  # left earlier; only their audit rows remain
+
+
+def _due(leavers: list[tuple[str, date, bool]], today: date, retention: RetentionSettings) -> _Due:
+    """Which kinds of each leaver's data are past retention today."""
     due: dict[str, list[str]] = {kind: [] for kind in RETENTION_KINDS}
     left_on: dict[str, date] = {}
     off_roster: set[str] = set()
@@ -196,51 +205,30 @@ async def _purge(tx: Tx, retention: RetentionSettings, today: date, *, apply: bo
                 continue  # the roster row goes last: the other kinds refer to it
             if on_roster or kind == "audit":  # off the roster only audit rows are left
                 due[kind].append(pupil_id)
-    secret = await _secret(tx, create=apply and any(due.values()))
+    return _Due(due, left_on, frozenset(off_roster))
+
+
+async def _purge(tx: Tx, retention: RetentionSettings, today: date, *, apply: bool) -> PurgeReport:
+    due = _due(await tx.leavers(), today, retention)
+    secret = await _secret(tx, create=apply and any(due.pupils.values()))
 
     def pseudonymise(kind: str, person_id: str) -> str:
         assert secret is not None
         return pseudonym(secret, kind, person_id)
 
-    def redact(details: str) -> str:
-        return redact_details(details, pseudonymise)
-
     counts: dict[str, dict[str, int]] = {}
     # Order matters only for foreign keys: everything referring to a pupil row goes before
     # the roster, and the roster last, after its links told whose family is whose.
-    chat = due["chat"]
+    chat = due.pupils["chat"]
     chat_guardians = sorted(await tx.exclusive_guardians(chat))
     names = await _needles(tx, chat, chat_guardians)
-    counts["chat"] = await tx.purge_chat(chat, chat_guardians, names, apply=apply)
-    counts["meetings"] = await tx.purge_meetings(due["meetings"], apply=apply)
-    counts["care"] = await tx.purge_care(due["care"], apply=apply, pseudonym=pseudonymise)
-    counts["news"] = await tx.purge_news(due["news"], apply=apply)
-    counts["route"] = await tx.purge_route(due["route"], apply=apply)
-    audit = due["audit"]
-    audit_due = set(audit)
-    on_roster_audit = [p for p in audit if p not in off_roster]
-    pending = [p for p in audit if p in off_roster]
-    audit_guardians = await tx.exclusive_guardians(on_roster_audit)
-    if pending:
-        audit_guardians |= await tx.pending_guardians(pending)
-    counts["audit"] = await tx.purge_audit(
-        audit,
-        sorted(audit_guardians),
-        apply=apply,
-        pseudonym=pseudonymise,
-        redact=redact,
-        pending_done=pending,
-    )
-    roster = due["roster"]
-    roster_guardians = sorted(await tx.exclusive_guardians(roster))
-    keep: list[tuple[str, date, list[str]]] = []
-    for pupil_id in roster:
-        if pupil_id not in audit_due:  # the audit rows stay identifiable longer: remember
-            family = {g.guardian_id for g, _ in await tx.guardians_of_pupil(pupil_id)}
-            keep.append((pupil_id, left_on[pupil_id], [g for g in roster_guardians if g in family]))
-    counts["roster"] = await tx.purge_roster(
-        roster, roster_guardians, apply=apply, keep_for_audit=keep
-    )
+    counts["chat"] = await purge_chat(tx, chat, chat_guardians, names, apply=apply)
+    counts["meetings"] = await tx.purge_meetings(due.pupils["meetings"], apply=apply)
+    counts["care"] = await tx.purge_care(due.pupils["care"], apply=apply, pseudonym=pseudonymise)
+    counts["news"] = await tx.purge_news(due.pupils["news"], apply=apply)
+    counts["route"] = await tx.purge_route(due.pupils["route"], apply=apply)
+    counts["audit"] = await _purge_audit(tx, due, pseudonymise, apply=apply)
+    counts["roster"] = await _purge_roster(tx, due, apply=apply)
     return PurgeReport(
         today=today,
         applied=apply,
@@ -249,12 +237,83 @@ async def _purge(tx: Tx, retention: RetentionSettings, today: date, *, apply: bo
                 kind=kind,
                 years=retention.years_for(kind),
                 cutoff=cutoff(today, retention.years_for(kind)),
-                pupils=len(due[kind]),
+                pupils=len(due.pupils[kind]),
                 counts=tuple(counts[kind].items()),
             )
             for kind in RETENTION_KINDS
         ),
     )
+
+
+async def purge_chat(
+    tx: Tx,
+    pupil_ids: Sequence[str],
+    guardian_ids: Sequence[str],
+    needles: Sequence[str],
+    *,
+    apply: bool,
+) -> dict[str, int]:
+    """Messages to or about the pupils (and to guardians of no one else), their edits,
+    messages naming them (`needles`: full names as they appear in texts), and chat flows
+    of their accounts or holding their ids."""
+    if not pupil_ids:
+        return {}
+    users = await tx.account_users(pupil_ids, guardian_ids)
+    messages = (
+        await tx.outbox_about_pupils(pupil_ids)
+        | await tx.outbox_to_guardians(guardian_ids)
+        | await tx.outbox_in_chats_of(users)
+        # Messages the pupil's records point at, such as the teacher's meeting card.
+        | await tx.outbox_of_records(pupil_ids)
+        | await tx.outbox_naming(needles)
+    )
+    # An edit points at the message it changes (a foreign key), so it goes with it.
+    messages |= await tx.outbox_edits(messages)
+    return {
+        **await tx.purge_outbox(messages, apply=apply),
+        **await tx.purge_flows(users, pupil_ids, apply=apply),
+    }
+
+
+async def _purge_audit(
+    tx: Tx, due: _Due, pseudonymise: Callable[[str, str], str], *, apply: bool
+) -> dict[str, int]:
+    """Pseudonymise the audit rows of the pupils due, with those of their guardians of no one
+    else; a pupil off the roster brings the guardians recorded when the roster row went."""
+    audit = due.pupils["audit"]
+    on_roster_audit = [p for p in audit if p not in due.off_roster]
+    pending = [p for p in audit if p in due.off_roster]
+    audit_guardians = await tx.exclusive_guardians(on_roster_audit)
+    if pending:
+        audit_guardians |= await tx.pending_guardians(pending)
+
+    def redact(details: str) -> str:
+        return redact_details(details, pseudonymise)
+
+    return await tx.purge_audit(
+        audit,
+        sorted(audit_guardians),
+        apply=apply,
+        pseudonym=pseudonymise,
+        redact=redact,
+        pending_done=pending,
+    )
+
+
+async def _purge_roster(tx: Tx, due: _Due, *, apply: bool) -> dict[str, int]:
+    """The roster rows of the pupils due, with their guardians of no one else; a pupil whose
+    audit rows stay identifiable longer is remembered, with their family, until those go."""
+    roster = due.pupils["roster"]
+    audit_due = set(due.pupils["audit"])
+    roster_guardians = sorted(await tx.exclusive_guardians(roster))
+    keep: list[tuple[str, date, list[str]]] = []
+    for pupil_id in roster:
+        if pupil_id not in audit_due:
+            family = {g.guardian_id for g, _ in await tx.guardians_of_pupil(pupil_id)}
+            keep.append(
+                (pupil_id, due.left_on[pupil_id], [g for g in roster_guardians if g in family])
+            )
+    return await tx.purge_roster(roster, roster_guardians, apply=apply, keep_for_audit=keep)
 
 
 async def _needles(tx: Tx, pupil_ids: list[str], guardian_ids: list[str]) -> list[str]:

@@ -184,13 +184,38 @@ async def book(
     slot = await w.tx.slot(slot_id)
     if slot is None or slot.round_id != round_id:
         return Booked.NOT_YOURS, None
-    for start, length in await _bookings_of(w.tx, person, exclude_round=round_id):
-        if start < slot.starts_at + timedelta(minutes=found.round.minutes) and (
-            slot.starts_at < start + timedelta(minutes=length)
-        ):
-            return Booked.OVERLAP, None
+    if await _overlaps(w, person, found.round, slot):
+        return Booked.OVERLAP, None
     if found.mine is not None and found.mine.id == slot_id:
         return Booked.BOOKED, found.mine
+    booked, earlier_meeting = await _take_slot(w, found, person, pupil_id, slot_id)
+    if not booked:
+        return Booked.TAKEN, None
+    meeting_id = await _talk_for_slot(w, found, person, pupil_id, slot, earlier_meeting)
+    await send_calendar_file(w, person, meeting_id)
+    await w.audit(
+        (person[0].value, person[1]),
+        "slot_booked",
+        pupil_id=pupil_id,
+        details={"round_id": round_id, "slot_id": slot_id},
+    )
+    return Booked.BOOKED, await w.tx.slot(slot_id)
+
+
+async def _overlaps(w: Work, person: tuple[PersonKind, str], round_: Round, slot: Slot) -> bool:
+    """Whether the slot overlaps another talk this person booked in another round."""
+    for start, length in await _bookings_of(w.tx, person, exclude_round=round_.id):
+        if start < slot.starts_at + timedelta(minutes=round_.minutes) and (
+            slot.starts_at < start + timedelta(minutes=length)
+        ):
+            return True
+    return False
+
+
+async def _take_slot(
+    w: Work, found: Choice, person: tuple[PersonKind, str], pupil_id: str, slot_id: int
+) -> tuple[bool, int | None]:
+    """Book the slot in place of this child's earlier one: (booked, the earlier slot's talk)."""
     # One booking per child and booker: the earlier time is let go first, and taken back
     # when the new one is gone (the transaction holds the database, so it is still free).
     earlier = found.mine
@@ -202,52 +227,59 @@ async def book(
             await w.tx.book_slot(earlier.id, pupil_id, person, w.now)
             if earlier_meeting is not None:
                 await w.tx.set_slot_meeting(earlier.id, earlier_meeting)
-        return Booked.TAKEN, None
+        return False, earlier_meeting
+    return True, earlier_meeting
+
+
+async def _talk_for_slot(
+    w: Work,
+    found: Choice,
+    person: tuple[PersonKind, str],
+    pupil_id: str,
+    slot: Slot,
+    earlier_meeting: int | None,
+) -> int:
+    """The talk of the booked slot: the earlier slot's talk moved to it, or a new one."""
     staff = await w.tx.staff_member(found.round.created_by)
     assert staff is not None
     meeting = await w.tx.meeting(earlier_meeting) if earlier_meeting is not None else None
     if meeting is not None and meeting.cancelled_at is None:
-        # Another time for the same talk: the talk moves, so old buttons become stale.
-        meeting_id = meeting.id
-        coming = {
-            (i.person_kind, i.person_id)
-            for i in await w.tx.invitees(meeting_id)
-            if i.answer == "come"
-        }
-        await w.tx.move_meeting(meeting_id, slot.starts_at)  # the answers start again
-        await w.tx.set_slot_meeting(slot_id, meeting_id)
-        await w.tx.set_invitee_answer(meeting_id, person[0], person[1], "come", None, w.now)
-        if not found.round.separate_slots:
-            await _tell_others(w, meeting_id, person, moved_from=coming)
-    else:
-        # The booker said yes by booking: plan_meeting sends them no invitation. The other
-        # entitled parents are told of the booking below, and are not invited to a new talk.
-        planned = await meetings.plan_meeting(
-            w,
-            staff=staff,
-            pupil_id=pupil_id,
-            kind=ROUND_KIND,
-            starts_at=slot.starts_at,
-            minutes=found.round.minutes,
-            place_kind="room",
-            place=found.round.place,
-            goal="",
-            round_id=round_id,
-            booked_by=person,
-            only=[person],
-        )
-        meeting_id = planned.meeting_id
-        await w.tx.set_slot_meeting(slot_id, meeting_id)
-        if not found.round.separate_slots:
-            await _tell_others(w, meeting_id, person)
-    await send_calendar_file(w, person, meeting_id)
-    await w.audit(
-        (person[0].value, person[1]),
-        "slot_booked",
+        await _move_talk(w, found.round, meeting.id, person, slot)
+        return meeting.id
+    # The booker said yes by booking: plan_meeting sends them no invitation. The other
+    # entitled parents are told of the booking below, and are not invited to a new talk.
+    planned = await meetings.plan_meeting(
+        w,
+        staff=staff,
         pupil_id=pupil_id,
-        details={"round_id": round_id, "slot_id": slot_id},
+        kind=ROUND_KIND,
+        starts_at=slot.starts_at,
+        minutes=found.round.minutes,
+        place_kind="room",
+        place=found.round.place,
+        goal="",
+        round_id=found.round.id,
+        booked_by=person,
+        only=[person],
     )
-    return Booked.BOOKED, await w.tx.slot(slot_id)
+    await w.tx.set_slot_meeting(slot.id, planned.meeting_id)
+    if not found.round.separate_slots:
+        await _tell_others(w, planned.meeting_id, person)
+    return planned.meeting_id
+
+
+async def _move_talk(
+    w: Work, round_: Round, meeting_id: int, person: tuple[PersonKind, str], slot: Slot
+) -> None:
+    """Another time for the same talk: the talk moves, so old buttons become stale."""
+    coming = {
+        (i.person_kind, i.person_id) for i in await w.tx.invitees(meeting_id) if i.answer == "come"
+    }
+    await w.tx.move_meeting(meeting_id, slot.starts_at)  # the answers start again
+    await w.tx.set_slot_meeting(slot.id, meeting_id)
+    await w.tx.set_invitee_answer(meeting_id, person[0], person[1], "come", None, w.now)
+    if not round_.separate_slots:
+        await _tell_others(w, meeting_id, person, moved_from=coming)
 
 
 async def booked_text(tx: Tx, tr: Translator, person: tuple[PersonKind, str], slot: Slot) -> str:

@@ -1,9 +1,10 @@
 """Retention: what `samen purge` (bot/services/retention.py) finds and removes of pupils who left.
 
-Each purge_* method counts the rows of one kind of data of the given pupils and, with
-apply=True, deletes (or pseudonymises) exactly those rows by the same conditions, so a dry run
-reports what an apply does. Ids go in, counts come out; the caller runs every kind in one
-transaction.
+Each purge_* method counts the rows of one kind of data of the given pupils (or, for the chat,
+the given messages and flows) and, with apply=True, deletes (or pseudonymises) exactly those
+rows by the same conditions, so a dry run reports what an apply does. Ids go in, counts come
+out; the caller decides whose data is due and runs every kind in one transaction. The outbox_*
+methods only find messages: which of them count as a pupil's chat is the caller's choice.
 """
 
 from __future__ import annotations
@@ -75,80 +76,98 @@ class RetentionQueries(RosterQueries):
             for chunk in _chunks(sorted(ids)):
                 await self._run(f"DELETE FROM {table} WHERE id IN ({_marks(chunk)})", chunk)
 
-    async def purge_chat(
-        self,
-        pupil_ids: Sequence[str],
-        guardian_ids: Sequence[str],
-        needles: Sequence[str],
-        *,
-        apply: bool,
-    ) -> dict[str, int]:
-        """Messages to or about the pupils (and to guardians of no one else), their edits,
-        messages naming them (`needles`: full names as they appear in texts), and chat flows
-        of their accounts or holding their ids."""
-        counts: dict[str, int] = {}
-        if not pupil_ids:
-            return counts
-        p, g = _marks(pupil_ids), _marks(guardian_ids)
-        users = [
-            r["user_id"]
-            for r in await self._all(
-                "SELECT user_id FROM accounts WHERE (kind = 'pupil' AND person_id IN"
-                f" ({p})) OR (kind = 'guardian' AND person_id IN ({g}))",
-                [*pupil_ids, *guardian_ids],
-            )
-        ]
-        u = _marks(users)
-        meetings = f"SELECT id FROM meetings WHERE pupil_id IN ({p})"
+    async def account_users(
+        self, pupil_ids: Sequence[str], guardian_ids: Sequence[str]
+    ) -> list[int]:
+        """Telegram user ids of the accounts of these pupils and guardians."""
         rows = await self._all(
-            f"SELECT id FROM outbox WHERE pupil_id IN ({p})"
-            f" OR (recipient_kind = 'pupil' AND recipient_id IN ({p}))"
-            f" OR (recipient_kind = 'guardian' AND recipient_id IN ({g}))"
-            f" OR chat_id IN (SELECT chat_id FROM telegram_users WHERE user_id IN ({u}))"
-            # Messages the pupil's records point at, such as the teacher's meeting card.
-            f" OR id IN (SELECT card_outbox_id FROM meetings WHERE pupil_id IN ({p}))"
-            f" OR id IN (SELECT invite_outbox_id FROM meeting_invitees"
-            f"           WHERE meeting_id IN ({meetings}))"
+            "SELECT user_id FROM accounts WHERE (kind = 'pupil' AND person_id IN"
+            f" ({_marks(pupil_ids)})) OR (kind = 'guardian' AND person_id IN"
+            f" ({_marks(guardian_ids)}))",
+            [*pupil_ids, *guardian_ids],
+        )
+        return [r["user_id"] for r in rows]
+
+    async def outbox_about_pupils(self, pupil_ids: Sequence[str]) -> set[int]:
+        """Messages about these pupils, or sent to them."""
+        p = _marks(pupil_ids)
+        return await self._outbox_ids(
+            f"pupil_id IN ({p}) OR (recipient_kind = 'pupil' AND recipient_id IN ({p}))",
+            [*pupil_ids, *pupil_ids],
+        )
+
+    async def outbox_to_guardians(self, guardian_ids: Sequence[str]) -> set[int]:
+        """Messages sent to these guardians."""
+        return await self._outbox_ids(
+            f"recipient_kind = 'guardian' AND recipient_id IN ({_marks(guardian_ids)})",
+            guardian_ids,
+        )
+
+    async def outbox_in_chats_of(self, user_ids: Sequence[int]) -> set[int]:
+        """Messages in the chats of these Telegram users."""
+        return await self._outbox_ids(
+            "chat_id IN (SELECT chat_id FROM telegram_users"
+            f" WHERE user_id IN ({_marks(user_ids)}))",
+            user_ids,
+        )
+
+    async def outbox_of_records(self, pupil_ids: Sequence[str]) -> set[int]:
+        """Messages the pupils' meetings, discussions and good news point at."""
+        p = _marks(pupil_ids)
+        meetings = f"SELECT id FROM meetings WHERE pupil_id IN ({p})"
+        return await self._outbox_ids(
+            f"id IN (SELECT card_outbox_id FROM meetings WHERE pupil_id IN ({p}))"
+            " OR id IN (SELECT invite_outbox_id FROM meeting_invitees"
+            f"          WHERE meeting_id IN ({meetings}))"
             f" OR id IN (SELECT outbox_id FROM summary_readers WHERE meeting_id IN ({meetings}))"
             " OR id IN (SELECT outbox_id FROM discussion_recipients WHERE discussion_id IN"
-            f"           (SELECT id FROM discussions WHERE pupil_id IN ({p})))"
+            f"          (SELECT id FROM discussions WHERE pupil_id IN ({p})))"
             " OR id IN (SELECT outbox_id FROM positive_news_recipients WHERE news_id IN"
-            f"           (SELECT id FROM positive_news WHERE pupil_id IN ({p})))"
-            + "".join(" OR instr(text, ?) > 0" for _ in needles),
-            [
-                *pupil_ids,
-                *pupil_ids,
-                *guardian_ids,
-                *users,
-                *pupil_ids,
-                *pupil_ids,
-                *pupil_ids,
-                *pupil_ids,
-                *pupil_ids,
-                *needles,
-            ],
+            f"          (SELECT id FROM positive_news WHERE pupil_id IN ({p})))",
+            [*pupil_ids] * 5,
         )
-        ids = {int(r["id"]) for r in rows}
-        # An edit points at the message it changes (a foreign key), so it goes with it.
-        frontier = set(ids)
+
+    async def outbox_naming(self, needles: Sequence[str]) -> set[int]:
+        """Messages whose text holds one of these strings."""
+        if not needles:
+            return set()
+        return await self._outbox_ids(" OR ".join("instr(text, ?) > 0" for _ in needles), needles)
+
+    async def outbox_edits(self, outbox_ids: set[int]) -> set[int]:
+        """The edits of these messages, the edits of those edits, and so on."""
+        edits: set[int] = set()
+        frontier = set(outbox_ids)
         while frontier:
             found: set[int] = set()
             for chunk in _chunks(sorted(frontier)):
-                found |= {
-                    int(r["id"])
-                    for r in await self._all(
-                        f"SELECT id FROM outbox WHERE edit_of IN ({_marks(chunk)})", chunk
-                    )
-                }
-            frontier = found - ids
-            ids |= frontier
-        await self._purge_ids(counts, "outbox", ids, apply)
-        flow_ids = [json.dumps(pupil_id, ensure_ascii=False) for pupil_id in pupil_ids]
+                found |= await self._outbox_ids(f"edit_of IN ({_marks(chunk)})", chunk)
+            frontier = found - outbox_ids - edits
+            edits |= frontier
+        return edits
+
+    async def _outbox_ids(self, where: str, params: Sequence[Any]) -> set[int]:
+        """Ids of the messages that meet this condition."""
+        rows = await self._all(f"SELECT id FROM outbox WHERE {where}", params)
+        return {int(r["id"]) for r in rows}
+
+    async def purge_outbox(self, outbox_ids: set[int], *, apply: bool) -> dict[str, int]:
+        """Count, and with apply=True delete, exactly these messages."""
+        counts: dict[str, int] = {}
+        await self._purge_ids(counts, "outbox", outbox_ids, apply)
+        return counts
+
+    async def purge_flows(
+        self, user_ids: Sequence[int], pupil_ids: Sequence[str], *, apply: bool
+    ) -> dict[str, int]:
+        """Count, and with apply=True delete, the flows of these users or holding these ids."""
+        counts: dict[str, int] = {}
+        # Flow data is JSON: an id in it is a quoted string.
+        quoted = [json.dumps(pupil_id, ensure_ascii=False) for pupil_id in pupil_ids]
         await self._purge_rows(
             counts,
             "flows",
-            f"user_id IN ({u})" + "".join(" OR instr(data, ?) > 0" for _ in flow_ids),
-            [*users, *flow_ids],
+            f"user_id IN ({_marks(user_ids)})" + "".join(" OR instr(data, ?) > 0" for _ in quoted),
+            [*user_ids, *quoted],
             apply,
         )
         return counts

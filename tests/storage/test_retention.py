@@ -8,6 +8,7 @@ import json
 from datetime import date
 
 from bot.rules.models import FlowState, PersonKind, Recipient
+from bot.services.retention import purge_chat
 from bot.storage import Database, Tx
 from tests.storage.support import FATHER_KEY, MOTHER_KEY, NOW, link
 
@@ -79,7 +80,7 @@ async def seed_history(db: Database) -> None:
 
 async def purge_all(tx: Tx, pupils: list[str], guardians: list[str], apply: bool) -> dict:
     return {
-        "chat": await tx.purge_chat(pupils, guardians, ["Pim Jansen"], apply=apply),
+        "chat": await purge_chat(tx, pupils, guardians, ["Pim Jansen"], apply=apply),
         "meetings": await tx.purge_meetings(pupils, apply=apply),
         "care": await tx.purge_care(pupils, apply=apply, pseudonym=pseudonym),
         "news": await tx.purge_news(pupils, apply=apply),
