@@ -397,3 +397,17 @@ class NewsRecipient:
     reaction: str | None
     reaction_text: str | None
     reacted_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """A stored invitation code (only its hash), for whom, and what became of it."""
+
+    code_hash: str
+    kind: PersonKind
+    person_id: str
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None
+    used_by: int | None
+    revoked_at: datetime | None

@@ -17,8 +17,8 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from bot.platform.config import Settings
-from bot.rules.models import InviteRow, PersonKind, age_on
-from bot.storage import Database, Tx, from_iso
+from bot.rules.models import Invitation, InviteRow, PersonKind, age_on
+from bot.storage import Database, Tx
 
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 20
@@ -214,10 +214,7 @@ async def redeem(db: Database, user_id: int, chat_id: int, code: str, now: datet
         if record is None and _CODE_SHAPE.match(code) and as_typed(code) != code:
             record = await tx.invitation(hash_code(as_typed(code)))
         if current is not None:
-            if record is not None and (record["kind"], record["person_id"]) == (
-                current[0].value,
-                current[1],
-            ):
+            if record is not None and (record.kind, record.person_id) == current:
                 return Redemption(Redeemed.ALREADY_LINKED, current[0], current[1])
             if record is None:
                 await tx.record_start_failure(user_id, now)
@@ -227,11 +224,11 @@ async def redeem(db: Database, user_id: int, chat_id: int, code: str, now: datet
         if outcome is not Redeemed.LINKED or record is None:
             await tx.record_start_failure(user_id, now)
             return Redemption(outcome)
-        kind, person_id = PersonKind(record["kind"]), str(record["person_id"])
+        kind, person_id = record.kind, record.person_id
         if await tx.person_is_linked(kind, person_id):
             await tx.record_start_failure(user_id, now)
             return Redemption(Redeemed.USED)
-        await tx.use_invitation(record["code_hash"], user_id, now)
+        await tx.use_invitation(record.code_hash, user_id, now)
         await tx.link_account(kind, person_id, user_id, now)
         await tx.audit(
             now=now,
@@ -243,13 +240,13 @@ async def redeem(db: Database, user_id: int, chat_id: int, code: str, now: datet
         return Redemption(Redeemed.LINKED, kind, person_id)
 
 
-def _judge(record: dict[str, object] | None, now: datetime) -> Redeemed:
+def _judge(record: Invitation | None, now: datetime) -> Redeemed:
     if record is None:
         return Redeemed.UNKNOWN
-    if record["used_at"] is not None:
+    if record.used_at is not None:
         return Redeemed.USED
-    if record["revoked_at"] is not None:
+    if record.revoked_at is not None:
         return Redeemed.REPLACED
-    if from_iso(str(record["expires_at"])) <= now:
+    if record.expires_at <= now:
         return Redeemed.EXPIRED
     return Redeemed.LINKED

@@ -5,10 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
-from bot.rules.models import Guardian, PersonKind, Pupil, Role, StaffMember, UserFacts
-from bot.storage.records import _guardian, _pupil, _staff, from_iso, iso
+from bot.rules.models import (
+    Guardian,
+    Invitation,
+    PersonKind,
+    Pupil,
+    Role,
+    StaffMember,
+    UserFacts,
+)
+from bot.storage.records import _guardian, _invitation, _pupil, _staff, from_iso, iso
 from bot.storage.roster import RosterQueries
 
 
@@ -224,10 +231,10 @@ class AccountQueries(RosterQueries):
             (code_hash, kind.value, person_id, iso(now), iso(expires_at)),
         )
 
-    async def invitation(self, code_hash: str) -> dict[str, Any] | None:
-        """The invitation row of a code hash, or None."""
+    async def invitation(self, code_hash: str) -> Invitation | None:
+        """The invitation of a code hash, or None."""
         row = await self._one("SELECT * FROM invitations WHERE code_hash = ?", (code_hash,))
-        return None if row is None else dict(row)
+        return None if row is None else _invitation(row)
 
     async def use_invitation(self, code_hash: str, user_id: int, now: datetime) -> None:
         """Mark an invitation code as used by this Telegram user."""

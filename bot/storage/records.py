@@ -13,6 +13,7 @@ from bot.rules.models import (
     Discussion,
     Guardian,
     GuardianLink,
+    Invitation,
     Invitee,
     Meeting,
     NewsRecipient,
@@ -239,4 +240,20 @@ def _news_recipient(row: Row) -> NewsRecipient:
         reaction=row["reaction"],
         reaction_text=row["reaction_text"],
         reacted_at=from_iso(row["reacted_at"]) if row["reacted_at"] else None,
+    )
+
+
+def _invitation(row: Row) -> Invitation:
+    def moment(column: str) -> datetime | None:
+        return from_iso(row[column]) if row[column] else None
+
+    return Invitation(
+        code_hash=row["code_hash"],
+        kind=PersonKind(row["kind"]),
+        person_id=row["person_id"],
+        created_at=from_iso(row["created_at"]),
+        expires_at=from_iso(row["expires_at"]),
+        used_at=moment("used_at"),
+        used_by=row["used_by"],
+        revoked_at=moment("revoked_at"),
     )

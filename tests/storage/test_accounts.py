@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from bot.rules.models import PersonKind, Role, UserFacts
-from bot.storage import Database, iso
+from bot.storage import Database
 from tests.storage.support import (
     COORDINATOR,
     FATHER,
@@ -113,9 +113,9 @@ async def test_an_invitation_is_stored_used_and_revoked(db: Database) -> None:
         revoked = await tx.invitation("open")
         assert await tx.invitation("unknown") is None
     assert used is not None and revoked is not None
-    assert (used["kind"], used["person_id"], used["used_by"]) == ("guardian", "G2", 102)
-    assert used["revoked_at"] is None and used["expires_at"] == iso(expires)
-    assert revoked["revoked_at"] is not None and revoked["used_at"] is None
+    assert (used.kind, used.person_id, used.used_by) == (PersonKind.GUARDIAN, "G2", 102)
+    assert used.revoked_at is None and used.expires_at == expires
+    assert revoked.revoked_at is not None and revoked.used_at is None
 
 
 async def test_failed_starts_are_counted_and_forgotten(db: Database) -> None:
