@@ -93,7 +93,12 @@ class PupilFileQueries(Executor):
     )
 
     async def pupil_file_rows(self, pupil_id: str) -> dict[str, list[dict[str, Any]]]:
-        """Every row about one pupil, by table name (see _PUPIL_FILE_QUERIES)."""
+        """Every row about one pupil, by table name (see _PUPIL_FILE_QUERIES), every column.
+
+        The one query that gives rows keyed by column, on purpose: the file a family may ask
+        for must show all that is stored, so a column a later migration adds appears in it
+        without anyone remembering to add it to a record (tests/test_pupil_file.py checks
+        that every row of every table is in the file)."""
         rows: dict[str, list[dict[str, Any]]] = {}
         for table, sql in self._PUPIL_FILE_QUERIES:
             rows[table] = [dict(r) for r in await self._all(sql, (pupil_id,))]
