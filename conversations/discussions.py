@@ -6,6 +6,7 @@ Both walk the same steps; the consent request adds the kind, the team and what i
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -259,74 +260,121 @@ async def _after_pupil(step: Step) -> None:
     await _after(step, "pupil")
 
 
+async def _no_longer_works(step: Step) -> None:
+    """A button that does not fit the step on screen (an old one): choose again."""
+    await step.show(step.tr._("This button no longer works. Please choose again."))
+
+
+async def _back(step: Step, current: str) -> None:
+    # Own words are a step within the purpose: back from them is the purpose itself.
+    if current == "purpose_words":
+        await _ask(step, "purpose")
+    else:
+        await _before(step, current)
+
+
+async def _tap_kind(step: Step, value: str) -> None:
+    if value not in ("kind:zat", "kind:assessment"):
+        await _no_longer_works(step)
+        return
+    await step.go("kind", kind=value.removeprefix("kind:"))
+    await _after(step, "kind")
+
+
+async def _tap_when(step: Step, value: str) -> None:
+    if not value.startswith("at:"):
+        await _no_longer_works(step)
+        return
+    # One reading of a weekday that contradicted the date, as tapped.
+    moment = future_moment(step, value.removeprefix("at:"))
+    if moment is None:
+        await _ask(step, "when")
+        return
+    await step.go("when", starts_at=moment.isoformat())
+    await _after(step, "when")
+
+
+async def _tap_purpose(step: Step, value: str) -> None:
+    key = value.removeprefix("why:")
+    if key not in care_messages.PURPOSES:
+        await _no_longer_works(step)
+        return
+    await step.go("purpose", purpose_key=key)
+    if step.draft(DiscussionDraft).purpose:
+        await _after(step, "purpose")  # own words were typed already
+    else:
+        await _ask(step, "purpose_words")
+
+
+async def _tap_purpose_words(step: Step, value: str) -> None:
+    if value != "skip":
+        await _no_longer_works(step)
+        return
+    await step.go("purpose_words", purpose="")
+    await _after(step, "purpose")
+
+
+async def _tap_team(step: Step, value: str) -> None:
+    """Leave a team member out or take them back in; on only with someone taking part."""
+    chosen = set(step.draft(DiscussionDraft).team)
+    if value == "next":
+        if chosen:
+            await _after(step, "team")
+        else:
+            await _show_team(step)
+        return
+    index = value.removeprefix("team:")
+    if index.isdigit() and int(index) < len(step.svc.settings.care.team):
+        chosen ^= {int(index)}
+        await step.go("team", team=sorted(chosen))
+    await _show_team(step)
+
+
+async def _tap_shared(step: Step, value: str) -> None:
+    """Tick or untick what is shared; on only with something shared."""
+    chosen = set(step.draft(DiscussionDraft).shared)
+    if value == "next":
+        if chosen:
+            await _after(step, "shared")
+        else:
+            await _show_shared(step)
+        return
+    key = value.removeprefix("info:")
+    if key in care_messages.SHARED_INFO:
+        chosen ^= {key}
+        await step.go("shared", shared=[k for k in care_messages.SHARED_INFO if k in chosen])
+    await _show_shared(step)
+
+
+async def _tap_confirm(step: Step, value: str) -> None:
+    if value != "send":
+        await _no_longer_works(step)
+        return
+    await _send(step)
+
+
+# What a tap does at each step (Back aside); a step not listed has no buttons of its own.
+TAPS: dict[str, Callable[[Step, str], Awaitable[None]]] = {
+    "kind": _tap_kind,
+    "when": _tap_when,
+    "purpose": _tap_purpose,
+    "purpose_words": _tap_purpose_words,
+    "team": _tap_team,
+    "shared": _tap_shared,
+    "confirm": _tap_confirm,
+}
+
+
 async def on_button(step: Step, value: str) -> None:
     current = step.state.step
-    tr = step.tr
-    if value == "back" and current == "purpose_words":
-        await _ask(step, "purpose")
-        return
     if value == "back":
-        await _before(step, current)
+        await _back(step, current)
         return
-    if current == "purpose" and value.removeprefix("why:") in care_messages.PURPOSES:
-        await step.go("purpose", purpose_key=value.removeprefix("why:"))
-        if step.draft(DiscussionDraft).purpose:
-            await _after(step, "purpose")  # own words were typed already
-        else:
-            await _ask(step, "purpose_words")
+    tap = TAPS.get(current)
+    if tap is None:
+        await _no_longer_works(step)
         return
-    if current == "purpose_words" and value == "skip":
-        await step.go("purpose_words", purpose="")
-        await _after(step, "purpose")
-        return
-    if current == "kind" and value in ("kind:zat", "kind:assessment"):
-        await step.go("kind", kind=value.removeprefix("kind:"))
-        await _after(step, "kind")
-        return
-    if current == "team":
-        team_size = len(step.svc.settings.care.team)
-        chosen = set(step.draft(DiscussionDraft).team)
-        if value == "next":
-            if not chosen:
-                await _show_team(step)
-                return
-            await _after(step, "team")
-            return
-        index = value.removeprefix("team:")
-        if index.isdigit() and int(index) < team_size:
-            chosen ^= {int(index)}
-            await step.go("team", team=sorted(chosen))
-        await _show_team(step)
-        return
-    if current == "shared":
-        chosen_info = set(step.draft(DiscussionDraft).shared)
-        if value == "next":
-            if chosen_info:
-                await _after(step, "shared")
-            else:
-                await _show_shared(step)
-            return
-        key = value.removeprefix("info:")
-        if key in care_messages.SHARED_INFO:
-            chosen_info ^= {key}
-            await step.go(
-                "shared", shared=[k for k in care_messages.SHARED_INFO if k in chosen_info]
-            )
-        await _show_shared(step)
-        return
-    if current == "confirm" and value == "send":
-        await _send(step)
-        return
-    if current == "when" and value.startswith("at:"):
-        # One reading of a weekday that contradicted the date, as tapped.
-        moment = future_moment(step, value.removeprefix("at:"))
-        if moment is None:
-            await _ask(step, "when")
-            return
-        await step.go("when", starts_at=moment.isoformat())
-        await _after(step, "when")
-        return
-    await step.show(tr._("This button no longer works. Please choose again."))
+    await tap(step, value)
 
 
 async def on_text(step: Step, text: str) -> None:

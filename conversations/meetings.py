@@ -4,13 +4,14 @@ card with Samen's defaults). The card's buttons live in `meeting_card`, the summ
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from telegram import InlineKeyboardButton, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.i18n.translator import Markup
-from bot.rules.models import Meeting, Viewer
+from bot.i18n.translator import Markup, Translator
+from bot.rules.models import Meeting, Pupil, Viewer
 from bot.rules.permissions import Action
 from bot.services import meetings, pupil_discussions
 from bot.services.context import Services
@@ -87,88 +88,126 @@ def _alternatives(step: Step) -> list[str]:
     return [str(a) for a in value] if isinstance(value, list) else []
 
 
+async def _ask_kind_of_talk(step: Step, heading: str) -> None:
+    tr = step.tr
+    rows = [
+        [step.button(tr.label(label), f"kind:{key}")]
+        for key, label in meeting_messages.KINDS.items()
+        if key in meetings.USUAL_MINUTES
+    ]
+    # staff:
+    question = tr._("What kind of talk?")
+    await step.show(f"{heading}\n{question}", [*rows, step.back_row()])
+
+
+async def _ask_when(step: Step, heading: str) -> None:
+    picks = await free_times(step, _minutes(step))
+    # staff:
+    question = step.tr._(
+        "When? Tap one of your free times, or type a day and time, for example"
+        " <i>3 dec 15:30</i> or <i>morgen half vier</i>."
+    )
+    await step.show(f"{heading}\n{question}", [*time_rows(step, picks), step.back_row()])
+
+
+async def _ask_minutes(step: Step, heading: str) -> None:
+    tr = step.tr
+    row = [step.button(tr.label("{n} min", n=m), f"min:{m}") for m in MINUTES]
+    # staff:
+    question = tr._("How long will it take?")
+    await step.show(f"{heading}\n{question}", [row, step.back_row("confirm")])
+
+
+async def _ask_place_kind(step: Step, heading: str) -> None:
+    tr = step.tr
+    rows = [
+        [step.button(tr.label("🏫 At school"), "pk:room")],
+        [step.button(tr.label("📞 By phone"), "pk:phone")],
+        [step.button(tr.label("💻 Video call"), "pk:video")],
+    ]
+    # staff:
+    question = tr._("Where?")
+    await step.show(f"{heading}\n{question}", [*rows, step.back_row("confirm")])
+
+
+async def _ask_place(step: Step, heading: str) -> None:
+    """The place itself, asked as fits the kind of place chosen."""
+    tr = step.tr
+    # staff:
+    question = {
+        "room": tr._("Which room? For example <i>lokaal 12</i>."),
+        "phone": tr._("Which phone number? Or type who calls whom."),
+        "video": tr._("Paste the video link."),
+    }[str(step.state.data.get("place_kind"))]
+    await step.show(f"{heading}\n{question}", [step.back_row("confirm")])
+
+
+async def _ask_goal(step: Step, heading: str) -> None:
+    tr = step.tr
+    # staff:
+    question = tr._(
+        "What is the goal of the talk, in one sentence? Parents read it as you write it."
+    )
+    # staff:
+    standard = tr.label("↩️ Use Samen's text")
+    rows = [[step.button(standard, "goal:standard")], step.back_row("confirm")]
+    await step.show(f"{heading}\n{question}", rows)
+
+
+async def _other_picks(step: Step, alternatives: list[str]) -> list[datetime]:
+    """Free times to offer as another time: not the talk's own time, nor one added already."""
+    starts = str(step.state.data["starts_at"])
+    return [
+        p
+        for p in await free_times(step, _minutes(step))
+        if p.isoformat() != starts and p.isoformat() not in alternatives
+    ][:4]
+
+
+async def _ask_alternatives(step: Step, heading: str) -> None:
+    tr = step.tr
+    alternatives = _alternatives(step)
+    # staff:
+    question = tr._(
+        "Do you want to offer another time too? Tap one or type it. Parents can then choose it."
+    )
+    if alternatives:
+        shown = tr.list_of([tr.datetime(datetime.fromisoformat(a)) for a in alternatives])
+        # staff:
+        question += "\n" + tr._("Other times: {times}", times=shown)
+    picks = await _other_picks(step, alternatives)
+    # Once a time is added, the way on must not read as if it was dropped.
+    done_label = (
+        # staff:
+        tr.label("➡️ Done, continue")
+        if alternatives
+        # staff:
+        else tr.label("➡️ No other times")
+    )
+    rows = [*time_rows(step, picks), [step.button(done_label, "confirm")]]
+    await step.show(f"{heading}\n{question}", rows)
+
+
+# The question of each step, shown under the heading; any other step is the confirmation card.
+QUESTIONS: dict[str, Callable[[Step, str], Awaitable[None]]] = {
+    "pupil": ask_pupil,
+    "kind": _ask_kind_of_talk,
+    "when": _ask_when,
+    "minutes": _ask_minutes,
+    "place_kind": _ask_place_kind,
+    "place": _ask_place,
+    "goal": _ask_goal,
+    "alternatives": _ask_alternatives,
+}
+
+
 async def _ask(step: Step, name: str, note: str = "") -> None:
     await step.go(name)
-    tr = step.tr
-    heading = _heading(step) + (f"\n{note}" if note else "")
-    if name == "pupil":
-        await ask_pupil(step, heading)
-    elif name == "kind":
-        rows = [
-            [step.button(tr.label(label), f"kind:{key}")]
-            for key, label in meeting_messages.KINDS.items()
-            if key in meetings.USUAL_MINUTES
-        ]
-        # staff:
-        question = tr._("What kind of talk?")
-        await step.show(f"{heading}\n{question}", [*rows, step.back_row()])
-    elif name == "when":
-        picks = await free_times(step, _minutes(step))
-        # staff:
-        question = tr._(
-            "When? Tap one of your free times, or type a day and time, for example"
-            " <i>3 dec 15:30</i> or <i>morgen half vier</i>."
-        )
-        await step.show(f"{heading}\n{question}", [*time_rows(step, picks), step.back_row()])
-    elif name == "minutes":
-        row = [step.button(tr.label("{n} min", n=m), f"min:{m}") for m in MINUTES]
-        # staff:
-        question = tr._("How long will it take?")
-        await step.show(f"{heading}\n{question}", [row, step.back_row("confirm")])
-    elif name == "place_kind":
-        rows = [
-            [step.button(tr.label("🏫 At school"), "pk:room")],
-            [step.button(tr.label("📞 By phone"), "pk:phone")],
-            [step.button(tr.label("💻 Video call"), "pk:video")],
-        ]
-        # staff:
-        question = tr._("Where?")
-        await step.show(f"{heading}\n{question}", [*rows, step.back_row("confirm")])
-    elif name == "place":
-        # staff:
-        question = {
-            "room": tr._("Which room? For example <i>lokaal 12</i>."),
-            "phone": tr._("Which phone number? Or type who calls whom."),
-            "video": tr._("Paste the video link."),
-        }[str(step.state.data.get("place_kind"))]
-        await step.show(f"{heading}\n{question}", [step.back_row("confirm")])
-    elif name == "goal":
-        # staff:
-        question = tr._(
-            "What is the goal of the talk, in one sentence? Parents read it as you write it."
-        )
-        # staff:
-        standard = tr.label("↩️ Use Samen's text")
-        rows = [[step.button(standard, "goal:standard")], step.back_row("confirm")]
-        await step.show(f"{heading}\n{question}", rows)
-    elif name == "alternatives":
-        alternatives = _alternatives(step)
-        # staff:
-        question = tr._(
-            "Do you want to offer another time too? Tap one or type it. Parents can then choose it."
-        )
-        if alternatives:
-            shown = tr.list_of([tr.datetime(datetime.fromisoformat(a)) for a in alternatives])
-            # staff:
-            question += "\n" + tr._("Other times: {times}", times=shown)
-        starts = str(step.state.data["starts_at"])
-        picks = [
-            p
-            for p in await free_times(step, _minutes(step))
-            if p.isoformat() != starts and p.isoformat() not in alternatives
-        ][:4]
-        # Once a time is added, the way on must not read as if it was dropped.
-        done_label = (
-            # staff:
-            tr.label("➡️ Done, continue")
-            if alternatives
-            # staff:
-            else tr.label("➡️ No other times")
-        )
-        rows = [*time_rows(step, picks), [step.button(done_label, "confirm")]]
-        await step.show(f"{heading}\n{question}", rows)
-    else:
+    question = QUESTIONS.get(name)
+    if question is None:
         await _show_confirm(step, note)
+        return
+    await question(step, _heading(step) + (f"\n{note}" if note else ""))
 
 
 async def _with_defaults(step: Step) -> None:
@@ -209,10 +248,8 @@ def _draft(step: Step) -> Meeting:
     )
 
 
-async def _show_confirm(step: Step, note: str = "") -> None:
-    await _with_defaults(step)
-    tr = step.tr
-    draft = _draft(step)
+async def _invited(step: Step, draft: Meeting) -> tuple[Pupil, list[str]]:
+    """The pupil, and who the invitation goes to: each by name, marked when not in Samen."""
     async with step.svc.reading() as w:
         pupil = await w.tx.pupil(draft.pupil_id)
         assert pupil is not None
@@ -221,23 +258,30 @@ async def _show_confirm(step: Step, note: str = "") -> None:
         reachable = await w.tx.reachable_among(invited)
     names = [
         pupil_discussions.describe(
-            tr, people[pupil_discussions.person_key(kind, person_id)], pupil.first_name
+            step.tr, people[pupil_discussions.person_key(kind, person_id)], pupil.first_name
         )
         + ("" if (kind, person_id) in reachable else " ⚠️")
         for kind, person_id in invited
     ]
+    return pupil, names
+
+
+def _goal_line(tr: Translator, draft: Meeting) -> str:
+    """The teacher's own goal as written, else Samen's standard text of the kind."""
     if draft.goal:
         # staff:
-        goal_line = tr._("Goal: “{goal}”", goal=draft.goal)
-    else:
-        standard = meeting_messages.goal_text(tr, draft, "")
-        # staff:
-        goal_line = tr._(
-            "Goal: {goal} <i>(Samen's text, in each parent's language)</i>",
-            goal=Markup(standard, standard),
-        )
+        return tr._("Goal: “{goal}”", goal=draft.goal)
+    standard = meeting_messages.goal_text(tr, draft, "")
+    # staff:
+    return tr._(
+        "Goal: {goal} <i>(Samen's text, in each parent's language)</i>",
+        goal=Markup(standard, standard),
+    )
+
+
+def _talk_lines(tr: Translator, draft: Meeting, pupil: Pupil) -> list[str]:
+    """What, about whom, when, where and why: the talk as it will be sent."""
     lines = [
-        _heading(step),
         # staff:
         tr._(
             "<b>{kind}</b> about {pupil}",
@@ -251,7 +295,7 @@ async def _show_confirm(step: Step, note: str = "") -> None:
             minutes=draft.minutes,
             place=meeting_messages.place_text(tr, draft),
         ),
-        goal_line,
+        _goal_line(tr, draft),
     ]
     if draft.alternatives:
         # staff:
@@ -261,14 +305,22 @@ async def _show_confirm(step: Step, note: str = "") -> None:
                 times=tr.list_of([tr.datetime(a) for a in draft.alternatives]),
             )
         )
+    return lines
+
+
+def _invitee_lines(tr: Translator, names: list[str]) -> list[str]:
     # staff:
-    lines.append(tr._("Invitation to: {names}", names=tr.list_of(names) or "–"))
+    lines = [tr._("Invitation to: {names}", names=tr.list_of(names) or "–")]
     if any("⚠️" in n for n in names):
         # staff:
         lines.append(tr._("⚠️ Not in Samen yet: they get nothing by chat. Please call or write."))
-    if note:
-        lines.append(note)
-    rows = [
+    return lines
+
+
+def _confirm_rows(step: Step) -> list[list[InlineKeyboardButton]]:
+    """Send, a button for each thing to change, and Back."""
+    tr = step.tr
+    return [
         [step.button(tr.label("✅ Send"), "send")],
         [
             # staff:
@@ -284,7 +336,20 @@ async def _show_confirm(step: Step, note: str = "") -> None:
         ],
         step.back_row(),
     ]
-    await step.show("\n".join(lines), rows)
+
+
+async def _show_confirm(step: Step, note: str = "") -> None:
+    await _with_defaults(step)
+    tr = step.tr
+    draft = _draft(step)
+    pupil, names = await _invited(step, draft)
+    lines = [
+        _heading(step),
+        *_talk_lines(tr, draft, pupil),
+        *_invitee_lines(tr, names),
+        *([note] if note else []),
+    ]
+    await step.show("\n".join(lines), _confirm_rows(step))
 
 
 async def _chosen_time(step: Step, moment: datetime) -> None:

@@ -124,51 +124,64 @@ async def welcome_text(context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, tr: T
     if viewer.role is Role.GUARDIAN and viewer.person_id:
         async with svc.db.reading() as tx:
             children = await tx.children_of_guardian(viewer.person_id, at_school=True)
-        names = tr.list_of([c.first_name for c in children])
-        if school:
-            return tr._(
-                "Welcome, {name}! 👋 You are now connected to Samen of {school}.\n"
-                "Here you get invitations, questions and good news about {children}."
-                " You answer with one tap.",
-                name=viewer.first_name,
-                school=school,
-                children=names,
-            )
-        # Without a configured name each reader gets a whole sentence of their own (a phrase
-        # filled into {school} would not decline in Turkish, Arabic or Ukrainian).
-        return tr.n_(
-            "Welcome, {name}! 👋 You are now connected to Samen of your child's school.\n"
+        return _guardian_welcome(tr, viewer.first_name, school, [c.first_name for c in children])
+    if viewer.role is Role.PUPIL:
+        return _pupil_welcome(tr, viewer.first_name, school)
+    return _staff_welcome(tr, viewer.first_name, school)
+
+
+def _guardian_welcome(tr: Translator, name: str, school: str, children: list[str]) -> str:
+    """A parent's welcome, naming their children at the school (`school`: "" when unnamed)."""
+    names = tr.list_of(children)
+    if school:
+        return tr._(
+            "Welcome, {name}! 👋 You are now connected to Samen of {school}.\n"
             "Here you get invitations, questions and good news about {children}."
             " You answer with one tap.",
-            "Welcome, {name}! 👋 You are now connected to Samen of your children's school.\n"
-            "Here you get invitations, questions and good news about {children}."
-            " You answer with one tap.",
-            len(children),
-            name=viewer.first_name,
+            name=name,
+            school=school,
             children=names,
         )
-    if viewer.role is Role.PUPIL:
-        if school:
-            return tr._(
-                "Hi {name}! 👋 You are now connected to Samen of {school}.\n"
-                "Here the school asks you about things that concern you, such as permission."
-                " You answer with a button.",
-                name=viewer.first_name,
-                school=school,
-            )
+    # Without a configured name each reader gets a whole sentence of their own (a phrase
+    # filled into {school} would not decline in Turkish, Arabic or Ukrainian).
+    return tr.n_(
+        "Welcome, {name}! 👋 You are now connected to Samen of your child's school.\n"
+        "Here you get invitations, questions and good news about {children}."
+        " You answer with one tap.",
+        "Welcome, {name}! 👋 You are now connected to Samen of your children's school.\n"
+        "Here you get invitations, questions and good news about {children}."
+        " You answer with one tap.",
+        len(children),
+        name=name,
+        children=names,
+    )
+
+
+def _pupil_welcome(tr: Translator, name: str, school: str) -> str:
+    if school:
         return tr._(
-            "Hi {name}! 👋 You are now connected to Samen of your school.\n"
+            "Hi {name}! 👋 You are now connected to Samen of {school}.\n"
             "Here the school asks you about things that concern you, such as permission."
             " You answer with a button.",
-            name=viewer.first_name,
+            name=name,
+            school=school,
         )
+    return tr._(
+        "Hi {name}! 👋 You are now connected to Samen of your school.\n"
+        "Here the school asks you about things that concern you, such as permission."
+        " You answer with a button.",
+        name=name,
+    )
+
+
+def _staff_welcome(tr: Translator, name: str, school: str) -> str:
     if school:
         # staff:
         return tr._(
             "Welcome, {name}. Your account is now connected to Samen of {school}.\n"
             "Here you keep in touch with families: plan and prepare parent talks,"
             " and share good news.",
-            name=viewer.first_name,
+            name=name,
             school=school,
         )
     # staff:
@@ -176,7 +189,7 @@ async def welcome_text(context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, tr: T
         "Welcome, {name}. Your account is now connected to the school's Samen.\n"
         "Here you keep in touch with families: plan and prepare parent talks,"
         " and share good news.",
-        name=viewer.first_name,
+        name=name,
     )
 
 

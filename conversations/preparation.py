@@ -125,6 +125,9 @@ def _short(text: str) -> str:
     return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1].rstrip() + "…"
 
 
+Rows = list[list[InlineKeyboardButton]]
+
+
 async def _ask(step: Step, key: str, note: str = "") -> None:
     tr = step.tr
     found = await _meeting(step)
@@ -140,16 +143,45 @@ async def _ask(step: Step, key: str, note: str = "") -> None:
     # A fresh nonce per step; what the buttons offer is stored, so a tap takes exactly that.
     await step.go(key, suggested=suggested)
     number = keys.index(key) + 1 if key in keys else len(keys)
+    lines = _tip_lines(step, key, child, number, len(keys), note)
+    known_lines, rows = _known_part(step, key, known, goal)
+    lines += known_lines
+    # Built after what is known: a suggestion shown in full there is not repeated.
+    offered_lines, offered_rows = _suggestion_part(step, key, suggested, lines)
+    extra_lines, extra_rows = _tip_extras(step, key, known, keys)
+    lines += offered_lines + extra_lines
+    rows += offered_rows + extra_rows
+    if suggested or goal:
+        # staff:
+        lines.append(tr._("<i>Tap an answer, or type your own.</i>"))
+    nav = [step.button(tr.label("⏭ Skip"), "skip")]
+    if number > 1:
+        nav.insert(0, step.button(tr.label("⬅️ Back"), "back"))
+    rows.append(nav)
+    await step.show("\n".join(lines), rows)
+
+
+def _tip_lines(step: Step, key: str, child: str, number: int, total: int, note: str) -> list[str]:
+    """The heading, how far along, and the tip's question with its example."""
+    tr = step.tr
     question, example = next((q, e) for k, q, e in preparation.TIPS if k == key)
     # staff:
     lines = [
         tr._("🗒 <b>Prepare the talk about {child}</b>", child=child),
-        progress(tr, number, len(keys)),
+        progress(tr, number, total),
     ]
     if note:
         lines.append(note)
-    lines += [tr.label(question, child=child), f"<i>{tr.label(example, child=child)}</i>"]
-    rows: list[list[InlineKeyboardButton]] = []
+    return [*lines, tr.label(question, child=child), f"<i>{tr.label(example, child=child)}</i>"]
+
+
+def _known_part(
+    step: Step, key: str, known: preparation.Context, goal: str
+) -> tuple[list[str], Rows]:
+    """What Samen already knows for this tip: the invitation's goal (to keep), the team."""
+    tr = step.tr
+    lines: list[str] = []
+    rows: Rows = []
     if goal:
         # staff:
         lines.append(tr._("🎯 Goal of the invitation: {goal}", goal=goal))
@@ -157,12 +189,32 @@ async def _ask(step: Step, key: str, note: str = "") -> None:
         rows.append([step.button(tr.label("✅ Keep the goal of the invitation"), "keep")])
     if key == "team" and known.team:
         lines.append(known.team)
+    return lines, rows
+
+
+def _suggestion_part(
+    step: Step, key: str, suggested: list[str], shown: list[str]
+) -> tuple[list[str], Rows]:
+    """Samen's answers as buttons; `shown`: the lines above, which need no repeating."""
+    lines: list[str] = []
+    rows: Rows = []
     for index, answer in enumerate(suggested):
         icon = preparation.TIP_ICONS[key]
         rows.append([step.button(f"{icon} {_short(answer)}", f"s:{index}")])
-        if _short(answer) != answer and answer not in lines:
+        if _short(answer) != answer and answer not in [*shown, *lines]:
             # A shortened button: the whole answer is in the text above it.
-            lines.append(tr.fill("💡 {answer}", answer=answer))
+            lines.append(step.tr.fill("💡 {answer}", answer=answer))
+    return lines, rows
+
+
+def _tip_extras(
+    step: Step, key: str, known: preparation.Context, keys: list[str]
+) -> tuple[list[str], Rows]:
+    """More for two tips: good news first when a family had none lately (positive); what
+    Samen knows, and adding the CvB/ZAT tip (culture)."""
+    tr = step.tr
+    lines: list[str] = []
+    rows: Rows = []
     if key == "positive" and known.needs_news:
         # staff:
         lines.append(
@@ -179,14 +231,7 @@ async def _ask(step: Step, key: str, note: str = "") -> None:
         if "team" not in keys:
             # staff:
             rows.append([step.button(tr.label("👥 A CvB or ZAT is involved too"), "team")])
-    if suggested or goal:
-        # staff:
-        lines.append(tr._("<i>Tap an answer, or type your own.</i>"))
-    nav = [step.button(tr.label("⏭ Skip"), "skip")]
-    if number > 1:
-        nav.insert(0, step.button(tr.label("⬅️ Back"), "back"))
-    rows.append(nav)
-    await step.show("\n".join(lines), rows)
+    return lines, rows
 
 
 async def _answer(step: Step, key: str, answer: str) -> None:

@@ -3,9 +3,12 @@ step, and moving on — refused, with the reason, until the rules allow it."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from telegram import InlineKeyboardButton
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot.rules.models import StaffMember
 from bot.rules.permissions import Action
 from bot.rules.support_route import CHECKLIST, ORDER, REFUSAL_TEXTS, STEP_LABELS, RouteStep
 from bot.services import route_steps
@@ -20,6 +23,9 @@ def _title(step: Step) -> str:
 
 
 start = pupil_first("route", Action.SUPPORT_ROUTE, _title)
+
+
+Rows = list[list[InlineKeyboardButton]]
 
 
 async def show_route(step: Step, note: str = "") -> None:
@@ -49,9 +55,24 @@ async def show_route(step: Step, note: str = "") -> None:
     if since is not None:
         # staff:
         lines.append(tr._("Since {date}", date=tr.date(since.astimezone(tr.timezone).date())))
+    checklist_lines, rows = _checklist(step, current, ticks, staff)
+    lines += checklist_lines
+    rows += _way_on_rows(step, current)
+    await step.show("\n".join(lines), rows)
+
+
+def _checklist(
+    step: Step,
+    current: RouteStep,
+    ticks: dict[tuple[str, str], tuple[datetime, str]],
+    staff: dict[str, StaffMember],
+) -> tuple[list[str], Rows]:
+    """The parent-contact checklist of this step: each item, ticked (when, by whom) or not,
+    and a button to tick or untick it."""
+    tr = step.tr
     # staff:
-    lines.append(tr._("<b>Contact with the parents at this step:</b>"))
-    rows: list[list[InlineKeyboardButton]] = []
+    lines = [tr._("<b>Contact with the parents at this step:</b>")]
+    rows: Rows = []
     for key, label in CHECKLIST[current]:
         done_by = ticks.get((current.value, key))
         text = tr.label(label)
@@ -69,6 +90,13 @@ async def show_route(step: Step, note: str = "") -> None:
         else:
             lines.append(tr.fill("⬜ {item}", item=text))
         rows.append([step.button(("☑️ " if done_by else "⬜ ") + text, f"tick:{key}")])
+    return lines, rows
+
+
+def _way_on_rows(step: Step, current: RouteStep) -> Rows:
+    """The SDQ request at a ZAT referral, the steps the pupil may move to, another pupil."""
+    tr = step.tr
+    rows: Rows = []
     if current is RouteStep.ZAT_REFERRAL:
         # staff:
         rows.append([step.button(tr.label("📨 Ask the parents to fill in the SDQ"), "sdq")])
@@ -83,7 +111,7 @@ async def show_route(step: Step, note: str = "") -> None:
         rows.append([step.button("⬅️ " + tr.label(STEP_LABELS[previous]), f"to:{previous.value}")])
     # staff:
     rows.append([step.button(tr.label("⬅️ Another pupil"), "other")])
-    await step.show("\n".join(lines), rows)
+    return rows
 
 
 async def on_button(step: Step, value: str) -> None:
