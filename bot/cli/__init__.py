@@ -4,44 +4,39 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
-import io
 import logging
 import os
 import signal
-import sqlite3
 import sys
-import tempfile
 from collections.abc import Sequence
-from dataclasses import asdict
 from pathlib import Path
 
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
+from bot.cli.check import check
+from bot.cli.common import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    fonts_for_paper,
+    write_private_csv,
+    write_private_file,
+)
+from bot.cli.exports import export_audit, export_copy, export_pupil
 from bot.i18n.translator import SUPPORTED_LANGUAGES, Catalogues
 from bot.paper.letters import letters_pdf
-from bot.paper.pdf import FontsMissing, find_fonts
-from bot.paper.pupil_file import render_pdf
 from bot.platform.clock import SystemClock
 from bot.platform.config import ConfigError, Settings, load_settings
-from bot.rules.models import AccessRequest, AuditEntry, PersonKind
-from bot.rules.pupil_file import to_json
 from bot.services.invitations import Selection, issue_invitations
-from bot.services.pupil_file import collect
 from bot.services.retention import apply_purge, plan_purge
-from bot.services.right_of_access import SafetyChoice, hand_over_on_paper, touches_safety
+from bot.services.right_of_access import SafetyChoice
 from bot.services.roster_import import (
     RosterImportError,
     import_guardians,
     import_pupils,
     import_staff,
 )
-from bot.services.work import Work
 from bot.storage import Database
-
-EXIT_USAGE = 2
-EXIT_FAILED = 1
 
 NO_TOKEN = """\
 samen run needs a Telegram bot token in TELEGRAM_BOT_TOKEN.
@@ -158,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "import":
         return asyncio.run(_import(settings, args.what, args.file, args.leavers_ok))
     if args.command == "audit":
-        return asyncio.run(_audit(settings, args.pupil_id, args.csv_file))
+        return asyncio.run(export_audit(settings, args.pupil_id, args.csv_file))
     if args.command == "export" and args.what == "copy":
         safety = (
             SafetyChoice(args.safety_period == "leave-out", args.reason.strip())
@@ -168,16 +163,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.safety_period and safety is None:
             print("samen: --safety-period needs a --reason for the audit trail.", file=sys.stderr)
             return EXIT_USAGE
-        return asyncio.run(_export_copy(settings, args.person_id, args.pdf_file, safety))
+        return asyncio.run(export_copy(settings, args.person_id, args.pdf_file, safety))
     if args.command == "export":
         if args.pdf_file is None and args.json_file is None:
             print("samen: export pupil needs --pdf FILE, --json FILE, or both.", file=sys.stderr)
             return EXIT_USAGE
-        return asyncio.run(_export_pupil(settings, args.pupil_id, args.pdf_file, args.json_file))
+        return asyncio.run(export_pupil(settings, args.pupil_id, args.pdf_file, args.json_file))
     if args.command == "backup":
         return asyncio.run(_backup(settings, args.file))
     if args.command == "check":
-        return asyncio.run(_check(settings))
+        return asyncio.run(check(settings))
     if args.command == "purge":
         return asyncio.run(_purge(settings, apply=args.apply))
     if args.csv_file is None and args.letters_file is None:
@@ -287,7 +282,7 @@ async def _invites(
     font_dir = None
     if letters_file is not None:
         # Before any code changes: a missing font must not leave people with revoked codes.
-        font_dir = _fonts(settings)
+        font_dir = fonts_for_paper(settings)
         if font_dir is None:
             return EXIT_FAILED
     db = await Database.open(settings.db_path)
@@ -311,7 +306,7 @@ async def _invites(
         print(f"Nobody {who}needs an invitation: everyone is linked, or nobody matches.")
         return 0
     if csv_file is not None:
-        _write_private_csv(
+        write_private_csv(
             csv_file,
             ["kind", "person_id", "name", "pupil_id", "language", "code", "link"],
             [
@@ -329,7 +324,7 @@ async def _invites(
             font_dir=font_dir,
             created=now,
         )
-        _write_private_file(letters_file, pdf, suffix=".pdf")
+        write_private_file(letters_file, pdf, suffix=".pdf")
     written = " and ".join(str(f) for f in (csv_file, letters_file) if f is not None)
     print(
         f"Wrote {len(rows)} invitation{'s' if len(rows) != 1 else ''} to {written}"
@@ -359,217 +354,6 @@ async def _backup(settings: Settings, target: Path) -> int:
     return 0
 
 
-async def _check(settings: Settings) -> int:
-    """A report an administrator can read: configuration, database, Telegram."""
-    _report_configuration(settings)
-    problems = await _check_database(settings)
-    problems += _check_fonts(settings)
-    problems += await _check_telegram(settings)
-    print("all good" if not problems else f"{problems} problem{'s' if problems > 1 else ''}")
-    return 0 if not problems else EXIT_FAILED
-
-
-def _report_configuration(settings: Settings) -> None:
-    config = settings.config_path or "(none: defaults)"
-    school = repr(settings.school_name) if settings.school_name else "(not set)"
-    print(
-        f"configuration: {config}; school {school}; time zone"
-        f" {settings.timezone.key}; languages {', '.join(settings.languages)}"
-    )
-    if not settings.school_name:
-        # A warning, not a problem: Samen works, its texts only read less personal.
-        print(
-            "school name: WARNING, not set; add name under [school] in samen.toml"
-            " (until then families read “your child's school”)"
-        )
-
-
-async def _check_database(settings: Settings) -> int:
-    """Report on the database; the number of problems found."""
-    try:
-        db = await Database.open(settings.db_path)
-    except (OSError, RuntimeError, sqlite3.Error) as exc:
-        print(f"database: FAILED ({exc})")
-        return 1
-    problems = 0
-    try:
-        async with db.transaction() as tx:
-            counts = await tx.roster_counts()
-            integrity = await tx.integrity()
-            outbox = await tx.outbox_counts()
-            requests = await tx.unanswered_access_requests()
-        print(
-            f"database: {settings.db_path}, schema {await db.schema_version()},"
-            f" integrity {integrity}; {counts['staff']} staff, {counts['pupils']} pupils,"
-            f" {counts['guardians']} guardians, {counts['accounts']} linked accounts;"
-            f" outbox pending {outbox.get('pending', 0)}"
-        )
-        if integrity != "ok":
-            problems += 1
-        problems += _report_access_requests(settings, requests)
-    finally:
-        await db.close()
-    return problems
-
-
-def _report_access_requests(settings: Settings, requests: list[AccessRequest]) -> int:
-    """Report the open requests to see data; 1 when one of them is overdue, else 0."""
-    # Requests to see data must be answered within a month (AVG): an overdue one is
-    # a problem for the school, not only for the coordinator who was reminded.
-    today = SystemClock().now().astimezone(settings.timezone).date()
-    overdue = [r for r in requests if r.due_on < today]
-    print(
-        f"requests to see data: {len(requests)} open"
-        + (f", first due {requests[0].due_on.isoformat()}" if requests else "")
-        + (f", {len(overdue)} OVERDUE" if overdue else "")
-    )
-    return int(bool(overdue))
-
-
-def _check_fonts(settings: Settings) -> int:
-    try:
-        print(f"fonts for letters and PDF files: {find_fonts(settings.font_dir)}")
-    except FontsMissing as exc:
-        print(f"fonts for letters and PDF files: MISSING, {exc}")
-        return 1
-    return 0
-
-
-async def _check_telegram(settings: Settings) -> int:
-    """Whether the token is set and Telegram accepts it; the number of problems found."""
-    if not settings.token:
-        print("telegram: no TELEGRAM_BOT_TOKEN set (needed for samen run)")
-        return 1
-    bot = Bot(settings.token, base_url=settings.api_url, base_file_url=settings.file_url)
-    try:
-        async with bot:
-            print(f"telegram: reachable as @{bot.username}")
-    except InvalidToken:
-        print("telegram: FAILED, the token was rejected")
-        return 1
-    except TelegramError as exc:
-        print(f"telegram: FAILED, cannot reach the Bot API ({type(exc).__name__})")
-        return 1
-    return 0
-
-
-AUDIT_COLUMNS = [
-    "id",
-    "at",
-    "actor_kind",
-    "actor_id",
-    "action",
-    "pupil_id",
-    "subject_kind",
-    "subject_id",
-    "details",
-]
-
-
-def _audit_cells(entry: AuditEntry) -> list[str]:
-    """One entry as the CSV's cells, times as stored (UTC, ISO 8601)."""
-    cells = {**asdict(entry), "at": entry.at.isoformat(timespec="microseconds")}
-    return ["" if cells[c] is None else str(cells[c]) for c in AUDIT_COLUMNS]
-
-
-async def _audit(settings: Settings, pupil_id: str, target: Path) -> int:
-    db = await Database.open(settings.db_path)
-    try:
-        async with db.transaction() as tx:
-            pupil = await tx.pupil(pupil_id)
-            entries = await tx.audit_entries(pupil_id)
-    finally:
-        await db.close()
-    if pupil is None and not entries:
-        print(f"samen: no pupil {pupil_id!r} and no audit entries for it.", file=sys.stderr)
-        return EXIT_FAILED
-    _write_private_csv(
-        target,
-        AUDIT_COLUMNS,
-        [_audit_cells(e) for e in entries],
-    )
-    print(f"Wrote {len(entries)} audit entries for {pupil_id} to {target}.")
-    return 0
-
-
-async def _export_pupil(
-    settings: Settings, pupil_id: str, pdf_file: Path | None, json_file: Path | None
-) -> int:
-    """The pupil file for the school's own records or a request for access: the PDF in Dutch,
-    staff-only records included and marked."""
-    font_dir = None
-    if pdf_file is not None:
-        font_dir = _fonts(settings)
-        if font_dir is None:
-            return EXIT_FAILED
-    now = SystemClock().now()
-    db = await Database.open(settings.db_path)
-    try:
-        # One transaction: a consistent picture even while `samen run` writes.
-        async with db.transaction() as tx:
-            try:
-                file = await collect(tx, pupil_id, school=settings.school_name)
-            except LookupError:
-                file = None
-    finally:
-        await db.close()
-    if file is None:
-        print(f"samen: there is no pupil {pupil_id!r}.", file=sys.stderr)
-        return EXIT_FAILED
-    if pdf_file is not None and font_dir is not None:
-        dutch = Catalogues(("nl",), settings.timezone)("nl")
-        _write_private_file(pdf_file, render_pdf(file, dutch, font_dir, now), suffix=".pdf")
-    if json_file is not None:
-        _write_private_file(json_file, to_json(file).encode("utf-8"), suffix=".json")
-    written = " and ".join(str(f) for f in (pdf_file, json_file) if f is not None)
-    print(f"Wrote {len(file.events)} events for {pupil_id} to {written}.")
-    return 0
-
-
-async def _export_copy(
-    settings: Settings, person_id: str, pdf_file: Path, safety: SafetyChoice | None
-) -> int:
-    """A person's copy of their data for handing over on paper: their language, then Dutch;
-    staff-only notes left out, as in the chat. An open request counts as answered. A copy that
-    covers a safety exception waits for the decision what it leaves out."""
-    font_dir = _fonts(settings)
-    if font_dir is None:
-        return EXIT_FAILED
-    now = SystemClock().now()
-    catalogues = Catalogues(SUPPORTED_LANGUAGES, settings.timezone)
-    db = await Database.open(settings.db_path)
-    try:
-        async with db.transaction() as tx:
-            if await tx.guardian(person_id) is not None:
-                kind = PersonKind.GUARDIAN
-            elif await tx.pupil(person_id) is not None:
-                kind = PersonKind.PUPIL
-            else:
-                print(f"samen: there is no guardian or pupil {person_id!r}.", file=sys.stderr)
-                return EXIT_FAILED
-            if safety is None and await touches_safety(tx, kind, person_id):
-                print(
-                    "samen: this copy covers a safety exception (meldcode). Decide what it"
-                    " leaves out: add --safety-period leave-out (or include) and --reason"
-                    " '...'. Nothing was written.",
-                    file=sys.stderr,
-                )
-                return EXIT_USAGE
-            document, request = await hand_over_on_paper(
-                Work(tx, catalogues, settings, now), font_dir, kind, person_id, safety
-            )
-    finally:
-        await db.close()
-    _write_private_file(pdf_file, document, suffix=".pdf")
-    answered = (
-        f" The request of {request.requested_at.date().isoformat()} is recorded as answered."
-        if request is not None
-        else ""
-    )
-    print(f"Wrote the copy for {person_id} to {pdf_file}.{answered}")
-    return 0
-
-
 async def _purge(settings: Settings, *, apply: bool) -> int:
     """Counts per kind of data, never names: the output may end up in a ticket or a log."""
     now = SystemClock().now()
@@ -596,35 +380,3 @@ async def _purge(settings: Settings, *, apply: bool) -> int:
     else:
         print("Dry run: nothing was changed. `samen purge --apply` does the above.")
     return 0
-
-
-def _fonts(settings: Settings) -> Path | None:
-    """The font folder for a PDF, or None after saying what to install."""
-    try:
-        return find_fonts(settings.font_dir)
-    except FontsMissing as exc:
-        print(f"samen: {exc}", file=sys.stderr)
-        return None
-
-
-def _write_private_csv(target: Path, header: list[str], rows: list[list[str]]) -> None:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    _write_private_file(target, buffer.getvalue().encode("utf-8"), suffix=".csv")
-
-
-def _write_private_file(target: Path, content: bytes, *, suffix: str) -> None:
-    """Codes and pupil data are secrets: the file is readable by its owner only, and written
-    whole or not at all."""
-    target = target.resolve()
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".samen-", suffix=suffix)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

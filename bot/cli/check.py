@@ -1,0 +1,112 @@
+"""`samen check`: the configuration, the database, the fonts and Telegram, each reported
+with what to do."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from telegram import Bot
+from telegram.error import InvalidToken, TelegramError
+
+from bot.cli.common import (
+    EXIT_FAILED,
+)
+from bot.paper.pdf import FontsMissing, find_fonts
+from bot.platform.clock import SystemClock
+from bot.platform.config import Settings
+from bot.rules.models import AccessRequest
+from bot.storage import Database
+
+
+async def check(settings: Settings) -> int:
+    """A report an administrator can read: configuration, database, Telegram."""
+    _report_configuration(settings)
+    problems = await _check_database(settings)
+    problems += _check_fonts(settings)
+    problems += await _check_telegram(settings)
+    print("all good" if not problems else f"{problems} problem{'s' if problems > 1 else ''}")
+    return 0 if not problems else EXIT_FAILED
+
+
+def _report_configuration(settings: Settings) -> None:
+    config = settings.config_path or "(none: defaults)"
+    school = repr(settings.school_name) if settings.school_name else "(not set)"
+    print(
+        f"configuration: {config}; school {school}; time zone"
+        f" {settings.timezone.key}; languages {', '.join(settings.languages)}"
+    )
+    if not settings.school_name:
+        # A warning, not a problem: Samen works, its texts only read less personal.
+        print(
+            "school name: WARNING, not set; add name under [school] in samen.toml"
+            " (until then families read “your child's school”)"
+        )
+
+
+async def _check_database(settings: Settings) -> int:
+    """Report on the database; the number of problems found."""
+    try:
+        db = await Database.open(settings.db_path)
+    except (OSError, RuntimeError, sqlite3.Error) as exc:
+        print(f"database: FAILED ({exc})")
+        return 1
+    problems = 0
+    try:
+        async with db.transaction() as tx:
+            counts = await tx.roster_counts()
+            integrity = await tx.integrity()
+            outbox = await tx.outbox_counts()
+            requests = await tx.unanswered_access_requests()
+        print(
+            f"database: {settings.db_path}, schema {await db.schema_version()},"
+            f" integrity {integrity}; {counts['staff']} staff, {counts['pupils']} pupils,"
+            f" {counts['guardians']} guardians, {counts['accounts']} linked accounts;"
+            f" outbox pending {outbox.get('pending', 0)}"
+        )
+        if integrity != "ok":
+            problems += 1
+        problems += _report_access_requests(settings, requests)
+    finally:
+        await db.close()
+    return problems
+
+
+def _report_access_requests(settings: Settings, requests: list[AccessRequest]) -> int:
+    """Report the open requests to see data; 1 when one of them is overdue, else 0."""
+    # Requests to see data must be answered within a month (AVG): an overdue one is
+    # a problem for the school, not only for the coordinator who was reminded.
+    today = SystemClock().now().astimezone(settings.timezone).date()
+    overdue = [r for r in requests if r.due_on < today]
+    print(
+        f"requests to see data: {len(requests)} open"
+        + (f", first due {requests[0].due_on.isoformat()}" if requests else "")
+        + (f", {len(overdue)} OVERDUE" if overdue else "")
+    )
+    return int(bool(overdue))
+
+
+def _check_fonts(settings: Settings) -> int:
+    try:
+        print(f"fonts for letters and PDF files: {find_fonts(settings.font_dir)}")
+    except FontsMissing as exc:
+        print(f"fonts for letters and PDF files: MISSING, {exc}")
+        return 1
+    return 0
+
+
+async def _check_telegram(settings: Settings) -> int:
+    """Whether the token is set and Telegram accepts it; the number of problems found."""
+    if not settings.token:
+        print("telegram: no TELEGRAM_BOT_TOKEN set (needed for samen run)")
+        return 1
+    bot = Bot(settings.token, base_url=settings.api_url, base_file_url=settings.file_url)
+    try:
+        async with bot:
+            print(f"telegram: reachable as @{bot.username}")
+    except InvalidToken:
+        print("telegram: FAILED, the token was rejected")
+        return 1
+    except TelegramError as exc:
+        print(f"telegram: FAILED, cannot reach the Bot API ({type(exc).__name__})")
+        return 1
+    return 0
