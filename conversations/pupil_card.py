@@ -42,15 +42,21 @@ from conversations.flow import Flow, Step, register
 from conversations.pupils import PupilStep, ask_pupil, pupil_first
 
 REFUSAL_TEXTS = {
-    information_rights.Refusal.UNKNOWN: N_("That pupil or guardian is not in the roster any more."),
-    information_rights.Refusal.HOLDS_AUTHORITY: N_(
+    information_rights.NotRecorded.UNKNOWN: N_(
+        "That pupil or guardian is not in the roster any more."
+    ),
+    information_rights.NotRecorded.HOLDS_AUTHORITY: N_(
         "This guardian holds authority and already receives everything."
     ),
-    information_rights.Refusal.NOT_16_17: N_("A pupil's refusal only counts at 16 and 17."),
-    information_rights.Refusal.NOT_12_15: N_("Capability is only judged for pupils of 12 to 15."),
-    information_rights.Refusal.NOT_ADULT: N_("Only a pupil of 18 or older decides this."),
-    information_rights.Refusal.REASON_NEEDED: N_("Please type a reason; it goes into the file."),
-    information_rights.Refusal.NOT_HELD: N_("That message is no longer held."),
+    information_rights.NotRecorded.NOT_16_17: N_("A pupil's refusal only counts at 16 and 17."),
+    information_rights.NotRecorded.NOT_12_15: N_(
+        "Capability is only judged for pupils of 12 to 15."
+    ),
+    information_rights.NotRecorded.NOT_ADULT: N_("Only a pupil of 18 or older decides this."),
+    information_rights.NotRecorded.REASON_NEEDED: N_(
+        "Please type a reason; it goes into the file."
+    ),
+    information_rights.NotRecorded.NOT_HELD: N_("That message is no longer held."),
 }
 
 
@@ -87,7 +93,7 @@ async def show_card(step: Step, note: str = "") -> None:
         safety = await tx.safety_exceptions(pupil_id)
     if pupil is None or facts is None:
         await step.end()
-        await step.show(tr._(REFUSAL_TEXTS[information_rights.Refusal.UNKNOWN]))
+        await step.show(tr._(REFUSAL_TEXTS[information_rights.NotRecorded.UNKNOWN]))
         return
     await step.go("card")
     pupil_facts, links = facts
@@ -208,7 +214,7 @@ async def show_held(step: Step, outbox_id: int) -> None:
     pupil_id = step.draft(CardDraft).pupil_id
     message = next((m for m in await _held(step, pupil_id) if m.id == outbox_id), None)
     if message is None:
-        await show_card(step, "⚠️ " + tr._(REFUSAL_TEXTS[information_rights.Refusal.NOT_HELD]))
+        await show_card(step, "⚠️ " + tr._(REFUSAL_TEXTS[information_rights.NotRecorded.NOT_HELD]))
         return
     async with step.svc.db.reading() as tx:
         pupil = await tx.pupil(pupil_id)
@@ -371,24 +377,24 @@ async def on_text(step: Step, text: str) -> None:
     await show_card(step)
 
 
-Refusal = information_rights.Refusal
+NotRecorded = information_rights.NotRecorded
 # One recording of the card: (unit of work, coordinator, what the flow knows, the typed
 # reason) → a refusal, or None when it was recorded.
 Recorder = Callable[
-    [Work, StaffMember, CardDraft, str], Awaitable[information_rights.Refusal | None]
+    [Work, StaffMember, CardDraft, str], Awaitable[information_rights.NotRecorded | None]
 ]
 
 
-async def _request(w: Work, member: StaffMember, d: CardDraft, _: str) -> Refusal | None:
+async def _request(w: Work, member: StaffMember, d: CardDraft, _: str) -> NotRecorded | None:
     return await information_rights.record_information_request(w, member, d.guardian_id, d.pupil_id)
 
 
-async def _lift(w: Work, member: StaffMember, d: CardDraft, __: str) -> Refusal | None:
+async def _lift(w: Work, member: StaffMember, d: CardDraft, __: str) -> NotRecorded | None:
     await information_rights.lift_restriction(w, member, d.guardian_id, d.pupil_id)
     return None
 
 
-async def _restrict(w: Work, member: StaffMember, d: CardDraft, reason: str) -> Refusal | None:
+async def _restrict(w: Work, member: StaffMember, d: CardDraft, reason: str) -> NotRecorded | None:
     kind = RestrictionKind(d.kind)
     allowed = IMPORTANT_FACTS if kind is RestrictionKind.COURT_ARRANGEMENT else frozenset()
     restriction = Restriction(kind, reason, allowed)
@@ -397,36 +403,38 @@ async def _restrict(w: Work, member: StaffMember, d: CardDraft, reason: str) -> 
     )
 
 
-async def _capability(w: Work, member: StaffMember, d: CardDraft, reason: str) -> Refusal | None:
+async def _capability(
+    w: Work, member: StaffMember, d: CardDraft, reason: str
+) -> NotRecorded | None:
     return await information_rights.record_capability(w, member, d.pupil_id, d.capable, reason)
 
 
-async def _safety(w: Work, member: StaffMember, d: CardDraft, reason: str) -> Refusal | None:
+async def _safety(w: Work, member: StaffMember, d: CardDraft, reason: str) -> NotRecorded | None:
     return await information_rights.record_safety_exception(w, member, d.pupil_id, None, reason)
 
 
-async def _told(w: Work, member: StaffMember, d: CardDraft, reason: str) -> Refusal | None:
+async def _told(w: Work, member: StaffMember, d: CardDraft, reason: str) -> NotRecorded | None:
     return await information_rights.record_parents_told(w, member, d.pupil_id, reason)
 
 
-async def _release(w: Work, member: StaffMember, d: CardDraft, __: str) -> Refusal | None:
+async def _release(w: Work, member: StaffMember, d: CardDraft, __: str) -> NotRecorded | None:
     return await information_rights.decide_held_message(
         w, member, d.pupil_id, d.held_id, release=True
     )
 
 
-async def _withdraw(w: Work, member: StaffMember, d: CardDraft, __: str) -> Refusal | None:
+async def _withdraw(w: Work, member: StaffMember, d: CardDraft, __: str) -> NotRecorded | None:
     return await information_rights.decide_held_message(
         w, member, d.pupil_id, d.held_id, release=False
     )
 
 
-async def _unpause(w: Work, member: StaffMember, d: CardDraft, __: str) -> Refusal | None:
+async def _unpause(w: Work, member: StaffMember, d: CardDraft, __: str) -> NotRecorded | None:
     await information_rights.lift_safety_exception(w, member, d.pupil_id)
     return None
 
 
-async def _adult(w: Work, member: StaffMember, d: CardDraft, _: str) -> Refusal | None:
+async def _adult(w: Work, member: StaffMember, d: CardDraft, _: str) -> NotRecorded | None:
     return await information_rights.toggle_adult_consent(w, member, d.guardian_id, d.pupil_id)
 
 

@@ -454,7 +454,7 @@ async def test_records_refuse_what_the_rules_do_not_allow(harness: Harness) -> N
                 "G009",
                 "P005",
             )
-            is information_rights.Refusal.HOLDS_AUTHORITY
+            is information_rights.NotRecorded.HOLDS_AUTHORITY
         )
         assert (
             await information_rights.record_capability(
@@ -464,7 +464,7 @@ async def test_records_refuse_what_the_rules_do_not_allow(harness: Harness) -> N
                 False,
                 "x",
             )
-            is information_rights.Refusal.NOT_12_15
+            is information_rights.NotRecorded.NOT_12_15
         )
         assert (
             await information_rights.record_capability(
@@ -474,7 +474,7 @@ async def test_records_refuse_what_the_rules_do_not_allow(harness: Harness) -> N
                 False,
                 " ",
             )
-            is information_rights.Refusal.REASON_NEEDED
+            is information_rights.NotRecorded.REASON_NEEDED
         )
 
 

@@ -10,7 +10,7 @@ from bot.rules.support_route import (
     starts_trajectory,
 )
 from bot.rules.support_route import (
-    Refusal as R,
+    MoveRefused as R,
 )
 from bot.rules.support_route import (
     RouteStep as S,

@@ -73,7 +73,7 @@ CHECKLIST: dict[RouteStep, tuple[tuple[str, str], ...]] = {
 }
 
 
-class Refusal(StrEnum):
+class MoveRefused(StrEnum):
     SAME_STEP = "same_step"
     TOO_FAR = "too_far"  # one step forward at a time
     SHARE_FIRST = "share_first"  # concerns are shared with parents before step 2
@@ -86,17 +86,17 @@ class Refusal(StrEnum):
 
 
 REFUSAL_TEXTS = {
-    Refusal.SAME_STEP: N_("The pupil is already at this step."),
-    Refusal.TOO_FAR: N_("Move one step at a time, so no contact with the parents is skipped."),
-    Refusal.SHARE_FIRST: N_("First share the concern with the parents (tick it at step 1)."),
-    Refusal.NOTICE_FIRST: N_(
+    MoveRefused.SAME_STEP: N_("The pupil is already at this step."),
+    MoveRefused.TOO_FAR: N_("Move one step at a time, so no contact with the parents is skipped."),
+    MoveRefused.SHARE_FIRST: N_("First share the concern with the parents (tick it at step 1)."),
+    MoveRefused.NOTICE_FIRST: N_(
         "First tell the parents when and why the CvB discusses their child: use /cvb."
     ),
-    Refusal.CONSENT_FIRST: N_("A ZAT needs the parents' consent first: use /toestemming."),
-    Refusal.CONSENT_PENDING: N_("The consent request is still waiting for answers."),
-    Refusal.NO_CONSENT: N_("There is no consent: the pupil may only be discussed anonymously."),
-    Refusal.PARENTS_DISAGREE: N_("The parents answered differently. Talk with them first."),
-    Refusal.ZAT_FIRST: N_("First the referral to the ZAT (step 4a)."),
+    MoveRefused.CONSENT_FIRST: N_("A ZAT needs the parents' consent first: use /toestemming."),
+    MoveRefused.CONSENT_PENDING: N_("The consent request is still waiting for answers."),
+    MoveRefused.NO_CONSENT: N_("There is no consent: the pupil may only be discussed anonymously."),
+    MoveRefused.PARENTS_DISAGREE: N_("The parents answered differently. Talk with them first."),
+    MoveRefused.ZAT_FIRST: N_("First the referral to the ZAT (step 4a)."),
 }
 
 # Consent states that let a ZAT discussion go ahead (outside information only is limited,
@@ -115,30 +115,30 @@ class RouteFacts:
     zat_consent: ConsentStatus | None  # the latest ZAT consent request's status, if any
 
 
-def may_move(current: RouteStep, target: RouteStep, facts: RouteFacts) -> Refusal | None:
+def may_move(current: RouteStep, target: RouteStep, facts: RouteFacts) -> MoveRefused | None:
     """None when the move is allowed; else the reason, for a plain answer."""
     if target is current:
-        return Refusal.SAME_STEP
+        return MoveRefused.SAME_STEP
     if ORDER.index(target) < ORDER.index(current):
         return None  # cyclic work: back to an earlier step is always possible
     allowed_next = {ORDER[ORDER.index(current) + 1]} if current is not RouteStep.SUPPORT else set()
     if current is RouteStep.CVB:
         allowed_next.add(RouteStep.SUPPORT)  # the CvB may arrange support without a ZAT
     if target not in allowed_next:
-        return Refusal.ZAT_FIRST if target is RouteStep.ZAT else Refusal.TOO_FAR
+        return MoveRefused.ZAT_FIRST if target is RouteStep.ZAT else MoveRefused.TOO_FAR
     if target is RouteStep.CONSULT and not facts.concern_shared:
-        return Refusal.SHARE_FIRST
+        return MoveRefused.SHARE_FIRST
     if target is RouteStep.CVB and not facts.cvb_notice_sent:
-        return Refusal.NOTICE_FIRST
+        return MoveRefused.NOTICE_FIRST
     if target in (RouteStep.ZAT_REFERRAL, RouteStep.ZAT):
         if facts.zat_consent is None:
-            return Refusal.CONSENT_FIRST
+            return MoveRefused.CONSENT_FIRST
         if facts.zat_consent is ConsentStatus.PENDING:
-            return Refusal.CONSENT_PENDING
+            return MoveRefused.CONSENT_PENDING
         if facts.zat_consent is ConsentStatus.CONFLICT:
-            return Refusal.PARENTS_DISAGREE
+            return MoveRefused.PARENTS_DISAGREE
         if facts.zat_consent not in ZAT_ALLOWED:
-            return Refusal.NO_CONSENT
+            return MoveRefused.NO_CONSENT
     return None
 
 

@@ -20,7 +20,7 @@ from bot.services.work import Work
 from bot.storage import Tx
 
 
-class Refusal(StrEnum):
+class NotRecorded(StrEnum):
     UNKNOWN = "unknown"  # no such pupil or guardian link
     HOLDS_AUTHORITY = "holds_authority"  # a request is only for parents without authority
     NOT_16_17 = "not_16_17"  # a pupil's refusal counts only at 16 and 17
@@ -42,12 +42,12 @@ async def _link(
 
 async def record_information_request(
     w: Work, staff: StaffMember, guardian_id: str, pupil_id: str
-) -> Refusal | None:
+) -> NotRecorded | None:
     pupil, link = await _link(w.tx, guardian_id, pupil_id)
     if pupil is None or link is None:
-        return Refusal.UNKNOWN
+        return NotRecorded.UNKNOWN
     if holds_authority(link, age_band(pupil.birth_date, w.today)):
-        return Refusal.HOLDS_AUTHORITY
+        return NotRecorded.HOLDS_AUTHORITY
     await w.tx.set_information_request(guardian_id, pupil_id, w.now)
     await w.audit(
         staff, "information_request_recorded", pupil_id=pupil_id, subject=("guardian", guardian_id)
@@ -57,15 +57,15 @@ async def record_information_request(
 
 async def record_restriction(
     w: Work, staff: StaffMember, guardian_id: str, pupil_id: str, restriction: Restriction
-) -> Refusal | None:
+) -> NotRecorded | None:
     pupil, link = await _link(w.tx, guardian_id, pupil_id)
     if pupil is None or link is None:
-        return Refusal.UNKNOWN
+        return NotRecorded.UNKNOWN
     if not restriction.reason.strip():
-        return Refusal.REASON_NEEDED
+        return NotRecorded.REASON_NEEDED
     band = age_band(pupil.birth_date, w.today)
     if restriction.kind is RestrictionKind.REFUSED_BY_PUPIL and band is not AgeBand.OLDER_TEEN:
-        return Refusal.NOT_16_17
+        return NotRecorded.NOT_16_17
     await w.tx.add_restriction(guardian_id, pupil_id, restriction, w.now, staff.staff_id)
     await w.audit(
         staff,
@@ -83,13 +83,13 @@ async def record_restriction(
 
 async def toggle_adult_consent(
     w: Work, staff: StaffMember, guardian_id: str, pupil_id: str
-) -> Refusal | None:
+) -> NotRecorded | None:
     """A pupil of 18+ decides whether a parent is informed; the coordinator records their word."""
     pupil, link = await _link(w.tx, guardian_id, pupil_id)
     if pupil is None or link is None:
-        return Refusal.UNKNOWN
+        return NotRecorded.UNKNOWN
     if age_band(pupil.birth_date, w.today) is not AgeBand.ADULT:
-        return Refusal.NOT_ADULT
+        return NotRecorded.NOT_ADULT
     agrees = not link.adult_pupil_consents
     await w.tx.set_adult_consent(guardian_id, pupil_id, w.now if agrees else None)
     await w.audit(
@@ -112,14 +112,14 @@ async def lift_restriction(w: Work, staff: StaffMember, guardian_id: str, pupil_
 
 async def record_capability(
     w: Work, staff: StaffMember, pupil_id: str, capable: bool, reason: str
-) -> Refusal | None:
+) -> NotRecorded | None:
     facts = await w.tx.rights_facts(pupil_id)
     if facts is None:
-        return Refusal.UNKNOWN
+        return NotRecorded.UNKNOWN
     if age_band(facts[0].birth_date, w.today) is not AgeBand.YOUNG_TEEN:
-        return Refusal.NOT_12_15
+        return NotRecorded.NOT_12_15
     if not capable and not reason.strip():
-        return Refusal.REASON_NEEDED
+        return NotRecorded.REASON_NEEDED
     await w.tx.set_capability(pupil_id, capable, reason.strip() or None)
     await w.audit(
         staff,
@@ -133,13 +133,13 @@ async def record_capability(
 
 async def record_safety_exception(
     w: Work, staff: StaffMember, pupil_id: str, discussion_id: int | None, reason: str
-) -> Refusal | None:
+) -> NotRecorded | None:
     """Meldcode: lift the consent rules for a discussion and pause every automated message to
     the family. Samen sends nothing to the family about it, ever."""
     if await w.tx.pupil(pupil_id) is None:
-        return Refusal.UNKNOWN
+        return NotRecorded.UNKNOWN
     if not reason.strip():
-        return Refusal.REASON_NEEDED
+        return NotRecorded.REASON_NEEDED
     exception_id = await w.tx.add_safety_exception(
         pupil_id, discussion_id, reason.strip(), staff.staff_id, w.now
     )
@@ -161,7 +161,7 @@ async def lift_safety_exception(w: Work, staff: StaffMember, pupil_id: str) -> b
 
 async def decide_held_message(
     w: Work, staff: StaffMember, pupil_id: str, outbox_id: int, release: bool
-) -> Refusal | None:
+) -> NotRecorded | None:
     """The coordinator sends one message held by a safety exception after all, or withdraws it
     for good; recorded in the audit trail."""
     decision = "released" if release else "withdrawn"
@@ -170,7 +170,7 @@ async def decide_held_message(
     if message is None or not await w.tx.decide_held(
         outbox_id, pupil_id, decision, staff.staff_id, w.now
     ):
-        return Refusal.NOT_HELD
+        return NotRecorded.NOT_HELD
     kind, person_id = message.recipient
     await w.audit(
         staff,
@@ -184,13 +184,13 @@ async def decide_held_message(
 
 async def record_parents_told(
     w: Work, staff: StaffMember, pupil_id: str, how: str
-) -> Refusal | None:
+) -> NotRecorded | None:
     """When and how parents were told (or why not yet): the meldcode asks for a record."""
     active = await w.tx.safety_exceptions(pupil_id)
     if not active:
-        return Refusal.UNKNOWN
+        return NotRecorded.UNKNOWN
     if not how.strip():
-        return Refusal.REASON_NEEDED
+        return NotRecorded.REASON_NEEDED
     await w.tx.record_parents_told(active[-1].id, how.strip(), w.now)
     await w.audit(staff, "safety_parents_told", pupil_id=pupil_id, details={"how": how.strip()})
     return None

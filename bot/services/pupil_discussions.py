@@ -369,7 +369,7 @@ CONSENT_ANSWERS = frozenset({"agree", "refuse", "talk", "withdraw"})
 
 
 @dataclass(frozen=True)
-class AnswerResult:
+class RecordedAnswer:
     outcome: Outcome
     state: DiscussionState | None = None
     recipient: Recipient | None = None
@@ -377,32 +377,32 @@ class AnswerResult:
 
 async def record_answer(
     w: Work, *, person: tuple[PersonKind, str], user_id: int, discussion_id: int, answer: str
-) -> AnswerResult:
+) -> RecordedAnswer:
     """Record one person's answer after checking, against the database and never against
     the button, that it is theirs to give and still open."""
     discussion = await w.tx.discussion(discussion_id)
     if discussion is None:
-        return AnswerResult(Outcome.NOT_YOURS)
+        return RecordedAnswer(Outcome.NOT_YOURS)
     recipient = next(
         (r for r in await w.tx.recipients(discussion_id) if (r.person_kind, r.person_id) == person),
         None,
     )
     allowed = CONSENT_ANSWERS if discussion.needs_consent else NOTICE_ANSWERS
     if recipient is None or answer not in allowed:
-        return AnswerResult(Outcome.NOT_YOURS)
+        return RecordedAnswer(Outcome.NOT_YOURS)
     if discussion.needs_consent and not recipient.decides:
-        return AnswerResult(Outcome.NOT_YOURS)
+        return RecordedAnswer(Outcome.NOT_YOURS)
     before = await discussion_state(w.tx, discussion, w.now)
     key = person_key(*person)
     if discussion.cancelled_at is not None or (
         discussion.starts_at <= w.now and answer != "withdraw"
     ):
-        return AnswerResult(Outcome.CLOSED, before, recipient)
+        return RecordedAnswer(Outcome.CLOSED, before, recipient)
     previous = before.latest.get(key)
     if answer == "withdraw" and previous != "agree":
-        return AnswerResult(Outcome.NOT_POSSIBLE, before, recipient)
+        return RecordedAnswer(Outcome.NOT_POSSIBLE, before, recipient)
     if previous == answer:
-        return AnswerResult(Outcome.UNCHANGED, before, recipient)
+        return RecordedAnswer(Outcome.UNCHANGED, before, recipient)
     await w.tx.add_answer(recipient, answer, user_id, w.now)
     await w.audit(
         (person[0].value, person[1]),
@@ -420,7 +420,7 @@ async def record_answer(
     # Only this answer changed since `before`: no need to read everything again.
     after = with_answers(before, {**before.latest, key: answer}, w.now)
     await _tell_sender(w, after, key, answer, before.status)
-    return AnswerResult(Outcome.RECORDED, after, recipient)
+    return RecordedAnswer(Outcome.RECORDED, after, recipient)
 
 
 async def _tell_sender(

@@ -248,7 +248,7 @@ async def record_safety_choice(
 
 
 @dataclass(frozen=True)
-class AnswerResult:
+class CopyResult:
     outcome: Answered
     request: AccessRequest | None = None
     name: str = ""
@@ -256,22 +256,22 @@ class AnswerResult:
 
 async def send_copy(
     w: Work, font_dir: Path, request_id: int, staff_id: str, safety: SafetyChoice | None = None
-) -> AnswerResult:
+) -> CopyResult:
     """Approve a request: the copy goes into the requester's chat, protected, and the answer
     date is recorded. The caller has checked that `staff_id` is a coordinator. A copy that
     covers a safety exception needs the coordinator's `safety` choice first."""
     request = await w.tx.access_request(request_id)
     if request is None:
-        return AnswerResult(Answered.UNKNOWN)
+        return CopyResult(Answered.UNKNOWN)
     kind, person_id = request.requester
     name, _ = await _requester(w.tx, kind, person_id)
     if request.answered_at is not None:
-        return AnswerResult(Answered.ALREADY_ANSWERED, request, name)
+        return CopyResult(Answered.ALREADY_ANSWERED, request, name)
     requester = await reader(w, kind, person_id)
     if not requester.in_samen:
-        return AnswerResult(Answered.UNREACHABLE, request, name)
+        return CopyResult(Answered.UNREACHABLE, request, name)
     if safety is None and await touches_safety(w.tx, kind, person_id):
-        return AnswerResult(Answered.SAFETY_DECISION_NEEDED, request, name)
+        return CopyResult(Answered.SAFETY_DECISION_NEEDED, request, name)
     tr = requester.tr
     staff = (PersonKind.STAFF.value, staff_id)
     document = await _decided_copy(w, font_dir, request.requester, staff, safety, request.id, tr)
@@ -295,7 +295,7 @@ async def send_copy(
         subject=(kind.value, person_id),
         details={"request": request.id, "requested_at": request.requested_at.isoformat()},
     )
-    return AnswerResult(Answered.SENT, await w.tx.access_request(request.id), name)
+    return CopyResult(Answered.SENT, await w.tx.access_request(request.id), name)
 
 
 @dataclass(frozen=True)

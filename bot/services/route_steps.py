@@ -9,7 +9,7 @@ from bot.rules.models import PersonKind, StaffMember
 from bot.rules.rights import MessageKind, audience
 from bot.rules.support_route import (
     CHECKLIST,
-    Refusal,
+    MoveRefused,
     RouteFacts,
     RouteStep,
     may_move,
@@ -34,7 +34,9 @@ async def route_facts(tx: Tx, pupil_id: str, now: datetime) -> RouteFacts:
     return RouteFacts(shared, await tx.cvb_notice_sent(pupil_id), consent)
 
 
-async def move(w: Work, *, staff: StaffMember, pupil_id: str, target: RouteStep) -> Refusal | None:
+async def move(
+    w: Work, *, staff: StaffMember, pupil_id: str, target: RouteStep
+) -> MoveRefused | None:
     current = RouteStep((await w.tx.route_step(pupil_id))[0])
     refusal = may_move(current, target, await route_facts(w.tx, pupil_id, w.now))
     if refusal is not None:
