@@ -15,14 +15,14 @@ from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.cli.check import check
-from bot.cli.common import (
+from bot.cli.exports import export_audit, export_copy, export_pupil
+from bot.cli.files import (
     EXIT_FAILED,
     EXIT_USAGE,
     fonts_for_paper,
     write_private_csv,
     write_private_file,
 )
-from bot.cli.exports import export_audit, export_copy, export_pupil
 from bot.i18n.translator import SUPPORTED_LANGUAGES, Catalogues
 from bot.paper.letters import letters_pdf
 from bot.platform.clock import SystemClock

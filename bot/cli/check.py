@@ -8,7 +8,7 @@ import sqlite3
 from telegram import Bot
 from telegram.error import InvalidToken, TelegramError
 
-from bot.cli.common import (
+from bot.cli.files import (
     EXIT_FAILED,
 )
 from bot.paper.pdf import FontsMissing, find_fonts

@@ -7,7 +7,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from bot.cli.common import (
+from bot.cli.files import (
     EXIT_FAILED,
     EXIT_USAGE,
     fonts_for_paper,

@@ -1,4 +1,4 @@
-"""Shared by the commands: exit codes, the fonts for paper, and files only the school's
+"""What the commands share: exit codes, the fonts for paper, and files only the school's
 user may read."""
 
 from __future__ import annotations
