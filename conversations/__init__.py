@@ -12,6 +12,7 @@ from conversations import (
     care_overview,
     discussions,
     errors,
+    family_messages,
     flow,
     language,
     meeting_answers,
@@ -50,6 +51,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         care_answers,
         care_overview,
         access_requests,
+        family_messages,
         menu,
     ):
         application.add_handlers(module.HANDLERS)

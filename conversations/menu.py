@@ -17,7 +17,7 @@ from bot.i18n.translator import N_, Markup, Translator
 from bot.rules.callback_data import GroupTap
 from bot.rules.models import PupilContacts, Role, Viewer
 from bot.rules.permissions import Action, visible_groups
-from conversations import care_overview, flow, news, onboarding
+from conversations import care_overview, family_messages, flow, news, onboarding
 from conversations.common import Handlers, current_viewer, services, tr_for
 from conversations.guards import on_tap, private_only, requires
 from conversations.keyboards import button, menu_keyboard
@@ -293,6 +293,8 @@ async def not_understood(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             await onboarding.link_with_code(update, context, code)
             return
         await refuse(update, context, viewer)
+        return
+    if await family_messages.free_text(update, context, viewer):
         return
     tr = tr_for(context, viewer)
     text = tr._("I don't understand this. Choose one of the buttons, or type /help.")

@@ -400,7 +400,8 @@ class FakeUser:
     def _chat(self) -> dict[str, Any]:
         return {"id": self.id, "type": "private", "first_name": self.first_name}
 
-    def send(self, text: str) -> int:
+    def send(self, text: str, reply_to: ChatMessage | None = None) -> int:
+        """Type `text`; with `reply_to`, as a Telegram reply to that message."""
         message: dict[str, Any] = {
             "message_id": next(self.server._message_ids),
             "date": int(time.time()),
@@ -408,6 +409,13 @@ class FakeUser:
             "from": self._from(),
             "text": text,
         }
+        if reply_to is not None:
+            message["reply_to_message"] = {
+                "message_id": reply_to.message_id,
+                "date": int(time.time()),
+                "chat": self._chat(),
+                "text": reply_to.text,
+            }
         if text.startswith("/"):
             command = text.split()[0]
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]

@@ -129,10 +129,13 @@ class Harness:
     def code(self, kind: PersonKind, person_id: str) -> str:
         return self.invites[(kind, person_id)].code
 
-    async def say(self, user: FakeUser, text: str) -> list[ChatMessage]:
-        """The user sends text; returns what the bot showed in that chat in response."""
+    async def say(
+        self, user: FakeUser, text: str, reply_to: ChatMessage | None = None
+    ) -> list[ChatMessage]:
+        """The user sends text (as a reply to `reply_to`, if given); returns what the bot
+        showed in that chat in response."""
         before = len(user.messages)
-        await self.tracker.wait(user.send(text))
+        await self.tracker.wait(user.send(text, reply_to))
         return user.messages[before:]
 
     async def tap(self, user: FakeUser, label: str, message: ChatMessage | None = None) -> str:

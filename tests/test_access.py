@@ -13,9 +13,28 @@ ROWS = [
     (None, {A.HELP, A.LANGUAGE}),
     (
         Role.GUARDIAN,
-        {A.HELP, A.LANGUAGE, A.MY_CHILDREN, A.MY_CONSENTS, A.ANSWER_CARE, A.ASK_ACCESS},
+        {
+            A.HELP,
+            A.LANGUAGE,
+            A.MY_CHILDREN,
+            A.MY_CONSENTS,
+            A.ANSWER_CARE,
+            A.ASK_ACCESS,
+            A.CONVERSATION,
+        },
     ),
-    (Role.PUPIL, {A.HELP, A.LANGUAGE, A.MY_CLASS, A.MY_CONSENTS, A.ANSWER_CARE, A.ASK_ACCESS}),
+    (
+        Role.PUPIL,
+        {
+            A.HELP,
+            A.LANGUAGE,
+            A.MY_CLASS,
+            A.MY_CONSENTS,
+            A.ANSWER_CARE,
+            A.ASK_ACCESS,
+            A.CONVERSATION,
+        },
+    ),
     (
         Role.TEACHER,
         {
@@ -27,6 +46,7 @@ ROWS = [
             A.PLAN_MEETING,
             A.SUPPORT_ROUTE,
             A.POSITIVE_NEWS,
+            A.CONVERSATION,
         },
     ),
     (
@@ -43,6 +63,7 @@ ROWS = [
             A.SUPPORT_ROUTE,
             A.POSITIVE_NEWS,
             A.ANSWER_ACCESS,
+            A.CONVERSATION,
         },
     ),
     (Role.ADMIN, {A.HELP, A.LANGUAGE, A.FAMILY_OVERVIEW, A.CANCEL}),

@@ -132,7 +132,7 @@ SITUATIONS = [
             LinkFacts("m", "mother", authority=False, information_requested=True),
         ],
         "m",
-        {K.STUDY_PROGRESS, K.SUPPORT_ROUTE_NOTICE, K.IMPORTANT_SUMMARY},
+        {K.STUDY_PROGRESS, K.SUPPORT_ROUTE_NOTICE, K.IMPORTANT_SUMMARY, K.CONVERSATION},
         False,
     ),
     (
@@ -148,7 +148,7 @@ SITUATIONS = [
         10,
         [mother(), father(authority=False, information_requested=True)],
         "father",
-        {K.STUDY_PROGRESS, K.SUPPORT_ROUTE_NOTICE, K.IMPORTANT_SUMMARY},
+        {K.STUDY_PROGRESS, K.SUPPORT_ROUTE_NOTICE, K.IMPORTANT_SUMMARY, K.CONVERSATION},
         False,
     ),
     (
@@ -200,7 +200,7 @@ SITUATIONS = [
             LinkFacts("foster", "foster_parent", authority=False),
         ],
         "foster",
-        {K.MEETING_INVITATION, K.CVB_NOTICE, K.POSITIVE_NEWS},
+        {K.MEETING_INVITATION, K.CVB_NOTICE, K.POSITIVE_NEWS, K.CONVERSATION},
         False,
     ),
     (
@@ -211,7 +211,7 @@ SITUATIONS = [
             LinkFacts("foster", "foster_parent", authority=False, day_to_day_allowed_by="inst"),
         ],
         "foster",
-        {K.MEETING_INVITATION, K.CVB_NOTICE, K.POSITIVE_NEWS, K.HOME_ADVICE},
+        {K.MEETING_INVITATION, K.CVB_NOTICE, K.POSITIVE_NEWS, K.HOME_ADVICE, K.CONVERSATION},
         False,
     ),
     (
@@ -219,7 +219,7 @@ SITUATIONS = [
         14,
         [mother(), father(authority=False, information_requested=True)],
         "father",
-        {K.STUDY_PROGRESS, K.SUPPORT_ROUTE_NOTICE, K.IMPORTANT_SUMMARY},
+        {K.STUDY_PROGRESS, K.SUPPORT_ROUTE_NOTICE, K.IMPORTANT_SUMMARY, K.CONVERSATION},
         False,
     ),
     (

@@ -109,6 +109,9 @@ class Settings:
     news_reminder_time: time = time(13, 0)
     # Where the fonts for letters and PDF files are; None: the usual Debian places.
     font_dir: Path | None = None
+    # When staff read messages from families: school days, from the first to the second time.
+    # Outside these hours a family's message waits for the start of the next working period.
+    staff_working_hours: tuple[time, time] = (time(7, 30), time(17, 0))
     # How long a pupil's data is kept after they left school (`samen purge`).
     retention: RetentionSettings = field(default_factory=RetentionSettings)
 
@@ -176,6 +179,7 @@ def _school_settings(school: dict[str, object], path: Path | None) -> dict[str, 
     out.update(_meeting_settings(_table(school, "meetings", where), where))
     out.update(_calendar_settings(_table(school, "calendar", where), where))
     out.update(_positive_news_settings(_table(school, "positive_news", where), where))
+    out.update(_staff_settings(_table(school, "staff", where), where))
     paper = _table(school, "paper", where)
     if "fonts" in paper:
         out["font_dir"] = Path(_expect(paper["fonts"], str, where, "paper.fonts"))
@@ -275,6 +279,21 @@ def _positive_news_settings(positive: dict[str, object], where: str) -> dict[str
         except ValueError as exc:
             raise ConfigError(f"{where}: positive_news.reminder_time must be like 13:00.") from exc
     return out
+
+
+def _staff_settings(staff: dict[str, object], where: str) -> dict[str, object]:
+    """[staff] working_hours = "07:30-17:00": when staff read messages from families."""
+    if "working_hours" not in staff:
+        return {}
+    text = _expect(staff["working_hours"], str, where, "staff.working_hours")
+    start, _, end = text.partition("-")
+    try:
+        hours = (time.fromisoformat(start.strip()), time.fromisoformat(end.strip()))
+    except ValueError as exc:
+        raise ConfigError(f"{where}: staff.working_hours must be like 07:30-17:00.") from exc
+    if not hours[0] < hours[1]:
+        raise ConfigError(f"{where}: staff.working_hours must start before it ends.")
+    return {"staff_working_hours": hours}
 
 
 def _care_and_retention(school: dict[str, object], where: str) -> dict[str, object]:

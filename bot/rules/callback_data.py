@@ -278,3 +278,12 @@ class RoundSlotTap(Tap):
     round_id: int
     pupil_id: str
     slot_id: int
+
+
+@dataclass(frozen=True)
+class FamilyMessageTap(Tap):
+    """ "↩️ Answer" under a message between a family and school: a teacher answers the
+    family, or the family writes back about the same child."""
+
+    PREFIX: ClassVar[str] = "fm"
+    message_id: int

@@ -411,3 +411,20 @@ class Invitation:
     used_at: datetime | None
     used_by: int | None
     revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class FamilyMessage:
+    """A message in a conversation between a family member (or the pupil) and the school."""
+
+    id: int
+    pupil_id: str
+    family_kind: PersonKind  # who in the family: a guardian, or the pupil
+    family_id: str
+    from_school: bool
+    staff_id: str | None  # the teacher who wrote, for a message from school
+    text: str
+    language: str  # the language it was written in
+    written_at: datetime
+    answer_to: int | None
+    answered_at: datetime | None

@@ -24,6 +24,8 @@ class Action(StrEnum):
     POSITIVE_NEWS = "positive_news"
     ASK_ACCESS = "ask_access"
     ANSWER_ACCESS = "answer_access"
+    # Families and school write to each other: a parent or pupil writes, a teacher answers.
+    CONVERSATION = "conversation"
 
 
 _ALLOWED: dict[Action, frozenset[Role | None]] = {
@@ -46,6 +48,7 @@ _ALLOWED: dict[Action, frozenset[Role | None]] = {
     # a coordinator, who is accountable for the pupil files, approves and sends.
     Action.ASK_ACCESS: frozenset({Role.GUARDIAN, Role.PUPIL}),
     Action.ANSWER_ACCESS: frozenset({Role.COORDINATOR}),
+    Action.CONVERSATION: frozenset({Role.GUARDIAN, Role.PUPIL, Role.TEACHER, Role.COORDINATOR}),
 }
 
 

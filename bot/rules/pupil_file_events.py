@@ -89,6 +89,7 @@ class _Events:
         self.reminder_events()
         self.news_events()
         self.reaction_events()
+        self.family_message_events()
         self.restriction_events()
         self.safety_events()
         self.invitation_events()
@@ -359,6 +360,22 @@ class _Events:
                     "text": r["reaction_text"],
                     "child": self.pupil.first_name,
                 },
+            )
+
+    # families and school writing to each other ----------------------------------------------
+
+    def family_message_events(self) -> None:
+        for m in self.rows["family_messages"]:
+            family = self.people.person(m["family_kind"], m["family_id"])
+            writer = self.people.person("staff", m["staff_id"]) if m["from_school"] else family
+            self.add(
+                m["written_at"],
+                "family_message",
+                writer,
+                f"family_messages:{m['id']}",
+                subject=family,
+                concerns=[(m["family_kind"], m["family_id"])],
+                fields={"text": m["text"], "language": m["language"]},
             )
 
     # information rights and safety --------------------------------------------------------

@@ -21,6 +21,7 @@ change. One source per kind of event:
 - consent_reminder: reminders_sent
 - positive_news: positive_news (+ recipients), at the time it was sent
 - news_reaction: positive_news_recipients (the latest reaction of each reader)
+- family_message: family_messages (what a family and the school wrote to each other)
 - route_moved, route_step_ticked, route_step_unticked: audit_log (support_route and
   support_route_ticks keep only the current step and ticks)
 - support_route_notice, sdq_reminder: audit_log (no table)
@@ -60,6 +61,8 @@ FROM_TABLES: dict[str, str] = {
     "summary_question": "summary_questions",
     "summary_question_answered": "summary_questions",
     "positive_news_sent": "positive_news",
+    "family_message_written": "family_messages",
+    "family_message_answered": "family_messages",
     "cvb_notice_sent": "discussions",
     "consent_requested": "discussions",
     "notice_come": "answers",

@@ -33,6 +33,8 @@ class MessageKind(StrEnum):
     POSITIVE_NEWS = "positive_news"
     SUPPORT_ROUTE_NOTICE = "support_route_notice"
     STUDY_PROGRESS = "study_progress"
+    # A teacher's own words to a family about the child, in a conversation.
+    CONVERSATION = "conversation"
 
 
 class AgeBand(StrEnum):
@@ -81,8 +83,16 @@ IMPORTANT_FACTS = frozenset(
 # Foster parents without authority share daily life: meetings (a CvB discussion they are
 # welcome to join is one) and good news; never consent requests.
 DAY_TO_DAY = frozenset(
-    {MessageKind.MEETING_INVITATION, MessageKind.CVB_NOTICE, MessageKind.POSITIVE_NEWS}
+    {
+        MessageKind.MEETING_INVITATION,
+        MessageKind.CVB_NOTICE,
+        MessageKind.POSITIVE_NEWS,
+        MessageKind.CONVERSATION,
+    }
 )
+# A parent without authority who asked to be informed may also talk with the school about
+# the child; without the request the school may not share what it knows (art. 1:377c BW).
+ON_REQUEST = IMPORTANT_FACTS | {MessageKind.CONVERSATION}
 # What foster parents also receive once the guardian allowed them day-to-day information.
 DAY_TO_DAY_ALLOWED = frozenset({MessageKind.HOME_ADVICE})
 # A family guardian (supervision order) is informed of everything about school and care.
@@ -102,6 +112,8 @@ PUPIL_FROM_AGE = {
     MessageKind.HOME_ADVICE: 200,  # the pupil reads the whole summary instead
     MessageKind.STUDY_PROGRESS: 16,
     MessageKind.POSITIVE_NEWS: 18,
+    # From 12 a pupil writes to their own mentor and is answered.
+    MessageKind.CONVERSATION: 12,
 }
 PARENT_RELATIONS = frozenset({"mother", "father", "parent"})
 
@@ -234,7 +246,7 @@ def receives(
             return False, Why.NEVER_RECOGNISED
         if not link.information_requested:
             return False, Why.NO_REQUEST
-        return kind in IMPORTANT_FACTS, Why.INFORMATION_REQUEST
+        return kind in ON_REQUEST, Why.INFORMATION_REQUEST
     return False, Why.NO_AUTHORITY
 
 
@@ -275,6 +287,7 @@ _TABLE_KINDS = (
     (MessageKind.SUPPORT_ROUTE_NOTICE, "start of support"),
     (MessageKind.STUDY_PROGRESS, "study progress"),
     (MessageKind.POSITIVE_NEWS, "good news"),
+    (MessageKind.CONVERSATION, "the teacher's answers"),
 )
 _REFERENCE_DAY = date(2026, 9, 1)
 

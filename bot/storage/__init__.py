@@ -15,6 +15,7 @@ from bot.storage.accounts import AccountQueries
 from bot.storage.audit import AuditQueries
 from bot.storage.discussions import DiscussionQueries
 from bot.storage.executor import Migration, SqliteDatabase, SqliteExecutor, load_migrations
+from bot.storage.family_messages import FamilyMessageQueries
 from bot.storage.flows import FlowQueries
 from bot.storage.meetings import MeetingQueries
 from bot.storage.meta import MetaQueries
@@ -46,6 +47,7 @@ class Tx(
     PreparationQueries,
     RouteQueries,
     AccessRequestQueries,
+    FamilyMessageQueries,
     PupilFileQueries,
     FlowQueries,
     AuditQueries,

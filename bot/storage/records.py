@@ -11,6 +11,7 @@ from bot.rules.models import (
     AccessRequest,
     AuditEntry,
     Discussion,
+    FamilyMessage,
     Guardian,
     GuardianLink,
     Invitation,
@@ -256,4 +257,20 @@ def _invitation(row: Row) -> Invitation:
         used_at=moment("used_at"),
         used_by=row["used_by"],
         revoked_at=moment("revoked_at"),
+    )
+
+
+def _family_message(row: Row) -> FamilyMessage:
+    return FamilyMessage(
+        id=row["id"],
+        pupil_id=row["pupil_id"],
+        family_kind=PersonKind(row["family_kind"]),
+        family_id=row["family_id"],
+        from_school=bool(row["from_school"]),
+        staff_id=row["staff_id"],
+        text=row["text"],
+        language=row["language"],
+        written_at=from_iso(row["written_at"]),
+        answer_to=row["answer_to"],
+        answered_at=from_iso(row["answered_at"]) if row["answered_at"] else None,
     )

@@ -12,61 +12,13 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 
-from bot.i18n.translator import N_, Translator
+from bot.i18n.translator import N_, Translator, language_name
 from bot.rules.models import Participant
 from bot.rules.pupil_file import FileEvent, Person
 from bot.rules.support_route import CHECKLIST, STEP_LABELS, RouteStep
 from bot.texts import care_messages, meeting_messages
 from bot.texts.news_themes import THEMES
-
-HEADINGS = {
-    "meeting_planned": N_("Talk planned"),
-    "meeting_moved": N_("Talk moved to another time"),
-    "meeting_cancelled": N_("Talk cancelled"),
-    "meeting_answer": N_("Answer to an invitation for a talk"),
-    "slot_booked": N_("Time chosen for a short talk"),
-    "summary_written": N_("Summary of a talk sent"),
-    "summary_read": N_("Summary read"),
-    "summary_question": N_("Question about a summary"),
-    "summary_answered": N_("Answer to a question about a summary"),
-    # staff:
-    "preparation": N_("Talk prepared by the teacher"),
-    "notice_sent": N_("Message about a talk in the school's care team (CvB)"),
-    "notice_answer": N_("Answer to the message about the care team"),
-    "consent_requested": N_("Question for consent"),
-    "consent_answer": N_("Answer about consent"),
-    "consent_withdrawn": N_("Consent withdrawn"),
-    "consent_reminder": N_("Reminder about the question for consent"),
-    "discussion_cancelled": N_("Talk in a team cancelled"),
-    "positive_news": N_("Good news sent"),
-    "news_reaction": N_("Reaction to good news"),
-    "route_moved": N_("New step in the school's support"),
-    "route_step_ticked": N_("Done in the school's support"),
-    "route_step_unticked": N_("No longer done in the school's support"),
-    "support_route_notice": N_("Message: extra support starts"),
-    "sdq_reminder": N_("Asked to fill in a list of questions (the SDQ)"),
-    # staff:
-    "restriction": N_("Information limited for a parent"),
-    # staff:
-    "restriction_lifted": N_("Limit on information lifted"),
-    # staff:
-    "safety_decision": N_("Safety decision (meldcode)"),
-    # staff:
-    "safety_parents_told": N_("Parents told about the safety decision"),
-    # staff:
-    "safety_lifted": N_("Safety decision ended"),
-    "invitation_made": N_("Invitation to Samen made"),
-    "account_linked": N_("Joined Samen"),
-    "unreachable": N_("Samen could not reach someone"),
-    "reachable_again": N_("Samen can reach someone again"),
-    "information_request": N_("A parent asked to be informed"),
-    "adult_consent_given": N_("The pupil allows a parent to be informed"),
-    "adult_consent_withdrawn": N_("The pupil no longer allows a parent to be informed"),
-    "capability_recorded": N_("Can the pupil decide about consent?"),
-    "roster_facts_changed": N_("Family details changed"),
-    # staff:
-    "audit_entry": N_("Other record"),
-}
+from bot.texts.pupil_file_headings import HEADINGS
 
 MEETING_ANSWERS = {
     "come": N_("will come"),
@@ -414,6 +366,19 @@ def _positive_news(e: FileEvent, t: Translator) -> list[str]:
     return lines
 
 
+def _family_message(e: FileEvent, t: Translator) -> list[str]:
+    f = e.fields
+    language = language_name(f.get("language") or "nl", t.language)
+    return [
+        t.label(
+            "{name} wrote (in {language}): “{text}”",
+            name=_who(t, e.actor),
+            language=language,
+            text=f.get("text", ""),
+        )
+    ]
+
+
 def _news_reaction(e: FileEvent, t: Translator) -> list[str]:
     f = e.fields
     name = _who(t, e.subject)
@@ -571,6 +536,7 @@ WORDS: dict[str, Callable[[FileEvent, Translator], list[str]]] = {
     "discussion_cancelled": _discussion_cancelled,
     "positive_news": _positive_news,
     "news_reaction": _news_reaction,
+    "family_message": _family_message,
     "route_moved": _route_moved,
     "route_step_ticked": _route_tick,
     "route_step_unticked": _route_tick,

@@ -1,0 +1,241 @@
+"""Families and school write to each other: a parent (or a pupil of 12+) writes about a child
+to the child's mentors, a teacher answers. Everyone can write, so the school is always
+reachable; whether the school may answer with information about the child follows the rights
+rules, and a safety exception holds every message to the family for the coordinator."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from bot.i18n.translator import Translator
+from bot.rules.callback_data import FamilyMessageTap
+from bot.rules.models import FamilyMessage, PersonKind, Pupil, Role, StaffMember, age_on
+from bot.rules.permissions import may_see_pupil
+from bot.rules.rights import MessageKind, Why, receives
+from bot.rules.schooltime import QuietHours, next_allowed
+from bot.services import pupil_discussions
+from bot.services.notify import Reader, notify, reader
+from bot.services.work import Work
+from bot.texts import care_messages, conversation_texts
+from bot.texts.rights_card import WHY_LABELS
+
+# From this age a pupil writes to their own mentor (and is answered).
+PUPIL_WRITES_FROM = 12
+
+Person = tuple[PersonKind, str]
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A family's message, as its writer is told about it."""
+
+    message_id: int
+    readers: tuple[str, ...]  # the names of who at school will read it
+    read_from: datetime | None  # when they will, when school is closed now
+
+
+class Answer(StrEnum):
+    SENT = "sent"
+    HELD = "held"  # a safety exception: the coordinator decides whether it goes
+    NOT_IN_SAMEN = "not_in_samen"
+    NOT_ALLOWED = "not_allowed"  # the rules do not let the school inform this person
+    UNKNOWN = "unknown"  # no such message, or not one this teacher may answer
+
+
+@dataclass(frozen=True)
+class Answered:
+    outcome: Answer
+    name: str = ""  # who the answer is for
+    reason: Why | None = None  # for NOT_ALLOWED
+
+
+async def children_to_write_about(w: Work, writer: Person) -> list[Pupil]:
+    """The children a person may write to school about: a guardian's children at school, or
+    a pupil of 12+ about themselves."""
+    kind, person_id = writer
+    if kind is PersonKind.GUARDIAN:
+        return await w.tx.children_of_guardian(person_id, at_school=True)
+    if kind is PersonKind.PUPIL:
+        pupil = await w.tx.pupil(person_id)
+        if pupil is not None and age_on(pupil.birth_date, w.today) >= PUPIL_WRITES_FROM:
+            return [pupil]
+    return []
+
+
+async def write_to_school(
+    w: Work, *, writer: Person, pupil_id: str, text: str, answer_to: int | None = None
+) -> Sent | None:
+    """A family's message to the child's mentors; None when this person may not write about
+    this child. Outside working hours it waits for the next working period."""
+    pupil = next(
+        (p for p in await children_to_write_about(w, writer) if p.pupil_id == pupil_id), None
+    )
+    if pupil is None:
+        return None
+    language = (await reader(w, *writer)).language
+    message_id = await w.tx.add_family_message(
+        pupil_id=pupil_id,
+        family=writer,
+        from_school=False,
+        staff_id=None,
+        text=text,
+        language=language,
+        now=w.now,
+        answer_to=answer_to,
+    )
+    read_from = _staff_reads_from(w)
+    readers = []
+    for to in await _readers_at_school(w, pupil):
+        await _tell_staff(w, to, message_id, writer, pupil, text, language, read_from)
+        readers.append(to)
+    await w.audit(
+        (writer[0].value, writer[1]),
+        "family_message_written",
+        pupil_id=pupil_id,
+        details={"message_id": message_id, "readers": len(readers)},
+    )
+    names = tuple(sorted({await _staff_name(w, to) for to in readers}))
+    return Sent(message_id, names, read_from if read_from > w.now else None)
+
+
+async def answer_family(w: Work, *, staff: StaffMember, message_id: int, text: str) -> Answered:
+    """A teacher's answer to a family's message, to the family member who wrote it."""
+    found = await w.tx.family_message(message_id)
+    pupil = await w.tx.pupil(found.pupil_id) if found else None
+    if found is None or found.from_school or pupil is None or not may_see_pupil(staff, pupil.group):
+        return Answered(Answer.UNKNOWN)
+    family = (found.family_kind, found.family_id)
+    people = await pupil_discussions.people_of_pupil(w.tx, pupil)
+    name = people[pupil_discussions.person_key(*family)].full_name
+    refusal = await why_not_to_inform(w, family, pupil)
+    if refusal is not None:
+        return Answered(Answer.NOT_ALLOWED, name, refusal)
+    answer_id = await w.tx.add_family_message(
+        pupil_id=pupil.pupil_id,
+        family=family,
+        from_school=True,
+        staff_id=staff.staff_id,
+        text=text,
+        language="nl",
+        now=w.now,
+        answer_to=message_id,
+    )
+    await w.tx.mark_family_message_answered(message_id, w.now)
+    await w.audit(
+        staff, "family_message_answered", pupil_id=pupil.pupil_id, details={"message_id": answer_id}
+    )
+    to = await reader(w, *family)
+    if not to.in_samen:
+        return Answered(Answer.NOT_IN_SAMEN, name)
+    await _tell_family(w, to, answer_id, staff, pupil, text)
+    if await w.tx.safety_exceptions(pupil.pupil_id):
+        return Answered(Answer.HELD, name)
+    return Answered(Answer.SENT, name)
+
+
+async def why_not_to_inform(w: Work, family: Person, pupil: Pupil) -> Why | None:
+    """Why the school may not share information about the child with this person (None: it
+    may): the rights rules for a teacher's own words."""
+    kind, person_id = family
+    if kind is PersonKind.PUPIL:
+        return None
+    facts = await w.tx.rights_facts(pupil.pupil_id)
+    links = facts[1] if facts else []
+    link = next((each for each in links if each.guardian_id == person_id), None)
+    if facts is None or link is None:
+        return Why.NO_AUTHORITY
+    allowed, why = receives(MessageKind.CONVERSATION, facts[0], link, w.today)
+    return None if allowed else why
+
+
+def _staff_reads_from(w: Work) -> datetime:
+    """The start of the next working period of staff (now, when they are at work)."""
+    start, end = w.settings.staff_working_hours
+    closed = QuietHours(start=end, end=start, weekends=True)
+    return next_allowed(w.now, w.settings.timezone, closed, w.settings.holidays)
+
+
+async def _readers_at_school(w: Work, pupil: Pupil) -> list[Reader]:
+    """The mentors of the child (the teachers of the group) who are in Samen; when none is,
+    the coordinators, so that a family always reaches someone."""
+    mentors = [
+        await reader(w, PersonKind.STAFF, s.staff_id)
+        for s in await w.tx.staff_of_group(pupil.group)
+    ]
+    reachable = [to for to in mentors if to.in_samen]
+    if reachable:
+        return reachable
+    coordinators = [s for s in await w.tx.all_staff() if s.role is Role.COORDINATOR]
+    readers = [await reader(w, PersonKind.STAFF, s.staff_id) for s in coordinators]
+    return [to for to in readers if to.in_samen]
+
+
+async def _staff_name(w: Work, to: Reader) -> str:
+    member = await w.tx.staff_member(to.person_id)
+    return f"{member.first_name} {member.last_name}" if member else ""
+
+
+async def _tell_staff(
+    w: Work,
+    to: Reader,
+    message_id: int,
+    writer: Person,
+    pupil: Pupil,
+    text: str,
+    language: str,
+    read_from: datetime,
+) -> None:
+    tr = to.tr
+    people = await pupil_discussions.people_of_pupil(w.tx, pupil)
+    person = people[pupil_discussions.person_key(*writer)]
+    who = pupil_discussions.describe(tr, person, pupil.first_name)
+    lines = [
+        conversation_texts.to_staff(
+            tr, who=who, child=pupil.first_name, words=text, language=language
+        )
+    ]
+    refusal = await why_not_to_inform(w, writer, pupil)
+    if refusal is not None:
+        reason = tr.label(WHY_LABELS[refusal])
+        lines.append(
+            conversation_texts.not_to_be_told(tr, person.full_name, pupil.first_name, reason)
+        )
+    outbox_id = await notify(
+        w,
+        to,
+        "\n\n".join(lines),
+        purpose="family_message",
+        reply_markup=_answer_button(tr, message_id),
+        protect_content=True,
+        not_before=read_from if read_from > w.now else None,
+    )
+    if outbox_id is not None:
+        await w.tx.add_family_message_copy(message_id, outbox_id)
+
+
+async def _tell_family(
+    w: Work, to: Reader, message_id: int, staff: StaffMember, pupil: Pupil, text: str
+) -> None:
+    teacher = f"{staff.first_name} {staff.last_name}"
+    outbox_id = await notify(
+        w,
+        to,
+        conversation_texts.to_family(to.tr, teacher=teacher, child=pupil.first_name, words=text),
+        purpose="family_answer",
+        reply_markup=_answer_button(to.tr, message_id),
+        protect_content=True,
+        pupil_id=pupil.pupil_id,
+    )
+    if outbox_id is not None:
+        await w.tx.add_family_message_copy(message_id, outbox_id)
+
+
+def _answer_button(tr: Translator, message_id: int) -> str:
+    button = care_messages.button(tr.label("↩️ Answer"), str(FamilyMessageTap(message_id)))
+    return care_messages.keyboard([[button]])
+
+
+async def family_message(w: Work, message_id: int) -> FamilyMessage | None:
+    return await w.tx.family_message(message_id)

@@ -1,0 +1,67 @@
+"""What families and school read of each other's messages: who wrote, about which child, in
+which language, the words as written, and what the reader should know (a restriction, when
+the school will read it)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.i18n.translator import Translator, language_name
+
+
+def quoted(tr: Translator, words: str) -> str:
+    """Someone's own words, as they wrote them, between quotes."""
+    return tr._("“{words}”", words=words)
+
+
+def written_in(tr: Translator, language: str) -> str:
+    """The line under words written in another language than the reader's ('' when the same)."""
+    if language == tr.language:
+        return ""
+    return tr._("(Written in {language}.)", language=language_name(language, tr.language))
+
+
+def to_staff(tr: Translator, *, who: str, child: str, words: str, language: str) -> str:
+    """A family's message as a teacher reads it."""
+    # staff:
+    head = tr._("💬 <b>{who}</b> wrote about {child}:", who=who, child=child)
+    lines = [head, quoted(tr, words), written_in(tr, language)]
+    return "\n".join(line for line in lines if line)
+
+
+def not_to_be_told(tr: Translator, name: str, child: str, reason: str) -> str:
+    """The warning under a message from someone the school may not inform about the child."""
+    # staff:
+    return tr._(
+        "⚠️ You may read and answer this, but do not share information about {child} with"
+        " {name}: {reason}.",
+        child=child,
+        name=name,
+        reason=reason,
+    )
+
+
+def to_family(tr: Translator, *, teacher: str, child: str, words: str) -> str:
+    """A teacher's message as the family reads it, the teacher's own words as written."""
+    head = tr._("💬 <b>{teacher}</b> wrote to you about {child}:", teacher=teacher, child=child)
+    lines = [head, quoted(tr, words), written_in(tr, "nl")]
+    return "\n".join(line for line in lines if line)
+
+
+def sent_to_school(
+    tr: Translator, readers: list[str], read_from: datetime | None, now: datetime
+) -> str:
+    """The writer's confirmation: who will read it, and when."""
+    if not readers:
+        return tr._(
+            "Your message is saved, but no teacher can read it in Samen yet."
+            " Please call the school."
+        )
+    sent = tr._("✅ Sent to {names}.", names=tr.list_of(readers))
+    if read_from is None or read_from <= now:
+        return sent
+    return (
+        sent
+        + "\n"
+        + tr._("School is closed now. They will read it from {date}.", date=tr.datetime(read_from))
+    )

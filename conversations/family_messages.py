@@ -1,0 +1,315 @@
+"""Families and school write to each other. A parent (or a pupil of 12+) writes from the menu
+or simply by typing; with several children Samen asks which child; the writer is told who will
+read it and when. A teacher answers with one tap on "↩️ Answer", or by replying to the message
+in Telegram; the family answers back the same way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, Update
+from telegram.ext import CallbackQueryHandler, ContextTypes
+
+from bot.rules.callback_data import FamilyMessageTap
+from bot.rules.models import PersonKind, Pupil, Viewer
+from bot.rules.permissions import Action, may
+from bot.services import family_messages
+from bot.services.family_messages import Answer
+from bot.texts import conversation_texts
+from bot.texts.rights_card import WHY_LABELS
+from conversations.common import Handlers, services, tr_for
+from conversations.flow import Flow, Step, begin, register
+from conversations.guards import on_tap, requires
+from conversations.keyboards import menu_keyboard
+from conversations.replies import answer_with_menu, done, reply, say_stale
+
+# Telegram allows 4096 characters; the header and quotes need some of them.
+MAX_TEXT = 3500
+
+
+@dataclass
+class WriteDraft:
+    """A family's message on its way: the words (when typed first), the child, and the
+    message it answers (0: none)."""
+
+    text: str = ""
+    pupil_id: str = ""
+    answer_to: int = 0
+
+
+@dataclass
+class AnswerDraft:
+    """A teacher's answer on its way: the family's message it answers."""
+
+    message_id: int = 0
+
+
+def _person(viewer: Viewer) -> tuple[PersonKind, str]:
+    assert viewer.kind is not None and viewer.person_id is not None
+    return viewer.kind, viewer.person_id
+
+
+# --- a family writes ----------------------------------------------------------------------
+
+
+@requires(Action.CONVERSATION)
+async def write_menu(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
+    """ "💬 Write to the teacher" from the menu."""
+    if viewer.is_staff:
+        await answer_with_menu(update, context, viewer)
+        return
+    await start_writing(update, context, viewer)
+
+
+async def start_writing(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    viewer: Viewer,
+    *,
+    text: str = "",
+    pupil_id: str = "",
+    answer_to: int = 0,
+) -> None:
+    """Write to school: straight away when the words and the child are known, otherwise ask
+    for what is missing. Typed words are never lost: they wait while the child is chosen."""
+    children = await _children(update, context, viewer)
+    if not children:
+        tr = tr_for(context, viewer)
+        text = tr._("There is no child in Samen you can write about. Please call the school.")
+        await answer_with_menu(update, context, viewer, text)
+        return
+    if not pupil_id and len(children) == 1:
+        pupil_id = children[0].pupil_id
+    if pupil_id and pupil_id not in {c.pupil_id for c in children}:
+        await say_stale(update, context, viewer)
+        return
+    if text and pupil_id:
+        await _send(update, context, viewer, WriteDraft(text, pupil_id, answer_to))
+        await done(update)
+        return
+    first = "text" if pupil_id else "child"
+    step = await begin(
+        update, context, viewer, "write", first, text=text, pupil_id=pupil_id, answer_to=answer_to
+    )
+    await (_ask_text(step) if pupil_id else _ask_child(step, children))
+    await done(update)
+
+
+async def _children(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer
+) -> list[Pupil]:
+    async with services(context).reading() as w:
+        return await family_messages.children_to_write_about(w, _person(viewer))
+
+
+async def _ask_child(step: Step, children: list[Pupil]) -> None:
+    rows: list[list[InlineKeyboardButton]] = [
+        [step.button(child.first_name, f"child:{index}")] for index, child in enumerate(children)
+    ]
+    await step.show(step.tr._("About which child do you write?"), rows)
+
+
+async def _ask_text(step: Step) -> None:
+    draft = step.draft(WriteDraft)
+    children = await _children(step.update, step.context, step.viewer)
+    child = next((c.first_name for c in children if c.pupil_id == draft.pupil_id), "")
+    await step.show(
+        step.tr._(
+            "✍️ Write your message about {child}. You may write in your own language.",
+            child=child,
+        )
+    )
+
+
+async def write_button(step: Step, value: str) -> None:
+    children = await _children(step.update, step.context, step.viewer)
+    index = value.removeprefix("child:")
+    if step.state.step != "child" or not index.isdigit() or int(index) >= len(children):
+        await step.show(step.tr._("This button no longer works. Please choose again."))
+        return
+    await step.go("text", pupil_id=children[int(index)].pupil_id)
+    if step.draft(WriteDraft).text:
+        await _finish(step)
+    else:
+        await _ask_text(step)
+
+
+async def write_text(step: Step, text: str) -> None:
+    await step.go(step.state.step, text=text[:MAX_TEXT])
+    if step.state.step == "child":
+        # The words are kept; the child is still to choose.
+        await _ask_child(step, await _children(step.update, step.context, step.viewer))
+        return
+    await _finish(step)
+
+
+async def _finish(step: Step) -> None:
+    await step.end()
+    await _send(step.update, step.context, step.viewer, step.draft(WriteDraft))
+
+
+async def _send(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, draft: WriteDraft
+) -> None:
+    svc = services(context)
+    async with svc.work() as w:
+        sent = await family_messages.write_to_school(
+            w,
+            writer=_person(viewer),
+            pupil_id=draft.pupil_id,
+            text=draft.text[:MAX_TEXT],
+            answer_to=draft.answer_to or None,
+        )
+        now = w.now
+    if sent is None:
+        tr = tr_for(context, viewer)
+        await reply(update, tr._("This button no longer works. Please choose again."))
+        return
+    tr = tr_for(context, viewer)
+    text = conversation_texts.sent_to_school(tr, list(sent.readers), sent.read_from, now)
+    await reply(update, text, menu_keyboard(viewer, tr), edit=update.callback_query is not None)
+
+
+register(Flow("write", Action.CONVERSATION, write_text, write_button))
+
+
+# --- "↩️ Answer" under a message, on either side -----------------------------------------
+
+
+@requires(Action.CONVERSATION)
+@on_tap(FamilyMessageTap)
+async def answer_tap(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, tap: FamilyMessageTap
+) -> None:
+    """A teacher answers a family's message; a family member writes back about the child."""
+    await answer(update, context, viewer, tap.message_id)
+
+
+async def answer(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    viewer: Viewer,
+    message_id: int,
+    text: str = "",
+) -> None:
+    """Answer one message: the button says which, the database whether it is this person's."""
+    async with services(context).reading() as w:
+        message = await w.tx.family_message(message_id)
+    if message is None:
+        await say_stale(update, context, viewer)
+        return
+    if viewer.is_staff:
+        await _staff_answers(update, context, viewer, message_id, text)
+        return
+    if not message.from_school or (message.family_kind, message.family_id) != _person(viewer):
+        await say_stale(update, context, viewer)
+        return
+    await start_writing(
+        update, context, viewer, text=text, pupil_id=message.pupil_id, answer_to=message_id
+    )
+
+
+async def _staff_answers(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    viewer: Viewer,
+    message_id: int,
+    text: str,
+) -> None:
+    if text:
+        await _send_answer(update, context, viewer, message_id, text)
+        return
+    step = await begin(update, context, viewer, "answer", "text", message_id=message_id)
+    # staff:
+    await step.show(step.tr._("↩️ Type your answer. It is sent as you write it."))
+    await done(update)
+
+
+async def answer_text(step: Step, text: str) -> None:
+    await step.end()
+    message_id = step.draft(AnswerDraft).message_id
+    await _send_answer(step.update, step.context, step.viewer, message_id, text)
+
+
+async def answer_button(step: Step, value: str) -> None:
+    # staff:
+    await step.show(step.tr._("Please type your answer, or type /annuleren to stop."))
+
+
+async def _send_answer(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    viewer: Viewer,
+    message_id: int,
+    text: str,
+) -> None:
+    svc = services(context)
+    async with svc.work() as w:
+        member = await w.tx.staff_member(viewer.person_id or "")
+        answered = (
+            await family_messages.answer_family(
+                w, staff=member, message_id=message_id, text=text[:MAX_TEXT]
+            )
+            if member
+            else family_messages.Answered(Answer.UNKNOWN)
+        )
+    await answer_with_menu(update, context, viewer, _answered_text(context, viewer, answered))
+
+
+def _answered_text(
+    context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, answered: family_messages.Answered
+) -> str | None:
+    tr = tr_for(context, viewer)
+    if answered.outcome is Answer.SENT:
+        # staff:
+        return tr._("✅ Sent to {name}.", name=answered.name)
+    if answered.outcome is Answer.HELD:
+        # staff:
+        return tr._(
+            "⏸ Not sent: a safety exception applies. The coordinator sends or withdraws it"
+            " under /leerling."
+        )
+    if answered.outcome is Answer.NOT_IN_SAMEN:
+        # staff:
+        return tr._("{name} is not in Samen. Please call or write to them.", name=answered.name)
+    if answered.outcome is Answer.NOT_ALLOWED and answered.reason is not None:
+        # staff:
+        return tr._(
+            "Not sent: the school may not share information with {name} ({reason}).",
+            name=answered.name,
+            reason=tr.label(WHY_LABELS[answered.reason]),
+        )
+    return None
+
+
+register(Flow("answer", Action.CONVERSATION, answer_text, answer_button))
+
+
+# --- words typed outside any flow, or a reply to a message ---------------------------------
+
+
+async def free_text(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> bool:
+    """Text typed outside any flow by someone who may write: a reply to a message of a
+    conversation answers it; a family's other words go to school. False when it is neither."""
+    message = update.effective_message
+    if message is None or not message.text or not may(viewer.role, Action.CONVERSATION):
+        return False
+    if message.text.startswith("/"):
+        return False  # an unknown command is not a message to school
+    replied = message.reply_to_message
+    if replied is not None:
+        async with services(context).reading() as w:
+            message_id = await w.tx.family_message_in_chat(viewer.chat_id, replied.message_id)
+        if message_id is not None:
+            await answer(update, context, viewer, message_id, message.text.strip())
+            return True
+    if viewer.is_staff:
+        return False
+    await start_writing(update, context, viewer, text=message.text.strip()[:MAX_TEXT])
+    return True
+
+
+HANDLERS: Handlers = [
+    CallbackQueryHandler(write_menu, pattern=r"^menu:write$"),
+    CallbackQueryHandler(answer_tap, pattern=FamilyMessageTap.pattern()),
+]
