@@ -272,6 +272,7 @@ async def purge_chat(
     return {
         **await tx.purge_outbox(messages, apply=apply),
         **await tx.purge_flows(users, pupil_ids, apply=apply),
+        **await tx.purge_family_messages(pupil_ids, apply=apply),
     }
 
 

@@ -112,7 +112,7 @@ class RetentionQueries(RosterQueries):
         )
 
     async def outbox_of_records(self, pupil_ids: Sequence[str]) -> set[int]:
-        """Messages the pupils' meetings, discussions and good news point at."""
+        """Messages the pupils' meetings, discussions, good news and conversations point at."""
         p = _marks(pupil_ids)
         meetings = f"SELECT id FROM meetings WHERE pupil_id IN ({p})"
         return await self._outbox_ids(
@@ -123,8 +123,10 @@ class RetentionQueries(RosterQueries):
             " OR id IN (SELECT outbox_id FROM discussion_recipients WHERE discussion_id IN"
             f"          (SELECT id FROM discussions WHERE pupil_id IN ({p})))"
             " OR id IN (SELECT outbox_id FROM positive_news_recipients WHERE news_id IN"
-            f"          (SELECT id FROM positive_news WHERE pupil_id IN ({p})))",
-            [*pupil_ids] * 5,
+            f"          (SELECT id FROM positive_news WHERE pupil_id IN ({p})))"
+            " OR id IN (SELECT outbox_id FROM family_message_copies WHERE message_id IN"
+            f"          (SELECT id FROM family_messages WHERE pupil_id IN ({p})))",
+            [*pupil_ids] * 6,
         )
 
     async def outbox_naming(self, needles: Sequence[str]) -> set[int]:
@@ -269,6 +271,29 @@ class RetentionQueries(RosterQueries):
             apply,
         )
         await self._purge_rows(counts, "positive_news", f"pupil_id IN ({p})", pupil_ids, apply)
+        return counts
+
+    async def purge_family_messages(
+        self, pupil_ids: Sequence[str], *, apply: bool
+    ) -> dict[str, int]:
+        """What families and school wrote to each other about the pupils, with its copies."""
+        counts: dict[str, int] = {}
+        if not pupil_ids:
+            return counts
+        p = _marks(pupil_ids)
+        await self._purge_rows(
+            counts,
+            "family_message_copies",
+            f"message_id IN (SELECT id FROM family_messages WHERE pupil_id IN ({p}))",
+            pupil_ids,
+            apply,
+        )
+        # An answer points at what it answers; the links go first, then the messages.
+        if apply:
+            await self._run(
+                f"UPDATE family_messages SET answer_to = NULL WHERE pupil_id IN ({p})", pupil_ids
+            )
+        await self._purge_rows(counts, "family_messages", f"pupil_id IN ({p})", pupil_ids, apply)
         return counts
 
     async def purge_route(self, pupil_ids: Sequence[str], *, apply: bool) -> dict[str, int]:

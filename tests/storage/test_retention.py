@@ -65,6 +65,26 @@ async def history(tx: Tx, pupil_id: str, person: tuple[PersonKind, str], user_id
     )
     await tx.add_news_recipient(news_id, *person, None)
     await tx.set_route_step(pupil_id, "1", "C1", NOW)
+    written = await tx.add_family_message(
+        pupil_id=pupil_id,
+        family=person,
+        from_school=False,
+        staff_id=None,
+        text="Ziek vandaag.",
+        language="nl",
+        now=NOW,
+    )
+    answered = await tx.add_family_message(
+        pupil_id=pupil_id,
+        family=person,
+        from_school=True,
+        staff_id="T1",
+        text="Beterschap.",
+        language="nl",
+        now=NOW,
+        answer_to=written,
+    )
+    await tx.add_family_message_copy(answered, message)
     await tx.audit(now=NOW, actor=("staff", "C1"), action="noted", pupil_id=pupil_id)
 
 
@@ -109,7 +129,12 @@ async def test_a_dry_run_counts_what_the_apply_removes(db: Database) -> None:
         left = await tx.pupil_file_rows("P2")
         gone = await tx.pupil_file_rows("P1")
     assert counted == applied
-    assert counted["chat"] == {"outbox": 1, "flows": 1}
+    assert counted["chat"] == {
+        "outbox": 1,
+        "flows": 1,
+        "family_message_copies": 1,
+        "family_messages": 2,
+    }
     assert counted["care"]["answers pseudonymised"] == 1
     assert counted["news"] == {"positive_news_recipients": 1, "positive_news": 1}
     assert counted["route"] == {"support_route_ticks": 0, "support_route": 1}
@@ -118,6 +143,7 @@ async def test_a_dry_run_counts_what_the_apply_removes(db: Database) -> None:
     for table in ("meetings", "preparations", "discussions", "positive_news", "support_route"):
         assert len(left[table]) == 1, table  # Sara's history stays
         assert gone[table] == [], table
+    assert len(left["family_messages"]) == 2 and gone["family_messages"] == []
     assert [a["person_id"] for a in gone["answers"]] == []  # no discussion to reach them by
     async with db.reading() as tx:
         [answer, kept] = await tx._all("SELECT person_id, user_id FROM answers ORDER BY id")
