@@ -24,6 +24,7 @@ from bot.services import (
 )
 from bot.services.context import Services
 from bot.services.housekeeping import tidy
+from bot.services.translations import translate_pending
 from bot.services.work import Work
 
 # Misfires are caught up once (coalesce) however late, instead of APScheduler's 1 s grace.
@@ -39,6 +40,13 @@ def install_jobs(application: Application, services: Services) -> None:  # type:
         interval=timedelta(hours=1),
         first=timedelta(seconds=30),
         name="housekeeping",
+        job_kwargs=JOB_DEFAULTS,
+    )
+    queue.run_repeating(
+        _translations,
+        interval=timedelta(seconds=3),
+        first=timedelta(seconds=2),
+        name="translations",
         job_kwargs=JOB_DEFAULTS,
     )
     queue.run_repeating(
@@ -77,6 +85,12 @@ async def due_work(services: Services) -> dict[str, int]:
 
 async def _due_work(context: ContextTypes.DEFAULT_TYPE) -> None:
     await due_work(context.application.bot_data["services"])
+
+
+async def _translations(context: ContextTypes.DEFAULT_TYPE) -> None:
+    services: Services = context.application.bot_data["services"]
+    if services.translation.configured:
+        await translate_pending(services, services.translation)
 
 
 async def _tidy(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -77,13 +77,15 @@ class Harness:
         self.settings: Settings | None = None
         self.invites: dict[tuple[PersonKind, str], InviteRow] = {}
 
-    async def open(self, **outbox_options: Any) -> None:
+    async def open(self, settings: dict[str, Any] | None = None, **outbox_options: Any) -> None:
+        """`settings`: what samen.toml would set (e.g. translation services)."""
         base_url = await self.server.start()
         self.settings = Settings(
             token=TOKEN,
             api_url=base_url,
             db_path=self.tmp_path / "samen.db",
             school_name="De Brug",
+            **(settings or {}),
         )
         self.db = await Database.open(self.settings.db_path)
         await load_examples(self.db, self.clock.now())

@@ -60,6 +60,18 @@ RETENTION_KINDS = ("chat", "meetings", "care", "news", "route", "roster", "audit
 
 
 @dataclass(frozen=True)
+class TranslationService:
+    """One machine translation service from `[translation]`, in the school's order."""
+
+    provider: str  # "libretranslate" or "deepl"
+    url: str | None = None  # LibreTranslate's address; for DeepL only to use another server
+    api_key: str | None = None
+
+
+TRANSLATION_PROVIDERS = ("libretranslate", "deepl")
+
+
+@dataclass(frozen=True)
 class RetentionSettings:
     """Whole years after leaving school that each kind of a pupil's data is kept."""
 
@@ -112,6 +124,8 @@ class Settings:
     # When staff read messages from families: school days, from the first to the second time.
     # Outside these hours a family's message waits for the start of the next working period.
     staff_working_hours: tuple[time, time] = (time(7, 30), time(17, 0))
+    # Machine translation of what families and school write to each other; none: untranslated.
+    translation: tuple[TranslationService, ...] = ()
     # How long a pupil's data is kept after they left school (`samen purge`).
     retention: RetentionSettings = field(default_factory=RetentionSettings)
 
@@ -180,6 +194,7 @@ def _school_settings(school: dict[str, object], path: Path | None) -> dict[str, 
     out.update(_calendar_settings(_table(school, "calendar", where), where))
     out.update(_positive_news_settings(_table(school, "positive_news", where), where))
     out.update(_staff_settings(_table(school, "staff", where), where))
+    out.update(_translation_settings(_table(school, "translation", where), where))
     paper = _table(school, "paper", where)
     if "fonts" in paper:
         out["font_dir"] = Path(_expect(paper["fonts"], str, where, "paper.fonts"))
@@ -294,6 +309,42 @@ def _staff_settings(staff: dict[str, object], where: str) -> dict[str, object]:
     if not hours[0] < hours[1]:
         raise ConfigError(f"{where}: staff.working_hours must start before it ends.")
     return {"staff_working_hours": hours}
+
+
+def _translation_settings(section: dict[str, object], where: str) -> dict[str, object]:
+    """[translation]: one service (`provider = …`), or several in order under
+    [[translation.providers]]."""
+    listed = section.get("providers")
+    if listed is None:
+        entries: list[object] = [section] if section else []
+    elif isinstance(listed, list):
+        entries = listed
+    else:
+        raise ConfigError(f"{where}: translation.providers must be a list of tables.")
+    return (
+        {"translation": tuple(_translation_service(e, where) for e in entries)} if entries else {}
+    )
+
+
+def _translation_service(entry: object, where: str) -> TranslationService:
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where}: each translation provider must be a table.")
+    provider = _expect(entry.get("provider"), str, where, "translation.provider")
+    if provider not in TRANSLATION_PROVIDERS:
+        raise ConfigError(
+            f"{where}: translation.provider must be one of {', '.join(TRANSLATION_PROVIDERS)}."
+        )
+    url = entry.get("url")
+    api_key = entry.get("api_key")
+    if url is not None:
+        url = _expect(url, str, where, "translation.url")
+    if api_key is not None:
+        api_key = _expect(api_key, str, where, "translation.api_key")
+    if provider == "libretranslate" and not url:
+        raise ConfigError(f"{where}: translation with libretranslate needs a url.")
+    if provider == "deepl" and not api_key:
+        raise ConfigError(f"{where}: translation with deepl needs an api_key.")
+    return TranslationService(provider, url, api_key)
 
 
 def _care_and_retention(school: dict[str, object], where: str) -> dict[str, object]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import cached_property
 
 from bot.i18n.translator import Catalogues
 from bot.platform.clock import Clock
 from bot.platform.config import Settings
+from bot.platform.translation import MachineTranslation, machine_translation
 from bot.rules.language import reading_language
 from bot.rules.models import UserFacts, Viewer
 from bot.services.reachability import record_reachable_again
@@ -22,6 +24,11 @@ class Services:
     db: Database
     clock: Clock
     texts: Catalogues
+
+    @cached_property
+    def translation(self) -> MachineTranslation:
+        """The school's machine translation services (none: words stay as written)."""
+        return machine_translation(self.settings.translation)
 
     @asynccontextmanager
     async def work(self) -> AsyncIterator[Work]:

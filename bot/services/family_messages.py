@@ -86,9 +86,11 @@ async def write_to_school(
         answer_to=answer_to,
     )
     read_from = _staff_reads_from(w)
+    message = await w.tx.family_message(message_id)
+    assert message is not None
     readers = []
     for to in await _readers_at_school(w, pupil):
-        await _tell_staff(w, to, message_id, writer, pupil, text, language, read_from)
+        await _tell_staff(w, to, message, read_from)
         readers.append(to)
     await w.audit(
         (writer[0].value, writer[1]),
@@ -129,7 +131,9 @@ async def answer_family(w: Work, *, staff: StaffMember, message_id: int, text: s
     to = await reader(w, *family)
     if not to.in_samen:
         return Answered(Answer.NOT_IN_SAMEN, name)
-    await _tell_family(w, to, answer_id, staff, pupil, text)
+    answer = await w.tx.family_message(answer_id)
+    assert answer is not None
+    await _tell_family(w, to, answer)
     if await w.tx.safety_exceptions(pupil.pupil_id):
         return Answered(Answer.HELD, name)
     return Answered(Answer.SENT, name)
@@ -177,65 +181,86 @@ async def _staff_name(w: Work, to: Reader) -> str:
     return f"{member.first_name} {member.last_name}" if member else ""
 
 
-async def _tell_staff(
-    w: Work,
-    to: Reader,
-    message_id: int,
-    writer: Person,
-    pupil: Pupil,
-    text: str,
-    language: str,
-    read_from: datetime,
-) -> None:
+async def as_staff_read_it(
+    w: Work, to: Reader, message: FamilyMessage, translation: str | None = None
+) -> str:
+    """A family's message as a teacher reads it: who wrote about which child, the words (with
+    their machine translation, once there is one), and what the school may not share."""
     tr = to.tr
+    pupil = await w.tx.pupil(message.pupil_id)
+    assert pupil is not None
+    family = (message.family_kind, message.family_id)
     people = await pupil_discussions.people_of_pupil(w.tx, pupil)
-    person = people[pupil_discussions.person_key(*writer)]
-    who = pupil_discussions.describe(tr, person, pupil.first_name)
+    person = people[pupil_discussions.person_key(*family)]
     lines = [
         conversation_texts.to_staff(
-            tr, who=who, child=pupil.first_name, words=text, language=language
+            tr,
+            who=pupil_discussions.describe(tr, person, pupil.first_name),
+            child=pupil.first_name,
+            words=message.text,
+            language=message.language,
+            translation=translation,
         )
     ]
-    refusal = await why_not_to_inform(w, writer, pupil)
+    refusal = await why_not_to_inform(w, family, pupil)
     if refusal is not None:
         reason = tr.label(WHY_LABELS[refusal])
         lines.append(
             conversation_texts.not_to_be_told(tr, person.full_name, pupil.first_name, reason)
         )
+    return "\n\n".join(lines)
+
+
+async def as_family_read_it(
+    w: Work, to: Reader, message: FamilyMessage, translation: str | None = None
+) -> str:
+    """A teacher's message as the family reads it: the teacher's own words, and their machine
+    translation once there is one."""
+    pupil = await w.tx.pupil(message.pupil_id)
+    staff = await w.tx.staff_member(message.staff_id or "")
+    teacher = f"{staff.first_name} {staff.last_name}" if staff else ""
+    child = pupil.first_name if pupil else ""
+    return conversation_texts.to_family(
+        to.tr, teacher=teacher, child=child, words=message.text, translation=translation
+    )
+
+
+async def _tell_staff(w: Work, to: Reader, message: FamilyMessage, read_from: datetime) -> None:
     outbox_id = await notify(
         w,
         to,
-        "\n\n".join(lines),
+        await as_staff_read_it(w, to, message),
         purpose="family_message",
-        reply_markup=_answer_button(tr, message_id),
+        reply_markup=answer_button(to.tr, message.id),
         protect_content=True,
         not_before=read_from if read_from > w.now else None,
     )
-    if outbox_id is not None:
-        await w.tx.add_family_message_copy(message_id, outbox_id)
+    await _sent(w, message, to, outbox_id)
 
 
-async def _tell_family(
-    w: Work, to: Reader, message_id: int, staff: StaffMember, pupil: Pupil, text: str
-) -> None:
-    teacher = f"{staff.first_name} {staff.last_name}"
+async def _tell_family(w: Work, to: Reader, message: FamilyMessage) -> None:
     outbox_id = await notify(
         w,
         to,
-        conversation_texts.to_family(to.tr, teacher=teacher, child=pupil.first_name, words=text),
+        await as_family_read_it(w, to, message),
         purpose="family_answer",
-        reply_markup=_answer_button(to.tr, message_id),
+        reply_markup=answer_button(to.tr, message.id),
         protect_content=True,
-        pupil_id=pupil.pupil_id,
+        pupil_id=message.pupil_id,
     )
-    if outbox_id is not None:
-        await w.tx.add_family_message_copy(message_id, outbox_id)
+    await _sent(w, message, to, outbox_id)
 
 
-def _answer_button(tr: Translator, message_id: int) -> str:
+async def _sent(w: Work, message: FamilyMessage, to: Reader, outbox_id: int | None) -> None:
+    """Keep the copy (a reply to it answers the message) and, when the reader reads another
+    language and the school has a translation service, ask for a translation."""
+    if outbox_id is None:
+        return
+    await w.tx.add_family_message_copy(message.id, outbox_id)
+    if w.settings.translation and to.language != message.language:
+        await w.tx.want_translation(message.id, to.language)
+
+
+def answer_button(tr: Translator, message_id: int) -> str:
     button = care_messages.button(tr.label("↩️ Answer"), str(FamilyMessageTap(message_id)))
     return care_messages.keyboard([[button]])
-
-
-async def family_message(w: Work, message_id: int) -> FamilyMessage | None:
-    return await w.tx.family_message(message_id)

@@ -77,3 +77,61 @@ class FamilyMessageQueries(Executor):
             (iso(before),),
         )
         return [_family_message(r) for r in rows]
+
+    # --- machine translations -------------------------------------------------------------
+
+    async def want_translation(self, message_id: int, language: str) -> None:
+        """A reader reads `language`: the message is to be translated into it (once)."""
+        await self._run(
+            "INSERT OR IGNORE INTO family_message_translations (message_id, language, status)"
+            " VALUES (?, ?, 'pending')",
+            (message_id, language),
+        )
+
+    async def pending_translations(self, limit: int) -> list[tuple[FamilyMessage, str, int]]:
+        """(message, language to translate into, attempts so far), oldest first."""
+        rows = await self._all(
+            "SELECT m.*, t.language AS target, t.attempts FROM family_message_translations t"
+            " JOIN family_messages m ON m.id = t.message_id"
+            " WHERE t.status = 'pending' ORDER BY t.message_id LIMIT ?",
+            (limit,),
+        )
+        return [(_family_message(r), r["target"], int(r["attempts"])) for r in rows]
+
+    async def record_translation(
+        self, message_id: int, language: str, text: str | None, service: str | None, *, last: bool
+    ) -> None:
+        """The outcome of one try: the translation, or another failed attempt (`last`: no
+        more tries; the words stay as written)."""
+        if text is not None:
+            await self._run(
+                "UPDATE family_message_translations SET status = 'done', text = ?, service = ?,"
+                " attempts = attempts + 1 WHERE message_id = ? AND language = ?",
+                (text, service, message_id, language),
+            )
+            return
+        await self._run(
+            "UPDATE family_message_translations SET attempts = attempts + 1,"
+            " status = CASE WHEN ? THEN 'none' ELSE 'pending' END"
+            " WHERE message_id = ? AND language = ?",
+            (int(last), message_id, language),
+        )
+
+    async def translation_of(self, message_id: int, language: str) -> tuple[str, str] | None:
+        """(text, service) of a finished translation, or None."""
+        row = await self._one(
+            "SELECT text, service FROM family_message_translations"
+            " WHERE message_id = ? AND language = ? AND status = 'done'",
+            (message_id, language),
+        )
+        return None if row is None else (row["text"], row["service"])
+
+    async def family_message_copies(self, message_id: int) -> list[tuple[int, PersonKind, str]]:
+        """(outbox id, reader kind, reader id) of every copy sent of a message."""
+        rows = await self._all(
+            "SELECT o.id, o.recipient_kind, o.recipient_id FROM family_message_copies c"
+            " JOIN outbox o ON o.id = c.outbox_id WHERE c.message_id = ?"
+            " AND o.recipient_kind IS NOT NULL ORDER BY o.id",
+            (message_id,),
+        )
+        return [(r["id"], PersonKind(r["recipient_kind"]), r["recipient_id"]) for r in rows]

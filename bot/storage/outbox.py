@@ -58,7 +58,8 @@ class OutboxQueries(Executor):
         self, original_id: int, text: str, reply_markup: str | None, now: datetime
     ) -> None:
         """Show new text in a message sent earlier (a card kept up to date). Edits not yet sent
-        are merged, so a burst of changes becomes one edit."""
+        are merged, so a burst of changes becomes one edit; a message not sent yet is changed
+        itself."""
         self.outbox_changed = True
         waiting = await self._one(
             "SELECT id FROM outbox WHERE edit_of = ? AND status = 'pending'", (original_id,)
@@ -69,8 +70,17 @@ class OutboxQueries(Executor):
                 (text, reply_markup, waiting["id"]),
             )
             return
-        row = await self._one("SELECT chat_id, purpose FROM outbox WHERE id = ?", (original_id,))
+        row = await self._one(
+            "SELECT chat_id, purpose, status FROM outbox WHERE id = ?", (original_id,)
+        )
         if row is None:
+            return
+        if row["status"] == "pending":
+            # Not sent yet (it waits for working hours, or its turn): it goes out as it is now.
+            await self._run(
+                "UPDATE outbox SET text = ?, reply_markup = ? WHERE id = ?",
+                (text, reply_markup, original_id),
+            )
             return
         await self._run(
             "INSERT INTO outbox (chat_id, purpose, text, reply_markup, created_at, not_before,"

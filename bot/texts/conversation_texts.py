@@ -21,12 +21,31 @@ def written_in(tr: Translator, language: str) -> str:
     return tr._("(Written in {language}.)", language=language_name(language, tr.language))
 
 
-def to_staff(tr: Translator, *, who: str, child: str, words: str, language: str) -> str:
+def to_staff(
+    tr: Translator,
+    *,
+    who: str,
+    child: str,
+    words: str,
+    language: str,
+    translation: str | None = None,
+) -> str:
     """A family's message as a teacher reads it."""
     # staff:
     head = tr._("💬 <b>{who}</b> wrote about {child}:", who=who, child=child)
-    lines = [head, quoted(tr, words), written_in(tr, language)]
-    return "\n".join(line for line in lines if line)
+    return "\n".join([head, *_words(tr, words, language, translation)])
+
+
+def _words(tr: Translator, words: str, language: str, translation: str | None) -> list[str]:
+    """The words as written; with a machine translation, that first, marked as machine-made,
+    and the words as written below it."""
+    if translation is None:
+        return [line for line in (quoted(tr, words), written_in(tr, language)) if line]
+    machine = tr._(
+        "🤖 Translated by a computer from {language}. As it was written:",
+        language=language_name(language, tr.language),
+    )
+    return [quoted(tr, translation), machine, quoted(tr, words)]
 
 
 def not_to_be_told(tr: Translator, name: str, child: str, reason: str) -> str:
@@ -41,11 +60,12 @@ def not_to_be_told(tr: Translator, name: str, child: str, reason: str) -> str:
     )
 
 
-def to_family(tr: Translator, *, teacher: str, child: str, words: str) -> str:
+def to_family(
+    tr: Translator, *, teacher: str, child: str, words: str, translation: str | None = None
+) -> str:
     """A teacher's message as the family reads it, the teacher's own words as written."""
     head = tr._("💬 <b>{teacher}</b> wrote to you about {child}:", teacher=teacher, child=child)
-    lines = [head, quoted(tr, words), written_in(tr, "nl")]
-    return "\n".join(line for line in lines if line)
+    return "\n".join([head, *_words(tr, words, "nl", translation)])
 
 
 def sent_to_school(

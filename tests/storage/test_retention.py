@@ -85,6 +85,7 @@ async def history(tx: Tx, pupil_id: str, person: tuple[PersonKind, str], user_id
         answer_to=written,
     )
     await tx.add_family_message_copy(answered, message)
+    await tx.want_translation(answered, "tr")
     await tx.audit(now=NOW, actor=("staff", "C1"), action="noted", pupil_id=pupil_id)
 
 
@@ -132,6 +133,7 @@ async def test_a_dry_run_counts_what_the_apply_removes(db: Database) -> None:
     assert counted["chat"] == {
         "outbox": 1,
         "flows": 1,
+        "family_message_translations": 1,
         "family_message_copies": 1,
         "family_messages": 2,
     }

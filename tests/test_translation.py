@@ -1,0 +1,162 @@
+"""End to end with machine translation: a Turkish father and a Dutch teacher each read the
+other in their own language, through a fake LibreTranslate or a fake DeepL speaking the real
+HTTP API. Only the words people wrote are sent; a service that is down delays the translation
+but never the message, and nothing arrives twice."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.platform.config import TranslationService
+from bot.rules.models import PersonKind
+from bot.services.translations import translate_pending
+from tests.conftest import START
+from tests.fake_translation import DEEPL_KEY, FakeDeepL, FakeLibreTranslate
+from tests.harness import Harness
+from tests.test_care import delivered, people, press
+
+G, S = PersonKind.GUARDIAN, PersonKind.STAFF
+ANSWER = r"fm:\d+"
+LANGUAGES = ("nl", "en", "tr", "ar", "pl", "uk")
+
+
+@pytest.fixture
+async def libre() -> AsyncIterator[FakeLibreTranslate]:
+    service = FakeLibreTranslate(LANGUAGES)
+    yield service
+    await service.stop()
+
+
+async def school(tmp_path: Path, *services: TranslationService) -> Harness:
+    harness = Harness(tmp_path, START)
+    await harness.open(settings={"translation": services})
+    return harness
+
+
+async def translate(harness: Harness) -> int:
+    assert harness.runtime is not None
+    services = harness.runtime.services
+    return await translate_pending(services, services.translation)
+
+
+async def test_each_reads_the_other_in_their_language_with_libretranslate(
+    tmp_path: Path, libre: FakeLibreTranslate
+) -> None:
+    url = await libre.start()
+    harness = await school(tmp_path, TranslationService("libretranslate", url))
+    try:
+        users = await people(harness, (G, "G003", "Mehmet"), (S, "S001", "Marieke"))
+        mehmet, marieke = users["G003"], users["S001"]
+        before = len(marieke.messages)
+        await harness.say(mehmet, "Elif bugün hasta.")
+        await delivered(harness, marieke, before + 1)
+        assert "“Elif bugün hasta.”" in marieke.last.text  # at once, as written
+        assert await translate(harness) == 1
+        await harness.server.wait_for(lambda: "[tr→nl]" in marieke.last.text)
+        note = marieke.last
+        assert "“[tr→nl] Elif bugün hasta.”" in note.text  # the translation first …
+        assert "🤖" in note.text and "“Elif bugün hasta.”" in note.text  # … marked, original
+        assert len(marieke.messages) == before + 1 and note.edits == 1  # edited, not resent
+        # Only the words went to the service: no name, no catalogued text.
+        assert libre.requests == [
+            {"q": "Elif bugün hasta.", "source": "tr", "target": "nl", "format": "text"}
+        ]
+        await press(harness, marieke, ANSWER)
+        before = len(mehmet.messages)
+        await harness.say(marieke, "Beterschap!")
+        await delivered(harness, mehmet, before + 1)
+        assert await translate(harness) == 1
+        await harness.server.wait_for(lambda: "[nl→tr] Beterschap!" in mehmet.last.text)
+        assert "“Beterschap!”" in mehmet.last.text  # the teacher's own words beside it
+        assert len(mehmet.messages) == before + 1
+    finally:
+        await harness.close()
+
+
+async def test_with_deepl(tmp_path: Path) -> None:
+    deepl_service = FakeDeepL(LANGUAGES)
+    url = await deepl_service.start()
+    harness = await school(tmp_path, TranslationService("deepl", url, DEEPL_KEY))
+    try:
+        users = await people(harness, (G, "G003", "Mehmet"), (S, "S001", "Marieke"))
+        mehmet, marieke = users["G003"], users["S001"]
+        before = len(marieke.messages)
+        await harness.say(mehmet, "Elif bugün hasta.")
+        await delivered(harness, marieke, before + 1)
+        assert await translate(harness) == 1
+        await harness.server.wait_for(lambda: "[tr→nl] Elif bugün hasta." in marieke.last.text)
+        assert [r["text"] for r in deepl_service.requests] == [["Elif bugün hasta."]]
+        assert deepl_service.requests[0]["target_lang"] == "NL"
+    finally:
+        await harness.close()
+        await deepl_service.stop()
+
+
+async def test_a_service_that_is_down_delays_the_translation_not_the_message(
+    tmp_path: Path, libre: FakeLibreTranslate
+) -> None:
+    url = await libre.start()
+    harness = await school(tmp_path, TranslationService("libretranslate", url))
+    try:
+        users = await people(harness, (G, "G003", "Mehmet"), (S, "S001", "Marieke"))
+        mehmet, marieke = users["G003"], users["S001"]
+        libre.down = True
+        before = len(marieke.messages)
+        await harness.say(mehmet, "Elif bugün hasta.")
+        await delivered(harness, marieke, before + 1)  # delivered untranslated
+        assert "Turks" in marieke.last.text  # with the language it was written in
+        assert await translate(harness) == 0
+        libre.down = False
+        assert await translate(harness) == 1  # the second try: the translation follows
+        await harness.server.wait_for(lambda: "[tr→nl]" in marieke.last.text)
+        assert len(marieke.messages) == before + 1 and marieke.last.edits == 1
+        assert await translate(harness) == 0  # and only once
+        assert len(libre.requests) == 2
+    finally:
+        await harness.close()
+
+
+async def test_after_two_failed_tries_the_words_stay_as_written(
+    tmp_path: Path, libre: FakeLibreTranslate
+) -> None:
+    url = await libre.start()
+    harness = await school(tmp_path, TranslationService("libretranslate", url))
+    try:
+        users = await people(harness, (G, "G003", "Mehmet"), (S, "S001", "Marieke"))
+        mehmet, marieke = users["G003"], users["S001"]
+        libre.down = True
+        before = len(marieke.messages)
+        await harness.say(mehmet, "Elif bugün hasta.")
+        await delivered(harness, marieke, before + 1)
+        assert await translate(harness) == 0
+        assert await translate(harness) == 0
+        libre.down = False
+        assert await translate(harness) == 0  # no third try
+        assert len(libre.requests) == 2
+        assert marieke.last.edits == 0
+    finally:
+        await harness.close()
+
+
+async def test_a_language_the_service_lacks_is_delivered_untranslated(
+    tmp_path: Path, libre: FakeLibreTranslate
+) -> None:
+    url = await libre.start()
+    harness = await school(tmp_path, TranslationService("libretranslate", url))
+    try:
+        # Tigrinya is not among the service's languages.
+        users = await people(harness, (G, "G011", "Petra"), (S, "S001", "Marieke"))
+        petra, marieke = users["G011"], users["S001"]
+        async with harness.db.transaction() as tx:  # type: ignore[union-attr]
+            await tx.set_chosen_language(petra.id, "ti")
+        before = len(marieke.messages)
+        await harness.say(petra, "ሰላም")
+        await delivered(harness, marieke, before + 1)
+        assert await translate(harness) == 0
+        assert libre.requests == []  # not even asked
+        assert "“ሰላም”" in marieke.last.text
+    finally:
+        await harness.close()
