@@ -5,9 +5,9 @@ in Telegram; the family answers back the same way."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
-from telegram import InlineKeyboardButton, Update
+from telegram import InlineKeyboardButton, Message, Update
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot.rules.callback_data import FamilyMessageTap
@@ -35,6 +35,13 @@ class WriteDraft:
     text: str = ""
     pupil_id: str = ""
     answer_to: int = 0
+    # A voice note, photo or document sent instead of (or with) words: what, and where.
+    media: str = ""
+    media_chat: int = 0
+    media_message: int = 0
+
+    def sent_media(self) -> family_messages.Media | None:
+        return (self.media, self.media_chat, self.media_message) if self.media else None
 
 
 @dataclass
@@ -69,9 +76,11 @@ async def start_writing(
     text: str = "",
     pupil_id: str = "",
     answer_to: int = 0,
+    media: family_messages.Media | None = None,
 ) -> None:
-    """Write to school: straight away when the words and the child are known, otherwise ask
-    for what is missing. Typed words are never lost: they wait while the child is chosen."""
+    """Write to school: straight away when the words (or a voice note, photo, …) and the child
+    are known, otherwise ask for what is missing. What was sent is never lost: it waits while
+    the child is chosen."""
     children = await _children(update, context, viewer)
     if not children:
         tr = tr_for(context, viewer)
@@ -83,14 +92,14 @@ async def start_writing(
     if pupil_id and pupil_id not in {c.pupil_id for c in children}:
         await say_stale(update, context, viewer)
         return
-    if text and pupil_id:
-        await _send(update, context, viewer, WriteDraft(text, pupil_id, answer_to))
+    kind, chat, message = media or ("", 0, 0)
+    draft = WriteDraft(text, pupil_id, answer_to, kind, chat, message)
+    if (text or media) and pupil_id:
+        await _send(update, context, viewer, draft)
         await done(update)
         return
     first = "text" if pupil_id else "child"
-    step = await begin(
-        update, context, viewer, "write", first, text=text, pupil_id=pupil_id, answer_to=answer_to
-    )
+    step = await begin(update, context, viewer, "write", first, **asdict(draft))
     await (_ask_text(step) if pupil_id else _ask_child(step, children))
     await done(update)
 
@@ -128,7 +137,8 @@ async def write_button(step: Step, value: str) -> None:
         await step.show(step.tr._("This button no longer works. Please choose again."))
         return
     await step.go("text", pupil_id=children[int(index)].pupil_id)
-    if step.draft(WriteDraft).text:
+    draft = step.draft(WriteDraft)
+    if draft.text or draft.media:
         await _finish(step)
     else:
         await _ask_text(step)
@@ -159,6 +169,7 @@ async def _send(
             pupil_id=draft.pupil_id,
             text=draft.text[:MAX_TEXT],
             answer_to=draft.answer_to or None,
+            media=draft.sent_media(),
         )
         now = w.now
     if sent is None:
@@ -288,11 +299,19 @@ register(Flow("answer", Action.CONVERSATION, answer_text, answer_button))
 # --- words typed outside any flow, or a reply to a message ---------------------------------
 
 
-async def free_text(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> bool:
-    """Text typed outside any flow by someone who may write: a reply to a message of a
-    conversation answers it; a family's other words go to school. False when it is neither."""
+async def free_message(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> bool:
+    """What someone who may write sends outside any flow: a reply to a message of a
+    conversation answers it; a family's other words, voice notes, photos or documents go to
+    school. False when it is none of these."""
     message = update.effective_message
-    if message is None or not message.text or not may(viewer.role, Action.CONVERSATION):
+    if message is None or not may(viewer.role, Action.CONVERSATION):
+        return False
+    media = _media(message)
+    if media is not None and not viewer.is_staff:
+        caption = (message.caption or "").strip()
+        await start_writing(update, context, viewer, text=caption[:MAX_TEXT], media=media)
+        return True
+    if not message.text:
         return False
     if message.text.startswith("/"):
         return False  # an unknown command is not a message to school
@@ -307,6 +326,19 @@ async def free_text(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: 
         return False
     await start_writing(update, context, viewer, text=message.text.strip()[:MAX_TEXT])
     return True
+
+
+def _media(message: Message) -> family_messages.Media | None:
+    """A voice note, photo, document, video or sound recording: passed on as it is."""
+    kinds = {
+        "voice": message.voice,
+        "photo": message.photo,
+        "document": message.document,
+        "video": message.video or message.video_note,
+        "audio": message.audio,
+    }
+    kind = next((k for k, found in kinds.items() if found), None)
+    return (kind, message.chat_id, message.message_id) if kind else None
 
 
 HANDLERS: Handlers = [

@@ -294,7 +294,7 @@ async def not_understood(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             return
         await refuse(update, context, viewer)
         return
-    if await family_messages.free_text(update, context, viewer):
+    if await family_messages.free_message(update, context, viewer):
         return
     tr = tr_for(context, viewer)
     text = tr._("I don't understand this. Choose one of the buttons, or type /help.")

@@ -46,6 +46,7 @@ class ChatMessage:
     protect_content: bool = False
     edits: int = 0
     document: dict[str, Any] | None = None
+    copy_of: tuple[int, int] | None = None  # (chat, message) a copied message came from
 
     @property
     def text(self) -> str:
@@ -284,6 +285,28 @@ class FakeTelegram:
         result["document"] = {"file_id": f"doc{message.message_id}", "file_unique_id": "u"}
         return result
 
+    async def _api_copyMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A copy of a message a user sent (a voice note, a photo), with a new caption."""
+        chat_id = int(params["chat_id"])
+        if chat_id in self.blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        caption = str(params.get("caption") or "")
+        if len(caption) > 1024:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        _check_html(caption, params.get("parse_mode"))
+        self.sends.append((time.monotonic(), chat_id))
+        message = ChatMessage(
+            message_id=next(self._message_ids),
+            chat_id=chat_id,
+            from_bot=True,
+            html=caption if params.get("parse_mode") == "HTML" else html.escape(caption),
+            buttons=_buttons(params.get("reply_markup")),
+            protect_content=_bool(params.get("protect_content")),
+            copy_of=(int(params["from_chat_id"]), int(params["message_id"])),
+        )
+        self.chats.setdefault(chat_id, []).append(message)
+        return {"message_id": message.message_id}
+
     async def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
         message = self._find(params)
         text = str(params["text"])
@@ -443,6 +466,10 @@ class FakeUser:
         return self._send_media(
             {"photo": [{"file_id": "ph1", "file_unique_id": "ph1", "width": 90, "height": 90}]}
         )
+
+    def send_voice(self, caption: str = "") -> int:
+        voice = {"file_id": "vo1", "file_unique_id": "vo1", "duration": 4}
+        return self._send_media({"voice": voice, **({"caption": caption} if caption else {})})
 
     def _send_media(self, content: dict[str, Any]) -> int:
         message = {

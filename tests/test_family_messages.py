@@ -167,3 +167,26 @@ async def test_a_forged_answer_button_changes_nothing(harness: Harness) -> None:
     assert "artık çalışmıyor" in mehmet.last.text  # "this button no longer works"
     async with harness.db.reading() as tx:  # type: ignore[union-attr]
         assert await tx.family_message(3) is None
+
+
+async def test_a_voice_note_and_a_photo_reach_the_mentor_as_they_are(harness: Harness) -> None:
+    users = await people(harness, (G, "G009", "Marloes"), (S, "S001", "Marieke"))
+    marloes, marieke = users["G009"], users["S001"]
+    before = len(marieke.messages)
+    await harness.tracker.wait(marloes.send_voice())
+    assert "Marieke van den Berg" in marloes.last.text  # she is told who hears it
+    await delivered(harness, marieke, before + 1)
+    voice = marieke.last
+    # A copy of the very message (never transcribed), headed by who sent it about whom.
+    assert voice.copy_of is not None and voice.copy_of[0] == marloes.chat_id
+    assert "Marloes Bakker" in voice.text and "Sem" in voice.text
+    assert voice.protect_content
+    await harness.tracker.wait(marloes.send_photo())
+    await delivered(harness, marieke, before + 2)
+    assert marieke.last.copy_of is not None and marieke.last.copy_of != voice.copy_of
+    # The teacher answers the voice note like any message.
+    await press(harness, marieke, ANSWER)
+    before = len(marloes.messages)
+    await harness.say(marieke, "Dank u, ik heb het beluisterd.")
+    await delivered(harness, marloes, before + 1)
+    assert "“Dank u, ik heb het beluisterd.”" in marloes.last.text

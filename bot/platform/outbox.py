@@ -194,6 +194,17 @@ class OutboxSender:
                 disable_web_page_preview=True,
             )
             return message.edit_message_id
+        if message.copy_of is not None:
+            copied = await self._bot.copy_message(
+                chat_id=message.chat_id,
+                from_chat_id=message.copy_of[0],
+                message_id=message.copy_of[1],
+                caption=message.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                protect_content=message.protect_content,
+            )
+            return copied.message_id
         if message.document is not None:
             sent = await self._bot.send_document(
                 chat_id=message.chat_id,

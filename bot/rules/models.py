@@ -123,6 +123,8 @@ class OutgoingMessage:
     edit_of: int | None = None
     edit_message_id: int | None = None
     edit_waits: bool = False  # the message to edit has not been sent yet
+    # A copy of a message someone sent the bot (a voice note, a photo): (chat id, message id).
+    copy_of: tuple[int, int] | None = None
 
 
 class DeliveryState(StrEnum):
@@ -428,3 +430,4 @@ class FamilyMessage:
     written_at: datetime
     answer_to: int | None
     answered_at: datetime | None
+    media: str | None = None  # "voice", "photo", …: a copy of the writer's own message

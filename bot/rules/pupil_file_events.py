@@ -375,7 +375,7 @@ class _Events:
                 f"family_messages:{m['id']}",
                 subject=family,
                 concerns=[(m["family_kind"], m["family_id"])],
-                fields={"text": m["text"], "language": m["language"]},
+                fields={"text": m["text"], "language": m["language"], "media": m["media"]},
             )
 
     # information rights and safety --------------------------------------------------------

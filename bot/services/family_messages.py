@@ -25,6 +25,10 @@ from bot.texts.rights_card import WHY_LABELS
 PUPIL_WRITES_FROM = 12
 
 Person = tuple[PersonKind, str]
+# A voice note, photo or document someone sent: (kind, their chat, the message there).
+Media = tuple[str, int, int]
+# Telegram allows 1024 characters under a copied voice note or photo.
+MAX_CAPTION_WORDS = 700
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,13 @@ async def children_to_write_about(w: Work, writer: Person) -> list[Pupil]:
 
 
 async def write_to_school(
-    w: Work, *, writer: Person, pupil_id: str, text: str, answer_to: int | None = None
+    w: Work,
+    *,
+    writer: Person,
+    pupil_id: str,
+    text: str,
+    answer_to: int | None = None,
+    media: Media | None = None,
 ) -> Sent | None:
     """A family's message to the child's mentors; None when this person may not write about
     this child. Outside working hours it waits for the next working period."""
@@ -80,17 +90,18 @@ async def write_to_school(
         family=writer,
         from_school=False,
         staff_id=None,
-        text=text,
+        text=text[:MAX_CAPTION_WORDS] if media else text,
         language=language,
         now=w.now,
         answer_to=answer_to,
+        media=media[0] if media else None,
     )
     read_from = _staff_reads_from(w)
     message = await w.tx.family_message(message_id)
     assert message is not None
     readers = []
     for to in await _readers_at_school(w, pupil):
-        await _tell_staff(w, to, message, read_from)
+        await _tell_staff(w, to, message, read_from, media)
         readers.append(to)
     await w.audit(
         (writer[0].value, writer[1]),
@@ -200,6 +211,7 @@ async def as_staff_read_it(
             words=message.text,
             language=message.language,
             translation=translation,
+            media=message.media,
         )
     ]
     refusal = await why_not_to_inform(w, family, pupil)
@@ -225,7 +237,9 @@ async def as_family_read_it(
     )
 
 
-async def _tell_staff(w: Work, to: Reader, message: FamilyMessage, read_from: datetime) -> None:
+async def _tell_staff(
+    w: Work, to: Reader, message: FamilyMessage, read_from: datetime, media: Media | None
+) -> None:
     outbox_id = await notify(
         w,
         to,
@@ -234,6 +248,7 @@ async def _tell_staff(w: Work, to: Reader, message: FamilyMessage, read_from: da
         reply_markup=answer_button(to.tr, message.id),
         protect_content=True,
         not_before=read_from if read_from > w.now else None,
+        copy_of=(media[1], media[2]) if media else None,
     )
     await _sent(w, message, to, outbox_id)
 
@@ -257,7 +272,8 @@ async def _sent(w: Work, message: FamilyMessage, to: Reader, outbox_id: int | No
     if outbox_id is None:
         return
     await w.tx.add_family_message_copy(message.id, outbox_id)
-    if w.settings.translation and to.language != message.language:
+    # A copy of a voice note or photo keeps its words as written (a caption is not edited).
+    if w.settings.translation and to.language != message.language and not message.media:
         await w.tx.want_translation(message.id, to.language)
 
 

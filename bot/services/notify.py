@@ -62,6 +62,7 @@ async def notify(
     pupil_id: str | None = None,
     document: bytes | None = None,
     document_name: str | None = None,
+    copy_of: tuple[int, int] | None = None,
 ) -> int | None:
     """Queue `text` for this reader; the outbox id, or None when they have no chat. A
     `pupil_id` marks a message to a family about that pupil (held by a safety exception)."""
@@ -79,4 +80,5 @@ async def notify(
         pupil_id=pupil_id,
         document=document,
         document_name=document_name,
+        copy_of=copy_of,
     )

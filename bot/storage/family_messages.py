@@ -23,11 +23,13 @@ class FamilyMessageQueries(Executor):
         language: str,
         now: datetime,
         answer_to: int | None = None,
+        media: str | None = None,
     ) -> int:
         """Record one message; returns its id."""
         return await self._insert(
             "INSERT INTO family_messages (pupil_id, family_kind, family_id, from_school,"
-            " staff_id, text, language, written_at, answer_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " staff_id, text, language, written_at, answer_to, media)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 pupil_id,
                 family[0].value,
@@ -38,6 +40,7 @@ class FamilyMessageQueries(Executor):
                 language,
                 iso(now),
                 answer_to,
+                media,
             ),
         )
 

@@ -30,6 +30,7 @@ class OutboxQueries(Executor):
         pupil_id: str | None = None,
         document: bytes | None = None,
         document_name: str | None = None,
+        copy_of: tuple[int, int] | None = None,
     ) -> int:
         """Queue a message. `pupil_id` marks a message to a family about that pupil: it waits
         while the family's automated messages are paused (safety exception)."""
@@ -37,7 +38,8 @@ class OutboxQueries(Executor):
         return await self._insert(
             "INSERT INTO outbox (chat_id, recipient_kind, recipient_id, purpose, text,"
             " reply_markup, protect_content, created_at, not_before, pupil_id, document,"
-            " document_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " document_name, copy_of_chat, copy_of_message)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 chat_id,
                 recipient[0].value if recipient else None,
@@ -51,6 +53,8 @@ class OutboxQueries(Executor):
                 pupil_id,
                 document,
                 document_name,
+                copy_of[0] if copy_of else None,
+                copy_of[1] if copy_of else None,
             ),
         )
 
@@ -123,6 +127,7 @@ class OutboxQueries(Executor):
                 edit_of=r["edit_of"],
                 edit_message_id=r["edit_message_id"],
                 edit_waits=r["edit_status"] == "pending",
+                copy_of=(r["copy_of_chat"], r["copy_of_message"]) if r["copy_of_chat"] else None,
             )
             for r in rows
         ]

@@ -273,4 +273,5 @@ def _family_message(row: Row) -> FamilyMessage:
         written_at=from_iso(row["written_at"]),
         answer_to=row["answer_to"],
         answered_at=from_iso(row["answered_at"]) if row["answered_at"] else None,
+        media=row["media"],
     )

@@ -6,7 +6,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.i18n.translator import Translator, language_name
+from bot.i18n.translator import N_, Translator, language_name
+
+# What a family may send besides words; the school receives a copy of the very message.
+MEDIA = {
+    "voice": N_("a voice note"),
+    "photo": N_("a photo"),
+    "document": N_("a document"),
+    "video": N_("a video"),
+    "audio": N_("a sound recording"),
+}
 
 
 def quoted(tr: Translator, words: str) -> str:
@@ -29,10 +38,22 @@ def to_staff(
     words: str,
     language: str,
     translation: str | None = None,
+    media: str | None = None,
 ) -> str:
-    """A family's message as a teacher reads it."""
-    # staff:
-    head = tr._("💬 <b>{who}</b> wrote about {child}:", who=who, child=child)
+    """A family's message as a teacher reads it (above a copy of their voice note or photo)."""
+    if media is None:
+        # staff:
+        head = tr._("💬 <b>{who}</b> wrote about {child}:", who=who, child=child)
+    else:
+        # staff:
+        head = tr._(
+            "💬 <b>{who}</b> sent {what} about {child}:",
+            who=who,
+            what=tr.label(MEDIA.get(media, MEDIA["document"])),
+            child=child,
+        )
+    if not words:
+        return "\n".join([head, written_in(tr, language)]).strip()
     return "\n".join([head, *_words(tr, words, language, translation)])
 
 

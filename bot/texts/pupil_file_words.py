@@ -17,6 +17,7 @@ from bot.rules.models import Participant
 from bot.rules.pupil_file import FileEvent, Person
 from bot.rules.support_route import CHECKLIST, STEP_LABELS, RouteStep
 from bot.texts import care_messages, meeting_messages
+from bot.texts.conversation_texts import MEDIA
 from bot.texts.news_themes import THEMES
 from bot.texts.pupil_file_headings import HEADINGS
 
@@ -369,6 +370,10 @@ def _positive_news(e: FileEvent, t: Translator) -> list[str]:
 def _family_message(e: FileEvent, t: Translator) -> list[str]:
     f = e.fields
     language = language_name(f.get("language") or "nl", t.language)
+    if f.get("media"):
+        what = t.label(MEDIA.get(f["media"], MEDIA["document"]))
+        sent = [t.label("{name} sent {what}.", name=_who(t, e.actor), what=what)]
+        return sent + ([t.label("“{text}”", text=f["text"])] if f.get("text") else [])
     return [
         t.label(
             "{name} wrote (in {language}): “{text}”",
