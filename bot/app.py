@@ -27,7 +27,7 @@ from scheduler import install_jobs
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member", "message_reaction"]
 # Updates in handling at once. While one waits on the database or on Telegram, the next
 # family's is handled; more than this buys nothing on one event loop.
 CONCURRENT_UPDATES = 32

@@ -467,6 +467,18 @@ class FakeUser:
             {"photo": [{"file_id": "ph1", "file_unique_id": "ph1", "width": 90, "height": 90}]}
         )
 
+    def react(self, message: ChatMessage, emoji: str) -> int:
+        """The user puts one of Telegram's reactions on a message of the bot."""
+        change = {
+            "chat": self._chat(),
+            "message_id": message.message_id,
+            "user": self._from(),
+            "date": int(time.time()),
+            "old_reaction": [],
+            "new_reaction": [{"type": "emoji", "emoji": emoji}],
+        }
+        return self.server.push_update({"message_reaction": change})
+
     def send_voice(self, caption: str = "") -> int:
         voice = {"file_id": "vo1", "file_unique_id": "vo1", "duration": 4}
         return self._send_media({"voice": voice, **({"caption": caption} if caption else {})})

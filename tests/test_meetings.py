@@ -315,3 +315,21 @@ async def test_a_pupil_of_12_to_15_reads_the_summary_unless_it_does_not_suit_the
     assert (PersonKind.PUPIL, "P011") not in {(k, p) for k, p, _ in readers}
     left_out = [e for e in entries if e.action == "summary_reader_left_out"]
     assert len(left_out) == 1 and "zorgen van thuis" in left_out[0].details
+
+
+async def test_a_thumbs_up_on_the_summary_reaches_the_teacher(harness: Harness) -> None:
+    users = await people(harness, (S, "S002", "Hakan"), (G, "G018", "Ilse"))
+    teacher, ilse = users["S002"], users["G018"]
+    await plan(harness, teacher, "Finn", "di 8 dec 10:00")
+    await delivered(harness, ilse, 3)
+    talk = int(data_of(with_data(ilse, r"m:\d+:1:come"), r"m:\d+:1:come").split(":")[1])
+    harness.clock.set(datetime(2026, 12, 8, 10, 30, tzinfo=AMSTERDAM))
+    await write_summary(harness, teacher, talk, "Finn werkt goed mee in de klas.")
+    await flow(harness, teacher, "send")
+    await harness.server.wait_for(
+        lambda: any(f"sr:{talk}:read" in (b.data or "") for r in ilse.last.buttons for b in r)
+    )
+    before = len(teacher.messages)
+    await harness.tracker.wait(ilse.react(ilse.last, "👍"))
+    await delivered(harness, teacher, before + 1)
+    assert "👍" in teacher.last.text and "Ilse Mulder-de Jong" in teacher.last.text

@@ -259,3 +259,16 @@ async def test_a_typed_matching_moment_is_echoed_with_its_weekday(harness: Harne
     await harness.say(coordinator, "Adam")
     shown = await harness.say(coordinator, "volgende week dinsdag half een")
     assert "dinsdag 8 december, 12:30" in shown[-1].text
+
+
+async def test_telegrams_own_reaction_on_good_news_reaches_the_teacher(harness: Harness) -> None:
+    users = await people(harness, (G, "G009", "Marloes"), (S, "S001", "Marieke"))
+    marloes, marieke = users["G009"], users["S001"]
+    await send_news(harness, "P005")
+    await delivered(harness, marloes, 2)
+    news = marloes.last
+    before = len(marieke.messages)
+    await harness.tracker.wait(marloes.react(news, "❤"))
+    await delivered(harness, marieke, before + 1)
+    assert "❤️" in marieke.last.text and "Marloes Bakker" in marieke.last.text
+    assert len(marloes.messages) == 2  # a reaction needs no answer

@@ -263,6 +263,38 @@ async def read_summary(w: Work, *, person: tuple[PersonKind, str], meeting_id: i
     return newly
 
 
+async def react_to_summary(
+    w: Work, *, person: tuple[PersonKind, str], meeting_id: int, emoji: str
+) -> bool:
+    """A reader's reaction (👍, ❤️, …) to a summary reaches the teacher who wrote it."""
+    readers = await w.tx.summary_readers(meeting_id)
+    meeting = await w.tx.meeting(meeting_id)
+    if meeting is None or not any((k, p) == person for k, p, _ in readers):
+        return False
+    pupil = await w.tx.pupil(meeting.pupil_id)
+    teacher = await reader(w, PersonKind.STAFF, meeting.created_by)
+    if pupil is not None and teacher.in_samen:
+        people = await pupil_discussions.people_of_pupil(w.tx, pupil)
+        who = pupil_discussions.describe(
+            teacher.tr, people[pupil_discussions.person_key(*person)], pupil.first_name
+        )
+        # staff:
+        text = teacher.tr._(
+            "{who} reacted to the summary of the talk about {child}: {emoji}",
+            who=who,
+            child=pupil.first_name,
+            emoji=emoji,
+        )
+        await notify(w, teacher, text, purpose="summary_reaction")
+    await w.audit(
+        (person[0].value, person[1]),
+        "summary_reaction",
+        pupil_id=meeting.pupil_id,
+        details={"meeting_id": meeting_id, "emoji": emoji},
+    )
+    return True
+
+
 async def ask_question(
     w: Work, *, person: tuple[PersonKind, str], meeting_id: int, question: str
 ) -> bool:

@@ -221,6 +221,15 @@ class MeetingQueries(Executor):
         )
         return None if row is None or row[0] is None else int(row[0])
 
+    async def summary_sent_as(self, chat_id: int, telegram_id: int) -> int | None:
+        """The meeting whose summary a Telegram message in this chat carries, or None."""
+        row = await self._one(
+            "SELECT r.meeting_id FROM summary_readers r JOIN outbox o ON o.id = r.outbox_id"
+            " WHERE o.chat_id = ? AND o.message_id = ?",
+            (chat_id, telegram_id),
+        )
+        return None if row is None else int(row["meeting_id"])
+
     async def summary_outbox_id(
         self, meeting_id: int, kind: PersonKind, person_id: str
     ) -> int | None:

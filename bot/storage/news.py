@@ -54,6 +54,15 @@ class NewsQueries(Executor):
         )
         return None if row is None else _news_recipient(row)
 
+    async def news_sent_as(self, chat_id: int, telegram_id: int) -> int | None:
+        """The good news a Telegram message in this chat carries, or None."""
+        row = await self._one(
+            "SELECT r.news_id FROM positive_news_recipients r JOIN outbox o ON o.id = r.outbox_id"
+            " WHERE o.chat_id = ? AND o.message_id = ?",
+            (chat_id, telegram_id),
+        )
+        return None if row is None else int(row["news_id"])
+
     async def set_news_reaction(
         self,
         news_id: int,
