@@ -7,6 +7,7 @@ from typing import Any
 from telegram.ext import Application
 
 from conversations import (
+    absences,
     access_requests,
     care_answers,
     care_overview,
@@ -52,6 +53,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         care_overview,
         access_requests,
         family_messages,
+        absences,
         menu,
     ):
         application.add_handlers(module.HANDLERS)

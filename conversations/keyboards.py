@@ -85,6 +85,7 @@ MENU: tuple[tuple[frozenset[Role] | None, tuple[tuple[str, str], ...]], ...] = (
     (frozenset({Role.GUARDIAN}), ((N_("👧 My children at school"), "menu:children"),)),
     (frozenset({Role.PUPIL}), ((N_("🏫 My class"), "menu:class"),)),
     (FAMILY, ((N_("💬 Write to the teacher"), "menu:write"),)),
+    (frozenset({Role.GUARDIAN}), ((N_("🤒 Report absence"), "menu:absence"),)),
     (FAMILY, ((N_("📝 My permissions"), "menu:permissions"),)),
     (FAMILY, ((N_("📄 What Samen keeps about me"), "menu:access"),)),
     (None, ((N_("🌐 Language"), "lang:menu"), (N_("❓ Help"), "menu:help"))),

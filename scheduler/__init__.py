@@ -13,6 +13,7 @@ from datetime import timedelta
 from telegram.ext import Application, ContextTypes
 
 from bot.services import (
+    absences,
     good_news,
     meeting_card,
     meetings,
@@ -69,6 +70,7 @@ DUE_JOBS: tuple[tuple[str, Callable[[Work], Awaitable[int]]], ...] = (
     ("preparation_cards", preparation.show_preparations),
     ("news_reminders", good_news.remind_mentors),
     ("access_request_reminders", right_of_access.remind_coordinators),
+    ("absence_overviews", absences.send_daily_overview),
 )
 
 

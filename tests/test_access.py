@@ -21,6 +21,7 @@ ROWS = [
             A.ANSWER_CARE,
             A.ASK_ACCESS,
             A.CONVERSATION,
+            A.REPORT_ABSENCE,
         },
     ),
     (

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.rules.dates import When, parse_days, parse_when, parse_window, read_when
+from bot.rules.dates import When, parse_day_range, parse_days, parse_when, parse_window, read_when
 
 AMS = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=AMS)  # Monday 30 November 2026, 10:00
@@ -172,3 +172,22 @@ def test_parse_days(text: str, expected: list[date] | None) -> None:
 )
 def test_parse_window(text: str, expected: tuple[time, time] | None) -> None:
     assert parse_window(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("do 3 dec", (date(2026, 12, 3), date(2026, 12, 3))),
+        ("3 dec - 5 dec", (date(2026, 12, 3), date(2026, 12, 5))),
+        ("2 dec tot 4 dec", (date(2026, 12, 2), date(2026, 12, 4))),
+        ("2 dec t/m 4 dec", (date(2026, 12, 2), date(2026, 12, 4))),
+        ("morgen", (date(2026, 12, 1), date(2026, 12, 1))),
+        ("5 dec - 3 dec", None),  # ends before it starts
+        ("gisteren", None),  # in the past
+        ("3 dec - 4 dec - 5 dec", None),
+        ("xyz", None),
+    ],
+)
+def test_a_typed_range_of_days(text: str, days: tuple[date, date] | None) -> None:
+    monday = datetime(2026, 11, 30, 9, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
+    assert parse_day_range(text, monday, ZoneInfo("Europe/Amsterdam")) == days

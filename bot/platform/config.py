@@ -124,6 +124,10 @@ class Settings:
     # When staff read messages from families: school days, from the first to the second time.
     # Outside these hours a family's message waits for the start of the next working period.
     staff_working_hours: tuple[time, time] = (time(7, 30), time(17, 0))
+    # Absence reports: who hears of them besides the mentors (staff ids or roles), and the time
+    # after which a report for today counts from the next school day.
+    absence_notify: tuple[str, ...] = ()
+    absence_cutoff: time = time(8, 30)
     # Machine translation of what families and school write to each other; none: untranslated.
     translation: tuple[TranslationService, ...] = ()
     # How long a pupil's data is kept after they left school (`samen purge`).
@@ -195,6 +199,7 @@ def _school_settings(school: dict[str, object], path: Path | None) -> dict[str, 
     out.update(_positive_news_settings(_table(school, "positive_news", where), where))
     out.update(_staff_settings(_table(school, "staff", where), where))
     out.update(_translation_settings(_table(school, "translation", where), where))
+    out.update(_absence_settings(_table(school, "absence", where), where))
     paper = _table(school, "paper", where)
     if "fonts" in paper:
         out["font_dir"] = Path(_expect(paper["fonts"], str, where, "paper.fonts"))
@@ -309,6 +314,23 @@ def _staff_settings(staff: dict[str, object], where: str) -> dict[str, object]:
     if not hours[0] < hours[1]:
         raise ConfigError(f"{where}: staff.working_hours must start before it ends.")
     return {"staff_working_hours": hours}
+
+
+def _absence_settings(section: dict[str, object], where: str) -> dict[str, object]:
+    """[absence] notify = ["S004", "coordinator"], cutoff = "08:30"."""
+    out: dict[str, object] = {}
+    if "notify" in section:
+        notify = section["notify"]
+        if not isinstance(notify, list) or not all(isinstance(x, str) for x in notify):
+            raise ConfigError(f"{where}: absence.notify must be a list of staff ids or roles.")
+        out["absence_notify"] = tuple(notify)
+    if "cutoff" in section:
+        text = _expect(section["cutoff"], str, where, "absence.cutoff")
+        try:
+            out["absence_cutoff"] = time.fromisoformat(text)
+        except ValueError as exc:
+            raise ConfigError(f"{where}: absence.cutoff must be like 08:30.") from exc
+    return out
 
 
 def _translation_settings(section: dict[str, object], where: str) -> dict[str, object]:

@@ -260,3 +260,22 @@ def _clock(hour: int, minute: int) -> time | None:
     if hour > 23 or minute > 59:
         return None
     return _afternoon(hour, minute)
+
+
+def parse_day_range(text: str, now: datetime, tz: ZoneInfo) -> tuple[date, date] | None:
+    """One day, or a first and a last day: "do 10 dec", "10 dec - 12 dec", "ma tot en met
+    vr". None if it cannot be read, lies in the past or ends before it starts."""
+    today = now.astimezone(tz).date()
+    parts = [
+        " ".join(p.split())
+        for p in re.split(r"\s(?:t/m|tot en met|tot)\s|\s*[-–]\s*", text.lower())
+        if p.strip()
+    ]
+    if not 1 <= len(parts) <= 2:
+        return None
+    days = [_find_day(part, today)[0] for part in parts]
+    if any(day is None or day < today for day in days):
+        return None
+    first, last = days[0], days[-1]
+    assert first is not None and last is not None
+    return (first, last) if first <= last else None

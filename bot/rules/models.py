@@ -431,3 +431,16 @@ class FamilyMessage:
     answer_to: int | None
     answered_at: datetime | None
     media: str | None = None  # "voice", "photo", …: a copy of the writer's own message
+
+
+@dataclass(frozen=True)
+class Absence:
+    """A pupil reported sick or absent by a parent, for one or more days."""
+
+    id: int
+    pupil_id: str
+    reported_by: str  # the guardian
+    first_day: date
+    last_day: date
+    reason: str
+    reported_at: datetime

@@ -26,6 +26,7 @@ class Action(StrEnum):
     ANSWER_ACCESS = "answer_access"
     # Families and school write to each other: a parent or pupil writes, a teacher answers.
     CONVERSATION = "conversation"
+    REPORT_ABSENCE = "report_absence"
 
 
 _ALLOWED: dict[Action, frozenset[Role | None]] = {
@@ -49,6 +50,7 @@ _ALLOWED: dict[Action, frozenset[Role | None]] = {
     Action.ASK_ACCESS: frozenset({Role.GUARDIAN, Role.PUPIL}),
     Action.ANSWER_ACCESS: frozenset({Role.COORDINATOR}),
     Action.CONVERSATION: frozenset({Role.GUARDIAN, Role.PUPIL, Role.TEACHER, Role.COORDINATOR}),
+    Action.REPORT_ABSENCE: frozenset({Role.GUARDIAN}),
 }
 
 

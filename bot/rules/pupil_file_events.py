@@ -90,6 +90,7 @@ class _Events:
         self.news_events()
         self.reaction_events()
         self.family_message_events()
+        self.absence_events()
         self.restriction_events()
         self.safety_events()
         self.invitation_events()
@@ -376,6 +377,22 @@ class _Events:
                 subject=family,
                 concerns=[(m["family_kind"], m["family_id"])],
                 fields={"text": m["text"], "language": m["language"], "media": m["media"]},
+            )
+
+    def absence_events(self) -> None:
+        for a in self.rows["absences"]:
+            parent = self.people.person("guardian", a["reported_by"])
+            self.add(
+                a["reported_at"],
+                "absence_reported",
+                parent,
+                f"absences:{a['id']}",
+                concerns=[("guardian", a["reported_by"])],
+                fields={
+                    "first_day": a["first_day"],
+                    "last_day": a["last_day"],
+                    "reason": a["reason"],
+                },
             )
 
     # information rights and safety --------------------------------------------------------

@@ -22,6 +22,7 @@ change. One source per kind of event:
 - positive_news: positive_news (+ recipients), at the time it was sent
 - news_reaction: positive_news_recipients (the latest reaction of each reader)
 - family_message: family_messages (what a family and the school wrote to each other)
+- absence_reported: absences
 - route_moved, route_step_ticked, route_step_unticked: audit_log (support_route and
   support_route_ticks keep only the current step and ticks)
 - support_route_notice, sdq_reminder: audit_log (no table)
@@ -63,6 +64,7 @@ FROM_TABLES: dict[str, str] = {
     "positive_news_sent": "positive_news",
     "family_message_written": "family_messages",
     "family_message_answered": "family_messages",
+    "absence_reported": "absences",
     "cvb_notice_sent": "discussions",
     "consent_requested": "discussions",
     "notice_come": "answers",

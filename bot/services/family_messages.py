@@ -96,11 +96,11 @@ async def write_to_school(
         answer_to=answer_to,
         media=media[0] if media else None,
     )
-    read_from = _staff_reads_from(w)
+    read_from = staff_reads_from(w)
     message = await w.tx.family_message(message_id)
     assert message is not None
     readers = []
-    for to in await _readers_at_school(w, pupil):
+    for to in await readers_at_school(w, pupil):
         await _tell_staff(w, to, message, read_from, media)
         readers.append(to)
     await w.audit(
@@ -109,7 +109,7 @@ async def write_to_school(
         pupil_id=pupil_id,
         details={"message_id": message_id, "readers": len(readers)},
     )
-    names = tuple(sorted({await _staff_name(w, to) for to in readers}))
+    names = tuple(sorted({await staff_name(w, to) for to in readers}))
     return Sent(message_id, names, read_from if read_from > w.now else None)
 
 
@@ -165,14 +165,14 @@ async def why_not_to_inform(w: Work, family: Person, pupil: Pupil) -> Why | None
     return None if allowed else why
 
 
-def _staff_reads_from(w: Work) -> datetime:
+def staff_reads_from(w: Work) -> datetime:
     """The start of the next working period of staff (now, when they are at work)."""
     start, end = w.settings.staff_working_hours
     closed = QuietHours(start=end, end=start, weekends=True)
     return next_allowed(w.now, w.settings.timezone, closed, w.settings.holidays)
 
 
-async def _readers_at_school(w: Work, pupil: Pupil) -> list[Reader]:
+async def readers_at_school(w: Work, pupil: Pupil) -> list[Reader]:
     """The mentors of the child (the teachers of the group) who are in Samen; when none is,
     the coordinators, so that a family always reaches someone."""
     mentors = [
@@ -187,7 +187,7 @@ async def _readers_at_school(w: Work, pupil: Pupil) -> list[Reader]:
     return [to for to in readers if to.in_samen]
 
 
-async def _staff_name(w: Work, to: Reader) -> str:
+async def staff_name(w: Work, to: Reader) -> str:
     member = await w.tx.staff_member(to.person_id)
     return f"{member.first_name} {member.last_name}" if member else ""
 

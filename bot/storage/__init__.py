@@ -10,6 +10,7 @@ alone; records.py turns rows into records. `Tx` below puts the mixins on the SQL
 
 from __future__ import annotations
 
+from bot.storage.absences import AbsenceQueries
 from bot.storage.access_requests import AccessRequestQueries
 from bot.storage.accounts import AccountQueries
 from bot.storage.audit import AuditQueries
@@ -47,6 +48,7 @@ class Tx(
     PreparationQueries,
     RouteQueries,
     AccessRequestQueries,
+    AbsenceQueries,
     FamilyMessageQueries,
     PupilFileQueries,
     FlowQueries,

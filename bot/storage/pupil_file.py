@@ -72,6 +72,7 @@ class PupilFileQueries(Executor):
         ),
         ("restrictions", "SELECT * FROM restrictions WHERE pupil_id = ?1 ORDER BY id"),
         ("family_messages", "SELECT * FROM family_messages WHERE pupil_id = ?1 ORDER BY id"),
+        ("absences", "SELECT * FROM absences WHERE pupil_id = ?1 ORDER BY id"),
         ("safety_exceptions", "SELECT * FROM safety_exceptions WHERE pupil_id = ?1 ORDER BY id"),
         # The code hash stays out: the file is about people, not secrets.
         (

@@ -8,6 +8,7 @@ import json
 from datetime import UTC, date, datetime
 
 from bot.rules.models import (
+    Absence,
     AccessRequest,
     AuditEntry,
     Discussion,
@@ -274,4 +275,16 @@ def _family_message(row: Row) -> FamilyMessage:
         answer_to=row["answer_to"],
         answered_at=from_iso(row["answered_at"]) if row["answered_at"] else None,
         media=row["media"],
+    )
+
+
+def _absence(row: Row) -> Absence:
+    return Absence(
+        id=row["id"],
+        pupil_id=row["pupil_id"],
+        reported_by=row["reported_by"],
+        first_day=date.fromisoformat(row["first_day"]),
+        last_day=date.fromisoformat(row["last_day"]),
+        reason=row["reason"],
+        reported_at=from_iso(row["reported_at"]),
     )

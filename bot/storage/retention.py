@@ -301,6 +301,7 @@ class RetentionQueries(RosterQueries):
                 f"UPDATE family_messages SET answer_to = NULL WHERE pupil_id IN ({p})", pupil_ids
             )
         await self._purge_rows(counts, "family_messages", f"pupil_id IN ({p})", pupil_ids, apply)
+        await self._purge_rows(counts, "absences", f"pupil_id IN ({p})", pupil_ids, apply)
         return counts
 
     async def purge_route(self, pupil_ids: Sequence[str], *, apply: bool) -> dict[str, int]:

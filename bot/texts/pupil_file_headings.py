@@ -26,6 +26,7 @@ HEADINGS = {
     "positive_news": N_("Good news sent"),
     "news_reaction": N_("Reaction to good news"),
     "family_message": N_("Message between family and school"),
+    "absence_reported": N_("Reported sick or absent"),
     "route_moved": N_("New step in the school's support"),
     "route_step_ticked": N_("Done in the school's support"),
     "route_step_unticked": N_("No longer done in the school's support"),

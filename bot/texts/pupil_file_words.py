@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.i18n.translator import N_, Translator, language_name
 from bot.rules.models import Participant
@@ -384,6 +384,20 @@ def _family_message(e: FileEvent, t: Translator) -> list[str]:
     ]
 
 
+def _absence_reported(e: FileEvent, t: Translator) -> list[str]:
+    f = e.fields
+    first, last = date.fromisoformat(f["first_day"]), date.fromisoformat(f["last_day"])
+    when = (
+        t.date(first)
+        if first == last
+        else t.label("from {first} to {last}", first=t.date(first), last=t.date(last))
+    )
+    lines = [t.label("{name}: absent {when}.", name=_who(t, e.actor), when=when)]
+    if f.get("reason"):
+        lines.append(t.label("Reason: “{reason}”", reason=f["reason"]))
+    return lines
+
+
 def _news_reaction(e: FileEvent, t: Translator) -> list[str]:
     f = e.fields
     name = _who(t, e.subject)
@@ -542,6 +556,7 @@ WORDS: dict[str, Callable[[FileEvent, Translator], list[str]]] = {
     "positive_news": _positive_news,
     "news_reaction": _news_reaction,
     "family_message": _family_message,
+    "absence_reported": _absence_reported,
     "route_moved": _route_moved,
     "route_step_ticked": _route_tick,
     "route_step_unticked": _route_tick,

@@ -86,6 +86,9 @@ async def history(tx: Tx, pupil_id: str, person: tuple[PersonKind, str], user_id
     )
     await tx.add_family_message_copy(answered, message)
     await tx.want_translation(answered, "tr")
+    await tx.add_absence(
+        pupil_id=pupil_id, guardian_id=person[1], days=(NOW.date(), NOW.date()), reason="", now=NOW
+    )
     await tx.audit(now=NOW, actor=("staff", "C1"), action="noted", pupil_id=pupil_id)
 
 
@@ -136,6 +139,7 @@ async def test_a_dry_run_counts_what_the_apply_removes(db: Database) -> None:
         "family_message_translations": 1,
         "family_message_copies": 1,
         "family_messages": 2,
+        "absences": 1,
     }
     assert counted["care"]["answers pseudonymised"] == 1
     assert counted["news"] == {"positive_news_recipients": 1, "positive_news": 1}
