@@ -14,6 +14,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot.services import (
     absences,
+    digests,
     good_news,
     meeting_card,
     meetings,
@@ -71,6 +72,7 @@ DUE_JOBS: tuple[tuple[str, Callable[[Work], Awaitable[int]]], ...] = (
     ("news_reminders", good_news.remind_mentors),
     ("access_request_reminders", right_of_access.remind_coordinators),
     ("absence_overviews", absences.send_daily_overview),
+    ("family_digests", digests.send_digests),
 )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.rules.models import PersonKind
+from scheduler import due_work
 from tests.harness import AMSTERDAM, Harness
 from tests.test_care import delivered, people, press
 
@@ -109,22 +110,37 @@ async def test_a_father_without_authority_writes_but_is_not_told_about_the_child
         assert await tx.family_message(2) is None  # nothing of it was stored as sent
 
 
-async def test_at_night_the_message_waits_for_the_teacher_and_the_parent_is_told(
+async def test_at_night_messages_wait_for_the_teachers_digest_and_the_parent_is_told(
     harness: Harness,
 ) -> None:
-    users = await people(harness, (G, "G009", "Marloes"), (S, "S001", "Marieke"))
-    marloes, marieke = users["G009"], users["S001"]
+    users = await people(
+        harness, (G, "G009", "Marloes"), (G, "G003", "Mehmet"), (S, "S001", "Marieke")
+    )
+    marloes, mehmet, marieke = users["G009"], users["G003"], users["S001"]
+    assert harness.runtime is not None
+    services = harness.runtime.services
     harness.clock.set(datetime(2026, 11, 30, 22, 0, tzinfo=AMSTERDAM))  # Monday night
     before = len(marieke.messages)
     shown = await harness.say(marloes, "Sem slaapt slecht.")
     assert "07:30" in shown[-1].text  # when the teacher will read it
-    assert harness.runtime is not None
+    harness.clock.set(datetime(2026, 11, 30, 23, 0, tzinfo=AMSTERDAM))
+    await harness.say(mehmet, "Elif is ziek.")
+    assert (await due_work(services))["family_digests"] == 0  # not at night
     await harness.runtime.outbox.deliver_due()
-    assert len(marieke.messages) == before  # not at night
+    assert len(marieke.messages) == before
     harness.clock.set(datetime(2026, 12, 1, 7, 30, tzinfo=AMSTERDAM))
-    harness.runtime.outbox.wake()
+    assert (await due_work(services))["family_digests"] == 1  # one digest …
+    assert (await due_work(services))["family_digests"] == 0  # … once
     await delivered(harness, marieke, before + 1)
-    assert "“Sem slaapt slecht.”" in marieke.last.text
+    digest = marieke.last
+    assert "“Sem slaapt slecht.”" in digest.text and "“Elif is ziek.”" in digest.text
+    assert len(digest.buttons) == 2 and digest.protect_content
+    # Each message is answered from its own button.
+    await harness.tap(marieke, digest.buttons[1][0].text, digest)
+    before = len(mehmet.messages)
+    await harness.say(marieke, "Beterschap!")
+    await delivered(harness, mehmet, before + 1)
+    assert "“Beterschap!”" in mehmet.last.text
 
 
 async def test_under_a_safety_exception_the_answer_waits_for_the_coordinator(

@@ -101,7 +101,10 @@ async def write_to_school(
     assert message is not None
     readers = []
     for to in await readers_at_school(w, pupil):
-        await _tell_staff(w, to, message, read_from, media)
+        if read_from > w.now and media is None:
+            await _wait_for_digest(w, to, message)
+        else:
+            await _tell_staff(w, to, message, read_from, media)
         readers.append(to)
     await w.audit(
         (writer[0].value, writer[1]),
@@ -264,6 +267,14 @@ async def _tell_family(w: Work, to: Reader, message: FamilyMessage) -> None:
         pupil_id=message.pupil_id,
     )
     await _sent(w, message, to, outbox_id)
+
+
+async def _wait_for_digest(w: Work, to: Reader, message: FamilyMessage) -> None:
+    """School is closed: the message comes in the teacher's digest at the start of the next
+    working period, translated by then if a service can."""
+    await w.tx.add_waiting(message.id, to.person_id)
+    if w.settings.translation and to.language != message.language:
+        await w.tx.want_translation(message.id, to.language)
 
 
 async def _sent(w: Work, message: FamilyMessage, to: Reader, outbox_id: int | None) -> None:

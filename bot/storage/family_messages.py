@@ -138,3 +138,27 @@ class FamilyMessageQueries(Executor):
             (message_id,),
         )
         return [(r["id"], PersonKind(r["recipient_kind"]), r["recipient_id"]) for r in rows]
+
+    # --- the digest of what came in while school was closed ----------------------------------
+
+    async def add_waiting(self, message_id: int, staff_id: str) -> None:
+        """A message waits for this teacher's next working period."""
+        await self._run(
+            "INSERT OR IGNORE INTO family_messages_waiting (message_id, staff_id) VALUES (?, ?)",
+            (message_id, staff_id),
+        )
+
+    async def waiting_messages(self) -> dict[str, list[FamilyMessage]]:
+        """Per teacher, the messages waiting for them, oldest first."""
+        rows = await self._all(
+            "SELECT w.staff_id AS reader, m.* FROM family_messages_waiting w"
+            " JOIN family_messages m ON m.id = w.message_id ORDER BY w.staff_id, m.id"
+        )
+        waiting: dict[str, list[FamilyMessage]] = {}
+        for row in rows:
+            waiting.setdefault(row["reader"], []).append(_family_message(row))
+        return waiting
+
+    async def stop_waiting(self, staff_id: str) -> None:
+        """The teacher has had the digest."""
+        await self._run("DELETE FROM family_messages_waiting WHERE staff_id = ?", (staff_id,))

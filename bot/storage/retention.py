@@ -283,6 +283,13 @@ class RetentionQueries(RosterQueries):
         p = _marks(pupil_ids)
         await self._purge_rows(
             counts,
+            "family_messages_waiting",
+            f"message_id IN (SELECT id FROM family_messages WHERE pupil_id IN ({p}))",
+            pupil_ids,
+            apply,
+        )
+        await self._purge_rows(
+            counts,
             "family_message_translations",
             f"message_id IN (SELECT id FROM family_messages WHERE pupil_id IN ({p}))",
             pupil_ids,

@@ -136,6 +136,7 @@ async def test_a_dry_run_counts_what_the_apply_removes(db: Database) -> None:
     assert counted["chat"] == {
         "outbox": 1,
         "flows": 1,
+        "family_messages_waiting": 0,
         "family_message_translations": 1,
         "family_message_copies": 1,
         "family_messages": 2,
