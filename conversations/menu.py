@@ -17,6 +17,8 @@ from bot.i18n.translator import N_, Markup, Translator
 from bot.rules.callback_data import GroupTap
 from bot.rules.models import PupilContacts, Role, Viewer
 from bot.rules.permissions import Action, visible_groups
+from bot.services import family_messages as family_messages_service
+from bot.services.context import Services
 from conversations import care_overview, family_messages, flow, news, onboarding
 from conversations.common import Handlers, current_viewer, services, tr_for
 from conversations.guards import on_tap, private_only, requires
@@ -85,6 +87,27 @@ STAFF_HELP: tuple[tuple[str, bool | None], ...] = (
 )
 
 
+async def _waiting_for_answer(svc: Services, tr: Translator, groups: list[str]) -> list[str]:
+    """Families who have waited more than two school days for an answer."""
+    async with svc.reading() as w:
+        waiting = await family_messages_service.waiting_for_answer(w, groups)
+    if not waiting:
+        return []
+    # staff:
+    lines = ["", tr._("💬 <b>Families waiting for an answer</b>")]
+    for message, pupil in waiting[:10]:
+        lines.append(
+            # staff:
+            tr._(
+                "• {child} ({group}): written {date}",
+                child=f"{pupil.first_name} {pupil.last_name}",
+                group=pupil.group,
+                date=tr.datetime(message.written_at),
+            )
+        )
+    return lines
+
+
 def _tapped(update: Update) -> bool:
     return update.callback_query is not None
 
@@ -138,6 +161,7 @@ async def overview(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: V
                 total=tr.number(len(pupils)),
             )
         )
+    lines.extend(await _waiting_for_answer(svc, tr, groups))
     rows = care_overview.discussion_buttons(tr, discussions)
     # staff:
     rows.append([button(tr.label("🌟 Good news per group"), "menu:coverage")])

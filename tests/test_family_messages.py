@@ -206,3 +206,25 @@ async def test_a_voice_note_and_a_photo_reach_the_mentor_as_they_are(harness: Ha
     await harness.say(marieke, "Dank u, ik heb het beluisterd.")
     await delivered(harness, marloes, before + 1)
     assert "“Dank u, ik heb het beluisterd.”" in marloes.last.text
+
+
+async def test_the_overview_lists_families_waiting_two_school_days_for_an_answer(
+    harness: Harness,
+) -> None:
+    users = await people(
+        harness, (G, "G009", "Marloes"), (S, "S001", "Marieke"), (S, "S004", "Ingrid")
+    )
+    marloes, marieke, ingrid = users["G009"], users["S001"], users["S004"]
+    before = len(marieke.messages)
+    await harness.say(marloes, "Kunnen we praten over Sem?")  # Monday 09:00
+    await delivered(harness, marieke, before + 1)
+    harness.clock.set(datetime(2026, 12, 2, 8, 0, tzinfo=AMSTERDAM))  # Wednesday: not yet
+    await harness.say(ingrid, "/overzicht")
+    assert "Sem Bakker" not in ingrid.last.text
+    harness.clock.set(datetime(2026, 12, 3, 10, 0, tzinfo=AMSTERDAM))  # Thursday
+    await harness.say(ingrid, "/overzicht")
+    assert "Sem Bakker (SO-Zon)" in ingrid.last.text
+    await press(harness, marieke, ANSWER)
+    await harness.say(marieke, "Natuurlijk, ik bel u vandaag.")
+    await harness.say(ingrid, "/overzicht")
+    assert "Sem Bakker (SO-Zon)" not in ingrid.last.text

@@ -5,8 +5,9 @@ rules, and a safety exception holds every message to the family for the coordina
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.i18n.translator import Translator
@@ -14,7 +15,7 @@ from bot.rules.callback_data import FamilyMessageTap
 from bot.rules.models import FamilyMessage, PersonKind, Pupil, Role, StaffMember, age_on
 from bot.rules.permissions import may_see_pupil
 from bot.rules.rights import MessageKind, Why, receives
-from bot.rules.schooltime import QuietHours, next_allowed
+from bot.rules.schooltime import QuietHours, is_school_day, next_allowed
 from bot.services import pupil_discussions
 from bot.services.notify import Reader, notify, reader
 from bot.services.work import Work
@@ -291,3 +292,25 @@ async def _sent(w: Work, message: FamilyMessage, to: Reader, outbox_id: int | No
 def answer_button(tr: Translator, message_id: int) -> str:
     button = care_messages.button(tr.label("↩️ Answer"), str(FamilyMessageTap(message_id)))
     return care_messages.keyboard([[button]])
+
+
+# A family waits at most this many school days for an answer before the overview lists it.
+ANSWER_WITHIN = 2
+
+
+async def waiting_for_answer(w: Work, groups: Sequence[str]) -> list[tuple[FamilyMessage, Pupil]]:
+    """Families' messages about pupils of these groups that nobody at school answered within
+    two school days, oldest first."""
+    day = w.today
+    counted = 0
+    while counted < ANSWER_WITHIN:
+        day -= timedelta(days=1)
+        if is_school_day(day, w.settings.holidays):
+            counted += 1
+    before = datetime.combine(day, w.now.astimezone(w.settings.timezone).timetz())
+    waiting = []
+    for message in await w.tx.unanswered_family_messages(before):
+        pupil = await w.tx.pupil(message.pupil_id)
+        if pupil is not None and pupil.group in groups:
+            waiting.append((message, pupil))
+    return waiting
