@@ -162,6 +162,14 @@ async def _send(
     update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, draft: WriteDraft
 ) -> None:
     svc = services(context)
+    translated = {}
+    if svc.translation.configured and draft.text and not draft.media:
+        # Outside any transaction: a quick translation goes out with the message itself.
+        async with svc.reading() as w:
+            source, targets = await family_messages.languages_read(
+                w, _person(viewer), draft.pupil_id
+            )
+        translated = await svc.translation.translate_quickly(draft.text, source, targets)
     async with svc.work() as w:
         sent = await family_messages.write_to_school(
             w,
@@ -170,6 +178,7 @@ async def _send(
             text=draft.text[:MAX_TEXT],
             answer_to=draft.answer_to or None,
             media=draft.sent_media(),
+            translated=translated,
         )
         now = w.now
     if sent is None:
@@ -255,11 +264,20 @@ async def _send_answer(
     text: str,
 ) -> None:
     svc = services(context)
+    translated = {}
+    if svc.translation.configured:
+        async with svc.reading() as w:
+            source, targets = await family_messages.answer_languages(w, message_id)
+        translated = await svc.translation.translate_quickly(text[:MAX_TEXT], source, targets)
     async with svc.work() as w:
         member = await w.tx.staff_member(viewer.person_id or "")
         answered = (
             await family_messages.answer_family(
-                w, staff=member, message_id=message_id, text=text[:MAX_TEXT]
+                w,
+                staff=member,
+                message_id=message_id,
+                text=text[:MAX_TEXT],
+                translated=translated,
             )
             if member
             else family_messages.Answered(Answer.UNKNOWN)

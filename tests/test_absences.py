@@ -84,3 +84,18 @@ async def test_some_days_and_the_morning_overview(harness: Harness) -> None:
     # Thursday: no one is absent, no list.
     harness.clock.set(datetime(2026, 12, 3, 7, 30, tzinfo=AMSTERDAM))
     assert (await due_work(services))["absence_overviews"] == 0
+
+
+async def test_tomorrow(harness: Harness) -> None:
+    harness.clock.set(MONDAY_8)
+    users = await people(harness, (G, "G009", "Marloes"), (S, "S001", "Marieke"))
+    marloes, marieke = users["G009"], users["S001"]
+    before = len(marieke.messages)
+    told = await report(harness, marloes, "tomorrow", "Naar het ziekenhuis.")
+    assert "dinsdag 1 december" in told
+    await delivered(harness, marieke, before + 1)
+    assert "dinsdag 1 december" in marieke.last.text
+    async with harness.db.reading() as tx:  # type: ignore[union-attr]
+        assert await tx.absences_on(MONDAY_8.date()) == []
+        [absence] = await tx.absences_on(datetime(2026, 12, 1).date())
+    assert absence.reason == "Naar het ziekenhuis."

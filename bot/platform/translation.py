@@ -26,6 +26,9 @@ T = TypeVar("T")
 
 # One call may take this long before the words go out untranslated (and are tried again).
 TIMEOUT = 8.0
+# Before a message is sent, a service gets this long: a quick answer is sent at once, in one
+# message; a slower one follows as an edit, so the writer never waits long.
+BEFORE_SENDING = 2.0
 
 
 class Unavailable(Exception):
@@ -141,6 +144,21 @@ class MachineTranslation:
     @property
     def configured(self) -> bool:
         return bool(self._services)
+
+    async def translate_quickly(
+        self, text: str, source: str, targets: set[str]
+    ) -> dict[str, Translated | None]:
+        """Per language asked, the translation a service gave within BEFORE_SENDING, or None
+        when it was asked and gave none in time (it is then tried once more, later)."""
+        wanted = sorted(t for t in targets if t != source)
+        if not self._services or not text or not wanted:
+            return {}
+        calls = [self.translate(text, source, target) for target in wanted]
+        try:
+            answers = await asyncio.wait_for(asyncio.gather(*calls), BEFORE_SENDING)
+        except TimeoutError:
+            return dict.fromkeys(wanted)
+        return dict(zip(wanted, answers, strict=True))
 
     async def translate(self, text: str, source: str, target: str) -> Translated | None:
         """`text` in `target`; None when no service has both languages or none answered."""

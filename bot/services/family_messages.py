@@ -5,12 +5,13 @@ rules, and a safety exception holds every message to the family for the coordina
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.i18n.translator import Translator
+from bot.platform.translation import Translated
 from bot.rules.callback_data import FamilyMessageTap
 from bot.rules.models import FamilyMessage, PersonKind, Pupil, Role, StaffMember, age_on
 from bot.rules.permissions import may_see_pupil
@@ -77,6 +78,7 @@ async def write_to_school(
     text: str,
     answer_to: int | None = None,
     media: Media | None = None,
+    translated: Mapping[str, Translated | None] | None = None,
 ) -> Sent | None:
     """A family's message to the child's mentors; None when this person may not write about
     this child. Outside working hours it waits for the next working period."""
@@ -103,9 +105,9 @@ async def write_to_school(
     readers = []
     for to in await readers_at_school(w, pupil):
         if read_from > w.now and media is None:
-            await _wait_for_digest(w, to, message)
+            await _wait_for_digest(w, to, message, translated or {})
         else:
-            await _tell_staff(w, to, message, read_from, media)
+            await _tell_staff(w, to, message, read_from, media, translated or {})
         readers.append(to)
     await w.audit(
         (writer[0].value, writer[1]),
@@ -117,7 +119,14 @@ async def write_to_school(
     return Sent(message_id, names, read_from if read_from > w.now else None)
 
 
-async def answer_family(w: Work, *, staff: StaffMember, message_id: int, text: str) -> Answered:
+async def answer_family(
+    w: Work,
+    *,
+    staff: StaffMember,
+    message_id: int,
+    text: str,
+    translated: Mapping[str, Translated | None] | None = None,
+) -> Answered:
     """A teacher's answer to a family's message, to the family member who wrote it."""
     found = await w.tx.family_message(message_id)
     pupil = await w.tx.pupil(found.pupil_id) if found else None
@@ -148,7 +157,7 @@ async def answer_family(w: Work, *, staff: StaffMember, message_id: int, text: s
         return Answered(Answer.NOT_IN_SAMEN, name)
     answer = await w.tx.family_message(answer_id)
     assert answer is not None
-    await _tell_family(w, to, answer)
+    await _tell_family(w, to, answer, translated or {})
     if await w.tx.safety_exceptions(pupil.pupil_id):
         return Answered(Answer.HELD, name)
     return Answered(Answer.SENT, name)
@@ -242,51 +251,79 @@ async def as_family_read_it(
 
 
 async def _tell_staff(
-    w: Work, to: Reader, message: FamilyMessage, read_from: datetime, media: Media | None
+    w: Work,
+    to: Reader,
+    message: FamilyMessage,
+    read_from: datetime,
+    media: Media | None,
+    translated: Mapping[str, Translated | None],
 ) -> None:
+    made = None if media else translated.get(to.language)
     outbox_id = await notify(
         w,
         to,
-        await as_staff_read_it(w, to, message),
+        await as_staff_read_it(w, to, message, made.text if made else None),
         purpose="family_message",
         reply_markup=answer_button(to.tr, message.id),
         protect_content=True,
         not_before=read_from if read_from > w.now else None,
         copy_of=(media[1], media[2]) if media else None,
     )
-    await _sent(w, message, to, outbox_id)
+    await _sent(w, message, to, outbox_id, translated)
 
 
-async def _tell_family(w: Work, to: Reader, message: FamilyMessage) -> None:
+async def _tell_family(
+    w: Work, to: Reader, message: FamilyMessage, translated: Mapping[str, Translated | None]
+) -> None:
+    made = translated.get(to.language)
     outbox_id = await notify(
         w,
         to,
-        await as_family_read_it(w, to, message),
+        await as_family_read_it(w, to, message, made.text if made else None),
         purpose="family_answer",
         reply_markup=answer_button(to.tr, message.id),
         protect_content=True,
         pupil_id=message.pupil_id,
     )
-    await _sent(w, message, to, outbox_id)
+    await _sent(w, message, to, outbox_id, translated)
 
 
-async def _wait_for_digest(w: Work, to: Reader, message: FamilyMessage) -> None:
+async def _wait_for_digest(
+    w: Work, to: Reader, message: FamilyMessage, translated: Mapping[str, Translated | None]
+) -> None:
     """School is closed: the message comes in the teacher's digest at the start of the next
     working period, translated by then if a service can."""
     await w.tx.add_waiting(message.id, to.person_id)
-    if w.settings.translation and to.language != message.language:
-        await w.tx.want_translation(message.id, to.language)
+    await _translation_wanted(w, message, to, translated)
 
 
-async def _sent(w: Work, message: FamilyMessage, to: Reader, outbox_id: int | None) -> None:
-    """Keep the copy (a reply to it answers the message) and, when the reader reads another
-    language and the school has a translation service, ask for a translation."""
+async def _sent(
+    w: Work,
+    message: FamilyMessage,
+    to: Reader,
+    outbox_id: int | None,
+    translated: Mapping[str, Translated | None],
+) -> None:
+    """Keep the copy (a reply to it answers the message) and its translation: the one made
+    before sending, or one asked for to follow."""
     if outbox_id is None:
         return
     await w.tx.add_family_message_copy(message.id, outbox_id)
     # A copy of a voice note or photo keeps its words as written (a caption is not edited).
-    if w.settings.translation and to.language != message.language and not message.media:
-        await w.tx.want_translation(message.id, to.language)
+    if not message.media:
+        await _translation_wanted(w, message, to, translated)
+
+
+async def _translation_wanted(
+    w: Work, message: FamilyMessage, to: Reader, translated: Mapping[str, Translated | None]
+) -> None:
+    """Keep the translation made before sending, or ask for one to follow (the try before
+    sending counts as the first)."""
+    made = translated.get(to.language)
+    if made is not None:
+        await w.tx.save_translation(message.id, to.language, made.text, made.service)
+    elif w.settings.translation and to.language != message.language:
+        await w.tx.want_translation(message.id, to.language, tried=to.language in translated)
 
 
 def answer_button(tr: Translator, message_id: int) -> str:
@@ -314,3 +351,20 @@ async def waiting_for_answer(w: Work, groups: Sequence[str]) -> list[tuple[Famil
         if pupil is not None and pupil.group in groups:
             waiting.append((message, pupil))
     return waiting
+
+
+async def languages_read(w: Work, writer: Person, pupil_id: str) -> tuple[str, set[str]]:
+    """The language a family member writes in, and those the school's readers read: what a
+    translation before sending needs."""
+    source = (await reader(w, *writer)).language
+    pupil = await w.tx.pupil(pupil_id)
+    readers = await readers_at_school(w, pupil) if pupil else []
+    return source, {to.language for to in readers}
+
+
+async def answer_languages(w: Work, message_id: int) -> tuple[str, set[str]]:
+    """For a teacher's answer to a message: Dutch, and the language its family member reads."""
+    message = await w.tx.family_message(message_id)
+    if message is None:
+        return "nl", set()
+    return "nl", {(await reader(w, message.family_kind, message.family_id)).language}

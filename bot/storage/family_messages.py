@@ -83,12 +83,26 @@ class FamilyMessageQueries(Executor):
 
     # --- machine translations -------------------------------------------------------------
 
-    async def want_translation(self, message_id: int, language: str) -> None:
-        """A reader reads `language`: the message is to be translated into it (once)."""
+    async def want_translation(
+        self, message_id: int, language: str, *, tried: bool = False
+    ) -> None:
+        """A reader reads `language`: the message is to be translated into it (`tried`: a
+        service was asked once already, before sending)."""
         await self._run(
-            "INSERT OR IGNORE INTO family_message_translations (message_id, language, status)"
-            " VALUES (?, ?, 'pending')",
-            (message_id, language),
+            "INSERT OR IGNORE INTO family_message_translations"
+            " (message_id, language, status, attempts) VALUES (?, ?, 'pending', ?)",
+            (message_id, language, int(tried)),
+        )
+
+    async def save_translation(
+        self, message_id: int, language: str, text: str, service: str
+    ) -> None:
+        """A translation made before the message was sent."""
+        await self._run(
+            "INSERT OR REPLACE INTO family_message_translations"
+            " (message_id, language, status, text, service, attempts)"
+            " VALUES (?, ?, 'done', ?, ?, 1)",
+            (message_id, language, text, service),
         )
 
     async def pending_translations(self, limit: int) -> list[tuple[FamilyMessage, str, int]]:
