@@ -15,6 +15,7 @@ from bot.rules.models import PersonKind
 from bot.services.translations import translate_pending
 from tests.conftest import START
 from tests.fake_translation import DEEPL_KEY, FakeDeepL, FakeLibreTranslate
+from tests.fakebot import FakeUser
 from tests.harness import Harness
 from tests.test_care import delivered, people, press
 
@@ -93,48 +94,48 @@ async def test_with_deepl(tmp_path: Path) -> None:
         await deepl_service.stop()
 
 
+@pytest.fixture
+async def libre_school(tmp_path: Path, libre: FakeLibreTranslate) -> AsyncIterator[Harness]:
+    harness = await school(tmp_path, TranslationService("libretranslate", await libre.start()))
+    yield harness
+    await harness.close()
+
+
+async def written_while_down(harness: Harness, libre: FakeLibreTranslate) -> FakeUser:
+    """The father writes while the service is down; returns the teacher, who has it as
+    written (the service was asked once, before sending)."""
+    users = await people(harness, (G, "G003", "Mehmet"), (S, "S001", "Marieke"))
+    mehmet, marieke = users["G003"], users["S001"]
+    libre.down = True
+    before = len(marieke.messages)
+    await harness.say(mehmet, "Elif bugün hasta.")
+    await delivered(harness, marieke, before + 1)
+    assert "Turks" in marieke.last.text  # untranslated, with the language it was written in
+    return marieke
+
+
 async def test_a_service_that_is_down_delays_the_translation_not_the_message(
-    tmp_path: Path, libre: FakeLibreTranslate
+    libre_school: Harness, libre: FakeLibreTranslate
 ) -> None:
-    url = await libre.start()
-    harness = await school(tmp_path, TranslationService("libretranslate", url))
-    try:
-        users = await people(harness, (G, "G003", "Mehmet"), (S, "S001", "Marieke"))
-        mehmet, marieke = users["G003"], users["S001"]
-        libre.down = True
-        before = len(marieke.messages)
-        await harness.say(mehmet, "Elif bugün hasta.")
-        await delivered(harness, marieke, before + 1)  # delivered untranslated
-        assert "Turks" in marieke.last.text  # with the language it was written in
-        libre.down = False
-        assert await translate(harness) == 1  # the second try: the translation follows
-        await harness.server.wait_for(lambda: "[tr→nl]" in marieke.last.text)
-        assert len(marieke.messages) == before + 1 and marieke.last.edits == 1
-        assert await translate(harness) == 0  # and only once
-        assert len(libre.requests) == 2
-    finally:
-        await harness.close()
+    marieke = await written_while_down(libre_school, libre)
+    count = len(marieke.messages)
+    libre.down = False
+    assert await translate(libre_school) == 1  # the second try: the translation follows
+    await libre_school.server.wait_for(lambda: "[tr→nl]" in marieke.last.text)
+    assert len(marieke.messages) == count and marieke.last.edits == 1  # edited, not resent
+    assert await translate(libre_school) == 0  # and only once
+    assert len(libre.requests) == 2
 
 
 async def test_after_two_failed_tries_the_words_stay_as_written(
-    tmp_path: Path, libre: FakeLibreTranslate
+    libre_school: Harness, libre: FakeLibreTranslate
 ) -> None:
-    url = await libre.start()
-    harness = await school(tmp_path, TranslationService("libretranslate", url))
-    try:
-        users = await people(harness, (G, "G003", "Mehmet"), (S, "S001", "Marieke"))
-        mehmet, marieke = users["G003"], users["S001"]
-        libre.down = True
-        before = len(marieke.messages)
-        await harness.say(mehmet, "Elif bugün hasta.")
-        await delivered(harness, marieke, before + 1)  # the first try, before sending
-        assert await translate(harness) == 0  # the second
-        libre.down = False
-        assert await translate(harness) == 0  # no third try
-        assert len(libre.requests) == 2
-        assert marieke.last.edits == 0
-    finally:
-        await harness.close()
+    marieke = await written_while_down(libre_school, libre)
+    assert await translate(libre_school) == 0  # the second try fails too
+    libre.down = False
+    assert await translate(libre_school) == 0  # no third try
+    assert len(libre.requests) == 2
+    assert marieke.last.edits == 0
 
 
 async def test_a_language_the_service_lacks_is_delivered_untranslated(

@@ -281,27 +281,14 @@ class RetentionQueries(RosterQueries):
         if not pupil_ids:
             return counts
         p = _marks(pupil_ids)
-        await self._purge_rows(
-            counts,
+        of_theirs = f"message_id IN (SELECT id FROM family_messages WHERE pupil_id IN ({p}))"
+        children = (
             "family_messages_waiting",
-            f"message_id IN (SELECT id FROM family_messages WHERE pupil_id IN ({p}))",
-            pupil_ids,
-            apply,
-        )
-        await self._purge_rows(
-            counts,
             "family_message_translations",
-            f"message_id IN (SELECT id FROM family_messages WHERE pupil_id IN ({p}))",
-            pupil_ids,
-            apply,
-        )
-        await self._purge_rows(
-            counts,
             "family_message_copies",
-            f"message_id IN (SELECT id FROM family_messages WHERE pupil_id IN ({p}))",
-            pupil_ids,
-            apply,
         )
+        for table in children:
+            await self._purge_rows(counts, table, of_theirs, pupil_ids, apply)
         # An answer points at what it answers; the links go first, then the messages.
         if apply:
             await self._run(
