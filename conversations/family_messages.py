@@ -8,19 +8,21 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from telegram import InlineKeyboardButton, Message, Update
-from telegram.ext import CallbackQueryHandler, ContextTypes
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.rules.callback_data import FamilyMessageTap
 from bot.rules.models import PersonKind, Pupil, Viewer
 from bot.rules.permissions import Action, may
 from bot.services import family_messages
 from bot.services.family_messages import Answer
+from bot.services.notify import reader
 from bot.texts import conversation_texts
 from bot.texts.rights_card import WHY_LABELS
 from conversations.common import Handlers, services, tr_for
 from conversations.flow import Flow, Step, begin, register
 from conversations.guards import on_tap, requires
 from conversations.keyboards import menu_keyboard
+from conversations.pupils import PupilStep, ask_pupil, pupil_first
 from conversations.replies import answer_with_menu, done, reply, say_stale
 
 # Telegram allows 4096 characters; the header and quotes need some of them.
@@ -362,4 +364,108 @@ def _media(message: Message) -> family_messages.Media | None:
 HANDLERS: Handlers = [
     CallbackQueryHandler(write_menu, pattern=r"^menu:write$"),
     CallbackQueryHandler(answer_tap, pattern=FamilyMessageTap.pattern()),
+]
+
+
+# --- a teacher writes to a family first -------------------------------------------------------
+
+
+@dataclass
+class ToFamilyDraft:
+    """A teacher's message to a family: about which pupil, to whom."""
+
+    pupil_id: str = ""
+    family_kind: str = ""
+    family_id: str = ""
+
+
+def _to_family_heading(step: Step) -> str:
+    # staff:
+    return step.tr._("💬 <b>Write to a family</b>")
+
+
+async def _ask_whom(step: Step) -> None:
+    """Each guardian and (from 12) the pupil; one the school may not inform is marked."""
+    await step.go("whom")
+    async with step.svc.reading() as w:
+        pupil = await w.tx.pupil(step.draft(ToFamilyDraft).pupil_id)
+        family = await family_messages.family_of(w, pupil) if pupil else []
+    rows = [
+        [step.button(("⚠️ " if why else "") + name, f"to:{index}")]
+        for index, (_, name, why) in enumerate(family)
+    ]
+    rows.append(step.back_row("pupil"))
+    # staff:
+    question = step.tr._("To whom? ⚠️: the school may not share information with them.")
+    await step.show(f"{_to_family_heading(step)}\n{question}", rows)
+
+
+async def to_family_button(step: Step, value: str) -> None:
+    if value == "pupil":
+        await step.go("pupil")  # a fresh nonce first: the picker's buttons carry it
+        await ask_pupil(step, _to_family_heading(step))
+        return
+    index = value.removeprefix("to:")
+    async with step.svc.reading() as w:
+        pupil = await w.tx.pupil(step.draft(ToFamilyDraft).pupil_id)
+        family = await family_messages.family_of(w, pupil) if pupil else []
+    if step.state.step != "whom" or not index.isdigit() or int(index) >= len(family):
+        await _ask_whom(step)
+        return
+    (kind, person_id), name, _ = family[int(index)]
+    await step.go("text", family_kind=kind.value, family_id=person_id)
+    # staff:
+    await step.show(
+        step.tr._("✍️ Type your message to {name}. It is sent as you write it.", name=name),
+        [step.back_row("pupil")],
+    )
+
+
+async def to_family_text(step: Step, text: str) -> None:
+    if step.state.step != "text":
+        # staff:
+        await step.show(step.tr._("Please use the buttons above, or type /annuleren to stop."))
+        return
+    draft = step.draft(ToFamilyDraft)
+    family = (PersonKind(draft.family_kind), draft.family_id)
+    await step.end()
+    svc = step.svc
+    translated = {}
+    if svc.translation.configured:
+        async with svc.reading() as w:
+            target = (await reader(w, *family)).language
+        translated = await svc.translation.translate_quickly(text[:MAX_TEXT], "nl", {target})
+    async with svc.work() as w:
+        member = await w.tx.staff_member(step.viewer.person_id or "")
+        answered = (
+            await family_messages.write_to_family(
+                w,
+                staff=member,
+                pupil_id=draft.pupil_id,
+                family=family,
+                text=text[:MAX_TEXT],
+                translated=translated,
+            )
+            if member
+            else family_messages.Answered(Answer.UNKNOWN)
+        )
+    await answer_with_menu(
+        step.update, step.context, step.viewer, _answered_text(step.context, step.viewer, answered)
+    )
+
+
+register(
+    Flow(
+        "tofamily",
+        Action.PLAN_MEETING,
+        to_family_text,
+        to_family_button,
+        PupilStep(_to_family_heading, "pupil", _ask_whom),
+    )
+)
+start_to_family = pupil_first("tofamily", Action.PLAN_MEETING, _to_family_heading)
+
+HANDLERS += [
+    CommandHandler("schrijf", start_to_family),
+    CallbackQueryHandler(start_to_family, pattern=r"^menu:tofamily$"),
 ]

@@ -67,8 +67,15 @@ MENU: tuple[tuple[frozenset[Role] | None, tuple[tuple[str, str], ...]], ...] = (
             (N_("🧭 Support route"), "menu:route"),
         ),
     ),
-    # staff: menu button
-    (TEACHING, ((N_("🌟 Send good news"), "menu:news"),)),
+    (
+        TEACHING,
+        (
+            # staff: menu button
+            (N_("🌟 Send good news"), "menu:news"),
+            # staff: menu button
+            (N_("💬 Write to a family"), "menu:tofamily"),
+        ),
+    ),
     # staff: menu button
     (frozenset({Role.TEACHER}), ((N_("📅 Put a pupil on the CvB agenda"), "menu:cvb"),)),
     (
@@ -106,6 +113,8 @@ STAFF_COMMANDS: tuple[tuple[str, str, frozenset[Role]], ...] = (
     ("ronde", N_("Short talks for a whole group"), TEACHING),
     # staff: command menu
     ("zorgroute", N_("Support route of a pupil"), TEACHING),
+    # staff: command menu
+    ("schrijf", N_("Write to a family"), TEACHING),
     # staff: command menu
     ("cvb", N_("Put a pupil on the CvB agenda"), TEACHING),
     # staff: command menu

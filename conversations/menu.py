@@ -75,6 +75,8 @@ STAFF_HELP: tuple[tuple[str, bool | None], ...] = (
     # staff: keep the /commands as they are; they are Dutch words
     (N_("/zorgroute: the support route of a pupil"), None),
     # staff: keep the /commands as they are; they are Dutch words
+    (N_("/schrijf: write to a family about a pupil"), None),
+    # staff: keep the /commands as they are; they are Dutch words
     (N_("/cvb: tell parents that a pupil is on the CvB agenda"), None),
     # staff: keep the /commands as they are; they are Dutch words
     (N_("/toestemming: ask consent for a discussion with people from outside school"), True),

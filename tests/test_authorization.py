@@ -17,7 +17,8 @@ G, P, S = PersonKind.GUARDIAN, PersonKind.PUPIL, PersonKind.STAFF
 # The target family: Milan Smit (14, VSO-1), parents Ruud Smit and Mark de Wit.
 SECRETS = ("Milan", "Smit", "Ruud", "de Wit")
 COMMANDS = ("start", "help", "taal", "overzicht", "annuleren", "cvb", "toestemming", "leerling",
-            "gesprek", "voorbereiden", "ronde", "zorgroute", "positief", "onbekend")  # fmt: skip
+            "gesprek", "voorbereiden", "ronde", "zorgroute", "positief", "schrijf",
+            "onbekend")  # fmt: skip
 # Which roles may use each command (None: not linked).
 STAFF_ALL = {"teacher", "coordinator", "admin"}
 TEACHING = {"teacher", "coordinator"}
@@ -36,6 +37,7 @@ ALLOWED = {
     "ronde": TEACHING,
     "zorgroute": TEACHING,
     "positief": TEACHING,
+    "schrijf": TEACHING,
     "onbekend": set(),
 }
 REFUSALS_NL = (

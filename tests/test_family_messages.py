@@ -228,3 +228,36 @@ async def test_the_overview_lists_families_waiting_two_school_days_for_an_answer
     await harness.say(marieke, "Natuurlijk, ik bel u vandaag.")
     await harness.say(ingrid, "/overzicht")
     assert "Sem Bakker (SO-Zon)" not in ingrid.last.text
+
+
+async def test_a_teacher_writes_to_a_family_first_and_sees_whom_she_may_not_inform(
+    harness: Harness,
+) -> None:
+    users = await people(
+        harness, (G, "G009", "Marloes"), (G, "G010", "Dennis"), (S, "S001", "Marieke")
+    )
+    marloes, dennis, marieke = users["G009"], users["G010"], users["S001"]
+    await harness.say(marieke, "/schrijf")
+    await harness.say(marieke, "Sem")
+    whom = marieke.last
+    assert "⚠️ Dennis Bakker" in whom.labels and "Marloes Bakker" in whom.labels
+    await harness.tap(marieke, "Marloes Bakker", whom)
+    before = len(marloes.messages)
+    shown = await harness.say(marieke, "Sem heeft vandaag prachtig gezongen!")
+    assert "Marloes Bakker" in shown[-1].text and "✅" in shown[-1].text
+    await delivered(harness, marloes, before + 1)
+    assert "“Sem heeft vandaag prachtig gezongen!”" in marloes.last.text
+    assert marloes.last.protect_content
+    # The father without authority: nothing is sent, and she is told why.
+    await harness.say(marieke, "/schrijf")
+    await harness.say(marieke, "Sem")
+    await harness.tap(marieke, "⚠️ Dennis Bakker", marieke.last)
+    before = len(dennis.messages)
+    shown = await harness.say(marieke, "Sem heeft vandaag prachtig gezongen!")
+    assert "✅" not in shown[-1].text and "Dennis Bakker" in shown[-1].text
+    assert len(dennis.messages) == before
+    # A teacher of another group does not see Sem at all.
+    hakan = (await people(harness, (S, "S002", "Hakan")))["S002"]
+    await harness.say(hakan, "/schrijf")
+    shown = await harness.say(hakan, "Sem")
+    assert not any("Sem" in label for m in shown for label in m.labels)

@@ -72,6 +72,7 @@ async def test_four_people_are_greeted_in_their_language_with_their_role_buttons
         "voorbereiden",
         "ronde",
         "zorgroute",
+        "schrijf",
         "cvb",
         "help",
         "annuleren",

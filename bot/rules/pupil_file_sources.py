@@ -64,6 +64,7 @@ FROM_TABLES: dict[str, str] = {
     "positive_news_sent": "positive_news",
     "family_message_written": "family_messages",
     "family_message_answered": "family_messages",
+    "family_message_from_school": "family_messages",
     "absence_reported": "absences",
     "cvb_notice_sent": "discussions",
     "consent_requested": "discussions",

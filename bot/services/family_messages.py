@@ -129,16 +129,46 @@ async def answer_family(
 ) -> Answered:
     """A teacher's answer to a family's message, to the family member who wrote it."""
     found = await w.tx.family_message(message_id)
-    pupil = await w.tx.pupil(found.pupil_id) if found else None
-    if found is None or found.from_school or pupil is None or not may_see_pupil(staff, pupil.group):
+    if found is None or found.from_school:
         return Answered(Answer.UNKNOWN)
     family = (found.family_kind, found.family_id)
+    answered = await write_to_family(
+        w,
+        staff=staff,
+        pupil_id=found.pupil_id,
+        family=family,
+        text=text,
+        answer_to=message_id,
+        translated=translated,
+    )
+    if answered.outcome in (Answer.SENT, Answer.HELD, Answer.NOT_IN_SAMEN):
+        await w.tx.mark_family_message_answered(message_id, w.now)
+    return answered
+
+
+async def write_to_family(
+    w: Work,
+    *,
+    staff: StaffMember,
+    pupil_id: str,
+    family: Person,
+    text: str,
+    answer_to: int | None = None,
+    translated: Mapping[str, Translated | None] | None = None,
+) -> Answered:
+    """A teacher writes to one family member (or the pupil) about a child of her groups: sent
+    only when the rules let the school inform them; held under a safety exception."""
+    pupil = await w.tx.pupil(pupil_id)
+    if pupil is None or not may_see_pupil(staff, pupil.group):
+        return Answered(Answer.UNKNOWN)
     people = await pupil_discussions.people_of_pupil(w.tx, pupil)
-    name = people[pupil_discussions.person_key(*family)].full_name
+    person = people.get(pupil_discussions.person_key(*family))
+    if person is None:
+        return Answered(Answer.UNKNOWN)
     refusal = await why_not_to_inform(w, family, pupil)
     if refusal is not None:
-        return Answered(Answer.NOT_ALLOWED, name, refusal)
-    answer_id = await w.tx.add_family_message(
+        return Answered(Answer.NOT_ALLOWED, person.full_name, refusal)
+    message_id = await w.tx.add_family_message(
         pupil_id=pupil.pupil_id,
         family=family,
         from_school=True,
@@ -146,21 +176,35 @@ async def answer_family(
         text=text,
         language="nl",
         now=w.now,
-        answer_to=message_id,
+        answer_to=answer_to,
     )
-    await w.tx.mark_family_message_answered(message_id, w.now)
-    await w.audit(
-        staff, "family_message_answered", pupil_id=pupil.pupil_id, details={"message_id": answer_id}
-    )
+    action = "family_message_answered" if answer_to else "family_message_from_school"
+    await w.audit(staff, action, pupil_id=pupil.pupil_id, details={"message_id": message_id})
     to = await reader(w, *family)
     if not to.in_samen:
-        return Answered(Answer.NOT_IN_SAMEN, name)
-    answer = await w.tx.family_message(answer_id)
-    assert answer is not None
-    await _tell_family(w, to, answer, translated or {})
+        return Answered(Answer.NOT_IN_SAMEN, person.full_name)
+    message = await w.tx.family_message(message_id)
+    assert message is not None
+    await _tell_family(w, to, message, translated or {})
     if await w.tx.safety_exceptions(pupil.pupil_id):
-        return Answered(Answer.HELD, name)
-    return Answered(Answer.SENT, name)
+        return Answered(Answer.HELD, person.full_name)
+    return Answered(Answer.SENT, person.full_name)
+
+
+async def family_of(w: Work, pupil: Pupil) -> list[tuple[Person, str, Why | None]]:
+    """Whom a teacher may write to about a child: each guardian and, from 12, the pupil, with
+    their name and why the school may not inform them (None: it may)."""
+    people = await pupil_discussions.people_of_pupil(w.tx, pupil)
+    family: list[tuple[Person, str, Why | None]] = []
+    for person in people.values():
+        if (
+            person.kind is PersonKind.PUPIL
+            and age_on(pupil.birth_date, w.today) < PUPIL_WRITES_FROM
+        ):
+            continue
+        key = (person.kind, person.person_id)
+        family.append((key, person.full_name, await why_not_to_inform(w, key, pupil)))
+    return family
 
 
 async def why_not_to_inform(w: Work, family: Person, pupil: Pupil) -> Why | None:
