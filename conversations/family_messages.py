@@ -238,33 +238,13 @@ async def _staff_answers(
     message_id: int,
     text: str,
 ) -> None:
-    if text:
-        await _send_answer(update, context, viewer, message_id, text)
+    """A teacher's answer: sent at once when typed as a reply, else asked for."""
+    if not text:
+        step = await begin(update, context, viewer, "answer", "text", message_id=message_id)
+        # staff:
+        await step.show(step.tr._("↩️ Type your answer. It is sent as you write it."))
+        await done(update)
         return
-    step = await begin(update, context, viewer, "answer", "text", message_id=message_id)
-    # staff:
-    await step.show(step.tr._("↩️ Type your answer. It is sent as you write it."))
-    await done(update)
-
-
-async def answer_text(step: Step, text: str) -> None:
-    await step.end()
-    message_id = step.draft(AnswerDraft).message_id
-    await _send_answer(step.update, step.context, step.viewer, message_id, text)
-
-
-async def answer_button(step: Step, value: str) -> None:
-    # staff:
-    await step.show(step.tr._("Please type your answer, or type /annuleren to stop."))
-
-
-async def _send_answer(
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    viewer: Viewer,
-    message_id: int,
-    text: str,
-) -> None:
     svc = services(context)
     translated = {}
     if svc.translation.configured:
@@ -285,6 +265,17 @@ async def _send_answer(
             else family_messages.Answered(Answer.UNKNOWN)
         )
     await answer_with_menu(update, context, viewer, _answered_text(context, viewer, answered))
+
+
+async def answer_text(step: Step, text: str) -> None:
+    await step.end()
+    message_id = step.draft(AnswerDraft).message_id
+    await _staff_answers(step.update, step.context, step.viewer, message_id, text)
+
+
+async def answer_button(step: Step, value: str) -> None:
+    # staff:
+    await step.show(step.tr._("Please type your answer, or type /annuleren to stop."))
 
 
 def _answered_text(
