@@ -5,17 +5,20 @@ in Telegram; the family answers back the same way."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 from telegram import InlineKeyboardButton, Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
+from bot.platform.translation import Translated
 from bot.rules.callback_data import FamilyMessageTap
 from bot.rules.models import PersonKind, Pupil, Viewer
 from bot.rules.permissions import Action, may
 from bot.services import family_messages
 from bot.services.family_messages import Answer
 from bot.services.notify import reader
+from bot.services.work import Work
 from bot.texts import conversation_texts
 from bot.texts.rights_card import WHY_LABELS
 from conversations.common import Handlers, services, tr_for
@@ -51,6 +54,16 @@ class AnswerDraft:
     """A teacher's answer on its way: the family's message it answers."""
 
     message_id: int = 0
+
+
+@dataclass
+class PreviewDraft:
+    """A teacher's words shown as the family will read them, before they are sent."""
+
+    text: str = ""
+    target: str = ""  # the language the family member reads
+    translation: str = ""  # "" when the service gave none in time
+    service: str = ""
 
 
 def _person(viewer: Viewer) -> tuple[PersonKind, str]:
@@ -238,44 +251,125 @@ async def _staff_answers(
     message_id: int,
     text: str,
 ) -> None:
-    """A teacher's answer: sent at once when typed as a reply, else asked for."""
-    if not text:
-        step = await begin(update, context, viewer, "answer", "text", message_id=message_id)
-        # staff:
-        await step.show(step.tr._("↩️ Type your answer. It is sent as you write it."))
-        await done(update)
+    """A teacher's answer: typed as a reply to the message, or asked for."""
+    step = await begin(update, context, viewer, "answer", "text", message_id=message_id)
+    if text:
+        await compose(step, text)
         return
-    svc = services(context)
-    translated = {}
-    if svc.translation.configured:
-        async with svc.reading() as w:
-            source, targets = await family_messages.answer_languages(w, message_id)
-        translated = await svc.translation.translate_quickly(text[:MAX_TEXT], source, targets)
-    async with svc.work() as w:
-        member = await w.tx.staff_member(viewer.person_id or "")
-        answered = (
-            await family_messages.answer_family(
-                w,
-                staff=member,
-                message_id=message_id,
-                text=text[:MAX_TEXT],
-                translated=translated,
-            )
-            if member
-            else family_messages.Answered(Answer.UNKNOWN)
-        )
-    await answer_with_menu(update, context, viewer, _answered_text(context, viewer, answered))
+    # staff:
+    await step.show(step.tr._("↩️ Type your answer. It is sent as you write it."))
+    await done(update)
 
 
 async def answer_text(step: Step, text: str) -> None:
-    await step.end()
-    message_id = step.draft(AnswerDraft).message_id
-    await _staff_answers(step.update, step.context, step.viewer, message_id, text)
+    if step.state.step != "text":
+        # staff:
+        await step.show(step.tr._("Please use the buttons above, or type /annuleren to stop."))
+        return
+    await compose(step, text)
 
 
 async def answer_button(step: Step, value: str) -> None:
+    await preview_button(step, value)
+
+
+async def compose(step: Step, text: str) -> None:
+    """A teacher's words: sent at once when the family member reads Dutch or the school has
+    no translation service; else first shown as they will read them, translated."""
+    text = text[:MAX_TEXT]
+    svc = step.svc
+    async with svc.reading() as w:
+        family, pupil_id = await _addressee(w, step)
+        target = (await reader(w, *family)).language if family else "nl"
+        pupil = await w.tx.pupil(pupil_id)
+        member = await w.tx.staff_member(step.viewer.person_id or "")
+    if not svc.translation.configured or target == "nl":
+        await _send_from_school(step, text, {})
+        return
+    made = (await svc.translation.translate_quickly(text, "nl", {target})).get(target)
+    await step.go(
+        "preview",
+        text=text,
+        target=target,
+        translation=made.text if made else "",
+        service=made.service if made else "",
+    )
+    tr = step.tr
+    shown = conversation_texts.to_family(
+        svc.texts(target),
+        teacher=f"{member.first_name} {member.last_name}" if member else "",
+        child=pupil.first_name if pupil else "",
+        words=text,
+        translation=made.text if made else None,
+    )
     # staff:
-    await step.show(step.tr._("Please type your answer, or type /annuleren to stop."))
+    lines = [tr._("👀 This is what the family reads:"), shown]
+    if made is None:
+        # staff:
+        lines.append(tr._("The translation service did not answer in time: it follows later."))
+    send = step.button(tr.label("✅ Send"), "send")
+    change = step.button(tr.label("✏️ Change"), "change")
+    await step.show("\n\n".join(lines), [[send, change]])
+
+
+async def preview_button(step: Step, value: str) -> None:
+    draft = step.draft(PreviewDraft)
+    if step.state.step == "preview" and value == "send":
+        made = Translated(draft.translation, draft.service) if draft.translation else None
+        await _send_from_school(step, draft.text, {draft.target: made})
+        return
+    if step.state.step == "preview" and value == "change":
+        await step.go("text")
+        # staff:
+        await step.show(step.tr._("✍️ Type your message again. It is sent as you write it."))
+        return
+    # staff:
+    await step.show(step.tr._("Please use the buttons above, or type /annuleren to stop."))
+
+
+async def _addressee(w: Work, step: Step) -> tuple[tuple[PersonKind, str] | None, str]:
+    """Whom the teacher's words are for, and about which pupil: the writer of the message
+    answered, or the family member chosen."""
+    if step.state.name == "answer":
+        message = await w.tx.family_message(step.draft(AnswerDraft).message_id)
+        if message is None:
+            return None, ""
+        return (message.family_kind, message.family_id), message.pupil_id
+    draft = step.draft(ToFamilyDraft)
+    family = (PersonKind(draft.family_kind), draft.family_id) if draft.family_kind else None
+    return family, draft.pupil_id
+
+
+async def _send_from_school(
+    step: Step, text: str, translated: Mapping[str, Translated | None]
+) -> None:
+    """The teacher's words go to the family: an answer, or a first message."""
+    async with step.finishing() as w:
+        member = await w.tx.staff_member(step.viewer.person_id or "")
+        if member is None:
+            answered = family_messages.Answered(Answer.UNKNOWN)
+        elif step.state.name == "answer":
+            answered = await family_messages.answer_family(
+                w,
+                staff=member,
+                message_id=step.draft(AnswerDraft).message_id,
+                text=text,
+                translated=translated,
+            )
+        else:
+            draft = step.draft(ToFamilyDraft)
+            answered = await family_messages.write_to_family(
+                w,
+                staff=member,
+                pupil_id=draft.pupil_id,
+                family=(PersonKind(draft.family_kind), draft.family_id),
+                text=text,
+                translated=translated,
+            )
+    said = _answered_text(step.context, step.viewer, answered)
+    # staff:
+    fallback = step.tr._("This button no longer works.")
+    await reply(step.update, said or fallback, menu_keyboard(step.viewer, step.tr))
 
 
 def _answered_text(
@@ -392,6 +486,9 @@ async def _ask_whom(step: Step) -> None:
 
 
 async def to_family_button(step: Step, value: str) -> None:
+    if step.state.step == "preview":
+        await preview_button(step, value)
+        return
     if value == "pupil":
         await step.go("pupil")  # a fresh nonce first: the picker's buttons carry it
         await ask_pupil(step, _to_family_heading(step))
@@ -417,32 +514,7 @@ async def to_family_text(step: Step, text: str) -> None:
         # staff:
         await step.show(step.tr._("Please use the buttons above, or type /annuleren to stop."))
         return
-    draft = step.draft(ToFamilyDraft)
-    family = (PersonKind(draft.family_kind), draft.family_id)
-    await step.end()
-    svc = step.svc
-    translated = {}
-    if svc.translation.configured:
-        async with svc.reading() as w:
-            target = (await reader(w, *family)).language
-        translated = await svc.translation.translate_quickly(text[:MAX_TEXT], "nl", {target})
-    async with svc.work() as w:
-        member = await w.tx.staff_member(step.viewer.person_id or "")
-        answered = (
-            await family_messages.write_to_family(
-                w,
-                staff=member,
-                pupil_id=draft.pupil_id,
-                family=family,
-                text=text[:MAX_TEXT],
-                translated=translated,
-            )
-            if member
-            else family_messages.Answered(Answer.UNKNOWN)
-        )
-    await answer_with_menu(
-        step.update, step.context, step.viewer, _answered_text(step.context, step.viewer, answered)
-    )
+    await compose(step, text)
 
 
 register(

@@ -69,9 +69,15 @@ async def test_each_reads_the_other_in_their_language_with_libretranslate(
         await press(harness, marieke, ANSWER)
         before = len(mehmet.messages)
         await harness.say(marieke, "Beterschap!")
+        # She first sees what he will read: his language, her own words beside it.
+        preview = marieke.last
+        assert "“[nl→tr] Beterschap!”" in preview.text and "“Beterschap!”" in preview.text
+        assert len(mehmet.messages) == before  # nothing sent yet
+        await harness.tap(marieke, "✅", preview)
         await delivered(harness, mehmet, before + 1)
         assert "“[nl→tr] Beterschap!”" in mehmet.last.text
         assert "“Beterschap!”" in mehmet.last.text  # the teacher's own words beside it
+        assert len(libre.requests) == 2  # the preview's translation is the one sent
     finally:
         await harness.close()
 
