@@ -9,6 +9,7 @@ from telegram.ext import Application
 from conversations import (
     absences,
     access_requests,
+    away,
     care_answers,
     care_overview,
     discussions,
@@ -54,6 +55,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         access_requests,
         family_messages,
         absences,
+        away,
         menu,
     ):
         application.add_handlers(module.HANDLERS)

@@ -201,7 +201,7 @@ async def _send(
         await reply(update, tr._("This button no longer works. Please choose again."))
         return
     tr = tr_for(context, viewer)
-    text = conversation_texts.sent_to_school(tr, list(sent.readers), sent.read_from, now)
+    text = conversation_texts.sent_to_school(tr, list(sent.readers), sent.read_from, now, sent.away)
     await reply(update, text, menu_keyboard(viewer, tr), edit=update.callback_query is not None)
 
 

@@ -77,6 +77,8 @@ MENU: tuple[tuple[frozenset[Role] | None, tuple[tuple[str, str], ...]], ...] = (
         ),
     ),
     # staff: menu button
+    (TEACHING, ((N_("🌴 Away or back"), "menu:away"),)),
+    # staff: menu button
     (frozenset({Role.TEACHER}), ((N_("📅 Put a pupil on the CvB agenda"), "menu:cvb"),)),
     (
         frozenset({Role.COORDINATOR}),

@@ -261,3 +261,31 @@ async def test_a_teacher_writes_to_a_family_first_and_sees_whom_she_may_not_info
     await harness.say(hakan, "/schrijf")
     shown = await harness.say(hakan, "Sem")
     assert not any("Sem" in label for m in shown for label in m.labels)
+
+
+async def test_a_teacher_away_has_a_coordinator_read_and_families_are_told(
+    harness: Harness,
+) -> None:
+    users = await people(
+        harness, (G, "G009", "Marloes"), (S, "S001", "Marieke"), (S, "S004", "Ingrid")
+    )
+    marloes, marieke, ingrid = users["G009"], users["S001"], users["S004"]
+    await harness.say(marieke, "/help")
+    await harness.tap(marieke, "🌴", marieke.last)
+    shown = await harness.say(marieke, "vr 4 dec")
+    assert "Ingrid Postma" in shown[-1].text
+    before = len(ingrid.messages), len(marieke.messages)
+    told = await harness.say(marloes, "Sem heeft morgen een afspraak bij de dokter.")
+    assert "Marieke van den Berg" in told[-1].text and "4 december" in told[-1].text  # away
+    assert "Ingrid Postma" in told[-1].text  # who reads instead
+    await delivered(harness, ingrid, before[0] + 1)
+    assert "“Sem heeft morgen een afspraak bij de dokter.”" in ingrid.last.text
+    assert len(marieke.messages) == before[1]
+    # Back early: messages come to her again.
+    await harness.say(marieke, "/help")
+    await harness.tap(marieke, "🌴", marieke.last)
+    await harness.tap(marieke, "👋", marieke.last)
+    before = len(marieke.messages)
+    await harness.say(marloes, "Dank u!")
+    await delivered(harness, marieke, before + 1)
+    assert "“Dank u!”" in marieke.last.text

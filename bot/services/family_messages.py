@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from bot.i18n.translator import Translator
@@ -40,6 +40,7 @@ class Sent:
     message_id: int
     readers: tuple[str, ...]  # the names of who at school will read it
     read_from: datetime | None  # when they will, when school is closed now
+    away: tuple[tuple[str, date], ...] = ()  # mentors away, and their last day away
 
 
 class Answer(StrEnum):
@@ -116,7 +117,38 @@ async def write_to_school(
         details={"message_id": message_id, "readers": len(readers)},
     )
     names = tuple(sorted({await staff_name(w, to) for to in readers}))
-    return Sent(message_id, names, read_from if read_from > w.now else None)
+    away = await mentors_away(w, pupil)
+    return Sent(message_id, names, read_from if read_from > w.now else None, away)
+
+
+async def mentors_away(w: Work, pupil: Pupil) -> tuple[tuple[str, date], ...]:
+    """The child's mentors who are away today: their names and last day away."""
+    away = []
+    for member in await w.tx.staff_of_group(pupil.group):
+        found = await w.tx.away(member.staff_id, w.today)
+        if found is not None:
+            away.append((f"{member.first_name} {member.last_name}", found[0]))
+    return tuple(away)
+
+
+async def come_back(w: Work, staff: StaffMember) -> bool:
+    """The teacher is back: her families' messages come to her again."""
+    came_back = await w.tx.back_at_work(staff.staff_id)
+    if came_back:
+        await w.audit(staff, "back_at_work")
+    return came_back
+
+
+async def go_away(w: Work, staff: StaffMember, until: date) -> str | None:
+    """The teacher is away until `until`: a coordinator reads her families' messages. Returns
+    the stand-in's name; None when there is no coordinator in Samen to stand in."""
+    for member in await w.tx.all_staff():
+        other = member.role is Role.COORDINATOR and member.staff_id != staff.staff_id
+        if other and (await reader(w, PersonKind.STAFF, member.staff_id)).in_samen:
+            await w.tx.set_away(staff.staff_id, until, member.staff_id, w.now)
+            await w.audit(staff, "away", details={"until": until.isoformat()})
+            return f"{member.first_name} {member.last_name}"
+    return None
 
 
 async def answer_family(
@@ -230,18 +262,20 @@ def staff_reads_from(w: Work) -> datetime:
 
 
 async def readers_at_school(w: Work, pupil: Pupil) -> list[Reader]:
-    """The mentors of the child (the teachers of the group) who are in Samen; when none is,
-    the coordinators, so that a family always reaches someone."""
-    mentors = [
-        await reader(w, PersonKind.STAFF, s.staff_id)
-        for s in await w.tx.staff_of_group(pupil.group)
-    ]
-    reachable = [to for to in mentors if to.in_samen]
-    if reachable:
-        return reachable
+    """The mentors of the child (the teachers of the group) who are in Samen, or who stands in
+    for one who is away; when there is none, the coordinators, so that a family always
+    reaches someone."""
+    readers: dict[str, Reader] = {}
+    for member in await w.tx.staff_of_group(pupil.group):
+        away = await w.tx.away(member.staff_id, w.today)
+        to = await reader(w, PersonKind.STAFF, away[1] if away else member.staff_id)
+        if to.in_samen:
+            readers.setdefault(to.person_id, to)
+    if readers:
+        return list(readers.values())
     coordinators = [s for s in await w.tx.all_staff() if s.role is Role.COORDINATOR]
-    readers = [await reader(w, PersonKind.STAFF, s.staff_id) for s in coordinators]
-    return [to for to in readers if to.in_samen]
+    standing_in = [await reader(w, PersonKind.STAFF, s.staff_id) for s in coordinators]
+    return [to for to in standing_in if to.in_samen]
 
 
 async def staff_name(w: Work, to: Reader) -> str:

@@ -30,6 +30,7 @@ from bot.storage.roster import RosterQueries
 from bot.storage.rounds import RoundQueries
 from bot.storage.route import RouteQueries
 from bot.storage.safety import SafetyQueries
+from bot.storage.staff_away import StaffAwayQueries
 
 __all__ = ["Database", "Migration", "Tx", "from_iso", "iso", "load_migrations"]
 
@@ -50,6 +51,7 @@ class Tx(
     AccessRequestQueries,
     AbsenceQueries,
     FamilyMessageQueries,
+    StaffAwayQueries,
     PupilFileQueries,
     FlowQueries,
     AuditQueries,

@@ -4,7 +4,8 @@ the school will read it)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import date, datetime
 
 from bot.i18n.translator import N_, Translator, language_name
 
@@ -90,15 +91,22 @@ def to_family(
 
 
 def sent_to_school(
-    tr: Translator, readers: list[str], read_from: datetime | None, now: datetime
+    tr: Translator,
+    readers: list[str],
+    read_from: datetime | None,
+    now: datetime,
+    away: Sequence[tuple[str, date]] = (),
 ) -> str:
-    """The writer's confirmation: who will read it, and when."""
+    """The writer's confirmation: who will read it, and when (and which teacher is away)."""
     if not readers:
         return tr._(
             "Your message is saved, but no teacher can read it in Samen yet."
             " Please call the school."
         )
-    sent = tr._("✅ Sent to {names}.", names=tr.list_of(readers))
+    gone = [
+        tr._("{name} is away until {date}.", name=name, date=tr.date(until)) for name, until in away
+    ]
+    sent = "\n".join([*gone, tr._("✅ Sent to {names}.", names=tr.list_of(readers))])
     if read_from is None or read_from <= now:
         return sent
     return (
