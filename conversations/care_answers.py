@@ -16,7 +16,7 @@ from telegram.ext import CallbackQueryHandler, ContextTypes
 from bot.i18n.translator import Translator
 from bot.rules.callback_data import ConsentTap, NoticeTap
 from bot.rules.consent import FINAL
-from bot.rules.models import PersonKind, Viewer
+from bot.rules.models import Viewer
 from bot.rules.permissions import Action
 from bot.services import pupil_discussions
 from bot.texts import care_messages
@@ -24,11 +24,6 @@ from conversations.common import Handlers, ViewerHandler, services, tr_for
 from conversations.guards import on_tap, requires
 from conversations.keyboards import button, markup_from_json, menu_keyboard
 from conversations.replies import answer_with_menu, done, reply, show_under_original
-
-
-def _person(viewer: Viewer) -> tuple[PersonKind, str]:
-    assert viewer.kind is not None and viewer.person_id is not None
-    return viewer.kind, viewer.person_id
 
 
 async def _show(
@@ -42,7 +37,7 @@ async def _show(
     """Edit the request in place: its text stays, the answer shows below it (closing the loop)."""
     svc = services(context)
     async with svc.db.reading() as tx:
-        outbox_id = await tx.recipient_outbox_id(discussion_id, *_person(viewer))
+        outbox_id = await tx.recipient_outbox_id(discussion_id, *viewer.person)
         sent = await tx.outbox_message(outbox_id) if outbox_id else None
     await show_under_original(update, sent, status_line, markup)
 
@@ -52,7 +47,7 @@ async def _original_text(
 ) -> str | None:
     svc = services(context)
     async with svc.db.reading() as tx:
-        outbox_id = await tx.recipient_outbox_id(discussion_id, *_person(viewer))
+        outbox_id = await tx.recipient_outbox_id(discussion_id, *viewer.person)
         sent = await tx.outbox_message(outbox_id) if outbox_id else None
     return sent[1] if sent else None
 
@@ -92,7 +87,7 @@ async def notice_answer(
     async with svc.work() as w:
         result = await pupil_discussions.record_answer(
             w,
-            person=_person(viewer),
+            person=viewer.person,
             user_id=viewer.user_id,
             discussion_id=tap.discussion_id,
             answer=tap.answer,
@@ -132,7 +127,7 @@ async def _asked(
             if discussion
             else None
         )
-    key = pupil_discussions.person_key(*_person(viewer))
+    key = pupil_discussions.person_key(*viewer.person)
     decides = state is not None and any(
         r.decides and pupil_discussions.person_key(r.person_kind, r.person_id) == key
         for r in state.recipients
@@ -261,7 +256,7 @@ async def consent_record(
     async with svc.work() as w:
         result = await pupil_discussions.record_answer(
             w,
-            person=_person(viewer),
+            person=viewer.person,
             user_id=viewer.user_id,
             discussion_id=discussion_id,
             answer=answer,
@@ -358,9 +353,9 @@ async def my_permissions(
     now = svc.clock.now()
     lines = [tr._("📝 <b>Your permissions</b>")]
     rows = []
-    key = pupil_discussions.person_key(*_person(viewer))
+    key = pupil_discussions.person_key(*viewer.person)
     async with svc.db.transaction() as tx:
-        for discussion in await tx.discussions_of_person(*_person(viewer)):
+        for discussion in await tx.discussions_of_person(*viewer.person):
             if not discussion.needs_consent:
                 continue
             state = await pupil_discussions.discussion_state(tx, discussion, now)

@@ -66,11 +66,6 @@ class PreviewDraft:
     service: str = ""
 
 
-def _person(viewer: Viewer) -> tuple[PersonKind, str]:
-    assert viewer.kind is not None and viewer.person_id is not None
-    return viewer.kind, viewer.person_id
-
-
 # --- a family writes ----------------------------------------------------------------------
 
 
@@ -123,7 +118,7 @@ async def _children(
     update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer
 ) -> list[Pupil]:
     async with services(context).reading() as w:
-        return await family_messages.children_to_write_about(w, _person(viewer))
+        return await family_messages.children_to_write_about(w, viewer.person)
 
 
 async def _ask_child(step: Step, children: list[Pupil]) -> None:
@@ -181,14 +176,12 @@ async def _send(
     if svc.translation.configured and draft.text and not draft.media:
         # Outside any transaction: a quick translation goes out with the message itself.
         async with svc.reading() as w:
-            source, targets = await family_messages.languages_read(
-                w, _person(viewer), draft.pupil_id
-            )
+            source, targets = await family_messages.languages_read(w, viewer.person, draft.pupil_id)
         translated = await svc.translation.translate_quickly(draft.text, source, targets)
     async with svc.work() as w:
         sent = await family_messages.write_to_school(
             w,
-            writer=_person(viewer),
+            writer=viewer.person,
             pupil_id=draft.pupil_id,
             text=draft.text[:MAX_TEXT],
             answer_to=draft.answer_to or None,
@@ -236,7 +229,7 @@ async def answer(
     if viewer.is_staff:
         await _staff_answers(update, context, viewer, message_id, text)
         return
-    if not message.from_school or (message.family_kind, message.family_id) != _person(viewer):
+    if not message.from_school or (message.family_kind, message.family_id) != viewer.person:
         await say_stale(update, context, viewer)
         return
     await start_writing(

@@ -13,7 +13,7 @@ from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot.i18n.translator import Translator
 from bot.rules.callback_data import MAX_ALTERNATIVES, InvitationTap, SummaryTap
-from bot.rules.models import Meeting, PersonKind, Viewer
+from bot.rules.models import Meeting, Viewer
 from bot.rules.permissions import Action
 from bot.services import meeting_answers, summaries
 from bot.services.context import Services
@@ -27,11 +27,6 @@ from conversations.replies import answer_with_menu, done, reply, say_stale
 MAX_TEXT = 500
 
 
-def _person(viewer: Viewer) -> tuple[PersonKind, str]:
-    assert viewer.kind is not None and viewer.person_id is not None
-    return viewer.kind, viewer.person_id
-
-
 async def _screen(
     svc: Services, viewer: Viewer, meeting_id: int
 ) -> meeting_answers.InvitationScreen:
@@ -40,7 +35,7 @@ async def _screen(
             w,
             svc.texts(viewer.language),
             meeting_id,
-            _person(viewer),
+            viewer.person,
         )
     assert screen is not None  # checked by find_invitation before
     return screen
@@ -59,7 +54,7 @@ async def _invitation(
     svc = services(context)
     async with svc.db.transaction() as tx:
         found = await meeting_answers.find_invitation(
-            tx, _person(viewer), tap.meeting_id, tap.version, svc.clock.now()
+            tx, viewer.person, tap.meeting_id, tap.version, svc.clock.now()
         )
     if not found.ok or found.meeting is None:
         await refuse_answer(update, context, viewer, found.reason)
@@ -162,7 +157,7 @@ async def invitation_wish(t: Tapped) -> None:
     async with t.svc.work() as w:
         await meeting_answers.toggle_wish(
             w,
-            person=_person(t.viewer),
+            person=t.viewer.person,
             meeting_id=t.tap.meeting_id,
             version=t.tap.version,
             wish="interpreter" if t.tap.action == "interp" else "companion",
@@ -184,7 +179,7 @@ async def invitation_answer(t: Tapped) -> None:
     async with t.svc.work() as w:
         await meeting_answers.answer(
             w,
-            person=_person(t.viewer),
+            person=t.viewer.person,
             meeting_id=t.tap.meeting_id,
             version=t.tap.version,
             answer=answer,
@@ -221,7 +216,7 @@ async def preference_text(step: Step, text: str) -> None:
     async with step.finishing() as w:
         found = await meeting_answers.answer(
             w,
-            person=_person(step.viewer),
+            person=step.viewer.person,
             meeting_id=meeting_id,
             version=int(str(data["version"])),
             answer="other_time",
@@ -268,9 +263,9 @@ async def _summary_screen(
     tr = svc.texts(viewer.language)
     async with svc.db.reading() as tx:
         readers = await tx.summary_readers(meeting_id)
-        outbox_id = await tx.summary_outbox_id(meeting_id, *_person(viewer))
+        outbox_id = await tx.summary_outbox_id(meeting_id, *viewer.person)
         sent = await tx.outbox_message(outbox_id) if outbox_id else None
-    mine = [at for k, p, at in readers if (k, p) == _person(viewer)]
+    mine = [at for k, p, at in readers if (k, p) == viewer.person]
     if not mine or sent is None:
         return None
     text, read_at = sent[1], mine[0]
@@ -294,7 +289,7 @@ async def summary_action(
         async with svc.work() as w:
             await summaries.read_summary(
                 w,
-                person=_person(viewer),
+                person=viewer.person,
                 meeting_id=meeting_id,
             )
         await _show_summary(update, svc, viewer, meeting_id)
@@ -329,7 +324,7 @@ async def question_text(step: Step, text: str) -> None:
     async with step.finishing() as w:
         sent = await summaries.ask_question(
             w,
-            person=_person(step.viewer),
+            person=step.viewer.person,
             meeting_id=meeting_id,
             question=text[:MAX_TEXT],
         )

@@ -18,7 +18,7 @@ from bot.rules.callback_data import (
     SlotBlockTap,
 )
 from bot.rules.dates import parse_days, parse_window, read_when
-from bot.rules.models import PersonKind, Viewer
+from bot.rules.models import Viewer
 from bot.rules.permissions import Action, visible_groups
 from bot.rules.round_slots import make_slots
 from bot.services import rounds
@@ -319,11 +319,6 @@ async def _show_blocks(
 # --- families choose -------------------------------------------------------------------
 
 
-def _person(viewer: Viewer) -> tuple[PersonKind, str]:
-    assert viewer.kind is not None and viewer.person_id is not None
-    return viewer.kind, viewer.person_id
-
-
 @requires(Action.ANSWER_CARE)
 @on_tap(RoundDaysTap)
 async def choose_day(
@@ -358,14 +353,14 @@ async def book(
     async with svc.work() as w:
         outcome, slot = await rounds.book(
             w,
-            person=_person(viewer),
+            person=viewer.person,
             round_id=tap.round_id,
             pupil_id=tap.pupil_id,
             slot_id=tap.slot_id,
         )
     if outcome is rounds.Booked.BOOKED and slot is not None:
         async with svc.db.reading() as tx:
-            line = await rounds.booked_text(tx, tr, _person(viewer), slot)
+            line = await rounds.booked_text(tx, tr, viewer.person, slot)
         again = button(
             tr.label("↩️ Choose another time"), str(RoundDaysTap(tap.round_id, tap.pupil_id))
         )
@@ -396,7 +391,7 @@ async def _offer(
     """The free times of a round for one child: the days first, or the times on one day."""
     svc = services(context)
     async with svc.work() as w:
-        found = await rounds.choice(w, person=_person(viewer), round_id=round_id, pupil_id=pupil_id)
+        found = await rounds.choice(w, person=viewer.person, round_id=round_id, pupil_id=pupil_id)
     if isinstance(found, rounds.Booked):
         await _closed(update, context, viewer, found)
         return
@@ -485,7 +480,7 @@ async def join_answer(
     async with svc.work() as w:
         joined = await rounds.join(
             w,
-            person=_person(viewer),
+            person=viewer.person,
             meeting_id=tap.meeting_id,
             version=tap.version,
             pick=tap.answer,

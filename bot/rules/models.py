@@ -88,6 +88,12 @@ class Viewer:
     def is_staff(self) -> bool:
         return self.role in STAFF_ROLES
 
+    @property
+    def person(self) -> tuple[PersonKind, str]:
+        """(kind, id) of the person behind a linked account."""
+        assert self.kind is not None and self.person_id is not None
+        return self.kind, self.person_id
+
 
 @dataclass(frozen=True)
 class UserFacts:

@@ -438,11 +438,3 @@ async def languages_read(w: Work, writer: Person, pupil_id: str) -> tuple[str, s
     pupil = await w.tx.pupil(pupil_id)
     readers = await readers_at_school(w, pupil) if pupil else []
     return source, {to.language for to in readers}
-
-
-async def answer_languages(w: Work, message_id: int) -> tuple[str, set[str]]:
-    """For a teacher's answer to a message: Dutch, and the language its family member reads."""
-    message = await w.tx.family_message(message_id)
-    if message is None:
-        return "nl", set()
-    return "nl", {(await reader(w, message.family_kind, message.family_id)).language}
