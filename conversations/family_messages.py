@@ -8,11 +8,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
-from telegram import InlineKeyboardButton, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.platform.translation import Translated
-from bot.rules.callback_data import FamilyMessageTap
+from bot.rules.callback_data import ChangeMessageTap, FamilyMessageTap
 from bot.rules.models import PersonKind, Pupil, Viewer
 from bot.rules.permissions import Action, may
 from bot.services import family_messages
@@ -24,7 +24,7 @@ from bot.texts.rights_card import WHY_LABELS
 from conversations.common import Handlers, services, tr_for
 from conversations.flow import Flow, Step, begin, register
 from conversations.guards import on_tap, requires
-from conversations.keyboards import menu_keyboard
+from conversations.keyboards import button, menu_keyboard
 from conversations.pupils import PupilStep, ask_pupil, pupil_first
 from conversations.replies import answer_with_menu, done, reply, say_stale
 
@@ -51,19 +51,11 @@ class WriteDraft:
 
 @dataclass
 class AnswerDraft:
-    """A teacher's answer on its way: the family's message it answers."""
+    """A teacher's answer on its way: the family's message it answers, or (`changes`) her
+    own message sent earlier that the new words replace."""
 
     message_id: int = 0
-
-
-@dataclass
-class PreviewDraft:
-    """A teacher's words shown as the family will read them, before they are sent."""
-
-    text: str = ""
-    target: str = ""  # the language the family member reads
-    translation: str = ""  # "" when the service gave none in time
-    service: str = ""
+    changes: int = 0
 
 
 # --- a family writes ----------------------------------------------------------------------
@@ -263,106 +255,118 @@ async def answer_text(step: Step, text: str) -> None:
 
 
 async def answer_button(step: Step, value: str) -> None:
-    await preview_button(step, value)
+    """The answer flow has no buttons of its own: a tap here is an old one."""
+    # staff:
+    await step.show(step.tr._("This button no longer works."))
+
+
+@requires(Action.CONVERSATION)
+@on_tap(ChangeMessageTap)
+async def change_tap(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, tap: ChangeMessageTap
+) -> None:
+    """ "✏️ Change" under a teacher's sent message: she types it again, and the family's copy
+    is edited in place. Only her own messages: the database says whose it is."""
+    async with services(context).reading() as w:
+        message = await w.tx.family_message(tap.message_id)
+    if message is None or not message.from_school or message.staff_id != viewer.person_id:
+        await say_stale(update, context, viewer)
+        return
+    step = await begin(update, context, viewer, "answer", "text", changes=tap.message_id)
+    # staff:
+    await step.show(step.tr._("✏️ Type the message again. It replaces the one sent."))
+    await done(update)
 
 
 async def compose(step: Step, text: str) -> None:
-    """A teacher's words: sent at once when the family member reads Dutch or the school has
-    no translation service; else first shown as they will read them, translated."""
+    """A teacher's words go out at once. When the family member reads another language, she
+    sees in her confirmation what they read, translated, and can change it."""
     text = text[:MAX_TEXT]
     svc = step.svc
     async with svc.reading() as w:
-        family, pupil_id = await _addressee(w, step)
+        family, _ = await _addressee(w, step)
         target = (await reader(w, *family)).language if family else "nl"
-        pupil = await w.tx.pupil(pupil_id)
-        member = await w.tx.staff_member(step.viewer.person_id or "")
-    if not svc.translation.configured or target == "nl":
-        await _send_from_school(step, text, {})
-        return
-    made = (await svc.translation.translate_quickly(text, "nl", {target})).get(target)
-    await step.go(
-        "preview",
-        text=text,
-        target=target,
-        translation=made.text if made else "",
-        service=made.service if made else "",
-    )
-    tr = step.tr
-    shown = conversation_texts.to_family(
-        svc.texts(target),
-        teacher=f"{member.first_name} {member.last_name}" if member else "",
-        child=pupil.first_name if pupil else "",
-        words=text,
-        translation=made.text if made else None,
-    )
-    # staff:
-    lines = [tr._("👀 This is what the family reads:"), shown]
-    if made is None:
-        # staff:
-        lines.append(tr._("The translation service did not answer in time: it follows later."))
-    send = step.button(tr.label("✅ Send"), "send")
-    change = step.button(tr.label("✏️ Change"), "change")
-    await step.show("\n\n".join(lines), [[send, change]])
-
-
-async def preview_button(step: Step, value: str) -> None:
-    draft = step.draft(PreviewDraft)
-    if step.state.step == "preview" and value == "send":
-        made = Translated(draft.translation, draft.service) if draft.translation else None
-        await _send_from_school(step, draft.text, {draft.target: made})
-        return
-    if step.state.step == "preview" and value == "change":
-        await step.go("text")
-        # staff:
-        await step.show(step.tr._("✍️ Type your message again. It is sent as you write it."))
-        return
-    # staff:
-    await step.show(step.tr._("Please use the buttons above, or type /annuleren to stop."))
+    translated: dict[str, Translated | None] = {}
+    if svc.translation.configured and target != "nl":
+        # Outside any transaction: a quick translation goes out with the words themselves.
+        translated = await svc.translation.translate_quickly(text, "nl", {target})
+        translated.setdefault(target, None)
+    await _send_from_school(step, text, translated)
 
 
 async def _addressee(w: Work, step: Step) -> tuple[tuple[PersonKind, str] | None, str]:
     """Whom the teacher's words are for, and about which pupil: the writer of the message
-    answered, or the family member chosen."""
+    answered, the family member chosen, or whoever her changed message was for."""
     if step.state.name == "answer":
-        message = await w.tx.family_message(step.draft(AnswerDraft).message_id)
+        draft = step.draft(AnswerDraft)
+        message = await w.tx.family_message(draft.changes or draft.message_id)
         if message is None:
             return None, ""
         return (message.family_kind, message.family_id), message.pupil_id
-    draft = step.draft(ToFamilyDraft)
-    family = (PersonKind(draft.family_kind), draft.family_id) if draft.family_kind else None
-    return family, draft.pupil_id
+    to_family = step.draft(ToFamilyDraft)
+    family = (
+        (PersonKind(to_family.family_kind), to_family.family_id) if to_family.family_kind else None
+    )
+    return family, to_family.pupil_id
 
 
 async def _send_from_school(
     step: Step, text: str, translated: Mapping[str, Translated | None]
 ) -> None:
-    """The teacher's words go to the family: an answer, or a first message."""
+    """The teacher's words go to the family: an answer, a first message, or a change."""
     async with step.finishing() as w:
         member = await w.tx.staff_member(step.viewer.person_id or "")
+        draft = step.draft(AnswerDraft) if step.state.name == "answer" else None
         if member is None:
             answered = family_messages.Answered(Answer.UNKNOWN)
-        elif step.state.name == "answer":
+        elif draft is not None and draft.changes:
+            answered = await family_messages.change_from_school(
+                w, staff=member, message_id=draft.changes, text=text, translated=translated
+            )
+        elif draft is not None:
             answered = await family_messages.answer_family(
-                w,
-                staff=member,
-                message_id=step.draft(AnswerDraft).message_id,
-                text=text,
-                translated=translated,
+                w, staff=member, message_id=draft.message_id, text=text, translated=translated
             )
         else:
-            draft = step.draft(ToFamilyDraft)
+            to_family = step.draft(ToFamilyDraft)
             answered = await family_messages.write_to_family(
                 w,
                 staff=member,
-                pupil_id=draft.pupil_id,
-                family=(PersonKind(draft.family_kind), draft.family_id),
+                pupil_id=to_family.pupil_id,
+                family=(PersonKind(to_family.family_kind), to_family.family_id),
                 text=text,
                 translated=translated,
             )
-    said = _answered_text(step.context, step.viewer, answered)
+        shown = ""
+        if answered.message_id is not None and translated:
+            # What the family member reads: their language, the teacher's words beside it.
+            message = await w.tx.family_message(answered.message_id)
+            assert message is not None
+            to = await reader(w, message.family_kind, message.family_id)
+            made = translated.get(to.language)
+            shown = await family_messages.as_family_read_it(
+                w, to, message, made.text if made else None
+            )
+    tr = step.tr
     # staff:
-    fallback = step.tr._("This button no longer works.")
-    await reply(step.update, said or fallback, menu_keyboard(step.viewer, step.tr))
+    said = _answered_text(step.context, step.viewer, answered) or tr._(
+        "This button no longer works."
+    )
+    if shown:
+        # staff:
+        said += "\n\n" + tr._("👀 This is what they read:") + "\n\n" + shown
+        if not any(translated.values()):
+            # staff:
+            said += "\n\n" + tr._(
+                "The translation service did not answer in time: the translation follows."
+            )
+    keyboard = menu_keyboard(step.viewer, tr)
+    if answered.message_id is not None:
+        change = ChangeMessageTap(answered.message_id)
+        keyboard = InlineKeyboardMarkup(
+            [[button(tr.label("✏️ Change"), str(change))], *keyboard.inline_keyboard]
+        )
+    await reply(step.update, said, keyboard)
 
 
 def _answered_text(
@@ -442,6 +446,7 @@ def _media(message: Message) -> family_messages.Media | None:
 HANDLERS: Handlers = [
     CallbackQueryHandler(write_menu, pattern=r"^menu:write$"),
     CallbackQueryHandler(answer_tap, pattern=FamilyMessageTap.pattern()),
+    CallbackQueryHandler(change_tap, pattern=ChangeMessageTap.pattern()),
 ]
 
 
@@ -479,9 +484,6 @@ async def _ask_whom(step: Step) -> None:
 
 
 async def to_family_button(step: Step, value: str) -> None:
-    if step.state.step == "preview":
-        await preview_button(step, value)
-        return
     if value == "pupil":
         await step.go("pupil")  # a fresh nonce first: the picker's buttons carry it
         await ask_pupil(step, _to_family_heading(step))

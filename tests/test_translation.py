@@ -22,6 +22,7 @@ from tests.test_care import delivered, people, press
 G, S = PersonKind.GUARDIAN, PersonKind.STAFF
 ANSWER = r"fm:\d+"
 LANGUAGES = ("nl", "en", "tr", "ar", "pl", "uk")
+STALE_NL = "Deze knop werkt niet meer. Dit kunt u nu doen:"
 
 
 @pytest.fixture
@@ -69,15 +70,13 @@ async def test_each_reads_the_other_in_their_language_with_libretranslate(
         await press(harness, marieke, ANSWER)
         before = len(mehmet.messages)
         await harness.say(marieke, "Beterschap!")
-        # She first sees what he will read: his language, her own words beside it.
-        preview = marieke.last
-        assert "“[nl→tr] Beterschap!”" in preview.text and "“Beterschap!”" in preview.text
-        assert len(mehmet.messages) == before  # nothing sent yet
-        await harness.tap(marieke, "✅", preview)
         await delivered(harness, mehmet, before + 1)
         assert "“[nl→tr] Beterschap!”" in mehmet.last.text
         assert "“Beterschap!”" in mehmet.last.text  # the teacher's own words beside it
-        assert len(libre.requests) == 2  # the preview's translation is the one sent
+        # Her confirmation shows what he reads: his language, her own words beside it.
+        assert "“[nl→tr] Beterschap!”" in marieke.last.text
+        assert "“Beterschap!”" in marieke.last.text
+        assert len(libre.requests) == 2  # the translation she saw is the one he reads
     finally:
         await harness.close()
 
@@ -163,3 +162,40 @@ async def test_a_language_the_service_lacks_is_delivered_untranslated(
         assert "“ሰላም”" in marieke.last.text
     finally:
         await harness.close()
+
+
+async def test_the_teacher_changes_what_she_sent_and_his_copy_is_edited(
+    libre_school: Harness, libre: FakeLibreTranslate
+) -> None:
+    harness = libre_school
+    users = await people(
+        harness, (G, "G003", "Mehmet"), (S, "S001", "Marieke"), (S, "S002", "Hakan")
+    )
+    mehmet, marieke, hakan = users["G003"], users["S001"], users["S002"]
+    before = len(marieke.messages)
+    await harness.say(mehmet, "Elif bugün hasta.")
+    await delivered(harness, marieke, before + 1)
+    await press(harness, marieke, ANSWER)
+    before = len(mehmet.messages)
+    await harness.say(marieke, "Beterschap, tot maandag!")
+    await delivered(harness, mehmet, before + 1)
+    sent = mehmet.last
+    confirmation = marieke.last
+    # Another teacher cannot change her words, even with the button's data.
+    await harness.tap_data(hakan, "fx:2", hakan.last)
+    assert hakan.last.text == STALE_NL
+    await harness.tap(marieke, "✏️", confirmation)
+    await harness.say(marieke, "Beterschap, tot dinsdag!")
+    await harness.server.wait_for(lambda: "dinsdag" in sent.text)
+    assert len(mehmet.messages) == before + 1 and sent.edits == 1  # edited, not sent again
+    assert "“[nl→tr] Beterschap, tot dinsdag!”" in sent.text and "maandag" not in sent.text
+    assert "“[nl→tr] Beterschap, tot dinsdag!”" in marieke.last.text  # what he reads now
+    async with harness.db.reading() as tx:  # type: ignore[union-attr]
+        message = await tx.family_message(2)
+        assert message is not None and message.text == "Beterschap, tot dinsdag!"
+        assert await tx.translation_of(2, "tr") == (
+            "[nl→tr] Beterschap, tot dinsdag!",
+            "libretranslate",
+        )
+        actions = [e.action for e in await tx.audit_entries("P002")]
+    assert actions.count("family_message_changed") == 1

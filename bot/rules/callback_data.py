@@ -287,3 +287,11 @@ class FamilyMessageTap(Tap):
 
     PREFIX: ClassVar[str] = "fm"
     message_id: int
+
+
+@dataclass(frozen=True)
+class ChangeMessageTap(Tap):
+    """ "✏️ Change" under a teacher's confirmation: she replaces the words she sent a family."""
+
+    PREFIX: ClassVar[str] = "fx"
+    message_id: int

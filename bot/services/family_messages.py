@@ -56,6 +56,7 @@ class Answered:
     outcome: Answer
     name: str = ""  # who the answer is for
     reason: Why | None = None  # for NOT_ALLOWED
+    message_id: int | None = None  # the message sent (or held), which its writer may change
 
 
 async def children_to_write_about(w: Work, writer: Person) -> list[Pupil]:
@@ -218,9 +219,47 @@ async def write_to_family(
     message = await w.tx.family_message(message_id)
     assert message is not None
     await _tell_family(w, to, message, translated or {})
-    if await w.tx.safety_exceptions(pupil.pupil_id):
-        return Answered(Answer.HELD, person.full_name)
-    return Answered(Answer.SENT, person.full_name)
+    held = bool(await w.tx.safety_exceptions(pupil.pupil_id))
+    return Answered(Answer.HELD if held else Answer.SENT, person.full_name, None, message_id)
+
+
+async def change_from_school(
+    w: Work,
+    *,
+    staff: StaffMember,
+    message_id: int,
+    text: str,
+    translated: Mapping[str, Translated | None] | None = None,
+) -> Answered:
+    """A teacher changes what she wrote to a family (a wrong word, a translation that says
+    something else): every copy shows the new words, edited in place, translated anew."""
+    message = await w.tx.family_message(message_id)
+    if message is None or not message.from_school or message.staff_id != staff.staff_id:
+        return Answered(Answer.UNKNOWN)
+    pupil = await w.tx.pupil(message.pupil_id)
+    if pupil is None or not may_see_pupil(staff, pupil.group):
+        return Answered(Answer.UNKNOWN)
+    family = (message.family_kind, message.family_id)
+    people = await pupil_discussions.people_of_pupil(w.tx, pupil)
+    person = people.get(pupil_discussions.person_key(*family))
+    name = person.full_name if person else ""
+    refusal = await why_not_to_inform(w, family, pupil)
+    if refusal is not None:
+        return Answered(Answer.NOT_ALLOWED, name, refusal)
+    await w.tx.replace_family_message_text(message_id, text)
+    await w.audit(
+        staff, "family_message_changed", pupil_id=pupil.pupil_id, details={"message_id": message_id}
+    )
+    changed = await w.tx.family_message(message_id)
+    assert changed is not None
+    for outbox_id, kind, person_id in await w.tx.family_message_copies(message_id):
+        to = await reader(w, kind, person_id)
+        made = (translated or {}).get(to.language)
+        shown = await as_family_read_it(w, to, changed, made.text if made else None)
+        await w.tx.enqueue_edit(outbox_id, shown, answer_button(to.tr, message_id), w.now)
+        await _translation_wanted(w, changed, to, translated or {})
+    held = bool(await w.tx.safety_exceptions(pupil.pupil_id))
+    return Answered(Answer.HELD if held else Answer.SENT, name, None, message_id)
 
 
 async def family_of(w: Work, pupil: Pupil) -> list[tuple[Person, str, Why | None]]:

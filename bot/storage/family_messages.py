@@ -56,6 +56,13 @@ class FamilyMessageQueries(Executor):
             (iso(now), message_id),
         )
 
+    async def replace_family_message_text(self, message_id: int, text: str) -> None:
+        """The writer changed their words: the old translations no longer fit them."""
+        await self._run("UPDATE family_messages SET text = ? WHERE id = ?", (text, message_id))
+        await self._run(
+            "DELETE FROM family_message_translations WHERE message_id = ?", (message_id,)
+        )
+
     async def add_family_message_copy(self, message_id: int, outbox_id: int) -> None:
         """One copy of a message, sent through the outbox."""
         await self._run(
