@@ -12,7 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.platform.translation import Translated
-from bot.rules.callback_data import ChangeMessageTap, FamilyMessageTap
+from bot.rules.callback_data import AsWrittenTap, ChangeMessageTap, FamilyMessageTap
 from bot.rules.models import PersonKind, Pupil, Viewer
 from bot.rules.permissions import Action, may
 from bot.services import family_messages
@@ -443,8 +443,24 @@ def _media(message: Message) -> family_messages.Media | None:
     return (kind, message.chat_id, message.message_id) if kind else None
 
 
+@requires(Action.CONVERSATION)
+@on_tap(AsWrittenTap)
+async def as_written_tap(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, tap: AsWrittenTap
+) -> None:
+    """ "📝 As written" under a long translated message: the words as they were written."""
+    async with services(context).reading() as w:
+        words = await family_messages.as_written_for(w, viewer.person, tap.message_id)
+    if words is None:
+        await say_stale(update, context, viewer)
+        return
+    await reply(update, words, protect=True)
+    await done(update)
+
+
 HANDLERS: Handlers = [
     CallbackQueryHandler(write_menu, pattern=r"^menu:write$"),
+    CallbackQueryHandler(as_written_tap, pattern=AsWrittenTap.pattern()),
     CallbackQueryHandler(answer_tap, pattern=FamilyMessageTap.pattern()),
     CallbackQueryHandler(change_tap, pattern=ChangeMessageTap.pattern()),
 ]

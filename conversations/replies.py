@@ -26,6 +26,7 @@ async def reply(
     markup: InlineKeyboardMarkup | None = None,
     *,
     edit: bool = False,
+    protect: bool = False,
 ) -> Message | None:
     """Answer the user in their own chat: a new message, or the tapped message edited in place.
     Returns the new message, or None when one was edited (or there is no chat)."""
@@ -44,7 +45,11 @@ async def reply(
     if chat is None:
         return None
     return await chat.send_message(
-        text, parse_mode=ParseMode.HTML, reply_markup=markup, disable_web_page_preview=True
+        text,
+        parse_mode=ParseMode.HTML,
+        reply_markup=markup,
+        disable_web_page_preview=True,
+        protect_content=protect,
     )
 
 

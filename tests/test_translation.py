@@ -199,3 +199,34 @@ async def test_the_teacher_changes_what_she_sent_and_his_copy_is_edited(
         )
         actions = [e.action for e in await tx.audit_entries("P002")]
     assert actions.count("family_message_changed") == 1
+
+
+async def test_a_long_message_shows_its_translation_and_the_words_as_written_a_tap_away(
+    libre_school: Harness, libre: FakeLibreTranslate
+) -> None:
+    harness = libre_school
+    users = await people(
+        harness, (G, "G003", "Mehmet"), (S, "S001", "Marieke"), (S, "S002", "Hakan")
+    )
+    mehmet, marieke, hakan = users["G003"], users["S001"], users["S002"]
+    words = "Elif bu hafta çok yorgun, geceleri iyi uyuyamıyor. " * 12  # 600+ characters
+    before = len(marieke.messages)
+    await harness.say(mehmet, words)
+    await delivered(harness, marieke, before + 1)
+    note = marieke.last
+    assert f"[tr→nl] {words}"[:200] in note.text  # the translation, read once …
+    assert note.text.count("geceleri") == 12  # … not the words as written under it
+    assert note.labels == ["↩️ Antwoorden", "📝 Zoals geschreven"]
+    # Another group's teacher cannot read them, even with the button's data.
+    await harness.tap_data(hakan, "fw:1", hakan.last)
+    assert hakan.last.text == STALE_NL
+    await harness.tap(marieke, "📝", note)
+    assert marieke.last.protect_content
+    assert "Turks" in marieke.last.text and words.strip() in marieke.last.text
+    # Her long answer reaches him the same way, with the button in his language.
+    await press(harness, marieke, ANSWER)
+    before = len(mehmet.messages)
+    await harness.say(marieke, "Dank u wel voor het laten weten. " * 20)
+    await delivered(harness, mehmet, before + 1)
+    assert "📝 Yazıldığı hâli" in mehmet.last.labels
+    assert mehmet.last.text.count("laten weten") == 20

@@ -295,3 +295,11 @@ class ChangeMessageTap(Tap):
 
     PREFIX: ClassVar[str] = "fx"
     message_id: int
+
+
+@dataclass(frozen=True)
+class AsWrittenTap(Tap):
+    """ "📝 As written" under a long translated message: its words as they were written."""
+
+    PREFIX: ClassVar[str] = "fw"
+    message_id: int

@@ -3,12 +3,12 @@ working period in one digest, with a button to answer each message."""
 
 from __future__ import annotations
 
-from bot.rules.callback_data import FamilyMessageTap
+from bot.rules.callback_data import AsWrittenTap, FamilyMessageTap
 from bot.rules.models import FamilyMessage, PersonKind
 from bot.services.family_messages import as_staff_read_it, staff_reads_from
 from bot.services.notify import Reader, notify, reader
 from bot.services.work import Work
-from bot.texts import care_messages
+from bot.texts import care_messages, conversation_texts
 
 # Room for the heading within Telegram's 4096 characters.
 MAX_DIGEST = 3800
@@ -32,30 +32,37 @@ async def send_digests(w: Work) -> int:
 
 async def _parts(
     w: Work, to: Reader, messages: list[FamilyMessage]
-) -> list[list[tuple[FamilyMessage, str]]]:
-    """The messages with their text as the teacher reads them, in parts that fit a message."""
-    parts: list[list[tuple[FamilyMessage, str]]] = [[]]
+) -> list[list[tuple[FamilyMessage, str, bool]]]:
+    """The messages with their text as the teacher reads them, in parts that fit a message,
+    and whether their words as written are a tap away."""
+    parts: list[list[tuple[FamilyMessage, str, bool]]] = [[]]
     size = 0
     for message in messages:
         translated = await w.tx.translation_of(message.id, to.language)
-        text = await as_staff_read_it(w, to, message, translated[0] if translated else None)
+        translation = translated[0] if translated else None
+        text = await as_staff_read_it(w, to, message, translation)
         if parts[-1] and size + len(text) > MAX_DIGEST:
             parts.append([])
             size = 0
-        parts[-1].append((message, text[:MAX_DIGEST]))
+        tap_away = conversation_texts.as_written_a_tap_away(message.text, translation)
+        parts[-1].append((message, text[:MAX_DIGEST], tap_away))
         size += len(text) + 2
     return parts
 
 
-async def _send_part(w: Work, to: Reader, part: list[tuple[FamilyMessage, str]]) -> None:
+async def _send_part(w: Work, to: Reader, part: list[tuple[FamilyMessage, str, bool]]) -> None:
     tr = to.tr
     # staff:
     heading = tr._("🌙 <b>While school was closed</b>")
     rows = []
-    for number, (message, _) in enumerate(part, start=1):
+    for number, (message, _, tap_away) in enumerate(part, start=1):
         label = tr.label("↩️ Answer message {number}", number=number)
-        rows.append([care_messages.button(label, str(FamilyMessageTap(message.id)))])
-    texts = [f"{number}. {text}" for number, (_, text) in enumerate(part, start=1)]
+        row = [care_messages.button(label, str(FamilyMessageTap(message.id)))]
+        if tap_away:
+            label = tr.label("📝 Message {number} as written", number=number)
+            row.append(care_messages.button(label, str(AsWrittenTap(message.id))))
+        rows.append(row)
+    texts = [f"{number}. {text}" for number, (_, text, _) in enumerate(part, start=1)]
     await notify(
         w,
         to,

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from bot.i18n.translator import Translator
 from bot.platform.translation import Translated
-from bot.rules.callback_data import FamilyMessageTap
+from bot.rules.callback_data import AsWrittenTap, FamilyMessageTap
 from bot.rules.models import FamilyMessage, PersonKind, Pupil, Role, StaffMember, age_on
 from bot.rules.permissions import may_see_pupil
 from bot.rules.rights import MessageKind, Why, receives
@@ -255,8 +255,10 @@ async def change_from_school(
     for outbox_id, kind, person_id in await w.tx.family_message_copies(message_id):
         to = await reader(w, kind, person_id)
         made = (translated or {}).get(to.language)
-        shown = await as_family_read_it(w, to, changed, made.text if made else None)
-        await w.tx.enqueue_edit(outbox_id, shown, answer_button(to.tr, message_id), w.now)
+        translation = made.text if made else None
+        shown = await as_family_read_it(w, to, changed, translation)
+        buttons = message_buttons(to.tr, changed, translation)
+        await w.tx.enqueue_edit(outbox_id, shown, buttons, w.now)
         await _translation_wanted(w, changed, to, translated or {})
     held = bool(await w.tx.safety_exceptions(pupil.pupil_id))
     return Answered(Answer.HELD if held else Answer.SENT, name, None, message_id)
@@ -376,12 +378,13 @@ async def _tell_staff(
     translated: Mapping[str, Translated | None],
 ) -> None:
     made = None if media else translated.get(to.language)
+    translation = made.text if made else None
     outbox_id = await notify(
         w,
         to,
-        await as_staff_read_it(w, to, message, made.text if made else None),
+        await as_staff_read_it(w, to, message, translation),
         purpose="family_message",
-        reply_markup=answer_button(to.tr, message.id),
+        reply_markup=message_buttons(to.tr, message, translation),
         protect_content=True,
         not_before=read_from if read_from > w.now else None,
         copy_of=(media[1], media[2]) if media else None,
@@ -393,12 +396,13 @@ async def _tell_family(
     w: Work, to: Reader, message: FamilyMessage, translated: Mapping[str, Translated | None]
 ) -> None:
     made = translated.get(to.language)
+    translation = made.text if made else None
     outbox_id = await notify(
         w,
         to,
-        await as_family_read_it(w, to, message, made.text if made else None),
+        await as_family_read_it(w, to, message, translation),
         purpose="family_answer",
-        reply_markup=answer_button(to.tr, message.id),
+        reply_markup=message_buttons(to.tr, message, translation),
         protect_content=True,
         pupil_id=message.pupil_id,
     )
@@ -443,9 +447,29 @@ async def _translation_wanted(
         await w.tx.want_translation(message.id, to.language, tried=to.language in translated)
 
 
-def answer_button(tr: Translator, message_id: int) -> str:
-    button = care_messages.button(tr.label("↩️ Answer"), str(FamilyMessageTap(message_id)))
-    return care_messages.keyboard([[button]])
+def message_buttons(tr: Translator, message: FamilyMessage, translation: str | None) -> str:
+    """ "↩️ Answer" under a message, and "📝 As written" when its words are a tap away."""
+    row = [care_messages.button(tr.label("↩️ Answer"), str(FamilyMessageTap(message.id)))]
+    if conversation_texts.as_written_a_tap_away(message.text, translation):
+        row.append(care_messages.button(tr.label("📝 As written"), str(AsWrittenTap(message.id))))
+    return care_messages.keyboard([row])
+
+
+async def as_written_for(w: Work, person: Person, message_id: int) -> str | None:
+    """The words of a message as written, for the family member it is between and the staff
+    who may read about the pupil; None for anyone else (the button's data says which message,
+    the database whose it is)."""
+    message = await w.tx.family_message(message_id)
+    if message is None:
+        return None
+    if person != (message.family_kind, message.family_id):
+        kind, person_id = person
+        staff = await w.tx.staff_member(person_id) if kind is PersonKind.STAFF else None
+        pupil = await w.tx.pupil(message.pupil_id)
+        if staff is None or pupil is None or not may_see_pupil(staff, pupil.group):
+            return None
+    to = await reader(w, *person)
+    return conversation_texts.as_written(to.tr, message.text, message.language)
 
 
 # A family waits at most this many school days for an answer before the overview lists it.

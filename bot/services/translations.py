@@ -8,7 +8,7 @@ from __future__ import annotations
 from bot.platform.translation import MachineTranslation
 from bot.rules.models import FamilyMessage, PersonKind
 from bot.services.context import Services
-from bot.services.family_messages import answer_button, as_family_read_it, as_staff_read_it
+from bot.services.family_messages import as_family_read_it, as_staff_read_it, message_buttons
 from bot.services.notify import reader
 from bot.services.work import Work
 
@@ -47,4 +47,5 @@ async def _show(w: Work, message: FamilyMessage, language: str, translation: str
             continue
         render = as_family_read_it if kind is not PersonKind.STAFF else as_staff_read_it
         text = await render(w, to, message, translation)
-        await w.tx.enqueue_edit(outbox_id, text, answer_button(to.tr, message.id), w.now)
+        buttons = message_buttons(to.tr, message, translation)
+        await w.tx.enqueue_edit(outbox_id, text, buttons, w.now)

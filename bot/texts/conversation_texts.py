@@ -19,6 +19,28 @@ MEDIA = {
 }
 
 
+# Up to this length the words as written stand under their translation; longer ones are a tap
+# away ("📝 As written"), so a long message is not read twice on a phone and fits in one.
+AS_WRITTEN_BESIDE = 500
+# A translation longer than this is cut short: the whole words as written are a tap away.
+MAX_TRANSLATION = 3600
+
+
+def as_written_a_tap_away(words: str, translation: str | None) -> bool:
+    """Whether the words as written are shown on request rather than under the translation."""
+    return translation is not None and len(words) > AS_WRITTEN_BESIDE
+
+
+def as_written(tr: Translator, words: str, language: str) -> str:
+    """The words as written, asked for under a long translated message."""
+    return "\n".join(
+        [
+            tr._("📝 As written in {language}:", language=language_name(language, tr.language)),
+            quoted(tr, words),
+        ]
+    )
+
+
 def quoted(tr: Translator, words: str) -> str:
     """Someone's own words, as they wrote them, between quotes."""
     return tr._("“{words}”", words=words)
@@ -63,9 +85,18 @@ def _words(tr: Translator, words: str, language: str, translation: str | None) -
     and the words as written below it."""
     if translation is None:
         return [line for line in (quoted(tr, words), written_in(tr, language)) if line]
+    language = language_name(language, tr.language)
+    if as_written_a_tap_away(words, translation):
+        if len(translation) > MAX_TRANSLATION:
+            translation = translation[:MAX_TRANSLATION] + "…"
+        tapped = tr._(
+            "🤖 Translated by a computer from {language}. Tap “📝 As written” for the words"
+            " as they were written.",
+            language=language,
+        )
+        return [quoted(tr, translation), tapped]
     machine = tr._(
-        "🤖 Translated by a computer from {language}. As it was written:",
-        language=language_name(language, tr.language),
+        "🤖 Translated by a computer from {language}. As it was written:", language=language
     )
     return [quoted(tr, translation), machine, quoted(tr, words)]
 
