@@ -13,6 +13,7 @@ from bot.rules.dates import parse_day_range
 from bot.rules.models import Pupil, Viewer
 from bot.rules.permissions import Action
 from bot.services import absences
+from bot.services.family_messages import Media
 from bot.texts import absence_texts
 from conversations.common import Handlers, services
 from conversations.flow import Flow, Step, begin, register
@@ -84,7 +85,13 @@ async def _ask_reason(step: Step) -> None:
     await step.go("reason")
     tr = step.tr
     rows = [[step.button(tr.label("⏭ No reason"), "skip")]]
-    await step.show(tr._("Why? For example: sick, the dentist. You may also skip this."), rows)
+    await step.show(
+        tr._(
+            "Why? For example: sick, the dentist. You may type it or send a voice note."
+            " You may also skip this."
+        ),
+        rows,
+    )
 
 
 async def on_button(step: Step, value: str) -> None:
@@ -137,16 +144,34 @@ async def on_text(step: Step, text: str) -> None:
     await step.show(step.tr._("Please use the buttons above."))
 
 
-async def _send(step: Step, reason: str) -> None:
+async def on_media(step: Step, media: Media) -> None:
+    """A voice note (or a photo, say of a doctor's note) as the reason."""
+    if step.state.step != "reason":
+        await step.show(step.tr._("Please use the buttons above."))
+        return
+    await _send(step, "", media)
+
+
+async def _send(step: Step, reason: str, media: Media | None = None) -> None:
     draft = step.draft(AbsenceDraft)
     days = (date.fromisoformat(draft.first_day), date.fromisoformat(draft.last_day))
+    svc = step.svc
+    guardian_id = step.viewer.person_id or ""
+    translated = {}
+    if svc.translation.configured and reason:
+        # Outside any transaction: the reason goes out translated when the service is quick.
+        async with svc.reading() as w:
+            source, targets = await absences.languages_read(w, guardian_id, draft.pupil_id)
+        translated = await svc.translation.translate_quickly(reason, source, targets)
     async with step.finishing() as w:
         reported = await absences.report_absence(
             w,
-            guardian_id=step.viewer.person_id or "",
+            guardian_id=guardian_id,
             pupil_id=draft.pupil_id,
             days=days,
             reason=reason,
+            translated=translated,
+            media=media,
         )
         today = w.today
     tr = step.tr
@@ -163,6 +188,6 @@ async def _send(step: Step, reason: str) -> None:
     await reply(step.update, text, menu_keyboard(step.viewer, tr), edit=step.tapped)
 
 
-register(Flow("absence", Action.REPORT_ABSENCE, on_text, on_button))
+register(Flow("absence", Action.REPORT_ABSENCE, on_text, on_button, on_media=on_media))
 
 HANDLERS: Handlers = [CallbackQueryHandler(start, pattern=r"^menu:absence$")]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.platform.translation import Translated
@@ -21,7 +21,7 @@ from bot.services.notify import reader
 from bot.services.work import Work
 from bot.texts import conversation_texts
 from bot.texts.rights_card import WHY_LABELS
-from conversations.common import Handlers, services, tr_for
+from conversations.common import Handlers, media_of, services, tr_for
 from conversations.flow import Flow, Step, begin, register
 from conversations.guards import on_tap, requires
 from conversations.keyboards import button, menu_keyboard
@@ -408,7 +408,7 @@ async def free_message(update: Update, context: ContextTypes.DEFAULT_TYPE, viewe
     message = update.effective_message
     if message is None or not may(viewer.role, Action.CONVERSATION):
         return False
-    media = _media(message)
+    media = media_of(message)
     if media is not None and not viewer.is_staff:
         caption = (message.caption or "").strip()
         await start_writing(update, context, viewer, text=caption[:MAX_TEXT], media=media)
@@ -428,19 +428,6 @@ async def free_message(update: Update, context: ContextTypes.DEFAULT_TYPE, viewe
         return False
     await start_writing(update, context, viewer, text=message.text.strip()[:MAX_TEXT])
     return True
-
-
-def _media(message: Message) -> family_messages.Media | None:
-    """A voice note, photo, document, video or sound recording: passed on as it is."""
-    kinds = {
-        "voice": message.voice,
-        "photo": message.photo,
-        "document": message.document,
-        "video": message.video or message.video_note,
-        "audio": message.audio,
-    }
-    kind = next((k for k, found in kinds.items() if found), None)
-    return (kind, message.chat_id, message.message_id) if kind else None
 
 
 @requires(Action.CONVERSATION)

@@ -27,8 +27,9 @@ from bot.i18n.translator import Translator
 from bot.rules.models import FlowState, StaffMember, Viewer
 from bot.rules.permissions import Action, may
 from bot.services.context import Services
+from bot.services.family_messages import Media
 from bot.services.work import Work
-from conversations.common import Handlers, current_viewer, services, tr_for
+from conversations.common import Handlers, current_viewer, media_of, services, tr_for
 from conversations.guards import private_only
 from conversations.keyboards import button
 from conversations.replies import done, reply, say_stale
@@ -146,6 +147,7 @@ class Step:
 
 TextHandler = Callable[[Step, str], Awaitable[None]]
 ButtonHandler = Callable[[Step, str], Awaitable[None]]
+MediaHandler = Callable[[Step, Media], Awaitable[None]]
 
 
 class SharedStep(Protocol):
@@ -165,6 +167,8 @@ class Flow:
     on_text: TextHandler
     on_button: ButtonHandler
     shared: SharedStep | None = None
+    # A voice note, photo or document sent during the flow; without this it is not the flow's.
+    on_media: MediaHandler | None = None
 
     async def answer(self, step: Step, answer: str, *, typed: bool) -> None:
         if self.shared is not None and step.state.step == self.shared.name:
@@ -243,10 +247,14 @@ async def flow_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def flow_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """Give typed text to the active flow; False when there is none."""
+    """Give typed text (or a voice note, photo or document, to a flow that takes them) to the
+    active flow; False when there is none."""
     message = update.effective_message
-    if message is None or message.text is None or message.text.startswith("/"):
+    if message is None or (message.text or "").startswith("/"):
         return False  # an unknown command is not an answer to the step
+    media = media_of(message)
+    if message.text is None and media is None:
+        return False
     step = await _active_step(update, context)
     if step is None:
         return False
@@ -254,7 +262,12 @@ async def flow_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     if not may(step.viewer.role, flow.action):
         await step.end()
         return False
-    await flow.answer(step, message.text.strip(), typed=True)
+    if message.text is not None:
+        await flow.answer(step, message.text.strip(), typed=True)
+        return True
+    if flow.on_media is None or media is None:
+        return False
+    await flow.on_media(step, media)
     return True
 
 

@@ -42,6 +42,28 @@ async def test_today_reaches_the_mentor_and_the_parent_is_told_who_knows(
     assert "“Koorts.”" in line and "Marloes Bakker" in line
 
 
+async def test_the_reason_by_voice_reaches_the_mentor_as_it_is(harness: Harness) -> None:
+    harness.clock.set(MONDAY_8)
+    users = await people(harness, (G, "G009", "Marloes"), (S, "S001", "Marieke"))
+    marloes, marieke = users["G009"], users["S001"]
+    await harness.say(marloes, "/help")
+    await harness.tap(marloes, "🤒 Ziekmelden", marloes.last)
+    await flow(harness, marloes, "tomorrow")
+    before = len(marieke.messages)
+    await harness.tracker.wait(marloes.send_voice())
+    told = marloes.last.text
+    assert "dinsdag 1 december" in told and "Marieke van den Berg" in told  # reported
+    await delivered(harness, marieke, before + 2)
+    line, voice = marieke.messages[-2:]
+    assert "Sem Bakker" in line.text and "spraakbericht" in line.text  # "in a voice note"
+    assert voice.copy_of is not None and voice.copy_of[0] == marloes.chat_id
+    async with harness.db.reading() as tx:  # type: ignore[union-attr]
+        [absence] = await tx.absences_on(datetime(2026, 12, 1).date())
+        message = await tx.family_message(1)
+        assert await tx.flow(marloes.id) is None  # nothing left half-done
+    assert absence.reason == "" and message is not None and message.media == "voice"
+
+
 async def test_after_the_cutoff_today_counts_from_the_next_school_day(harness: Harness) -> None:
     harness.clock.set(datetime(2026, 12, 4, 9, 0, tzinfo=AMSTERDAM))  # Friday, after 08:30
     users = await people(harness, (G, "G009", "Marloes"), (S, "S001", "Marieke"))

@@ -17,7 +17,7 @@ from tests.conftest import START
 from tests.fake_translation import DEEPL_KEY, FakeDeepL, FakeLibreTranslate
 from tests.fakebot import FakeUser
 from tests.harness import Harness
-from tests.test_care import delivered, people, press
+from tests.test_care import delivered, flow, people, press
 
 G, S = PersonKind.GUARDIAN, PersonKind.STAFF
 ANSWER = r"fm:\d+"
@@ -230,3 +230,20 @@ async def test_a_long_message_shows_its_translation_and_the_words_as_written_a_t
     await delivered(harness, mehmet, before + 1)
     assert "📝 Yazıldığı hâli" in mehmet.last.labels
     assert mehmet.last.text.count("laten weten") == 20
+
+
+async def test_an_absence_reason_in_turkish_reaches_the_mentor_translated(
+    libre_school: Harness, libre: FakeLibreTranslate
+) -> None:
+    harness = libre_school
+    users = await people(harness, (G, "G003", "Mehmet"), (S, "S001", "Marieke"))
+    mehmet, marieke = users["G003"], users["S001"]
+    await harness.say(mehmet, "/help")
+    await harness.tap(mehmet, "🤒", mehmet.last)
+    await flow(harness, mehmet, "tomorrow")
+    before = len(marieke.messages)
+    await harness.say(mehmet, "Ateşi var.")
+    await delivered(harness, marieke, before + 1)
+    line = marieke.last.text
+    assert "“[tr→nl] Ateşi var.”" in line and "“Ateşi var.”" in line and "🤖" in line
+    assert libre.requests == [{"q": "Ateşi var.", "source": "tr", "target": "nl", "format": "text"}]

@@ -5,17 +5,25 @@ that day's absences per group."""
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from bot.platform.translation import Translated
 from bot.rules.models import Absence, PersonKind, Pupil, Role, StaffMember
 from bot.rules.schooltime import is_school_day
 from bot.services import pupil_discussions
-from bot.services.family_messages import readers_at_school, staff_name, staff_reads_from
+from bot.services.family_messages import (
+    Media,
+    readers_at_school,
+    staff_name,
+    staff_reads_from,
+    write_to_school,
+)
 from bot.services.notify import Reader, notify, reader
 from bot.services.work import Work
 from bot.texts import absence_texts
+from bot.texts.absence_texts import Reason
 
 
 @dataclass(frozen=True)
@@ -27,10 +35,19 @@ class Reported:
 
 
 async def report_absence(
-    w: Work, *, guardian_id: str, pupil_id: str, days: tuple[date, date], reason: str
+    w: Work,
+    *,
+    guardian_id: str,
+    pupil_id: str,
+    days: tuple[date, date],
+    reason: str,
+    translated: Mapping[str, Translated | None] | None = None,
+    media: Media | None = None,
 ) -> Reported | None:
     """Record the report and tell the school; None when this is not the guardian's child at
-    school, or the days lie in the past."""
+    school, or the days lie in the past. A reason typed in another language is read with its
+    machine translation (`translated`, made before); one given as a voice note (`media`) goes
+    to the mentors as the parent's message about the child."""
     children = await w.tx.children_of_guardian(guardian_id, at_school=True)
     pupil = next((c for c in children if c.pupil_id == pupil_id), None)
     first, last = days
@@ -44,13 +61,21 @@ async def report_absence(
         pupil_id=pupil_id, guardian_id=guardian_id, days=(first, last), reason=reason, now=w.now
     )
     readers = await _readers(w, pupil)
+    written_in = (await reader(w, PersonKind.GUARDIAN, guardian_id)).language
     for to in readers:
+        made = (translated or {}).get(to.language)
+        said = Reason(reason, written_in, made.text if made else None, media[0] if media else None)
         await notify(
             w,
             to,
-            await _line(w, to, pupil, guardian_id, first, last, reason),
+            await _line(w, to, pupil, guardian_id, first, last, said),
             purpose="absence",
             not_before=max(staff_reads_from(w), w.now),
+        )
+    if media is not None:
+        # After the line: the mentors read who is absent, then hear why.
+        await write_to_school(
+            w, writer=(PersonKind.GUARDIAN, guardian_id), pupil_id=pupil_id, text="", media=media
         )
     await w.audit(
         (PersonKind.GUARDIAN.value, guardian_id),
@@ -60,6 +85,14 @@ async def report_absence(
     )
     names = tuple(sorted({await staff_name(w, to) for to in readers}))
     return Reported(first, last, moved, names)
+
+
+async def languages_read(w: Work, guardian_id: str, pupil_id: str) -> tuple[str, set[str]]:
+    """The language a parent writes a reason in, and those its readers at school read."""
+    source = (await reader(w, PersonKind.GUARDIAN, guardian_id)).language
+    pupil = await w.tx.pupil(pupil_id)
+    readers = await _readers(w, pupil) if pupil else []
+    return source, {to.language for to in readers}
 
 
 async def send_daily_overview(w: Work) -> int:
@@ -123,7 +156,7 @@ async def _line(
     guardian_id: str,
     first: date,
     last: date,
-    reason: str,
+    reason: Reason,
 ) -> str:
     people = await pupil_discussions.people_of_pupil(w.tx, pupil)
     person = people[pupil_discussions.person_key(PersonKind.GUARDIAN, guardian_id)]

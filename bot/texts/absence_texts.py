@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
-from bot.i18n.translator import Translator
+from bot.i18n.translator import Translator, language_name
+from bot.texts.conversation_texts import MEDIA, written_in
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a child is away, as the parent gave it: typed (in the language they read, with a
+    machine translation for the reader when there is one) or as a voice note or photo."""
+
+    words: str
+    language: str
+    translation: str | None = None
+    media: str | None = None  # the kind of what they sent instead of typing
 
 
 def days(tr: Translator, first: date, last: date, today: date) -> str:
@@ -16,7 +29,7 @@ def days(tr: Translator, first: date, last: date, today: date) -> str:
     return tr.label("from {first} to {last}", first=tr.date(first), last=tr.date(last))
 
 
-def to_staff(tr: Translator, *, child: str, group: str, when: str, reason: str, who: str) -> str:
+def to_staff(tr: Translator, *, child: str, group: str, when: str, reason: Reason, who: str) -> str:
     """One short line per report, as the mentors and the people the school named read it."""
     # staff:
     line = tr._(
@@ -26,10 +39,29 @@ def to_staff(tr: Translator, *, child: str, group: str, when: str, reason: str, 
         when=when,
         who=who,
     )
-    if reason:
+    return "\n".join([line, *_why(tr, reason)])
+
+
+def _why(tr: Translator, reason: Reason) -> list[str]:
+    if reason.media is not None:
+        what = tr.label(MEDIA.get(reason.media, MEDIA["document"]))
         # staff:
-        line += "\n" + tr._("Reason: “{reason}”", reason=reason)
-    return line
+        return [tr._("Reason: in {what} to the mentors.", what=what)]
+    if not reason.words:
+        return []
+    if reason.translation is not None:
+        # staff:
+        said = tr._("Reason: “{reason}”", reason=reason.translation)
+        # staff:
+        machine = tr._(
+            "🤖 Translated by a computer from {language}. As it was written: “{words}”",
+            language=language_name(reason.language, tr.language),
+            words=reason.words,
+        )
+        return [said, machine]
+    # staff:
+    said = tr._("Reason: “{reason}”", reason=reason.words)
+    return [line for line in (said, written_in(tr, reason.language)) if line]
 
 
 def confirmed(tr: Translator, *, child: str, when: str, moved: bool, readers: list[str]) -> str:
