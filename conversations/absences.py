@@ -125,7 +125,7 @@ async def on_text(step: Step, text: str) -> None:
     current = step.state.step
     if current == "days":
         now = step.svc.clock.now()
-        days = parse_day_range(text, now, step.svc.settings.timezone)
+        days = parse_day_range(text, now, step.svc.settings.timezone, step.tr.language)
         if days is None:
             await step.show(
                 step.tr._(

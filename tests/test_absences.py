@@ -89,7 +89,7 @@ async def test_some_days_and_the_morning_overview(harness: Harness) -> None:
     await harness.tap(mohamed, "🤒", mohamed.last)
     await harness.tap(mohamed, "Adam", mohamed.last)  # two children: which one
     await flow(harness, mohamed, "days")
-    await harness.say(mohamed, "1 dec - 2 dec")
+    await harness.say(mohamed, "١ ديسمبر - ٢ ديسمبر")  # his month name, his digits
     await flow(harness, mohamed, "skip")
     assert "ديسمبر" in mohamed.last.text  # he reads Arabic: "December"
     async with harness.db.reading() as tx:  # type: ignore[union-attr]

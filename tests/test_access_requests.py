@@ -294,3 +294,46 @@ async def test_someone_samen_cannot_reach_gets_the_copy_on_paper(
     missing = ["export", "copy", "G999", "--pdf", str(tmp_path / "x.pdf")]
     assert await asyncio.to_thread(main, missing) == 1
     assert "no guardian or pupil 'G999'" in capsys.readouterr().err
+
+
+async def test_conversations_and_absences_are_in_the_copy_of_who_wrote_them_only(
+    harness: Harness,
+) -> None:
+    """Sem's mother writes, the mentor answers, she reports Sem sick: all of it is in her
+    copy; Sem's father (no authority) and another family's father find none of it in theirs."""
+    from tests.test_care import delivered, flow, people, press
+
+    assert harness.runtime is not None and harness.db is not None
+    users = await people(
+        harness,
+        (PersonKind.GUARDIAN, "G009", "Marloes"),
+        (PersonKind.STAFF, "S001", "Marieke"),
+    )
+    marloes, marieke = users["G009"], users["S001"]
+    before = len(marieke.messages)
+    await harness.say(marloes, "Sem heeft slecht geslapen.")
+    await delivered(harness, marieke, before + 1)
+    await press(harness, marieke, r"fm:\d+")
+    await harness.say(marieke, "Dank u, ik let er vandaag op.")
+    await harness.say(marloes, "/help")
+    await harness.tap(marloes, "🤒", marloes.last)
+    await flow(harness, marloes, "tomorrow")
+    await harness.say(marloes, "Buikpijn.")
+    services = harness.runtime.services
+    dutch = harness.runtime.texts("nl")
+    copies = {}
+    for guardian in ("G009", "G010", "G003"):
+        async with harness.db.transaction() as tx:
+            copies[guardian] = pdf_text(
+                await access_copy(
+                    Work(tx, services.texts, services.settings, harness.clock.now()),
+                    find_fonts(),
+                    PersonKind.GUARDIAN,
+                    guardian,
+                    written_in=dutch,
+                )
+            )
+    own = ("Sem heeft slecht geslapen.", "Dank u, ik let er vandaag op.", "Buikpijn.")
+    assert all(words in copies["G009"] for words in own)
+    for other in ("G010", "G003"):
+        assert not any(words in copies[other] for words in own), other

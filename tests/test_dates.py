@@ -191,3 +191,24 @@ def test_parse_window(text: str, expected: tuple[time, time] | None) -> None:
 def test_a_typed_range_of_days(text: str, days: tuple[date, date] | None) -> None:
     monday = datetime(2026, 11, 30, 9, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
     assert parse_day_range(text, monday, ZoneInfo("Europe/Amsterdam")) == days
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "days"),
+    [
+        ("10 aralık - 12 aralık", "tr", (date(2026, 12, 10), date(2026, 12, 12))),
+        ("١٠ ديسمبر", "ar", (date(2026, 12, 10), date(2026, 12, 10))),  # Arabic-Indic digits
+        ("۱۰ دسامبر - ۱۱ دسامبر", "fa", (date(2026, 12, 10), date(2026, 12, 11))),
+        ("10 грудня - 11 грудня", "uk", (date(2026, 12, 10), date(2026, 12, 11))),
+        ("3 grudnia", "pl", (date(2026, 12, 3), date(2026, 12, 3))),
+        ("10 Diseembar", "so", (date(2026, 12, 10), date(2026, 12, 10))),
+        ("10 December - 11 Dec.", "tr", (date(2026, 12, 10), date(2026, 12, 11))),  # English
+        ("10.12 - 12.12", "nl", (date(2026, 12, 10), date(2026, 12, 12))),
+        ("10 aralık", "nl", None),  # a Dutch reader's range is read in Dutch and English
+    ],
+)
+def test_a_range_of_days_in_the_readers_language(
+    text: str, language: str, days: tuple[date, date] | None
+) -> None:
+    monday = datetime(2026, 11, 30, 9, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
+    assert parse_day_range(text, monday, ZoneInfo("Europe/Amsterdam"), language) == days

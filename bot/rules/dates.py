@@ -11,9 +11,13 @@ the date is not silently dropped: `read_when` gives both readings so the teacher
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
+
+from babel import Locale, UnknownLocaleError
 
 MONTHS = {
     "jan": 1, "januari": 1, "feb": 2, "februari": 2, "mrt": 3, "maart": 3, "apr": 4,
@@ -55,6 +59,9 @@ _THIS_WEEK = re.compile(r"\bdeze\s+week\b")
 # "morgenochtend", "morgenmiddag", "morgenavond", "morgenvroeg": tomorrow and a part of the day.
 _TOMORROW_PART = re.compile(r"\bmorgen(ochtend|middag|avond|vroeg)\b")
 _WORDS = re.compile(r"[a-zé]+")
+# "10.12" or "10.12.2026": a date, where a day range is asked (a moment reads it as a time).
+_DOTTED_DATE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.?(?:(\d{4})\b)?")
+DUTCH_MONTHS = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 
 
 @dataclass(frozen=True)
@@ -123,6 +130,36 @@ def _named_weekday(text: str) -> int | None:
 
 def _without(text: str, match: re.Match[str]) -> str:
     return text[: match.start()] + " " + text[match.end() :]
+
+
+def _western_digits(text: str) -> str:
+    """Arabic-Indic and Persian digits ("١٠", "۱۰") as 0-9."""
+    return "".join(
+        str(unicodedata.digit(c)) if c.isdigit() and not c.isascii() else c for c in text
+    )
+
+
+@lru_cache(maxsize=16)
+def _month_names(language: str) -> tuple[tuple[str, int], ...]:
+    """Every name of every month in `language` and English, longest first."""
+    names: dict[str, int] = {}
+    for code in ("en", language):
+        try:
+            months = Locale.parse(code).months
+        except (UnknownLocaleError, ValueError):
+            continue
+        for context in ("format", "stand-alone"):
+            for width in ("wide", "abbreviated"):
+                for number, name in months[context][width].items():
+                    names.setdefault(name.lower().rstrip("."), number)
+    return tuple(sorted(names.items(), key=lambda item: -len(item[0])))
+
+
+def _months_in_dutch(text: str, language: str) -> str:
+    """Month names of `language` (and English) written as the Dutch ones the reader knows."""
+    for name, number in _month_names(language):
+        text = re.sub(rf"(?<!\w){re.escape(name)}\.?(?!\w)", DUTCH_MONTHS[number - 1], text)
+    return text
 
 
 def _number(word: str) -> int:
@@ -262,13 +299,18 @@ def _clock(hour: int, minute: int) -> time | None:
     return _afternoon(hour, minute)
 
 
-def parse_day_range(text: str, now: datetime, tz: ZoneInfo) -> tuple[date, date] | None:
+def parse_day_range(
+    text: str, now: datetime, tz: ZoneInfo, language: str = "nl"
+) -> tuple[date, date] | None:
     """One day, or a first and a last day: "do 10 dec", "10 dec - 12 dec", "ma tot en met
-    vr". None if it cannot be read, lies in the past or ends before it starts."""
+    vr", "10.12 - 12.12"; month names also in English and in `language` ("10 aralık",
+    "١٠ ديسمبر"). None if it cannot be read, lies in the past or ends before it starts."""
     today = now.astimezone(tz).date()
+    text = _months_in_dutch(_western_digits(text.lower()), language)
+    text = _DOTTED_DATE.sub(lambda m: "/".join(g for g in m.groups() if g), text)
     parts = [
         " ".join(p.split())
-        for p in re.split(r"\s(?:t/m|tot en met|tot)\s|\s*[-–]\s*", text.lower())
+        for p in re.split(r"\s(?:t/m|tot en met|tot)\s|\s*[-–]\s*", text)
         if p.strip()
     ]
     if not 1 <= len(parts) <= 2:
