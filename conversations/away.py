@@ -40,9 +40,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: View
 
 async def on_text(step: Step, text: str) -> None:
     tr = step.tr
-    days = parse_day_range(
-        text, step.svc.clock.now(), step.svc.settings.timezone, step.tr.language
-    )
+    days = parse_day_range(text, step.svc.clock.now(), step.svc.settings.timezone, step.tr.language)
     if step.state.step != "until" or days is None:
         # staff:
         await step.show(tr._("I could not read “{text}” as a day from today on.", text=text))

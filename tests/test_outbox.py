@@ -234,3 +234,14 @@ async def test_documents_and_edits_go_through_the_outbox(harness: Harness) -> No
     assert mother.messages[1].text == "Versie 5"
     document = harness.server.calls_of("sendDocument")[0]["document"]
     assert document["filename"] == "gesprek.ics" and document["content"].startswith(b"BEGIN")
+
+
+async def test_two_passes_at_once_send_each_message_once(harness: Harness) -> None:
+    assert harness.db is not None and harness.runtime is not None
+    parents = [harness.server.user(20 + n, f"Ouder {n}") for n in range(5)]
+    for n, parent in enumerate(parents):
+        await enqueue(harness.db, parent.chat_id, f"Bericht {n}", harness)
+    outbox = harness.runtime.outbox
+    await asyncio.gather(outbox.deliver_due(), outbox.deliver_due(), outbox.deliver_due())
+    await outbox.deliver_due()
+    assert [[m.text for m in p.messages] for p in parents] == [[f"Bericht {n}"] for n in range(5)]

@@ -94,6 +94,12 @@ async def test_with_deepl(tmp_path: Path) -> None:
         assert "[tr→nl] Elif bugün hasta." in marieke.last.text
         assert [r["text"] for r in deepl_service.requests] == [["Elif bugün hasta."]]
         assert deepl_service.requests[0]["target_lang"] == "NL"
+        await press(harness, marieke, ANSWER)
+        before = len(mehmet.messages)
+        await harness.say(marieke, "Beterschap!")
+        await delivered(harness, mehmet, before + 1)
+        assert "“[nl→tr] Beterschap!”" in mehmet.last.text and "“Beterschap!”" in mehmet.last.text
+        assert deepl_service.requests[1]["target_lang"] == "TR"
     finally:
         await harness.close()
         await deepl_service.stop()

@@ -58,6 +58,8 @@ class OutboxSender:
         self._overall_interval = 1.0 / overall_rate
         self._batch_size = batch_size
         self._wake = asyncio.Event()
+        # One pass at a time: two at once would both read the same due rows and send twice.
+        self._passing = asyncio.Lock()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._chat_ready_at: dict[int, float] = {}
@@ -96,6 +98,10 @@ class OutboxSender:
 
     async def deliver_due(self) -> float:
         """Send what is due now; returns seconds until something may be due again (0: now)."""
+        async with self._passing:
+            return await self._deliver_due()
+
+    async def _deliver_due(self) -> float:
         async with self._db.transaction() as tx:
             due = await tx.due_messages(self._clock.now(), self._batch_size)
         blocked_chats: set[int] = set()
