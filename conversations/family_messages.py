@@ -486,6 +486,13 @@ async def _ask_whom(step: Step) -> None:
     await step.show(f"{_to_family_heading(step)}\n{question}", rows)
 
 
+async def write_about(step: Step, pupil_id: str) -> None:
+    """A message to the family of a pupil already chosen (from the pupil card): to whom."""
+    await _ask_whom(
+        await begin(step.update, step.context, step.viewer, "tofamily", "whom", pupil_id=pupil_id)
+    )
+
+
 async def to_family_button(step: Step, value: str) -> None:
     if value == "pupil":
         await step.go("pupil")  # a fresh nonce first: the picker's buttons carry it

@@ -38,6 +38,7 @@ from bot.services.work import Work
 from bot.texts import staff_labels
 from bot.texts.rights_card import RESTRICTION_LABELS, guardian_lines, who_decides
 from conversations.common import Handlers
+from conversations.family_messages import write_about
 from conversations.flow import Flow, Step, register
 from conversations.pupils import PupilStep, ask_pupil, pupil_first
 
@@ -116,6 +117,7 @@ async def show_card(step: Step, note: str = "") -> None:
         rows += safety_rows
     else:
         rows.append([step.button(tr.label("🛡 Safety exception (meldcode)"), "safety")])
+    rows.append([step.button(tr.label("💬 Write to the family"), "write")])
     rows.append([step.button(tr.label("⬅️ Another pupil"), "other")])
     await step.show("\n".join(lines), rows)
 
@@ -352,6 +354,7 @@ CARD_TAPS: dict[tuple[str, str], Callable[[Step, str], Awaitable[None]]] = {
     ("card", "told"): _ask_told,
     ("card", "unpause"): _records("unpause"),
     ("card", "adult"): _records("adult", about_guardian=True),
+    ("card", "write"): lambda step, _: write_about(step, step.draft(CardDraft).pupil_id),
 }
 
 

@@ -289,3 +289,19 @@ async def test_a_teacher_away_has_a_coordinator_read_and_families_are_told(
     await harness.say(marloes, "Dank u!")
     await delivered(harness, marieke, before + 1)
     assert "“Dank u!”" in marieke.last.text
+
+
+async def test_the_coordinator_writes_to_a_family_from_the_pupil_card(harness: Harness) -> None:
+    users = await people(harness, (G, "G009", "Marloes"), (S, "S004", "Ingrid"))
+    marloes, ingrid = users["G009"], users["S004"]
+    await harness.say(ingrid, "/leerling")
+    await harness.say(ingrid, "Sem")
+    await harness.tap(ingrid, "💬", ingrid.last)
+    assert "Marloes Bakker" in ingrid.last.labels  # the pupil is known: straight to whom
+    await harness.tap(ingrid, "Marloes Bakker", ingrid.last)
+    before = len(marloes.messages)
+    await harness.say(ingrid, "Kunt u morgen even bellen?")
+    await delivered(harness, marloes, before + 1)
+    assert (
+        "Ingrid Postma" in marloes.last.text and "“Kunt u morgen even bellen?”" in marloes.last.text
+    )
