@@ -51,6 +51,10 @@ def test_the_readme_example_loads(tmp_path: Path) -> None:
         ('[school]\nlanguages = ["en"]', "must include nl"),
         ('[school]\ntimezone = "Mars/Olympus"', "not a known time zone"),
         ("[invitations]\nvalid_days = true", "must be a whole number"),
+        ('[translation]\nprovider = "google"', "must be one of"),
+        ('[translation]\nprovider = "libretranslate"', "libretranslate needs a url"),
+        ('[translation]\nprovider = "deepl"', "deepl needs an api_key"),
+        ('[translation]\nproviders = "deepl"', "must be a list of tables"),
     ],
 )
 def test_mistakes_are_named(tmp_path: Path, text: str, message: str) -> None:
@@ -81,3 +85,19 @@ def test_an_unset_school_name_falls_back_to_a_translated_phrase(
         assert school_name_for(tr, settings, "pupil") == tr.label("your school")
         assert school_name_for(tr, settings, "staff") == tr.label("the school")
         assert school_name_for(tr, replace(settings, school_name="De Brug")) == "De Brug"
+
+
+def test_translation_services_are_kept_in_the_schools_order(tmp_path: Path) -> None:
+    config = tmp_path / "samen.toml"
+    config.write_text(
+        "[[translation.providers]]\n"
+        'provider = "libretranslate"\nurl = "http://translate.school.local:5000"\n'
+        "[[translation.providers]]\n"
+        'provider = "deepl"\napi_key = "key:fx"\n',
+        encoding="utf-8",
+    )
+    settings = load_settings({"SAMEN_CONFIG": str(config)})
+    assert [(s.provider, s.url, s.api_key) for s in settings.translation] == [
+        ("libretranslate", "http://translate.school.local:5000", None),
+        ("deepl", None, "key:fx"),
+    ]

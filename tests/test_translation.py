@@ -253,3 +253,30 @@ async def test_an_absence_reason_in_turkish_reaches_the_mentor_translated(
     line = marieke.last.text
     assert "“[tr→nl] Ateşi var.”" in line and "“Ateşi var.”" in line and "🤖" in line
     assert libre.requests == [{"q": "Ateşi var.", "source": "tr", "target": "nl", "format": "text"}]
+
+
+async def test_each_language_goes_to_the_first_service_that_has_it(tmp_path: Path) -> None:
+    """The school's LibreTranslate has no Polish; DeepL, listed second, has."""
+    local = FakeLibreTranslate(("nl", "tr"))
+    deepl_service = FakeDeepL(("nl", "pl"))
+    services = (
+        TranslationService("libretranslate", await local.start()),
+        TranslationService("deepl", await deepl_service.start(), DEEPL_KEY),
+    )
+    harness = await school(tmp_path, *services)
+    try:
+        users = await people(
+            harness, (G, "G003", "Mehmet"), (G, "G007", "Katarzyna"), (S, "S001", "Marieke")
+        )
+        mehmet, katarzyna, marieke = users["G003"], users["G007"], users["S001"]
+        for parent, words in ((mehmet, "Elif bugün hasta."), (katarzyna, "Zofia jest chora.")):
+            before = len(marieke.messages)
+            await harness.say(parent, words)
+            await delivered(harness, marieke, before + 1)
+        assert [r["q"] for r in local.requests] == ["Elif bugün hasta."]
+        assert [r["text"] for r in deepl_service.requests] == [["Zofia jest chora."]]
+        assert "[pl→nl] Zofia jest chora." in marieke.last.text
+    finally:
+        await harness.close()
+        await local.stop()
+        await deepl_service.stop()
