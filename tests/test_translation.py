@@ -170,14 +170,19 @@ async def test_a_language_the_service_lacks_is_delivered_untranslated(
         await harness.close()
 
 
+async def father_mentor_and_other_teacher(harness: Harness) -> tuple[FakeUser, ...]:
+    """Mehmet (reads Turkish), Elif's mentor Marieke and Hakan, who teaches another group."""
+    users = await people(
+        harness, (G, "G003", "Mehmet"), (S, "S001", "Marieke"), (S, "S002", "Hakan")
+    )
+    return users["G003"], users["S001"], users["S002"]
+
+
 async def test_the_teacher_changes_what_she_sent_and_his_copy_is_edited(
     libre_school: Harness, libre: FakeLibreTranslate
 ) -> None:
     harness = libre_school
-    users = await people(
-        harness, (G, "G003", "Mehmet"), (S, "S001", "Marieke"), (S, "S002", "Hakan")
-    )
-    mehmet, marieke, hakan = users["G003"], users["S001"], users["S002"]
+    mehmet, marieke, hakan = await father_mentor_and_other_teacher(harness)
     before = len(marieke.messages)
     await harness.say(mehmet, "Elif bugün hasta.")
     await delivered(harness, marieke, before + 1)
@@ -211,10 +216,7 @@ async def test_a_long_message_shows_its_translation_and_the_words_as_written_a_t
     libre_school: Harness, libre: FakeLibreTranslate
 ) -> None:
     harness = libre_school
-    users = await people(
-        harness, (G, "G003", "Mehmet"), (S, "S001", "Marieke"), (S, "S002", "Hakan")
-    )
-    mehmet, marieke, hakan = users["G003"], users["S001"], users["S002"]
+    mehmet, marieke, hakan = await father_mentor_and_other_teacher(harness)
     words = "Elif bu hafta çok yorgun, geceleri iyi uyuyamıyor. " * 12  # 600+ characters
     before = len(marieke.messages)
     await harness.say(mehmet, words)
