@@ -22,6 +22,7 @@ from bot.services import (
     pupil_discussions,
     right_of_access,
     rounds,
+    school_calendar,
     summaries,
 )
 from bot.services.context import Services
@@ -73,6 +74,7 @@ DUE_JOBS: tuple[tuple[str, Callable[[Work], Awaitable[int]]], ...] = (
     ("access_request_reminders", right_of_access.remind_coordinators),
     ("absence_overviews", absences.send_daily_overview),
     ("family_digests", digests.send_digests),
+    ("holidays_run_out", school_calendar.warn_when_holidays_run_out),
 )
 
 

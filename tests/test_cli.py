@@ -84,3 +84,30 @@ def test_check_warns_when_the_school_has_no_name(tmp_path, monkeypatch, capsys) 
     assert main(["check"]) == 1
     out = capsys.readouterr().out
     assert "school 'SO/VSO De Brug'" in out and "WARNING" not in out
+
+
+def test_check_warns_when_the_known_school_holidays_run_out(tmp_path, monkeypatch, capsys) -> None:
+    import sys
+    from datetime import UTC, datetime
+
+    checking = sys.modules["bot.cli.check"]  # the module: bot.cli's `check` is its function
+
+    class LateClock:
+        def now(self) -> datetime:
+            return datetime(2030, 7, 10, 12, tzinfo=UTC)
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SAMEN_DB", str(tmp_path / "samen.db"))
+    monkeypatch.delenv("SAMEN_CONFIG", raising=False)
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    (tmp_path / "samen.toml").write_text(
+        '[school]\nname = "De Brug"\n[calendar]\nregion = "noord"\n'
+    )
+    assert main(["check"]) == 1  # the token is the one problem: the calendar warns
+    assert "school holidays: region noord, known until 2030-09-01" in capsys.readouterr().out
+    monkeypatch.setattr(checking, "SystemClock", LateClock)
+    assert main(["check"]) == 1
+    out = capsys.readouterr().out
+    assert (
+        "school holidays: WARNING, the holidays of region noord are known until 2030-09-01" in out
+    )

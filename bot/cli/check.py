@@ -15,6 +15,7 @@ from bot.paper.pdf import FontsMissing, find_fonts
 from bot.platform.clock import SystemClock
 from bot.platform.config import Settings
 from bot.rules.models import AccessRequest
+from bot.rules.school_calendar import holidays_run_out, known_until
 from bot.storage import Database
 
 
@@ -23,6 +24,7 @@ async def check(settings: Settings) -> int:
     _report_configuration(settings)
     problems = await _check_database(settings)
     problems += _check_fonts(settings)
+    _check_school_calendar(settings)
     problems += await _check_telegram(settings)
     print("all good" if not problems else f"{problems} problem{'s' if problems > 1 else ''}")
     return 0 if not problems else EXIT_FAILED
@@ -92,6 +94,24 @@ def _check_fonts(settings: Settings) -> int:
         print(f"fonts for letters and PDF files: MISSING, {exc}")
         return 1
     return 0
+
+
+def _check_school_calendar(settings: Settings) -> None:
+    """A warning, not a problem: Samen runs, but soon counts holidays as school days."""
+    today = SystemClock().now().astimezone(settings.timezone).date()
+    last = holidays_run_out(settings.region, today)
+    if settings.region is None:
+        print("school holidays: no [calendar] region; public holidays and your own dates only")
+    elif last is None:
+        print(
+            f"school holidays: region {settings.region}, known until {known_until(settings.region)}"
+        )
+    else:
+        print(
+            f"school holidays: WARNING, the holidays of region {settings.region} are known"
+            f" until {last.isoformat()} only; add the next school year's under [calendar]"
+            " holidays in samen.toml, or update Samen"
+        )
 
 
 async def _check_telegram(settings: Settings) -> int:
