@@ -4,6 +4,7 @@ stopped together. `samen run` and the end-to-end tests both go through `Runtime`
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable
 from typing import Any
@@ -15,13 +16,14 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUp
 import conversations
 from bot.i18n.translator import Catalogues
 from bot.platform.clock import Clock
-from bot.platform.config import Settings
+from bot.platform.config import Settings, school_name_for
 from bot.platform.outbox import OutboxSender
 from bot.platform.telegram_http import AiohttpRequest
 from bot.services.context import Services
 from bot.services.reachability import record_unreachable
 from bot.services.work import Work
 from bot.storage import Database, Tx
+from bot.texts import bot_profile
 from conversations.keyboards import role_commands
 from scheduler import install_jobs
 
@@ -137,6 +139,7 @@ class Runtime:
             if await tx.get_meta("first_started_at") is None:
                 await tx.set_meta("first_started_at", self.clock.now().isoformat())
         await self._publish_default_commands()
+        await self._publish_profile()
         self.outbox.start()
         install_jobs(self.application, self.services)
         await self.application.start()
@@ -155,6 +158,33 @@ class Runtime:
             await self.application.stop()
         await self.outbox.stop()
         await self.application.shutdown()
+
+    async def _publish_profile(self) -> None:
+        """What people read before pressing Start, in each of the school's languages (Dutch
+        for a Telegram in any other language); sent again only when it changed."""
+        settings = self.settings
+        profile: dict[str, tuple[str, str]] = {}
+        for language in ("", *settings.languages):
+            tr = self.texts(language or "nl")
+            school = school_name_for(tr, settings)
+            profile[language] = (
+                bot_profile.description(tr, school),
+                bot_profile.short_description(tr, school),
+            )
+        published = json.dumps(profile, sort_keys=True, ensure_ascii=False)
+        async with self.db.transaction() as tx:
+            if await tx.get_meta("bot_profile") == published:
+                return
+        bot = self.application.bot
+        try:
+            for code, (description, short) in profile.items():
+                await bot.set_my_description(description, language_code=code)
+                await bot.set_my_short_description(short, language_code=code)
+        except TelegramError as exc:
+            log.warning("could not set the bot's description: %s", type(exc).__name__)
+            return
+        async with self.db.transaction() as tx:
+            await tx.set_meta("bot_profile", published)
 
     async def _publish_default_commands(self) -> None:
         """The menu people see before they are linked, in each language."""

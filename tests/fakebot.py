@@ -79,6 +79,9 @@ class FakeTelegram:
         self.chats: dict[int, list[ChatMessage]] = {}
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
+        # The bot's description and short description, by language code ("": the default).
+        self.descriptions: dict[str, str] = {}
+        self.short_descriptions: dict[str, str] = {}
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.sends: list[tuple[float, int]] = []
         self.blocked: set[int] = set()
@@ -341,6 +344,19 @@ class FakeTelegram:
         scope = params.get("scope") or {"type": "default"}
         key = (json.dumps(scope, sort_keys=True), str(params.get("language_code") or ""))
         self.commands[key] = list(params["commands"])
+        return True
+
+    async def _api_setMyDescription(self, params: dict[str, Any]) -> bool:
+        if len(str(params["description"])) > 512:
+            raise ApiError(400, "Bad Request: bot description is too long")
+        self.descriptions[str(params.get("language_code") or "")] = str(params["description"])
+        return True
+
+    async def _api_setMyShortDescription(self, params: dict[str, Any]) -> bool:
+        text = str(params["short_description"])
+        if len(text) > 120:
+            raise ApiError(400, "Bad Request: bot short description is too long")
+        self.short_descriptions[str(params.get("language_code") or "")] = text
         return True
 
     async def _api_deleteMyCommands(self, params: dict[str, Any]) -> bool:

@@ -187,3 +187,17 @@ async def test_every_message_about_a_talk_uses_the_language_the_parent_reads_now
     cancelled = mehmet.last.text
     assert ARABIC.search(cancelled) and "✖️" in cancelled
     assert arabic.datetime(datetime(2026, 12, 8, 10, 0, tzinfo=AMSTERDAM)) in cancelled
+
+
+async def test_the_bot_describes_itself_in_each_language_before_start(harness: Harness) -> None:
+    server = harness.server
+    assert set(server.descriptions) == {"", "nl", "en", "tr", "ar", "pl", "uk", "ti", "so", "fa"}
+    assert server.descriptions[""] == server.descriptions["nl"]  # any other Telegram: Dutch
+    assert "De Brug" in server.descriptions["tr"] and "kod" in server.descriptions["tr"]
+    assert re.search("[\u0600-\u06ff]", server.descriptions["ar"])
+    assert all(len(text) <= 120 for text in server.short_descriptions.values())
+    # A restart with nothing changed sends nothing again.
+    calls = len(server.calls_of("setMyDescription"))
+    await harness.stop_bot()
+    await harness.start_bot()
+    assert len(server.calls_of("setMyDescription")) == calls
