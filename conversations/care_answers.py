@@ -171,7 +171,14 @@ async def consent_again(
 async def consent_agree(
     update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, asked: _Asked
 ) -> None:
+    await _ask_to_agree(update, context, viewer, asked)
+
+
+async def _ask_to_agree(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, asked: _Asked
+) -> None:
     """The signature: agreeing takes a second, explicit tap."""
+    await _first_tap(context, viewer, asked, "agree")
     tr = tr_for(context, viewer)
     line = tr._(
         "❓ Do you agree that {child} is discussed as written above? Tap again to confirm.",
@@ -202,10 +209,17 @@ async def consent_back(
 async def consent_withdraw(
     update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, asked: _Asked
 ) -> None:
+    await _ask_to_withdraw(update, context, viewer, asked)
+
+
+async def _ask_to_withdraw(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, asked: _Asked
+) -> None:
     """Withdrawing asks once more, and says what it means."""
     if asked.latest != "agree":
         await _refused(update, context, viewer, pupil_discussions.Outcome.NOT_POSSIBLE)
         return
+    await _first_tap(context, viewer, asked, "withdraw")
     tr = tr_for(context, viewer)
     line = tr._(
         "❓ Withdraw your consent? From then on {child} is only discussed without a name.",
@@ -213,6 +227,16 @@ async def consent_withdraw(
     )
     yes = tr.label("↩️ Yes, withdraw my consent")
     await _confirm(update, context, viewer, asked, line, (yes, "withdrawyes"), back="keep")
+
+
+async def _first_tap(
+    context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, asked: _Asked, answer: str
+) -> None:
+    """Kept by the server: the second tap counts only after this one (never the buttons)."""
+    async with services(context).work() as w:
+        await pupil_discussions.ask_confirmation(
+            w, user_id=viewer.user_id, discussion_id=asked.tap.discussion_id, answer=answer
+        )
 
 
 async def _confirm(
@@ -261,6 +285,11 @@ async def consent_record(
             discussion_id=discussion_id,
             answer=answer,
         )
+    if result.outcome is pupil_discussions.Outcome.UNCONFIRMED:
+        # A "yes" without its first tap (forged, or too late): ask for the confirmation.
+        confirm = _ask_to_agree if answer == "agree" else _ask_to_withdraw
+        await confirm(update, context, viewer, asked)
+        return
     recorded = (pupil_discussions.Outcome.RECORDED, pupil_discussions.Outcome.UNCHANGED)
     if result.outcome not in recorded:
         await _refused(update, context, viewer, result.outcome)

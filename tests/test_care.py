@@ -607,3 +607,25 @@ async def test_a_request_held_by_a_safety_exception_is_not_in_the_familys_list(
     await harness.say(marloes, "/help")
     await press(harness, marloes, "menu:permissions")
     assert tr._("no answer yet") in marloes.last.text
+
+
+async def test_the_second_tap_is_enforced_by_the_server(harness: Harness) -> None:
+    """A forged "yes" without its "I agree" records nothing and asks for the confirmation;
+    a confirmation too late asks again."""
+    ruud = (await people(harness, (G, "G023", "Ruud")))["G023"]
+    milan = await request(harness, "P014")
+    await delivered(harness, ruud, 2)
+    await harness.tap_data(ruud, f"c:{milan.discussion_id}:yes", ruud.last)
+    assert harness.db is not None
+    async with harness.db.reading() as tx:
+        assert await tx.answers(milan.discussion_id) == []
+    assert "Tik nog een keer om dit te bevestigen" in ruud.last.text  # the question, shown now
+    # The second tap too late: asked again, nothing recorded.
+    harness.clock.advance(timedelta(minutes=16))
+    await press(harness, ruud, f"c:{milan.discussion_id}:yes")
+    async with harness.db.reading() as tx:
+        assert await tx.answers(milan.discussion_id) == []
+    # Now in time: recorded, once.
+    await press(harness, ruud, f"c:{milan.discussion_id}:yes")
+    async with harness.db.reading() as tx:
+        assert [a.answer for a in await tx.answers(milan.discussion_id)] == ["agree"]

@@ -155,8 +155,13 @@ async def _history(db: Database, settings: Settings, texts: Catalogues) -> None:
     async def consent(
         tx: Tx, now: datetime, who: tuple[PersonKind, str], d: int, said: str
     ) -> None:
+        w = Work(tx, texts, settings, now)
+        # The first tap of an answer given like a signature, then the answer.
+        await pupil_discussions.ask_confirmation(
+            w, user_id=USERS[who[1]], discussion_id=d, answer=said
+        )
         result = await pupil_discussions.record_answer(
-            Work(tx, texts, settings, now),
+            w,
             person=who,
             user_id=USERS[who[1]],
             discussion_id=d,

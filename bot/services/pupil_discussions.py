@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.i18n import legal
@@ -362,10 +362,14 @@ class Outcome(StrEnum):
     NOT_YOURS = "not_yours"  # not sent to this person, or not theirs to decide
     CLOSED = "closed"  # cancelled, or the discussion has taken place
     NOT_POSSIBLE = "not_possible"  # e.g. withdrawing what was never given
+    UNCONFIRMED = "unconfirmed"  # agreeing or withdrawing without the first tap shortly before
 
 
 NOTICE_ANSWERS = frozenset({"come", "talk", "understood"})
 CONSENT_ANSWERS = frozenset({"agree", "refuse", "talk", "withdraw"})
+# Answers given like a signature: a first tap, then "Yes, …" within this time, same account.
+CONFIRMED_ANSWERS = frozenset({"agree", "withdraw"})
+CONFIRM_WITHIN = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -373,6 +377,13 @@ class RecordedAnswer:
     outcome: Outcome
     state: DiscussionState | None = None
     recipient: Recipient | None = None
+
+
+async def ask_confirmation(w: Work, *, user_id: int, discussion_id: int, answer: str) -> None:
+    """The first tap of an answer that takes two ("I agree", "Withdraw"): the second counts
+    only for this account, for this request, within `CONFIRM_WITHIN`."""
+    if answer in CONFIRMED_ANSWERS:
+        await w.tx.ask_confirmation(user_id, discussion_id, answer, w.now)
 
 
 async def record_answer(
@@ -403,6 +414,10 @@ async def record_answer(
         return RecordedAnswer(Outcome.NOT_POSSIBLE, before, recipient)
     if previous == answer:
         return RecordedAnswer(Outcome.UNCHANGED, before, recipient)
+    if answer in CONFIRMED_ANSWERS and not await w.tx.take_confirmation(
+        user_id, discussion_id, answer, w.now - CONFIRM_WITHIN
+    ):
+        return RecordedAnswer(Outcome.UNCONFIRMED, before, recipient)
     await w.tx.add_answer(recipient, answer, user_id, w.now)
     await w.audit(
         (person[0].value, person[1]),

@@ -157,6 +157,33 @@ class DiscussionQueries(Executor):
         )
         return None if row is None or row["outbox_id"] is None else int(row["outbox_id"])
 
+    async def ask_confirmation(
+        self, user_id: int, discussion_id: int, answer: str, now: datetime
+    ) -> None:
+        """The first tap of an answer that takes two: kept until the second (or a newer first)."""
+        await self._run(
+            "INSERT OR REPLACE INTO consent_confirmations (user_id, discussion_id, answer,"
+            " asked_at) VALUES (?, ?, ?, ?)",
+            (user_id, discussion_id, answer, iso(now)),
+        )
+
+    async def take_confirmation(
+        self, user_id: int, discussion_id: int, answer: str, since: datetime
+    ) -> bool:
+        """Whether this account's first tap for `answer` came at or after `since`; used up."""
+        taken = await self._run(
+            "DELETE FROM consent_confirmations WHERE user_id = ? AND discussion_id = ?"
+            " AND answer = ? AND asked_at >= ?",
+            (user_id, discussion_id, answer, iso(since)),
+        )
+        return taken > 0
+
+    async def forget_confirmations_before(self, moment: datetime) -> int:
+        """First taps never followed by a second."""
+        return await self._run(
+            "DELETE FROM consent_confirmations WHERE asked_at < ?", (iso(moment),)
+        )
+
     async def add_answer(
         self,
         recipient: Recipient,

@@ -234,7 +234,7 @@ class RetentionQueries(RosterQueries):
                 "UPDATE answers SET person_id = ?, user_id = NULL WHERE id = ?",
                 [(pseudonym(r["person_kind"], r["person_id"]), r["id"]) for r in answers],
             )
-        for table in ("reminders_sent", "discussion_recipients"):
+        for table in ("reminders_sent", "discussion_recipients", "consent_confirmations"):
             await self._purge_rows(
                 counts, table, f"discussion_id IN ({discussions})", list(pupil_ids), apply
             )
