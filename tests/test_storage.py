@@ -69,7 +69,7 @@ async def test_housekeeping_forgets_failed_codes_that_can_no_longer_block(tmp_pa
     async with db.transaction() as tx:
         for hours in (0, 1, 2, 3):
             await tx.record_start_failure(7, NOW - timedelta(hours=hours, minutes=1))
-    assert await tidy(db, NOW) == {"start_failures": 2, "sent_files": 0}
+    assert await tidy(db, NOW) == {"start_failures": 2, "sent_files": 0, "first_taps": 0}
     async with db.transaction() as tx:
         assert len(await tx.start_failures_since(7, NOW - timedelta(days=1))) == 2
     await db.close()
