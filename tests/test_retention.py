@@ -108,7 +108,7 @@ def test_retention_settings_from_samen_toml(tmp_path: Path) -> None:
         ("[retention]\naudit = 31", "retention.audit must be between 1 and 30"),
         ("[retention]\nyears = 2.5", "retention.years must be a whole number"),
         ("[retention]\nchat = true", "retention.chat must be a whole number"),
-        ("[retention]\nchats = 1", "retention.chats is not known"),
+        ("[retention]\nchats = 1", "unknown key `chats` in [retention]; did you mean `chat`?"),
         ("[retention]\ncare = 5", "retention.care (5 years) is longer than retention.roster"),
     ],
 )

@@ -146,7 +146,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
     except ConfigError as exc:
-        print(f"samen: configuration error: {exc}", file=sys.stderr)
+        if len(exc.problems) > 1:  # each mistake on its own line, `file:line: …`
+            print(f"samen: {len(exc.problems)} configuration errors:", file=sys.stderr)
+            print(*exc.problems, sep="\n", file=sys.stderr)
+        else:
+            print(f"samen: configuration error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if args.command == "run":
         return run(settings)

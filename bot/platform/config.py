@@ -1,40 +1,44 @@
-"""Settings from the environment (fixed contract) and the optional samen.toml."""
+"""Settings from the environment (fixed contract) and the optional samen.toml.
+
+samen.toml is checked against its schema (`samen_toml`): every mistake in it is named with the
+file, the line and the key, all of them at once.
+"""
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, time
 from functools import cached_property
 from pathlib import Path
-from typing import Literal, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from bot.i18n.translator import SUPPORTED_LANGUAGES, Translator
+from bot.platform.samen_toml import PROBLEM, WEEKDAYS, SamenToml, field_at, keys_of, table_at
+from bot.platform.samen_toml import RETENTION_KINDS as RETENTION_KINDS
+from bot.platform.samen_toml import TEAM_ROLE_KEYS as TEAM_ROLE_KEYS
+from bot.platform.samen_toml import TRANSLATION_PROVIDERS as TRANSLATION_PROVIDERS
+from bot.platform.toml_lines import KeyPath, key_lines, line_of
 from bot.rules.models import Participant
-from bot.rules.school_calendar import REGIONS, school_free_days
+from bot.rules.school_calendar import school_free_days
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
-T = TypeVar("T")
 
 
 class ConfigError(Exception):
-    """The configuration cannot be used; the message says what to change."""
+    """The configuration cannot be used; the message says what to change, one mistake a line
+    (`problems` holds them one by one)."""
 
-
-TEAM_ROLE_KEYS = (
-    "care_coordinator",
-    "school_psychologist",
-    "director",
-    "mentor",
-    "school_social_worker",
-    "school_doctor",
-    "youth_care_worker",
-    "attendance_officer",
-    "youth_nurse",
-    "police_officer",
-)
+    def __init__(self, *problems: str) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -55,10 +59,6 @@ class CareSettings:
     holidays: frozenset[date] = frozenset()
 
 
-# Kinds of a pupil's data that `samen purge` removes once the pupil left long enough ago.
-RETENTION_KINDS = ("chat", "meetings", "care", "news", "route", "roster", "audit")
-
-
 @dataclass(frozen=True)
 class TranslationService:
     """One machine translation service from `[translation]`, in the school's order."""
@@ -66,9 +66,6 @@ class TranslationService:
     provider: str  # "libretranslate" or "deepl"
     url: str | None = None  # LibreTranslate's address; for DeepL only to use another server
     api_key: str | None = None
-
-
-TRANSLATION_PROVIDERS = ("libretranslate", "deepl")
 
 
 @dataclass(frozen=True)
@@ -132,6 +129,12 @@ class Settings:
     translation: tuple[TranslationService, ...] = ()
     # How long a pupil's data is kept after they left school (`samen purge`).
     retention: RetentionSettings = field(default_factory=RetentionSettings)
+    # How often `samen run` purges on its own: "off", "weekly" or "monthly" ([retention] purge).
+    purge_schedule: str = "off"
+    # Backups made by the bot itself ([backup]): where, how many kept, and at what local time.
+    backup_folder: Path | None = None
+    backup_keep: int = 14
+    backup_time: time = time(2, 0)
 
     @cached_property
     def holidays(self) -> frozenset[date]:
@@ -170,345 +173,243 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         raise ConfigError(f"SAMEN_CONFIG points to {config_path}, which does not exist.")
     if config_path is None and Path("samen.toml").exists():
         config_path = Path("samen.toml")
-    school: dict[str, object] = {}
-    if config_path is not None:
-        try:
-            school = tomllib.loads(config_path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{config_path}: {exc}") from exc
-        except OSError as exc:
-            raise ConfigError(f"{config_path}: cannot read ({exc.strerror}).") from exc
+    school = _read_samen_toml(config_path) if config_path is not None else {}
     return Settings(
         token=env.get("TELEGRAM_BOT_TOKEN") or None,
         api_url=env.get("TELEGRAM_API_URL") or DEFAULT_API_URL,
         db_path=Path(env.get("SAMEN_DB") or "samen.db"),
         config_path=config_path,
-        **_school_settings(school, config_path),
+        **school,
     )
 
 
-def _school_settings(school: dict[str, object], path: Path | None) -> dict[str, object]:
-    """Validate the tables of samen.toml into keyword arguments for Settings."""
+def _read_samen_toml(path: Path) -> dict[str, Any]:
+    """samen.toml as keyword arguments for Settings: only what it sets, the rest keeps its
+    default. Every mistake raises ConfigError, all of them at once where the schema finds them."""
     where = str(path)
-    out: dict[str, object] = {}
-    # One table after the other, in the order the errors have always been reported.
-    out.update(_school_section(_table(school, "school", where), where))
-    out.update(_invitation_settings(_table(school, "invitations", where), where))
-    out.update(_meeting_settings(_table(school, "meetings", where), where))
-    out.update(_calendar_settings(_table(school, "calendar", where), where))
-    out.update(_positive_news_settings(_table(school, "positive_news", where), where))
-    out.update(_staff_settings(_table(school, "staff", where), where))
-    out.update(_translation_settings(_table(school, "translation", where), where))
-    out.update(_absence_settings(_table(school, "absence", where), where))
-    paper = _table(school, "paper", where)
-    if "fonts" in paper:
-        out["font_dir"] = Path(_expect(paper["fonts"], str, where, "paper.fonts"))
-    out.update(_care_and_retention(school, where))
-    return out
-
-
-def _table(school: dict[str, object], key: str, where: str) -> dict[str, object]:
-    """The table `[key]` of samen.toml; empty when it is left out."""
-    section = school.get(key, {})
-    if not isinstance(section, dict):
-        raise ConfigError(f"{where}: [{key}] must be a table.")
-    return section
-
-
-def _school_section(section: dict[str, object], where: str) -> dict[str, object]:
-    """The school's name, time zone, bot and languages."""
-    out: dict[str, object] = {}
-    if "name" in section:
-        # A blank name is no name: the texts fall back as if it were left out.
-        out["school_name"] = _expect(section["name"], str, where, "school.name").strip()
-    if "timezone" in section:
-        name = _expect(section["timezone"], str, where, "school.timezone")
-        try:
-            out["timezone"] = ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ConfigError(
-                f"{where}: school.timezone {name!r} is not a known time zone."
-            ) from exc
-    if "bot_username" in section:
-        out["bot_username"] = _expect(section["bot_username"], str, where, "school.bot_username")
-    if "languages" in section:
-        out["languages"] = _languages(section["languages"], where)
-    return out
-
-
-def _languages(langs: object, where: str) -> tuple[str, ...]:
-    """school.languages: supported codes only, and Dutch always among them."""
-    if not isinstance(langs, list) or not all(isinstance(x, str) for x in langs):
-        raise ConfigError(f"{where}: school.languages must be a list of language codes.")
-    unknown = [x for x in langs if x not in SUPPORTED_LANGUAGES]
-    if unknown:
-        raise ConfigError(
-            f"{where}: school.languages has unsupported {', '.join(unknown)};"
-            f" supported: {', '.join(SUPPORTED_LANGUAGES)}."
-        )
-    if "nl" not in langs:
-        raise ConfigError(f"{where}: school.languages must include nl.")
-    return tuple(langs)
-
-
-def _invitation_settings(invitations: dict[str, object], where: str) -> dict[str, object]:
-    out: dict[str, object] = {}
-    if "valid_days" in invitations:
-        days = _expect(invitations["valid_days"], int, where, "invitations.valid_days")
-        if not 1 <= days <= 365:
-            raise ConfigError(f"{where}: invitations.valid_days must be between 1 and 365.")
-        out["invite_valid_days"] = days
-    return out
-
-
-def _meeting_settings(meetings: dict[str, object], where: str) -> dict[str, object]:
-    out: dict[str, object] = {}
-    if "separate_slots" in meetings:
-        value = meetings["separate_slots"]
-        if not isinstance(value, bool):
-            raise ConfigError(f"{where}: meetings.separate_slots must be true or false.")
-        out["separate_slots"] = value
-    if "prepare_days" in meetings:
-        days = _expect(meetings["prepare_days"], int, where, "meetings.prepare_days")
-        if not 0 <= days <= 10:
-            raise ConfigError(f"{where}: meetings.prepare_days must be between 0 and 10.")
-        out["prepare_days"] = days
-    return out
-
-
-def _positive_news_settings(positive: dict[str, object], where: str) -> dict[str, object]:
-    """How often families should hear good news, and when mentors are reminded."""
-    out: dict[str, object] = {}
-    if "weeks" in positive:
-        weeks = _expect(positive["weeks"], int, where, "positive_news.weeks")
-        if not 1 <= weeks <= 26:
-            raise ConfigError(f"{where}: positive_news.weeks must be between 1 and 26.")
-        out["positive_news_weeks"] = weeks
-    if "reminder_day" in positive:
-        day = _expect(positive["reminder_day"], str, where, "positive_news.reminder_day").lower()
-        days = ("monday", "tuesday", "wednesday", "thursday", "friday")
-        if day not in days:
-            raise ConfigError(
-                f"{where}: positive_news.reminder_day must be one of {', '.join(days)}."
-            )
-        out["news_reminder_weekday"] = days.index(day)
-    if "reminder_time" in positive:
-        text = _expect(positive["reminder_time"], str, where, "positive_news.reminder_time")
-        try:
-            out["news_reminder_time"] = time.fromisoformat(text)
-        except ValueError as exc:
-            raise ConfigError(f"{where}: positive_news.reminder_time must be like 13:00.") from exc
-    return out
-
-
-def _staff_settings(staff: dict[str, object], where: str) -> dict[str, object]:
-    """[staff] working_hours = "07:30-17:00": when staff read messages from families."""
-    if "working_hours" not in staff:
-        return {}
-    text = _expect(staff["working_hours"], str, where, "staff.working_hours")
-    start, _, end = text.partition("-")
     try:
-        hours = (time.fromisoformat(start.strip()), time.fromisoformat(end.strip()))
-    except ValueError as exc:
-        raise ConfigError(f"{where}: staff.working_hours must be like 07:30-17:00.") from exc
-    if not hours[0] < hours[1]:
-        raise ConfigError(f"{where}: staff.working_hours must start before it ends.")
-    return {"staff_working_hours": hours}
-
-
-def _absence_settings(section: dict[str, object], where: str) -> dict[str, object]:
-    """[absence] notify = ["S004", "coordinator"], cutoff = "08:30"."""
-    out: dict[str, object] = {}
-    if "notify" in section:
-        notify = section["notify"]
-        if not isinstance(notify, list) or not all(isinstance(x, str) for x in notify):
-            raise ConfigError(f"{where}: absence.notify must be a list of staff ids or roles.")
-        out["absence_notify"] = tuple(notify)
-    if "cutoff" in section:
-        text = _expect(section["cutoff"], str, where, "absence.cutoff")
-        try:
-            out["absence_cutoff"] = time.fromisoformat(text)
-        except ValueError as exc:
-            raise ConfigError(f"{where}: absence.cutoff must be like 08:30.") from exc
-    return out
-
-
-def _translation_settings(section: dict[str, object], where: str) -> dict[str, object]:
-    """[translation]: one service (`provider = …`), or several in order under
-    [[translation.providers]]."""
-    listed = section.get("providers")
-    if listed is None:
-        entries: list[object] = [section] if section else []
-    elif isinstance(listed, list):
-        entries = listed
-    else:
-        raise ConfigError(f"{where}: translation.providers must be a list of tables.")
-    return (
-        {"translation": tuple(_translation_service(e, where) for e in entries)} if entries else {}
-    )
-
-
-def _translation_service(entry: object, where: str) -> TranslationService:
-    if not isinstance(entry, dict):
-        raise ConfigError(f"{where}: each translation provider must be a table.")
-    provider = _expect(entry.get("provider"), str, where, "translation.provider")
-    if provider not in TRANSLATION_PROVIDERS:
-        raise ConfigError(
-            f"{where}: translation.provider must be one of {', '.join(TRANSLATION_PROVIDERS)}."
-        )
-    url = entry.get("url")
-    api_key = entry.get("api_key")
-    if url is not None:
-        url = _expect(url, str, where, "translation.url")
-    if api_key is not None:
-        api_key = _expect(api_key, str, where, "translation.api_key")
-    if provider == "libretranslate" and not url:
-        raise ConfigError(f"{where}: translation with libretranslate needs a url.")
-    if provider == "deepl" and not api_key:
-        raise ConfigError(f"{where}: translation with deepl needs an api_key.")
-    return TranslationService(provider, url, api_key)
-
-
-def _care_and_retention(school: dict[str, object], where: str) -> dict[str, object]:
-    """The [care] and [retention] tables; left out, the defaults stand."""
-    out: dict[str, object] = {}
-    care = school.get("care")
-    if care is not None:
-        if not isinstance(care, dict):
-            raise ConfigError(f"{where}: [care] must be a table.")
-        out["care"] = _care_settings(care, where)
-    retention = school.get("retention")
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{where}: is not UTF-8 text; save it as UTF-8.") from exc
+    except OSError as exc:
+        raise ConfigError(f"{where}: cannot read ({exc.strerror}).") from exc
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(_syntax_problem(where, exc)) from exc
+    lines = key_lines(text)
+    try:
+        toml = SamenToml.model_validate(document)
+    except ValidationError as exc:
+        raise ConfigError(*_problems(exc, where, lines)) from None
+    out = _settings_from(toml)
+    retention = _retention_settings(toml, where, lines)
     if retention is not None:
-        if not isinstance(retention, dict):
-            raise ConfigError(f"{where}: [retention] must be a table.")
-        out["retention"] = _retention_settings(retention, where)
+        out["retention"] = retention
     return out
 
 
-def _retention_settings(retention: dict[str, object], where: str) -> RetentionSettings:
-    values: dict[str, int] = {}
-    for key, raw in retention.items():
-        if key != "years" and key not in RETENTION_KINDS:
-            raise ConfigError(
-                f"{where}: retention.{key} is not known; use years or one of"
-                f" {', '.join(RETENTION_KINDS)}."
-            )
-        years = _expect(raw, int, where, f"retention.{key}")
-        if not 1 <= years <= 30:
-            raise ConfigError(f"{where}: retention.{key} must be between 1 and 30 years.")
-        values[key] = years
-    settings = RetentionSettings(**values)
+# samen.toml's keys → the Settings field each sets, and how its value becomes the setting.
+_TO_SETTINGS: tuple[tuple[str, str, str, Any], ...] = (
+    # A blank name is no name: the texts fall back as if it were left out.
+    ("school", "name", "school_name", str.strip),
+    ("school", "timezone", "timezone", None),
+    ("school", "bot_username", "bot_username", None),
+    ("school", "languages", "languages", tuple),
+    ("invitations", "valid_days", "invite_valid_days", None),
+    ("meetings", "separate_slots", "separate_slots", None),
+    ("meetings", "prepare_days", "prepare_days", None),
+    ("positive_news", "weeks", "positive_news_weeks", None),
+    ("positive_news", "reminder_day", "news_reminder_weekday", WEEKDAYS.index),
+    ("positive_news", "reminder_time", "news_reminder_time", None),
+    ("calendar", "region", "region", None),
+    ("calendar", "holidays", "own_holidays", tuple),
+    ("calendar", "study_days", "study_days", frozenset),
+    ("staff", "working_hours", "staff_working_hours", None),
+    ("absence", "notify", "absence_notify", tuple),
+    ("absence", "cutoff", "absence_cutoff", None),
+    ("paper", "fonts", "font_dir", Path),
+    ("retention", "purge", "purge_schedule", None),
+    ("backup", "folder", "backup_folder", Path),
+    ("backup", "keep", "backup_keep", None),
+    ("backup", "at", "backup_time", None),
+)
+# [care] → CareSettings, likewise.
+_TO_CARE_SETTINGS: tuple[tuple[str, str, Any], ...] = (
+    ("cvb_members", "cvb_members", tuple),
+    ("team", "team", lambda team: tuple(Participant(m.name, m.role, m.organisation) for m in team)),
+    ("notice_days", "notice_days", None),
+    ("reminder_days", "reminder_days", lambda days: tuple(sorted(days))),
+    ("quiet_hours_start", "quiet_start", None),
+    ("quiet_hours_end", "quiet_end", None),
+    ("holidays", "holidays", frozenset),
+)
+
+
+def _settings_from(toml: SamenToml) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for table, key, setting, convert in _TO_SETTINGS:
+        value = getattr(getattr(toml, table), key)
+        if value is not None:
+            out[setting] = value if convert is None else convert(value)
+    care = {
+        setting: value if convert is None else convert(value)
+        for key, setting, convert in _TO_CARE_SETTINGS
+        if (value := getattr(toml.care, key)) is not None
+    }
+    if care:
+        out["care"] = CareSettings(**care)
+    translation = toml.translation
+    if translation.providers is not None:
+        services = [(s.provider, s.url, s.api_key) for s in translation.providers]
+    elif translation.provider is not None:
+        services = [(translation.provider, translation.url, translation.api_key)]
+    else:
+        services = []
+    if services:
+        out["translation"] = tuple(TranslationService(*service) for service in services)
+    return out
+
+
+def _retention_settings(
+    toml: SamenToml, where: str, lines: dict[KeyPath, int]
+) -> RetentionSettings | None:
+    given = {
+        key: years
+        for key in ("years", *RETENTION_KINDS)
+        if (years := getattr(toml.retention, key)) is not None
+    }
+    if not given:
+        return None
+    settings = RetentionSettings(**given)
     # The pupil's roster row is what the other kinds refer to (and how their family is
     # found), so it cannot go first; only the pseudonymised audit trail may outlive it.
     roster = settings.years_for("roster")
     for kind in RETENTION_KINDS:
-        if kind not in ("roster", "audit") and settings.years_for(kind) > roster:
+        years = settings.years_for(kind)
+        if kind not in ("roster", "audit") and years > roster:
             raise ConfigError(
-                f"{where}: retention.{kind} ({settings.years_for(kind)} years) is longer than"
-                f" retention.roster ({roster}); the roster must be kept at least as long as the"
-                f" data that refers to it: set roster = {settings.years_for(kind)} or more."
+                _located(
+                    where,
+                    line_of(lines, ("retention", kind if kind in given else "years")),
+                    f"retention.{kind} ({years} years) is longer than retention.roster"
+                    f" ({roster}); the roster must be kept at least as long as the data that"
+                    f" refers to it: set roster = {years} or more.",
+                )
             )
     return settings
 
 
-def _calendar_settings(calendar: dict[str, object], where: str) -> dict[str, object]:
-    out: dict[str, object] = {}
-    if "region" in calendar:
-        region = _expect(calendar["region"], str, where, "calendar.region").lower()
-        if region not in REGIONS:
-            raise ConfigError(f"{where}: calendar.region must be one of {', '.join(REGIONS)}.")
-        out["region"] = region
-    if "holidays" in calendar:
-        raw = calendar["holidays"]
-        periods = []
-        if not isinstance(raw, list):
-            raise ConfigError(f"{where}: calendar.holidays must be a list of [first, last] dates.")
-        for item in raw:
-            if isinstance(item, date):
-                periods.append((item, item))
-            elif (
-                isinstance(item, list)
-                and len(item) == 2
-                and all(isinstance(d, date) for d in item)
-                and item[0] <= item[1]
-            ):
-                periods.append((item[0], item[1]))
-            else:
-                raise ConfigError(
-                    f"{where}: calendar.holidays needs dates or [first, last] pairs, not {item!r}."
-                )
-        out["own_holidays"] = tuple(periods)
-    if "study_days" in calendar:
-        raw = calendar["study_days"]
-        if not isinstance(raw, list) or not all(isinstance(d, date) for d in raw):
-            raise ConfigError(f"{where}: calendar.study_days must be a list of dates.")
-        out["study_days"] = frozenset(raw)
-    return out
+def _syntax_problem(where: str, error: tomllib.TOMLDecodeError) -> str:
+    """tomllib's message with its place in front, as `file:line:column:`."""
+    message = str(error)
+    place = re.fullmatch(r"(.*) \(at line (\d+), column (\d+)\)", message)
+    if place is None:
+        return f"{where}: {message}; this is not valid TOML."
+    return f"{where}:{place[2]}:{place[3]}: {place[1]}; this is not valid TOML."
 
 
-def _care_settings(care: dict[str, object], where: str) -> CareSettings:
-    defaults = CareSettings()
-    values: dict[str, object] = {}
-    if "cvb_members" in care:
-        values["cvb_members"] = tuple(_roles(care["cvb_members"], where, "care.cvb_members"))
-    if "team" in care:
-        team = care["team"]
-        if not isinstance(team, list) or not all(isinstance(m, dict) for m in team):
-            raise ConfigError(f"{where}: care.team must be a list of [[care.team]] tables.")
-        members = []
-        for index, member in enumerate(team, start=1):
-            key = f"care.team[{index}]"
-            role = _roles([member.get("role")], where, f"{key}.role")[0]
-            members.append(
-                Participant(
-                    name=_expect(member.get("name", ""), str, where, f"{key}.name"),
-                    role=role,
-                    organisation=_expect(
-                        member.get("organisation", ""), str, where, f"{key}.organisation"
-                    ),
-                )
-            )
-        values["team"] = tuple(members)
-    if "notice_days" in care:
-        days = _expect(care["notice_days"], int, where, "care.notice_days")
-        if not 1 <= days <= 60:
-            raise ConfigError(f"{where}: care.notice_days must be between 1 and 60.")
-        values["notice_days"] = days
-    if "reminder_days" in care:
-        raw = care["reminder_days"]
-        if not isinstance(raw, list) or not all(
-            isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in raw
-        ):
-            raise ConfigError(f"{where}: care.reminder_days must be a list of whole days.")
-        values["reminder_days"] = tuple(sorted(raw))
-    for key, attr in (("quiet_hours_start", "quiet_start"), ("quiet_hours_end", "quiet_end")):
-        if key in care:
-            text = _expect(care[key], str, where, f"care.{key}")
-            try:
-                values[attr] = time.fromisoformat(text)
-            except ValueError as exc:
-                raise ConfigError(f"{where}: care.{key} must be a time like 21:00.") from exc
-    if "holidays" in care:
-        raw = care["holidays"]
-        if not isinstance(raw, list) or not all(isinstance(d, date) for d in raw):
-            raise ConfigError(f"{where}: care.holidays must be a list of dates (2026-12-25).")
-        values["holidays"] = frozenset(raw)
-    return CareSettings(**{**defaults.__dict__, **values})
+def _located(where: str, line: int | None, text: str) -> str:
+    if text[-1] not in ".?":
+        text += "."
+    return f"{where}:{line}: {text}" if line else f"{where}: {text}"
 
 
-def _roles(raw: object, where: str, key: str) -> list[str]:
-    if not isinstance(raw, list) or not all(isinstance(r, str) for r in raw):
-        raise ConfigError(f"{where}: {key} must be a list of roles.")
-    unknown = [r for r in raw if r not in TEAM_ROLE_KEYS]
-    if unknown:
-        raise ConfigError(
-            f"{where}: {key} has unknown role {unknown[0]!r}; use {', '.join(TEAM_ROLE_KEYS)}."
-        )
-    return list(raw)
+def _problems(error: ValidationError, where: str, lines: dict[KeyPath, int]) -> list[str]:
+    """Each mistake the schema found as one line, `file:line: what to change`, in the order
+    of the file."""
+    found: list[tuple[int, str]] = []
+    for details in error.errors():
+        path: KeyPath = tuple(details["loc"])
+        context = details.get("ctx") or {}
+        if context.get("key"):  # a check of a whole table, about one of its keys
+            path = (*path, context["key"])
+        line = line_of(lines, path)
+        found.append((line or 0, _located(where, line, _describe(details, path))))
+    found.sort(key=lambda problem: problem[0])
+    return [text for _, text in found]
 
 
-def _expect(value: object, kind: type[T], where: str, key: str) -> T:
-    if not isinstance(value, kind) or isinstance(value, bool):
-        wanted = {int: "a whole number", str: "text in quotes"}.get(kind, kind.__name__)
-        raise ConfigError(f"{where}: {key} must be {wanted}.")
-    return value
+# What a value of each type looks like, for a key whose field has no description of its own.
+_EXPECTED = {
+    "int_type": "a whole number",
+    "string_type": "text in quotes",
+    "bool_type": "true or false",
+    "list_type": "a list",
+    "date_type": "a date like 2026-12-25",
+}
+
+
+def _describe(details: ErrorDetails, path: KeyPath) -> str:
+    kind = details["type"]
+    name = _dotted(path)
+    if kind == "extra_forbidden":
+        return _unknown_key(path, details["input"])
+    if kind == PROBLEM:
+        return f"{name} {details.get('ctx', {})['message']}"
+    if kind == "missing":
+        return f"{name} is missing"
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        written = _header(path) if isinstance(path[-1], str) else name
+        return f"{written} must be a table, not {_shown(details['input'])}"
+    expected = None
+    table = table_at(path[:-1])
+    if isinstance(path[-1], str) and table is not None:
+        expected = getattr(field_at(table, path[-1]), "description", None)
+    expected = expected or _EXPECTED.get(kind) or details["msg"].lower()
+    return f"{name} must be {expected}, not {_shown(details['input'])}"
+
+
+def _unknown_key(path: KeyPath, value: object) -> str:
+    """An unknown table or key, with the nearest known one (a misspelling, most likely)."""
+    key, parent = str(path[-1]), path[:-1]
+    table = table_at(parent)
+    valid = keys_of(table) if table is not None else ()
+    nearest = difflib.get_close_matches(key, valid, n=1)
+    if parent:
+        hint = f"did you mean `{nearest[0]}`?" if nearest else f"known keys: {', '.join(valid)}"
+        return f"unknown key `{key}` in {_header(parent)}; {hint}"
+    if isinstance(value, dict):
+        hint = f"did you mean [{nearest[0]}]?" if nearest else f"known: {', '.join(valid)}"
+        return f"unknown section [{key}]; {hint}"
+    # A key above the first [section]: most often one that belongs under [school].
+    homes = [
+        section
+        for section in valid
+        if (inner := table_at((section,))) is not None and key in keys_of(inner)
+    ]
+    hint = f"it belongs under [{homes[0]}]" if homes else "keys belong under a [section]"
+    return f"`{key}` is outside any [section]; {hint}"
+
+
+def _header(path: KeyPath) -> str:
+    """How a table is written: [school], or [[care.team]] for an entry of an array."""
+    if isinstance(path[-1], int):
+        return f"[[{_dotted(path[:-1])}]]"
+    return f"[{_dotted(path)}]"
+
+
+def _dotted(path: KeyPath) -> str:
+    """("care", "team", 0, "role") → care.team[1].role (entries counted from 1)."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part + 1}]"
+        else:
+            text += f".{part}" if text else part
+    return text
+
+
+def _shown(value: object) -> str:
+    """A value as it is written in TOML, briefly."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):  # in single quotes, as the messages quote every value
+        return repr(value) if len(value) <= 40 else repr(f"{value[:37]}...")
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, date | time):
+        return value.isoformat()
+    return str(value)
