@@ -57,6 +57,8 @@ class CareSettings:
 
 # Kinds of a pupil's data that `samen purge` removes once the pupil left long enough ago.
 RETENTION_KINDS = ("chat", "meetings", "care", "news", "route", "roster", "audit")
+# How often the bot runs that purge itself ([retention] purge).
+PURGE_SCHEDULES = ("off", "weekly", "monthly")
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,13 @@ class Settings:
     translation: tuple[TranslationService, ...] = ()
     # How long a pupil's data is kept after they left school (`samen purge`).
     retention: RetentionSettings = field(default_factory=RetentionSettings)
+    # The bot's daily backup: into this folder (None: no daily backup), keeping the newest
+    # `backup_keep`, at this local time; the scheduled purge ("off", "weekly" or "monthly")
+    # runs at the same time, after the backup.
+    backup_folder: Path | None = None
+    backup_keep: int = 14
+    backup_time: time = time(2, 0)
+    purge_schedule: str = "off"
 
     @cached_property
     def holidays(self) -> frozenset[date]:
@@ -204,6 +213,7 @@ def _school_settings(school: dict[str, object], path: Path | None) -> dict[str, 
     if "fonts" in paper:
         out["font_dir"] = Path(_expect(paper["fonts"], str, where, "paper.fonts"))
     out.update(_care_and_retention(school, where))
+    out.update(_backup_settings(_table(school, "backup", where), where))
     return out
 
 
@@ -381,7 +391,35 @@ def _care_and_retention(school: dict[str, object], where: str) -> dict[str, obje
     if retention is not None:
         if not isinstance(retention, dict):
             raise ConfigError(f"{where}: [retention] must be a table.")
-        out["retention"] = _retention_settings(retention, where)
+        # `purge` says when, not how long: it is no kind of data.
+        years = {k: v for k, v in retention.items() if k != "purge"}
+        out["retention"] = _retention_settings(years, where)
+        if "purge" in retention:
+            schedule = _expect(retention["purge"], str, where, "retention.purge")
+            if schedule not in PURGE_SCHEDULES:
+                raise ConfigError(
+                    f"{where}: retention.purge must be one of {', '.join(PURGE_SCHEDULES)}."
+                )
+            out["purge_schedule"] = schedule
+    return out
+
+
+def _backup_settings(section: dict[str, object], where: str) -> dict[str, object]:
+    """[backup] folder = "/var/backups/samen", keep = 14, time = "02:00"."""
+    out: dict[str, object] = {}
+    if "folder" in section:
+        out["backup_folder"] = Path(_expect(section["folder"], str, where, "backup.folder"))
+    if "keep" in section:
+        keep = _expect(section["keep"], int, where, "backup.keep")
+        if not 1 <= keep <= 365:
+            raise ConfigError(f"{where}: backup.keep must be between 1 and 365.")
+        out["backup_keep"] = keep
+    if "time" in section:
+        text = _expect(section["time"], str, where, "backup.time")
+        try:
+            out["backup_time"] = time.fromisoformat(text)
+        except ValueError as exc:
+            raise ConfigError(f"{where}: backup.time must be like 02:00.") from exc
     return out
 
 
