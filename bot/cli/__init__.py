@@ -243,7 +243,11 @@ async def _serve_until_stopped(settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    db = await Database.open(settings.db_path)
+    try:
+        db = await Database.open(settings.db_path)
+    except RuntimeError as exc:  # a database of a newer Samen, or broken migrations
+        print(f"samen: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     try:
         runtime = Runtime(settings, db, SystemClock())
         try:

@@ -148,7 +148,9 @@ def _check_samen_database(copy: Path, source: Path) -> int:
     """The schema version of a sound Samen database; RestoreRefused otherwise."""
     try:
         facts = inspect_database_file(copy)
-    except NotADatabase:
+    except NotADatabase as exc:
+        if exc.damaged:
+            raise RestoreRefused(f"{source} is damaged: SQLite cannot read it.") from None
         raise RestoreRefused(f"{source} is not an SQLite database.") from None
     if facts.integrity != "ok":
         raise RestoreRefused(f"{source} is damaged (integrity check: {facts.integrity[:200]}).")

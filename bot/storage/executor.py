@@ -214,7 +214,6 @@ class SqliteDatabase(Generic[TxT]):
                 listener()
 
 
-
 # The tables of the first migration: a file without them is no Samen database.
 FOUNDATION_TABLES = frozenset(
     {"staff", "pupils", "guardians", "guardian_links", "accounts", "outbox", "audit_log", "meta"}
@@ -222,7 +221,15 @@ FOUNDATION_TABLES = frozenset(
 
 
 class NotADatabase(Exception):
-    """The file is not an SQLite database, or SQLite cannot read it."""
+    """The file is not an SQLite database, or one too damaged to read."""
+
+    def __init__(self, message: str, *, damaged: bool = False) -> None:
+        super().__init__(message)
+        self.damaged = damaged
+
+
+def _unreadable(path: Path, exc: sqlite3.DatabaseError) -> NotADatabase:
+    return NotADatabase(f"{path}: {exc}", damaged=exc.sqlite_errorname == "SQLITE_CORRUPT")
 
 
 @dataclass(frozen=True)
@@ -258,7 +265,7 @@ def copy_database_file(source: Path, target: Path) -> None:
         dest.execute("PRAGMA journal_mode = DELETE")
     except sqlite3.DatabaseError as exc:
         if exc.sqlite_errorname in ("SQLITE_NOTADB", "SQLITE_CORRUPT"):
-            raise NotADatabase(f"{source}: {exc}") from exc
+            raise _unreadable(source, exc) from exc
         raise OSError(f"cannot copy {source} to {target}: {exc}") from exc
     finally:
         dest.close()
@@ -268,8 +275,8 @@ def inspect_database_file(path: Path) -> DatabaseFileFacts:
     """Integrity, schema version and tables of a database file that nothing else uses."""
     try:
         conn = sqlite3.connect(path)
-    except sqlite3.Error as exc:
-        raise NotADatabase(f"{path}: {exc}") from exc
+    except sqlite3.DatabaseError as exc:
+        raise _unreadable(path, exc) from exc
     try:
         integrity = "; ".join(str(r[0]) for r in conn.execute("PRAGMA integrity_check"))
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
@@ -277,7 +284,7 @@ def inspect_database_file(path: Path) -> DatabaseFileFacts:
             str(r[0]) for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         )
     except sqlite3.DatabaseError as exc:
-        raise NotADatabase(f"{path}: {exc}") from exc
+        raise _unreadable(path, exc) from exc
     finally:
         conn.close()
     return DatabaseFileFacts(integrity, version, tables)
