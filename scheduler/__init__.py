@@ -14,6 +14,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot.services import (
     absences,
+    backups,
     digests,
     good_news,
     meeting_card,
@@ -59,6 +60,15 @@ def install_jobs(application: Application, services: Services) -> None:  # type:
         name="due-work",
         job_kwargs=JOB_DEFAULTS,
     )
+    # Its own job, not one of the minute tick's: a backup takes a while (in a thread) and
+    # holds no transaction, so the tick's jobs are never kept waiting for it.
+    queue.run_repeating(
+        _daily,
+        interval=timedelta(minutes=1),
+        first=timedelta(seconds=20),
+        name="daily-backup",
+        job_kwargs=JOB_DEFAULTS,
+    )
 
 
 # Each job of the minute tick in its own unit of work: one slow or failing job neither holds
@@ -87,6 +97,15 @@ async def due_work(services: Services) -> dict[str, int]:
     async with services.work() as w:
         done.update(await rounds.due_round_work(w))
     return done
+
+
+async def daily_work(services: Services) -> dict[str, int]:
+    """The daily backup and the scheduled purge, when due at the clock's `now` ([backup])."""
+    return await backups.daily_work(services.db, services.settings, services.clock.now())
+
+
+async def _daily(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await daily_work(context.application.bot_data["services"])
 
 
 async def _due_work(context: ContextTypes.DEFAULT_TYPE) -> None:

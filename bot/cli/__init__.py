@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -23,10 +22,12 @@ from bot.cli.files import (
     write_private_csv,
     write_private_file,
 )
+from bot.cli.operations import backup, beating, health, restore
 from bot.i18n.translator import SUPPORTED_LANGUAGES, Catalogues
 from bot.paper.letters import letters_pdf
 from bot.platform.clock import SystemClock
 from bot.platform.config import ConfigError, Settings, load_settings
+from bot.platform.run_lock import DatabaseInUse, RunLock
 from bot.services.invitations import Selection, issue_invitations
 from bot.services.retention import apply_purge, plan_purge
 from bot.services.right_of_access import SafetyChoice
@@ -59,9 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("run", help="run the bot until interrupted (creates the database)")
     _add_import(commands)
     _add_invites(commands)
-    backup = commands.add_parser("backup", help="copy the database safely, also while running")
-    backup.add_argument("file", type=Path)
+    _add_backup_and_restore(commands)
     commands.add_parser("check", help="check the configuration, the database and Telegram")
+    commands.add_parser(
+        "health", help="whether samen run is alive (for a health check; quick, no network)"
+    )
     audit = commands.add_parser("audit", help="export the audit trail of one pupil as CSV")
     audit.add_argument("pupil_id")
     audit.add_argument("--csv", dest="csv_file", type=Path, required=True, metavar="FILE")
@@ -95,6 +98,25 @@ def _add_invites(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     only.add_argument(
         "--person", metavar="ID", help="only this person (staff, guardian or pupil id)"
     )
+
+
+def _add_backup_and_restore(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    copy = commands.add_parser(
+        "backup",
+        help="copy the database safely, also while running: to a file, or into a folder",
+    )
+    copy.add_argument("target", type=Path, metavar="FILE|FOLDER")
+    copy.add_argument(
+        "--keep",
+        type=int,
+        metavar="N",
+        help="FOLDER gets a timestamped backup and keeps the newest N that samen made there",
+    )
+    put_back = commands.add_parser(
+        "restore",
+        help="put a backup in place of the database (the bot stopped; the old one is kept)",
+    )
+    put_back.add_argument("file", type=Path)
 
 
 def _add_export(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -174,7 +196,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_USAGE
         return asyncio.run(export_pupil(settings, args.pupil_id, args.pdf_file, args.json_file))
     if args.command == "backup":
-        return asyncio.run(_backup(settings, args.file))
+        return asyncio.run(backup(settings, args.target, args.keep))
+    if args.command == "restore":
+        return restore(settings, args.file)
+    if args.command == "health":
+        return health(settings)
     if args.command == "check":
         return asyncio.run(check(settings))
     if args.command == "purge":
@@ -194,6 +220,26 @@ def run(settings: Settings) -> int:
 
 
 async def _serve(settings: Settings) -> int:
+    # One bot per database, held for the bot's whole life: `samen restore` and a second
+    # `samen run` see it and stay away.
+    try:
+        lock = RunLock.acquire(settings.db_path)
+    except DatabaseInUse:
+        print(
+            f"samen: another samen run (or a samen restore) is using {settings.db_path}."
+            " One bot per database: stop the other one first.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    except OSError as exc:
+        print(f"samen: cannot use {settings.db_path}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    with lock:
+        async with beating(lock):
+            return await _serve_until_stopped(settings)
+
+
+async def _serve_until_stopped(settings: Settings) -> int:
     from bot.app import Runtime
 
     # Signals are caught from the very start, so a stop during start-up is still clean.
@@ -201,7 +247,11 @@ async def _serve(settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    db = await Database.open(settings.db_path)
+    try:
+        db = await Database.open(settings.db_path)
+    except RuntimeError as exc:  # a database of a newer Samen, or broken migrations
+        print(f"samen: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     try:
         runtime = Runtime(settings, db, SystemClock())
         try:
@@ -335,26 +385,6 @@ async def _invites(
         f" (valid {settings.invite_valid_days} days)."
         " Older unused invitations of these people no longer work."
     )
-    return 0
-
-
-async def _backup(settings: Settings, target: Path) -> int:
-    """SQLite's online backup: a consistent copy even while `samen run` writes."""
-    if not settings.db_path.exists():
-        print(f"samen: there is no database at {settings.db_path}.", file=sys.stderr)
-        return EXIT_FAILED
-    if target.resolve() == settings.db_path.resolve():
-        print("samen: the backup must go to another file than the database.", file=sys.stderr)
-        return EXIT_USAGE
-    db = await Database.open(settings.db_path)
-    partial = target.with_name(target.name + ".partial")
-    try:
-        await db.backup_to(partial)
-    finally:
-        await db.close()
-    os.chmod(partial, 0o600)
-    os.replace(partial, target)
-    print(f"Backed up {settings.db_path} to {target} ({target.stat().st_size} bytes).")
     return 0
 
 

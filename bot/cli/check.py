@@ -4,6 +4,7 @@ with what to do."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime, timedelta
 
 from telegram import Bot
 from telegram.error import InvalidToken, TelegramError
@@ -16,6 +17,7 @@ from bot.platform.clock import SystemClock
 from bot.platform.config import Settings
 from bot.rules.models import AccessRequest
 from bot.rules.school_calendar import holidays_run_out, known_until
+from bot.services.backups import last_daily_backup
 from bot.storage import Database
 
 
@@ -25,6 +27,7 @@ async def check(settings: Settings) -> int:
     problems = await _check_database(settings)
     problems += _check_fonts(settings)
     _check_school_calendar(settings)
+    problems += await _check_backups(settings)
     problems += await _check_telegram(settings)
     print("all good" if not problems else f"{problems} problem{'s' if problems > 1 else ''}")
     return 0 if not problems else EXIT_FAILED
@@ -85,6 +88,42 @@ def _report_access_requests(settings: Settings, requests: list[AccessRequest]) -
         + (f", {len(overdue)} OVERDUE" if overdue else "")
     )
     return int(bool(overdue))
+
+
+# The daily backup is a problem once it is this late (a missed night is not yet).
+BACKUP_LATE = timedelta(days=2)
+
+
+async def _check_backups(settings: Settings) -> int:
+    """Whether the bot's daily backup ([backup]) happens; 1 when it has stopped, else 0."""
+    if settings.backup_folder is None:
+        print("daily backup: off (set folder under [backup] in samen.toml)")
+        return 0
+    try:
+        db = await Database.open(settings.db_path)
+    except (OSError, RuntimeError, sqlite3.Error):
+        return 0  # reported under "database"
+    try:
+        last = await last_daily_backup(db)
+        async with db.reading() as tx:
+            started = await tx.get_meta("first_started_at")
+    finally:
+        await db.close()
+    now = SystemClock().now()
+    plan = (
+        f"daily backup: into {settings.backup_folder} at"
+        f" {settings.backup_time.strftime('%H:%M')}, newest {settings.backup_keep} kept"
+    )
+    if last is not None:
+        late = now - last > BACKUP_LATE
+        local = last.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M")
+        print(f"{plan}; last {local}" + (", LATE: see the log of samen run" if late else ""))
+        return int(late)
+    if started is not None and now - datetime.fromisoformat(started) > BACKUP_LATE:
+        print(f"{plan}; NONE made yet: see the log of samen run")
+        return 1
+    print(f"{plan}; none yet (the bot makes the first one)")
+    return 0
 
 
 def _check_fonts(settings: Settings) -> int:

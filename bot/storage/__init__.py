@@ -15,7 +15,18 @@ from bot.storage.access_requests import AccessRequestQueries
 from bot.storage.accounts import AccountQueries
 from bot.storage.audit import AuditQueries
 from bot.storage.discussions import DiscussionQueries
-from bot.storage.executor import Migration, SqliteDatabase, SqliteExecutor, load_migrations
+from bot.storage.executor import (
+    FOUNDATION_TABLES,
+    DatabaseFileFacts,
+    Migration,
+    NotADatabase,
+    SqliteDatabase,
+    SqliteExecutor,
+    copy_database_file,
+    inspect_database_file,
+    load_migrations,
+    settle_database_file,
+)
 from bot.storage.family_messages import FamilyMessageQueries
 from bot.storage.flows import FlowQueries
 from bot.storage.meetings import MeetingQueries
@@ -32,7 +43,20 @@ from bot.storage.route import RouteQueries
 from bot.storage.safety import SafetyQueries
 from bot.storage.staff_away import StaffAwayQueries
 
-__all__ = ["Database", "Migration", "Tx", "from_iso", "iso", "load_migrations"]
+__all__ = [
+    "FOUNDATION_TABLES",
+    "Database",
+    "DatabaseFileFacts",
+    "Migration",
+    "NotADatabase",
+    "Tx",
+    "copy_database_file",
+    "from_iso",
+    "inspect_database_file",
+    "iso",
+    "load_migrations",
+    "settle_database_file",
+]
 
 
 class Tx(

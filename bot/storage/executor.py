@@ -213,12 +213,92 @@ class SqliteDatabase(Generic[TxT]):
             for listener in self._outbox_listeners:
                 listener()
 
-    async def backup_to(self, target: Path) -> None:
-        """Copy the whole database to `target` (SQLite's online backup)."""
-        async with self._lock:
-            # The copy is written from aiosqlite's own thread.
-            dest = sqlite3.connect(target, check_same_thread=False)
-            try:
-                await self._conn.backup(dest)
-            finally:
-                dest.close()
+
+# The tables of the first migration: a file without them is no Samen database.
+FOUNDATION_TABLES = frozenset(
+    {"staff", "pupils", "guardians", "guardian_links", "accounts", "outbox", "audit_log", "meta"}
+)
+
+
+class NotADatabase(Exception):
+    """The file is not an SQLite database, or one too damaged to read."""
+
+    def __init__(self, message: str, *, damaged: bool = False) -> None:
+        super().__init__(message)
+        self.damaged = damaged
+
+
+def _unreadable(path: Path, exc: sqlite3.DatabaseError) -> NotADatabase:
+    return NotADatabase(f"{path}: {exc}", damaged=exc.sqlite_errorname == "SQLITE_CORRUPT")
+
+
+@dataclass(frozen=True)
+class DatabaseFileFacts:
+    """What a database file says about itself, read without migrating it."""
+
+    integrity: str  # SQLite's integrity check: "ok" when sound
+    schema_version: int  # PRAGMA user_version: the last migration applied
+    tables: frozenset[str]
+
+
+# Blocking functions on database files by path, each with a connection of its own: call them
+# from a thread (asyncio.to_thread) when the event loop must go on meanwhile.
+
+
+def copy_database_file(source: Path, target: Path) -> None:
+    """A consistent copy of the database `source` as the single file `target` (SQLite's
+    online backup, in one step). Other connections go on writing meanwhile (WAL): the copy is
+    the database as it was when the step began. OSError when `target` cannot be written."""
+    if not source.is_file():
+        raise NotADatabase(f"there is no database at {source}")
+    try:
+        dest = sqlite3.connect(target)
+    except sqlite3.Error as exc:
+        raise OSError(f"cannot write {target}: {exc}") from exc
+    try:
+        src = sqlite3.connect(source)
+        try:
+            src.backup(dest)
+        finally:
+            src.close()
+        # A plain journal: the copy is one file, complete without -wal and -shm beside it.
+        dest.execute("PRAGMA journal_mode = DELETE")
+    except sqlite3.DatabaseError as exc:
+        if exc.sqlite_errorname in ("SQLITE_NOTADB", "SQLITE_CORRUPT"):
+            raise _unreadable(source, exc) from exc
+        raise OSError(f"cannot copy {source} to {target}: {exc}") from exc
+    finally:
+        dest.close()
+
+
+def inspect_database_file(path: Path) -> DatabaseFileFacts:
+    """Integrity, schema version and tables of a database file that nothing else uses."""
+    try:
+        conn = sqlite3.connect(path)
+    except sqlite3.DatabaseError as exc:
+        raise _unreadable(path, exc) from exc
+    try:
+        integrity = "; ".join(str(r[0]) for r in conn.execute("PRAGMA integrity_check"))
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        tables = frozenset(
+            str(r[0]) for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        )
+    except sqlite3.DatabaseError as exc:
+        raise _unreadable(path, exc) from exc
+    finally:
+        conn.close()
+    return DatabaseFileFacts(integrity, version, tables)
+
+
+def settle_database_file(path: Path) -> bool:
+    """Write what waits in the -wal file into the database file itself, so that the file alone
+    is the whole database; False when SQLite cannot (a damaged file)."""
+    try:
+        conn = sqlite3.connect(path)
+        try:
+            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+    return not busy

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage import Database, iso, load_migrations
+from bot.storage import (
+    Database,
+    NotADatabase,
+    copy_database_file,
+    inspect_database_file,
+    iso,
+    load_migrations,
+)
 from tests.storage.support import NOW
 
 
@@ -81,13 +88,27 @@ async def test_migrations_live_in_the_package(tmp_path: Path) -> None:
         await db.close()
 
 
-async def test_backup_copies_the_database(db: Database, tmp_path: Path) -> None:
+async def test_a_copy_is_one_complete_file_while_the_database_is_open(
+    db: Database, tmp_path: Path
+) -> None:
     async with db.transaction() as tx:
-        await tx.set_meta("k", "kept")
-    await db.backup_to(tmp_path / "copy.db")
+        await tx.set_meta("k", "kept")  # still in the -wal file: the database is open
+    copy_database_file(db.path, tmp_path / "copy.db")
+    assert not (tmp_path / "copy.db-wal").exists()
+    facts = inspect_database_file(tmp_path / "copy.db")
+    assert facts.integrity == "ok" and facts.schema_version == len(load_migrations())
     copy = await Database.open(tmp_path / "copy.db")
     try:
         async with copy.reading() as tx:
             assert await tx.get_meta("k") == "kept"
     finally:
         await copy.close()
+
+
+def test_a_file_that_is_no_database_is_named_so(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database " * 100)
+    with pytest.raises(NotADatabase):
+        copy_database_file(junk, tmp_path / "copy.db")
+    with pytest.raises(NotADatabase):
+        inspect_database_file(junk)
