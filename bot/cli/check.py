@@ -11,7 +11,7 @@ from telegram.error import InvalidToken, TelegramError
 from bot.cli.files import (
     EXIT_FAILED,
 )
-from bot.paper.pdf import FontsMissing, find_fonts
+from bot.paper.pdf import FontsMissing, check_fonts
 from bot.platform.clock import SystemClock
 from bot.platform.config import Settings
 from bot.rules.models import AccessRequest
@@ -87,7 +87,7 @@ def _report_access_requests(settings: Settings, requests: list[AccessRequest]) -
 
 def _check_fonts(settings: Settings) -> int:
     try:
-        print(f"fonts for letters and PDF files: {find_fonts(settings.font_dir)}")
+        print(f"fonts for letters and PDF files: {check_fonts(settings.font_dir)}")
     except FontsMissing as exc:
         print(f"fonts for letters and PDF files: MISSING, {exc}")
         return 1
