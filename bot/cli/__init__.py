@@ -363,7 +363,6 @@ async def _backup(settings: Settings, target: Path) -> int:
         await db.backup_to(partial)
     finally:
         await db.close()
-    os.chmod(partial, 0o600)
     os.replace(partial, target)
     print(f"Backed up {settings.db_path} to {target} ({target.stat().st_size} bytes).")
     return 0

@@ -15,7 +15,13 @@ from bot.storage.access_requests import AccessRequestQueries
 from bot.storage.accounts import AccountQueries
 from bot.storage.audit import AuditQueries
 from bot.storage.discussions import DiscussionQueries
-from bot.storage.executor import Migration, SqliteDatabase, SqliteExecutor, load_migrations
+from bot.storage.executor import (
+    Migration,
+    SqliteDatabase,
+    SqliteExecutor,
+    load_migrations,
+    readable_by_others,
+)
 from bot.storage.family_messages import FamilyMessageQueries
 from bot.storage.flows import FlowQueries
 from bot.storage.meetings import MeetingQueries
@@ -32,7 +38,15 @@ from bot.storage.route import RouteQueries
 from bot.storage.safety import SafetyQueries
 from bot.storage.staff_away import StaffAwayQueries
 
-__all__ = ["Database", "Migration", "Tx", "from_iso", "iso", "load_migrations"]
+__all__ = [
+    "Database",
+    "Migration",
+    "Tx",
+    "from_iso",
+    "iso",
+    "load_migrations",
+    "readable_by_others",
+]
 
 
 class Tx(
