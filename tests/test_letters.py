@@ -303,7 +303,7 @@ def test_missing_fonts_stop_before_any_code_changes(
     config = school / "samen.toml"
     config.write_text(config.read_text() + f'\n[paper]\nfonts = "{school / "nofonts"}"\n')
     assert main(["invites", "--letters", str(school / "x.pdf")]) == 1
-    assert "fonts-noto-core" in capsys.readouterr().err
+    assert "`fonts` under [paper] in samen.toml points at" in capsys.readouterr().err
     with sqlite3.connect(school / "samen.db") as db:
         assert db.execute("SELECT count(*) FROM invitations").fetchone() == (0,)
 

@@ -712,4 +712,5 @@ def test_export_refuses_an_unknown_pupil_no_file_and_missing_fonts(operator: Pat
     (operator / "samen.toml").write_text(f'[paper]\nfonts = "{operator / "nofonts"}"\n')
     assert main(["export", "pupil", PUPIL, "--pdf", str(operator / "x.pdf")]) == 1
     err = capsys.readouterr().err
-    assert "fonts-noto-core" in err and not (operator / "x.pdf").exists()
+    assert "`fonts` under [paper] in samen.toml points at" in err
+    assert not (operator / "x.pdf").exists()

@@ -216,6 +216,10 @@ def run(settings: Settings) -> int:
     if not settings.token:
         print(NO_TOKEN, file=sys.stderr, end="")
         return EXIT_USAGE
+    # Letters and copies of a family's data are made in the chat too: fonts that cannot make
+    # them stop the start, not a coordinator's tap on "send" weeks later.
+    if fonts_for_paper(settings) is None:
+        return EXIT_FAILED
     return asyncio.run(_serve(settings))
 
 
@@ -335,10 +339,12 @@ async def _invites(
 ) -> int:
     font_dir = None
     if letters_file is not None:
-        # Before any code changes: a missing font must not leave people with revoked codes.
         font_dir = fonts_for_paper(settings)
-        if font_dir is None:
+        # Before any code changes: a missing font must not leave people with revoked codes
+        # and nothing that holds the new ones. The CSV needs no fonts.
+        if font_dir is None and csv_file is None:
             return EXIT_FAILED
+    letters_failed = letters_file is not None and font_dir is None
     db = await Database.open(settings.db_path)
     try:
         username = await _bot_username(settings, db)
@@ -358,7 +364,7 @@ async def _invites(
             f"with id {selection.person_id!r} " if selection.person_id else ""
         )
         print(f"Nobody {who}needs an invitation: everyone is linked, or nobody matches.")
-        return 0
+        return EXIT_FAILED if letters_failed else 0
     if csv_file is not None:
         write_private_csv(
             csv_file,
@@ -379,12 +385,21 @@ async def _invites(
             created=now,
         )
         write_private_file(letters_file, pdf, suffix=".pdf")
-    written = " and ".join(str(f) for f in (csv_file, letters_file) if f is not None)
+    made = (csv_file, None if letters_failed else letters_file)
+    written = " and ".join(str(f) for f in made if f is not None)
     print(
         f"Wrote {len(rows)} invitation{'s' if len(rows) != 1 else ''} to {written}"
         f" (valid {settings.invite_valid_days} days)."
         " Older unused invitations of these people no longer work."
     )
+    if letters_failed:
+        print(
+            f"samen: the letters were NOT made ({letters_file} was not written; the fonts, see"
+            f" above). The new codes are in {csv_file}: fix the fonts and print letters from"
+            " it, or run `samen invites --letters` again (that makes new codes once more).",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     return 0
 
 

@@ -12,19 +12,20 @@ from telegram.error import InvalidToken, TelegramError
 from bot.cli.files import (
     EXIT_FAILED,
 )
-from bot.paper.pdf import FontsMissing, find_fonts
+from bot.paper.pdf import FontsMissing, check_fonts
 from bot.platform.clock import SystemClock
 from bot.platform.config import Settings
 from bot.rules.models import AccessRequest
 from bot.rules.school_calendar import holidays_run_out, known_until
 from bot.services.backups import last_daily_backup
-from bot.storage import Database
+from bot.storage import Database, readable_by_others
 
 
 async def check(settings: Settings) -> int:
     """A report an administrator can read: configuration, database, Telegram."""
     _report_configuration(settings)
     problems = await _check_database(settings)
+    _warn_readable_by_others(settings)
     problems += _check_fonts(settings)
     _check_school_calendar(settings)
     problems += await _check_backups(settings)
@@ -74,6 +75,18 @@ async def _check_database(settings: Settings) -> int:
     finally:
         await db.close()
     return problems
+
+
+def _warn_readable_by_others(settings: Settings) -> None:
+    # A warning, not a problem: Samen works, but other accounts on the machine can read every
+    # family's data. Samen creates its files owner-only; files from before keep their mode.
+    files = readable_by_others(settings.db_path)
+    if files:
+        modes = ", ".join(f"{file} (mode {mode:o})" for file, mode in files)
+        print(
+            f"database file: WARNING, other users of this machine can read {modes};"
+            f" make it private: chmod 600 {' '.join(str(file) for file, _ in files)}"
+        )
 
 
 def _report_access_requests(settings: Settings, requests: list[AccessRequest]) -> int:
@@ -128,7 +141,7 @@ async def _check_backups(settings: Settings) -> int:
 
 def _check_fonts(settings: Settings) -> int:
     try:
-        print(f"fonts for letters and PDF files: {find_fonts(settings.font_dir)}")
+        print(f"fonts for letters and PDF files: {check_fonts(settings.font_dir)}")
     except FontsMissing as exc:
         print(f"fonts for letters and PDF files: MISSING, {exc}")
         return 1

@@ -10,7 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bot.paper.pdf import FontsMissing, find_fonts
+from bot.paper.pdf import FontsMissing, check_fonts
 from bot.platform.config import Settings
 
 EXIT_USAGE = 2
@@ -20,9 +20,9 @@ EXIT_FAILED = 1
 
 
 def fonts_for_paper(settings: Settings) -> Path | None:
-    """The font folder for a PDF, or None after saying what to install."""
+    """The font folder for a PDF, tried on a probe page; or None after saying what is wrong."""
     try:
-        return find_fonts(settings.font_dir)
+        return check_fonts(settings.font_dir)
     except FontsMissing as exc:
         print(f"samen: {exc}", file=sys.stderr)
         return None

@@ -1,10 +1,11 @@
 """PDF documents: fonts for every language Samen speaks, paragraphs, QR codes.
 
 Text is set with fpdf2 and shaped by HarfBuzz (uharfbuzz), so Arabic and Farsi come out
-joined and right to left, Tigrinya in Ge'ez. The fonts are Google's Noto family as Debian
-packages it (`fonts-noto-core`, `fonts-noto-mono`); `[paper] fonts` in samen.toml points
-elsewhere. A missing font stops with a message that names the package, not with a page of
-empty boxes.
+joined and right to left, Tigrinya in Ge'ez. The fonts are Google's Noto family, shipped
+inside the package (`fonts/`, under the SIL Open Font License in `fonts/OFL.txt`), so a
+machine needs no fonts of its own; `[paper] fonts` in samen.toml points elsewhere. A font
+that is missing, unreadable or without a script's letters stops `samen run` at the start with
+a message that says which, not a page of empty boxes when someone asks for a document.
 """
 
 from __future__ import annotations
@@ -13,18 +14,16 @@ import io
 import math
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import segno
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 
-DEFAULT_FONT_DIRS = (
-    Path("/usr/share/fonts/truetype/noto"),
-    Path("/usr/share/fonts/noto"),
-    Path("/usr/local/share/fonts/noto"),
-)
+# The fonts that come with Samen (copied unmodified from Debian's fonts-noto-core and
+# fonts-noto-mono): the default, so letters work on a machine without any fonts.
+PACKAGED_FONTS = Path(__file__).resolve().parent / "fonts"
 # family → (regular, bold) file names. The first family is the body font; the others fill
 # in the scripts it lacks, in this order.
 FONT_FILES: dict[str, tuple[str, str]] = {
@@ -51,24 +50,59 @@ def needs_shaping(text: str) -> bool:
     return _COMPLEX.search(text) is not None
 
 
+# Letters each family's fonts must have, in both weights: Dutch, Turkish, Polish and
+# Ukrainian in the body font, Arabic with Farsi's own letters, Tigrinya, and the code font.
+SCRIPT_SAMPLES: dict[str, str] = {
+    "sans": "Samen ëĞğİıŞşŁłŻżĄą ЇїЄєҐґ",
+    "arabic": "سلام پچژگکی",
+    "ethiopic": "ሰላም ትግርኛ",
+    "mono": "ABCD 2345",
+}
+
+
 class FontsMissing(RuntimeError):
-    """The fonts for PDF documents are not installed; the message says how to get them."""
+    """The fonts for PDF documents cannot be used; the message (one line) says why and what
+    to do."""
 
 
 def find_fonts(configured: Path | None = None) -> Path:
-    """The folder that holds every font file Samen needs."""
-    candidates = (configured,) if configured is not None else DEFAULT_FONT_DIRS
+    """The folder that holds every font file Samen needs: `[paper] fonts` when the school set
+    it, else the fonts shipped inside the package."""
+    folder = configured if configured is not None else PACKAGED_FONTS
     needed = [name for pair in FONT_FILES.values() for name in pair]
-    for folder in candidates:
-        if folder is not None and all((folder / name).is_file() for name in needed):
-            return folder
-    where = str(configured) if configured is not None else ", ".join(map(str, DEFAULT_FONT_DIRS))
-    missing = [n for n in needed if not any((f / n).is_file() for f in candidates if f)]
+    missing = [name for name in needed if not (folder / name).is_file()]
+    if not missing:
+        return folder
+    if configured is None:
+        raise FontsMissing(
+            f"the fonts that come with Samen are missing from {folder} ({', '.join(missing)});"
+            " reinstall Samen (pip install --force-reinstall samen)"
+        )
     raise FontsMissing(
-        f"the Noto fonts for letters and PDF files are missing ({', '.join(missing)}) in {where}."
-        " On Debian or Ubuntu: apt-get install fonts-noto-core fonts-noto-mono; or point"
-        " `fonts` under [paper] in samen.toml at a folder that holds them."
+        f"`fonts` under [paper] in samen.toml points at {folder}, which lacks"
+        f" {', '.join(missing)}; put {'it' if len(missing) == 1 else 'them'} there, or remove"
+        " `fonts` to use the fonts that come with Samen"
     )
+
+
+def check_fonts(configured: Path | None = None) -> Path:
+    """`find_fonts`, then a probe document in every family and weight: a font that cannot be
+    read or lacks a script's letters shows now, not when someone asks for a letter."""
+    folder = find_fonts(configured)
+    document = Document(folder, datetime(2026, 1, 1, tzinfo=UTC))
+    document.new_page()
+    for family, sample in SCRIPT_SAMPLES.items():
+        for style, file in zip(("", "B"), FONT_FILES[family], strict=True):
+            cmap = document.pdf.fonts[family + style].cmap
+            lacking = sorted({c for c in sample if not c.isspace() and ord(c) not in cmap})
+            if lacking:
+                raise FontsMissing(
+                    f"{folder / file} has no letters for {''.join(lacking)};"
+                    " it must be the Noto font of that name"
+                )
+            document.text(sample, Style(bold=style == "B", mono=family == MONO))
+    document.output()
+    return folder
 
 
 @dataclass(frozen=True)
@@ -116,8 +150,15 @@ class Document:
         pdf.set_margins(MARGIN, MARGIN, MARGIN)
         pdf.set_auto_page_break(auto=True, margin=MARGIN)
         for family, (regular, bold) in FONT_FILES.items():
-            pdf.add_font(family, style="", fname=font_dir / regular)
-            pdf.add_font(family, style="B", fname=font_dir / bold)
+            for style, name in (("", regular), ("B", bold)):
+                try:
+                    pdf.add_font(family, style=style, fname=font_dir / name)
+                except Exception as exc:
+                    # fontTools and fpdf2 raise many kinds of errors on a damaged file.
+                    raise FontsMissing(
+                        f"{font_dir / name} is not a font Samen can use"
+                        f" ({type(exc).__name__}: {exc})"
+                    ) from exc
         pdf.set_fallback_fonts(list(FALLBACKS), exact_match=False)
         pdf.set_title(title)
         pdf.set_author("Samen")

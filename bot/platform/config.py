@@ -116,7 +116,7 @@ class Settings:
     # Positive-news reminders to mentors: weekday (0 = Monday) and local time.
     news_reminder_weekday: int = 4
     news_reminder_time: time = time(13, 0)
-    # Where the fonts for letters and PDF files are; None: the usual Debian places.
+    # Where the fonts for letters and PDF files are; None: the fonts shipped inside Samen.
     font_dir: Path | None = None
     # When staff read messages from families: school days, from the first to the second time.
     # Outside these hours a family's message waits for the start of the next working period.

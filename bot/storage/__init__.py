@@ -25,6 +25,7 @@ from bot.storage.executor import (
     copy_database_file,
     inspect_database_file,
     load_migrations,
+    readable_by_others,
     settle_database_file,
 )
 from bot.storage.family_messages import FamilyMessageQueries
@@ -55,6 +56,7 @@ __all__ = [
     "inspect_database_file",
     "iso",
     "load_migrations",
+    "readable_by_others",
     "settle_database_file",
 ]
 

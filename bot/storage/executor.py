@@ -18,6 +18,7 @@ without the lock coroutines could interleave inside one transaction.
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -129,6 +130,35 @@ def load_migrations() -> list[Migration]:
     return found
 
 
+def make_owner_only(path: Path, *, existing: bool) -> None:
+    """Create `path` readable and writable by its owner only (0600), whatever the umask: the
+    database and its copies hold every family's data. SQLite gives the -wal, -shm and -journal
+    files it makes the mode of their database file. An existing file keeps its content, and its
+    mode unless `existing` (then it is made owner-only too)."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | (0 if existing else os.O_EXCL), 0o600)
+    except FileExistsError:
+        return
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+
+
+def readable_by_others(path: Path) -> list[tuple[Path, int]]:
+    """The database's files (itself, -wal, -shm) that users other than the owner may open,
+    with their modes: `samen check` warns about them."""
+    found: list[tuple[Path, int]] = []
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            mode = file.stat().st_mode & 0o777
+        except FileNotFoundError:
+            continue
+        if mode & 0o077:
+            found.append((file, mode))
+    return found
+
+
 TxT = TypeVar("TxT", bound=SqliteExecutor)
 
 
@@ -148,6 +178,9 @@ class SqliteDatabase(Generic[TxT]):
     async def open(cls, path: Path | str) -> Self:
         """Open (or create) the database file and bring its schema up to date."""
         path = Path(path)
+        # A new database is owner-only from its first byte; an older one keeps its mode (and
+        # `samen check` warns when others may read it).
+        make_owner_only(path, existing=False)
         conn = await aiosqlite.connect(path, isolation_level=None)
         conn.row_factory = aiosqlite.Row
         await conn.execute("PRAGMA journal_mode = WAL")
