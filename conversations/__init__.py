@@ -27,6 +27,7 @@ from conversations import (
     positive,
     preparation,
     pupil_card,
+    roster_upload,
     rounds,
     route,
     summaries,
@@ -56,6 +57,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         family_messages,
         absences,
         away,
+        roster_upload,
         menu,
     ):
         application.add_handlers(module.HANDLERS)

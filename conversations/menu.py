@@ -19,7 +19,7 @@ from bot.rules.models import PupilContacts, Role, Viewer
 from bot.rules.permissions import Action, visible_groups
 from bot.services import family_messages as family_messages_service
 from bot.services.context import Services
-from conversations import care_overview, family_messages, flow, news, onboarding
+from conversations import care_overview, family_messages, flow, news, onboarding, roster_upload
 from conversations.common import Handlers, current_viewer, services, tr_for
 from conversations.guards import on_tap, private_only, requires
 from conversations.keyboards import button, menu_keyboard
@@ -319,6 +319,8 @@ async def not_understood(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             await onboarding.link_with_code(update, context, code)
             return
         await refuse(update, context, viewer)
+        return
+    if await roster_upload.document_sent(update, context, viewer):
         return
     if await family_messages.free_message(update, context, viewer):
         return

@@ -93,6 +93,9 @@ class FakeTelegram:
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
         self._query_ids = itertools.count(1)
+        # Files users sent: file_id → (file_path, content); `downloads` lists each fetch.
+        self.files: dict[str, tuple[str, bytes]] = {}
+        self.downloads: list[str] = []
         self._changed: asyncio.Condition | None = None
         self._runner: web.AppRunner | None = None
         self._closing = False
@@ -104,6 +107,7 @@ class FakeTelegram:
         self._changed = asyncio.Condition()
         app = web.Application(client_max_size=50 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port)
@@ -215,6 +219,30 @@ class FakeTelegram:
             return _error(exc.status, exc.description)
         await self._notify()
         return web.json_response({"ok": True, "result": result})
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """A file's bytes, as Telegram serves them at /file/bot<token>/<file_path>."""
+        if self.reject_token or request.match_info["token"] != self.token:
+            return _error(401, "Unauthorized")
+        path = request.match_info["path"]
+        for file_path, content in self.files.values():
+            if file_path == path:
+                self.downloads.append(path)
+                await self._notify()
+                return web.Response(body=content, content_type="application/octet-stream")
+        return _error(404, "Not Found")
+
+    async def _api_getFile(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = str(params.get("file_id") or "")
+        if file_id not in self.files:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        file_path, content = self.files[file_id]
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_size": len(content),
+            "file_path": file_path,
+        }
 
     async def _api_getMe(self, _: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -483,6 +511,22 @@ class FakeUser:
             {"photo": [{"file_id": "ph1", "file_unique_id": "ph1", "width": 90, "height": 90}]}
         )
 
+    def send_document(
+        self, content: bytes, file_name: str, mime_type: str = "text/csv", caption: str = ""
+    ) -> int:
+        """Send a file (a CSV export, an XML file); the bot can fetch it with getFile."""
+        number = len(self.server.files) + 1
+        file_id = f"doc-{self.id}-{number}"
+        self.server.files[file_id] = (f"documents/file_{number}{_suffix(file_name)}", content)
+        document = {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_name": file_name,
+            "mime_type": mime_type,
+            "file_size": len(content),
+        }
+        return self._send_media({"document": document, **({"caption": caption} if caption else {})})
+
     def react(self, message: ChatMessage, emoji: str) -> int:
         """The user puts one of Telegram's reactions on a message of the bot."""
         change = {
@@ -630,6 +674,12 @@ async def _params(request: web.Request) -> dict[str, Any]:
                 pass
         out[key] = value
     return out
+
+
+def _suffix(file_name: str) -> str:
+    """The extension Telegram keeps in a file_path (documents/file_3.csv)."""
+    _, dot, extension = file_name.rpartition(".")
+    return f".{extension.lower()}" if dot and extension.isalnum() else ""
 
 
 def _bool(value: Any) -> bool:

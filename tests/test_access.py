@@ -67,7 +67,7 @@ ROWS = [
             A.CONVERSATION,
         },
     ),
-    (Role.ADMIN, {A.HELP, A.LANGUAGE, A.FAMILY_OVERVIEW, A.CANCEL}),
+    (Role.ADMIN, {A.HELP, A.LANGUAGE, A.FAMILY_OVERVIEW, A.CANCEL, A.IMPORT_ROSTER}),
 ]
 
 

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.rules.dates import parse_days, parse_when, parse_window
-from bot.rules.roster_sheet import parse_guardians, parse_pupils, parse_staff
+from bot.rules.edexml import parse_edexml
+from bot.rules.roster_sheet import detect_roster, parse_guardians, parse_pupils, parse_staff
 
 AMS = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=AMS)
@@ -36,6 +37,17 @@ def test_any_bytes_give_errors_or_records(data: bytes) -> None:
         assert parsed.errors or parsed.records is not None
         for error in parsed.errors:
             assert str(error).split(":")[0].endswith(".csv") and error.line >= 1
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=400))
+def test_any_bytes_as_edexml_give_errors_or_records(data: bytes) -> None:
+    assert detect_roster(data) in (None, "staff", "pupils", "guardians", "edexml")
+    roster = parse_edexml(b"<?xml version='1.0'?>\n<EDEX>" + data, "e.xml", NOW.date())
+    for error in roster.errors:
+        assert error.file == "e.xml" and error.line >= 1 and error.problem
+    for pupil in roster.pupils:
+        assert pupil.pupil_id and pupil.first_name and pupil.birth_date < NOW.date()
 
 
 @settings(max_examples=150, deadline=None)

@@ -71,7 +71,7 @@ GUARDIANS = (EXAMPLES / "guardians.csv").read_text()
 
 BROKEN = [
     # (file kind, broken text, expected location, expected problem)
-    ("staff", _broken(STAFF, "role", "rol"), "staff.csv:1:6", "missing column"),
+    ("staff", _broken(STAFF, "role", "duty"), "staff.csv:1:6", "missing column"),
     ("staff", _broken(STAFF, ",teacher,", ",teach,"), "staff.csv:2:4", "unknown role 'teach'"),
     ("staff", _broken(STAFF, "S002", "S001"), "staff.csv:3:1", "duplicate id 'S001'"),
     ("staff", _broken(STAFF, "S002,Hakan,", "S002,,"), "staff.csv:3:2", "must not be empty"),
@@ -138,11 +138,14 @@ def test_a_broken_file_names_line_and_column_and_changes_nothing(
     assert dump(school_db) == before
 
 
-def test_a_file_that_is_not_utf8_is_refused(school_db, tmp_path, capsys) -> None:
+def test_a_file_that_is_neither_utf8_nor_windows_1252_is_refused(
+    school_db, tmp_path, capsys
+) -> None:
     broken = tmp_path / "staff.csv"
-    broken.write_bytes(STAFF.replace("Öztürk", "Ozturk").encode() + "Zoë".encode("latin-1"))
+    # 0x81 is no character in Windows-1252, and with é (0xe9) before it no UTF-8 either.
+    broken.write_bytes(STAFF.encode() + b"S006,Ren\xe9\x81,Jansen,teacher,VSO-1\n")
     assert main(["import", "staff", str(broken)]) == 1
-    assert "not UTF-8" in capsys.readouterr().err
+    assert "staff.csv:7:1: not UTF-8 or Windows-1252 text" in capsys.readouterr().err
 
 
 def test_a_missing_file_is_a_clear_error(school_db, capsys) -> None:

@@ -33,6 +33,7 @@ from bot.services.retention import apply_purge, plan_purge
 from bot.services.right_of_access import SafetyChoice
 from bot.services.roster_import import (
     RosterImportError,
+    import_edexml,
     import_guardians,
     import_pupils,
     import_staff,
@@ -74,13 +75,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_import(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    importer = commands.add_parser("import", help="import staff, pupils or guardians from CSV")
-    importer.add_argument("what", choices=["staff", "pupils", "guardians"])
+    importer = commands.add_parser(
+        "import",
+        help="import staff, pupils or guardians from CSV, or groups, pupils and teachers"
+        " from an EDEXML file",
+    )
+    importer.add_argument("what", choices=["staff", "pupils", "guardians", "edexml"])
     importer.add_argument("file", type=Path)
     importer.add_argument(
         "--leavers-ok",
         action="store_true",
-        help="pupils: accept that many pupils missing from the file are marked as left",
+        help="pupils, edexml: accept that many pupils missing from the file are marked as left",
     )
 
 
@@ -292,16 +297,21 @@ async def _import(settings: Settings, what: str, file: Path, leavers_ok: bool = 
         return EXIT_USAGE
     clock = SystemClock()
     now = clock.now()
+    today = now.astimezone(settings.timezone).date()
     db = await Database.open(settings.db_path)
     try:
         name = str(file)
         if what == "staff":
-            summary = await import_staff(db, data, name, now)
+            parts = [("staff", await import_staff(db, data, name, now))]
         elif what == "pupils":
-            today = now.astimezone(settings.timezone).date()
             summary = await import_pupils(db, data, name, now, today, leavers_ok=leavers_ok)
+            parts = [("pupils", summary)]
+        elif what == "edexml":
+            result = await import_edexml(db, data, name, now, today, leavers_ok=leavers_ok)
+            print(f"groups: {len(result.groups)} ({', '.join(result.groups) or '-'})")
+            parts = list(result.parts)
         else:
-            summary = await import_guardians(db, data, name, now)
+            parts = [("guardians", await import_guardians(db, data, name, now))]
     except RosterImportError as exc:
         for error in exc.errors:
             print(error, file=sys.stderr)
@@ -313,7 +323,8 @@ async def _import(settings: Settings, what: str, file: Path, leavers_ok: bool = 
         return EXIT_FAILED
     finally:
         await db.close()
-    print(f"{what}: {summary}")
+    for part, summary in parts:
+        print(f"{part}: {summary}")
     return 0
 
 

@@ -27,6 +27,8 @@ class Action(StrEnum):
     # Families and school write to each other: a parent or pupil writes, a teacher answers.
     CONVERSATION = "conversation"
     REPORT_ABSENCE = "report_absence"
+    # The school's roster files (pupils, staff, parents, EDEX), sent in the chat.
+    IMPORT_ROSTER = "import_roster"
 
 
 _ALLOWED: dict[Action, frozenset[Role | None]] = {
@@ -51,6 +53,7 @@ _ALLOWED: dict[Action, frozenset[Role | None]] = {
     Action.ANSWER_ACCESS: frozenset({Role.COORDINATOR}),
     Action.CONVERSATION: frozenset({Role.GUARDIAN, Role.PUPIL, Role.TEACHER, Role.COORDINATOR}),
     Action.REPORT_ABSENCE: frozenset({Role.GUARDIAN}),
+    Action.IMPORT_ROSTER: frozenset({Role.ADMIN}),
 }
 
 

@@ -1,27 +1,49 @@
-"""Roster import: CSV files from the school's administration into the database.
+"""Roster import: the files of the school's administration into the database — staff, pupils
+and guardians as CSV, or groups, pupils and teachers from one EDEXML file.
 
 Parsing is pure and collects every problem with file, line and column; the
-import writes nothing unless the whole file is valid, in one transaction.
+import writes nothing unless the whole file is valid, in one transaction. A preview runs the
+very same import and rolls it back, so what it shows is what the import will do.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from bot.rules.models import Pupil
+from bot.i18n.translator import N_
+from bot.rules.edexml import parse_edexml
+from bot.rules.models import Guardian, Pupil, Role, StaffMember
 from bot.rules.roster_sheet import (
     LIFT,
-    Parsed,
     RosterError,
+    RosterKind,
     SheetLinkFacts,
+    SheetPupilFacts,
     T,
     parse_guardians,
     parse_pupils,
     parse_staff,
 )
+from bot.services.work import Work
 from bot.storage import Database, Tx
+
+
+@dataclass(frozen=True)
+class Importer:
+    """Who imports, for the audit trail, and what the trail says of the file: the path on the
+    command line; for a file sent in the chat only that it was (its name is the sender's
+    and might name someone)."""
+
+    actor: tuple[str, str | None] = ("admin", None)
+    audit_file: str | None = None  # None: the file's own name
+
+    def file(self, name: str) -> str:
+        return self.audit_file if self.audit_file is not None else name
+
+
+COMMAND_LINE = Importer()
 
 
 @dataclass(frozen=True)
@@ -32,6 +54,11 @@ class ImportSummary:
     ignored_columns: tuple[str, ...] = ()
     left: int | None = None  # pupils only: newly marked as left (or their date changed)
     returned: int = 0  # pupils only: marked as left before, in the file again
+    skipped: int = 0  # in the file but not imported, for `skipped_why`
+    skipped_why: str = ""
+    # Pupils: (leaving, at school) when more would be marked as left than a whole-school file
+    # usually does; imported only because the administrator confirmed it.
+    many_leaving: tuple[int, int] | None = None
 
     def __str__(self) -> str:
         text = f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
@@ -39,9 +66,21 @@ class ImportSummary:
             text += f", {self.left} marked as left"
         if self.returned:
             text += f", {self.returned} back at school"
+        if self.skipped:
+            text += f", {self.skipped} skipped ({self.skipped_why})"
         if self.ignored_columns:
             text += f" (ignored columns: {', '.join(self.ignored_columns)})"
         return text
+
+
+@dataclass(frozen=True)
+class RosterImported:
+    """What one file did (or, previewed, would do): a summary per part of the roster
+    ("staff", "pupils", "guardians"), and for an EDEXML file its number of groups."""
+
+    kind: RosterKind
+    parts: tuple[tuple[str, ImportSummary], ...]
+    groups: tuple[str, ...] = ()
 
 
 class RosterImportError(Exception):
@@ -70,17 +109,35 @@ async def _upsert_all(
     return created, updated, unchanged
 
 
-async def import_staff(db: Database, data: bytes, file: str, now: datetime) -> ImportSummary:
+# --- staff ---------------------------------------------------------------------------------
+
+
+async def import_staff(
+    db: Database, data: bytes, file: str, now: datetime, *, by: Importer = COMMAND_LINE
+) -> ImportSummary:
+    async with db.transaction() as tx:
+        return await _staff_into(tx, data, file, now, by)
+
+
+async def _staff_into(tx: Tx, data: bytes, file: str, now: datetime, by: Importer) -> ImportSummary:
     parsed = parse_staff(data, file)
     if parsed.errors:
         raise RosterImportError(parsed.errors)
-    async with db.transaction() as tx:
-        existing = {s.staff_id: s for s in await tx.all_staff()}
-        counts = await _upsert_all(
-            parsed.records, existing, lambda s: s.staff_id, lambda s: tx.upsert_staff(s, now)
-        )
-        await _audit_import(tx, now, "staff", file, counts)
+    counts = await _write_staff(tx, parsed.records, now)
+    await _audit_import(tx, now, by, "staff", file, counts)
     return ImportSummary(*counts, parsed.ignored_columns)
+
+
+async def _write_staff(
+    tx: Tx, records: Sequence[StaffMember], now: datetime
+) -> tuple[int, int, int]:
+    existing = {s.staff_id: s for s in await tx.all_staff()}
+    return await _upsert_all(
+        records, existing, lambda s: s.staff_id, lambda s: tx.upsert_staff(s, now)
+    )
+
+
+# --- pupils --------------------------------------------------------------------------------
 
 
 # A pupils file that would mark more than this share of the school as left is more likely a
@@ -94,6 +151,20 @@ def too_many_leavers(leaving: int, at_school: int) -> bool:
     return leaving > max(MAX_LEAVERS_ANYWAY, MAX_LEAVERS_SHARE * at_school)
 
 
+@dataclass
+class _PupilBatch:
+    """The pupils of one file, the whole school: records, the day each left (for the pupils
+    of a file that says), capability facts, and whether the file gave languages."""
+
+    records: list[Pupil]
+    left_on: dict[str, date | None] = field(default_factory=dict)
+    facts: dict[str, SheetPupilFacts] = field(default_factory=dict)
+    languages_given: bool = True
+    ignored_columns: tuple[str, ...] = ()
+    skipped: int = 0
+    skipped_why: str = ""
+
+
 async def import_pupils(
     db: Database,
     data: bytes,
@@ -102,57 +173,113 @@ async def import_pupils(
     today: date,
     *,
     leavers_ok: bool = False,
+    by: Importer = COMMAND_LINE,
+) -> ImportSummary:
+    async with db.transaction() as tx:
+        return await _pupils_into(tx, data, file, now, today, by, leavers_ok)
+
+
+async def _pupils_into(
+    tx: Tx, data: bytes, file: str, now: datetime, today: date, by: Importer, leavers_ok: bool
 ) -> ImportSummary:
     parsed = parse_pupils(data, file, today)
     if parsed.errors:
         raise RosterImportError(parsed.errors)
-    async with db.transaction() as tx:
-        at_school = {p for p, left in (await tx.left_on_by_pupil()).items() if left is None}
-        leaving = at_school - {p.pupil_id for p in parsed.records}
-        if not leavers_ok and too_many_leavers(len(leaving), len(at_school)):
-            raise RosterImportError(
-                [
-                    RosterError(
-                        file,
-                        1,
-                        1,
-                        None,
-                        f"{len(leaving)} of the {len(at_school)} pupils at school are not in"
-                        " this file and would be marked as left. Is it the whole school? If"
-                        " these pupils really left, import again with --leavers-ok.",
-                    )
-                ]
-            )
-        existing = {p.pupil_id: p for p in await tx.all_pupils()}
-        counts = await _upsert_all(
-            parsed.records, existing, lambda p: p.pupil_id, lambda p: tx.upsert_pupil(p, now)
+    batch = _PupilBatch(
+        parsed.records,
+        parsed.left_on,
+        parsed.facts,
+        parsed.languages_given,
+        parsed.ignored_columns,
+    )
+    summary = await _write_pupils(tx, batch, file, now, today, by, leavers_ok)
+    await _audit_import(
+        tx,
+        now,
+        by,
+        "pupils",
+        file,
+        (summary.created, summary.updated, summary.unchanged),
+        left=summary.left or 0,
+        returned=summary.returned,
+    )
+    return summary
+
+
+async def _write_pupils(
+    tx: Tx,
+    batch: _PupilBatch,
+    file: str,
+    now: datetime,
+    today: date,
+    by: Importer,
+    leavers_ok: bool,
+) -> ImportSummary:
+    at_school = {p for p, left in (await tx.left_on_by_pupil()).items() if left is None}
+    leaving = at_school - {p.pupil_id for p in batch.records}
+    many = too_many_leavers(len(leaving), len(at_school))
+    if many and not leavers_ok:
+        raise RosterImportError(
+            [
+                RosterError(
+                    file,
+                    1,
+                    1,
+                    None,
+                    # staff: keep --leavers-ok as it is (an option of the samen command)
+                    N_(
+                        "{leaving} of the {at_school} pupils at school are not in this file and"
+                        " would be marked as left. Is it the whole school? If these pupils"
+                        " really left, import again with --leavers-ok."
+                    ),
+                    {"leaving": len(leaving), "at_school": len(at_school)},
+                )
+            ]
         )
-        for pupil_id, facts in parsed.facts.items():
-            await tx.set_capability(pupil_id, facts.capable, facts.reason or None)
-            await tx.audit(
-                now=now,
-                actor=("admin", None),
-                action="capability_recorded",
-                pupil_id=pupil_id,
-                subject=("pupil", pupil_id),
-                details={"capable": facts.capable, "reason": facts.reason, "file": file},
-            )
-        left, returned = await _record_leavers(tx, now, today, file, parsed)
-        await _audit_import(tx, now, "pupils", file, counts, left=left, returned=returned)
-    return ImportSummary(*counts, parsed.ignored_columns, left=left, returned=returned)
+    existing = {p.pupil_id: p for p in await tx.all_pupils()}
+    records = batch.records
+    if not batch.languages_given:
+        # No language in the file: the one recorded stays (set by an earlier file).
+        records = [
+            replace(p, language=existing[p.pupil_id].language) if p.pupil_id in existing else p
+            for p in records
+        ]
+    counts = await _upsert_all(
+        records, existing, lambda p: p.pupil_id, lambda p: tx.upsert_pupil(p, now)
+    )
+    for pupil_id, facts in batch.facts.items():
+        await tx.set_capability(pupil_id, facts.capable, facts.reason or None)
+        await tx.audit(
+            now=now,
+            actor=by.actor,
+            action="capability_recorded",
+            pupil_id=pupil_id,
+            subject=("pupil", pupil_id),
+            details={"capable": facts.capable, "reason": facts.reason, "file": by.file(file)},
+        )
+    left, returned = await _record_leavers(tx, now, today, by.file(file), batch, by)
+    return ImportSummary(
+        *counts,
+        batch.ignored_columns,
+        left=left,
+        returned=returned,
+        skipped=batch.skipped,
+        skipped_why=batch.skipped_why,
+        many_leaving=(len(leaving), len(at_school)) if many else None,
+    )
 
 
 async def _record_leavers(
-    tx: Tx, now: datetime, today: date, file: str, parsed: Parsed[Pupil]
+    tx: Tx, now: datetime, today: date, file: str, batch: _PupilBatch, by: Importer
 ) -> tuple[int, int]:
     """The file is the whole school: a pupil missing from it left today (unless marked
-    before), one in it is at school again, unless its left_on column says otherwise."""
-    in_file = {p.pupil_id for p in parsed.records}
+    before), one in it is at school again, unless the file says when it left."""
+    in_file = {p.pupil_id for p in batch.records}
     left = returned = 0
     for pupil_id, was in sorted((await tx.left_on_by_pupil()).items()):
         if pupil_id in in_file:
-            wanted = parsed.left_on.get(pupil_id)
-            source = "left_on_column" if pupil_id in parsed.left_on else "in_file"
+            wanted = batch.left_on.get(pupil_id)
+            source = "left_on_column" if pupil_id in batch.left_on else "in_file"
         else:
             wanted = was or today
             source = "missing_from_file"
@@ -165,7 +292,7 @@ async def _record_leavers(
             left += 1
         await tx.audit(
             now=now,
-            actor=("admin", None),
+            actor=by.actor,
             action="pupil_returned" if wanted is None else "pupil_left",
             pupil_id=pupil_id,
             subject=("pupil", pupil_id),
@@ -178,41 +305,63 @@ async def _record_leavers(
     return left, returned
 
 
-async def import_guardians(db: Database, data: bytes, file: str, now: datetime) -> ImportSummary:
+# --- guardians -----------------------------------------------------------------------------
+
+
+async def import_guardians(
+    db: Database, data: bytes, file: str, now: datetime, *, by: Importer = COMMAND_LINE
+) -> ImportSummary:
     """Counts are of guardian–pupil links, the unit of the file's rows."""
     async with db.transaction() as tx:
-        parsed = parse_guardians(data, file, await tx.pupil_ids())
-        if parsed.errors:
-            raise RosterImportError(parsed.errors)
-        rows = parsed.records[0]
-        old_guardians = {g.guardian_id: g for g in await tx.all_guardians()}
-        changed_guardians = {
-            g.guardian_id for g in rows.guardians if old_guardians.get(g.guardian_id) != g
-        }
-        for guardian in rows.guardians:
-            if guardian.guardian_id in changed_guardians:
-                await tx.upsert_guardian(guardian, now)
-        existing = {f"{x.guardian_id}/{x.pupil_id}": x for x in await tx.all_guardian_links()}
-        created = updated = unchanged = 0
-        for link in rows.links:
-            old = existing.get(f"{link.guardian_id}/{link.pupil_id}")
-            if old is None:
-                created += 1
-            elif old != link or link.guardian_id in changed_guardians:
-                updated += 1
-            else:
-                unchanged += 1
-            if old != link:
-                await tx.upsert_guardian_link(link)
-        counts = (created, updated, unchanged)
-        for (guardian_id, pupil_id), facts in rows.facts.items():
-            await _apply_link_facts(tx, now, file, guardian_id, pupil_id, facts)
-        await _audit_import(tx, now, "guardians", file, counts)
+        return await _guardians_into(tx, data, file, now, by)
+
+
+async def _guardians_into(
+    tx: Tx, data: bytes, file: str, now: datetime, by: Importer
+) -> ImportSummary:
+    parsed = parse_guardians(data, file, await tx.pupil_ids())
+    if parsed.errors:
+        raise RosterImportError(parsed.errors)
+    rows = parsed.records[0]
+    old_guardians = {g.guardian_id: g for g in await tx.all_guardians()}
+    guardians = rows.guardians
+    if not parsed.languages_given:
+        guardians = [_keep_language(g, old_guardians.get(g.guardian_id)) for g in guardians]
+    changed_guardians = {g.guardian_id for g in guardians if old_guardians.get(g.guardian_id) != g}
+    for guardian in guardians:
+        if guardian.guardian_id in changed_guardians:
+            await tx.upsert_guardian(guardian, now)
+    existing = {f"{x.guardian_id}/{x.pupil_id}": x for x in await tx.all_guardian_links()}
+    created = updated = unchanged = 0
+    for link in rows.links:
+        old = existing.get(f"{link.guardian_id}/{link.pupil_id}")
+        if old is None:
+            created += 1
+        elif old != link or link.guardian_id in changed_guardians:
+            updated += 1
+        else:
+            unchanged += 1
+        if old != link:
+            await tx.upsert_guardian_link(link)
+    counts = (created, updated, unchanged)
+    for (guardian_id, pupil_id), facts in rows.facts.items():
+        await _apply_link_facts(tx, now, by, by.file(file), guardian_id, pupil_id, facts)
+    await _audit_import(tx, now, by, "guardians", file, counts)
     return ImportSummary(*counts, parsed.ignored_columns)
 
 
+def _keep_language(guardian: Guardian, recorded: Guardian | None) -> Guardian:
+    return replace(guardian, language=recorded.language) if recorded else guardian
+
+
 async def _apply_link_facts(
-    tx: Tx, now: datetime, file: str, guardian_id: str, pupil_id: str, facts: SheetLinkFacts
+    tx: Tx,
+    now: datetime,
+    by: Importer,
+    file: str,
+    guardian_id: str,
+    pupil_id: str,
+    facts: SheetLinkFacts,
 ) -> None:
     """Apply what the file says about a link; each change (and only a change) is audited."""
     facts_now = await tx.rights_facts(pupil_id)
@@ -249,7 +398,7 @@ async def _apply_link_facts(
     if changes:
         await tx.audit(
             now=now,
-            actor=("admin", None),
+            actor=by.actor,
             action="link_facts_imported",
             pupil_id=pupil_id,
             subject=("guardian", guardian_id),
@@ -257,16 +406,158 @@ async def _apply_link_facts(
         )
 
 
+# --- EDEXML: groups, pupils and teachers in one file ---------------------------------------
+
+
+async def import_edexml(
+    db: Database,
+    data: bytes,
+    file: str,
+    now: datetime,
+    today: date,
+    *,
+    leavers_ok: bool = False,
+    by: Importer = COMMAND_LINE,
+) -> RosterImported:
+    async with db.transaction() as tx:
+        return await _edexml_into(tx, data, file, now, today, by, leavers_ok)
+
+
+async def _edexml_into(
+    tx: Tx, data: bytes, file: str, now: datetime, today: date, by: Importer, leavers_ok: bool
+) -> RosterImported:
+    """Teachers, then pupils, all or nothing. The file knows teachers, not Samen's roles: a
+    coordinator or administrator keeps that role, someone new is a teacher, and a new
+    teacher without a group is skipped (a teacher in Samen needs one). A pupil who left
+    before Samen knew them is skipped too: Samen has no reason to keep their data."""
+    roster = parse_edexml(data, file, today)
+    if roster.errors:
+        raise RosterImportError(roster.errors)
+    staff_now = {s.staff_id: s for s in await tx.all_staff()}
+    teachers: list[StaffMember] = []
+    for teacher in roster.teachers:
+        old = staff_now.get(teacher.staff_id)
+        if old is None and not teacher.groups:
+            continue
+        role = old.role if old is not None else Role.TEACHER
+        groups = teacher.groups or (old.groups if old is not None else ())
+        teachers.append(replace(teacher, role=role, groups=groups))
+    staff_counts = await _write_staff(tx, teachers, now)
+    staff = ImportSummary(
+        *staff_counts,
+        skipped=len(roster.teachers) - len(teachers),
+        skipped_why="new, without a group",
+    )
+    pupils_now = {p.pupil_id: p for p in await tx.all_pupils()}
+    kept: list[Pupil] = []
+    for pupil in roster.pupils:
+        old_pupil = pupils_now.get(pupil.pupil_id)
+        if old_pupil is None and roster.left_on.get(pupil.pupil_id) is not None:
+            continue
+        kept.append(replace(pupil, group=pupil.group or (old_pupil.group if old_pupil else "")))
+    batch = _PupilBatch(
+        kept,
+        {p.pupil_id: roster.left_on.get(p.pupil_id) for p in kept},
+        languages_given=False,
+        skipped=len(roster.pupils) - len(kept),
+        skipped_why="left before they were in Samen",
+    )
+    pupils = await _write_pupils(tx, batch, file, now, today, by, leavers_ok)
+    groups = tuple(sorted(set(roster.groups.values())))
+    await _audit_import(
+        tx,
+        now,
+        by,
+        "edexml",
+        file,
+        (
+            staff.created + pupils.created,
+            staff.updated + pupils.updated,
+            staff.unchanged + pupils.unchanged,
+        ),
+        groups=len(groups),
+        staff_created=staff.created,
+        staff_updated=staff.updated,
+        pupils_created=pupils.created,
+        pupils_updated=pupils.updated,
+        left=pupils.left or 0,
+        returned=pupils.returned,
+    )
+    return RosterImported("edexml", (("staff", staff), ("pupils", pupils)), groups)
+
+
+# --- any roster file, from the chat --------------------------------------------------------
+
+
+async def _roster_into(
+    tx: Tx,
+    kind: RosterKind,
+    data: bytes,
+    file: str,
+    now: datetime,
+    today: date,
+    by: Importer,
+) -> RosterImported:
+    """The chat's import: the administrator saw the preview, leavers counted, and confirmed."""
+    if kind == "edexml":
+        return await _edexml_into(tx, data, file, now, today, by, leavers_ok=True)
+    if kind == "staff":
+        summary = await _staff_into(tx, data, file, now, by)
+    elif kind == "pupils":
+        summary = await _pupils_into(tx, data, file, now, today, by, leavers_ok=True)
+    else:
+        summary = await _guardians_into(tx, data, file, now, by)
+    return RosterImported(kind, ((kind, summary),))
+
+
+async def import_roster(
+    w: Work, kind: RosterKind, data: bytes, file: str, by: Importer
+) -> RosterImported:
+    """Import a roster file of `kind`, in this unit of work; RosterImportError when any part
+    of it is wrong, and then nothing is written."""
+    return await _roster_into(w.tx, kind, data, file, w.now, w.today, by)
+
+
+class _Preview(Exception):
+    def __init__(self, result: RosterImported) -> None:
+        super().__init__("preview")
+        self.result = result
+
+
+async def preview_roster(
+    db: Database,
+    kind: RosterKind,
+    data: bytes,
+    file: str,
+    now: datetime,
+    today: date,
+    by: Importer,
+) -> RosterImported:
+    """What importing the file would do, counted by doing it and rolling it back."""
+    try:
+        async with db.transaction() as tx:
+            raise _Preview(await _roster_into(tx, kind, data, file, now, today, by))
+    except _Preview as preview:
+        return preview.result
+
+
 async def _audit_import(
-    tx: Tx, now: datetime, what: str, file: str, counts: tuple[int, int, int], **more: int
+    tx: Tx,
+    now: datetime,
+    by: Importer,
+    what: str,
+    file: str,
+    counts: tuple[int, int, int],
+    **more: int,
 ) -> None:
+    """Who imported what when, in numbers: never a name from the file."""
     created, updated, unchanged = counts
     await tx.audit(
         now=now,
-        actor=("admin", None),
+        actor=by.actor,
         action=f"import_{what}",
         details={
-            "file": file,
+            "file": by.file(file),
             "created": created,
             "updated": updated,
             "unchanged": unchanged,
