@@ -4,6 +4,8 @@ problem with file and line. Pure: bytes in, records and problems out.
 
 The XML is read safely: no DTD, no entities, nothing fetched from outside (defusedxml).
 Only what Samen needs is read; addresses, citizen service numbers and the like are skipped.
+Every text is cleaned of invisible characters and refused when longer than Samen keeps
+(bot/rules/roster_values.py).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from defusedxml.common import DefusedXmlException
 from bot.i18n.translator import N_
 from bot.rules.models import Pupil, Role, StaffMember
 from bot.rules.roster_sheet import NOT_AFTER_BIRTH, NOT_IN_THE_PAST, RosterError
+from bot.rules.roster_values import GROUP_LIMIT, ID_LIMIT, NAME_LIMIT, PREFIX_LIMIT, clean_cell
 
 
 @dataclass
@@ -36,7 +39,7 @@ class Element:
 
     @property
     def text(self) -> str:
-        return " ".join("".join(self.parts).split())
+        return clean_cell("".join(self.parts))
 
     def child(self, tag: str) -> Element | None:
         return next((c for c in self.children if c.tag == tag), None)
@@ -110,6 +113,10 @@ def read_xml(data: bytes, file: str) -> tuple[Element | None, list[RosterError]]
 
 # staff: <{parent}> and <{element}> are names of XML elements
 NEEDS = N_("a <{parent}> needs a <{element}>")
+# staff: <{element}> is the name of an XML element; {length} and {limit} numbers of characters
+TEXT_TOO_LONG = N_("<{element}> is too long: {length} characters, at most {limit}")
+# staff: <{element}> is the name of an XML element; {length} and {limit} numbers of characters
+KEY_TOO_LONG = N_("the key of a <{element}> is too long: {length} characters, at most {limit}")
 
 
 class _Reader:
@@ -122,8 +129,10 @@ class _Reader:
         self.errors.append(RosterError(self.file, at.line, at.column, None, template, values))
 
     def key(self, element: Element, seen: dict[str, int] | None = None) -> str:
-        key = element.attributes.get("key", "").strip()
-        if not key:
+        key = clean_cell(element.attributes.get("key", ""))
+        if len(key) > ID_LIMIT:
+            self.error(element, KEY_TOO_LONG, element=element.tag, length=len(key), limit=ID_LIMIT)
+        elif not key:
             # staff: <{element}> is the name of an XML element; keep key as it is
             self.error(element, N_("<{element}> needs a key"), element=element.tag)
         elif seen is not None and key in seen:
@@ -161,17 +170,25 @@ class _Reader:
             )
         return day
 
+    def limited(self, element: Element, text: str, limit: int) -> str:
+        """The text of an element, or an error when it is longer than `limit`."""
+        if len(text) > limit:
+            self.error(element, TEXT_TOO_LONG, element=element.tag, length=len(text), limit=limit)
+        return text
+
     def names(self, person: Element) -> tuple[str, str]:
         """The name used (roepnaam, else the first given name, else the initials) and the last
         name with its prefix: `van 't` and `Hof` are `van 't Hof`."""
-        first = _first_name(person)
-        if not first:
+        first, source = _first_name(person)
+        if source is None:
             self.error(person, NEEDS, parent=person.tag, element="roepnaam")
+        else:
+            self.limited(source, first, NAME_LIMIT)
         last_element = self.needed(person, "achternaam")
-        last = last_element.text if last_element else ""
+        last = self.limited(last_element, last_element.text, NAME_LIMIT) if last_element else ""
         prefix = person.child("voorvoegsel")
         if prefix is not None and prefix.text and last:
-            last = f"{prefix.text} {last}"
+            last = f"{self.limited(prefix, prefix.text, PREFIX_LIMIT)} {last}"
         return first, last
 
     def group_of(self, reference: Element | None, groups: dict[str, str]) -> str:
@@ -200,16 +217,18 @@ def parse_xml_date(text: str) -> date | None:
         return None
 
 
-def _first_name(person: Element) -> str:
+def _first_name(person: Element) -> tuple[str, Element | None]:
+    """The first name and the element it is from (None when there is none)."""
     for tag in ("roepnaam", "voornamen"):
         found = person.child(tag)
         if found is not None and found.text:
-            return found.text.split()[0] if tag == "voornamen" else found.text
+            return (found.text.split()[0] if tag == "voornamen" else found.text), found
     initials = person.child("voorletters-1")
-    if initials is not None and initials.text:
-        letters = [c for c in initials.text if c.isalpha()]
-        return "".join(f"{c}." for c in letters)
-    return ""
+    if initials is not None:
+        letters = "".join(f"{c}." for c in initials.text if c.isalpha())
+        if letters:
+            return letters, initials
+    return "", None
 
 
 def parse_edexml(data: bytes, file: str, today: date) -> EdexRoster:
@@ -242,7 +261,7 @@ def _groups(reader: _Reader, root: Element) -> dict[str, str]:
         key = reader.key(group, seen)
         name = reader.needed(group, "naam")
         if key and name is not None:
-            groups[key] = name.text
+            groups[key] = reader.limited(name, name.text, GROUP_LIMIT)
     return groups
 
 

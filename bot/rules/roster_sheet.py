@@ -6,7 +6,8 @@ Samen's own English columns are read, and what the school's administration expor
 ESIS, Magister, Somtoday): Dutch headers in any case, with or without accents, spaces, `-` or
 `_`; the `Tussenvoegsel` joined to the last name; Windows-1252 as Excel saves it; `;`, `,` or
 tab between the cells; title rows above the header; Dutch words for roles, relations,
-authority and languages."""
+authority and languages. Every cell is cleaned of invisible characters and refused when longer
+than its column allows (bot/rules/roster_values.py)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from typing import Generic, Literal, TypeVar
 from bot.i18n.translator import N_, SUPPORTED_LANGUAGES
 from bot.rules.models import RELATIONS, Guardian, GuardianLink, Pupil, Role, StaffMember
 from bot.rules.rights import IMPORTANT_FACTS, Restriction, RestrictionKind
+from bot.rules.roster_values import GROUP_LIMIT, TOO_LONG, clean_cell, limit_of
 
 T = TypeVar("T")
 
@@ -379,7 +381,7 @@ def _find_header(
     best: tuple[int, int, list[str]] | None = None
     seen = 0
     for line, cells in numbered:
-        if not any(c.strip() for c in cells):
+        if not any(clean_cell(c) for c in cells):
             continue
         positions, labels, ignored = _columns(cells, wanted)
         found = sum(1 for name in required if name in positions)
@@ -399,6 +401,7 @@ def _columns(
 ) -> tuple[dict[str, int], dict[str, str], tuple[str, ...]]:
     """Which of Samen's columns the header cells are (by each column's names in order of
     preference); the other named cells are ignored."""
+    cells = [clean_cell(c) for c in cells]
     keys = [plain_key(c) for c in cells]
     positions: dict[str, int] = {}
     labels: dict[str, str] = {}
@@ -408,18 +411,24 @@ def _columns(
             if key in keys and keys.index(key) + 1 not in positions.values():
                 index = keys.index(key)
                 positions[name] = index + 1
-                labels[name] = cells[index].strip()
+                labels[name] = cells[index]
                 break
     used = set(positions.values())
     ignored = tuple(
-        cell.strip() for pos, cell in enumerate(cells, start=1) if cell.strip() and pos not in used
+        _shortened(cell) for pos, cell in enumerate(cells, start=1) if cell and pos not in used
     )
     return positions, labels, ignored
 
 
+def _shortened(header: str) -> str:
+    """An ignored column's name as it is reported: a header is not checked, but its name must
+    not fill the report."""
+    return header if len(header) <= GROUP_LIMIT else header[: GROUP_LIMIT - 1] + "…"
+
+
 def _doubles(cells: Sequence[str], positions: Mapping[str, int]) -> list[int]:
     """Places of header cells that repeat a column Samen reads."""
-    keys = [plain_key(c) for c in cells]
+    keys = [plain_key(clean_cell(c)) for c in cells]
     used = {keys[p - 1] for p in positions.values()}
     first: set[str] = set()
     doubles = []
@@ -439,7 +448,7 @@ def _header_errors(
     positions, _, _ = _columns(header, wanted)
     errors = [
         # staff:
-        RosterError(file, line, pos, header[pos - 1].strip(), N_("column appears twice"))
+        RosterError(file, line, pos, clean_cell(header[pos - 1]), N_("column appears twice"))
         for pos in _doubles(header, positions)
     ]
     for name in required:
@@ -465,13 +474,14 @@ def _header_errors(
 def _data_rows(
     numbered: Iterator[tuple[int, list[str]]], file: str, header: _Header, delimiter: str
 ) -> tuple[list[_Row], list[RosterError]]:
-    """The rows after the header, skipping blank ones. A row too short for the columns, or
-    with more filled cells than the header names, is an error; Excel's empty cells to the
-    right are not."""
+    """The rows after the header, skipping blank ones, their cells cleaned. A row too short
+    for the columns, or with more filled cells than the header names, is an error; Excel's
+    empty cells to the right are not. A row with a value too long for its column is not read
+    further (its other problems would repeat the value)."""
     rows: list[_Row] = []
     errors: list[RosterError] = []
     for line, cells in numbered:
-        if not any(c.strip() for c in cells):
+        if not any(clean_cell(c) for c in cells):
             continue
         too_short = len(cells) < header.width
         too_long = any(c.strip() for c in cells[header.cells :])
@@ -491,14 +501,32 @@ def _data_rows(
                 )
             )
             continue
-        rows.append(
-            _Row(
-                line=line,
-                cells={name: cells[pos - 1].strip() for name, pos in header.positions.items()},
-                positions=header.positions,
-            )
+        row = _Row(
+            line=line,
+            cells={name: clean_cell(cells[pos - 1]) for name, pos in header.positions.items()},
+            positions=header.positions,
         )
+        overlong = _values_too_long(file, row, header)
+        if overlong:
+            errors.extend(overlong)
+            continue
+        rows.append(row)
     return rows, errors
+
+
+def _values_too_long(file: str, row: _Row, header: _Header) -> list[RosterError]:
+    return [
+        RosterError(
+            file,
+            row.line,
+            row.positions[name],
+            header.labels.get(name, name),
+            TOO_LONG,
+            {"length": len(value), "limit": limit_of(name)},
+        )
+        for name, value in row.cells.items()
+        if len(value) > limit_of(name)
+    ]
 
 
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
@@ -589,6 +617,9 @@ def parse_staff(data: bytes, file: str) -> Parsed[StaffMember]:
             template = N_("unknown role '{value}'; use {choices}")
             sheet.error(row, "role", template, value=written, choices=", ".join(STAFF_ROLES))
         groups = _groups(row.cells["groups"])
+        for group in groups:
+            if len(group) > GROUP_LIMIT:
+                sheet.error(row, "groups", TOO_LONG, length=len(group), limit=GROUP_LIMIT)
         if role == "teacher" and not groups:
             # staff:
             sheet.error(row, "groups", N_("a teacher needs at least one group (separate with |)"))
