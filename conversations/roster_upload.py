@@ -17,7 +17,7 @@ from telegram import Document, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.i18n.translator import N_, Markup, Translator
+from bot.i18n.translator import N_, Markup, Translator, unlinked
 from bot.rules.models import Viewer
 from bot.rules.permissions import Action, may
 from bot.rules.roster_sheet import RosterError, RosterKind, detect_roster
@@ -253,9 +253,10 @@ def _problems(tr: Translator, kind: RosterKind, name: str, errors: list[RosterEr
         ),
     ]
     for error in errors[:MAX_PROBLEMS]:
-        # Filled as plain text, then escaped whole: an XML problem names <elements>.
+        # Filled as plain text, then escaped whole: an XML problem names <elements>. A value
+        # from the file becomes no link either.
         plain = tr.label(error.template, **error.values)
-        problem = Markup(html.escape(plain, quote=False), plain)
+        problem = Markup(html.escape(unlinked(plain), quote=False), plain)
         if error.column_name:
             lines.append(
                 # staff: {column} is the column's name in the file, {problem} what is wrong

@@ -1,6 +1,7 @@
 """Reading a PDF the way its reader would, with poppler's pdftotext: the text of each page,
 and each word with its box. pdftotext marks right-to-left runs with bidi controls; they are
-taken out, so tests compare plain words."""
+taken out (only those: any other invisible character in a document stays, for tests to see),
+so tests compare plain words."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.i18n.translator import clean_value
-
+# What pdftotext adds around right-to-left runs: bidi marks, embeddings and isolates.
+_BIDI_MARKS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _WORD = re.compile(
     r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
 )
@@ -41,8 +42,13 @@ def _pdftotext(pdf: bytes | Path, *options: str) -> str:
         ).stdout
 
 
+def raw_text(pdf: bytes | Path) -> str:
+    """The text exactly as pdftotext gives it, bidi marks and all."""
+    return _pdftotext(pdf)
+
+
 def pdf_text(pdf: bytes | Path) -> str:
-    return clean_value(_pdftotext(pdf))
+    return _BIDI_MARKS.sub("", _pdftotext(pdf))
 
 
 def page_texts(pdf: bytes | Path) -> list[str]:
@@ -50,7 +56,7 @@ def page_texts(pdf: bytes | Path) -> list[str]:
 
 
 def words_on_page(pdf: bytes | Path, page: int) -> list[Word]:
-    html = clean_value(_pdftotext(pdf, "-bbox", "-f", str(page), "-l", str(page)))
+    html = _BIDI_MARKS.sub("", _pdftotext(pdf, "-bbox", "-f", str(page), "-l", str(page)))
     return [
         Word(text, float(x0), float(y0), float(x1), float(y1))
         for x0, y0, x1, y1, text in _WORD.findall(html)

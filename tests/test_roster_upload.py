@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from bot.rules.models import PersonKind
+from tests.autolinks import visible
 from tests.fakebot import FakeUser
 from tests.harness import EXAMPLES, Harness
 from tests.test_care import delivered, people
@@ -76,7 +77,7 @@ async def test_the_admin_sees_what_would_change_and_imports_on_confirm(harness: 
     audits_before = await import_audits(harness)
     await send(harness, admin, parnassys_export(extra=NEW_PUPIL), "leerlingen.csv")
     preview = admin.last
-    assert "📥 Leerlingenlijst: leerlingen.csv" in preview.text
+    assert "📥 Leerlingenlijst: leerlingen.csv" in visible(preview.text)
     assert "• Leerlingen: 1 nieuw, 0 gewijzigd, 24 hetzelfde" in preview.text
     assert "• 1 leerling gemarkeerd als vertrokken" in preview.text
     assert "Niet gelezen (Samen heeft ze niet nodig): Geslacht" in preview.text
@@ -87,7 +88,7 @@ async def test_the_admin_sees_what_would_change_and_imports_on_confirm(harness: 
     assert await import_audits(harness) == audits_before
     await harness.tap(admin, "✅ Importeren")
     done = admin.last
-    assert "✅ Geïmporteerd: leerlingen.csv" in done.text
+    assert "✅ Geïmporteerd: leerlingen.csv" in visible(done.text)
     assert "• Leerlingen: 1 nieuw, 0 gewijzigd, 24 hetzelfde" in done.text
     assert "P026" in await pupil_ids(harness)
     assert await left(harness) == {"P025"}

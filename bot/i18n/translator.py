@@ -6,7 +6,8 @@ the start instead of silently falling back to the source text.
 
 Message texts are Telegram HTML: interpolated values are escaped, stripped of
 bidi control characters and, in right-to-left languages, wrapped in Unicode
-isolation marks so names, dates and numbers keep their order.
+isolation marks so names, dates and numbers keep their order. Nothing in a value
+becomes a link, a mention, a hashtag or a command (see `unlinked`).
 """
 
 from __future__ import annotations
@@ -34,7 +35,24 @@ DOMAIN = "messages"
 
 FSI = "\u2068"  # first strong isolate
 PDI = "\u2069"  # pop directional isolate
-_BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Bidi marks, embeddings, overrides and isolates; the invisible zero-width space, word joiner
+# and byte order mark; control characters but tab and line feed. The zero-width (non-)joiners
+# stay: Persian spelling and emoji sequences need them.
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+WORD_JOINER = "\u2060"
+# Where Telegram starts a link, mention, hashtag, cashtag or command in a text: a dot before a
+# label of two or more characters (a top-level domain has two at least) or the next number of
+# an IP address, `://`, an `@`, `#` or `$` before a name, a `/` before a command word. A word
+# joiner there keeps the text as it reads and breaks the pattern: Telegram does not count it
+# as part of a domain or a name.
+_LINK_STARTS = re.compile(
+    r"(?<=\.)(?=[^\W\d_][^\W_]|\d+\.\d)"  # evil.nl, 10.0.0.1 (not J.P. or 1.234)
+    r"|(?<=:)(?=//)"  # tg://, https://
+    r"|(?<=@)(?=\w)|(?<=#)(?=\w)|(?<=\$)(?=[A-Z1])"  # @name, #tag, $USD
+    r"|(?<![\w/<>]/)(?<=/)(?=\w)"  # /start, but not 1/2 or SO/VSO
+)
 _RTL_CHARS = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 
 
@@ -64,8 +82,17 @@ def language_name(code: str, reader: str | None = None) -> str:
 
 
 def clean_value(value: object) -> str:
-    """A user-supplied value as safe text: bidi controls removed."""
-    return _BIDI_CONTROLS.sub("", str(value))
+    """A user-supplied value as safe text: bidi controls, invisible and control characters
+    removed."""
+    return _INVISIBLE.sub("", str(value))
+
+
+def unlinked(text: str) -> str:
+    """Text that Telegram shows as written but never turns into a link, mention, hashtag or
+    command: a word joiner (invisible) after each place where one would start. Telegram finds
+    these in every text message, whatever its parse mode; a name or a parent's words must not
+    become a link in a message from the school."""
+    return _LINK_STARTS.sub(WORD_JOINER, text)
 
 
 @dataclass(frozen=True)
@@ -93,7 +120,7 @@ class Translator:
                 continue
             text = clean_value(value)
             if markup:
-                text = html.escape(text, quote=False)
+                text = html.escape(unlinked(text), quote=False)
             prepared[key] = self._isolate(text)
         return template.format(**prepared)
 
