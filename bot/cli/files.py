@@ -6,10 +6,12 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
 
+from bot.i18n.translator import clean_value
 from bot.paper.pdf import FontsMissing, check_fonts
 from bot.platform.config import Settings
 
@@ -28,11 +30,26 @@ def fonts_for_paper(settings: Settings) -> Path | None:
         return None
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP's list, and the
+# full-width forms some spreadsheets read the same way), also after spaces or a quote. A Dutch
+# Excel splits a comma-separated file at `;` too, and a row at a line break, whatever the
+# quotes say: so a cell is neutralised also after each of those inside it.
+_FORMULA_START = re.compile('(?:^|(?<=[;\t\r\n]))(?=[ "]*[=+\\-@\t\r\uff1d\uff0b\uff0d\uff20])')
+
+
+def spreadsheet_safe(value: str) -> str:
+    """A CSV cell that a spreadsheet shows and never runs: invisible and control characters
+    out (as in messages), and a `'` before a formula's first character, which spreadsheets
+    read as "this is text". Invitation codes (capitals and digits) and links never start so."""
+    return _FORMULA_START.sub("'", clean_value(value))
+
+
 def write_private_csv(target: Path, header: list[str], rows: list[list[str]]) -> None:
+    """Every CSV file Samen writes: owner-only, and each cell safe to open in a spreadsheet."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([spreadsheet_safe(cell) for cell in header])
+    writer.writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
     write_private_file(target, buffer.getvalue().encode("utf-8"), suffix=".csv")
 
 
