@@ -222,6 +222,24 @@ def test_a_misspelt_table_or_key_is_named_with_its_line_and_the_nearest_key(
         ('[backup]\ntime = "2am"', ":2: backup.time must be a time like 21:00"),
         ("[backup]\nfolder = 3", ":2: backup.folder must be text in quotes, not 3."),
         (
+            '[backup]\nfolder = "/srv/backups"',
+            ":1: backup.recipients is missing; backups are encrypted to the school's public key",
+        ),
+        ("[backup]\nrecipients = []", ":2: backup.recipients must name at least one public key"),
+        (
+            '[backup]\nrecipients = ["age1nope"]',
+            ":2: backup.recipients[1] must be an age public key like age1",
+        ),
+        (
+            # The private key by mistake: said so, and never shown in the message.
+            '[backup]\nrecipients = "AGE-SECRET-KEY-1QQQQQQQQQQ"',
+            ":2: backup.recipients must be a list of age public keys, like",
+        ),
+        (
+            '[backup]\nrecipients = ["AGE-SECRET-KEY-1QQQQQQQQQQ"]',
+            ":2: backup.recipients[1] is a private key (AGE-SECRET-KEY-1…); put its public key",
+        ),
+        (
             '[retention]\npurge = "daily"',
             ":2: retention.purge must be one of off, weekly, monthly,",
         ),
@@ -258,6 +276,10 @@ def test_several_mistakes_are_all_listed_in_the_order_of_the_file(tmp_path: Path
     ]
 
 
+# A public key whose private key was thrown away: good for settings, opens nothing.
+RECIPIENT = "age1skwkuv35rjushqkpf98almu3hyrs6nx5q6vcv9yu05me64u7nvvsu69gw9"
+
+
 def test_the_backup_and_purge_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # no samen.toml here
     defaults = load_settings({})
@@ -266,11 +288,13 @@ def test_the_backup_and_purge_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     config = tmp_path / "samen.toml"
     config.write_text(
         '[backup]\nfolder = "/srv/backups"\nkeep = 30\ntime = "03:15"\n'
+        f'recipients = ["{RECIPIENT}"]\n'
         '[retention]\npurge = "weekly"\n',
         encoding="utf-8",
     )
     settings = load_settings({"SAMEN_CONFIG": str(config)})
     assert settings.backup_folder == Path("/srv/backups") and settings.backup_keep == 30
+    assert settings.backup_recipients == (RECIPIENT,)
     assert settings.backup_time == time(3, 15) and settings.purge_schedule == "weekly"
     assert settings.retention.years_for("chat") == 2  # purge alone changes no period
 

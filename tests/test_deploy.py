@@ -11,7 +11,13 @@ from packaging.specifiers import SpecifierSet
 
 ROOT = Path(__file__).resolve().parent.parent
 # The fixed contract of the README's configuration table; Python's own variables aside.
-DOCUMENTED = {"TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL", "SAMEN_DB", "SAMEN_CONFIG"}
+DOCUMENTED = {
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_API_URL",
+    "SAMEN_DB",
+    "SAMEN_CONFIG",
+    "SAMEN_KEY_FILE",
+}
 SECRET = re.compile(r"TOKEN|SECRET|PASSWORD|API_KEY|APIKEY", re.I)
 
 

@@ -8,6 +8,7 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from bot.platform.backup_crypto import decrypt_file, new_backup_key
 from bot.rules.models import PersonKind
 from bot.storage import Database
 from tests.fakebot import TOKEN, FakeTelegram
@@ -33,13 +34,24 @@ async def test_a_backup_while_the_bot_runs_restores_completely(harness: Harness,
     mother = harness.server.user(301, "Linda")
     await harness.link(mother, PersonKind.GUARDIAN, "G002")
     assert harness.settings is not None
-    target = tmp_path / "backup.db"
+    key = new_backup_key(datetime.now(UTC))
+    config = tmp_path / "samen.toml"
+    config.write_text(f'[backup]\nrecipients = ["{key.recipient}"]\n')
+    target = tmp_path / "backup.db.age"
     code, out, err = await samen(
-        "backup", str(target), env={"SAMEN_DB": str(harness.settings.db_path)}, cwd=tmp_path
+        "backup",
+        str(target),
+        env={"SAMEN_DB": str(harness.settings.db_path), "SAMEN_CONFIG": str(config)},
+        cwd=tmp_path,
     )
     assert code == 0, err
-    assert "Backed up" in out
-    restored = await Database.open(target)
+    assert "Backed up" in out and "encrypted to 1 key" in out
+    identity = tmp_path / "backup-key.txt"
+    identity.write_text(key.identity_file)
+    opened = tmp_path / "opened.db"
+    opened.write_bytes(b"")
+    decrypt_file(target, opened, identity)
+    restored = await Database.open(opened)
     try:
         async with restored.transaction() as tx:
             assert await tx.integrity() == "ok"

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
+from bot.platform.backup_crypto import new_backup_key
 from bot.storage import Database
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -32,7 +34,11 @@ def usual_umask() -> Iterator[None]:
 @pytest.fixture
 def school(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, usual_umask: None) -> Path:
     config = tmp_path / "samen.toml"
-    config.write_text('[school]\nname = "De Brug"\nbot_username = "debrug_samen_bot"\n')
+    recipient = new_backup_key(datetime.now(UTC)).recipient
+    config.write_text(
+        '[school]\nname = "De Brug"\nbot_username = "debrug_samen_bot"\n'
+        f'[backup]\nrecipients = ["{recipient}"]\n'
+    )
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SAMEN_DB", str(tmp_path / "samen.db"))
     monkeypatch.setenv("SAMEN_CONFIG", str(config))
@@ -63,7 +69,8 @@ def test_backups_and_exports_are_the_owners_only(school: Path) -> None:
     os.chmod(school / "backup.db", 0o644)
     commands = [
         ["backup", "backup.db"],
-        ["backup", "second-backup.db"],
+        ["backup", "--unencrypted", "second-backup.db"],
+        ["backup-key", "backup-key.txt"],
         ["invites", "--csv", "invites.csv", "--letters", "letters.pdf"],
         ["export", "pupil", "P003", "--pdf", "pupil.pdf", "--json", "pupil.json"],
         ["export", "copy", "G001", "--pdf", "copy.pdf"],
@@ -74,6 +81,7 @@ def test_backups_and_exports_are_the_owners_only(school: Path) -> None:
     written = [
         "backup.db",
         "second-backup.db",
+        "backup-key.txt",
         "invites.csv",
         "letters.pdf",
         "pupil.pdf",

@@ -28,6 +28,7 @@ from bot.rules.models import (
     Summary,
 )
 from bot.rules.rights import Restriction, RestrictionKind
+from bot.services.pseudonym_key import read_key_file
 from bot.services.retention import apply_purge, cutoff, expired_kinds, plan_purge, pseudonym
 from bot.services.roster_import import too_many_leavers
 from bot.storage import Database, Tx
@@ -653,9 +654,10 @@ def report_kinds() -> tuple[str, ...]:
 
 
 def pseudonym_of(path: Path, kind: str, person_id: str) -> str:
-    with sqlite3.connect(path) as conn:
-        secret = conn.execute("SELECT value FROM meta WHERE key = 'retention_secret'").fetchone()
-    return pseudonym(bytes.fromhex(secret[0]), kind, person_id)
+    # The key is in its own file beside the database (samen.key for samen.db), never in it.
+    key = read_key_file(Settings(db_path=path).pseudonym_key_file)
+    assert key is not None
+    return pseudonym(key, kind, person_id)
 
 
 def pupil_pseudonym(path: Path, pupil_id: str) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.platform.backup_crypto import decrypt_file, new_backup_key
 from bot.platform.clock import FakeClock
 from bot.platform.config import ConfigError, load_settings
 from bot.platform.run_lock import RunLock, lock_path
@@ -35,6 +36,20 @@ from tests.harness import AMSTERDAM, Harness
 
 # A Tuesday night in term time, before the backup time (02:00).
 TUESDAY_NIGHT = datetime(2026, 12, 1, 1, 0, tzinfo=AMSTERDAM)
+# The school's backup key: the public half in the settings, the private half to open backups.
+BACKUP_KEY = new_backup_key(TUESDAY_NIGHT)
+RECIPIENTS = (BACKUP_KEY.recipient,)
+
+
+def opened(backup: Path, tmp_path: Path) -> Path:
+    """The database inside an encrypted backup, decrypted with the school's private key."""
+    identity = tmp_path / "backup-key.txt"
+    if not identity.exists():
+        identity.write_text(BACKUP_KEY.identity_file)
+    plain = tmp_path / f"{backup.name}.opened"
+    plain.write_bytes(b"")
+    decrypt_file(backup, plain, identity)
+    return plain
 
 
 def at(day: int, hour: int, minute: int = 0, month: int = 12) -> datetime:
@@ -64,14 +79,16 @@ async def test_rotation_keeps_the_newest_n_of_its_own_backups(tmp_path: Path) ->
     clock = FakeClock(datetime(2026, 12, 1, 1, 0, tzinfo=UTC))
     made = []
     for _ in range(5):
-        backup = await back_up_into(db.path, folder, 3, clock.now())
+        backup = await back_up_into(db.path, folder, 3, clock.now(), RECIPIENTS)
         made.append(backup.path.name)
         clock.advance(timedelta(days=1))
-    same_second = await back_up_into(db.path, folder, 3, clock.now() - timedelta(days=1))
-    assert same_second.path.name == "samen-20261205T010000Z-2.db"
+    same_second = await back_up_into(
+        db.path, folder, 3, clock.now() - timedelta(days=1), RECIPIENTS
+    )
+    assert same_second.path.name == "samen-20261205T010000Z-2.db.age"
     assert backups_in(folder) == sorted([*made[3:], same_second.path.name, *strangers])
     assert all(mode(folder / name) == 0o600 for name in made[3:])
-    assert inspect_database_file(folder / made[-1]).integrity == "ok"
+    assert inspect_database_file(opened(folder / made[-1], tmp_path)).integrity == "ok"
     # Oldest first; the -2 is newer than its twin of the same second.
     assert rotate(folder, 1) == [folder / made[3], folder / made[4]]
     assert backups_in(folder) == sorted([same_second.path.name, *strangers])
@@ -81,6 +98,7 @@ def test_samen_backup_keep_n_folder(tmp_path, monkeypatch, capsys) -> None:
     monkeypatch.setenv("SAMEN_DB", str(tmp_path / "samen.db"))
     monkeypatch.delenv("SAMEN_CONFIG", raising=False)
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "samen.toml").write_text(f'[backup]\nrecipients = ["{BACKUP_KEY.recipient}"]\n')
     asyncio.run(_create(tmp_path / "samen.db"))
     folder = tmp_path / "nightly"
     for _ in range(3):
@@ -106,7 +124,12 @@ async def _create(path: Path) -> None:
 async def night(tmp_path: Path) -> AsyncIterator[Harness]:
     h = Harness(tmp_path, TUESDAY_NIGHT)
     await h.open(
-        settings={"backup_folder": tmp_path / "backups", "backup_keep": 3, "purge_schedule": "off"}
+        settings={
+            "backup_folder": tmp_path / "backups",
+            "backup_keep": 3,
+            "purge_schedule": "off",
+            "backup_recipients": RECIPIENTS,
+        }
     )
     try:
         yield h
@@ -140,12 +163,12 @@ async def test_the_daily_backup_runs_once_a_day_at_its_time(night: Harness, tmp_
     assert (await daily(night, at(4, 10, 0))) == {"backups": 1, "backups_removed": 1}
     assert await daily(night, at(4, 10, 1)) == {}
     assert backups_in(folder) == [
-        "samen-20261201T010000Z.db",  # Tuesday 02:00 in Amsterdam
-        "samen-20261202T010000Z.db",
-        "samen-20261204T090000Z.db",
+        "samen-20261201T010000Z.db.age",  # Tuesday 02:00 in Amsterdam
+        "samen-20261202T010000Z.db.age",
+        "samen-20261204T090000Z.db.age",
     ]
     # The copy is the bot's database, made while it runs.
-    copy = inspect_database_file(folder / "samen-20261204T090000Z.db")
+    copy = inspect_database_file(opened(folder / "samen-20261204T090000Z.db.age", tmp_path))
     assert copy.integrity == "ok" and copy.schema_version == len(load_migrations())
 
 
@@ -160,7 +183,13 @@ async def test_a_backup_that_fails_is_logged_and_tried_the_next_day(tmp_path: Pa
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the folder should be")
     h = Harness(tmp_path, TUESDAY_NIGHT)
-    await h.open(settings={"backup_folder": blocked, "purge_schedule": "weekly"})
+    await h.open(
+        settings={
+            "backup_folder": blocked,
+            "purge_schedule": "weekly",
+            "backup_recipients": RECIPIENTS,
+        }
+    )
     try:
         with caplog.at_level(logging.ERROR):
             assert await daily(h, at(1, 2, 0)) == {}  # and no purge without its backup
@@ -195,7 +224,13 @@ async def test_the_scheduled_purge_follows_its_schedule(
     tmp_path: Path, schedule: str, purged_on: list[date], caplog
 ) -> None:
     h = Harness(tmp_path, TUESDAY_NIGHT)
-    await h.open(settings={"backup_folder": tmp_path / "backups", "purge_schedule": schedule})
+    await h.open(
+        settings={
+            "backup_folder": tmp_path / "backups",
+            "purge_schedule": schedule,
+            "backup_recipients": RECIPIENTS,
+        }
+    )
     assert h.db is not None
     async with h.db.transaction() as tx:
         await tx.set_left_on("P001", date(2023, 7, 1))  # Daan left long enough ago
@@ -250,12 +285,13 @@ def test_the_daily_slot_is_the_last_backup_time_that_passed() -> None:
 @pytest.fixture
 async def school(tmp_path: Path) -> AsyncIterator[tuple[Path, Path]]:
     """A database with the example school and one linked account, and a backup of it made
-    before a change."""
+    before a change (unencrypted, as `samen backup --unencrypted` and Samen before 0.2 made
+    them: those restore too)."""
     h = Harness(tmp_path, TUESDAY_NIGHT)
     await h.open()
     await h.link(h.server.user(301, "Linda"), PersonKind.GUARDIAN, "G002")
     assert h.db is not None
-    backup = await back_up_into(h.db.path, tmp_path / "backups", None, h.clock.now())
+    backup = await back_up_into(h.db.path, tmp_path / "backups", None, h.clock.now(), ())
     async with h.db.transaction() as tx:
         await tx.set_meta("after_the_backup", "yes")
     await h.close()
@@ -426,6 +462,7 @@ def test_backup_and_purge_settings(tmp_path: Path, monkeypatch) -> None:
     )
     config.write_text(
         '[backup]\nfolder = "/var/backups/samen"\nkeep = 30\ntime = "03:15"\n'
+        f'recipients = ["{BACKUP_KEY.recipient}"]\n'
         '[retention]\nyears = 3\npurge = "monthly"\n'
     )
     settings = load_settings({"SAMEN_CONFIG": str(config)})

@@ -22,13 +22,22 @@ from bot.cli.files import (
     write_private_csv,
     write_private_file,
 )
-from bot.cli.operations import backup, beating, health, restore
+from bot.cli.operations import (
+    LOST_FOR_GOOD,
+    backup,
+    backup_key,
+    beating,
+    health,
+    pseudonym_key,
+    restore,
+)
 from bot.i18n.translator import SUPPORTED_LANGUAGES, Catalogues
 from bot.paper.letters import letters_pdf
 from bot.platform.clock import SystemClock
 from bot.platform.config import ConfigError, Settings, load_settings
 from bot.platform.run_lock import DatabaseInUse, RunLock
 from bot.services.invitations import Selection, issue_invitations
+from bot.services.pseudonym_key import PseudonymKeyProblem, prepare_key
 from bot.services.retention import apply_purge, plan_purge
 from bot.services.right_of_access import SafetyChoice
 from bot.services.roster_import import (
@@ -54,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="samen",
         description="Samen: the Telegram bot for parents, pupils and staff of a (V)SO school.",
-        epilog="Configuration: TELEGRAM_BOT_TOKEN, TELEGRAM_API_URL, SAMEN_DB, SAMEN_CONFIG.",
+        epilog="Configuration: TELEGRAM_BOT_TOKEN, TELEGRAM_API_URL, SAMEN_DB, SAMEN_CONFIG,"
+        " SAMEN_KEY_FILE.",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     # In this order in `samen --help`.
@@ -71,6 +81,15 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--csv", dest="csv_file", type=Path, required=True, metavar="FILE")
     _add_export(commands)
     _add_purge(commands)
+    key = commands.add_parser(
+        "pseudonym-key",
+        help="where the key of the pseudonymised audit trail is, and whether it fits",
+    )
+    key.add_argument(
+        "--replace-lost",
+        action="store_true",
+        help="the key is lost for good: make a new one (later pseudonyms will not match)",
+    )
     return parser
 
 
@@ -117,11 +136,29 @@ def _add_backup_and_restore(commands: argparse._SubParsersAction[argparse.Argume
         metavar="N",
         help="FOLDER gets a timestamped backup and keeps the newest N that samen made there",
     )
+    copy.add_argument(
+        "--unencrypted",
+        action="store_true",
+        help="a plain SQLite copy instead of one encrypted to [backup] recipients",
+    )
+    keys = commands.add_parser(
+        "backup-key",
+        help="make the key pair backups are encrypted with: the private key into FILE (to keep"
+        " off this machine), the public key printed for samen.toml",
+    )
+    keys.add_argument("file", type=Path)
     put_back = commands.add_parser(
         "restore",
         help="put a backup in place of the database (the bot stopped; the old one is kept)",
     )
     put_back.add_argument("file", type=Path)
+    put_back.add_argument(
+        "--identity",
+        type=Path,
+        metavar="KEYFILE",
+        help="the private backup key (from samen backup-key) for an encrypted backup;"
+        " /dev/stdin reads it from standard input",
+    )
 
 
 def _add_export(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -201,15 +238,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_USAGE
         return asyncio.run(export_pupil(settings, args.pupil_id, args.pdf_file, args.json_file))
     if args.command == "backup":
-        return asyncio.run(backup(settings, args.target, args.keep))
+        return asyncio.run(backup(settings, args.target, args.keep, unencrypted=args.unencrypted))
+    if args.command == "backup-key":
+        return backup_key(args.file)
     if args.command == "restore":
-        return restore(settings, args.file)
+        return restore(settings, args.file, args.identity)
     if args.command == "health":
         return health(settings)
     if args.command == "check":
         return asyncio.run(check(settings))
     if args.command == "purge":
         return asyncio.run(_purge(settings, apply=args.apply))
+    if args.command == "pseudonym-key":
+        return asyncio.run(pseudonym_key(settings, replace_lost=args.replace_lost))
     if args.csv_file is None and args.letters_file is None:
         print("samen: invites needs --csv FILE, --letters FILE.pdf, or both.", file=sys.stderr)
         return EXIT_USAGE
@@ -262,6 +303,13 @@ async def _serve_until_stopped(settings: Settings) -> int:
         print(f"samen: {exc}", file=sys.stderr)
         return EXIT_FAILED
     try:
+        try:
+            # Before anything is backed up or purged: the key apart from the data, and the
+            # right one.
+            await prepare_key(db, settings.pseudonym_key_file)
+        except PseudonymKeyProblem as exc:
+            print(f"samen: {exc}\n{LOST_FOR_GOOD}", file=sys.stderr)
+            return EXIT_FAILED
         runtime = Runtime(settings, db, SystemClock())
         try:
             await runtime.start()
@@ -424,6 +472,9 @@ async def _purge(settings: Settings, *, apply: bool) -> int:
             report = await apply_purge(db, settings, today, now)
         else:
             report = await plan_purge(db, settings, today)
+    except PseudonymKeyProblem as exc:
+        print(f"samen: nothing was purged: {exc}\n{LOST_FOR_GOOD}", file=sys.stderr)
+        return EXIT_FAILED
     finally:
         await db.close()
     print(f"Retention on {today.isoformat()} ({settings.db_path}):")

@@ -13,11 +13,13 @@ from bot.cli.files import (
     EXIT_FAILED,
 )
 from bot.paper.pdf import FontsMissing, check_fonts
+from bot.platform.backup_crypto import EXAMPLE_KEY_USED, EXAMPLE_RECIPIENT
 from bot.platform.clock import SystemClock
 from bot.platform.config import Settings
 from bot.rules.models import AccessRequest
 from bot.rules.school_calendar import holidays_run_out, known_until
 from bot.services.backups import last_daily_backup
+from bot.services.pseudonym_key import key_report
 from bot.storage import Database, readable_by_others
 
 
@@ -26,6 +28,7 @@ async def check(settings: Settings) -> int:
     _report_configuration(settings)
     problems = await _check_database(settings)
     _warn_readable_by_others(settings)
+    problems += await _check_pseudonym_key(settings)
     problems += _check_fonts(settings)
     _check_school_calendar(settings)
     problems += await _check_backups(settings)
@@ -103,12 +106,47 @@ def _report_access_requests(settings: Settings, requests: list[AccessRequest]) -
     return int(bool(overdue))
 
 
+async def _check_pseudonym_key(settings: Settings) -> int:
+    """Where the key of the pseudonymised audit trail is, and whether it fits the database;
+    1 when samen run would refuse to start for it, else 0."""
+    try:
+        db = await Database.open(settings.db_path)
+    except (OSError, RuntimeError, sqlite3.Error):
+        return 0  # reported under "database"
+    try:
+        report = await key_report(db, settings.pseudonym_key_file)
+    finally:
+        await db.close()
+    if report.problem is not None:
+        print(f"pseudonymisation key: FAILED, {report.problem}")
+        return 1
+    if report.in_database:
+        print(f"pseudonymisation key: still in the database; samen run moves it to {report.path}")
+    elif report.found is None:
+        print(f"pseudonymisation key: none yet at {report.path} (samen run makes it)")
+    else:
+        use = "its pseudonyms are made with it" if report.in_use else "no pseudonyms made yet"
+        print(
+            f"pseudonymisation key: {report.path} (key {report.found}; {use}); keep a copy"
+            " where the school keeps its keys, apart from the database and its backups"
+        )
+    if report.readable_by_others is not None:
+        print(
+            f"pseudonymisation key: WARNING, other users of this machine can read {report.path}"
+            f" (mode {report.readable_by_others:o}); make it private: chmod 600 {report.path}"
+        )
+    return 0
+
+
 # The daily backup is a problem once it is this late (a missed night is not yet).
 BACKUP_LATE = timedelta(days=2)
 
 
 async def _check_backups(settings: Settings) -> int:
     """Whether the bot's daily backup ([backup]) happens; 1 when it has stopped, else 0."""
+    if EXAMPLE_RECIPIENT in settings.backup_recipients:
+        print(f"backups: FAILED, {EXAMPLE_KEY_USED}")
+        return 1
     if settings.backup_folder is None:
         print("daily backup: off (set folder under [backup] in samen.toml)")
         return 0
@@ -125,7 +163,8 @@ async def _check_backups(settings: Settings) -> int:
     now = SystemClock().now()
     plan = (
         f"daily backup: into {settings.backup_folder} at"
-        f" {settings.backup_time.strftime('%H:%M')}, newest {settings.backup_keep} kept"
+        f" {settings.backup_time.strftime('%H:%M')}, newest {settings.backup_keep} kept,"
+        f" encrypted to {len(settings.backup_recipients)} key(s)"
     )
     if last is not None:
         late = now - last > BACKUP_LATE

@@ -1,4 +1,5 @@
-"""`samen backup`, `samen restore` and `samen health`: running Samen as a service."""
+"""`samen backup`, `samen backup-key`, `samen restore` and `samen health`: running Samen as
+a service."""
 
 from __future__ import annotations
 
@@ -9,11 +10,28 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from bot.cli.files import EXIT_FAILED, EXIT_USAGE
+from bot.platform.backup_crypto import BackupKeyError, new_backup_key
 from bot.platform.clock import SystemClock
 from bot.platform.config import Settings
-from bot.platform.run_lock import RunLock, liveness
+from bot.platform.run_lock import DatabaseInUse, RunLock, liveness
+from bot.platform.secret_files import write_new_secret_file
 from bot.services.backups import RestoreRefused, back_up, back_up_into, restore_database
-from bot.storage import NotADatabase
+from bot.services.pseudonym_key import (
+    PseudonymKeyProblem,
+    key_report,
+    move_key_out,
+    replace_lost_key,
+)
+from bot.storage import Database, NotADatabase
+
+# After a refusal for a missing or another pseudonymisation key: the way out, never taken silently.
+LOST_FOR_GOOD = "Only when that key is lost for good: samen pseudonym-key --replace-lost."
+NO_RECIPIENTS = """\
+samen: backups are encrypted to the school's public key, and samen.toml names none.
+Make a key pair once: samen backup-key FILE (keep FILE off this machine), then put under
+[backup] in samen.toml: recipients = ["age1…"] (what samen backup-key printed).
+A plain, unencrypted copy only when you ask for it: samen backup --unencrypted FILE.
+"""
 
 # `samen run` shows a sign of life this often; `samen health` fails after this much silence
 # (a few missed beats: an event loop that is stuck, not one that is busy for a moment).
@@ -21,9 +39,12 @@ HEARTBEAT_SECONDS = 30.0
 HEALTHY_QUIET_SECONDS = 120.0
 
 
-async def backup(settings: Settings, target: Path, keep: int | None) -> int:
-    """SQLite's online backup: a consistent copy even while `samen run` writes. Into a file,
-    or timestamped into a folder (with `keep`: only the newest `keep` stay)."""
+async def backup(
+    settings: Settings, target: Path, keep: int | None, *, unencrypted: bool = False
+) -> int:
+    """SQLite's online backup: a consistent copy even while `samen run` writes, encrypted to
+    [backup] recipients (plain only with `unencrypted`). Into a file, or timestamped into a
+    folder (with `keep`: only the newest `keep` stay)."""
     if not settings.db_path.exists():
         print(f"samen: there is no database at {settings.db_path}.", file=sys.stderr)
         return EXIT_FAILED
@@ -36,25 +57,110 @@ async def backup(settings: Settings, target: Path, keep: int | None) -> int:
     if target.resolve() == settings.db_path.resolve():
         print("samen: the backup must go to another file than the database.", file=sys.stderr)
         return EXIT_USAGE
+    recipients = () if unencrypted else settings.backup_recipients
+    if not recipients and not unencrypted:
+        print(NO_RECIPIENTS, file=sys.stderr, end="")
+        return EXIT_USAGE
     try:
+        # A database from before still holds the pseudonymisation key: out with it first.
+        await _move_key_out(settings)
         if keep is not None or target.is_dir():
-            made = await back_up_into(settings.db_path, target, keep, SystemClock().now())
+            made = await back_up_into(
+                settings.db_path, target, keep, SystemClock().now(), recipients
+            )
             written, size = made.path, made.size
         else:
-            written, size = target, await back_up(settings.db_path, target)
-    except (OSError, NotADatabase) as exc:
+            written, size = target, await back_up(settings.db_path, target, recipients)
+    except (OSError, NotADatabase, BackupKeyError, PseudonymKeyProblem) as exc:
         print(f"samen: backup failed: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    print(f"Backed up {settings.db_path} to {written} ({size} bytes).")
+    how = f"encrypted to {len(recipients)} key(s)" if recipients else "NOT encrypted"
+    print(f"Backed up {settings.db_path} to {written} ({size} bytes, {how}).")
+    if not recipients:
+        print(
+            "samen: this copy is not encrypted: whoever gets it reads every family's data."
+            " Keep it on this machine, and delete it when it is no longer needed.",
+            file=sys.stderr,
+        )
     if keep is not None:
         removed = len(made.removed)
         print(f"Kept the newest {keep} backups in {target}; removed {removed} older.")
     return 0
 
 
-def restore(settings: Settings, source: Path) -> int:
+async def _move_key_out(settings: Settings) -> None:
+    db = await Database.open(settings.db_path)
     try:
-        restored = restore_database(settings.db_path, source, SystemClock().now())
+        await move_key_out(db, settings.pseudonym_key_file)
+    finally:
+        await db.close()
+
+
+def backup_key(target: Path) -> int:
+    """A new key pair for encrypted backups: the private key into `target` for the school to
+    keep off this machine; the public key printed for samen.toml."""
+    key = new_backup_key(SystemClock().now())
+    try:
+        write_new_secret_file(target, key.identity_file)
+    except FileExistsError:
+        print(f"samen: {target} exists already; a key is never overwritten.", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as exc:
+        print(f"samen: cannot write {target}: {exc.strerror}", file=sys.stderr)
+        return EXIT_FAILED
+    print(
+        f"Wrote the private backup key to {target} (readable by you only).\n"
+        "Put the public key under [backup] in samen.toml:\n\n"
+        f'    recipients = ["{key.recipient}"]\n\n'
+        f"Then move {target} off this machine, to where the school keeps its keys, with a copy"
+        " in a second safe place: it is the only way to restore a backup, and whoever has it"
+        " and a backup reads every family's data."
+    )
+    return 0
+
+
+async def pseudonym_key(settings: Settings, *, replace_lost: bool) -> int:
+    """Where the pseudonymisation key is and whether it fits; with `replace_lost`, a new key
+    once the one the pseudonyms were made with is lost for good."""
+    if not settings.db_path.exists():
+        print(f"samen: there is no database at {settings.db_path}.", file=sys.stderr)
+        return EXIT_FAILED
+    path = settings.pseudonym_key_file
+    try:
+        lock = RunLock.acquire(settings.db_path)
+    except DatabaseInUse:
+        print(f"samen: samen run is using {settings.db_path}; stop it first.", file=sys.stderr)
+        return EXIT_FAILED
+    with lock:
+        db = await Database.open(settings.db_path)
+        try:
+            if replace_lost:
+                new = await replace_lost_key(db, path, SystemClock().now())
+                print(
+                    f"Wrote a new pseudonymisation key (key {new}) to {path}, recorded in the"
+                    " audit trail. Pupils purged from now on get pseudonyms that do not match"
+                    " the earlier ones. Keep a copy of it where the school keeps its keys."
+                )
+                return 0
+            report = await key_report(db, path)
+        except PseudonymKeyProblem as exc:
+            print(f"samen: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        finally:
+            await db.close()
+    if report.problem is not None:
+        print(f"samen: {report.problem}", file=sys.stderr)
+        print(LOST_FOR_GOOD, file=sys.stderr)
+        return EXIT_FAILED
+    where = "still in the database (samen run moves it out)" if report.in_database else str(path)
+    made = f"key {report.found}" if report.found else "not made yet"
+    print(f"pseudonymisation key: {where}; {made}")
+    return 0
+
+
+def restore(settings: Settings, source: Path, identity: Path | None = None) -> int:
+    try:
+        restored = restore_database(settings.db_path, source, SystemClock().now(), identity)
     except RestoreRefused as exc:
         print(f"samen: not restored: {exc}", file=sys.stderr)
         return EXIT_FAILED

@@ -94,6 +94,8 @@ class Settings:
     api_url: str = DEFAULT_API_URL
     db_path: Path = Path("samen.db")
     config_path: Path | None = None
+    # The pseudonymisation key's file (SAMEN_KEY_FILE); None: `samen.key` beside the database.
+    key_file: Path | None = None
     # "" when samen.toml names no school: texts then use `school_name_for` (never a bare
     # English word inside another language), and `samen check` warns.
     school_name: str = ""
@@ -135,6 +137,15 @@ class Settings:
     backup_folder: Path | None = None
     backup_keep: int = 14
     backup_time: time = time(2, 0)
+    # The public keys (age1…) backups are encrypted to; the private keys stay off the machine.
+    backup_recipients: tuple[str, ...] = ()
+
+    @property
+    def pseudonym_key_file(self) -> Path:
+        """Where the key of the pseudonymised audit trail is kept: never in the database."""
+        if self.key_file is not None:
+            return self.key_file
+        return self.db_path.with_name(f"{self.db_path.stem}.key")
 
     @cached_property
     def holidays(self) -> frozenset[date]:
@@ -179,8 +190,23 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         api_url=env.get("TELEGRAM_API_URL") or DEFAULT_API_URL,
         db_path=Path(env.get("SAMEN_DB") or "samen.db"),
         config_path=config_path,
+        key_file=_key_file(env),
         **school,
     )
+
+
+# The name of the pseudonymisation key among systemd's credentials (LoadCredential=samen.key:…).
+KEY_CREDENTIAL = "samen.key"
+
+
+def _key_file(env: dict[str, str]) -> Path | None:
+    """SAMEN_KEY_FILE; else the credential systemd hands the service, when there is one."""
+    if env.get("SAMEN_KEY_FILE"):
+        return Path(env["SAMEN_KEY_FILE"])
+    credentials = env.get("CREDENTIALS_DIRECTORY")
+    if credentials and (Path(credentials) / KEY_CREDENTIAL).is_file():
+        return Path(credentials) / KEY_CREDENTIAL
+    return None
 
 
 def _read_samen_toml(path: Path) -> dict[str, Any]:
@@ -233,6 +259,7 @@ _TO_SETTINGS: tuple[tuple[str, str, str, Any], ...] = (
     ("backup", "folder", "backup_folder", Path),
     ("backup", "keep", "backup_keep", None),
     ("backup", "at", "backup_time", None),
+    ("backup", "recipients", "backup_recipients", tuple),
 )
 # [care] → CareSettings, likewise.
 _TO_CARE_SETTINGS: tuple[tuple[str, str, Any], ...] = (

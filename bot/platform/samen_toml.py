@@ -18,11 +18,20 @@ from datetime import date, time
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    model_validator,
+)
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
 from bot.i18n.translator import SUPPORTED_LANGUAGES
+from bot.platform.backup_crypto import recipient_problem
 from bot.rules.school_calendar import REGIONS
 
 TEAM_ROLE_KEYS = (
@@ -151,7 +160,27 @@ def _not_blank(value: str) -> str:
     return value
 
 
+def _recipient(value: object) -> str:
+    """A public key (age1…) backups are encrypted to."""
+    if not isinstance(value, str):
+        raise _problem('must be an age public key in quotes, like "age1qyqszqgpqyqszqgp…"')
+    problem = recipient_problem(value)
+    if problem is not None:
+        raise _problem(problem)
+    return value.strip()
+
+
+def _a_list(value: object) -> object:
+    # Its own message: the usual one would show the value, which may be a private key.
+    if not isinstance(value, list):
+        raise _problem('must be a list of age public keys, like ["age1qyqszqgp…"]')
+    if not value:
+        raise _problem("must name at least one public key (age1…)")
+    return value
+
+
 ClockTime = Annotated[time, PlainValidator(_clock_time)]
+Recipients = Annotated[list[Annotated[str, PlainValidator(_recipient)]], BeforeValidator(_a_list)]
 Role = Annotated[str, _choice(TEAM_ROLE_KEYS)]
 Provider = Annotated[str, _choice(TRANSLATION_PROVIDERS)]
 RetentionYears = Annotated[int, _between(1, 30)]
@@ -293,6 +322,18 @@ class BackupTable(Table):
     keep: Annotated[int, _between(1, 365)] | None = None
     # `time` would hide the type of that name in the class body.
     at: ClockTime | None = Field(default=None, alias="time")
+    recipients: Recipients | None = None
+
+    @model_validator(mode="after")
+    def _encrypted(self) -> BackupTable:
+        # The daily backups are copied off the machine: never without encryption.
+        if self.folder is not None and self.recipients is None:
+            raise _problem(
+                "is missing; backups are encrypted to the school's public key: make a key pair"
+                ' with `samen backup-key FILE` and put recipients = ["age1…"] under [backup]',
+                key="recipients",
+            )
+        return self
 
 
 class SamenToml(Table):

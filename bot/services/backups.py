@@ -2,7 +2,10 @@
 purge after it, and putting a backup back.
 
 Copies are made with SQLite's online backup through a connection of their own, in a thread:
-the bot goes on answering meanwhile and its own connection is never held up.
+the bot goes on answering meanwhile and its own connection is never held up. Backups are
+encrypted to the school's public keys ([backup] recipients, age): this machine can make them
+but not read them; `samen restore --identity` opens one with the private key the school keeps.
+Neither holds the pseudonymisation key, which is never in the database (pseudonym_key.py).
 """
 
 from __future__ import annotations
@@ -12,12 +15,15 @@ import logging
 import os
 import re
 import shutil
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+from bot.platform.backup_crypto import BackupKeyError, decrypt_file, encrypt_file, is_encrypted
 from bot.platform.config import Settings
 from bot.platform.run_lock import DatabaseInUse, RunLock
+from bot.services.pseudonym_key import PseudonymKeyProblem
 from bot.services.retention import apply_purge
 from bot.storage import (
     FOUNDATION_TABLES,
@@ -33,9 +39,11 @@ from bot.storage import (
 
 log = logging.getLogger(__name__)
 
-# The files rotation may delete are the ones it made, by name: samen-20261207T010000Z.db
-# (the moment in UTC, so names sort in time order), -2, -3 … for more in the same second.
-_OURS = re.compile(r"samen-(\d{8}T\d{6}Z)(?:-(\d+))?\.db")
+# The files rotation may delete are the ones it made, by name: samen-20261207T010000Z.db.age
+# (the moment in UTC, so names sort in time order), -2, -3 … for more in the same second;
+# .db alone for a backup asked for unencrypted, and for those of Samen before encryption.
+_OURS = re.compile(r"samen-(\d{8}T\d{6}Z)(?:-(\d+))?\.db(?:\.age)?")
+ENCRYPTED_SUFFIX = ".age"
 # What the daily work recorded in the meta table, so a restart neither repeats nor skips it.
 NIGHTLY_DONE = "nightly_done_for"  # the day (school time) whose backup time was handled
 PURGE_DONE = "scheduled_purge_for"  # the day of the last scheduled purge
@@ -49,15 +57,19 @@ class Backup:
     removed: tuple[Path, ...] = ()  # older backups rotation deleted
 
 
-async def back_up(db_path: Path, target: Path) -> int:
-    """A consistent copy of the database as `target`, readable by its owner only and written
-    whole or not at all (also while the bot runs); its size in bytes."""
+async def back_up(db_path: Path, target: Path, recipients: tuple[str, ...]) -> int:
+    """A consistent copy of the database as `target`, encrypted to `recipients` (a plain
+    SQLite file only without any: when asked for explicitly), readable by its owner only and
+    written whole or not at all (also while the bot runs); its size in bytes."""
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)  # left by a copy that was cut short
-    # Created 0600 before SQLite writes a byte into it: the data is never readable to others.
+    # Created 0600 before a byte is written into it: the data is never readable to others.
     os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     try:
-        await asyncio.to_thread(copy_database_file, db_path, partial)
+        if recipients:
+            await asyncio.to_thread(_encrypted_copy, db_path, partial, recipients)
+        else:
+            await asyncio.to_thread(copy_database_file, db_path, partial)
         os.replace(partial, target)
     except BaseException:
         partial.unlink(missing_ok=True)
@@ -65,20 +77,38 @@ async def back_up(db_path: Path, target: Path) -> int:
     return target.stat().st_size
 
 
-def backup_name(now: datetime, number: int = 1) -> str:
+def _encrypted_copy(db_path: Path, target: Path, recipients: tuple[str, ...]) -> None:
+    # The plain copy waits beside the database, where the same data is anyway, and never in
+    # the backup folder, which may be copied off the machine while a backup is written.
+    fd, name = tempfile.mkstemp(dir=db_path.parent, prefix=f".{db_path.name}.", suffix=".backup")
+    os.close(fd)
+    plain = Path(name)
+    try:
+        copy_database_file(db_path, plain)
+        encrypt_file(plain, target, recipients)
+    finally:
+        plain.unlink(missing_ok=True)
+        Path(f"{plain}-journal").unlink(missing_ok=True)
+
+
+def backup_name(now: datetime, number: int = 1, *, encrypted: bool = True) -> str:
     stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    return f"samen-{stamp}.db" if number == 1 else f"samen-{stamp}-{number}.db"
+    name = f"samen-{stamp}.db" if number == 1 else f"samen-{stamp}-{number}.db"
+    return name + ENCRYPTED_SUFFIX if encrypted else name
 
 
-async def back_up_into(db_path: Path, folder: Path, keep: int | None, now: datetime) -> Backup:
-    """A timestamped backup in `folder` (made if missing, for its owner only); with `keep`,
-    only the newest `keep` of the backups made this way stay there."""
+async def back_up_into(
+    db_path: Path, folder: Path, keep: int | None, now: datetime, recipients: tuple[str, ...]
+) -> Backup:
+    """A timestamped backup in `folder` (made if missing, for its owner only), encrypted to
+    `recipients` when there are any; with `keep`, only the newest `keep` of the backups made
+    this way stay there."""
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     number = 1
-    while (folder / backup_name(now, number)).exists():
+    while any((folder / backup_name(now, number, encrypted=e)).exists() for e in (True, False)):
         number += 1
-    target = folder / backup_name(now, number)
-    size = await back_up(db_path, target)
+    target = folder / backup_name(now, number, encrypted=bool(recipients))
+    size = await back_up(db_path, target, recipients)
     removed = rotate(folder, keep) if keep is not None else []
     return Backup(target, size, tuple(removed))
 
@@ -113,9 +143,12 @@ class Restored:
     kept: Path | None  # the database it replaced, if there was one
 
 
-def restore_database(db_path: Path, source: Path, now: datetime) -> Restored:
+def restore_database(
+    db_path: Path, source: Path, now: datetime, identity: Path | None = None
+) -> Restored:
     """Put the backup `source` in place of the database at `db_path`, keeping the database it
-    replaces as `<db>.before-restore-<moment>`. Refused while a bot runs on the database, and
+    replaces as `<db>.before-restore-<moment>`; an encrypted backup is opened with the private
+    key in `identity`. Refused while a bot runs on the database, without the right key, and
     for a file that is not a sound Samen database of this version or older."""
     if not source.is_file():
         raise RestoreRefused(f"there is no file at {source}.")
@@ -132,8 +165,9 @@ def restore_database(db_path: Path, source: Path, now: datetime) -> Restored:
         staging = db_path.with_name(db_path.name + ".restoring")
         staging.unlink(missing_ok=True)
         try:
-            shutil.copyfile(source, staging)
-            os.chmod(staging, 0o600)
+            # Owner-only before a byte of the backup is in it.
+            os.close(os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            _unpack(source, staging, identity)
             version = _check_samen_database(staging, source)
             kept = _set_aside(db_path, now) if db_path.exists() else None
             os.replace(staging, db_path)
@@ -142,6 +176,21 @@ def restore_database(db_path: Path, source: Path, now: datetime) -> Restored:
             for suffix in ("-wal", "-shm", "-journal"):
                 Path(f"{staging}{suffix}").unlink(missing_ok=True)
     return Restored(version, kept)
+
+
+def _unpack(source: Path, staging: Path, identity: Path | None) -> None:
+    """The backup as a database file in `staging`: decrypted, or copied as it is."""
+    if not is_encrypted(source):
+        shutil.copyfile(source, staging)
+        return
+    if identity is None:
+        raise RestoreRefused(
+            f"{source} is encrypted: give the school's backup key with --identity FILE."
+        )
+    try:
+        decrypt_file(source, staging, identity)
+    except BackupKeyError as exc:
+        raise RestoreRefused(str(exc)) from None
 
 
 def _check_samen_database(copy: Path, source: Path) -> int:
@@ -229,7 +278,12 @@ async def daily_work(db: Database, settings: Settings, now: datetime) -> dict[st
     last = date.fromisoformat(last_purge) if last_purge else None
     # Never a purge without the backup before it, when the school asked for backups.
     if backed_up and purge_due(settings.purge_schedule, slot, last):
-        report = await apply_purge(db, settings, local.date(), now)
+        try:
+            report = await apply_purge(db, settings, local.date(), now)
+        except PseudonymKeyProblem as exc:
+            # Nothing was purged; tried again the next night, and `samen check` says why.
+            log.error("scheduled purge refused: %s", exc)
+            return counts
         async with db.transaction() as tx:
             await tx.set_meta(PURGE_DONE, slot.isoformat())
         counts["purged_rows"] = report.rows
@@ -246,9 +300,14 @@ async def _daily_backup(
     db: Database, settings: Settings, now: datetime, counts: dict[str, int]
 ) -> bool:
     assert settings.backup_folder is not None
+    if not settings.backup_recipients:  # samen.toml refuses it; Settings made in code may not
+        log.error("daily backup not made: no [backup] recipients to encrypt it to")
+        return False
     try:
-        backup = await back_up_into(db.path, settings.backup_folder, settings.backup_keep, now)
-    except (OSError, NotADatabase) as exc:
+        backup = await back_up_into(
+            db.path, settings.backup_folder, settings.backup_keep, now, settings.backup_recipients
+        )
+    except (OSError, NotADatabase, BackupKeyError) as exc:
         log.error("daily backup failed: %s: %s", type(exc).__name__, exc)
         return False
     async with db.transaction() as tx:

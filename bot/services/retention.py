@@ -12,15 +12,15 @@ import hashlib
 import hmac
 import html
 import json
-import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 
 from bot.platform.config import RETENTION_KINDS, RetentionSettings, Settings
+from bot.services.pseudonym_key import key_for_pseudonyms, prepare_key
 from bot.storage import Database, Tx
 
-SECRET_KEY = "retention_secret"
 PSEUDONYM_PREFIX = "anon:"
 # The kinds whose rows refer to the pupil's roster row (or are found through it).
 ANCHORED = frozenset({"chat", "meetings", "care", "news", "route"})
@@ -160,25 +160,24 @@ class PurgeReport:
 async def plan_purge(db: Database, settings: Settings, today: date) -> PurgeReport:
     """What `apply_purge` would delete and pseudonymise today; nothing is changed."""
     async with db.reading() as tx:
-        return await _purge(tx, settings.retention, today, apply=False)
+        return await _purge(tx, settings.retention, today, key=None)
 
 
 async def apply_purge(db: Database, settings: Settings, today: date, now: datetime) -> PurgeReport:
-    """Delete and pseudonymise in one transaction, recorded as one audit entry of counts."""
+    """Delete and pseudonymise in one transaction, recorded as one audit entry of counts.
+    PseudonymKeyProblem, with nothing changed, when the pseudonymisation key is missing or
+    another one than the pseudonyms were made with."""
+    # A database from before gives up its key first, and a missing or another key stops the
+    # purge before it starts, also when today's purge makes no pseudonym.
+    await prepare_key(db, settings.pseudonym_key_file)
     async with db.transaction() as tx:
-        report = await _purge(tx, settings.retention, today, apply=True)
+        report = await _purge(
+            tx, settings.retention, today, key=(settings.pseudonym_key_file, db.path)
+        )
         await tx.audit(
             now=now, actor=("admin", None), action="retention_purge", details=report.summary()
         )
     return report
-
-
-async def _secret(tx: Tx, create: bool) -> bytes | None:
-    stored = await tx.get_meta(SECRET_KEY)
-    if stored is None and create:
-        stored = secrets.token_hex(32)
-        await tx.set_meta(SECRET_KEY, stored)
-    return bytes.fromhex(stored) if stored else None
 
 
 @dataclass(frozen=True)
@@ -208,9 +207,16 @@ def _due(leavers: list[tuple[str, date, bool]], today: date, retention: Retentio
     return _Due(due, left_on, frozenset(off_roster))
 
 
-async def _purge(tx: Tx, retention: RetentionSettings, today: date, *, apply: bool) -> PurgeReport:
+async def _purge(
+    tx: Tx, retention: RetentionSettings, today: date, *, key: tuple[Path, Path] | None
+) -> PurgeReport:
+    """Count what is due today, or apply it with `key`: (the key file, the database)."""
+    apply = key is not None
     due = _due(await tx.leavers(), today, retention)
-    secret = await _secret(tx, create=apply and any(due.pupils.values()))
+    secret = None
+    # Only care answers and the audit trail are pseudonymised: only they need the key.
+    if key is not None and (due.pupils["care"] or due.pupils["audit"]):
+        secret = await key_for_pseudonyms(tx, *key)
 
     def pseudonymise(kind: str, person_id: str) -> str:
         assert secret is not None

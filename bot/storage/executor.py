@@ -219,6 +219,13 @@ class SqliteDatabase(Generic[TxT]):
                 f"PRAGMA user_version = {migration.version};\nCOMMIT;"
             )
 
+    async def scrub(self) -> None:
+        """Rewrite the file from the rows it holds (VACUUM) and fold the -wal into it: what was
+        deleted, such as a key that moved out, leaves no bytes behind in either file."""
+        async with self._lock:
+            await self._conn.execute("VACUUM")
+            await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def on_outbox_write(self, listener: Callable[[], None]) -> None:
         """Call `listener` after every commit that put messages in the outbox."""
         self._outbox_listeners.append(listener)

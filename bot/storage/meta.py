@@ -21,6 +21,10 @@ class MetaQueries(Executor):
             (key, value),
         )
 
+    async def delete_meta(self, key: str) -> None:
+        """Forget the setting stored under `key` (its bytes go at the next `scrub`)."""
+        await self._run("DELETE FROM meta WHERE key = ?", (key,))
+
     async def integrity(self) -> str:
         """SQLite's quick check of the database file ('ok' when sound)."""
         row = await self._one("PRAGMA quick_check")
