@@ -226,3 +226,65 @@ async def test_a_retry_after_for_one_chat_pauses_only_that_chat(harness: Harness
     assert last - refused < 3.0  # 39 messages at 30 a second, not after a pause of 5 s
     await harness.server.wait_for(lambda: bool(paused.messages), timeout=10)
     assert harness.server.rate_violations(every_attempt=True) == (0, 0)
+
+
+async def test_a_message_refused_for_its_content_is_split_or_simplified_never_dropped(
+    harness: Harness,
+) -> None:
+    teacher = harness.server.user(11, "Marieke")
+    mother = harness.server.user(12, "Linda")
+    await harness.link(teacher, PersonKind.STAFF, "S001")
+    await harness.link(mother, PersonKind.GUARDIAN, "G002")
+    assert harness.db is not None and harness.runtime is not None
+    long_text = "\n".join(f"Regel {n}: " + "x" * 90 for n in range(100))  # 10,000 characters
+    now = harness.clock.now()
+    async with harness.db.transaction() as tx:
+        for text in (long_text, "Een <b>kapotte opmaak"):
+            await tx.enqueue(
+                chat_id=mother.chat_id,
+                text=text,
+                purpose="test",
+                now=now,
+                recipient=(PersonKind.GUARDIAN, "G002"),
+                reply_markup='{"inline_keyboard": [[{"text": "OK", "callback_data": "x"}]]}',
+            )
+        await tx.enqueue(
+            chat_id=mother.chat_id,
+            text="Bijlage: " + "y" * 2000,
+            purpose="test",
+            now=now,
+            document=b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+            document_name="gesprek.ics",
+        )
+    await harness.server.wait_for(lambda: len(mother.messages) >= 6, timeout=15)
+    parts = mother.messages[1:4]
+    assert "\n".join(p.text for p in parts) == long_text  # in parts, in order, whole
+    assert [p.labels for p in parts] == [[], [], ["OK"]]  # the buttons under the last part
+    assert mother.messages[4].text == "Een kapotte opmaak"  # as plain text
+    assert mother.messages[5].text.endswith("…") and len(mother.messages[5].text) <= 1000
+    await harness.runtime.outbox.deliver_due()
+    assert await statuses(harness.db) == {"sent": 3}
+
+
+async def test_a_message_that_cannot_be_delivered_is_reported_to_the_teacher(
+    harness: Harness,
+) -> None:
+    teacher = harness.server.user(11, "Marieke")
+    mother = harness.server.user(12, "Linda")
+    await harness.link(teacher, PersonKind.STAFF, "S001")
+    await harness.link(mother, PersonKind.GUARDIAN, "G002")
+    harness.server.fail_next("sendMessage", 400, "Bad Request: wrong something")
+    assert harness.db is not None and harness.runtime is not None
+    async with harness.db.transaction() as tx:
+        await tx.enqueue(
+            chat_id=mother.chat_id,
+            text="Uitnodiging",
+            purpose="test",
+            now=harness.clock.now(),
+            recipient=(PersonKind.GUARDIAN, "G002"),
+        )
+    await eventually(outbox_has(harness, "failed"))
+    harness.clock.advance(timedelta(minutes=1))
+    harness.runtime.outbox.wake()
+    await harness.server.wait_for(lambda: "kon niet worden bezorgd" in teacher.last.text)
+    assert "Linda de Vries" in teacher.last.text

@@ -86,9 +86,10 @@ class TelegramLimiter(BaseRateLimiter[SendTicket]):
         counted = endpoint.startswith(_COUNTED)
         retries = 0 if rate_limit_args is not None else self._max_retries
         for attempt in itertools.count():
-            await self._wait_while_paused(chat)
             if counted:
                 await self._take_slot(chat)
+            else:
+                await self._wait_while_paused(chat)
             if rate_limit_args is not None:
                 rate_limit_args.on_air.set()
             try:
@@ -114,24 +115,23 @@ class TelegramLimiter(BaseRateLimiter[SendTicket]):
         self._chat_paused_until.pop(chat, None)
 
     async def _take_slot(self, chat: int | None) -> None:
-        async with self._turn:
-            while True:
-                if (pause := self.paused_for(chat)) > 0:
-                    await asyncio.sleep(pause)
-                    continue
-                now = time.monotonic()
-                while self._finished and self._finished[0] <= now - self._window:
-                    self._finished.popleft()
-                over = len(self._finished) + self._in_flight - self._limit + 1
-                if over <= 0:
-                    self._in_flight += 1
-                    return
-                if over <= len(self._finished):
-                    # The slot of the `over`-th oldest finished call frees first.
-                    await asyncio.sleep(self._finished[over - 1] + self._window - now)
-                else:
-                    self._slot_freed.clear()
-                    await self._slot_freed.wait()
+        while True:
+            await self._wait_while_paused(chat)
+            async with self._turn:
+                while self.paused_for(chat) == 0:  # paused meanwhile: wait out of the line
+                    now = time.monotonic()
+                    while self._finished and self._finished[0] <= now - self._window:
+                        self._finished.popleft()
+                    over = len(self._finished) + self._in_flight - self._limit + 1
+                    if over <= 0:
+                        self._in_flight += 1
+                        return
+                    if over <= len(self._finished):
+                        # The slot of the `over`-th oldest finished call frees first.
+                        await asyncio.sleep(self._finished[over - 1] + self._window - now)
+                    else:
+                        self._slot_freed.clear()
+                        await self._slot_freed.wait()
 
     def _free_slot(self) -> None:
         self._in_flight -= 1
