@@ -202,8 +202,9 @@ class OutboxSender:
                 continue
             self._start(message)
             started += 1
-        if self._in_flight:
-            # The chats on their way have their next message then, if any.
+        if self._in_flight and len(self._in_flight) <= self._max_in_flight:
+            # The chats on their way have their next message then, if any. (A longer line of
+            # sends wakes the next pass itself when it runs low.)
             soonest = min(soonest, self._per_chat_interval)
         if not due:
             async with self._db.reading() as tx:
