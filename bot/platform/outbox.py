@@ -40,7 +40,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.platform.clock import Clock
-from bot.platform.rate_limit import SendTicket
+from bot.platform.rate_limit import SendTicket, TelegramLimiter
 from bot.rules.models import OutgoingMessage
 from bot.storage import STORAGE_ERRORS, Database, Tx
 
@@ -106,7 +106,11 @@ class OutboxSender:
         self._retry_base = retry_base
         self._storage_retry = storage_retry
         # The outbox keeps its own account of retries: the limiter passes a RetryAfter on.
-        self._limited = getattr(bot, "rate_limiter", None) is not None
+        limiter = getattr(bot, "rate_limiter", None)
+        self._limited = limiter is not None
+        # Chats the limiter holds (a RetryAfter to a direct reply, or to all chats) wait here,
+        # not in the limiter, where they would hold up the sends behind them.
+        self._limiter = limiter if isinstance(limiter, TelegramLimiter) else None
         self._wake = asyncio.Event()
         # One dispatch at a time: two at once would both read the same due rows.
         self._passing = asyncio.Lock()
@@ -196,6 +200,7 @@ class OutboxSender:
             ready = max(
                 self._chat_ready_at.get(message.chat_id, 0.0),
                 self._retry_at.get(message.id, 0.0),
+                now + (self._limiter.paused_for(message.chat_id) if self._limiter else 0.0),
             )
             if ready > now:
                 soonest = min(soonest, max(ready - now, 0.01))

@@ -202,8 +202,7 @@ async def flood(table: Table, texts: int, helps: int, work: Path) -> None:
             families.append(user)
         flooder = harness.server.user(799_999, "Flood")
         start = time.perf_counter()
-        for n in range(texts):
-            flooder.send(f"spam {n}")
+        flooded = [flooder.send(f"spam {n}") for n in range(texts)]
         asked: dict[int, float] = {}
         for n in range(helps):
             await asyncio.sleep(max(0.0, start + n * 0.2 - time.perf_counter()))
@@ -212,6 +211,8 @@ async def flood(table: Table, texts: int, helps: int, work: Path) -> None:
         for update_id, at in asked.items():
             await tracker.wait(update_id, timeout=600)
             latencies.append(tracker.times[update_id] - at)
+        for update_id in flooded:
+            await tracker.wait(update_id, timeout=600)
         answered_flood = len(flooder.messages)
     finally:
         await harness.close()
