@@ -11,16 +11,18 @@ from typing import Any
 
 from telegram import BotCommandScopeDefault, Update
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor
+from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor
 
 import conversations
 from bot.i18n.translator import Catalogues
 from bot.platform.clock import Clock
 from bot.platform.config import Settings, school_name_for
 from bot.platform.outbox import OutboxSender
+from bot.platform.rate_limit import TelegramLimiter
 from bot.platform.telegram_http import AiohttpRequest
+from bot.rules.models import OutgoingMessage
 from bot.services.context import Services
-from bot.services.reachability import record_unreachable
+from bot.services.reachability import record_undelivered, record_unreachable
 from bot.services.work import Work
 from bot.storage import Database, Tx
 from bot.texts import bot_profile
@@ -86,9 +88,11 @@ class Runtime:
         poll_timeout: float = 10.0,
         outbox_options: dict[str, Any] | None = None,
         rate_limiter: bool = True,
+        request_timeout: float = 5.0,
     ) -> None:
         """`rate_limiter=False` only for measuring Samen's own cost (benchmarks): in
-        production every call to Telegram is paced to its overall limit."""
+        production every call to Telegram is paced to its overall limit. `request_timeout`:
+        how long an answer from Telegram is awaited (PTB's default; tests shorten it)."""
         if not settings.token:
             raise ValueError("a bot token is needed to run")
         self.settings = settings
@@ -104,13 +108,15 @@ class Runtime:
             .base_url(settings.api_url)
             .base_file_url(settings.file_url)
             .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
-            .request(AiohttpRequest())
+            .request(AiohttpRequest(read_timeout=request_timeout))
             # PTB adds the long-poll time to this request's read timeout itself.
             .get_updates_request(AiohttpRequest(1))
         )
+        self.limiter: TelegramLimiter | None = None
         if rate_limiter:
-            # Paces all calls overall; RetryAfter is left to the outbox (max_retries=0).
-            builder = builder.rate_limiter(AIORateLimiter(max_retries=0))
+            # One limiter for every call: the outbox's and the direct replies'.
+            self.limiter = TelegramLimiter()
+            builder = builder.rate_limiter(self.limiter)
         self.application = builder.build()
         self.application.bot_data["services"] = self.services
         conversations.register(self.application)
@@ -119,12 +125,18 @@ class Runtime:
             self.application.bot,
             clock,
             on_unreachable=self._unreachable,
+            on_failed=self._undelivered,
             **(outbox_options or {}),
         )
 
     async def _unreachable(self, tx: Tx, chat_id: int) -> None:
         await record_unreachable(
             Work(tx, self.texts, self.services.settings, self.clock.now()), chat_id, "send_refused"
+        )
+
+    async def _undelivered(self, tx: Tx, message: OutgoingMessage, error: str) -> None:
+        await record_undelivered(
+            Work(tx, self.texts, self.services.settings, self.clock.now()), message, error
         )
 
     @property

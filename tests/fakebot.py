@@ -3,8 +3,11 @@
 The real python-telegram-bot stack talks to it over HTTP (`TELEGRAM_API_URL`).
 It keeps each chat as a user would see it (messages, edits, buttons), lets a test
 act as a user ("send text", "tap button"), and can inject Telegram's faults:
-RetryAfter (429), Forbidden (403, a user who blocked the bot), server errors and
-a rejected token.
+RetryAfter (429, for any call or one chat's), Forbidden (403, a user who blocked the bot),
+server errors, a rejected token, answers that come after the client stopped waiting (the
+message delivered all the same), and Telegram's overall limit itself: with `enforce_rate`, a
+message beyond 30 in any second is refused with RetryAfter. Every attempt to put a message in
+a chat is kept in `attempts`, refused ones included, for counting rate windows as Telegram can.
 """
 
 from __future__ import annotations
@@ -72,6 +75,19 @@ class Fault:
     retry_after: int | None = None
 
 
+# The calls that put a message in a chat: what Telegram's limits count.
+MESSAGE_METHODS = frozenset({"sendMessage", "sendDocument", "copyMessage"})
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A call that tried to put a message in a chat, as Telegram received it."""
+
+    at: float
+    chat_id: int
+    accepted: bool
+
+
 class FakeTelegram:
     def __init__(self, token: str = TOKEN) -> None:
         self.token = token
@@ -84,6 +100,11 @@ class FakeTelegram:
         self.short_descriptions: dict[str, str] = {}
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.sends: list[tuple[float, int]] = []
+        self.attempts: list[Attempt] = []
+        self._late: dict[str, list[float]] = {}
+        self._chat_faults: dict[int, list[Fault]] = {}
+        self._rate_limit: int | None = None
+        self._window: list[float] = []  # moments of the attempts in the last second
         self.blocked: set[int] = set()
         self._faults: dict[str, list[Fault]] = {}
         self._fault_rates: dict[str, list[tuple[float, Fault]]] = {}
@@ -166,6 +187,23 @@ class FakeTelegram:
             (rate, Fault(status, description, retry_after))
         )
 
+    def answer_late(self, method: str, seconds: float, times: int = 1) -> None:
+        """Do what the next calls ask, but answer only after `seconds`: past the client's
+        timeout, the message is delivered all the same (as Telegram does)."""
+        self._late.setdefault(method, []).extend([seconds] * times)
+
+    def fail_chat(self, chat_id: int, retry_after: int, times: int = 1) -> None:
+        """Refuse the next messages to one chat with RetryAfter (Telegram's per-chat limit)."""
+        self._chat_faults.setdefault(chat_id, []).extend(
+            Fault(429, f"Too Many Requests: retry after {retry_after}", retry_after)
+            for _ in range(times)
+        )
+
+    def enforce_rate(self, per_second: int = 30) -> None:
+        """Refuse with RetryAfter every message beyond `per_second` in any one second,
+        counting every attempt (refused ones too)."""
+        self._rate_limit = per_second
+
     def block(self, chat_id: int) -> None:
         self.blocked.add(chat_id)
 
@@ -200,15 +238,10 @@ class FakeTelegram:
         await self._notify()  # waiters see the call itself, before a long poll returns
         if self.latency:
             await asyncio.sleep(self.latency)
-        faults = self._faults.get(method)
-        if faults:
-            fault = faults.pop(0)
+        refusal = self._refusal(method, params)
+        if refusal is not None:
             await self._notify()
-            return _error(fault.status, fault.description, fault.retry_after)
-        for rate, fault in self._fault_rates.get(method, []):
-            if self._random.random() < rate:
-                await self._notify()
-                return _error(fault.status, fault.description, fault.retry_after)
+            return _error(refusal.status, refusal.description, refusal.retry_after)
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return _error(404, f"Not Found: method {method} is not faked")
@@ -218,7 +251,35 @@ class FakeTelegram:
             await self._notify()
             return _error(exc.status, exc.description)
         await self._notify()
+        late = self._late.get(method)
+        if late:
+            await asyncio.sleep(late.pop(0))
         return web.json_response({"ok": True, "result": result})
+
+    def _refusal(self, method: str, params: dict[str, Any]) -> Fault | None:
+        """The fault this call meets, if any; every message attempt is counted."""
+        fault: Fault | None = None
+        faults = self._faults.get(method)
+        if faults:
+            fault = faults.pop(0)
+        else:
+            for rate, candidate in self._fault_rates.get(method, []):
+                if self._random.random() < rate:
+                    fault = candidate
+                    break
+        if method not in MESSAGE_METHODS:
+            return fault
+        chat_id = int(params.get("chat_id") or 0)
+        now = time.monotonic()
+        self._window = [t for t in self._window if now - t < 1.0]
+        self._window.append(now)
+        chat_faults = self._chat_faults.get(chat_id)
+        if fault is None and chat_faults:
+            fault = chat_faults.pop(0)
+        if fault is None and self._rate_limit and len(self._window) > self._rate_limit:
+            fault = Fault(429, "Too Many Requests: retry after 1", 1)
+        self.attempts.append(Attempt(now, chat_id, fault is None))
+        return fault
 
     async def _download(self, request: web.Request) -> web.Response:
         """A file's bytes, as Telegram serves them at /file/bot<token>/<file_path>."""
@@ -393,17 +454,21 @@ class FakeTelegram:
         self.commands.pop(key, None)
         return True
 
-    def rate_violations(self, per_chat: float = 1.0, overall: int = 30) -> tuple[int, int]:
+    def rate_violations(
+        self, per_chat: float = 1.0, overall: int = 30, every_attempt: bool = False
+    ) -> tuple[int, int]:
         """(per-chat, overall) windows that break Telegram's limits: two messages to one chat
-        less than `per_chat` seconds apart, or more than `overall` in any one second."""
+        less than `per_chat` seconds apart, or more than `overall` in any one second. Counts
+        the messages delivered, or with `every_attempt` every attempt, refused ones too."""
         chat_violations = 0
         by_chat: dict[int, list[float]] = {}
-        for moment, chat in self.sends:
+        counted = [(a.at, a.chat_id) for a in self.attempts] if every_attempt else list(self.sends)
+        for moment, chat in counted:
             by_chat.setdefault(chat, []).append(moment)
         for moments in by_chat.values():
             moments.sort()
             chat_violations += sum(1 for a, b in itertools.pairwise(moments) if b - a < per_chat)
-        times = sorted(moment for moment, _ in self.sends)
+        times = sorted(moment for moment, _ in counted)
         overall_violations = 0
         start = 0
         for end, moment in enumerate(times):

@@ -67,6 +67,11 @@ async def load_examples(db: Database, now: datetime) -> None:
 
 
 class Harness:
+    # A test may run Samen on a database with injected faults, or shorten how long an answer
+    # from Telegram is awaited.
+    database_class: type[Database] = Database
+    request_timeout = 5.0
+
     def __init__(self, tmp_path: Path, start: datetime) -> None:
         self.tmp_path = tmp_path
         self.clock = FakeClock(start)
@@ -87,7 +92,7 @@ class Harness:
             school_name="De Brug",
             **(settings or {}),
         )
-        self.db = await Database.open(self.settings.db_path)
+        self.db = await self.database_class.open(self.settings.db_path)
         await load_examples(self.db, self.clock.now())
         await self.start_bot(**outbox_options)
 
@@ -101,6 +106,7 @@ class Harness:
             application_class=TrackingApplication,
             poll_timeout=1,
             outbox_options=options,
+            request_timeout=self.request_timeout,
         )
         self.runtime.application.bot_data["tracker"] = self.tracker
         await self.runtime.start()

@@ -166,6 +166,7 @@ async def test_parents_who_disagree_are_a_conflict_for_the_coordinator(harness: 
     )
     delivery = await request(harness, "P014")
     await delivered(harness, users["G024"], 2)
+    await delivered(harness, users["G023"], 2)
     await agree(harness, users["G023"], delivery.discussion_id)
     await press(harness, users["G024"], f"c:{delivery.discussion_id}:refuse")
     assert await status(harness, delivery.discussion_id) is ConsentStatus.CONFLICT

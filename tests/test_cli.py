@@ -111,3 +111,41 @@ def test_check_warns_when_the_known_school_holidays_run_out(tmp_path, monkeypatc
     assert (
         "school holidays: WARNING, the holidays of region noord are known until 2030-09-01" in out
     )
+
+
+def test_check_reports_a_full_disk_and_the_last_pause_in_sending(
+    tmp_path, monkeypatch, capsys
+) -> None:
+    import json
+    import sys
+
+    from bot.platform.outbox import PAUSE_META
+    from bot.storage import Database
+
+    checking = sys.modules["bot.cli.check"]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SAMEN_DB", str(tmp_path / "samen.db"))
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "")
+
+    async def paused_once() -> None:
+        db = await Database.open(tmp_path / "samen.db")
+        async with db.transaction() as tx:
+            await tx.set_meta(
+                PAUSE_META,
+                json.dumps(
+                    {
+                        "from": "2026-12-01T09:00:00+00:00",
+                        "until": "2026-12-01T09:01:00+00:00",
+                        "error": "database or disk is full",
+                    }
+                ),
+            )
+        await db.close()
+
+    asyncio.run(paused_once())
+    monkeypatch.setattr(checking, "disk_free", lambda path: 3_000_000)
+    main(["check"])
+    out = capsys.readouterr().out
+    assert "disk: FAILED, 3.0 MB free where" in out and "pauses sending" in out
+    assert "sending: WARNING, paused on 2026-12-01 10:00 for 60 s" in out
+    assert "database or disk is full" in out

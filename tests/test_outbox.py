@@ -42,6 +42,8 @@ async def test_a_user_who_blocked_the_bot_is_marked_and_the_teacher_is_told(
     assert harness.db is not None
     await enqueue(harness.db, mother.chat_id, "Goed nieuws over Daan", harness)
 
+    await harness.server.wait_for(lambda: len(harness.server.calls_of("sendMessage")) >= 3)
+    await notices_gathered(harness)
     await harness.server.wait_for(lambda: any("Linda" in m.text for m in teacher.messages))
     notice = teacher.last.text
     assert "Linda de Vries" in notice and "Daan" in notice and "telefoon of brief" in notice
@@ -58,6 +60,14 @@ async def test_a_user_who_blocked_the_bot_is_marked_and_the_teacher_is_told(
     await harness.say(mother, "hallo")
     shown = await harness.say(teacher, "/overzicht")
     assert "Daan de Vries" not in shown[0].text
+
+
+async def notices_gathered(harness: Harness) -> None:
+    """Notices to staff about families wait a minute for others about the same thing."""
+    assert harness.runtime is not None
+    await harness.runtime.outbox.deliver_due()
+    harness.clock.advance(timedelta(minutes=1))
+    harness.runtime.outbox.wake()
 
 
 async def test_retry_after_and_network_errors_are_retried_until_delivered(
@@ -190,6 +200,7 @@ async def test_blocking_the_bot_is_noticed_at_once_and_unblocking_undoes_it(
     await harness.link(teacher, PersonKind.STAFF, "S001")
     await harness.link(mother, PersonKind.GUARDIAN, "G002")
     await harness.tracker.wait(mother.block_bot())
+    await notices_gathered(harness)
     await harness.server.wait_for(lambda: "Linda de Vries" in teacher.last.text)
     await harness.tracker.wait(mother.block_bot())  # reported twice: the teacher is told once
     shown = await harness.say(teacher, "/overzicht")

@@ -3,8 +3,11 @@ with what to do."""
 
 from __future__ import annotations
 
+import json
+import shutil
 import sqlite3
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from telegram import Bot
 from telegram.error import InvalidToken, TelegramError
@@ -16,6 +19,7 @@ from bot.paper.pdf import FontsMissing, check_fonts
 from bot.platform.backup_crypto import EXAMPLE_KEY_USED, EXAMPLE_RECIPIENT
 from bot.platform.clock import SystemClock
 from bot.platform.config import Settings
+from bot.platform.outbox import PAUSE_META
 from bot.rules.models import AccessRequest
 from bot.rules.school_calendar import holidays_run_out, known_until
 from bot.services.backups import last_daily_backup
@@ -32,6 +36,7 @@ async def check(settings: Settings) -> int:
     problems += _check_fonts(settings)
     _check_school_calendar(settings)
     problems += await _check_backups(settings)
+    problems += await _check_sending(settings)
     problems += await _check_telegram(settings)
     print("all good" if not problems else f"{problems} problem{'s' if problems > 1 else ''}")
     return 0 if not problems else EXIT_FAILED
@@ -176,6 +181,50 @@ async def _check_backups(settings: Settings) -> int:
         return 1
     print(f"{plan}; none yet (the bot makes the first one)")
     return 0
+
+
+# Less free space than this where the database is, and SQLite may fail to write.
+DISK_LOW = 16 * 1024 * 1024
+
+
+async def _check_sending(settings: Settings) -> int:
+    """Whether Samen can write down what it sends: 1 when the disk is (nearly) full, else 0.
+    The last time sending paused for it is reported, as a warning."""
+    problems = 0
+    try:
+        free: int | None = disk_free(settings.db_path)
+    except OSError:
+        free = None
+    if free is not None and free < DISK_LOW:
+        print(
+            f"disk: FAILED, {free / 1_000_000:.1f} MB free where {settings.db_path} is: Samen"
+            " cannot write down what it sends and pauses sending until there is room"
+        )
+        problems += 1
+    try:
+        db = await Database.open(settings.db_path)
+    except (OSError, RuntimeError, sqlite3.Error):
+        return problems  # reported under "database"
+    try:
+        async with db.reading() as tx:
+            last = await tx.get_meta(PAUSE_META)
+    finally:
+        await db.close()
+    if last is not None:
+        pause = json.loads(last)
+        begun, ended = datetime.fromisoformat(pause["from"]), datetime.fromisoformat(pause["until"])
+        local = begun.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M")
+        print(
+            f"sending: WARNING, paused on {local} for {(ended - begun).total_seconds():.0f} s"
+            f" because the database could not be written ({pause['error']}); nothing was"
+            " sent twice. Keep room on the disk"
+        )
+    return problems
+
+
+def disk_free(path: Path) -> int:
+    """Bytes free on the disk that holds `path` (or the folder it will be made in)."""
+    return shutil.disk_usage(path.resolve().parent).free
 
 
 def _check_fonts(settings: Settings) -> int:

@@ -17,6 +17,7 @@ from bot.storage.audit import AuditQueries
 from bot.storage.discussions import DiscussionQueries
 from bot.storage.executor import (
     FOUNDATION_TABLES,
+    STORAGE_ERRORS,
     DatabaseFileFacts,
     Migration,
     NotADatabase,
@@ -46,6 +47,7 @@ from bot.storage.staff_away import StaffAwayQueries
 
 __all__ = [
     "FOUNDATION_TABLES",
+    "STORAGE_ERRORS",
     "Database",
     "DatabaseFileFacts",
     "Migration",

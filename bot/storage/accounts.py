@@ -161,6 +161,15 @@ class AccountQueries(RosterQueries):
         )
         return {(PersonKind(r["kind"]), r["person_id"]) for r in rows}
 
+    async def guardians_unreachable_since(self, since: datetime) -> list[str]:
+        """Guardians marked unreachable since `since`, in that order."""
+        rows = await self._all(
+            "SELECT person_id FROM accounts WHERE kind = 'guardian' AND unreachable_at >= ?"
+            " ORDER BY unreachable_at, person_id",
+            (iso(since),),
+        )
+        return [r["person_id"] for r in rows]
+
     async def clear_unreachable(self, user_id: int) -> bool:
         """The person wrote to us again, so they can be reached; True if that is news."""
         return (

@@ -29,6 +29,10 @@ from typing import Any, Generic, Protocol, Self, TypeVar
 
 import aiosqlite
 
+# What a failing database raises (a full disk, an I/O error, a lock held too long): callers
+# that must go on without it (the outbox sender) catch these, without knowing the driver.
+STORAGE_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, OSError)
+
 
 class Row(Protocol):
     """One result row, read by column name or by position (`dict(row)` works too)."""
@@ -246,12 +250,22 @@ class SqliteDatabase(Generic[TxT]):
             try:
                 yield tx
             except BaseException:
-                await self._conn.execute("ROLLBACK")
+                await self._rollback()
                 raise
-            await self._conn.execute("COMMIT")
+            try:
+                await self._conn.execute("COMMIT")
+            except BaseException:
+                # A COMMIT that fails (a full disk) may leave the transaction open: close it,
+                # or every later BEGIN on this connection would fail too.
+                await self._rollback()
+                raise
         if tx.outbox_changed:
             for listener in self._outbox_listeners:
                 listener()
+
+    async def _rollback(self) -> None:
+        if self._conn.in_transaction:
+            await self._conn.execute("ROLLBACK")
 
 
 # The tables of the first migration: a file without them is no Samen database.

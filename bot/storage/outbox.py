@@ -101,14 +101,19 @@ class OutboxQueries(Executor):
         )
 
     async def due_messages(self, now: datetime, limit: int) -> list[OutgoingMessage]:
-        """Pending messages due by `now` that no safety exception holds, oldest first."""
+        """Pending messages due by `now` that no safety exception holds: the oldest of each
+        chat, the chats in the order their message waits longest (round-robin: a chat with a
+        long queue takes one turn like any other)."""
         rows = await self._all(
-            "SELECT m.*, o.message_id AS edit_message_id, o.status AS edit_status FROM outbox m"
+            "SELECT m.*, o.message_id AS edit_message_id, o.status AS edit_status FROM"
+            " (SELECT min(id) AS id FROM outbox"
+            "  WHERE status = 'pending' AND not_before <= ?"
+            "  AND (pupil_id IS NULL OR held_decision = 'released' OR pupil_id NOT IN"
+            "       (SELECT pupil_id FROM safety_exceptions WHERE lifted_at IS NULL))"
+            "  GROUP BY chat_id ORDER BY 1 LIMIT ?) AS head"
+            " JOIN outbox m ON m.id = head.id"
             " LEFT JOIN outbox o ON o.id = m.edit_of"
-            " WHERE m.status = 'pending' AND m.not_before <= ?"
-            " AND (m.pupil_id IS NULL OR m.held_decision = 'released' OR m.pupil_id NOT IN"
-            "      (SELECT pupil_id FROM safety_exceptions WHERE lifted_at IS NULL))"
-            " ORDER BY m.id LIMIT ?",
+            " ORDER BY m.id",
             (iso(now), limit),
         )
         return [
@@ -176,12 +181,36 @@ class OutboxQueries(Executor):
             (error, message_id),
         )
 
-    async def mark_undeliverable(self, message_id: int, status: str, error: str) -> None:
-        """Give up on a message, with the final status and error."""
+    async def mark_undeliverable(
+        self, message_id: int, status: str, error: str, now: datetime | None = None
+    ) -> None:
+        """Give up on a message, with the final status and error (`sent_at` then says when
+        Samen gave up)."""
         await self._run(
-            "UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ? WHERE id = ?",
-            (status, error, message_id),
+            "UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ?,"
+            " sent_at = ? WHERE id = ?",
+            (status, error, iso(now) if now else None, message_id),
         )
+
+    async def pending_notice(self, chat_id: int, purpose: str) -> tuple[int, datetime] | None:
+        """(id, queued at) of a message of this purpose to this chat that is not sent yet, the
+        newest: a notice about the same thing is added to it instead of sent apart."""
+        row = await self._one(
+            "SELECT id, created_at FROM outbox WHERE chat_id = ? AND purpose = ?"
+            " AND status = 'pending' ORDER BY id DESC LIMIT 1",
+            (chat_id, purpose),
+        )
+        return None if row is None else (row["id"], from_iso(row["created_at"]))
+
+    async def guardians_undelivered_since(self, since: datetime) -> list[str]:
+        """Guardians a message could not be delivered to (status failed) since `since`."""
+        rows = await self._all(
+            "SELECT recipient_id, min(id) AS first FROM outbox WHERE status = 'failed'"
+            " AND recipient_kind = 'guardian' AND sent_at >= ? GROUP BY recipient_id"
+            " ORDER BY first",
+            (iso(since),),
+        )
+        return [r["recipient_id"] for r in rows]
 
     async def outbox_message(self, outbox_id: int) -> tuple[int, str, int | None] | None:
         """(chat_id, text, Telegram message id once sent) of a queued or sent message."""
