@@ -304,6 +304,11 @@ async def broadcast(table: Table, families: int, refused_share: float, work: Pat
 
 
 NOTES = [
+    "Each SIGKILL comes the moment the fake has counted the delivery the script waits for:",
+    "the worst moment, with the message Telegram just accepted not yet written down, so each",
+    "kill costs one duplicate (the broadcast also meets 1% RetryAfter, 2% server errors and",
+    "5 ms latency). Samen waits for one answer before it sends the next (unless the answer",
+    "is slow: then a time-out may be coming), so a kill costs no more than that one.",
     "Every attempt counts: the fake Bot API keeps each call that tries to put a message in a",
     "chat, refused ones included, and the windows (at most one message a second per chat, 30",
     "in any one second overall) are counted over those. A rate is given as a share of the",
