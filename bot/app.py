@@ -15,6 +15,7 @@ from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor
 
 import conversations
 from bot.i18n.translator import Catalogues
+from bot.platform.admission import ChatGate, Verdict
 from bot.platform.clock import Clock
 from bot.platform.config import Settings, school_name_for
 from bot.platform.outbox import OutboxSender
@@ -26,36 +27,81 @@ from bot.services.reachability import record_undelivered, record_unreachable
 from bot.services.work import Work
 from bot.storage import Database, Tx
 from bot.texts import bot_profile
+from conversations.admission import onboarding_input
 from conversations.keyboards import role_commands
 from scheduler import install_jobs
 
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member", "message_reaction"]
-# Updates in handling at once. While one waits on the database or on Telegram, the next
-# family's is handled; more than this buys nothing on one event loop.
+# Updates in handling at once, each of another chat. While one waits on the database or on
+# Telegram, the next family's is handled; more than this buys nothing on one event loop.
 CONCURRENT_UPDATES = 32
+# PTB's own limit counts an update from its arrival, also while it waits for its chat's
+# turn: a flood from one chat would fill it and every other family would wait behind it.
+# Here it only keeps PTB's bookkeeping; `_slots` below is the limit that counts.
+_ARRIVED_AT_MOST = 1_000_000
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Handles updates of different chats side by side, and each chat's strictly in the order
-    Telegram sent them: a parent who taps twice gets the two answers in that order."""
+    Telegram sent them: a parent who taps twice gets the two answers in that order.
 
-    def __init__(self, max_concurrent_updates: int) -> None:
-        super().__init__(max_concurrent_updates)
+    With a `gate`, each update is judged as it arrives (bot/platform/admission.py), in
+    memory: one past its chat's allowance is dropped there and then, holding no slot and
+    waiting in no queue, so a flood from one chat leaves everyone else's updates as fast as
+    ever. A chat's updates that wait for their turn hold no slot either: one chat uses at
+    most one of the `max_concurrent_updates`."""
+
+    def __init__(self, max_concurrent_updates: int, gate: ChatGate | None = None) -> None:
+        super().__init__(_ARRIVED_AT_MOST)
+        self._slots = asyncio.Semaphore(max_concurrent_updates)
+        self._gate = gate
         self._chats: dict[int, asyncio.Lock] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = chat_key(update)
-        if key is None:
-            await coroutine
+        if key is None or not isinstance(update, Update):
+            async with self._slots:
+                await coroutine
             return
+        gate = self._gate
+        if gate is None:
+            await self._in_turn(key, update, coroutine)
+            return
+        # Someone blocking or unblocking the bot is news from Telegram, not a flood.
+        verdict = Verdict.HANDLE if update.my_chat_member else gate.judge(key)
+        gate.mark(update.update_id, verdict)
+        try:
+            if verdict is Verdict.DROP:
+                # Only the gate's handler runs (conversations/admission.py): it stops at once.
+                await coroutine
+                return
+            await self._in_turn(key, update, coroutine)
+        finally:
+            gate.done(update.update_id)
+
+    async def _in_turn(self, key: int, update: Update, coroutine: Awaitable[Any]) -> None:
         # PTB starts the tasks in arrival order and asyncio.Lock wakes waiters first in,
         # first out, so the lock keeps one chat's order.
         lock = self._chats.setdefault(key, asyncio.Lock())
         try:
             async with lock:
-                await coroutine
+                gate = self._gate
+                if (
+                    gate is not None
+                    and gate.quiet_for_certain(key)
+                    and not onboarding_input(update)
+                ):
+                    # Not linked, and answered a moment ago: dropped without a look at the
+                    # database (an earlier update of this chat found out it is not linked).
+                    gate.mark(update.update_id, Verdict.DROP)
+                    await coroutine
+                    return
+                # A slot only once it is this update's turn: a chat's waiting updates hold
+                # none, so one chat never takes the slots of others.
+                async with self._slots:
+                    await coroutine
         finally:
             if not lock.locked() and self._chats.get(key) is lock:
                 del self._chats[key]
@@ -89,10 +135,12 @@ class Runtime:
         outbox_options: dict[str, Any] | None = None,
         rate_limiter: bool = True,
         request_timeout: float = 5.0,
+        admission: ChatGate | None = None,
     ) -> None:
         """`rate_limiter=False` only for measuring Samen's own cost (benchmarks): in
         production every call to Telegram is paced to its overall limit. `request_timeout`:
-        how long an answer from Telegram is awaited (PTB's default; tests shorten it)."""
+        how long an answer from Telegram is awaited (PTB's default; tests shorten it).
+        `admission`: the flood limit per chat (tests pass one on their own clock)."""
         if not settings.token:
             raise ValueError("a bot token is needed to run")
         self.settings = settings
@@ -101,13 +149,14 @@ class Runtime:
         self.texts = Catalogues(settings.languages, settings.timezone)
         self.services = Services(settings, db, clock, self.texts)
         self.poll_timeout = poll_timeout
+        self.admission = admission or ChatGate()
         builder = (
             ApplicationBuilder()
             .application_class(application_class)
             .token(settings.token)
             .base_url(settings.api_url)
             .base_file_url(settings.file_url)
-            .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
+            .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES, self.admission))
             .request(AiohttpRequest(read_timeout=request_timeout))
             # PTB adds the long-poll time to this request's read timeout itself.
             .get_updates_request(AiohttpRequest(1))
@@ -119,6 +168,7 @@ class Runtime:
             builder = builder.rate_limiter(self.limiter)
         self.application = builder.build()
         self.application.bot_data["services"] = self.services
+        self.application.bot_data["admission"] = self.admission
         conversations.register(self.application)
         self.outbox = OutboxSender(
             db,

@@ -9,6 +9,7 @@ from telegram.ext import Application
 from conversations import (
     absences,
     access_requests,
+    admission,
     away,
     care_answers,
     care_overview,
@@ -35,6 +36,8 @@ from conversations import (
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    # Before every other handler: the flood limit's verdict, and quiet for unlinked chats.
+    application.add_handlers(admission.HANDLERS, group=-1)
     for module in (
         onboarding,
         language,

@@ -17,6 +17,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.app import Runtime
+from bot.platform.admission import ChatGate
 from bot.platform.clock import FakeClock
 from bot.platform.config import Settings
 from bot.rules.models import InviteRow, PersonKind
@@ -81,6 +82,19 @@ class Harness:
         self.runtime: Runtime | None = None
         self.settings: Settings | None = None
         self.invites: dict[tuple[PersonKind, str], InviteRow] = {}
+        # Each step a person takes through `say` and `tap` takes them a second, the least it
+        # takes to read an answer before the next tap: the flood limit sees them at that
+        # pace, on the test clock. A test that floods sends without waiting (`user.send`).
+        self.paced = 0.0
+
+    def admission_clock(self) -> float:
+        """The seconds the flood limit counts in: the test clock, plus a second a step."""
+        return self.clock.now().timestamp() + self.paced
+
+    def pause(self, seconds: float) -> None:
+        """People wait this long before their next step, as the flood limit and the quiet for
+        unlinked chats see it; the test clock stays where it is."""
+        self.paced += seconds
 
     async def open(self, settings: dict[str, Any] | None = None, **outbox_options: Any) -> None:
         """`settings`: what samen.toml would set (e.g. translation services)."""
@@ -107,6 +121,7 @@ class Harness:
             poll_timeout=1,
             outbox_options=options,
             request_timeout=self.request_timeout,
+            admission=ChatGate(clock=self.admission_clock),
         )
         self.runtime.application.bot_data["tracker"] = self.tracker
         await self.runtime.start()
@@ -143,16 +158,19 @@ class Harness:
         """The user sends text (as a reply to `reply_to`, if given); returns what the bot
         showed in that chat in response."""
         before = len(user.messages)
+        self.pause(1.0)
         await self.tracker.wait(user.send(text, reply_to))
         return user.messages[before:]
 
     async def tap(self, user: FakeUser, label: str, message: ChatMessage | None = None) -> str:
         """The user taps a button; returns the callback query id (answered by then)."""
+        self.pause(1.0)
         update_id, query_id = user.tap(label, message)
         await self.tracker.wait(update_id)
         return query_id
 
     async def tap_data(self, user: FakeUser, data: str, message: ChatMessage) -> str:
+        self.pause(1.0)
         update_id, query_id = user.tap_data(data, message)
         await self.tracker.wait(update_id)
         return query_id

@@ -10,7 +10,7 @@ import pytest
 
 from bot.rules.models import PersonKind
 from bot.services.housekeeping import tidy
-from bot.storage import Database, load_migrations
+from bot.storage import Database, DatabaseUnusable, load_migrations
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 
@@ -34,7 +34,7 @@ async def test_a_database_from_a_newer_samen_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA user_version = 99")
-    with pytest.raises(RuntimeError, match="newer than this Samen"):
+    with pytest.raises(DatabaseUnusable, match="made by a newer Samen"):
         await Database.open(path)
 
 

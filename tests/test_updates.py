@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from telegram import CallbackQuery, Chat, Message, Update, User
 
 from bot.app import PerChatUpdateProcessor, chat_key
+from bot.platform.admission import ChatGate, Verdict
 
 
 def message_in(chat_id: int, update_id: int) -> Update:
@@ -68,3 +69,55 @@ def test_the_chat_of_an_update() -> None:
     assert chat_key(message_in(42, 1)) == 42
     assert chat_key(tap) == 7  # a tap on an old, inaccessible message: the person's own chat
     assert chat_key("not an update") is None
+
+
+async def test_a_chats_waiting_updates_hold_no_slot() -> None:
+    """One chat with many updates in line uses one of the slots; the others stay free."""
+    processor = PerChatUpdateProcessor(2)
+    release = asyncio.Event()
+    started: list[int] = []
+
+    async def handle(chat: int) -> None:
+        started.append(chat)
+        await release.wait()
+
+    busy = [
+        asyncio.create_task(processor.process_update(message_in(1, n), handle(1)))
+        for n in range(1, 6)
+    ]
+    others = [
+        asyncio.create_task(processor.process_update(message_in(chat, 10 + chat), handle(chat)))
+        for chat in (2, 3)
+    ]
+    for _ in range(20):  # let every task run as far as it can
+        await asyncio.sleep(0)
+    assert started == [1, 2]  # chat 1's first, then chat 2 in the second slot: not chat 1's
+    release.set()
+    await asyncio.wait_for(asyncio.gather(*busy, *others), timeout=5)
+    assert sorted(started) == [1, 1, 1, 1, 1, 2, 3]
+
+
+async def test_a_flood_is_dropped_on_arrival_and_never_waits_in_line() -> None:
+    gate = ChatGate(burst=3, clock=lambda: 0.0)  # time stands still: only the burst passes
+    processor = PerChatUpdateProcessor(4, gate)
+    release = asyncio.Event()
+    seen: list[tuple[int, Verdict]] = []
+
+    async def handle(update_id: int) -> None:
+        seen.append((update_id, gate.verdict(update_id)))
+        if gate.verdict(update_id) is not Verdict.DROP:
+            await release.wait()
+
+    tasks = [
+        asyncio.create_task(processor.process_update(message_in(1, n), handle(n)))
+        for n in range(1, 101)
+    ]
+    # The dropped ones are done while the chat's first update is still being handled.
+    dropped = tasks[4:]
+    await asyncio.wait_for(asyncio.gather(*dropped), timeout=5)
+    assert [v for _, v in seen] == [Verdict.HANDLE] + [Verdict.DROP] * 96
+    release.set()
+    await asyncio.wait_for(asyncio.gather(*tasks), timeout=5)
+    verdicts = dict(seen)
+    assert [verdicts[n] for n in (1, 2, 3, 4)] == [Verdict.HANDLE] * 3 + [Verdict.WARN]
+    assert not gate._verdicts  # nothing kept once processed

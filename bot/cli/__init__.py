@@ -47,7 +47,7 @@ from bot.services.roster_import import (
     import_pupils,
     import_staff,
 )
-from bot.storage import Database
+from bot.storage import Database, database_problem
 
 NO_TOKEN = """\
 samen run needs a Telegram bot token in TELEGRAM_BOT_TOKEN.
@@ -216,6 +216,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             print(f"samen: configuration error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    try:
+        return _dispatch(args, settings)
+    except Exception as exc:
+        # A damaged, locked or newer database, found when opened or by any query on the way:
+        # one sentence and a clean exit, never a traceback (a service manager restarts it).
+        problem = database_problem(settings.db_path, exc)
+        if problem is None:
+            raise
+        print(f"samen: {problem}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "run":
         return run(settings)
     if args.command == "import":
@@ -299,10 +312,14 @@ async def _serve_until_stopped(settings: Settings) -> int:
         loop.add_signal_handler(sig, stop.set)
     try:
         db = await Database.open(settings.db_path)
-    except RuntimeError as exc:  # a database of a newer Samen, or broken migrations
+    except RuntimeError as exc:  # damaged, locked, of a newer Samen, or broken migrations
         print(f"samen: {exc}", file=sys.stderr)
         return EXIT_FAILED
     try:
+        # The bot writes from its first update on: a database another program holds locked
+        # stops the start here, in seconds, not in the middle of a family's answer.
+        async with db.transaction():
+            pass
         try:
             # Before anything is backed up or purged: the key apart from the data, and the
             # right one.

@@ -24,19 +24,21 @@ from bot.rules.models import AccessRequest
 from bot.rules.school_calendar import holidays_run_out, known_until
 from bot.services.backups import last_daily_backup
 from bot.services.pseudonym_key import key_report
-from bot.storage import Database, readable_by_others
+from bot.storage import Database, database_problem, readable_by_others
 
 
 async def check(settings: Settings) -> int:
     """A report an administrator can read: configuration, database, Telegram."""
     _report_configuration(settings)
-    problems = await _check_database(settings)
+    problems, usable = await _check_database(settings)
     _warn_readable_by_others(settings)
-    problems += await _check_pseudonym_key(settings)
+    if usable:  # else reported under "database", and opening it again would only wait again
+        problems += await _check_pseudonym_key(settings)
     problems += _check_fonts(settings)
     _check_school_calendar(settings)
-    problems += await _check_backups(settings)
-    problems += await _check_sending(settings)
+    if usable:
+        problems += await _check_backups(settings)
+        problems += await _check_sending(settings)
     problems += await _check_telegram(settings)
     print("all good" if not problems else f"{problems} problem{'s' if problems > 1 else ''}")
     return 0 if not problems else EXIT_FAILED
@@ -57,13 +59,13 @@ def _report_configuration(settings: Settings) -> None:
         )
 
 
-async def _check_database(settings: Settings) -> int:
-    """Report on the database; the number of problems found."""
+async def _check_database(settings: Settings) -> tuple[int, bool]:
+    """Report on the database: the number of problems found, and whether it could be used."""
     try:
         db = await Database.open(settings.db_path)
-    except (OSError, RuntimeError, sqlite3.Error) as exc:
-        print(f"database: FAILED ({exc})")
-        return 1
+    except RuntimeError as exc:  # damaged, locked, of a newer Samen, or broken migrations
+        print(f"database: FAILED, {exc}")
+        return 1, False
     problems = 0
     try:
         async with db.transaction() as tx:
@@ -80,9 +82,15 @@ async def _check_database(settings: Settings) -> int:
         if integrity != "ok":
             problems += 1
         problems += _report_access_requests(settings, requests)
+    except Exception as exc:
+        problem = database_problem(settings.db_path, exc)
+        if problem is None:
+            raise
+        print(f"database: FAILED, {problem}")
+        return 1, False
     finally:
         await db.close()
-    return problems
+    return problems, True
 
 
 def _warn_readable_by_others(settings: Settings) -> None:
@@ -155,10 +163,7 @@ async def _check_backups(settings: Settings) -> int:
     if settings.backup_folder is None:
         print("daily backup: off (set folder under [backup] in samen.toml)")
         return 0
-    try:
-        db = await Database.open(settings.db_path)
-    except (OSError, RuntimeError, sqlite3.Error):
-        return 0  # reported under "database"
+    db = await Database.open(settings.db_path)
     try:
         last = await last_daily_backup(db)
         async with db.reading() as tx:

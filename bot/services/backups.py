@@ -34,6 +34,7 @@ from bot.storage import (
     inspect_database_file,
     iso,
     load_migrations,
+    locked_by_another_program,
     settle_database_file,
 )
 
@@ -162,6 +163,12 @@ def restore_database(
             " docker compose stop samen), then restore."
         ) from None
     with lock:
+        if db_path.exists() and locked_by_another_program(db_path):
+            # Moved away under that program, the database would lose what it writes next.
+            raise RestoreRefused(
+                f"another program holds {db_path} locked (an open sqlite3 shell?): close it,"
+                " then restore."
+            )
         staging = db_path.with_name(db_path.name + ".restoring")
         staging.unlink(missing_ok=True)
         try:

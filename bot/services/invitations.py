@@ -201,6 +201,13 @@ class Redemption:
     retry_at: datetime | None = None
 
 
+async def guessing_blocked(db: Database, user_id: int, now: datetime) -> bool:
+    """Whether this account may not try codes now: too many wrong ones lately."""
+    async with db.reading() as tx:
+        failures = await tx.start_failures_since(user_id, now - FAILURE_WINDOW - BLOCK_DURATION)
+    return blocked_until(failures, now) is not None
+
+
 async def redeem(db: Database, user_id: int, chat_id: int, code: str, now: datetime) -> Redemption:
     """Link the Telegram account to the person the code was made for, if it is valid."""
     async with db.transaction() as tx:

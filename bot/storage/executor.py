@@ -163,6 +163,56 @@ def readable_by_others(path: Path) -> list[tuple[Path, int]]:
     return found
 
 
+# How long a statement waits for another connection's lock before it fails: long enough for
+# a backup or a second Samen command to finish its transaction, short enough that a command
+# facing a program that holds the database locked says so within seconds.
+BUSY_SECONDS = 5.0
+
+
+class DatabaseUnusable(RuntimeError):
+    """Samen cannot use the database as it is: damaged or not a database, locked by another
+    program, made by a newer Samen, or out of reach (disk full, read-only, no such folder).
+    The message is one sentence saying which, and what to do."""
+
+
+def database_problem(path: Path, exc: BaseException) -> DatabaseUnusable | None:
+    """What an error says about the database file itself, as one sentence; None for an error
+    that says nothing about the file (a bug, a broken rule of the schema)."""
+    if isinstance(exc, DatabaseUnusable):
+        return exc
+    if isinstance(exc, OSError):
+        return DatabaseUnusable(f"cannot open the database {path} ({exc.strerror or exc})")
+    if not isinstance(exc, sqlite3.Error):
+        return None
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF  # the primary result code
+    if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+        return DatabaseUnusable(
+            f"the database {path} is damaged or is not a Samen database (SQLite: {exc}):"
+            " put the newest backup back with `samen restore FILE`"
+        )
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return DatabaseUnusable(
+            f"another program has held the database {path} locked for more than"
+            f" {BUSY_SECONDS:.0f} seconds: close it (an open sqlite3 shell, a copy in"
+            " progress) and try again"
+        )
+    if code == sqlite3.SQLITE_FULL:
+        return DatabaseUnusable(f"the disk that holds the database {path} is full: make room")
+    if code == sqlite3.SQLITE_READONLY:
+        return DatabaseUnusable(
+            f"the database {path} cannot be written (SQLite: {exc}): check its owner and mode"
+        )
+    if code in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_PERM):
+        return DatabaseUnusable(f"cannot open the database {path} (SQLite: {exc})")
+    return None
+
+
+def _as_unusable(path: Path, exc: OSError | sqlite3.Error) -> DatabaseUnusable:
+    return database_problem(path, exc) or DatabaseUnusable(
+        f"cannot open the database {path} (SQLite: {exc})"
+    )
+
+
 TxT = TypeVar("TxT", bound=SqliteExecutor)
 
 
@@ -180,22 +230,30 @@ class SqliteDatabase(Generic[TxT]):
 
     @classmethod
     async def open(cls, path: Path | str) -> Self:
-        """Open (or create) the database file and bring its schema up to date."""
+        """Open (or create) the database file and bring its schema up to date.
+        DatabaseUnusable when the file is damaged, held by another program or newer than
+        this Samen: then nothing is left open (aiosqlite's thread would keep the process
+        alive)."""
         path = Path(path)
-        # A new database is owner-only from its first byte; an older one keeps its mode (and
-        # `samen check` warns when others may read it).
-        make_owner_only(path, existing=False)
-        conn = await aiosqlite.connect(path, isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA journal_mode = WAL")
-        await conn.execute("PRAGMA foreign_keys = ON")
-        await conn.execute("PRAGMA busy_timeout = 5000")
-        await conn.execute("PRAGMA synchronous = NORMAL")
-        db = cls(conn, path)
         try:
+            # A new database is owner-only from its first byte; an older one keeps its mode
+            # (and `samen check` warns when others may read it).
+            make_owner_only(path, existing=False)
+            conn = await aiosqlite.connect(path, isolation_level=None, timeout=BUSY_SECONDS)
+        except (OSError, sqlite3.Error) as exc:
+            raise _as_unusable(path, exc) from exc
+        try:
+            conn.row_factory = aiosqlite.Row
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA foreign_keys = ON")
+            await conn.execute(f"PRAGMA busy_timeout = {int(BUSY_SECONDS * 1000)}")
+            await conn.execute("PRAGMA synchronous = NORMAL")
+            db = cls(conn, path)
             await db._migrate()
-        except BaseException:
+        except BaseException as exc:
             await conn.close()
+            if isinstance(exc, sqlite3.Error):
+                raise _as_unusable(path, exc) from exc
             raise
         return db
 
@@ -213,9 +271,10 @@ class SqliteDatabase(Generic[TxT]):
         current = await self.schema_version()
         migrations = load_migrations()
         if current > len(migrations):
-            raise RuntimeError(
-                f"database {self.path} has schema version {current}, newer than this Samen "
-                f"({len(migrations)}); upgrade Samen"
+            raise DatabaseUnusable(
+                f"the database {self.path} was made by a newer Samen (schema {current}; this"
+                f" one knows {len(migrations)}): install that version, or put a backup back"
+                " with `samen restore FILE`"
             )
         for migration in migrations[current:]:
             await self._conn.executescript(
@@ -283,7 +342,10 @@ class NotADatabase(Exception):
 
 
 def _unreadable(path: Path, exc: sqlite3.DatabaseError) -> NotADatabase:
-    return NotADatabase(f"{path}: {exc}", damaged=exc.sqlite_errorname == "SQLITE_CORRUPT")
+    return NotADatabase(
+        f"{path} is damaged or is not an SQLite database (SQLite: {exc})",
+        damaged=exc.sqlite_errorname == "SQLITE_CORRUPT",
+    )
 
 
 @dataclass(frozen=True)
@@ -310,8 +372,12 @@ def copy_database_file(source: Path, target: Path) -> None:
     except sqlite3.Error as exc:
         raise OSError(f"cannot write {target}: {exc}") from exc
     try:
-        src = sqlite3.connect(source)
+        src = sqlite3.connect(source, timeout=BUSY_SECONDS)
         try:
+            # The read lock first: taking it waits BUSY_SECONDS at most, where the backup
+            # itself would retry a source another program holds locked for ever.
+            src.execute("BEGIN")
+            src.execute("SELECT count(*) FROM sqlite_master").fetchone()
             src.backup(dest)
         finally:
             src.close()
@@ -342,6 +408,24 @@ def inspect_database_file(path: Path) -> DatabaseFileFacts:
     finally:
         conn.close()
     return DatabaseFileFacts(integrity, version, tables)
+
+
+def locked_by_another_program(path: Path) -> bool:
+    """Whether another connection holds the database so that nobody else may write, and has
+    not let go within BUSY_SECONDS (a damaged file is not locked: False)."""
+    try:
+        conn = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
+    except sqlite3.Error:
+        return False
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
+    except sqlite3.Error as exc:
+        code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+        return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    finally:
+        conn.close()
+    return False
 
 
 def settle_database_file(path: Path) -> bool:
