@@ -33,6 +33,7 @@ from bot.storage import Database, inspect_database_file, load_migrations
 from scheduler import daily_work
 from tests.fakebot import TOKEN, FakeTelegram
 from tests.harness import AMSTERDAM, Harness
+from tests.test_operations import samen
 
 # A Tuesday night in term time, before the backup time (02:00).
 TUESDAY_NIGHT = datetime(2026, 12, 1, 1, 0, tzinfo=AMSTERDAM)
@@ -381,21 +382,6 @@ async def test_restore_is_refused_while_the_bot_holds_the_database(
 
 
 # --- with a real `samen run` ----------------------------------------------------------
-
-
-async def samen(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        *args,
-        env={**os.environ, **env},
-        cwd=cwd,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), 60)
-    return process.returncode or 0, out.decode(), err.decode()
 
 
 async def test_a_running_bot_is_healthy_and_keeps_restore_and_a_second_bot_away(
