@@ -17,7 +17,7 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po
 
 from bot.i18n import legal
-from bot.i18n.translator import DOMAIN, SUPPORTED_LANGUAGES, placeholders
+from bot.i18n.translator import DOMAIN, SUPPORTED_LANGUAGES, babel_locale, placeholders
 
 SOURCE_DIRS = ("bot", "conversations", "scheduler")
 KEYWORDS = ("_", "label", "n_:1,2")
@@ -54,9 +54,9 @@ class Problem:
         return f"{self.language}: {self.message[:60]!r}: {self.problem}"
 
 
-def read_catalog(path: Path, locale: str | None = None) -> Catalog:
+def read_catalog(path: Path, language: str | None = None) -> Catalog:
     with path.open("rb") as handle:
-        return read_po(handle, locale=locale, domain=DOMAIN)
+        return read_po(handle, locale=babel_locale(language) if language else None, domain=DOMAIN)
 
 
 def is_staff_only(message: Message) -> bool:

@@ -15,3 +15,14 @@ def reading_language(chosen: str | None, roster: str | None, loaded: Collection[
         if language and language in loaded:
             return language
     return FALLBACK
+
+
+# Telegram names a phone's language with an IETF tag ("pt-br", "fa-AF"). Persian as written in
+# Afghanistan is Dari, which Samen offers as its own language.
+_PHONE_TAGS = {"fa-af": "prs"}
+
+
+def phone_language(tag: str | None) -> str:
+    """Samen's code for the language of a person's Telegram app, e.g. 'pt' for 'pt-br'."""
+    tag = (tag or "").strip().lower().replace("_", "-")
+    return _PHONE_TAGS.get(tag, tag.split("-")[0])
