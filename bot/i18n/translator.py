@@ -224,9 +224,7 @@ def load_translations(folder: Path, language: str) -> Translations:
 @cache
 def _compile(po_path: Path, _mtime: int) -> Translations:
     with po_path.open("rb") as handle:
-        catalog = read_po(
-            handle, locale=babel_locale(po_path.parent.parent.name), domain=DOMAIN
-        )
+        catalog = read_po(handle, locale=babel_locale(po_path.parent.parent.name), domain=DOMAIN)
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)
