@@ -21,6 +21,7 @@ from bot.platform.config import Settings, school_name_for
 from bot.platform.outbox import OutboxSender
 from bot.platform.rate_limit import TelegramLimiter
 from bot.platform.telegram_http import AiohttpRequest
+from bot.rules.language import telegram_language_code
 from bot.rules.models import OutgoingMessage
 from bot.services.context import Services
 from bot.services.reachability import record_undelivered, record_unreachable
@@ -239,7 +240,10 @@ class Runtime:
                 return
         bot = self.application.bot
         try:
-            for code, (description, short) in profile.items():
+            for language, (description, short) in profile.items():
+                code = telegram_language_code(language) if language else ""
+                if code is None:
+                    continue
                 await bot.set_my_description(description, language_code=code)
                 await bot.set_my_short_description(short, language_code=code)
         except TelegramError as exc:
@@ -256,10 +260,13 @@ class Runtime:
                 role_commands(None, self.texts("nl")), scope=BotCommandScopeDefault()
             )
             for language in self.settings.languages:
+                code = telegram_language_code(language)
+                if code is None:
+                    continue
                 await bot.set_my_commands(
                     role_commands(None, self.texts(language)),
                     scope=BotCommandScopeDefault(),
-                    language_code=language,
+                    language_code=code,
                 )
         except TelegramError as exc:
             log.warning("could not set the default command menus: %s", type(exc).__name__)

@@ -431,26 +431,26 @@ class FakeTelegram:
 
     async def _api_setMyCommands(self, params: dict[str, Any]) -> bool:
         scope = params.get("scope") or {"type": "default"}
-        key = (json.dumps(scope, sort_keys=True), str(params.get("language_code") or ""))
+        key = (json.dumps(scope, sort_keys=True), _language_code(params))
         self.commands[key] = list(params["commands"])
         return True
 
     async def _api_setMyDescription(self, params: dict[str, Any]) -> bool:
         if len(str(params["description"])) > 512:
             raise ApiError(400, "Bad Request: bot description is too long")
-        self.descriptions[str(params.get("language_code") or "")] = str(params["description"])
+        self.descriptions[_language_code(params)] = str(params["description"])
         return True
 
     async def _api_setMyShortDescription(self, params: dict[str, Any]) -> bool:
         text = str(params["short_description"])
         if len(text) > 120:
             raise ApiError(400, "Bad Request: bot short description is too long")
-        self.short_descriptions[str(params.get("language_code") or "")] = text
+        self.short_descriptions[_language_code(params)] = text
         return True
 
     async def _api_deleteMyCommands(self, params: dict[str, Any]) -> bool:
         scope = params.get("scope") or {"type": "default"}
-        key = (json.dumps(scope, sort_keys=True), str(params.get("language_code") or ""))
+        key = (json.dumps(scope, sort_keys=True), _language_code(params))
         self.commands.pop(key, None)
         return True
 
@@ -505,6 +505,14 @@ class FakeTelegram:
         if markup:
             data["reply_markup"] = markup if isinstance(markup, dict) else json.loads(markup)
         return data
+
+
+def _language_code(params: dict[str, Any]) -> str:
+    """Telegram takes a two-letter ISO 639-1 code for a bot's menus and descriptions, or none."""
+    code = str(params.get("language_code") or "")
+    if code and not re.fullmatch("[a-z]{2}", code):
+        raise ApiError(400, "Bad Request: language code is invalid")
+    return code
 
 
 class FakeUser:

@@ -1,4 +1,4 @@
-"""Letters, a pupil's file and copies of a family's data in all nine languages, made by an
+"""Letters, a pupil's file and copies of a family's data in every language Samen ships, made by an
 installed Samen that may not touch the machine's fonts.
 
 Run by the Python of a fresh install (tests/test_packaged_fonts.py, and .ci/run on the
@@ -20,7 +20,6 @@ import os
 import sys
 from pathlib import Path
 
-LANGUAGES = ("nl", "en", "tr", "ar", "pl", "uk", "ti", "so", "fa")
 FONT_FILE_ENDINGS = (".ttf", ".otf", ".ttc", ".woff", ".woff2", ".pfb")
 HOME = os.path.expanduser("~")
 SYSTEM_FONT_FOLDERS = tuple(
@@ -54,14 +53,18 @@ def refuse_system_fonts(event: str, args: tuple[object, ...]) -> None:
 
 def write_school(folder: Path) -> None:
     """One staff member, and per language a pupil of 14 and a parent who reads it."""
+    from bot.i18n.translator import SUPPORTED_LANGUAGES
+
     (folder / "staff.csv").write_text(
         "staff_id,first_name,last_name,role,groups\nS001,Marieke,Berg,admin,VSO-1\n",
         encoding="utf-8",
     )
     pupils = ["pupil_id,first_name,last_name,birth_date,group,language"]
     guardians = ["guardian_id,pupil_id,first_name,last_name,relation,authority,language"]
-    for number, language in enumerate(LANGUAGES, start=1):
-        pupils.append(f"P{number},Kind{number},Familie{number},2012-05-0{number},VSO-1,{language}")
+    for number, language in enumerate(SUPPORTED_LANGUAGES, start=1):
+        pupils.append(
+            f"P{number},Kind{number},Familie{number},2012-05-{number:02},VSO-1,{language}"
+        )
         guardians.append(f"G{number},P{number},Ouder{number},Familie{number},mother,yes,{language}")
     (folder / "pupils.csv").write_text("\n".join(pupils) + "\n", encoding="utf-8")
     (folder / "guardians.csv").write_text("\n".join(guardians) + "\n", encoding="utf-8")
@@ -79,6 +82,7 @@ def main() -> int:
 
     import bot
     from bot.cli import main as samen
+    from bot.i18n.translator import SUPPORTED_LANGUAGES
     from bot.paper.pdf import FONT_FILES, PACKAGED_FONTS
 
     commands = [
@@ -89,7 +93,7 @@ def main() -> int:
         ["export", "pupil", "P4", "--pdf", str(folder / "pupil.pdf")],
     ] + [
         ["export", "copy", f"G{number}", "--pdf", str(folder / f"copy-{language}.pdf")]
-        for number, language in enumerate(LANGUAGES, start=1)
+        for number, language in enumerate(SUPPORTED_LANGUAGES, start=1)
     ]
     for command in commands:
         if samen(command) != 0:

@@ -33,7 +33,7 @@ def test_messages_pot_matches_the_code(tmp_path: Path) -> None:
     extract(locales_dir().parent, fresh)
     current = {m.id for m in read_catalog(locales_dir() / "messages.pot") if m.id}
     extracted = {m.id for m in read_catalog(fresh) if m.id}
-    assert extracted == current, "run: python -m bot.i18n.catalogues extract && … update"
+    assert extracted == current, "run: python -m bot.catalogues extract && … update"
 
 
 @pytest.fixture

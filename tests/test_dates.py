@@ -201,6 +201,11 @@ def test_a_typed_range_of_days(text: str, days: tuple[date, date] | None) -> Non
         ("۱۰ دسامبر - ۱۱ دسامبر", "fa", (date(2026, 12, 10), date(2026, 12, 11))),
         ("10 грудня - 11 грудня", "uk", (date(2026, 12, 10), date(2026, 12, 11))),
         ("3 grudnia", "pl", (date(2026, 12, 3), date(2026, 12, 3))),
+        ("۱۰ دسمبر - ۱۱ دسمبر", "prs", (date(2026, 12, 10), date(2026, 12, 11))),  # Dari
+        ("10 decembrie", "ro", (date(2026, 12, 10), date(2026, 12, 10))),
+        ("10 дек - 11 декември", "bg", (date(2026, 12, 10), date(2026, 12, 11))),
+        ("10 de diciembre", "es", (date(2026, 12, 10), date(2026, 12, 10))),
+        ("10 dez - 11 dez", "pt", (date(2026, 12, 10), date(2026, 12, 11))),
         ("10 Diseembar", "so", (date(2026, 12, 10), date(2026, 12, 10))),
         ("10 December - 11 Dec.", "tr", (date(2026, 12, 10), date(2026, 12, 11))),  # English
         ("10.12 - 12.12", "nl", (date(2026, 12, 10), date(2026, 12, 12))),

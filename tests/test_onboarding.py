@@ -172,6 +172,11 @@ async def test_language_can_be_changed_with_taal(harness: Harness) -> None:
         "ትግርኛ",
         "Soomaali",
         "فارسی",
+        "دری",
+        "Română",
+        "Български",
+        "Español",
+        "Português",
     ]
     query = await harness.tap(mother, "Українська")
     assert query in harness.server.callback_answers

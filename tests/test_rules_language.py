@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.rules.language import reading_language
+from bot.rules.language import phone_language, reading_language
 
 
 @pytest.mark.parametrize(
@@ -22,3 +22,11 @@ def test_the_language_a_person_reads(
     chosen: str | None, roster: str | None, loaded: tuple[str, ...], reads: str
 ) -> None:
     assert reading_language(chosen, roster, loaded) == reads
+
+
+@pytest.mark.parametrize(
+    ("tag", "code"),
+    [("pt-br", "pt"), ("es", "es"), ("fa", "fa"), ("fa-AF", "prs"), ("RO", "ro"), (None, "")],
+)
+def test_a_phones_language_tag_names_samens_language(tag: str | None, code: str) -> None:
+    assert phone_language(tag) == code

@@ -1,9 +1,5 @@
-"""Keeping the translation catalogues complete and correct.
-
-    python -m bot.i18n.catalogues extract   # code → locales/messages.pot
-    python -m bot.i18n.catalogues update    # messages.pot → every <lang>/LC_MESSAGES/messages.po
-    python -m bot.i18n.catalogues check     # fails on anything a reader would notice
-    python -m bot.i18n.catalogues report    # strings per language, and which are reviewed
+"""Keeping the translation catalogues complete and correct: the checks and the catalogue
+mechanics behind `python -m bot.catalogues` (see `bot/catalogues.py`).
 
 Staff-only strings carry a `# staff:` comment in the code; every other string may
 reach a parent or pupil and is held to the plain-language rules.
@@ -21,7 +17,7 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po
 
 from bot.i18n import legal
-from bot.i18n.translator import DOMAIN, SUPPORTED_LANGUAGES, locales_dir, placeholders
+from bot.i18n.translator import DOMAIN, SUPPORTED_LANGUAGES, babel_locale, placeholders
 
 SOURCE_DIRS = ("bot", "conversations", "scheduler")
 KEYWORDS = ("_", "label", "n_:1,2")
@@ -58,15 +54,24 @@ class Problem:
         return f"{self.language}: {self.message[:60]!r}: {self.problem}"
 
 
-def read_catalog(path: Path, locale: str | None = None) -> Catalog:
+def read_catalog(path: Path, language: str | None = None) -> Catalog:
     with path.open("rb") as handle:
-        return read_po(handle, locale=locale, domain=DOMAIN)
+        return read_po(handle, locale=babel_locale(language) if language else None, domain=DOMAIN)
 
 
 def is_staff_only(message: Message) -> bool:
     if any(c.strip().startswith(STAFF_TAG) for c in message.auto_comments):
         return True
     return bool(message.locations) and all(path in STAFF_MODULES for path, _ in message.locations)
+
+
+def parent_messages(folder: Path) -> list[str | tuple[str, str]]:
+    """The id of every message a parent or pupil may read (a pair for a plural message)."""
+    return [
+        message.id if isinstance(message.id, str) else (message.id[0], message.id[1])
+        for message in read_catalog(folder / "messages.pot")
+        if message.id and not is_staff_only(message)
+    ]
 
 
 def _ids(message: Message) -> tuple[str, ...]:
@@ -313,35 +318,3 @@ def set_reviewed(path: Path, reviewed: bool) -> None:
     at = next(i for i, line in enumerate(lines) if line.startswith('"Content-Transfer-Encoding'))
     lines.insert(at + 1, f'"X-Samen-Reviewed: {"yes" if reviewed else "no"}\\n"')
     path.write_text("\n".join(lines), encoding="utf-8")
-
-
-def main(argv: list[str]) -> int:
-    folder = locales_dir()
-    root = folder.parent
-    command = argv[0] if argv else "check"
-    if command == "extract":
-        extract(root, folder / "messages.pot")
-        return 0
-    if command == "update":
-        update(folder)
-        return 0
-    if command == "report":
-        print("\n".join(report(folder)))
-        return 0
-    if command == "check":
-        problems = (
-            pot_problems(root, folder)
-            + check_catalogs(folder)
-            + compile_problems(folder)
-            + plain_language_problems(folder)
-        )
-        for problem in problems:
-            print(problem)
-        print(f"{len(problems)} problems in {len(SUPPORTED_LANGUAGES)} catalogues")
-        return 1 if problems else 0
-    print(__doc__)
-    return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -29,8 +29,13 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
-SUPPORTED_LANGUAGES: tuple[str, ...] = ("nl", "en", "tr", "ar", "pl", "uk", "ti", "so", "fa")
-RIGHT_TO_LEFT = frozenset({"ar", "fa"})
+SUPPORTED_LANGUAGES: tuple[str, ...] = (
+    "nl", "en", "tr", "ar", "pl", "uk", "ti", "so", "fa", "prs", "ro", "bg", "es", "pt"
+)  # fmt: skip
+RIGHT_TO_LEFT = frozenset({"ar", "fa", "prs"})
+# Samen's language codes are what a school writes in its roster; Babel (CLDR) knows Dari,
+# the Persian of Afghanistan, as Persian in Afghanistan: its month names and its own name.
+_BABEL_LOCALES = {"prs": "fa_AF"}
 DOMAIN = "messages"
 
 FSI = "\u2068"  # first strong isolate
@@ -74,10 +79,16 @@ def locales_dir() -> Path:
     raise CatalogueMissing(f"no locales folder with messages.pot near {package}")
 
 
+def babel_locale(code: str) -> str:
+    """The Babel locale that formats dates, numbers and plural forms for a Samen language."""
+    return _BABEL_LOCALES.get(code, code)
+
+
 def language_name(code: str, reader: str | None = None) -> str:
     """A language's name in its own script ('Türkçe'), or in the reader's language
-    (`language_name("ar", "nl")` is 'Arabisch')."""
-    name = Locale.parse(code).get_display_name(reader or code) or code
+    (`language_name("ar", "nl")` is 'Arabisch', `language_name("prs")` is 'دری')."""
+    locale = Locale.parse(babel_locale(reader or code))
+    name = locale.languages.get(babel_locale(code)) or locale.languages.get(code) or code
     return name[:1].upper() + name[1:]
 
 
@@ -100,6 +111,11 @@ class Translator:
     language: str
     translations: Translations
     timezone: ZoneInfo
+
+    @property
+    def locale(self) -> str:
+        """The Babel locale for dates, numbers and lists ('fa_AF' for Dari)."""
+        return babel_locale(self.language)
 
     @property
     def rtl(self) -> bool:
@@ -144,31 +160,31 @@ class Translator:
 
     def list_of(self, items: list[str]) -> str:
         """E.g. 'Ayla en Sem' / 'Ayla ve Sem'."""
-        return format_list([clean_value(i) for i in items], locale=self.language) if items else ""
+        return format_list([clean_value(i) for i in items], locale=self.locale) if items else ""
 
     def date(self, day: date) -> str:
         """E.g. 'dinsdag 3 december': weekday and month written out, no year."""
-        return format_date(day, _weekday_date_pattern(self.language), locale=self.language)
+        return format_date(day, _weekday_date_pattern(self.locale), locale=self.locale)
 
     def date_with_year(self, day: date) -> str:
         """E.g. '3 december 2014' (a birth date)."""
-        return format_date(day, "long", locale=self.language)
+        return format_date(day, "long", locale=self.locale)
 
     def datetime(self, moment: datetime) -> str:
         """E.g. 'dinsdag 3 december 15:30', in the school's time zone."""
         local = moment.astimezone(self.timezone)
         # The locale's own glue between date and time (Arabic uses its own comma).
-        glue = str(Locale.parse(self.language).datetime_formats["medium"])
+        glue = str(Locale.parse(self.locale).datetime_formats["medium"])
         return glue.replace("{1}", self.date(local.date())).replace("{0}", self.time(local))
 
     def time(self, moment: datetime) -> str:
         local = moment.astimezone(self.timezone) if moment.tzinfo else moment
-        return format_time(local, "HH:mm", locale=self.language)
+        return format_time(local, "HH:mm", locale=self.locale)
 
     def number(self, value: int) -> str:
         from babel.numbers import format_decimal
 
-        return format_decimal(value, locale=self.language)
+        return format_decimal(value, locale=self.locale)
 
 
 @dataclass(frozen=True)
@@ -208,7 +224,7 @@ def load_translations(folder: Path, language: str) -> Translations:
 @cache
 def _compile(po_path: Path, _mtime: int) -> Translations:
     with po_path.open("rb") as handle:
-        catalog = read_po(handle, locale=po_path.parent.parent.name, domain=DOMAIN)
+        catalog = read_po(handle, locale=babel_locale(po_path.parent.parent.name), domain=DOMAIN)
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)

@@ -50,11 +50,12 @@ def needs_shaping(text: str) -> bool:
     return _COMPLEX.search(text) is not None
 
 
-# Letters each family's fonts must have, in both weights: Dutch, Turkish, Polish and
-# Ukrainian in the body font, Arabic with Farsi's own letters, Tigrinya, and the code font.
+# Letters each family's fonts must have, in both weights: Dutch, Turkish, Polish, Romanian,
+# Spanish, Portuguese, Ukrainian and Bulgarian in the body font; Arabic with the letters and
+# digits of Farsi and Dari; Tigrinya; and the code font.
 SCRIPT_SAMPLES: dict[str, str] = {
-    "sans": "Samen ëĞğİıŞşŁłŻżĄą ЇїЄєҐґ",
-    "arabic": "سلام پچژگکی",
+    "sans": "Samen ëĞğİıŞşŁłŻżĄą ȘșȚțĂăÂâÎî ñ¿¡ ãõç ЇїЄєҐґ ЪъЩщЮюЯя",
+    "arabic": "سلام پچژگکی ۰۱۲۳۴۵۶۷۸۹",
     "ethiopic": "ሰላም ትግርኛ",
     "mono": "ABCD 2345",
 }

@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
 
+from bot.i18n.translator import babel_locale
+
 MONTHS = {
     "jan": 1, "januari": 1, "feb": 2, "februari": 2, "mrt": 3, "maart": 3, "apr": 4,
     "april": 4, "mei": 5, "jun": 6, "juni": 6, "jul": 7, "juli": 7, "aug": 8, "augustus": 8,
@@ -145,7 +147,7 @@ def _month_names(language: str) -> tuple[tuple[str, int], ...]:
     names: dict[str, int] = {}
     for code in ("en", language):
         try:
-            months = Locale.parse(code).months
+            months = Locale.parse(babel_locale(code)).months
         except (UnknownLocaleError, ValueError):
             continue
         for context in ("format", "stand-alone"):
@@ -155,11 +157,15 @@ def _month_names(language: str) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(names.items(), key=lambda item: -len(item[0])))
 
 
+_DAY_DE_MONTH = re.compile(rf"(\d)\s+de\s+({'|'.join(DUTCH_MONTHS)})\b")
+
+
 def _months_in_dutch(text: str, language: str) -> str:
     """Month names of `language` (and English) written as the Dutch ones the reader knows."""
     for name, number in _month_names(language):
         text = re.sub(rf"(?<!\w){re.escape(name)}\.?(?!\w)", DUTCH_MONTHS[number - 1], text)
-    return text
+    # Spanish and Portuguese join day and month with "de": "10 de diciembre".
+    return _DAY_DE_MONTH.sub(r"\1 \2", text)
 
 
 def _number(word: str) -> int:

@@ -206,6 +206,11 @@ LANGUAGE_WORDS = _words(
         "ti": ("ti", "tigrinya", "tigrinja"),
         "so": ("so", "somalisch", "somali"),
         "fa": ("fa", "perzisch", "farsi", "persian"),
+        "prs": ("prs", "dari", "fa-af", "fa_af", "afghaans perzisch"),
+        "ro": ("ro", "roemeens", "romanian"),
+        "bg": ("bg", "bulgaars", "bulgarian"),
+        "es": ("es", "spaans", "spanish"),
+        "pt": ("pt", "portugees", "portuguese", "pt-br", "pt-pt"),
     }
 )
 

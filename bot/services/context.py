@@ -11,7 +11,7 @@ from bot.i18n.translator import Catalogues
 from bot.platform.clock import Clock
 from bot.platform.config import Settings
 from bot.platform.translation import MachineTranslation, machine_translation
-from bot.rules.language import reading_language
+from bot.rules.language import phone_language, reading_language
 from bot.rules.models import UserFacts, Viewer
 from bot.services.reachability import record_reachable_again
 from bot.services.work import Work
@@ -77,7 +77,7 @@ class Services:
         loaded = self.texts.languages
         if facts is None or facts.kind is None or facts.person_id is None:
             # Not linked yet: their own choice, else their phone's language.
-            phone = (telegram_language or "").split("-")[0].lower()
+            phone = phone_language(telegram_language)
             return Viewer(user_id, chat_id, reading_language(chosen, phone, loaded))
         language = reading_language(chosen, facts.roster_language, loaded)
         return Viewer(

@@ -1,7 +1,7 @@
 """How long printed invitation letters take: `python -m tests.bench.paper`.
 
 Prints milliseconds per A4 letter, and the file size, for Dutch only, Arabic only and all
-nine languages mixed. Not part of the test run; `--quick` makes fewer pages (to check the
+every shipped language mixed. Not part of the test run; `--quick` makes fewer pages (to check the
 script itself).
 """
 
@@ -21,7 +21,7 @@ from bot.services.invitations import new_code
 MIXES = {
     "Dutch": ("nl",),
     "Arabic": ("ar",),
-    "all nine languages": SUPPORTED_LANGUAGES,
+    "every shipped language": SUPPORTED_LANGUAGES,
 }
 
 
