@@ -154,8 +154,8 @@ async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Vi
                     name=shown.name,
                 ),
                 *(
-                    # staff:
                     [
+                        # staff:
                         tr._(
                             "🛡 What was recorded during the safety exception is left out here;"
                             " when you send, you decide."
@@ -261,7 +261,9 @@ async def _ask_safety_choice(step: Step, name: str) -> None:
         name=name,
     )
     rows = [
+        # staff:
         [step.button(tr.label("🙈 Leave out what was recorded then"), "leave_out")],
+        # staff:
         [step.button(tr.label("📄 Include everything"), "include")],
     ]
     await step.show(text, rows)

@@ -31,6 +31,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: View
             "🌴 You are away until {date}. A coordinator reads your families' messages.",
             date=tr.date(away[0]),
         )
+        # staff:
         await step.show(text, [[step.button(tr.label("👋 I am back"), "back")]])
     else:
         # staff:

@@ -90,7 +90,9 @@ async def _ask(step: Step, name: str, note: str = "") -> None:
         question = tr._("What did {child} do well? Choose one or more.", child=child)
         await step.show(f"{heading}\n{question}", rows)
     elif name == "words":
-        rows = [step.back_row("back", step.button(tr.label("⏭ Skip"), "skip"))]
+        # staff:
+        skip = step.button(tr.label("⏭ Skip"), "skip")
+        rows = [step.back_row("back", skip)]
         # staff:
         question = tr._(
             "Add a sentence of your own? Type it, or skip. Parents see it as you"
@@ -148,6 +150,7 @@ async def _preview(step: Step, note: str = "") -> None:
         # staff:
         lines.append(
             tr._("<b>{name}</b> ({language}):", name=name, language=language_name(language))
+            # staff:
             + ("" if linked else " ⚠️ " + tr._("not in Samen"))
         )
         lines.append(
@@ -165,7 +168,9 @@ async def _preview(step: Step, note: str = "") -> None:
         lines.append(tr._("⚠️ Nobody in the roster can receive this. Check the guardians first."))
     rows = [
         [
+            # staff:
             step.button(tr.label("📤 Send now"), "now"),
+            # staff:
             step.button(tr.label("🕒 Send later"), "later"),
         ],
         step.back_row(),
@@ -238,8 +243,8 @@ async def on_text(step: Step, text: str) -> None:
 
 async def _ask_when(step: Step) -> None:
     await step.go("later")
-    # staff:
     await step.show(
+        # staff:
         step.tr._("When should it go out? For example <i>vrijdag 15:00</i> or <i>4 dec 15:00</i>."),
         [step.back_row()],
     )

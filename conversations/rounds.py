@@ -81,6 +81,7 @@ async def _ask(step: Step, name: str, note: str = "") -> None:
     elif name in TYPED:
         await step.show(f"{heading}\n{tr._(TYPED[name])}", [step.back_row()])
     elif name == "minutes":
+        # staff:
         row = [step.button(tr.label("{n} min", n=m), f"min:{m}") for m in MINUTES]
         # staff:
         question = tr._("How long is each talk?")
@@ -135,6 +136,7 @@ async def _confirm(step: Step) -> None:
     if len(slots) < families:
         # staff:
         lines.append(tr._("⚠️ Fewer times than families. Add a day or a longer window?"))
+    # staff:
     rows = [[step.button(tr.label("✅ Open and invite the families"), "open")], step.back_row()]
     await step.show("\n".join(lines), rows)
 
@@ -253,6 +255,7 @@ async def _open(step: Step) -> None:
     lines += not_in_samen(tr, opened.not_linked)
     # staff:
     lines.append(tr._("You get one overview when the time to choose is over."))
+    # staff:
     rows = [[button(tr.label("🚫 Block or free a time"), str(RoundBlocksTap(opened.round_id)))]]
     await reply(step.update, "\n".join(lines), InlineKeyboardMarkup(rows), edit=step.tapped)
 

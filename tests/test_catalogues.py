@@ -196,20 +196,3 @@ def test_catalogues_compile_without_warnings() -> None:
     from bot.i18n.catalogues import compile_problems
 
     assert compile_problems(locales_dir()) == []
-
-
-def test_the_report_says_which_catalogues_are_reviewed() -> None:
-    from bot.i18n.catalogues import report
-
-    lines = report(locales_dir())
-    assert any(line.startswith("en:") and line.endswith(", reviewed") for line in lines)
-    assert any(line.startswith("tr:") and "not reviewed" in line for line in lines)
-
-
-def test_updating_the_catalogues_keeps_their_review_flags(broken_copy: Path) -> None:
-    from bot.i18n.catalogues import reviewed_by_native_speaker, update
-
-    update(broken_copy)
-    assert reviewed_by_native_speaker(broken_copy / "en" / "LC_MESSAGES" / "messages.po")
-    assert not reviewed_by_native_speaker(broken_copy / "tr" / "LC_MESSAGES" / "messages.po")
-    assert check_catalogs(broken_copy) == []

@@ -3,18 +3,28 @@ mechanics behind `python -m bot.catalogues` (see `bot/catalogues.py`).
 
 Staff-only strings carry a `# staff:` comment in the code; every other string may
 reach a parent or pupil and is held to the plain-language rules.
+
+Each entry records whether a native speaker reviewed it, as a translator comment
+`# reviewed: 1a2b3c4d` — the fingerprint of what was read: the text in the code, the
+translation and, for a language other than Dutch and English, the Dutch it was read
+against. pybabel's `update` and babel's `write_po` keep translator comments; a mark whose
+fingerprint no longer fits (the translation or the Dutch changed without a review, or the
+code's text changed) no longer counts, and `update` takes it out.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import subprocess
 import sys
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
-from babel.messages.pofile import read_po
+from babel.messages.pofile import read_po, write_po
 
 from bot.i18n import legal
 from bot.i18n.translator import DOMAIN, SUPPORTED_LANGUAGES, babel_locale, placeholders
@@ -42,6 +52,11 @@ STAFF_MODULES = frozenset(
     }
 )
 _TAG = re.compile(r"</?([a-zA-Z-]+)[^>]*>")
+# English is the language the code is written in; Dutch is the binding one, which every other
+# translation is read against.
+SOURCE_LANGUAGE = "en"
+BINDING_LANGUAGE = "nl"
+REVIEW_MARK = "reviewed: "
 
 
 @dataclass(frozen=True)
@@ -57,6 +72,16 @@ class Problem:
 def read_catalog(path: Path, language: str | None = None) -> Catalog:
     with path.open("rb") as handle:
         return read_po(handle, locale=babel_locale(language) if language else None, domain=DOMAIN)
+
+
+def catalog_path(folder: Path, language: str) -> Path:
+    return folder / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def write_catalog(path: Path, catalog: Catalog) -> None:
+    """Write a catalogue as `pybabel update --no-wrap --ignore-obsolete` does."""
+    with path.open("wb") as handle:
+        write_po(handle, catalog, width=0, ignore_obsolete=True)
 
 
 def is_staff_only(message: Message) -> bool:
@@ -231,31 +256,127 @@ def compile_problems(
     return problems
 
 
-def report(folder: Path, languages: tuple[str, ...] = SUPPORTED_LANGUAGES) -> list[str]:
-    """Per language: translated strings, and whether a native speaker reviewed them."""
-    lines = []
-    total = len([m for m in read_catalog(folder / "messages.pot") if m.id])
+class Review(Enum):
+    REVIEWED = "reviewed"
+    # A native speaker read the translation, against Dutch that nobody reviewed yet: it counts
+    # once its Dutch is reviewed unchanged (Dutch first).
+    WAITS_FOR_DUTCH = "reviewed, waiting for its Dutch"
+    NOT_REVIEWED = "not reviewed"
+
+
+def read_against_dutch(language: str) -> bool:
+    return language not in (SOURCE_LANGUAGE, BINDING_LANGUAGE)
+
+
+def fingerprint(message: Message, dutch: Message | None = None) -> str:
+    """What a reviewer read: the code's text, the translation, and the Dutch beside it."""
+    read: list[object] = [list(_ids(message)), list(_strings(message))]
+    if dutch is not None:
+        read.append(list(_strings(dutch)))
+    digest = hashlib.sha256(json.dumps(read, ensure_ascii=False).encode("utf-8"))
+    return digest.hexdigest()[:8]
+
+
+def review_mark(message: Message) -> str | None:
+    for comment in message.user_comments:
+        if comment.startswith(REVIEW_MARK):
+            return comment[len(REVIEW_MARK) :].strip()
+    return None
+
+
+def set_review_mark(message: Message, dutch: Message | None, reviewed: bool) -> None:
+    """Mark the entry as reviewed as it reads now (beside this Dutch), or take the mark out."""
+    comments = [c for c in message.user_comments if not c.startswith(REVIEW_MARK)]
+    if reviewed:
+        comments.append(REVIEW_MARK + fingerprint(message, dutch))
+    message.user_comments = comments
+
+
+def mark_holds(message: Message, dutch: Message | None) -> bool:
+    return review_mark(message) == fingerprint(message, dutch)
+
+
+def review_states(folder: Path, language: str) -> dict[object, Review]:
+    """Every entry of messages.pot: whether a native speaker reviewed it as it reads now. A
+    translation counts only once its Dutch is reviewed too."""
+    template = [m.id for m in read_catalog(folder / "messages.pot") if m.id]
+    catalog = read_catalog(catalog_path(folder, language), language)
+    dutch_catalog = None
+    dutch_states: dict[object, Review] = {}
+    if read_against_dutch(language):
+        dutch_catalog = read_catalog(catalog_path(folder, BINDING_LANGUAGE), BINDING_LANGUAGE)
+        dutch_states = review_states(folder, BINDING_LANGUAGE)
+    states: dict[object, Review] = {}
+    for msgid in template:
+        message = catalog.get(msgid)
+        dutch = dutch_catalog.get(msgid) if dutch_catalog is not None else None
+        if message is None or not mark_holds(message, dutch):
+            states[msgid] = Review.NOT_REVIEWED
+        elif dutch_catalog is not None and dutch_states.get(msgid) is not Review.REVIEWED:
+            states[msgid] = Review.WAITS_FOR_DUTCH
+        else:
+            states[msgid] = Review.REVIEWED
+    return states
+
+
+def refresh_review_marks(folder: Path, languages: tuple[str, ...] = SUPPORTED_LANGUAGES) -> None:
+    """Take out every review mark that no longer fits its entry, and mark the English entries
+    that are the code's own text (the project writes them). Writes only what changed."""
+    dutch_path = catalog_path(folder, BINDING_LANGUAGE)
+    dutch_catalog = read_catalog(dutch_path, BINDING_LANGUAGE) if dutch_path.exists() else None
     for language in languages:
-        path = folder / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+        path = catalog_path(folder, language)
+        if not path.exists():
+            continue
+        catalog = read_catalog(path, language)
+        changed = False
+        for message in catalog:
+            if not message.id:
+                continue
+            dutch = None
+            if read_against_dutch(language) and dutch_catalog is not None:
+                dutch = dutch_catalog.get(message.id)
+            holds = mark_holds(message, dutch)
+            the_codes_own = language == SOURCE_LANGUAGE and _strings(message) == _ids(message)
+            if not holds and (the_codes_own or review_mark(message) is not None):
+                set_review_mark(message, dutch, the_codes_own)
+                changed = True
+        if changed:
+            write_catalog(path, catalog)
+
+
+def report(folder: Path, languages: tuple[str, ...] = SUPPORTED_LANGUAGES) -> list[str]:
+    """Per language, Dutch first: translated strings, and the share a native speaker reviewed
+    (of all texts, and of the texts parents and pupils read)."""
+    template = [m for m in read_catalog(folder / "messages.pot") if m.id]
+    total = len(template)
+    parents = {m.id for m in template if not is_staff_only(m)}
+    lines = [
+        "Reviewed by a native speaker. Dutch is the binding text and is reviewed first:"
+        " a translation counts as reviewed once its Dutch is."
+    ]
+    for language in sorted(languages, key=lambda code: code != BINDING_LANGUAGE):
+        path = catalog_path(folder, language)
         if not path.exists():
             lines.append(f"{language}: missing")
             continue
         catalog = read_catalog(path, language)
         done = sum(1 for m in catalog if m.id and all(_strings(m)) and not m.fuzzy)
-        reviewed = reviewed_by_native_speaker(path)
-        lines.append(
-            f"{language}: {done}/{total} strings, "
-            f"{'reviewed' if reviewed else 'not reviewed by a native speaker'}"
+        states = review_states(folder, language)
+        reviewed = {key for key, state in states.items() if state is Review.REVIEWED}
+        waiting = sum(1 for state in states.values() if state is Review.WAITS_FOR_DUTCH)
+        line = (
+            f"{language}: {done}/{total} translated; reviewed {_share(len(reviewed), total)},"
+            f" parent texts {_share(len(reviewed & parents), len(parents))}"
         )
+        if waiting:
+            line += f"; {waiting} more reviewed, waiting for their Dutch"
+        lines.append(line)
     return lines
 
 
-def reviewed_by_native_speaker(path: Path) -> bool:
-    """The catalogue header says so: `X-Samen-Reviewed: yes`."""
-    for line in path.read_text(encoding="utf-8").splitlines()[:40]:
-        if line.startswith('"X-Samen-Reviewed:'):
-            return "yes" in line.lower()
-    return False
+def _share(part: int, whole: int) -> str:
+    return f"{part}/{whole} ({100 * part // whole if whole else 0}%)"
 
 
 def extract(root: Path, output: Path) -> None:
@@ -283,9 +404,8 @@ def extract(root: Path, output: Path) -> None:
 
 
 def update(folder: Path) -> None:
-    """pybabel update, keeping each catalogue's review flag (pybabel drops unknown headers)."""
-    paths = sorted(folder.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
-    reviewed = {path: reviewed_by_native_speaker(path) for path in paths}
+    """pybabel update (translator comments, and so the review marks, stay), then the review
+    marks brought up to date."""
     subprocess.run(
         [
             sys.executable,
@@ -305,16 +425,4 @@ def update(folder: Path) -> None:
         check=True,
         capture_output=True,
     )
-    for path, flag in reviewed.items():
-        set_reviewed(path, flag)
-
-
-def set_reviewed(path: Path, reviewed: bool) -> None:
-    lines = [
-        line
-        for line in path.read_text(encoding="utf-8").split("\n")
-        if not line.startswith('"X-Samen-Reviewed:')
-    ]
-    at = next(i for i, line in enumerate(lines) if line.startswith('"Content-Transfer-Encoding'))
-    lines.insert(at + 1, f'"X-Samen-Reviewed: {"yes" if reviewed else "no"}\\n"')
-    path.write_text("\n".join(lines), encoding="utf-8")
+    refresh_review_marks(folder)

@@ -56,9 +56,11 @@ async def _send_part(w: Work, to: Reader, part: list[tuple[FamilyMessage, str, b
     heading = tr._("🌙 <b>While school was closed</b>")
     rows = []
     for number, (message, _, tap_away) in enumerate(part, start=1):
+        # staff:
         label = tr.label("↩️ Answer message {number}", number=number)
         row = [care_messages.button(label, str(FamilyMessageTap(message.id)))]
         if tap_away:
+            # staff:
             label = tr.label("📝 Message {number} as written", number=number)
             row.append(care_messages.button(label, str(AsWrittenTap(message.id))))
         rows.append(row)

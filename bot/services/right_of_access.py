@@ -167,10 +167,11 @@ async def _tell_coordinators(w: Work, request: AccessRequest, *, reminder: bool)
 def review_buttons(tr: Translator, request_id: int) -> list[list[dict[str, str]]]:
     """Look first, then send: the coordinator's two buttons for one request."""
     return [
-        # staff:
         [
             care_messages.button(
-                tr.label("👀 See the file first"), str(AccessTap(request_id, "preview"))
+                # staff:
+                tr.label("👀 See the file first"),
+                str(AccessTap(request_id, "preview")),
             )
         ],
         # staff:

@@ -44,6 +44,7 @@ async def prompt_summaries(w: Work) -> int:
         await notify(
             w,
             teacher,
+            # staff:
             tr._(
                 "✍️ How did the talk about {child} go? Please write a short summary"
                 " for the parents.",
@@ -54,7 +55,9 @@ async def prompt_summaries(w: Work) -> int:
                 [
                     [
                         care_messages.button(
-                            tr.label("✍️ Write the summary"), str(WriteSummaryTap(meeting.id))
+                            # staff:
+                            tr.label("✍️ Write the summary"),
+                            str(WriteSummaryTap(meeting.id)),
                         )
                     ]
                 ]
@@ -315,6 +318,7 @@ async def ask_question(
         await notify(
             w,
             teacher,
+            # staff:
             tr._(
                 "❓ {who} has a question about the summary: “{question}”",
                 who=who,

@@ -179,13 +179,13 @@ def card_keyboard(
             care_messages.button(tr.label("✖️ Cancel"), str(MeetingCardTap(meeting.id, "cancel"))),
         ]
     elif summarised:
-        # staff:
         actions = [
+            # staff:
             care_messages.button(tr.label("📝 See the summary"), str(ViewSummaryTap(meeting.id)))
         ]
     else:
-        # staff:
         actions = [
+            # staff:
             care_messages.button(tr.label("✍️ Write the summary"), str(WriteSummaryTap(meeting.id)))
         ]
     return care_messages.keyboard([actions])

@@ -126,16 +126,19 @@ COUNTS = (1, 3)
 
 
 def render(
-    tr: Translator, msgid: str | tuple[str, str], filled: Mapping[str, object] | None = None
+    tr: Translator,
+    msgid: str | tuple[str, str],
+    filled: Mapping[str, object] | None = None,
+    counts: tuple[int, ...] = COUNTS,
 ) -> list[Rendered]:
-    """The message in the reader's language with realistic values; a KeyError names a
-    placeholder that has no sample yet (add it to `values`)."""
+    """The message in the reader's language with realistic values (a plural one for each of
+    `counts`); a KeyError names a placeholder that has no sample yet (add it to `values`)."""
     filled = dict(filled if filled is not None else values(tr))
     if isinstance(msgid, str):
         return [Rendered(msgid, None, tr._(msgid, **_needed(filled, msgid)))]
     singular, plural = msgid
     out = []
-    for count in COUNTS:
+    for count in counts:
         wanted = _needed(filled, singular) | _needed(filled, plural)
         wanted.pop("n", None)
         out.append(Rendered(singular, count, tr.n_(singular, plural, count, **wanted)))
