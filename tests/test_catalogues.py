@@ -213,3 +213,35 @@ def test_updating_the_catalogues_keeps_their_review_flags(broken_copy: Path) -> 
     assert reviewed_by_native_speaker(broken_copy / "en" / "LC_MESSAGES" / "messages.po")
     assert not reviewed_by_native_speaker(broken_copy / "tr" / "LC_MESSAGES" / "messages.po")
     assert check_catalogs(broken_copy) == []
+
+
+def test_parent_dutch_is_plain_as_read_with_the_longest_values(broken_copy: Path) -> None:
+    """The rendered check: a sentence that is short as a template but long once a kind of
+    talk, names and a date are filled in is reported, with the sentence as a parent reads it."""
+    from bot.catalogues import read_plain_problems
+
+    assert read_plain_problems(broken_copy) == []
+    po = broken_copy / "nl" / "LC_MESSAGES" / "messages.po"
+    # Eleven words as a template; {who} is filled with a long name (four words).
+    _replace(
+        po,
+        "over het verslag:",
+        "over het verslag van het gesprek op school van vandaag:",
+    )
+    problems = [str(p) for p in read_plain_problems(broken_copy)]
+    assert problems == [
+        "nl: '❓ {who} has a question about the summary: “{question}”': a sentence of 17"
+        " words as read (max 12): Anne-Marie van den Berg heeft een vraag over het verslag"
+        " van het gesprek op school van vandaag:"
+    ]
+
+
+def test_own_words_in_quotes_count_as_one_word() -> None:
+    """A parent's or teacher's own words are not the school's sentence: quoted, they count
+    as one word, whatever their length."""
+    from bot.catalogues import MAX_READ_SENTENCE_WORDS, read_sentences
+
+    long_quote = "“" + " ".join(["woord"] * 30) + ". En nog een zin.”"
+    [sentence] = read_sentences(f"Marieke schreef: {long_quote}")[1:]
+    assert len(sentence) == 1 < MAX_READ_SENTENCE_WORDS
+    assert [len(s) for s in read_sentences("Een <b>twee</b> drie. Vier vijf!\nZes")] == [3, 2, 1]
