@@ -121,8 +121,10 @@ class Rendered:
     text: str
 
 
-# A plural message is rendered for one and for several.
+# A plural message is rendered for one and for several; its count is the number of items in
+# its lists of people (a parent of one child reads one name).
 COUNTS = (1, 3)
+_ONE_OF = {"children": CHILD, "names": CHILD, "teachers": TEACHER}
 
 
 def render(
@@ -138,6 +140,8 @@ def render(
     for count in COUNTS:
         wanted = _needed(filled, singular) | _needed(filled, plural)
         wanted.pop("n", None)
+        if count == 1:
+            wanted |= {name: one for name, one in _ONE_OF.items() if name in wanted}
         out.append(Rendered(singular, count, tr.n_(singular, plural, count, **wanted)))
     return out
 
