@@ -8,27 +8,32 @@
     python -m bot.catalogues import LANG FILE # the reviewed sheet back into the catalogue
 
 The checks on the catalogue files live in `bot/i18n/catalogues.py` and the sheet in
-`bot/i18n/review_sheet.py`; this command also fills every text of the sheet with realistic
-values (`bot/texts/samples.py`), so it sits above the texts it renders.
+`bot/i18n/review_sheet.py`; this command also renders every parent message with realistic
+values (`bot/texts/samples.py`) for the plain-Dutch check and the sheet, so it sits above the
+texts it renders.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.i18n.catalogues import (
     BINDING_LANGUAGE,
+    Problem,
     Review,
     catalog_path,
     check_catalogs,
     compile_problems,
     extract,
+    parent_messages,
     plain_language_problems,
     pot_problems,
     report,
     review_states,
+    sentences,
     update,
 )
 from bot.i18n.review_sheet import Example, import_sheet, sheet_rows, write_sheet
@@ -43,6 +48,48 @@ from bot.texts import samples
 
 # The examples are shown in the school's time zone, as every message is.
 SCHOOL_TIME = ZoneInfo("Europe/Amsterdam")
+
+# Plain Dutch (B1) as a parent or pupil reads it: every sentence of every message they may
+# get, rendered with the longest realistic values, has at most this many words. (The template
+# rule in bot/i18n counts a placeholder as one word, so it cannot see a long value.)
+MAX_READ_SENTENCE_WORDS = 12
+# A parent's or teacher's own words, quoted as written (“…”), are not the school's sentence:
+# the school cannot shorten them, so a quotation counts as one word, like a name.
+_QUOTED = re.compile(r"“[^”]*”")
+_QUOTATION = "“quote”"
+
+
+def read_sentences(text: str) -> list[list[str]]:
+    """The words of each sentence of a rendered message as a reader sees it (tags and emoji
+    left out); a quotation of someone's own words is one word."""
+    return sentences(_QUOTED.sub(_QUOTATION, samples.plain(text)))
+
+
+def read_plain_problems(folder: Path) -> list[Problem]:
+    """Every Dutch parent or pupil message, rendered with the longest realistic values
+    (`bot/texts/samples.py`): no sentence over MAX_READ_SENTENCE_WORDS words."""
+    tr = Catalogues(("nl",), SCHOOL_TIME, folder)("nl")
+    filled = samples.values(tr)
+    problems = []
+    for msgid in parent_messages(folder):
+        label = msgid if isinstance(msgid, str) else msgid[0]
+        try:
+            rendered = samples.render(tr, msgid, filled)
+        except (KeyError, IndexError, ValueError) as error:
+            problems.append(Problem("nl", label, f"does not render: {error!r}"))
+            continue
+        for one in rendered:
+            for words in read_sentences(one.text):
+                if len(words) > MAX_READ_SENTENCE_WORDS:
+                    problems.append(
+                        Problem(
+                            "nl",
+                            label,
+                            f"a sentence of {len(words)} words as read"
+                            f" (max {MAX_READ_SENTENCE_WORDS}): {' '.join(words)}",
+                        )
+                    )
+    return problems
 
 
 def main(argv: list[str]) -> int:
@@ -64,6 +111,7 @@ def main(argv: list[str]) -> int:
             + check_catalogs(folder)
             + compile_problems(folder)
             + plain_language_problems(folder)
+            + read_plain_problems(folder)
         )
         for problem in problems:
             print(problem)

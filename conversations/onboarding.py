@@ -134,10 +134,14 @@ def _guardian_welcome(tr: Translator, name: str, school: str, children: list[str
     """A parent's welcome, naming their children at the school (`school`: "" when unnamed)."""
     names = tr.list_of(children)
     if school:
-        return tr._(
+        return tr.n_(
             "Welcome, {name}! 👋 You are now connected to Samen of {school}.\n"
-            "Here you get invitations, questions and good news about {children}."
+            "Here you get invitations, questions and good news about your child {children}."
             " You answer with one tap.",
+            "Welcome, {name}! 👋 You are now connected to Samen of {school}.\n"
+            "Here you get invitations, questions and good news about your children {children}."
+            " You answer with one tap.",
+            len(children),
             name=name,
             school=school,
             children=names,

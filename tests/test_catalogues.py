@@ -196,3 +196,35 @@ def test_catalogues_compile_without_warnings() -> None:
     from bot.i18n.catalogues import compile_problems
 
     assert compile_problems(locales_dir()) == []
+
+
+def test_parent_dutch_is_plain_as_read_with_the_longest_values(broken_copy: Path) -> None:
+    """The rendered check: a sentence that is short as a template but long once a kind of
+    talk, names and a date are filled in is reported, with the sentence as a parent reads it."""
+    from bot.catalogues import read_plain_problems
+
+    assert read_plain_problems(broken_copy) == []
+    po = broken_copy / "nl" / "LC_MESSAGES" / "messages.po"
+    # Eleven words as a template; {name} is filled with a long name (four words).
+    _replace(
+        po,
+        "de school start extra hulp voor {child}.",
+        "de school start vanaf volgende week extra hulp voor {child}.",
+    )
+    problems = [str(p) for p in read_plain_problems(broken_copy)]
+    assert problems == [
+        "nl: 'ℹ️ {name}, the school starts extra support for {child}. {sen': a sentence of 14"
+        " words as read (max 12): Anne-Marie van den Berg, de school start vanaf volgende"
+        " week extra hulp voor Jan-Willem."
+    ]
+
+
+def test_own_words_in_quotes_count_as_one_word() -> None:
+    """A parent's or teacher's own words are not the school's sentence: quoted, they count
+    as one word, whatever their length."""
+    from bot.catalogues import MAX_READ_SENTENCE_WORDS, read_sentences
+
+    long_quote = "“" + " ".join(["woord"] * 30) + ". En nog een zin.”"
+    [sentence] = read_sentences(f"Marieke schreef: {long_quote}")[1:]
+    assert len(sentence) == 1 < MAX_READ_SENTENCE_WORDS
+    assert [len(s) for s in read_sentences("Een <b>twee</b> drie. Vier vijf!\nZes")] == [3, 2, 1]

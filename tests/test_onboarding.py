@@ -42,10 +42,14 @@ async def test_four_people_are_greeted_in_their_language_with_their_role_buttons
 
     welcome = await harness.link(mother, PersonKind.GUARDIAN, "G020")
     turkish = texts(harness, "tr")
-    assert welcome.text == turkish.label(
+    assert welcome.text == turkish.n_label(
         "Welcome, {name}! 👋 You are now connected to Samen of {school}.\n"
-        "Here you get invitations, questions and good news about {children}."
+        "Here you get invitations, questions and good news about your child {children}."
         " You answer with one tap.",
+        "Welcome, {name}! 👋 You are now connected to Samen of {school}.\n"
+        "Here you get invitations, questions and good news about your children {children}."
+        " You answer with one tap.",
+        1,
         name="Hatice",
         school="De Brug",
         children="Emre",

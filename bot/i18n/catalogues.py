@@ -30,7 +30,7 @@ from bot.i18n import legal
 from bot.i18n.translator import DOMAIN, SUPPORTED_LANGUAGES, babel_locale, placeholders
 
 SOURCE_DIRS = ("bot", "conversations", "scheduler")
-KEYWORDS = ("_", "label", "n_:1,2")
+KEYWORDS = ("_", "label", "n_:1,2", "n_label:1,2")
 STAFF_TAG = "staff:"
 # Modules whose every text is for staff; elsewhere a `# staff:` comment marks one string.
 STAFF_MODULES = frozenset(
@@ -163,11 +163,12 @@ _EXPLAINED = re.compile(r"\((?:de |het )?{term}\)|noemen (?:we |dit |deze |het )
 
 
 def sentences(text: str) -> list[list[str]]:
-    """The words of each sentence, tags and emoji left out; a {placeholder} is one word."""
+    """The words of each sentence, tags and emoji left out (ℹ️ among them, which Unicode
+    calls a letter); a {placeholder} is one word."""
     plain = _TAG.sub(" ", text)
     out = []
     for sentence in _SENTENCE_END.split(plain):
-        words = [w for w in sentence.split() if any(c.isalnum() for c in w)]
+        words = [w for w in sentence.split() if any(c.isalnum() for c in w.replace("ℹ", ""))]
         if words:
             out.append(words)
     return out

@@ -158,6 +158,12 @@ class Translator:
         """Translate plain text (a button label or command description)."""
         return self._fill(self.translations.gettext(message), values, markup=False)
 
+    def n_label(self, singular: str, plural: str, count: int, **values: object) -> str:
+        """Plural-aware `label` (plain text: a letter, a button); `{n}` is the count."""
+        values.setdefault("n", self.number(count))
+        template = self.translations.ngettext(singular, plural, count)
+        return self._fill(template, values, markup=False)
+
     def list_of(self, items: list[str]) -> str:
         """E.g. 'Ayla en Sem' / 'Ayla ve Sem'."""
         return format_list([clean_value(i) for i in items], locale=self.locale) if items else ""

@@ -129,17 +129,24 @@ def _closing(row: InviteRow, t: Translator, dutch: Translator) -> list[Block]:
 
 def _about(row: InviteRow, t: Translator, school: str) -> list[str]:
     if row.kind is PersonKind.GUARDIAN:
+        children = t.list_of(list(row.children))
         return [
-            t.label(
-                "{school} uses Samen to stay in touch with you about {children}.",
+            t.n_label(
+                "{school} uses Samen to stay in touch with you about your child {children}.",
+                "{school} uses Samen to stay in touch with you about your children {children}.",
+                len(row.children),
                 school=school,
-                children=t.list_of(list(row.children)),
+                children=children,
             )
             if school
             # No configured name: a whole sentence rather than an empty name.
-            else t.label(
-                "Your child's school uses Samen to stay in touch with you about {children}.",
-                children=t.list_of(list(row.children)),
+            else t.n_label(
+                "Your child's school uses Samen to stay in touch with you about your child"
+                " {children}.",
+                "Your children's school uses Samen to stay in touch with you about your"
+                " children {children}.",
+                len(row.children),
+                children=children,
             ),
             t.label(
                 "In Samen you get invitations for talks, questions from school and good news"

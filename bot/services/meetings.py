@@ -58,10 +58,8 @@ def team_line(tr: Translator, meeting: Meeting, settings: Settings) -> str:
         members = tr.list_of([care_messages.role(tr, m) for m in settings.care.cvb_members])
         return tr._("In the CvB are: {members}.", members=members)
     if meeting.kind == "zat":
-        return tr._(
-            "In the ZAT are: {members}.",
-            members=care_messages.participants_text(tr, settings.care.team),
-        )
+        lines = [tr._("In the ZAT are:"), *care_messages.participant_lines(tr, settings.care.team)]
+        return "\n".join(lines)
     return ""
 
 

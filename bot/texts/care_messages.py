@@ -79,7 +79,7 @@ def role(tr: Translator, key: str) -> str:
     return tr.label(ROLE_LABELS.get(key, key))
 
 
-def participants_text(tr: Translator, participants: Sequence[Participant]) -> str:
+def _participant_parts(tr: Translator, participants: Sequence[Participant]) -> list[str]:
     parts = []
     for p in participants:
         described = role(tr, p.role)
@@ -88,11 +88,26 @@ def participants_text(tr: Translator, participants: Sequence[Participant]) -> st
             parts.append(f"{p.name} ({details})")
         else:
             parts.append(f"{described} ({p.organisation})" if p.organisation else described)
-    return tr.list_of(parts)
+    return parts
+
+
+def participants_text(tr: Translator, participants: Sequence[Participant]) -> str:
+    return tr.list_of(_participant_parts(tr, participants))
+
+
+def participant_lines(tr: Translator, participants: Sequence[Participant]) -> list[str]:
+    """One line per person (Telegram HTML): a list of names, roles and organisations in one
+    sentence is too long to read."""
+    return [tr.fill("• {text}", text=part) for part in _participant_parts(tr, participants)]
 
 
 def shared_text(tr: Translator, keys: Sequence[str], child: str) -> str:
-    return tr.list_of([tr.label(SHARED_INFO[k], child=child) for k in keys if k in SHARED_INFO])
+    return tr.list_of(shared_items(tr, keys, child))
+
+
+def shared_items(tr: Translator, keys: Sequence[str], child: str) -> list[str]:
+    """What the school may share, each as plain text."""
+    return [tr.label(SHARED_INFO[k], child=child) for k in keys if k in SHARED_INFO]
 
 
 def _purpose(tr: Translator, purpose: str, sender: str) -> Markup:
@@ -203,22 +218,20 @@ def consent_request(
     long, that it can be withdrawn at any moment and what that means, that no has no other
     consequence, and whom to ask — in the reader's language, the binding Dutch text below it.
     Returns Telegram HTML; its hash is what the answer refers to."""
-    participants = participants_text(tr, discussion.participants)
     who = (
-        tr._("These people hear about you: {participants}.", participants=participants)
+        tr._("These people hear about you:")
         if to_pupil
-        else tr._(
-            "These people hear about {child}: {participants}.",
-            child=child,
-            participants=participants,
-        )
+        else tr._("These people hear about {child}:", child=child)
     )
+    shared = [
+        tr.fill("• {text}", text=item) for item in shared_items(tr, discussion.shared_info, child)
+    ]
     lines = [
         _consent_question(tr, discussion, name=name, child=child, to_pupil=to_pupil),
         who,
-        tr._(
-            "We will only share: {shared}.", shared=shared_text(tr, discussion.shared_info, child)
-        ),
+        *participant_lines(tr, discussion.participants),
+        tr._("We will only share this:"),
+        *shared,
         *purpose_lines(tr, discussion, child, sender),
         *_consent_terms(tr, discussion, child=child, to_pupil=to_pupil, years=years),
         tr._("Questions? Ask {sender}.", sender=sender),

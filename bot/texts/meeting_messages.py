@@ -23,13 +23,15 @@ from bot.rules.models import (
 )
 from bot.texts import care_messages
 
+# Short names that fit inside a sentence ("the {kind} about {child}"); what a team or a plan
+# is, with its jargon, is explained by the goal and the team line of the invitation.
 KINDS = {
     "start": N_("intake talk"),
     "progress": N_("progress talk"),
-    "opp": N_("talk about the school's plan for your child (the OPP)"),
+    "opp": N_("talk about the school's plan"),
     "care": N_("talk about extra care"),
-    "cvb": N_("talk with the school's care team (CvB)"),
-    "zat": N_("talk with the support team with people from outside school (ZAT)"),
+    "cvb": N_("talk with the care team"),
+    "zat": N_("talk with the support team"),
     # A time booked in a slot round (bot.services.rounds): named so in every message about it. It is
     # not a kind a teacher plans by hand, so the planning flow leaves it out.
     "round": N_("short talk"),

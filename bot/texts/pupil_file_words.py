@@ -314,8 +314,9 @@ def _discussion(e: FileEvent, t: Translator) -> list[str]:
             )
         )
     if f.get("shared_info"):
-        shared = care_messages.shared_text(t, f["shared_info"].split("\n"), f.get("child", ""))
-        lines.append(t.label("What the school may share: {things}.", things=shared))
+        shared = care_messages.shared_items(t, f["shared_info"].split("\n"), f.get("child", ""))
+        lines.append(t.label("What the school may share:"))
+        lines += [f"• {item}" for item in shared]
     if f.get("purpose"):
         lines.append(_quoted(t, f["purpose"], _who(t, e.actor)))
     if f.get("answer_before"):

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from bot.i18n.translator import Translator, language_name, placeholders
 from bot.rules.models import Participant
@@ -41,7 +42,7 @@ PARTICIPANTS = (
 )
 
 
-def _longest(tr: Translator, texts: Mapping[object, str], **values: object) -> str:
+def _longest(tr: Translator, texts: Mapping[Any, str], **values: object) -> str:
     return max((tr.label(text, **values) for text in texts.values()), key=len)
 
 
@@ -56,7 +57,6 @@ def values(tr: Translator) -> dict[str, object]:
     day = when.date()
     later = date(day.year, 12, 23)
     three_children = tr.list_of(list(CHILDREN))
-    every_share = list(care_messages.SHARED_INFO)
     every_team_member = ["care_coordinator", "school_psychologist", "director", "youth_nurse"]
     return {
         "name": ADDRESSEE,
@@ -90,10 +90,7 @@ def values(tr: Translator) -> dict[str, object]:
         "step": _longest(tr, meeting_messages.NEXT_STEPS),
         "purpose": _longest(tr, care_messages.PURPOSES, child=CHILD),
         "themes": tr.list_of([tr.label(t) for t in list(news_themes.THEMES.values())[:3]]),
-        "things": care_messages.shared_text(tr, every_share, CHILD),
-        "shared": care_messages.shared_text(tr, every_share, CHILD),
         "members": tr.list_of([care_messages.role(tr, m) for m in every_team_member]),
-        "participants": care_messages.participants_text(tr, PARTICIPANTS),
         "language": language_name("tr", tr.language),
         "answer": _longest(tr, meeting_messages.ANSWER_LABELS),
         "wish": OWN_WORDS,
@@ -121,8 +118,10 @@ class Rendered:
     text: str
 
 
-# A plural message is rendered for one and for several.
+# A plural message is rendered for one and for several; its count is the number of items in
+# its lists of people (a parent of one child reads one name).
 COUNTS = (1, 3)
+_ONE_OF = {"children": CHILD, "names": CHILD, "teachers": TEACHER}
 
 
 def render(
@@ -141,6 +140,8 @@ def render(
     for count in counts:
         wanted = _needed(filled, singular) | _needed(filled, plural)
         wanted.pop("n", None)
+        if count == 1:
+            wanted |= {name: one for name, one in _ONE_OF.items() if name in wanted}
         out.append(Rendered(singular, count, tr.n_(singular, plural, count, **wanted)))
     return out
 
