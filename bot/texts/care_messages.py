@@ -79,20 +79,26 @@ def role(tr: Translator, key: str) -> str:
     return tr.label(ROLE_LABELS.get(key, key))
 
 
-def participants_text(tr: Translator, participants: Sequence[Participant]) -> str:
+def participants_text(tr: Translator, participants: Sequence[Participant]) -> Markup:
+    """'Said El Amrani (youth care worker, Jeugdteam Noord), school doctor (GGD)': each
+    name and organisation isolated on its own inside the list."""
     parts = []
     for p in participants:
-        described = role(tr, p.role)
-        if p.name:
-            details = f"{described}, {p.organisation}" if p.organisation else described
-            parts.append(f"{p.name} ({details})")
+        described = tr.phrase(ROLE_LABELS.get(p.role, p.role))
+        if p.name and p.organisation:
+            pattern = f"{{name}} ({{role}}{tr.comma}{{organisation}})"
+        elif p.name:
+            pattern = "{name} ({role})"
+        elif p.organisation:
+            pattern = "{role} ({organisation})"
         else:
-            parts.append(f"{described} ({p.organisation})" if p.organisation else described)
+            pattern = "{role}"
+        parts.append(tr.compose(pattern, name=p.name, role=described, organisation=p.organisation))
     return tr.list_of(parts)
 
 
-def shared_text(tr: Translator, keys: Sequence[str], child: str) -> str:
-    return tr.list_of([tr.label(SHARED_INFO[k], child=child) for k in keys if k in SHARED_INFO])
+def shared_text(tr: Translator, keys: Sequence[str], child: str) -> Markup:
+    return tr.list_of([tr.phrase(SHARED_INFO[k], child=child) for k in keys if k in SHARED_INFO])
 
 
 def _purpose(tr: Translator, purpose: str, sender: str) -> Markup:
