@@ -179,3 +179,18 @@ def test_an_empty_list_is_false() -> None:
     tr = TEXTS("ar")
     assert not tr.list_of([]) and (tr.list_of([]) or "–") == "–"
     assert tr.list_of(["Jan"])
+
+
+def test_a_message_sent_in_parts_keeps_every_line_right_to_left() -> None:
+    from bot.platform.outbox import _split
+
+    tr = TEXTS("ar")
+    text = tr.lines("\n".join(["• " + "س" * 30] * 5 + ["س" * 100]))
+    parts = _split(text, 64)
+
+    def letters(text: str) -> str:
+        return text.replace(RLM, "").replace("\n", "")
+
+    assert "".join(letters(part) for part in parts) == letters(text)  # nothing lost
+    assert all(max(len(line) for line in p.split("\n")) <= 64 for p in parts)
+    assert all(line.startswith(RLM) for part in parts for line in part.split("\n"))
