@@ -110,7 +110,7 @@ def test_values_are_escaped_and_isolated_in_right_to_left_text() -> None:
         ("uk", "вівторок, 1 грудня, 15:30"),
         ("ti", "ታሕሳስ 1, ሰሉስ 15:30"),
         ("so", "Talaado, Diseembar 1 15:30"),
-        ("fa", "سه\u200cشنبه ۱ دسامبر،\u200f ۱۵:۳۰"),
+        ("fa", "سه\u200cشنبه ۱ دسامبر، ۱۵:۳۰"),
     ],
 )
 def test_dates_are_written_out_in_the_readers_language(language: str, expected: str) -> None:

@@ -261,8 +261,9 @@ class Translator:
     def datetime(self, moment: datetime) -> str:
         """E.g. 'dinsdag 3 december 15:30', in the school's time zone."""
         local = moment.astimezone(self.timezone)
-        # The locale's own glue between date and time (Arabic uses its own comma).
-        glue = str(Locale.parse(self.locale).datetime_formats["medium"])
+        # The locale's own glue between date and time (Arabic uses its own comma), without
+        # Farsi's right-to-left mark: the marks start lines only (see `lines`).
+        glue = str(Locale.parse(self.locale).datetime_formats["medium"]).replace(RLM, "")
         return glue.replace("{1}", self.date(local.date())).replace("{0}", self.time(local))
 
     def time(self, moment: datetime) -> str:
