@@ -162,6 +162,7 @@ def test_each_language_writes_one_kind_of_digits() -> None:
         farsi.number(1234) == "۱٬۲۳۴"
         and farsi._("{n} min", n=farsi.number(45)) == f"{RLM}{FSI}۴۵{PDI} دقیقه"
     )
+    assert farsi.label("{n} min", n=45) == f"{RLM}{FSI}۴۵{PDI} دقیقه"  # a number as it is
     assert arabic.datetime(moment) == "الثلاثاء، 1 ديسمبر، 15:30"
     assert arabic.number(1234) == "1,234" and dutch.number(1234) == "1.234"
     for language in LANGUAGES:

@@ -169,6 +169,8 @@ class Translator:
     def _value(self, value: object, *, markup: bool) -> str:
         if isinstance(value, Markup):
             return value.html if markup else value.plain
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = self.digits(str(value))  # a count or a number of minutes, as written
         text = clean_value(value)
         if markup:
             text = html.escape(unlinked(text), quote=False)
