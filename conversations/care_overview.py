@@ -74,8 +74,10 @@ def discussion_buttons(
     return [
         [
             button(
-                f"{tr.label(KIND_SHORT[s.discussion.kind])} · {s.pupil.first_name} · "
-                f"{tr.time(s.discussion.starts_at)}",
+                tr.lines(
+                    f"{tr.label(KIND_SHORT[s.discussion.kind])} · {s.pupil.first_name} · "
+                    f"{tr.time(s.discussion.starts_at)}"
+                ),
                 str(DiscussionTap(s.discussion.id)),
             )
         ]

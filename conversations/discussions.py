@@ -153,8 +153,10 @@ async def _show_team(step: Step) -> None:
     rows = [
         [
             step.button(
-                ("✅ " if index in chosen else "⬜ ")
-                + care_messages.participants_text(tr, [member]),
+                tr.lines(
+                    ("✅ " if index in chosen else "⬜ ")
+                    + care_messages.participants_text(tr, [member]).plain
+                ),
                 f"team:{index}",
             )
         ]

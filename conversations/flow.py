@@ -58,7 +58,8 @@ class Step:
         return self.edits_tapped and self.update.callback_query is not None
 
     def button(self, label: str, value: str) -> InlineKeyboardButton:
-        return button(label, f"f:{self.state.nonce}:{value}")
+        """A button of this step; its label in the reader's direction (see `Translator.lines`)."""
+        return button(self.tr.lines(label), f"f:{self.state.nonce}:{value}")
 
     def back_row(
         self, value: str = "back", *more: InlineKeyboardButton

@@ -82,7 +82,9 @@ class Tapped:
         return tr_for(self.context, self.viewer)
 
     def button(self, label: str, action: str) -> InlineKeyboardButton:
-        return button(label, str(InvitationTap(self.meeting.id, self.tap.version, action)))
+        return button(
+            self.tr.lines(label), str(InvitationTap(self.meeting.id, self.tap.version, action))
+        )
 
     async def screen(self) -> meeting_answers.InvitationScreen:
         return await _screen(self.svc, self.viewer, self.tap.meeting_id)

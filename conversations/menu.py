@@ -174,7 +174,9 @@ async def overview(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: V
     else:
         # staff:
         lines.append(tr._("Choose a group to see who cannot be reached yet."))
-        rows.extend([button(group, str(GroupTap(_group_key(group))))] for group in groups[:40])
+        rows.extend(
+            [button(tr.lines(group), str(GroupTap(_group_key(group))))] for group in groups[:40]
+        )
     markup = InlineKeyboardMarkup(rows)
     await reply(update, clip(lines, tr), markup, edit=_tapped(update))
     await done(update)

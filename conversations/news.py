@@ -149,9 +149,11 @@ async def _preview(step: Step, note: str = "") -> None:
         lines.append("")
         # staff:
         lines.append(
-            tr._("<b>{name}</b> ({language}):", name=name, language=language_name(language))
-            # staff:
-            + ("" if linked else " ⚠️ " + tr._("not in Samen"))
+            tr.lines(
+                tr._("<b>{name}</b> ({language}):", name=name, language=language_name(language))
+                # staff:
+                + ("" if linked else " ⚠️ " + tr._("not in Samen"))
+            )
         )
         lines.append(
             good_news.news_text(

@@ -216,7 +216,9 @@ async def show_held(step: Step, outbox_id: int) -> None:
     pupil_id = step.draft(CardDraft).pupil_id
     message = next((m for m in await _held(step, pupil_id) if m.id == outbox_id), None)
     if message is None:
-        await show_card(step, "⚠️ " + tr._(REFUSAL_TEXTS[information_rights.NotRecorded.NOT_HELD]))
+        await show_card(
+            step, tr.lines("⚠️ " + tr._(REFUSAL_TEXTS[information_rights.NotRecorded.NOT_HELD]))
+        )
         return
     async with step.svc.db.reading() as tx:
         pupil = await tx.pupil(pupil_id)
@@ -467,7 +469,7 @@ async def _record(step: Step, what: str, *, reason: str = "", **extra: object) -
     async with step.svc.work() as w:
         refusal = await RECORDERS[what](w, member, step.draft(CardDraft), reason)
     if refusal is not None:
-        await show_card(step, "⚠️ " + tr._(REFUSAL_TEXTS[refusal]))
+        await show_card(step, tr.lines("⚠️ " + tr._(REFUSAL_TEXTS[refusal])))
         return
     if what == "release":
         # staff:

@@ -311,7 +311,7 @@ async def _show_blocks(
         if slot.pupil_id is not None:
             continue
         mark = "🚫 " if slot.blocked else "🟢 "
-        label = mark + tr.datetime(slot.starts_at)
+        label = tr.lines(mark + tr.datetime(slot.starts_at))
         rows.append([button(label, str(SlotBlockTap(round_.id, slot.id)))])
     # staff:
     text = tr._("Tap a time to block it, or to free it again. Booked times are not shown.")
@@ -423,7 +423,11 @@ async def _show_times(
             tr._("Which day suits you for the talk about {child}?", child=found.pupil.first_name)
         )
         rows = [
-            [button(tr.date(d), str(RoundDayTap(round_id, pupil_id, d.strftime("%Y%m%d"))))]
+            [
+                button(
+                    tr.lines(tr.date(d)), str(RoundDayTap(round_id, pupil_id, d.strftime("%Y%m%d")))
+                )
+            ]
             for d in days
         ]
     else:
@@ -434,7 +438,7 @@ async def _show_times(
             lines.append(tr._("⭐ = right before or after your other talk."))
         buttons = [
             button(
-                ("⭐ " if s.id in found.next_to_mine else "") + tr.time(s.starts_at),
+                tr.lines(("⭐ " if s.id in found.next_to_mine else "") + tr.time(s.starts_at)),
                 str(RoundSlotTap(round_id, pupil_id, s.id)),
             )
             for s in times

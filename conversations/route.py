@@ -144,7 +144,7 @@ async def on_button(step: Step, value: str) -> None:
                 target=RouteStep(value[3:]),
             )
             note = (
-                ("⚠️ " + tr._(REFUSAL_TEXTS[refusal]))
+                tr.lines("⚠️ " + tr._(REFUSAL_TEXTS[refusal]))
                 if refusal
                 else tr._("✅ Recorded in the file.")
             )

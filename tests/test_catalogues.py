@@ -15,6 +15,8 @@ from bot.i18n.catalogues import check_catalogs, extract, read_catalog
 from bot.i18n.translator import (
     FSI,
     PDI,
+    RLI,
+    RLM,
     SUPPORTED_LANGUAGES,
     CatalogueMissing,
     Catalogues,
@@ -87,7 +89,12 @@ def test_values_are_escaped_and_isolated_in_right_to_left_text() -> None:
     dutch = texts("nl")._("Hello {name}! What would you like to do?", name=hostile)
     assert dutch == "Hallo &lt;b&gt;Ali&lt;/b&gt;! Wat wilt u doen?"
     arabic = texts("ar")._("Hello {name}! What would you like to do?", name="Ali")
-    assert f"{FSI}Ali{PDI}" in arabic
+    assert f"{FSI}Ali{PDI}" in arabic and arabic.startswith(RLM)
+    # A list is isolated as a whole from right to left, each name in it on its own.
+    names = texts("ar")._(
+        "Hello {name}! What would you like to do?", name=texts("ar").list_of(["Ali", "Sem"])
+    )
+    assert f"{RLI}{FSI}Ali{PDI} و{FSI}Sem{PDI}{PDI}" in names
     # An Arabic name inside a Dutch text is isolated too.
     mixed = texts("nl")._("Hello {name}! What would you like to do?", name="علي")
     assert f"{FSI}علي{PDI}" in mixed
@@ -103,7 +110,7 @@ def test_values_are_escaped_and_isolated_in_right_to_left_text() -> None:
         ("uk", "вівторок, 1 грудня, 15:30"),
         ("ti", "ታሕሳስ 1, ሰሉስ 15:30"),
         ("so", "Talaado, Diseembar 1 15:30"),
-        ("fa", "سه\u200cشنبه 1 دسامبر،\u200f 15:30"),
+        ("fa", "سه\u200cشنبه ۱ دسامبر، ۱۵:۳۰"),
     ],
 )
 def test_dates_are_written_out_in_the_readers_language(language: str, expected: str) -> None:

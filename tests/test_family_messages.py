@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.i18n.translator import RLM
 from bot.rules.models import PersonKind
 from scheduler import due_work
 from tests.harness import AMSTERDAM, Harness
@@ -71,8 +72,9 @@ async def test_a_parent_of_two_chooses_the_child_and_the_words_wait(harness: Har
     before = len(marieke.messages)
     shown = await harness.say(mohamed, "Adam heeft een nieuwe bril.")
     question = shown[-1]
-    assert question.labels == ["Adam", "Yasmina"]
-    await harness.tap(mohamed, "Adam", question)
+    # Mohamed reads Arabic: each button starts with a right-to-left mark, a name too.
+    assert question.labels == [f"{RLM}Adam", f"{RLM}Yasmina"]
+    await harness.tap(mohamed, f"{RLM}Adam", question)
     assert "Marieke van den Berg" in mohamed.last.text
     await delivered(harness, marieke, before + 1)
     assert "“Adam heeft een nieuwe bril.”" in marieke.last.text and "Adam" in marieke.last.text

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.i18n.translator import FSI, PDI, RIGHT_TO_LEFT, SUPPORTED_LANGUAGES
+from bot.i18n.translator import FSI, PDI, RIGHT_TO_LEFT, RLM, SUPPORTED_LANGUAGES
 from bot.rules.models import PersonKind
 from bot.services import meetings
 from bot.services.notify import language_read
@@ -89,6 +89,12 @@ async def test_a_consent_request_and_an_invitation_in_each_language(
         for message in (request_message, invitation):
             assert f"{FSI}Ruud{PDI}" in message.text
             assert f"{FSI}Milan{PDI}" in message.text
+        # Every line reads from the right (the binding Dutch text below the request does not).
+        lines = [line for line in invitation.text.split("\n") if line]
+        assert all(line.startswith(RLM) and line.count(RLM) == 1 for line in lines)
+        assert all(label.startswith(RLM) for label in invitation.labels)
+        dutch = request_message.text[request_message.text.index("Ik geef toestemming") :]
+        assert RLM not in dutch
 
 
 async def test_a_school_switches_languages_on_and_off(harness: Harness) -> None:

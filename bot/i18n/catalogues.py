@@ -30,7 +30,7 @@ from bot.i18n import legal
 from bot.i18n.translator import DOMAIN, SUPPORTED_LANGUAGES, babel_locale, placeholders
 
 SOURCE_DIRS = ("bot", "conversations", "scheduler")
-KEYWORDS = ("_", "label", "n_:1,2", "n_label:1,2")
+KEYWORDS = ("_", "label", "phrase", "n_:1,2", "n_label:1,2")
 STAFF_TAG = "staff:"
 # Modules whose every text is for staff; elsewhere a `# staff:` comment marks one string.
 STAFF_MODULES = frozenset(

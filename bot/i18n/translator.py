@@ -8,6 +8,16 @@ Message texts are Telegram HTML: interpolated values are escaped, stripped of
 bidi control characters and, in right-to-left languages, wrapped in Unicode
 isolation marks so names, dates and numbers keep their order. Nothing in a value
 becomes a link, a mention, a hashtag or a command (see `unlinked`).
+
+Right to left (`RIGHT_TO_LEFT`): every line of a text the Translator returns starts with one
+right-to-left mark, so a line that opens with a name, "Samen" or an emoji still reads from
+the right (Telegram takes a line's direction from its first letter). A value is isolated
+on its own (FSI, its own direction: a Latin name stays whole); a piece the Translator builds
+from several parts (`list_of`, `phrase`) is isolated as a whole in the reader's direction
+(RLI) with each value inside it isolated on its own, so the items of a list that starts with
+a Latin name still read from the right. A command in a text ("/help") is isolated left to
+right, or it would show as "help/". Each language writes one kind of digits everywhere:
+Persian digits in Farsi and Dari, Latin digits in every other language (Arabic too).
 """
 
 from __future__ import annotations
@@ -16,6 +26,7 @@ import html
 import io
 import re
 import string
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -24,22 +35,36 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_time
-from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import Translations
 
 SUPPORTED_LANGUAGES: tuple[str, ...] = (
     "nl", "en", "tr", "ar", "pl", "uk", "ti", "so", "fa", "prs", "ro", "bg", "es", "pt"
 )  # fmt: skip
 RIGHT_TO_LEFT = frozenset({"ar", "fa", "prs"})
-# Samen's language codes are what a school writes in its roster; Babel (CLDR) knows Dari,
-# the Persian of Afghanistan, as Persian in Afghanistan: its month names and its own name.
-_BABEL_LOCALES = {"prs": "fa_AF"}
+# Languages that write Persian digits (۰–۹) in dates, times, numbers and their catalogue texts;
+# every other language writes Latin digits (0–9), Arabic too.
+PERSIAN_DIGITS = frozenset({"fa", "prs"})
+# Languages that separate the items of a list with the Arabic comma "، ".
+ARABIC_COMMA = frozenset({"ar", "fa", "prs"})
+# The Babel locale of a language Babel does not know by its own code: Samen's codes are what a
+# school writes in its roster; Babel (CLDR) knows Dari, the Persian of Afghanistan, as Persian
+# in Afghanistan, with its month names and its own name.
+BABEL_LOCALES = {"prs": "fa_AF"}
 DOMAIN = "messages"
 
-FSI = "\u2068"  # first strong isolate
-PDI = "\u2069"  # pop directional isolate
+FSI = "\u2068"  # first strong isolate: a value, in its own direction
+LRI = "\u2066"  # left-to-right isolate: a command in a right-to-left text
+RLI = "\u2067"  # right-to-left isolate: a composite (a list) in a right-to-left text
+PDI = "\u2069"  # pop directional isolate: ends any of the three
+RLM = "\u200f"  # right-to-left mark: starts every line of a right-to-left text
+_LATIN_DIGITS = "0123456789"
+_PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
+_ARABIC_INDIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
+_TO_PERSIAN = str.maketrans(_LATIN_DIGITS + _ARABIC_INDIC_DIGITS, _PERSIAN_DIGITS * 2)
+_TO_LATIN = str.maketrans(_PERSIAN_DIGITS + _ARABIC_INDIC_DIGITS, _LATIN_DIGITS * 2)
 # Bidi marks, embeddings, overrides and isolates; the invisible zero-width space, word joiner
 # and byte order mark; control characters but tab and line feed. The zero-width (non-)joiners
 # stay: Persian spelling and emoji sequences need them.
@@ -59,6 +84,8 @@ _LINK_STARTS = re.compile(
     r"|(?<![\w/<>]/)(?<=/)(?=\w)"  # /start, but not 1/2 or SO/VSO
 )
 _RTL_CHARS = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+# A bot command in a text ("/help"), not a closing tag, a path, a date or a link.
+_COMMAND = re.compile(r"(?<![\w/<:.])/[a-z][a-z_]*\b")
 
 
 class CatalogueMissing(RuntimeError):
@@ -79,9 +106,9 @@ def locales_dir() -> Path:
     raise CatalogueMissing(f"no locales folder with messages.pot near {package}")
 
 
-def babel_locale(code: str) -> str:
+def babel_locale(language: str) -> str:
     """The Babel locale that formats dates, numbers and plural forms for a Samen language."""
-    return _BABEL_LOCALES.get(code, code)
+    return BABEL_LOCALES.get(language, language)
 
 
 def language_name(code: str, reader: str | None = None) -> str:
@@ -96,6 +123,13 @@ def clean_value(value: object) -> str:
     """A user-supplied value as safe text: bidi controls, invisible and control characters
     removed."""
     return _INVISIBLE.sub("", str(value))
+
+
+def right_to_left_lines(text: str) -> str:
+    """`text` with one right-to-left mark at the start of every line that has any text, and
+    none elsewhere (the Translator puts them at line starts only, so a text made of several
+    translated pieces keeps one a line)."""
+    return "\n".join(f"{RLM}{line}" if line else line for line in text.replace(RLM, "").split("\n"))
 
 
 def unlinked(text: str) -> str:
@@ -113,92 +147,156 @@ class Translator:
     timezone: ZoneInfo
 
     @property
-    def locale(self) -> str:
-        """The Babel locale for dates, numbers and lists ('fa_AF' for Dari)."""
-        return babel_locale(self.language)
-
-    @property
     def rtl(self) -> bool:
         return self.language in RIGHT_TO_LEFT
 
+    @property
+    def locale(self) -> str:
+        """The Babel locale for this language."""
+        return babel_locale(self.language)
+
+    @property
+    def comma(self) -> str:
+        """What separates the parts of an enumeration: ", " or the Arabic "، "."""
+        return "، " if self.language in ARABIC_COMMA else ", "
+
     def _isolate(self, text: str) -> str:
-        if self.rtl or _RTL_CHARS.search(text):
-            return f"{FSI}{text}{PDI}"
-        return text
+        """A value on its own, each line apart (a paragraph ends an isolate)."""
+        if not (self.rtl or _RTL_CHARS.search(text)):
+            return text
+        return "\n".join(f"{FSI}{line}{PDI}" if line else line for line in text.split("\n"))
+
+    def _composite(self, text: str) -> str:
+        """A piece built of translated text and values, isolated as a whole in the reader's
+        direction (its values isolated each already)."""
+        return f"{RLI}{text}{PDI}" if self.rtl and text else text
+
+    def _value(self, value: object, *, markup: bool) -> str:
+        if isinstance(value, Markup):
+            return value.html if markup else value.plain
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = self.digits(str(value))  # a count or a number of minutes, as written
+        text = clean_value(value)
+        if markup:
+            text = html.escape(unlinked(text), quote=False)
+        return self._isolate(text)
 
     def _fill(self, template: str, values: dict[str, object], *, markup: bool) -> str:
-        if not values:
-            return template
-        prepared: dict[str, str] = {}
-        for key, value in values.items():
-            if isinstance(value, Markup):
-                prepared[key] = value.html if markup else value.plain
-                continue
-            text = clean_value(value)
-            if markup:
-                text = html.escape(unlinked(text), quote=False)
-            prepared[key] = self._isolate(text)
-        return template.format(**prepared)
+        if self.rtl:
+            template = _COMMAND.sub(lambda found: f"{LRI}{found.group()}{PDI}", template)
+        if values:
+            prepared = {key: self._value(value, markup=markup) for key, value in values.items()}
+            template = template.format(**prepared)
+        return template
+
+    def lines(self, text: str) -> str:
+        """A text composed of translated pieces and parts made in code ("• ", an icon), with
+        every line starting in the reader's direction: in a right-to-left language one
+        right-to-left mark a line."""
+        return right_to_left_lines(text) if self.rtl else text
 
     def _(self, message: str, **values: object) -> str:
         """Translate a message text (Telegram HTML) and fill in escaped values."""
-        return self._fill(self.translations.gettext(message), values, markup=True)
+        return self.lines(self._fill(self.translations.gettext(message), values, markup=True))
 
     def n_(self, singular: str, plural: str, count: int, **values: object) -> str:
         """Plural-aware `_`; `{n}` in the text is the count."""
         values.setdefault("n", self.number(count))
         template = self.translations.ngettext(singular, plural, count)
-        return self._fill(template, values, markup=True)
+        return self.lines(self._fill(template, values, markup=True))
 
     def fill(self, template: str, **values: object) -> str:
         """Fill a text that is not in the catalogue (a versioned legal text) like `_` does."""
-        return self._fill(template, values, markup=True)
+        return self.lines(self._fill(template, values, markup=True))
 
     def label(self, message: str, **values: object) -> str:
         """Translate plain text (a button label or command description)."""
-        return self._fill(self.translations.gettext(message), values, markup=False)
+        return self.lines(self._fill(self.translations.gettext(message), values, markup=False))
 
     def n_label(self, singular: str, plural: str, count: int, **values: object) -> str:
         """Plural-aware `label` (plain text: a letter, a button); `{n}` is the count."""
         values.setdefault("n", self.number(count))
         template = self.translations.ngettext(singular, plural, count)
-        return self._fill(template, values, markup=False)
+        return self.lines(self._fill(template, values, markup=False))
 
-    def list_of(self, items: list[str]) -> str:
-        """E.g. 'Ayla en Sem' / 'Ayla ve Sem'."""
-        return format_list([clean_value(i) for i in items], locale=self.locale) if items else ""
+    def phrase(self, message: str, **values: object) -> Markup:
+        """A translated piece of a larger message (a value for another one, an item of a
+        list): its values isolated each, the whole isolated in the reader's direction."""
+        return self.compose(self.translations.gettext(message), **values)
+
+    def compose(self, pattern: str, **values: object) -> Markup:
+        """Like `phrase`, for a pattern made in code ("{name} ({role})")."""
+        html_text = self._fill(pattern, values, markup=True).replace(RLM, "")
+        plain_text = self._fill(pattern, values, markup=False).replace(RLM, "")
+        return Markup(self._composite(html_text), self._composite(plain_text))
+
+    def list_of(self, items: Sequence[str | Markup]) -> Markup:
+        """E.g. 'Ayla en Sem' / 'Ayla ve Sem': each item isolated on its own (a name) or kept
+        whole (a `phrase`), the list isolated in the reader's direction; empty (false) for
+        no items."""
+        if not items:
+            return Markup("", "")
+        html_items = [self._value(item, markup=True).replace(RLM, "") for item in items]
+        plain_items = [self._value(item, markup=False).replace(RLM, "") for item in items]
+        return Markup(
+            self._composite(self._join(html_items)), self._composite(self._join(plain_items))
+        )
+
+    def _join(self, items: list[str]) -> str:
+        """The items joined as the language joins a list (Babel's patterns), with the Arabic
+        comma between items in the languages that write it."""
+        if len(items) == 1:
+            return items[0]
+        patterns = Locale.parse(self.locale).list_patterns["standard"]
+        pair, start, middle, end = (patterns[k] for k in ("2", "start", "middle", "end"))
+        if self.language in ARABIC_COMMA:
+            start = middle = "{0}، {1}"
+        pair, start, middle, end = (p.replace(RLM, "") for p in (pair, start, middle, end))
+        if len(items) == 2:
+            return pair.format(*items)
+        text = start.format(items[0], items[1])
+        for item in items[2:-1]:
+            text = middle.format(text, item)
+        return end.format(text, items[-1])
+
+    def digits(self, text: str) -> str:
+        """`text` with the language's own digits (Persian or Latin)."""
+        return text.translate(_TO_PERSIAN if self.language in PERSIAN_DIGITS else _TO_LATIN)
 
     def date(self, day: date) -> str:
         """E.g. 'dinsdag 3 december': weekday and month written out, no year."""
-        return format_date(day, _weekday_date_pattern(self.locale), locale=self.locale)
+        return self.digits(format_date(day, _weekday_date_pattern(self.locale), locale=self.locale))
 
     def date_with_year(self, day: date) -> str:
         """E.g. '3 december 2014' (a birth date)."""
-        return format_date(day, "long", locale=self.locale)
+        return self.digits(format_date(day, "long", locale=self.locale))
 
     def datetime(self, moment: datetime) -> str:
         """E.g. 'dinsdag 3 december 15:30', in the school's time zone."""
         local = moment.astimezone(self.timezone)
-        # The locale's own glue between date and time (Arabic uses its own comma).
-        glue = str(Locale.parse(self.locale).datetime_formats["medium"])
+        # The locale's own glue between date and time (Arabic uses its own comma), without
+        # Farsi's right-to-left mark: the marks start lines only (see `lines`).
+        glue = str(Locale.parse(self.locale).datetime_formats["medium"]).replace(RLM, "")
         return glue.replace("{1}", self.date(local.date())).replace("{0}", self.time(local))
 
     def time(self, moment: datetime) -> str:
         local = moment.astimezone(self.timezone) if moment.tzinfo else moment
-        return format_time(local, "HH:mm", locale=self.locale)
+        return self.digits(format_time(local, "HH:mm", locale=self.locale))
 
     def number(self, value: int) -> str:
-        from babel.numbers import format_decimal
-
-        return format_decimal(value, locale=self.locale)
+        return self.digits(format_decimal(value, locale=self.locale, numbering_system="default"))
 
 
 @dataclass(frozen=True)
 class Markup:
-    """A value that is already safe HTML (built by a Translator), with its plain form."""
+    """A value that is already safe HTML (built by a Translator), with its plain form; false
+    when empty (`tr.list_of(names) or "–"`)."""
 
     html: str
     plain: str
+
+    def __bool__(self) -> bool:
+        return bool(self.plain)
 
 
 class Catalogues:
@@ -230,7 +328,7 @@ def load_translations(folder: Path, language: str) -> Translations:
 @cache
 def _compile(po_path: Path, _mtime: int) -> Translations:
     with po_path.open("rb") as handle:
-        catalog = read_po(handle, locale=babel_locale(po_path.parent.parent.name), domain=DOMAIN)
+        catalog = read_po(handle, locale=po_path.parent.parent.name, domain=DOMAIN)
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)

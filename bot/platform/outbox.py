@@ -39,6 +39,7 @@ from telegram import Bot, InlineKeyboardMarkup, InputFile
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
+from bot.i18n.translator import RLM
 from bot.platform.clock import Clock
 from bot.platform.rate_limit import SendTicket, TelegramLimiter
 from bot.rules.models import OutgoingMessage
@@ -502,10 +503,12 @@ def _units(text: str) -> int:
 
 
 def _split(text: str, limit: int) -> list[str]:
-    """Parts of at most `limit`, cut between lines where possible."""
+    """Parts of at most `limit`, cut between lines where possible. A line cut in two keeps
+    its direction: the rest starts with the line's right-to-left mark too."""
     parts: list[str] = []
     current = ""
     for line in text.split("\n"):
+        mark = RLM if line.startswith(RLM) else ""
         while _units(line) > limit:
             head = line[:limit]
             while _units(head) > limit:
@@ -514,7 +517,7 @@ def _split(text: str, limit: int) -> list[str]:
                 parts.append(current)
                 current = ""
             parts.append(head)
-            line = line[len(head) :]
+            line = mark + line[len(head) :]
         candidate = f"{current}\n{line}" if current else line
         if _units(candidate) > limit:
             parts.append(current)

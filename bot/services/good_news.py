@@ -301,7 +301,7 @@ async def _remind_mentor(w: Work, member: StaffMember, due: Sequence[Due]) -> No
         rows.append(
             [
                 care_messages.button(
-                    "🌟 " + item.pupil.first_name, str(GoodNewsTap(item.pupil.pupil_id))
+                    tr.lines("🌟 " + item.pupil.first_name), str(GoodNewsTap(item.pupil.pupil_id))
                 )
             ]
         )

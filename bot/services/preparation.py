@@ -77,7 +77,8 @@ async def context_for(w: Work, tr: Translator, meeting: Meeting) -> Context:
     found = await w.tx.last_positive_news(pupil.pupil_id, w.now)
     if found is not None:
         last, themes, words = found
-        last_words = words or tr.list_of([tr.label(THEMES[t]) for t in themes if t in THEMES])
+        chosen = [tr.label(THEMES[t]) for t in themes if t in THEMES]
+        last_words = words or tr.list_of(chosen).plain
     # The same cadence as the mentors' reminders: school weeks, holiday weeks not counted.
     needs_news = (
         last is None
@@ -216,7 +217,7 @@ async def card(w: Work, tr: Translator, meeting: Meeting, answers: dict[str, str
     for key in TIP_KEYS:
         answer = answers.get(key)
         if answer:
-            lines.append(f"{TIP_ICONS[key]} " + tr.fill("{answer}", answer=answer))
+            lines.append(tr.fill(TIP_ICONS[key] + " {answer}", answer=answer))
     lines.append("")
     lines.extend(context_lines(tr, await context_for(w, tr, meeting)))
     return "\n".join(lines)

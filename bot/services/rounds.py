@@ -551,7 +551,7 @@ async def overview_text(tx: Tx, tr: Translator, round_: Round) -> str:
                 joining.append(other.full_name)
         if joining:
             # staff:
-            line += " · " + tr._("also coming: {names}", names=tr.list_of(joining))
+            line = tr.lines(line + " · " + tr._("also coming: {names}", names=tr.list_of(joining)))
         lines.append(line)
     missing = sorted(
         f"{p.first_name} {p.last_name}"

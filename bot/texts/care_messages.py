@@ -79,19 +79,25 @@ def role(tr: Translator, key: str) -> str:
     return tr.label(ROLE_LABELS.get(key, key))
 
 
-def _participant_parts(tr: Translator, participants: Sequence[Participant]) -> list[str]:
+def _participant_parts(tr: Translator, participants: Sequence[Participant]) -> list[Markup]:
+    """Each person: 'Said El Amrani (youth care worker, Jeugdteam Noord)', 'school doctor
+    (GGD)', each name and organisation isolated on its own."""
     parts = []
     for p in participants:
-        described = role(tr, p.role)
-        if p.name:
-            details = f"{described}, {p.organisation}" if p.organisation else described
-            parts.append(f"{p.name} ({details})")
+        described = tr.phrase(ROLE_LABELS.get(p.role, p.role))
+        if p.name and p.organisation:
+            pattern = f"{{name}} ({{role}}{tr.comma}{{organisation}})"
+        elif p.name:
+            pattern = "{name} ({role})"
+        elif p.organisation:
+            pattern = "{role} ({organisation})"
         else:
-            parts.append(f"{described} ({p.organisation})" if p.organisation else described)
+            pattern = "{role}"
+        parts.append(tr.compose(pattern, name=p.name, role=described, organisation=p.organisation))
     return parts
 
 
-def participants_text(tr: Translator, participants: Sequence[Participant]) -> str:
+def participants_text(tr: Translator, participants: Sequence[Participant]) -> Markup:
     return tr.list_of(_participant_parts(tr, participants))
 
 
@@ -101,13 +107,13 @@ def participant_lines(tr: Translator, participants: Sequence[Participant]) -> li
     return [tr.fill("• {text}", text=part) for part in _participant_parts(tr, participants)]
 
 
-def shared_text(tr: Translator, keys: Sequence[str], child: str) -> str:
+def shared_text(tr: Translator, keys: Sequence[str], child: str) -> Markup:
     return tr.list_of(shared_items(tr, keys, child))
 
 
-def shared_items(tr: Translator, keys: Sequence[str], child: str) -> list[str]:
-    """What the school may share, each as plain text."""
-    return [tr.label(SHARED_INFO[k], child=child) for k in keys if k in SHARED_INFO]
+def shared_items(tr: Translator, keys: Sequence[str], child: str) -> list[Markup]:
+    """What the school may share, each a translated phrase."""
+    return [tr.phrase(SHARED_INFO[k], child=child) for k in keys if k in SHARED_INFO]
 
 
 def _purpose(tr: Translator, purpose: str, sender: str) -> Markup:

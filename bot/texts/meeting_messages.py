@@ -278,7 +278,7 @@ def _agreement_line(tr: Translator, agreement: Agreement) -> str:
         parts.append(tr.fill("({text})", text=agreement.who))
     if agreement.when:
         parts.append(tr._("by {when}", when=agreement.when))
-    return "• " + " ".join(parts)
+    return tr.lines("• " + " ".join(parts))
 
 
 def summary_keyboard(tr: Translator, meeting_id: int, *, read: bool = False) -> str:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime
 
-from bot.i18n.translator import N_, Translator, language_name
+from bot.i18n.translator import N_, Markup, Translator, language_name
 from bot.rules.models import Participant
 from bot.rules.pupil_file import FileEvent, Person
 from bot.rules.support_route import CHECKLIST, STEP_LABELS, RouteStep
@@ -88,7 +88,7 @@ def _when(t: Translator, stamp: str) -> str:
     return t.datetime(datetime.fromisoformat(stamp))
 
 
-def _list(t: Translator, lines: str) -> str:
+def _list(t: Translator, lines: str) -> Markup:
     return t.list_of([line for line in lines.split("\n") if line])
 
 
@@ -316,7 +316,7 @@ def _discussion(e: FileEvent, t: Translator) -> list[str]:
     if f.get("shared_info"):
         shared = care_messages.shared_items(t, f["shared_info"].split("\n"), f.get("child", ""))
         lines.append(t.label("What the school may share:"))
-        lines += [f"• {item}" for item in shared]
+        lines += [t.lines(f"• {item.plain}") for item in shared]
     if f.get("purpose"):
         lines.append(_quoted(t, f["purpose"], _who(t, e.actor)))
     if f.get("answer_before"):
