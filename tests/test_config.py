@@ -348,3 +348,12 @@ def test_where_each_key_is_written() -> None:
         ("t", "items", 1, "sub", 0): 15,
         ("t", "items", 1, "sub", 0, "quoted.key"): 16,
     }
+
+
+def test_a_school_switches_on_the_newer_languages(tmp_path: Path) -> None:
+    config = tmp_path / "samen.toml"
+    config.write_text(
+        '[school]\nlanguages = ["nl", "prs", "ro", "bg", "es", "pt"]\n', encoding="utf-8"
+    )
+    settings = load_settings({"SAMEN_CONFIG": str(config)})
+    assert settings.languages == ("nl", "prs", "ro", "bg", "es", "pt")

@@ -166,3 +166,17 @@ def test_turkish_calls_the_care_team_a_pupil_support_team() -> None:
     catalog = _catalog("tr")
     assert not [m.id for m in catalog if m.id and "bakım" in " ".join(_texts(catalog, m.id))]
     assert "öğrenci destek ekibi" in TEXTS("tr").label("the school's care team (CvB)")
+
+
+def test_farsi_and_dari_have_one_word_for_consent() -> None:
+    """ "اجازه" throughout, as the parent texts said it; never also "رضایت"."""
+    for language in ("fa", "prs"):
+        catalog = _catalog(language)
+        assert not [m.id for m in catalog if m.id and "رضایت" in " ".join(_texts(catalog, m.id))]
+    assert "اجازه" in TEXTS("fa").label("📝 My permissions")
+
+
+def test_arabic_speaks_to_one_parent() -> None:
+    """A parent is one reader: "أخبر" (tell, to one), not the plural "أبلغوا"."""
+    catalog = _catalog("ar")
+    assert not [m.id for m in catalog if m.id and "أبلغوا" in " ".join(_texts(catalog, m.id))]
