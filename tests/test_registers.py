@@ -36,6 +36,20 @@ def _catalog(language: str) -> Catalog:
     return read_catalog(locales_dir() / language / "LC_MESSAGES" / "messages.po", language)
 
 
+def _parent_texts_matching(catalog: Catalog, pattern: re.Pattern[str]) -> list[str]:
+    return [
+        text
+        for msgid in parent_messages(locales_dir())
+        for text in _texts(catalog, msgid)
+        if pattern.search(text)
+    ]
+
+
+def _entries_containing(catalog: Catalog, word: str) -> list[object]:
+    """Every entry, parent or staff, whose translation has this word."""
+    return [m.id for m in catalog if m.id and word in " ".join(_texts(catalog, m.id))]
+
+
 def _texts(catalog: Catalog, msgid: str | tuple[str, str]) -> list[str]:
     message = catalog.get(msgid)
     assert message is not None, msgid
@@ -104,13 +118,7 @@ def test_polish_keeps_a_name_where_it_needs_no_case_ending() -> None:
     catalog = _catalog("pl")
     names = "child|children|teacher|teachers|name|names|sender|booker|who"
     before_a_name = re.compile(rf"\b(?:o|z|ze|dla|do|od|u|przez|w|we|na)\s+\{{(?:{names})\}}")
-    found = [
-        text
-        for msgid in parent_messages(locales_dir())
-        for text in _texts(catalog, msgid)
-        if before_a_name.search(text)
-    ]
-    assert found == []
+    assert _parent_texts_matching(catalog, before_a_name) == []
 
 
 @pytest.mark.parametrize(("language", "several"), [("pl", "dzieci"), ("uk", "діт")])
@@ -151,20 +159,14 @@ def test_ukrainian_has_one_word_for_consent() -> None:
     """ "Згода" throughout: the menu button, its screen and the messages that name it."""
     catalog = _catalog("uk")
     permission = re.compile(r"\bдозв(?:іл|ол[иуів]\w*)\b")
-    found = [
-        text
-        for msgid in parent_messages(locales_dir())
-        for text in _texts(catalog, msgid)
-        if permission.search(text)
-    ]
-    assert found == []
+    assert _parent_texts_matching(catalog, permission) == []
     assert TEXTS("uk").label("📝 My permissions") == "📝 Мої згоди"
 
 
 def test_turkish_calls_the_care_team_a_pupil_support_team() -> None:
     """ "Bakım ekibi" is a maintenance or nursing crew; the CvB supports pupils."""
     catalog = _catalog("tr")
-    assert not [m.id for m in catalog if m.id and "bakım" in " ".join(_texts(catalog, m.id))]
+    assert _entries_containing(catalog, "bakım") == []
     assert "öğrenci destek ekibi" in TEXTS("tr").label("the school's care team (CvB)")
 
 
@@ -172,11 +174,11 @@ def test_farsi_and_dari_have_one_word_for_consent() -> None:
     """ "اجازه" throughout, as the parent texts said it; never also "رضایت"."""
     for language in ("fa", "prs"):
         catalog = _catalog(language)
-        assert not [m.id for m in catalog if m.id and "رضایت" in " ".join(_texts(catalog, m.id))]
+        assert _entries_containing(catalog, "رضایت") == []
     assert "اجازه" in TEXTS("fa").label("📝 My permissions")
 
 
 def test_arabic_speaks_to_one_parent() -> None:
     """A parent is one reader: "أخبر" (tell, to one), not the plural "أبلغوا"."""
     catalog = _catalog("ar")
-    assert not [m.id for m in catalog if m.id and "أبلغوا" in " ".join(_texts(catalog, m.id))]
+    assert _entries_containing(catalog, "أبلغوا") == []
