@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
@@ -20,3 +21,23 @@ async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
         yield h
     finally:
         await h.close()
+
+
+# Where the browser tests put their screenshots (each story's end): CI keeps the folder.
+SCREENSHOTS = pytest.StashKey[Path]()
+
+
+@pytest.fixture(scope="session")
+def screenshots(request: pytest.FixtureRequest) -> Path:
+    default = Path(__file__).resolve().parent.parent / "build" / "screenshots"
+    folder = Path(os.environ.get("SAMEN_SCREENSHOTS") or default).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    request.config.stash[SCREENSHOTS] = folder
+    return folder
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    folder = terminalreporter.config.stash.get(SCREENSHOTS, None)
+    if folder is not None:
+        shots = sorted(folder.glob("*.png"))
+        terminalreporter.write_line(f"screenshots: {len(shots)} in {folder}")
