@@ -11,7 +11,7 @@ from bot.rules.models import PersonKind
 from bot.rules.rights import MessageKind, audience
 from bot.services import information_rights, pupil_discussions, route_steps
 from bot.services.work import Work
-from tests.fakebot import ChatMessage, FakeUser
+from bot.demo.fake_telegram import ChatMessage, FakeUser
 from tests.harness import AMSTERDAM, Harness
 
 G, P = PersonKind.GUARDIAN, PersonKind.PUPIL

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.rules.models import PersonKind
-from tests.fakebot import FakeUser
+from bot.demo.fake_telegram import FakeUser
 from tests.harness import Harness
 
 # A chat's allowance at once (bot.platform.admission.BURST): 30 updates.

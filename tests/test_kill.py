@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.storage import Database
-from tests.fakebot import TOKEN, FakeTelegram
+from bot.demo.fake_telegram import TOKEN, FakeTelegram
 
 MESSAGES = 1000
 CHATS = 100

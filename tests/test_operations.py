@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.platform.backup_crypto import decrypt_file, new_backup_key
 from bot.rules.models import PersonKind
 from bot.storage import Database
-from tests.fakebot import TOKEN, FakeTelegram
+from bot.demo.fake_telegram import TOKEN, FakeTelegram
 from tests.harness import Harness
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.rules.models import PersonKind
 from bot.storage import Database
-from tests.fakebot import TOKEN, FakeTelegram
+from bot.demo.fake_telegram import TOKEN, FakeTelegram
 from tests.harness import Harness, load_examples
 
 from .conftest import START

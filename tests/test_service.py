@@ -31,7 +31,7 @@ from bot.services.backups import (
 )
 from bot.storage import Database, inspect_database_file, load_migrations
 from scheduler import daily_work
-from tests.fakebot import TOKEN, FakeTelegram
+from bot.demo.fake_telegram import TOKEN, FakeTelegram
 from tests.harness import AMSTERDAM, Harness
 from tests.test_operations import samen
 

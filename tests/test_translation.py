@@ -15,7 +15,7 @@ from bot.rules.models import PersonKind
 from bot.services.translations import translate_pending
 from tests.conftest import START
 from tests.fake_translation import DEEPL_KEY, FakeDeepL, FakeLibreTranslate
-from tests.fakebot import FakeUser
+from bot.demo.fake_telegram import FakeUser
 from tests.harness import Harness
 from tests.test_care import delivered, flow, people, press
 

@@ -34,7 +34,7 @@ from bot.rules.models import PersonKind
 from bot.storage import Database
 from tests.bench.run import ROOT, TimedTracker, machine, percentile
 from tests.conftest import START
-from tests.fakebot import TOKEN, FakeTelegram
+from bot.demo.fake_telegram import TOKEN, FakeTelegram
 from tests.harness import Harness
 from tests.test_delivery import DiskFullDatabase
 

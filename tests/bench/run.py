@@ -38,7 +38,7 @@ from bot.services.work import Work
 from bot.storage import Database
 from scheduler import due_work
 from tests.bench.roster import write_roster
-from tests.fakebot import TOKEN, ChatMessage, FakeTelegram, FakeUser
+from bot.demo.fake_telegram import TOKEN, ChatMessage, FakeTelegram, FakeUser
 from tests.harness import TrackingApplication, UpdateTracker
 
 AMS = ZoneInfo("Europe/Amsterdam")
