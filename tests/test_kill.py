@@ -13,8 +13,8 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.storage import Database
 from bot.demo.fake_telegram import TOKEN, FakeTelegram
+from bot.storage import Database
 
 MESSAGES = 1000
 CHATS = 100

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.demo.fake_telegram import TOKEN, FakeTelegram
 from bot.i18n.translator import SUPPORTED_LANGUAGES
 from bot.paper.pdf import FONT_FILES, PACKAGED_FONTS, FontsMissing, check_fonts
-from bot.demo.fake_telegram import TOKEN, FakeTelegram
 from tests.pdf_reading import page_texts, pdf_text
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -197,6 +197,16 @@ class School:
         self.pause(1.0)
         await self.tracker.wait(user.react(message, emoji))
 
+    async def press(self, user: FakeUser, pattern: str) -> ChatMessage:
+        """Tap the newest button whose callback data matches `pattern`; the message it was on."""
+        message = with_data(user, pattern)
+        await self.tap_data(user, data_of(message, pattern), message)
+        return message
+
+    async def flow(self, user: FakeUser, value: str) -> None:
+        """Tap the button of a flow's step (bot/rules/callback_data: f:<nonce>:<value>)."""
+        await self.press(user, rf"f:[^:]+:{re.escape(value)}")
+
     async def link(self, user: FakeUser, kind: PersonKind, person_id: str) -> ChatMessage:
         """Onboard a user with their invitation code; returns the welcome."""
         if not self.invites:
@@ -204,6 +214,25 @@ class School:
         shown = await self.say(user, f"/start {self.code(kind, person_id)}")
         assert len(shown) == 1, [m.text for m in shown]
         return shown[0]
+
+
+def with_data(user: FakeUser, pattern: str) -> ChatMessage:
+    """The newest message with a button whose callback data matches `pattern`."""
+    for message in reversed(user.messages):
+        for row in message.buttons:
+            for button in row:
+                if button.data and re.fullmatch(pattern, button.data):
+                    return message
+    raise LookupError(f"no button matching {pattern!r}: {[m.labels for m in user.messages]}")
+
+
+def data_of(message: ChatMessage, pattern: str) -> str:
+    """The callback data of the message's button that matches `pattern`."""
+    for row in message.buttons:
+        for button in row:
+            if button.data and re.fullmatch(pattern, button.data):
+                return button.data
+    raise LookupError(pattern)
 
 
 # --- the demo ----------------------------------------------------------------------------
@@ -237,7 +266,12 @@ FIRST_DEMO_USER = 100_001
 
 
 class DemoError(Exception):
-    """A demo request that cannot be done; the message says why, for the page."""
+    """A demo request that cannot be done; the message says why, for the page (with the HTTP
+    status to answer: 404 for someone or something unknown, 409 for a wrong moment)."""
+
+    def __init__(self, message: str, status: int = 409) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class DemoSchool(School):
@@ -385,7 +419,7 @@ class DemoSchool(School):
     def person(self, person_id: str) -> Person:
         found = self.people.get(person_id)
         if found is None:
-            raise DemoError(f"nobody with a demo account is called {person_id!r}")
+            raise DemoError(f"nobody with a demo account is called {person_id!r}", 404)
         return found
 
     def user(self, person_id: str) -> FakeUser:
@@ -432,7 +466,7 @@ class DemoSchool(School):
         if reply_to is not None:
             replied = self.server.message(user.id, reply_to)
             if replied is None:
-                raise DemoError(f"no message {reply_to} in {person_id}'s chat")
+                raise DemoError(f"no message {reply_to} in {person_id}'s chat", 404)
         await self.say(user, text, replied)
         await self.settle()
 
@@ -441,7 +475,7 @@ class DemoSchool(School):
         user = self.user(person_id)
         message = self.server.message(user.id, message_id)
         if message is None or message.deleted:
-            raise DemoError(f"no message {message_id} in {person_id}'s chat")
+            raise DemoError(f"no message {message_id} in {person_id}'s chat", 404)
         if not any(button.data == data for row in message.buttons for button in row):
             raise DemoError(f"message {message_id} has no button {data!r}")
         query_id = await self.tap_data(user, data, message)
@@ -453,7 +487,7 @@ class DemoSchool(School):
         user = self.user(person_id)
         message = self.server.message(user.id, message_id)
         if message is None or message.deleted:
-            raise DemoError(f"no message {message_id} in {person_id}'s chat")
+            raise DemoError(f"no message {message_id} in {person_id}'s chat", 404)
         await self.react(user, message, emoji)
         await self.settle()
 
@@ -501,7 +535,7 @@ class DemoSchool(School):
             return friday if friday > now else friday + timedelta(days=7)
         if jump == "day_before_talk":
             return await self._reminder_of_next_talk()
-        raise DemoError(f"no such jump: {jump!r}")
+        raise DemoError(f"no such jump: {jump!r}", 400)
 
     async def _reminder_of_next_talk(self) -> datetime:
         """When the reminder of the next planned talk goes out: the day before, at the talk's
