@@ -6,10 +6,10 @@ from __future__ import annotations
 import sqlite3
 from datetime import timedelta
 
+from bot.demo.fake_telegram import FakeUser
 from bot.rules.models import Agreement, PersonKind
 from bot.services import good_news, meetings, rounds, summaries
 from bot.services.work import Work
-from tests.fakebot import FakeUser
 from tests.harness import Harness
 from tests.test_care import agree, delivered, people, request
 

@@ -3,47 +3,27 @@ answers are recorded like a signature, and the coordinator sees the right status
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 
+from bot.demo.fake_telegram import ChatMessage, FakeUser
+from bot.demo.school import data_of, with_data
 from bot.rules.consent import ConsentStatus
 from bot.rules.models import PersonKind
 from bot.rules.rights import MessageKind, audience
 from bot.services import information_rights, pupil_discussions, route_steps
 from bot.services.work import Work
-from tests.fakebot import ChatMessage, FakeUser
 from tests.harness import AMSTERDAM, Harness
 
 G, P = PersonKind.GUARDIAN, PersonKind.PUPIL
 
 
-def with_data(user: FakeUser, pattern: str) -> ChatMessage:
-    """The newest message with a button whose callback data matches `pattern`."""
-    for message in reversed(user.messages):
-        for row in message.buttons:
-            for b in row:
-                if b.data and re.fullmatch(pattern, b.data):
-                    return message
-    raise LookupError(f"no button matching {pattern!r}: {[m.labels for m in user.messages]}")
-
-
-def data_of(message: ChatMessage, pattern: str) -> str:
-    for row in message.buttons:
-        for b in row:
-            if b.data and re.fullmatch(pattern, b.data):
-                return b.data
-    raise LookupError(pattern)
-
-
 async def press(harness: Harness, user: FakeUser, pattern: str) -> ChatMessage:
     """Tap the newest button matching `pattern`; returns the message it was on."""
-    message = with_data(user, pattern)
-    await harness.tap_data(user, data_of(message, pattern), message)
-    return message
+    return await harness.press(user, pattern)
 
 
 async def flow(harness: Harness, user: FakeUser, value: str) -> None:
-    await press(harness, user, rf"f:[^:]+:{re.escape(value)}")
+    await harness.flow(user, value)
 
 
 async def people(harness: Harness, *who: tuple[PersonKind, str, str]) -> dict[str, FakeUser]:

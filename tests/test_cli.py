@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from tests.fakebot import FakeTelegram
+from bot.demo.fake_telegram import FakeTelegram
 
 
 def test_help_lists_the_commands(capsys) -> None:

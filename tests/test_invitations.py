@@ -85,11 +85,11 @@ def test_invites_csv_lists_everyone_not_linked_with_a_deep_link(school: Path, ca
     twelve_plus = {
         p["pupil_id"] for p in pupils if age_on(date.fromisoformat(p["birth_date"]), today) >= 12
     }
-    assert f"Wrote {45 + len(twelve_plus)} invitations" in capsys.readouterr().out
+    assert f"Wrote {46 + len(twelve_plus)} invitations" in capsys.readouterr().out
     rows = read_rows(school / "invites.csv")
     assert list(rows[0]) == ["kind", "person_id", "name", "pupil_id", "language", "code", "link"]
     kinds = [r["kind"] for r in rows]
-    assert (kinds.count("staff"), kinds.count("guardian")) == (5, 40)
+    assert (kinds.count("staff"), kinds.count("guardian")) == (5, 41)
     assert {r["person_id"] for r in rows if r["kind"] == "pupil"} == twelve_plus
     assert "P001" not in twelve_plus and "P025" in twelve_plus
     mohamed = next(r for r in rows if r["person_id"] == "G005")

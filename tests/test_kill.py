@@ -13,8 +13,8 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.demo.fake_telegram import TOKEN, FakeTelegram
 from bot.storage import Database
-from tests.fakebot import TOKEN, FakeTelegram
 
 MESSAGES = 1000
 CHATS = 100

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.demo.fake_telegram import ChatMessage, FakeUser
 from bot.rules.models import PersonKind
 from bot.texts import meeting_messages
 from scheduler import due_work
-from tests.fakebot import ChatMessage, FakeUser
 from tests.harness import AMSTERDAM, Harness
 from tests.test_care import data_of, delivered, flow, people, press, with_data
 from tests.test_meetings import plan, write_summary

@@ -8,11 +8,11 @@ import re
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from bot.demo.fake_telegram import ChatMessage
 from bot.rules.models import PersonKind
 from bot.services import good_news
 from bot.services.work import Work
 from scheduler import due_work
-from tests.fakebot import ChatMessage
 from tests.harness import AMSTERDAM, Harness
 from tests.test_care import delivered, flow, people, press, with_data
 

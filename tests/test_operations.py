@@ -8,10 +8,10 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from bot.demo.fake_telegram import TOKEN, FakeTelegram
 from bot.platform.backup_crypto import decrypt_file, new_backup_key
 from bot.rules.models import PersonKind
 from bot.storage import Database
-from tests.fakebot import TOKEN, FakeTelegram
 from tests.harness import Harness
 
 
@@ -59,7 +59,7 @@ async def test_a_backup_while_the_bot_runs_restores_completely(harness: Harness,
             counts = await tx.roster_counts()
     finally:
         await restored.close()
-    assert counts == {"staff": 5, "pupils": 25, "guardians": 40, "accounts": 1}
+    assert counts == {"staff": 5, "pupils": 25, "guardians": 41, "accounts": 1}
     assert oct(os.stat(target).st_mode & 0o777) == "0o600"
 
 

@@ -9,9 +9,9 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.demo.fake_telegram import TOKEN, FakeTelegram
 from bot.rules.models import PersonKind
 from bot.storage import Database
-from tests.fakebot import TOKEN, FakeTelegram
 from tests.harness import Harness, load_examples
 
 from .conftest import START

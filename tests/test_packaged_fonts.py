@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.demo.fake_telegram import TOKEN, FakeTelegram
 from bot.i18n.translator import SUPPORTED_LANGUAGES
 from bot.paper.pdf import FONT_FILES, PACKAGED_FONTS, FontsMissing, check_fonts
-from tests.fakebot import TOKEN, FakeTelegram
 from tests.pdf_reading import page_texts, pdf_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,6 +96,10 @@ def test_an_installed_samen_makes_every_document_with_its_own_fonts(tmp_path: Pa
         str(fonts / name) for pair in FONT_FILES.values() for name in pair
     )
     assert "SIL OPEN FONT LICENSE" in (fonts / "OFL.txt").read_text(encoding="utf-8")
+    # The sample school `samen try` runs ships inside the package too.
+    for roster in ("staff.csv", "pupils.csv", "guardians.csv"):
+        shipped = installed / "demo" / "examples" / roster
+        assert shipped.read_bytes() == (ROOT / "examples" / roster).read_bytes()
 
     # One letter each: the admin, and a parent and a pupil of 14 per language.
     letters = page_texts(school / "letters.pdf")

@@ -38,13 +38,13 @@ def test_the_example_school_imports_and_reimports_unchanged(school_db, capsys) -
     out = capsys.readouterr().out
     assert "staff: 5 created, 0 updated, 0 unchanged" in out
     assert "pupils: 25 created, 0 updated, 0 unchanged" in out
-    assert "guardians: 42 created, 0 updated, 0 unchanged" in out
+    assert "guardians: 43 created, 0 updated, 0 unchanged" in out
     import_examples()
     out = capsys.readouterr().out
     assert "staff: 0 created, 0 updated, 5 unchanged" in out
-    assert "guardians: 0 created, 0 updated, 42 unchanged" in out
+    assert "guardians: 0 created, 0 updated, 43 unchanged" in out
     with sqlite3.connect(school_db) as conn:
-        assert conn.execute("SELECT count(DISTINCT guardian_id) FROM guardians").fetchone() == (40,)
+        assert conn.execute("SELECT count(DISTINCT guardian_id) FROM guardians").fetchone() == (41,)
         assert conn.execute(
             "SELECT count(*) FROM guardian_links WHERE guardian_id = 'G005'"
         ).fetchone() == (2,)

@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from bot.demo.fake_telegram import FakeUser
 from bot.rules.models import PersonKind
 from tests.autolinks import visible
-from tests.fakebot import FakeUser
 from tests.harness import EXAMPLES, Harness
 from tests.test_care import delivered, people
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.demo.fake_telegram import TOKEN, FakeTelegram
 from bot.platform.backup_crypto import decrypt_file, new_backup_key
 from bot.platform.clock import FakeClock
 from bot.platform.config import ConfigError, load_settings
@@ -31,7 +32,6 @@ from bot.services.backups import (
 )
 from bot.storage import Database, inspect_database_file, load_migrations
 from scheduler import daily_work
-from tests.fakebot import TOKEN, FakeTelegram
 from tests.harness import AMSTERDAM, Harness
 from tests.test_operations import samen
 

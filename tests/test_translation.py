@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.demo.fake_telegram import FakeUser
 from bot.platform.config import TranslationService
 from bot.rules.models import PersonKind
 from bot.services.translations import translate_pending
 from tests.conftest import START
 from tests.fake_translation import DEEPL_KEY, FakeDeepL, FakeLibreTranslate
-from tests.fakebot import FakeUser
 from tests.harness import Harness
 from tests.test_care import delivered, flow, people, press
 

@@ -56,6 +56,10 @@ To get one: open Telegram, talk to @BotFather, send /newbot and follow the steps
 BotFather answers with a token like 123456789:AA...; then run:
 
     TELEGRAM_BOT_TOKEN=123456789:AA... samen run
+
+To see Samen first, without Telegram or a token (a sample school in your browser):
+
+    samen try
 """
 
 
@@ -68,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     # In this order in `samen --help`.
+    _add_try(commands)
     commands.add_parser("run", help="run the bot until interrupted (creates the database)")
     _add_import(commands)
     _add_invites(commands)
@@ -91,6 +96,34 @@ def build_parser() -> argparse.ArgumentParser:
         help="the key is lost for good: make a new one (later pseudonyms will not match)",
     )
     return parser
+
+
+def _add_try(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    demo = commands.add_parser(
+        "try",
+        help="the sample school in your browser: every role's phone, a time machine; no"
+        " token, nothing leaves this computer",
+    )
+    demo.add_argument(
+        "--db",
+        type=Path,
+        metavar="FILE",
+        help="keep the demo school in FILE (default: a fresh one each time, in a temporary folder)",
+    )
+    demo.add_argument(
+        "--port",
+        type=int,
+        default=0,
+        metavar="N",
+        help="serve the page on 127.0.0.1:N (default: a free port)",
+    )
+    demo.add_argument("--no-browser", action="store_true", help="only print the address")
+    demo.add_argument(
+        "--start",
+        metavar="DATE",
+        help="the school's clock starts here (2026-12-07 or 2026-12-07T08:00; default:"
+        " Monday 08:00 of this school week)",
+    )
 
 
 def _add_import(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -207,6 +240,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     # fontTools reports every glyph it keeps when fpdf2 subsets a font for a PDF.
     logging.getLogger("fontTools").setLevel(logging.WARNING)
+    if args.command == "try":
+        # The demo has its own school, database and fake Telegram: samen.toml, SAMEN_DB and
+        # TELEGRAM_API_URL are not read.
+        return _try(args)
     try:
         settings = load_settings()
     except ConfigError as exc:
@@ -226,6 +263,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"samen: {problem}", file=sys.stderr)
         return EXIT_FAILED
+
+
+def _try(args: argparse.Namespace) -> int:
+    from bot.cli.trying import start_moment, try_samen
+
+    try:
+        start = start_moment(args.start) if args.start else None
+    except ValueError:
+        print(f"samen: --start {args.start}: give a date like 2026-12-07", file=sys.stderr)
+        return EXIT_USAGE
+    return try_samen(args.db, args.port, not args.no_browser, start)
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:

@@ -16,6 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.app import Runtime
+from bot.demo.fake_telegram import BOT_USERNAME, TOKEN, FakeTelegram, FakeUser
 from bot.platform.clock import FakeClock
 from bot.platform.config import Settings
 from bot.rules.models import PersonKind
@@ -23,7 +24,6 @@ from bot.services.invitations import issue_invitations
 from bot.services.roster_import import import_guardians, import_pupils, import_staff
 from bot.storage import Database
 from tests.bench.roster import write_roster
-from tests.fakebot import BOT_USERNAME, TOKEN, FakeTelegram, FakeUser
 from tests.harness import TrackingApplication, UpdateTracker
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))  # a school morning

@@ -28,13 +28,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.app import Runtime
+from bot.demo.fake_telegram import TOKEN, FakeTelegram
 from bot.platform.clock import FakeClock
 from bot.platform.config import Settings
 from bot.rules.models import PersonKind
 from bot.storage import Database
 from tests.bench.run import ROOT, TimedTracker, machine, percentile
 from tests.conftest import START
-from tests.fakebot import TOKEN, FakeTelegram
 from tests.harness import Harness
 from tests.test_delivery import DiskFullDatabase
 

@@ -28,6 +28,7 @@ from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
 from bot.app import Runtime
+from bot.demo.fake_telegram import TOKEN, ChatMessage, FakeTelegram, FakeUser
 from bot.platform.clock import FakeClock
 from bot.platform.config import Settings
 from bot.rules.models import Invitee, PersonKind
@@ -38,7 +39,6 @@ from bot.services.work import Work
 from bot.storage import Database
 from scheduler import due_work
 from tests.bench.roster import write_roster
-from tests.fakebot import TOKEN, ChatMessage, FakeTelegram, FakeUser
 from tests.harness import TrackingApplication, UpdateTracker
 
 AMS = ZoneInfo("Europe/Amsterdam")

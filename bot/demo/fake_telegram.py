@@ -1,8 +1,11 @@
-"""A local fake of the Telegram Bot API, owned by the project, for end-to-end tests.
+"""A local fake of the Telegram Bot API, owned by the project: the end-to-end tests and
+`samen try` run the real bot against it, on 127.0.0.1 only.
 
 The real python-telegram-bot stack talks to it over HTTP (`TELEGRAM_API_URL`).
-It keeps each chat as a user would see it (messages, edits, buttons), lets a test
-act as a user ("send text", "tap button"), and can inject Telegram's faults:
+It keeps each chat as a user would see it (messages, edits, buttons, reply keyboards,
+reactions, protected content, documents with their bytes; a deleted message stays as a
+tombstone, hidden from `messages`), tells listeners of every change (the demo page's live
+view), lets a test act as a user ("send text", "tap button"), and can inject Telegram's faults:
 RetryAfter (429, for any call or one chat's), Forbidden (403, a user who blocked the bot),
 server errors, a rejected token, answers that come after the client stopped waiting (the
 message delivered all the same), and Telegram's overall limit itself: with `enforce_rate`, a
@@ -16,11 +19,13 @@ import asyncio
 import html
 import itertools
 import json
+import mimetypes
 import random
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -48,8 +53,23 @@ class ChatMessage:
     buttons: list[list[Button]] = field(default_factory=list)
     protect_content: bool = False
     edits: int = 0
+    # {"filename", "content" (bytes)} of a document the bot sent.
     document: dict[str, Any] | None = None
     copy_of: tuple[int, int] | None = None  # (chat, message) a copied message came from
+    # The keyboard that replaces the phone's keyboard (rows of labels); [] removes it.
+    reply_keyboard: list[list[str]] | None = None
+    # Deleted by the bot: kept as a tombstone (the demo shows it), hidden from `messages`.
+    deleted: bool = False
+    reactions: list[str] = field(default_factory=list)
+    reply_to: int | None = None  # the message a user's message answers (a Telegram reply)
+    sent_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def document_mime(self) -> str:
+        if self.document is None:
+            return ""
+        guessed, _ = mimetypes.guess_type(str(self.document.get("filename") or ""))
+        return guessed or "application/octet-stream"
 
     @property
     def text(self) -> str:
@@ -88,9 +108,23 @@ class Attempt:
     accepted: bool
 
 
+# Told of every message that appears or changes (sent, edited, deleted, reacted to).
+MessageListener = Callable[[ChatMessage], None]
+
+
 class FakeTelegram:
-    def __init__(self, token: str = TOKEN) -> None:
+    def __init__(
+        self,
+        token: str = TOKEN,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        username: str = BOT_USERNAME,
+    ) -> None:
+        """`clock`: the moment a message is dated with (the demo's clock; else the system's)."""
         self.token = token
+        self.username = username
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self.listeners: list[MessageListener] = []
         self.reject_token = False
         self.chats: dict[int, list[ChatMessage]] = {}
         self.calls: list[tuple[str, dict[str, Any]]] = []
@@ -130,12 +164,7 @@ class FakeTelegram:
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", port)
-        await site.start()
-        server = site._server
-        assert server is not None and server.sockets
-        self.port = server.sockets[0].getsockname()[1]
+        self.port = await serve_on_loopback(self._runner, port)
         return self.base_url
 
     @property
@@ -210,7 +239,34 @@ class FakeTelegram:
     # --- observing --------------------------------------------------------
 
     def messages(self, chat_id: int) -> list[ChatMessage]:
-        return [m for m in self.chats.get(chat_id, []) if m.from_bot]
+        """What the bot shows in the chat now: its messages, deleted ones left out."""
+        return [m for m in self.chats.get(chat_id, []) if m.from_bot and not m.deleted]
+
+    def history(self, chat_id: int) -> list[ChatMessage]:
+        """The whole chat as the demo page shows it: both sides, deleted ones as tombstones."""
+        return list(self.chats.get(chat_id, []))
+
+    def message(self, chat_id: int, message_id: int) -> ChatMessage | None:
+        for candidate in self.chats.get(chat_id, []):
+            if candidate.message_id == message_id:
+                return candidate
+        return None
+
+    def document_message(self, message_id: int) -> ChatMessage | None:
+        """The message (of any chat) that carries the document with this message id."""
+        for chat in self.chats.values():
+            for candidate in chat:
+                if candidate.message_id == message_id and candidate.document is not None:
+                    return candidate
+        return None
+
+    def _appeared(self, message: ChatMessage) -> None:
+        self.chats.setdefault(message.chat_id, []).append(message)
+        self.changed(message)
+
+    def changed(self, message: ChatMessage) -> None:
+        for listener in list(self.listeners):
+            listener(message)
 
     def calls_of(self, method: str) -> list[dict[str, Any]]:
         return [params for name, params in self.calls if name == method]
@@ -310,7 +366,7 @@ class FakeTelegram:
             "id": BOT_ID,
             "is_bot": True,
             "first_name": "Samen",
-            "username": BOT_USERNAME,
+            "username": self.username,
             "can_join_groups": False,
             "can_read_all_group_messages": False,
             "supports_inline_queries": False,
@@ -354,8 +410,10 @@ class FakeTelegram:
             html=text if params.get("parse_mode") == "HTML" else html.escape(text),
             buttons=_buttons(params.get("reply_markup")),
             protect_content=_bool(params.get("protect_content")),
+            reply_keyboard=_reply_keyboard(params.get("reply_markup")),
+            sent_at=self._clock(),
         )
-        self.chats[chat_id].append(message)
+        self._appeared(message)
         return self._message_json(message, params.get("reply_markup"))
 
     async def _api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -371,8 +429,10 @@ class FakeTelegram:
             buttons=_buttons(params.get("reply_markup")),
             protect_content=_bool(params.get("protect_content")),
             document=params.get("document") if isinstance(params.get("document"), dict) else None,
+            reply_keyboard=_reply_keyboard(params.get("reply_markup")),
+            sent_at=self._clock(),
         )
-        self.chats.setdefault(chat_id, []).append(message)
+        self._appeared(message)
         result = self._message_json(message, params.get("reply_markup"))
         result["document"] = {"file_id": f"doc{message.message_id}", "file_unique_id": "u"}
         return result
@@ -395,8 +455,9 @@ class FakeTelegram:
             buttons=_buttons(params.get("reply_markup")),
             protect_content=_bool(params.get("protect_content")),
             copy_of=(int(params["from_chat_id"]), int(params["message_id"])),
+            sent_at=self._clock(),
         )
-        self.chats.setdefault(chat_id, []).append(message)
+        self._appeared(message)
         return {"message_id": message.message_id}
 
     async def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -409,6 +470,7 @@ class FakeTelegram:
             raise ApiError(400, "Bad Request: message is not modified")
         message.html, message.buttons = new_html, new_buttons
         message.edits += 1
+        self.changed(message)
         return self._message_json(message, params.get("reply_markup"))
 
     async def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -418,11 +480,13 @@ class FakeTelegram:
             raise ApiError(400, "Bad Request: message is not modified")
         message.buttons = new_buttons
         message.edits += 1
+        self.changed(message)
         return self._message_json(message, params.get("reply_markup"))
 
     async def _api_deleteMessage(self, params: dict[str, Any]) -> bool:
         message = self._find(params)
-        self.chats[message.chat_id].remove(message)
+        message.deleted = True
+        self.changed(message)
         return True
 
     async def _api_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
@@ -490,7 +554,7 @@ class FakeTelegram:
         chat_id = int(params.get("chat_id") or 0)
         message_id = int(params.get("message_id") or 0)
         for message in self.chats.get(chat_id, []):
-            if message.message_id == message_id:
+            if message.message_id == message_id and not message.deleted:
                 return message
         raise ApiError(400, "Bad Request: message to edit not found")
 
@@ -499,7 +563,12 @@ class FakeTelegram:
             "message_id": message.message_id,
             "date": int(time.time()),
             "chat": {"id": message.chat_id, "type": "private", "first_name": "User"},
-            "from": {"id": BOT_ID, "is_bot": True, "first_name": "Samen", "username": BOT_USERNAME},
+            "from": {
+                "id": BOT_ID,
+                "is_bot": True,
+                "first_name": "Samen",
+                "username": self.username,
+            },
             "text": message.text,
         }
         if markup:
@@ -518,7 +587,9 @@ def _language_code(params: dict[str, Any]) -> str:
 class FakeUser:
     """A Telegram user in a private chat with the bot."""
 
-    def __init__(self, server: FakeTelegram, user_id: int, first_name: str, language_code: str):
+    def __init__(
+        self, server: FakeTelegram, user_id: int, first_name: str, language_code: str
+    ) -> None:
         self.server = server
         self.id = user_id
         self.first_name = first_name
@@ -559,8 +630,15 @@ class FakeUser:
         if text.startswith("/"):
             command = text.split()[0]
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-        self.server.chats[self.id].append(
-            ChatMessage(message["message_id"], self.id, False, html.escape(text))
+        self.server._appeared(
+            ChatMessage(
+                message["message_id"],
+                self.id,
+                False,
+                html.escape(text),
+                reply_to=reply_to.message_id if reply_to is not None else None,
+                sent_at=self.server._clock(),
+            )
         )
         return self.server.push_update({"message": message})
 
@@ -607,9 +685,12 @@ class FakeUser:
             "message_id": message.message_id,
             "user": self._from(),
             "date": int(time.time()),
-            "old_reaction": [],
+            "old_reaction": [{"type": "emoji", "emoji": e} for e in message.reactions],
             "new_reaction": [{"type": "emoji", "emoji": emoji}],
         }
+        # One reaction a person, as Telegram allows without Premium: a new one replaces it.
+        message.reactions = [emoji]
+        self.server.changed(message)
         return self.server.push_update({"message_reaction": change})
 
     def send_voice(self, caption: str = "") -> int:
@@ -708,6 +789,14 @@ class FakeUser:
         return update_id, query_id
 
 
+async def serve_on_loopback(runner: web.AppRunner, port: int = 0) -> int:
+    """Serve `runner` on 127.0.0.1 only (0: a free port); the port it listens on."""
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    return int(runner.addresses[0][1])
+
+
 class ApiError(Exception):
     def __init__(self, status: int, description: str) -> None:
         super().__init__(description)
@@ -732,7 +821,7 @@ async def _params(request: web.Request) -> dict[str, Any]:
         form = await request.post()
         raw = {}
         for key, value in form.items():
-            if hasattr(value, "file"):
+            if isinstance(value, web.FileField):
                 content = value.file.read()
                 raw[key] = {"filename": value.filename, "content": content}
             else:
@@ -757,6 +846,20 @@ def _suffix(file_name: str) -> str:
 
 def _bool(value: Any) -> bool:
     return value is True or str(value).lower() == "true"
+
+
+def _reply_keyboard(markup: Any) -> list[list[str]] | None:
+    """The labels of a reply keyboard ([] when the markup removes it; None: no such markup)."""
+    if not markup:
+        return None
+    if isinstance(markup, str):
+        markup = json.loads(markup)
+    if markup.get("remove_keyboard"):
+        return []
+    rows = markup.get("keyboard")
+    if rows is None:
+        return None
+    return [[b if isinstance(b, str) else str(b.get("text", "")) for b in row] for row in rows]
 
 
 def _buttons(markup: Any) -> list[list[Button]]:
