@@ -10,6 +10,28 @@ const REACTIONS = [
   ["😁", "smile"],
 ];
 
+// A button whose label is only a pictogram gets a name a screen reader can say.
+const EMOJI_NAMES = new Map([
+  ["❤", "heart"],
+  ["👍", "thumbs up"],
+  ["👎", "thumbs down"],
+  ["🙏", "thank you"],
+  ["👏", "applause"],
+  ["😁", "smile"],
+  ["⭐", "star"],
+  ["✅", "yes"],
+  ["❌", "no"],
+  ["⬅", "back"],
+  ["➡", "next"],
+]);
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+
+function pictogramName(label) {
+  if (LETTER_OR_DIGIT.test(label)) return null;
+  const bare = label.replace(/[\uFE0F\u200E\u200F\s]/gu, "");
+  return EMOJI_NAMES.get(bare) || `pictogram ${bare}`;
+}
+
 // What a message may contain, as Telegram's HTML allows it. The server sends sanitised HTML
 // already; the page checks again so that a mistake there cannot become script here.
 const ALLOWED_TAGS = new Set([
@@ -282,6 +304,7 @@ function createPhone(person) {
     }
   });
   renderHead(phone);
+  followNewest(phone);
   return phone;
 }
 
@@ -374,6 +397,7 @@ function renderReplyKeyboard(phone) {
             type: "button",
             class: "key",
             dir: "auto",
+            "aria-label": pictogramName(label),
             text: label,
             onclick: () => sendText(phone, label),
           })
@@ -521,6 +545,7 @@ function keyboardButton(phone, message, button) {
       target: "_blank",
       rel: "noopener noreferrer",
       dir: "auto",
+      "aria-label": pictogramName(button.text),
       text: button.text,
     });
   }
@@ -529,6 +554,7 @@ function keyboardButton(phone, message, button) {
     class: "key",
     dir: "auto",
     "data-callback": button.data,
+    "aria-label": pictogramName(button.text),
     text: button.text,
     onclick: () => tap(phone, message, button),
   });
@@ -583,6 +609,19 @@ function scrollDown(phone) {
   phone.chat.scrollTop = phone.chat.scrollHeight;
 }
 
+// Telegram keeps a chat at its newest message while the reader is there: also when a message
+// grows (an edit, a font that arrives late), not when she scrolled up to read.
+function followNewest(phone) {
+  phone.atBottom = true;
+  phone.chat.addEventListener("scroll", () => {
+    const chat = phone.chat;
+    phone.atBottom = chat.scrollHeight - chat.scrollTop - chat.clientHeight < 48;
+  });
+  new ResizeObserver(() => {
+    if (phone.atBottom) scrollDown(phone);
+  }).observe(phone.list);
+}
+
 async function loadPhone(phone) {
   phone.loading = true;
   phone.fresh.clear();
@@ -612,7 +651,7 @@ function receive(personId, message) {
   if (phone.loading) phone.fresh.add(message.id);
   const added = renderMessage(phone, message);
   renderReplyKeyboard(phone);
-  if (added) scrollDown(phone);
+  if (added && (phone.atBottom || !message.from_bot)) scrollDown(phone);
 }
 
 async function syncPhones(ids, { reload = false } = {}) {
