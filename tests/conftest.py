@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
@@ -24,7 +25,7 @@ async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
 
 
 # Where the browser tests put their screenshots (each story's end): CI keeps the folder.
-SCREENSHOTS = pytest.StashKey[Path]()
+SCREENSHOTS = pytest.StashKey[tuple[Path, float]]()
 
 
 @pytest.fixture(scope="session")
@@ -32,12 +33,13 @@ def screenshots(request: pytest.FixtureRequest) -> Path:
     default = Path(__file__).resolve().parent.parent / "build" / "screenshots"
     folder = Path(os.environ.get("SAMEN_SCREENSHOTS") or default).resolve()
     folder.mkdir(parents=True, exist_ok=True)
-    request.config.stash[SCREENSHOTS] = folder
+    request.config.stash[SCREENSHOTS] = (folder, time.time())
     return folder
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    folder = terminalreporter.config.stash.get(SCREENSHOTS, None)
-    if folder is not None:
-        shots = sorted(folder.glob("*.png"))
-        terminalreporter.write_line(f"screenshots: {len(shots)} in {folder}")
+    kept = terminalreporter.config.stash.get(SCREENSHOTS, None)
+    if kept is not None:
+        folder, since = kept
+        shots = [p for p in folder.glob("*.png") if p.stat().st_mtime >= since]
+        terminalreporter.write_line(f"screenshots: {len(shots)} written to {folder}")
