@@ -215,6 +215,23 @@ async def test_every_story_starts_where_it_says(demo) -> None:
     assert missing.status == 404
 
 
+async def test_the_page_and_its_files(demo, monkeypatch, tmp_path: Path) -> None:
+    _, client = demo
+    static = tmp_path / "static"
+    static.mkdir()
+    (static / "index.html").write_text("<!doctype html><title>Samen</title>")
+    (static / "demo.js").write_text("'use strict';")
+    monkeypatch.setattr("bot.demo.web.STATIC", static)
+    page = await client.get("/")
+    assert page.status == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    script = await client.get("/static/demo.js")
+    assert script.headers["Content-Type"] == "text/javascript; charset=utf-8"
+    assert await script.text() == "'use strict';"
+    assert (await client.get("/static/missing.js")).status == 404
+    assert (await client.get("/static/..%2Fschool.py")).status == 404
+
+
 async def test_phones_languages_reactions_and_refusals(demo) -> None:
     _, client = demo
     added = await call(client, "POST", "/api/phones", {"person_id": "G005"})
@@ -247,9 +264,6 @@ async def test_phones_languages_reactions_and_refusals(demo) -> None:
     assert elsewhere.status == 403
     other_site = await client.post("/api/stories/talk", headers={"Origin": "https://evil.example"})
     assert other_site.status == 403
-    page = await client.get("/")
-    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
-    assert (await client.get("/static/..%2Fschool.py")).status == 404
 
 
 def test_the_sample_school_comes_from_the_package_or_the_source_tree() -> None:
