@@ -198,8 +198,8 @@ async def test_every_story_starts_where_it_says(demo) -> None:
     started = await call(client, "POST", "/api/stories/good_news")
     friday = datetime.fromisoformat(started["clock"]["iso"])
     assert (friday.weekday(), friday.hour) == (4, 13)
-    news = (await phone(client, "S002"))["messages"][-1]
-    assert news["from_bot"] and "Julia" in news["text"]
+    news = [m for m in (await phone(client, "S002"))["messages"] if m["text"].startswith("🌟")]
+    assert "Julia" in news[-1]["text"] and news[-1]["inline_keyboard"]
 
     started = await call(client, "POST", "/api/stories/round")
     assert "S001" in started["phones"]
@@ -213,6 +213,23 @@ async def test_every_story_starts_where_it_says(demo) -> None:
 
     missing = await client.post("/api/stories/nothing")
     assert missing.status == 404
+
+
+async def test_the_page_and_its_files(demo, monkeypatch, tmp_path: Path) -> None:
+    _, client = demo
+    static = tmp_path / "static"
+    static.mkdir()
+    (static / "index.html").write_text("<!doctype html><title>Samen</title>")
+    (static / "demo.js").write_text("'use strict';")
+    monkeypatch.setattr("bot.demo.web.STATIC", static)
+    page = await client.get("/")
+    assert page.status == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    script = await client.get("/static/demo.js")
+    assert script.headers["Content-Type"] == "text/javascript; charset=utf-8"
+    assert await script.text() == "'use strict';"
+    assert (await client.get("/static/missing.js")).status == 404
+    assert (await client.get("/static/..%2Fschool.py")).status == 404
 
 
 async def test_phones_languages_reactions_and_refusals(demo) -> None:
@@ -247,9 +264,6 @@ async def test_phones_languages_reactions_and_refusals(demo) -> None:
     assert elsewhere.status == 403
     other_site = await client.post("/api/stories/talk", headers={"Origin": "https://evil.example"})
     assert other_site.status == 403
-    page = await client.get("/")
-    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
-    assert (await client.get("/static/..%2Fschool.py")).status == 404
 
 
 def test_the_sample_school_comes_from_the_package_or_the_source_tree() -> None:

@@ -50,6 +50,9 @@ def try_samen(db: Path | None, port: int, browser: bool, start: datetime | None)
         except DatabaseInUse:
             print(f"samen: another samen is using {db}; stop it first.", file=sys.stderr)
             return EXIT_FAILED
+        except OSError as exc:
+            print(f"samen: cannot use {db}: {exc.strerror}", file=sys.stderr)
+            return EXIT_FAILED
         with lock:
             return asyncio.run(_serve(db.parent, db, port, browser, moment))
     with tempfile.TemporaryDirectory(prefix="samen-try-") as folder:
@@ -65,8 +68,8 @@ async def _serve(folder: Path, db: Path | None, port: int, browser: bool, start:
     print("samen try: starting the sample school (invented people; nothing leaves this computer)")
     try:
         url = await server.start(port)
-    except OSError as exc:
-        print(f"samen: cannot serve the demo on 127.0.0.1:{port}: {exc.strerror}", file=sys.stderr)
+    except OSError as exc:  # the port taken, the folder not writable
+        print(f"samen: the demo could not start: {exc}", file=sys.stderr)
         await server.stop()
         return EXIT_FAILED
     print(f"\n  {DEMO_SCHOOL_NAME}, a demonstration: open {url}\n")

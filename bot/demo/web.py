@@ -166,8 +166,10 @@ async def static_file(request: web.Request) -> web.StreamResponse:
     path = STATIC / name
     if not _STATIC_NAME.fullmatch(name) or not path.is_file():
         raise web.HTTPNotFound()
-    content_type, _ = mimetypes.guess_type(name)
-    return web.FileResponse(path, headers={"Content-Type": content_type or "text/plain"})
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    if content_type.startswith("text/") or content_type.endswith(("javascript", "json", "svg+xml")):
+        content_type += "; charset=utf-8"
+    return web.FileResponse(path, headers={"Content-Type": content_type})
 
 
 async def state(request: web.Request) -> web.Response:
