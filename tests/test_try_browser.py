@@ -39,6 +39,7 @@ from tests.harness import AMSTERDAM
 
 pytestmark = pytest.mark.browser
 
+ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 # Headless, as root in CI, and none of Chromium's own background traffic (updates, sync, field
@@ -84,6 +85,9 @@ def demo(tmp_path: Path) -> Iterator[Demo]:
     """`samen try` as a user starts it, in a process of its own: the address it prints."""
     environment = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
     environment["PYTHONUNBUFFERED"] = "1"
+    # The `bot` of this checkout, as the test imports it, whatever the working folder.
+    paths = [str(ROOT), *filter(None, environment.get("PYTHONPATH", "").split(os.pathsep))]
+    environment["PYTHONPATH"] = os.pathsep.join(paths)
     command = [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())"]
     command += ["try", "--no-browser", "--db", str(tmp_path / "demo.db")]
     command += ["--start", START.date().isoformat()]
