@@ -161,6 +161,7 @@ return Array.from(phone.querySelectorAll('.message')).map((item) => ({
   deleted: item.dataset.deleted === 'true',
   protected: item.classList.contains('protected'),
   document: item.querySelector('.document') ? item.querySelector('.document').href : null,
+  reactions: Array.from(item.querySelectorAll('.reaction'), (chip) => chip.textContent),
   buttons: Array.from(item.querySelectorAll('.inline-keyboard [data-callback]')).map(
     (button) => [button.dataset.callback, button.textContent]),
 }));
@@ -176,6 +177,7 @@ class Message:
     deleted: bool
     protected: bool
     document: str | None
+    reactions: list[str]
     buttons: list[tuple[str, str]]
 
     def data(self, pattern: str) -> str | None:
@@ -398,6 +400,18 @@ def the_friday_good_news_round(page: Page) -> None:
     heart = news.data(r"pn:\d+:heart") or ""
     button = page.phone(agnieszka).find_element(By.CSS_SELECTOR, f'[data-callback="{heart}"]')
     assert LETTER.search(button.accessible_name), "a pictogram alone is given a name"
+    # A reaction as Telegram has them, from the message's own picker.
+    item = page.phone(agnieszka).find_element(
+        By.CSS_SELECTOR, f'.message[data-message-id="{news.id}"]'
+    )
+    item.find_element(By.CSS_SELECTOR, ".react").click()
+    item.find_element(
+        By.CSS_SELECTOR, '.reaction-choice[aria-label="React with thumbs up"]'
+    ).click()
+    page.wait(
+        lambda: any(m.id == news.id and m.reactions == ["👍"] for m in page.messages(agnieszka)),
+        "her reaction under the message",
+    )
     page.tap(agnieszka, heart)
     page.wait(
         lambda: (
