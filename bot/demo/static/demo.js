@@ -785,6 +785,18 @@ function wire() {
   });
 }
 
+// Between jumps the school clock runs on with real time: the bar reads it again now and then.
+const CLOCK_EVERY_MS = 20000;
+
+async function followClock() {
+  try {
+    const response = await fetch("/api/state");
+    if (response.ok) renderClock((await response.json()).clock);
+  } catch (_) {
+    // The events say when the connection is lost; the next round tries again.
+  }
+}
+
 async function start() {
   document.body.dataset.pending = "0";
   document.body.dataset.jumps = "0";
@@ -792,6 +804,7 @@ async function start() {
   listen();
   const loaded = await attempt(loadState);
   if (loaded !== null) document.body.dataset.ready = "true";
+  window.setInterval(followClock, CLOCK_EVERY_MS);
 }
 
 document.addEventListener("DOMContentLoaded", start);
