@@ -435,6 +435,9 @@ class SqliteDatabase(Generic[TxT]):
         """Reads only, on the reader, outside a transaction and without the write lock: each
         statement sees what is committed, also while a transaction is under way."""
         yield self.tx_type(self._reader, read_only=True, guard=self._read_guard)
+        # As after a commit: code that asks the database again and again (a sender polling
+        # for due messages) must not keep the event loop from everything else.
+        await asyncio.sleep(0)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[TxT]:

@@ -4,10 +4,8 @@ A unit of work like a tap's (who is writing, a message queued, an audit entry), 
 the other and from 50 coroutines at once; lookups (`reading()`) alone and while those
 transactions run; and, for reference, the same statements through the standard library's
 sqlite3 with the same PRAGMAs and nothing in between. Also the longest the event loop stood
-still meanwhile: statements run on its thread, so a run of lookups, which never wait for
-anything, keeps it for the whole run here (a handler's own calls to Telegram give it turns);
-a transaction gives it a turn after its commit. Not part of the test run; the figures are as
-noisy as the machine.
+still meanwhile: statements run on its thread, and a transaction or a lookup gives it a turn
+when it ends. Not part of the test run; the figures are as noisy as the machine.
 """
 
 from __future__ import annotations

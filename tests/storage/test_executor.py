@@ -91,6 +91,24 @@ async def test_reading_goes_on_beside_a_transaction_and_sees_what_is_committed(
         assert await other.get_meta("k") == "new"
 
 
+async def test_each_reading_and_each_transaction_gives_the_event_loop_a_turn(
+    db: Database,
+) -> None:
+    """Statements themselves never wait: code that asks the database again and again (the
+    outbox sender polling) would otherwise keep every other task from running."""
+    for unit in (db.reading, db.transaction):
+        ran = asyncio.Event()
+
+        async def other(event: asyncio.Event = ran) -> None:
+            event.set()
+
+        waiting = asyncio.create_task(other())
+        async with unit() as tx:
+            await tx.get_meta("k")
+        assert ran.is_set()
+        await waiting
+
+
 async def test_a_lock_held_elsewhere_is_waited_for_while_the_event_loop_goes_on(
     db: Database,
 ) -> None:
