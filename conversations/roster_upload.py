@@ -28,6 +28,7 @@ from bot.services.roster_import import (
     RosterImportError,
     import_roster,
     preview_roster,
+    read_roster,
 )
 from conversations.common import Handlers, services, tr_for
 from conversations.flow import Flow, Step, begin, register
@@ -298,9 +299,12 @@ async def on_button(step: Step, value: str) -> None:
         await step.end()
         await reply(step.update, _not_fetched(tr), menu_keyboard(step.viewer, tr), edit=True)
         return
+    svc = services(step.context)
+    today = svc.clock.now().astimezone(svc.settings.timezone).date()
     try:
+        read = await read_roster(svc.db, kind, data, draft.file_name, today)
         async with step.finishing() as w:
-            result = await import_roster(w, kind, data, draft.file_name, _importer(step.viewer))
+            result = await import_roster(w, read, _importer(step.viewer))
     except RosterImportError as exc:
         # The roster changed since the preview (another import): nothing was written.
         await step.end()

@@ -71,20 +71,35 @@ def install_jobs(application: Application, services: Services) -> None:  # type:
     )
 
 
-# Each job of the minute tick in its own unit of work: one slow or failing job neither holds
-# the database for the others nor rolls back what they did.
-DUE_JOBS: tuple[tuple[str, Callable[[Work], Awaitable[int]]], ...] = (
+DueJob = Callable[[Services], Awaitable[int]]
+
+
+def _one_unit(job: Callable[[Work], Awaitable[int]]) -> DueJob:
+    """A job that does all it finds in one unit of work (it never finds much)."""
+
+    async def run(services: Services) -> int:
+        async with services.work() as w:
+            return await job(w)
+
+    return run
+
+
+# Each job of the minute tick in units of work of its own: one slow or failing job neither
+# holds the database for the others nor rolls back what they did. The jobs that may find
+# much to do (reminders, prompts) read what is due in a few queries, then write in short
+# units of work, a batch each.
+DUE_JOBS: tuple[tuple[str, DueJob], ...] = (
     ("consent_reminders", pupil_discussions.send_due_reminders),
     ("meeting_reminders", meetings.send_reminders),
-    ("summary_prompts", summaries.prompt_summaries),
-    ("started_cards", meeting_card.refresh_started_cards),
+    ("summary_prompts", _one_unit(summaries.prompt_summaries)),
+    ("started_cards", _one_unit(meeting_card.refresh_started_cards)),
     ("prepare_prompts", preparation.prompt_preparations),
-    ("preparation_cards", preparation.show_preparations),
+    ("preparation_cards", _one_unit(preparation.show_preparations)),
     ("news_reminders", good_news.remind_mentors),
-    ("access_request_reminders", right_of_access.remind_coordinators),
-    ("absence_overviews", absences.send_daily_overview),
-    ("family_digests", digests.send_digests),
-    ("holidays_run_out", school_calendar.warn_when_holidays_run_out),
+    ("access_request_reminders", _one_unit(right_of_access.remind_coordinators)),
+    ("absence_overviews", _one_unit(absences.send_daily_overview)),
+    ("family_digests", _one_unit(digests.send_digests)),
+    ("holidays_run_out", _one_unit(school_calendar.warn_when_holidays_run_out)),
 )
 
 
@@ -92,8 +107,7 @@ async def due_work(services: Services) -> dict[str, int]:
     """Everything due at the clock's `now`: what a restart after downtime catches up, once."""
     done: dict[str, int] = {}
     for name, job in DUE_JOBS:
-        async with services.work() as w:
-            done[name] = await job(w)
+        done[name] = await job(services)
     async with services.work() as w:
         done.update(await rounds.due_round_work(w))
     return done

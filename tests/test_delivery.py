@@ -36,9 +36,9 @@ class DiskFullDatabase(Database):
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
         async with super().transaction() as tx:
-            before = self._conn.total_changes
+            before = self._writer.total_changes
             yield tx
-            if self.full and self._conn.total_changes != before:
+            if self.full and self._writer.total_changes != before:
                 self.refused += 1
                 raise sqlite3.OperationalError("database or disk is full")
 

@@ -18,6 +18,7 @@ from bot.cli import main
 from bot.i18n.translator import SUPPORTED_LANGUAGES, Catalogues, Translator
 from bot.paper.pdf import find_fonts
 from bot.paper.pupil_file import render_pdf
+from bot.platform.clock import FakeClock
 from bot.platform.config import Settings
 from bot.rules.models import Agreement, PersonKind, StaffMember
 from bot.rules.pupil_file import (
@@ -44,6 +45,7 @@ from bot.services import (
     route_steps,
     summaries,
 )
+from bot.services.context import Services
 from bot.services.pupil_file import collect
 from bot.services.roster_import import import_guardians
 from bot.services.work import Work
@@ -270,12 +272,10 @@ async def _history(db: Database, settings: Settings, texts: Catalogues) -> None:
             shared_info=["learning", "behaviour"],
         )
 
+    # Three school days on, nobody has answered: each of the three is reminded.
+    three_days_on = Services(settings, db, FakeClock(at(10, 10, 0)), texts)
+    assert await pupil_discussions.send_due_reminders(three_days_on) == 3
     async with db.transaction() as tx:
-        # Three school days on, nobody has answered: each of the three is reminded.
-        assert (
-            await pupil_discussions.send_due_reminders(Work(tx, texts, settings, at(10, 10, 0)))
-            == 3
-        )
         await consent(tx, at(10, 11, 0), (G, "G023"), zat.discussion_id, "agree")
         await consent(tx, at(10, 11, 1), (G, "G024"), zat.discussion_id, "refuse")
         await consent(tx, at(10, 11, 2), (P, "P014"), zat.discussion_id, "agree")

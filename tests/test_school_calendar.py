@@ -14,7 +14,7 @@ from bot.rules.school_calendar import (
     regional_holidays,
     school_free_days,
 )
-from bot.services.good_news import latest_occurrence, school_weeks_since
+from bot.services.good_news import latest_occurrence, news_due_before, school_weeks_since
 
 AMS = ZoneInfo("Europe/Amsterdam")
 
@@ -67,6 +67,29 @@ def at(y: int, m: int, d: int, h: int = 13) -> datetime:
 def test_school_weeks_skip_holiday_weeks(start: datetime, now: datetime, weeks: int) -> None:
     settings = replace(Settings(), region="noord")
     assert school_weeks_since(start, now, settings) == weeks
+
+
+@pytest.mark.parametrize(
+    "now", [at(2026, 12, 4), at(2027, 1, 8), at(2027, 3, 1, 7), at(2027, 8, 20)]
+)
+@pytest.mark.parametrize("weeks", [1, 6, 26])
+def test_the_moment_before_which_news_leaves_a_family_due(now: datetime, weeks: int) -> None:
+    """The database picks out who is due by one moment: exactly the families whose school
+    weeks since their last good news reach the cadence, every hour of a year counted."""
+    settings = replace(Settings(), region="noord", positive_news_weeks=weeks)
+    due_before = news_due_before(now, settings)
+    sent = now - timedelta(days=365)
+    while sent <= now:
+        due = school_weeks_since(sent, now, settings) >= weeks
+        assert due == (due_before is not None and sent < due_before), sent
+        sent += timedelta(hours=5)
+
+
+def test_no_news_leaves_a_family_due_before_enough_school_weeks_have_passed() -> None:
+    settings = replace(Settings(), positive_news_weeks=26)
+    # The count looks two years back: 26 school weeks are in it, 120 never are.
+    assert news_due_before(at(2026, 12, 4), settings) is not None
+    assert news_due_before(at(2026, 12, 4), replace(settings, positive_news_weeks=120)) is None
 
 
 @pytest.mark.parametrize(

@@ -149,8 +149,8 @@ def test_every_command_names_the_fault_in_one_sentence(
         # An exception escaping here is the traceback the administrator would have seen.
         code = main([a.format(tmp=samen_env) for a in COMMANDS[command]])
         shown = capsys.readouterr()
-    # What made the process hang after its traceback: aiosqlite's thread, never closed. (A
-    # closed one ends a moment after the close returns.)
+    # What made the process hang after its traceback: a database thread that never ended.
+    # (A worker thread ends a moment after its work is done.)
     for thread in threads_that_keep_a_process_alive() - before:
         thread.join(timeout=5)
     assert threads_that_keep_a_process_alive() <= before

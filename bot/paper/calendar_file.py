@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -38,5 +39,16 @@ def meeting_ics(
     event.add("description", description)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     calendar.add_component(event)
-    calendar.add_missing_timezones()
-    return calendar.to_ical()
+    # The zone goes before the event, as icalendar's add_missing_timezones puts it (none
+    # for UTC: its times are written with a Z).
+    zones = b"".join(_vtimezone(tzid) for tzid in sorted(calendar.get_missing_tzids()))
+    head, begin, rest = calendar.to_ical().partition(b"BEGIN:VEVENT\r\n")
+    return head + zones + begin + rest
+
+
+@cache
+def _vtimezone(key: str) -> bytes:
+    """The zone's VTIMEZONE as written in the file, made once per zone: working out and
+    writing its transitions (1970–2038, icalendar's range) takes milliseconds, and every
+    invitation to a talk carries it."""
+    return icalendar.Timezone.from_tzid(key).to_ical()

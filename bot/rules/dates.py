@@ -160,10 +160,19 @@ def _month_names(language: str) -> tuple[tuple[str, int], ...]:
 _DAY_DE_MONTH = re.compile(rf"(\d)\s+de\s+({'|'.join(DUTCH_MONTHS)})\b")
 
 
+@lru_cache(maxsize=16)
+def _month_pattern(language: str) -> tuple[re.Pattern[str], dict[str, int]]:
+    """One pattern for every month name of `language` and English (the longest first, so
+    that "dec" never takes the start of "december"), compiled once per language."""
+    names = _month_names(language)
+    alternatives = "|".join(re.escape(name) for name, _ in names)
+    return re.compile(rf"(?<!\w)({alternatives})\.?(?!\w)"), dict(names)
+
+
 def _months_in_dutch(text: str, language: str) -> str:
     """Month names of `language` (and English) written as the Dutch ones the reader knows."""
-    for name, number in _month_names(language):
-        text = re.sub(rf"(?<!\w){re.escape(name)}\.?(?!\w)", DUTCH_MONTHS[number - 1], text)
+    pattern, numbers = _month_pattern(language)
+    text = pattern.sub(lambda found: DUTCH_MONTHS[numbers[found.group(1)] - 1], text)
     # Spanish and Portuguese join day and month with "de": "10 de diciembre".
     return _DAY_DE_MONTH.sub(r"\1 \2", text)
 

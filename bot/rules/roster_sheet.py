@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import lru_cache
 from typing import Generic, Literal, TypeVar
 
 from bot.i18n.translator import N_, SUPPORTED_LANGUAGES
@@ -73,6 +74,7 @@ PREFIX_COLUMN = "prefix"
 LIFT = "none"
 
 
+@lru_cache(maxsize=4096)
 def plain_key(text: str) -> str:
     """A header or a word as it is compared: lower case, without accents, spaces, `-`, `_`,
     dots or apostrophes ("Geb.-datum" and "gebdatum", "IB'er" and "iber" are one)."""

@@ -61,6 +61,10 @@ _ZWNJ = "\u200c"
 def clean_cell(text: str) -> str:
     """The value as Samen keeps it: NFC, without control or invisible format characters,
     every run of white space one space, trimmed."""
+    if text.isprintable():
+        # Nothing to take out: no control, format or separator characters but the space (the
+        # cells of a whole roster, nearly all of them, take this way).
+        return " ".join(unicodedata.normalize("NFC", text).split())
     kept: list[str] = []
     for index, char in enumerate(text):
         category = unicodedata.category(char)

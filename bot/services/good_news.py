@@ -6,7 +6,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 from bot.i18n.translator import N_, Translator
@@ -17,7 +17,7 @@ from bot.rules.rights import MessageKind, audience
 from bot.rules.schooltime import is_school_day
 from bot.services import pupil_discussions
 from bot.services.notify import notify, reader
-from bot.services.work import Work
+from bot.services.work import Units, Work, batches
 from bot.texts import care_messages
 from bot.texts.meeting_messages import own_words, teacher_name
 from bot.texts.news_themes import THEMES
@@ -180,6 +180,20 @@ def _school_mondays(end: date, holidays: frozenset[date]) -> tuple[date, ...]:
     return tuple(found)
 
 
+def news_due_before(now: datetime, settings: Settings) -> datetime | None:
+    """Good news sent before this moment leaves a family due at `now` (at least
+    `positive_news_weeks` school weeks since); None while fewer school weeks have passed in
+    all (then only a family that never had any is due). The week count of each pupil needs
+    the school calendar; this one moment lets the database pick out who is due."""
+    mondays = _school_mondays(now.astimezone(settings.timezone).date(), settings.holidays)
+    weeks = settings.positive_news_weeks
+    if len(mondays) < weeks:
+        return None
+    # `school_weeks_since` counts the school weeks from the Monday after the day of the news:
+    # at least `weeks` of them exactly when that day lies before this Monday.
+    return datetime.combine(mondays[-weeks], time(0), settings.timezone)
+
+
 @dataclass(frozen=True)
 class Due:
     pupil: Pupil
@@ -227,31 +241,53 @@ def latest_occurrence(now: datetime, settings: Settings) -> datetime:
     return moment
 
 
-async def remind_mentors(w: Work) -> int:
+# Teachers whose reminders one unit of work makes: a short transaction in any school.
+TEACHERS_PER_UNIT = 25
+
+
+async def remind_mentors(units: Units) -> int:
     """Each teacher, at the configured moment, gets the pupils of their groups who are due
     for good news, oldest first. Nothing when nobody is due or it is a holiday. A moment
     missed while Samen was down is caught up once, within the week."""
-    occurrence = await _moment_to_remind(w)
-    if occurrence is None:
-        return 0
+    async with units.reading() as r:
+        occurrence = await _moment_to_remind(r)
+        if occurrence is None:
+            return 0
+        teachers = await r.tx.teachers_to_remind(occurrence)
+        if not teachers:  # every tick after the first of the week
+            return 0
+        chats = await r.tx.staff_chats()
     sent = 0
-    # Read once for the whole school, not once per teacher.
-    last = await w.tx.last_news_by_pupil(w.now)
-    handled = await w.tx.news_reminders_handled(occurrence)
-    chats = await w.tx.staff_chats()
-    by_group = await _pupils_by_group(w)
+    for some in batches(teachers, TEACHERS_PER_UNIT):
+        async with units.work() as w:
+            sent += await _remind_teachers(w, occurrence, some, chats)
+    return sent
+
+
+async def _remind_teachers(
+    w: Work,
+    occurrence: datetime,
+    teachers: Sequence[tuple[str, tuple[str, ...]]],
+    chats: dict[str, int],
+) -> int:
+    """The reminders of these teachers, each recorded (with how many pupils it named)."""
+    groups = [group for _, groups in teachers for group in groups]
+    by_group: dict[str, list[Pupil]] = {}
+    last: dict[str, datetime] = {}
+    waiting = await w.tx.waiting_for_news(groups, news_due_before(w.now, w.settings), w.now)
+    for pupil, when in waiting:
+        by_group.setdefault(pupil.group, []).append(pupil)
+        if when is not None:
+            last[pupil.pupil_id] = when
+    sent = 0
     recorded: list[tuple[str, int]] = []
-    for member in await w.tx.all_staff():
-        if member.role.value != "teacher" or not member.groups:
-            continue
-        if member.staff_id in handled:
-            continue
-        pupils = [p for group in member.groups for p in by_group.get(group, [])]
+    for staff_id, own_groups in teachers:
+        pupils = [p for group in own_groups for p in by_group.get(group, [])]
         due = due_among(pupils, last, w.now, w.settings)
-        recorded.append((member.staff_id, len(due)))
-        if not due or chats.get(member.staff_id) is None:
+        recorded.append((staff_id, len(due)))
+        if not due or chats.get(staff_id) is None:
             continue
-        await _remind_mentor(w, member, due)
+        await _remind_mentor(w, staff_id, due)
         sent += 1
     await w.tx.record_news_reminders(occurrence, recorded, w.now)
     return sent
@@ -271,21 +307,10 @@ async def _moment_to_remind(w: Work) -> datetime | None:
     return occurrence
 
 
-async def _pupils_by_group(w: Work) -> dict[str, list[Pupil]]:
-    """The pupils of each group whose family may get automated messages."""
-    # A family under a safety exception gets nothing automated: not asked for, not sent.
-    paused = await w.tx.paused_pupils()
-    by_group: dict[str, list[Pupil]] = {}
-    for pupil in await w.tx.all_pupils():
-        if pupil.pupil_id not in paused:
-            by_group.setdefault(pupil.group, []).append(pupil)
-    return by_group
-
-
-async def _remind_mentor(w: Work, member: StaffMember, due: Sequence[Due]) -> None:
+async def _remind_mentor(w: Work, staff_id: str, due: Sequence[Due]) -> None:
     """One teacher's reminder: the families waiting (the first twelve), with the date of
     their last good news and a button to write some."""
-    mentor = await reader(w, PersonKind.STAFF, member.staff_id)
+    mentor = await reader(w, PersonKind.STAFF, staff_id)
     tr = mentor.tr
     lines = [
         # staff:

@@ -27,7 +27,7 @@ from bot.rules.schooltime import days_later, in_quiet_hours, is_school_day, next
 from bot.services import pupil_discussions
 from bot.services.meeting_card import refresh_card
 from bot.services.notify import Reader, notify, reader
-from bot.services.work import Work
+from bot.services.work import Units, Work, batches
 from bot.texts import care_messages
 from bot.texts.meeting_messages import (
     KINDS,
@@ -406,19 +406,42 @@ def reminder_moment(meeting: Meeting, settings: Settings) -> datetime:
     )
 
 
-async def send_reminders(w: Work) -> int:
-    if in_quiet_hours(
-        w.now, w.settings.timezone, pupil_discussions.quiet_hours(w.settings), w.settings.holidays
-    ):
-        return 0
-    paused = await w.tx.paused_pupils()
-    chats = await w.tx.all_chats()  # one read for everyone, not one per invitee
+# Talks whose reminders one unit of work sends: a short transaction however many.
+MEETINGS_PER_UNIT = 20
+# A reminder is due the day before on the clock (an hour either way across summer time), and
+# quiet hours only put it later: a talk further off than this has none due yet.
+REMINDER_REACH = timedelta(hours=26)
+
+
+async def send_reminders(units: Units) -> int:
+    """The day-before reminder of each talk to those invited (not to whoever cannot come),
+    never in quiet hours, never while the family's messages are paused. The database names
+    the talks with someone still to remind; each is decided in a short unit of work."""
+    async with units.reading() as r:
+        settings = r.settings
+        quiet = pupil_discussions.quiet_hours(settings)
+        if in_quiet_hours(r.now, settings.timezone, quiet, settings.holidays):
+            return 0
+        due = [
+            meeting.id
+            for meeting in await r.tx.meetings_to_remind(r.now, r.now + REMINDER_REACH)
+            if r.now >= reminder_moment(meeting, settings)
+        ]
     sent = 0
-    for meeting in await w.tx.meetings_between(w.now, w.now + timedelta(days=4)):
-        if meeting.pupil_id in paused or w.now < reminder_moment(meeting, w.settings):
+    for some in batches(due, MEETINGS_PER_UNIT):
+        async with units.work() as w:
+            sent += await _remind_of(w, some)
+    return sent
+
+
+async def _remind_of(w: Work, meeting_ids: Sequence[int]) -> int:
+    quiet = pupil_discussions.quiet_hours(w.settings)
+    if in_quiet_hours(w.now, w.settings.timezone, quiet, w.settings.holidays):
+        return 0
+    sent = 0
+    for meeting in await w.tx.meetings_to_remind(w.now, w.now + REMINDER_REACH, meeting_ids):
+        if w.now < reminder_moment(meeting, w.settings):
             continue
-        pupil = await w.tx.pupil(meeting.pupil_id)
-        assert pupil is not None
         people: dict[str, pupil_discussions.PersonOnFile] | None = None
         for invitee in await w.tx.invitees(meeting.id):
             if invitee.answer == "cannot" or invitee.reminded_version == meeting.version:
@@ -427,7 +450,9 @@ async def send_reminders(w: Work) -> int:
             # only one who said they would come too is reminded.
             if meeting.round_id is not None and invitee.answer != "come":
                 continue
-            if (invitee.person_kind, invitee.person_id) in chats:
+            if await w.tx.chat_of_person(invitee.person_kind, invitee.person_id) is not None:
+                pupil = await w.tx.pupil(meeting.pupil_id)
+                assert pupil is not None
                 if people is None:
                     people = await pupil_discussions.people_of_pupil(w.tx, pupil)
                 to = await reader(w, invitee.person_kind, invitee.person_id)

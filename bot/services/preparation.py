@@ -4,8 +4,9 @@ before the talk (a couple of school days ahead, and the card again 15 minutes be
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from bot.i18n.translator import N_, Translator, language_name
 from bot.platform.config import Settings
@@ -14,7 +15,7 @@ from bot.rules.models import Meeting, PersonKind, StaffMember
 from bot.rules.schooltime import is_school_day
 from bot.services import good_news, meetings, pupil_discussions
 from bot.services.notify import notify, reader
-from bot.services.work import Work
+from bot.services.work import Units, Work, batches
 from bot.texts import care_messages, meeting_messages
 from bot.texts.news_themes import THEMES
 from bot.texts.staff_labels import STATUS_LABELS
@@ -233,7 +234,10 @@ async def save(
 
 def prompt_moment(meeting: Meeting, settings: Settings) -> datetime:
     """08:00 on the school day that lies `prepare_days` school days before the talk."""
-    day = meeting.starts_at.astimezone(settings.timezone).date()
+    return _prompt_moment_on(meeting.starts_at.astimezone(settings.timezone).date(), settings)
+
+
+def _prompt_moment_on(day: date, settings: Settings) -> datetime:
     counted = 0
     while counted < settings.prepare_days:
         day -= timedelta(days=1)
@@ -242,16 +246,45 @@ def prompt_moment(meeting: Meeting, settings: Settings) -> datetime:
     return datetime.combine(day, PROMPT_AT, settings.timezone)
 
 
-async def prompt_preparations(w: Work) -> int:
+# Talks looked ahead to, and those one unit of work asks to prepare.
+PROMPT_HORIZON = timedelta(days=21)
+MEETINGS_PER_UNIT = 20
+
+
+def prompts_due_before(now: datetime, settings: Settings) -> datetime:
+    """The talks starting before this moment have their prompt due at `now`: the moment
+    comes later for a later day, so the due days are the first few from today."""
+    today = now.astimezone(settings.timezone).date()
+    day = today
+    while day <= today + PROMPT_HORIZON and _prompt_moment_on(day, settings) <= now:
+        day += timedelta(days=1)
+    return datetime.combine(day, time(0), settings.timezone)
+
+
+async def prompt_preparations(units: Units) -> int:
+    """Ask each teacher to prepare a talk of theirs, `prepare_days` school days before it at
+    08:00, once. The database names the talks whose moment has come; each is asked in a
+    short unit of work."""
+    async with units.reading() as r:
+        end = min(r.now + PROMPT_HORIZON, prompts_due_before(r.now, r.settings))
+        due = [m.id for m in await r.tx.meetings_to_prepare(r.now, end)]
     prompted = 0
-    prepared = await w.tx.prepared_meeting_ids()
-    chats = await w.tx.staff_chats()
-    for meeting in await w.tx.meetings_to_prepare(w.now, w.now + timedelta(days=21)):
-        if w.now < prompt_moment(meeting, w.settings) or meeting.id in prepared:
+    for some in batches(due, MEETINGS_PER_UNIT):
+        async with units.work() as w:
+            prompted += await _prompt(w, some)
+    return prompted
+
+
+async def _prompt(w: Work, meeting_ids: Sequence[int]) -> int:
+    prompted = 0
+    for meeting in await w.tx.meetings_to_prepare(w.now, w.now + PROMPT_HORIZON, meeting_ids):
+        if w.now < prompt_moment(meeting, w.settings):
             continue
         await w.tx.set_prepare_prompted(meeting.id, w.now)
+        if await w.tx.chat_of_person(PersonKind.STAFF, meeting.created_by) is None:
+            continue
         pupil = await w.tx.pupil(meeting.pupil_id)
-        if meeting.created_by not in chats or pupil is None:
+        if pupil is None:
             continue
         teacher = await reader(w, PersonKind.STAFF, meeting.created_by)
         tr = teacher.tr

@@ -35,9 +35,9 @@ from bot.rules.models import (
     StaffMember,
 )
 from bot.rules.rights import MessageKind, audience, deciders
-from bot.rules.schooltime import QuietHours, add_school_days
+from bot.rules.schooltime import QuietHours, add_school_days, in_quiet_hours
 from bot.services.notify import Reader, language_read, notify, reader
-from bot.services.work import Work
+from bot.services.work import Units, Work, batches
 from bot.storage import Tx
 from bot.texts import care_messages, staff_labels
 
@@ -507,12 +507,42 @@ def _status_line(tr: Translator, state: DiscussionState) -> str | None:
 # --- reminders ----------------------------------------------------------------------
 
 
-async def send_due_reminders(w: Work) -> int:
+# Consent requests whose reminders one unit of work sends: a short transaction however many.
+DISCUSSIONS_PER_UNIT = 20
+
+
+async def send_due_reminders(units: Units) -> int:
     """Remind people who must answer a consent request and have not, at the configured days,
-    never in quiet hours, never while the family's messages are paused. Returns how many."""
+    never in quiet hours, never while the family's messages are paused. Returns how many.
+    The database names the few requests that may have a reminder due; each is decided as
+    before, in short units of work."""
+    async with units.reading() as r:
+        settings = r.settings
+        if in_quiet_hours(r.now, settings.timezone, quiet_hours(settings), settings.holidays):
+            return 0  # nothing is due in quiet hours (`reminders_due`)
+        sent_by = [
+            (number, reminder_sent_by(r.now, days))
+            for number, days in enumerate(settings.care.reminder_days, start=1)
+        ]
+        candidates = await r.tx.consent_reminder_candidates(r.now, sent_by)
+    sent = 0
+    for some in batches(candidates, DISCUSSIONS_PER_UNIT):
+        async with units.work() as w:
+            sent += await _remind_about(w, some)
+    return sent
+
+
+def reminder_sent_by(now: datetime, days: int) -> datetime:
+    """Only a request sent by this moment can have its reminder of `days` days due at `now`:
+    the reminder comes that many days on, on the clock (an hour either way across summer
+    time), and quiet hours only put it later."""
+    return now - timedelta(days=days, hours=-2)
+
+
+async def _remind_about(w: Work, discussion_ids: Sequence[int]) -> int:
     paused = await w.tx.paused_pupils()
     sent = 0
-    for discussion in await w.tx.discussions(since=w.now):
+    for discussion in await w.tx.discussions(since=w.now, ids=discussion_ids):
         if not discussion.needs_consent or discussion.pupil_id in paused:
             continue
         state = await discussion_state(w.tx, discussion, w.now)

@@ -1,22 +1,27 @@
 """Roster import: the files of the school's administration into the database — staff, pupils
 and guardians as CSV, or groups, pupils and teachers from one EDEXML file.
 
-Parsing is pure and collects every problem with file, line and column; the
-import writes nothing unless the whole file is valid, in one transaction. A preview runs the
-very same import and rolls it back, so what it shows is what the import will do.
+Parsing is pure and collects every problem with file, line and column; it runs on a worker
+thread before any transaction (`read_roster`: reading 10,000 rows takes a while, and the
+database is not held meanwhile). The import writes nothing unless the whole file is valid,
+in one transaction. A preview runs the very same import and rolls it back, so what it shows
+is what the import will do.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from bot.i18n.translator import N_
-from bot.rules.edexml import parse_edexml
-from bot.rules.models import Guardian, Pupil, Role, StaffMember
+from bot.rules.edexml import EdexRoster, parse_edexml
+from bot.rules.models import Guardian, GuardianLink, Pupil, Role, StaffMember
 from bot.rules.roster_sheet import (
     LIFT,
+    GuardianRows,
+    Parsed,
     RosterError,
     RosterKind,
     SheetLinkFacts,
@@ -89,24 +94,68 @@ class RosterImportError(Exception):
         self.errors = list(errors)
 
 
-async def _upsert_all(
-    records: Sequence[T],
-    existing: dict[str, T],
-    key: Callable[[T], str],
-    write: Callable[[T], object],
-) -> tuple[int, int, int]:
+@dataclass(frozen=True)
+class ReadRoster:
+    """A roster file read and found valid, ready to import: the parser's result for its
+    kind (the others None)."""
+
+    kind: RosterKind
+    file: str
+    staff: Parsed[StaffMember] | None = None
+    pupils: Parsed[Pupil] | None = None
+    guardians: Parsed[GuardianRows] | None = None
+    edexml: EdexRoster | None = None
+
+
+async def read_roster(
+    db: Database, kind: RosterKind, data: bytes, file: str, today: date
+) -> ReadRoster:
+    """Read a roster file on a worker thread, outside any transaction; RosterImportError with
+    every problem when it is not valid. A guardians file is checked against the pupils the
+    database knows now (a pupil gone by the import itself stops it there)."""
+    known: set[str] = set()
+    if kind == "guardians":
+        async with db.reading() as tx:
+            known = await tx.pupil_ids()
+    return await asyncio.to_thread(_read, kind, data, file, today, known)
+
+
+def _read(kind: RosterKind, data: bytes, file: str, today: date, known: set[str]) -> ReadRoster:
+    errors: list[RosterError]
+    if kind == "staff":
+        staff = parse_staff(data, file)
+        errors, read = staff.errors, ReadRoster(kind, file, staff=staff)
+    elif kind == "pupils":
+        pupils = parse_pupils(data, file, today)
+        errors, read = pupils.errors, ReadRoster(kind, file, pupils=pupils)
+    elif kind == "guardians":
+        guardians = parse_guardians(data, file, known)
+        errors, read = guardians.errors, ReadRoster(kind, file, guardians=guardians)
+    else:
+        edexml = parse_edexml(data, file, today)
+        errors, read = edexml.errors, ReadRoster(kind, file, edexml=edexml)
+    if errors:
+        raise RosterImportError(errors)
+    return read
+
+
+def _sort_out(
+    records: Sequence[T], existing: dict[str, T], key: Callable[[T], str]
+) -> tuple[list[T], tuple[int, int, int]]:
+    """The records to write (new or changed), and how many are created, updated, unchanged."""
+    changed: list[T] = []
     created = updated = unchanged = 0
     for record in records:
         old = existing.get(key(record))
         if old == record:
             unchanged += 1
             continue
-        await write(record)  # type: ignore[misc]
+        changed.append(record)
         if old is None:
             created += 1
         else:
             updated += 1
-    return created, updated, unchanged
+    return changed, (created, updated, unchanged)
 
 
 # --- staff ---------------------------------------------------------------------------------
@@ -115,14 +164,14 @@ async def _upsert_all(
 async def import_staff(
     db: Database, data: bytes, file: str, now: datetime, *, by: Importer = COMMAND_LINE
 ) -> ImportSummary:
+    read = await read_roster(db, "staff", data, file, now.date())
     async with db.transaction() as tx:
-        return await _staff_into(tx, data, file, now, by)
+        return await _staff_into(tx, read, now, by)
 
 
-async def _staff_into(tx: Tx, data: bytes, file: str, now: datetime, by: Importer) -> ImportSummary:
-    parsed = parse_staff(data, file)
-    if parsed.errors:
-        raise RosterImportError(parsed.errors)
+async def _staff_into(tx: Tx, read: ReadRoster, now: datetime, by: Importer) -> ImportSummary:
+    parsed, file = read.staff, read.file
+    assert parsed is not None
     counts = await _write_staff(tx, parsed.records, now)
     await _audit_import(tx, now, by, "staff", file, counts)
     return ImportSummary(*counts, parsed.ignored_columns)
@@ -132,9 +181,10 @@ async def _write_staff(
     tx: Tx, records: Sequence[StaffMember], now: datetime
 ) -> tuple[int, int, int]:
     existing = {s.staff_id: s for s in await tx.all_staff()}
-    return await _upsert_all(
-        records, existing, lambda s: s.staff_id, lambda s: tx.upsert_staff(s, now)
-    )
+    changed, counts = _sort_out(records, existing, lambda s: s.staff_id)
+    for member in changed:
+        await tx.upsert_staff(member, now)
+    return counts
 
 
 # --- pupils --------------------------------------------------------------------------------
@@ -175,16 +225,16 @@ async def import_pupils(
     leavers_ok: bool = False,
     by: Importer = COMMAND_LINE,
 ) -> ImportSummary:
+    read = await read_roster(db, "pupils", data, file, today)
     async with db.transaction() as tx:
-        return await _pupils_into(tx, data, file, now, today, by, leavers_ok)
+        return await _pupils_into(tx, read, now, today, by, leavers_ok)
 
 
 async def _pupils_into(
-    tx: Tx, data: bytes, file: str, now: datetime, today: date, by: Importer, leavers_ok: bool
+    tx: Tx, read: ReadRoster, now: datetime, today: date, by: Importer, leavers_ok: bool
 ) -> ImportSummary:
-    parsed = parse_pupils(data, file, today)
-    if parsed.errors:
-        raise RosterImportError(parsed.errors)
+    parsed, file = read.pupils, read.file
+    assert parsed is not None
     batch = _PupilBatch(
         parsed.records,
         parsed.left_on,
@@ -244,9 +294,8 @@ async def _write_pupils(
             replace(p, language=existing[p.pupil_id].language) if p.pupil_id in existing else p
             for p in records
         ]
-    counts = await _upsert_all(
-        records, existing, lambda p: p.pupil_id, lambda p: tx.upsert_pupil(p, now)
-    )
+    changed, counts = _sort_out(records, existing, lambda p: p.pupil_id)
+    await tx.upsert_pupils(changed, now)
     for pupil_id, facts in batch.facts.items():
         await tx.set_capability(pupil_id, facts.capable, facts.reason or None)
         await tx.audit(
@@ -312,27 +361,24 @@ async def import_guardians(
     db: Database, data: bytes, file: str, now: datetime, *, by: Importer = COMMAND_LINE
 ) -> ImportSummary:
     """Counts are of guardian–pupil links, the unit of the file's rows."""
+    read = await read_roster(db, "guardians", data, file, now.date())
     async with db.transaction() as tx:
-        return await _guardians_into(tx, data, file, now, by)
+        return await _guardians_into(tx, read, now, by)
 
 
-async def _guardians_into(
-    tx: Tx, data: bytes, file: str, now: datetime, by: Importer
-) -> ImportSummary:
-    parsed = parse_guardians(data, file, await tx.pupil_ids())
-    if parsed.errors:
-        raise RosterImportError(parsed.errors)
+async def _guardians_into(tx: Tx, read: ReadRoster, now: datetime, by: Importer) -> ImportSummary:
+    parsed, file = read.guardians, read.file
+    assert parsed is not None
     rows = parsed.records[0]
     old_guardians = {g.guardian_id: g for g in await tx.all_guardians()}
     guardians = rows.guardians
     if not parsed.languages_given:
         guardians = [_keep_language(g, old_guardians.get(g.guardian_id)) for g in guardians]
     changed_guardians = {g.guardian_id for g in guardians if old_guardians.get(g.guardian_id) != g}
-    for guardian in guardians:
-        if guardian.guardian_id in changed_guardians:
-            await tx.upsert_guardian(guardian, now)
+    await tx.upsert_guardians([g for g in guardians if g.guardian_id in changed_guardians], now)
     existing = {f"{x.guardian_id}/{x.pupil_id}": x for x in await tx.all_guardian_links()}
     created = updated = unchanged = 0
+    changed_links: list[GuardianLink] = []
     for link in rows.links:
         old = existing.get(f"{link.guardian_id}/{link.pupil_id}")
         if old is None:
@@ -342,7 +388,8 @@ async def _guardians_into(
         else:
             unchanged += 1
         if old != link:
-            await tx.upsert_guardian_link(link)
+            changed_links.append(link)
+    await tx.upsert_guardian_links(changed_links)
     counts = (created, updated, unchanged)
     for (guardian_id, pupil_id), facts in rows.facts.items():
         await _apply_link_facts(tx, now, by, by.file(file), guardian_id, pupil_id, facts)
@@ -419,20 +466,20 @@ async def import_edexml(
     leavers_ok: bool = False,
     by: Importer = COMMAND_LINE,
 ) -> RosterImported:
+    read = await read_roster(db, "edexml", data, file, today)
     async with db.transaction() as tx:
-        return await _edexml_into(tx, data, file, now, today, by, leavers_ok)
+        return await _edexml_into(tx, read, now, today, by, leavers_ok)
 
 
 async def _edexml_into(
-    tx: Tx, data: bytes, file: str, now: datetime, today: date, by: Importer, leavers_ok: bool
+    tx: Tx, read: ReadRoster, now: datetime, today: date, by: Importer, leavers_ok: bool
 ) -> RosterImported:
     """Teachers, then pupils, all or nothing. The file knows teachers, not Samen's roles: a
     coordinator or administrator keeps that role, someone new is a teacher, and a new
     teacher without a group is skipped (a teacher in Samen needs one). A pupil who left
     before Samen knew them is skipped too: Samen has no reason to keep their data."""
-    roster = parse_edexml(data, file, today)
-    if roster.errors:
-        raise RosterImportError(roster.errors)
+    roster, file = read.edexml, read.file
+    assert roster is not None
     staff_now = {s.staff_id: s for s in await tx.all_staff()}
     teachers: list[StaffMember] = []
     for teacher in roster.teachers:
@@ -490,32 +537,24 @@ async def _edexml_into(
 
 
 async def _roster_into(
-    tx: Tx,
-    kind: RosterKind,
-    data: bytes,
-    file: str,
-    now: datetime,
-    today: date,
-    by: Importer,
+    tx: Tx, read: ReadRoster, now: datetime, today: date, by: Importer
 ) -> RosterImported:
     """The chat's import: the administrator saw the preview, leavers counted, and confirmed."""
-    if kind == "edexml":
-        return await _edexml_into(tx, data, file, now, today, by, leavers_ok=True)
-    if kind == "staff":
-        summary = await _staff_into(tx, data, file, now, by)
-    elif kind == "pupils":
-        summary = await _pupils_into(tx, data, file, now, today, by, leavers_ok=True)
+    if read.kind == "edexml":
+        return await _edexml_into(tx, read, now, today, by, leavers_ok=True)
+    if read.kind == "staff":
+        summary = await _staff_into(tx, read, now, by)
+    elif read.kind == "pupils":
+        summary = await _pupils_into(tx, read, now, today, by, leavers_ok=True)
     else:
-        summary = await _guardians_into(tx, data, file, now, by)
-    return RosterImported(kind, ((kind, summary),))
+        summary = await _guardians_into(tx, read, now, by)
+    return RosterImported(read.kind, ((read.kind, summary),))
 
 
-async def import_roster(
-    w: Work, kind: RosterKind, data: bytes, file: str, by: Importer
-) -> RosterImported:
-    """Import a roster file of `kind`, in this unit of work; RosterImportError when any part
-    of it is wrong, and then nothing is written."""
-    return await _roster_into(w.tx, kind, data, file, w.now, w.today, by)
+async def import_roster(w: Work, read: ReadRoster, by: Importer) -> RosterImported:
+    """Import a roster file read by `read_roster`, in this unit of work; RosterImportError
+    when any part of it is wrong, and then nothing is written."""
+    return await _roster_into(w.tx, read, w.now, w.today, by)
 
 
 class _Preview(Exception):
@@ -534,9 +573,10 @@ async def preview_roster(
     by: Importer,
 ) -> RosterImported:
     """What importing the file would do, counted by doing it and rolling it back."""
+    read = await read_roster(db, kind, data, file, today)
     try:
         async with db.transaction() as tx:
-            raise _Preview(await _roster_into(tx, kind, data, file, now, today, by))
+            raise _Preview(await _roster_into(tx, read, now, today, by))
     except _Preview as preview:
         return preview.result
 

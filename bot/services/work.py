@@ -6,9 +6,11 @@ through `w.tx`, the outbox messages included, is committed together or not at al
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from bot.i18n.translator import Catalogues
 from bot.platform.config import Settings
@@ -48,3 +50,26 @@ class Work:
             subject=subject,
             details=details,
         )
+
+
+class Units(Protocol):
+    """Where units of work come from (`Services`). Scheduled work that may find much to do
+    reads what is due first, then writes in one short unit of work per batch: the writer is
+    never held for long, and the event loop gets a turn between the batches."""
+
+    def work(self) -> AbstractAsyncContextManager[Work]:
+        """One transaction, one `now`."""
+        ...
+
+    def reading(self) -> AbstractAsyncContextManager[Work]:
+        """Reads only, beside any transaction."""
+        ...
+
+
+T = TypeVar("T")
+
+
+def batches(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    """`items` in runs of at most `size`, in order."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

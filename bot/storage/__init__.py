@@ -3,7 +3,7 @@
 Every read and write goes through `Database.transaction()` (or `Database.reading()`), which
 hands out a `Tx` holding the named queries. The queries are grouped by aggregate, one mixin
 class per module (roster.py, accounts.py, outbox.py, …); each stands on `Executor` and runs
-its SQL through `_all`, `_one`, `_run`, `_run_many` and `_insert`. The driver (aiosqlite),
+its SQL through `_all`, `_one`, `_run`, `_run_many` and `_insert`. The driver (sqlite3),
 the connection, the migrations in `migrations/` and the transactions live in executor.py
 alone; records.py turns rows into records. `Tx` below puts the mixins on the SQLite executor.
 """

@@ -55,14 +55,25 @@ class DiscussionQueries(Executor):
         return None if row is None else _discussion(row)
 
     async def discussions(
-        self, *, since: datetime | None = None, pupil_ids: Iterable[str] | None = None
+        self,
+        *,
+        since: datetime | None = None,
+        pupil_ids: Iterable[str] | None = None,
+        ids: Iterable[int] | None = None,
     ) -> list[Discussion]:
-        """Discussions not cancelled, from `since` on, soonest first."""
+        """Discussions not cancelled, from `since` on (of these pupils, with these ids),
+        soonest first."""
         sql = "SELECT * FROM discussions WHERE cancelled_at IS NULL"
         params: list[Any] = []
         if since is not None:
             sql += " AND starts_at >= ?"
             params.append(iso(since))
+        if ids is not None:
+            numbers = sorted(set(ids))
+            if not numbers:
+                return []
+            sql += f" AND id IN ({','.join('?' * len(numbers))})"
+            params.extend(numbers)
         if pupil_ids is not None:
             wanted = sorted(set(pupil_ids))
             if not wanted:
@@ -223,6 +234,35 @@ class DiscussionQueries(Executor):
             )
             for r in rows
         ]
+
+    async def consent_reminder_candidates(
+        self, now: datetime, sent_by: Sequence[tuple[int, datetime]]
+    ) -> list[int]:
+        """The consent requests to come (not cancelled, the family's messages not paused)
+        where someone who decides has not answered and got the request by the moment given
+        for a reminder number not recorded for them: (number, moment) pairs. Soonest first.
+        Whether a reminder is due takes the school's quiet hours; the caller decides that for
+        these few, which the moments leave a little wide."""
+        if not sent_by:
+            return []
+        rows = await self._all(
+            "WITH due (number, sent_by) AS"
+            f" (VALUES {', '.join('(?, ?)' for _ in sent_by)})"
+            " SELECT DISTINCT d.id, d.starts_at FROM discussions d"
+            " JOIN discussion_recipients r ON r.discussion_id = d.id AND r.decides = 1"
+            " JOIN due ON r.sent_at <= due.sent_by"
+            " WHERE d.cancelled_at IS NULL AND d.kind != 'cvb' AND d.starts_at >= ?"
+            " AND NOT EXISTS (SELECT 1 FROM answers a WHERE a.discussion_id = d.id"
+            " AND a.person_kind = r.person_kind AND a.person_id = r.person_id)"
+            " AND NOT EXISTS (SELECT 1 FROM reminders_sent s WHERE s.discussion_id = d.id"
+            " AND s.person_kind = r.person_kind AND s.person_id = r.person_id"
+            " AND s.number = due.number)"
+            " AND NOT EXISTS (SELECT 1 FROM safety_exceptions x"
+            " WHERE x.pupil_id = d.pupil_id AND x.lifted_at IS NULL)"
+            " ORDER BY d.starts_at, d.id",
+            [*(v for number, at in sent_by for v in (number, iso(at))), iso(now)],
+        )
+        return [int(r["id"]) for r in rows]
 
     async def reminders_sent(self, discussion_id: int) -> set[tuple[str, str, int]]:
         """(person kind, person id, number) of each reminder sent about a discussion."""

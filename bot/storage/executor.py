@@ -1,9 +1,9 @@
-"""The one module of bot.storage that knows the database driver (aiosqlite over SQLite).
+"""The one module of bot.storage that knows the database driver (the standard library's sqlite3).
 
 The named queries (the mixins of `bot.storage.Tx`) stand on `Executor` and run their SQL only
 through its five statements: `_all`, `_one`, `_run`, `_run_many` and `_insert`. This module
-gives those their SQLite meaning (`SqliteExecutor`), opens the connection with its PRAGMAs,
-runs the migrations in `migrations/` and hands out transactions (`SqliteDatabase`).
+gives those their SQLite meaning (`SqliteExecutor`), opens the connections with their
+PRAGMAs, runs the migrations in `migrations/` and hands out transactions (`SqliteDatabase`).
 
 A second backend (PostgreSQL) would be a second executor and database class beside these,
 composed with the same mixins into its own `Tx`: a second executor, not a second copy of the
@@ -11,13 +11,24 @@ queries. The query text is SQLite's dialect today (`?` and `?1` placeholders, GL
 json_type, group_concat, PRAGMA quick_check), which such an executor would have to translate
 or a few queries would need a variant per dialect.
 
-Transactions are serialised by one lock: aiosqlite runs statements on its own thread, so
-without the lock coroutines could interleave inside one transaction.
+Statements run on the event loop's own thread. With WAL and synchronous=NORMAL a statement
+takes microseconds and a commit does not wait for the disk, where a trip to a database
+thread per statement (aiosqlite, before) cost more than the statement itself. Two
+connections:
+- the writer holds one transaction at a time, under an asyncio.Lock: a unit of work awaits
+  between its statements, and another coroutine's statements must not land inside it;
+- the reader serves `reading()` without that lock: in WAL mode reads go on while a write is
+  under way, each statement seeing what is committed.
+The event loop never waits for another program's lock itself: the connections wait 0 s, and a
+statement that meets a lock (a `samen import`, a backup's checkpoint) runs again on a worker
+thread that waits up to BUSY_SECONDS. Work that is long by nature (opening and migrating,
+a bulk `_run_many`, VACUUM) goes to a worker thread too: one hand-off for all of it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
@@ -26,8 +37,6 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, Generic, Protocol, Self, TypeVar
-
-import aiosqlite
 
 # What a failing database raises (a full disk, an I/O error, a lock held too long): callers
 # that must go on without it (the outbox sender) catch these, without knowing the driver.
@@ -75,40 +84,117 @@ class Executor:
         raise NotImplementedError
 
 
-class SqliteExecutor(Executor):
-    """`Executor` over one aiosqlite connection."""
+T = TypeVar("T")
 
-    def __init__(self, conn: aiosqlite.Connection, *, read_only: bool = False) -> None:
+# How long a statement waits for another connection's lock before it fails: long enough for
+# a backup or a second Samen command to finish its transaction, short enough that a command
+# facing a program that holds the database locked says so within seconds.
+BUSY_SECONDS = 5.0
+# A `_run_many` over more rows than this goes to a worker thread (an import, a purge): the
+# event loop answers meanwhile.
+BULK_ROWS = 200
+# The writer folds the -wal file back into the database file (a checkpoint, which waits for
+# the disk) on a worker thread after this many commits, not inside a commit as SQLite would.
+CHECKPOINT_COMMITS = 200
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    """Another connection holds the lock this statement needs (nothing of it was done)."""
+    return (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF == sqlite3.SQLITE_BUSY
+
+
+async def _on_worker(call: Callable[[], T]) -> T:
+    """`call()` on a worker thread. The connection it uses is the thread's until it returns:
+    a cancelled caller waits for that before it goes on (to roll back, say)."""
+    future = asyncio.get_running_loop().run_in_executor(None, call)
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        while not future.done():
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait([future])
+        raise
+
+
+def _patiently(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
+    """`work` as a worker thread runs it: waiting up to BUSY_SECONDS for another program's
+    lock (the module's value when it runs, which tests shorten)."""
+    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_SECONDS * 1000)}")
+    try:
+        return work(conn)
+    finally:
+        conn.execute("PRAGMA busy_timeout = 0")
+
+
+async def _statement(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
+    """`work` here on the event loop's thread, at once; on a worker thread if it must wait."""
+    try:
+        return work(conn)
+    except sqlite3.OperationalError as exc:
+        if not _busy(exc):
+            raise
+    return await _on_worker(lambda: _patiently(conn, work))
+
+
+def _rows(sql: str, params: Sequence[Any]) -> Callable[[sqlite3.Connection], list[Any]]:
+    return lambda conn: conn.execute(sql, params).fetchall()
+
+
+class SqliteExecutor(Executor):
+    """`Executor` over one sqlite3 connection: the writer's (a transaction) or the reader's,
+    whose statements take `guard` (a statement waiting on a worker thread keeps the others
+    off the connection meanwhile)."""
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        *,
+        read_only: bool = False,
+        guard: asyncio.Lock | None = None,
+    ) -> None:
         self._conn = conn
         self._read_only = read_only
+        self._guard = guard
         self.outbox_changed = False
 
     def _check_writable(self) -> None:
         if self._read_only:
             raise RuntimeError("a change needs Database.transaction(), not reading()")
 
-    # Each statement is one trip to aiosqlite's thread (execute, fetch and close together):
-    # a cursor would take three, and the trips, not SQLite, are most of a query's cost.
+    async def _do(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        if self._guard is None:
+            return await _statement(self._conn, work)
+        async with self._guard:
+            return await _statement(self._conn, work)
+
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return list(await self._conn.execute_fetchall(sql, params))
+        return await self._do(_rows(sql, params))
 
     async def _run(self, sql: str, params: Sequence[Any] = ()) -> int:
         self._check_writable()
-        # Safe as a difference: the schema's triggers only refuse changes, never make any.
-        before = self._conn.total_changes
-        await self._conn.execute_fetchall(sql, params)
-        return self._conn.total_changes - before
+
+        def changed(conn: sqlite3.Connection) -> int:
+            # Safe as a difference: the schema's triggers only refuse changes, never make any.
+            before = conn.total_changes
+            conn.execute(sql, params).fetchall()
+            return conn.total_changes - before
+
+        return await self._do(changed)
 
     async def _run_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         self._check_writable()
-        await self._conn.executemany(sql, rows)
+        batch = list(rows)
+        if len(batch) > BULK_ROWS:
+            await _on_worker(lambda: _patiently(self._conn, lambda c: c.executemany(sql, batch)))
+        else:
+            await self._do(lambda conn: conn.executemany(sql, batch))
 
     async def _insert(self, sql: str, params: Sequence[Any] = ()) -> int:
         self._check_writable()
         # RETURNING (SQLite 3.35+, and PostgreSQL) rather than the cursor's lastrowid: the id
-        # comes back with the statement, in the same trip, the same way on every backend.
-        rows = await self._conn.execute_fetchall(f"{sql} RETURNING id", params)
-        return int(next(iter(rows))[0])
+        # comes back with the statement, the same way on every backend.
+        rows = await self._do(_rows(f"{sql} RETURNING id", params))
+        return int(rows[0][0])
 
 
 @dataclass(frozen=True)
@@ -163,12 +249,6 @@ def readable_by_others(path: Path) -> list[tuple[Path, int]]:
     return found
 
 
-# How long a statement waits for another connection's lock before it fails: long enough for
-# a backup or a second Samen command to finish its transaction, short enough that a command
-# facing a program that holds the database locked says so within seconds.
-BUSY_SECONDS = 5.0
-
-
 class DatabaseUnusable(RuntimeError):
     """Samen cannot use the database as it is: damaged or not a database, locked by another
     program, made by a newer Samen, or out of reach (disk full, read-only, no such folder).
@@ -216,78 +296,135 @@ def _as_unusable(path: Path, exc: OSError | sqlite3.Error) -> DatabaseUnusable:
 TxT = TypeVar("TxT", bound=SqliteExecutor)
 
 
+def _connect(path: Path, *, wait: bool) -> sqlite3.Connection:
+    conn = sqlite3.connect(
+        path,
+        isolation_level=None,  # autocommit: transactions are begun and ended here
+        timeout=BUSY_SECONDS if wait else 0,
+        check_same_thread=False,  # a worker thread uses it while the event loop waits
+        cached_statements=512,  # every query of Samen prepared once
+    )
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def _open_connections(path: Path) -> tuple[sqlite3.Connection, sqlite3.Connection]:
+    """The writer and the reader of the database at `path`, its schema brought up to date;
+    for a worker thread (it waits for other programs' locks). Nothing is left open when it
+    fails."""
+    opened: list[sqlite3.Connection] = []
+    try:
+        writer = _connect(path, wait=True)
+        opened.append(writer)
+        writer.execute("PRAGMA journal_mode = WAL")
+        writer.execute("PRAGMA foreign_keys = ON")
+        writer.execute("PRAGMA synchronous = NORMAL")
+        _migrate(writer, path)
+        writer.execute("PRAGMA busy_timeout = 0")
+        writer.execute("PRAGMA wal_autocheckpoint = 0")  # see `_after_commit`
+        reader = _connect(path, wait=False)
+        opened.append(reader)
+        reader.execute("PRAGMA query_only = ON")
+    except BaseException as exc:
+        for conn in opened:
+            conn.close()
+        if isinstance(exc, OSError | sqlite3.Error):
+            raise _as_unusable(path, exc) from exc
+        raise
+    return writer, reader
+
+
+def _migrate(conn: sqlite3.Connection, path: Path) -> None:
+    current = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    migrations = load_migrations()
+    if current > len(migrations):
+        raise DatabaseUnusable(
+            f"the database {path} was made by a newer Samen (schema {current}; this"
+            f" one knows {len(migrations)}): install that version, or put a backup back"
+            " with `samen restore FILE`"
+        )
+    for migration in migrations[current:]:
+        conn.executescript(
+            f"BEGIN IMMEDIATE;\n{migration.sql}\n"
+            f"PRAGMA user_version = {migration.version};\nCOMMIT;"
+        )
+
+
 class SqliteDatabase(Generic[TxT]):
     """The database handle. Every read and write goes through `transaction()` or `reading()`,
     which hand out a `tx_type` (the composed `bot.storage.Tx`) holding the named queries."""
 
     tx_type: type[TxT]
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
-        self._conn = conn
+    def __init__(self, writer: sqlite3.Connection, reader: sqlite3.Connection, path: Path) -> None:
+        self._writer = writer
+        self._reader = reader
         self.path = path
-        self._lock = asyncio.Lock()
+        self._write_lock = asyncio.Lock()
+        self._read_guard = asyncio.Lock()
         self._outbox_listeners: list[Callable[[], None]] = []
+        self._commits = 0  # since the last checkpoint began
+        self._checkpointer: sqlite3.Connection | None = None
+        self._checkpoint: asyncio.Future[None] | None = None
 
     @classmethod
     async def open(cls, path: Path | str) -> Self:
         """Open (or create) the database file and bring its schema up to date.
         DatabaseUnusable when the file is damaged, held by another program or newer than
-        this Samen: then nothing is left open (aiosqlite's thread would keep the process
-        alive)."""
+        this Samen: then nothing is left open."""
         path = Path(path)
         try:
             # A new database is owner-only from its first byte; an older one keeps its mode
             # (and `samen check` warns when others may read it).
             make_owner_only(path, existing=False)
-            conn = await aiosqlite.connect(path, isolation_level=None, timeout=BUSY_SECONDS)
-        except (OSError, sqlite3.Error) as exc:
+        except OSError as exc:
             raise _as_unusable(path, exc) from exc
-        try:
-            conn.row_factory = aiosqlite.Row
-            await conn.execute("PRAGMA journal_mode = WAL")
-            await conn.execute("PRAGMA foreign_keys = ON")
-            await conn.execute(f"PRAGMA busy_timeout = {int(BUSY_SECONDS * 1000)}")
-            await conn.execute("PRAGMA synchronous = NORMAL")
-            db = cls(conn, path)
-            await db._migrate()
-        except BaseException as exc:
-            await conn.close()
-            if isinstance(exc, sqlite3.Error):
-                raise _as_unusable(path, exc) from exc
-            raise
-        return db
+        writer, reader = await _on_worker(lambda: _open_connections(path))
+        return cls(writer, reader, path)
 
     async def close(self) -> None:
-        """Close the connection."""
-        await self._conn.close()
+        """Close the connections (the last one folds the -wal file into the database)."""
+        if self._checkpoint is not None:
+            await self._checkpoint
+        if self._checkpointer is not None:
+            self._checkpointer.close()
+        self._reader.close()
+        self._writer.close()
+
+    def _after_commit(self) -> None:
+        self._commits += 1
+        if self._commits < CHECKPOINT_COMMITS or not (
+            self._checkpoint is None or self._checkpoint.done()
+        ):
+            return
+        self._commits = 0
+        self._checkpoint = asyncio.get_running_loop().run_in_executor(None, self._fold_wal)
+
+    def _fold_wal(self) -> None:
+        """A passive checkpoint on a connection of its own, on a worker thread: it copies what
+        no reader still needs and waits for nobody; writers go on meanwhile. One that fails
+        (a full disk) is tried again after the next commits; the -wal file grows until then."""
+        with contextlib.suppress(sqlite3.Error):
+            if self._checkpointer is None:
+                self._checkpointer = _connect(self.path, wait=False)
+            self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
     async def schema_version(self) -> int:
         """The number of the last migration applied (PRAGMA user_version)."""
-        async with self._conn.execute("PRAGMA user_version") as cur:
-            row = await cur.fetchone()
+        async with self.reading() as tx:
+            row = await tx._one("PRAGMA user_version")
         return int(row[0]) if row else 0
-
-    async def _migrate(self) -> None:
-        current = await self.schema_version()
-        migrations = load_migrations()
-        if current > len(migrations):
-            raise DatabaseUnusable(
-                f"the database {self.path} was made by a newer Samen (schema {current}; this"
-                f" one knows {len(migrations)}): install that version, or put a backup back"
-                " with `samen restore FILE`"
-            )
-        for migration in migrations[current:]:
-            await self._conn.executescript(
-                f"BEGIN IMMEDIATE;\n{migration.sql}\n"
-                f"PRAGMA user_version = {migration.version};\nCOMMIT;"
-            )
 
     async def scrub(self) -> None:
         """Rewrite the file from the rows it holds (VACUUM) and fold the -wal into it: what was
         deleted, such as a key that moved out, leaves no bytes behind in either file."""
-        async with self._lock:
-            await self._conn.execute("VACUUM")
-            await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+        def vacuum(conn: sqlite3.Connection) -> None:
+            conn.execute("VACUUM")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+        async with self._write_lock:
+            await _on_worker(lambda: _patiently(self._writer, vacuum))
 
     def on_outbox_write(self, listener: Callable[[], None]) -> None:
         """Call `listener` after every commit that put messages in the outbox."""
@@ -295,36 +432,42 @@ class SqliteDatabase(Generic[TxT]):
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[TxT]:
-        """Reads only, outside a transaction: each statement sees what is committed. A lookup
-        is then one trip to aiosqlite's thread instead of three (BEGIN and COMMIT are trips)."""
-        async with self._lock:
-            yield self.tx_type(self._conn, read_only=True)
+        """Reads only, on the reader, outside a transaction and without the write lock: each
+        statement sees what is committed, also while a transaction is under way."""
+        yield self.tx_type(self._reader, read_only=True, guard=self._read_guard)
+        # As after a commit: code that asks the database again and again (a sender polling
+        # for due messages) must not keep the event loop from everything else.
+        await asyncio.sleep(0)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[TxT]:
         """Reads and writes committed together, or rolled back on an error."""
-        async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
-            tx = self.tx_type(self._conn)
+        async with self._write_lock:
+            await _statement(self._writer, _rows("BEGIN IMMEDIATE", ()))
+            tx = self.tx_type(self._writer)
             try:
                 yield tx
             except BaseException:
-                await self._rollback()
+                self._rollback()
                 raise
             try:
-                await self._conn.execute("COMMIT")
+                await _statement(self._writer, _rows("COMMIT", ()))
             except BaseException:
                 # A COMMIT that fails (a full disk) may leave the transaction open: close it,
                 # or every later BEGIN on this connection would fail too.
-                await self._rollback()
+                self._rollback()
                 raise
+            self._after_commit()
         if tx.outbox_changed:
             for listener in self._outbox_listeners:
                 listener()
+        # The statements never gave the event loop a turn: a run of transactions (a tick's)
+        # gives it one after each, so the updates and the sending go on between them.
+        await asyncio.sleep(0)
 
-    async def _rollback(self) -> None:
-        if self._conn.in_transaction:
-            await self._conn.execute("ROLLBACK")
+    def _rollback(self) -> None:
+        if self._writer.in_transaction:
+            self._writer.execute("ROLLBACK")
 
 
 # The tables of the first migration: a file without them is no Samen database.

@@ -4,8 +4,9 @@ outcome summaries with their readers, and questions asked about a summary."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.rules.models import Agreement, Invitee, Meeting, PersonKind, Summary, SummaryQuestion
 from bot.storage.executor import Executor
@@ -62,6 +63,32 @@ class MeetingQueries(Executor):
             " ORDER BY starts_at, id",
             (iso(start), iso(end)),
         )
+        return [_meeting(r) for r in rows]
+
+    async def meetings_to_remind(
+        self, start: datetime, end: datetime, ids: Iterable[int] | None = None
+    ) -> list[Meeting]:
+        """Meetings not cancelled that start in [start, end) (with these ids), the family's
+        messages not paused, with an invitee still to remind of this version of the talk:
+        not one who cannot come, and of a round's short talk only one who comes too.
+        Soonest first."""
+        sql = (
+            "SELECT * FROM meetings m WHERE m.cancelled_at IS NULL"
+            " AND m.starts_at >= ? AND m.starts_at < ?"
+            " AND NOT EXISTS (SELECT 1 FROM safety_exceptions x"
+            " WHERE x.pupil_id = m.pupil_id AND x.lifted_at IS NULL)"
+            " AND EXISTS (SELECT 1 FROM meeting_invitees i WHERE i.meeting_id = m.id"
+            " AND i.answer IS NOT 'cannot' AND i.reminded_version IS NOT m.version"
+            " AND (m.round_id IS NULL OR i.answer = 'come'))"
+        )
+        params: list[Any] = [iso(start), iso(end)]
+        if ids is not None:
+            numbers = sorted(set(ids))
+            if not numbers:
+                return []
+            sql += f" AND m.id IN ({','.join('?' * len(numbers))})"
+            params.extend(numbers)
+        rows = await self._all(sql + " ORDER BY m.starts_at, m.id", params)
         return [_meeting(r) for r in rows]
 
     async def meetings_of_staff(self, staff_id: str, since: datetime) -> list[Meeting]:

@@ -7,9 +7,9 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.rules.models import NewsRecipient, PersonKind
+from bot.rules.models import NewsRecipient, PersonKind, Pupil
 from bot.storage.executor import Executor
-from bot.storage.records import _news_recipient, from_iso, iso
+from bot.storage.records import _news_recipient, _pupil, from_iso, iso
 
 
 class NewsQueries(Executor):
@@ -135,6 +135,43 @@ class NewsQueries(Executor):
             " VALUES (?, ?, ?, ?)",
             [(staff_id, iso(occurrence), iso(now), n) for staff_id, n in counts],
         )
+
+    async def teachers_to_remind(self, occurrence: datetime) -> list[tuple[str, tuple[str, ...]]]:
+        """The teachers with groups whose good-news reminder of `occurrence` is not handled
+        yet: (staff id, their groups), by staff id."""
+        rows = await self._all(
+            "SELECT s.staff_id, g.group_name FROM staff s"
+            " JOIN staff_groups g ON g.staff_id = s.staff_id"
+            " WHERE s.role = 'teacher' AND NOT EXISTS (SELECT 1 FROM news_reminders r"
+            " WHERE r.staff_id = s.staff_id AND r.occurrence = ?)"
+            " ORDER BY s.staff_id, g.group_name",
+            (iso(occurrence),),
+        )
+        teachers: dict[str, list[str]] = {}
+        for r in rows:
+            teachers.setdefault(r["staff_id"], []).append(r["group_name"])
+        return [(staff_id, tuple(groups)) for staff_id, groups in teachers.items()]
+
+    async def waiting_for_news(
+        self, groups: Sequence[str], sent_before: datetime | None, now: datetime
+    ) -> list[tuple[Pupil, datetime | None]]:
+        """The pupils at school in these groups whose family may get automated messages (no
+        safety exception) and whose last good news, sent by `now`, was sent before
+        `sent_before` (None: only those without any): each with when that was, by group and
+        pupil id. One query, each pupil's last news found through its index."""
+        wanted = sorted(set(groups))
+        if not wanted:
+            return []
+        rows = await self._all(
+            "SELECT * FROM (SELECT p.*, (SELECT max(n.send_at) FROM positive_news n"
+            " WHERE n.pupil_id = p.pupil_id AND n.send_at <= ?) AS last_news FROM pupils p"
+            f" WHERE p.group_name IN ({','.join('?' * len(wanted))}) AND p.left_on IS NULL"
+            " AND NOT EXISTS (SELECT 1 FROM safety_exceptions s"
+            " WHERE s.pupil_id = p.pupil_id AND s.lifted_at IS NULL))"
+            " WHERE last_news IS NULL OR last_news < ? ORDER BY group_name, pupil_id",
+            (iso(now), *wanted, iso(sent_before) if sent_before else ""),
+        )
+        return [(_pupil(r), from_iso(r["last_news"]) if r["last_news"] else None) for r in rows]
 
     async def news_reminders_sent(self, staff_id: str) -> list[tuple[datetime, int]]:
         """A teacher's good-news reminders as (occurrence, pupils), oldest first."""

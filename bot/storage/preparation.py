@@ -4,7 +4,9 @@ prepare it and to show it again before the talk, and the agreements of earlier t
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from bot.rules.models import Agreement, Meeting
 from bot.storage.executor import Executor
@@ -37,13 +39,25 @@ class PreparationQueries(Executor):
         """The ids of the meetings that have a preparation card."""
         return {r["meeting_id"] for r in await self._all("SELECT meeting_id FROM preparations")}
 
-    async def meetings_to_prepare(self, now: datetime, horizon: datetime) -> list[Meeting]:
-        """Talks outside rounds in (now, horizon] whose teacher was not asked to prepare yet."""
-        rows = await self._all(
-            "SELECT * FROM meetings WHERE cancelled_at IS NULL AND prepare_prompted_at IS NULL"
-            " AND round_id IS NULL AND starts_at > ? AND starts_at <= ? ORDER BY starts_at",
-            (iso(now), iso(horizon)),
+    async def meetings_to_prepare(
+        self, now: datetime, horizon: datetime, ids: Iterable[int] | None = None
+    ) -> list[Meeting]:
+        """Talks outside rounds in (now, horizon] (with these ids) whose teacher was not asked
+        to prepare yet and has not prepared them either, soonest first."""
+        sql = (
+            "SELECT * FROM meetings m WHERE m.cancelled_at IS NULL"
+            " AND m.prepare_prompted_at IS NULL AND m.round_id IS NULL"
+            " AND m.starts_at > ? AND m.starts_at <= ?"
+            " AND NOT EXISTS (SELECT 1 FROM preparations p WHERE p.meeting_id = m.id)"
         )
+        params: list[Any] = [iso(now), iso(horizon)]
+        if ids is not None:
+            numbers = sorted(set(ids))
+            if not numbers:
+                return []
+            sql += f" AND m.id IN ({','.join('?' * len(numbers))})"
+            params.extend(numbers)
+        rows = await self._all(sql + " ORDER BY m.starts_at, m.id", params)
         return [_meeting(r) for r in rows]
 
     async def set_prepare_prompted(self, meeting_id: int, now: datetime) -> None:

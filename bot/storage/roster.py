@@ -74,22 +74,29 @@ class RosterQueries(Executor):
 
     async def upsert_pupil(self, pupil: Pupil, now: datetime) -> None:
         """Insert or update a pupil's roster data."""
-        await self._run(
+        await self.upsert_pupils([pupil], now)
+
+    async def upsert_pupils(self, pupils: Iterable[Pupil], now: datetime) -> None:
+        """Insert or update the roster data of many pupils (one statement for all)."""
+        await self._run_many(
             "INSERT INTO pupils (pupil_id, first_name, last_name, birth_date, group_name,"
             " language, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (pupil_id) DO UPDATE SET first_name = excluded.first_name,"
             " last_name = excluded.last_name, birth_date = excluded.birth_date,"
             " group_name = excluded.group_name, language = excluded.language,"
             " updated_at = excluded.updated_at",
-            (
-                pupil.pupil_id,
-                pupil.first_name,
-                pupil.last_name,
-                pupil.birth_date.isoformat(),
-                pupil.group,
-                pupil.language,
-                iso(now),
-            ),
+            [
+                (
+                    pupil.pupil_id,
+                    pupil.first_name,
+                    pupil.last_name,
+                    pupil.birth_date.isoformat(),
+                    pupil.group,
+                    pupil.language,
+                    iso(now),
+                )
+                for pupil in pupils
+            ],
         )
 
     async def pupil_ids(self) -> set[str]:
@@ -113,27 +120,29 @@ class RosterQueries(Executor):
 
     async def upsert_guardian(self, guardian: Guardian, now: datetime) -> None:
         """Insert or update a guardian."""
-        await self._run(
+        await self.upsert_guardians([guardian], now)
+
+    async def upsert_guardians(self, guardians: Iterable[Guardian], now: datetime) -> None:
+        """Insert or update many guardians (one statement for all)."""
+        await self._run_many(
             "INSERT INTO guardians (guardian_id, first_name, last_name, language, updated_at)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (guardian_id) DO UPDATE SET"
             " first_name = excluded.first_name, last_name = excluded.last_name,"
             " language = excluded.language, updated_at = excluded.updated_at",
-            (
-                guardian.guardian_id,
-                guardian.first_name,
-                guardian.last_name,
-                guardian.language,
-                iso(now),
-            ),
+            [(g.guardian_id, g.first_name, g.last_name, g.language, iso(now)) for g in guardians],
         )
 
     async def upsert_guardian_link(self, link: GuardianLink) -> None:
         """Insert or update the link between a guardian and a pupil."""
-        await self._run(
+        await self.upsert_guardian_links([link])
+
+    async def upsert_guardian_links(self, links: Iterable[GuardianLink]) -> None:
+        """Insert or update many guardian–pupil links (one statement for all)."""
+        await self._run_many(
             "INSERT INTO guardian_links (guardian_id, pupil_id, relation, authority)"
             " VALUES (?, ?, ?, ?) ON CONFLICT (guardian_id, pupil_id) DO UPDATE SET"
             " relation = excluded.relation, authority = excluded.authority",
-            (link.guardian_id, link.pupil_id, link.relation, int(link.authority)),
+            [(x.guardian_id, x.pupil_id, x.relation, int(x.authority)) for x in links],
         )
 
     async def children_of_guardian(

@@ -126,3 +126,38 @@ async def test_cvb_notice_and_latest_consent_discussion(db: Database) -> None:
         assert (await tx.latest_consent_discussion("P1")).id == newest  # type: ignore[union-attr]
         await tx.cancel_discussion(cvb, NOW)
         assert not await tx.cvb_notice_sent("P1")
+
+
+async def test_reminder_candidates_are_requests_with_someone_still_to_remind(
+    db: Database,
+) -> None:
+    later = NOW + timedelta(days=3)
+    first, second = (1, NOW), (2, NOW - timedelta(days=4))  # sent by these moments
+    async with db.transaction() as tx:
+        waiting = await add(tx)
+        answered = await add(tx, days=8)
+        notice = await add(tx, kind="cvb", days=9)
+        past = await add(tx, days=1)
+        paused = await add(tx, pupil_id="P2", days=10)
+        for discussion_id in (waiting, answered, notice, past, paused):
+            await tx.add_recipient(recipient(discussion_id, MOTHER_KEY, True), None)
+            await tx.add_recipient(recipient(discussion_id, FATHER_KEY, False), None)
+        await tx.add_answer(recipient(answered, MOTHER_KEY, True), "talk", 1, NOW)
+        await tx.add_safety_exception("P2", None, "meldcode", "C1", NOW)
+    async with db.transaction() as tx:
+        after_a_day = NOW + timedelta(days=1, hours=12)
+        assert await tx.consent_reminder_candidates(after_a_day, [first, second]) == [waiting]
+        # Not yet sent by the moment of any reminder; and none asked for.
+        assert await tx.consent_reminder_candidates(after_a_day, [(1, NOW - timedelta(1))]) == []
+        assert await tx.consent_reminder_candidates(after_a_day, []) == []
+        # A recorded reminder is not due again; the next number still is.
+        await tx.record_reminder(waiting, *MOTHER_KEY, 1, NOW)
+        assert await tx.consent_reminder_candidates(after_a_day, [first]) == []
+        assert await tx.consent_reminder_candidates(after_a_day, [first, (2, NOW)]) == [waiting]
+        # Once the talk has begun, nobody is reminded of it.
+        assert await tx.consent_reminder_candidates(later + timedelta(days=5), [(2, NOW)]) == []
+        assert [d.id for d in await tx.discussions(ids=[paused, waiting, 404])] == [
+            waiting,
+            paused,
+        ]
+        assert await tx.discussions(ids=[]) == []

@@ -1,8 +1,11 @@
-"""The executor: ids from INSERT … RETURNING, the read-only session, rollback, the outbox hook
-and the migrations folder inside the package."""
+"""The executor: ids from INSERT … RETURNING, the read-only session, rollback, the outbox hook,
+reads beside a transaction, waiting for another program's lock without stopping the event
+loop, and the migrations folder inside the package."""
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -72,6 +75,79 @@ async def test_the_outbox_hook_fires_after_a_commit_that_queued_messages(db: Dat
     assert heard == ["woken"]
     async with db.reading() as tx:
         assert await tx.outbox_counts() == {"pending": 1}
+
+
+async def test_reading_goes_on_beside_a_transaction_and_sees_what_is_committed(
+    db: Database,
+) -> None:
+    async with db.transaction() as tx:
+        await tx.set_meta("k", "old")
+    async with db.transaction() as tx:
+        await tx.set_meta("k", "new")
+        async with db.reading() as other:
+            assert await other.get_meta("k") == "old"
+        assert await tx.get_meta("k") == "new"
+    async with db.reading() as other:
+        assert await other.get_meta("k") == "new"
+
+
+async def test_each_reading_and_each_transaction_gives_the_event_loop_a_turn(
+    db: Database,
+) -> None:
+    """Statements themselves never wait: code that asks the database again and again (the
+    outbox sender polling) would otherwise keep every other task from running."""
+    for unit in (db.reading, db.transaction):
+        ran = asyncio.Event()
+
+        async def other(event: asyncio.Event = ran) -> None:
+            event.set()
+
+        waiting = asyncio.create_task(other())
+        async with unit() as tx:
+            await tx.get_meta("k")
+        assert ran.is_set()
+        await waiting
+
+
+async def test_a_lock_held_elsewhere_is_waited_for_while_the_event_loop_goes_on(
+    db: Database,
+) -> None:
+    elsewhere = sqlite3.connect(db.path, isolation_level=None)
+    try:
+        elsewhere.execute("BEGIN IMMEDIATE")
+        elsewhere.execute("INSERT INTO meta (key, value) VALUES ('elsewhere', 'first')")
+
+        async def write() -> str | None:
+            async with db.transaction() as tx:
+                seen = await tx.get_meta("elsewhere")
+                await tx.set_meta("samen", "second")
+            return seen
+
+        waiting = asyncio.create_task(write())
+        for _ in range(3):
+            await asyncio.sleep(0)  # turns of the event loop, no time passes
+        assert not waiting.done()
+        async with db.reading() as tx:  # readers are not held up
+            assert await tx.get_meta("elsewhere") is None
+        elsewhere.execute("COMMIT")
+        assert await asyncio.wait_for(waiting, 5) == "first"
+    finally:
+        elsewhere.close()
+    async with db.reading() as tx:
+        assert await tx.get_meta("samen") == "second"
+
+
+async def test_a_bulk_change_is_one_statement_with_its_transaction(db: Database) -> None:
+    rows = [(f"k{n}", str(n)) for n in range(1_000)]
+    with pytest.raises(sqlite3.IntegrityError):
+        async with db.transaction() as tx:
+            await tx._run_many("INSERT INTO meta (key, value) VALUES (?, ?)", rows)
+            await tx._run_many("INSERT INTO meta (key, value) VALUES (?, ?)", rows[:1])
+    async with db.transaction() as tx:
+        await tx._run_many("INSERT INTO meta (key, value) VALUES (?, ?)", rows)
+    async with db.reading() as tx:
+        counted = await tx._one("SELECT count(*) FROM meta WHERE key GLOB 'k*'")
+        assert counted is not None and counted[0] == 1_000
 
 
 async def test_migrations_live_in_the_package(tmp_path: Path) -> None:

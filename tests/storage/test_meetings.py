@@ -172,3 +172,30 @@ async def test_a_summary_its_readers_and_questions(db: Database) -> None:
         "Any!",
         "G1",
     )
+
+
+async def test_meetings_to_remind_have_someone_still_to_remind(db: Database) -> None:
+    end = START + timedelta(days=1)
+    async with db.transaction() as tx:
+        waiting = await add(tx)
+        declined = await add(tx)
+        reminded = await add(tx)
+        short_talk = await add(tx, round_id=7)
+        later = await add(tx, starts_at=end)
+        paused = await add(tx, pupil_id="P2")
+        cancelled = await add(tx)
+        for meeting_id in (waiting, declined, reminded, short_talk, later, paused, cancelled):
+            await tx.add_invitee(invitee(meeting_id, MOTHER_KEY), None)
+        await tx.set_invitee_answer(declined, *MOTHER_KEY, "cannot", None, NOW)
+        await tx.set_reminded(reminded, *MOTHER_KEY, 1)
+        await tx.add_safety_exception("P2", None, "meldcode", "C1", NOW)
+        await tx.cancel_meeting(cancelled, NOW)
+        assert [m.id for m in await tx.meetings_to_remind(NOW, end)] == [waiting]
+        # Of a round's short talk, only a parent who comes too is reminded.
+        await tx.set_invitee_answer(short_talk, *MOTHER_KEY, "come", None, NOW)
+        assert [m.id for m in await tx.meetings_to_remind(NOW, end)] == [waiting, short_talk]
+        assert [m.id for m in await tx.meetings_to_remind(NOW, end, [short_talk])] == [short_talk]
+        assert await tx.meetings_to_remind(NOW, end, []) == []
+        # A talk moved to another time is a new version: reminded again.
+        await tx.move_meeting(reminded, START + timedelta(hours=1))
+        assert reminded in [m.id for m in await tx.meetings_to_remind(NOW, end)]

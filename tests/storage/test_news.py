@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.rules.models import Role, StaffMember
 from bot.storage import Database, Tx
-from tests.storage.support import FATHER_KEY, MOTHER_KEY, NOW
+from tests.storage.support import FATHER_KEY, MOTHER_KEY, NOW, SARA
 
 
 async def news(tx: Tx, pupil_id: str, send_at: object, words: str = "") -> int:
@@ -57,3 +58,32 @@ async def test_reminders_are_recorded_once_per_occurrence(db: Database) -> None:
         assert await tx.news_reminders_handled(NOW) == {"T1", "C1"}
         assert await tx.news_reminders_handled(NOW + timedelta(days=7)) == set()
         assert await tx.news_reminders_sent("T1") == [(monday, 3), (NOW, 2)]
+
+
+async def test_teachers_to_remind_are_those_with_groups_not_handled_yet(db: Database) -> None:
+    async with db.transaction() as tx:
+        await tx.upsert_staff(StaffMember("T2", "Ties", "Smit", Role.TEACHER, ("8B", "5A")), NOW)
+        assert await tx.teachers_to_remind(NOW) == [("T1", ("5A",)), ("T2", ("5A", "8B"))]
+        await tx.record_news_reminders(NOW, [("T1", 1)], NOW)
+        assert await tx.teachers_to_remind(NOW) == [("T2", ("5A", "8B"))]
+        assert len(await tx.teachers_to_remind(NOW + timedelta(days=7))) == 2
+
+
+async def test_waiting_for_news_are_the_pupils_without_recent_news(db: Database) -> None:
+    async with db.transaction() as tx:
+        await news(tx, "P1", NOW - timedelta(days=50))
+        await news(tx, "P2", NOW - timedelta(days=5))
+        await news(tx, "P2", NOW + timedelta(days=1))  # planned: does not count yet
+        both = ["5A", "8B"]
+        before = NOW - timedelta(days=30)
+        assert [(p.pupil_id, when) for p, when in await tx.waiting_for_news(both, before, NOW)] == [
+            ("P1", NOW - timedelta(days=50))
+        ]
+        everyone = await tx.waiting_for_news(both, NOW, NOW)
+        assert [(p.pupil_id, p.group) for p, _ in everyone] == [("P1", "5A"), ("P2", "8B")]
+        assert await tx.waiting_for_news(both, None, NOW) == []  # each had some
+        assert await tx.waiting_for_news(["8B"], before, NOW - timedelta(days=10)) == [(SARA, None)]
+        # Neither a pupil who left nor one whose family's messages are paused.
+        await tx.set_left_on("P1", NOW.date())
+        await tx.add_safety_exception("P2", None, "meldcode", "C1", NOW)
+        assert await tx.waiting_for_news(both, NOW, NOW) == []

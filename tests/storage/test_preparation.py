@@ -42,6 +42,7 @@ async def test_prompts_come_once_and_only_within_their_window(db: Database) -> N
         await talk(tx, 24, round_id=7)  # a slot of a round: not prepared here
         horizon = NOW + timedelta(days=3)
         assert [m.id for m in await tx.meetings_to_prepare(NOW, horizon)] == [soon]
+        assert await tx.meetings_to_prepare(NOW, horizon, [soon + 1]) == []
         await tx.set_prepare_prompted(soon, NOW)
         assert await tx.meetings_to_prepare(NOW, horizon) == []
         assert await tx.meetings_to_show_preparation(NOW, horizon) == []  # no card yet
@@ -74,3 +75,10 @@ async def test_agreements_of_earlier_talks_newest_first(db: Database) -> None:
             (NOW - timedelta(days=30), Agreement("old")),
         ]
         assert await tx.open_agreements("P2") == []
+
+
+async def test_a_talk_prepared_before_the_prompt_is_not_prompted(db: Database) -> None:
+    async with db.transaction() as tx:
+        prepared = await talk(tx, 48)
+        await tx.save_preparation(prepared, {"goal": "lezen"}, "T1", NOW)
+        assert await tx.meetings_to_prepare(NOW, NOW + timedelta(days=3)) == []
