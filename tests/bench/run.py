@@ -766,7 +766,19 @@ def write_report(results: Results, command: str, notes: list[str]) -> None:
         *notes,
         "",
     ]
-    (ROOT / "BENCHMARKS.md").write_text("\n".join(lines), encoding="utf-8")
+    # The sections after this run's own (other scripts' tables, figures before and after an
+    # issue) stay as they are.
+    report = ROOT / "BENCHMARKS.md"
+    kept: list[str] = []
+    if report.exists():
+        old = report.read_text(encoding="utf-8").split("\n")
+        later = [
+            i
+            for i, line in enumerate(old)
+            if line.startswith("## ") and line != "## Where each target stands"
+        ]
+        kept = old[later[0] :] if later else []
+    report.write_text("\n".join(lines + kept), encoding="utf-8")
 
 
 EXPLAINED = [
