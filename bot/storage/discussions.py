@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.rules.models import Answer, Discussion, Participant, PersonKind, Recipient
 from bot.storage.executor import Executor
-from bot.storage.records import _discussion, _recipient, from_iso, iso
+from bot.storage.records import _discussion, _recipient, from_iso, iso, marks
 
 
 class DiscussionQueries(Executor):
@@ -72,13 +72,13 @@ class DiscussionQueries(Executor):
             numbers = sorted(set(ids))
             if not numbers:
                 return []
-            sql += f" AND id IN ({','.join('?' * len(numbers))})"
+            sql += f" AND id IN ({marks(numbers)})"
             params.extend(numbers)
         if pupil_ids is not None:
             wanted = sorted(set(pupil_ids))
             if not wanted:
                 return []
-            sql += f" AND pupil_id IN ({','.join('?' * len(wanted))})"
+            sql += f" AND pupil_id IN ({marks(wanted)})"
             params.extend(wanted)
         rows = await self._all(sql + " ORDER BY starts_at, id", params)
         return [_discussion(r) for r in rows]

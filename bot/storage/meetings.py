@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.rules.models import Agreement, Invitee, Meeting, PersonKind, Summary, SummaryQuestion
 from bot.storage.executor import Executor
-from bot.storage.records import _invitee, _meeting, _question, from_iso, iso
+from bot.storage.records import _invitee, _meeting, _question, from_iso, iso, marks
 
 
 class MeetingQueries(Executor):
@@ -86,7 +86,7 @@ class MeetingQueries(Executor):
             numbers = sorted(set(ids))
             if not numbers:
                 return []
-            sql += f" AND m.id IN ({','.join('?' * len(numbers))})"
+            sql += f" AND m.id IN ({marks(numbers)})"
             params.extend(numbers)
         rows = await self._all(sql + " ORDER BY m.starts_at, m.id", params)
         return [_meeting(r) for r in rows]

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from bot.rules.models import NewsRecipient, PersonKind, Pupil
 from bot.storage.executor import Executor
-from bot.storage.records import _news_recipient, _pupil, from_iso, iso
+from bot.storage.records import _news_recipient, _pupil, from_iso, iso, marks
 
 
 class NewsQueries(Executor):
@@ -165,7 +165,7 @@ class NewsQueries(Executor):
         rows = await self._all(
             "SELECT * FROM (SELECT p.*, (SELECT max(n.send_at) FROM positive_news n"
             " WHERE n.pupil_id = p.pupil_id AND n.send_at <= ?) AS last_news FROM pupils p"
-            f" WHERE p.group_name IN ({','.join('?' * len(wanted))}) AND p.left_on IS NULL"
+            f" WHERE p.group_name IN ({marks(wanted)}) AND p.left_on IS NULL"
             " AND NOT EXISTS (SELECT 1 FROM safety_exceptions s"
             " WHERE s.pupil_id = p.pupil_id AND s.lifted_at IS NULL))"
             " WHERE last_news IS NULL OR last_news < ? ORDER BY group_name, pupil_id",

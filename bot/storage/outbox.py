@@ -9,7 +9,7 @@ from datetime import datetime
 
 from bot.rules.models import DeliveryState, HeldMessage, OutgoingMessage, PersonKind
 from bot.storage.executor import Executor
-from bot.storage.records import from_iso, iso
+from bot.storage.records import from_iso, iso, marks
 
 
 class OutboxQueries(Executor):
@@ -276,11 +276,10 @@ class OutboxQueries(Executor):
         wanted = sorted({i for i in outbox_ids if i is not None})
         if not wanted:
             return {}
-        marks = ", ".join("?" * len(wanted))
         rows = await self._all(
             "SELECT id, status, held_decision, pupil_id IN (SELECT pupil_id FROM"
             " safety_exceptions WHERE lifted_at IS NULL) AS paused"
-            f" FROM outbox WHERE id IN ({marks})",
+            f" FROM outbox WHERE id IN ({marks(wanted)})",
             tuple(wanted),
         )
         found: dict[int, DeliveryState] = {}

@@ -5,6 +5,7 @@ that reads it from a row (`_pupil`, `_meeting`, …). Shared by the query module
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 from bot.rules.models import (
@@ -288,3 +289,8 @@ def _absence(row: Row) -> Absence:
         reason=row["reason"],
         reported_at=from_iso(row["reported_at"]),
     )
+
+
+def marks(values: Sequence[object]) -> str:
+    """The placeholders of an IN list, `?,?,?` (SQLite takes an empty list: nothing matches)."""
+    return ",".join("?" * len(values))

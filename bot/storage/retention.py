@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
+from bot.storage.records import marks
 from bot.storage.roster import RosterQueries
 
 
@@ -40,7 +41,7 @@ class RetentionQueries(RosterQueries):
             return set()
         rows = await self._all(
             "SELECT guardian_id FROM guardian_links GROUP BY guardian_id"
-            f" HAVING count(*) = sum(pupil_id IN ({_marks(pupil_ids)}))",
+            f" HAVING count(*) = sum(pupil_id IN ({marks(pupil_ids)}))",
             list(pupil_ids),
         )
         return {r["guardian_id"] for r in rows}
@@ -48,7 +49,7 @@ class RetentionQueries(RosterQueries):
     async def pending_guardians(self, pupil_ids: Sequence[str]) -> set[str]:
         """The guardians recorded with pupils off the roster, unless on the roster again."""
         rows = await self._all(
-            f"SELECT guardians FROM retention_pending WHERE pupil_id IN ({_marks(pupil_ids)})",
+            f"SELECT guardians FROM retention_pending WHERE pupil_id IN ({marks(pupil_ids)})",
             list(pupil_ids),
         )
         recorded = {g for r in rows for g in json.loads(r["guardians"])}
@@ -74,7 +75,7 @@ class RetentionQueries(RosterQueries):
         counts[table] = counts.get(table, 0) + len(ids)
         if apply:
             for chunk in _chunks(sorted(ids)):
-                await self._run(f"DELETE FROM {table} WHERE id IN ({_marks(chunk)})", chunk)
+                await self._run(f"DELETE FROM {table} WHERE id IN ({marks(chunk)})", chunk)
 
     async def account_users(
         self, pupil_ids: Sequence[str], guardian_ids: Sequence[str]
@@ -82,15 +83,15 @@ class RetentionQueries(RosterQueries):
         """Telegram user ids of the accounts of these pupils and guardians."""
         rows = await self._all(
             "SELECT user_id FROM accounts WHERE (kind = 'pupil' AND person_id IN"
-            f" ({_marks(pupil_ids)})) OR (kind = 'guardian' AND person_id IN"
-            f" ({_marks(guardian_ids)}))",
+            f" ({marks(pupil_ids)})) OR (kind = 'guardian' AND person_id IN"
+            f" ({marks(guardian_ids)}))",
             [*pupil_ids, *guardian_ids],
         )
         return [r["user_id"] for r in rows]
 
     async def outbox_about_pupils(self, pupil_ids: Sequence[str]) -> set[int]:
         """Messages about these pupils, or sent to them."""
-        p = _marks(pupil_ids)
+        p = marks(pupil_ids)
         return await self._outbox_ids(
             f"pupil_id IN ({p}) OR (recipient_kind = 'pupil' AND recipient_id IN ({p}))",
             [*pupil_ids, *pupil_ids],
@@ -99,21 +100,20 @@ class RetentionQueries(RosterQueries):
     async def outbox_to_guardians(self, guardian_ids: Sequence[str]) -> set[int]:
         """Messages sent to these guardians."""
         return await self._outbox_ids(
-            f"recipient_kind = 'guardian' AND recipient_id IN ({_marks(guardian_ids)})",
+            f"recipient_kind = 'guardian' AND recipient_id IN ({marks(guardian_ids)})",
             guardian_ids,
         )
 
     async def outbox_in_chats_of(self, user_ids: Sequence[int]) -> set[int]:
         """Messages in the chats of these Telegram users."""
         return await self._outbox_ids(
-            "chat_id IN (SELECT chat_id FROM telegram_users"
-            f" WHERE user_id IN ({_marks(user_ids)}))",
+            f"chat_id IN (SELECT chat_id FROM telegram_users WHERE user_id IN ({marks(user_ids)}))",
             user_ids,
         )
 
     async def outbox_of_records(self, pupil_ids: Sequence[str]) -> set[int]:
         """Messages the pupils' meetings, discussions, good news and conversations point at."""
-        p = _marks(pupil_ids)
+        p = marks(pupil_ids)
         meetings = f"SELECT id FROM meetings WHERE pupil_id IN ({p})"
         return await self._outbox_ids(
             f"id IN (SELECT card_outbox_id FROM meetings WHERE pupil_id IN ({p}))"
@@ -142,7 +142,7 @@ class RetentionQueries(RosterQueries):
         while frontier:
             found: set[int] = set()
             for chunk in _chunks(sorted(frontier)):
-                found |= await self._outbox_ids(f"edit_of IN ({_marks(chunk)})", chunk)
+                found |= await self._outbox_ids(f"edit_of IN ({marks(chunk)})", chunk)
             frontier = found - outbox_ids - edits
             edits |= frontier
         return edits
@@ -168,7 +168,7 @@ class RetentionQueries(RosterQueries):
         await self._purge_rows(
             counts,
             "flows",
-            f"user_id IN ({_marks(user_ids)})" + "".join(" OR instr(data, ?) > 0" for _ in quoted),
+            f"user_id IN ({marks(user_ids)})" + "".join(" OR instr(data, ?) > 0" for _ in quoted),
             [*user_ids, *quoted],
             apply,
         )
@@ -180,7 +180,7 @@ class RetentionQueries(RosterQueries):
         counts: dict[str, int] = {}
         if not pupil_ids:
             return counts
-        p = _marks(pupil_ids)
+        p = marks(pupil_ids)
         meetings = f"SELECT id FROM meetings WHERE pupil_id IN ({p})"
         booked = f"pupil_id IN ({p}) OR meeting_id IN ({meetings})"
         row = await self._one(
@@ -219,7 +219,7 @@ class RetentionQueries(RosterQueries):
         counts: dict[str, int] = {}
         if not pupil_ids:
             return counts
-        p = _marks(pupil_ids)
+        p = marks(pupil_ids)
         discussions = f"SELECT id FROM discussions WHERE pupil_id IN ({p})"
         answers = await self._all(
             "SELECT id, person_kind, person_id FROM answers"
@@ -262,7 +262,7 @@ class RetentionQueries(RosterQueries):
         counts: dict[str, int] = {}
         if not pupil_ids:
             return counts
-        p = _marks(pupil_ids)
+        p = marks(pupil_ids)
         await self._purge_rows(
             counts,
             "positive_news_recipients",
@@ -280,7 +280,7 @@ class RetentionQueries(RosterQueries):
         counts: dict[str, int] = {}
         if not pupil_ids:
             return counts
-        p = _marks(pupil_ids)
+        p = marks(pupil_ids)
         of_theirs = f"message_id IN (SELECT id FROM family_messages WHERE pupil_id IN ({p}))"
         children = (
             "family_messages_waiting",
@@ -303,7 +303,7 @@ class RetentionQueries(RosterQueries):
         counts: dict[str, int] = {}
         if not pupil_ids:
             return counts
-        p = _marks(pupil_ids)
+        p = marks(pupil_ids)
         for table in ("support_route_ticks", "support_route"):
             await self._purge_rows(counts, table, f"pupil_id IN ({p})", pupil_ids, apply)
         return counts
@@ -324,7 +324,7 @@ class RetentionQueries(RosterQueries):
         counts: dict[str, int] = {}
         if not pupil_ids:
             return counts
-        p, g = _marks(pupil_ids), _marks(guardian_ids)
+        p, g = marks(pupil_ids), marks(guardian_ids)
         rows = await self._all(
             "SELECT * FROM audit_log WHERE json_type(details, '$.redacted') IS NULL"
             f" AND (pupil_id IN ({p}) OR (pupil_id IS NULL AND ("
@@ -362,7 +362,7 @@ class RetentionQueries(RosterQueries):
             await self._purge_rows(
                 counts,
                 "retention_pending",
-                f"pupil_id IN ({_marks(pending_done)})",
+                f"pupil_id IN ({marks(pending_done)})",
                 pending_done,
                 apply,
             )
@@ -382,7 +382,7 @@ class RetentionQueries(RosterQueries):
         counts: dict[str, int] = {}
         if not pupil_ids:
             return counts
-        p, g = _marks(pupil_ids), _marks(guardian_ids)
+        p, g = marks(pupil_ids), marks(guardian_ids)
         people = (
             f"(kind = 'pupil' AND person_id IN ({p})) OR (kind = 'guardian' AND person_id IN ({g}))"
         )
@@ -391,7 +391,7 @@ class RetentionQueries(RosterQueries):
             r["user_id"]
             for r in await self._all(f"SELECT user_id FROM accounts WHERE {people}", both)
         ]
-        u = _marks(users)
+        u = marks(users)
         await self._purge_rows(counts, "invitations", people, both, apply)
         # Requests to see data: the audit trail keeps that they were asked and answered.
         requesters = people.replace("kind =", "requester_kind =").replace(
@@ -416,11 +416,6 @@ class RetentionQueries(RosterQueries):
                 ],
             )
         return counts
-
-
-def _marks(values: Sequence[object]) -> str:
-    """Placeholders for an IN list (SQLite takes an empty list: nothing matches)."""
-    return ",".join("?" * len(values))
 
 
 def _chunks(values: Sequence[int], size: int = 500) -> list[list[int]]:

@@ -19,7 +19,7 @@ from bot.rules.models import (
 )
 from bot.rules.rights import LinkFacts, PupilFacts, Restriction, RestrictionKind
 from bot.storage.executor import Executor
-from bot.storage.records import _guardian, _link, _pupil, _staff, iso
+from bot.storage.records import _guardian, _link, _pupil, _staff, iso, marks
 
 
 class RosterQueries(Executor):
@@ -181,7 +181,7 @@ class RosterQueries(Executor):
         if not wanted:
             return []
         rows = await self._all(
-            f"SELECT * FROM pupils WHERE group_name IN ({','.join('?' * len(wanted))})"
+            f"SELECT * FROM pupils WHERE group_name IN ({marks(wanted)})"
             " AND left_on IS NULL ORDER BY group_name, first_name, last_name",
             wanted,
         )
@@ -192,11 +192,11 @@ class RosterQueries(Executor):
         wanted = sorted(set(groups))
         if not wanted:
             return []
-        marks = ",".join("?" * len(wanted))
+        in_groups = marks(wanted)
         pupils = [
             _pupil(r)
             for r in await self._all(
-                f"SELECT * FROM pupils WHERE group_name IN ({marks}) AND left_on IS NULL"
+                f"SELECT * FROM pupils WHERE group_name IN ({in_groups}) AND left_on IS NULL"
                 " ORDER BY group_name, first_name, last_name",
                 wanted,
             )
@@ -210,7 +210,7 @@ class RosterQueries(Executor):
             " FROM guardian_links l JOIN guardians g ON g.guardian_id = l.guardian_id"
             " JOIN pupils p ON p.pupil_id = l.pupil_id"
             " LEFT JOIN accounts a ON a.kind = 'guardian' AND a.person_id = g.guardian_id"
-            f" WHERE p.group_name IN ({marks}) ORDER BY l.authority DESC, g.first_name",
+            f" WHERE p.group_name IN ({in_groups}) ORDER BY l.authority DESC, g.first_name",
             wanted,
         )
         by_pupil: dict[str, list[FamilyContact]] = {}
