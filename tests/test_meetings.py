@@ -200,6 +200,29 @@ async def test_no_reminder_for_who_declined_or_while_the_family_is_paused(
     assert (await due_work(harness.runtime.services))["meeting_reminders"] == 1  # only Linda
 
 
+async def test_a_parent_no_longer_linked_gets_no_reminder_and_stops_nothing(
+    harness: Harness,
+) -> None:
+    """Jeroen is invited, then his link to Daan is removed from the database: he gets no
+    reminder, Linda still does, and the next tick has nothing left to do (the unit of
+    meetings is not stuck on him)."""
+    users = await people(
+        harness, (S, "S001", "Marieke"), (G, "G001", "Jeroen"), (G, "G002", "Linda")
+    )
+    await plan(harness, users["S001"], "Daan", "di 8 dec 10:00")
+    await delivered(harness, users["G002"], 3)
+    assert harness.runtime is not None and harness.db is not None
+    async with harness.db.transaction() as tx:  # the link corrected outside Samen
+        await tx._run("DELETE FROM guardian_links WHERE guardian_id = 'G001'")
+    jeroen, linda = len(users["G001"].messages), len(users["G002"].messages)
+    harness.clock.set(datetime(2026, 12, 7, 10, 0, tzinfo=AMSTERDAM))
+    assert (await due_work(harness.runtime.services))["meeting_reminders"] == 1
+    await delivered(harness, users["G002"], linda + 1)
+    assert "⏰" in users["G002"].messages[-1].text
+    assert not any("⏰" in m.text for m in users["G001"].messages[jeroen:])
+    assert (await due_work(harness.runtime.services))["meeting_reminders"] == 0
+
+
 async def test_the_summary_warns_about_medical_detail(harness: Harness) -> None:
     users = await people(harness, (S, "S001", "Marieke"), (G, "G009", "Marloes"))
     teacher = users["S001"]

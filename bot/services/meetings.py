@@ -442,24 +442,32 @@ async def _remind_of(w: Work, meeting_ids: Sequence[int]) -> int:
     for meeting in await w.tx.meetings_to_remind(w.now, w.now + REMINDER_REACH, meeting_ids):
         if w.now < reminder_moment(meeting, w.settings):
             continue
-        people: dict[str, pupil_discussions.PersonOnFile] | None = None
-        for invitee in await w.tx.invitees(meeting.id):
-            if invitee.answer == "cannot" or invitee.reminded_version == meeting.version:
-                continue
-            # A round's short talk is the booker's; another parent was only told of it, so
-            # only one who said they would come too is reminded.
-            if meeting.round_id is not None and invitee.answer != "come":
-                continue
-            if await w.tx.chat_of_person(invitee.person_kind, invitee.person_id) is not None:
-                pupil = await w.tx.pupil(meeting.pupil_id)
-                assert pupil is not None
-                if people is None:
-                    people = await pupil_discussions.people_of_pupil(w.tx, pupil)
+        # A round's short talk is the booker's; another parent was only told of it, so
+        # only one who said they would come too is reminded.
+        due = [
+            invitee
+            for invitee in await w.tx.invitees(meeting.id)
+            if invitee.answer != "cannot"
+            and invitee.reminded_version != meeting.version
+            and (meeting.round_id is None or invitee.answer == "come")
+        ]
+        if not due:
+            continue
+        pupil = await w.tx.pupil(meeting.pupil_id)
+        assert pupil is not None
+        people = await pupil_discussions.people_of_pupil(w.tx, pupil)
+        for invitee in due:
+            # One whose link to the pupil was removed since the invitation is not reminded,
+            # and is marked as handled so the other meetings in this unit still go out.
+            person = people.get(
+                pupil_discussions.person_key(invitee.person_kind, invitee.person_id)
+            )
+            if (
+                person is not None
+                and await w.tx.chat_of_person(invitee.person_kind, invitee.person_id) is not None
+            ):
                 to = await reader(w, invitee.person_kind, invitee.person_id)
                 tr = to.tr
-                person = people[
-                    pupil_discussions.person_key(invitee.person_kind, invitee.person_id)
-                ]
                 await notify(
                     w,
                     to,

@@ -100,9 +100,11 @@ async def context_for(w: Work, tr: Translator, meeting: Meeting) -> Context:
         sorted({language_label(i.language, tr.language) for i in invitees if i.language != "nl"})
     )
     interpreter = tuple(
-        people[pupil_discussions.person_key(i.person_kind, i.person_id)].full_name
+        person.full_name
         for i in invitees
         if i.interpreter
+        # one no longer linked to the pupil is left out rather than stopping the prompt
+        and (person := people.get(pupil_discussions.person_key(i.person_kind, i.person_id)))
     )
     interpreter_languages = tuple(
         sorted(

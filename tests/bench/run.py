@@ -118,9 +118,18 @@ async def add_activity(db: Database, pupils: int) -> None:
                 created_by="T00000",
                 now=NOW,
             )
+            guardian, _ = (await tx.guardians_of_pupil(f"P{n:06d}"))[0]
             await tx.add_invitee(
                 Invitee(
-                    meeting, PersonKind.GUARDIAN, f"V{n:06d}", "nl", None, None, False, False, None
+                    meeting,
+                    PersonKind.GUARDIAN,
+                    guardian.guardian_id,
+                    "nl",
+                    None,
+                    None,
+                    False,
+                    False,
+                    None,
                 ),
                 None,
             )
