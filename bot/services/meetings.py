@@ -451,21 +451,22 @@ async def _remind_of(w: Work, meeting_ids: Sequence[int]) -> int:
             and invitee.reminded_version != meeting.version
             and (meeting.round_id is None or invitee.answer == "come")
         ]
-        if not due:
-            continue
-        pupil = await w.tx.pupil(meeting.pupil_id)
-        assert pupil is not None
-        people = await pupil_discussions.people_of_pupil(w.tx, pupil)
+        pupil: Pupil | None = None
+        people: dict[str, pupil_discussions.PersonOnFile] = {}
         for invitee in due:
-            # One whose link to the pupil was removed since the invitation is not reminded,
-            # and is marked as handled so the other meetings in this unit still go out.
-            person = people.get(
-                pupil_discussions.person_key(invitee.person_kind, invitee.person_id)
-            )
-            if (
-                person is not None
-                and await w.tx.chat_of_person(invitee.person_kind, invitee.person_id) is not None
-            ):
+            person = None
+            if await w.tx.chat_of_person(invitee.person_kind, invitee.person_id) is not None:
+                if pupil is None:
+                    pupil = await w.tx.pupil(meeting.pupil_id)
+                    assert pupil is not None
+                    people = await pupil_discussions.people_of_pupil(w.tx, pupil)
+                # One whose link to the pupil was removed since the invitation is not
+                # reminded, and is marked as handled: the rest of this unit still goes out.
+                person = people.get(
+                    pupil_discussions.person_key(invitee.person_kind, invitee.person_id)
+                )
+            if person is not None:
+                assert pupil is not None
                 to = await reader(w, invitee.person_kind, invitee.person_id)
                 tr = to.tr
                 await notify(
