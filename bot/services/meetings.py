@@ -438,56 +438,55 @@ async def _remind_of(w: Work, meeting_ids: Sequence[int]) -> int:
     quiet = pupil_discussions.quiet_hours(w.settings)
     if in_quiet_hours(w.now, w.settings.timezone, quiet, w.settings.holidays):
         return 0
+    meetings = [
+        meeting
+        for meeting in await w.tx.meetings_to_remind(w.now, w.now + REMINDER_REACH, meeting_ids)
+        if w.now >= reminder_moment(meeting, w.settings)
+    ]
+    # Who is still to remind, with their chats, in one query; each marked handled at once
+    # below, whether reminded or not in Samen (then nobody asks again every minute).
+    invitees = await w.tx.invitees_to_remind([meeting.id for meeting in meetings])
     sent = 0
-    for meeting in await w.tx.meetings_to_remind(w.now, w.now + REMINDER_REACH, meeting_ids):
-        if w.now < reminder_moment(meeting, w.settings):
+    handled: list[tuple[int, PersonKind, str, int]] = []
+    for meeting in meetings:
+        in_samen = []
+        for invitee, chat in invitees.get(meeting.id, []):
+            handled.append((meeting.id, invitee.person_kind, invitee.person_id, meeting.version))
+            if chat is not None:
+                in_samen.append(invitee)
+        if in_samen:
+            sent += await _remind_of_meeting(w, meeting, in_samen)
+    await w.tx.set_reminded(handled)
+    return sent
+
+
+async def _remind_of_meeting(w: Work, meeting: Meeting, invitees: Sequence[Invitee]) -> int:
+    pupil = await w.tx.pupil(meeting.pupil_id)
+    assert pupil is not None
+    people = await pupil_discussions.people_of_pupil(w.tx, pupil)
+    sent = 0
+    for invitee in invitees:
+        # One whose link to the pupil was removed since the invitation is not reminded.
+        person = people.get(pupil_discussions.person_key(invitee.person_kind, invitee.person_id))
+        if person is None:
             continue
-        # A round's short talk is the booker's; another parent was only told of it, so
-        # only one who said they would come too is reminded.
-        due = [
-            invitee
-            for invitee in await w.tx.invitees(meeting.id)
-            if invitee.answer != "cannot"
-            and invitee.reminded_version != meeting.version
-            and (meeting.round_id is None or invitee.answer == "come")
-        ]
-        pupil: Pupil | None = None
-        people: dict[str, pupil_discussions.PersonOnFile] = {}
-        for invitee in due:
-            person = None
-            if await w.tx.chat_of_person(invitee.person_kind, invitee.person_id) is not None:
-                if pupil is None:
-                    pupil = await w.tx.pupil(meeting.pupil_id)
-                    assert pupil is not None
-                    people = await pupil_discussions.people_of_pupil(w.tx, pupil)
-                # One whose link to the pupil was removed since the invitation is not
-                # reminded, and is marked as handled: the rest of this unit still goes out.
-                person = people.get(
-                    pupil_discussions.person_key(invitee.person_kind, invitee.person_id)
-                )
-            if person is not None:
-                assert pupil is not None
-                to = await reader(w, invitee.person_kind, invitee.person_id)
-                tr = to.tr
-                await notify(
-                    w,
-                    to,
-                    tr._(
-                        "⏰ {name}, a reminder: the {kind} about {child} is on {date}."
-                        " Where: {place}.",
-                        name=person.first_name,
-                        kind=tr.label(KINDS[meeting.kind]),
-                        child=pupil.first_name,
-                        date=tr.datetime(meeting.starts_at),
-                        place=place_text(tr, meeting),
-                    ),
-                    purpose="meeting_reminder",
-                    pupil_id=pupil.pupil_id,
-                )
-                sent += 1
-            await w.tx.set_reminded(
-                meeting.id, invitee.person_kind, invitee.person_id, meeting.version
-            )
+        to = await reader(w, invitee.person_kind, invitee.person_id)
+        tr = to.tr
+        await notify(
+            w,
+            to,
+            tr._(
+                "⏰ {name}, a reminder: the {kind} about {child} is on {date}. Where: {place}.",
+                name=person.first_name,
+                kind=tr.label(KINDS[meeting.kind]),
+                child=pupil.first_name,
+                date=tr.datetime(meeting.starts_at),
+                place=place_text(tr, meeting),
+            ),
+            purpose="meeting_reminder",
+            pupil_id=pupil.pupil_id,
+        )
+        sent += 1
     return sent
 
 

@@ -278,12 +278,17 @@ async def prompt_preparations(units: Units) -> int:
 
 
 async def _prompt(w: Work, meeting_ids: Sequence[int]) -> int:
+    meetings = [
+        meeting
+        for meeting in await w.tx.meetings_to_prepare(w.now, w.now + PROMPT_HORIZON, meeting_ids)
+        if w.now >= prompt_moment(meeting, w.settings)
+    ]
+    # Each talk is asked about once, whether its teacher is in Samen or not.
+    await w.tx.set_prepare_prompted([meeting.id for meeting in meetings], w.now)
+    chats = await w.tx.staff_chats()
     prompted = 0
-    for meeting in await w.tx.meetings_to_prepare(w.now, w.now + PROMPT_HORIZON, meeting_ids):
-        if w.now < prompt_moment(meeting, w.settings):
-            continue
-        await w.tx.set_prepare_prompted(meeting.id, w.now)
-        if await w.tx.chat_of_person(PersonKind.STAFF, meeting.created_by) is None:
+    for meeting in meetings:
+        if meeting.created_by not in chats:
             continue
         pupil = await w.tx.pupil(meeting.pupil_id)
         if pupil is None:

@@ -268,15 +268,39 @@ class MeetingQueries(Executor):
         )
         return None if row is None or row[0] is None else int(row[0])
 
-    async def set_reminded(
-        self, meeting_id: int, kind: PersonKind, person_id: str, version: int
-    ) -> None:
-        """Record that the invitee was reminded of this version of the meeting."""
-        await self._run(
+    async def set_reminded(self, handled: Sequence[tuple[int, PersonKind, str, int]]) -> None:
+        """Record that these invitees were reminded of (or, not in Samen, passed over for)
+        this version of their meeting: (meeting id, kind, person id, version)."""
+        await self._run_many(
             "UPDATE meeting_invitees SET reminded_version = ?"
             " WHERE meeting_id = ? AND person_kind = ? AND person_id = ?",
-            (version, meeting_id, kind.value, person_id),
+            [(version, meeting, kind.value, person) for meeting, kind, person, version in handled],
         )
+
+    async def invitees_to_remind(
+        self, meeting_ids: Sequence[int]
+    ) -> dict[int, list[tuple[Invitee, int | None]]]:
+        """Of these meetings, by meeting id, the invitees still to remind of the meeting's
+        version (as `meetings_to_remind` says), each with their private chat (None: not in
+        Samen). One query for all."""
+        numbers = sorted(set(meeting_ids))
+        if not numbers:
+            return {}
+        rows = await self._all(
+            "SELECT i.*, t.chat_id FROM meeting_invitees i JOIN meetings m ON m.id = i.meeting_id"
+            " LEFT JOIN accounts a ON a.kind = i.person_kind AND a.person_id = i.person_id"
+            " LEFT JOIN telegram_users t ON t.user_id = a.user_id"
+            f" WHERE i.meeting_id IN ({marks(numbers)}) AND i.answer IS NOT 'cannot'"
+            " AND i.reminded_version IS NOT m.version"
+            " AND (m.round_id IS NULL OR i.answer = 'come')"
+            " ORDER BY i.meeting_id, i.person_kind, i.person_id",
+            numbers,
+        )
+        found: dict[int, list[tuple[Invitee, int | None]]] = {}
+        for r in rows:
+            chat = None if r["chat_id"] is None else int(r["chat_id"])
+            found.setdefault(r["meeting_id"], []).append((_invitee(r), chat))
+        return found
 
     async def meetings_of_person(self, kind: PersonKind, person_id: str) -> list[Meeting]:
         """Every meeting this person was invited to, newest first."""

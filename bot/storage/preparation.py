@@ -4,7 +4,7 @@ prepare it and to show it again before the talk, and the agreements of earlier t
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -60,10 +60,11 @@ class PreparationQueries(Executor):
         rows = await self._all(sql + " ORDER BY m.starts_at, m.id", params)
         return [_meeting(r) for r in rows]
 
-    async def set_prepare_prompted(self, meeting_id: int, now: datetime) -> None:
-        """Record that the teacher was asked to prepare this talk."""
-        await self._run(
-            "UPDATE meetings SET prepare_prompted_at = ? WHERE id = ?", (iso(now), meeting_id)
+    async def set_prepare_prompted(self, meeting_ids: Sequence[int], now: datetime) -> None:
+        """Record that the teachers were asked to prepare these talks."""
+        await self._run_many(
+            "UPDATE meetings SET prepare_prompted_at = ? WHERE id = ?",
+            [(iso(now), meeting_id) for meeting_id in meeting_ids],
         )
 
     async def meetings_to_show_preparation(self, now: datetime, soon: datetime) -> list[Meeting]:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot.rules.models import Agreement, Invitee, Meeting, PersonKind, Summary
 from bot.storage import Database, Tx
-from tests.storage.support import FATHER_KEY, MOTHER_KEY, NOW
+from tests.storage.support import FATHER_KEY, MOTHER_KEY, NOW, link
 
 START = NOW + timedelta(days=2)
 
@@ -94,7 +94,7 @@ async def test_invitees_answer_and_a_move_asks_again(db: Database) -> None:
         await tx.add_invitee(invitee(meeting_id, FATHER_KEY), None)
         await tx.set_invitee_answer(meeting_id, *MOTHER_KEY, "other_time", "mornings", NOW)
         await tx.set_invitee_wish(meeting_id, *MOTHER_KEY, "interpreter", True)
-        await tx.set_reminded(meeting_id, *FATHER_KEY, 1)
+        await tx.set_reminded([(meeting_id, *FATHER_KEY, 1)])
         assert await tx.invitees(meeting_id) == [
             invitee(
                 meeting_id, MOTHER_KEY, answer="other_time", preference="mornings", interpreter=True
@@ -187,7 +187,7 @@ async def test_meetings_to_remind_have_someone_still_to_remind(db: Database) -> 
         for meeting_id in (waiting, declined, reminded, short_talk, later, paused, cancelled):
             await tx.add_invitee(invitee(meeting_id, MOTHER_KEY), None)
         await tx.set_invitee_answer(declined, *MOTHER_KEY, "cannot", None, NOW)
-        await tx.set_reminded(reminded, *MOTHER_KEY, 1)
+        await tx.set_reminded([(reminded, *MOTHER_KEY, 1)])
         await tx.add_safety_exception("P2", None, "meldcode", "C1", NOW)
         await tx.cancel_meeting(cancelled, NOW)
         assert [m.id for m in await tx.meetings_to_remind(NOW, end)] == [waiting]
@@ -199,3 +199,23 @@ async def test_meetings_to_remind_have_someone_still_to_remind(db: Database) -> 
         # A talk moved to another time is a new version: reminded again.
         await tx.move_meeting(reminded, START + timedelta(hours=1))
         assert reminded in [m.id for m in await tx.meetings_to_remind(NOW, end)]
+
+
+async def test_invitees_to_remind_come_with_their_chats_in_one_read(db: Database) -> None:
+    async with db.transaction() as tx:
+        first, second, short_talk = await add(tx), await add(tx), await add(tx, round_id=7)
+        for meeting_id in (first, second, short_talk):
+            await tx.add_invitee(invitee(meeting_id, MOTHER_KEY), None)
+            await tx.add_invitee(invitee(meeting_id, FATHER_KEY), None)
+        await link(tx, *MOTHER_KEY, 501)
+        await tx.set_invitee_answer(first, *FATHER_KEY, "cannot", None, NOW)
+        await tx.set_reminded([(second, *MOTHER_KEY, 1)])
+        await tx.set_invitee_answer(short_talk, *MOTHER_KEY, "come", None, NOW)
+        found = await tx.invitees_to_remind([first, second, short_talk, 999])
+    # Not one who cannot come, nor one reminded of this version; of a round's short talk
+    # only who comes too. The father is not in Samen: no chat.
+    assert {
+        meeting: [(i.person_id, chat) for i, chat in rows] for meeting, rows in found.items()
+    } == {first: [("G1", 501)], second: [("G2", None)], short_talk: [("G1", 501)]}
+    async with db.reading() as tx:
+        assert await tx.invitees_to_remind([]) == {}

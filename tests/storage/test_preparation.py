@@ -43,7 +43,7 @@ async def test_prompts_come_once_and_only_within_their_window(db: Database) -> N
         horizon = NOW + timedelta(days=3)
         assert [m.id for m in await tx.meetings_to_prepare(NOW, horizon)] == [soon]
         assert await tx.meetings_to_prepare(NOW, horizon, [soon + 1]) == []
-        await tx.set_prepare_prompted(soon, NOW)
+        await tx.set_prepare_prompted([soon], NOW)
         assert await tx.meetings_to_prepare(NOW, horizon) == []
         assert await tx.meetings_to_show_preparation(NOW, horizon) == []  # no card yet
         await tx.save_preparation(soon, {"goal": "lezen"}, "T1", NOW)
