@@ -91,7 +91,7 @@ def _one_unit(job: Callable[[Work], Awaitable[int]]) -> DueJob:
 DUE_JOBS: tuple[tuple[str, DueJob], ...] = (
     ("consent_reminders", pupil_discussions.send_due_reminders),
     ("meeting_reminders", meetings.send_reminders),
-    ("summary_prompts", _one_unit(summaries.prompt_summaries)),
+    ("summary_prompts", summaries.prompt_summaries),
     ("started_cards", _one_unit(meeting_card.refresh_started_cards)),
     ("prepare_prompts", preparation.prompt_preparations),
     ("preparation_cards", _one_unit(preparation.show_preparations)),

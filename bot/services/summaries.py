@@ -21,7 +21,7 @@ from bot.rules.rights import LinkFacts, MessageKind, PupilFacts, Why, age_on, au
 from bot.services import pupil_discussions
 from bot.services.meeting_card import refresh_card
 from bot.services.notify import Reader, notify, reader
-from bot.services.work import Work
+from bot.services.work import Units, Work, batches
 from bot.texts import care_messages
 from bot.texts.meeting_messages import (
     own_words,
@@ -30,15 +30,34 @@ from bot.texts.meeting_messages import (
     teacher_name,
 )
 
+# Talks whose summary one unit of work asks for: a short transaction however many ended.
+MEETINGS_PER_UNIT = 20
 
-async def prompt_summaries(w: Work) -> int:
-    """When a meeting has ended, ask its teacher once for the summary."""
+
+async def prompt_summaries(units: Units) -> int:
+    """When a meeting has ended, ask its teacher once for the summary. The database names
+    the talks; each batch is asked in a short unit of work."""
+    async with units.reading() as r:
+        due = [meeting.id for meeting in await r.tx.ended_without_summary_prompt(r.now)]
     prompted = 0
-    for meeting in await w.tx.ended_without_summary_prompt(w.now):
-        await w.tx.set_summary_prompted(meeting.id, w.now)
+    for some in batches(due, MEETINGS_PER_UNIT):
+        async with units.work() as w:
+            prompted += await _prompt_summaries(w, some)
+    return prompted
+
+
+async def _prompt_summaries(w: Work, meeting_ids: Sequence[int]) -> int:
+    meetings = await w.tx.ended_without_summary_prompt(w.now, meeting_ids)
+    # Each talk is asked about once, whether its teacher is in Samen or not.
+    await w.tx.set_summary_prompted([meeting.id for meeting in meetings], w.now)
+    chats = await w.tx.staff_chats()
+    prompted = 0
+    for meeting in meetings:
+        if meeting.created_by not in chats:
+            continue
         teacher = await reader(w, PersonKind.STAFF, meeting.created_by)
         pupil = await w.tx.pupil(meeting.pupil_id)
-        if not teacher.in_samen or pupil is None:
+        if pupil is None:
             continue
         tr = teacher.tr
         await notify(

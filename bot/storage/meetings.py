@@ -140,20 +140,31 @@ class MeetingQueries(Executor):
             "UPDATE meetings SET card_started_at = ? WHERE id = ?", (iso(now), meeting_id)
         )
 
-    async def ended_without_summary_prompt(self, now: datetime) -> list[Meeting]:
-        """Talks ended by `now` without a summary whose teacher was not asked for one yet."""
-        rows = await self._all(
-            "SELECT * FROM meetings WHERE cancelled_at IS NULL AND summary_prompted_at IS NULL"
-            " AND starts_at <= ? AND NOT EXISTS (SELECT 1 FROM summaries s"
-            " WHERE s.meeting_id = meetings.id) ORDER BY starts_at",
-            (iso(now),),
+    async def ended_without_summary_prompt(
+        self, now: datetime, ids: Iterable[int] | None = None
+    ) -> list[Meeting]:
+        """Talks ended by `now` (with these ids) without a summary whose teacher was not
+        asked for one yet, earliest first."""
+        sql = (
+            "SELECT * FROM meetings m WHERE m.cancelled_at IS NULL"
+            " AND m.summary_prompted_at IS NULL AND m.starts_at <= ?"
+            " AND NOT EXISTS (SELECT 1 FROM summaries s WHERE s.meeting_id = m.id)"
         )
+        params: list[Any] = [iso(now)]
+        if ids is not None:
+            numbers = sorted(set(ids))
+            if not numbers:
+                return []
+            sql += f" AND m.id IN ({marks(numbers)})"
+            params.extend(numbers)
+        rows = await self._all(sql + " ORDER BY m.starts_at, m.id", params)
         return [m for m in (_meeting(r) for r in rows) if m.ends_at <= now]
 
-    async def set_summary_prompted(self, meeting_id: int, now: datetime) -> None:
-        """Record that the teacher was asked to write the summary."""
-        await self._run(
-            "UPDATE meetings SET summary_prompted_at = ? WHERE id = ?", (iso(now), meeting_id)
+    async def set_summary_prompted(self, meeting_ids: Sequence[int], now: datetime) -> None:
+        """Record that the teachers were asked to write the summaries of these talks."""
+        await self._run_many(
+            "UPDATE meetings SET summary_prompted_at = ? WHERE id = ?",
+            [(iso(now), meeting_id) for meeting_id in meeting_ids],
         )
 
     async def set_meeting_card(self, meeting_id: int, outbox_id: int) -> None:

@@ -127,7 +127,7 @@ async def test_the_card_follows_the_talk(db: Database) -> None:
         await tx.set_card_started(meeting_id, NOW)
         assert await tx.started_cards(NOW) == []
         assert [m.id for m in await tx.ended_without_summary_prompt(NOW)] == [meeting_id]
-        await tx.set_summary_prompted(meeting_id, NOW)
+        await tx.set_summary_prompted([meeting_id], NOW)
         assert await tx.ended_without_summary_prompt(NOW) == []
         assert (await tx.meeting(meeting_id)).card_outbox_id == card  # type: ignore[union-attr]
 
