@@ -4,7 +4,7 @@ possible later. Sent to the people the rules name, with one-tap reactions for th
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -197,24 +197,31 @@ def news_due_before(now: datetime, settings: Settings) -> datetime | None:
 @dataclass(frozen=True)
 class Due:
     pupil: Pupil
-    last: datetime | None
-    weeks: int | None  # school weeks since the last good news; None if never
+    last: datetime | None  # the family's last good news; None if never
 
 
 def due_among(
     pupils: Sequence[Pupil], last: dict[str, datetime], now: datetime, settings: Settings
 ) -> list[Due]:
     """Of these pupils, those whose family is due or overdue for good news, oldest first."""
-    due = []
-    for pupil in pupils:
-        when = last.get(pupil.pupil_id)
-        if when is None:
-            due.append(Due(pupil, None, None))
-            continue
-        weeks = school_weeks_since(when, now, settings)
-        if weeks >= settings.positive_news_weeks:
-            due.append(Due(pupil, when, weeks))
-    return sorted(due, key=lambda d: (d.last is not None, d.last or now, d.pupil.first_name))
+    return oldest_first(
+        Due(pupil, last.get(pupil.pupil_id))
+        for pupil in pupils
+        if pupil.pupil_id not in last
+        or school_weeks_since(last[pupil.pupil_id], now, settings) >= settings.positive_news_weeks
+    )
+
+
+def oldest_first(due: Iterable[Due]) -> list[Due]:
+    """Families that never had good news first, then the longest waiting; by first name."""
+    return sorted(
+        due,
+        key=lambda d: (
+            d.last is not None,
+            d.last.timestamp() if d.last else 0.0,
+            d.pupil.first_name,
+        ),
+    )
 
 
 async def due_pupils(
@@ -242,7 +249,7 @@ def latest_occurrence(now: datetime, settings: Settings) -> datetime:
 
 
 # Teachers whose reminders one unit of work makes: a short transaction in any school.
-TEACHERS_PER_UNIT = 25
+TEACHERS_PER_UNIT = 10
 
 
 async def remind_mentors(units: Units) -> int:
@@ -282,8 +289,12 @@ async def _remind_teachers(
     sent = 0
     recorded: list[tuple[str, int]] = []
     for staff_id, own_groups in teachers:
-        pupils = [p for group in own_groups for p in by_group.get(group, [])]
-        due = due_among(pupils, last, w.now, w.settings)
+        # The database picked out who is due (news_due_before): only the order is left.
+        due = oldest_first(
+            Due(pupil, last.get(pupil.pupil_id))
+            for group in own_groups
+            for pupil in by_group.get(group, [])
+        )
         recorded.append((staff_id, len(due)))
         if not due or chats.get(staff_id) is None:
             continue
