@@ -4,6 +4,7 @@ stopped together. `samen run` and the end-to-end tests both go through `Runtime`
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 from collections.abc import Awaitable
@@ -211,6 +212,16 @@ class Runtime:
             timeout=int(self.poll_timeout), allowed_updates=ALLOWED_UPDATES
         )
         log.info("Samen is running as @%s with database %s", self.username, self.db.path)
+
+    def settle(self) -> None:
+        """Once, after `start` in a long-running process (`samen run`): the school calendar
+        is worked out now rather than in the first tick, and what start-up made (modules,
+        catalogues, the calendar) lives as long as the process, so it is moved out of the
+        garbage collector's way (gc.freeze). A full collection then scans only what the day
+        made: with 10,000 pupils one took 167 ms, and every answer waited for it."""
+        assert self.settings.holidays is not None
+        gc.collect()
+        gc.freeze()
 
     async def stop(self) -> None:
         """Stop taking updates, finish the send in flight, then close."""

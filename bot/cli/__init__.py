@@ -394,6 +394,7 @@ async def _serve_until_stopped(settings: Settings) -> int:
             )
             await runtime.application.shutdown()
             return EXIT_FAILED
+        runtime.settle()
         await stop.wait()
         logging.getLogger(__name__).info("stopping: finishing messages in flight")
         await runtime.stop()
