@@ -189,6 +189,54 @@ async def test_run_with_a_font_missing_stops_before_contacting_telegram(tmp_path
     assert not (tmp_path / "samen.db").exists()
 
 
+async def test_run_with_a_damaged_font_stops_before_contacting_telegram(tmp_path: Path) -> None:
+    """The probe page runs in a process of its own; what it found still stops the start."""
+    fonts = folder_without(tmp_path, "")
+    (fonts / "NotoSansEthiopic-Bold.ttf").write_bytes(b"not a font")
+    (tmp_path / "samen.toml").write_text(f'[paper]\nfonts = "{fonts}"\n')
+    server = FakeTelegram()
+    await server.start()
+    try:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            cwd=tmp_path,
+            env={
+                **os.environ,
+                "TELEGRAM_BOT_TOKEN": TOKEN,
+                "TELEGRAM_API_URL": server.base_url,
+                "SAMEN_DB": str(tmp_path / "samen.db"),
+                "SAMEN_CONFIG": str(tmp_path / "samen.toml"),
+            },
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, err = await asyncio.wait_for(process.communicate(), 60)
+    finally:
+        await server.stop()
+    assert process.returncode == 1
+    assert err.decode().startswith(f"samen: {fonts / 'NotoSansEthiopic-Bold.ttf'} is not a font")
+    assert err.decode().count("\n") == 1
+    assert server.calls == []
+
+
+def test_the_bot_starts_without_the_pdf_engine() -> None:
+    """fpdf2 and fontTools (about 40 MB) load with the first document, not with the bot."""
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, bot.app, bot.cli, conversations, scheduler;"
+            " print(sorted(m for m in ('fpdf', 'fontTools') if m in sys.modules))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout.strip() == "[]"
+
+
 def test_check_reports_fonts_that_cannot_make_a_document(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -325,7 +325,7 @@ def run(settings: Settings) -> int:
         return EXIT_USAGE
     # Letters and copies of a family's data are made in the chat too: fonts that cannot make
     # them stop the start, not a coordinator's tap on "send" weeks later.
-    if fonts_for_paper(settings) is None:
+    if fonts_for_paper(settings, apart=True) is None:
         return EXIT_FAILED
     return asyncio.run(_serve(settings))
 

@@ -7,6 +7,7 @@ import csv
 import io
 import os
 import re
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -21,8 +22,24 @@ EXIT_USAGE = 2
 EXIT_FAILED = 1
 
 
-def fonts_for_paper(settings: Settings) -> Path | None:
-    """The font folder for a PDF, tried on a probe page; or None after saying what is wrong."""
+def fonts_for_paper(settings: Settings, *, apart: bool = False) -> Path | None:
+    """The font folder for a PDF, tried on a probe page; or None after saying what is wrong.
+    `apart`: the probe runs in a child process (bot/paper/probe.py), for a process that goes
+    on running and makes no document itself yet."""
+    if apart:
+        folder = [] if settings.font_dir is None else [str(settings.font_dir)]
+        probe = subprocess.run(
+            [sys.executable, "-m", "bot.paper.probe", *folder],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if probe.returncode == 0:
+            return Path(probe.stdout.strip())
+        # What is wrong with the fonts in one sentence; a crash ends its traceback on stderr.
+        crash = probe.stderr.strip().splitlines() or ["the font probe failed"]
+        print(f"samen: {probe.stdout.strip() or crash[-1]}", file=sys.stderr)
+        return None
     try:
         return check_fonts(settings.font_dir)
     except FontsMissing as exc:

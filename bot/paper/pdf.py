@@ -16,10 +16,15 @@ import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import segno
-from fpdf import FPDF
-from fpdf.enums import Align, XPos, YPos
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
+
+# fpdf2 (with fontTools) is imported where a document is made, not with this module: it
+# takes about 40 MB, which a running bot that makes no document would carry all day.
 
 # The fonts that come with Samen (copied unmodified from Debian's fonts-noto-core and
 # fonts-noto-mono): the default, so letters work on a machine without any fonts.
@@ -147,6 +152,8 @@ class Document:
     """An A4 document with Samen's fonts: paragraphs in any script, QR codes, page breaks."""
 
     def __init__(self, font_dir: Path, created: datetime, *, title: str = "") -> None:
+        from fpdf import FPDF
+
         pdf = FPDF(orientation="portrait", unit="mm", format="A4")
         pdf.set_margins(MARGIN, MARGIN, MARGIN)
         pdf.set_auto_page_break(auto=True, margin=MARGIN)
@@ -166,7 +173,7 @@ class Document:
         pdf.set_creator("Samen")
         # The caller's clock, not the machine's: the same data at the same time, the same file.
         pdf.set_creation_date(created)
-        self.pdf = pdf
+        self.pdf: FPDF = pdf
 
     @property
     def width(self) -> float:
@@ -189,6 +196,8 @@ class Document:
         self, content: str, style: Style = Style(), *, rtl: bool = False, gap: float = 2.0
     ) -> None:
         """A paragraph, wrapped to the margins; right-aligned for a right-to-left language."""
+        from fpdf.enums import Align, XPos, YPos
+
         self.set_style(content, style)
         self.pdf.multi_cell(
             0,
@@ -201,6 +210,8 @@ class Document:
         self.pdf.ln(gap)
 
     def centred(self, content: str, style: Style = Style(), *, gap: float = 2.0) -> None:
+        from fpdf.enums import Align, XPos, YPos
+
         self.set_style(content, style)
         self.pdf.multi_cell(
             0, style.size * 0.5, content, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT

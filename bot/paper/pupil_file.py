@@ -8,8 +8,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import cast
 
-from fpdf.enums import MethodReturnValue, XPos, YPos
-
 from bot.i18n.translator import Translator
 from bot.paper.pdf import Document, Style
 from bot.rules.pupil_file import FileEvent, PersonKey, PupilFile, select
@@ -26,6 +24,8 @@ def printable(text: str) -> str:
 def _keep_together(doc: Document, block: list[tuple[str, Style, float]]) -> None:
     """A new page first when the event would not fit on this one: a "For staff only" mark
     must never stand at the foot of a page, apart from what it marks."""
+    from fpdf.enums import MethodReturnValue, XPos, YPos  # with the document (bot/paper/pdf.py)
+
     pdf = doc.pdf
     height = 0.0
     for text, style, gap in block:
