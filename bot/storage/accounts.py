@@ -154,9 +154,12 @@ class AccountQueries(RosterQueries):
         wanted = sorted({(kind.value, person_id) for kind, person_id in people})
         if not wanted:
             return set()
+        # Joined, not `(kind, person_id) IN (VALUES …)`: SQLite scans the whole table for
+        # that, and looks each person up by the key for this.
         rows = await self._all(
-            "SELECT kind, person_id FROM accounts WHERE unreachable_at IS NULL"
-            f" AND (kind, person_id) IN (VALUES {', '.join(['(?, ?)'] * len(wanted))})",
+            f"WITH wanted (kind, person_id) AS (VALUES {', '.join(['(?, ?)'] * len(wanted))})"
+            " SELECT a.kind, a.person_id FROM wanted w JOIN accounts a"
+            " ON a.kind = w.kind AND a.person_id = w.person_id WHERE a.unreachable_at IS NULL",
             [value for pair in wanted for value in pair],
         )
         return {(PersonKind(r["kind"]), r["person_id"]) for r in rows}
