@@ -209,12 +209,24 @@ async def test_unlinked_people_reach_only_onboarding_and_language(harness: Harne
         shown = await harness.say(stranger, text)
         assert shown[0].labels == [texts(harness, "pl").label("🌐 Language")]
         assert "Samen" in shown[0].text
+    assert await kept_account(harness, 8001) is None  # a stranger is not written down
     await harness.tap(stranger, "Język" if False else texts(harness, "pl").label("🌐 Language"))
     await harness.tap(stranger, "Nederlands")
     assert stranger.last.text.startswith("✅ Samen schrijft u nu in deze taal: Nederlands")
+    assert await kept_account(harness, 8001) == (stranger.chat_id, "nl")  # their choice is
     # Forged button data reaches nothing either.
     await harness.tap_data(stranger, "menu:overview", stranger.last)
     assert "Gezinnen" not in stranger.last.text
+
+
+async def kept_account(harness: Harness, user_id: int) -> tuple[int, str | None] | None:
+    """The chat and chosen language Samen keeps of a Telegram account, if any."""
+    assert harness.db is not None
+    async with harness.db.reading() as tx:
+        row = await tx._one(
+            "SELECT chat_id, language FROM telegram_users WHERE user_id = ?", (user_id,)
+        )
+    return None if row is None else (row["chat_id"], row["language"])
 
 
 async def test_random_input_gets_a_helpful_answer(harness: Harness) -> None:

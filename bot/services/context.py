@@ -45,14 +45,18 @@ class Services:
     async def viewer(self, user_id: int, chat_id: int, telegram_language: str | None) -> Viewer:
         """Who is writing, as far as the roster says; records that they can be reached."""
         # Most updates come from someone known, in the same chat, reachable: then this is
-        # one read, and nothing is written.
+        # one read, and nothing is written. Someone Samen does not know yet is not written
+        # down either: a stranger's Telegram account is kept only once they use a code or
+        # choose a language.
         async with self.db.reading() as tx:
             facts = await tx.user_facts(user_id)
-        if facts is None or facts.chat_id != chat_id or facts.unreachable:
+        if facts is None:
+            return self._viewer(None, user_id, chat_id, telegram_language)
+        if facts.chat_id != chat_id or facts.unreachable:
             async with self.db.transaction() as tx:
-                if facts is None or facts.chat_id != chat_id:
+                if facts.chat_id != chat_id:
                     await tx.touch_telegram_user(user_id, chat_id, self.clock.now())
-                if facts is not None and facts.unreachable:
+                if facts.unreachable:
                     await record_reachable_again(
                         Work(tx, self.texts, self.settings, self.clock.now()), user_id
                     )
@@ -62,6 +66,7 @@ class Services:
     async def choose_language(self, viewer: Viewer, code: str) -> Viewer:
         """Samen writes to this person in `code` from now on; who they are, in that language."""
         async with self.db.transaction() as tx:
+            await tx.touch_telegram_user(viewer.user_id, viewer.chat_id, self.clock.now())
             await tx.set_chosen_language(viewer.user_id, code)
             return await self.viewer_in(tx, viewer.user_id, viewer.chat_id, None)
 
