@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from functools import lru_cache
 
 from telegram import BotCommand, BotCommandScopeChat, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import TelegramError
@@ -19,10 +20,17 @@ log = logging.getLogger(__name__)
 
 def menu_keyboard(viewer: Viewer, tr: Translator) -> InlineKeyboardMarkup:
     """The buttons that fit a person's role, the most used first (`MENU`)."""
+    return _menu_of(viewer.role, tr)
+
+
+@lru_cache(maxsize=256)
+def _menu_of(role: Role | None, tr: Translator) -> InlineKeyboardMarkup:
+    # Made once per role and language: a keyboard cannot change after it is made, and the
+    # menu comes with most answers.
     rows = [
         [button(tr.label(label), data) for label, data in row]
         for roles, row in MENU
-        if roles is None or viewer.role in roles
+        if roles is None or role in roles
     ]
     return InlineKeyboardMarkup(rows)
 
