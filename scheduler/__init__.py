@@ -100,6 +100,8 @@ DUE_JOBS: tuple[tuple[str, DueJob], ...] = (
     ("absence_overviews", _one_unit(absences.send_daily_overview)),
     ("family_digests", _one_unit(digests.send_digests)),
     ("holidays_run_out", _one_unit(school_calendar.warn_when_holidays_run_out)),
+    ("round_reminders", rounds.remind_to_book),
+    ("round_overviews", rounds.send_overviews),
 )
 
 
@@ -108,8 +110,6 @@ async def due_work(services: Services) -> dict[str, int]:
     done: dict[str, int] = {}
     for name, job in DUE_JOBS:
         done[name] = await job(services)
-    async with services.work() as w:
-        done.update(await rounds.due_round_work(w))
     return done
 
 

@@ -190,6 +190,12 @@ class OutboxSender:
             return self._storage_retry
         if self._stopping:
             return 0.0
+        if len(self._in_flight) > self._max_in_flight:
+            # A line of sends is queued here: it wakes the next pass when it runs low, and a
+            # message queued meanwhile would wait behind it anyway. Reading the pending
+            # messages now (a query over all of them) would only cost time, at every commit:
+            # 5 to 10 ms each with 2,000 queued by a busy tick.
+            return IDLE_RECHECK
         now = time.monotonic()
         async with self._db.reading() as tx:
             due = await tx.due_messages(self._clock.now(), self._batch_size + len(self._in_flight))

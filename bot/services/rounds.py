@@ -15,7 +15,7 @@ from bot.rules.models import Invitee, Meeting, PersonKind, Pupil, Round, Slot, S
 from bot.rules.schooltime import days_later, in_quiet_hours, next_allowed
 from bot.services import meeting_answers, meetings, pupil_discussions
 from bot.services.notify import notify, reader
-from bot.services.work import Work
+from bot.services.work import Units, Work, batches
 from bot.storage import Tx
 from bot.texts import meeting_messages
 from bot.texts.round_messages import (
@@ -459,25 +459,56 @@ async def block(w: Work, staff: StaffMember, round_id: int, slot_id: int) -> boo
 # --- reminders and the overview (scheduled) --------------------------------------------
 
 
-async def due_round_work(w: Work) -> dict[str, int]:
-    reminded = overviews = 0
-    quiet = pupil_discussions.quiet_hours(w.settings)
-    if not in_quiet_hours(w.now, w.settings.timezone, quiet, w.settings.holidays):
-        for round_ in await w.tx.open_rounds(w.now):
-            moment = next_allowed(
-                days_later(round_.deadline, -1, w.settings.timezone),
-                w.settings.timezone,
+# Rounds whose overviews one unit of work sends: each is a few reads and one message.
+OVERVIEWS_PER_UNIT = 10
+
+
+async def remind_to_book(units: Units) -> int:
+    """The day before a round's deadline (out of quiet hours), the families of its group who
+    have not booked are reminded, once; each round in a unit of work of its own."""
+    async with units.reading() as r:
+        quiet = pupil_discussions.quiet_hours(r.settings)
+        if in_quiet_hours(r.now, r.settings.timezone, quiet, r.settings.holidays):
+            return 0
+        due = [
+            round_.id
+            for round_ in await r.tx.open_rounds(r.now)
+            if round_.reminded_at is None
+            and r.now
+            >= next_allowed(
+                days_later(round_.deadline, -1, r.settings.timezone),
+                r.settings.timezone,
                 quiet,
-                w.settings.holidays,
+                r.settings.holidays,
             )
-            if round_.reminded_at is None and w.now >= moment:
-                reminded += await _remind(w, round_)
-                await w.tx.set_round_reminded(round_.id, w.now)
-    for round_ in await w.tx.rounds_needing_overview(w.now):
-        await _overview(w, round_)
-        await w.tx.set_round_overview_sent(round_.id, w.now)
-        overviews += 1
-    return {"round_reminders": reminded, "round_overviews": overviews}
+        ]
+    reminded = 0
+    for round_id in due:
+        async with units.work() as w:
+            round_ = await w.tx.round(round_id)
+            if round_ is None or round_.reminded_at is not None:
+                continue
+            reminded += await _remind(w, round_)
+            await w.tx.set_round_reminded(round_.id, w.now)
+    return reminded
+
+
+async def send_overviews(units: Units) -> int:
+    """After a round's deadline its teacher gets the overview, once; a few rounds in each
+    unit of work."""
+    async with units.reading() as r:
+        due = [round_.id for round_ in await r.tx.rounds_needing_overview(r.now)]
+    sent = 0
+    for some in batches(due, OVERVIEWS_PER_UNIT):
+        async with units.work() as w:
+            for round_id in some:
+                round_ = await w.tx.round(round_id)
+                if round_ is None or round_.overview_sent_at is not None:
+                    continue
+                await _overview(w, round_)
+                await w.tx.set_round_overview_sent(round_.id, w.now)
+                sent += 1
+    return sent
 
 
 async def _remind(w: Work, round_: Round) -> int:

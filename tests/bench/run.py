@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import os
 import platform
 import re
@@ -451,6 +452,10 @@ async def burst(
 ) -> tuple[float, Counter[str]]:
     """Push a burst and wait until every Bot API call it caused is made (Samen's outbox
     included); updates a second over that time, and the calls made."""
+    # Each burst starts from the same collector state: what earlier bursts left (the fake's
+    # records of every call, above all) would otherwise slow whichever runs later, the peer.
+    gc.collect()
+    gc.freeze()
     before = len(server.calls)
     start = time.perf_counter()
     ids = [make() for make in push]
