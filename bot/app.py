@@ -19,6 +19,7 @@ from bot.i18n.translator import Catalogues
 from bot.platform.admission import ChatGate, Verdict
 from bot.platform.clock import Clock
 from bot.platform.config import Settings, school_name_for
+from bot.platform.foreground import Foreground
 from bot.platform.outbox import OutboxSender
 from bot.platform.rate_limit import TelegramLimiter
 from bot.platform.telegram_http import AiohttpRequest
@@ -55,10 +56,16 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     ever. A chat's updates that wait for their turn hold no slot either: one chat uses at
     most one of the `max_concurrent_updates`."""
 
-    def __init__(self, max_concurrent_updates: int, gate: ChatGate | None = None) -> None:
+    def __init__(
+        self,
+        max_concurrent_updates: int,
+        gate: ChatGate | None = None,
+        foreground: Foreground | None = None,
+    ) -> None:
         super().__init__(_ARRIVED_AT_MOST)
         self._slots = asyncio.Semaphore(max_concurrent_updates)
         self._gate = gate
+        self._foreground = foreground or Foreground()
         self._chats: dict[int, asyncio.Lock] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
@@ -103,7 +110,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                 # A slot only once it is this update's turn: a chat's waiting updates hold
                 # none, so one chat never takes the slots of others.
                 async with self._slots:
-                    await coroutine
+                    with self._foreground.answering():
+                        await coroutine
         finally:
             if not lock.locked() and self._chats.get(key) is lock:
                 del self._chats[key]
@@ -149,7 +157,9 @@ class Runtime:
         self.db = db
         self.clock = clock
         self.texts = Catalogues(settings.languages, settings.timezone)
-        self.services = Services(settings, db, clock, self.texts)
+        # Answers first: the outbox and the minute tick work in the gaps between updates.
+        self.foreground = Foreground()
+        self.services = Services(settings, db, clock, self.texts, self.foreground)
         self.poll_timeout = poll_timeout
         self.admission = admission or ChatGate()
         builder = (
@@ -158,7 +168,9 @@ class Runtime:
             .token(settings.token)
             .base_url(settings.api_url)
             .base_file_url(settings.file_url)
-            .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES, self.admission))
+            .concurrent_updates(
+                PerChatUpdateProcessor(CONCURRENT_UPDATES, self.admission, self.foreground)
+            )
             .request(AiohttpRequest(read_timeout=request_timeout))
             # PTB adds the long-poll time to this request's read timeout itself.
             .get_updates_request(AiohttpRequest(1))
@@ -178,6 +190,7 @@ class Runtime:
             clock,
             on_unreachable=self._unreachable,
             on_failed=self._undelivered,
+            foreground=self.foreground,
             **(outbox_options or {}),
         )
 

@@ -29,7 +29,7 @@ from bot.services import (
 from bot.services.context import Services
 from bot.services.housekeeping import tidy
 from bot.services.translations import translate_pending
-from bot.services.work import Work
+from bot.services.work import Units, Work
 
 # Misfires are caught up once (coalesce) however late, instead of APScheduler's 1 s grace.
 JOB_DEFAULTS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
@@ -71,14 +71,14 @@ def install_jobs(application: Application, services: Services) -> None:  # type:
     )
 
 
-DueJob = Callable[[Services], Awaitable[int]]
+DueJob = Callable[[Units], Awaitable[int]]
 
 
 def _one_unit(job: Callable[[Work], Awaitable[int]]) -> DueJob:
     """A job that does all it finds in one unit of work (it never finds much)."""
 
-    async def run(services: Services) -> int:
-        async with services.work() as w:
+    async def run(units: Units) -> int:
+        async with units.work() as w:
             return await job(w)
 
     return run
@@ -108,8 +108,9 @@ DUE_JOBS: tuple[tuple[str, DueJob], ...] = (
 async def due_work(services: Services) -> dict[str, int]:
     """Everything due at the clock's `now`: what a restart after downtime catches up, once."""
     done: dict[str, int] = {}
+    units = services.background()
     for name, job in DUE_JOBS:
-        done[name] = await job(services)
+        done[name] = await job(units)
     return done
 
 

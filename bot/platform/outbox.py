@@ -41,6 +41,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot.i18n.translator import RLM
 from bot.platform.clock import Clock
+from bot.platform.foreground import Foreground
 from bot.platform.rate_limit import SendTicket, TelegramLimiter
 from bot.rules.models import OutgoingMessage
 from bot.storage import STORAGE_ERRORS, Database, Tx
@@ -94,8 +95,10 @@ class OutboxSender:
         timeout_retries: int = 2,
         retry_base: float = 5.0,
         storage_retry: float = 2.0,
+        foreground: Foreground | None = None,
     ) -> None:
         self._db = db
+        self._foreground = foreground or Foreground()
         self._bot = bot
         self._clock = clock
         self._on_unreachable = on_unreachable
@@ -237,6 +240,8 @@ class OutboxSender:
         try:
             await self._sending.acquire()
             holding = True
+            # Answers to the families' updates first: this send waits for a gap (briefly).
+            await self._foreground.gap()
             if self._stopping or self._storage_fault is not None:
                 return  # not sent: it stays pending
             ticket = SendTicket()

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from bot.i18n.translator import Catalogues
 from bot.platform.clock import Clock
 from bot.platform.config import Settings
+from bot.platform.foreground import Foreground
 from bot.platform.translation import MachineTranslation, machine_translation
 from bot.rules.language import phone_language, reading_language
 from bot.rules.models import UserFacts, Viewer
 from bot.services.reachability import record_reachable_again
-from bot.services.work import Work
+from bot.services.work import Units, Work
 from bot.storage import Database, Tx
 
 
@@ -24,6 +25,8 @@ class Services:
     db: Database
     clock: Clock
     texts: Catalogues
+    # The updates being answered (bot/app.py's processor): scheduled work waits for a gap.
+    foreground: Foreground = field(default_factory=Foreground)
 
     @cached_property
     def translation(self) -> MachineTranslation:
@@ -41,6 +44,11 @@ class Services:
         """The same for a screen that only reads: outside a transaction, writes refused."""
         async with self.db.reading() as tx:
             yield Work(tx, self.texts, self.settings, self.clock.now())
+
+    def background(self) -> Units:
+        """Units of work for scheduled jobs: each first waits for a gap between the updates
+        being answered (briefly), so that a family's answer never waits for a tick."""
+        return _Background(self)
 
     async def viewer(self, user_id: int, chat_id: int, telegram_language: str | None) -> Viewer:
         """Who is writing, as far as the roster says; records that they can be reached."""
@@ -94,3 +102,20 @@ class Services:
             facts.first_name or "",
             facts.role,
         )
+
+
+@dataclass
+class _Background:
+    services: Services
+
+    @asynccontextmanager
+    async def work(self) -> AsyncIterator[Work]:
+        await self.services.foreground.gap()
+        async with self.services.work() as w:
+            yield w
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[Work]:
+        await self.services.foreground.gap()
+        async with self.services.reading() as r:
+            yield r

@@ -249,7 +249,7 @@ def latest_occurrence(now: datetime, settings: Settings) -> datetime:
 
 
 # Teachers whose reminders one unit of work makes: a short transaction in any school.
-TEACHERS_PER_UNIT = 10
+TEACHERS_PER_UNIT = 4
 
 
 async def remind_mentors(units: Units) -> int:

@@ -407,7 +407,7 @@ def reminder_moment(meeting: Meeting, settings: Settings) -> datetime:
 
 
 # Talks whose reminders one unit of work sends: a short transaction however many.
-MEETINGS_PER_UNIT = 20
+MEETINGS_PER_UNIT = 8
 # A reminder is due the day before on the clock (an hour either way across summer time), and
 # quiet hours only put it later: a talk further off than this has none due yet.
 REMINDER_REACH = timedelta(hours=26)

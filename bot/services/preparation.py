@@ -250,7 +250,7 @@ def _prompt_moment_on(day: date, settings: Settings) -> datetime:
 
 # Talks looked ahead to, and those one unit of work asks to prepare.
 PROMPT_HORIZON = timedelta(days=21)
-MEETINGS_PER_UNIT = 20
+MEETINGS_PER_UNIT = 8
 
 
 def prompts_due_before(now: datetime, settings: Settings) -> datetime:

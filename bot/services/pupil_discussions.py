@@ -508,7 +508,7 @@ def _status_line(tr: Translator, state: DiscussionState) -> str | None:
 
 
 # Consent requests whose reminders one unit of work sends: a short transaction however many.
-DISCUSSIONS_PER_UNIT = 20
+DISCUSSIONS_PER_UNIT = 8
 
 
 async def send_due_reminders(units: Units) -> int:

@@ -460,7 +460,7 @@ async def block(w: Work, staff: StaffMember, round_id: int, slot_id: int) -> boo
 
 
 # Rounds whose overviews one unit of work sends: each is a few reads and one message.
-OVERVIEWS_PER_UNIT = 10
+OVERVIEWS_PER_UNIT = 4
 
 
 async def remind_to_book(units: Units) -> int:

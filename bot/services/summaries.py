@@ -31,7 +31,7 @@ from bot.texts.meeting_messages import (
 )
 
 # Talks whose summary one unit of work asks for: a short transaction however many ended.
-MEETINGS_PER_UNIT = 20
+MEETINGS_PER_UNIT = 8
 
 
 async def prompt_summaries(units: Units) -> int:
