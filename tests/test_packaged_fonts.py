@@ -155,8 +155,9 @@ def a_school_with_fonts(tmp_path: Path, fonts: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("SAMEN_DB", str(tmp_path / "samen.db"))
 
 
-async def test_run_with_a_font_missing_stops_before_contacting_telegram(tmp_path: Path) -> None:
-    fonts = folder_without(tmp_path, "NotoSansArabic-Bold.ttf")
+async def run_with_fonts(tmp_path: Path, fonts: Path) -> tuple[int | None, str, list[object]]:
+    """`samen run` with `[paper] fonts` at `fonts`: its exit code, what it printed to stderr,
+    and the calls the fake Bot API got."""
     (tmp_path / "samen.toml").write_text(f'[paper]\nfonts = "{fonts}"\n')
     server = FakeTelegram()
     await server.start()
@@ -179,13 +180,19 @@ async def test_run_with_a_font_missing_stops_before_contacting_telegram(tmp_path
         _, err = await asyncio.wait_for(process.communicate(), 60)
     finally:
         await server.stop()
-    assert process.returncode == 1
-    assert err.decode() == (
+    return process.returncode, err.decode(), list(server.calls)
+
+
+async def test_run_with_a_font_missing_stops_before_contacting_telegram(tmp_path: Path) -> None:
+    fonts = folder_without(tmp_path, "NotoSansArabic-Bold.ttf")
+    code, err, calls = await run_with_fonts(tmp_path, fonts)
+    assert code == 1
+    assert err == (
         f"samen: `fonts` under [paper] in samen.toml points at {fonts}, which lacks"
         " NotoSansArabic-Bold.ttf; put it there, or remove `fonts` to use the fonts that come"
         " with Samen\n"
     )
-    assert server.calls == []  # not even getMe
+    assert calls == []  # not even getMe
     assert not (tmp_path / "samen.db").exists()
 
 
@@ -193,32 +200,11 @@ async def test_run_with_a_damaged_font_stops_before_contacting_telegram(tmp_path
     """The probe page runs in a process of its own; what it found still stops the start."""
     fonts = folder_without(tmp_path, "")
     (fonts / "NotoSansEthiopic-Bold.ttf").write_bytes(b"not a font")
-    (tmp_path / "samen.toml").write_text(f'[paper]\nfonts = "{fonts}"\n')
-    server = FakeTelegram()
-    await server.start()
-    try:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            cwd=tmp_path,
-            env={
-                **os.environ,
-                "TELEGRAM_BOT_TOKEN": TOKEN,
-                "TELEGRAM_API_URL": server.base_url,
-                "SAMEN_DB": str(tmp_path / "samen.db"),
-                "SAMEN_CONFIG": str(tmp_path / "samen.toml"),
-            },
-            stderr=asyncio.subprocess.PIPE,
-        )
-        _, err = await asyncio.wait_for(process.communicate(), 60)
-    finally:
-        await server.stop()
-    assert process.returncode == 1
-    assert err.decode().startswith(f"samen: {fonts / 'NotoSansEthiopic-Bold.ttf'} is not a font")
-    assert err.decode().count("\n") == 1
-    assert server.calls == []
+    code, err, calls = await run_with_fonts(tmp_path, fonts)
+    assert code == 1
+    assert err.startswith(f"samen: {fonts / 'NotoSansEthiopic-Bold.ttf'} is not a font")
+    assert err.count("\n") == 1
+    assert calls == []
 
 
 def test_the_bot_starts_without_the_pdf_engine() -> None:

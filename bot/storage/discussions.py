@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.rules.models import Answer, Discussion, Participant, PersonKind, Recipient
 from bot.storage.executor import Executor
-from bot.storage.records import _discussion, _recipient, from_iso, iso, marks
+from bot.storage.records import _discussion, _recipient, among_ids, from_iso, iso, marks
 
 
 class DiscussionQueries(Executor):
@@ -68,12 +68,10 @@ class DiscussionQueries(Executor):
         if since is not None:
             sql += " AND starts_at >= ?"
             params.append(iso(since))
-        if ids is not None:
-            numbers = sorted(set(ids))
-            if not numbers:
-                return []
-            sql += f" AND id IN ({marks(numbers)})"
-            params.extend(numbers)
+        narrowed = among_ids(sql, params, ids, "id")
+        if narrowed is None:
+            return []
+        sql = narrowed
         if pupil_ids is not None:
             wanted = sorted(set(pupil_ids))
             if not wanted:

@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.rules.models import Agreement, Invitee, Meeting, PersonKind, Summary, SummaryQuestion
 from bot.storage.executor import Executor
-from bot.storage.records import _invitee, _meeting, _question, from_iso, iso, marks
+from bot.storage.records import _invitee, _meeting, _question, among_ids, from_iso, iso, marks
 
 
 class MeetingQueries(Executor):
@@ -82,13 +82,10 @@ class MeetingQueries(Executor):
             " AND (m.round_id IS NULL OR i.answer = 'come'))"
         )
         params: list[Any] = [iso(start), iso(end)]
-        if ids is not None:
-            numbers = sorted(set(ids))
-            if not numbers:
-                return []
-            sql += f" AND m.id IN ({marks(numbers)})"
-            params.extend(numbers)
-        rows = await self._all(sql + " ORDER BY m.starts_at, m.id", params)
+        narrowed = among_ids(sql, params, ids, "m.id")
+        if narrowed is None:
+            return []
+        rows = await self._all(narrowed + " ORDER BY m.starts_at, m.id", params)
         return [_meeting(r) for r in rows]
 
     async def meetings_of_staff(self, staff_id: str, since: datetime) -> list[Meeting]:
@@ -151,13 +148,10 @@ class MeetingQueries(Executor):
             " AND NOT EXISTS (SELECT 1 FROM summaries s WHERE s.meeting_id = m.id)"
         )
         params: list[Any] = [iso(now)]
-        if ids is not None:
-            numbers = sorted(set(ids))
-            if not numbers:
-                return []
-            sql += f" AND m.id IN ({marks(numbers)})"
-            params.extend(numbers)
-        rows = await self._all(sql + " ORDER BY m.starts_at, m.id", params)
+        narrowed = among_ids(sql, params, ids, "m.id")
+        if narrowed is None:
+            return []
+        rows = await self._all(narrowed + " ORDER BY m.starts_at, m.id", params)
         return [m for m in (_meeting(r) for r in rows) if m.ends_at <= now]
 
     async def set_summary_prompted(self, meeting_ids: Sequence[int], now: datetime) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.rules.models import Agreement, Meeting
 from bot.storage.executor import Executor
-from bot.storage.records import _meeting, from_iso, iso, marks
+from bot.storage.records import _meeting, among_ids, from_iso, iso
 
 
 class PreparationQueries(Executor):
@@ -51,13 +51,10 @@ class PreparationQueries(Executor):
             " AND NOT EXISTS (SELECT 1 FROM preparations p WHERE p.meeting_id = m.id)"
         )
         params: list[Any] = [iso(now), iso(horizon)]
-        if ids is not None:
-            numbers = sorted(set(ids))
-            if not numbers:
-                return []
-            sql += f" AND m.id IN ({marks(numbers)})"
-            params.extend(numbers)
-        rows = await self._all(sql + " ORDER BY m.starts_at, m.id", params)
+        narrowed = among_ids(sql, params, ids, "m.id")
+        if narrowed is None:
+            return []
+        rows = await self._all(narrowed + " ORDER BY m.starts_at, m.id", params)
         return [_meeting(r) for r in rows]
 
     async def set_prepare_prompted(self, meeting_ids: Sequence[int], now: datetime) -> None:

@@ -5,8 +5,9 @@ that reads it from a row (`_pupil`, `_meeting`, …). Shared by the query module
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
+from typing import Any
 
 from bot.rules.models import (
     Absence,
@@ -294,3 +295,16 @@ def _absence(row: Row) -> Absence:
 def marks(values: Sequence[object]) -> str:
     """The placeholders of an IN list, `?,?,?` (SQLite takes an empty list: nothing matches)."""
     return ",".join("?" * len(values))
+
+
+def among_ids(sql: str, params: list[Any], ids: Iterable[int] | None, column: str) -> str | None:
+    """`sql` (a WHERE clause under way) narrowed to rows whose `column` is one of `ids`, their
+    values added to `params`; `sql` itself when `ids` is None (all rows), and None when `ids`
+    is empty (no row can match: the caller reads nothing)."""
+    if ids is None:
+        return sql
+    numbers = sorted(set(ids))
+    if not numbers:
+        return None
+    params.extend(numbers)
+    return f"{sql} AND {column} IN ({marks(numbers)})"
