@@ -4,7 +4,7 @@ before the talk (a couple of school days ahead, and the card again 15 minutes be
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -270,14 +270,16 @@ async def prompt_preparations(units: Units) -> int:
     async with units.reading() as r:
         end = min(r.now + PROMPT_HORIZON, prompts_due_before(r.now, r.settings))
         due = [m.id for m in await r.tx.meetings_to_prepare(r.now, end)]
+        # Who is in Samen, read once for all the batches (not once a batch).
+        chats = await r.tx.staff_chats() if due else {}
     prompted = 0
     for some in batches(due, MEETINGS_PER_UNIT):
         async with units.work() as w:
-            prompted += await _prompt(w, some)
+            prompted += await _prompt(w, some, chats)
     return prompted
 
 
-async def _prompt(w: Work, meeting_ids: Sequence[int]) -> int:
+async def _prompt(w: Work, meeting_ids: Sequence[int], chats: Mapping[str, int]) -> int:
     meetings = [
         meeting
         for meeting in await w.tx.meetings_to_prepare(w.now, w.now + PROMPT_HORIZON, meeting_ids)
@@ -285,7 +287,6 @@ async def _prompt(w: Work, meeting_ids: Sequence[int]) -> int:
     ]
     # Each talk is asked about once, whether its teacher is in Samen or not.
     await w.tx.set_prepare_prompted([meeting.id for meeting in meetings], w.now)
-    chats = await w.tx.staff_chats()
     prompted = 0
     for meeting in meetings:
         if meeting.created_by not in chats:

@@ -39,18 +39,19 @@ async def prompt_summaries(units: Units) -> int:
     the talks; each batch is asked in a short unit of work."""
     async with units.reading() as r:
         due = [meeting.id for meeting in await r.tx.ended_without_summary_prompt(r.now)]
+        # Who is in Samen, read once for all the batches (not once a batch).
+        chats = await r.tx.staff_chats() if due else {}
     prompted = 0
     for some in batches(due, MEETINGS_PER_UNIT):
         async with units.work() as w:
-            prompted += await _prompt_summaries(w, some)
+            prompted += await _prompt_summaries(w, some, chats)
     return prompted
 
 
-async def _prompt_summaries(w: Work, meeting_ids: Sequence[int]) -> int:
+async def _prompt_summaries(w: Work, meeting_ids: Sequence[int], chats: Mapping[str, int]) -> int:
     meetings = await w.tx.ended_without_summary_prompt(w.now, meeting_ids)
     # Each talk is asked about once, whether its teacher is in Samen or not.
     await w.tx.set_summary_prompted([meeting.id for meeting in meetings], w.now)
-    chats = await w.tx.staff_chats()
     prompted = 0
     for meeting in meetings:
         if meeting.created_by not in chats:
