@@ -9,7 +9,12 @@ HTTP library; everything above it (parameters, JSON, Telegram's errors) stays PT
 
 from __future__ import annotations
 
+import asyncio
+import base64
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
+from urllib.request import getproxies, proxy_bypass
 
 import aiohttp
 from telegram.error import NetworkError, TimedOut
@@ -40,6 +45,8 @@ class AiohttpRequest(BaseRequest):
         self._pool_timeout = pool_timeout
         self._media_timeout = media_timeout
         self._session: aiohttp.ClientSession | None = None
+        # The proxy for each scheme and host, read from the environment once (`_route_for`).
+        self._routes: dict[str, _Route] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -50,8 +57,10 @@ class AiohttpRequest(BaseRequest):
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size),
                 headers={"User-Agent": self.USER_AGENT},
-                # Honour HTTPS_PROXY and the like, as PTB's httpx default does.
-                trust_env=True,
+                # Not aiohttp's trust_env: it reads ~/.netrc and the proxy settings again on a
+                # worker thread for every request (two thread hand-offs per Bot API call).
+                # The proxy is read once per host instead, in `_route_for`.
+                trust_env=False,
             )
 
     async def shutdown(self) -> None:
@@ -98,10 +107,57 @@ class AiohttpRequest(BaseRequest):
             for name, (filename, content, mimetype) in files.items():
                 form.add_field(name, content, filename=filename, content_type=mimetype)
             body = form
+        route = await self._route_for(url)
         try:
-            async with self._session.request(method, url, data=body, timeout=timeout) as response:
+            async with self._session.request(
+                method,
+                url,
+                data=body,
+                timeout=timeout,
+                proxy=route.proxy,
+                headers=route.request_headers,
+                proxy_headers=route.tunnel_headers,
+            ) as response:
                 return response.status, await response.read()
         except TimeoutError as exc:
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+
+    async def _route_for(self, url: str) -> _Route:
+        """The proxy that HTTP_PROXY, HTTPS_PROXY and NO_PROXY (or the system's settings) give
+        for `url`'s scheme and host, as PTB's httpx default honours them; read once per host."""
+        scheme, _, rest = url.partition("://")
+        key = f"{scheme}://{rest.split('/', 1)[0]}"
+        if key not in self._routes:
+            self._routes[key] = await asyncio.to_thread(_environment_route, key)
+        return self._routes[key]
+
+
+@dataclass(frozen=True)
+class _Route:
+    """How requests to one scheme and host go: directly, or through a proxy. A proxy's
+    credentials go in Proxy-Authorization: on each request to a plain-HTTP address (sent to
+    the proxy as it is), on the CONNECT that opens the tunnel to an HTTPS one."""
+
+    proxy: str | None = None
+    request_headers: dict[str, str] | None = None
+    tunnel_headers: dict[str, str] | None = None
+
+
+def _environment_route(origin: str) -> _Route:
+    target = urlsplit(origin)
+    if target.hostname is not None and proxy_bypass(target.hostname):
+        return _Route()
+    found = getproxies().get(target.scheme)
+    if not found:
+        return _Route()
+    proxy = urlsplit(found)
+    if proxy.username is None:
+        return _Route(found)
+    credentials = f"{unquote(proxy.username)}:{unquote(proxy.password or '')}".encode()
+    login = {"Proxy-Authorization": f"Basic {base64.b64encode(credentials).decode()}"}
+    bare = proxy._replace(netloc=proxy.netloc.rpartition("@")[2]).geturl()
+    if target.scheme == "https":
+        return _Route(bare, tunnel_headers=login)
+    return _Route(bare, request_headers=login)
