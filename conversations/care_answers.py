@@ -42,16 +42,6 @@ async def _show(
     await show_under_original(update, sent, status_line, markup)
 
 
-async def _original_text(
-    context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, discussion_id: int
-) -> str | None:
-    svc = services(context)
-    async with svc.db.reading() as tx:
-        outbox_id = await tx.recipient_outbox_id(discussion_id, *viewer.person)
-        sent = await tx.outbox_message(outbox_id) if outbox_id else None
-    return sent[1] if sent else None
-
-
 def _notice_markup(tr: Translator, discussion_id: int) -> InlineKeyboardMarkup:
     return markup_from_json(care_messages.notice_keyboard(tr, discussion_id))
 
@@ -112,6 +102,7 @@ class _Asked:
     tap: ConsentTap
     child: str
     latest: str | None
+    sent: tuple[int, str, int | None] | None  # the message that asked them
 
 
 async def _asked(
@@ -119,23 +110,12 @@ async def _asked(
 ) -> _Asked | None:
     """The tap, checked against the database: refused (and answered so) unless this request
     was sent to this person and their answer counts."""
-    svc = services(context)
-    async with svc.db.reading() as tx:
-        discussion = await tx.discussion(tap.discussion_id)
-        state = (
-            await pupil_discussions.discussion_state(tx, discussion, svc.clock.now())
-            if discussion
-            else None
-        )
-    key = pupil_discussions.person_key(*viewer.person)
-    decides = state is not None and any(
-        r.decides and pupil_discussions.person_key(r.person_kind, r.person_id) == key
-        for r in state.recipients
-    )
-    if state is None or not decides:
+    async with services(context).db.reading() as tx:
+        person = await tx.asked_person(tap.discussion_id, *viewer.person)
+    if person is None or not person.decides:
         await _refused(update, context, viewer, pupil_discussions.Outcome.NOT_YOURS)
         return None
-    return _Asked(tap, state.pupil.first_name, state.latest.get(key))
+    return _Asked(tap, person.child, person.latest, person.sent)
 
 
 AskedHandler = Callable[
@@ -163,7 +143,7 @@ def on_consent_tap(handler: AskedHandler) -> ViewerHandler:
 async def consent_again(
     update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, asked: _Asked
 ) -> None:
-    await _send_again(update, context, viewer, asked.tap.discussion_id, asked.latest)
+    await _send_again(update, context, viewer, asked)
 
 
 @requires(Action.ANSWER_CARE)
@@ -200,7 +180,7 @@ async def consent_back(
         line, markup = _agreed_line(tr), _withdraw_markup(tr, discussion_id)
     else:
         line, markup = tr._("What is your answer?"), _consent_markup(tr, discussion_id)
-    await _show(update, context, viewer, discussion_id, line, markup)
+    await show_under_original(update, asked.sent, line, markup)
     await done(update)
 
 
@@ -260,7 +240,7 @@ async def _confirm(
             [button(tr.label("⬅️ Back"), str(ConsentTap(discussion_id, back)))],
         ]
     )
-    await _show(update, context, viewer, discussion_id, line, markup)
+    await show_under_original(update, asked.sent, line, markup)
     await done(update)
 
 
@@ -296,7 +276,7 @@ async def consent_record(
         return
     tr = tr_for(context, viewer)
     line, markup = _recorded_line(tr, answer, asked.child, discussion_id)
-    await _show(update, context, viewer, discussion_id, line, markup)
+    await show_under_original(update, asked.sent, line, markup)
     await done(update)
 
 
@@ -333,16 +313,13 @@ def _withdraw_markup(tr: Translator, discussion_id: int) -> InlineKeyboardMarkup
 
 
 async def _send_again(
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    viewer: Viewer,
-    discussion_id: int,
-    latest: str | None,
+    update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Viewer, asked: _Asked
 ) -> None:
     """A reminder's button: show the full question again, as a new message."""
-    original = await _original_text(context, viewer, discussion_id)
+    discussion_id = asked.tap.discussion_id
+    original = asked.sent[1] if asked.sent else None
     tr = tr_for(context, viewer)
-    if original is None or latest in FINAL:
+    if original is None or asked.latest in FINAL:
         await _refused(update, context, viewer, pupil_discussions.Outcome.CLOSED)
         return
     chat = update.effective_chat

@@ -222,6 +222,16 @@ class Recipient:
 
 
 @dataclass(frozen=True)
+class AskedPerson:
+    """What a tap on a care request needs to know of the person tapping, read at once."""
+
+    decides: bool
+    child: str  # the pupil's first name
+    latest: str | None  # their answer so far
+    sent: tuple[int, str, int | None] | None  # the message that asked them: chat, text, id
+
+
+@dataclass(frozen=True)
 class Answer:
     discussion_id: int
     person_kind: PersonKind

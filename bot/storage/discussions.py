@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.rules.models import Answer, Discussion, Participant, PersonKind, Recipient
+from bot.rules.models import Answer, AskedPerson, Discussion, Participant, PersonKind, Recipient
 from bot.storage.executor import Executor
 from bot.storage.records import _discussion, _recipient, among_ids, from_iso, iso, marks
 
@@ -165,6 +165,31 @@ class DiscussionQueries(Executor):
             (discussion_id, kind.value, person_id),
         )
         return None if row is None or row["outbox_id"] is None else int(row["outbox_id"])
+
+    async def asked_person(
+        self, discussion_id: int, kind: PersonKind, person_id: str
+    ) -> AskedPerson | None:
+        """What a tap on this request needs of this person, in one statement; None when the
+        request was not sent to them."""
+        row = await self._one(
+            "SELECT r.decides, p.first_name,"
+            " (SELECT a.answer FROM answers a WHERE a.discussion_id = r.discussion_id"
+            "  AND a.person_kind = r.person_kind AND a.person_id = r.person_id"
+            "  ORDER BY a.id DESC LIMIT 1) AS latest,"
+            " o.id AS outbox_id, o.chat_id, o.text, o.message_id"
+            " FROM discussion_recipients r"
+            " JOIN discussions d ON d.id = r.discussion_id"
+            " JOIN pupils p ON p.pupil_id = d.pupil_id"
+            " LEFT JOIN outbox o ON o.id = r.outbox_id"
+            " WHERE r.discussion_id = ? AND r.person_kind = ? AND r.person_id = ?",
+            (discussion_id, kind.value, person_id),
+        )
+        if row is None:
+            return None
+        sent = (
+            None if row["outbox_id"] is None else (row["chat_id"], row["text"], row["message_id"])
+        )
+        return AskedPerson(bool(row["decides"]), row["first_name"], row["latest"], sent)
 
     async def ask_confirmation(
         self, user_id: int, discussion_id: int, answer: str, now: datetime
