@@ -28,6 +28,7 @@ import tempfile
 import time
 import warnings
 from collections import Counter, deque
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -54,7 +55,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.app import CONCURRENT_UPDATES, PerChatUpdateProcessor, Runtime
+from bot.app import ALLOWED_UPDATES, CONCURRENT_UPDATES, PerChatUpdateProcessor, Runtime
 from bot.demo.fake_telegram import TOKEN, ChatMessage, FakeTelegram, FakeUser
 from bot.platform.clock import FakeClock
 from bot.platform.config import Settings
@@ -419,12 +420,25 @@ class FairPeer:
     async def start(self) -> None:
         await self.application.initialize()
         await self.application.start()
-        assert self.application.updater is not None
-        await self.application.updater.start_polling(timeout=1)
+
+    @contextlib.asynccontextmanager
+    async def polling_instead_of(self, runtime: Runtime) -> AsyncIterator[None]:
+        """The peer takes the updates while Samen's poller rests (one token, one poller), so
+        that each of Samen's bursts is compared with the peer's on the machine of that moment:
+        its speed drifts by a quarter within a minute."""
+        samen, own = runtime.application.updater, self.application.updater
+        assert samen is not None and own is not None
+        await samen.stop()
+        await own.start_polling(timeout=1)
+        try:
+            yield
+        finally:
+            await own.stop()
+            await samen.start_polling(
+                timeout=int(runtime.poll_timeout), allowed_updates=ALLOWED_UPDATES
+            )
 
     async def stop(self) -> None:
-        assert self.application.updater is not None
-        await self.application.updater.stop()
         await self.application.stop()
         await self.application.shutdown()
 
@@ -561,12 +575,20 @@ async def update_handling(results: Results, db_path: Path, count: int, window: f
     linked = parents[: count // 2]
     interactions: list[Interaction] = []
 
+    peer = FairPeer(server)
+    await peer.start()
+
     async def interaction(name: str, push: list, target: bool = False) -> None:
         done = Interaction(name, push, target=target)
         before = len(server.calls)
         done.throughput, done.calls = await burst(server, tracker, db, push)
         done.made = [(m, c) for m, c in server.calls[before:] if m not in NOT_CALLS]
         interactions.append(done)
+        # The peer right after, with the same updates. It repeats its bursts (it changes
+        # nothing): the median of three.
+        async with peer.polling_instead_of(runtime):
+            done.peer = await median_burst(server, peer, done, done.made)
+            done.minimal_peer = await median_burst(server, peer, done, None)
 
     onboarding = [
         lambda u=u, r=r: u.send(f"/start {r.code}") for u, r in zip(parents, guardians, strict=True)
@@ -584,14 +606,6 @@ async def update_handling(results: Results, db_path: Path, count: int, window: f
     await due_work(runtime.application.bot_data["services"])
     await drained(db)
     await runtime.stop()
-
-    peer = FairPeer(server)
-    await peer.start()
-    for done in interactions:
-        # The peer repeats its bursts (it changes nothing): the median of three, since one
-        # burst of a second swings by a quarter on this machine.
-        done.peer = await median_burst(server, peer, done, done.made)
-        done.minimal_peer = await median_burst(server, peer, done, None)
     await peer.stop()
     for done in interactions:
         share = done.throughput / done.peer
@@ -912,8 +926,10 @@ EXPLAINED = [
     'texts, no rules. Beside it, the same calls with the smallest contents ("✓"). Each',
     "burst starts from the same collector state (gc.collect and gc.freeze before it), so that",
     "what earlier bursts left does not slow whichever runs later. The bare echo bot (one call",
-    "an update, PTB's own transport) is shown for reference only. The peer's figure is the",
-    "median of three bursts; Samen's bursts change the school, so each is measured once.",
+    "an update, PTB's own transport) is shown for reference only. The peer runs right after",
+    "each of Samen's bursts (Samen's poller resting meanwhile), as this machine's speed drifts",
+    "by a quarter within a minute; its figure is the median of three bursts. Samen's bursts",
+    "change the school, so each is measured once.",
     "Samen's bursts run between ticks (its job queue paused after start, as a burst of a",
     "second or two would meet a tick, a backup or housekeeping only by chance); the latency",
     "row runs 60 s with the minute tick.",
