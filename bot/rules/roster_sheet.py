@@ -725,7 +725,9 @@ def _link_facts(sheet: _Sheet, row: _Row, relation: str | None) -> SheetLinkFact
         # staff:
         sheet.error(row, "day_to_day_allowed_by", N_("only for a foster_parent row"))
         allowed_by = None
-    if allowed_by is not None and allowed_by.lower() == LIFT:
+    if allowed_by is None:  # nearly every row: no copy (dataclasses.replace is slow)
+        return facts
+    if allowed_by.lower() == LIFT:
         allowed_by = LIFT
     return replace(facts, day_to_day_allowed_by=allowed_by)
 

@@ -78,6 +78,7 @@ class RosterQueries(Executor):
 
     async def upsert_pupils(self, pupils: Iterable[Pupil], now: datetime) -> None:
         """Insert or update the roster data of many pupils (one statement for all)."""
+        stamp = iso(now)
         await self._run_many(
             "INSERT INTO pupils (pupil_id, first_name, last_name, birth_date, group_name,"
             " language, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -93,7 +94,7 @@ class RosterQueries(Executor):
                     pupil.birth_date.isoformat(),
                     pupil.group,
                     pupil.language,
-                    iso(now),
+                    stamp,
                 )
                 for pupil in pupils
             ],
@@ -124,12 +125,13 @@ class RosterQueries(Executor):
 
     async def upsert_guardians(self, guardians: Iterable[Guardian], now: datetime) -> None:
         """Insert or update many guardians (one statement for all)."""
+        stamp = iso(now)
         await self._run_many(
             "INSERT INTO guardians (guardian_id, first_name, last_name, language, updated_at)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (guardian_id) DO UPDATE SET"
             " first_name = excluded.first_name, last_name = excluded.last_name,"
             " language = excluded.language, updated_at = excluded.updated_at",
-            [(g.guardian_id, g.first_name, g.last_name, g.language, iso(now)) for g in guardians],
+            [(g.guardian_id, g.first_name, g.last_name, g.language, stamp) for g in guardians],
         )
 
     async def upsert_guardian_link(self, link: GuardianLink) -> None:
