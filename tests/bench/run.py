@@ -266,7 +266,7 @@ async def startup_and_memory(results: Results, db_path: Path, parents: int, seco
         results.add(
             f"peak memory (RSS) of samen run, 10,000 pupils, after its tick and {seconds:.0f} s"
             " of traffic",
-            f"{peak / 1024:.0f} MB",
+            f"{peak / 1024:.1f} MB",
             "< 120 MB",
             peak / 1024 < 120,
         )
