@@ -196,8 +196,9 @@ class DiscussionQueries(Executor):
     ) -> None:
         """The first tap of an answer that takes two: kept until the second (or a newer first)."""
         await self._run(
-            "INSERT OR REPLACE INTO consent_confirmations (user_id, discussion_id, answer,"
-            " asked_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO consent_confirmations (user_id, discussion_id, answer, asked_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (user_id, discussion_id) DO UPDATE SET"
+            " answer = excluded.answer, asked_at = excluded.asked_at",
             (user_id, discussion_id, answer, iso(now)),
         )
 

@@ -83,6 +83,10 @@ class Executor:
         RETURNING clause); returns the new row's id."""
         raise NotImplementedError
 
+    async def _integrity_check(self) -> str:
+        """The backend's own check that the database is sound: 'ok', or what is wrong."""
+        raise NotImplementedError
+
 
 T = TypeVar("T")
 
@@ -195,6 +199,11 @@ class SqliteExecutor(Executor):
         # comes back with the statement, the same way on every backend.
         rows = await self._do(_rows(f"{sql} RETURNING id", params))
         return int(rows[0][0])
+
+    async def _integrity_check(self) -> str:
+        # SQLite's quick check of the file: its pages, indexes and constraints.
+        rows = await self._all("PRAGMA quick_check")
+        return str(rows[0][0]) if rows else "unknown"
 
 
 @dataclass(frozen=True)

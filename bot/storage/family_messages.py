@@ -96,8 +96,9 @@ class FamilyMessageQueries(Executor):
         """A reader reads `language`: the message is to be translated into it (`tried`: a
         service was asked once already, before sending)."""
         await self._run(
-            "INSERT OR IGNORE INTO family_message_translations"
-            " (message_id, language, status, attempts) VALUES (?, ?, 'pending', ?)",
+            "INSERT INTO family_message_translations"
+            " (message_id, language, status, attempts) VALUES (?, ?, 'pending', ?)"
+            " ON CONFLICT (message_id, language) DO NOTHING",
             (message_id, language, int(tried)),
         )
 
@@ -106,9 +107,11 @@ class FamilyMessageQueries(Executor):
     ) -> None:
         """A translation made before the message was sent."""
         await self._run(
-            "INSERT OR REPLACE INTO family_message_translations"
+            "INSERT INTO family_message_translations"
             " (message_id, language, status, text, service, attempts)"
-            " VALUES (?, ?, 'done', ?, ?, 1)",
+            " VALUES (?, ?, 'done', ?, ?, 1) ON CONFLICT (message_id, language) DO UPDATE SET"
+            " status = excluded.status, text = excluded.text, service = excluded.service,"
+            " attempts = excluded.attempts",
             (message_id, language, text, service),
         )
 
@@ -136,7 +139,7 @@ class FamilyMessageQueries(Executor):
             return
         await self._run(
             "UPDATE family_message_translations SET attempts = attempts + 1,"
-            " status = CASE WHEN ? THEN 'none' ELSE 'pending' END"
+            " status = CASE WHEN ? = 1 THEN 'none' ELSE 'pending' END"
             " WHERE message_id = ? AND language = ?",
             (int(last), message_id, language),
         )
@@ -165,7 +168,8 @@ class FamilyMessageQueries(Executor):
     async def add_waiting(self, message_id: int, staff_id: str) -> None:
         """A message waits for this teacher's next working period."""
         await self._run(
-            "INSERT OR IGNORE INTO family_messages_waiting (message_id, staff_id) VALUES (?, ?)",
+            "INSERT INTO family_messages_waiting (message_id, staff_id) VALUES (?, ?)"
+            " ON CONFLICT (message_id, staff_id) DO NOTHING",
             (message_id, staff_id),
         )
 

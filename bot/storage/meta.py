@@ -26,6 +26,5 @@ class MetaQueries(Executor):
         await self._run("DELETE FROM meta WHERE key = ?", (key,))
 
     async def integrity(self) -> str:
-        """SQLite's quick check of the database file ('ok' when sound)."""
-        row = await self._one("PRAGMA quick_check")
-        return str(row[0]) if row else "unknown"
+        """The backend's check of the database ('ok' when sound)."""
+        return await self._integrity_check()

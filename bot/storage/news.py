@@ -167,7 +167,7 @@ class NewsQueries(Executor):
             " WHERE n.pupil_id = p.pupil_id AND n.send_at <= ?) AS last_news FROM pupils p"
             f" WHERE p.group_name IN ({marks(wanted)}) AND p.left_on IS NULL"
             " AND NOT EXISTS (SELECT 1 FROM safety_exceptions s"
-            " WHERE s.pupil_id = p.pupil_id AND s.lifted_at IS NULL))"
+            " WHERE s.pupil_id = p.pupil_id AND s.lifted_at IS NULL)) AS waiting"
             " WHERE last_news IS NULL OR last_news < ? ORDER BY group_name, pupil_id",
             (iso(now), *wanted, iso(sent_before) if sent_before else ""),
         )

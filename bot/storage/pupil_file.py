@@ -77,11 +77,13 @@ class PupilFileQueries(Executor):
         # The code hash stays out: the file is about people, not secrets.
         (
             "invitations",
-            "SELECT rowid AS id, kind, person_id, created_at, expires_at, used_at, revoked_at"
+            # Its id names it without its code hash (a secret's): whose, and when it was made.
+            "SELECT kind || ':' || person_id || ':' || created_at AS id,"
+            " kind, person_id, created_at, expires_at, used_at, revoked_at"
             " FROM invitations WHERE (kind = 'pupil' AND person_id = ?1)"
             " OR (kind = 'guardian' AND person_id IN"
             "     (SELECT guardian_id FROM guardian_links WHERE pupil_id = ?1))"
-            " ORDER BY created_at, rowid",
+            " ORDER BY created_at, kind, person_id",
         ),
         # Linking and reachability of a guardian are recorded without a pupil: they belong to
         # the file of each of the guardian's children.

@@ -293,8 +293,9 @@ def _absence(row: Row) -> Absence:
 
 
 def marks(values: Sequence[object]) -> str:
-    """The placeholders of an IN list, `?,?,?` (SQLite takes an empty list: nothing matches)."""
-    return ",".join("?" * len(values))
+    """The placeholders of an IN list, `?,?,?`; for no values `NULL`, which nothing equals
+    (an empty list is SQLite's only)."""
+    return ",".join("?" * len(values)) or "NULL"
 
 
 def among_ids(sql: str, params: list[Any], ids: Iterable[int] | None, column: str) -> str | None:

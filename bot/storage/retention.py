@@ -41,7 +41,7 @@ class RetentionQueries(RosterQueries):
             return set()
         rows = await self._all(
             "SELECT guardian_id FROM guardian_links GROUP BY guardian_id"
-            f" HAVING count(*) = sum(pupil_id IN ({marks(pupil_ids)}))",
+            f" HAVING count(*) = sum(CASE WHEN pupil_id IN ({marks(pupil_ids)}) THEN 1 ELSE 0 END)",
             list(pupil_ids),
         )
         return {r["guardian_id"] for r in rows}
@@ -223,7 +223,7 @@ class RetentionQueries(RosterQueries):
         discussions = f"SELECT id FROM discussions WHERE pupil_id IN ({p})"
         answers = await self._all(
             "SELECT id, person_kind, person_id FROM answers"
-            f" WHERE discussion_id IN ({discussions}) AND person_id NOT GLOB 'anon:*'",
+            f" WHERE discussion_id IN ({discussions}) AND substr(person_id, 1, 5) <> 'anon:'",
             list(pupil_ids),
         )
         counts["answers pseudonymised"] = len(answers)
