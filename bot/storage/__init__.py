@@ -10,11 +10,6 @@ alone; records.py turns rows into records. `Tx` below puts the mixins on the SQL
 
 from __future__ import annotations
 
-from bot.storage.absences import AbsenceQueries
-from bot.storage.access_requests import AccessRequestQueries
-from bot.storage.accounts import AccountQueries
-from bot.storage.audit import AuditQueries
-from bot.storage.discussions import DiscussionQueries
 from bot.storage.executor import (
     FOUNDATION_TABLES,
     STORAGE_ERRORS,
@@ -32,21 +27,8 @@ from bot.storage.executor import (
     readable_by_others,
     settle_database_file,
 )
-from bot.storage.family_messages import FamilyMessageQueries
-from bot.storage.flows import FlowQueries
-from bot.storage.meetings import MeetingQueries
-from bot.storage.meta import MetaQueries
-from bot.storage.news import NewsQueries
-from bot.storage.outbox import OutboxQueries
-from bot.storage.preparation import PreparationQueries
-from bot.storage.pupil_file import PupilFileQueries
+from bot.storage.queries import Queries
 from bot.storage.records import from_iso, iso
-from bot.storage.retention import RetentionQueries
-from bot.storage.roster import RosterQueries
-from bot.storage.rounds import RoundQueries
-from bot.storage.route import RouteQueries
-from bot.storage.safety import SafetyQueries
-from bot.storage.staff_away import StaffAwayQueries
 
 __all__ = [
     "FOUNDATION_TABLES",
@@ -69,30 +51,8 @@ __all__ = [
 ]
 
 
-class Tx(
-    # AccountQueries and RetentionQueries stand on RosterQueries, so they come before it.
-    AccountQueries,
-    RetentionQueries,
-    RosterQueries,
-    OutboxQueries,
-    DiscussionQueries,
-    SafetyQueries,
-    MeetingQueries,
-    RoundQueries,
-    NewsQueries,
-    PreparationQueries,
-    RouteQueries,
-    AccessRequestQueries,
-    AbsenceQueries,
-    FamilyMessageQueries,
-    StaffAwayQueries,
-    PupilFileQueries,
-    FlowQueries,
-    AuditQueries,
-    MetaQueries,
-    SqliteExecutor,
-):
-    """Named queries, valid inside one transaction (or one `reading()`)."""
+class Tx(Queries, SqliteExecutor):
+    """The named queries on SQLite, valid inside one transaction (or one `reading()`)."""
 
 
 class Database(SqliteDatabase[Tx]):
