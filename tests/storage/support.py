@@ -3,7 +3,10 @@ different groups) and two parents, written straight through the roster queries."
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, date, datetime
+
+import psycopg
 
 from bot.rules.models import Guardian, GuardianLink, PersonKind, Pupil, Role, StaffMember
 from bot.storage import Tx
@@ -42,3 +45,7 @@ async def link(tx: Tx, kind: PersonKind, person_id: str, user_id: int) -> None:
     """A Telegram user (chat id = user id) linked to a person."""
     await tx.touch_telegram_user(user_id, user_id, NOW)
     await tx.link_account(kind, person_id, user_id, NOW)
+
+
+# What either database raises when a constraint or an append-only trigger refuses a change.
+REFUSED: tuple[type[Exception], ...] = (sqlite3.IntegrityError, psycopg.IntegrityError)

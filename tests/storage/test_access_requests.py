@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
 
 import pytest
 
 from bot.rules.models import AccessRequest
 from bot.storage import Database
-from tests.storage.support import FATHER_KEY, MOTHER_KEY, NOW
+from tests.storage.support import FATHER_KEY, MOTHER_KEY, NOW, REFUSED
 
 DUE = date(2026, 12, 30)
 
@@ -35,6 +34,6 @@ async def test_unknown_requests_are_none_and_a_second_open_one_is_refused(db: Da
         assert await tx.access_request(404) is None
         assert await tx.open_access_request(*FATHER_KEY) is None
         await tx.add_access_request(*FATHER_KEY, NOW, DUE)
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(REFUSED):
         async with db.transaction() as tx:
             await tx.add_access_request(*FATHER_KEY, NOW, DUE)

@@ -1,0 +1,44 @@
+"""Throw-away databases on a PostgreSQL server, each copied from one migrated template (a
+copy takes milliseconds; migrating takes a second)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import psycopg
+from psycopg import conninfo
+
+from bot.storage.postgres import PostgresDb
+
+TEMPLATE = "samen_template"
+_template_ready = False
+
+
+def _on(server: str, dbname: str) -> str:
+    return conninfo.make_conninfo(server, dbname=dbname)
+
+
+async def _admin(server: str, *statements: str) -> None:
+    async with await psycopg.AsyncConnection.connect(
+        _on(server, "postgres"), autocommit=True
+    ) as conn:
+        for statement in statements:
+            await conn.execute(statement)
+
+
+async def fresh_database(server: str, name: str) -> tuple[Any, Callable[[], Awaitable[None]]]:
+    """A new database `name`, migrated, and how to drop it."""
+    global _template_ready
+    if not _template_ready:
+        await _admin(server, f"DROP DATABASE IF EXISTS {TEMPLATE}", f"CREATE DATABASE {TEMPLATE}")
+        template = await PostgresDb.open(_on(server, TEMPLATE))
+        await template.close()
+        _template_ready = True
+    await _admin(server, f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+    database = await PostgresDb.open(_on(server, name))
+
+    async def drop() -> None:
+        await _admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+    return database, drop
