@@ -224,7 +224,7 @@ class Runtime:
         await self.application.updater.start_polling(
             timeout=int(self.poll_timeout), allowed_updates=ALLOWED_UPDATES
         )
-        log.info("Samen is running as @%s with database %s", self.username, self.db.path)
+        log.info("Samen is running as @%s with database %s", self.username, self.db.name)
 
     def settle(self) -> None:
         """Once, after `start` in a long-running process (`samen run`): the school calendar

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
@@ -9,19 +10,34 @@ from pathlib import Path
 import pytest
 
 from tests.harness import AMSTERDAM, Harness
+from tests.postgresql import BACKENDS, SERVER, fresh_database
 
 # A Monday morning in term time.
 START = datetime(2026, 11, 30, 9, 0, tzinfo=AMSTERDAM)
 
 
-@pytest.fixture
-async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
+@pytest.fixture(params=BACKENDS)
+async def harness(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Harness]:
+    """The bot on the fake Bot API with the example school, on SQLite (and in the
+    `-m postgresql` pass on a fresh PostgreSQL database)."""
+    drop = None
+    database = None
+    if request.param == "postgresql":
+        if request.node.get_closest_marker("sqlite_only"):
+            pytest.skip("about SQLite itself")
+        if request.node.get_closest_marker("commands"):
+            pytest.skip("samen's commands open SAMEN_DB as an SQLite file for now")
+        if not SERVER:
+            pytest.skip("no PostgreSQL server: set SAMEN_TEST_POSTGRESQL")
+        database, drop = await fresh_database(SERVER, f"samen_{uuid.uuid4().hex[:12]}")
     h = Harness(tmp_path, START)
-    await h.open()
+    await h.open(database=database)
     try:
         yield h
     finally:
         await h.close()
+        if drop is not None:
+            await drop()
 
 
 # Where the browser tests put their screenshots (each story's end): CI keeps the folder.

@@ -22,6 +22,7 @@ from bot.demo.school import (
 )
 from bot.platform.clock import FakeClock
 from bot.platform.config import Settings
+from bot.storage import Database
 
 EXAMPLES = examples_dir()
 
@@ -42,8 +43,11 @@ class Harness(School):
         super().__init__(FakeClock(start), FakeTelegram())
         self.tmp_path = tmp_path
 
-    async def open(self, settings: dict[str, Any] | None = None, **outbox_options: Any) -> None:
-        """`settings`: what samen.toml would set (e.g. translation services)."""
+    async def open(
+        self, settings: dict[str, Any] | None = None, *, database: Any = None, **outbox_options: Any
+    ) -> None:
+        """`settings`: what samen.toml would set (e.g. translation services); `database`: an
+        open database to use instead of a new SQLite file (a PostgreSQL one)."""
         base_url = await self.server.start()
         self.settings = Settings(
             token=TOKEN,
@@ -52,7 +56,7 @@ class Harness(School):
             school_name="De Brug",
             **(settings or {}),
         )
-        self.db = await self.database_class.open(self.settings.db_path)
+        self.db = database or await self.database_class.open(self.settings.db_path)
         await load_examples(self.db, self.clock.now())
         await self.start_bot(**outbox_options)
 
@@ -65,6 +69,26 @@ class Harness(School):
         assert queue is not None
         for job in queue.jobs():
             job.enabled = False
+
+    async def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        """What a query finds in the bot's database now, on either backend (for checks)."""
+        assert self.db is not None
+        async with self.db.reading() as tx:
+            return [tuple(row) for row in await tx._all(sql)]
+
+    async def everything_stored(self) -> str:
+        """All the database holds, as text: the SQLite file's bytes (deleted rows' included),
+        or every row of every table on PostgreSQL (for checks that something is stored
+        nowhere)."""
+        assert self.db is not None
+        if isinstance(self.db, Database):  # the file and its -wal, where the latest rows are
+            wal = self.db.path.with_name(self.db.path.name + "-wal")
+            files = [self.db.path, *([wal] if wal.exists() else [])]
+            return "".join(file.read_bytes().decode("latin-1") for file in files)
+        tables = await self.rows(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+        )
+        return "\n".join([str(await self.rows(f"SELECT * FROM {name}")) for (name,) in tables])
 
     async def close(self) -> None:
         await self.stop_bot()

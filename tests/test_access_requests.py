@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import sqlite3
 from datetime import date, datetime
 from pathlib import Path
 
@@ -78,12 +77,6 @@ def test_reminders_a_week_before_and_on_the_day(today: date, sent: int, wanted: 
     assert reminder_due(request, today) == wanted
 
 
-def rows(harness: Harness, sql: str) -> list[tuple[object, ...]]:
-    assert harness.settings is not None
-    with sqlite3.connect(harness.settings.db_path) as db:
-        return db.execute(sql).fetchall()
-
-
 async def test_a_parent_asks_the_coordinator_is_reminded_and_sends_the_copy(
     harness: Harness,
 ) -> None:
@@ -101,15 +94,15 @@ async def test_a_parent_asks_the_coordinator_is_reminded_and_sends_the_copy(
     await harness.tap(father, arabic.label("📄 What Samen keeps about me"))
     assert ARABIC.search(father.last.text)
     assert father.last.labels[0] == arabic.label("📄 Yes, ask for it")
-    assert rows(harness, "SELECT count(*) FROM access_requests") == [(0,)]  # not yet asked
+    assert await harness.rows("SELECT count(*) FROM access_requests") == [(0,)]  # not yet asked
 
     await harness.tap(father, arabic.label("📄 Yes, ask for it"))
     due = arabic.date_with_year(date(2026, 12, 30))
     assert due in father.last.text
-    assert rows(
-        harness, "SELECT requester_kind, requester_id, due_on, answered_at FROM access_requests"
+    assert await harness.rows(
+        "SELECT requester_kind, requester_id, due_on, answered_at FROM access_requests"
     ) == [("guardian", "G005", "2026-12-30", None)]
-    assert rows(harness, "SELECT action FROM audit_log WHERE action LIKE 'access%'") == [
+    assert await harness.rows("SELECT action FROM audit_log WHERE action LIKE 'access%'") == [
         ("access_requested",)
     ]
     await harness.server.wait_for(lambda: "AVG" in coordinator.last.text)
@@ -121,7 +114,7 @@ async def test_a_parent_asks_the_coordinator_is_reminded_and_sends_the_copy(
     # Asking again while the request is open starts no second clock.
     await harness.tap(father, arabic.label("📄 What Samen keeps about me"))
     assert due in father.last.text
-    assert rows(harness, "SELECT count(*) FROM access_requests") == [(1,)]
+    assert await harness.rows("SELECT count(*) FROM access_requests") == [(1,)]
 
     # The coordinator looks first: the same file, protected, and nothing is sent yet.
     await harness.tap(coordinator, dutch.label("👀 See the file first"), request_message)
@@ -130,13 +123,13 @@ async def test_a_parent_asks_the_coordinator_is_reminded_and_sends_the_copy(
     assert "Mohamed El Amrani" in preview.text
     assert ARABIC.search(pdf_text(preview.document["content"]))
     assert preview.labels == [dutch.label("📄 Send the file")]
-    assert rows(harness, "SELECT answered_at FROM access_requests") == [(None,)]
+    assert await harness.rows("SELECT answered_at FROM access_requests") == [(None,)]
     assert father.last.document is None
 
     # A teacher who forges the coordinator's buttons changes nothing and sees nothing.
     await harness.tap_data(teacher, "ar:1:send", request_message)
     await harness.tap_data(teacher, "ar:1:preview", request_message)
-    assert rows(harness, "SELECT answered_at FROM access_requests") == [(None,)]
+    assert await harness.rows("SELECT answered_at FROM access_requests") == [(None,)]
     assert all(m.document is None for m in teacher.messages)
 
     # The clock runs: a reminder a week before the deadline, in working hours, once.
@@ -173,9 +166,9 @@ async def test_a_parent_asks_the_coordinator_is_reminded_and_sends_the_copy(
     assert text.index(
         arabic.label("What Samen keeps about you").lstrip(RLM).split()[0]
     ) < text.index(dutch.label("What Samen keeps about you"))
-    answered = rows(harness, "SELECT answered_by, answered_at FROM access_requests")
+    answered = await harness.rows("SELECT answered_by, answered_at FROM access_requests")
     assert answered[0][0] == "S004" and answered[0][1].startswith("2026-12-30")
-    assert rows(harness, "SELECT action FROM audit_log WHERE action LIKE 'access%'") == [
+    assert await harness.rows("SELECT action FROM audit_log WHERE action LIKE 'access%'") == [
         ("access_requested",),
         ("access_copy_previewed",),
         ("access_answered",),
@@ -204,15 +197,15 @@ async def test_a_pupil_under_16_is_pointed_to_the_parents_and_16_may_ask(
     await harness.link(older, PersonKind.PUPIL, "P023")
     await harness.tap(young, dutch.label("📄 What Samen keeps about me"))
     assert "16" in young.last.text
-    assert rows(harness, "SELECT count(*) FROM access_requests") == [(0,)]
+    assert await harness.rows("SELECT count(*) FROM access_requests") == [(0,)]
     await harness.tap(older, dutch.label("📄 What Samen keeps about me"))
     await harness.tap(older, dutch.label("📄 Yes, ask for it"))
-    assert rows(harness, "SELECT requester_kind, requester_id FROM access_requests") == [
+    assert await harness.rows("SELECT requester_kind, requester_id FROM access_requests") == [
         ("pupil", "P023")
     ]
     # A forged "ask" from the young pupil is refused and records nothing.
     await harness.tap_data(young, "ar:ask", young.last)
-    assert rows(harness, "SELECT count(*) FROM access_requests") == [(1,)]
+    assert await harness.rows("SELECT count(*) FROM access_requests") == [(1,)]
 
 
 async def test_a_parent_without_a_right_to_the_file_gets_only_what_concerns_him(
@@ -253,6 +246,7 @@ async def test_a_parent_without_a_right_to_the_file_gets_only_what_concerns_him(
     assert "Marloes" not in copies["G010"]  # nothing of the mother's own doings
 
 
+@pytest.mark.commands
 async def test_someone_samen_cannot_reach_gets_the_copy_on_paper(
     harness: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
@@ -274,7 +268,7 @@ async def test_someone_samen_cannot_reach_gets_the_copy_on_paper(
     await harness.tap(coordinator, dutch.label("📄 Send the file"), request_message)
     assert "samen export copy G005" in request_message.text
     assert dutch.date_with_year(date(2026, 12, 30)) in request_message.text
-    assert rows(harness, "SELECT answered_at FROM access_requests") == [(None,)]
+    assert await harness.rows("SELECT answered_at FROM access_requests") == [(None,)]
 
     monkeypatch.setenv("SAMEN_DB", str(harness.settings.db_path))
     monkeypatch.delenv("SAMEN_CONFIG", raising=False)
@@ -286,9 +280,8 @@ async def test_someone_samen_cannot_reach_gets_the_copy_on_paper(
     assert (target.stat().st_mode & 0o777) == 0o600
     text = pdf_text(target.read_bytes())
     assert ARABIC.search(text) and dutch.label("What Samen keeps about you") in text
-    assert rows(harness, "SELECT answered_by FROM access_requests") == [("admin",)]
-    assert rows(
-        harness,
+    assert await harness.rows("SELECT answered_by FROM access_requests") == [("admin",)]
+    assert await harness.rows(
         "SELECT actor_kind, json_extract(details, '$.how') FROM audit_log"
         " WHERE action = 'access_answered'",
     ) == [("admin", "paper")]

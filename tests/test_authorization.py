@@ -3,7 +3,6 @@ nothing about another family, and forged or replayed buttons change nothing."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
 
 from bot.demo.fake_telegram import FakeUser
@@ -51,16 +50,14 @@ REFUSALS_NL = (
 )
 
 
-def snapshot(harness: Harness) -> dict[str, list[tuple]]:
+async def snapshot(harness: Harness) -> dict[str, list[tuple]]:
     """Everything a forged button could change (not the chat-flow scratchpad)."""
-    assert harness.settings is not None
-    with sqlite3.connect(harness.settings.db_path) as conn:
-        return {
-            table: conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
-            for table in ("answers", "meeting_invitees", "summary_readers", "summary_questions",
-                          "round_slots", "positive_news_recipients", "support_route",
-                          "restrictions", "safety_exceptions", "meetings", "discussions")
-        }  # fmt: skip
+    return {
+        table: await harness.rows(f"SELECT * FROM {table} ORDER BY 1, 2")
+        for table in ("answers", "meeting_invitees", "summary_readers", "summary_questions",
+                      "round_slots", "positive_news_recipients", "support_route",
+                      "restrictions", "safety_exceptions", "meetings", "discussions")
+    }  # fmt: skip
 
 
 async def setup_target_family(harness: Harness) -> dict[str, str]:
@@ -192,7 +189,7 @@ async def test_every_command_as_every_role(harness: Harness) -> None:
 async def test_every_kind_of_button_forged_by_every_role_changes_nothing(harness: Harness) -> None:
     forged = await setup_target_family(harness)
     users = await roles(harness)
-    before = snapshot(harness)
+    before = await snapshot(harness)
     cases = 0
     for kind, data in forged.items():
         for role, user in users.items():
@@ -212,6 +209,6 @@ async def test_every_kind_of_button_forged_by_every_role_changes_nothing(harness
             if role in STAFF_ALL:
                 await harness.say(user, "/annuleren")
             cases += 1
-    assert snapshot(harness) == before
+    assert await snapshot(harness) == before
     print(f"\nauthorisation: {cases} forged button cases, nothing changed")
     assert cases == len(forged) * len(users)

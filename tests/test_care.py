@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
+
 from bot.demo.fake_telegram import ChatMessage, FakeUser
 from bot.demo.school import data_of, with_data
 from bot.rules.consent import ConsentStatus
@@ -459,6 +461,7 @@ async def test_records_refuse_what_the_rules_do_not_allow(harness: Harness) -> N
         )
 
 
+@pytest.mark.commands
 async def test_the_audit_trail_of_a_pupil_exports_as_csv(harness: Harness, tmp_path) -> None:
     import asyncio
     import csv

@@ -8,6 +8,8 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
+
 from bot.demo.fake_telegram import TOKEN, FakeTelegram
 from bot.platform.backup_crypto import decrypt_file, new_backup_key
 from bot.rules.models import PersonKind
@@ -30,6 +32,7 @@ async def samen(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str, s
     return process.returncode or 0, out.decode(), err.decode()
 
 
+@pytest.mark.commands
 async def test_a_backup_while_the_bot_runs_restores_completely(harness: Harness, tmp_path) -> None:
     mother = harness.server.user(301, "Linda")
     await harness.link(mother, PersonKind.GUARDIAN, "G002")

@@ -5,7 +5,7 @@ sends or withdraws each held message, and decides what a copy of the family's da
 from __future__ import annotations
 
 import asyncio
-import sqlite3
+import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -38,12 +38,6 @@ async def lift_safety(harness: Harness, coordinator, child: str = "Sem") -> None
     await flow(harness, coordinator, "told")
     await harness.say(coordinator, "Moeder is op 3 december op school gesproken.")
     await flow(harness, coordinator, "unpause")
-
-
-def rows(harness: Harness, sql: str) -> list[tuple[object, ...]]:
-    assert harness.settings is not None
-    with sqlite3.connect(harness.settings.db_path) as db:
-        return db.execute(sql).fetchall()
 
 
 def nl(harness: Harness):
@@ -93,8 +87,8 @@ async def test_the_coordinator_sends_one_held_message_and_withdraws_another(
     card = (await harness.say(coordinator, "Sem"))[-1]
     assert tr.label("CvB notice") in " ".join(card.labels)
     assert tr.label("consent request (ZAT)") in " ".join(card.labels)
-    held = rows(
-        harness, "SELECT id, purpose FROM outbox WHERE recipient_id = 'G009' AND status = 'pending'"
+    held = await harness.rows(
+        "SELECT id, purpose FROM outbox WHERE recipient_id = 'G009' AND status = 'pending'"
     )
     ids = {purpose: outbox_id for outbox_id, purpose in held}
     await flow(harness, coordinator, f"held:{ids['cvb_notice']}")
@@ -127,13 +121,13 @@ async def test_the_coordinator_sends_one_held_message_and_withdraws_another(
     async with harness.db.reading() as tx:  # type: ignore[union-attr]
         due = await tx.due_messages(harness.clock.now(), 100)
     assert not [m for m in due if m.recipient_id == "G009"]
-    assert rows(harness, f"SELECT status FROM outbox WHERE id = {ids['zat_request']}") == [
+    assert await harness.rows(f"SELECT status FROM outbox WHERE id = {ids['zat_request']}") == [
         ("failed",)
     ]
     await harness.say(marloes, "/help")
     await press(harness, marloes, "menu:permissions")
     assert tr._("You have not been asked for permission yet.") in marloes.last.text
-    actions = [a for (a,) in rows(harness, "SELECT action FROM audit_log")]
+    actions = [a for (a,) in await harness.rows("SELECT action FROM audit_log")]
     assert actions.count("held_message_released") == 1
     assert actions.count("held_message_withdrawn") == 1
 
@@ -147,7 +141,7 @@ async def test_a_summary_written_during_the_exception_is_held_and_the_teacher_to
     await plan(harness, teacher, "Sem", "di 1 dec 10:00")
     await delivered(harness, marloes, 3)  # welcome, invitation, calendar file
     await record_safety(harness, coordinator)
-    meeting_id = int(rows(harness, "SELECT id FROM meetings")[0][0])  # type: ignore[call-overload]
+    meeting_id = int((await harness.rows("SELECT id FROM meetings"))[0][0])
     harness.clock.set(datetime(2026, 12, 1, 10, 30, tzinfo=AMSTERDAM))
     await write_summary(harness, teacher, meeting_id, "Sem leest elke dag.")
     await flow(harness, teacher, "send")
@@ -252,12 +246,15 @@ async def test_a_copy_of_the_familys_data_leaves_out_the_safety_period_as_decide
     await harness.server.wait_for(lambda: len(copies(marloes)) == 1)
     copy = pdf_text(copies(marloes)[0]["content"])
     assert "lokaal 7" in copy and "gymzaal" not in copy
-    decisions = rows(
-        harness,
-        "SELECT json_extract(details, '$.left_out'), json_extract(details, '$.reason')"
-        " FROM audit_log WHERE action = 'access_copy_safety_decision'",
-    )
-    assert decisions == [(1, "Het onderzoek loopt nog; de ouders mogen het nog niet weten.")]
+    decisions = [
+        json.loads(details)
+        for (details,) in await harness.rows(
+            "SELECT details FROM audit_log WHERE action = 'access_copy_safety_decision'"
+        )
+    ]
+    assert [(d["left_out"], d["reason"]) for d in decisions] == [
+        (True, "Het onderzoek loopt nog; de ouders mogen het nog niet weten.")
+    ]
 
     # After the lift the coordinator still decides; now she includes the period.
     await lift_safety(harness, coordinator)
@@ -268,11 +265,16 @@ async def test_a_copy_of_the_familys_data_leaves_out_the_safety_period_as_decide
     await harness.server.wait_for(lambda: len(copies(marloes)) == 2)
     assert "gymzaal" in pdf_text(copies(marloes)[-1]["content"])
     assert (
-        len(rows(harness, "SELECT id FROM audit_log WHERE action = 'access_copy_safety_decision'"))
+        len(
+            await harness.rows(
+                "SELECT id FROM audit_log WHERE action = 'access_copy_safety_decision'"
+            )
+        )
         == 2
     )
 
 
+@pytest.mark.commands
 async def test_a_paper_copy_waits_for_the_safety_decision(
     harness: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
@@ -292,8 +294,7 @@ async def test_a_paper_copy_waits_for_the_safety_decision(
     chosen = [*command, "--safety-period", "leave-out", "--reason", "Meldcode loopt."]
     assert await asyncio.to_thread(main, chosen) == 0
     assert "gymzaal" not in pdf_text(target.read_bytes())
-    assert rows(
-        harness,
+    assert await harness.rows(
         "SELECT actor_kind, json_extract(details, '$.reason') FROM audit_log"
         " WHERE action = 'access_copy_safety_decision'",
     ) == [("admin", "Meldcode loopt.")]

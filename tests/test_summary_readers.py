@@ -5,7 +5,6 @@ consent informed (version 2 of the binding text)."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 
 from bot.i18n import legal
@@ -16,12 +15,6 @@ from tests.test_care import delivered, flow, people, press, request, with_data
 from tests.test_meetings import plan, write_summary
 
 S, G, P = PersonKind.STAFF, PersonKind.GUARDIAN, PersonKind.PUPIL
-
-
-def rows(harness: Harness, sql: str) -> list[tuple[object, ...]]:
-    assert harness.settings is not None
-    with sqlite3.connect(harness.settings.db_path) as db:
-        return db.execute(sql).fetchall()
 
 
 def summaries_of(user, meeting_id: int) -> list:
@@ -59,11 +52,11 @@ async def test_a_father_who_asked_for_information_gets_the_summaries_that_are_im
 
     # A progress talk: he is not invited (no authority), but its summary is an important fact.
     await plan(harness, teacher, "Sem", "di 1 dec 10:00")
-    progress_id = int(rows(harness, "SELECT max(id) FROM meetings")[0][0])  # type: ignore[call-overload]
+    progress_id = int((await harness.rows("SELECT max(id) FROM meetings"))[0][0])
     await plan_start_talk(harness, teacher, "Sem", "wo 2 dec 10:00")
-    start_id = int(rows(harness, "SELECT max(id) FROM meetings")[0][0])  # type: ignore[call-overload]
+    start_id = int((await harness.rows("SELECT max(id) FROM meetings"))[0][0])
     await plan(harness, teacher, "Sem", "do 3 dec 10:00")
-    third_id = int(rows(harness, "SELECT max(id) FROM meetings")[0][0])  # type: ignore[call-overload]
+    third_id = int((await harness.rows("SELECT max(id) FROM meetings"))[0][0])
     assert not [m for m in dennis.messages if any(
         b.data and b.data.startswith("m:") for r in m.buttons for b in r)]  # fmt: skip
 
@@ -84,8 +77,8 @@ async def test_a_father_who_asked_for_information_gets_the_summaries_that_are_im
     harness.clock.set(datetime(2026, 12, 2, 10, 30, tzinfo=AMSTERDAM))
     await write_summary(harness, teacher, start_id, "Kennismaking was fijn.")
     await flow(harness, teacher, "send")
-    start_readers = rows(
-        harness, f"SELECT person_id FROM summary_readers WHERE meeting_id = {start_id}"
+    start_readers = await harness.rows(
+        f"SELECT person_id FROM summary_readers WHERE meeting_id = {start_id}"
     )
     assert ("G009",) in start_readers and ("G010",) not in start_readers
 
@@ -96,10 +89,11 @@ async def test_a_father_who_asked_for_information_gets_the_summaries_that_are_im
     await harness.say(teacher, "Gaat vooral over de thuissituatie van moeder.")
     assert "Gaat vooral over de thuissituatie van moeder." in teacher.last.text
     await flow(harness, teacher, "send")
-    readers = rows(harness, f"SELECT person_id FROM summary_readers WHERE meeting_id = {third_id}")
+    readers = await harness.rows(
+        f"SELECT person_id FROM summary_readers WHERE meeting_id = {third_id}"
+    )
     assert ("G010",) not in readers and ("G009",) in readers
-    left_out = rows(
-        harness,
+    left_out = await harness.rows(
         "SELECT subject_id, json_extract(details, '$.reason') FROM audit_log"
         " WHERE action = 'summary_reader_left_out'",
     )
@@ -114,11 +108,11 @@ async def test_a_withholding_restriction_still_stops_every_summary(harness: Harn
     await flow(harness, coordinator, "kind:withheld")
     await harness.say(coordinator, "Rechter: geen contact.")
     await plan(harness, teacher, "Sem", "di 1 dec 10:00")
-    meeting_id = int(rows(harness, "SELECT max(id) FROM meetings")[0][0])  # type: ignore[call-overload]
+    meeting_id = int((await harness.rows("SELECT max(id) FROM meetings"))[0][0])
     harness.clock.set(datetime(2026, 12, 1, 10, 30, tzinfo=AMSTERDAM))
     await write_summary(harness, teacher, meeting_id, "Sem leest elke dag.")
     await flow(harness, teacher, "send")
-    readers = rows(harness, "SELECT person_id FROM summary_readers")
+    readers = await harness.rows("SELECT person_id FROM summary_readers")
     assert readers and ("G010",) not in readers
 
 
@@ -134,7 +128,7 @@ async def test_foster_parents_get_the_agreements_and_home_advice_once_the_guardi
 
     async def talk_about_lotte(day: int) -> int:
         await plan(harness, teacher, "Lotte", f"{day} dec 10:00")
-        meeting_id = int(rows(harness, "SELECT max(id) FROM meetings")[0][0])  # type: ignore[call-overload]
+        meeting_id = int((await harness.rows("SELECT max(id) FROM meetings"))[0][0])
         harness.clock.set(datetime(2026, 12, day, 10, 30, tzinfo=AMSTERDAM))
         assert harness.runtime is not None
         await write_summary(harness, teacher, meeting_id, "Lotte helpt graag.")
@@ -165,8 +159,7 @@ async def test_foster_parents_get_the_agreements_and_home_advice_once_the_guardi
         "G014,P008,Wendy,Kramer,foster_parent,no,nl,Jeugdbescherming Regio (mw. Prins)\n"
     )
     await import_guardians(harness.db, sheet.encode(), "pleegzorg.csv", harness.clock.now())
-    assert rows(
-        harness,
+    assert await harness.rows(
         "SELECT json_extract(details, '$.day_to_day_allowed_by') FROM audit_log"
         " WHERE action = 'link_facts_imported'",
     ) == [("Jeugdbescherming Regio (mw. Prins)",)]
@@ -211,9 +204,9 @@ async def test_a_consent_request_says_all_that_makes_consent_informed(harness: H
     assert f"Waarom: {chosen[:1].upper()}{chosen[1:]}. Samen kijken welke hulp" in text
     assert f"tot {years} jaar nadat Elif van school is gegaan" in text
     assert "Vragen? Stel ze aan Ingrid Postma." in text
-    recorded = rows(harness, "SELECT text_version, text_hash FROM discussion_recipients")
+    recorded = await harness.rows("SELECT text_version, text_hash FROM discussion_recipients")
     assert recorded[0][0] == legal.CONSENT_VERSION == "consent-v2"
-    stored = rows(harness, "SELECT text FROM outbox WHERE purpose = 'zat_request'")[0][0]
+    stored = (await harness.rows("SELECT text FROM outbox WHERE purpose = 'zat_request'"))[0][0]
     assert recorded[0][1] == legal.text_hash(str(stored))
 
 
@@ -239,5 +232,5 @@ async def test_answers_given_under_version_1_keep_their_version(harness: Harness
         await tx._run("UPDATE discussion_recipients SET text_version = 'consent-v1'")
     await press(harness, marloes, f"c:{sent.discussion_id}:agree")
     await press(harness, marloes, f"c:{sent.discussion_id}:yes")
-    assert rows(harness, "SELECT text_version FROM answers") == [("consent-v1",)]
+    assert await harness.rows("SELECT text_version FROM answers") == [("consent-v1",)]
     assert legal.template("consent-v1").startswith("Toestemming voor het bespreken")

@@ -369,6 +369,7 @@ class SqliteDatabase(Generic[TxT]):
         self._writer = writer
         self._reader = reader
         self.path = path
+        self.name = str(path)  # how messages and logs name the database
         self._write_lock = asyncio.Lock()
         self._read_guard = asyncio.Lock()
         self._outbox_listeners: list[Callable[[], None]] = []

@@ -4,7 +4,8 @@ The named queries are written once, in the dialect SQLite and PostgreSQL share; 
 is translated here, in one place, and nowhere else:
 - placeholders: `?` and `?N` become psycopg's `%s` (a literal `%` becomes `%%`);
 - a few functions: `instr` is `strpos`, `group_concat` is `string_agg`, `json_type(x, '$.k')`
-  is `jsonb_typeof(x::jsonb -> 'k')`;
+  is `jsonb_typeof(x::jsonb -> 'k')`, `json_extract(x, '$.k')` is `x::jsonb ->> 'k'` (always text:
+  read a number or a flag from the JSON in Python instead);
 - parameters: a Python bool is stored as 0 or 1, as SQLite stores it (the schema's flags are
   integers on both);
 - the migrations: `translate_migration` gives each numbered SQLite migration its PostgreSQL
@@ -73,6 +74,10 @@ _FUNCTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(r"\bjson_type\(\s*([\w.]+)\s*,\s*'\$\.(\w+)'\s*\)", re.IGNORECASE),
         r"jsonb_typeof((\1)::jsonb -> '\2')",
+    ),
+    (
+        re.compile(r"\bjson_extract\(\s*([\w.]+)\s*,\s*'\$\.(\w+)'\s*\)", re.IGNORECASE),
+        r"((\1)::jsonb ->> '\2')",
     ),
     # SQLite's IS compares any two values, NULL included; PostgreSQL's only with NULL.
     (
@@ -285,6 +290,11 @@ class PostgresDatabase(Generic[TxT]):
         self._writer = writer
         self._reader = reader
         self.url = url
+        # How messages and logs name the database: the server and the database, no password.
+        facts = psycopg.conninfo.conninfo_to_dict(url)
+        self.name = (
+            f"postgresql database {facts.get('dbname', '?')} on {facts.get('host', 'localhost')}"
+        )
         self._write_lock = asyncio.Lock()
         self._read_guard = asyncio.Lock()
         self._outbox_listeners: list[Callable[[], None]] = []

@@ -4,7 +4,6 @@ each test on a fresh database copied from a migrated template."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,10 +12,8 @@ from typing import Any
 import pytest
 
 from bot.storage import Database
+from tests.postgresql import BACKENDS, SERVER, fresh_database
 from tests.storage.support import seed
-
-SERVER = os.environ.get("SAMEN_TEST_POSTGRESQL", "")
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -30,8 +27,6 @@ async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[An
     else:
         if not SERVER:
             pytest.skip("no PostgreSQL server: set SAMEN_TEST_POSTGRESQL")
-        from tests.storage.postgresql import fresh_database
-
         database, drop = await fresh_database(SERVER, f"samen_{uuid.uuid4().hex[:12]}")
     async with database.transaction() as tx:
         await seed(tx)

@@ -1,16 +1,22 @@
 """Throw-away databases on a PostgreSQL server, each copied from one migrated template (a
-copy takes milliseconds; migrating takes a second)."""
+copy takes milliseconds; migrating takes a second). SAMEN_TEST_POSTGRESQL names the server
+(a libpq connection string, as `.ci/run` sets it); tests run there in the `-m postgresql`
+pass, marked by the second of BACKENDS."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import psycopg
+import pytest
 from psycopg import conninfo
 
 from bot.storage.postgres import PostgresDb
 
+SERVER = os.environ.get("SAMEN_TEST_POSTGRESQL", "")
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
 TEMPLATE = "samen_template"
 _template_ready = False
 
