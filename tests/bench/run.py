@@ -91,9 +91,13 @@ class Results:
 # --- 3 and 4: scale and growth -----------------------------------------------------------
 
 
-async def build_school(folder: Path, pupils: int) -> tuple[Database, dict[str, float]]:
+async def build_school(
+    folder: Path, pupils: int, db: Any = None
+) -> tuple[Database, dict[str, float]]:
+    """The school of `pupils` imported from its roster files (into `db`, or a new SQLite file
+    in `folder`) with a term's activity; the import's timings."""
     paths = write_roster(folder / "csv", pupils)
-    db = await Database.open(folder / "samen.db")
+    db = db or await Database.open(folder / "samen.db")
     timings = {}
     start = time.perf_counter()
     await import_staff(db, paths["staff"].read_bytes(), "staff.csv", NOW)
