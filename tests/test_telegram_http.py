@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import socket
+from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import web
@@ -91,14 +92,21 @@ class _Proxy:
         await self._server.wait_closed()
 
 
+@pytest.fixture
+async def proxy(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[_Proxy]:
+    """A proxy on loopback, and an environment that names no proxy yet (nor exceptions)."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    server = _Proxy()
+    await server.start()
+    yield server
+    await server.stop()
+
+
 async def test_calls_go_through_the_proxy_the_environment_names(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, proxy: _Proxy
 ) -> None:
-    proxy = _Proxy()
-    await proxy.start()
     monkeypatch.setenv("HTTP_PROXY", f"http://school%40board:s3cret@127.0.0.1:{proxy.port}")
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
     request = AiohttpRequest()
     await request.initialize()
     try:
@@ -109,7 +117,6 @@ async def test_calls_go_through_the_proxy_the_environment_names(
             assert (status, body) == (200, b"proxied!")
     finally:
         await request.shutdown()
-        await proxy.stop()
     assert [head[0] for head in proxy.requests] == [
         "POST http://api.telegram.invalid/bot123:ABC/getMe HTTP/1.1",
         "POST http://api.telegram.invalid/bot123:ABC/sendMessage HTTP/1.1",
@@ -119,9 +126,9 @@ async def test_calls_go_through_the_proxy_the_environment_names(
         assert f"Proxy-Authorization: Basic {credentials}" in head
 
 
-async def test_a_host_in_no_proxy_is_reached_directly(monkeypatch: pytest.MonkeyPatch) -> None:
-    proxy = _Proxy()
-    await proxy.start()
+async def test_a_host_in_no_proxy_is_reached_directly(
+    monkeypatch: pytest.MonkeyPatch, proxy: _Proxy
+) -> None:
     direct = _Proxy()  # stands in for the Bot API itself
     await direct.start()
     monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.port}")
@@ -132,7 +139,6 @@ async def test_a_host_in_no_proxy_is_reached_directly(monkeypatch: pytest.Monkey
         status, _ = await request.do_request(f"http://127.0.0.1:{direct.port}/bot1:A/getMe", "POST")
     finally:
         await request.shutdown()
-        await proxy.stop()
         await direct.stop()
     assert status == 200
     assert proxy.requests == []
@@ -140,13 +146,10 @@ async def test_a_host_in_no_proxy_is_reached_directly(monkeypatch: pytest.Monkey
 
 
 async def test_the_tunnel_to_an_https_api_is_opened_with_the_proxys_credentials(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, proxy: _Proxy
 ) -> None:
-    proxy = _Proxy()  # answers the CONNECT, then speaks no TLS: the call fails after it
-    await proxy.start()
+    # The proxy answers the CONNECT, then speaks no TLS: the call fails after it.
     monkeypatch.setenv("HTTPS_PROXY", f"http://board:pw@127.0.0.1:{proxy.port}")
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
     request = AiohttpRequest()
     await request.initialize()
     try:
@@ -154,7 +157,6 @@ async def test_the_tunnel_to_an_https_api_is_opened_with_the_proxys_credentials(
             await request.do_request("https://api.telegram.invalid/bot123:ABC/getMe", "POST")
     finally:
         await request.shutdown()
-        await proxy.stop()
     (connect,) = proxy.requests
     assert connect[0] == "CONNECT api.telegram.invalid:443 HTTP/1.1"
     assert f"Proxy-Authorization: Basic {base64.b64encode(b'board:pw').decode()}" in connect

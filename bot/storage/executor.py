@@ -61,6 +61,17 @@ class Executor:
     # the commit.
     outbox_changed: bool
 
+    def __init__(self, *, read_only: bool = False, guard: asyncio.Lock | None = None) -> None:
+        # `read_only`: a `reading()`, which refuses changes; `guard`: taken by each statement,
+        # where statements of several coroutines share one connection (the reader's).
+        self._read_only = read_only
+        self._guard = guard
+        self.outbox_changed = False
+
+    def _check_writable(self) -> None:
+        if self._read_only:
+            raise RuntimeError("a change needs Database.transaction(), not reading()")
+
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Every row of a SELECT."""
         raise NotImplementedError
@@ -156,14 +167,8 @@ class SqliteExecutor(Executor):
         read_only: bool = False,
         guard: asyncio.Lock | None = None,
     ) -> None:
+        super().__init__(read_only=read_only, guard=guard)
         self._conn = conn
-        self._read_only = read_only
-        self._guard = guard
-        self.outbox_changed = False
-
-    def _check_writable(self) -> None:
-        if self._read_only:
-            raise RuntimeError("a change needs Database.transaction(), not reading()")
 
     async def _do(self, work: Callable[[sqlite3.Connection], T]) -> T:
         if self._guard is None:

@@ -151,14 +151,8 @@ class PostgresExecutor(Executor):
         read_only: bool = False,
         guard: asyncio.Lock | None = None,
     ) -> None:
+        super().__init__(read_only=read_only, guard=guard)
         self._conn = conn
-        self._read_only = read_only
-        self._guard = guard
-        self.outbox_changed = False
-
-    def _check_writable(self) -> None:
-        if self._read_only:
-            raise RuntimeError("a change needs Database.transaction(), not reading()")
 
     async def _execute(self, sql: str, params: Sequence[Any]) -> tuple[list[Row], int]:
         text, order = translate(sql)
