@@ -6,7 +6,8 @@ pass, marked by the second of BACKENDS."""
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import psycopg
@@ -48,3 +49,14 @@ async def fresh_database(server: str, name: str) -> tuple[Any, Callable[[], Awai
         await _admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
     return database, drop
+
+
+@pytest.fixture
+async def empty_postgresql() -> AsyncIterator[str]:
+    """The connection string of a new, empty database (no schema yet), dropped after."""
+    if not SERVER:
+        pytest.skip("no PostgreSQL server: set SAMEN_TEST_POSTGRESQL")
+    name = f"samen_{uuid.uuid4().hex[:12]}"
+    await _admin(SERVER, f"CREATE DATABASE {name}")
+    yield _on(SERVER, name)
+    await _admin(SERVER, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -241,27 +241,30 @@ def postgres_migrations() -> list[tuple[int, str]]:
     return [(m.version, translate_migration(m)) for m in load_migrations()]
 
 
+# The advisory lock that makes workers starting at once migrate one after the other ("samen").
+MIGRATION_LOCK = 0x73616D656E
+
+
 async def _migrate(conn: psycopg.AsyncConnection[Any]) -> None:
-    await conn.execute("CREATE TABLE IF NOT EXISTS samen_schema (version BIGINT NOT NULL)")
-    row = await (await conn.execute("SELECT max(version) FROM samen_schema")).fetchone()
-    current = int(row[0]) if row and row[0] is not None else 0
-    migrations = postgres_migrations()
-    if current > len(migrations):
-        raise RuntimeError(
-            f"the database was made by a newer Samen (schema {current}; this one knows"
-            f" {len(migrations)}): install that version"
-        )
-    for version, sql in migrations[current:]:
-        async with conn.transaction():
-            # Take the lock first, so that two workers starting at once migrate one by one.
-            await conn.execute("LOCK TABLE samen_schema IN EXCLUSIVE MODE")
-            again = await (await conn.execute("SELECT max(version) FROM samen_schema")).fetchone()
-            if again and again[0] is not None and int(again[0]) >= version:
-                continue
-            if version == 1:
-                await conn.execute(_REFUSE)
-            await conn.execute(sql)
-            await conn.execute("INSERT INTO samen_schema (version) VALUES (%s)", (version,))
+    await conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
+    try:
+        await conn.execute("CREATE TABLE IF NOT EXISTS samen_schema (version BIGINT NOT NULL)")
+        row = await (await conn.execute("SELECT max(version) FROM samen_schema")).fetchone()
+        current = int(row[0]) if row and row[0] is not None else 0
+        migrations = postgres_migrations()
+        if current > len(migrations):
+            raise RuntimeError(
+                f"the database was made by a newer Samen (schema {current}; this one knows"
+                f" {len(migrations)}): install that version"
+            )
+        for version, sql in migrations[current:]:
+            async with conn.transaction():
+                if version == 1:
+                    await conn.execute(_REFUSE)
+                await conn.execute(sql)
+                await conn.execute("INSERT INTO samen_schema (version) VALUES (%s)", (version,))
+    finally:
+        await conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
 
 
 # --- the database ---------------------------------------------------------------------------
