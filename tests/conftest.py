@@ -6,9 +6,11 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bot.storage import Database
 from tests.harness import AMSTERDAM, Harness
 from tests.postgresql import BACKENDS, SERVER, fresh_database
 
@@ -36,6 +38,25 @@ async def harness(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
         yield h
     finally:
         await h.close()
+        if drop is not None:
+            await drop()
+
+
+@pytest.fixture(params=BACKENDS)
+async def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Any]:
+    """A new, empty database: an SQLite file (and in the `-m postgresql` pass a fresh
+    PostgreSQL database)."""
+    drop = None
+    if request.param == "postgresql":
+        if not SERVER:
+            pytest.skip("no PostgreSQL server: set SAMEN_TEST_POSTGRESQL")
+        database, drop = await fresh_database(SERVER, f"samen_{uuid.uuid4().hex[:12]}")
+    else:
+        database = await Database.open(tmp_path / "samen.db")
+    try:
+        yield database
+    finally:
+        await database.close()
         if drop is not None:
             await drop()
 
