@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import os
 import time
-import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
@@ -10,9 +9,8 @@ from typing import Any
 
 import pytest
 
-from bot.storage import Database
 from tests.harness import AMSTERDAM, Harness
-from tests.postgresql import BACKENDS, SERVER, fresh_database
+from tests.postgresql import BACKENDS, database_for
 
 # A Monday morning in term time.
 START = datetime(2026, 11, 30, 9, 0, tzinfo=AMSTERDAM)
@@ -22,43 +20,21 @@ START = datetime(2026, 11, 30, 9, 0, tzinfo=AMSTERDAM)
 async def harness(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Harness]:
     """The bot on the fake Bot API with the example school, on SQLite (and in the
     `-m postgresql` pass on a fresh PostgreSQL database)."""
-    drop = None
-    database = None
-    if request.param == "postgresql":
-        if request.node.get_closest_marker("sqlite_only"):
-            pytest.skip("about SQLite itself")
-        if request.node.get_closest_marker("commands"):
-            pytest.skip("samen's commands open SAMEN_DB as an SQLite file for now")
-        if not SERVER:
-            pytest.skip("no PostgreSQL server: set SAMEN_TEST_POSTGRESQL")
-        database, drop = await fresh_database(SERVER, f"samen_{uuid.uuid4().hex[:12]}")
-    h = Harness(tmp_path, START)
-    await h.open(database=database)
-    try:
-        yield h
-    finally:
-        await h.close()
-        if drop is not None:
-            await drop()
+    async with database_for(request, tmp_path) as database:
+        h = Harness(tmp_path, START)
+        await h.open(database=database)
+        try:
+            yield h
+        finally:
+            await h.close()
 
 
 @pytest.fixture(params=BACKENDS)
 async def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Any]:
     """A new, empty database: an SQLite file (and in the `-m postgresql` pass a fresh
     PostgreSQL database)."""
-    drop = None
-    if request.param == "postgresql":
-        if not SERVER:
-            pytest.skip("no PostgreSQL server: set SAMEN_TEST_POSTGRESQL")
-        database, drop = await fresh_database(SERVER, f"samen_{uuid.uuid4().hex[:12]}")
-    else:
-        database = await Database.open(tmp_path / "samen.db")
-    try:
+    async with database_for(request, tmp_path) as database:
         yield database
-    finally:
-        await database.close()
-        if drop is not None:
-            await drop()
 
 
 # Where the browser tests put their screenshots (each story's end): CI keeps the folder.

@@ -42,6 +42,7 @@ class Harness(School):
     def __init__(self, tmp_path: Path, start: datetime) -> None:
         super().__init__(FakeClock(start), FakeTelegram())
         self.tmp_path = tmp_path
+        self._own_database = True
 
     async def open(
         self, settings: dict[str, Any] | None = None, *, database: Any = None, **outbox_options: Any
@@ -56,6 +57,8 @@ class Harness(School):
             school_name="De Brug",
             **(settings or {}),
         )
+        # A database given is its giver's to close.
+        self._own_database = database is None
         self.db = database or await self.database_class.open(self.settings.db_path)
         await load_examples(self.db, self.clock.now())
         await self.start_bot(**outbox_options)
@@ -92,6 +95,6 @@ class Harness(School):
 
     async def close(self) -> None:
         await self.stop_bot()
-        if self.db is not None:
+        if self.db is not None and self._own_database:
             await self.db.close()
         await self.server.stop()

@@ -8,12 +8,15 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 from psycopg import conninfo
 
+from bot.storage import Database
 from bot.storage.postgres import PostgresDb
 
 SERVER = os.environ.get("SAMEN_TEST_POSTGRESQL", "")
@@ -60,3 +63,27 @@ async def empty_postgresql() -> AsyncIterator[str]:
     await _admin(SERVER, f"CREATE DATABASE {name}")
     yield _on(SERVER, name)
     await _admin(SERVER, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@asynccontextmanager
+async def database_for(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Any]:
+    """A new, migrated database of the backend a fixture was given (`request.param`): an
+    SQLite file in `tmp_path`, or a fresh PostgreSQL database (skipping tests marked as
+    SQLite's only); closed, and dropped, after."""
+    drop = None
+    if request.param == "sqlite":
+        database: Any = await Database.open(tmp_path / "samen.db")
+    else:
+        if request.node.get_closest_marker("sqlite_only"):
+            pytest.skip("about SQLite itself")
+        if request.node.get_closest_marker("commands"):
+            pytest.skip("samen's commands open SAMEN_DB as an SQLite file for now")
+        if not SERVER:
+            pytest.skip("no PostgreSQL server: set SAMEN_TEST_POSTGRESQL")
+        database, drop = await fresh_database(SERVER, f"samen_{uuid.uuid4().hex[:12]}")
+    try:
+        yield database
+    finally:
+        await database.close()
+        if drop is not None:
+            await drop()
