@@ -20,6 +20,7 @@ code point on both: the database is expected with the C collation (`samen check`
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -156,9 +157,7 @@ class PostgresExecutor(Executor):
 
     async def _execute(self, sql: str, params: Sequence[Any]) -> tuple[list[Row], int]:
         text, order = translate(sql)
-        if self._guard is None:
-            return await self._on_cursor(text, _adapted(params, order))
-        async with self._guard:
+        async with self._guard or contextlib.nullcontext():
             return await self._on_cursor(text, _adapted(params, order))
 
     async def _on_cursor(self, text: str, params: list[Any]) -> tuple[list[Row], int]:
