@@ -50,10 +50,14 @@ class Harness(School):
         """`settings`: what samen.toml would set (e.g. translation services); `database`: an
         open database to use instead of a new SQLite file (a PostgreSQL one)."""
         base_url = await self.server.start()
+        on_server = database is not None and not isinstance(database, Database)
         self.settings = Settings(
             token=TOKEN,
             api_url=base_url,
             db_path=self.tmp_path / "samen.db",
+            # As `samen` reads them from SAMEN_DB and SAMEN_KEY_FILE for a database on a server.
+            db_url=database.url if on_server else None,
+            key_file=self.tmp_path / "samen.key" if on_server else None,
             school_name="De Brug",
             **(settings or {}),
         )
@@ -72,6 +76,14 @@ class Harness(School):
         assert queue is not None
         for job in queue.jobs():
             job.enabled = False
+
+    def samen_environment(self) -> dict[str, str]:
+        """The environment a `samen` command needs to work on this bot's database."""
+        assert self.settings is not None
+        environment = {"SAMEN_DB": str(self.settings.database)}
+        if self.settings.key_file is not None:
+            environment["SAMEN_KEY_FILE"] = str(self.settings.key_file)
+        return environment
 
     async def rows(self, sql: str) -> list[tuple[Any, ...]]:
         """What a query finds in the bot's database now, on either backend (for checks)."""

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import psycopg
 import pytest
@@ -26,7 +27,9 @@ _template_ready = False
 
 
 def _on(server: str, dbname: str) -> str:
-    return conninfo.make_conninfo(server, dbname=dbname)
+    """The URL of database `dbname` on `server`, as SAMEN_DB takes it (postgresql://…)."""
+    facts = conninfo.conninfo_to_dict(conninfo.make_conninfo(server, dbname=dbname))
+    return "postgresql://?" + urlencode({key: str(value) for key, value in facts.items()})
 
 
 async def _admin(server: str, *statements: str) -> None:
@@ -54,15 +57,24 @@ async def fresh_database(server: str, name: str) -> tuple[Any, Callable[[], Awai
     return database, drop
 
 
-@pytest.fixture
-async def empty_postgresql() -> AsyncIterator[str]:
-    """The connection string of a new, empty database (no schema yet), dropped after."""
+@asynccontextmanager
+async def empty_database() -> AsyncIterator[str]:
+    """The URL of a new, empty database (no schema yet) on the test server, dropped after."""
     if not SERVER:
         pytest.skip("no PostgreSQL server: set SAMEN_TEST_POSTGRESQL")
     name = f"samen_{uuid.uuid4().hex[:12]}"
     await _admin(SERVER, f"CREATE DATABASE {name}")
-    yield _on(SERVER, name)
-    await _admin(SERVER, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    try:
+        yield _on(SERVER, name)
+    finally:
+        await _admin(SERVER, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+async def empty_postgresql() -> AsyncIterator[str]:
+    """The URL of a new, empty database (no schema yet), dropped after."""
+    async with empty_database() as url:
+        yield url
 
 
 @asynccontextmanager
@@ -76,8 +88,6 @@ async def database_for(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     else:
         if request.node.get_closest_marker("sqlite_only"):
             pytest.skip("about SQLite itself")
-        if request.node.get_closest_marker("commands"):
-            pytest.skip("samen's commands open SAMEN_DB as an SQLite file for now")
         if not SERVER:
             pytest.skip("no PostgreSQL server: set SAMEN_TEST_POSTGRESQL")
         database, drop = await fresh_database(SERVER, f"samen_{uuid.uuid4().hex[:12]}")

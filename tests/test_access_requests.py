@@ -246,7 +246,6 @@ async def test_a_parent_without_a_right_to_the_file_gets_only_what_concerns_him(
     assert "Marloes" not in copies["G010"]  # nothing of the mother's own doings
 
 
-@pytest.mark.commands
 async def test_someone_samen_cannot_reach_gets_the_copy_on_paper(
     harness: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
@@ -270,7 +269,8 @@ async def test_someone_samen_cannot_reach_gets_the_copy_on_paper(
     assert dutch.date_with_year(date(2026, 12, 30)) in request_message.text
     assert await harness.rows("SELECT answered_at FROM access_requests") == [(None,)]
 
-    monkeypatch.setenv("SAMEN_DB", str(harness.settings.db_path))
+    for name, value in harness.samen_environment().items():
+        monkeypatch.setenv(name, value)
     monkeypatch.delenv("SAMEN_CONFIG", raising=False)
     monkeypatch.chdir(tmp_path)
     target = tmp_path / "copy-G005.pdf"

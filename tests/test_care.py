@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import pytest
-
 from bot.demo.fake_telegram import ChatMessage, FakeUser
 from bot.demo.school import data_of, with_data
 from bot.rules.consent import ConsentStatus
@@ -461,7 +459,6 @@ async def test_records_refuse_what_the_rules_do_not_allow(harness: Harness) -> N
         )
 
 
-@pytest.mark.commands
 async def test_the_audit_trail_of_a_pupil_exports_as_csv(harness: Harness, tmp_path) -> None:
     import asyncio
     import csv
@@ -482,7 +479,7 @@ async def test_the_audit_trail_of_a_pupil_exports_as_csv(harness: Harness, tmp_p
         "P024",
         "--csv",
         str(target),
-        env={**os.environ, "SAMEN_DB": str(harness.settings.db_path)},
+        env={**os.environ, **harness.samen_environment()},
         cwd=tmp_path,
         stdout=asyncio.subprocess.PIPE,
     )

@@ -357,3 +357,17 @@ def test_a_school_switches_on_the_newer_languages(tmp_path: Path) -> None:
     )
     settings = load_settings({"SAMEN_CONFIG": str(config)})
     assert settings.languages == ("nl", "prs", "ro", "bg", "es", "pt")
+
+
+def test_samen_db_names_a_database_server_by_its_url(tmp_path: Path) -> None:
+    url = "postgresql://samen:geheim@db.bestuur.nl:5432/debrug"
+    settings = load_settings({"SAMEN_DB": url, "SAMEN_KEY_FILE": str(tmp_path / "samen.key")})
+    assert settings.database == url and settings.db_url == url
+    assert settings.database_name == "postgresql database debrug on db.bestuur.nl"
+    assert settings.pseudonym_key_file == tmp_path / "samen.key"
+    # A file stays a file, its key beside it.
+    settings = load_settings({"SAMEN_DB": str(tmp_path / "school.db")})
+    assert settings.database == tmp_path / "school.db" and settings.db_url is None
+    assert settings.pseudonym_key_file == tmp_path / "school.key"
+    with pytest.raises(ConfigError, match="set SAMEN_KEY_FILE"):
+        load_settings({"SAMEN_DB": url})

@@ -5,16 +5,16 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from contextlib import AsyncExitStack
 from datetime import UTC, date, datetime
 from pathlib import Path
-
-import pytest
 
 from bot.demo.fake_telegram import TOKEN, FakeTelegram
 from bot.platform.backup_crypto import decrypt_file, new_backup_key
 from bot.rules.models import PersonKind
-from bot.storage import Database
+from bot.storage import Database, open_database
 from tests.harness import Harness
+from tests.postgresql import empty_database
 
 
 async def samen(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
@@ -32,7 +32,6 @@ async def samen(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str, s
     return process.returncode or 0, out.decode(), err.decode()
 
 
-@pytest.mark.commands
 async def test_a_backup_while_the_bot_runs_restores_completely(harness: Harness, tmp_path) -> None:
     mother = harness.server.user(301, "Linda")
     await harness.link(mother, PersonKind.GUARDIAN, "G002")
@@ -44,7 +43,7 @@ async def test_a_backup_while_the_bot_runs_restores_completely(harness: Harness,
     code, out, err = await samen(
         "backup",
         str(target),
-        env={"SAMEN_DB": str(harness.settings.db_path), "SAMEN_CONFIG": str(config)},
+        env={**harness.samen_environment(), "SAMEN_CONFIG": str(config)},
         cwd=tmp_path,
     )
     assert code == 0, err
@@ -54,14 +53,20 @@ async def test_a_backup_while_the_bot_runs_restores_completely(harness: Harness,
     opened = tmp_path / "opened.db"
     opened.write_bytes(b"")
     decrypt_file(target, opened, identity)
-    restored = await Database.open(opened)
-    try:
+    async with AsyncExitStack() as stack:
+        if harness.settings.db_url is None:  # an SQLite file
+            restored = await Database.open(opened)
+        else:  # pg_dump's file, put into an empty database as `samen restore` does
+            from bot.storage.postgres import restore_dump
+
+            url = await stack.enter_async_context(empty_database())
+            await asyncio.to_thread(restore_dump, url, opened)
+            restored = await open_database(url)
+        stack.push_async_callback(restored.close)
         async with restored.transaction() as tx:
             assert await tx.integrity() == "ok"
             assert await tx.account_of_user(301) == (PersonKind.GUARDIAN, "G002")
             counts = await tx.roster_counts()
-    finally:
-        await restored.close()
     assert counts == {"staff": 5, "pupils": 25, "guardians": 41, "accounts": 1}
     assert oct(os.stat(target).st_mode & 0o777) == "0o600"
 

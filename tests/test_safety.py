@@ -274,7 +274,6 @@ async def test_a_copy_of_the_familys_data_leaves_out_the_safety_period_as_decide
     )
 
 
-@pytest.mark.commands
 async def test_a_paper_copy_waits_for_the_safety_decision(
     harness: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
@@ -283,7 +282,8 @@ async def test_a_paper_copy_waits_for_the_safety_decision(
     await record_safety(harness, coordinator)
     await plan(harness, teacher, "Sem", "do 10 dec 10:00", place="gymzaal")
     assert harness.settings is not None
-    monkeypatch.setenv("SAMEN_DB", str(harness.settings.db_path))
+    for name, value in harness.samen_environment().items():
+        monkeypatch.setenv(name, value)
     monkeypatch.delenv("SAMEN_CONFIG", raising=False)
     monkeypatch.chdir(tmp_path)
     target = tmp_path / "copy.pdf"

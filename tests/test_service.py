@@ -30,9 +30,10 @@ from bot.services.backups import (
     restore_database,
     rotate,
 )
-from bot.storage import Database, inspect_database_file, load_migrations
+from bot.storage import Database, inspect_database_file, load_migrations, open_database
 from scheduler import daily_work
-from tests.harness import AMSTERDAM, Harness
+from tests.harness import AMSTERDAM, Harness, load_examples
+from tests.postgresql import empty_database
 from tests.test_operations import samen
 
 # A Tuesday night in term time, before the backup time (02:00).
@@ -431,6 +432,124 @@ async def test_a_running_bot_is_healthy_and_keeps_restore_and_a_second_bot_away(
     code, out, err = await samen("restore", str(backup), env=env, cwd=tmp_path)
     assert code == 0, err
     assert await meta(db_path, "after_the_backup") is None
+
+
+@pytest.mark.postgresql
+async def test_workers_on_a_database_server_take_turns_and_keep_restore_away(
+    tmp_path: Path,
+) -> None:
+    """SAMEN_DB as a PostgreSQL URL: `samen run` serves and is healthy, a second stands by, a
+    restore waits for both to stop, then puts a backup back whole."""
+    server = FakeTelegram()
+    await server.start()
+    async with empty_database() as url:
+        env = {
+            "SAMEN_DB": url,
+            "SAMEN_KEY_FILE": str(tmp_path / "samen.key"),
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_URL": server.base_url,
+        }
+        db = await open_database(url)
+        try:
+            await load_examples(db, TUESDAY_NIGHT)
+        finally:
+            await db.close()
+        backup = tmp_path / "backup.dump"
+        code, out, err = await samen("backup", "--unencrypted", str(backup), env=env, cwd=tmp_path)
+        assert code == 0, err
+        assert "Backed up postgresql database samen_" in out
+        await set_meta(url, "after_the_backup", "yes")
+        assert (await samen("health", env=env, cwd=tmp_path))[0] == 1
+        code, out, _ = await samen("check", env=env, cwd=tmp_path)
+        assert "database: postgresql database samen_" in out and "integrity ok" in out
+        assert "25 pupils" in out and "pseudonymisation key: none yet at" in out
+
+        async def run(log: Path) -> asyncio.subprocess.Process:
+            with log.open("a") as output:
+                return await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    "-m",
+                    "bot",
+                    "run",
+                    env={**os.environ, **env},
+                    cwd=tmp_path,
+                    stdout=asyncio.subprocess.DEVNULL,
+                    stderr=output,
+                )
+
+        first = await run(tmp_path / "first.log")
+        second = None
+        try:
+            await server.wait_for(lambda: bool(server.calls_of("getUpdates")), timeout=30)
+            code, out, _ = await samen("health", env=env, cwd=tmp_path)
+            assert code == 0 and out.startswith("healthy: samen run is using postgresql")
+            second = await run(tmp_path / "second.log")
+            said = (tmp_path / "second.log").read_text
+            await server.wait_for(lambda: "standing by" in said(), timeout=30)
+            code, _, err = await samen("restore", str(backup), env=env, cwd=tmp_path)
+            assert code == 1 and "Stop every worker first" in err
+            assert await get_meta(url, "after_the_backup") == "yes"
+            for worker in (first, second):
+                worker.send_signal(signal.SIGTERM)
+            for worker in (first, second):
+                assert await asyncio.wait_for(worker.wait(), 30) == 0
+        finally:
+            for worker in (first, second):
+                if worker is not None and worker.returncode is None:
+                    worker.kill()
+            await server.stop()
+        assert "standing by" not in (tmp_path / "first.log").read_text()
+        code, out, err = await samen("restore", str(backup), env=env, cwd=tmp_path)
+        assert code == 0, err
+        assert await get_meta(url, "after_the_backup") is None
+        db = await open_database(url)
+        try:
+            async with db.reading() as tx:
+                assert (await tx.roster_counts())["pupils"] == 25
+        finally:
+            await db.close()
+        # Not a dump (an SQLite file): refused, the database as it was.
+        code, _, err = await samen("restore", str(tmp_path / "first.log"), env=env, cwd=tmp_path)
+        assert code == 1 and "not a backup of a database on a server" in err
+
+
+async def test_a_database_server_samen_cannot_reach_is_named_without_its_password(
+    tmp_path: Path,
+) -> None:
+    env = {
+        "SAMEN_DB": "postgresql://samen:geheim@127.0.0.1:9/bestuur",
+        "SAMEN_KEY_FILE": str(tmp_path / "samen.key"),
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": "http://127.0.0.1:9/bot",
+    }
+    for command in (["run"], ["import", "staff", str(tmp_path / "x.csv")], ["health"]):
+        if command[0] == "import":
+            (tmp_path / "x.csv").write_text("")
+        code, out, err = await samen(*command, env=env, cwd=tmp_path)
+        assert code == 1, (command, out, err)
+        assert "postgresql database bestuur on 127.0.0.1" in out + err
+        assert "geheim" not in out + err and "Traceback" not in err
+    without_key = {key: value for key, value in env.items() if key != "SAMEN_KEY_FILE"}
+    code, _, err = await samen("check", env=without_key, cwd=tmp_path)
+    assert code == 2 and "set SAMEN_KEY_FILE" in err
+
+
+async def set_meta(url: str, key: str, value: str) -> None:
+    db = await open_database(url)
+    try:
+        async with db.transaction() as tx:
+            await tx.set_meta(key, value)
+    finally:
+        await db.close()
+
+
+async def get_meta(url: str, key: str) -> str | None:
+    db = await open_database(url)
+    try:
+        async with db.reading() as tx:
+            return await tx.get_meta(key)
+    finally:
+        await db.close()
 
 
 # --- settings ------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
@@ -47,7 +48,7 @@ from bot.services.roster_import import (
     import_pupils,
     import_staff,
 )
-from bot.storage import Database, database_problem
+from bot.storage import Database, database_problem, open_database
 
 NO_TOKEN = """\
 samen run needs a Telegram bot token in TELEGRAM_BOT_TOKEN.
@@ -258,7 +259,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         # A damaged, locked or newer database, found when opened or by any query on the way:
         # one sentence and a clean exit, never a traceback (a service manager restarts it).
-        problem = database_problem(settings.db_path, exc)
+        problem = database_problem(settings.database_name, exc)
         if problem is None:
             raise
         print(f"samen: {problem}", file=sys.stderr)
@@ -319,6 +320,13 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(_invites(settings, args.csv_file, args.letters_file, selection))
 
 
+# How often a waiting worker asks whether the one serving the bot is still there, and how
+# often the serving one checks that it still holds its turn (the window in which both might
+# send, after a connection dropped by the server, is at most this long).
+TAKE_OVER_SECONDS = 2.0
+LEASE_BEAT_SECONDS = 2.0
+
+
 def run(settings: Settings) -> int:
     if not settings.token:
         print(NO_TOKEN, file=sys.stderr, end="")
@@ -331,6 +339,13 @@ def run(settings: Settings) -> int:
 
 
 async def _serve(settings: Settings) -> int:
+    # Signals are caught from the very start, so a stop during start-up is still clean.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    if settings.db_url is not None:
+        return await _serve_on_server(settings, settings.db_url, stop)
     # One bot per database, held for the bot's whole life: `samen restore` and a second
     # `samen run` see it and stay away.
     try:
@@ -346,20 +361,55 @@ async def _serve(settings: Settings) -> int:
         print(f"samen: cannot use {settings.db_path}: {exc}", file=sys.stderr)
         return EXIT_FAILED
     with lock:
-        async with beating(lock):
-            return await _serve_until_stopped(settings)
+        async with beating(lock.beat):
+            return await _serve_until_stopped(settings, stop)
 
 
-async def _serve_until_stopped(settings: Settings) -> int:
+async def _serve_on_server(settings: Settings, url: str, stop: asyncio.Event) -> int:
+    """On a database server, several workers may start: one serves the bot (it holds the
+    lease), the others wait beside it and the first to see it go takes over."""
+    from bot.storage.postgres import ServingLease
+
+    lease = await ServingLease.try_take(url)
+    if lease is None:
+        logging.getLogger(__name__).info(
+            "standing by: another samen run serves this database; taking over when it stops"
+        )
+        while lease is None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=TAKE_OVER_SECONDS)
+            if stop.is_set():
+                return 0
+            lease = await ServingLease.try_take(url)
+        logging.getLogger(__name__).info("taking over: the other samen run has stopped")
+    lost = asyncio.Event()
+
+    def lose() -> None:
+        # Without its lease this worker must not send another message: another one may
+        # have taken over already.
+        lost.set()
+        stop.set()
+
+    try:
+        async with beating(lease.beat, every=LEASE_BEAT_SECONDS, on_failure=lose):
+            code = await _serve_until_stopped(settings, stop)
+    finally:
+        await lease.release()
+    if lost.is_set():
+        print(
+            f"samen: lost the connection that holds this worker's turn on the"
+            f" {settings.database_name}; stopped so that another worker takes over.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    return code
+
+
+async def _serve_until_stopped(settings: Settings, stop: asyncio.Event) -> int:
     from bot.app import Runtime
 
-    # Signals are caught from the very start, so a stop during start-up is still clean.
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     try:
-        db = await Database.open(settings.db_path)
+        db = await open_database(settings.database)
     except RuntimeError as exc:  # damaged, locked, of a newer Samen, or broken migrations
         print(f"samen: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -412,7 +462,7 @@ async def _import(settings: Settings, what: str, file: Path, leavers_ok: bool = 
     clock = SystemClock()
     now = clock.now()
     today = now.astimezone(settings.timezone).date()
-    db = await Database.open(settings.db_path)
+    db = await open_database(settings.database)
     try:
         name = str(file)
         if what == "staff":
@@ -470,7 +520,7 @@ async def _invites(
         if font_dir is None and csv_file is None:
             return EXIT_FAILED
     letters_failed = letters_file is not None and font_dir is None
-    db = await Database.open(settings.db_path)
+    db = await open_database(settings.database)
     try:
         username = await _bot_username(settings, db)
         if username is None:
@@ -532,7 +582,7 @@ async def _purge(settings: Settings, *, apply: bool) -> int:
     """Counts per kind of data, never names: the output may end up in a ticket or a log."""
     now = SystemClock().now()
     today = now.astimezone(settings.timezone).date()
-    db = await Database.open(settings.db_path)
+    db = await open_database(settings.database)
     try:
         if apply:
             report = await apply_purge(db, settings, today, now)
@@ -543,7 +593,7 @@ async def _purge(settings: Settings, *, apply: bool) -> int:
         return EXIT_FAILED
     finally:
         await db.close()
-    print(f"Retention on {today.isoformat()} ({settings.db_path}):")
+    print(f"Retention on {today.isoformat()} ({settings.database_name}):")
     width = max(len(k.kind) for k in report.kinds)
     for kind in report.kinds:
         done = [f"{n} {what}" for what, n in kind.counts if n]

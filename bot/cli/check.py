@@ -24,7 +24,7 @@ from bot.rules.models import AccessRequest
 from bot.rules.school_calendar import holidays_run_out, known_until
 from bot.services.backups import last_daily_backup
 from bot.services.pseudonym_key import key_report
-from bot.storage import Database, database_problem, readable_by_others
+from bot.storage import database_problem, open_database, readable_by_others
 
 
 async def check(settings: Settings) -> int:
@@ -62,7 +62,7 @@ def _report_configuration(settings: Settings) -> None:
 async def _check_database(settings: Settings) -> tuple[int, bool]:
     """Report on the database: the number of problems found, and whether it could be used."""
     try:
-        db = await Database.open(settings.db_path)
+        db = await open_database(settings.database)
     except RuntimeError as exc:  # damaged, locked, of a newer Samen, or broken migrations
         print(f"database: FAILED, {exc}")
         return 1, False
@@ -74,7 +74,7 @@ async def _check_database(settings: Settings) -> tuple[int, bool]:
             outbox = await tx.outbox_counts()
             requests = await tx.unanswered_access_requests()
         print(
-            f"database: {settings.db_path}, schema {await db.schema_version()},"
+            f"database: {settings.database_name}, schema {await db.schema_version()},"
             f" integrity {integrity}; {counts['staff']} staff, {counts['pupils']} pupils,"
             f" {counts['guardians']} guardians, {counts['accounts']} linked accounts;"
             f" outbox pending {outbox.get('pending', 0)}"
@@ -83,7 +83,7 @@ async def _check_database(settings: Settings) -> tuple[int, bool]:
             problems += 1
         problems += _report_access_requests(settings, requests)
     except Exception as exc:
-        problem = database_problem(settings.db_path, exc)
+        problem = database_problem(settings.database_name, exc)
         if problem is None:
             raise
         print(f"database: FAILED, {problem}")
@@ -96,7 +96,8 @@ async def _check_database(settings: Settings) -> tuple[int, bool]:
 def _warn_readable_by_others(settings: Settings) -> None:
     # A warning, not a problem: Samen works, but other accounts on the machine can read every
     # family's data. Samen creates its files owner-only; files from before keep their mode.
-    files = readable_by_others(settings.db_path)
+    # (A database server's files are its own administrator's.)
+    files = readable_by_others(settings.db_path) if settings.db_url is None else []
     if files:
         modes = ", ".join(f"{file} (mode {mode:o})" for file, mode in files)
         print(
@@ -123,7 +124,7 @@ async def _check_pseudonym_key(settings: Settings) -> int:
     """Where the key of the pseudonymised audit trail is, and whether it fits the database;
     1 when samen run would refuse to start for it, else 0."""
     try:
-        db = await Database.open(settings.db_path)
+        db = await open_database(settings.database)
     except (OSError, RuntimeError, sqlite3.Error):
         return 0  # reported under "database"
     try:
@@ -163,7 +164,7 @@ async def _check_backups(settings: Settings) -> int:
     if settings.backup_folder is None:
         print("daily backup: off (set folder under [backup] in samen.toml)")
         return 0
-    db = await Database.open(settings.db_path)
+    db = await open_database(settings.database)
     try:
         last = await last_daily_backup(db)
         async with db.reading() as tx:
@@ -197,7 +198,8 @@ async def _check_sending(settings: Settings) -> int:
     The last time sending paused for it is reported, as a warning."""
     problems = 0
     try:
-        free: int | None = disk_free(settings.db_path)
+        # A database server's disk is watched by its own administrator.
+        free: int | None = disk_free(settings.db_path) if settings.db_url is None else None
     except OSError:
         free = None
     if free is not None and free < DISK_LOW:
@@ -207,7 +209,7 @@ async def _check_sending(settings: Settings) -> int:
         )
         problems += 1
     try:
-        db = await Database.open(settings.db_path)
+        db = await open_database(settings.database)
     except (OSError, RuntimeError, sqlite3.Error):
         return problems  # reported under "database"
     try:

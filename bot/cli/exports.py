@@ -23,7 +23,7 @@ from bot.rules.pupil_file import to_json
 from bot.services.pupil_file import collect
 from bot.services.right_of_access import SafetyChoice, hand_over_on_paper, touches_safety
 from bot.services.work import Work
-from bot.storage import Database
+from bot.storage import open_database
 
 AUDIT_COLUMNS = [
     "id",
@@ -45,7 +45,7 @@ def _audit_cells(entry: AuditEntry) -> list[str]:
 
 
 async def export_audit(settings: Settings, pupil_id: str, target: Path) -> int:
-    db = await Database.open(settings.db_path)
+    db = await open_database(settings.database)
     try:
         async with db.transaction() as tx:
             pupil = await tx.pupil(pupil_id)
@@ -75,7 +75,7 @@ async def export_pupil(
         if font_dir is None:
             return EXIT_FAILED
     now = SystemClock().now()
-    db = await Database.open(settings.db_path)
+    db = await open_database(settings.database)
     try:
         # One transaction: a consistent picture even while `samen run` writes.
         async with db.transaction() as tx:
@@ -109,7 +109,7 @@ async def export_copy(
         return EXIT_FAILED
     now = SystemClock().now()
     catalogues = Catalogues(SUPPORTED_LANGUAGES, settings.timezone)
-    db = await Database.open(settings.db_path)
+    db = await open_database(settings.database)
     try:
         async with db.transaction() as tx:
             if await tx.guardian(person_id) is not None:

@@ -5,24 +5,33 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 from bot.cli.files import EXIT_FAILED, EXIT_USAGE
 from bot.platform.backup_crypto import BackupKeyError, new_backup_key
 from bot.platform.clock import SystemClock
 from bot.platform.config import Settings
-from bot.platform.run_lock import DatabaseInUse, RunLock, liveness
+from bot.platform.run_lock import DatabaseInUse, Liveness, RunLock, liveness
 from bot.platform.secret_files import write_new_secret_file
-from bot.services.backups import RestoreRefused, back_up, back_up_into, restore_database
+from bot.services.backups import (
+    RestoreRefused,
+    back_up,
+    back_up_into,
+    restore_database,
+    restore_server_database,
+)
 from bot.services.pseudonym_key import (
     PseudonymKeyProblem,
     key_report,
     move_key_out,
     replace_lost_key,
 )
-from bot.storage import Database, NotADatabase
+from bot.storage import NotADatabase, open_database
+
+log = logging.getLogger(__name__)
 
 # After a refusal for a missing or another pseudonymisation key: the way out, never taken silently.
 LOST_FOR_GOOD = "Only when that key is lost for good: samen pseudonym-key --replace-lost."
@@ -42,10 +51,11 @@ HEALTHY_QUIET_SECONDS = 120.0
 async def backup(
     settings: Settings, target: Path, keep: int | None, *, unencrypted: bool = False
 ) -> int:
-    """SQLite's online backup: a consistent copy even while `samen run` writes, encrypted to
-    [backup] recipients (plain only with `unencrypted`). Into a file, or timestamped into a
-    folder (with `keep`: only the newest `keep` stay)."""
-    if not settings.db_path.exists():
+    """SQLite's online backup, or pg_dump for a database on a server: a consistent copy even
+    while `samen run` writes, encrypted to [backup] recipients (plain only with
+    `unencrypted`). Into a file, or timestamped into a folder (with `keep`: only the newest
+    `keep` stay)."""
+    if settings.db_url is None and not settings.db_path.exists():
         print(f"samen: there is no database at {settings.db_path}.", file=sys.stderr)
         return EXIT_FAILED
     if keep is not None and keep < 1:
@@ -54,7 +64,7 @@ async def backup(
     if keep is not None and target.exists() and not target.is_dir():
         print(f"samen: with --keep, {target} must be a folder.", file=sys.stderr)
         return EXIT_USAGE
-    if target.resolve() == settings.db_path.resolve():
+    if settings.db_url is None and target.resolve() == settings.db_path.resolve():
         print("samen: the backup must go to another file than the database.", file=sys.stderr)
         return EXIT_USAGE
     recipients = () if unencrypted else settings.backup_recipients
@@ -66,16 +76,16 @@ async def backup(
         await _move_key_out(settings)
         if keep is not None or target.is_dir():
             made = await back_up_into(
-                settings.db_path, target, keep, SystemClock().now(), recipients
+                settings.database, target, keep, SystemClock().now(), recipients
             )
             written, size = made.path, made.size
         else:
-            written, size = target, await back_up(settings.db_path, target, recipients)
+            written, size = target, await back_up(settings.database, target, recipients)
     except (OSError, NotADatabase, BackupKeyError, PseudonymKeyProblem) as exc:
         print(f"samen: backup failed: {exc}", file=sys.stderr)
         return EXIT_FAILED
     how = f"encrypted to {len(recipients)} key(s)" if recipients else "NOT encrypted"
-    print(f"Backed up {settings.db_path} to {written} ({size} bytes, {how}).")
+    print(f"Backed up {settings.database_name} to {written} ({size} bytes, {how}).")
     if not recipients:
         print(
             "samen: this copy is not encrypted: whoever gets it reads every family's data."
@@ -89,7 +99,7 @@ async def backup(
 
 
 async def _move_key_out(settings: Settings) -> None:
-    db = await Database.open(settings.db_path)
+    db = await open_database(settings.database)
     try:
         await move_key_out(db, settings.pseudonym_key_file)
     finally:
@@ -122,17 +132,18 @@ def backup_key(target: Path) -> int:
 async def pseudonym_key(settings: Settings, *, replace_lost: bool) -> int:
     """Where the pseudonymisation key is and whether it fits; with `replace_lost`, a new key
     once the one the pseudonyms were made with is lost for good."""
-    if not settings.db_path.exists():
+    if settings.db_url is None and not settings.db_path.exists():
         print(f"samen: there is no database at {settings.db_path}.", file=sys.stderr)
         return EXIT_FAILED
     path = settings.pseudonym_key_file
-    try:
-        lock = RunLock.acquire(settings.db_path)
-    except DatabaseInUse:
-        print(f"samen: samen run is using {settings.db_path}; stop it first.", file=sys.stderr)
-        return EXIT_FAILED
-    with lock:
-        db = await Database.open(settings.db_path)
+    async with _no_bot_running(settings) as free:
+        if not free:
+            print(
+                f"samen: samen run is using {settings.database_name}; stop it first.",
+                file=sys.stderr,
+            )
+            return EXIT_FAILED
+        db = await open_database(settings.database)
         try:
             if replace_lost:
                 new = await replace_lost_key(db, path, SystemClock().now())
@@ -158,9 +169,35 @@ async def pseudonym_key(settings: Settings, *, replace_lost: bool) -> int:
     return 0
 
 
+@contextlib.asynccontextmanager
+async def _no_bot_running(settings: Settings) -> AsyncIterator[bool]:
+    """Hold what `samen run` holds while it serves (the lock file, or the lease on the
+    server), so that no bot starts meanwhile; False when a bot holds it now."""
+    if settings.db_url is not None:
+        from bot.storage.postgres import ServingLease
+
+        lease = await ServingLease.try_take(settings.db_url)
+        try:
+            yield lease is not None
+        finally:
+            if lease is not None:
+                await lease.release()
+        return
+    try:
+        lock = RunLock.acquire(settings.db_path)
+    except DatabaseInUse:
+        yield False
+        return
+    with lock:
+        yield True
+
+
 def restore(settings: Settings, source: Path, identity: Path | None = None) -> int:
     try:
-        restored = restore_database(settings.db_path, source, SystemClock().now(), identity)
+        if settings.db_url is not None:
+            restored = asyncio.run(restore_server_database(settings.db_url, source, identity))
+        else:
+            restored = restore_database(settings.db_path, source, SystemClock().now(), identity)
     except RestoreRefused as exc:
         print(f"samen: not restored: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -168,7 +205,7 @@ def restore(settings: Settings, source: Path, identity: Path | None = None) -> i
         print(f"samen: restore failed: {exc}", file=sys.stderr)
         return EXIT_FAILED
     print(
-        f"Restored {settings.db_path} from {source} (schema {restored.schema_version};"
+        f"Restored {settings.database_name} from {source} (schema {restored.schema_version};"
         " samen run brings it up to date when it starts)."
     )
     if restored.kept is not None:
@@ -177,29 +214,52 @@ def restore(settings: Settings, source: Path, identity: Path | None = None) -> i
 
 
 def health(settings: Settings) -> int:
-    """For a container's or a monitor's health check: quick, never waits, needs no network."""
-    state = liveness(settings.db_path)
+    """For a container's or a monitor's health check: quick, never waits, needs no network
+    (but the database server's, for a database on a server)."""
+    if settings.db_url is not None:
+        from bot.storage.postgres import serving_state
+
+        serving = asyncio.run(serving_state(settings.db_url))
+        state = Liveness(serving.running, serving.quiet_for)
+    else:
+        state = liveness(settings.db_path)
     if not state.running:
-        print(f"unhealthy: no samen run is using {settings.db_path}")
+        print(f"unhealthy: no samen run is using {settings.database_name}")
         return EXIT_FAILED
     quiet = state.quiet_for or 0.0
     if quiet > HEALTHY_QUIET_SECONDS:
         print(f"unhealthy: samen run has shown no sign of life for {quiet:.0f} s")
         return EXIT_FAILED
-    print(f"healthy: samen run is using {settings.db_path} (alive {quiet:.0f} s ago)")
+    print(f"healthy: samen run is using {settings.database_name} (alive {quiet:.0f} s ago)")
     return 0
 
 
 @contextlib.asynccontextmanager
-async def beating(lock: RunLock) -> AsyncIterator[None]:
-    """Touch the lock file while the bot runs: `samen health` sees the event loop turn."""
+async def beating(
+    beat: Callable[[], Awaitable[None] | None],
+    *,
+    every: float = HEARTBEAT_SECONDS,
+    on_failure: Callable[[], None] | None = None,
+) -> AsyncIterator[None]:
+    """Show a sign of life now and then while the bot runs (`samen health` sees the event
+    loop turn): the lock file touched, or the serving lease's connection used. A beat that
+    fails calls `on_failure` (when given) and stops the beating."""
 
-    async def beat() -> None:
+    async def beating_on() -> None:
         while True:
-            lock.beat()
-            await asyncio.sleep(HEARTBEAT_SECONDS)
+            try:
+                done = beat()
+                if done is not None:
+                    await done
+            except Exception:
+                if on_failure is None:
+                    raise
+                log.warning("the sign of life failed; stopping the beat", exc_info=True)
+                on_failure()
+                return
+            await asyncio.sleep(every)
 
-    task = asyncio.create_task(beat())
+    task = asyncio.create_task(beating_on())
     try:
         yield
     finally:

@@ -28,6 +28,7 @@ from bot.platform.samen_toml import TRANSLATION_PROVIDERS as TRANSLATION_PROVIDE
 from bot.platform.toml_lines import KeyPath, key_lines, line_of
 from bot.rules.models import Participant
 from bot.rules.school_calendar import school_free_days
+from bot.storage.locations import is_server_url, server_name
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 
@@ -93,6 +94,9 @@ class Settings:
     token: str | None = None
     api_url: str = DEFAULT_API_URL
     db_path: Path = Path("samen.db")
+    # SAMEN_DB as a PostgreSQL URL (postgresql://…): the board's database server; None: the
+    # SQLite file at `db_path`.
+    db_url: str | None = None
     config_path: Path | None = None
     # The pseudonymisation key's file (SAMEN_KEY_FILE); None: `samen.key` beside the database.
     key_file: Path | None = None
@@ -141,6 +145,16 @@ class Settings:
     backup_recipients: tuple[str, ...] = ()
 
     @property
+    def database(self) -> Path | str:
+        """Where the database is, for `open_database`: the file, or the server's URL."""
+        return self.db_path if self.db_url is None else self.db_url
+
+    @property
+    def database_name(self) -> str:
+        """How messages name the database: the file, or the server's database (no password)."""
+        return str(self.db_path) if self.db_url is None else server_name(self.db_url)
+
+    @property
     def pseudonym_key_file(self) -> Path:
         """Where the key of the pseudonymised audit trail is kept: never in the database."""
         if self.key_file is not None:
@@ -185,12 +199,23 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     if config_path is None and Path("samen.toml").exists():
         config_path = Path("samen.toml")
     school = _read_samen_toml(config_path) if config_path is not None else {}
+    database = env.get("SAMEN_DB") or "samen.db"
+    db_url = database if is_server_url(database) else None
+    key_file = _key_file(env)
+    if db_url is not None and key_file is None:
+        # Beside a file is a place of its own; a database server has no "beside".
+        raise ConfigError(
+            "SAMEN_DB is a PostgreSQL database: set SAMEN_KEY_FILE to the file that keeps the"
+            " pseudonymisation key (on this machine, not in the database), for example"
+            " /etc/samen/samen.key."
+        )
     return Settings(
         token=env.get("TELEGRAM_BOT_TOKEN") or None,
         api_url=env.get("TELEGRAM_API_URL") or DEFAULT_API_URL,
-        db_path=Path(env.get("SAMEN_DB") or "samen.db"),
+        db_path=Path(database if db_url is None else "samen.db"),
+        db_url=db_url,
         config_path=config_path,
-        key_file=_key_file(env),
+        key_file=key_file,
         **school,
     )
 

@@ -29,12 +29,13 @@ from bot.storage import (
     FOUNDATION_TABLES,
     Database,
     NotADatabase,
-    copy_database_file,
+    copy_database,
     from_iso,
     inspect_database_file,
     iso,
     load_migrations,
     locked_by_another_program,
+    open_database,
     settle_database_file,
 )
 
@@ -58,19 +59,20 @@ class Backup:
     removed: tuple[Path, ...] = ()  # older backups rotation deleted
 
 
-async def back_up(db_path: Path, target: Path, recipients: tuple[str, ...]) -> int:
-    """A consistent copy of the database as `target`, encrypted to `recipients` (a plain
-    SQLite file only without any: when asked for explicitly), readable by its owner only and
-    written whole or not at all (also while the bot runs); its size in bytes."""
+async def back_up(location: Path | str, target: Path, recipients: tuple[str, ...]) -> int:
+    """A consistent copy of the database at `location` (a file, or a server's URL) as
+    `target`, encrypted to `recipients` (a plain SQLite file or pg_dump file only without any:
+    when asked for explicitly), readable by its owner only and written whole or not at all
+    (also while the bot runs); its size in bytes."""
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)  # left by a copy that was cut short
     # Created 0600 before a byte is written into it: the data is never readable to others.
     os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     try:
         if recipients:
-            await asyncio.to_thread(_encrypted_copy, db_path, partial, recipients)
+            await asyncio.to_thread(_encrypted_copy, location, partial, recipients)
         else:
-            await asyncio.to_thread(copy_database_file, db_path, partial)
+            await asyncio.to_thread(copy_database, location, partial)
         os.replace(partial, target)
     except BaseException:
         partial.unlink(missing_ok=True)
@@ -78,14 +80,18 @@ async def back_up(db_path: Path, target: Path, recipients: tuple[str, ...]) -> i
     return target.stat().st_size
 
 
-def _encrypted_copy(db_path: Path, target: Path, recipients: tuple[str, ...]) -> None:
-    # The plain copy waits beside the database, where the same data is anyway, and never in
-    # the backup folder, which may be copied off the machine while a backup is written.
-    fd, name = tempfile.mkstemp(dir=db_path.parent, prefix=f".{db_path.name}.", suffix=".backup")
+def _encrypted_copy(location: Path | str, target: Path, recipients: tuple[str, ...]) -> None:
+    # The plain copy waits beside the database file, where the same data is anyway (for a
+    # database server: in this machine's temporary folder, owner-only), and never in the
+    # backup folder, which may be copied off the machine while a backup is written.
+    if isinstance(location, Path):
+        fd, name = tempfile.mkstemp(".backup", f".{location.name}.", location.parent)
+    else:
+        fd, name = tempfile.mkstemp(".backup", ".samen-dump.")
     os.close(fd)
     plain = Path(name)
     try:
-        copy_database_file(db_path, plain)
+        copy_database(location, plain)
         encrypt_file(plain, target, recipients)
     finally:
         plain.unlink(missing_ok=True)
@@ -99,7 +105,11 @@ def backup_name(now: datetime, number: int = 1, *, encrypted: bool = True) -> st
 
 
 async def back_up_into(
-    db_path: Path, folder: Path, keep: int | None, now: datetime, recipients: tuple[str, ...]
+    location: Path | str,
+    folder: Path,
+    keep: int | None,
+    now: datetime,
+    recipients: tuple[str, ...],
 ) -> Backup:
     """A timestamped backup in `folder` (made if missing, for its owner only), encrypted to
     `recipients` when there are any; with `keep`, only the newest `keep` of the backups made
@@ -109,7 +119,7 @@ async def back_up_into(
     while any((folder / backup_name(now, number, encrypted=e)).exists() for e in (True, False)):
         number += 1
     target = folder / backup_name(now, number, encrypted=bool(recipients))
-    size = await back_up(db_path, target, recipients)
+    size = await back_up(location, target, recipients)
     removed = rotate(folder, keep) if keep is not None else []
     return Backup(target, size, tuple(removed))
 
@@ -183,6 +193,46 @@ def restore_database(
             for suffix in ("-wal", "-shm", "-journal"):
                 Path(f"{staging}{suffix}").unlink(missing_ok=True)
     return Restored(version, kept)
+
+
+async def restore_server_database(url: str, source: Path, identity: Path | None = None) -> Restored:
+    """Put the backup `source` (pg_dump's format, as `samen backup` makes it) in place of the
+    content of the database on a server, in one transaction: all of it or nothing. Refused
+    while any worker serves the bot, without the right key, and for a file that is no dump."""
+    from bot.storage.postgres import ServingLease, is_dump, restore_dump
+
+    if not source.is_file():
+        raise RestoreRefused(f"there is no file at {source}.")
+    # Held through the restore: no worker starts serving meanwhile.
+    lease = await ServingLease.try_take(url)
+    if lease is None:
+        raise RestoreRefused(
+            "a samen run is serving this database. Stop every worker first (systemctl stop"
+            " samen@…, or docker compose stop), then restore."
+        )
+    fd, name = tempfile.mkstemp(".restoring", ".samen-dump.")
+    os.close(fd)
+    plain = Path(name)
+    try:
+        _unpack(source, plain, identity)
+        if not is_dump(plain):
+            raise RestoreRefused(
+                f"{source} is not a backup of a database on a server (pg_dump's format): a"
+                " backup of a school's SQLite file goes into it with samen migrate-to."
+            )
+        try:
+            await asyncio.to_thread(restore_dump, url, plain)
+        except OSError as exc:
+            raise RestoreRefused(f"nothing was changed: {exc}") from None
+    finally:
+        plain.unlink(missing_ok=True)
+        await lease.release()
+    db = await open_database(url)
+    try:
+        version = await db.schema_version()
+    finally:
+        await db.close()
+    return Restored(version, None)
 
 
 def _unpack(source: Path, staging: Path, identity: Path | None) -> None:
@@ -312,7 +362,11 @@ async def _daily_backup(
         return False
     try:
         backup = await back_up_into(
-            db.path, settings.backup_folder, settings.backup_keep, now, settings.backup_recipients
+            db.location,
+            settings.backup_folder,
+            settings.backup_keep,
+            now,
+            settings.backup_recipients,
         )
     except (OSError, NotADatabase, BackupKeyError) as exc:
         log.error("daily backup failed: %s: %s", type(exc).__name__, exc)

@@ -92,7 +92,7 @@ def _write_key_file(path: Path, key: bytes) -> bytes:
     return key
 
 
-def _missing(path: Path, db: Path, in_use: str) -> PseudonymKeyProblem:
+def _missing(path: Path, db: str, in_use: str) -> PseudonymKeyProblem:
     return PseudonymKeyProblem(
         f"the pseudonymisation key {path} is missing, and {db} holds pseudonyms made with it"
         f" (key {in_use}): put the school's copy of that key back there, or point SAMEN_KEY_FILE"
@@ -100,7 +100,7 @@ def _missing(path: Path, db: Path, in_use: str) -> PseudonymKeyProblem:
     )
 
 
-def _another(path: Path, db: Path, in_use: str, found: bytes) -> PseudonymKeyProblem:
+def _another(path: Path, db: str, in_use: str, found: bytes) -> PseudonymKeyProblem:
     return PseudonymKeyProblem(
         f"{path} holds pseudonymisation key {key_id(found)}, but the pseudonyms in {db} were"
         f" made with key {in_use}: put the school's copy of key {in_use} there, or point"
@@ -108,7 +108,7 @@ def _another(path: Path, db: Path, in_use: str, found: bytes) -> PseudonymKeyPro
     )
 
 
-def _both(path: Path, db: Path, found: bytes) -> PseudonymKeyProblem:
+def _both(path: Path, db: str, found: bytes) -> PseudonymKeyProblem:
     return PseudonymKeyProblem(
         f"{db} still holds its own pseudonymisation key and {path} holds another one"
         f" (key {key_id(found)}): if no other database uses {path}, move it aside and start"
@@ -128,7 +128,7 @@ async def move_key_out(db: Database, path: Path) -> bool:
         # On the disk, under its name, before the database lets go of it.
         found = _write_key_file(path, key)
     if found != key:
-        raise _both(path, db.path, found)
+        raise _both(path, db.name, found)
     async with db.transaction() as tx:
         await tx.set_meta(KEY_ID, key_id(key))
         await tx.delete_meta(LEGACY_KEY)
@@ -147,24 +147,24 @@ async def prepare_key(db: Database, path: Path) -> None:
     found = read_key_file(path)
     if found is None:
         if in_use is not None:
-            raise _missing(path, db.path, in_use)
+            raise _missing(path, db.name, in_use)
         found = _write_key_file(path, secrets.token_bytes(KEY_BYTES))
         log.info("made a new pseudonymisation key: key=%s", key_id(found))
     elif in_use is not None and key_id(found) != in_use:
-        raise _another(path, db.path, in_use, found)
+        raise _another(path, db.name, in_use, found)
 
 
-async def key_for_pseudonyms(tx: Tx, path: Path, db_path: Path) -> bytes:
+async def key_for_pseudonyms(tx: Tx, path: Path, db_name: str) -> bytes:
     """The key to make pseudonyms with, inside the purge's transaction; the first use records
     which key it is. PseudonymKeyProblem when it is missing or another one."""
     in_use = await tx.get_meta(KEY_ID)
     found = read_key_file(path)
     if found is None:
         if in_use is not None:
-            raise _missing(path, db_path, in_use)
+            raise _missing(path, db_name, in_use)
         found = _write_key_file(path, secrets.token_bytes(KEY_BYTES))
     elif in_use is not None and key_id(found) != in_use:
-        raise _another(path, db_path, in_use, found)
+        raise _another(path, db_name, in_use, found)
     if in_use is None:
         await tx.set_meta(KEY_ID, key_id(found))
     return found
@@ -194,11 +194,11 @@ async def key_report(db: Database, path: Path) -> KeyReport:
         found = key_id(key) if key is not None else None
         if stored is not None:
             if key is not None and key != bytes.fromhex(stored):
-                problem = str(_both(path, db.path, key))
+                problem = str(_both(path, db.name, key))
         elif in_use is not None and key is None:
-            problem = str(_missing(path, db.path, in_use))
+            problem = str(_missing(path, db.name, in_use))
         elif in_use is not None and key is not None and found != in_use:
-            problem = str(_another(path, db.path, in_use, key))
+            problem = str(_another(path, db.name, in_use, key))
     except PseudonymKeyProblem as exc:
         problem = str(exc)
     return KeyReport(path, in_use, found, stored is not None, readable_by_others(path), problem)
@@ -213,7 +213,7 @@ async def replace_lost_key(db: Database, path: Path, now: datetime) -> str:
         stored = await tx.get_meta(LEGACY_KEY)
     if stored is not None or in_use is None:
         raise PseudonymKeyProblem(
-            f"no key is lost: {db.path} has no pseudonyms made with a key it lacks, and samen run"
+            f"no key is lost: {db.name} has no pseudonyms made with a key it lacks, and samen run"
             f" puts its key in {path} itself."
         )
     if path.exists():

@@ -172,7 +172,7 @@ async def apply_purge(db: Database, settings: Settings, today: date, now: dateti
     await prepare_key(db, settings.pseudonym_key_file)
     async with db.transaction() as tx:
         report = await _purge(
-            tx, settings.retention, today, key=(settings.pseudonym_key_file, db.path)
+            tx, settings.retention, today, key=(settings.pseudonym_key_file, db.name)
         )
         await tx.audit(
             now=now, actor=("admin", None), action="retention_purge", details=report.summary()
@@ -208,7 +208,7 @@ def _due(leavers: list[tuple[str, date, bool]], today: date, retention: Retentio
 
 
 async def _purge(
-    tx: Tx, retention: RetentionSettings, today: date, *, key: tuple[Path, Path] | None
+    tx: Tx, retention: RetentionSettings, today: date, *, key: tuple[Path, str] | None
 ) -> PurgeReport:
     """Count what is due today, or apply it with `key`: (the key file, the database)."""
     apply = key is not None

@@ -41,6 +41,16 @@ from typing import Any, Generic, Protocol, Self, TypeVar
 # What a failing database raises (a full disk, an I/O error, a lock held too long): callers
 # that must go on without it (the outbox sender) catch these, without knowing the driver.
 STORAGE_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, OSError)
+# And PostgreSQL's, when its driver is installed: a lost connection, a full disk, a server
+# that shuts down.
+SERVER_ERRORS: tuple[type[Exception], ...] = ()
+try:
+    import psycopg
+
+    SERVER_ERRORS = (psycopg.OperationalError,)
+except ImportError:  # pragma: no cover - the `postgresql` extra is not installed
+    pass
+STORAGE_ERRORS += SERVER_ERRORS
 
 
 class Row(Protocol):
@@ -269,11 +279,15 @@ class DatabaseUnusable(RuntimeError):
     The message is one sentence saying which, and what to do."""
 
 
-def database_problem(path: Path, exc: BaseException) -> DatabaseUnusable | None:
-    """What an error says about the database file itself, as one sentence; None for an error
-    that says nothing about the file (a bug, a broken rule of the schema)."""
+def database_problem(path: Path | str, exc: BaseException) -> DatabaseUnusable | None:
+    """What an error says about the database (`path`: its file, or its name on a server)
+    itself, as one sentence; None for an error that says nothing about the database (a bug,
+    a broken rule of the schema)."""
     if isinstance(exc, DatabaseUnusable):
         return exc
+    if isinstance(exc, SERVER_ERRORS):
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        return DatabaseUnusable(f"the {path} cannot be used now: {reason}")
     if isinstance(exc, OSError):
         return DatabaseUnusable(f"cannot open the database {path} ({exc.strerror or exc})")
     if not isinstance(exc, sqlite3.Error):
@@ -374,6 +388,7 @@ class SqliteDatabase(Generic[TxT]):
         self._writer = writer
         self._reader = reader
         self.path = path
+        self.location: Path | str = path  # as `open_database` takes it
         self.name = str(path)  # how messages and logs name the database
         self._write_lock = asyncio.Lock()
         self._read_guard = asyncio.Lock()

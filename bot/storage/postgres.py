@@ -21,21 +21,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import re
+import shutil
+import subprocess
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import Any, Generic, Self, TypeVar
 
 import psycopg
 from psycopg.rows import RowMaker
 
-from bot.storage.executor import Executor, Migration, Row, load_migrations
+from bot.storage.executor import DatabaseUnusable, Executor, Migration, Row, load_migrations
+from bot.storage.locations import server_name
 from bot.storage.queries import Queries
-
-# What a failing PostgreSQL raises (a lost connection, a full disk on the server).
-POSTGRES_ERRORS: tuple[type[Exception], ...] = (psycopg.Error, OSError)
 
 
 class PostgresRow:
@@ -252,7 +255,7 @@ async def _migrate(conn: psycopg.AsyncConnection[Any]) -> None:
         current = int(row[0]) if row and row[0] is not None else 0
         migrations = postgres_migrations()
         if current > len(migrations):
-            raise RuntimeError(
+            raise DatabaseUnusable(
                 f"the database was made by a newer Samen (schema {current}; this one knows"
                 f" {len(migrations)}): install that version"
             )
@@ -267,6 +270,152 @@ async def _migrate(conn: psycopg.AsyncConnection[Any]) -> None:
 
 
 # --- the database ---------------------------------------------------------------------------
+
+
+async def connect(url: str) -> psycopg.AsyncConnection[Any]:
+    """A connection in autocommit; DatabaseUnusable, in one sentence, when there is none."""
+    try:
+        return await psycopg.AsyncConnection.connect(url, autocommit=True)
+    except psycopg.Error as exc:
+        # libpq's own words (no password in them): refused, no such database, bad password.
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise DatabaseUnusable(f"cannot reach the {server_name(url)}: {reason}") from exc
+
+
+# --- backups: PostgreSQL's own tools ---------------------------------------------------------
+
+
+def _tool_arguments(url: str) -> tuple[str, dict[str, str]]:
+    """The connection string without its password, and an environment that carries the
+    password: the process list, which every user of the machine can read, never shows it."""
+    facts = psycopg.conninfo.conninfo_to_dict(url)
+    password = facts.pop("password", None)
+    environment = dict(os.environ)
+    if password is not None:
+        environment["PGPASSWORD"] = str(password)
+    return psycopg.conninfo.make_conninfo("", **facts), environment
+
+
+def _run_tool(tool: str, arguments: list[str], url: str) -> None:
+    """Run one of PostgreSQL's client tools; OSError, in one sentence, when it fails."""
+    program = shutil.which(tool)
+    if program is None:
+        raise OSError(
+            f"{tool} is not installed: install PostgreSQL's client tools (Debian:"
+            " apt install postgresql-client), of the server's version or newer"
+        )
+    conninfo, environment = _tool_arguments(url)
+    done = subprocess.run(
+        [program, *arguments, f"--dbname={conninfo}"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        said = " ".join(done.stderr.split())[:400] or f"exit status {done.returncode}"
+        raise OSError(f"{tool} failed: {said}")
+
+
+def dump_database(url: str, target: Path) -> None:
+    """A consistent copy of the whole database (pg_dump's own format) as `target`, also
+    while workers write: pg_dump reads one snapshot."""
+    _run_tool("pg_dump", ["--format=custom", "--no-owner", f"--file={target}"], url)
+
+
+# What every file in pg_dump's own format starts with.
+DUMP_MAGIC = b"PGDMP"
+
+
+def is_dump(path: Path) -> bool:
+    with path.open("rb") as file:
+        return file.read(len(DUMP_MAGIC)) == DUMP_MAGIC
+
+
+def restore_dump(url: str, source: Path) -> None:
+    """Put the dump `source` in place of the database's content, in one transaction: all of
+    it, or (on any error) nothing changed."""
+    _run_tool(
+        "pg_restore",
+        [
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--single-transaction",
+            "--exit-on-error",
+            str(source),
+        ],
+        url,
+    )
+
+
+# The advisory lock `samen run` holds while it serves this database's bot.
+SERVING_LOCK = MIGRATION_LOCK + 1
+
+
+class ServingLease:
+    """The right to serve the bot of a database on a server: a session-level advisory lock,
+    held by a connection of its own. The server drops it when that connection ends, however
+    the process ends (SIGKILL included), so a worker waiting beside it takes over at once.
+    While one worker holds it, it alone polls Telegram, sends the outbox and runs the
+    scheduled work: each message goes out once and Telegram's limits hold."""
+
+    def __init__(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        self._conn = conn
+
+    @classmethod
+    async def try_take(cls, url: str) -> ServingLease | None:
+        """The lease, or None when another worker holds it (never waits)."""
+        conn = await connect(url)
+        try:
+            cursor = await conn.execute("SELECT pg_try_advisory_lock(%s)", (SERVING_LOCK,))
+            row = await cursor.fetchone()
+            if row and row[0]:
+                await conn.execute("SET application_name = 'samen run'")
+                return cls(conn)
+        except BaseException:
+            await conn.close()
+            raise
+        await conn.close()
+        return None
+
+    async def beat(self) -> None:
+        """A sign of life that `samen health` reads (the session's last statement); raises
+        when the connection, and with it the lease, is lost."""
+        await self._conn.execute("SELECT 1")
+
+    async def release(self) -> None:
+        await self._conn.close()
+
+
+@dataclass(frozen=True)
+class ServingState:
+    """Whether a worker holds the lease, and how long ago it last showed life."""
+
+    running: bool
+    quiet_for: float | None
+
+
+async def serving_state(url: str) -> ServingState:
+    """Read from outside any worker, for `samen health`."""
+    conn = await connect(url)
+    try:
+        cursor = await conn.execute(
+            "SELECT extract(epoch FROM now() - a.query_start) FROM pg_locks l"
+            " JOIN pg_stat_activity a ON a.pid = l.pid"
+            " WHERE l.locktype = 'advisory' AND l.granted AND l.database = a.datid"
+            " AND a.datname = current_database()"
+            # A 64-bit key shows as two 32-bit halves.
+            " AND l.classid = %s AND l.objid = %s AND l.objsubid = 1",
+            (SERVING_LOCK >> 32, SERVING_LOCK & 0xFFFFFFFF),
+        )
+        row = await cursor.fetchone()
+    finally:
+        await conn.close()
+    if row is None:
+        return ServingState(running=False, quiet_for=None)
+    return ServingState(running=True, quiet_for=max(0.0, float(row[0] or 0.0)))
+
 
 TxT = TypeVar("TxT", bound=PostgresExecutor)
 
@@ -286,22 +435,21 @@ class PostgresDatabase(Generic[TxT]):
         self._writer = writer
         self._reader = reader
         self.url = url
+        self.location: Path | str = url  # as `open_database` takes it
         # How messages and logs name the database: the server and the database, no password.
-        facts = psycopg.conninfo.conninfo_to_dict(url)
-        self.name = (
-            f"postgresql database {facts.get('dbname', '?')} on {facts.get('host', 'localhost')}"
-        )
+        self.name = server_name(url)
         self._write_lock = asyncio.Lock()
         self._read_guard = asyncio.Lock()
         self._outbox_listeners: list[Callable[[], None]] = []
 
     @classmethod
     async def open(cls, url: str) -> Self:
-        """Connect and bring the schema up to date."""
-        writer = await psycopg.AsyncConnection.connect(url, autocommit=True)
+        """Connect and bring the schema up to date. DatabaseUnusable when the server cannot be
+        reached or refuses, or the schema is of a newer Samen: then nothing is left open."""
+        writer = await connect(url)
         try:
             await _migrate(writer)
-            reader = await psycopg.AsyncConnection.connect(url, autocommit=True)
+            reader = await connect(url)
         except BaseException:
             await writer.close()
             raise
@@ -310,6 +458,13 @@ class PostgresDatabase(Generic[TxT]):
     async def close(self) -> None:
         await self._reader.close()
         await self._writer.close()
+
+    async def scrub(self) -> None:
+        """Rewrite the tables from the rows they hold (VACUUM FULL): what was deleted, such as
+        a key that moved out, leaves no bytes behind in them. (The server's write-ahead log
+        and its backups are the board's to keep.)"""
+        async with self._write_lock:
+            await self._writer.execute("VACUUM FULL")
 
     async def schema_version(self) -> int:
         async with self.reading() as tx:
