@@ -56,7 +56,8 @@ class Harness(School):
             api_url=base_url,
             db_path=self.tmp_path / "samen.db",
             # As `samen` reads them from SAMEN_DB and SAMEN_KEY_FILE for a database on a server.
-            db_url=database.url if on_server else None,
+            db_url=database.location.url if on_server else None,
+            school_id=database.location.school if on_server else None,
             key_file=self.tmp_path / "samen.key" if on_server else None,
             school_name="De Brug",
             **(settings or {}),
@@ -80,7 +81,7 @@ class Harness(School):
     def samen_environment(self) -> dict[str, str]:
         """The environment a `samen` command needs to work on this bot's database."""
         assert self.settings is not None
-        environment = {"SAMEN_DB": str(self.settings.database)}
+        environment = {"SAMEN_DB": self.settings.db_url or str(self.settings.db_path)}
         if self.settings.key_file is not None:
             environment["SAMEN_KEY_FILE"] = str(self.settings.key_file)
         return environment

@@ -10,9 +10,10 @@ import pytest
 
 from bot.cli import main
 from bot.i18n.translator import Catalogues
-from bot.platform.config import ConfigError, load_settings, school_name_for
+from bot.platform.config import ConfigError, load_schools, load_settings, school_name_for
 from bot.platform.samen_toml import all_keys
 from bot.platform.toml_lines import key_lines
+from bot.storage import ServerDatabase
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -362,8 +363,9 @@ def test_a_school_switches_on_the_newer_languages(tmp_path: Path) -> None:
 def test_samen_db_names_a_database_server_by_its_url(tmp_path: Path) -> None:
     url = "postgresql://samen:geheim@db.bestuur.nl:5432/debrug"
     settings = load_settings({"SAMEN_DB": url, "SAMEN_KEY_FILE": str(tmp_path / "samen.key")})
-    assert settings.database == url and settings.db_url == url
+    assert settings.database == ServerDatabase(url) and settings.db_url == url
     assert settings.database_name == "postgresql database debrug on db.bestuur.nl"
+    assert settings.school_id is None and settings.database.schema == "public"
     assert settings.pseudonym_key_file == tmp_path / "samen.key"
     # A file stays a file, its key beside it.
     settings = load_settings({"SAMEN_DB": str(tmp_path / "school.db")})
@@ -371,3 +373,49 @@ def test_samen_db_names_a_database_server_by_its_url(tmp_path: Path) -> None:
     assert settings.pseudonym_key_file == tmp_path / "school.key"
     with pytest.raises(ConfigError, match="set SAMEN_KEY_FILE"):
         load_settings({"SAMEN_DB": url})
+
+
+def test_a_folder_of_schools_gives_each_its_own_bot_data_and_key(tmp_path: Path) -> None:
+    schools = tmp_path / "schools"
+    schools.mkdir()
+    (schools / "debrug.toml").write_text('[school]\nname = "De Brug"\n')
+    (schools / "horizon.toml").write_text(
+        '[school]\nname = "Het Horizon"\ntimezone = "Europe/Brussels"\n'
+    )
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    url = "postgresql://samen@db.bestuur.nl/bestuur"
+    env = {
+        "SAMEN_CONFIG": str(schools),
+        "SAMEN_DB": url,
+        "SAMEN_KEY_FILE": str(keys),
+        "TELEGRAM_BOT_TOKEN_DEBRUG": "1:brug",
+        "TELEGRAM_BOT_TOKEN_HORIZON": "2:horizon",
+    }
+    brug, horizon = load_schools(env)
+    assert (brug.school_id, brug.school_name, brug.token) == ("debrug", "De Brug", "1:brug")
+    assert (horizon.school_id, horizon.token) == ("horizon", "2:horizon")
+    assert horizon.timezone.key == "Europe/Brussels" and brug.timezone.key == "Europe/Amsterdam"
+    assert brug.database == ServerDatabase(url, "debrug")
+    assert horizon.database.schema == "school_horizon"
+    assert horizon.database_name == "postgresql database bestuur on db.bestuur.nl, school horizon"
+    assert (brug.pseudonym_key_file, horizon.pseudonym_key_file) == (
+        keys / "debrug.key",
+        keys / "horizon.key",
+    )
+    with pytest.raises(ConfigError, match="say which with --school ID"):
+        load_settings(env)
+    # SQLite: a file each in the folder SAMEN_DB names, each key beside its file.
+    data = tmp_path / "data"
+    data.mkdir()
+    files = {"SAMEN_CONFIG": str(schools), "SAMEN_DB": str(data)}
+    brug, horizon = load_schools(files)
+    assert (brug.database, horizon.database) == (data / "debrug.db", data / "horizon.db")
+    assert horizon.pseudonym_key_file == data / "horizon.key"
+    # What cannot work is said, all of it at once.
+    (schools / "Het-Anker.toml").write_text("")
+    with pytest.raises(ConfigError) as refused:
+        load_schools({"SAMEN_CONFIG": str(schools), "SAMEN_DB": url})
+    assert len(refused.value.problems) == 2
+    assert "Het-Anker.toml: the file's name is the school's id" in refused.value.problems[0]
+    assert "SAMEN_KEY_FILE to a folder" in refused.value.problems[1]

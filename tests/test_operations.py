@@ -12,7 +12,7 @@ from pathlib import Path
 from bot.demo.fake_telegram import TOKEN, FakeTelegram
 from bot.platform.backup_crypto import decrypt_file, new_backup_key
 from bot.rules.models import PersonKind
-from bot.storage import Database, open_database
+from bot.storage import Database, ServerDatabase, open_database
 from tests.harness import Harness
 from tests.postgresql import empty_database
 
@@ -60,7 +60,7 @@ async def test_a_backup_while_the_bot_runs_restores_completely(harness: Harness,
             from bot.storage.postgres import restore_dump
 
             url = await stack.enter_async_context(empty_database())
-            await asyncio.to_thread(restore_dump, url, opened)
+            await asyncio.to_thread(restore_dump, ServerDatabase(url), opened)
             restored = await open_database(url)
         stack.push_async_callback(restored.close)
         async with restored.transaction() as tx:

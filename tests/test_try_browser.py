@@ -597,7 +597,11 @@ def test_the_arabic_phone_reads_right_to_left_with_latin_names_whole(
         # In the text: set apart by the isolation marks around it.
         assert layout["found"] == {"before": FSI, "after": PDI}, name
         boxes = [box for box in layout["boxes"] if box["inName"]]
-        assert "".join(box["char"] for box in boxes) == name
+        shown = "".join(box["char"] for box in boxes)
+        # A space where the line breaks takes no room on screen: only that may be missing
+        # (where the lines break depends on the text around the name).
+        assert shown.replace(" ", "") == name.replace(" ", ""), name
+        assert shown == name or len({round(box["top"]) for box in boxes}) > 1, name
         # On screen: on each line it takes, the name reads left to right, in one piece.
         for top in {round(box["top"]) for box in boxes}:
             part = [box for box in boxes if round(box["top"]) == top]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import contextvars
 import logging
 import signal
 import sys
@@ -35,7 +36,7 @@ from bot.cli.operations import (
 from bot.i18n.translator import SUPPORTED_LANGUAGES, Catalogues
 from bot.paper.letters import letters_pdf
 from bot.platform.clock import SystemClock
-from bot.platform.config import ConfigError, Settings, load_settings
+from bot.platform.config import ConfigError, Settings, load_schools, school_ids, token_variable
 from bot.platform.run_lock import DatabaseInUse, RunLock
 from bot.services.invitations import Selection, issue_invitations
 from bot.services.pseudonym_key import PseudonymKeyProblem, prepare_key
@@ -48,7 +49,7 @@ from bot.services.roster_import import (
     import_pupils,
     import_staff,
 )
-from bot.storage import Database, database_problem, open_database
+from bot.storage import Database, ServerDatabase, database_problem, open_database
 
 NO_TOKEN = """\
 samen run needs a Telegram bot token in TELEGRAM_BOT_TOKEN.
@@ -96,7 +97,26 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="the key is lost for good: make a new one (later pseudonyms will not match)",
     )
+    for name, command in commands.choices.items():
+        if name != "try":  # the demo has its own school
+            _add_school_choice(command, name == "run")
     return parser
+
+
+def _add_school_choice(command: argparse.ArgumentParser, run: bool) -> None:
+    """`--school ID` on a command, or on each of its own commands (export pupil, …)."""
+    inner = [a for a in command._actions if isinstance(a, argparse._SubParsersAction)]
+    for action in inner:
+        for each in action.choices.values():
+            _add_school_choice(each, run)
+    if inner:
+        return
+    command.add_argument(
+        "--school",
+        metavar="ID",
+        help="with several schools (SAMEN_CONFIG a folder): the school's id"
+        + (" (only this one; default: all)" if run else ""),
+    )
 
 
 def _add_try(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -235,8 +255,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO,
         # One event a line, key=value: easy to grep and to ship to a log service. Messages name
         # ids and counts, never people or what they wrote.
-        format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s",
+        format="%(asctime)s level=%(levelname)s logger=%(name)s%(school)s %(message)s",
     )
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_name_the_school)
     # httpx logs every request URL, which contains the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     # fontTools reports every glyph it keeps when fpdf2 subsets a font for a PDF.
@@ -246,7 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # TELEGRAM_API_URL are not read.
         return _try(args)
     try:
-        settings = load_settings()
+        schools = _chosen(load_schools(), args.school, every=args.command == "run")
     except ConfigError as exc:
         if len(exc.problems) > 1:  # each mistake on its own line, `file:line: …`
             print(f"samen: {len(exc.problems)} configuration errors:", file=sys.stderr)
@@ -255,15 +277,45 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"samen: configuration error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        return _dispatch(args, settings)
+        if args.command == "run":
+            return run(schools)
+        return _dispatch(args, schools[0])
     except Exception as exc:
         # A damaged, locked or newer database, found when opened or by any query on the way:
         # one sentence and a clean exit, never a traceback (a service manager restarts it).
-        problem = database_problem(settings.database_name, exc)
+        problem = database_problem(", ".join(s.database_name for s in schools), exc)
         if problem is None:
             raise
         print(f"samen: {problem}", file=sys.stderr)
         return EXIT_FAILED
+
+
+# The school whose bot the current task serves, among several in one worker (None: one).
+SCHOOL_IN_LOG: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "school_in_log", default=None
+)
+
+
+def _name_the_school(record: logging.LogRecord) -> bool:
+    school = SCHOOL_IN_LOG.get()
+    record.school = f" school={school}" if school else ""
+    return True
+
+
+def _chosen(schools: list[Settings], school: str | None, *, every: bool) -> list[Settings]:
+    """The school `--school` names; without it the one school, or for `samen run` all."""
+    if school is not None:
+        chosen = [s for s in schools if s.school_id == school]
+        if not chosen:
+            known = ", ".join(school_ids(schools)) if schools[0].school_id else "none"
+            raise ConfigError(f"--school {school}: no such school (the schools: {known}).")
+        return chosen
+    if len(schools) > 1 and not every:
+        raise ConfigError(
+            f"SAMEN_CONFIG holds {len(schools)} schools ({', '.join(school_ids(schools))}):"
+            " say which with --school ID."
+        )
+    return schools
 
 
 def _try(args: argparse.Namespace) -> int:
@@ -278,8 +330,6 @@ def _try(args: argparse.Namespace) -> int:
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
-    if args.command == "run":
-        return run(settings)
     if args.command == "import":
         return asyncio.run(_import(settings, args.what, args.file, args.leavers_ok))
     if args.command == "audit":
@@ -327,25 +377,50 @@ TAKE_OVER_SECONDS = 2.0
 LEASE_BEAT_SECONDS = 2.0
 
 
-def run(settings: Settings) -> int:
-    if not settings.token:
+def run(schools: list[Settings]) -> int:
+    if not schools[0].school_id and not schools[0].token:
         print(NO_TOKEN, file=sys.stderr, end="")
+        return EXIT_USAGE
+    tokenless = [token_variable(s.school_id) for s in schools if s.school_id and not s.token]
+    if tokenless:
+        print(
+            f"samen run needs each school's bot token: set {', '.join(tokenless)}.", file=sys.stderr
+        )
         return EXIT_USAGE
     # Letters and copies of a family's data are made in the chat too: fonts that cannot make
     # them stop the start, not a coordinator's tap on "send" weeks later.
-    if fonts_for_paper(settings, apart=True) is None:
+    if any(fonts_for_paper(settings, apart=True) is None for settings in schools):
         return EXIT_FAILED
-    return asyncio.run(_serve(settings))
+    return asyncio.run(_serve_schools(schools))
 
 
-async def _serve(settings: Settings) -> int:
+async def _serve_schools(schools: list[Settings]) -> int:
     # Signals are caught from the very start, so a stop during start-up is still clean.
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    if settings.db_url is not None:
-        return await _serve_on_server(settings, settings.db_url, stop)
+    if len(schools) == 1:
+        return await _serve(schools[0], stop)
+
+    async def serve(settings: Settings) -> int:
+        # Every line this school's bot logs names the school (the context goes with the tasks
+        # it starts).
+        SCHOOL_IN_LOG.set(settings.school_id)
+        code = await _serve(settings, stop)
+        if code:
+            # One school that cannot run stops them all: the service manager restarts the
+            # worker, and the log says why, rather than half a deployment running unseen.
+            stop.set()
+        return code
+
+    return max(await asyncio.gather(*(serve(settings) for settings in schools)))
+
+
+async def _serve(settings: Settings, stop: asyncio.Event) -> int:
+    database = settings.database
+    if isinstance(database, ServerDatabase):
+        return await _serve_on_server(settings, database, stop)
     # One bot per database, held for the bot's whole life: `samen restore` and a second
     # `samen run` see it and stay away.
     try:
@@ -365,12 +440,14 @@ async def _serve(settings: Settings) -> int:
             return await _serve_until_stopped(settings, stop)
 
 
-async def _serve_on_server(settings: Settings, url: str, stop: asyncio.Event) -> int:
+async def _serve_on_server(
+    settings: Settings, database: ServerDatabase, stop: asyncio.Event
+) -> int:
     """On a database server, several workers may start: one serves the bot (it holds the
     lease), the others wait beside it and the first to see it go takes over."""
     from bot.storage.postgres import ServingLease
 
-    lease = await ServingLease.try_take(url)
+    lease = await ServingLease.try_take(database)
     if lease is None:
         logging.getLogger(__name__).info(
             "standing by: another samen run serves this database; taking over when it stops"
@@ -380,7 +457,7 @@ async def _serve_on_server(settings: Settings, url: str, stop: asyncio.Event) ->
                 await asyncio.wait_for(stop.wait(), timeout=TAKE_OVER_SECONDS)
             if stop.is_set():
                 return 0
-            lease = await ServingLease.try_take(url)
+            lease = await ServingLease.try_take(database)
         logging.getLogger(__name__).info("taking over: the other samen run has stopped")
     lost = asyncio.Event()
 

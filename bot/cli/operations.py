@@ -29,7 +29,7 @@ from bot.services.pseudonym_key import (
     move_key_out,
     replace_lost_key,
 )
-from bot.storage import NotADatabase, open_database
+from bot.storage import NotADatabase, ServerDatabase, open_database
 
 log = logging.getLogger(__name__)
 
@@ -173,10 +173,11 @@ async def pseudonym_key(settings: Settings, *, replace_lost: bool) -> int:
 async def _no_bot_running(settings: Settings) -> AsyncIterator[bool]:
     """Hold what `samen run` holds while it serves (the lock file, or the lease on the
     server), so that no bot starts meanwhile; False when a bot holds it now."""
-    if settings.db_url is not None:
+    database = settings.database
+    if isinstance(database, ServerDatabase):
         from bot.storage.postgres import ServingLease
 
-        lease = await ServingLease.try_take(settings.db_url)
+        lease = await ServingLease.try_take(database)
         try:
             yield lease is not None
         finally:
@@ -194,10 +195,11 @@ async def _no_bot_running(settings: Settings) -> AsyncIterator[bool]:
 
 def restore(settings: Settings, source: Path, identity: Path | None = None) -> int:
     try:
-        if settings.db_url is not None:
-            restored = asyncio.run(restore_server_database(settings.db_url, source, identity))
+        database = settings.database
+        if isinstance(database, ServerDatabase):
+            restored = asyncio.run(restore_server_database(database, source, identity))
         else:
-            restored = restore_database(settings.db_path, source, SystemClock().now(), identity)
+            restored = restore_database(database, source, SystemClock().now(), identity)
     except RestoreRefused as exc:
         print(f"samen: not restored: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -216,10 +218,11 @@ def restore(settings: Settings, source: Path, identity: Path | None = None) -> i
 def health(settings: Settings) -> int:
     """For a container's or a monitor's health check: quick, never waits, needs no network
     (but the database server's, for a database on a server)."""
-    if settings.db_url is not None:
+    database = settings.database
+    if isinstance(database, ServerDatabase):
         from bot.storage.postgres import serving_state
 
-        serving = asyncio.run(serving_state(settings.db_url))
+        serving = asyncio.run(serving_state(database))
         state = Liveness(serving.running, serving.quiet_for)
     else:
         state = liveness(settings.db_path)

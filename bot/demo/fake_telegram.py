@@ -23,7 +23,7 @@ import mimetypes
 import random
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -787,6 +787,75 @@ class FakeUser:
             }
         )
         return update_id, query_id
+
+
+class FakeBotApi:
+    """Several bots at one address, as Telegram serves every bot at api.telegram.org: each
+    FakeTelegram answers the requests with its own token (and keeps its own chats, calls and
+    rate windows, so Telegram's limits are measured per bot)."""
+
+    def __init__(self, *bots: FakeTelegram) -> None:
+        self.bots = {bot.token: bot for bot in bots}
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    async def start(self, port: int = 0) -> str:
+        app = web.Application(client_max_size=50 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._route("_handle"))
+        app.router.add_get("/file/bot{token}/{path:.+}", self._route("_download"))
+        self._runner = web.AppRunner(app, access_log=None)
+        self.port = await serve_on_loopback(self._runner, port)
+        for bot in self.bots.values():
+            bot._changed = asyncio.Condition()
+            bot.port = self.port
+        return self.base_url
+
+    def _route(self, handler: str) -> Callable[[web.Request], Awaitable[web.Response]]:
+        async def route(request: web.Request) -> web.Response:
+            bot = self.bots.get(request.match_info["token"])
+            if bot is None:
+                return _error(401, "Unauthorized")
+            answer: web.Response = await getattr(bot, handler)(request)
+            return answer
+
+        return route
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    async def wait_for(
+        self, predicate: Callable[[], bool], timeout: float = 10.0, *, recheck: float = 1.0
+    ) -> None:
+        """Wait until `predicate` holds: re-checked after every request any of the bots gets,
+        and every `recheck` seconds for what no request tells (another process's log)."""
+
+        async def any_request() -> None:
+            conditions = [bot._changed for bot in self.bots.values() if bot._changed]
+
+            async def on(condition: asyncio.Condition) -> None:
+                async with condition:
+                    await condition.wait()
+
+            tasks = [asyncio.ensure_future(on(c)) for c in conditions]
+            try:
+                await asyncio.wait(tasks, timeout=recheck, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for task in tasks:
+                    task.cancel()
+
+        async def holds() -> None:
+            while not predicate():
+                await any_request()
+
+        await asyncio.wait_for(holds(), timeout)
+
+    async def stop(self) -> None:
+        for bot in self.bots.values():
+            bot._closing = True  # long polls still open return at once
+            await bot._notify()
+        if self._runner is not None:
+            await self._runner.cleanup()
 
 
 async def serve_on_loopback(runner: web.AppRunner, port: int = 0) -> int:

@@ -28,7 +28,7 @@ from bot.platform.samen_toml import TRANSLATION_PROVIDERS as TRANSLATION_PROVIDE
 from bot.platform.toml_lines import KeyPath, key_lines, line_of
 from bot.rules.models import Participant
 from bot.rules.school_calendar import school_free_days
-from bot.storage.locations import is_server_url, server_name
+from bot.storage.locations import SCHOOL_ID, ServerDatabase, is_server_url
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 
@@ -97,6 +97,9 @@ class Settings:
     # SAMEN_DB as a PostgreSQL URL (postgresql://…): the board's database server; None: the
     # SQLite file at `db_path`.
     db_url: str | None = None
+    # With several schools in one deployment: this school's id (its schema on a database
+    # server, its file in a folder of them); None: the one school.
+    school_id: str | None = None
     config_path: Path | None = None
     # The pseudonymisation key's file (SAMEN_KEY_FILE); None: `samen.key` beside the database.
     key_file: Path | None = None
@@ -145,14 +148,16 @@ class Settings:
     backup_recipients: tuple[str, ...] = ()
 
     @property
-    def database(self) -> Path | str:
-        """Where the database is, for `open_database`: the file, or the server's URL."""
-        return self.db_path if self.db_url is None else self.db_url
+    def database(self) -> Path | ServerDatabase:
+        """Where the school's database is, for `open_database`: the file, or its schema on
+        the server."""
+        return self.db_path if self.db_url is None else ServerDatabase(self.db_url, self.school_id)
 
     @property
     def database_name(self) -> str:
         """How messages name the database: the file, or the server's database (no password)."""
-        return str(self.db_path) if self.db_url is None else server_name(self.db_url)
+        database = self.database
+        return str(database) if isinstance(database, Path) else database.name
 
     @property
     def pseudonym_key_file(self) -> Path:
@@ -192,32 +197,115 @@ def school_name_for(
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """The settings of the one school (SAMEN_CONFIG a file); ConfigError when SAMEN_CONFIG
+    is a folder of several schools (then `load_schools`)."""
+    schools = load_schools(environ)
+    if len(schools) > 1:
+        raise ConfigError(
+            f"SAMEN_CONFIG holds {len(schools)} schools ({', '.join(school_ids(schools))}):"
+            " say which with --school ID."
+        )
+    return schools[0]
+
+
+def school_ids(schools: list[Settings]) -> list[str]:
+    return [school.school_id or "" for school in schools]
+
+
+def load_schools(environ: dict[str, str] | None = None) -> list[Settings]:
+    """Every school this deployment serves. SAMEN_CONFIG a file (or samen.toml here, or
+    nothing): the one school, as always. SAMEN_CONFIG a folder: one school per `ID.toml` in
+    it, each with its own bot (TELEGRAM_BOT_TOKEN_ID), settings and data: its own schema on a
+    database server, or its own file `ID.db` in the folder SAMEN_DB names."""
     env = dict(os.environ if environ is None else environ)
     config_path = Path(env["SAMEN_CONFIG"]) if env.get("SAMEN_CONFIG") else None
     if config_path is not None and not config_path.exists():
         raise ConfigError(f"SAMEN_CONFIG points to {config_path}, which does not exist.")
     if config_path is None and Path("samen.toml").exists():
         config_path = Path("samen.toml")
-    school = _read_samen_toml(config_path) if config_path is not None else {}
     database = env.get("SAMEN_DB") or "samen.db"
     db_url = database if is_server_url(database) else None
     key_file = _key_file(env)
-    if db_url is not None and key_file is None:
-        # Beside a file is a place of its own; a database server has no "beside".
-        raise ConfigError(
-            "SAMEN_DB is a PostgreSQL database: set SAMEN_KEY_FILE to the file that keeps the"
-            " pseudonymisation key (on this machine, not in the database), for example"
-            " /etc/samen/samen.key."
+    shared: dict[str, Any] = {
+        "api_url": env.get("TELEGRAM_API_URL") or DEFAULT_API_URL,
+        "db_url": db_url,
+    }
+    if config_path is None or not config_path.is_dir():
+        if db_url is not None and key_file is None:
+            # Beside a file is a place of its own; a database server has no "beside".
+            raise ConfigError(
+                "SAMEN_DB is a PostgreSQL database: set SAMEN_KEY_FILE to the file that keeps"
+                " the pseudonymisation key (on this machine, not in the database), for"
+                " example /etc/samen/samen.key."
+            )
+        school = _read_samen_toml(config_path) if config_path is not None else {}
+        return [
+            Settings(
+                token=env.get("TELEGRAM_BOT_TOKEN") or None,
+                db_path=Path(database if db_url is None else "samen.db"),
+                config_path=config_path,
+                key_file=key_file,
+                **shared,
+                **school,
+            )
+        ]
+    return _several_schools(config_path, env, database, key_file, shared)
+
+
+def _several_schools(
+    folder: Path,
+    env: dict[str, str],
+    database: str,
+    key_file: Path | None,
+    shared: dict[str, Any],
+) -> list[Settings]:
+    files = sorted(folder.glob("*.toml"))
+    problems = [
+        f"{file}: the file's name is the school's id: lower-case letters, digits and _,"
+        " starting with a letter (e.g. debrug.toml)"
+        for file in files
+        if not SCHOOL_ID.fullmatch(file.stem)
+    ]
+    if not files:
+        problems.append(f"SAMEN_CONFIG is the folder {folder}, which holds no school (ID.toml).")
+    on_server = shared["db_url"] is not None
+    if not on_server and not Path(database).is_dir():
+        problems.append(
+            f"SAMEN_CONFIG holds several schools: SAMEN_DB must be a PostgreSQL URL or a folder"
+            f" for their files (ID.db), and {database} is no folder."
         )
-    return Settings(
-        token=env.get("TELEGRAM_BOT_TOKEN") or None,
-        api_url=env.get("TELEGRAM_API_URL") or DEFAULT_API_URL,
-        db_path=Path(database if db_url is None else "samen.db"),
-        db_url=db_url,
-        config_path=config_path,
-        key_file=key_file,
-        **school,
-    )
+    if (on_server or key_file is not None) and (key_file is None or not key_file.is_dir()):
+        # Each school its own key: one school's key undoes no other's pseudonyms.
+        problems.append(
+            "SAMEN_CONFIG holds several schools: set SAMEN_KEY_FILE to a folder on this machine"
+            " for their pseudonymisation keys (ID.key), for example /etc/samen/keys"
+            + ("." if on_server else ", or leave it unset to keep each beside its database.")
+        )
+    if problems:
+        raise ConfigError(*problems)
+    schools: list[Settings] = []
+    for file in files:
+        school_id = file.stem
+        own_keys = (
+            key_file / f"{school_id}.key" if key_file is not None and key_file.is_dir() else None
+        )
+        schools.append(
+            Settings(
+                token=env.get(token_variable(school_id)) or None,
+                db_path=Path(database) / f"{school_id}.db" if not on_server else Path("samen.db"),
+                school_id=school_id,
+                config_path=file,
+                key_file=own_keys,
+                **shared,
+                **_read_samen_toml(file),
+            )
+        )
+    return schools
+
+
+def token_variable(school_id: str) -> str:
+    """Where a school's bot token is, among several schools: TELEGRAM_BOT_TOKEN_DEBRUG."""
+    return f"TELEGRAM_BOT_TOKEN_{school_id.upper()}"
 
 
 # The name of the pseudonymisation key among systemd's credentials (LoadCredential=samen.key:…).

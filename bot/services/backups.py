@@ -28,7 +28,9 @@ from bot.services.retention import apply_purge
 from bot.storage import (
     FOUNDATION_TABLES,
     Database,
+    Location,
     NotADatabase,
+    ServerDatabase,
     copy_database,
     from_iso,
     inspect_database_file,
@@ -59,7 +61,7 @@ class Backup:
     removed: tuple[Path, ...] = ()  # older backups rotation deleted
 
 
-async def back_up(location: Path | str, target: Path, recipients: tuple[str, ...]) -> int:
+async def back_up(location: Location, target: Path, recipients: tuple[str, ...]) -> int:
     """A consistent copy of the database at `location` (a file, or a server's URL) as
     `target`, encrypted to `recipients` (a plain SQLite file or pg_dump file only without any:
     when asked for explicitly), readable by its owner only and written whole or not at all
@@ -80,7 +82,7 @@ async def back_up(location: Path | str, target: Path, recipients: tuple[str, ...
     return target.stat().st_size
 
 
-def _encrypted_copy(location: Path | str, target: Path, recipients: tuple[str, ...]) -> None:
+def _encrypted_copy(location: Location, target: Path, recipients: tuple[str, ...]) -> None:
     # The plain copy waits beside the database file, where the same data is anyway (for a
     # database server: in this machine's temporary folder, owner-only), and never in the
     # backup folder, which may be copied off the machine while a backup is written.
@@ -105,7 +107,7 @@ def backup_name(now: datetime, number: int = 1, *, encrypted: bool = True) -> st
 
 
 async def back_up_into(
-    location: Path | str,
+    location: Location,
     folder: Path,
     keep: int | None,
     now: datetime,
@@ -195,16 +197,18 @@ def restore_database(
     return Restored(version, kept)
 
 
-async def restore_server_database(url: str, source: Path, identity: Path | None = None) -> Restored:
+async def restore_server_database(
+    database: ServerDatabase, source: Path, identity: Path | None = None
+) -> Restored:
     """Put the backup `source` (pg_dump's format, as `samen backup` makes it) in place of the
-    content of the database on a server, in one transaction: all of it or nothing. Refused
+    school's content of the database on a server, in one transaction: all of it or nothing. Refused
     while any worker serves the bot, without the right key, and for a file that is no dump."""
     from bot.storage.postgres import ServingLease, is_dump, restore_dump
 
     if not source.is_file():
         raise RestoreRefused(f"there is no file at {source}.")
     # Held through the restore: no worker starts serving meanwhile.
-    lease = await ServingLease.try_take(url)
+    lease = await ServingLease.try_take(database)
     if lease is None:
         raise RestoreRefused(
             "a samen run is serving this database. Stop every worker first (systemctl stop"
@@ -221,13 +225,13 @@ async def restore_server_database(url: str, source: Path, identity: Path | None 
                 " backup of a school's SQLite file goes into it with samen migrate-to."
             )
         try:
-            await asyncio.to_thread(restore_dump, url, plain)
+            await asyncio.to_thread(restore_dump, database, plain)
         except OSError as exc:
             raise RestoreRefused(f"nothing was changed: {exc}") from None
     finally:
         plain.unlink(missing_ok=True)
         await lease.release()
-    db = await open_database(url)
+    db = await open_database(database)
     try:
         version = await db.schema_version()
     finally:

@@ -30,7 +30,7 @@ from bot.storage.executor import (
     readable_by_others,
     settle_database_file,
 )
-from bot.storage.locations import is_server_url, server_name
+from bot.storage.locations import ServerDatabase, is_server_url, server_name
 from bot.storage.queries import Queries
 from bot.storage.records import from_iso, iso
 
@@ -40,8 +40,10 @@ __all__ = [
     "Database",
     "DatabaseFileFacts",
     "DatabaseUnusable",
+    "Location",
     "Migration",
     "NotADatabase",
+    "ServerDatabase",
     "Tx",
     "copy_database",
     "copy_database_file",
@@ -69,17 +71,29 @@ class Database(SqliteDatabase[Tx]):
     tx_type = Tx
 
 
-async def open_database(location: Path | str) -> Database:
+# Where a database is: an SQLite file, or a (school's part of a) database on a server.
+Location = Path | ServerDatabase
+
+
+def _as_location(location: Location | str) -> Location:
+    if isinstance(location, str):
+        return ServerDatabase(location) if is_server_url(location) else Path(location)
+    return location
+
+
+async def open_database(location: Location | str) -> Database:
     """The database at `location`, its schema brought up to date: an SQLite file (a path), or
-    a database on a PostgreSQL server (a postgresql:// URL; needs the `postgresql` extra).
-    DatabaseUnusable, in one sentence, when it cannot be used."""
-    if isinstance(location, Path) or not is_server_url(location):
+    a school's schema on a PostgreSQL server (a ServerDatabase, or a postgresql:// URL for the
+    one school; needs the `postgresql` extra). DatabaseUnusable, in one sentence, when it
+    cannot be used."""
+    location = _as_location(location)
+    if isinstance(location, Path):
         return await Database.open(location)
     try:
         from bot.storage.postgres import PostgresDb
     except ImportError as exc:
         raise DatabaseUnusable(
-            f"SAMEN_DB names a {server_name(location)}, and this Samen was installed without"
+            f"SAMEN_DB names a {location.name}, and this Samen was installed without"
             " PostgreSQL's driver: pip install 'samen[postgresql]'"
         ) from exc
     # The same named queries on PostgreSQL's executor, with the same transactions: everything
@@ -87,12 +101,13 @@ async def open_database(location: Path | str) -> Database:
     return cast(Database, await PostgresDb.open(location))
 
 
-def copy_database(location: Path | str, target: Path) -> None:
+def copy_database(location: Location | str, target: Path) -> None:
     """A consistent copy of the database at `location` as `target` (blocking: run it in a
-    thread), also while the bot writes: an SQLite file by SQLite's online backup, a database
-    on a server by pg_dump."""
-    if isinstance(location, Path) or not is_server_url(location):
-        copy_database_file(Path(location), target)
+    thread), also while the bot writes: an SQLite file by SQLite's online backup, a school's
+    schema on a server by pg_dump."""
+    location = _as_location(location)
+    if isinstance(location, Path):
+        copy_database_file(location, target)
         return
     from bot.storage.postgres import dump_database
 

@@ -38,6 +38,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Generic, Protocol, Self, TypeVar
 
+from bot.storage.locations import ServerDatabase
+
 # What a failing database raises (a full disk, an I/O error, a lock held too long): callers
 # that must go on without it (the outbox sender) catch these, without knowing the driver.
 STORAGE_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, OSError)
@@ -388,7 +390,7 @@ class SqliteDatabase(Generic[TxT]):
         self._writer = writer
         self._reader = reader
         self.path = path
-        self.location: Path | str = path  # as `open_database` takes it
+        self.location: Path | ServerDatabase = path  # as `open_database` takes it
         self.name = str(path)  # how messages and logs name the database
         self._write_lock = asyncio.Lock()
         self._read_guard = asyncio.Lock()

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import re
 import shlex
+from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 # SAMEN_DB values that name a PostgreSQL database rather than an SQLite file.
@@ -27,3 +29,31 @@ def server_name(url: str) -> str:
         database = facts.get("dbname", "(default)")
         host = facts.get("host", "localhost")
     return f"postgresql database {database} on {host}"
+
+
+# A school's id: a schema name's part and a file name, in every shell and URL as it is.
+SCHOOL_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+
+@dataclass(frozen=True)
+class ServerDatabase:
+    """A database on a PostgreSQL server (`url`), and in it, with several schools, one
+    school's own schema: everything of that school is there and nowhere else, and its
+    connections see no other schema."""
+
+    url: str
+    school: str | None = None  # None: the one school, in the database's public schema
+
+    def __post_init__(self) -> None:
+        if self.school is not None and not SCHOOL_ID.fullmatch(self.school):
+            raise ValueError(f"not a school id: {self.school!r}")
+
+    @property
+    def schema(self) -> str:
+        return "public" if self.school is None else f"school_{self.school}"
+
+    @property
+    def name(self) -> str:
+        """How messages and logs name it, without the password."""
+        where = server_name(self.url)
+        return where if self.school is None else f"{where}, school {self.school}"

@@ -25,6 +25,7 @@ import os
 import re
 import shutil
 import subprocess
+import zlib
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -34,10 +35,11 @@ from pathlib import Path
 from typing import Any, Generic, Self, TypeVar
 
 import psycopg
+import psycopg.sql
 from psycopg.rows import RowMaker
 
 from bot.storage.executor import DatabaseUnusable, Executor, Migration, Row, load_migrations
-from bot.storage.locations import server_name
+from bot.storage.locations import ServerDatabase
 from bot.storage.queries import Queries
 
 
@@ -247,9 +249,15 @@ def postgres_migrations() -> list[tuple[int, str]]:
 MIGRATION_LOCK = 0x73616D656E
 
 
-async def _migrate(conn: psycopg.AsyncConnection[Any]) -> None:
+async def _migrate(conn: psycopg.AsyncConnection[Any], database: ServerDatabase) -> None:
     await conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
     try:
+        # A school's schema, made on its first start (the connection's search_path names it).
+        await conn.execute(
+            psycopg.sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+                psycopg.sql.Identifier(database.schema)
+            )
+        )
         await conn.execute("CREATE TABLE IF NOT EXISTS samen_schema (version BIGINT NOT NULL)")
         row = await (await conn.execute("SELECT max(version) FROM samen_schema")).fetchone()
         current = int(row[0]) if row and row[0] is not None else 0
@@ -272,14 +280,18 @@ async def _migrate(conn: psycopg.AsyncConnection[Any]) -> None:
 # --- the database ---------------------------------------------------------------------------
 
 
-async def connect(url: str) -> psycopg.AsyncConnection[Any]:
-    """A connection in autocommit; DatabaseUnusable, in one sentence, when there is none."""
+async def connect(database: ServerDatabase) -> psycopg.AsyncConnection[Any]:
+    """A connection in autocommit that sees the school's schema alone (every name in Samen's
+    SQL is unqualified, so it finds that school's tables and no other's); DatabaseUnusable,
+    in one sentence, when there is none."""
     try:
-        return await psycopg.AsyncConnection.connect(url, autocommit=True)
+        return await psycopg.AsyncConnection.connect(
+            database.url, autocommit=True, options=f"-c search_path={database.schema}"
+        )
     except psycopg.Error as exc:
         # libpq's own words (no password in them): refused, no such database, bad password.
         reason = " ".join(str(exc).split()) or type(exc).__name__
-        raise DatabaseUnusable(f"cannot reach the {server_name(url)}: {reason}") from exc
+        raise DatabaseUnusable(f"cannot reach the {database.name}: {reason}") from exc
 
 
 # --- backups: PostgreSQL's own tools ---------------------------------------------------------
@@ -317,10 +329,14 @@ def _run_tool(tool: str, arguments: list[str], url: str) -> None:
         raise OSError(f"{tool} failed: {said}")
 
 
-def dump_database(url: str, target: Path) -> None:
-    """A consistent copy of the whole database (pg_dump's own format) as `target`, also
+def dump_database(database: ServerDatabase, target: Path) -> None:
+    """A consistent copy of the school's schema (pg_dump's own format) as `target`, also
     while workers write: pg_dump reads one snapshot."""
-    _run_tool("pg_dump", ["--format=custom", "--no-owner", f"--file={target}"], url)
+    _run_tool(
+        "pg_dump",
+        ["--format=custom", "--no-owner", f"--schema={database.schema}", f"--file={target}"],
+        database.url,
+    )
 
 
 # What every file in pg_dump's own format starts with.
@@ -332,7 +348,7 @@ def is_dump(path: Path) -> bool:
         return file.read(len(DUMP_MAGIC)) == DUMP_MAGIC
 
 
-def restore_dump(url: str, source: Path) -> None:
+def restore_dump(database: ServerDatabase, source: Path) -> None:
     """Put the dump `source` in place of the database's content, in one transaction: all of
     it, or (on any error) nothing changed."""
     _run_tool(
@@ -345,12 +361,17 @@ def restore_dump(url: str, source: Path) -> None:
             "--exit-on-error",
             str(source),
         ],
-        url,
+        database.url,
     )
 
 
-# The advisory lock `samen run` holds while it serves this database's bot.
-SERVING_LOCK = MIGRATION_LOCK + 1
+# The advisory locks `samen run` holds while it serves a school's bot: this class, and the
+# school's own number (two 32-bit keys).
+SERVING_LOCKS = 0x73616D65
+
+
+def _serving_key(database: ServerDatabase) -> int:
+    return zlib.crc32(database.schema.encode()) & 0x7FFFFFFF
 
 
 class ServingLease:
@@ -364,11 +385,13 @@ class ServingLease:
         self._conn = conn
 
     @classmethod
-    async def try_take(cls, url: str) -> ServingLease | None:
+    async def try_take(cls, database: ServerDatabase) -> ServingLease | None:
         """The lease, or None when another worker holds it (never waits)."""
-        conn = await connect(url)
+        conn = await connect(database)
         try:
-            cursor = await conn.execute("SELECT pg_try_advisory_lock(%s)", (SERVING_LOCK,))
+            cursor = await conn.execute(
+                "SELECT pg_try_advisory_lock(%s, %s)", (SERVING_LOCKS, _serving_key(database))
+            )
             row = await cursor.fetchone()
             if row and row[0]:
                 await conn.execute("SET application_name = 'samen run'")
@@ -396,18 +419,18 @@ class ServingState:
     quiet_for: float | None
 
 
-async def serving_state(url: str) -> ServingState:
+async def serving_state(database: ServerDatabase) -> ServingState:
     """Read from outside any worker, for `samen health`."""
-    conn = await connect(url)
+    conn = await connect(database)
     try:
         cursor = await conn.execute(
             "SELECT extract(epoch FROM now() - a.query_start) FROM pg_locks l"
             " JOIN pg_stat_activity a ON a.pid = l.pid"
             " WHERE l.locktype = 'advisory' AND l.granted AND l.database = a.datid"
             " AND a.datname = current_database()"
-            # A 64-bit key shows as two 32-bit halves.
-            " AND l.classid = %s AND l.objid = %s AND l.objsubid = 1",
-            (SERVING_LOCK >> 32, SERVING_LOCK & 0xFFFFFFFF),
+            # A lock of two 32-bit keys.
+            " AND l.classid = %s AND l.objid = %s AND l.objsubid = 2",
+            (SERVING_LOCKS, _serving_key(database)),
         )
         row = await cursor.fetchone()
     finally:
@@ -430,30 +453,34 @@ class PostgresDatabase(Generic[TxT]):
         self,
         writer: psycopg.AsyncConnection[Any],
         reader: psycopg.AsyncConnection[Any],
-        url: str,
+        database: ServerDatabase,
     ) -> None:
         self._writer = writer
         self._reader = reader
-        self.url = url
-        self.location: Path | str = url  # as `open_database` takes it
-        # How messages and logs name the database: the server and the database, no password.
-        self.name = server_name(url)
+        self.url = database.url
+        self.location: Path | ServerDatabase = database  # as `open_database` takes it
+        # How messages and logs name the database: the server, the database and the school,
+        # no password.
+        self.name = database.name
         self._write_lock = asyncio.Lock()
         self._read_guard = asyncio.Lock()
         self._outbox_listeners: list[Callable[[], None]] = []
 
     @classmethod
-    async def open(cls, url: str) -> Self:
-        """Connect and bring the schema up to date. DatabaseUnusable when the server cannot be
-        reached or refuses, or the schema is of a newer Samen: then nothing is left open."""
-        writer = await connect(url)
+    async def open(cls, database: ServerDatabase | str) -> Self:
+        """Connect and bring the schema up to date (a URL alone: the one school's, in the
+        public schema). DatabaseUnusable when the server cannot be reached or refuses, or the
+        schema is of a newer Samen: then nothing is left open."""
+        if isinstance(database, str):
+            database = ServerDatabase(database)
+        writer = await connect(database)
         try:
-            await _migrate(writer)
-            reader = await connect(url)
+            await _migrate(writer, database)
+            reader = await connect(database)
         except BaseException:
             await writer.close()
             raise
-        return cls(writer, reader, url)
+        return cls(writer, reader, database)
 
     async def close(self) -> None:
         await self._reader.close()
