@@ -23,6 +23,7 @@ from bot.platform.foreground import Foreground
 from bot.platform.outbox import OutboxSender
 from bot.platform.rate_limit import TelegramLimiter
 from bot.platform.telegram_http import AiohttpRequest
+from bot.platform.webhooks import Webhook
 from bot.rules.language import telegram_language_code
 from bot.rules.models import OutgoingMessage
 from bot.services.context import Services
@@ -161,6 +162,7 @@ class Runtime:
         self.foreground = Foreground()
         self.services = Services(settings, db, clock, self.texts, self.foreground)
         self.poll_timeout = poll_timeout
+        self._webhook: Webhook | None = None
         self.admission = admission or ChatGate()
         builder = (
             ApplicationBuilder()
@@ -208,8 +210,10 @@ class Runtime:
     def username(self) -> str:
         return self.application.bot.username
 
-    async def start(self) -> None:
-        """Raises telegram.error.InvalidToken when Telegram rejects the token."""
+    async def start(self, webhook: Webhook | None = None) -> None:
+        """Take updates by long polling, or, with `webhook`, as Telegram posts them to this
+        worker's web server. Raises telegram.error.InvalidToken when Telegram rejects the
+        token."""
         await self.application.initialize()
         async with self.db.transaction() as tx:
             await tx.set_meta("bot_username", self.username)
@@ -220,11 +224,25 @@ class Runtime:
         self.outbox.start()
         install_jobs(self.application, self.services)
         await self.application.start()
-        assert self.application.updater is not None
-        await self.application.updater.start_polling(
-            timeout=int(self.poll_timeout), allowed_updates=ALLOWED_UPDATES
+        self._webhook = webhook
+        if webhook is not None:
+            # Set by every worker that takes the school over: the same address and secret.
+            await self.application.bot.set_webhook(
+                webhook.url, secret_token=webhook.secret, allowed_updates=ALLOWED_UPDATES
+            )
+            webhook.server.serve(webhook.key, self.application)
+        else:
+            # Polling deletes a webhook set before (PTB's start-up asks deleteWebhook first).
+            assert self.application.updater is not None
+            await self.application.updater.start_polling(
+                timeout=int(self.poll_timeout), allowed_updates=ALLOWED_UPDATES
+            )
+        log.info(
+            "Samen is running as @%s with database %s, taking updates by %s",
+            self.username,
+            self.db.name,
+            "webhook" if webhook is not None else "long polling",
         )
-        log.info("Samen is running as @%s with database %s", self.username, self.db.name)
 
     def settle(self) -> None:
         """Once, after `start` in a long-running process (`samen run`): the school calendar
@@ -237,7 +255,10 @@ class Runtime:
         gc.freeze()
 
     async def stop(self) -> None:
-        """Stop taking updates, finish the send in flight, then close."""
+        """Stop taking updates, finish the send in flight, then close. A webhook stays set:
+        the worker that takes over takes the updates from then on."""
+        if self._webhook is not None:
+            self._webhook.server.stop_serving(self._webhook.key)
         updater = self.application.updater
         if updater is not None and updater.running:
             await updater.stop()

@@ -22,6 +22,7 @@ from bot.demo.school import (
 )
 from bot.platform.clock import FakeClock
 from bot.platform.config import Settings
+from bot.platform.webhooks import Webhook
 from bot.storage import Database
 
 EXAMPLES = examples_dir()
@@ -39,8 +40,8 @@ __all__ = [
 class Harness(School):
     clock: FakeClock
 
-    def __init__(self, tmp_path: Path, start: datetime) -> None:
-        super().__init__(FakeClock(start), FakeTelegram())
+    def __init__(self, tmp_path: Path, start: datetime, token: str = TOKEN) -> None:
+        super().__init__(FakeClock(start), FakeTelegram(token))
         self.tmp_path = tmp_path
         self._own_database = True
 
@@ -52,15 +53,14 @@ class Harness(School):
         base_url = await self.server.start()
         on_server = database is not None and not isinstance(database, Database)
         self.settings = Settings(
-            token=TOKEN,
+            token=self.server.token,
             api_url=base_url,
             db_path=self.tmp_path / "samen.db",
             # As `samen` reads them from SAMEN_DB and SAMEN_KEY_FILE for a database on a server.
             db_url=database.location.url if on_server else None,
             school_id=database.location.school if on_server else None,
             key_file=self.tmp_path / "samen.key" if on_server else None,
-            school_name="De Brug",
-            **(settings or {}),
+            **{"school_name": "De Brug", **(settings or {})},
         )
         # A database given is its giver's to close.
         self._own_database = database is None
@@ -68,8 +68,8 @@ class Harness(School):
         await load_examples(self.db, self.clock.now())
         await self.start_bot(**outbox_options)
 
-    async def start_bot(self, **outbox_options: Any) -> None:
-        await super().start_bot(**outbox_options)
+    async def start_bot(self, webhook: Webhook | None = None, **outbox_options: Any) -> None:
+        await super().start_bot(webhook, **outbox_options)
         # Tests drive scheduled work themselves (scheduler.due_work with the test clock), so
         # the real-time ticks are switched off: no job may race a test's own call.
         assert self.runtime is not None

@@ -7,10 +7,13 @@ import asyncio
 import contextlib
 import contextvars
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
@@ -38,6 +41,7 @@ from bot.paper.letters import letters_pdf
 from bot.platform.clock import SystemClock
 from bot.platform.config import ConfigError, Settings, load_schools, school_ids, token_variable
 from bot.platform.run_lock import DatabaseInUse, RunLock
+from bot.platform.webhooks import Listen, Webhook, WebhookServer, webhook_key, webhook_secret
 from bot.services.invitations import Selection, issue_invitations
 from bot.services.pseudonym_key import PseudonymKeyProblem, prepare_key
 from bot.services.retention import apply_purge, plan_purge
@@ -75,7 +79,15 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     # In this order in `samen --help`.
     _add_try(commands)
-    commands.add_parser("run", help="run the bot until interrupted (creates the database)")
+    serving = commands.add_parser(
+        "run", help="run the bot until interrupted (creates the database)"
+    )
+    serving.add_argument(
+        "--webhook",
+        action="store_true",
+        help="take updates as Telegram posts them to SAMEN_WEBHOOK_URL (through your reverse"
+        " proxy to SAMEN_LISTEN, default 127.0.0.1:8080), not by long polling",
+    )
     _add_import(commands)
     _add_invites(commands)
     _add_backup_and_restore(commands)
@@ -278,7 +290,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         if args.command == "run":
-            return run(schools)
+            return run(schools, webhook=args.webhook)
         return _dispatch(args, schools[0])
     except Exception as exc:
         # A damaged, locked or newer database, found when opened or by any query on the way:
@@ -377,50 +389,102 @@ TAKE_OVER_SECONDS = 2.0
 LEASE_BEAT_SECONDS = 2.0
 
 
-def run(schools: list[Settings]) -> int:
+def run(schools: list[Settings], *, webhook: bool = False) -> int:
+    try:
+        web = web_settings(dict(os.environ), webhook=webhook)
+    except ValueError as exc:
+        print(f"samen: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     if not schools[0].school_id and not schools[0].token:
         print(NO_TOKEN, file=sys.stderr, end="")
         return EXIT_USAGE
     tokenless = [token_variable(s.school_id) for s in schools if s.school_id and not s.token]
     if tokenless:
         print(
-            f"samen run needs each school's bot token: set {', '.join(tokenless)}.", file=sys.stderr
+            f"samen: run needs each school's bot token: set {', '.join(tokenless)}.",
+            file=sys.stderr,
         )
         return EXIT_USAGE
     # Letters and copies of a family's data are made in the chat too: fonts that cannot make
     # them stop the start, not a coordinator's tap on "send" weeks later.
     if any(fonts_for_paper(settings, apart=True) is None for settings in schools):
         return EXIT_FAILED
-    return asyncio.run(_serve_schools(schools))
+    return asyncio.run(_serve_schools(schools, web))
 
 
-async def _serve_schools(schools: list[Settings]) -> int:
+@dataclass(frozen=True)
+class WebSettings:
+    """The worker's web server: where it listens, and the public address of the webhooks
+    (None: updates by long polling, the server only for /health)."""
+
+    listen: Listen
+    webhook_url: str | None
+
+
+def web_settings(env: dict[str, str], *, webhook: bool) -> WebSettings | None:
+    """From SAMEN_WEBHOOK_URL and SAMEN_LISTEN; None: no web server (polling, no /health)."""
+    listen = Listen.parse(env["SAMEN_LISTEN"]) if env.get("SAMEN_LISTEN") else None
+    if not webhook:
+        return None if listen is None else WebSettings(listen, None)
+    url = env.get("SAMEN_WEBHOOK_URL", "")
+    parts = urlsplit(url)
+    local = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if parts.scheme != "https" and not (parts.scheme == "http" and local):
+        raise ValueError(
+            "samen run --webhook needs SAMEN_WEBHOOK_URL: the https address your reverse proxy"
+            " passes on to this worker, e.g. https://samen.bestuur.nl/telegram (see the README)"
+        )
+    return WebSettings(listen or Listen(), url)
+
+
+async def _serve_schools(schools: list[Settings], web: WebSettings | None) -> int:
     # Signals are caught from the very start, so a stop during start-up is still clean.
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    if len(schools) == 1:
-        return await _serve(schools[0], stop)
+    server = None
+    if web is not None:
+        secrets = {webhook_key(s.school_id): webhook_secret(s.token or "") for s in schools}
+        server = WebhookServer(secrets, web.listen)
+        try:
+            await server.start()
+        except OSError as exc:
+            print(
+                f"samen: cannot listen on {web.listen.host}:{web.listen.port}: {exc.strerror}",
+                file=sys.stderr,
+            )
+            return EXIT_FAILED
+
+    def webhook_of(settings: Settings) -> Webhook | None:
+        if server is None or web is None or web.webhook_url is None:
+            return None
+        return Webhook.of(server, web.webhook_url, settings.school_id, settings.token or "")
 
     async def serve(settings: Settings) -> int:
         # Every line this school's bot logs names the school (the context goes with the tasks
         # it starts).
         SCHOOL_IN_LOG.set(settings.school_id)
-        code = await _serve(settings, stop)
+        code = await _serve(settings, stop, webhook_of(settings))
         if code:
             # One school that cannot run stops them all: the service manager restarts the
             # worker, and the log says why, rather than half a deployment running unseen.
             stop.set()
         return code
 
-    return max(await asyncio.gather(*(serve(settings) for settings in schools)))
+    try:
+        if len(schools) == 1:
+            return await _serve(schools[0], stop, webhook_of(schools[0]))
+        return max(await asyncio.gather(*(serve(settings) for settings in schools)))
+    finally:
+        if server is not None:
+            await server.stop()
 
 
-async def _serve(settings: Settings, stop: asyncio.Event) -> int:
+async def _serve(settings: Settings, stop: asyncio.Event, webhook: Webhook | None) -> int:
     database = settings.database
     if isinstance(database, ServerDatabase):
-        return await _serve_on_server(settings, database, stop)
+        return await _serve_on_server(settings, database, stop, webhook)
     # One bot per database, held for the bot's whole life: `samen restore` and a second
     # `samen run` see it and stay away.
     try:
@@ -437,11 +501,11 @@ async def _serve(settings: Settings, stop: asyncio.Event) -> int:
         return EXIT_FAILED
     with lock:
         async with beating(lock.beat):
-            return await _serve_until_stopped(settings, stop)
+            return await _serve_until_stopped(settings, stop, webhook)
 
 
 async def _serve_on_server(
-    settings: Settings, database: ServerDatabase, stop: asyncio.Event
+    settings: Settings, database: ServerDatabase, stop: asyncio.Event, webhook: Webhook | None
 ) -> int:
     """On a database server, several workers may start: one serves the bot (it holds the
     lease), the others wait beside it and the first to see it go takes over."""
@@ -469,7 +533,7 @@ async def _serve_on_server(
 
     try:
         async with beating(lease.beat, every=LEASE_BEAT_SECONDS, on_failure=lose):
-            code = await _serve_until_stopped(settings, stop)
+            code = await _serve_until_stopped(settings, stop, webhook)
     finally:
         await lease.release()
     if lost.is_set():
@@ -482,7 +546,9 @@ async def _serve_on_server(
     return code
 
 
-async def _serve_until_stopped(settings: Settings, stop: asyncio.Event) -> int:
+async def _serve_until_stopped(
+    settings: Settings, stop: asyncio.Event, webhook: Webhook | None
+) -> int:
     from bot.app import Runtime
 
     try:
@@ -504,7 +570,7 @@ async def _serve_until_stopped(settings: Settings, stop: asyncio.Event) -> int:
             return EXIT_FAILED
         runtime = Runtime(settings, db, SystemClock())
         try:
-            await runtime.start()
+            await runtime.start(webhook)
         except InvalidToken:
             print(
                 "samen: Telegram rejected the token in TELEGRAM_BOT_TOKEN."

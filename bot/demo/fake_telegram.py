@@ -28,9 +28,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 TOKEN = "123456:TEST-token"
+# How soon the fake posts an update again that a webhook did not take.
+WEBHOOK_RETRY = 0.2
 BOT_ID = 123456
 BOT_USERNAME = "samen_test_bot"
 
@@ -152,6 +155,10 @@ class FakeTelegram:
         self.files: dict[str, tuple[str, bytes]] = {}
         self.downloads: list[str] = []
         self._changed: asyncio.Condition | None = None
+        # setWebhook's address and secret (None: getUpdates), and the status of every post.
+        self.webhook: tuple[str, str] | None = None
+        self.webhook_answers: list[int] = []
+        self._posting: asyncio.Task[None] | None = None
         self._runner: web.AppRunner | None = None
         self._closing = False
         self.port = 0
@@ -174,6 +181,8 @@ class FakeTelegram:
     async def stop(self) -> None:
         self._closing = True  # long polls still open return at once
         await self._notify()
+        if self._posting is not None:
+            self._posting.cancel()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -372,10 +381,62 @@ class FakeTelegram:
             "supports_inline_queries": False,
         }
 
-    async def _api_deleteWebhook(self, _: dict[str, Any]) -> bool:
+    async def _api_setWebhook(self, params: dict[str, Any]) -> bool:
+        """From now on the updates are posted to the bot's address, as Telegram does: one at a
+        time, in order, each with the secret token; again a moment later until it is taken
+        (answered 2xx)."""
+        self.webhook = (str(params["url"]), str(params.get("secret_token") or ""))
+        if self._posting is None or self._posting.done():
+            self._posting = asyncio.get_running_loop().create_task(self._post_updates())
         return True
 
+    async def _api_deleteWebhook(self, _: dict[str, Any]) -> bool:
+        self.webhook = None
+        if self._posting is not None:
+            self._posting.cancel()
+            self._posting = None
+        return True
+
+    async def _api_getWebhookInfo(self, _: dict[str, Any]) -> dict[str, Any]:
+        url = self.webhook[0] if self.webhook else ""
+        return {
+            "url": url,
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
+
+    async def _post_updates(self) -> None:
+        assert self._changed is not None
+        async with aiohttp.ClientSession() as session:
+            while self.webhook is not None and not self._closing:
+                if not self._updates:
+                    async with self._changed:
+                        await self._changed.wait()
+                    continue
+                url, secret = self.webhook
+                update = self._updates[0]
+                try:
+                    async with session.post(
+                        url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": secret}
+                    ) as answer:
+                        self.webhook_answers.append(answer.status)
+                        taken = 200 <= answer.status < 300
+                except aiohttp.ClientError:
+                    self.webhook_answers.append(0)
+                    taken = False
+                if taken:
+                    self._updates.remove(update)
+                    await self._notify()
+                else:
+                    await asyncio.sleep(WEBHOOK_RETRY)  # Telegram, too, tries again later
+
     async def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        if self.webhook is not None:
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active;"
+                " use deleteWebhook to delete the webhook first",
+            )
         offset = int(params.get("offset") or 0)
         timeout = float(params.get("timeout") or 0)
         self._updates = [u for u in self._updates if u["update_id"] >= offset]

@@ -28,6 +28,7 @@ from bot.i18n.translator import language_name
 from bot.platform.admission import ChatGate
 from bot.platform.clock import Clock, DemoClock
 from bot.platform.config import Settings
+from bot.platform.webhooks import Webhook
 from bot.rules.language import reading_language, telegram_language_code
 from bot.rules.models import InviteRow, PersonKind, StaffMember
 from bot.rules.schooltime import is_school_day
@@ -138,7 +139,8 @@ class School:
         unlinked chats see it; the school's clock stays where it is."""
         self.paced += seconds
 
-    async def start_bot(self, **outbox_options: Any) -> None:
+    async def start_bot(self, webhook: Webhook | None = None, **outbox_options: Any) -> None:
+        """With `webhook`: updates as the fake posts them to it (else by long polling)."""
         assert self.settings is not None and self.db is not None
         options = {"per_chat_interval": 0.02, **outbox_options}
         self.runtime = Runtime(
@@ -152,7 +154,7 @@ class School:
             admission=ChatGate(clock=self.admission_clock),
         )
         self.runtime.application.bot_data["tracker"] = self.tracker
-        await self.runtime.start()
+        await self.runtime.start(webhook)
 
     async def stop_bot(self) -> None:
         if self.runtime is not None:
