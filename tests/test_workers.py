@@ -1,6 +1,6 @@
 """Several schools, several workers, one database server: each school's bot is served by one
-worker at a time; a worker killed mid-send loses nothing, and the one waiting beside it takes
-over. Measured by the fake Bot API, per bot."""
+worker at a time, the workers share the schools, a worker killed mid-send loses nothing, and
+the other takes its school over. Measured by the fake Bot API, per bot."""
 
 from __future__ import annotations
 
@@ -97,15 +97,22 @@ async def test_two_schools_two_workers_one_killed_halfway_lose_nothing(tmp_path:
         first = await start(env, tmp_path, logs[0])
         workers = [first]
         try:
+            # Alone, the first worker serves both schools.
             await api.wait_for(lambda: all(len(delivered(s)) >= 100 for s in SCHOOLS), 120)
+            assert "handing over:" not in said[0]()
+            # A second worker: the first hands one school over, the second takes it.
             workers.append(await start(env, tmp_path, logs[1]))
-            await api.wait_for(lambda: said[1]().count("standing by") == len(SCHOOLS), 30)
+            await api.wait_for(lambda: said[1]().count("taking over:") == 1, 60)
+            assert said[0]().count("handing over:") == 1
             await api.wait_for(lambda: total() >= PER_SCHOOL, timeout=120)  # halfway
             first.send_signal(signal.SIGKILL)
             await first.wait()
             killed_at = {school: len(delivered(school)) for school in SCHOOLS}
-            await api.wait_for(lambda: said[1]().count("taking over:") == len(SCHOOLS), 30)
+            # The second takes the killed worker's school too.
+            await api.wait_for(lambda: said[1]().count("taking over:") == 2, 30)
+            # The first, started again, gets one of them back.
             workers[0] = await start(env, tmp_path, logs[2])
+            await api.wait_for(lambda: said[2]().count("taking over:") == 1, 60)
             await api.wait_for(lambda: all(len(delivered(s)) >= expected for s in SCHOOLS), 240)
             for worker in workers:
                 worker.send_signal(signal.SIGTERM)
@@ -135,12 +142,12 @@ async def test_two_schools_two_workers_one_killed_halfway_lose_nothing(tmp_path:
         )
         assert lost == 0
         assert statuses[school] == {"sent": expected, "unreachable": PER_SCHOOL - expected}
-        assert duplicates <= 1  # one sender per school: at most its message in flight
+        # One sender per school at a time: at most the message in flight at the kill.
+        assert duplicates <= 1
         assert windows == (0, 0)
         # Each school's messages went out through its own bot only.
         other = next(s for s in SCHOOLS if s != school)
         assert not any(other in text for text in counts)
-    # The second worker took over both schools; the first, back, waits in its turn.
-    assert "standing by" not in said[0]()
-    assert said[2]().count("standing by") == len(SCHOOLS) and "taking over:" not in said[2]()
+    # Every hand-over and take-over named its school; the worker started again took one.
     assert "school=debrug" in said[1]() and "school=horizon" in said[1]()
+    assert said[1]().count("handing over:") == 1

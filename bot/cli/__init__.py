@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import contextvars
 import logging
 import os
@@ -36,6 +35,7 @@ from bot.cli.operations import (
     pseudonym_key,
     restore,
 )
+from bot.cli.serving import Shares, serve_on_server
 from bot.i18n.translator import SUPPORTED_LANGUAGES, Catalogues
 from bot.paper.letters import letters_pdf
 from bot.platform.clock import SystemClock
@@ -382,13 +382,6 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(_invites(settings, args.csv_file, args.letters_file, selection))
 
 
-# How often a waiting worker asks whether the one serving the bot is still there, and how
-# often the serving one checks that it still holds its turn (the window in which both might
-# send, after a connection dropped by the server, is at most this long).
-TAKE_OVER_SECONDS = 2.0
-LEASE_BEAT_SECONDS = 2.0
-
-
 def run(schools: list[Settings], *, webhook: bool = False) -> int:
     try:
         web = web_settings(dict(os.environ), webhook=webhook)
@@ -461,11 +454,18 @@ async def _serve_schools(schools: list[Settings], web: WebSettings | None) -> in
             return None
         return Webhook.of(server, web.webhook_url, settings.school_id, settings.token or "")
 
+    # On a database server the workers share the schools evenly.
+    shares = None
+    if schools[0].db_url is not None:
+        shares = Shares(schools[0].db_url, len(schools))
+        await shares.join()
+        keeping_even = asyncio.create_task(shares.keep_even(stop))
+
     async def serve(settings: Settings) -> int:
         # Every line this school's bot logs names the school (the context goes with the tasks
         # it starts).
         SCHOOL_IN_LOG.set(settings.school_id)
-        code = await _serve(settings, stop, webhook_of(settings))
+        code = await _serve(settings, stop, webhook_of(settings), shares)
         if code:
             # One school that cannot run stops them all: the service manager restarts the
             # worker, and the log says why, rather than half a deployment running unseen.
@@ -474,17 +474,25 @@ async def _serve_schools(schools: list[Settings], web: WebSettings | None) -> in
 
     try:
         if len(schools) == 1:
-            return await _serve(schools[0], stop, webhook_of(schools[0]))
+            return await _serve(schools[0], stop, webhook_of(schools[0]), shares)
         return max(await asyncio.gather(*(serve(settings) for settings in schools)))
     finally:
+        if shares is not None:
+            stop.set()
+            await keeping_even
+            await shares.leave()
         if server is not None:
             await server.stop()
 
 
-async def _serve(settings: Settings, stop: asyncio.Event, webhook: Webhook | None) -> int:
+async def _serve(
+    settings: Settings, stop: asyncio.Event, webhook: Webhook | None, shares: Shares | None
+) -> int:
     database = settings.database
     if isinstance(database, ServerDatabase):
-        return await _serve_on_server(settings, database, stop, webhook)
+        return await serve_on_server(
+            settings, database, stop, webhook, _serve_until_stopped, shares
+        )
     # One bot per database, held for the bot's whole life: `samen restore` and a second
     # `samen run` see it and stay away.
     try:
@@ -502,48 +510,6 @@ async def _serve(settings: Settings, stop: asyncio.Event, webhook: Webhook | Non
     with lock:
         async with beating(lock.beat):
             return await _serve_until_stopped(settings, stop, webhook)
-
-
-async def _serve_on_server(
-    settings: Settings, database: ServerDatabase, stop: asyncio.Event, webhook: Webhook | None
-) -> int:
-    """On a database server, several workers may start: one serves the bot (it holds the
-    lease), the others wait beside it and the first to see it go takes over."""
-    from bot.storage.postgres import ServingLease
-
-    lease = await ServingLease.try_take(database)
-    if lease is None:
-        logging.getLogger(__name__).info(
-            "standing by: another samen run serves this database; taking over when it stops"
-        )
-        while lease is None:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=TAKE_OVER_SECONDS)
-            if stop.is_set():
-                return 0
-            lease = await ServingLease.try_take(database)
-        logging.getLogger(__name__).info("taking over: the other samen run has stopped")
-    lost = asyncio.Event()
-
-    def lose() -> None:
-        # Without its lease this worker must not send another message: another one may
-        # have taken over already.
-        lost.set()
-        stop.set()
-
-    try:
-        async with beating(lease.beat, every=LEASE_BEAT_SECONDS, on_failure=lose):
-            code = await _serve_until_stopped(settings, stop, webhook)
-    finally:
-        await lease.release()
-    if lost.is_set():
-        print(
-            f"samen: lost the connection that holds this worker's turn on the"
-            f" {settings.database_name}; stopped so that another worker takes over.",
-            file=sys.stderr,
-        )
-        return EXIT_FAILED
-    return code
 
 
 async def _serve_until_stopped(

@@ -116,6 +116,7 @@ class OutboxSender:
         # not in the limiter, where they would hold up the sends behind them.
         self._limiter = limiter if isinstance(limiter, TelegramLimiter) else None
         self._wake = asyncio.Event()
+        self._stop_asked = asyncio.Event()
         # One dispatch at a time: two at once would both read the same due rows.
         self._passing = asyncio.Lock()
         self._sending = asyncio.Semaphore(max_in_flight)
@@ -143,11 +144,13 @@ class OutboxSender:
 
     def start(self) -> None:
         self._stopping = False
+        self._stop_asked = asyncio.Event()
         self._task = asyncio.create_task(self._run(), name="outbox-sender")
 
     async def stop(self) -> None:
         """Finish the sends in flight, then stop; pending messages stay for the next start."""
         self._stopping = True
+        self._stop_asked.set()
         self._wake.set()
         if self._task is not None:
             await self._task
@@ -157,6 +160,11 @@ class OutboxSender:
             await self._write_down()
 
     async def _run(self) -> None:
+        # Whoever sent before (this worker before a restart, or another one before it took
+        # the school over) may have sent to a chat a moment ago, and to many chats: the first
+        # pass waits one chat interval, so neither of Telegram's limits breaks at the change.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop_asked.wait(), timeout=self._per_chat_interval)
         while not self._stopping:
             # Cleared before the pass, so a commit during the pass still wakes the next wait.
             self._wake.clear()

@@ -411,6 +411,37 @@ class ServingLease:
         await self._conn.close()
 
 
+class WorkerPresence:
+    """A worker's presence on the server, for as long as it runs: a connection of its own,
+    named so that the workers can count one another and share the schools evenly."""
+
+    NAME = "samen worker"
+
+    def __init__(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        self._conn = conn
+
+    @classmethod
+    async def join(cls, url: str) -> WorkerPresence:
+        conn = await connect(ServerDatabase(url))
+        await conn.execute(
+            psycopg.sql.SQL("SET application_name = {}").format(psycopg.sql.Literal(cls.NAME))
+        )
+        return cls(conn)
+
+    async def workers(self) -> int:
+        """The workers on this database now, this one included."""
+        cursor = await self._conn.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND application_name = %s",
+            (self.NAME,),
+        )
+        row = await cursor.fetchone()
+        return max(1, int(row[0]) if row else 1)
+
+    async def leave(self) -> None:
+        await self._conn.close()
+
+
 @dataclass(frozen=True)
 class ServingState:
     """Whether a worker holds the lease, and how long ago it last showed life."""
