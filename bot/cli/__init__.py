@@ -32,6 +32,7 @@ from bot.cli.operations import (
     backup_key,
     beating,
     health,
+    migrate_to,
     pseudonym_key,
     restore,
 )
@@ -100,6 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--csv", dest="csv_file", type=Path, required=True, metavar="FILE")
     _add_export(commands)
     _add_purge(commands)
+    moving = commands.add_parser(
+        "migrate-to",
+        help="move this school's SQLite file into a school board's PostgreSQL database"
+        " (all or nothing; --school ID: its id there)",
+    )
+    moving.add_argument("url", metavar="postgresql://…")
     key = commands.add_parser(
         "pseudonym-key",
         help="where the key of the pseudonymised audit trail is, and whether it fits",
@@ -280,7 +287,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # TELEGRAM_API_URL are not read.
         return _try(args)
     try:
-        schools = _chosen(load_schools(), args.school, every=args.command == "run")
+        # migrate-to's --school names the school's place on the server; with several
+        # schools on their files it is also which file moves.
+        schools = load_schools()
+        choice = args.school if args.command != "migrate-to" or len(schools) > 1 else None
+        schools = _chosen(schools, choice, every=args.command == "run")
     except ConfigError as exc:
         if len(exc.problems) > 1:  # each mistake on its own line, `file:line: …`
             print(f"samen: {len(exc.problems)} configuration errors:", file=sys.stderr)
@@ -373,6 +384,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(check(settings))
     if args.command == "purge":
         return asyncio.run(_purge(settings, apply=args.apply))
+    if args.command == "migrate-to":
+        return asyncio.run(migrate_to(settings, args.url, args.school))
     if args.command == "pseudonym-key":
         return asyncio.run(pseudonym_key(settings, replace_lost=args.replace_lost))
     if args.csv_file is None and args.letters_file is None:

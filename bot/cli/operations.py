@@ -29,7 +29,7 @@ from bot.services.pseudonym_key import (
     move_key_out,
     replace_lost_key,
 )
-from bot.storage import NotADatabase, ServerDatabase, open_database
+from bot.storage import NotADatabase, ServerDatabase, is_server_url, open_database
 
 log = logging.getLogger(__name__)
 
@@ -269,3 +269,57 @@ async def beating(
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def migrate_to(settings: Settings, url: str, school: str | None) -> int:
+    """Move the school's SQLite file into the database at `url` (the school's own schema
+    `school_ID` with --school ID), all or nothing; the file stays as it was."""
+    if settings.db_url is not None:
+        print(
+            "samen: SAMEN_DB is a database server already; migrate-to moves a school's SQLite"
+            " file there (SAMEN_DB=the file).",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    if not is_server_url(url):
+        print(
+            f"samen: {url!r} is no PostgreSQL URL (postgresql://user:password@host/database).",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    if not settings.db_path.exists():
+        print(f"samen: there is no database at {settings.db_path}.", file=sys.stderr)
+        return EXIT_FAILED
+    from bot.storage.moving import MoveRefused, move_school
+
+    async with _no_bot_running(settings) as free:
+        if not free:
+            print(f"samen: samen run is using {settings.db_path}; stop it first.", file=sys.stderr)
+            return EXIT_FAILED
+        source = await open_database(settings.db_path)
+        try:
+            target = await open_database(ServerDatabase(url, school))
+            try:
+                counts = await move_school(source, target)
+            except MoveRefused as exc:
+                print(f"samen: not moved: {exc}", file=sys.stderr)
+                return EXIT_FAILED
+            finally:
+                await target.close()
+        finally:
+            await source.close()
+    key = settings.pseudonym_key_file
+    where = (
+        f"SAMEN_KEY_FILE (the folder's {school}.key with several schools)"
+        if school
+        else "SAMEN_KEY_FILE"
+    )
+    print(
+        f"Moved {settings.db_path} into the {target.name}: {sum(counts.values())} rows in"
+        f" {len(counts)} tables, checked table by table.\n"
+        f"Its pseudonymisation key {key} goes with it: copy it to where {where} points for the"
+        " board's workers, then start them with SAMEN_DB set to the server. The file is left"
+        " as it was: keep it until the school runs on the server, then delete it and its key"
+        " copy here."
+    )
+    return 0
