@@ -7,6 +7,8 @@ import asyncio
 import json
 import re
 import sqlite3
+from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -31,8 +33,10 @@ from bot.rules.rights import Restriction, RestrictionKind
 from bot.services.pseudonym_key import read_key_file
 from bot.services.retention import apply_purge, cutoff, expired_kinds, plan_purge, pseudonym
 from bot.services.roster_import import too_many_leavers
-from bot.storage import Database, Tx
+from bot.storage import Database, ServerDatabase, Tx, open_database
+from bot.storage.queries import Queries
 from tests.harness import AMSTERDAM
+from tests.postgresql import BACKENDS, empty_database
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 TODAY = date(2026, 11, 30)
@@ -402,9 +406,9 @@ async def _fill(tx: Tx, pupil_id: str, round_id: int, slot_index: int, now: date
     await tx.record_start_failure(USERS[("pupil", pupil_id)], now)
 
 
-async def build(path: Path, today: date, now: datetime) -> None:
+async def build(path: Path | ServerDatabase, today: date, now: datetime) -> None:
     """A left three years ago, B one year ago, C is at school; every kind of data for each."""
-    db = await Database.open(path)
+    db = await open_database(path)
     try:
         async with db.transaction() as tx:
             round_id = await _roster(tx, now)
@@ -455,54 +459,50 @@ TABLES = (
 )
 
 
-def counts(path: Path) -> dict[str, int]:
-    with sqlite3.connect(path) as conn:
-        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
-
-
 def dump(path: Path) -> str:
     with sqlite3.connect(path) as conn:
         return "\n".join(conn.iterdump())
 
 
-def rows_of(path: Path, pupil_id: str) -> dict[str, list[tuple[object, ...]]]:
-    """Every row that is one pupil's (or their family's), exactly as stored."""
+def pupil_queries(pupil_id: str) -> tuple[dict[str, str], tuple[str, str, str]]:
+    """A query a table for every row that is one pupil's (or their family's), and its
+    parameters (?1 the pupil, ?2 their first name, ?3 their id quoted as in JSON)."""
     first = NAMES[pupil_id][0]
     guardians = FAMILY[pupil_id]
     users = [USERS[("pupil", pupil_id)]] + [USERS[("guardian", g)] for g in guardians]
     g = ",".join(f"'{x}'" for x in guardians)
     u = ",".join(str(x) for x in users)
-    meetings = "SELECT id FROM meetings WHERE pupil_id = :p"
-    discussions = "SELECT id FROM discussions WHERE pupil_id = :p"
+    meetings = "SELECT id FROM meetings WHERE pupil_id = ?1"
+    discussions = "SELECT id FROM discussions WHERE pupil_id = ?1"
     queries = {
-        "pupils": "SELECT * FROM pupils WHERE pupil_id = :p",
+        "pupils": "SELECT * FROM pupils WHERE pupil_id = ?1",
         "guardians": f"SELECT * FROM guardians WHERE guardian_id IN ({g})",
-        "guardian_links": "SELECT * FROM guardian_links WHERE pupil_id = :p",
+        "guardian_links": "SELECT * FROM guardian_links WHERE pupil_id = ?1",
         "telegram_users": f"SELECT * FROM telegram_users WHERE user_id IN ({u})",
         "accounts": f"SELECT * FROM accounts WHERE user_id IN ({u})",
-        "invitations": f"SELECT * FROM invitations WHERE person_id = :p OR person_id IN ({g})",
+        "invitations": f"SELECT * FROM invitations WHERE person_id = ?1 OR person_id IN ({g})",
         "start_failures": f"SELECT * FROM start_failures WHERE user_id IN ({u})",
-        "outbox": "SELECT * FROM outbox WHERE pupil_id = :p OR recipient_id = :p"
-        " OR instr(text, :first) > 0",
+        "outbox": "SELECT * FROM outbox WHERE pupil_id = ?1 OR recipient_id = ?1"
+        " OR instr(text, ?2) > 0",
         # A shared guardian's rows without a pupil are theirs, kept while a child is at school.
-        "audit_log": "SELECT * FROM audit_log WHERE pupil_id = :p OR (pupil_id IS NULL AND"
-        f" (subject_id = :p OR subject_id IN ({g}) OR actor_id IN ({g})))",
-        "restrictions": "SELECT * FROM restrictions WHERE pupil_id = :p",
-        "discussions": "SELECT * FROM discussions WHERE pupil_id = :p",
+        "audit_log": "SELECT * FROM audit_log WHERE pupil_id = ?1 OR (pupil_id IS NULL AND"
+        f" (subject_id = ?1 OR subject_id IN ({g}) OR actor_id IN ({g})))",
+        "restrictions": "SELECT * FROM restrictions WHERE pupil_id = ?1",
+        "discussions": "SELECT * FROM discussions WHERE pupil_id = ?1",
         "discussion_recipients": "SELECT * FROM discussion_recipients"
         f" WHERE discussion_id IN ({discussions})",
         "answers": f"SELECT * FROM answers WHERE discussion_id IN ({discussions})",
         "reminders_sent": f"SELECT * FROM reminders_sent WHERE discussion_id IN ({discussions})",
-        "safety_exceptions": "SELECT * FROM safety_exceptions WHERE pupil_id = :p",
-        "flows": f"SELECT * FROM flows WHERE user_id IN ({u}) OR instr(data, :quoted) > 0",
-        "meetings": "SELECT * FROM meetings WHERE pupil_id = :p",
-        "round_slots": "SELECT * FROM round_slots WHERE pupil_id = :p",
-        "support_route": "SELECT * FROM support_route WHERE pupil_id = :p",
-        "support_route_ticks": "SELECT * FROM support_route_ticks WHERE pupil_id = :p",
-        "positive_news": "SELECT * FROM positive_news WHERE pupil_id = :p",
+        "safety_exceptions": "SELECT * FROM safety_exceptions WHERE pupil_id = ?1",
+        "flows": f"SELECT * FROM flows WHERE user_id IN ({u}) OR instr(data, ?3) > 0",
+        "meetings": "SELECT * FROM meetings WHERE pupil_id = ?1",
+        "round_slots": "SELECT * FROM round_slots WHERE pupil_id = ?1",
+        "support_route": "SELECT * FROM support_route WHERE pupil_id = ?1",
+        "support_route_ticks": "SELECT * FROM support_route_ticks WHERE pupil_id = ?1",
+        "positive_news": "SELECT * FROM positive_news WHERE pupil_id = ?1",
         "positive_news_recipients": "SELECT * FROM positive_news_recipients WHERE news_id IN"
-        " (SELECT id FROM positive_news WHERE pupil_id = :p)",
-        "access_requests": "SELECT * FROM access_requests WHERE requester_id = :p"
+        " (SELECT id FROM positive_news WHERE pupil_id = ?1)",
+        "access_requests": "SELECT * FROM access_requests WHERE requester_id = ?1"
         f" OR requester_id IN ({g})",
     }
     for table in (
@@ -513,19 +513,68 @@ def rows_of(path: Path, pupil_id: str) -> dict[str, list[tuple[object, ...]]]:
         "preparations",
     ):
         queries[table] = f"SELECT * FROM {table} WHERE meeting_id IN ({meetings})"
-    params = {"p": pupil_id, "first": first, "quoted": json.dumps(pupil_id)}
-    with sqlite3.connect(path) as conn:
+    return queries, (pupil_id, first, json.dumps(pupil_id))
+
+
+def used(sql: str, params: tuple[str, ...]) -> tuple[str, ...]:
+    """The parameters up to the highest ?N the query names (SQLite wants no more)."""
+    return params[: max((int(n) for n in re.findall(r"\?(\d)", sql)), default=0)]
+
+
+class Place:
+    """A school built by `build` on one of the backends, read through Samen's own database
+    handle (so the same checks run on both)."""
+
+    def __init__(self, location: Path | ServerDatabase, settings: Settings) -> None:
+        self.location = location
+        self.settings = settings
+
+    async def open(self) -> Database:
+        return await open_database(self.location)
+
+    async def rows(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+        db = await self.open()
+        try:
+            async with db.reading() as tx:
+                return [tuple(row) for row in await tx._all(sql, params)]
+        finally:
+            await db.close()
+
+    async def counts(self) -> dict[str, int]:
+        return {t: int((await self.rows(f"SELECT count(*) FROM {t}"))[0][0]) for t in TABLES}
+
+    async def dump(self) -> str:
+        """Every row of every table, as text."""
+        lines = []
+        for table in TABLES:
+            rows = await self.rows(f"SELECT * FROM {table}")
+            lines.append(f"{table}: {sorted(map(repr, rows))}")
+        return "\n".join(lines)
+
+    async def rows_of(self, pupil_id: str) -> dict[str, list[tuple[object, ...]]]:
+        queries, params = pupil_queries(pupil_id)
         return {
-            table: conn.execute(sql + " ORDER BY rowid", params).fetchall()
+            table: sorted(await self.rows(sql, used(sql, params)), key=repr)
             for table, sql in queries.items()
         }
 
+    def pseudonym_of(self, kind: str, person_id: str) -> str:
+        key = read_key_file(self.settings.pseudonym_key_file)
+        assert key is not None
+        return pseudonym(key, kind, person_id)
 
-@pytest.fixture
-def school(tmp_path: Path) -> Path:
-    path = tmp_path / "school.db"
-    asyncio.run(build(path, TODAY, NOW))
-    return path
+
+@pytest.fixture(params=BACKENDS)
+async def place(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Place]:
+    """The school of `build`, in an SQLite file or in a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        path = tmp_path / "school.db"
+        await build(path, TODAY, NOW)
+        yield Place(path, Settings(db_path=path))
+        return
+    async with empty_database() as url:
+        await build(ServerDatabase(url), TODAY, NOW)
+        yield Place(ServerDatabase(url), Settings(db_url=url, key_file=tmp_path / "samen.key"))
 
 
 def deleted_by(report_counts: dict[str, int]) -> dict[str, int]:
@@ -546,18 +595,18 @@ def all_counts(report) -> dict[str, int]:
 
 
 async def test_dry_run_changes_nothing_and_apply_removes_exactly_what_it_said(
-    school: Path,
+    place: Place,
 ) -> None:
-    settings = Settings(db_path=school)
-    before_dump, before_counts = dump(school), counts(school)
-    b_before, c_before = rows_of(school, B), rows_of(school, C)
-    a_before = rows_of(school, A)
+    settings = place.settings
+    before_dump, before_counts = await place.dump(), await place.counts()
+    b_before, c_before = await place.rows_of(B), await place.rows_of(C)
+    a_before = await place.rows_of(A)
     assert all(a_before[t] for t in a_before), [t for t in a_before if not a_before[t]]
 
-    db = await Database.open(school)
+    db = await place.open()
     try:
         plan = await plan_purge(db, settings, TODAY)
-        assert dump(school) == before_dump  # a dry run writes nothing, not even the secret
+        assert await place.dump() == before_dump  # a dry run writes nothing, not the key
         report = await apply_purge(db, settings, TODAY, NOW)
     finally:
         await db.close()
@@ -572,7 +621,7 @@ async def test_dry_run_changes_nothing_and_apply_removes_exactly_what_it_said(
     assert dict(report.kind("meetings").counts)["round_slots released"] == 1
 
     # Every table lost exactly what the report said, and nothing else.
-    after_counts = counts(school)
+    after_counts = await place.counts()
     lost = {
         t: before_counts[t] - after_counts[t]
         for t in TABLES
@@ -583,40 +632,39 @@ async def test_dry_run_changes_nothing_and_apply_removes_exactly_what_it_said(
     assert after_counts["audit_log"] == before_counts["audit_log"] + 1  # the purge entry
 
     # B (left a year ago) and C (at school) are untouched, to the byte.
-    assert rows_of(school, B) == b_before
-    assert rows_of(school, C) == c_before
+    assert await place.rows_of(B) == b_before
+    assert await place.rows_of(C) == c_before
 
     # A is gone, apart from the pseudonymised answers and audit rows; what is left is the
     # shared guardian, kept for C, with only their link to C.
-    a_after = rows_of(school, A)
+    a_after = await place.rows_of(A)
     left = {t for t, rows in a_after.items() if rows}
     assert left == {"guardians", "telegram_users", "accounts", "invitations", "audit_log"}
     assert [r[0] for r in a_after["guardians"]] == ["G900S"]
     assert {r[7] for r in a_after["audit_log"]} == {"G900S"}  # subject_id: GS's own linking
-    with sqlite3.connect(school) as conn:
-        assert conn.execute(
-            "SELECT guardian_id FROM guardians WHERE guardian_id LIKE 'G900%'"
-        ).fetchall() == [("G900S",)]
-        assert conn.execute(
-            "SELECT pupil_id FROM guardian_links WHERE guardian_id = 'G900S'"
-        ).fetchall() == [(C,)]
-        pseudonymous = conn.execute(
-            "SELECT pupil_id, actor_kind, actor_id, subject_id, action, details FROM audit_log"
-            " WHERE pupil_id LIKE 'anon:%' ORDER BY id"
-        ).fetchall()
-        answers = conn.execute(
-            "SELECT person_kind, person_id, user_id, answer FROM answers WHERE person_id LIKE"
-            " 'anon:%'"
-        ).fetchall()
-        guardian_only = conn.execute(
-            "SELECT actor_id, subject_id, details FROM audit_log WHERE action = 'account_linked'"
-            " AND pupil_id IS NULL AND actor_id LIKE 'anon:%'"
-        ).fetchall()
-        purge = conn.execute(
-            "SELECT actor_kind, pupil_id, details FROM audit_log WHERE action = 'retention_purge'"
-        ).fetchall()
+    assert await place.rows(
+        "SELECT guardian_id FROM guardians WHERE substr(guardian_id, 1, 4) = 'G900'"
+    ) == [("G900S",)]
+    assert await place.rows("SELECT pupil_id FROM guardian_links WHERE guardian_id = 'G900S'") == [
+        (C,)
+    ]
+    pseudonymous = await place.rows(
+        "SELECT pupil_id, actor_kind, actor_id, subject_id, action, details FROM audit_log"
+        " WHERE substr(pupil_id, 1, 5) = 'anon:' ORDER BY id"
+    )
+    answers = await place.rows(
+        "SELECT person_kind, person_id, user_id, answer FROM answers"
+        " WHERE substr(person_id, 1, 5) = 'anon:'"
+    )
+    guardian_only = await place.rows(
+        "SELECT actor_id, subject_id, details FROM audit_log WHERE action = 'account_linked'"
+        " AND pupil_id IS NULL AND substr(actor_id, 1, 5) = 'anon:'"
+    )
+    purge = await place.rows(
+        "SELECT actor_kind, pupil_id, details FROM audit_log WHERE action = 'retention_purge'"
+    )
     # One pseudonym for A in all their rows: linkable to each other, not to A.
-    assert {r[0] for r in pseudonymous} == {pupil_pseudonym(school, A)}
+    assert {r[0] for r in pseudonymous} == {place.pseudonym_of("pupil", A)}
     actions = [r[4] for r in pseudonymous]
     for action in ("account_linked", "meeting_planned", "consent_agree", "capability_recorded"):
         assert action in actions
@@ -624,8 +672,8 @@ async def test_dry_run_changes_nothing_and_apply_removes_exactly_what_it_said(
     assert not any("reason" in json.loads(r[5]) for r in pseudonymous)
     agreed = [r for r in pseudonymous if r[4] == "consent_agree"]
     assert {r[2] for r in agreed} == {
-        pseudonym_of(school, "guardian", "G900A"),
-        pseudonym_of(school, "guardian", "G900S"),
+        place.pseudonym_of("guardian", "G900A"),
+        place.pseudonym_of("guardian", "G900S"),
     }
     assert all("telegram_user" not in json.loads(r[5]) for r in agreed)
     assert json.loads(agreed[0][5])["text_hash"] == "hash1"
@@ -633,8 +681,8 @@ async def test_dry_run_changes_nothing_and_apply_removes_exactly_what_it_said(
     assert {a[3] for a in answers} == {"agree", "talk"}
     assert guardian_only == [
         (
-            pseudonym_of(school, "guardian", "G900A"),
-            pseudonym_of(school, "guardian", "G900A"),
+            place.pseudonym_of("guardian", "G900A"),
+            place.pseudonym_of("guardian", "G900A"),
             '{"redacted": true}',
         )
     ]
@@ -642,7 +690,7 @@ async def test_dry_run_changes_nothing_and_apply_removes_exactly_what_it_said(
     assert A not in purge[0][2] and "anon:" not in purge[0][2] and "Annabel" not in purge[0][2]
 
     # Nothing anywhere names or identifies A or the guardian who was only A's.
-    text = dump(school)
+    text = await place.dump()
     for secret in (A, "Annabel", "Achterberg", "G900A", "7700011", "7700015"):
         assert secret not in text, secret
     for still in (B, C, "G900S", "Sanne", "Bram", "Cornelis"):
@@ -653,35 +701,23 @@ def report_kinds() -> tuple[str, ...]:
     return ("chat", "meetings", "care", "news", "route", "roster", "audit")
 
 
-def pseudonym_of(path: Path, kind: str, person_id: str) -> str:
-    # The key is in its own file beside the database (samen.key for samen.db), never in it.
-    key = read_key_file(Settings(db_path=path).pseudonym_key_file)
-    assert key is not None
-    return pseudonym(key, kind, person_id)
-
-
-def pupil_pseudonym(path: Path, pupil_id: str) -> str:
-    return pseudonym_of(path, "pupil", pupil_id)
-
-
-async def test_purging_twice_changes_nothing_more(school: Path) -> None:
-    settings = Settings(db_path=school)
-    db = await Database.open(school)
+async def test_purging_twice_changes_nothing_more(place: Place) -> None:
+    db = await place.open()
     try:
-        await apply_purge(db, settings, TODAY, NOW)
-        before = counts(school)
-        again = await apply_purge(db, settings, TODAY, NOW)
+        await apply_purge(db, place.settings, TODAY, NOW)
+        before = await place.counts()
+        again = await apply_purge(db, place.settings, TODAY, NOW)
     finally:
         await db.close()
     assert again.rows == 0
-    assert counts(school) == {**before, "audit_log": before["audit_log"] + 1}
+    assert await place.counts() == {**before, "audit_log": before["audit_log"] + 1}
 
 
 async def test_a_longer_audit_keeps_the_trail_identifiable_until_its_own_time(
-    school: Path,
+    place: Place,
 ) -> None:
-    settings = Settings(db_path=school, retention=RetentionSettings(audit=5))
-    db = await Database.open(school)
+    settings = replace(place.settings, retention=RetentionSettings(audit=5))
+    db = await place.open()
     try:
         report = await apply_purge(db, settings, TODAY, NOW)
         assert report.kind("audit").pupils == 0 and report.kind("roster").pupils == 1
@@ -689,15 +725,14 @@ async def test_a_longer_audit_keeps_the_trail_identifiable_until_its_own_time(
             kept = await tx.audit_entries(A)
             assert {e.action for e in kept} >= {"consent_agree", "capability_recorded"}
             assert await tx.pupil(A) is None
-        with sqlite3.connect(school) as conn:
-            assert conn.execute("SELECT pupil_id, guardians FROM retention_pending").fetchall() == [
-                (A, '["G900A"]')
-            ]
-            linked = conn.execute(
-                "SELECT count(*) FROM audit_log WHERE action = 'account_linked'"
-                " AND subject_id = 'G900A'"
-            ).fetchone()
-        assert linked == (1,)
+        assert await place.rows("SELECT pupil_id, guardians FROM retention_pending") == [
+            (A, '["G900A"]')
+        ]
+        linked = await place.rows(
+            "SELECT count(*) FROM audit_log WHERE action = 'account_linked'"
+            " AND subject_id = 'G900A'"
+        )
+        assert linked == [(1,)]
         # Five years after A left: the trail is pseudonymised, the pending entry goes.
         later = date(TODAY.year + 2, 12, 1)
         plan = await plan_purge(db, settings, later)
@@ -706,46 +741,41 @@ async def test_a_longer_audit_keeps_the_trail_identifiable_until_its_own_time(
         await apply_purge(db, settings, later, NOW + timedelta(days=731))
     finally:
         await db.close()
-    text = dump(school)
+    text = await place.dump()
     for secret in (A, "G900A", "Annabel"):
         assert secret not in text, secret
-    with sqlite3.connect(school) as conn:
-        assert conn.execute("SELECT pupil_id FROM retention_pending").fetchall() == [(B,)]
+    assert await place.rows("SELECT pupil_id FROM retention_pending") == [(B,)]
 
 
-async def test_a_roster_row_outlives_the_data_that_refers_to_it(school: Path) -> None:
+async def test_a_roster_row_outlives_the_data_that_refers_to_it(place: Place) -> None:
     # Settings made in code skip samen.toml's check; purge still keeps the roster row.
-    settings = Settings(db_path=school, retention=RetentionSettings(care=5))
-    db = await Database.open(school)
+    settings = replace(place.settings, retention=RetentionSettings(care=5))
+    db = await place.open()
     try:
         report = await apply_purge(db, settings, TODAY, NOW)
     finally:
         await db.close()
     assert report.kind("care").pupils == 0 and report.kind("roster").pupils == 0
     assert report.kind("chat").pupils == 1
-    with sqlite3.connect(school) as conn:
-        assert conn.execute(
-            "SELECT count(*) FROM discussions WHERE pupil_id = ?", (A,)
-        ).fetchone() == (1,)
-        assert conn.execute("SELECT count(*) FROM pupils WHERE pupil_id = ?", (A,)).fetchone() == (
-            1,
-        )
+    assert await place.rows("SELECT count(*) FROM discussions WHERE pupil_id = ?", (A,)) == [(1,)]
+    assert await place.rows("SELECT count(*) FROM pupils WHERE pupil_id = ?", (A,)) == [(1,)]
 
 
-async def test_a_failure_halfway_leaves_everything_as_it_was(school: Path, monkeypatch) -> None:
-    before = dump(school)
+async def test_a_failure_halfway_leaves_everything_as_it_was(place: Place, monkeypatch) -> None:
+    before = await place.dump()
 
     async def broken(self: Tx, *args: object, **kwargs: object) -> dict[str, int]:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(Tx, "purge_roster", broken)
-    db = await Database.open(school)
+    # On the queries both backends share, so the failure comes on either.
+    monkeypatch.setattr(Queries, "purge_roster", broken)
+    db = await place.open()
     try:
         with pytest.raises(RuntimeError, match="disk full"):
-            await apply_purge(db, Settings(db_path=school), TODAY, NOW)
+            await apply_purge(db, place.settings, TODAY, NOW)
     finally:
         await db.close()
-    assert dump(school) == before
+    assert await place.dump() == before
 
 
 # --- (c) the triggers -------------------------------------------------------------------
@@ -945,9 +975,9 @@ def test_a_pupil_missing_from_the_import_left_and_returns(school_db, tmp_path, c
     assert json.loads(actions[0][1])["source"] == "missing_from_file"
 
 
-async def test_a_pupil_who_left_is_in_no_group_list(school: Path) -> None:
+async def test_a_pupil_who_left_is_in_no_group_list(place: Place) -> None:
     """Pickers, overviews, rounds and good-news reminders read these: a leaver is not in them."""
-    db = await Database.open(school)
+    db = await place.open()
     try:
         async with db.reading() as tx:
             in_group = {p.pupil_id for p in await tx.pupils_of_groups(["VSO-1"])}
