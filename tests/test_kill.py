@@ -6,9 +6,7 @@ happen only for a message in flight at the kill; no window breaks Telegram's lim
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,24 +16,11 @@ import pytest
 from bot.demo.fake_telegram import TOKEN, FakeTelegram
 from bot.storage import open_database
 from tests.postgresql import empty_database
+from tests.test_operations import start_samen_run
 
 MESSAGES = 1000
 CHATS = 100
 BLOCKED = {50_000, 50_001}
-
-
-async def start(env: dict[str, str], cwd: Path, log: Path) -> asyncio.subprocess.Process:
-    with log.open("a") as output:  # the child keeps its own copy of the file
-        return await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            env={**os.environ, **env},
-            cwd=cwd,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=output,
-        )
 
 
 async def test_a_killed_broadcast_loses_nothing(tmp_path: Path) -> None:
@@ -88,17 +73,17 @@ async def broadcast_through_a_kill(
     workers: list[asyncio.subprocess.Process] = []
     logs = [cwd / "first.log", cwd / "second.log", cwd / "first-again.log"]
     try:
-        workers.append(await start(env, cwd, logs[0]))
+        workers.append(await start_samen_run(env, cwd, logs[0]))
         await server.wait_for(lambda: len(delivered()) >= 100, timeout=120)
         if standby:
-            workers.append(await start(env, cwd, logs[1]))
+            workers.append(await start_samen_run(env, cwd, logs[1]))
         await server.wait_for(lambda: len(delivered()) >= 300, timeout=120)
         workers[0].send_signal(signal.SIGKILL)
         await workers[0].wait()
         killed_at = len(delivered())
         if standby:  # the second takes over before the first is back, to wait in its turn
             await server.wait_for(lambda: "taking over:" in logs[1].read_text(), timeout=30)
-        workers[0] = await start(env, cwd, logs[2])
+        workers[0] = await start_samen_run(env, cwd, logs[2])
         expected = MESSAGES - MESSAGES // CHATS * len(BLOCKED)
         await server.wait_for(lambda: len(delivered()) >= expected, timeout=240)
         for worker in workers:

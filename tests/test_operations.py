@@ -17,6 +17,24 @@ from tests.harness import Harness
 from tests.postgresql import empty_database
 
 
+async def start_samen_run(
+    env: dict[str, str], cwd: Path, log: Path, *args: str
+) -> asyncio.subprocess.Process:
+    """A real `samen run` (with `args`) in the background, what it logs appended to `log`."""
+    with log.open("a") as output:  # the child keeps its own copy of the file
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            *args,
+            env={**os.environ, **env},
+            cwd=cwd,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=output,
+        )
+
+
 async def samen(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,

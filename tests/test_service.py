@@ -8,7 +8,6 @@ import logging
 import os
 import signal
 import sqlite3
-import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -34,7 +33,7 @@ from bot.storage import Database, inspect_database_file, load_migrations, open_d
 from scheduler import daily_work
 from tests.harness import AMSTERDAM, Harness, load_examples
 from tests.postgresql import empty_database
-from tests.test_operations import samen
+from tests.test_operations import samen, start_samen_run
 
 # A Tuesday night in term time, before the backup time (02:00).
 TUESDAY_NIGHT = datetime(2026, 12, 1, 1, 0, tzinfo=AMSTERDAM)
@@ -397,16 +396,7 @@ async def test_a_running_bot_is_healthy_and_keeps_restore_and_a_second_bot_away(
         "TELEGRAM_API_URL": server.base_url,
     }
     assert (await samen("health", env=env, cwd=tmp_path))[0] == 1
-    bot = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        env={**os.environ, **env},
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
+    bot = await start_samen_run(env, tmp_path, tmp_path / "samen-run.log")
     try:
         await server.wait_for(lambda: bool(server.calls_of("getUpdates")), timeout=30)
         code, out, _ = await samen("health", env=env, cwd=tmp_path)
@@ -464,26 +454,13 @@ async def test_workers_on_a_database_server_take_turns_and_keep_restore_away(
         assert "database: postgresql database samen_" in out and "integrity ok" in out
         assert "25 pupils" in out and "pseudonymisation key: none yet at" in out
 
-        async def run(log: Path) -> asyncio.subprocess.Process:
-            with log.open("a") as output:
-                return await asyncio.create_subprocess_exec(
-                    sys.executable,
-                    "-m",
-                    "bot",
-                    "run",
-                    env={**os.environ, **env},
-                    cwd=tmp_path,
-                    stdout=asyncio.subprocess.DEVNULL,
-                    stderr=output,
-                )
-
-        first = await run(tmp_path / "first.log")
+        first = await start_samen_run(env, tmp_path, tmp_path / "first.log")
         second = None
         try:
             await server.wait_for(lambda: bool(server.calls_of("getUpdates")), timeout=30)
             code, out, _ = await samen("health", env=env, cwd=tmp_path)
             assert code == 0 and out.startswith("healthy: samen run is using postgresql")
-            second = await run(tmp_path / "second.log")
+            second = await start_samen_run(env, tmp_path, tmp_path / "second.log")
             said = (tmp_path / "second.log").read_text
             await server.wait_for(lambda: "standing by" in said(), timeout=30)
             code, _, err = await samen("restore", str(backup), env=env, cwd=tmp_path)

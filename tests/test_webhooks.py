@@ -5,10 +5,8 @@ nothing. Two schools' bots on one port: each update lands in its own school."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import socket
-import sys
 import time
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -22,7 +20,7 @@ from bot.demo.fake_telegram import TOKEN, FakeTelegram
 from bot.platform.webhooks import SECRET_HEADER, Listen, Webhook, WebhookServer, webhook_secret
 from bot.rules.models import PersonKind
 from tests.harness import AMSTERDAM, Harness
-from tests.test_operations import samen
+from tests.test_operations import samen, start_samen_run
 
 START = datetime(2026, 12, 1, 9, 0, tzinfo=AMSTERDAM)
 TOKENS = {"debrug": "111:brug-token", "horizon": "222:horizon-token"}
@@ -142,11 +140,7 @@ async def test_samen_run_takes_updates_by_webhook_behind_a_proxy(tmp_path: Path)
     code_without, _, err = await samen("run", "--webhook", env=env, cwd=tmp_path)
     assert code_without == 2 and "SAMEN_WEBHOOK_URL" in err
     env["SAMEN_WEBHOOK_URL"] = f"http://127.0.0.1:{port}/"
-    worker = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--webhook",
-        env={**os.environ, **env}, cwd=tmp_path,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
+    worker = await start_samen_run(env, tmp_path, tmp_path / "worker.log", "--webhook")
     try:
         await fake.wait_for(lambda: fake.webhook is not None, timeout=30)
         assert fake.webhook == (f"http://127.0.0.1:{port}/samen", webhook_secret(TOKEN))

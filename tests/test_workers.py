@@ -5,9 +5,7 @@ the other takes its school over. Measured by the fake Bot API, per bot."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +15,7 @@ import pytest
 from bot.demo.fake_telegram import FakeBotApi, FakeTelegram
 from bot.storage import ServerDatabase, open_database
 from tests.postgresql import empty_database
+from tests.test_operations import start_samen_run
 
 pytestmark = pytest.mark.postgresql
 
@@ -24,20 +23,6 @@ SCHOOLS = ("debrug", "horizon")
 PER_SCHOOL = 1000
 CHATS = 100  # per school
 BLOCKED = 1  # per school: a family that blocked the bot
-
-
-async def start(env: dict[str, str], cwd: Path, log: Path) -> asyncio.subprocess.Process:
-    with log.open("a") as output:  # the child keeps its own copy of the file
-        return await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            env={**os.environ, **env},
-            cwd=cwd,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=output,
-        )
 
 
 async def test_two_schools_two_workers_one_killed_halfway_lose_nothing(tmp_path: Path) -> None:
@@ -94,14 +79,14 @@ async def test_two_schools_two_workers_one_killed_halfway_lose_nothing(tmp_path:
         logs = [tmp_path / "first.log", tmp_path / "second.log", tmp_path / "first-again.log"]
         said = [log.read_text for log in logs]
         expected = PER_SCHOOL - PER_SCHOOL // CHATS * BLOCKED
-        first = await start(env, tmp_path, logs[0])
+        first = await start_samen_run(env, tmp_path, logs[0])
         workers = [first]
         try:
             # Alone, the first worker serves both schools.
             await api.wait_for(lambda: all(len(delivered(s)) >= 100 for s in SCHOOLS), 120)
             assert "handing over:" not in said[0]()
             # A second worker: the first hands one school over, the second takes it.
-            workers.append(await start(env, tmp_path, logs[1]))
+            workers.append(await start_samen_run(env, tmp_path, logs[1]))
             await api.wait_for(lambda: said[1]().count("taking over:") == 1, 60)
             assert said[0]().count("handing over:") == 1
             await api.wait_for(lambda: total() >= PER_SCHOOL, timeout=120)  # halfway
@@ -111,7 +96,7 @@ async def test_two_schools_two_workers_one_killed_halfway_lose_nothing(tmp_path:
             # The second takes the killed worker's school too.
             await api.wait_for(lambda: said[1]().count("taking over:") == 2, 30)
             # The first, started again, gets one of them back.
-            workers[0] = await start(env, tmp_path, logs[2])
+            workers[0] = await start_samen_run(env, tmp_path, logs[2])
             await api.wait_for(lambda: said[2]().count("taking over:") == 1, 60)
             await api.wait_for(lambda: all(len(delivered(s)) >= expected for s in SCHOOLS), 240)
             for worker in workers:

@@ -118,23 +118,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     for name, command in commands.choices.items():
         if name != "try":  # the demo has its own school
-            _add_school_choice(command, name == "run")
+            _add_school_choice(command, name)
     return parser
 
 
-def _add_school_choice(command: argparse.ArgumentParser, run: bool) -> None:
+def _add_school_choice(command: argparse.ArgumentParser, name: str) -> None:
     """`--school ID` on a command, or on each of its own commands (export pupil, …)."""
     inner = [a for a in command._actions if isinstance(a, argparse._SubParsersAction)]
     for action in inner:
         for each in action.choices.values():
-            _add_school_choice(each, run)
+            _add_school_choice(each, name)
     if inner:
         return
+    meaning = {
+        "run": " (only this one; default: all)",
+        "migrate-to": "; on the server: its place there (school_ID)",
+    }
     command.add_argument(
         "--school",
         metavar="ID",
         help="with several schools (SAMEN_CONFIG a folder): the school's id"
-        + (" (only this one; default: all)" if run else ""),
+        + meaning.get(name, ""),
     )
 
 

@@ -33,7 +33,7 @@ PUPILS = 10_000
 SCHOOL, RUN = "samen_bench", "samen_bench_run"
 
 
-async def _admin(server: str, *statements: str) -> None:
+async def admin(server: str, *statements: str) -> None:
     url = conninfo.make_conninfo(server, dbname="postgres")
     async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
         for statement in statements:
@@ -41,7 +41,7 @@ async def _admin(server: str, *statements: str) -> None:
 
 
 async def on_postgresql(server: str, folder: Path) -> tuple[dict[str, float], float]:
-    await _admin(
+    await admin(
         server, f"DROP DATABASE IF EXISTS {SCHOOL} WITH (FORCE)", f"CREATE DATABASE {SCHOOL}"
     )
     db = await PostgresDb.open(conninfo.make_conninfo(server, dbname=SCHOOL))
@@ -51,7 +51,7 @@ async def on_postgresql(server: str, folder: Path) -> tuple[dict[str, float], fl
     assert settings.holidays  # worked out once per process, as in a running bot
     runs = []
     for _ in range(3):
-        await _admin(
+        await admin(
             server,
             f"DROP DATABASE IF EXISTS {RUN} WITH (FORCE)",
             f"CREATE DATABASE {RUN} TEMPLATE {SCHOOL}",
@@ -62,7 +62,7 @@ async def on_postgresql(server: str, folder: Path) -> tuple[dict[str, float], fl
         await due_work(services)
         runs.append(time.perf_counter() - start)
         await copy.close()
-    await _admin(
+    await admin(
         server,
         f"DROP DATABASE IF EXISTS {RUN} WITH (FORCE)",
         f"DROP DATABASE {SCHOOL} WITH (FORCE)",

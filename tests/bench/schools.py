@@ -28,7 +28,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
-import psycopg
 from psycopg import conninfo
 
 from bot.demo.fake_telegram import FakeBotApi, FakeTelegram
@@ -40,6 +39,7 @@ from bot.services.context import Services
 from bot.services.invitations import issue_invitations
 from bot.storage import ServerDatabase, open_database
 from scheduler import due_work
+from tests.bench.postgres import admin
 from tests.bench.run import AMS, NOW, TOKEN, build_school, time_due_work
 
 SCHOOLS = [f"s{n:02d}" for n in range(10)]
@@ -51,14 +51,6 @@ BOARD, RUN = "samen_board", "samen_board_run"
 def url_of(server: str, dbname: str) -> str:
     facts = conninfo.conninfo_to_dict(conninfo.make_conninfo(server, dbname=dbname))
     return "postgresql://?" + urlencode({key: str(value) for key, value in facts.items()})
-
-
-async def admin(server: str, *statements: str) -> None:
-    async with await psycopg.AsyncConnection.connect(
-        conninfo.make_conninfo(server, dbname="postgres"), autocommit=True
-    ) as conn:
-        for statement in statements:
-            await conn.execute(statement)  # type: ignore[arg-type]
 
 
 async def fresh_run(server: str) -> str:
