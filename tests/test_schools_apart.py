@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
@@ -117,6 +118,15 @@ async def test_school_a_reaches_nothing_of_school_b(
         await asyncio.to_thread(main, ["audit", "P014", "--csv", str(audit), "--school", "a"]) == 0
     )
     assert await asyncio.to_thread(main, ["purge", "--dry-run", "--school", "a"]) == 0
+    # `samen check` checks every school, each under its own name.
+    assert await asyncio.to_thread(main, ["check"]) == 1  # no bot tokens set here
+    checked = capsys.readouterr().out
+    assert "== school a" in checked and "== school b" in checked
+    for school in ("a", "b"):
+        assert re.search(
+            rf"database: postgresql database \w+ on \S+, school {school}, schema", checked
+        )
+    assert checked.strip().endswith("== 2 schools: problems at a, b")
     # Without --school, a command refuses to guess.
     assert await asyncio.to_thread(main, ["export", "pupil", "P014", "--json", str(exported)]) == 2
     assert "say which with --school ID" in capsys.readouterr().err

@@ -295,7 +295,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # schools on their files it is also which file moves.
         schools = load_schools()
         choice = args.school if args.command != "migrate-to" or len(schools) > 1 else None
-        schools = _chosen(schools, choice, every=args.command == "run")
+        # run serves, and check checks, every school unless --school names one.
+        schools = _chosen(schools, choice, every=args.command in ("run", "check"))
     except ConfigError as exc:
         if len(exc.problems) > 1:  # each mistake on its own line, `file:line: …`
             print(f"samen: {len(exc.problems)} configuration errors:", file=sys.stderr)
@@ -306,6 +307,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             return run(schools, webhook=args.webhook)
+        if args.command == "check" and len(schools) > 1:
+            return asyncio.run(_check_every_school(schools))
         return _dispatch(args, schools[0])
     except Exception as exc:
         # A damaged, locked or newer database, found when opened or by any query on the way:
@@ -343,6 +346,21 @@ def _chosen(schools: list[Settings], school: str | None, *, every: bool) -> list
             " say which with --school ID."
         )
     return schools
+
+
+async def _check_every_school(schools: list[Settings]) -> int:
+    """`samen check` for each school in turn, each report under its id; failed when any
+    school has a problem."""
+    failed = []
+    for settings in schools:
+        print(f"== school {settings.school_id}")
+        if await check(settings):
+            failed.append(settings.school_id or "")
+    print(
+        f"== {len(schools)} schools: "
+        + (f"problems at {', '.join(failed)}" if failed else "all good")
+    )
+    return EXIT_FAILED if failed else 0
 
 
 def _try(args: argparse.Namespace) -> int:
