@@ -10,6 +10,7 @@ import asyncio
 import logging
 import os
 import sqlite3
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -35,7 +36,7 @@ from bot.services.pseudonym_key import (
     read_key_file,
 )
 from bot.services.retention import apply_purge, pseudonym
-from bot.storage import Database, NotADatabase, inspect_database_file
+from bot.storage import Database, NotADatabase, ServerDatabase, inspect_database_file, open_database
 from bot.storage.meta import MetaQueries
 from scheduler import daily_work
 from tests.harness import AMSTERDAM, Harness
@@ -529,3 +530,68 @@ async def test_the_scheduled_purge_waits_for_a_missing_key(tmp_path: Path, caplo
             assert await tx.pupil("P002") is not None
     finally:
         await h.close()
+
+
+def as_sql(dump: Path) -> bytes:
+    """A pg_dump file as the SQL it restores (the file itself is compressed)."""
+    return subprocess.run(
+        ["pg_restore", "--file=-", str(dump)], capture_output=True, check=True
+    ).stdout
+
+
+@pytest.mark.postgresql
+def test_on_a_database_server_the_key_stays_in_its_file_and_out_of_every_dump(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same guarantees with SAMEN_DB a PostgreSQL database: the purge makes the key in
+    SAMEN_KEY_FILE; no dump holds it; a database from before gives it up (VACUUM FULL)."""
+    from bot.storage.postgres import dump_database
+    from tests.postgresql import empty_database
+
+    async def scenario() -> None:
+        async with empty_database() as url:
+            await build(ServerDatabase(url), TODAY, NOW)
+            key_file = tmp_path / "keys" / "samen.key"
+            key_file.parent.mkdir()
+            monkeypatch.chdir(tmp_path)
+            monkeypatch.setenv("SAMEN_DB", url)
+            monkeypatch.setenv("SAMEN_KEY_FILE", str(key_file))
+            for name in ("SAMEN_CONFIG", "CREDENTIALS_DIRECTORY", "TELEGRAM_BOT_TOKEN"):
+                monkeypatch.delenv(name, raising=False)
+            assert await asyncio.to_thread(main, ["purge", "--apply"]) == 0
+            key = read_key_file(key_file)
+            assert key is not None and mode(key_file) == 0o600
+            db = await open_database(url)
+            try:
+                async with db.reading() as tx:
+                    assert await tx.get_meta(KEY_ID) == key_id(key)
+                    made = {r[0] for r in await tx._all(
+                        "SELECT pupil_id FROM audit_log WHERE substr(pupil_id, 1, 5) = 'anon:'"
+                    )}  # fmt: skip
+                assert made == {pseudonym(key, "pupil", A)}
+                # As an earlier Samen left a database: the key in the meta table.
+                async with db.transaction() as tx:
+                    await tx.delete_meta(KEY_ID)
+                    await tx.set_meta(LEGACY_KEY, key.hex())
+            finally:
+                await db.close()
+            key_file.unlink()
+            # A dump made as it is now would hold the key (so the check below can fail)…
+            legacy = tmp_path / "legacy.dump"
+            await asyncio.to_thread(dump_database, ServerDatabase(url), legacy)
+            assert holds(as_sql(legacy), key)
+            # … but the first copy Samen makes moves the key out of the database first.
+            dump = tmp_path / "school.dump"
+            command = ["backup", "--unencrypted", str(dump)]
+            assert await asyncio.to_thread(main, command) == 0
+            assert read_key_file(key_file) == key
+            assert dump.read_bytes().startswith(b"PGDMP") and not holds(as_sql(dump), key)
+            db = await open_database(url)
+            try:
+                async with db.reading() as tx:
+                    assert await tx.get_meta(LEGACY_KEY) is None
+                    assert await tx.get_meta(KEY_ID) == key_id(key)
+            finally:
+                await db.close()
+
+    asyncio.run(scenario())
