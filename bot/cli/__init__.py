@@ -40,7 +40,13 @@ from bot.cli.serving import Shares, serve_on_server
 from bot.i18n.translator import SUPPORTED_LANGUAGES, Catalogues
 from bot.paper.letters import letters_pdf
 from bot.platform.clock import SystemClock
-from bot.platform.config import ConfigError, Settings, load_schools, school_ids, token_variable
+from bot.platform.config import (
+    ConfigError,
+    Settings,
+    choose_schools,
+    load_schools,
+    token_variable,
+)
 from bot.platform.run_lock import DatabaseInUse, RunLock
 from bot.platform.webhooks import Listen, Webhook, WebhookServer, webhook_key, webhook_secret
 from bot.services.invitations import Selection, issue_invitations
@@ -296,7 +302,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         schools = load_schools()
         choice = args.school if args.command != "migrate-to" or len(schools) > 1 else None
         # run serves, and check checks, every school unless --school names one.
-        schools = _chosen(schools, choice, every=args.command in ("run", "check"))
+        schools = choose_schools(schools, choice, every=args.command in ("run", "check"))
     except ConfigError as exc:
         if len(exc.problems) > 1:  # each mistake on its own line, `file:line: …`
             print(f"samen: {len(exc.problems)} configuration errors:", file=sys.stderr)
@@ -330,22 +336,6 @@ def _name_the_school(record: logging.LogRecord) -> bool:
     school = SCHOOL_IN_LOG.get()
     record.school = f" school={school}" if school else ""
     return True
-
-
-def _chosen(schools: list[Settings], school: str | None, *, every: bool) -> list[Settings]:
-    """The school `--school` names; without it the one school, or for `samen run` all."""
-    if school is not None:
-        chosen = [s for s in schools if s.school_id == school]
-        if not chosen:
-            known = ", ".join(school_ids(schools)) if schools[0].school_id else "none"
-            raise ConfigError(f"--school {school}: no such school (the schools: {known}).")
-        return chosen
-    if len(schools) > 1 and not every:
-        raise ConfigError(
-            f"SAMEN_CONFIG holds {len(schools)} schools ({', '.join(school_ids(schools))}):"
-            " say which with --school ID."
-        )
-    return schools
 
 
 async def _check_every_school(schools: list[Settings]) -> int:

@@ -199,17 +199,27 @@ def school_name_for(
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """The settings of the one school (SAMEN_CONFIG a file); ConfigError when SAMEN_CONFIG
     is a folder of several schools (then `load_schools`)."""
-    schools = load_schools(environ)
-    if len(schools) > 1:
+    return choose_schools(load_schools(environ), None)[0]
+
+
+def choose_schools(
+    schools: list[Settings], school: str | None, *, every: bool = False
+) -> list[Settings]:
+    """The school `--school` names; without it the one school, or with `every` all of them.
+    ConfigError for an unknown id, or for several schools and no choice."""
+    ids = [s.school_id or "" for s in schools]
+    if school is not None:
+        chosen = [s for s in schools if s.school_id == school]
+        if not chosen:
+            known = ", ".join(ids) if schools[0].school_id else "none"
+            raise ConfigError(f"--school {school}: no such school (the schools: {known}).")
+        return chosen
+    if len(schools) > 1 and not every:
         raise ConfigError(
-            f"SAMEN_CONFIG holds {len(schools)} schools ({', '.join(school_ids(schools))}):"
+            f"SAMEN_CONFIG holds {len(schools)} schools ({', '.join(ids)}):"
             " say which with --school ID."
         )
-    return schools[0]
-
-
-def school_ids(schools: list[Settings]) -> list[str]:
-    return [school.school_id or "" for school in schools]
+    return schools
 
 
 def load_schools(environ: dict[str, str] | None = None) -> list[Settings]:
