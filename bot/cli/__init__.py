@@ -479,12 +479,8 @@ async def _serve_schools(schools: list[Settings], web: WebSettings | None) -> in
             return None
         return Webhook.of(server, web.webhook_url, settings.school_id, settings.token or "")
 
-    # On a database server the workers share the schools evenly.
     shares = None
-    if schools[0].db_url is not None:
-        shares = Shares(schools[0].db_url, len(schools))
-        await shares.join()
-        keeping_even = asyncio.create_task(shares.keep_even(stop))
+    keeping_even = None
 
     async def serve(settings: Settings) -> int:
         # Every line this school's bot logs names the school (the context goes with the tasks
@@ -498,13 +494,19 @@ async def _serve_schools(schools: list[Settings], web: WebSettings | None) -> in
         return code
 
     try:
+        # On a database server the workers share the schools evenly.
+        if schools[0].db_url is not None:
+            shares = Shares(schools[0].db_url, len(schools))
+            await shares.join()
+            keeping_even = asyncio.create_task(shares.keep_even(stop))
         if len(schools) == 1:
             return await _serve(schools[0], stop, webhook_of(schools[0]), shares)
         return max(await asyncio.gather(*(serve(settings) for settings in schools)))
     finally:
-        if shares is not None:
+        if keeping_even is not None:
             stop.set()
             await keeping_even
+        if shares is not None:
             await shares.leave()
         if server is not None:
             await server.stop()
