@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.harness import AMSTERDAM, Harness
+from tests.places import Place, place_on
 from tests.postgresql import BACKENDS, database_for
 
 # A Monday morning in term time.
@@ -56,3 +57,15 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         folder, since = kept
         shots = [p for p in folder.glob("*.png") if p.stat().st_mtime >= since]
         terminalreporter.write_line(f"screenshots: {len(shots)} written to {folder}")
+
+
+@pytest.fixture(params=BACKENDS)
+def place(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Place]:
+    """An empty place for a school's database: an SQLite file (and in the `-m postgresql`
+    pass a fresh PostgreSQL database), with SAMEN_DB and SAMEN_KEY_FILE set for `samen`."""
+    if request.param == "postgresql" and request.node.get_closest_marker("sqlite_only"):
+        pytest.skip("about SQLite itself")
+    with place_on(request.param, tmp_path, monkeypatch) as where:
+        yield where

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
 from pathlib import Path
 
@@ -10,17 +9,17 @@ import pytest
 
 from bot.cli import main
 from bot.rules.roster_sheet import parse_date, parse_guardians, parse_pupils, parse_staff
+from tests.places import Place
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 @pytest.fixture
-def school_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def school_db(place: Place, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Place:
+    """The school's database, empty, on each backend; `samen` is run in `tmp_path`."""
     monkeypatch.chdir(tmp_path)
-    db = tmp_path / "school.db"
-    monkeypatch.setenv("SAMEN_DB", str(db))
     monkeypatch.delenv("SAMEN_CONFIG", raising=False)
-    return db
+    return place
 
 
 def import_examples() -> None:
@@ -28,9 +27,8 @@ def import_examples() -> None:
         assert main(["import", what, str(EXAMPLES / f"{what}.csv")]) == 0
 
 
-def dump(db: Path) -> list[str]:
-    with sqlite3.connect(db) as conn:
-        return [line for line in conn.iterdump() if "audit_log" not in line]
+def dump(db: Place) -> dict[str, list[str]]:
+    return db.dump(leave_out=("audit_log",))
 
 
 def test_the_example_school_imports_and_reimports_unchanged(school_db, capsys) -> None:
@@ -43,11 +41,8 @@ def test_the_example_school_imports_and_reimports_unchanged(school_db, capsys) -
     out = capsys.readouterr().out
     assert "staff: 0 created, 0 updated, 5 unchanged" in out
     assert "guardians: 0 created, 0 updated, 43 unchanged" in out
-    with sqlite3.connect(school_db) as conn:
-        assert conn.execute("SELECT count(DISTINCT guardian_id) FROM guardians").fetchone() == (41,)
-        assert conn.execute(
-            "SELECT count(*) FROM guardian_links WHERE guardian_id = 'G005'"
-        ).fetchone() == (2,)
+    assert school_db.value("SELECT count(DISTINCT guardian_id) FROM guardians") == 41
+    assert school_db.value("SELECT count(*) FROM guardian_links WHERE guardian_id = 'G005'") == 2
 
 
 def test_a_changed_row_is_an_update(school_db, tmp_path, capsys) -> None:
@@ -215,26 +210,19 @@ def test_optional_rights_columns_are_imported_and_audited(school_db, tmp_path, c
     path.write_text("\n".join(out) + "\n", encoding="utf-8")
     assert main(["import", "guardians", str(path)]) == 0
     assert main(["import", "guardians", str(path)]) == 0  # a second time changes nothing
-    with sqlite3.connect(school_db) as conn:
-        requested = conn.execute(
-            "SELECT information_requested_at IS NOT NULL FROM guardian_links"
-            " WHERE guardian_id = 'G010'"
-        ).fetchone()
-        restriction = conn.execute(
-            "SELECT kind, reason FROM restrictions WHERE guardian_id = 'G036' AND lifted_at IS NULL"
-        ).fetchall()
-        audited = conn.execute(
-            "SELECT count(*) FROM audit_log WHERE action = 'link_facts_imported'"
-        ).fetchone()
-    assert requested == (1,)
+    requested = school_db.value(
+        "SELECT information_requested_at IS NOT NULL FROM guardian_links WHERE guardian_id = 'G010'"
+    )
+    restriction = school_db.rows(
+        "SELECT kind, reason FROM restrictions WHERE guardian_id = 'G036' AND lifted_at IS NULL"
+    )
+    audited = school_db.value("SELECT count(*) FROM audit_log WHERE action = 'link_facts_imported'")
+    assert requested
     assert restriction == [("refused_by_pupil", "Oliver wil dit niet")]
-    assert audited == (2,)
+    assert audited == 2
     # The old format still imports and leaves the facts alone.
     assert main(["import", "guardians", str(EXAMPLES / "guardians.csv")]) == 0
-    with sqlite3.connect(school_db) as conn:
-        assert conn.execute(
-            "SELECT count(*) FROM restrictions WHERE lifted_at IS NULL"
-        ).fetchone() == (1,)
+    assert school_db.value("SELECT count(*) FROM restrictions WHERE lifted_at IS NULL") == 1
 
 
 def test_a_restriction_without_a_reason_is_refused(school_db, tmp_path, capsys) -> None:
@@ -264,7 +252,6 @@ def test_capability_can_come_with_the_pupils_file(school_db, tmp_path) -> None:
     path = tmp_path / "pupils.csv"
     path.write_text("\n".join(body) + "\n", encoding="utf-8")
     assert main(["import", "pupils", str(path)]) == 0
-    with sqlite3.connect(school_db) as conn:
-        assert conn.execute(
-            "SELECT capable, capability_reason FROM pupils WHERE pupil_id = 'P012'"
-        ).fetchone() == (0, "ernstige verstandelijke beperking")
+    assert school_db.rows(
+        "SELECT capable, capability_reason FROM pupils WHERE pupil_id = 'P012'"
+    ) == [(0, "ernstige verstandelijke beperking")]
