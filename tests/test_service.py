@@ -8,6 +8,7 @@ import logging
 import os
 import signal
 import sqlite3
+import subprocess
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -32,6 +33,7 @@ from bot.services.backups import (
 from bot.storage import Database, inspect_database_file, load_migrations, open_database
 from scheduler import daily_work
 from tests.harness import AMSTERDAM, Harness, load_examples
+from tests.places import Place, run_now
 from tests.postgresql import empty_database
 from tests.test_operations import samen, start_samen_run
 
@@ -65,12 +67,27 @@ def mode(path: Path) -> int:
     return os.stat(path).st_mode & 0o777
 
 
+def assert_whole_backup(place: Place | Database, backup: Path, tmp_path: Path) -> None:
+    """The encrypted `backup` opens to a whole copy of the school's database, of every
+    migration: a sound SQLite file, or pg_dump's file of the school's tables."""
+    plain = opened(backup, tmp_path)
+    on_server = place.on_server if isinstance(place, Place) else not isinstance(place, Database)
+    if not on_server:
+        copy = inspect_database_file(plain)
+        assert copy.integrity == "ok" and copy.schema_version == len(load_migrations())
+        return
+    listing = subprocess.run(
+        ["pg_restore", "--list", str(plain)], capture_output=True, text=True, check=True
+    ).stdout
+    for table in ("samen_schema", "outbox", "audit_log", "pupils"):
+        assert f"TABLE DATA public {table} " in listing, listing
+
+
 # --- rotation ------------------------------------------------------------------------
 
 
-async def test_rotation_keeps_the_newest_n_of_its_own_backups(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "samen.db")
-    await db.close()
+async def test_rotation_keeps_the_newest_n_of_its_own_backups(place: Place, tmp_path: Path) -> None:
+    await (await place.open()).close()
     folder = tmp_path / "backups"
     folder.mkdir()
     # Files rotation did not make stay, however they are named.
@@ -80,27 +97,26 @@ async def test_rotation_keeps_the_newest_n_of_its_own_backups(tmp_path: Path) ->
     clock = FakeClock(datetime(2026, 12, 1, 1, 0, tzinfo=UTC))
     made = []
     for _ in range(5):
-        backup = await back_up_into(db.path, folder, 3, clock.now(), RECIPIENTS)
+        backup = await back_up_into(place.location, folder, 3, clock.now(), RECIPIENTS)
         made.append(backup.path.name)
         clock.advance(timedelta(days=1))
     same_second = await back_up_into(
-        db.path, folder, 3, clock.now() - timedelta(days=1), RECIPIENTS
+        place.location, folder, 3, clock.now() - timedelta(days=1), RECIPIENTS
     )
     assert same_second.path.name == "samen-20261205T010000Z-2.db.age"
     assert backups_in(folder) == sorted([*made[3:], same_second.path.name, *strangers])
     assert all(mode(folder / name) == 0o600 for name in made[3:])
-    assert inspect_database_file(opened(folder / made[-1], tmp_path)).integrity == "ok"
+    assert_whole_backup(place, folder / made[-1], tmp_path)
     # Oldest first; the -2 is newer than its twin of the same second.
     assert rotate(folder, 1) == [folder / made[3], folder / made[4]]
     assert backups_in(folder) == sorted([same_second.path.name, *strangers])
 
 
-def test_samen_backup_keep_n_folder(tmp_path, monkeypatch, capsys) -> None:
-    monkeypatch.setenv("SAMEN_DB", str(tmp_path / "samen.db"))
+def test_samen_backup_keep_n_folder(place: Place, tmp_path, monkeypatch, capsys) -> None:
     monkeypatch.delenv("SAMEN_CONFIG", raising=False)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "samen.toml").write_text(f'[backup]\nrecipients = ["{BACKUP_KEY.recipient}"]\n')
-    asyncio.run(_create(tmp_path / "samen.db"))
+    run_now(_create(place))
     folder = tmp_path / "nightly"
     for _ in range(3):
         assert main(["backup", "--keep", "2", str(folder)]) == 0
@@ -114,15 +130,15 @@ def test_samen_backup_keep_n_folder(tmp_path, monkeypatch, capsys) -> None:
     assert main(["backup", "--keep", "0", str(folder)]) == 2
 
 
-async def _create(path: Path) -> None:
-    await (await Database.open(path)).close()
+async def _create(place: Place) -> None:
+    await (await place.open()).close()
 
 
 # --- the daily backup and the scheduled purge on the test clock -------------------------
 
 
 @pytest.fixture
-async def night(tmp_path: Path) -> AsyncIterator[Harness]:
+async def night(tmp_path: Path, any_db: Database) -> AsyncIterator[Harness]:
     h = Harness(tmp_path, TUESDAY_NIGHT)
     await h.open(
         settings={
@@ -130,7 +146,8 @@ async def night(tmp_path: Path) -> AsyncIterator[Harness]:
             "backup_keep": 3,
             "purge_schedule": "off",
             "backup_recipients": RECIPIENTS,
-        }
+        },
+        database=any_db,
     )
     try:
         yield h
@@ -169,8 +186,8 @@ async def test_the_daily_backup_runs_once_a_day_at_its_time(night: Harness, tmp_
         "samen-20261204T090000Z.db.age",
     ]
     # The copy is the bot's database, made while it runs.
-    copy = inspect_database_file(opened(folder / "samen-20261204T090000Z.db.age", tmp_path))
-    assert copy.integrity == "ok" and copy.schema_version == len(load_migrations())
+    assert night.db is not None
+    assert_whole_backup(night.db, folder / "samen-20261204T090000Z.db.age", tmp_path)
 
 
 async def test_without_a_folder_or_a_purge_there_is_no_daily_work(harness: Harness) -> None:
@@ -180,7 +197,9 @@ async def test_without_a_folder_or_a_purge_there_is_no_daily_work(harness: Harne
     assert await daily_work(harness.runtime.services) == {}
 
 
-async def test_a_backup_that_fails_is_logged_and_tried_the_next_day(tmp_path: Path, caplog) -> None:
+async def test_a_backup_that_fails_is_logged_and_tried_the_next_day(
+    tmp_path: Path, any_db: Database, caplog
+) -> None:
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the folder should be")
     h = Harness(tmp_path, TUESDAY_NIGHT)
@@ -189,7 +208,8 @@ async def test_a_backup_that_fails_is_logged_and_tried_the_next_day(tmp_path: Pa
             "backup_folder": blocked,
             "purge_schedule": "weekly",
             "backup_recipients": RECIPIENTS,
-        }
+        },
+        database=any_db,
     )
     try:
         with caplog.at_level(logging.ERROR):
@@ -222,7 +242,7 @@ async def purges(harness: Harness) -> int:
     ],
 )
 async def test_the_scheduled_purge_follows_its_schedule(
-    tmp_path: Path, schedule: str, purged_on: list[date], caplog
+    tmp_path: Path, any_db: Database, schedule: str, purged_on: list[date], caplog
 ) -> None:
     h = Harness(tmp_path, TUESDAY_NIGHT)
     await h.open(
@@ -230,7 +250,8 @@ async def test_the_scheduled_purge_follows_its_schedule(
             "backup_folder": tmp_path / "backups",
             "purge_schedule": schedule,
             "backup_recipients": RECIPIENTS,
-        }
+        },
+        database=any_db,
     )
     assert h.db is not None
     async with h.db.transaction() as tx:
@@ -281,6 +302,9 @@ def test_the_daily_slot_is_the_last_backup_time_that_passed() -> None:
 
 
 # --- restore -------------------------------------------------------------------------
+# Restoring an SQLite file: it is moved aside and kept, under the file lock `samen run` holds.
+# On a database server restore is pg_restore, refused while a worker holds a school's lease:
+# test_workers_on_a_database_server_take_turns_and_keep_restore_away below.
 
 
 @pytest.fixture
@@ -308,6 +332,7 @@ async def meta(path: Path, key: str) -> str | None:
         await db.close()
 
 
+@pytest.mark.sqlite_only
 async def test_restore_puts_the_backup_back_and_keeps_the_database_it_replaced(
     school: tuple[Path, Path],
 ) -> None:
@@ -328,6 +353,7 @@ async def test_restore_puts_the_backup_back_and_keeps_the_database_it_replaced(
         await db.close()
 
 
+@pytest.mark.sqlite_only
 async def test_restore_refuses_what_is_not_a_sound_samen_database(
     school: tuple[Path, Path], tmp_path: Path
 ) -> None:
@@ -366,6 +392,7 @@ async def test_restore_refuses_what_is_not_a_sound_samen_database(
     ]
 
 
+@pytest.mark.sqlite_only
 async def test_restore_is_refused_while_the_bot_holds_the_database(
     school: tuple[Path, Path], monkeypatch, capsys
 ) -> None:
@@ -384,6 +411,7 @@ async def test_restore_is_refused_while_the_bot_holds_the_database(
 # --- with a real `samen run` ----------------------------------------------------------
 
 
+@pytest.mark.sqlite_only
 async def test_a_running_bot_is_healthy_and_keeps_restore_and_a_second_bot_away(
     school: tuple[Path, Path], tmp_path: Path
 ) -> None:

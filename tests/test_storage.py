@@ -16,6 +16,8 @@ from tests.storage.support import REFUSED
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 
 
+# About SQLite: its file and PRAGMA user_version (PostgreSQL: storage/test_postgres_migrations).
+@pytest.mark.sqlite_only
 async def test_migrations_run_once_and_keep_data(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
     db = await Database.open(path)
@@ -31,6 +33,7 @@ async def test_migrations_run_once_and_keep_data(tmp_path: Path) -> None:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+@pytest.mark.sqlite_only  # as above
 async def test_a_database_from_a_newer_samen_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
     with sqlite3.connect(path) as conn:
