@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.harness import AMSTERDAM, Harness
-from tests.places import Place, place_on
+from tests.places import Place, backend_of, place_on
 from tests.postgresql import BACKENDS, database_for
 
 # A Monday morning in term time.
@@ -65,7 +65,5 @@ def place(
 ) -> Iterator[Place]:
     """An empty place for a school's database: an SQLite file (and in the `-m postgresql`
     pass a fresh PostgreSQL database), with SAMEN_DB and SAMEN_KEY_FILE set for `samen`."""
-    if request.param == "postgresql" and request.node.get_closest_marker("sqlite_only"):
-        pytest.skip("about SQLite itself")
-    with place_on(request.param, tmp_path, monkeypatch) as where:
+    with place_on(backend_of(request), tmp_path, monkeypatch) as where:
         yield where

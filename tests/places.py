@@ -93,6 +93,14 @@ class Place:
         }
 
 
+def backend_of(request: pytest.FixtureRequest) -> str:
+    """The backend a fixture was given (`request.param`); skipped on PostgreSQL for a test
+    marked sqlite_only."""
+    if request.param == "postgresql" and request.node.get_closest_marker("sqlite_only"):
+        pytest.skip("about SQLite itself")
+    return str(request.param)
+
+
 def _admin(*statements: str) -> None:
     with psycopg.connect(_on(SERVER, "postgres"), autocommit=True) as conn:
         for statement in statements:

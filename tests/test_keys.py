@@ -25,7 +25,7 @@ from bot.platform.backup_crypto import (
     decrypt_file,
     new_backup_key,
 )
-from bot.platform.config import ConfigError, Settings, load_settings
+from bot.platform.config import ConfigError, load_settings
 from bot.services.backups import back_up_into
 from bot.services.pseudonym_key import (
     KEY_ID,
@@ -36,10 +36,13 @@ from bot.services.pseudonym_key import (
     read_key_file,
 )
 from bot.services.retention import apply_purge, pseudonym
-from bot.storage import Database, NotADatabase, ServerDatabase, inspect_database_file, open_database
+from bot.storage import Database, NotADatabase, ServerDatabase, inspect_database_file
 from bot.storage.meta import MetaQueries
+from bot.storage.postgres import DUMP_MAGIC, dump_database
 from scheduler import daily_work
 from tests.harness import AMSTERDAM, Harness
+from tests.places import Place, backend_of, place_on, run_now
+from tests.postgresql import BACKENDS
 from tests.test_retention import A, B, build
 
 NOW = datetime.now(UTC)
@@ -62,47 +65,69 @@ def usual_umask() -> Iterator[None]:
 
 @dataclass(frozen=True)
 class School:
-    folder: Path
-    db: Path
-    key: Path  # where the pseudonymisation key goes: samen.key beside samen.db
+    folder: Path  # where `samen` runs, with samen.toml and the backups
+    place: Place  # the database: an SQLite file in `folder`, or a database on the server
+    key: Path  # where the pseudonymisation key goes: beside an SQLite file, or SAMEN_KEY_FILE
     identity: Path  # the school's private backup key, kept apart (here: another folder)
 
-    def decrypted(self, backup: Path) -> bytes:
-        plain = backup.with_name(backup.name + ".opened")
-        plain.write_bytes(b"")
-        decrypt_file(backup, plain, self.identity)
-        try:
-            return plain.read_bytes()
-        finally:
-            plain.unlink()
+    @property
+    def name(self) -> str:
+        """How Samen's messages name the database."""
+        return self.place.settings.database_name
+
+    def readable(self, copy: Path) -> bytes:
+        """What a copy of the database holds, decrypted (with the school's private key) and,
+        for pg_dump's compressed format, as the SQL it restores."""
+        data = copy.read_bytes()
+        if data.startswith(AGE_HEADER):
+            plain = copy.with_name(copy.name + ".opened")
+            plain.write_bytes(b"")
+            decrypt_file(copy, plain, self.identity)
+            try:
+                data = plain.read_bytes()
+            finally:
+                plain.unlink()
+        return as_sql(data) if data.startswith(DUMP_MAGIC) else data
 
 
-@pytest.fixture
-def school(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, usual_umask: None) -> School:
+@pytest.fixture(params=BACKENDS)
+def school(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    usual_umask: None,
+) -> Iterator[School]:
     """A database in which A left three years ago (due for everything), B a year ago; the
     public backup key in samen.toml, the private one elsewhere."""
     folder = tmp_path / "data"
     folder.mkdir()
-    db = folder / "samen.db"
-    asyncio.run(build(db, TODAY, NOW))
-    backup_key = new_backup_key(NOW)
-    kept = tmp_path / "kept-by-the-school"
-    kept.mkdir()
-    identity = kept / "backup-key.txt"
-    identity.write_text(backup_key.identity_file)
-    (folder / "samen.toml").write_text(f'[backup]\nrecipients = ["{backup_key.recipient}"]\n')
-    monkeypatch.chdir(folder)
-    monkeypatch.setenv("SAMEN_DB", str(db))
     for name in ("SAMEN_CONFIG", "SAMEN_KEY_FILE", "CREDENTIALS_DIRECTORY", "TELEGRAM_BOT_TOKEN"):
         monkeypatch.delenv(name, raising=False)
-    return School(folder, db, folder / "samen.key", identity)
+    with place_on(backend_of(request), folder, monkeypatch) as place:
+        run_now(build(place.location, TODAY, NOW))
+        backup_key = new_backup_key(NOW)
+        kept = tmp_path / "kept-by-the-school"
+        kept.mkdir()
+        identity = kept / "backup-key.txt"
+        identity.write_text(backup_key.identity_file)
+        (folder / "samen.toml").write_text(f'[backup]\nrecipients = ["{backup_key.recipient}"]\n')
+        monkeypatch.chdir(folder)
+        yield School(folder, place, place.settings.pseudonym_key_file, identity)
 
 
-def database_bytes(db: Path) -> bytes:
-    """The database as it lies on the disk: the file with its -wal and -shm."""
-    return b"".join(
-        path.read_bytes() for path in (db, Path(f"{db}-wal"), Path(f"{db}-shm")) if path.exists()
-    )
+def stored(place: Place, tmp_path: Path) -> bytes:
+    """The database as it is stored: the file with its -wal and -shm as they lie on the disk,
+    or on a server everything a dump of it holds."""
+    location = place.location
+    if isinstance(location, ServerDatabase):
+        dump = tmp_path / "stored.dump"
+        dump_database(location, dump)
+        try:
+            return as_sql(dump.read_bytes())
+        finally:
+            dump.unlink()
+    files = (location, Path(f"{location}-wal"), Path(f"{location}-shm"))
+    return b"".join(path.read_bytes() for path in files if path.exists())
 
 
 def holds(data: bytes, key: bytes) -> bool:
@@ -110,25 +135,28 @@ def holds(data: bytes, key: bytes) -> bool:
     return key in data or key.hex().encode() in data.lower()
 
 
-def meta(db: Path, key: str) -> str | None:
+def meta(place: Place, key: str) -> str | None:
+    rows = place.rows("SELECT value FROM meta WHERE key = ?", (key,))
+    return None if not rows else str(rows[0][0])
+
+
+def file_meta(db: Path, key: str) -> str | None:
+    """A meta value of an SQLite file that is no school's database (a copy, or one replaced)."""
     with sqlite3.connect(db) as conn:
         row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
     return None if row is None else str(row[0])
 
 
-def everything_but_meta(db: Path) -> list[str]:
-    """The database as SQL, without the meta table: pseudonyms, audit trail, answers (sorted:
-    the rewrite that scrubs the file may list the schema in another order)."""
-    with sqlite3.connect(db) as conn:
-        return sorted(line for line in conn.iterdump() if '"meta"' not in line)
+def everything_but_meta(place: Place) -> dict[str, list[str]]:
+    """Every row but the meta table's: pseudonyms, audit trail, answers."""
+    return place.dump(leave_out=("meta",))
 
 
-def pseudonyms(db: Path) -> set[str]:
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute(
-            "SELECT pupil_id FROM audit_log WHERE pupil_id LIKE 'anon:%'"
-            " UNION SELECT person_id FROM answers WHERE person_id LIKE 'anon:%'"
-        ).fetchall()
+def pseudonyms(place: Place) -> set[str]:
+    rows = place.rows(
+        "SELECT pupil_id FROM audit_log WHERE substr(pupil_id, 1, 5) = 'anon:'"
+        " UNION SELECT person_id FROM answers WHERE substr(person_id, 1, 5) = 'anon:'"
+    )
     return {str(r[0]) for r in rows}
 
 
@@ -140,9 +168,9 @@ def test_after_a_purge_neither_the_database_nor_any_backup_holds_the_key(school:
     key = read_key_file(school.key)
     assert key is not None and mode(school.key) == 0o600
     # The key in the file is the one the pseudonyms were made with.
-    assert pseudonym(key, "pupil", A) in pseudonyms(school.db)
-    assert meta(school.db, KEY_ID) == key_id(key) and meta(school.db, LEGACY_KEY) is None
-    assert not holds(database_bytes(school.db), key)
+    assert pseudonym(key, "pupil", A) in pseudonyms(school.place)
+    assert meta(school.place, KEY_ID) == key_id(key) and meta(school.place, LEGACY_KEY) is None
+    assert not holds(stored(school.place, school.folder), key)
 
     assert main(["backup", "one.db.age"]) == 0
     assert main(["backup", "--keep", "3", "nightly"]) == 0
@@ -150,10 +178,9 @@ def test_after_a_purge_neither_the_database_nor_any_backup_holds_the_key(school:
     encrypted = [school.folder / "one.db.age", *(school.folder / "nightly").iterdir()]
     for backup in encrypted:
         assert not holds(backup.read_bytes(), key)
-        assert not holds(school.decrypted(backup), key)  # not even inside
+        assert not holds(school.readable(backup), key)  # not even inside
     plain = school.folder / "plain.db"
-    assert not holds(plain.read_bytes(), key)
-    assert meta(plain, LEGACY_KEY) is None
+    assert not holds(plain.read_bytes(), key) and not holds(school.readable(plain), key)
 
 
 def to_a_database_from_before(school: School) -> bytes:
@@ -162,11 +189,19 @@ def to_a_database_from_before(school: School) -> bytes:
     assert main(["purge", "--apply"]) == 0
     key = read_key_file(school.key)
     assert key is not None
-    with sqlite3.connect(school.db) as conn:
-        conn.execute("DELETE FROM meta WHERE key = ?", (KEY_ID,))
-        conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (LEGACY_KEY, key.hex()))
+
+    async def as_before() -> None:
+        db = await school.place.open()
+        try:
+            async with db.transaction() as tx:
+                await tx.delete_meta(KEY_ID)
+                await tx.set_meta(LEGACY_KEY, key.hex())
+        finally:
+            await db.close()
+
+    run_now(as_before())
     school.key.unlink()
-    assert holds(database_bytes(school.db), key)
+    assert holds(stored(school.place, school.folder), key)  # so the checks after it can fail
     return key
 
 
@@ -174,30 +209,30 @@ def test_a_database_from_before_gives_up_its_key_and_keeps_its_pseudonyms(
     school: School,
 ) -> None:
     key = to_a_database_from_before(school)
-    before = everything_but_meta(school.db)
-    made_before = pseudonyms(school.db)
+    before = everything_but_meta(school.place)
+    made_before = pseudonyms(school.place)
     assert pseudonym(key, "pupil", A) in made_before
 
     # The first command of this Samen that copies the database moves the key out first.
     assert main(["backup", "first.db.age"]) == 0
     assert read_key_file(school.key) == key and mode(school.key) == 0o600
-    assert meta(school.db, LEGACY_KEY) is None and meta(school.db, KEY_ID) == key_id(key)
-    assert not holds(database_bytes(school.db), key)
-    assert not holds(school.decrypted(school.folder / "first.db.age"), key)
+    assert meta(school.place, LEGACY_KEY) is None
+    assert meta(school.place, KEY_ID) == key_id(key)
+    assert not holds(stored(school.place, school.folder), key)
+    assert not holds(school.readable(school.folder / "first.db.age"), key)
     # Nothing else changed: the same pseudonyms, the same trail.
-    assert everything_but_meta(school.db) == before
+    assert everything_but_meta(school.place) == before
 
     # Two years on B's turn comes: B gets a pseudonym from the same key, A keeps theirs.
     async def later() -> None:
-        db = await Database.open(school.db)
+        db = await school.place.open()
         try:
-            settings = Settings(db_path=school.db)
-            await apply_purge(db, settings, TODAY + timedelta(days=731), NOW)
+            await apply_purge(db, school.place.settings, TODAY + timedelta(days=731), NOW)
         finally:
             await db.close()
 
     asyncio.run(later())
-    after = pseudonyms(school.db)
+    after = pseudonyms(school.place)
     assert made_before < after and pseudonym(key, "pupil", B) in after
 
 
@@ -211,24 +246,25 @@ async def test_a_crash_while_the_key_moves_out_loses_nothing(
 
     # The file is written and on the disk before the database lets go of the key.
     monkeypatch.setattr(MetaQueries, "delete_meta", crash)
-    db = await Database.open(school.db)
+    db = await school.place.open()
     try:
         with pytest.raises(RuntimeError):
             await prepare_key(db, school.key)
     finally:
         await db.close()
     assert read_key_file(school.key) == key
-    assert meta(school.db, LEGACY_KEY) == key.hex()
+    assert await asyncio.to_thread(meta, school.place, LEGACY_KEY) == key.hex()
     monkeypatch.undo()
 
     # The next start finishes the move.
-    db = await Database.open(school.db)
+    db = await school.place.open()
     try:
         await prepare_key(db, school.key)
     finally:
         await db.close()
-    assert read_key_file(school.key) == key and meta(school.db, LEGACY_KEY) is None
-    assert not holds(database_bytes(school.db), key)
+    assert read_key_file(school.key) == key
+    assert await asyncio.to_thread(meta, school.place, LEGACY_KEY) is None
+    assert not holds(await asyncio.to_thread(stored, school.place, school.folder), key)
 
 
 async def test_a_database_with_its_own_key_beside_another_key_file_is_refused(
@@ -237,14 +273,14 @@ async def test_a_database_with_its_own_key_beside_another_key_file_is_refused(
     key = await asyncio.to_thread(to_a_database_from_before, school)
     other = os.urandom(32)
     school.key.write_text(other.hex() + "\n")
-    db = await Database.open(school.db)
+    db = await school.place.open()
     try:
         with pytest.raises(PseudonymKeyProblem, match="still holds its own pseudonymisation key"):
             await prepare_key(db, school.key)
     finally:
         await db.close()
     # Neither key is lost.
-    assert meta(school.db, LEGACY_KEY) == key.hex()
+    assert await asyncio.to_thread(meta, school.place, LEGACY_KEY) == key.hex()
     assert read_key_file(school.key) == other
 
 
@@ -261,7 +297,7 @@ def test_a_missing_key_is_refused_and_never_replaced(
     first = capsys.readouterr().err.splitlines()[0]
     assert first == (
         f"samen: nothing was purged: the pseudonymisation key {school.key} is missing, and"
-        f" {school.db} holds pseudonyms made with it (key {key_id(key)}): put the school's copy"
+        f" {school.name} holds pseudonyms made with it (key {key_id(key)}): put the school's copy"
         " of that key back there, or point SAMEN_KEY_FILE to it; a new key would give pupils"
         " pseudonyms that do not match their earlier ones."
     )
@@ -303,7 +339,7 @@ def test_another_key_is_refused_and_a_lost_one_replaced_only_when_asked(
     assert main(["purge", "--apply"]) == 1
     assert (
         f"{school.key} holds pseudonymisation key {key_id(other)}, but the pseudonyms in"
-        f" {school.db} were made with key {key_id(key)}"
+        f" {school.name} were made with key {key_id(key)}"
     ) in capsys.readouterr().err
     assert read_key_file(school.key) == other  # never overwritten
 
@@ -313,19 +349,19 @@ def test_another_key_is_refused_and_a_lost_one_replaced_only_when_asked(
     assert main(["pseudonym-key", "--replace-lost"]) == 0
     new = read_key_file(school.key)
     assert new is not None and new not in (key, other) and mode(school.key) == 0o600
-    with sqlite3.connect(school.db) as conn:
-        replaced = conn.execute(
-            "SELECT details FROM audit_log WHERE action = 'pseudonym_key_replaced'"
-        ).fetchall()
+    replaced = school.place.rows(
+        "SELECT details FROM audit_log WHERE action = 'pseudonym_key_replaced'"
+    )
     assert len(replaced) == 1 and key_id(key) in replaced[0][0]
     assert main(["purge", "--apply"]) == 0
 
 
 async def test_samen_run_makes_the_key_on_the_first_day_and_the_school_can_keep_it(
-    tmp_path: Path, usual_umask: None
+    place: Place, tmp_path: Path, usual_umask: None
 ) -> None:
-    db = await Database.open(tmp_path / "samen.db")
-    key_file = tmp_path / "samen.key"
+    db = await place.open()
+    key_file = tmp_path / "keys" / "samen.key"
+    key_file.parent.mkdir()
     try:
         await prepare_key(db, key_file)
         key = read_key_file(key_file)
@@ -341,7 +377,7 @@ async def test_samen_run_makes_the_key_on_the_first_day_and_the_school_can_keep_
         assert read_key_file(key_file) not in (None, key)
     finally:
         await db.close()
-    assert not holds(database_bytes(tmp_path / "samen.db"), key)
+    assert not holds(await asyncio.to_thread(stored, place, tmp_path), key)
 
 
 def test_where_the_key_is_kept(tmp_path: Path) -> None:
@@ -378,8 +414,7 @@ def test_a_backup_is_no_database_without_the_key_and_restores_with_it(
         conn.execute("SELECT * FROM meta").fetchall()
     assert b"Annabel" not in backup.read_bytes()
 
-    with sqlite3.connect(school.db) as conn:
-        conn.execute("INSERT INTO meta (key, value) VALUES ('after_the_backup', 'yes')")
+    run_now(set_meta(school.place, "after_the_backup", "yes"))
     capsys.readouterr()
 
     # Without the key, or with another: refused in one sentence, the database as it was.
@@ -403,21 +438,24 @@ def test_a_backup_is_no_database_without_the_key_and_restores_with_it(
     cut.write_bytes(backup.read_bytes()[: len(backup.read_bytes()) // 2])
     assert main(["restore", str(cut), "--identity", str(school.identity)]) == 1
     assert "is damaged or cut short" in capsys.readouterr().err
-    assert meta(school.db, "after_the_backup") == "yes"
+    assert meta(school.place, "after_the_backup") == "yes"
 
-    # With the school's key: restored, integrity checked, the replaced database kept.
+    # With the school's key: restored (on SQLite integrity checked, the replaced file kept).
     assert main(["restore", str(backup), "--identity", str(school.identity)]) == 0
     out = capsys.readouterr().out
-    assert "The database it replaced is kept as" in out
-    assert meta(school.db, "after_the_backup") is None
-    assert mode(school.db) == 0o600
-    assert inspect_database_file(school.db).integrity == "ok"
-    kept = next(school.folder.glob("samen.db.before-restore-*"))
-    assert meta(kept, "after_the_backup") == "yes"
+    assert meta(school.place, "after_the_backup") is None
+    if isinstance(school.place.location, Path):
+        db = school.place.location
+        assert "The database it replaced is kept as" in out
+        assert mode(db) == 0o600
+        assert inspect_database_file(db).integrity == "ok"
+        kept = next(school.folder.glob(f"{db.name}.before-restore-*"))
+        assert file_meta(kept, "after_the_backup") == "yes"
     # Nothing decrypted was left lying around.
     assert not list(school.folder.glob("*.restoring*")) and not list(
-        school.folder.glob(".samen.db.*")
+        school.folder.glob(".school.db.*")
     )
+    assert sorted(p.name for p in school.folder.iterdir() if p.suffix in {".dump", ".opened"}) == []
 
 
 def test_a_plain_backup_only_when_asked_for(
@@ -429,8 +467,12 @@ def test_a_plain_backup_only_when_asked_for(
     assert not (school.folder / "backup.db.age").exists()
     assert main(["backup", "--unencrypted", "plain.db"]) == 0
     assert "NOT encrypted" in capsys.readouterr().out
-    assert inspect_database_file(school.folder / "plain.db").integrity == "ok"
-    assert mode(school.folder / "plain.db") == 0o600
+    plain = school.folder / "plain.db"
+    if school.place.on_server:
+        assert plain.read_bytes().startswith(DUMP_MAGIC) and b"Annabel" in school.readable(plain)
+    else:
+        assert inspect_database_file(plain).integrity == "ok"
+    assert mode(plain) == 0o600
 
 
 def test_the_readme_example_key_encrypts_nothing(
@@ -463,19 +505,20 @@ def test_backup_key_writes_the_private_key_for_the_owner_only(
 
 
 async def test_rotation_removes_the_plain_backups_of_before_as_encrypted_ones_come(
-    tmp_path: Path,
+    place: Place, tmp_path: Path
 ) -> None:
-    db = await Database.open(tmp_path / "samen.db")
-    await db.close()
+    await (await place.open()).close()
     folder = tmp_path / "backups"
     folder.mkdir()
     for day in (1, 2):  # as an earlier Samen named them: unencrypted
         (folder / f"samen-2026110{day}T010000Z.db").write_bytes(b"old")
     recipients = (new_backup_key(NOW).recipient,)
-    made = await back_up_into(db.path, folder, 2, datetime(2026, 12, 1, 1, tzinfo=UTC), recipients)
+    made = await back_up_into(
+        place.location, folder, 2, datetime(2026, 12, 1, 1, tzinfo=UTC), recipients
+    )
     assert made.path.name == "samen-20261201T010000Z.db.age"
     assert [p.name for p in made.removed] == ["samen-20261101T010000Z.db"]
-    await back_up_into(db.path, folder, 2, datetime(2026, 12, 2, 1, tzinfo=UTC), recipients)
+    await back_up_into(place.location, folder, 2, datetime(2026, 12, 2, 1, tzinfo=UTC), recipients)
     assert sorted(p.name for p in folder.iterdir()) == [
         "samen-20261201T010000Z.db.age",
         "samen-20261202T010000Z.db.age",
@@ -494,20 +537,22 @@ def test_a_private_key_in_samen_toml_is_refused_and_never_shown(tmp_path: Path) 
 
 def test_the_left_on_dates_of_the_school(school: School) -> None:
     """The fixture's leavers, as the tests above take them."""
-    with sqlite3.connect(school.db) as conn:
-        left = dict(conn.execute("SELECT pupil_id, left_on FROM pupils WHERE left_on IS NOT NULL"))
+    left = dict(school.place.rows("SELECT pupil_id, left_on FROM pupils WHERE left_on IS NOT NULL"))
     assert date.fromisoformat(left[A]) < TODAY.replace(year=TODAY.year - 2)
     assert TODAY.replace(year=TODAY.year - 2) < date.fromisoformat(left[B])
 
 
-async def test_the_scheduled_purge_waits_for_a_missing_key(tmp_path: Path, caplog) -> None:
+async def test_the_scheduled_purge_waits_for_a_missing_key(
+    tmp_path: Path, any_db: Database, caplog
+) -> None:
     h = Harness(tmp_path, datetime(2026, 12, 1, 1, 0, tzinfo=AMSTERDAM))
     await h.open(
         settings={
             "backup_folder": tmp_path / "backups",
             "backup_recipients": (new_backup_key(NOW).recipient,),
             "purge_schedule": "weekly",
-        }
+        },
+        database=any_db,
     )
     assert h.db is not None and h.runtime is not None and h.settings is not None
     key_file = h.settings.pseudonym_key_file
@@ -532,66 +577,17 @@ async def test_the_scheduled_purge_waits_for_a_missing_key(tmp_path: Path, caplo
         await h.close()
 
 
-def as_sql(dump: Path) -> bytes:
-    """A pg_dump file as the SQL it restores (the file itself is compressed)."""
+def as_sql(dump: bytes) -> bytes:
+    """A file in pg_dump's own (compressed) format as the SQL it restores."""
     return subprocess.run(
-        ["pg_restore", "--file=-", str(dump)], capture_output=True, check=True
+        ["pg_restore", "--file=-"], input=dump, capture_output=True, check=True
     ).stdout
 
 
-@pytest.mark.postgresql
-def test_on_a_database_server_the_key_stays_in_its_file_and_out_of_every_dump(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The same guarantees with SAMEN_DB a PostgreSQL database: the purge makes the key in
-    SAMEN_KEY_FILE; no dump holds it; a database from before gives it up (VACUUM FULL)."""
-    from bot.storage.postgres import dump_database
-    from tests.postgresql import empty_database
-
-    async def scenario() -> None:
-        async with empty_database() as url:
-            await build(ServerDatabase(url), TODAY, NOW)
-            key_file = tmp_path / "keys" / "samen.key"
-            key_file.parent.mkdir()
-            monkeypatch.chdir(tmp_path)
-            monkeypatch.setenv("SAMEN_DB", url)
-            monkeypatch.setenv("SAMEN_KEY_FILE", str(key_file))
-            for name in ("SAMEN_CONFIG", "CREDENTIALS_DIRECTORY", "TELEGRAM_BOT_TOKEN"):
-                monkeypatch.delenv(name, raising=False)
-            assert await asyncio.to_thread(main, ["purge", "--apply"]) == 0
-            key = read_key_file(key_file)
-            assert key is not None and mode(key_file) == 0o600
-            db = await open_database(url)
-            try:
-                async with db.reading() as tx:
-                    assert await tx.get_meta(KEY_ID) == key_id(key)
-                    made = {r[0] for r in await tx._all(
-                        "SELECT pupil_id FROM audit_log WHERE substr(pupil_id, 1, 5) = 'anon:'"
-                    )}  # fmt: skip
-                assert made == {pseudonym(key, "pupil", A)}
-                # As an earlier Samen left a database: the key in the meta table.
-                async with db.transaction() as tx:
-                    await tx.delete_meta(KEY_ID)
-                    await tx.set_meta(LEGACY_KEY, key.hex())
-            finally:
-                await db.close()
-            key_file.unlink()
-            # A dump made as it is now would hold the key (so the check below can fail)…
-            legacy = tmp_path / "legacy.dump"
-            await asyncio.to_thread(dump_database, ServerDatabase(url), legacy)
-            assert holds(as_sql(legacy), key)
-            # … but the first copy Samen makes moves the key out of the database first.
-            dump = tmp_path / "school.dump"
-            command = ["backup", "--unencrypted", str(dump)]
-            assert await asyncio.to_thread(main, command) == 0
-            assert read_key_file(key_file) == key
-            assert dump.read_bytes().startswith(b"PGDMP") and not holds(as_sql(dump), key)
-            db = await open_database(url)
-            try:
-                async with db.reading() as tx:
-                    assert await tx.get_meta(LEGACY_KEY) is None
-                    assert await tx.get_meta(KEY_ID) == key_id(key)
-            finally:
-                await db.close()
-
-    asyncio.run(scenario())
+async def set_meta(place: Place, key: str, value: str) -> None:
+    db = await place.open()
+    try:
+        async with db.transaction() as tx:
+            await tx.set_meta(key, value)
+    finally:
+        await db.close()
