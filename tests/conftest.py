@@ -51,7 +51,25 @@ def screenshots(request: pytest.FixtureRequest) -> Path:
     return folder
 
 
+# The tests of the `-m postgresql` pass's subset that stay on SQLite (marked sqlite_only).
+SQLITE_ONLY = pytest.StashKey[set[str]]()
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects them
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    config.stash[SQLITE_ONLY] = {
+        item.nodeid.split("[")[0] for item in items if item.get_closest_marker("sqlite_only")
+    }
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    config = terminalreporter.config
+    if config.option.markexpr.strip() == "postgresql":
+        named = config.stash.get(SQLITE_ONLY, set())
+        terminalreporter.write_line(
+            f"sqlite_only: {len(named)} tests run on SQLite only (about SQLite itself, or with"
+            " their PostgreSQL counterpart named beside them): pytest -m sqlite_only"
+        )
     kept = terminalreporter.config.stash.get(SCREENSHOTS, None)
     if kept is not None:
         folder, since = kept

@@ -22,6 +22,10 @@ from bot.demo.stories import STORIES
 from bot.demo.web import demo_app
 from tests.harness import AMSTERDAM
 
+# `samen try` keeps its made-up school in an SQLite file of its own (samen-demo.db), whatever
+# SAMEN_DB says: it needs no database server.
+pytestmark = pytest.mark.sqlite_only
+
 # A Monday morning in term time.
 START = datetime(2026, 11, 30, 8, 0, tzinfo=AMSTERDAM)
 

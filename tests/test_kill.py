@@ -23,6 +23,9 @@ CHATS = 100
 BLOCKED = {50_000, 50_001}
 
 
+# One `samen run` on its SQLite file; on a database server: the test below, with a second
+# worker standing by to take over.
+@pytest.mark.sqlite_only
 async def test_a_killed_broadcast_loses_nothing(tmp_path: Path) -> None:
     db_path = tmp_path / "samen.db"
     await broadcast_through_a_kill(db_path, {"SAMEN_DB": str(db_path)}, tmp_path, standby=False)

@@ -13,6 +13,7 @@ import pytest
 from bot.cli import main
 from bot.platform.backup_crypto import new_backup_key
 from bot.storage import Database
+from tests.places import Place
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -32,7 +33,10 @@ def usual_umask() -> Iterator[None]:
 
 
 @pytest.fixture
-def school(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, usual_umask: None) -> Path:
+def school(
+    place: Place, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, usual_umask: None
+) -> Path:
+    """The example school (on each backend); `samen` runs in the returned folder."""
     config = tmp_path / "samen.toml"
     recipient = new_backup_key(datetime.now(UTC)).recipient
     config.write_text(
@@ -40,7 +44,6 @@ def school(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, usual_umask: None) -
         f'[backup]\nrecipients = ["{recipient}"]\n'
     )
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("SAMEN_DB", str(tmp_path / "samen.db"))
     monkeypatch.setenv("SAMEN_CONFIG", str(config))
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     for what in ("staff", "pupils", "guardians"):
@@ -48,6 +51,7 @@ def school(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, usual_umask: None) -
     return tmp_path
 
 
+@pytest.mark.sqlite_only  # SQLite's files
 async def test_the_database_and_its_wal_and_shm_are_the_owners_only(
     tmp_path: Path, usual_umask: None
 ) -> None:
@@ -62,8 +66,9 @@ async def test_the_database_and_its_wal_and_shm_are_the_owners_only(
         await db.close()
 
 
-def test_backups_and_exports_are_the_owners_only(school: Path) -> None:
-    assert mode(school / "samen.db") == "0o600"
+def test_backups_and_exports_are_the_owners_only(school: Path, place: Place) -> None:
+    if not place.on_server:
+        assert mode(school / "school.db") == "0o600"
     # A backup over an older copy that others could read: the new one is private.
     (school / "backup.db").write_bytes(b"")
     os.chmod(school / "backup.db", 0o644)
@@ -92,13 +97,14 @@ def test_backups_and_exports_are_the_owners_only(school: Path) -> None:
     assert {name: mode(school / name) for name in written} == dict.fromkeys(written, "0o600")
     # Nothing else was left behind: no half-written copy, no temporary file.
     left = {p.name for p in school.iterdir()} - set(written)
-    assert left <= {"samen.db", "samen.db-wal", "samen.db-shm", "samen.toml"}
+    assert left <= {"school.db", "school.db-wal", "school.db-shm", "samen.toml"}
 
 
+@pytest.mark.sqlite_only  # the mode of SQLite's file
 def test_check_warns_about_a_database_others_can_read(
     school: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    database = school / "samen.db"
+    database = school / "school.db"
     os.chmod(database, 0o644)
     capsys.readouterr()
     # No token is the one problem: the warning is a warning, Samen works.

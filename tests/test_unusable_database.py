@@ -21,6 +21,10 @@ from bot.cli import main
 from bot.storage import Database, executor, load_migrations
 from tests.harness import EXAMPLES, load_examples
 
+# Faults of SQLite's file and its locks. A database server out of reach: test_service's
+# test_a_database_server_samen_cannot_reach_is_named_without_its_password.
+pytestmark = pytest.mark.sqlite_only
+
 # Every command that opens the database: `{tmp}` is the test's folder. (`health` reads only
 # the run lock; `restore` has tests of its own below.)
 COMMANDS: dict[str, list[str]] = {
