@@ -31,3 +31,14 @@ def test_the_longest_values_are_filled_in() -> None:
     assert samples.ADDRESSEE in text and samples.CHILD in text
     assert tr.label(samples.meeting_messages.KINDS["zat"]) in text  # the longest kind in Dutch
     assert "woensdag 30 september" in text and "15:30" in text
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+@pytest.mark.parametrize("kind", sorted(samples.meeting_messages.PLACE_KINDS))
+def test_where_a_talk_is_reads_as_one_sentence(language: str, kind: str) -> None:
+    """ "Where: at school, room 2.14." — the kind of place adds no colon of its own after
+    "Where:" (it read "Waar: op school: lokaal 2.14.")."""
+    tr = TEXTS(language)
+    place = tr.label(samples.meeting_messages.PLACE_KINDS[kind], place="lokaal 2.14")
+    where = tr._("Where: {place}.", place=place)
+    assert "lokaal 2.14" in where and where.count(":") <= 1, where

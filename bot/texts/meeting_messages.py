@@ -38,8 +38,9 @@ KINDS = {
 }
 
 
-PLACE_KINDS = {"room": N_("at school: {place}"), "phone": N_("by phone: {place}"),
-               "video": N_("video call: {place}")}  # fmt: skip
+# Read after "Where:", so no colon of their own ("Where: at school, room 2.14.").
+PLACE_KINDS = {"room": N_("at school, {place}"), "phone": N_("by phone, {place}"),
+               "video": N_("video call, {place}")}  # fmt: skip
 
 
 NEXT_STEPS = {
