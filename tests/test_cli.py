@@ -11,6 +11,7 @@ import pytest
 
 from bot.cli import main
 from bot.demo.fake_telegram import FakeTelegram
+from tests.places import Place
 
 
 def test_help_lists_the_commands(capsys) -> None:
@@ -65,9 +66,10 @@ async def test_run_with_a_rejected_token_says_so_plainly(tmp_path: Path) -> None
     assert "999:wrong" not in err.decode()  # the token is a secret: never in the output
 
 
-def test_check_warns_when_the_school_has_no_name(tmp_path, monkeypatch, capsys) -> None:
+def test_check_warns_when_the_school_has_no_name(
+    place: Place, tmp_path, monkeypatch, capsys
+) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("SAMEN_DB", str(tmp_path / "samen.db"))
     monkeypatch.delenv("SAMEN_CONFIG", raising=False)
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     # No token is the one problem; the missing name is a warning and does not count.
@@ -86,7 +88,9 @@ def test_check_warns_when_the_school_has_no_name(tmp_path, monkeypatch, capsys) 
     assert "school 'SO/VSO De Brug'" in out and "WARNING" not in out
 
 
-def test_check_warns_when_the_known_school_holidays_run_out(tmp_path, monkeypatch, capsys) -> None:
+def test_check_warns_when_the_known_school_holidays_run_out(
+    place: Place, tmp_path, monkeypatch, capsys
+) -> None:
     import sys
     from datetime import UTC, datetime
 
@@ -97,7 +101,6 @@ def test_check_warns_when_the_known_school_holidays_run_out(tmp_path, monkeypatc
             return datetime(2030, 7, 10, 12, tzinfo=UTC)
 
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("SAMEN_DB", str(tmp_path / "samen.db"))
     monkeypatch.delenv("SAMEN_CONFIG", raising=False)
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     (tmp_path / "samen.toml").write_text(
@@ -113,22 +116,32 @@ def test_check_warns_when_the_known_school_holidays_run_out(tmp_path, monkeypatc
     )
 
 
-def test_check_reports_a_full_disk_and_the_last_pause_in_sending(
-    tmp_path, monkeypatch, capsys
-) -> None:
-    import json
+# The free space beside the SQLite file: a database server's disk is its administrator's.
+@pytest.mark.sqlite_only
+def test_check_reports_a_full_disk(place: Place, tmp_path, monkeypatch, capsys) -> None:
     import sys
-
-    from bot.platform.outbox import PAUSE_META
-    from bot.storage import Database
 
     checking = sys.modules["bot.cli.check"]
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("SAMEN_DB", str(tmp_path / "samen.db"))
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "")
+    monkeypatch.setattr(checking, "disk_free", lambda path: 3_000_000)
+    main(["check"])
+    out = capsys.readouterr().out
+    assert "disk: FAILED, 3.0 MB free where" in out and "pauses sending" in out
+
+
+def test_check_reports_the_last_pause_in_sending(
+    place: Place, tmp_path, monkeypatch, capsys
+) -> None:
+    import json
+
+    from bot.platform.outbox import PAUSE_META
+
+    monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "")
 
     async def paused_once() -> None:
-        db = await Database.open(tmp_path / "samen.db")
+        db = await place.open()
         async with db.transaction() as tx:
             await tx.set_meta(
                 PAUSE_META,
@@ -143,9 +156,7 @@ def test_check_reports_a_full_disk_and_the_last_pause_in_sending(
         await db.close()
 
     asyncio.run(paused_once())
-    monkeypatch.setattr(checking, "disk_free", lambda path: 3_000_000)
     main(["check"])
     out = capsys.readouterr().out
-    assert "disk: FAILED, 3.0 MB free where" in out and "pauses sending" in out
     assert "sending: WARNING, paused on 2026-12-01 10:00 for 60 s" in out
     assert "database or disk is full" in out

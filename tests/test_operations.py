@@ -9,11 +9,14 @@ from contextlib import AsyncExitStack
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
+
 from bot.demo.fake_telegram import TOKEN, FakeTelegram
 from bot.platform.backup_crypto import decrypt_file, new_backup_key
 from bot.rules.models import PersonKind
 from bot.storage import Database, ServerDatabase, open_database
 from tests.harness import Harness
+from tests.places import Place
 from tests.postgresql import empty_database
 
 
@@ -89,18 +92,19 @@ async def test_a_backup_while_the_bot_runs_restores_completely(harness: Harness,
     assert oct(os.stat(target).st_mode & 0o777) == "0o600"
 
 
-async def test_backup_refuses_to_overwrite_the_database(tmp_path) -> None:
-    db = tmp_path / "samen.db"
-    await (await Database.open(db)).close()
-    code, _, err = await samen("backup", str(db), env={"SAMEN_DB": str(db)}, cwd=tmp_path)
+# Only an SQLite database is a file the backup could be written over.
+@pytest.mark.sqlite_only
+async def test_backup_refuses_to_overwrite_the_database(place: Place, tmp_path) -> None:
+    await (await place.open()).close()
+    code, _, err = await samen("backup", str(place.location), env=place.env, cwd=tmp_path)
     assert code == 2 and "another file" in err
 
 
-async def test_check_reports_configuration_database_and_telegram(tmp_path) -> None:
+async def test_check_reports_configuration_database_and_telegram(place: Place, tmp_path) -> None:
     server = FakeTelegram()
     await server.start()
     env = {
-        "SAMEN_DB": str(tmp_path / "samen.db"),
+        **place.env,
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_URL": server.base_url,
     }
@@ -112,7 +116,7 @@ async def test_check_reports_configuration_database_and_telegram(tmp_path) -> No
         assert "fonts for letters and PDF files: /" in out
         assert "requests to see data: 0 open" in out
         # A request to see data past its one-month deadline is a problem to report.
-        database = await Database.open(tmp_path / "samen.db")
+        database = await place.open()
         async with database.transaction() as tx:
             asked = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
             await tx.add_access_request(PersonKind.GUARDIAN, "G001", asked, date(2026, 2, 5))
@@ -126,7 +130,7 @@ async def test_check_reports_configuration_database_and_telegram(tmp_path) -> No
         await server.stop()
     code, out, _ = await samen(
         "check",
-        env={"SAMEN_DB": str(tmp_path / "samen.db"), "TELEGRAM_BOT_TOKEN": ""},
+        env={**place.env, "TELEGRAM_BOT_TOKEN": ""},
         cwd=tmp_path,
     )
     assert code == 1 and "no TELEGRAM_BOT_TOKEN" in out

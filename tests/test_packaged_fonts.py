@@ -20,6 +20,7 @@ from bot.demo.fake_telegram import TOKEN, FakeTelegram
 from bot.i18n.translator import SUPPORTED_LANGUAGES
 from bot.paper.pdf import FONT_FILES, PACKAGED_FONTS, FontsMissing, check_fonts
 from tests.pdf_reading import page_texts, pdf_text
+from tests.places import Place
 
 ROOT = Path(__file__).resolve().parent.parent
 PIP = (sys.executable, "-m", "pip")
@@ -148,11 +149,11 @@ def test_a_font_that_is_damaged_or_lacks_a_script_is_found_before_any_document(
 
 
 def a_school_with_fonts(tmp_path: Path, fonts: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """samen.toml with `[paper] fonts` at `fonts`; the database is the test's `place`."""
     config = tmp_path / "samen.toml"
     config.write_text(f'[school]\nbot_username = "debrug_samen_bot"\n[paper]\nfonts = "{fonts}"\n')
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SAMEN_CONFIG", str(config))
-    monkeypatch.setenv("SAMEN_DB", str(tmp_path / "samen.db"))
 
 
 async def run_with_fonts(tmp_path: Path, fonts: Path) -> tuple[int | None, str, list[object]]:
@@ -224,7 +225,10 @@ def test_the_bot_starts_without_the_pdf_engine() -> None:
 
 
 def test_check_reports_fonts_that_cannot_make_a_document(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    place: Place,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     fonts = folder_without(tmp_path, "NotoSansMono-Regular.ttf")
     a_school_with_fonts(tmp_path, fonts, monkeypatch)
@@ -239,7 +243,10 @@ def test_check_reports_fonts_that_cannot_make_a_document(
 
 
 def test_invites_without_fonts_still_write_the_csv(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    place: Place,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     fonts = folder_without(tmp_path, "NotoSansEthiopic-Regular.ttf")
     a_school_with_fonts(tmp_path, fonts, monkeypatch)

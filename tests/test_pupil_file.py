@@ -8,7 +8,8 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -53,6 +54,8 @@ from bot.storage import Database, Tx, from_iso
 from bot.texts.pupil_file_words import describe
 from tests.harness import AMSTERDAM, load_examples
 from tests.pdf_reading import pdf_text, words_on_page
+from tests.places import Place, place_on
+from tests.postgresql import BACKENDS
 
 G, P, S = PersonKind.GUARDIAN, PersonKind.PUPIL, PersonKind.STAFF
 PUPIL, OTHER = "P014", "P013"  # Milan Smit (14; parents Ruud and Mark) and Julia Nowak
@@ -107,11 +110,11 @@ async def staff(tx: Tx, staff_id: str) -> StaffMember:
     return member
 
 
-async def build_history(db_path: Path) -> None:
+async def build_history(place: Place) -> None:
     """Milan's first weeks in Samen, with a little of Julia's alongside (she must not leak)."""
-    settings = Settings(db_path=db_path, school_name="De Brug")
+    settings = replace(place.settings, school_name="De Brug")
     texts = Catalogues(SUPPORTED_LANGUAGES, settings.timezone)
-    db = await Database.open(db_path)
+    db = await place.open()
     try:
         await _history(db, settings, texts)
     finally:
@@ -356,17 +359,19 @@ async def _history(db: Database, settings: Settings, texts: Catalogues) -> None:
     await import_guardians(db, sheet.encode(), "fix.csv", at(16, 9, 0))
 
 
-@pytest.fixture(scope="module")
-def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Built once: every test reads the same database and changes nothing in it."""
-    path = tmp_path_factory.mktemp("pupil_file") / "samen.db"
-    asyncio.run(build_history(path))
-    return path
+@pytest.fixture(scope="module", params=BACKENDS)
+def history(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Place]:
+    """Built once per backend: every test reads the same database and changes nothing in it."""
+    with place_on(request.param, tmp_path_factory.mktemp("pupil_file")) as place:
+        asyncio.run(build_history(place))
+        yield place
 
 
 @pytest.fixture
-async def db(history: Path) -> AsyncIterator[Database]:
-    database = await Database.open(history)
+async def db(history: Place) -> AsyncIterator[Database]:
+    database = await history.open()
     try:
         yield database
     finally:
@@ -676,10 +681,12 @@ async def test_a_right_to_left_reader_gets_right_aligned_paragraphs(db: Database
 
 
 @pytest.fixture
-def operator(history: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def operator(history: Place, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     config = tmp_path / "samen.toml"
     config.write_text('[school]\nname = "De Brug"\n')
-    monkeypatch.setenv("SAMEN_DB", str(history))
+    monkeypatch.delenv("SAMEN_KEY_FILE", raising=False)
+    for key, value in history.env.items():  # SAMEN_DB (and SAMEN_KEY_FILE for a server)
+        monkeypatch.setenv(key, value)
     monkeypatch.setenv("SAMEN_CONFIG", str(config))
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     return tmp_path
