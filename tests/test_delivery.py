@@ -15,23 +15,27 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
 
 from bot.platform.outbox import PAUSE_META
 from bot.rules.models import PersonKind
 from bot.storage import Database, Tx
+from bot.storage.postgres import PostgresDb, PostgresTx
 from tests.harness import Harness
 
 from .conftest import START
 
 
-class DiskFullDatabase(Database):
-    """A database whose disk can be made full: every transaction that changes something then
-    fails at its commit, as SQLite does, and changes nothing."""
+class DiskFullFile(Database):
+    """An SQLite file whose disk can be made full: every transaction that changes something
+    then fails at its commit, as SQLite does, and changes nothing."""
 
     full = False
     refused = 0
+    said = "database or disk is full"  # SQLite's words
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
@@ -40,7 +44,39 @@ class DiskFullDatabase(Database):
             yield tx
             if self.full and self._writer.total_changes != before:
                 self.refused += 1
-                raise sqlite3.OperationalError("database or disk is full")
+                raise sqlite3.OperationalError(self.said)
+
+
+class DiskFullServer(PostgresDb):
+    """The same on a database server: a transaction that wrote something (only then has it a
+    transaction id) fails as PostgreSQL's does on a full disk, and changes nothing."""
+
+    full = False
+    refused = 0
+    said = 'could not extend file "base/16384/16390": No space left on device'
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[PostgresTx]:
+        async with super().transaction() as tx:
+            yield tx
+            if self.full:
+                written = await tx._one("SELECT txid_current_if_assigned()")
+                if written is not None and written[0] is not None:
+                    self.refused += 1
+                    raise psycopg.errors.DiskFull(self.said)
+
+
+@asynccontextmanager
+async def disk_full_able(database: Any) -> AsyncIterator[DiskFullFile | DiskFullServer]:
+    """A second handle on `database` (either backend's), whose disk can be made full."""
+    if isinstance(database, Database):
+        handle: DiskFullFile | DiskFullServer = await DiskFullFile.open(database.path)
+    else:
+        handle = await DiskFullServer.open(database.location)
+    try:
+        yield handle
+    finally:
+        await handle.close()
 
 
 async def eventually(
@@ -68,9 +104,9 @@ def outbox_has(harness: Harness, status: str, count: int = 1) -> Callable[[], Aw
 
 
 @asynccontextmanager
-async def samen(tmp_path: Path, **outbox_options: float) -> AsyncIterator[Harness]:
+async def samen(tmp_path: Path, database: Any, **outbox_options: float) -> AsyncIterator[Harness]:
     harness = Harness(tmp_path, START)
-    await harness.open(**outbox_options)
+    await harness.open(database=database, **outbox_options)
     try:
         yield harness
     finally:
@@ -90,44 +126,42 @@ async def broadcast(harness: Harness, chats: list[int], text: str = "Uitnodiging
 
 
 async def test_a_full_disk_during_a_broadcast_sends_no_family_anything_twice(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, any_db: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
-    harness = Harness(tmp_path, START)
-    harness.database_class = DiskFullDatabase
-    await harness.open(storage_retry=0.05)
-    try:
-        db = harness.db
-        assert isinstance(db, DiskFullDatabase)
-        families = [harness.server.user(70_000 + n, f"Ouder{n}") for n in range(30)]
-        await broadcast(harness, [f.chat_id for f in families])
-        await harness.server.wait_for(lambda: len(harness.server.sends) >= 5)
-        db.full = True  # Telegram goes on accepting; Samen cannot write that down
-        await eventually(lambda: db.refused >= 3, timeout=20)
-        assert max(len(f.messages) for f in families) == 1
-        sent_while_full = len(harness.server.sends)
-        await eventually(lambda: db.refused >= 6, timeout=20)
-        assert len(harness.server.sends) == sent_while_full  # sending is paused
-        db.full = False  # room again
-        await harness.server.wait_for(lambda: all(f.messages for f in families), timeout=20)
-        await harness.stop_bot()
-        assert [len(f.messages) for f in families] == [1] * 30  # nobody got it twice
-        assert await statuses(db) == {"sent": 30}
-        async with db.reading() as tx:
-            assert await tx.get_meta(PAUSE_META) is not None  # for `samen check`
-    finally:
-        await harness.close()
+    async with disk_full_able(any_db) as db:
+        harness = Harness(tmp_path, START)
+        await harness.open(database=db, storage_retry=0.05)
+        try:
+            families = [harness.server.user(70_000 + n, f"Ouder{n}") for n in range(30)]
+            await broadcast(harness, [f.chat_id for f in families])
+            await harness.server.wait_for(lambda: len(harness.server.sends) >= 5)
+            db.full = True  # Telegram goes on accepting; Samen cannot write that down
+            await eventually(lambda: db.refused >= 3, timeout=20)
+            assert max(len(f.messages) for f in families) == 1
+            sent_while_full = len(harness.server.sends)
+            await eventually(lambda: db.refused >= 6, timeout=20)
+            assert len(harness.server.sends) == sent_while_full  # sending is paused
+            db.full = False  # room again
+            await harness.server.wait_for(lambda: all(f.messages for f in families), timeout=20)
+            await harness.stop_bot()
+            assert [len(f.messages) for f in families] == [1] * 30  # nobody got it twice
+            assert await statuses(db) == {"sent": 30}
+            async with db.reading() as tx:
+                assert await tx.get_meta(PAUSE_META) is not None  # for `samen check`
+        finally:
+            await harness.close()
     logged = caplog.text
-    assert "cannot write to the database (database or disk is full)" in logged
+    assert f"cannot write to the database ({db.said})" in logged
     assert "sending resumes" in logged
 
 
 async def test_a_send_answered_after_the_timeout_is_retried_a_few_times_then_reported(
-    tmp_path: Path,
+    tmp_path: Path, any_db: Any
 ) -> None:
     harness = Harness(tmp_path, START)
     harness.request_timeout = 0.3
-    await harness.open(retry_base=0.05, timeout_retries=2)
+    await harness.open(database=any_db, retry_base=0.05, timeout_retries=2)
     try:
         teacher = harness.server.user(11, "Marieke")
         mother = harness.server.user(12, "Linda")
@@ -173,8 +207,10 @@ async def test_300_parents_starting_at_once_under_30_a_second_all_get_their_welc
     assert harness.server.rate_violations(every_attempt=True)[1] == 0
 
 
-async def test_one_chats_long_queue_does_not_delay_another_family(tmp_path: Path) -> None:
-    async with samen(tmp_path, per_chat_interval=1.1) as harness:
+async def test_one_chats_long_queue_does_not_delay_another_family(
+    tmp_path: Path, any_db: Any
+) -> None:
+    async with samen(tmp_path, any_db, per_chat_interval=1.1) as harness:
         teacher = harness.server.user(11, "Marieke")
         mother = harness.server.user(12, "Linda")
         await broadcast(harness, [teacher.chat_id] * 248, "Melding")

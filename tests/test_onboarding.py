@@ -329,9 +329,9 @@ class UnnamedSchoolHarness(Harness):
 
 
 @pytest.fixture
-async def unnamed(tmp_path: Path) -> AsyncIterator[Harness]:
+async def unnamed(tmp_path: Path, any_db: Any) -> AsyncIterator[Harness]:
     h = UnnamedSchoolHarness(tmp_path, START)
-    await h.open()
+    await h.open(database=any_db)
     try:
         yield h
     finally:

@@ -13,6 +13,7 @@ from bot.demo.fake_telegram import TOKEN, FakeTelegram
 from bot.rules.models import PersonKind
 from bot.storage import Database
 from tests.harness import Harness, load_examples
+from tests.places import Place
 
 from .conftest import START
 
@@ -129,12 +130,13 @@ async def stop_samen(process: asyncio.subprocess.Process) -> tuple[int, str]:
 
 
 async def test_messages_left_in_the_outbox_are_delivered_once_after_a_restart(
-    tmp_path: Path,
+    tmp_path: Path, place: Place
 ) -> None:
     server = FakeTelegram()
     await server.start()
-    db_path = tmp_path / "samen.db"
-    db = await Database.open(db_path)
+    # How `samen run` names the database it serves: the file, or the server and the database.
+    name = place.location.name if place.on_server else place.location
+    db = await place.open()
     await load_examples(db, START)
     parents = [server.user(100 + i, f"Ouder{i}") for i in range(3)]
     async with db.transaction() as tx:
@@ -148,7 +150,7 @@ async def test_messages_left_in_the_outbox_are_delivered_once_after_a_restart(
     env = {
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_URL": server.base_url,
-        "SAMEN_DB": str(db_path),
+        **place.env,
         "HOME": str(tmp_path),
     }
     try:
@@ -160,7 +162,7 @@ async def test_messages_left_in_the_outbox_are_delivered_once_after_a_restart(
         finally:
             code, log = await stop_samen(process)
         assert code == 0, log
-        assert f"running as @samen_test_bot with database {db_path}" in log
+        assert f"running as @samen_test_bot with database {name}" in log
         assert all(not p.messages for p in parents)
 
         # Second run: Telegram is back; every message arrives once, in order.
@@ -185,7 +187,7 @@ async def test_messages_left_in_the_outbox_are_delivered_once_after_a_restart(
         assert len(server.sends) == sends
     finally:
         await server.stop()
-    db = await Database.open(db_path)
+    db = await place.open()
     try:
         assert await outbox_status(db) == {"sent": 6}
     finally:

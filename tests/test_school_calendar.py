@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -153,7 +155,9 @@ def test_the_school_is_warned_60_days_before_the_known_holidays_run_out() -> Non
     assert holidays_run_out(None, last) is None  # no region: nothing Samen could run out of
 
 
-async def test_the_coordinators_are_told_once_when_the_holidays_run_out(tmp_path) -> None:
+async def test_the_coordinators_are_told_once_when_the_holidays_run_out(
+    tmp_path: Path, any_db: Any
+) -> None:
     from bot.rules.models import PersonKind
     from scheduler import due_work
     from tests.conftest import START
@@ -161,7 +165,7 @@ async def test_the_coordinators_are_told_once_when_the_holidays_run_out(tmp_path
     from tests.test_care import people
 
     harness = Harness(tmp_path, START)
-    await harness.open(settings={"region": "noord"})
+    await harness.open(settings={"region": "noord"}, database=any_db)
     try:
         ingrid = (await people(harness, (PersonKind.STAFF, "S004", "Ingrid")))["S004"]
         assert harness.runtime is not None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,9 +33,10 @@ async def libre() -> AsyncIterator[FakeLibreTranslate]:
     await service.stop()
 
 
-async def school(tmp_path: Path, *services: TranslationService) -> Harness:
+async def school(tmp_path: Path, database: Any, *services: TranslationService) -> Harness:
+    """The example school on `database` (each backend's), with these translation services."""
     harness = Harness(tmp_path, START)
-    await harness.open(settings={"translation": services})
+    await harness.open(settings={"translation": services}, database=database)
     return harness
 
 
@@ -45,10 +47,10 @@ async def translate(harness: Harness) -> int:
 
 
 async def test_each_reads_the_other_in_their_language_with_libretranslate(
-    tmp_path: Path, libre: FakeLibreTranslate
+    tmp_path: Path, any_db: Any, libre: FakeLibreTranslate
 ) -> None:
     url = await libre.start()
-    harness = await school(tmp_path, TranslationService("libretranslate", url))
+    harness = await school(tmp_path, any_db, TranslationService("libretranslate", url))
     try:
         users = await people(harness, (G, "G003", "Mehmet"), (S, "S001", "Marieke"))
         mehmet, marieke = users["G003"], users["S001"]
@@ -81,10 +83,10 @@ async def test_each_reads_the_other_in_their_language_with_libretranslate(
         await harness.close()
 
 
-async def test_with_deepl(tmp_path: Path) -> None:
+async def test_with_deepl(tmp_path: Path, any_db: Any) -> None:
     deepl_service = FakeDeepL(LANGUAGES)
     url = await deepl_service.start()
-    harness = await school(tmp_path, TranslationService("deepl", url, DEEPL_KEY))
+    harness = await school(tmp_path, any_db, TranslationService("deepl", url, DEEPL_KEY))
     try:
         users = await people(harness, (G, "G003", "Mehmet"), (S, "S001", "Marieke"))
         mehmet, marieke = users["G003"], users["S001"]
@@ -106,8 +108,11 @@ async def test_with_deepl(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-async def libre_school(tmp_path: Path, libre: FakeLibreTranslate) -> AsyncIterator[Harness]:
-    harness = await school(tmp_path, TranslationService("libretranslate", await libre.start()))
+async def libre_school(
+    tmp_path: Path, any_db: Any, libre: FakeLibreTranslate
+) -> AsyncIterator[Harness]:
+    service = TranslationService("libretranslate", await libre.start())
+    harness = await school(tmp_path, any_db, service)
     yield harness
     await harness.close()
 
@@ -150,10 +155,10 @@ async def test_after_two_failed_tries_the_words_stay_as_written(
 
 
 async def test_a_language_the_service_lacks_is_delivered_untranslated(
-    tmp_path: Path, libre: FakeLibreTranslate
+    tmp_path: Path, any_db: Any, libre: FakeLibreTranslate
 ) -> None:
     url = await libre.start()
-    harness = await school(tmp_path, TranslationService("libretranslate", url))
+    harness = await school(tmp_path, any_db, TranslationService("libretranslate", url))
     try:
         # Tigrinya is not among the service's languages.
         users = await people(harness, (G, "G011", "Petra"), (S, "S001", "Marieke"))
@@ -257,7 +262,9 @@ async def test_an_absence_reason_in_turkish_reaches_the_mentor_translated(
     assert libre.requests == [{"q": "Ateşi var.", "source": "tr", "target": "nl", "format": "text"}]
 
 
-async def test_each_language_goes_to_the_first_service_that_has_it(tmp_path: Path) -> None:
+async def test_each_language_goes_to_the_first_service_that_has_it(
+    tmp_path: Path, any_db: Any
+) -> None:
     """The school's LibreTranslate has no Polish; DeepL, listed second, has."""
     local = FakeLibreTranslate(("nl", "tr"))
     deepl_service = FakeDeepL(("nl", "pl"))
@@ -265,7 +272,7 @@ async def test_each_language_goes_to_the_first_service_that_has_it(tmp_path: Pat
         TranslationService("libretranslate", await local.start()),
         TranslationService("deepl", await deepl_service.start(), DEEPL_KEY),
     )
-    harness = await school(tmp_path, *services)
+    harness = await school(tmp_path, any_db, *services)
     try:
         users = await people(
             harness, (G, "G003", "Mehmet"), (G, "G007", "Katarzyna"), (S, "S001", "Marieke")

@@ -9,6 +9,7 @@ import signal
 import socket
 import time
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,11 +20,34 @@ import pytest
 from bot.demo.fake_telegram import TOKEN, FakeTelegram
 from bot.platform.webhooks import SECRET_HEADER, Listen, Webhook, WebhookServer, webhook_secret
 from bot.rules.models import PersonKind
+from bot.storage import ServerDatabase, open_database
 from tests.harness import AMSTERDAM, Harness
+from tests.places import Place
+from tests.postgresql import BACKENDS, empty_database
 from tests.test_operations import samen, start_samen_run
 
 START = datetime(2026, 12, 1, 9, 0, tzinfo=AMSTERDAM)
 TOKENS = {"debrug": "111:brug-token", "horizon": "222:horizon-token"}
+
+
+@pytest.fixture(params=BACKENDS)
+async def databases(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[dict[str, Any]]:
+    """Each school's database: a file of its own in its folder on SQLite, or on a database
+    server each school's own schema in one database, as a board runs several schools."""
+    async with AsyncExitStack() as stack:
+        on_server = request.param == "postgresql"
+        url = await stack.enter_async_context(empty_database()) if on_server else None
+        opened: dict[str, Any] = {}
+        for school in TOKENS:
+            (tmp_path / school).mkdir()
+            location = (
+                tmp_path / school / "samen.db" if url is None else ServerDatabase(url, school)
+            )
+            opened[school] = await open_database(location)
+            stack.push_async_callback(opened[school].close)
+        yield opened
 
 
 @pytest.fixture
@@ -62,15 +86,14 @@ async def post(url: str, update: dict[str, Any], secret: str | None) -> int:
 
 
 async def test_two_schools_take_their_updates_by_webhook_and_refuse_a_wrong_secret(
-    tmp_path: Path, server: WebhookServer
+    tmp_path: Path, databases: dict[str, Any], server: WebhookServer
 ) -> None:
     base = f"http://127.0.0.1:{server.port}"
     schools: dict[str, Harness] = {}
     try:
         for school, token in TOKENS.items():
             harness = Harness(tmp_path / school, START, token)
-            (tmp_path / school).mkdir()
-            await harness.open({"school_name": f"School {school}"})
+            await harness.open({"school_name": f"School {school}"}, database=databases[school])
             await harness.stop_bot()  # the harness polls; from here on, the webhook
             await harness.start_bot(Webhook.of(server, base, school, token))
             schools[school] = harness
@@ -118,14 +141,20 @@ async def test_two_schools_take_their_updates_by_webhook_and_refuse_a_wrong_secr
             await harness.close()
 
 
-async def test_samen_run_takes_updates_by_webhook_behind_a_proxy(tmp_path: Path) -> None:
+async def test_samen_run_takes_updates_by_webhook_behind_a_proxy(
+    tmp_path: Path, place: Place
+) -> None:
     """A real `samen run --webhook`: its web server takes Telegram's posts and answers the
     health check; without SAMEN_WEBHOOK_URL it says what to set."""
-    harness = Harness(tmp_path, START)
-    await harness.open()
-    await harness.issue_invites()
-    code = harness.code(PersonKind.GUARDIAN, "G002")
-    await harness.close()  # the database stays: `samen run` serves it now
+    db = await place.open()
+    try:
+        harness = Harness(tmp_path, START)
+        await harness.open(database=db)
+        await harness.issue_invites()
+        code = harness.code(PersonKind.GUARDIAN, "G002")
+        await harness.close()
+    finally:
+        await db.close()  # the database stays: `samen run` serves it now
     fake = FakeTelegram()
     await fake.start()
     with socket.socket() as probe:  # a free port for the worker
@@ -134,7 +163,7 @@ async def test_samen_run_takes_updates_by_webhook_behind_a_proxy(tmp_path: Path)
     env = {
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_URL": fake.base_url,
-        "SAMEN_DB": str(tmp_path / "samen.db"),
+        **place.env,
         "SAMEN_LISTEN": f"127.0.0.1:{port}",
     }
     code_without, _, err = await samen("run", "--webhook", env=env, cwd=tmp_path)
