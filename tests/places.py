@@ -58,21 +58,41 @@ class Place:
 
     async def read(self, sql: str, params: tuple[object, ...] = ()) -> list[Row]:
         """The rows of `sql` (SQLite's dialect: `?` and `?N`, translated for a server)."""
+        return (await self.read_many((sql, params)))[0]
+
+    async def read_many(self, *queries: tuple[str, tuple[object, ...]]) -> list[list[Row]]:
+        """The rows of each query, all read through one handle in one reading transaction."""
         db = await self.open()
         try:
             async with db.reading() as tx:
-                return [tuple(row) for row in await tx._all(sql, params)]
+                return [
+                    [tuple(row[i] for i in range(len(row.keys()))) for row in await tx._all(*q)]
+                    for q in queries
+                ]
         finally:
             await db.close()
 
     def rows(self, sql: str, params: tuple[object, ...] = ()) -> list[Row]:
-        """`read`, from a sync or an async test."""
+        """The rows of one query, from a sync or an async test."""
         return run_now(self.read(sql, params))
 
     def value(self, sql: str, params: tuple[object, ...] = ()) -> Any:
         """The one value of a query that selects one."""
         (row,) = self.rows(sql, params)
         return row[0]
+
+    def change(self, sql: str, params: tuple[object, ...] = ()) -> None:
+        """A change made by hand (as a school's administrator might), committed."""
+
+        async def run() -> None:
+            db = await self.open()
+            try:
+                async with db.transaction() as tx:
+                    await tx._run(sql, params)
+            finally:
+                await db.close()
+
+        run_now(run())
 
     def tables(self) -> list[str]:
         if self.on_server:
@@ -86,10 +106,10 @@ class Place:
 
     def dump(self, *, leave_out: tuple[str, ...] = ()) -> dict[str, list[str]]:
         """Every row of every table (but `leave_out`), each as text, in a stable order."""
+        tables = [table for table in self.tables() if table not in leave_out]
+        everything = run_now(self.read_many(*((f"SELECT * FROM {table}", ()) for table in tables)))
         return {
-            table: sorted(map(repr, self.rows(f"SELECT * FROM {table}")))
-            for table in self.tables()
-            if table not in leave_out
+            table: sorted(map(repr, rows)) for table, rows in zip(tables, everything, strict=True)
         }
 
 
@@ -104,7 +124,7 @@ def backend_of(request: pytest.FixtureRequest) -> str:
 def _admin(*statements: str) -> None:
     with psycopg.connect(_on(SERVER, "postgres"), autocommit=True) as conn:
         for statement in statements:
-            conn.execute(statement)  # type: ignore[arg-type]  # our own, not user text
+            conn.execute(statement.encode())  # our own statements, not user text
 
 
 @contextmanager

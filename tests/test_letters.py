@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import re
-import sqlite3
 import subprocess
 import unicodedata
 from collections import deque
@@ -25,6 +24,7 @@ from bot.rules.models import InviteRow, PersonKind
 from bot.services.invitations import new_code
 from tests.harness import AMSTERDAM, Harness
 from tests.pdf_reading import page_texts, words_on_page
+from tests.places import Place
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 ARABIC_LETTER = re.compile("[\u0621-\u064a]")
@@ -46,10 +46,10 @@ SCRIPTS = {
 
 
 @pytest.fixture
-def school(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def school(place: Place, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The example school in `place` (on each backend); its files go in the folder returned."""
     config = tmp_path / "samen.toml"
     config.write_text('[school]\nname = "De Brug"\nbot_username = "debrug_samen_bot"\n')
-    monkeypatch.setenv("SAMEN_DB", str(tmp_path / "samen.db"))
     monkeypatch.setenv("SAMEN_CONFIG", str(config))
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     for what in ("staff", "pupils", "guardians"):
@@ -188,7 +188,9 @@ def test_arabic_letters_are_joined_not_drawn_one_by_one(school: Path, tmp_path: 
     assert pieces < 0.6 * letters_count, (pieces, letters_count)
 
 
-def test_group_and_person_options_renew_only_those_codes(school: Path, tmp_path: Path) -> None:
+def test_group_and_person_options_renew_only_those_codes(
+    school: Path, place: Place, tmp_path: Path
+) -> None:
     everyone, _ = invite(school)
     group_rows, letters = invite(school, "--group", "VSO-Entree")
     assert group_rows and len(render(letters, tmp_path, dpi=30)) == len(group_rows)
@@ -199,19 +201,18 @@ def test_group_and_person_options_renew_only_those_codes(school: Path, tmp_path:
     assert [(r["kind"], r["person_id"], r["language"]) for r in one] == [("guardian", "G012", "uk")]
     # Everyone else's code from the first run still works: only the selected were renewed.
     renewed = {r["person_id"] for r in group_rows} | {"G012"}
-    with sqlite3.connect(school / "samen.db") as db:
-        open_codes = {
-            person
-            for (person,) in db.execute(
-                "SELECT person_id FROM invitations WHERE revoked_at IS NULL AND used_at IS NULL"
-            )
-        }
-        revoked = {
-            person
-            for (person,) in db.execute(
-                "SELECT person_id FROM invitations WHERE revoked_at IS NOT NULL"
-            )
-        }
+    open_codes = {
+        person
+        for (person,) in place.rows(
+            "SELECT person_id FROM invitations WHERE revoked_at IS NULL AND used_at IS NULL"
+        )
+    }
+    revoked = {
+        person
+        for (person,) in place.rows(
+            "SELECT person_id FROM invitations WHERE revoked_at IS NOT NULL"
+        )
+    }
     assert {r["person_id"] for r in everyone} <= open_codes
     assert revoked == renewed
 
@@ -221,10 +222,9 @@ def test_group_and_person_options_renew_only_those_codes(school: Path, tmp_path:
     [("ti", "NotoSansEthiopic"), ("fa", "NotoSansArabic"), ("uk", "+NotoSans ")],
 )
 def test_tigrinya_persian_and_ukrainian_letters_have_their_script_and_font(
-    school: Path, language: str, font: str
+    school: Path, place: Place, language: str, font: str
 ) -> None:
-    with sqlite3.connect(school / "samen.db") as db:
-        db.execute("UPDATE guardians SET language = ? WHERE guardian_id = 'G001'", (language,))
+    place.change("UPDATE guardians SET language = ? WHERE guardian_id = 'G001'", (language,))
     rows, letters = invite(school, "--person", "G001")
     assert [r["language"] for r in rows] == [language]
     (text,) = page_texts(letters)
@@ -278,10 +278,9 @@ def test_long_names_in_every_language_still_make_one_page_each(tmp_path: Path) -
         assert [c.text for c in zxingcpp.read_barcodes(page)] == [row.link], row.language
 
 
-def test_no_letters_for_pupils_who_left_or_their_families(school: Path) -> None:
-    with sqlite3.connect(school / "samen.db") as db:
-        # Sem (P005) left; his parents G009 and G010 have no other child at school.
-        db.execute("UPDATE pupils SET left_on = '2026-07-17' WHERE pupil_id IN ('P005', 'P019')")
+def test_no_letters_for_pupils_who_left_or_their_families(school: Path, place: Place) -> None:
+    # Sem (P005) left; his parents G009 and G010 have no other child at school.
+    place.change("UPDATE pupils SET left_on = '2026-07-17' WHERE pupil_id IN ('P005', 'P019')")
     rows, _ = invite(school)
     invited = {r["person_id"] for r in rows}
     assert not invited & {"P019", "G009", "G010"}
@@ -298,14 +297,13 @@ def test_no_letters_when_nobody_matches(school: Path, capsys: pytest.CaptureFixt
 
 
 def test_missing_fonts_stop_before_any_code_changes(
-    school: Path, capsys: pytest.CaptureFixture[str]
+    school: Path, place: Place, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = school / "samen.toml"
     config.write_text(config.read_text() + f'\n[paper]\nfonts = "{school / "nofonts"}"\n')
     assert main(["invites", "--letters", str(school / "x.pdf")]) == 1
     assert "`fonts` under [paper] in samen.toml points at" in capsys.readouterr().err
-    with sqlite3.connect(school / "samen.db") as db:
-        assert db.execute("SELECT count(*) FROM invitations").fetchone() == (0,)
+    assert place.value("SELECT count(*) FROM invitations") == 0
 
 
 async def test_a_code_typed_from_the_letter_links_the_account(harness: Harness) -> None:

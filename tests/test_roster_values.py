@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import sqlite3
 from datetime import date
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from bot.services.roster_import import import_pupils
 from tests.autolinks import links, visible
 from tests.harness import EXAMPLES, Harness
 from tests.pdf_reading import raw_text
+from tests.places import Place
 from tests.test_care import people
 from tests.test_roster_upload import admin_of, parnassys_export, pupil_ids, send
 
@@ -34,21 +34,16 @@ CODE = re.compile(f"[{CODE_ALPHABET}]{{20}}")
 
 
 @pytest.fixture
-def school(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The example school in a fresh database, with a name and the bot's username."""
+def school(place: Place, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The example school in a fresh database (`place`, on each backend), with a name and the
+    bot's username; its files go in the folder returned."""
     config = tmp_path / "samen.toml"
     config.write_text('[school]\nname = "De Brug"\nbot_username = "debrug_samen_bot"\n')
-    monkeypatch.setenv("SAMEN_DB", str(tmp_path / "samen.db"))
     monkeypatch.setenv("SAMEN_CONFIG", str(config))
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     for what in ("staff", "pupils", "guardians"):
         assert main(["import", what, str(EXAMPLES / f"{what}.csv")]) == 0
     return tmp_path
-
-
-def rows(db: Path, sql: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql).fetchall()
 
 
 def with_names(file: str, names: dict[str, tuple[str, str]]) -> str:
@@ -74,10 +69,11 @@ def _csv_line(cells: list[str]) -> str:
 
 
 def test_a_10000_character_name_is_refused_at_its_line_and_column_and_nothing_is_imported(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    place: Place,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    db = tmp_path / "samen.db"
-    monkeypatch.setenv("SAMEN_DB", str(db))
     monkeypatch.delenv("SAMEN_CONFIG", raising=False)
     assert main(["import", "staff", str(EXAMPLES / "staff.csv")]) == 0
     path = tmp_path / "pupils.csv"
@@ -88,7 +84,7 @@ def test_a_10000_character_name_is_refused_at_its_line_and_column_and_nothing_is
     # P004 is on line 5; last_name is the third column.
     assert f"{path}:5:3: column 'last_name': too long: 10000 characters, at most 100" in err
     assert "1 problem in" in err and LONG not in err
-    assert rows(db, "SELECT count(*) FROM pupils") == [(0,)]
+    assert place.value("SELECT count(*) FROM pupils") == 0
 
 
 def test_every_column_has_its_limit_and_a_limit_long_name_is_fine() -> None:
@@ -135,7 +131,9 @@ async def test_a_long_name_sent_in_the_chat_is_named_and_nothing_is_imported(
 # --- invisible characters ---------------------------------------------------------------------
 
 
-def test_bidi_and_zero_width_characters_reach_no_database_csv_or_letter(school: Path) -> None:
+def test_bidi_and_zero_width_characters_reach_no_database_csv_or_letter(
+    school: Path, place: Place
+) -> None:
     hostile = (f"Lin{RLO}da{ZWSP}", f"de{WJ} Vr{BOM}ies{LRM}")
     path = school / "guardians.csv"
     path.write_text(with_names("guardians.csv", {"G002": hostile}), encoding="utf-8")
@@ -144,10 +142,9 @@ def test_bidi_and_zero_width_characters_reach_no_database_csv_or_letter(school: 
     assert (
         main(["invites", "--person", "G002", "--csv", str(table), "--letters", str(letters)]) == 0
     )
-    stored = rows(
-        school / "samen.db",
-        "SELECT first_name || ' ' || last_name FROM guardians WHERE guardian_id = 'G002'",
-    )[0][0]
+    stored = place.value(
+        "SELECT first_name || ' ' || last_name FROM guardians WHERE guardian_id = 'G002'"
+    )
     # A Dutch letter: pdftotext adds no bidi marks of its own.
     outputs = {
         "database": stored,
