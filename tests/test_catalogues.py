@@ -171,6 +171,26 @@ def test_staff_texts_are_not_held_to_the_parent_rules() -> None:
     assert not is_staff_only(by_id["👍 Understood"])
 
 
+def test_dutch_staff_texts_say_u_as_to_parents() -> None:
+    """One register a reader: staff read "u", as parents do (pupils read "je")."""
+    from bot.i18n.catalogues import is_staff_only
+
+    template = read_catalog(locales_dir() / "messages.pot")
+    staff = {
+        m.id if isinstance(m.id, str) else m.id[0] for m in template if m.id and is_staff_only(m)
+    }
+    informal = re.compile(r"\b(je|jij|jou|jouw)\b", re.IGNORECASE)
+    dutch = read_catalog(locales_dir() / "nl" / "LC_MESSAGES" / "messages.po", "nl")
+    said_je = [
+        m.id
+        for m in dutch
+        if m.id
+        and (m.id if isinstance(m.id, str) else m.id[0]) in staff
+        and informal.search(m.string if isinstance(m.string, str) else " ".join(m.string))
+    ]
+    assert said_je == []
+
+
 def test_no_text_hides_from_extraction_inside_an_f_string() -> None:
     root = locales_dir().parent
     hidden = []
