@@ -9,7 +9,8 @@
 FROM python:3.11-slim AS build
 WORKDIR /src
 COPY . .
-RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+# With the driver for a school board's database server (SAMEN_DB=postgresql://…).
+RUN pip wheel --no-cache-dir --wheel-dir /wheels '.[postgresql]'
 
 # The image that runs: Python, the wheels installed, one unprivileged user, the data on a volume.
 # The fonts for letters and PDF files come inside the package; poppler is only for the tests.
@@ -18,7 +19,12 @@ ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     SAMEN_DB=/data/samen.db
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
-    pip install --no-cache-dir --no-index --find-links /wheels samen
+    pip install --no-cache-dir --no-index --find-links /wheels 'samen[postgresql]'
+# PostgreSQL's client tools, for `samen backup` and `samen restore` on a database server
+# (pg_dump, pg_restore, psql): Debian's, which serve a server of their version or older.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
 # A fixed uid, so a folder on the host can be given to it (chown 10001).
 RUN groupadd --system --gid 10001 samen \
     && useradd --system --uid 10001 --gid samen --home-dir /data --no-create-home \

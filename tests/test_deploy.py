@@ -67,6 +67,17 @@ def test_the_image_is_built_in_stages_on_the_python_the_project_supports() -> No
     assert not any(re.search(r"\bgcc\b|build-essential|poppler", args) for _, args in final)
 
 
+def test_the_image_serves_a_database_server_too() -> None:
+    """A school board's workers run this image against PostgreSQL: the driver, and the
+    client tools that `samen backup` and `samen restore` call there."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "postgresql" in project["project"]["optional-dependencies"]
+    build, final = stages()[0], stages()[-1]
+    assert any("'.[postgresql]'" in args for keyword, args in build if keyword == "RUN")
+    runs = " ".join(args for keyword, args in final if keyword == "RUN")
+    assert "'samen[postgresql]'" in runs and "postgresql-client" in runs
+
+
 def test_the_image_runs_as_an_unprivileged_user_with_its_data_on_a_volume() -> None:
     final = stages()[-1]
     keywords = [keyword for keyword, _ in final]
