@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import sqlite3
 import subprocess
 from collections.abc import Iterator
@@ -440,7 +441,8 @@ def test_a_backup_is_no_database_without_the_key_and_restores_with_it(
     assert "is damaged or cut short" in capsys.readouterr().err
     assert meta(school.place, "after_the_backup") == "yes"
 
-    # With the school's key: restored (on SQLite integrity checked, the replaced file kept).
+    # With the school's key: restored, and what it replaced kept (on SQLite the file, its
+    # integrity checked; on a server the school's schema, under another name).
     assert main(["restore", str(backup), "--identity", str(school.identity)]) == 0
     out = capsys.readouterr().out
     assert meta(school.place, "after_the_backup") is None
@@ -451,6 +453,12 @@ def test_a_backup_is_no_database_without_the_key_and_restores_with_it(
         assert inspect_database_file(db).integrity == "ok"
         kept = next(school.folder.glob(f"{db.name}.before-restore-*"))
         assert file_meta(kept, "after_the_backup") == "yes"
+    else:
+        found = re.search(r"kept in the database as schema (public_before_restore_\w+);", out)
+        assert found, out
+        replaced = f"SELECT value FROM {found.group(1)}.meta WHERE key = 'after_the_backup'"
+        assert school.place.rows(replaced) == [("yes",)]
+        assert school.place.value("SELECT count(*) FROM pupils") == 3  # the backup's
     # Nothing decrypted was left lying around.
     assert not list(school.folder.glob("*.restoring*")) and not list(
         school.folder.glob(".school.db.*")

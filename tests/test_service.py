@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from bot.cli import main
@@ -28,9 +29,16 @@ from bot.services.backups import (
     daily_slot,
     purge_due,
     restore_database,
+    restore_server_database,
     rotate,
 )
-from bot.storage import Database, inspect_database_file, load_migrations, open_database
+from bot.storage import (
+    Database,
+    ServerDatabase,
+    inspect_database_file,
+    load_migrations,
+    open_database,
+)
 from scheduler import daily_work
 from tests.harness import AMSTERDAM, Harness, load_examples
 from tests.places import Place, run_now
@@ -537,6 +545,36 @@ async def test_a_database_server_samen_cannot_reach_is_named_without_its_passwor
     without_key = {key: value for key, value in env.items() if key != "SAMEN_KEY_FILE"}
     code, _, err = await samen("check", env=without_key, cwd=tmp_path)
     assert code == 2 and "set SAMEN_KEY_FILE" in err
+
+
+@pytest.mark.postgresql
+async def test_a_restore_on_a_server_keeps_what_it_replaced_or_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    from bot.storage.postgres import dump_database, kept_schema
+
+    async with empty_database() as url:
+        school = ServerDatabase(url)
+        await set_meta(url, "which", "backed up")
+        backup = tmp_path / "school.dump"
+        await asyncio.to_thread(dump_database, school, backup)
+        await set_meta(url, "which", "after the backup")
+        now = datetime(2026, 12, 3, 14, 30, tzinfo=UTC)
+        # A schema of the name the replaced content would take: the restore fails once begun.
+        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as admin:
+            await admin.execute(f"CREATE SCHEMA {kept_schema(school, now)}")
+        with pytest.raises(RestoreRefused, match="nothing was changed: psql failed"):
+            await restore_server_database(school, backup, now)
+        assert await get_meta(url, "which") == "after the backup"
+        later = now + timedelta(seconds=1)
+        restored = await restore_server_database(school, backup, later)
+        assert restored.kept == "public_before_restore_20261203t143001z"
+        assert await get_meta(url, "which") == "backed up"
+        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as admin:
+            kept = await admin.execute(
+                f"SELECT value FROM {restored.kept}.meta WHERE key = 'which'"
+            )
+            assert await kept.fetchall() == [("after the backup",)]
 
 
 async def set_meta(url: str, key: str, value: str) -> None:

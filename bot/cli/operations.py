@@ -196,10 +196,11 @@ async def _no_bot_running(settings: Settings) -> AsyncIterator[bool]:
 def restore(settings: Settings, source: Path, identity: Path | None = None) -> int:
     try:
         database = settings.database
+        now = SystemClock().now()
         if isinstance(database, ServerDatabase):
-            restored = asyncio.run(restore_server_database(database, source, identity))
+            restored = asyncio.run(restore_server_database(database, source, now, identity))
         else:
-            restored = restore_database(database, source, SystemClock().now(), identity)
+            restored = restore_database(database, source, now, identity)
     except RestoreRefused as exc:
         print(f"samen: not restored: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -210,8 +211,13 @@ def restore(settings: Settings, source: Path, identity: Path | None = None) -> i
         f"Restored {settings.database_name} from {source} (schema {restored.schema_version};"
         " samen run brings it up to date when it starts)."
     )
-    if restored.kept is not None:
+    if isinstance(restored.kept, Path):
         print(f"The database it replaced is kept as {restored.kept}.")
+    elif restored.kept is not None:
+        print(
+            f"The content it replaced is kept in the database as schema {restored.kept}; drop"
+            f" it once it is no longer needed: DROP SCHEMA {restored.kept} CASCADE;"
+        )
     return 0
 
 

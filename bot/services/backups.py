@@ -153,7 +153,9 @@ class RestoreRefused(Exception):
 @dataclass(frozen=True)
 class Restored:
     schema_version: int  # of the restored file; `samen run` migrates it from there
-    kept: Path | None  # the database it replaced, if there was one
+    # What it replaced, if there was any: the database file, or the school's schema on a
+    # database server (by its new name).
+    kept: Path | str | None
 
 
 def restore_database(
@@ -198,12 +200,14 @@ def restore_database(
 
 
 async def restore_server_database(
-    database: ServerDatabase, source: Path, identity: Path | None = None
+    database: ServerDatabase, source: Path, now: datetime, identity: Path | None = None
 ) -> Restored:
     """Put the backup `source` (pg_dump's format, as `samen backup` makes it) in place of the
-    school's content of the database on a server, in one transaction: all of it or nothing. Refused
-    while any worker serves the bot, without the right key, and for a file that is no dump."""
-    from bot.storage.postgres import ServingLease, is_dump, restore_dump
+    school's content of the database on a server, in one transaction: all of it or nothing,
+    the content it replaces kept in a schema of its own (as a file restored keeps the one it
+    replaced). Refused while any worker serves the bot, without the right key, and for a
+    file that is no dump."""
+    from bot.storage.postgres import ServingLease, holds_tables, is_dump, kept_schema, restore_dump
 
     if not source.is_file():
         raise RestoreRefused(f"there is no file at {source}.")
@@ -224,8 +228,9 @@ async def restore_server_database(
                 f"{source} is not a backup of a database on a server (pg_dump's format): a"
                 " backup of a school's SQLite file goes into it with samen migrate-to."
             )
+        kept = kept_schema(database, now) if await holds_tables(database) else None
         try:
-            await asyncio.to_thread(restore_dump, database, plain)
+            await asyncio.to_thread(restore_dump, database, plain, kept)
         except OSError as exc:
             raise RestoreRefused(f"nothing was changed: {exc}") from None
     finally:
@@ -236,7 +241,7 @@ async def restore_server_database(
         version = await db.schema_version()
     finally:
         await db.close()
-    return Restored(version, None)
+    return Restored(version, kept)
 
 
 def _unpack(source: Path, staging: Path, identity: Path | None) -> None:

@@ -29,6 +29,7 @@ import zlib
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -308,25 +309,26 @@ def _tool_arguments(url: str) -> tuple[str, dict[str, str]]:
     return psycopg.conninfo.make_conninfo("", **facts), environment
 
 
-def _run_tool(tool: str, arguments: list[str], url: str) -> None:
-    """Run one of PostgreSQL's client tools; OSError, in one sentence, when it fails."""
+def _run_tool(tool: str, arguments: list[str], url: str | None, *, given: str | None = None) -> str:
+    """Run one of PostgreSQL's client tools (on the database at `url`, if given; with
+    `given` on its standard input); what it wrote, or OSError in one sentence when it fails."""
     program = shutil.which(tool)
     if program is None:
         raise OSError(
             f"{tool} is not installed: install PostgreSQL's client tools (Debian:"
             " apt install postgresql-client), of the server's version or newer"
         )
-    conninfo, environment = _tool_arguments(url)
+    command, environment = [program, *arguments], dict(os.environ)
+    if url is not None:
+        conninfo, environment = _tool_arguments(url)
+        command.append(f"--dbname={conninfo}")
     done = subprocess.run(
-        [program, *arguments, f"--dbname={conninfo}"],
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
+        command, env=environment, input=given, capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
         said = " ".join(done.stderr.split())[:400] or f"exit status {done.returncode}"
         raise OSError(f"{tool} failed: {said}")
+    return done.stdout
 
 
 def dump_database(database: ServerDatabase, target: Path) -> None:
@@ -348,20 +350,45 @@ def is_dump(path: Path) -> bool:
         return file.read(len(DUMP_MAGIC)) == DUMP_MAGIC
 
 
-def restore_dump(database: ServerDatabase, source: Path) -> None:
-    """Put the dump `source` in place of the database's content, in one transaction: all of
-    it, or (on any error) nothing changed."""
+def kept_schema(database: ServerDatabase, now: datetime) -> str:
+    """The name the school's schema takes when a restore replaces it: the school's own name
+    (cut short where PostgreSQL's 63 characters would not hold it) and the moment."""
+    moment = f"_before_restore_{now.astimezone(UTC):%Y%m%dt%H%M%Sz}"
+    return database.schema[: 63 - len(moment)] + moment
+
+
+async def holds_tables(database: ServerDatabase) -> bool:
+    """Whether the school's schema has any table (a restore then keeps it)."""
+    async with await connect(database) as conn:
+        found = await conn.execute(
+            "SELECT 1 FROM pg_tables WHERE schemaname = %s LIMIT 1", (database.schema,)
+        )
+        return await found.fetchone() is not None
+
+
+def restore_dump(database: ServerDatabase, source: Path, keep_as: str | None = None) -> None:
+    """Put the dump `source` in place of the school's schema, in one transaction: the schema
+    it replaces renamed to `keep_as` (None: there is nothing to keep), the dump's own made
+    anew; all of it, or (on any error) nothing changed."""
+    script = _run_tool("pg_restore", ["--no-owner", "--file=-", str(source)], None)
+    schema = psycopg.sql.Identifier(database.schema).as_string()
+    first = (
+        f"ALTER SCHEMA {schema} RENAME TO {psycopg.sql.Identifier(keep_as).as_string()}"
+        if keep_as is not None
+        else f"DROP SCHEMA IF EXISTS {schema} CASCADE"
+    )
     _run_tool(
-        "pg_restore",
+        "psql",
         [
-            "--clean",
-            "--if-exists",
-            "--no-owner",
+            "--no-psqlrc",
+            "--quiet",
             "--single-transaction",
-            "--exit-on-error",
-            str(source),
+            "--set=ON_ERROR_STOP=1",
+            f"--command={first}",
+            "--file=-",
         ],
         database.url,
+        given=script,
     )
 
 
