@@ -15,7 +15,7 @@ import pytest
 from bot.demo.fake_telegram import FakeBotApi, FakeTelegram
 from bot.storage import ServerDatabase, open_database
 from tests.postgresql import empty_database
-from tests.test_operations import start_samen_run
+from tests.test_operations import samen, start_samen_run
 
 pytestmark = pytest.mark.postgresql
 
@@ -98,10 +98,19 @@ async def test_two_schools_two_workers_one_killed_halfway_lose_nothing(tmp_path:
             # The first, started again, gets one of them back.
             workers[0] = await start_samen_run(env, tmp_path, logs[2])
             await api.wait_for(lambda: said[2]().count("taking over:") == 1, 60)
+            # The deployment's health: a line a school, healthy while some worker serves each.
+            code, out, _ = await samen("health", env=env, cwd=tmp_path)
+            assert code == 0, out
+            assert [line.split(": ")[:2] for line in out.splitlines()] == [
+                ["school debrug", "healthy"],
+                ["school horizon", "healthy"],
+            ]
             await api.wait_for(lambda: all(len(delivered(s)) >= expected for s in SCHOOLS), 240)
             for worker in workers:
                 worker.send_signal(signal.SIGTERM)
             assert [await asyncio.wait_for(w.wait(), 30) for w in workers] == [0, 0]
+            code, out, _ = await samen("health", env=env, cwd=tmp_path)
+            assert code == 1 and out.count(": unhealthy: no samen run is using") == 2, out
         finally:
             for worker in workers:
                 if worker.returncode is None:

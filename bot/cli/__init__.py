@@ -301,8 +301,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # schools on their files it is also which file moves.
         schools = load_schools()
         choice = args.school if args.command != "migrate-to" or len(schools) > 1 else None
-        # run serves, and check checks, every school unless --school names one.
-        schools = choose_schools(schools, choice, every=args.command in ("run", "check"))
+        # run serves, and check and health look at, every school unless --school names one.
+        every = args.command in ("run", "check", "health")
+        schools = choose_schools(schools, choice, every=every)
     except ConfigError as exc:
         if len(exc.problems) > 1:  # each mistake on its own line, `file:line: …`
             print(f"samen: {len(exc.problems)} configuration errors:", file=sys.stderr)
@@ -315,6 +316,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run(schools, webhook=args.webhook)
         if args.command == "check" and len(schools) > 1:
             return asyncio.run(_check_every_school(schools))
+        if args.command == "health" and len(schools) > 1:
+            return _health_of_every_school(schools)
         return _dispatch(args, schools[0])
     except Exception as exc:
         # A damaged, locked or newer database, found when opened or by any query on the way:
@@ -351,6 +354,16 @@ async def _check_every_school(schools: list[Settings]) -> int:
         + (f"problems at {', '.join(failed)}" if failed else "all good")
     )
     return EXIT_FAILED if failed else 0
+
+
+def _health_of_every_school(schools: list[Settings]) -> int:
+    """`samen health` for each school, a line each: healthy only when some live worker
+    serves every school (a monitor's or a container's check of the whole deployment)."""
+    unhealthy = 0
+    for settings in schools:
+        print(f"school {settings.school_id}: ", end="")
+        unhealthy += health(settings) != 0
+    return EXIT_FAILED if unhealthy else 0
 
 
 def _try(args: argparse.Namespace) -> int:
