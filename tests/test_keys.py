@@ -191,16 +191,8 @@ def to_a_database_from_before(school: School) -> bytes:
     key = read_key_file(school.key)
     assert key is not None
 
-    async def as_before() -> None:
-        db = await school.place.open()
-        try:
-            async with db.transaction() as tx:
-                await tx.delete_meta(KEY_ID)
-                await tx.set_meta(LEGACY_KEY, key.hex())
-        finally:
-            await db.close()
-
-    run_now(as_before())
+    school.place.change("DELETE FROM meta WHERE key = ?", (KEY_ID,))
+    school.place.change("INSERT INTO meta (key, value) VALUES (?, ?)", (LEGACY_KEY, key.hex()))
     school.key.unlink()
     assert holds(stored(school.place, school.folder), key)  # so the checks after it can fail
     return key
@@ -415,7 +407,7 @@ def test_a_backup_is_no_database_without_the_key_and_restores_with_it(
         conn.execute("SELECT * FROM meta").fetchall()
     assert b"Annabel" not in backup.read_bytes()
 
-    run_now(set_meta(school.place, "after_the_backup", "yes"))
+    school.place.change("INSERT INTO meta (key, value) VALUES ('after_the_backup', 'yes')")
     capsys.readouterr()
 
     # Without the key, or with another: refused in one sentence, the database as it was.
@@ -590,12 +582,3 @@ def as_sql(dump: bytes) -> bytes:
     return subprocess.run(
         ["pg_restore", "--file=-"], input=dump, capture_output=True, check=True
     ).stdout
-
-
-async def set_meta(place: Place, key: str, value: str) -> None:
-    db = await place.open()
-    try:
-        async with db.transaction() as tx:
-            await tx.set_meta(key, value)
-    finally:
-        await db.close()
