@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -122,3 +124,20 @@ async def test_reachable_among_names_only_linked_people_not_marked_unreachable(
         asked += [(PersonKind.GUARDIAN, "G3"), (PersonKind.PUPIL, "G1")]  # never linked
         assert await tx.reachable_among(asked) == {(PersonKind.GUARDIAN, "G1")}
         assert await tx.reachable_among([]) == set()
+
+
+def test_a_school_on_its_file_never_loads_the_servers_driver(tmp_path: Path) -> None:
+    """PostgreSQL's driver costs about 10 MB of memory: `samen run` on an SQLite file (and
+    every command there) goes without it, even where the `postgresql` extra is installed."""
+    program = (
+        "import asyncio, sys\n"
+        "import bot.app, bot.cli, bot.cli.serving, scheduler, conversations\n"
+        "from bot.storage import open_database\n"
+        f"db = asyncio.run(open_database({str(tmp_path / 'samen.db')!r}))\n"
+        "asyncio.run(db.close())\n"
+        "print('psycopg' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "False"

@@ -44,7 +44,7 @@ from bot.platform.clock import Clock
 from bot.platform.foreground import Foreground
 from bot.platform.rate_limit import SendTicket, TelegramLimiter
 from bot.rules.models import OutgoingMessage
-from bot.storage import STORAGE_ERRORS, Database, Tx
+from bot.storage import Database, Tx, storage_errors
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +171,7 @@ class OutboxSender:
             try:
                 async with self._passing:
                     delay = await self._dispatch()
-            except STORAGE_ERRORS as exc:
+            except storage_errors() as exc:
                 self._storage_failed(exc)
                 delay = self._storage_retry
             except Exception:
@@ -266,7 +266,7 @@ class OutboxSender:
                     self._sending.release()
                     holding = False
             await attempt
-        except STORAGE_ERRORS as exc:
+        except storage_errors() as exc:
             self._storage_failed(exc)
         except Exception:
             log.exception("unexpected error sending outbox message %s", message.id)
@@ -444,7 +444,7 @@ class OutboxSender:
                     )
                 if self._fault_since is not None:
                     await tx.set_meta(PAUSE_META, self._pause_record())
-        except STORAGE_ERRORS as exc:
+        except storage_errors() as exc:
             self._storage_failed(exc)
             return False
         for outbox_id in waiting:

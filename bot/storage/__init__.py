@@ -15,7 +15,6 @@ from typing import cast
 
 from bot.storage.executor import (
     FOUNDATION_TABLES,
-    STORAGE_ERRORS,
     DatabaseFileFacts,
     DatabaseUnusable,
     Migration,
@@ -29,6 +28,7 @@ from bot.storage.executor import (
     locked_by_another_program,
     readable_by_others,
     settle_database_file,
+    storage_errors,
 )
 from bot.storage.locations import ServerDatabase, is_server_url, server_name
 from bot.storage.queries import Queries
@@ -36,7 +36,6 @@ from bot.storage.records import from_iso, iso
 
 __all__ = [
     "FOUNDATION_TABLES",
-    "STORAGE_ERRORS",
     "Database",
     "DatabaseFileFacts",
     "DatabaseUnusable",
@@ -58,6 +57,7 @@ __all__ = [
     "readable_by_others",
     "server_name",
     "settle_database_file",
+    "storage_errors",
 ]
 
 

@@ -31,6 +31,7 @@ import asyncio
 import contextlib
 import os
 import sqlite3
+import sys
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -40,19 +41,21 @@ from typing import Any, Generic, Protocol, Self, TypeVar
 
 from bot.storage.locations import ServerDatabase
 
-# What a failing database raises (a full disk, an I/O error, a lock held too long): callers
-# that must go on without it (the outbox sender) catch these, without knowing the driver.
-STORAGE_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, OSError)
-# And PostgreSQL's, when its driver is installed: a lost connection, a full disk, a server
-# that shuts down.
-SERVER_ERRORS: tuple[type[Exception], ...] = ()
-try:
-    import psycopg
 
-    SERVER_ERRORS = (psycopg.OperationalError,)
-except ImportError:  # pragma: no cover - the `postgresql` extra is not installed
-    pass
-STORAGE_ERRORS += SERVER_ERRORS
+def server_errors() -> tuple[type[Exception], ...]:
+    """What PostgreSQL's driver raises for a lost connection, a full disk or a server that
+    shuts down; nothing while it is not in use. It is imported only for a database on a
+    server (bot/storage/postgres.py): importing it would cost every school on its file about
+    10 MB of memory, and no error of it can come before."""
+    driver = sys.modules.get("psycopg")
+    return () if driver is None else (driver.OperationalError,)
+
+
+def storage_errors() -> tuple[type[Exception], ...]:
+    """What a failing database raises (a full disk, an I/O error, a lock held too long):
+    callers that must go on without it (the outbox sender) catch these, without knowing the
+    driver (`except storage_errors():`)."""
+    return (sqlite3.Error, OSError, *server_errors())
 
 
 class Row(Protocol):
@@ -287,7 +290,7 @@ def database_problem(path: Path | str, exc: BaseException) -> DatabaseUnusable |
     a broken rule of the schema)."""
     if isinstance(exc, DatabaseUnusable):
         return exc
-    if isinstance(exc, SERVER_ERRORS):
+    if isinstance(exc, server_errors()):
         reason = " ".join(str(exc).split()) or type(exc).__name__
         return DatabaseUnusable(f"the {path} cannot be used now: {reason}")
     if isinstance(exc, OSError):
