@@ -134,13 +134,7 @@ async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE, viewer: Vi
     font_dir = await _font_dir(update, context, tr)
     if font_dir is None:
         return
-    async with svc.work() as w:
-        shown = await right_of_access.preview_copy(
-            w,
-            font_dir,
-            request_id,
-            viewer.person_id,
-        )
+    shown = await right_of_access.preview_copy(svc, font_dir, request_id, viewer.person_id)
     if shown is None:
         await say_stale(update, context, viewer)
         return
@@ -199,14 +193,7 @@ async def _send(
     svc = services(context)
     tr = tr_for(context, viewer)
     assert viewer.person_id is not None
-    async with svc.work() as w:
-        result = await right_of_access.send_copy(
-            w,
-            font_dir,
-            request_id,
-            viewer.person_id,
-            safety,
-        )
+    result = await right_of_access.send_copy(svc, font_dir, request_id, viewer.person_id, safety)
     if result.outcome is Answered.UNKNOWN or result.request is None:
         await say_stale(update, context, viewer)
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 from datetime import date, datetime
 from pathlib import Path
 
@@ -334,3 +335,44 @@ async def test_conversations_and_absences_are_in_the_copy_of_who_wrote_them_only
     assert all(words in copies["G009"] for words in own)
     for other in ("G010", "G003"):
         assert not any(words in copies[other] for words in own), other
+
+
+async def test_another_family_is_answered_while_a_copy_is_laid_out(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Laying out a copy takes a fifth of a second or more: it holds up no one else. Here it
+    waits until a mother's /help is answered, which it could never see if it ran on the
+    event loop (or held the database)."""
+    from bot.services import right_of_access
+
+    assert harness.runtime is not None
+    dutch, arabic = harness.runtime.texts("nl"), harness.runtime.texts("ar")
+    coordinator = harness.server.user(4001, "Ingrid")
+    father = harness.server.user(4002, "Mohamed", "ar")
+    mother = harness.server.user(4005, "Linda")
+    await harness.link(coordinator, PersonKind.STAFF, "S004")
+    await harness.link(father, PersonKind.GUARDIAN, "G005")
+    await harness.link(mother, PersonKind.GUARDIAN, "G002")
+    await harness.say(father, "/help")
+    await harness.tap(father, arabic.label("📄 What Samen keeps about me"))
+    await harness.tap(father, arabic.label("📄 Yes, ask for it"))
+    await harness.server.wait_for(lambda: "AVG" in coordinator.last.text)
+    request = coordinator.last
+
+    released = threading.Event()
+    laying_out = right_of_access._write_copy
+
+    def held(*args: object, **kwargs: object) -> None:
+        assert released.wait(timeout=30), "the copy was laid out where nothing else could run"
+        laying_out(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(right_of_access, "_write_copy", held)
+    preview = next(b.data for row in request.buttons for b in row if b.data.endswith("preview"))
+    update_id, _ = coordinator.tap_data(preview, request)
+    answered = await harness.say(mother, "/help")  # while the copy waits
+    assert answered and answered[-1].buttons  # her help, with its menu
+    assert coordinator.last is request  # nothing for the coordinator yet
+    released.set()
+    await harness.tracker.wait(update_id)
+    assert coordinator.last.document is not None
+    assert dutch.label("📄 Send the file") in coordinator.last.labels

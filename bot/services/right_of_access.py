@@ -11,6 +11,7 @@ outcome summaries, else only the entries that concern that parent.
 
 from __future__ import annotations
 
+import asyncio
 import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -26,7 +27,7 @@ from bot.rules.pupil_file import FileEvent, during_safety, select
 from bot.rules.rights import MessageKind, receives
 from bot.services import pupil_file
 from bot.services.notify import notify, reader
-from bot.services.work import Work
+from bot.services.work import Units, Work
 from bot.storage import Tx
 from bot.texts import care_messages
 from bot.texts.pupil_file_words import describe
@@ -256,11 +257,62 @@ class CopyResult:
 
 
 async def send_copy(
-    w: Work, font_dir: Path, request_id: int, staff_id: str, safety: SafetyChoice | None = None
+    units: Units,
+    font_dir: Path,
+    request_id: int,
+    staff_id: str,
+    safety: SafetyChoice | None = None,
 ) -> CopyResult:
     """Approve a request: the copy goes into the requester's chat, protected, and the answer
     date is recorded. The caller has checked that `staff_id` is a coordinator. A copy that
-    covers a safety exception needs the coordinator's `safety` choice first."""
+    covers a safety exception needs the coordinator's `safety` choice first. Read, laid out
+    with no transaction open, then sent and recorded in one short unit of work, in which
+    the request is looked at again (another coordinator may have answered meanwhile)."""
+    async with units.reading() as r:
+        checked = await _sendable(r, request_id, safety)
+        if not isinstance(checked, tuple):
+            return checked
+        request, name = checked
+        kind, person_id = request.requester
+        tr = (await reader(r, kind, person_id)).tr
+        leave_out = safety is None or safety.leave_out
+        content = await copy_content(r, kind, person_id, written_in=tr, leave_out_safety=leave_out)
+    document = await lay_out(font_dir, content)
+    async with units.work() as w:
+        checked = await _sendable(w, request_id, safety)
+        if not isinstance(checked, tuple):
+            return checked
+        staff = (PersonKind.STAFF.value, staff_id)
+        if safety is not None:
+            await record_safety_choice(w, staff, request.requester, safety, request.id)
+        requester = await reader(w, kind, person_id)
+        await notify(
+            w,
+            requester,
+            tr._(
+                "📄 Here is what Samen keeps about you, checked by the school."
+                " The file is only for you: it cannot be forwarded or saved.\n"
+                "Is something wrong or missing? Tell the school."
+            ),
+            purpose="access_copy",
+            protect_content=True,
+            document=document,
+            document_name=f"samen-{w.today.isoformat()}.pdf",
+        )
+        assert await w.tx.answer_access_request(request.id, staff_id, w.now)
+        await w.audit(
+            staff,
+            "access_answered",
+            subject=(kind.value, person_id),
+            details={"request": request.id, "requested_at": request.requested_at.isoformat()},
+        )
+        return CopyResult(Answered.SENT, await w.tx.access_request(request.id), name)
+
+
+async def _sendable(
+    w: Work, request_id: int, safety: SafetyChoice | None
+) -> tuple[AccessRequest, str] | CopyResult:
+    """The open request and its requester's name, when a copy can go out now; else why not."""
     request = await w.tx.access_request(request_id)
     if request is None:
         return CopyResult(Answered.UNKNOWN)
@@ -268,35 +320,11 @@ async def send_copy(
     name, _ = await _requester(w.tx, kind, person_id)
     if request.answered_at is not None:
         return CopyResult(Answered.ALREADY_ANSWERED, request, name)
-    requester = await reader(w, kind, person_id)
-    if not requester.in_samen:
+    if not (await reader(w, kind, person_id)).in_samen:
         return CopyResult(Answered.UNREACHABLE, request, name)
     if safety is None and await touches_safety(w.tx, kind, person_id):
         return CopyResult(Answered.SAFETY_DECISION_NEEDED, request, name)
-    tr = requester.tr
-    staff = (PersonKind.STAFF.value, staff_id)
-    document = await _decided_copy(w, font_dir, request.requester, staff, safety, request.id, tr)
-    await notify(
-        w,
-        requester,
-        tr._(
-            "📄 Here is what Samen keeps about you, checked by the school."
-            " The file is only for you: it cannot be forwarded or saved.\n"
-            "Is something wrong or missing? Tell the school."
-        ),
-        purpose="access_copy",
-        protect_content=True,
-        document=document,
-        document_name=f"samen-{w.today.isoformat()}.pdf",
-    )
-    assert await w.tx.answer_access_request(request.id, staff_id, w.now)
-    await w.audit(
-        (PersonKind.STAFF.value, staff_id),
-        "access_answered",
-        subject=(kind.value, person_id),
-        details={"request": request.id, "requested_at": request.requested_at.isoformat()},
-    )
-    return CopyResult(Answered.SENT, await w.tx.access_request(request.id), name)
+    return request, name
 
 
 @dataclass(frozen=True)
@@ -308,23 +336,29 @@ class Preview:
     covers_safety: bool = False  # what was recorded during a safety exception is left out
 
 
-async def preview_copy(w: Work, font_dir: Path, request_id: int, staff_id: str) -> Preview | None:
+async def preview_copy(
+    units: Units, font_dir: Path, request_id: int, staff_id: str
+) -> Preview | None:
     """The copy exactly as the requester would get it now, for the coordinator to check
-    before sending; looking is recorded too. None when there is no open request."""
-    request = await w.tx.access_request(request_id)
-    if request is None or request.answered_at is not None:
-        return None
-    kind, person_id = request.requester
-    name, _ = await _requester(w.tx, kind, person_id)
-    document = await access_copy(w, font_dir, kind, person_id)
-    await w.audit(
-        (PersonKind.STAFF.value, staff_id),
-        "access_copy_previewed",
-        subject=(kind.value, person_id),
-        details={"request": request.id},
-    )
-    day = w.today.isoformat()
-    covers = await touches_safety(w.tx, kind, person_id)
+    before sending; looking is recorded too. None when there is no open request. Laid out
+    with no transaction open."""
+    async with units.reading() as r:
+        request = await r.tx.access_request(request_id)
+        if request is None or request.answered_at is not None:
+            return None
+        kind, person_id = request.requester
+        name, _ = await _requester(r.tx, kind, person_id)
+        content = await copy_content(r, kind, person_id)
+        covers = await touches_safety(r.tx, kind, person_id)
+    document = await lay_out(font_dir, content)
+    async with units.work() as w:
+        await w.audit(
+            (PersonKind.STAFF.value, staff_id),
+            "access_copy_previewed",
+            subject=(kind.value, person_id),
+            details={"request": request.id},
+        )
+        day = w.today.isoformat()
     return Preview(request, name, document, f"samen-{person_id}-{day}.pdf", covers)
 
 
@@ -384,6 +418,17 @@ class _Part:
     events: list[FileEvent]
 
 
+@dataclass(frozen=True)
+class CopyContent:
+    """What a copy says, read from the database: laid out later, with no transaction open."""
+
+    languages: list[Translator]  # the reader's, then Dutch (one, for a Dutch reader)
+    school: str
+    facts: list[Fact]
+    parts: list[_Part]
+    made: datetime
+
+
 async def access_copy(
     w: Work,
     font_dir: Path,
@@ -396,6 +441,21 @@ async def access_copy(
     """The PDF: the person's own data, then what they may know from each child's file; first
     in their language (or `written_in`), then the same in Dutch. What was recorded while a
     safety exception lasted stays out unless the coordinator chose otherwise."""
+    content = await copy_content(
+        w, kind, person_id, written_in=written_in, leave_out_safety=leave_out_safety
+    )
+    return await lay_out(font_dir, content)
+
+
+async def copy_content(
+    w: Work,
+    kind: PersonKind,
+    person_id: str,
+    *,
+    written_in: Translator | None = None,
+    leave_out_safety: bool = True,
+) -> CopyContent:
+    """What the copy of `access_copy` says (reads only)."""
     tr = written_in or (await reader(w, kind, person_id)).tr
     today = w.today
     me = (kind.value, person_id)
@@ -414,14 +474,25 @@ async def access_copy(
             and not (leave_out_safety and during_safety(event, whole))
         ]
         parts.append(_Part(whole.pupil, events))
-    document = Document(font_dir, w.now, title="Samen")
     languages = [tr] if tr.language == "nl" else [tr, w.texts("nl")]
-    for index, t in enumerate(languages):
-        document.new_page()
-        if index:
-            document.text(t.label(_DUTCH_ORIGINAL), Style(11, grey=True))
-        _write_copy(document, t, w.settings.school_name, facts, parts, w.now)
-    return document.output()
+    return CopyContent(languages, w.settings.school_name, facts, parts, w.now)
+
+
+async def lay_out(font_dir: Path, content: CopyContent) -> bytes:
+    """The copy as a PDF file. Laying it out takes a fifth of a second or more (a long file:
+    seconds): on a thread of its own, so that every other family's tap is answered meanwhile.
+    Callers in the bot hold no transaction while it runs."""
+
+    def laid_out() -> bytes:
+        document = Document(font_dir, content.made, title="Samen")
+        for index, t in enumerate(content.languages):
+            document.new_page()
+            if index:
+                document.text(t.label(_DUTCH_ORIGINAL), Style(11, grey=True))
+            _write_copy(document, t, content.school, content.facts, content.parts, content.made)
+        return document.output()
+
+    return await asyncio.to_thread(laid_out)
 
 
 def _someone_elses(event: FileEvent, me: tuple[str, str]) -> bool:
