@@ -354,13 +354,14 @@ async def book(
     svc = services(context)
     tr = tr_for(context, viewer)
     async with svc.work() as w:
-        outcome, slot = await rounds.book(
+        booking = await rounds.book(
             w,
             person=viewer.person,
             round_id=tap.round_id,
             pupil_id=tap.pupil_id,
             slot_id=tap.slot_id,
         )
+    outcome, slot = booking.outcome, booking.slot
     if outcome is rounds.Booked.BOOKED and slot is not None:
         async with svc.db.reading() as tx:
             line = await rounds.booked_text(tx, tr, viewer.person, slot)
@@ -379,6 +380,10 @@ async def book(
             "You already have a talk at that time. Please choose another one."
         ),
     }.get(outcome, "")
+    if booking.instead is not None:
+        await _show_times(update, tr, booking.instead, None, note)
+        await done(update)
+        return
     await _offer(update, context, viewer, tap.round_id, tap.pupil_id, note=note)
 
 

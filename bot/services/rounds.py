@@ -6,7 +6,7 @@ one overview at the deadline."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -114,6 +114,7 @@ class Choice:
     mine: Slot | None  # this child's booking in this round (by this booker)
     other_booking: tuple[str, str, Slot] | None  # (booker name, child name, slot) by someone else
     next_to_mine: frozenset[int]  # slot ids right before or after another booked talk
+    busy: tuple[tuple[datetime, int], ...] = ()  # (start, minutes) of the booker's other talks
 
 
 async def _may_book(w: Work, person: tuple[PersonKind, str], pupil_id: str) -> bool:
@@ -156,7 +157,7 @@ async def choice(
         if s.starts_at == start + timedelta(minutes=length)
         or s.starts_at + timedelta(minutes=round_.minutes) == start
     )
-    return Choice(round_, pupil, free, mine, other, near)
+    return Choice(round_, pupil, free, mine, other, near, tuple(busy))
 
 
 async def _bookings_of(
@@ -173,24 +174,35 @@ async def _bookings_of(
     return out
 
 
+@dataclass(frozen=True)
+class Booking:
+    outcome: Booked
+    slot: Slot | None = None
+    # With TAKEN or OVERLAP: the times to offer instead, as this unit of work saw them (a
+    # rush of taps on one time then costs one look at the round each, not two).
+    instead: Choice | None = None
+
+
 async def book(
     w: Work, *, person: tuple[PersonKind, str], round_id: int, pupil_id: str, slot_id: int
-) -> tuple[Booked, Slot | None]:
+) -> Booking:
     found = await choice(w, person=person, round_id=round_id, pupil_id=pupil_id)
     if isinstance(found, Booked):
-        return found, None
+        return Booking(found)
     if found.other_booking is not None:
-        return Booked.ALREADY, found.other_booking[2]
+        return Booking(Booked.ALREADY, found.other_booking[2])
     slot = await w.tx.slot(slot_id)
     if slot is None or slot.round_id != round_id:
-        return Booked.NOT_YOURS, None
-    if await _overlaps(w, person, found.round, slot):
-        return Booked.OVERLAP, None
+        return Booking(Booked.NOT_YOURS)
+    if _overlaps(found, slot):
+        return Booking(Booked.OVERLAP, instead=found)
     if found.mine is not None and found.mine.id == slot_id:
-        return Booked.BOOKED, found.mine
+        return Booking(Booked.BOOKED, found.mine)
     booked, earlier_meeting = await _take_slot(w, found, person, pupil_id, slot_id)
     if not booked:
-        return Booked.TAKEN, None
+        # Taken by someone else first (on a database server maybe just now): not offered.
+        free = tuple(s for s in found.free if s.id != slot_id)
+        return Booking(Booked.TAKEN, instead=replace(found, free=free))
     meeting_id = await _talk_for_slot(w, found, person, pupil_id, slot, earlier_meeting)
     await send_calendar_file(w, person, meeting_id)
     await w.audit(
@@ -199,17 +211,16 @@ async def book(
         pupil_id=pupil_id,
         details={"round_id": round_id, "slot_id": slot_id},
     )
-    return Booked.BOOKED, await w.tx.slot(slot_id)
+    return Booking(Booked.BOOKED, await w.tx.slot(slot_id))
 
 
-async def _overlaps(w: Work, person: tuple[PersonKind, str], round_: Round, slot: Slot) -> bool:
+def _overlaps(found: Choice, slot: Slot) -> bool:
     """Whether the slot overlaps another talk this person booked in another round."""
-    for start, length in await _bookings_of(w.tx, person, exclude_round=round_.id):
-        if start < slot.starts_at + timedelta(minutes=round_.minutes) and (
-            slot.starts_at < start + timedelta(minutes=length)
-        ):
-            return True
-    return False
+    end = slot.starts_at + timedelta(minutes=found.round.minutes)
+    return any(
+        start < end and slot.starts_at < start + timedelta(minutes=length)
+        for start, length in found.busy
+    )
 
 
 async def _take_slot(
