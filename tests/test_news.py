@@ -272,3 +272,27 @@ async def test_telegrams_own_reaction_on_good_news_reaches_the_teacher(harness: 
     await delivered(harness, marieke, before + 1)
     assert "❤️" in marieke.last.text and "Marloes Bakker" in marieke.last.text
     assert len(marloes.messages) == 2  # a reaction needs no answer
+
+
+async def test_a_teacher_not_in_samen_yet_has_the_waiting_families_counted(
+    harness: Harness,
+) -> None:
+    """Each teacher's reminder is recorded with how many families it names: for a teacher
+    in Samen the families listed, for one not in Samen yet the same count, nothing sent."""
+    assert harness.db is not None and harness.runtime is not None
+    users = await people(harness, (S, "S001", "Marieke"))
+    await send_news(harness, "P001")
+    harness.clock.set(at(12, 4))
+    assert (await due_work(harness.runtime.services))["news_reminders"] == 1
+    await harness.server.wait_for(lambda: users["S001"].last.text.startswith("🌟"))
+    async with harness.db.reading() as tx:
+        teachers = await tx.teachers_to_remind(at(12, 11))
+        recorded = {staff_id: await tx.news_reminders_sent(staff_id) for staff_id, _ in teachers}
+        # Every pupil of their groups but Daan, who just had good news.
+        expected = {
+            staff_id: len([p for p in await tx.pupils_of_groups(groups) if p.pupil_id != "P001"])
+            for staff_id, groups in teachers
+        }
+    assert len(recorded) == 3 and "S001" in recorded
+    assert recorded == {staff_id: [(at(12, 4), n)] for staff_id, n in expected.items()}
+    assert len(listed(users["S001"].last.text)) == expected["S001"] == 8

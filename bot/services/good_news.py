@@ -278,28 +278,34 @@ async def _remind_teachers(
     chats: dict[str, int],
 ) -> int:
     """The reminders of these teachers, each recorded (with how many pupils it named)."""
-    groups = [group for _, groups in teachers for group in groups]
+    in_samen = [(staff, groups) for staff, groups in teachers if chats.get(staff) is not None]
+    # The pupils themselves only for the reminders sent; of the other teachers' groups, how
+    # many (a teacher not in Samen yet has their reminder recorded, not sent).
+    shown = {group for _, groups in in_samen for group in groups}
+    counted = {group for _, groups in teachers for group in groups} - shown
+    sent_before = news_due_before(w.now, w.settings)
     by_group: dict[str, list[Pupil]] = {}
     last: dict[str, datetime] = {}
-    waiting = await w.tx.waiting_for_news(groups, news_due_before(w.now, w.settings), w.now)
-    for pupil, when in waiting:
+    for pupil, when in await w.tx.waiting_for_news(sorted(shown), sent_before, w.now):
         by_group.setdefault(pupil.group, []).append(pupil)
         if when is not None:
             last[pupil.pupil_id] = when
+    how_many = await w.tx.how_many_waiting_for_news(sorted(counted), sent_before, w.now)
+    how_many.update((group, len(pupils)) for group, pupils in by_group.items())
     sent = 0
-    recorded: list[tuple[str, int]] = []
-    for staff_id, own_groups in teachers:
+    recorded = [
+        (staff_id, sum(how_many.get(group, 0) for group in groups)) for staff_id, groups in teachers
+    ]
+    for staff_id, own_groups in in_samen:
         # The database picked out who is due (news_due_before): only the order is left.
         due = oldest_first(
             Due(pupil, last.get(pupil.pupil_id))
             for group in own_groups
             for pupil in by_group.get(group, [])
         )
-        recorded.append((staff_id, len(due)))
-        if not due or chats.get(staff_id) is None:
-            continue
-        await _remind_mentor(w, staff_id, due)
-        sent += 1
+        if due:
+            await _remind_mentor(w, staff_id, due)
+            sent += 1
     await w.tx.record_news_reminders(occurrence, recorded, w.now)
     return sent
 

@@ -398,8 +398,13 @@ async def cancel(w: Work, *, staff: StaffMember, meeting_id: int) -> bool:
 
 def reminder_moment(meeting: Meeting, settings: Settings) -> datetime:
     """The day before, moved out of quiet hours (configurable through the quiet hours)."""
+    return reminder_moment_of(meeting.starts_at, settings)
+
+
+def reminder_moment_of(starts_at: datetime, settings: Settings) -> datetime:
+    """`reminder_moment` of a talk starting then."""
     return next_allowed(
-        days_later(meeting.starts_at, -1, settings.timezone),
+        days_later(starts_at, -1, settings.timezone),
         settings.timezone,
         pupil_discussions.quiet_hours(settings),
         settings.holidays,
@@ -423,9 +428,9 @@ async def send_reminders(units: Units) -> int:
         if in_quiet_hours(r.now, settings.timezone, quiet, settings.holidays):
             return 0
         due = [
-            meeting.id
-            for meeting in await r.tx.meetings_to_remind(r.now, r.now + REMINDER_REACH)
-            if r.now >= reminder_moment(meeting, settings)
+            meeting_id
+            for meeting_id, starts_at in await r.tx.starts_to_remind(r.now, r.now + REMINDER_REACH)
+            if r.now >= reminder_moment_of(starts_at, settings)
         ]
     sent = 0
     for some in batches(due, MEETINGS_PER_UNIT):

@@ -269,7 +269,7 @@ async def prompt_preparations(units: Units) -> int:
     short unit of work."""
     async with units.reading() as r:
         end = min(r.now + PROMPT_HORIZON, prompts_due_before(r.now, r.settings))
-        due = [m.id for m in await r.tx.meetings_to_prepare(r.now, end)]
+        due = await r.tx.meeting_ids_to_prepare(r.now, end)
         # Who is in Samen, read once for all the batches (not once a batch).
         chats = await r.tx.staff_chats() if due else {}
     prompted = 0

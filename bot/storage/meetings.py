@@ -12,6 +12,17 @@ from bot.rules.models import Agreement, Invitee, Meeting, PersonKind, Summary, S
 from bot.storage.executor import Executor
 from bot.storage.records import _invitee, _meeting, _question, among_ids, from_iso, iso, marks
 
+# Meetings to remind someone of ({columns}: what of them to read); see `meetings_to_remind`.
+_TO_REMIND = (
+    "SELECT {columns} FROM meetings m WHERE m.cancelled_at IS NULL"
+    " AND m.starts_at >= ? AND m.starts_at < ?"
+    " AND NOT EXISTS (SELECT 1 FROM safety_exceptions x"
+    " WHERE x.pupil_id = m.pupil_id AND x.lifted_at IS NULL)"
+    " AND EXISTS (SELECT 1 FROM meeting_invitees i WHERE i.meeting_id = m.id"
+    " AND i.answer IS NOT 'cannot' AND i.reminded_version IS NOT m.version"
+    " AND (m.round_id IS NULL OR i.answer = 'come'))"
+)
+
 
 class MeetingQueries(Executor):
     """Meetings, invitees, summaries, summary readers and questions."""
@@ -66,27 +77,27 @@ class MeetingQueries(Executor):
         return [_meeting(r) for r in rows]
 
     async def meetings_to_remind(
-        self, start: datetime, end: datetime, ids: Iterable[int] | None = None
+        self, start: datetime, end: datetime, ids: Iterable[int]
     ) -> list[Meeting]:
-        """Meetings not cancelled that start in [start, end) (with these ids), the family's
+        """Of these meetings, those not cancelled that start in [start, end), the family's
         messages not paused, with an invitee still to remind of this version of the talk:
         not one who cannot come, and of a round's short talk only one who comes too.
         Soonest first."""
-        sql = (
-            "SELECT * FROM meetings m WHERE m.cancelled_at IS NULL"
-            " AND m.starts_at >= ? AND m.starts_at < ?"
-            " AND NOT EXISTS (SELECT 1 FROM safety_exceptions x"
-            " WHERE x.pupil_id = m.pupil_id AND x.lifted_at IS NULL)"
-            " AND EXISTS (SELECT 1 FROM meeting_invitees i WHERE i.meeting_id = m.id"
-            " AND i.answer IS NOT 'cannot' AND i.reminded_version IS NOT m.version"
-            " AND (m.round_id IS NULL OR i.answer = 'come'))"
-        )
         params: list[Any] = [iso(start), iso(end)]
-        narrowed = among_ids(sql, params, ids, "m.id")
+        narrowed = among_ids(_TO_REMIND.format(columns="m.*"), params, ids, "m.id")
         if narrowed is None:
             return []
         rows = await self._all(narrowed + " ORDER BY m.starts_at, m.id", params)
         return [_meeting(r) for r in rows]
+
+    async def starts_to_remind(self, start: datetime, end: datetime) -> list[tuple[int, datetime]]:
+        """`meetings_to_remind` among all meetings as (id, start): all a tick needs to pick
+        those whose reminder is due, each batch's talks read again in the unit that sends."""
+        rows = await self._all(
+            _TO_REMIND.format(columns="m.id, m.starts_at") + " ORDER BY m.starts_at, m.id",
+            (iso(start), iso(end)),
+        )
+        return [(r["id"], from_iso(r["starts_at"])) for r in rows]
 
     async def meetings_of_staff(self, staff_id: str, since: datetime) -> list[Meeting]:
         """Meetings not cancelled a staff member planned, from `since` on."""

@@ -11,6 +11,19 @@ from bot.rules.models import NewsRecipient, PersonKind, Pupil
 from bot.storage.executor import Executor
 from bot.storage.records import _news_recipient, _pupil, from_iso, iso, marks
 
+# The pupils of some groups waiting for good news ({columns} of them, {groups} the groups'
+# marks), then what {then} makes of them. MATERIALIZED: each pupil's last news is looked up
+# once, where a subquery in FROM would be folded into the outer query and look it up once for
+# every mention of it.
+_WAITING = (
+    "WITH waiting AS MATERIALIZED (SELECT {columns}, (SELECT max(n.send_at)"
+    " FROM positive_news n WHERE n.pupil_id = p.pupil_id AND n.send_at <= ?) AS last_news"
+    " FROM pupils p WHERE p.group_name IN ({groups}) AND p.left_on IS NULL"
+    " AND NOT EXISTS (SELECT 1 FROM safety_exceptions s"
+    " WHERE s.pupil_id = p.pupil_id AND s.lifted_at IS NULL))"
+    " {then} WHERE last_news IS NULL OR last_news < ?"
+)
+
 
 class NewsQueries(Executor):
     """Good news, its recipients and reactions, and good-news reminders."""
@@ -163,15 +176,35 @@ class NewsQueries(Executor):
         if not wanted:
             return []
         rows = await self._all(
-            "SELECT * FROM (SELECT p.*, (SELECT max(n.send_at) FROM positive_news n"
-            " WHERE n.pupil_id = p.pupil_id AND n.send_at <= ?) AS last_news FROM pupils p"
-            f" WHERE p.group_name IN ({marks(wanted)}) AND p.left_on IS NULL"
-            " AND NOT EXISTS (SELECT 1 FROM safety_exceptions s"
-            " WHERE s.pupil_id = p.pupil_id AND s.lifted_at IS NULL)) AS waiting"
-            " WHERE last_news IS NULL OR last_news < ? ORDER BY group_name, pupil_id",
+            _WAITING.format(
+                columns="p.pupil_id, p.first_name, p.last_name, p.birth_date, p.group_name,"
+                " p.language",
+                groups=marks(wanted),
+                then="SELECT * FROM waiting",
+            )
+            + " ORDER BY group_name, pupil_id",
             (iso(now), *wanted, iso(sent_before) if sent_before else ""),
         )
         return [(_pupil(r), from_iso(r["last_news"]) if r["last_news"] else None) for r in rows]
+
+    async def how_many_waiting_for_news(
+        self, groups: Sequence[str], sent_before: datetime | None, now: datetime
+    ) -> dict[str, int]:
+        """How many pupils of each of these groups `waiting_for_news` names (groups with none
+        left out): where only the number is kept, nobody is read."""
+        wanted = sorted(set(groups))
+        if not wanted:
+            return {}
+        rows = await self._all(
+            _WAITING.format(
+                columns="p.group_name",
+                groups=marks(wanted),
+                then="SELECT group_name, count(*) AS n FROM waiting",
+            )
+            + " GROUP BY group_name",
+            (iso(now), *wanted, iso(sent_before) if sent_before else ""),
+        )
+        return {r["group_name"]: r["n"] for r in rows}
 
     async def news_reminders_sent(self, staff_id: str) -> list[tuple[datetime, int]]:
         """A teacher's good-news reminders as (occurrence, pupils), oldest first."""

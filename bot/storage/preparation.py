@@ -12,6 +12,15 @@ from bot.rules.models import Agreement, Meeting
 from bot.storage.executor import Executor
 from bot.storage.records import _meeting, among_ids, from_iso, iso
 
+# Talks outside rounds in (now, horizon] not prompted for nor prepared yet ({columns}: what
+# of them to read).
+_TO_PREPARE = (
+    "SELECT {columns} FROM meetings m WHERE m.cancelled_at IS NULL"
+    " AND m.prepare_prompted_at IS NULL AND m.round_id IS NULL"
+    " AND m.starts_at > ? AND m.starts_at <= ?"
+    " AND NOT EXISTS (SELECT 1 FROM preparations p WHERE p.meeting_id = m.id)"
+)
+
 
 class PreparationQueries(Executor):
     """Preparation cards and the prompts around them."""
@@ -40,22 +49,25 @@ class PreparationQueries(Executor):
         return {r["meeting_id"] for r in await self._all("SELECT meeting_id FROM preparations")}
 
     async def meetings_to_prepare(
-        self, now: datetime, horizon: datetime, ids: Iterable[int] | None = None
+        self, now: datetime, horizon: datetime, ids: Iterable[int]
     ) -> list[Meeting]:
-        """Talks outside rounds in (now, horizon] (with these ids) whose teacher was not asked
-        to prepare yet and has not prepared them either, soonest first."""
-        sql = (
-            "SELECT * FROM meetings m WHERE m.cancelled_at IS NULL"
-            " AND m.prepare_prompted_at IS NULL AND m.round_id IS NULL"
-            " AND m.starts_at > ? AND m.starts_at <= ?"
-            " AND NOT EXISTS (SELECT 1 FROM preparations p WHERE p.meeting_id = m.id)"
-        )
+        """Of these talks, those in (now, horizon] whose teacher was not asked to prepare
+        them yet and has not prepared them either, soonest first."""
         params: list[Any] = [iso(now), iso(horizon)]
-        narrowed = among_ids(sql, params, ids, "m.id")
+        narrowed = among_ids(_TO_PREPARE.format(columns="m.*"), params, ids, "m.id")
         if narrowed is None:
             return []
         rows = await self._all(narrowed + " ORDER BY m.starts_at, m.id", params)
         return [_meeting(r) for r in rows]
+
+    async def meeting_ids_to_prepare(self, now: datetime, horizon: datetime) -> list[int]:
+        """The ids of `meetings_to_prepare` among all talks: only the ids, as a tick asks
+        for all of them and reads each batch's talks again in the unit of work that asks."""
+        rows = await self._all(
+            _TO_PREPARE.format(columns="m.id") + " ORDER BY m.starts_at, m.id",
+            (iso(now), iso(horizon)),
+        )
+        return [r["id"] for r in rows]
 
     async def set_prepare_prompted(self, meeting_ids: Sequence[int], now: datetime) -> None:
         """Record that the teachers were asked to prepare these talks."""

@@ -190,15 +190,19 @@ async def test_meetings_to_remind_have_someone_still_to_remind(db: Database) -> 
         await tx.set_reminded([(reminded, *MOTHER_KEY, 1)])
         await tx.add_safety_exception("P2", None, "meldcode", "C1", NOW)
         await tx.cancel_meeting(cancelled, NOW)
-        assert [m.id for m in await tx.meetings_to_remind(NOW, end)] == [waiting]
+        every = [waiting, declined, reminded, short_talk, later, paused, cancelled]
+        assert await tx.starts_to_remind(NOW, end) == [(waiting, START)]
+        assert [m.id for m in await tx.meetings_to_remind(NOW, end, every)] == [waiting]
         # Of a round's short talk, only a parent who comes too is reminded.
         await tx.set_invitee_answer(short_talk, *MOTHER_KEY, "come", None, NOW)
-        assert [m.id for m in await tx.meetings_to_remind(NOW, end)] == [waiting, short_talk]
+        assert [m for m, _ in await tx.starts_to_remind(NOW, end)] == [waiting, short_talk]
+        assert [m.id for m in await tx.meetings_to_remind(NOW, end, every)] == [waiting, short_talk]
         assert [m.id for m in await tx.meetings_to_remind(NOW, end, [short_talk])] == [short_talk]
         assert await tx.meetings_to_remind(NOW, end, []) == []
         # A talk moved to another time is a new version: reminded again.
         await tx.move_meeting(reminded, START + timedelta(hours=1))
-        assert reminded in [m.id for m in await tx.meetings_to_remind(NOW, end)]
+        assert (reminded, START + timedelta(hours=1)) in await tx.starts_to_remind(NOW, end)
+        assert reminded in [m.id for m in await tx.meetings_to_remind(NOW, end, every)]
 
 
 async def test_invitees_to_remind_come_with_their_chats_in_one_read(db: Database) -> None:

@@ -81,9 +81,14 @@ async def test_waiting_for_news_are_the_pupils_without_recent_news(db: Database)
         ]
         everyone = await tx.waiting_for_news(both, NOW, NOW)
         assert [(p.pupil_id, p.group) for p, _ in everyone] == [("P1", "5A"), ("P2", "8B")]
+        assert await tx.how_many_waiting_for_news(both, NOW, NOW) == {"5A": 1, "8B": 1}
+        assert await tx.how_many_waiting_for_news(both, before, NOW) == {"5A": 1}
+        assert await tx.how_many_waiting_for_news([], NOW, NOW) == {}
         assert await tx.waiting_for_news(both, None, NOW) == []  # each had some
+        assert await tx.how_many_waiting_for_news(both, None, NOW) == {}
         assert await tx.waiting_for_news(["8B"], before, NOW - timedelta(days=10)) == [(SARA, None)]
         # Neither a pupil who left nor one whose family's messages are paused.
         await tx.set_left_on("P1", NOW.date())
         await tx.add_safety_exception("P2", None, "meldcode", "C1", NOW)
         assert await tx.waiting_for_news(both, NOW, NOW) == []
+        assert await tx.how_many_waiting_for_news(both, NOW, NOW) == {}

@@ -38,13 +38,16 @@ async def test_a_card_is_saved_replaced_and_read_back(db: Database) -> None:
 async def test_prompts_come_once_and_only_within_their_window(db: Database) -> None:
     async with db.transaction() as tx:
         soon = await talk(tx, 24)
-        await talk(tx, 24 * 10)  # beyond the horizon
-        await talk(tx, 24, round_id=7)  # a slot of a round: not prepared here
+        far = await talk(tx, 24 * 10)  # beyond the horizon
+        short_talk = await talk(tx, 24, round_id=7)  # a slot of a round: not prepared here
+        every = [soon, far, short_talk]
         horizon = NOW + timedelta(days=3)
-        assert [m.id for m in await tx.meetings_to_prepare(NOW, horizon)] == [soon]
+        assert await tx.meeting_ids_to_prepare(NOW, horizon) == [soon]
+        assert [m.id for m in await tx.meetings_to_prepare(NOW, horizon, every)] == [soon]
         assert await tx.meetings_to_prepare(NOW, horizon, [soon + 1]) == []
         await tx.set_prepare_prompted([soon], NOW)
-        assert await tx.meetings_to_prepare(NOW, horizon) == []
+        assert await tx.meeting_ids_to_prepare(NOW, horizon) == []
+        assert await tx.meetings_to_prepare(NOW, horizon, every) == []
         assert await tx.meetings_to_show_preparation(NOW, horizon) == []  # no card yet
         await tx.save_preparation(soon, {"goal": "lezen"}, "T1", NOW)
         assert [m.id for m in await tx.meetings_to_show_preparation(NOW, horizon)] == [soon]
@@ -81,4 +84,4 @@ async def test_a_talk_prepared_before_the_prompt_is_not_prompted(db: Database) -
     async with db.transaction() as tx:
         prepared = await talk(tx, 48)
         await tx.save_preparation(prepared, {"goal": "lezen"}, "T1", NOW)
-        assert await tx.meetings_to_prepare(NOW, NOW + timedelta(days=3)) == []
+        assert await tx.meeting_ids_to_prepare(NOW, NOW + timedelta(days=3)) == []
