@@ -9,9 +9,12 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.demo.fake_telegram import TOKEN, FakeTelegram
-from bot.rules.models import PersonKind
-from bot.storage import Database
+from bot.platform.outbox import OutboxSender
+from bot.rules.models import OutgoingMessage, PersonKind
+from bot.storage import Database, Tx
 from tests.harness import Harness, load_examples
 from tests.places import Place
 
@@ -258,3 +261,33 @@ async def test_two_passes_at_once_send_each_message_once(harness: Harness) -> No
     await asyncio.gather(outbox.deliver_due(), outbox.deliver_due(), outbox.deliver_due())
     await outbox.deliver_due()
     assert [[m.text for m in p.messages] for p in parents] == [[f"Bericht {n}"] for n in range(5)]
+
+
+async def test_a_send_on_its_way_is_not_waited_for_by_reading_the_outbox_again(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unpaced (as the benchmark runs it), the sender used to pass again at once and again
+    while a send waited for its answer, each pass a query over every pending message."""
+    assert harness.db is not None and harness.runtime is not None
+    await harness.runtime.outbox.stop()  # this test's own sender, unpaced, instead
+    reads = 0
+    due_messages = Tx.due_messages
+
+    async def counted(tx: Tx, now: datetime, limit: int) -> list[OutgoingMessage]:
+        nonlocal reads
+        reads += 1
+        return await due_messages(tx, now, limit)
+
+    monkeypatch.setattr(Tx, "due_messages", counted)
+    parent = harness.server.user(30, "Ouder")
+    harness.server.answer_late("sendMessage", 0.3)
+    await enqueue(harness.db, parent.chat_id, "Bericht", harness)
+    sender = OutboxSender(
+        harness.db, harness.runtime.application.bot, harness.clock, per_chat_interval=0.0
+    )
+    sender.start()
+    await harness.server.wait_for(lambda: [m.text for m in parent.messages] == ["Bericht"])
+    await sender.stop()
+    # One pass found the message; one more after its answer (nothing left); none meanwhile.
+    assert reads <= 3
+    assert await outbox_status(harness.db) == {"sent": 1}

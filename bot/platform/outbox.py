@@ -225,10 +225,10 @@ class OutboxSender:
                 continue
             self._start(message)
             started += 1
-        if self._in_flight and len(self._in_flight) <= self._max_in_flight:
-            # The chats on their way have their next message then, if any. (A longer line of
-            # sends wakes the next pass itself when it runs low.)
-            soonest = min(soonest, self._per_chat_interval)
+        # The sends on their way wake the next pass when they end (`_send_in_turn`); their
+        # chats' next messages are due a chat interval after that, which that pass works out.
+        # Not a pass a chat interval from now: unpaced (an interval of 0), that pass would
+        # come at once and again, reading the pending messages until the send is answered.
         if not due:
             async with self._db.reading() as tx:
                 upcoming = await tx.next_not_before()
