@@ -817,15 +817,18 @@ class TimedTracker(UpdateTracker):
 # --- 2: delivery -----------------------------------------------------------------------
 
 
-async def delivery(results: Results, messages: int, work: Path, retry_share: float) -> None:
+async def delivery(
+    results: Results, messages: int, work: Path, retry_share: float, latency: float = 0.0
+) -> None:
     server = FakeTelegram()
     await server.start()
+    server.latency = latency
     if retry_share:
         server.fail_randomly(
             "sendMessage", retry_share, 429, "Too Many Requests: retry after 1", retry_after=1
         )
     chats = [server.user(900_000 + n, f"C{n}").chat_id for n in range(messages)]
-    db = await Database.open(work / f"delivery-{retry_share}.db")
+    db = await Database.open(work / f"delivery-{retry_share}-{latency}.db")
     async with db.transaction() as tx:
         for n, chat in enumerate(chats):
             await tx.enqueue(chat_id=chat, text=f"m{n}", purpose="bench", now=NOW)
@@ -849,12 +852,14 @@ async def delivery(results: Results, messages: int, work: Path, retry_share: flo
     await db.close()
     chat_windows, overall_windows = server.rate_violations()
     label = f"{retry_share:.0%} RetryAfter" if retry_share else "no faults"
+    if latency:
+        label = f"each answer {latency * 1000:.0f} ms late"
     rate = messages / elapsed
     results.add(
         f"broadcast of {messages:,} messages, {label}",
         f"{rate:.1f} msg/s ({rate / 30:.0%} of 30)",
-        "≥ 95% of the ceiling" if not retry_share else "",
-        rate / 30 >= 0.95 if not retry_share else None,
+        "≥ 95% of the ceiling" if not (retry_share or latency) else "",
+        rate / 30 >= 0.95 if not (retry_share or latency) else None,
     )
     results.add(
         f"  windows over Telegram's limits / messages lost, {label}",
@@ -943,13 +948,20 @@ EXPLAINED = [
     "tick's first run (5 s in) finds the whole school's good-news reminders due (and the",
     "summary prompts and round overviews of the bursts before: about 2,000 messages), and",
     "settles as `samen run` does after its start (the calendar worked out, gc.freeze).",
-    "Due work is the median of three runs, each on a fresh copy of the school.",
+    "Due work is the median of three runs, each on a fresh copy of the school. No staff member",
+    "of the benchmark's school is in Samen: due work there is finding and recording what is",
+    "due (every teacher's good-news reminder among it), not writing the messages; a teacher",
+    "in Samen adds one reminder to write and queue.",
     "In production a rate limiter paces every call to Telegram's ~30 a second overall; beyond",
     "that rate answers wait, whatever Samen's own speed (see the production latency row).",
     "Delivery goes through the same limiter: 30 calls in any one second, each counted from its",
     "start until a second after its answer. A RetryAfter pauses only the chat it came from;",
     "the refused attempt keeps its place in the window (Telegram received it), so with 5%",
     "refused at most 95% of the attempts deliver. Nothing is lost.",
+    "The fake answers on loopback in about a millisecond; Telegram takes longer. The outbox",
+    "keeps one message on its way at a time (so that a crash repeats at most the one that",
+    "Telegram accepted but Samen had not written down yet), so its rate is at most one over",
+    "Telegram's answer time: the row with each answer 50 ms late shows it.",
 ]
 
 
@@ -965,6 +977,7 @@ async def main(quick: bool) -> Results:
         messages = 300 if quick else 5_000
         await delivery(results, messages, work, 0.0)
         await delivery(results, messages, work, 0.05)
+        await delivery(results, messages // 10 if quick else 600, work, 0.0, latency=0.05)
     return results
 
 
