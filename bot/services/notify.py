@@ -36,8 +36,7 @@ class Reader:
 
 async def reader(w: Work, kind: PersonKind, person_id: str) -> Reader:
     """Who will read a message, in which language, through which chat."""
-    chat = await w.tx.chat_of_person(kind, person_id)
-    chosen, roster = await w.tx.language_facts(kind, person_id)
+    chat, chosen, roster = await w.tx.reader_facts(kind, person_id)
     return Reader(
         kind, person_id, chat, w.texts(reading_language(chosen, roster, w.texts.languages))
     )

@@ -90,20 +90,34 @@ class AccountQueries(RosterQueries):
         self, kind: PersonKind, person_id: str
     ) -> tuple[str | None, str | None]:
         """(their own choice in /taal, the roster's language); bot.rules.language decides."""
-        row = await self._one(
-            "SELECT t.language FROM accounts a JOIN telegram_users t ON t.user_id = a.user_id"
-            " WHERE a.kind = ? AND a.person_id = ?",
-            (kind.value, person_id),
-        )
-        chosen = str(row["language"]) if row is not None and row["language"] else None
-        roster: str | None = None
-        if kind is PersonKind.GUARDIAN:
-            guardian = await self.guardian(person_id)
-            roster = guardian.language if guardian else None
-        elif kind is PersonKind.PUPIL:
-            pupil = await self.pupil(person_id)
-            roster = pupil.language if pupil else None
+        _, chosen, roster = await self.reader_facts(kind, person_id)
         return chosen, roster
+
+    async def reader_facts(
+        self, kind: PersonKind, person_id: str
+    ) -> tuple[int | None, str | None, str | None]:
+        """(their private chat, their own choice in /taal, the roster's language), in one
+        statement: what telling someone something needs, looked up for every message."""
+        roster, params = "NULL", [kind.value, person_id]
+        if kind is PersonKind.GUARDIAN:
+            roster = "(SELECT language FROM guardians WHERE guardian_id = ?)"
+            params.insert(0, person_id)
+        elif kind is PersonKind.PUPIL:
+            roster = "(SELECT language FROM pupils WHERE pupil_id = ?)"
+            params.insert(0, person_id)
+        row = await self._one(
+            f"SELECT t.chat_id, t.language AS chosen, {roster} AS roster"
+            " FROM (SELECT 1 AS here) AS one"
+            " LEFT JOIN accounts a ON a.kind = ? AND a.person_id = ?"
+            " LEFT JOIN telegram_users t ON t.user_id = a.user_id",
+            params,
+        )
+        assert row is not None  # one row, whoever the person is
+        return (
+            None if row["chat_id"] is None else int(row["chat_id"]),
+            str(row["chosen"]) if row["chosen"] else None,
+            str(row["roster"]) if row["roster"] else None,
+        )
 
     async def link_account(
         self, kind: PersonKind, person_id: str, user_id: int, now: datetime

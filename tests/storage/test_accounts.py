@@ -70,6 +70,12 @@ async def test_language_facts_are_the_choice_and_the_roster(db: Database) -> Non
         assert await tx.language_facts(PersonKind.PUPIL, "P2") == (None, "ar")
         assert await tx.language_facts(PersonKind.GUARDIAN, "nobody") == (None, None)
         assert await tx.language_facts(PersonKind.STAFF, "T1") == (None, None)
+        # With the chat, in one statement, for telling someone something.
+        assert await tx.reader_facts(*MOTHER_KEY) == (101, "uk", "nl")
+        assert await tx.reader_facts(*FATHER_KEY) == (None, None, "ar")
+        await link(tx, PersonKind.STAFF, "T1", 103)
+        assert await tx.reader_facts(PersonKind.STAFF, "T1") == (103, None, None)
+        assert await tx.reader_facts(PersonKind.PUPIL, "nobody") == (None, None, None)
 
 
 async def test_reachability_is_marked_once_and_cleared_once(db: Database) -> None:
