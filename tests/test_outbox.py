@@ -14,7 +14,8 @@ import pytest
 from bot.demo.fake_telegram import TOKEN, FakeTelegram
 from bot.platform.outbox import OutboxSender
 from bot.rules.models import OutgoingMessage, PersonKind
-from bot.storage import Database, Tx
+from bot.storage import Database
+from bot.storage.outbox import OutboxQueries
 from tests.harness import Harness, load_examples
 from tests.places import Place
 
@@ -271,14 +272,15 @@ async def test_a_send_on_its_way_is_not_waited_for_by_reading_the_outbox_again(
     assert harness.db is not None and harness.runtime is not None
     await harness.runtime.outbox.stop()  # this test's own sender, unpaced, instead
     reads = 0
-    due_messages = Tx.due_messages
+    due_messages = OutboxQueries.due_messages
 
-    async def counted(tx: Tx, now: datetime, limit: int) -> list[OutgoingMessage]:
+    async def counted(tx: OutboxQueries, now: datetime, limit: int) -> list[OutgoingMessage]:
         nonlocal reads
         reads += 1
         return await due_messages(tx, now, limit)
 
-    monkeypatch.setattr(Tx, "due_messages", counted)
+    # On the mixin that holds the query: each backend's Tx finds it there.
+    monkeypatch.setattr(OutboxQueries, "due_messages", counted)
     parent = harness.server.user(30, "Ouder")
     harness.server.answer_late("sendMessage", 0.3)
     await enqueue(harness.db, parent.chat_id, "Bericht", harness)
@@ -289,5 +291,5 @@ async def test_a_send_on_its_way_is_not_waited_for_by_reading_the_outbox_again(
     await harness.server.wait_for(lambda: [m.text for m in parent.messages] == ["Bericht"])
     await sender.stop()
     # One pass found the message; one more after its answer (nothing left); none meanwhile.
-    assert reads <= 3
+    assert 1 <= reads <= 3
     assert await outbox_status(harness.db) == {"sent": 1}
