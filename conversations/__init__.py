@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram.ext import Application
+from telegram.ext import Application, BaseHandler
 
 from conversations import (
     absences,
@@ -33,11 +33,21 @@ from conversations import (
     route,
     summaries,
 )
+from conversations.routing import with_buttons_routed
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # Before every other handler: the flood limit's verdict, and quiet for unlinked chats.
     application.add_handlers(admission.HANDLERS, group=-1)
+    # A tap goes straight to the handlers of its button's prefix (conversations/routing.py).
+    application.add_handlers(with_buttons_routed(handlers_in_order()))
+    application.add_error_handler(errors.on_error)
+
+
+def handlers_in_order() -> list[BaseHandler[Any, Any, Any]]:
+    """Every flow's handlers, in the order they are tried: the first that accepts an update
+    answers it."""
+    handlers: list[BaseHandler[Any, Any, Any]] = []
     for module in (
         onboarding,
         language,
@@ -63,6 +73,6 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         roster_upload,
         menu,
     ):
-        application.add_handlers(module.HANDLERS)
-    application.add_handlers(menu.FALLBACKS)
-    application.add_error_handler(errors.on_error)
+        handlers.extend(module.HANDLERS)
+    handlers.extend(menu.FALLBACKS)
+    return handlers
