@@ -309,10 +309,17 @@ class DiscussionState:
         ]
 
 
-async def discussion_state(tx: Tx, discussion: Discussion, now: datetime) -> DiscussionState:
+async def discussion_state(
+    tx: Tx,
+    discussion: Discussion,
+    now: datetime,
+    recipients: Sequence[Recipient] | None = None,
+) -> DiscussionState:
+    """Everything about a discussion at `now`: who was asked, their answers, the consent
+    status. `recipients`: the discussion's, when the caller has just read them."""
     pupil = await tx.pupil(discussion.pupil_id)
     assert pupil is not None
-    recipients = tuple(await tx.recipients(discussion.id))
+    recipients = tuple(await tx.recipients(discussion.id) if recipients is None else recipients)
     latest: dict[str, str] = {}
     for answer in await tx.answers(discussion.id):
         latest[person_key(answer.person_kind, answer.person_id)] = answer.answer
@@ -394,16 +401,14 @@ async def record_answer(
     discussion = await w.tx.discussion(discussion_id)
     if discussion is None:
         return RecordedAnswer(Outcome.NOT_YOURS)
-    recipient = next(
-        (r for r in await w.tx.recipients(discussion_id) if (r.person_kind, r.person_id) == person),
-        None,
-    )
+    recipients = await w.tx.recipients(discussion_id)
+    recipient = next((r for r in recipients if (r.person_kind, r.person_id) == person), None)
     allowed = CONSENT_ANSWERS if discussion.needs_consent else NOTICE_ANSWERS
     if recipient is None or answer not in allowed:
         return RecordedAnswer(Outcome.NOT_YOURS)
     if discussion.needs_consent and not recipient.decides:
         return RecordedAnswer(Outcome.NOT_YOURS)
-    before = await discussion_state(w.tx, discussion, w.now)
+    before = await discussion_state(w.tx, discussion, w.now, recipients)
     key = person_key(*person)
     if discussion.cancelled_at is not None or (
         discussion.starts_at <= w.now and answer != "withdraw"
