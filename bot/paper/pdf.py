@@ -18,13 +18,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import segno
-
 if TYPE_CHECKING:
     from fpdf import FPDF
 
-# fpdf2 (with fontTools) is imported where a document is made, not with this module: it
-# takes about 40 MB, which a running bot that makes no document would carry all day.
+# fpdf2 (with fontTools) and segno are imported where a document is made, not with this
+# module: they take about 40 and 10 MB, which a running bot that makes no document would
+# carry all day.
 
 # The fonts that come with Samen (copied unmodified from Debian's fonts-noto-core and
 # fonts-noto-mono): the default, so letters work on a machine without any fonts.
@@ -264,6 +263,8 @@ class Document:
     def qr(self, content: str, size: float) -> None:
         """A QR code of `size` mm, centred, drawn as vector squares so every printer keeps it
         sharp. Error correction M survives a crease or a smudge in a school bag."""
+        import segno
+
         code = segno.make_qr(content, error="m", boost_error=False)
         modules = list(code.matrix_iter(border=0))
         step = size / len(modules)

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 import aiohttp
-import deepl
 
 from bot.platform.config import TranslationService
 
@@ -106,6 +105,11 @@ class DeepL:
     name = "deepl"
 
     def __init__(self, api_key: str, server_url: str | None = None) -> None:
+        # Imported only by a school that chose DeepL: with `requests` it would weigh on every
+        # other school's memory (about 10 MB).
+        import deepl
+
+        self._deepl = deepl
         # One try, and not longer than TIMEOUT: a slow service must not hold a message up.
         deepl.http_client.max_network_retries = 0
         deepl.http_client.min_connection_timeout = TIMEOUT
@@ -130,7 +134,7 @@ class DeepL:
     async def _run(self, call: Callable[[], T]) -> T:
         try:
             return await asyncio.wait_for(asyncio.to_thread(call), TIMEOUT)
-        except (deepl.DeepLException, TimeoutError) as exc:
+        except (self._deepl.DeepLException, TimeoutError) as exc:
             raise Unavailable(type(exc).__name__) from exc
 
 
