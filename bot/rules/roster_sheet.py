@@ -488,7 +488,8 @@ def _data_rows(
     rows: list[_Row] = []
     errors: list[RosterError] = []
     for line, cells in numbered:
-        if not any(clean_cell(c) for c in cells):
+        cleaned = [clean_cell(c) for c in cells]
+        if not any(cleaned):
             continue
         too_short = len(cells) < header.width
         too_long = any(c.strip() for c in cells[header.cells :])
@@ -510,7 +511,7 @@ def _data_rows(
             continue
         row = _Row(
             line=line,
-            cells={name: clean_cell(cells[pos - 1]) for name, pos in header.positions.items()},
+            cells={name: cleaned[pos - 1] for name, pos in header.positions.items()},
             positions=header.positions,
         )
         overlong = _values_too_long(file, row, header)

@@ -63,7 +63,9 @@ def clean_cell(text: str) -> str:
     every run of white space one space, trimmed."""
     if text.isprintable():
         # Nothing to take out: no control, format or separator characters but the space (the
-        # cells of a whole roster, nearly all of them, take this way).
+        # cells of a whole roster, nearly all of them, take this way; ASCII is already NFC).
+        if text.isascii():
+            return " ".join(text.split())
         return " ".join(unicodedata.normalize("NFC", text).split())
     kept: list[str] = []
     for index, char in enumerate(text):
