@@ -98,6 +98,10 @@ async def build_school(
     in `folder`) with a term's activity; the import's timings."""
     paths = write_roster(folder / "csv", pupils)
     db = db or await Database.open(folder / "samen.db")
+    # As `samen` does when it starts (bot.cli.main): what is loaded by then is frozen, so a
+    # full collection during the import scans only what the import makes.
+    gc.collect()
+    gc.freeze()
     timings = {}
     start = time.perf_counter()
     await import_staff(db, paths["staff"].read_bytes(), "staff.csv", NOW)
