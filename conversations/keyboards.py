@@ -6,8 +6,15 @@ from __future__ import annotations
 import json
 import logging
 from functools import lru_cache
+from typing import Any
 
-from telegram import BotCommand, BotCommandScopeChat, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    TelegramObject,
+)
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
@@ -16,6 +23,33 @@ from bot.rules.models import Role, Viewer
 from conversations.common import tr_for
 
 log = logging.getLogger(__name__)
+
+
+class _SerialisedOnce(TelegramObject):
+    """What is made once and sent again and again (the menu, the command menus) is put into
+    its JSON form once too: python-telegram-bot would walk every button or command again for
+    every message (0.1 ms for a parent's menu, with every answer). Such an object cannot
+    change after it is made, so the form stays right."""
+
+    __slots__ = ()
+
+    def to_dict(self, recursive: bool = True) -> dict[str, Any]:
+        if not recursive:
+            return super().to_dict(recursive=False)
+        made: dict[str, Any] | None = getattr(self, "_as_dict", None)
+        if made is None:
+            made = super().to_dict()
+            with self._unfrozen():
+                self._as_dict = made
+        return dict(made)  # a caller may add to its copy, never to the one kept
+
+
+class _Menu(_SerialisedOnce, InlineKeyboardMarkup):
+    __slots__ = ("_as_dict",)
+
+
+class _Command(_SerialisedOnce, BotCommand):
+    __slots__ = ("_as_dict",)
 
 
 def menu_keyboard(viewer: Viewer, tr: Translator) -> InlineKeyboardMarkup:
@@ -32,7 +66,7 @@ def _menu_of(role: Role | None, tr: Translator) -> InlineKeyboardMarkup:
         for roles, row in MENU
         if roles is None or role in roles
     ]
-    return InlineKeyboardMarkup(rows)
+    return _Menu(rows)
 
 
 def markup_from_json(text: str) -> InlineKeyboardMarkup:
@@ -134,21 +168,23 @@ STAFF_COMMANDS: tuple[tuple[str, str, frozenset[Role]], ...] = (
 )
 
 
-def role_commands(role: Role | None, tr: Translator) -> list[BotCommand]:
-    """The command menu for a role, in the reader's language, the most used first."""
+@lru_cache(maxsize=256)
+def role_commands(role: Role | None, tr: Translator) -> tuple[BotCommand, ...]:
+    """The command menu for a role, in the reader's language, the most used first (made once
+    per role and language, as the menu)."""
     commands = [
-        BotCommand(name, tr.label(description))
+        _Command(name, tr.label(description))
         for name, description, roles in STAFF_COMMANDS
         if role in roles
     ]
     if role is None:
-        commands.append(BotCommand("start", tr.label("Start with your invitation code")))
-    commands.append(BotCommand("help", tr.label("Help and menu")))
+        commands.append(_Command("start", tr.label("Start with your invitation code")))
+    commands.append(_Command("help", tr.label("Help and menu")))
     if role in STAFF:
         # staff: command menu
-        commands.append(BotCommand("annuleren", tr.label("Stop what you are doing")))
-    commands.append(BotCommand("taal", tr.label("Change language")))
-    return commands
+        commands.append(_Command("annuleren", tr.label("Stop what you are doing")))
+    commands.append(_Command("taal", tr.label("Change language")))
+    return tuple(commands)
 
 
 async def publish_commands(context: ContextTypes.DEFAULT_TYPE, viewer: Viewer) -> None:
