@@ -75,15 +75,15 @@ async def notice_answer(
     tr = tr_for(context, viewer)
     svc = services(context)
     async with svc.work() as w:
-        result = await pupil_discussions.record_answer(
+        outcome = await pupil_discussions.record_answer(
             w,
             person=viewer.person,
             user_id=viewer.user_id,
             discussion_id=tap.discussion_id,
             answer=tap.answer,
         )
-    if result.outcome in (pupil_discussions.Outcome.NOT_YOURS, pupil_discussions.Outcome.CLOSED):
-        await _refused(update, context, viewer, result.outcome)
+    if outcome in (pupil_discussions.Outcome.NOT_YOURS, pupil_discussions.Outcome.CLOSED):
+        await _refused(update, context, viewer, outcome)
         return
     lines = {
         "come": tr._("✅ Thank you. You will come. See you then!"),
@@ -258,21 +258,21 @@ async def consent_record(
     discussion_id = asked.tap.discussion_id
     svc = services(context)
     async with svc.work() as w:
-        result = await pupil_discussions.record_answer(
+        outcome = await pupil_discussions.record_answer(
             w,
             person=viewer.person,
             user_id=viewer.user_id,
             discussion_id=discussion_id,
             answer=answer,
         )
-    if result.outcome is pupil_discussions.Outcome.UNCONFIRMED:
+    if outcome is pupil_discussions.Outcome.UNCONFIRMED:
         # A "yes" without its first tap (forged, or too late): ask for the confirmation.
         confirm = _ask_to_agree if answer == "agree" else _ask_to_withdraw
         await confirm(update, context, viewer, asked)
         return
     recorded = (pupil_discussions.Outcome.RECORDED, pupil_discussions.Outcome.UNCHANGED)
-    if result.outcome not in recorded:
-        await _refused(update, context, viewer, result.outcome)
+    if outcome not in recorded:
+        await _refused(update, context, viewer, outcome)
         return
     tr = tr_for(context, viewer)
     line, markup = _recorded_line(tr, answer, asked.child, discussion_id)

@@ -165,14 +165,14 @@ async def _history(db: Database, settings: Settings, texts: Catalogues) -> None:
         await pupil_discussions.ask_confirmation(
             w, user_id=USERS[who[1]], discussion_id=d, answer=said
         )
-        result = await pupil_discussions.record_answer(
+        outcome = await pupil_discussions.record_answer(
             w,
             person=who,
             user_id=USERS[who[1]],
             discussion_id=d,
             answer=said,
         )
-        assert result.outcome is pupil_discussions.Outcome.RECORDED, (who, said)
+        assert outcome is pupil_discussions.Outcome.RECORDED, (who, said)
 
     async with db.transaction() as tx:
         teacher = await staff(tx, "S002")

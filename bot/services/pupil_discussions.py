@@ -316,7 +316,31 @@ async def discussion_state(
     recipients: Sequence[Recipient] | None = None,
 ) -> DiscussionState:
     """Everything about a discussion at `now`: who was asked, their answers, the consent
-    status. `recipients`: the discussion's, when the caller has just read them."""
+    status, who cannot be reached and whose message was held. `recipients`: the
+    discussion's, when the caller has just read them."""
+    state = await _answered(tx, discussion, now, recipients)
+    reachable = await tx.reachable_among((r.person_kind, r.person_id) for r in state.recipients)
+    unreachable = tuple(
+        person_key(r.person_kind, r.person_id)
+        for r in state.recipients
+        if (r.person_kind, r.person_id) not in reachable
+    )
+    outbox_ids = await tx.recipient_outbox_ids(discussion.id)
+    delivered = await tx.delivery_of(outbox_ids.values())
+    delivery = {
+        person_key(kind, person_id): delivered[outbox_id]
+        for (kind, person_id), outbox_id in outbox_ids.items()
+        if delivered.get(outbox_id, DeliveryState.ON_ITS_WAY) is not DeliveryState.ON_ITS_WAY
+    }
+    return replace(state, unreachable=unreachable, delivery=delivery)
+
+
+async def _answered(
+    tx: Tx, discussion: Discussion, now: datetime, recipients: Sequence[Recipient] | None
+) -> DiscussionState:
+    """The discussion's answers and the consent status they give, without who can be reached
+    or what was delivered: all that recording an answer needs (three statements fewer on
+    every tap). Not for showing: `unreachable` and `delivery` are left empty."""
     pupil = await tx.pupil(discussion.pupil_id)
     assert pupil is not None
     recipients = tuple(await tx.recipients(discussion.id) if recipients is None else recipients)
@@ -327,23 +351,8 @@ async def discussion_state(
         s.discussion_id in (None, discussion.id)
         for s in await tx.safety_exceptions(discussion.pupil_id)
     )
-    reachable = await tx.reachable_among((r.person_kind, r.person_id) for r in recipients)
-    unreachable = tuple(
-        person_key(r.person_kind, r.person_id)
-        for r in recipients
-        if (r.person_kind, r.person_id) not in reachable
-    )
     people = await people_of_pupil(tx, pupil)
-    outbox_ids = await tx.recipient_outbox_ids(discussion.id)
-    delivered = await tx.delivery_of(outbox_ids.values())
-    delivery = {
-        person_key(kind, person_id): delivered[outbox_id]
-        for (kind, person_id), outbox_id in outbox_ids.items()
-        if delivered.get(outbox_id, DeliveryState.ON_ITS_WAY) is not DeliveryState.ON_ITS_WAY
-    }
-    state = DiscussionState(
-        discussion, pupil, recipients, latest, None, None, people, unreachable, safety, delivery
-    )
+    state = DiscussionState(discussion, pupil, recipients, latest, None, None, people, (), safety)
     return with_answers(state, latest, now)
 
 
@@ -379,13 +388,6 @@ CONFIRMED_ANSWERS = frozenset({"agree", "withdraw"})
 CONFIRM_WITHIN = timedelta(minutes=15)
 
 
-@dataclass(frozen=True)
-class RecordedAnswer:
-    outcome: Outcome
-    state: DiscussionState | None = None
-    recipient: Recipient | None = None
-
-
 async def ask_confirmation(w: Work, *, user_id: int, discussion_id: int, answer: str) -> None:
     """The first tap of an answer that takes two ("I agree", "Withdraw"): the second counts
     only for this account, for this request, within `CONFIRM_WITHIN`."""
@@ -395,34 +397,34 @@ async def ask_confirmation(w: Work, *, user_id: int, discussion_id: int, answer:
 
 async def record_answer(
     w: Work, *, person: tuple[PersonKind, str], user_id: int, discussion_id: int, answer: str
-) -> RecordedAnswer:
+) -> Outcome:
     """Record one person's answer after checking, against the database and never against
     the button, that it is theirs to give and still open."""
     discussion = await w.tx.discussion(discussion_id)
     if discussion is None:
-        return RecordedAnswer(Outcome.NOT_YOURS)
+        return Outcome.NOT_YOURS
     recipients = await w.tx.recipients(discussion_id)
     recipient = next((r for r in recipients if (r.person_kind, r.person_id) == person), None)
     allowed = CONSENT_ANSWERS if discussion.needs_consent else NOTICE_ANSWERS
     if recipient is None or answer not in allowed:
-        return RecordedAnswer(Outcome.NOT_YOURS)
+        return Outcome.NOT_YOURS
     if discussion.needs_consent and not recipient.decides:
-        return RecordedAnswer(Outcome.NOT_YOURS)
-    before = await discussion_state(w.tx, discussion, w.now, recipients)
+        return Outcome.NOT_YOURS
+    before = await _answered(w.tx, discussion, w.now, recipients)
     key = person_key(*person)
     if discussion.cancelled_at is not None or (
         discussion.starts_at <= w.now and answer != "withdraw"
     ):
-        return RecordedAnswer(Outcome.CLOSED, before, recipient)
+        return Outcome.CLOSED
     previous = before.latest.get(key)
     if answer == "withdraw" and previous != "agree":
-        return RecordedAnswer(Outcome.NOT_POSSIBLE, before, recipient)
+        return Outcome.NOT_POSSIBLE
     if previous == answer:
-        return RecordedAnswer(Outcome.UNCHANGED, before, recipient)
+        return Outcome.UNCHANGED
     if answer in CONFIRMED_ANSWERS and not await w.tx.take_confirmation(
         user_id, discussion_id, answer, w.now - CONFIRM_WITHIN
     ):
-        return RecordedAnswer(Outcome.UNCONFIRMED, before, recipient)
+        return Outcome.UNCONFIRMED
     await w.tx.add_answer(recipient, answer, user_id, w.now)
     await w.audit(
         (person[0].value, person[1]),
@@ -440,7 +442,7 @@ async def record_answer(
     # Only this answer changed since `before`: no need to read everything again.
     after = with_answers(before, {**before.latest, key: answer}, w.now)
     await _tell_sender(w, after, key, answer, before.status)
-    return RecordedAnswer(Outcome.RECORDED, after, recipient)
+    return Outcome.RECORDED
 
 
 async def _tell_sender(
