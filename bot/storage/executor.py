@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
+import re
 import sqlite3
 import sys
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
@@ -82,10 +84,45 @@ class Executor:
         self._read_only = read_only
         self._guard = guard
         self.outbox_changed = False
+        # A transaction's reads, kept until it changes a table they read: a unit of work asks
+        # again for what it asked before (a booking read the same pupil five times), and the
+        # answer cannot have changed meanwhile but by its own statements. Not in `reading()`,
+        # whose statements each see what others committed since.
+        self._recalled: dict[tuple[str, tuple[Any, ...]], list[Row]] | None = (
+            None if read_only else {}
+        )
 
     def _check_writable(self) -> None:
         if self._read_only:
             raise RuntimeError("a change needs Database.transaction(), not reading()")
+
+    def _recall(self, sql: str, params: Sequence[Any]) -> list[Row] | None:
+        """The rows this transaction's same SELECT gave before, if nothing it reads changed."""
+        if not self._recalled:
+            return None
+        try:
+            rows = self._recalled.get((sql, tuple(params)))
+        except TypeError:  # a parameter that cannot be a key (a list): asked afresh
+            return None
+        return None if rows is None else list(rows)  # the caller's list, not the one kept
+
+    def _remember(self, sql: str, params: Sequence[Any], rows: list[Row]) -> None:
+        if self._recalled is None or not _tables_read(sql):
+            return
+        with contextlib.suppress(TypeError):
+            self._recalled[(sql, tuple(params))] = list(rows)
+
+    def _forget(self, change: str) -> None:
+        """Before a change: forget every read of the table it changes; of every table for a
+        DELETE (a foreign key's ON DELETE CASCADE changes others) or a change not understood."""
+        if not self._recalled:
+            return
+        table = _table_changed(change)
+        if table is None:
+            self._recalled.clear()
+            return
+        for key in [k for k in self._recalled if table in _tables_read(k[0])]:
+            del self._recalled[key]
 
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Every row of a SELECT."""
@@ -112,6 +149,29 @@ class Executor:
     async def _integrity_check(self) -> str:
         """The backend's own check that the database is sound: 'ok', or what is wrong."""
         raise NotImplementedError
+
+
+_CHANGE = re.compile(r"\s*(?:INSERT\s+INTO|UPDATE)\s+(\w+)", re.IGNORECASE)
+_WORD = re.compile(r"\w+")
+_WRITING = frozenset({"insert", "update", "delete", "replace"})
+
+
+def _table_changed(sql: str) -> str | None:
+    """The table an INSERT or UPDATE changes (lower case); None for anything else."""
+    found = _CHANGE.match(sql)
+    return found[1].lower() if found else None
+
+
+@functools.lru_cache(maxsize=1024)
+def _tables_read(sql: str) -> frozenset[str]:
+    """Every word of a SELECT (lower case), its tables among them: a change to any table it
+    names makes its rows stale (a column of the same name only forgets more). Empty for what
+    is not a SELECT, which is never kept."""
+    words = frozenset(word.lower() for word in _WORD.findall(sql))
+    first = sql.lstrip()[:6].upper()
+    if first.startswith("SELECT") or (first.startswith("WITH") and not words & _WRITING):
+        return words
+    return frozenset()
 
 
 T = TypeVar("T")
@@ -192,10 +252,16 @@ class SqliteExecutor(Executor):
             return await _statement(self._conn, work)
 
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return await self._do(_rows(sql, params))
+        recalled = self._recall(sql, params)
+        if recalled is not None:
+            return recalled
+        rows = await self._do(_rows(sql, params))
+        self._remember(sql, params, rows)
+        return rows
 
     async def _run(self, sql: str, params: Sequence[Any] = ()) -> int:
         self._check_writable()
+        self._forget(sql)
 
         def changed(conn: sqlite3.Connection) -> int:
             # Safe as a difference: the schema's triggers only refuse changes, never make any.
@@ -207,6 +273,7 @@ class SqliteExecutor(Executor):
 
     async def _run_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         self._check_writable()
+        self._forget(sql)
         batch = list(rows)
         if len(batch) > BULK_ROWS:
             await _on_worker(lambda: _patiently(self._conn, lambda c: c.executemany(sql, batch)))
@@ -215,6 +282,7 @@ class SqliteExecutor(Executor):
 
     async def _insert(self, sql: str, params: Sequence[Any] = ()) -> int:
         self._check_writable()
+        self._forget(sql)
         # RETURNING (SQLite 3.35+, and PostgreSQL) rather than the cursor's lastrowid: the id
         # comes back with the statement, the same way on every backend.
         rows = await self._do(_rows(f"{sql} RETURNING id", params))

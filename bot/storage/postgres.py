@@ -173,16 +173,22 @@ class PostgresExecutor(Executor):
             return rows, cursor.rowcount
 
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        recalled = self._recall(sql, params)
+        if recalled is not None:
+            return recalled
         rows, _ = await self._execute(sql, params)
+        self._remember(sql, params, rows)
         return rows
 
     async def _run(self, sql: str, params: Sequence[Any] = ()) -> int:
         self._check_writable()
+        self._forget(sql)
         _, changed = await self._execute(sql, params)
         return max(changed, 0)
 
     async def _run_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         self._check_writable()
+        self._forget(sql)
         text, order = translate(sql)
         batch = [_adapted(row, order) for row in rows]
         if not batch:
@@ -192,6 +198,7 @@ class PostgresExecutor(Executor):
 
     async def _insert(self, sql: str, params: Sequence[Any] = ()) -> int:
         self._check_writable()
+        self._forget(sql)
         rows, _ = await self._execute(f"{sql} RETURNING id", params)
         return int(rows[0][0])
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from bot.storage import (
     iso,
     load_migrations,
 )
-from tests.storage.support import NOW, REFUSED
+from tests.storage.support import NOW, PIM, REFUSED, TEACHER
 
 
 async def test_insert_returns_the_new_id_of_each_row(db: Database) -> None:
@@ -188,3 +189,51 @@ def test_a_file_that_is_no_database_is_named_so(tmp_path: Path) -> None:
         copy_database_file(junk, tmp_path / "copy.db")
     with pytest.raises(NotADatabase):
         inspect_database_file(junk)
+
+
+async def test_a_transaction_keeps_its_reads_yet_sees_each_of_its_own_changes(
+    db: Database,
+) -> None:
+    async with db.transaction() as tx:
+        assert await tx.pupil("P1") == PIM
+        await tx.upsert_pupil(replace(PIM, group="6A"), NOW)  # an INSERT … ON CONFLICT
+        assert await tx.pupil("P1") == replace(PIM, group="6A")
+        assert await tx.outbox_counts() == {}
+        await tx.enqueue(chat_id=1, text="a", purpose="test", now=NOW)  # an INSERT … RETURNING
+        assert await tx.outbox_counts() == {"pending": 1}
+        await tx._run("UPDATE outbox SET status = 'sent'")
+        assert await tx.outbox_counts() == {"sent": 1}
+        # A pupil's links go with the pupil (ON DELETE CASCADE): a read that names only the
+        # links is forgotten too.
+        assert [x.pupil_id for x in await tx.all_guardian_links()] == ["P1", "P2", "P1"]
+        await tx._run("DELETE FROM pupils WHERE pupil_id = 'P2'")
+        assert [x.pupil_id for x in await tx.all_guardian_links()] == ["P1", "P1"]
+        # What a caller does with the rows it got is not what the next caller gets.
+        for _ in range(2):  # the first from the database, the second kept
+            (await tx._all("SELECT key FROM meta")).append("not a row")
+        assert await tx._all("SELECT key FROM meta") == []
+
+
+async def test_reading_asks_again_each_time_and_sees_what_was_committed_meanwhile(
+    db: Database,
+) -> None:
+    async with db.reading() as reader:
+        assert await reader.get_meta("k") is None
+        async with db.transaction() as tx:
+            await tx.set_meta("k", "new")
+        assert await reader.get_meta("k") == "new"
+
+
+@pytest.mark.sqlite_only
+async def test_the_same_read_twice_in_a_transaction_is_one_statement(db: Database) -> None:
+    statements: list[str] = []
+    db._writer.set_trace_callback(statements.append)
+    try:
+        async with db.transaction() as tx:
+            for _ in range(3):
+                assert await tx.pupil("P1") == PIM
+                assert await tx.staff_member("T1") == TEACHER
+    finally:
+        db._writer.set_trace_callback(None)
+    read = [s.split()[3] for s in statements if s.startswith("SELECT")]
+    assert read == ["pupils", "staff", "staff_groups"]  # each once, not three times
