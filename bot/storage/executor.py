@@ -107,7 +107,12 @@ class Executor:
         return None if rows is None else list(rows)  # the caller's list, not the one kept
 
     def _remember(self, sql: str, params: Sequence[Any], rows: list[Row]) -> None:
-        if self._recalled is None or not _tables_read(sql):
+        if (
+            self._recalled is None
+            or len(rows) > KEPT_ROWS
+            or len(self._recalled) >= KEPT_READS
+            or not _tables_read(sql)
+        ):
             return
         with contextlib.suppress(TypeError):
             self._recalled[(sql, tuple(params))] = list(rows)
@@ -150,6 +155,12 @@ class Executor:
         """The backend's own check that the database is sound: 'ok', or what is wrong."""
         raise NotImplementedError
 
+
+# What a transaction keeps of its reads: what a unit of work asks for again is a row or a
+# few (a pupil, a talk, a round's slots); a whole table read by an import or a move, or the
+# thousands of reads of one long transaction, are not kept (they would double its memory).
+KEPT_ROWS = 64
+KEPT_READS = 256
 
 _CHANGE = re.compile(r"\s*(?:INSERT\s+INTO|UPDATE)\s+(\w+)", re.IGNORECASE)
 _WORD = re.compile(r"\w+")

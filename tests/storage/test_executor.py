@@ -19,6 +19,7 @@ from bot.storage import (
     iso,
     load_migrations,
 )
+from bot.storage.executor import KEPT_ROWS
 from tests.storage.support import NOW, PIM, REFUSED, TEACHER
 
 
@@ -237,3 +238,23 @@ async def test_the_same_read_twice_in_a_transaction_is_one_statement(db: Databas
         db._writer.set_trace_callback(None)
     read = [s.split()[3] for s in statements if s.startswith("SELECT")]
     assert read == ["pupils", "staff", "staff_groups"]  # each once, not three times
+
+
+@pytest.mark.sqlite_only
+async def test_a_read_of_many_rows_is_not_kept(db: Database) -> None:
+    """What a unit of work reads again is a row or a few; a table read whole (by an import,
+    a move to a server) would double the transaction's memory if it were kept."""
+    async with db.transaction() as tx:
+        await tx._run_many(
+            "INSERT INTO meta (key, value) VALUES (?, ?)",
+            [(f"k{n}", "v") for n in range(KEPT_ROWS + 1)],
+        )
+    statements: list[str] = []
+    db._writer.set_trace_callback(statements.append)
+    try:
+        async with db.transaction() as tx:
+            for _ in range(2):
+                assert len(await tx._all("SELECT key FROM meta")) == KEPT_ROWS + 1
+    finally:
+        db._writer.set_trace_callback(None)
+    assert statements.count("SELECT key FROM meta") == 2
