@@ -23,6 +23,10 @@ The event loop never waits for another program's lock itself: the connections wa
 statement that meets a lock (a `samen import`, a backup's checkpoint) runs again on a worker
 thread that waits up to BUSY_SECONDS. Work that is long by nature (opening and migrating,
 a bulk `_run_many`, VACUUM) goes to a worker thread too: one hand-off for all of it.
+
+A transaction (not a `reading()`) keeps the rows of its small SELECTs until it changes a
+table they name (`Executor._recall`): a unit of work that asks again for the same pupil or
+talk gets it without a statement, on either backend.
 """
 
 from __future__ import annotations
