@@ -38,7 +38,7 @@ async def prompt_summaries(units: Units) -> int:
     """When a meeting has ended, ask its teacher once for the summary. The database names
     the talks; each batch is asked in a short unit of work."""
     async with units.reading() as r:
-        due = [meeting.id for meeting in await r.tx.ended_without_summary_prompt(r.now)]
+        due = await r.tx.ended_ids_without_summary_prompt(r.now)
         # Who is in Samen, read once for all the batches (not once a batch).
         chats = await r.tx.staff_chats() if due else {}
     prompted = 0

@@ -23,6 +23,14 @@ _TO_REMIND = (
     " AND (m.round_id IS NULL OR i.answer = 'come'))"
 )
 
+# Talks begun by then that have no summary and whose teacher was not asked for one yet
+# ({columns}: what of them to read); whether each has ended is worked out from its length.
+_TO_SUMMARISE = (
+    "SELECT {columns} FROM meetings m WHERE m.cancelled_at IS NULL"
+    " AND m.summary_prompted_at IS NULL AND m.starts_at <= ?"
+    " AND NOT EXISTS (SELECT 1 FROM summaries s WHERE s.meeting_id = m.id)"
+)
+
 
 class MeetingQueries(Executor):
     """Meetings, invitees, summaries, summary readers and questions."""
@@ -149,21 +157,30 @@ class MeetingQueries(Executor):
         )
 
     async def ended_without_summary_prompt(
-        self, now: datetime, ids: Iterable[int] | None = None
+        self, now: datetime, ids: Iterable[int]
     ) -> list[Meeting]:
-        """Talks ended by `now` (with these ids) without a summary whose teacher was not
-        asked for one yet, earliest first."""
-        sql = (
-            "SELECT * FROM meetings m WHERE m.cancelled_at IS NULL"
-            " AND m.summary_prompted_at IS NULL AND m.starts_at <= ?"
-            " AND NOT EXISTS (SELECT 1 FROM summaries s WHERE s.meeting_id = m.id)"
-        )
+        """Of these talks, those ended by `now` without a summary whose teacher was not asked
+        for one yet, earliest first."""
         params: list[Any] = [iso(now)]
-        narrowed = among_ids(sql, params, ids, "m.id")
+        narrowed = among_ids(_TO_SUMMARISE.format(columns="m.*"), params, ids, "m.id")
         if narrowed is None:
             return []
         rows = await self._all(narrowed + " ORDER BY m.starts_at, m.id", params)
         return [m for m in (_meeting(r) for r in rows) if m.ends_at <= now]
+
+    async def ended_ids_without_summary_prompt(self, now: datetime) -> list[int]:
+        """The ids of `ended_without_summary_prompt` among all talks: only what a tick needs
+        to pick them, each batch's talks read again in the unit of work that asks."""
+        rows = await self._all(
+            _TO_SUMMARISE.format(columns="m.id, m.starts_at, m.minutes")
+            + " ORDER BY m.starts_at, m.id",
+            (iso(now),),
+        )
+        return [
+            r["id"]
+            for r in rows
+            if from_iso(r["starts_at"]) + timedelta(minutes=int(r["minutes"])) <= now
+        ]
 
     async def set_summary_prompted(self, meeting_ids: Sequence[int], now: datetime) -> None:
         """Record that the teachers were asked to write the summaries of these talks."""

@@ -126,9 +126,12 @@ async def test_the_card_follows_the_talk(db: Database) -> None:
         assert [m.id for m in await tx.started_cards(NOW)] == [meeting_id]
         await tx.set_card_started(meeting_id, NOW)
         assert await tx.started_cards(NOW) == []
-        assert [m.id for m in await tx.ended_without_summary_prompt(NOW)] == [meeting_id]
+        assert await tx.ended_ids_without_summary_prompt(NOW) == [meeting_id]
+        ended = await tx.ended_without_summary_prompt(NOW, [meeting_id])
+        assert [m.id for m in ended] == [meeting_id]
         await tx.set_summary_prompted([meeting_id], NOW)
-        assert await tx.ended_without_summary_prompt(NOW) == []
+        assert await tx.ended_ids_without_summary_prompt(NOW) == []
+        assert await tx.ended_without_summary_prompt(NOW, [meeting_id]) == []
         assert (await tx.meeting(meeting_id)).card_outbox_id == card  # type: ignore[union-attr]
 
 
@@ -223,3 +226,16 @@ async def test_invitees_to_remind_come_with_their_chats_in_one_read(db: Database
     } == {first: [("G1", 501)], second: [("G2", None)], short_talk: [("G1", 501)]}
     async with db.reading() as tx:
         assert await tx.invitees_to_remind([]) == {}
+
+
+async def test_a_talk_still_going_on_is_not_asked_for_its_summary(db: Database) -> None:
+    async with db.transaction() as tx:
+        going_on = await add(tx, starts_at=NOW - timedelta(minutes=10))  # 30 minutes long
+        ended = await add(tx, starts_at=NOW - timedelta(minutes=45))
+        assert await tx.ended_ids_without_summary_prompt(NOW) == [ended]
+        both = [going_on, ended]
+        assert [m.id for m in await tx.ended_without_summary_prompt(NOW, both)] == [ended]
+        assert await tx.ended_ids_without_summary_prompt(NOW + timedelta(minutes=20)) == [
+            ended,
+            going_on,
+        ]
