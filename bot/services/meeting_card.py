@@ -130,15 +130,15 @@ async def card_screen(w: Work, tr: Translator, meeting: Meeting) -> tuple[str, s
 async def refresh_card(w: Work, meeting_id: int, *, create: bool = False) -> None:
     """One message per meeting for the teacher, edited in place as answers arrive."""
     meeting = await w.tx.meeting(meeting_id)
-    if meeting is None:
+    # A talk without a card gets none unless asked (a booked slot of a round: the teacher
+    # gets one overview instead), so there is nothing to write.
+    if meeting is None or (meeting.card_outbox_id is None and not create):
         return
     teacher = await reader(w, PersonKind.STAFF, meeting.created_by)
     if not teacher.in_samen:
         return
     text, markup = await card_screen(w, teacher.tr, meeting)
     if meeting.card_outbox_id is None:
-        if not create:
-            return
         outbox_id = await notify(w, teacher, text, purpose="meeting_card", reply_markup=markup)
         assert outbox_id is not None
         await w.tx.set_meeting_card(meeting_id, outbox_id)
