@@ -353,6 +353,7 @@ async def book(
     """The family books a time: confirmed, or the times again with why it did not work."""
     svc = services(context)
     tr = tr_for(context, viewer)
+    line = ""
     async with svc.work() as w:
         booking = await rounds.book(
             w,
@@ -361,10 +362,13 @@ async def book(
             pupil_id=tap.pupil_id,
             slot_id=tap.slot_id,
         )
+        if booking.outcome is rounds.Booked.BOOKED and booking.slot is not None:
+            # Read in the same unit of work: the talk, child and teacher it just read.
+            line = await rounds.booked_text(
+                w.tx, tr, viewer.person, booking.slot, booking.meeting_id
+            )
     outcome, slot = booking.outcome, booking.slot
     if outcome is rounds.Booked.BOOKED and slot is not None:
-        async with svc.db.reading() as tx:
-            line = await rounds.booked_text(tx, tr, viewer.person, slot)
         again = button(
             tr.label("↩️ Choose another time"), str(RoundDaysTap(tap.round_id, tap.pupil_id))
         )

@@ -8,9 +8,11 @@ from dataclasses import replace
 from datetime import datetime
 
 import icalendar
+import pytest
 
 from bot.i18n.translator import RLM
 from bot.rules.models import PersonKind
+from bot.services import rounds
 from scheduler import due_work
 from tests.harness import AMSTERDAM, Harness
 from tests.test_care import data_of, flow, people, press, with_data
@@ -132,6 +134,38 @@ async def test_separated_parents_may_each_book_when_the_school_allows(harness: H
         (round_,) = await tx.open_rounds(harness.clock.now())
         booked = [(s.booked_by, s.pupil_id) for s in await tx.slots(round_.id) if s.pupil_id]
     assert booked == [((G, "G001"), "P001"), ((G, "G002"), "P001")]
+
+
+@pytest.mark.sqlite_only  # SQLite's statements are counted; the unit of work is the same
+async def test_a_booking_asks_the_database_only_what_it_needs(harness: Harness) -> None:
+    """A rush of parents tapping a time is a rush of these units of work (issue 25): the
+    round, the child and who may book are read once, the confirmation reuses what the booking
+    read, and a round's talk gets no card of its own, so none is built."""
+    users = await people(
+        harness, (S, "S001", "Marieke"), (G, "G006", "Fatima"), (G, "G005", "Mohamed")
+    )
+    await open_round(harness, users["S001"], "g:0", "di 8 dec")
+    assert harness.db is not None and harness.runtime is not None
+    async with harness.db.reading() as tx:
+        (round_,) = await tx.open_rounds(harness.clock.now())
+        first = (await tx.slots(round_.id))[0]
+    statements: list[str] = []
+    harness.db._writer.set_trace_callback(statements.append)
+    try:
+        async with harness.runtime.services.work() as w:
+            booking = await rounds.book(
+                w, person=(G, "G006"), round_id=round_.id, pupil_id="P003", slot_id=first.id
+            )
+            assert booking.slot is not None
+            line = await rounds.booked_text(
+                w.tx, w.texts("nl"), (G, "G006"), booking.slot, booking.meeting_id
+            )
+    finally:
+        harness.db._writer.set_trace_callback(None)
+    assert booking.outcome is rounds.Booked.BOOKED and line.startswith("✅ Fatima")
+    assert not [s for s in statements if "summar" in s]  # the teacher's card: not built
+    # BEGIN and COMMIT, the booking's reads and writes, the other parent's notice.
+    assert len(statements) <= 26
 
 
 async def test_families_that_did_not_choose_are_reminded_once(harness: Harness) -> None:

@@ -115,6 +115,7 @@ class Choice:
     other_booking: tuple[str, str, Slot] | None  # (booker name, child name, slot) by someone else
     next_to_mine: frozenset[int]  # slot ids right before or after another booked talk
     busy: tuple[tuple[datetime, int], ...] = ()  # (start, minutes) of the booker's other talks
+    slots: tuple[Slot, ...] = ()  # all of the round's slots, as this unit of work read them
 
 
 async def _may_book(w: Work, person: tuple[PersonKind, str], pupil_id: str) -> bool:
@@ -157,7 +158,7 @@ async def choice(
         if s.starts_at == start + timedelta(minutes=length)
         or s.starts_at + timedelta(minutes=round_.minutes) == start
     )
-    return Choice(round_, pupil, free, mine, other, near, tuple(busy))
+    return Choice(round_, pupil, free, mine, other, near, tuple(busy), tuple(slots))
 
 
 async def _bookings_of(
@@ -181,6 +182,7 @@ class Booking:
     # With TAKEN or OVERLAP: the times to offer instead, as this unit of work saw them (a
     # rush of taps on one time then costs one look at the round each, not two).
     instead: Choice | None = None
+    meeting_id: int | None = None  # with BOOKED: the talk of the booked slot
 
 
 async def book(
@@ -191,13 +193,13 @@ async def book(
         return Booking(found)
     if found.other_booking is not None:
         return Booking(Booked.ALREADY, found.other_booking[2])
-    slot = await w.tx.slot(slot_id)
-    if slot is None or slot.round_id != round_id:
+    slot = next((s for s in found.slots if s.id == slot_id), None)
+    if slot is None:
         return Booking(Booked.NOT_YOURS)
     if _overlaps(found, slot):
         return Booking(Booked.OVERLAP, instead=found)
     if found.mine is not None and found.mine.id == slot_id:
-        return Booking(Booked.BOOKED, found.mine)
+        return Booking(Booked.BOOKED, found.mine, meeting_id=await w.tx.slot_meeting_id(slot_id))
     booked, earlier_meeting = await _take_slot(w, found, person, pupil_id, slot_id)
     if not booked:
         # Taken by someone else first (on a database server maybe just now): not offered.
@@ -211,7 +213,9 @@ async def book(
         pupil_id=pupil_id,
         details={"round_id": round_id, "slot_id": slot_id},
     )
-    return Booking(Booked.BOOKED, await w.tx.slot(slot_id))
+    # What the UPDATE that booked it wrote: asking the database again would say the same.
+    mine = replace(slot, pupil_id=pupil_id, booked_by=person)
+    return Booking(Booked.BOOKED, mine, meeting_id=meeting_id)
 
 
 def _overlaps(found: Choice, slot: Slot) -> bool:
@@ -293,10 +297,11 @@ async def _move_talk(
         await _tell_others(w, meeting_id, person, moved_from=coming)
 
 
-async def booked_text(tx: Tx, tr: Translator, person: tuple[PersonKind, str], slot: Slot) -> str:
-    """The booker's confirmation: the talk, when and where, in the words the other messages
-    about it use."""
-    meeting_id = await tx.slot_meeting_id(slot.id)
+async def booked_text(
+    tx: Tx, tr: Translator, person: tuple[PersonKind, str], slot: Slot, meeting_id: int | None
+) -> str:
+    """The booker's confirmation: the talk (of the booked `slot`), when and where, in the words
+    the other messages about it use."""
     meeting = await tx.meeting(meeting_id) if meeting_id is not None else None
     pupil = await tx.pupil(slot.pupil_id or "")
     if meeting is None or pupil is None:
@@ -338,10 +343,13 @@ async def _notice_for(
     answer: str | None,
     *,
     moved: bool = False,
+    booker: tuple[PersonKind, str] | None = None,
 ) -> str | None:
+    """The notice of a booking to another parent; `booker`: who booked, when the caller
+    knows (else the database says)."""
     pupil = await tx.pupil(meeting.pupil_id)
     staff = await tx.staff_member(meeting.created_by)
-    booker = await _booker_of(tx, meeting)
+    booker = booker or await _booker_of(tx, meeting)
     if pupil is None or staff is None or booker is None:
         return None
     people = await pupil_discussions.people_of_pupil(tx, pupil)
@@ -383,7 +391,9 @@ async def _tell_others(
         to = await reader(w, kind, person_id)
         outbox_id = None
         if to.in_samen:
-            text = await _notice_for(w.tx, to.tr, meeting, (kind, person_id), None, moved=moved)
+            text = await _notice_for(
+                w.tx, to.tr, meeting, (kind, person_id), None, moved=moved, booker=booker
+            )
             if text is not None:
                 outbox_id = await notify(
                     w,
