@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
+
 from bot.demo.fake_telegram import ChatMessage, FakeUser
 from bot.demo.school import data_of, with_data
 from bot.rules.consent import ConsentStatus
@@ -135,6 +137,34 @@ async def test_a_14_year_old_needs_three_answers_through_the_coordinators_flow(
     assert len(entries) == 2
     assert '"text_version": "consent-v2"' in entries[0].details
     assert '"telegram_user": ' in entries[0].details
+
+
+@pytest.mark.sqlite_only  # SQLite's statements are counted; the unit of work is the same
+async def test_an_answer_reads_who_the_people_are_only_to_tell_the_sender(
+    harness: Harness,
+) -> None:
+    """A rush of consent taps is a rush of these units of work (issue 25): the answer is
+    checked against the request, its answers and any safety exception. Who the people are
+    is read only to tell a sender who is in Samen; the coordinator here is not."""
+    users = await people(harness, (G, "G023", "Ruud"))
+    delivery = await request(harness, "P014")
+    await delivered(harness, users["G023"], 2)
+    assert harness.db is not None and harness.runtime is not None
+    statements: list[str] = []
+    harness.db._writer.set_trace_callback(statements.append)
+    try:
+        async with harness.runtime.services.work() as w:
+            said = {"user_id": users["G023"].id, "discussion_id": delivery.discussion_id}
+            await pupil_discussions.ask_confirmation(w, **said, answer="agree")
+            outcome = await pupil_discussions.record_answer(
+                w, person=(G, "G023"), **said, answer="agree"
+            )
+    finally:
+        harness.db._writer.set_trace_callback(None)
+    assert outcome is pupil_discussions.Outcome.RECORDED
+    assert not [s for s in statements if "FROM guardians" in s]
+    # BEGIN, the first tap, the request and its answers, the answer and its audit, COMMIT.
+    assert len(statements) <= 12
 
 
 async def test_parents_who_disagree_are_a_conflict_for_the_coordinator(harness: Harness) -> None:
