@@ -75,7 +75,8 @@ class Row(Protocol):
 
 class Executor:
     """What the query mixins stand on: one open transaction (or read-only session) that runs
-    SQL text with parameters. A backend implements `_all`, `_run`, `_run_many` and `_insert`.
+    SQL text with parameters. A backend implements `_select`, `_run`, `_run_many` and
+    `_insert`; what a transaction keeps of its reads is kept here, the same for every backend.
     """
 
     # Set by a query that put messages in the outbox; the database tells its listeners after
@@ -96,9 +97,12 @@ class Executor:
             None if read_only else {}
         )
 
-    def _check_writable(self) -> None:
+    def _changing(self, sql: str) -> None:
+        """Before every change: refused in `reading()`, and the reads it may make stale are
+        forgotten."""
         if self._read_only:
             raise RuntimeError("a change needs Database.transaction(), not reading()")
+        self._forget(sql)
 
     def _recall(self, sql: str, params: Sequence[Any]) -> list[Row] | None:
         """The rows this transaction's same SELECT gave before, if nothing it reads changed."""
@@ -134,7 +138,17 @@ class Executor:
             del self._recalled[key]
 
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        """Every row of a SELECT."""
+        """Every row of a SELECT (in a transaction, the rows it gave before when nothing it
+        reads has changed since)."""
+        recalled = self._recall(sql, params)
+        if recalled is not None:
+            return recalled
+        rows = await self._select(sql, params)
+        self._remember(sql, params, rows)
+        return rows
+
+    async def _select(self, sql: str, params: Sequence[Any]) -> list[Row]:
+        """The backend's run of a SELECT: every row."""
         raise NotImplementedError
 
     async def _one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
@@ -266,17 +280,11 @@ class SqliteExecutor(Executor):
         async with self._guard:
             return await _statement(self._conn, work)
 
-    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        recalled = self._recall(sql, params)
-        if recalled is not None:
-            return recalled
-        rows = await self._do(_rows(sql, params))
-        self._remember(sql, params, rows)
-        return rows
+    async def _select(self, sql: str, params: Sequence[Any]) -> list[Row]:
+        return await self._do(_rows(sql, params))
 
     async def _run(self, sql: str, params: Sequence[Any] = ()) -> int:
-        self._check_writable()
-        self._forget(sql)
+        self._changing(sql)
 
         def changed(conn: sqlite3.Connection) -> int:
             # Safe as a difference: the schema's triggers only refuse changes, never make any.
@@ -287,8 +295,7 @@ class SqliteExecutor(Executor):
         return await self._do(changed)
 
     async def _run_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        self._check_writable()
-        self._forget(sql)
+        self._changing(sql)
         batch = list(rows)
         if len(batch) > BULK_ROWS:
             await _on_worker(lambda: _patiently(self._conn, lambda c: c.executemany(sql, batch)))
@@ -296,8 +303,7 @@ class SqliteExecutor(Executor):
             await self._do(lambda conn: conn.executemany(sql, batch))
 
     async def _insert(self, sql: str, params: Sequence[Any] = ()) -> int:
-        self._check_writable()
-        self._forget(sql)
+        self._changing(sql)
         # RETURNING (SQLite 3.35+, and PostgreSQL) rather than the cursor's lastrowid: the id
         # comes back with the statement, the same way on every backend.
         rows = await self._do(_rows(f"{sql} RETURNING id", params))

@@ -172,23 +172,17 @@ class PostgresExecutor(Executor):
             rows: list[Row] = list(await cursor.fetchall()) if cursor.description else []
             return rows, cursor.rowcount
 
-    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        recalled = self._recall(sql, params)
-        if recalled is not None:
-            return recalled
+    async def _select(self, sql: str, params: Sequence[Any]) -> list[Row]:
         rows, _ = await self._execute(sql, params)
-        self._remember(sql, params, rows)
         return rows
 
     async def _run(self, sql: str, params: Sequence[Any] = ()) -> int:
-        self._check_writable()
-        self._forget(sql)
+        self._changing(sql)
         _, changed = await self._execute(sql, params)
         return max(changed, 0)
 
     async def _run_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        self._check_writable()
-        self._forget(sql)
+        self._changing(sql)
         text, order = translate(sql)
         batch = [_adapted(row, order) for row in rows]
         if not batch:
@@ -197,8 +191,7 @@ class PostgresExecutor(Executor):
             await cursor.executemany(text, batch)
 
     async def _insert(self, sql: str, params: Sequence[Any] = ()) -> int:
-        self._check_writable()
-        self._forget(sql)
+        self._changing(sql)
         rows, _ = await self._execute(f"{sql} RETURNING id", params)
         return int(rows[0][0])
 
